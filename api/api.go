@@ -1,0 +1,185 @@
+// Package api is the JSON API: huma v2 operations on chi v5 under /api/v1.
+// Handlers translate HTTP to one service call and back; they hold no SQL and
+// no business rules. Role checks happen in one place, the auth middleware,
+// from the roles each operation declares when it is registered.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/obs"
+)
+
+// Version is the API version shown in the spec.
+const Version = "1.0.0"
+
+// SessionCookie is the name of the HttpOnly cookie that carries the session
+// token for pages.
+const SessionCookie = "canyu_session"
+
+// Services are the domain services the API calls. A zero Services is enough
+// to generate the spec (`canyu openapi`).
+type Services struct {
+	Identity *identity.Service
+	// SecureCookies marks cookies Secure (when served over https).
+	SecureCookies bool
+}
+
+type server struct {
+	svc Services
+	api huma.API
+}
+
+// New mounts the API on r (which the caller mounts under /api/v1) and
+// returns it.
+func New(r chi.Router, svc Services) huma.API {
+	config := huma.DefaultConfig("canyu 参与 API", Version)
+	config.Info.Description = "重大行政决策公众参与平台 API: decisions, drafts, public comments, surveys, legality review and the process record."
+	config.Servers = []*huma.Server{{URL: "/api/v1"}}
+	config.OpenAPIPath = "/openapi"
+	config.DocsPath = "/docs"
+	config.SchemasPath = "/schemas"
+	config.CreateHooks = nil // no $schema links in bodies: keeps answers and the spec stable
+	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "Session token from create-session."},
+		"cookie": {Type: "apiKey", In: "cookie", Name: SessionCookie, Description: "The same session token in the HttpOnly cookie pages use."},
+	}
+	a := humachi.New(r, config)
+	s := &server{svc: svc, api: a}
+	a.UseMiddleware(s.authenticate)
+	s.registerIdentity()
+	return a
+}
+
+// Spec returns the OpenAPI document as YAML without any database.
+func Spec() ([]byte, error) {
+	r := chi.NewRouter()
+	a := New(r, Services{})
+	return a.OpenAPI().YAML()
+}
+
+type accessKind int
+
+const (
+	accessPublic accessKind = iota
+	accessSignedIn
+)
+
+// access is what an operation requires of its caller.
+type access struct {
+	kind  accessKind
+	roles []identity.Role // empty with accessSignedIn: any role
+}
+
+func public() access                        { return access{kind: accessPublic} }
+func signedIn() access                      { return access{kind: accessSignedIn} }
+func roles(r ...identity.Role) access       { return access{kind: accessSignedIn, roles: r} }
+func (a access) needsAuth() bool            { return a.kind == accessSignedIn }
+func (a access) allows(acct *identity.Account) bool {
+	return len(a.roles) == 0 || acct.HasRole(a.roles...)
+}
+
+// register adds an operation with its access rule, documented in the spec.
+func register[I, O any](s *server, op huma.Operation, acc access, h func(context.Context, *I) (*O, error)) {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata["access"] = acc
+	if acc.needsAuth() {
+		op.Security = []map[string][]string{{"bearer": {}}, {"cookie": {}}}
+		note := "Requires a signed-in account."
+		if len(acc.roles) > 0 {
+			rs := make([]string, len(acc.roles))
+			for i, r := range acc.roles {
+				rs[i] = "`" + string(r) + "`"
+			}
+			note = "Requires role " + strings.Join(rs, " or ") + "."
+		}
+		op.Description = strings.TrimSpace(op.Description + "\n\n" + note)
+		op.Errors = append(op.Errors, http.StatusUnauthorized)
+		if len(acc.roles) > 0 {
+			op.Errors = append(op.Errors, http.StatusForbidden)
+		}
+	}
+	huma.Register(s.api, op, h)
+}
+
+type actorKey struct{}
+
+// actor returns the signed-in account of the request, or nil.
+func actor(ctx context.Context) *identity.Account {
+	a, _ := ctx.Value(actorKey{}).(*identity.Account)
+	return a
+}
+
+// bearerToken reads the session token from the Authorization header or, for
+// pages, the session cookie.
+func bearerToken(h func(string) string, cookie func(string) (*http.Cookie, error)) string {
+	if v := h("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		return strings.TrimSpace(v[7:])
+	}
+	if c, err := cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// authenticate is the one place where roles are checked: it resolves the
+// session, then refuses with 401 when an operation needs a sign-in and has
+// none (or a bad token), and 403 when the role is not among those allowed.
+func (s *server) authenticate(hctx huma.Context, next func(huma.Context)) {
+	acc, _ := hctx.Operation().Metadata["access"].(access)
+	token := bearerToken(hctx.Header, func(name string) (*http.Cookie, error) { return huma.ReadCookie(hctx, name) })
+	if token == "" && !acc.needsAuth() {
+		next(hctx)
+		return
+	}
+	if s.svc.Identity == nil {
+		writeProblem(hctx, toProblem(hctx.Context(), errNoIdentity))
+		return
+	}
+	var acct *identity.Account
+	if token != "" {
+		a, err := s.svc.Identity.Authenticate(hctx.Context(), token)
+		if err != nil && acc.needsAuth() {
+			writeProblem(hctx, toProblem(hctx.Context(), err))
+			return
+		}
+		if err == nil {
+			acct = &a
+		}
+	}
+	if acc.needsAuth() {
+		if acct == nil {
+			writeProblem(hctx, toProblem(hctx.Context(), identity.RequireRole(nil)))
+			return
+		}
+		if !acc.allows(acct) {
+			writeProblem(hctx, toProblem(hctx.Context(), identity.RequireRole(acct, acc.roles...)))
+			return
+		}
+	}
+	if acct != nil {
+		hctx = huma.WithValue(hctx, actorKey{}, acct)
+	}
+	next(hctx)
+}
+
+func writeProblem(hctx huma.Context, err error) {
+	p, ok := err.(*Problem)
+	if !ok {
+		p = newProblem(hctx.Context(), http.StatusInternalServerError, "internal", err).(*Problem)
+	}
+	p.Instance = obs.RequestID(hctx.Context())
+	hctx.SetHeader("Content-Type", "application/problem+json")
+	hctx.SetStatus(p.Status)
+	json.NewEncoder(hctx.BodyWriter()).Encode(p)
+}

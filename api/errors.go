@@ -1,0 +1,5 @@
+package api
+
+import "errors"
+
+var errNoIdentity = errors.New("identity service not configured")

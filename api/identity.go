@@ -1,0 +1,267 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/obs"
+)
+
+// AccountView is an account as the API shows it. The phone number is masked
+// (138****1234) for everyone but the account's owner (PIPL).
+type AccountView struct {
+	ID          int64      `json:"id"`
+	Role        string     `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin"`
+	DisplayName string     `json:"display_name"`
+	Pseudonym   string     `json:"pseudonym" doc:"Public pseudonym shown on pages unless the resident opts to show the display name."`
+	Phone       string     `json:"phone,omitempty" doc:"Full number only for the owner; masked otherwise."`
+	Email       string     `json:"email,omitempty"`
+	Agency      string     `json:"agency,omitempty" doc:"Code of the agency of a staff account."`
+	Verified    bool       `json:"verified" doc:"Whether the phone is verified (admin-created accounts count as verified)."`
+	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func accountView(a identity.Account, owner bool) AccountView {
+	v := AccountView{ID: a.ID, Role: string(a.Role), DisplayName: a.DisplayName, Pseudonym: a.Pseudonym,
+		Verified: a.Verified(), VerifiedAt: a.VerifiedAt, CreatedAt: a.CreatedAt}
+	if a.Phone != nil {
+		v.Phone = identity.MaskPhone(*a.Phone)
+		if owner {
+			v.Phone = *a.Phone
+		}
+	}
+	if a.Email != nil {
+		v.Email = *a.Email
+	}
+	if a.AgencyCode != nil {
+		v.Agency = *a.AgencyCode
+	}
+	return v
+}
+
+// AgencyView is an agency.
+type AgencyView struct {
+	ID        int64     `json:"id"`
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind" enum:"government,department,legality_review"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func agencyView(a identity.Agency) AgencyView {
+	return AgencyView{ID: a.ID, Code: a.Code, Name: a.Name, Kind: string(a.Kind), CreatedAt: a.CreatedAt}
+}
+
+type accountOutput struct {
+	Body AccountView
+}
+
+type registerInput struct {
+	Body struct {
+		Phone       string `json:"phone" maxLength:"32" doc:"Mainland China mobile number." example:"13800138000"`
+		Password    string `json:"password" maxLength:"512" doc:"At least 8 characters."`
+		DisplayName string `json:"display_name,omitempty" maxLength:"256" doc:"Optional name; a pseudonym is shown publicly unless the resident opts in."`
+	}
+}
+
+type verifyPhoneInput struct {
+	Body struct {
+		Phone string `json:"phone" maxLength:"32"`
+		Code  string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
+	}
+}
+
+type resendInput struct {
+	Body struct {
+		Phone string `json:"phone" maxLength:"32"`
+	}
+}
+
+type sessionInput struct {
+	Body struct {
+		Login    string `json:"login" maxLength:"256" doc:"Phone number or e-mail address."`
+		Password string `json:"password" maxLength:"512"`
+	}
+}
+
+// SessionView is a new session.
+type SessionView struct {
+	Token     string      `json:"token" doc:"Bearer token; also set as an HttpOnly cookie."`
+	ExpiresAt time.Time   `json:"expires_at"`
+	Account   AccountView `json:"account"`
+}
+
+type sessionOutput struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+	Body      SessionView
+}
+
+type deleteSessionOutput struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+}
+
+type agenciesOutput struct {
+	Body struct {
+		Agencies []AgencyView `json:"agencies"`
+	}
+}
+
+type createAgencyInput struct {
+	Body struct {
+		Code string `json:"code" maxLength:"64" example:"jyj"`
+		Name string `json:"name" maxLength:"200" example:"平顶山市教育局"`
+		Kind string `json:"kind" enum:"government,department,legality_review"`
+	}
+}
+
+type agencyOutput struct {
+	Body AgencyView
+}
+
+type createAccountInput struct {
+	Body struct {
+		Role        string `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin"`
+		Phone       string `json:"phone,omitempty" maxLength:"32"`
+		Email       string `json:"email,omitempty" maxLength:"254"`
+		DisplayName string `json:"display_name" maxLength:"256"`
+		Agency      string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; required for agency_staff and reviewer."`
+		Password    string `json:"password" maxLength:"512"`
+	}
+}
+
+type listAccountsInput struct {
+	Role   string `query:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
+	Cursor string `query:"cursor" maxLength:"200"`
+}
+
+type accountsOutput struct {
+	Body struct {
+		Accounts   []AccountView `json:"accounts"`
+		NextCursor string        `json:"next_cursor,omitempty"`
+	}
+}
+
+func (s *server) sessionCookie(token string, expires time.Time) http.Cookie {
+	c := http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.svc.SecureCookies, Expires: expires}
+	if token == "" {
+		c.MaxAge = -1
+		c.Expires = time.Unix(0, 0)
+	}
+	return c
+}
+
+func (s *server) registerIdentity() {
+	tags := []string{"Accounts"}
+	register(s, huma.Operation{OperationID: "register-resident", Method: http.MethodPost, Path: "/accounts/register",
+		Summary: "Register as a resident", Tags: tags, DefaultStatus: http.StatusCreated,
+		Description: "Creates an unverified resident account and sends a 6-digit code to the phone. Unverified residents may sign in but not write anything public."},
+		public(), func(ctx context.Context, in *registerInput) (*accountOutput, error) {
+			a, err := s.svc.Identity.RegisterResident(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password, DisplayName: in.Body.DisplayName})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &accountOutput{Body: accountView(a, true)}, nil
+		})
+	register(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
+		Summary: "Verify a phone number with its code", Tags: tags},
+		public(), func(ctx context.Context, in *verifyPhoneInput) (*accountOutput, error) {
+			a, err := s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &accountOutput{Body: accountView(a, true)}, nil
+		})
+	register(s, huma.Operation{OperationID: "resend-verification-code", Method: http.MethodPost, Path: "/accounts/resend-verification-code",
+		Summary: "Send a new verification code", Tags: tags, DefaultStatus: http.StatusNoContent},
+		public(), func(ctx context.Context, in *resendInput) (*struct{}, error) {
+			return nil, toProblem(ctx, s.svc.Identity.ResendVerificationCode(ctx, in.Body.Phone))
+		})
+	register(s, huma.Operation{OperationID: "create-session", Method: http.MethodPost, Path: "/sessions",
+		Summary: "Sign in", Tags: tags, DefaultStatus: http.StatusCreated,
+		Description: "Exchanges a login (phone or e-mail) and password for a bearer token, also set as an HttpOnly SameSite cookie. Failed logins are limited per account and per client address (429 with Retry-After)."},
+		public(), func(ctx context.Context, in *sessionInput) (*sessionOutput, error) {
+			c := obs.ClientFrom(ctx)
+			sess, err := s.svc.Identity.CreateSession(ctx, identity.LoginInput{Login: in.Body.Login, Password: in.Body.Password, ClientAddr: c.Addr, UserAgent: c.UserAgent})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &sessionOutput{SetCookie: s.sessionCookie(sess.Token, sess.ExpiresAt),
+				Body: SessionView{Token: sess.Token, ExpiresAt: sess.ExpiresAt, Account: accountView(sess.Account, true)}}, nil
+		})
+	register(s, huma.Operation{OperationID: "delete-session", Method: http.MethodDelete, Path: "/sessions/current",
+		Summary: "Sign out", Tags: tags, DefaultStatus: http.StatusNoContent, Description: "Revokes the session token used for this request."},
+		signedIn(), func(ctx context.Context, in *struct {
+			Authorization string `header:"Authorization"`
+			Cookie        string `cookie:"canyu_session"`
+		}) (*deleteSessionOutput, error) {
+			token := bearerToken(func(string) string { return in.Authorization }, func(string) (*http.Cookie, error) {
+				return &http.Cookie{Value: in.Cookie}, nil
+			})
+			if err := s.svc.Identity.DeleteSession(ctx, token); err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &deleteSessionOutput{SetCookie: s.sessionCookie("", time.Time{})}, nil
+		})
+	register(s, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/me",
+		Summary: "The signed-in account", Tags: tags},
+		signedIn(), func(ctx context.Context, _ *struct{}) (*accountOutput, error) {
+			return &accountOutput{Body: accountView(*actor(ctx), true)}, nil
+		})
+	register(s, huma.Operation{OperationID: "list-agencies", Method: http.MethodGet, Path: "/agencies",
+		Summary: "List agencies", Tags: []string{"Agencies"}},
+		public(), func(ctx context.Context, _ *struct{}) (*agenciesOutput, error) {
+			list, err := s.svc.Identity.ListAgencies(ctx)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &agenciesOutput{}
+			out.Body.Agencies = make([]AgencyView, len(list))
+			for i, a := range list {
+				out.Body.Agencies[i] = agencyView(a)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "create-agency", Method: http.MethodPost, Path: "/agencies",
+		Summary: "Create an agency", Tags: []string{"Agencies"}, DefaultStatus: http.StatusCreated},
+		roles(identity.RoleAdmin), func(ctx context.Context, in *createAgencyInput) (*agencyOutput, error) {
+			a, err := s.svc.Identity.CreateAgency(ctx, actor(ctx), identity.AgencyInput{Code: in.Body.Code, Name: in.Body.Name, Kind: identity.AgencyKind(in.Body.Kind)})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &agencyOutput{Body: agencyView(a)}, nil
+		})
+	register(s, huma.Operation{OperationID: "create-account", Method: http.MethodPost, Path: "/accounts",
+		Summary: "Create an account of any role", Tags: tags, DefaultStatus: http.StatusCreated,
+		Description: "Accounts an admin creates count as verified."},
+		roles(identity.RoleAdmin), func(ctx context.Context, in *createAccountInput) (*accountOutput, error) {
+			b := in.Body
+			a, err := s.svc.Identity.CreateAccount(ctx, actor(ctx), identity.AccountInput{Role: identity.Role(b.Role), Phone: b.Phone,
+				Email: b.Email, DisplayName: b.DisplayName, AgencyCode: b.Agency, Password: b.Password})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &accountOutput{Body: accountView(a, false)}, nil
+		})
+	register(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
+		Summary: "List accounts", Tags: tags, Description: "Phone numbers are masked."},
+		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) (*accountsOutput, error) {
+			list, next, err := s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role), Limit: in.Limit, Cursor: in.Cursor})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &accountsOutput{}
+			out.Body.Accounts = make([]AccountView, len(list))
+			for i, a := range list {
+				out.Body.Accounts[i] = accountView(a, false)
+			}
+			out.Body.NextCursor = next
+			return out, nil
+		})
+}

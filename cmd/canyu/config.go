@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Config is the service configuration, read only from the environment
+// (DESIGN.md, "Contracts"). Secrets also accept a NAME_FILE variant that
+// names a file holding the value.
+type Config struct {
+	Addr        string // CANYU_ADDR, default :8080
+	DatabaseURL string // CANYU_DATABASE_URL, required
+	DataDir     string // CANYU_DATA_DIR, default ./var
+	MeiliURL    string // CANYU_MEILI_URL, Meilisearch on when set
+	MeiliKey    string // CANYU_MEILI_KEY
+	BaseURL     string // CANYU_BASE_URL, e.g. https://canyu.example.gov.cn
+	LogLevel    string // CANYU_LOG_LEVEL: debug, info, warn, error
+}
+
+// env reads NAME, or the contents of the file named by NAME_FILE.
+func env(getenv func(string) string, name string) (string, error) {
+	if v := getenv(name); v != "" {
+		return v, nil
+	}
+	if f := getenv(name + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", nil
+}
+
+// LoadConfig reads the configuration. needDB says whether CANYU_DATABASE_URL
+// is required for the subcommand.
+func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
+	c := Config{}
+	var err error
+	read := func(dst *string, name, def string) {
+		if err != nil {
+			return
+		}
+		var v string
+		v, err = env(getenv, name)
+		if v == "" {
+			v = def
+		}
+		*dst = v
+	}
+	read(&c.Addr, "CANYU_ADDR", ":8080")
+	read(&c.DatabaseURL, "CANYU_DATABASE_URL", "")
+	read(&c.DataDir, "CANYU_DATA_DIR", "./var")
+	read(&c.MeiliURL, "CANYU_MEILI_URL", "")
+	read(&c.MeiliKey, "CANYU_MEILI_KEY", "")
+	read(&c.BaseURL, "CANYU_BASE_URL", "")
+	read(&c.LogLevel, "CANYU_LOG_LEVEL", "info")
+	if err != nil {
+		return c, err
+	}
+	if needDB && c.DatabaseURL == "" {
+		return c, fmt.Errorf("CANYU_DATABASE_URL is required (e.g. postgres://postgres@127.0.0.1:5432/canyu)")
+	}
+	return c, nil
+}

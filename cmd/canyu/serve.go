@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/obs"
+	"github.com/canyu-gov/canyu/internal/server"
+	"github.com/canyu-gov/canyu/migrations"
+)
+
+// shutdownGrace is how long in-flight requests may take after SIGTERM.
+const shutdownGrace = 25 * time.Second
+
+func newFlagSet(env cmdEnv, name, help string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.stdout, "Usage: canyu %s\n\n%s\n", name, help)
+		fs.SetOutput(env.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.stderr)
+	}
+	return fs
+}
+
+// parseFlags parses and treats --help as success.
+func parseFlags(fs *flag.FlagSet, args []string) (bool, error) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func openDB(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("CANYU_DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("cannot reach PostgreSQL: %w", err)
+	}
+	return pool, nil
+}
+
+// Main is the running service, startable on :0 by tests.
+type Main struct {
+	Config   Config
+	Logger   *slog.Logger
+	DB       *pgxpool.Pool
+	Listener net.Listener
+	server   *http.Server
+}
+
+// Open connects, checks the schema and prepares the HTTP server.
+func (m *Main) Open(ctx context.Context) error {
+	db, err := openDB(ctx, m.Config)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	current, latest, err := migrations.Status(ctx, db)
+	if err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if current < latest {
+		return fmt.Errorf("the database schema is behind (version %d, this build needs %d): run `canyu migrate` first", current, latest)
+	}
+	sms := identity.LogSMSSender{Logger: m.Logger}
+	m.Logger.Warn("SMS: the development sender is in use; verification codes are written to this log, not delivered to phones")
+	ids := identity.NewService(db, sms)
+	handler := server.New(server.Deps{DB: db, Identity: ids, Logger: m.Logger, Metrics: obs.NewMetrics(),
+		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://")})
+	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	if m.Listener == nil {
+		ln, err := net.Listen("tcp", m.Config.Addr)
+		if err != nil {
+			return err
+		}
+		m.Listener = ln
+	}
+	return nil
+}
+
+// Run serves until ctx is cancelled, then drains in-flight requests.
+func (m *Main) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(m.Listener) }()
+	m.Logger.Info("serving", "addr", m.Listener.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := m.server.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	m.Logger.Info("stopped cleanly")
+	return nil
+}
+
+// Close releases the database pool.
+func (m *Main) Close() {
+	if m.DB != nil {
+		m.DB.Close()
+	}
+}
+
+func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
+	fs := newFlagSet(env, "serve", "Runs the HTTP service on CANYU_ADDR: the API under /api/v1, pages at /,\n/healthz, /readyz and /metrics. Refuses to start when the schema is behind\n(run `canyu migrate`). SIGTERM drains in-flight requests and exits.")
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	cfg, err := LoadConfig(env.getenv, true)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Logger: obs.NewLogger(env.stderr, cfg.LogLevel)}
+	slog.SetDefault(m.Logger)
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	return m.Run(ctx)
+}
+
+func cmdMigrate(ctx context.Context, env cmdEnv, args []string) error {
+	fs := newFlagSet(env, "migrate", "Applies pending migrations to CANYU_DATABASE_URL under a PostgreSQL\nadvisory lock (safe to run from several instances at once).")
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	cfg, err := LoadConfig(env.getenv, true)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := migrations.Up(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "database schema at version %d\n", v)
+	return nil
+}

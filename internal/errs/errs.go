@@ -1,0 +1,120 @@
+// Package errs holds the one error type that domain services return. Each
+// error carries a stable snake_case code that clients rely on, a readable
+// message (Chinese where a resident or staff member reads it), and a kind
+// that the transport layer maps to an HTTP status in a single table.
+package errs
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind classifies an Error for the transport layer.
+type Kind int
+
+// The kinds of error a service can return.
+const (
+	KindInternal Kind = iota
+	KindInvalid
+	KindNotFound
+	KindConflict
+	KindUnauthenticated
+	KindForbidden
+	KindRateLimited
+	KindTooLarge
+	KindUnavailable
+)
+
+// Gate is one failed procedure gate: the rule that refused, its legal basis
+// and a readable message.
+type Gate struct {
+	Code    string `json:"code" doc:"Stable machine-readable code of the rule that refused."`
+	Basis   string `json:"basis,omitempty" doc:"Legal basis of the rule, e.g. Decree 713 Art. 15."`
+	Message string `json:"message" doc:"Readable explanation in Chinese."`
+}
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	Field   string `json:"field" doc:"Name of the offending field."`
+	Message string `json:"message" doc:"What is wrong with it, in Chinese."`
+}
+
+// Error is a domain error with a stable code.
+type Error struct {
+	Kind       Kind
+	Code       string
+	Message    string
+	Basis      string
+	Gates      []Gate
+	Fields     []FieldError
+	RetryAfter time.Duration
+	Err        error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Unwrap returns the wrapped cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Invalid returns a KindInvalid error.
+func Invalid(code, msg string) *Error { return &Error{Kind: KindInvalid, Code: code, Message: msg} }
+
+// InvalidField returns a KindInvalid error naming one field.
+func InvalidField(code, field, msg string) *Error {
+	return &Error{Kind: KindInvalid, Code: code, Message: msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// NotFound returns a KindNotFound error.
+func NotFound(code, msg string) *Error { return &Error{Kind: KindNotFound, Code: code, Message: msg} }
+
+// Conflict returns a KindConflict error.
+func Conflict(code, msg string) *Error { return &Error{Kind: KindConflict, Code: code, Message: msg} }
+
+// Unauthenticated returns a KindUnauthenticated error.
+func Unauthenticated(code, msg string) *Error {
+	return &Error{Kind: KindUnauthenticated, Code: code, Message: msg}
+}
+
+// Forbidden returns a KindForbidden error.
+func Forbidden(code, msg string) *Error { return &Error{Kind: KindForbidden, Code: code, Message: msg} }
+
+// RateLimited returns a KindRateLimited error that asks the client to wait.
+func RateLimited(code, msg string, retryAfter time.Duration) *Error {
+	return &Error{Kind: KindRateLimited, Code: code, Message: msg, RetryAfter: retryAfter}
+}
+
+// GatesFailed returns the conflict error of a refused procedure step that
+// lists every failed gate. Its code is the first gate's code so a client that
+// only reads code still learns the main reason.
+func GatesFailed(gates []Gate) *Error {
+	e := &Error{Kind: KindConflict, Code: "procedure_gate_failed", Message: "该程序步骤的前置条件未满足", Gates: gates}
+	if len(gates) == 1 {
+		e.Code, e.Message, e.Basis = gates[0].Code, gates[0].Message, gates[0].Basis
+	}
+	return e
+}
+
+// Internal wraps an unexpected error. Its text is logged, never shown.
+func Internal(err error) *Error {
+	return &Error{Kind: KindInternal, Code: "internal_error", Message: "服务器内部错误", Err: err}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// HasCode reports whether err is an *Error with the given code.
+func HasCode(err error, code string) bool {
+	e, ok := As(err)
+	return ok && e.Code == code
+}

@@ -1,0 +1,214 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// Rules of account security, each in one place.
+const (
+	// SessionTTL is how long a session token stays valid.
+	SessionTTL = 24 * time.Hour
+	// CodeTTL is how long a phone verification code is valid.
+	CodeTTL = 10 * time.Minute
+	// CodeMaxAttempts is how many wrong guesses a code survives.
+	CodeMaxAttempts = 5
+	// CodeResendInterval is the minimum time between two codes for one account.
+	CodeResendInterval = 60 * time.Second
+	// LoginWindow is the window over which failed logins are counted.
+	LoginWindow = 15 * time.Minute
+	// LoginMaxFailuresPerAccount locks an account's logins for the rest of the window.
+	LoginMaxFailuresPerAccount = 5
+	// LoginMaxFailuresPerAddress locks a client address for the rest of the window.
+	LoginMaxFailuresPerAddress = 20
+	// PasswordMinLength and PasswordMaxLength bound passwords (in characters).
+	PasswordMinLength = 8
+	PasswordMaxLength = 128
+)
+
+// Service is the identity use cases.
+type Service struct {
+	DB  *pgxpool.Pool
+	SMS SMSSender
+	// Now is the clock; tests inject a fixed one.
+	Now func() time.Time
+}
+
+// NewService returns a Service using the real clock.
+func NewService(db *pgxpool.Pool, sms SMSSender) *Service {
+	return &Service{DB: db, SMS: sms, Now: time.Now}
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+const accountColumns = `a.id, a.role, a.phone, a.email, a.display_name, a.pseudonym, a.agency_id,
+	ag.code AS agency_code, a.verified_at, a.created_at`
+
+const accountFrom = ` FROM accounts a LEFT JOIN agencies ag ON ag.id = a.agency_id `
+
+func (s *Service) queryAccount(ctx context.Context, q pgx.Tx, where string, args ...any) (Account, error) {
+	var rows pgx.Rows
+	var err error
+	sql := "SELECT " + accountColumns + accountFrom + "WHERE a.deleted_at IS NULL AND " + where
+	if q != nil {
+		rows, err = q.Query(ctx, sql, args...)
+	} else {
+		rows, err = s.DB.Query(ctx, sql, args...)
+	}
+	if err != nil {
+		return Account{}, errs.Internal(err)
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Account])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, errs.NotFound("account_not_found", "账号不存在")
+	}
+	if err != nil {
+		return Account{}, errs.Internal(err)
+	}
+	return a, nil
+}
+
+// GetAccount returns an account by id.
+func (s *Service) GetAccount(ctx context.Context, id int64) (Account, error) {
+	return s.queryAccount(ctx, nil, "a.id = $1", id)
+}
+
+// RegisterInput is what a resident gives to register.
+type RegisterInput struct {
+	Phone       string
+	Password    string
+	DisplayName string
+}
+
+// RegisterResident creates an unverified resident account and sends a
+// verification code. Anyone may call it. Codes: invalid_phone,
+// password_too_short, password_too_long, display_name_too_long,
+// phone_already_registered.
+func (s *Service) RegisterResident(ctx context.Context, in RegisterInput) (Account, error) {
+	phone, ok := NormalizePhone(in.Phone)
+	if !ok {
+		return Account{}, errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
+	}
+	if err := checkPasswordRules(in.Password); err != nil {
+		return Account{}, err
+	}
+	name := strings.TrimSpace(in.DisplayName)
+	if utf8.RuneCountInString(name) > 64 {
+		return Account{}, errs.InvalidField("display_name_too_long", "display_name", "显示名称不能超过64个字")
+	}
+	hash, err := hashPassword(in.Password)
+	if err != nil {
+		return Account{}, errs.Internal(err)
+	}
+	var acct Account
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		id, err := insertAccount(ctx, tx, newAccount{role: RoleResident, phone: &phone, name: name, hash: hash})
+		if err != nil {
+			return err
+		}
+		if err := s.issueCode(ctx, tx, id, phone); err != nil {
+			return err
+		}
+		acct, err = s.queryAccount(ctx, tx, "a.id = $1", id)
+		return err
+	})
+	return acct, err
+}
+
+func checkPasswordRules(p string) error {
+	n := utf8.RuneCountInString(p)
+	if n < PasswordMinLength {
+		return errs.InvalidField("password_too_short", "password", fmt.Sprintf("密码至少需要%d个字符", PasswordMinLength))
+	}
+	if n > PasswordMaxLength {
+		return errs.InvalidField("password_too_long", "password", fmt.Sprintf("密码不能超过%d个字符", PasswordMaxLength))
+	}
+	return nil
+}
+
+type newAccount struct {
+	role     Role
+	phone    *string
+	email    *string
+	name     string
+	agencyID *int64
+	hash     string
+	verified *time.Time
+}
+
+func insertAccount(ctx context.Context, tx pgx.Tx, a newAccount) (int64, error) {
+	for attempt := 0; ; attempt++ {
+		pseudonym, err := newPseudonym()
+		if err != nil {
+			return 0, errs.Internal(err)
+		}
+		name := a.name
+		if name == "" {
+			name = pseudonym
+		}
+		var id int64
+		// A savepoint keeps the transaction usable when a unique violation
+		// on the random pseudonym asks for another try.
+		err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+			return sp.QueryRow(ctx, `INSERT INTO accounts (role, phone, email, display_name, pseudonym, agency_id, password_hash, verified_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+				a.role, a.phone, a.email, name, pseudonym, a.agencyID, a.hash, a.verified).Scan(&id)
+		})
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			switch pgErr.ConstraintName {
+			case "accounts_phone_key":
+				return 0, errs.Conflict("phone_already_registered", "该手机号码已注册")
+			case "accounts_email_key":
+				return 0, errs.Conflict("email_already_registered", "该电子邮箱已注册")
+			case "accounts_pseudonym_key":
+				if attempt < 5 {
+					continue
+				}
+			}
+		}
+		if err != nil {
+			return 0, errs.Internal(err)
+		}
+		return id, nil
+	}
+}
+
+// newPseudonym returns a public pseudonym such as 市民K7Q2M9XD.
+func newPseudonym() (string, error) {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "市民" + string(b), nil
+}
+
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}

@@ -1,0 +1,29 @@
+package identity
+
+import (
+	"context"
+	"log/slog"
+)
+
+// SMSSender delivers a verification code to a mobile number. A real gateway
+// implements it at the boundary; the default LogSMSSender only logs.
+type SMSSender interface {
+	SendVerificationCode(ctx context.Context, phone, code string) error
+}
+
+// LogSMSSender writes verification codes to the server log with the number
+// masked. It is the development default: `serve` warns at start-up while it
+// is in use, because no resident receives anything.
+type LogSMSSender struct {
+	Logger *slog.Logger
+}
+
+// SendVerificationCode logs the code at info level.
+func (s LogSMSSender) SendVerificationCode(ctx context.Context, phone, code string) error {
+	l := s.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.InfoContext(ctx, "sms verification code (development sender, not delivered)", "phone", MaskPhone(phone), "code", code)
+	return nil
+}

@@ -1,0 +1,221 @@
+// Package web serves the server-rendered pages (zh-CN, html/template with
+// embedded templates and assets). Handlers call the same service methods as
+// the JSON API, so a rule cannot differ between a page and the API.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// SessionCookie is the cookie that carries the session token (shared with the API).
+const SessionCookie = "canyu_session"
+
+// maxFormBytes bounds a posted form; larger bodies are refused.
+const maxFormBytes = 1 << 20
+
+// Services are the domain services the pages call.
+type Services struct {
+	Identity      *identity.Service
+	SecureCookies bool
+	Logger        *slog.Logger
+}
+
+type site struct {
+	svc   Services
+	pages map[string]*pageTemplate
+}
+
+// Mount adds the pages and static assets to r.
+func Mount(r chi.Router, svc Services) {
+	if svc.Logger == nil {
+		svc.Logger = slog.Default()
+	}
+	s := &site{svc: svc, pages: parsePages()}
+	static, _ := fs.Sub(staticFS, "static")
+	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	r.Group(func(r chi.Router) {
+		r.Use(s.session)
+		r.Get("/", s.home)
+		r.Get("/register", s.registerForm)
+		r.Post("/register", s.register)
+		r.Get("/verify", s.verifyForm)
+		r.Post("/verify", s.verify)
+		r.Post("/verify/resend", s.resend)
+		r.Get("/login", s.loginForm)
+		r.Post("/login", s.login)
+		r.Post("/logout", s.logout)
+		r.Get("/me", s.me)
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"title":"Not Found","status":404,"code":"not_found","detail":"接口不存在"}`))
+			return
+		}
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的页面不存在或已被移除。")
+	})
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type accountKey struct{}
+
+// session resolves the session cookie into the signed-in account, if any.
+func (s *site) session(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" && s.svc.Identity != nil {
+			if a, err := s.svc.Identity.Authenticate(r.Context(), c.Value); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), accountKey{}, &a))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func currentAccount(r *http.Request) *identity.Account {
+	a, _ := r.Context().Value(accountKey{}).(*identity.Account)
+	return a
+}
+
+// page is the data every template gets.
+type page struct {
+	Title   string
+	Account *identity.Account
+	Flash   string
+	Message string
+	Form    map[string]string
+	Errors  map[string]string
+	Data    any
+}
+
+// PhoneForVerify is the signed-in account's phone, for the verify link.
+func (p page) PhoneForVerify() string {
+	if p.Account != nil && p.Account.Phone != nil {
+		return *p.Account.Phone
+	}
+	return ""
+}
+
+func (s *site) newPage(r *http.Request, title string) page {
+	p := page{Title: title, Account: currentAccount(r), Form: map[string]string{}, Errors: map[string]string{}}
+	if f := r.URL.Query().Get("flash"); f != "" {
+		p.Flash = flashText[f]
+	}
+	return p
+}
+
+// flashText holds the fixed confirmation messages a redirect may ask for;
+// only known keys are shown so a link cannot inject text.
+var flashText = map[string]string{
+	"registered": "注册成功，验证码已发送，请完成手机验证。",
+	"verified":   "手机号码验证成功，请登录。",
+	"resent":     "新的验证码已发送。",
+	"logged_out": "您已退出登录。",
+	"logged_in":  "登录成功。",
+}
+
+func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		panic("web: no template " + name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		s.svc.Logger.ErrorContext(r.Context(), "render", "template", name, "error", err)
+		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *site) renderError(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	p := s.newPage(r, title)
+	p.Message = msg
+	s.render(w, r, status, "error", p)
+}
+
+// formError puts a service error into the page: field errors next to their
+// field, anything else at the top. It returns the HTTP status to answer.
+func (s *site) formError(r *http.Request, p *page, err error) int {
+	e, ok := errs.As(err)
+	if !ok || e.Kind == errs.KindInternal {
+		s.svc.Logger.ErrorContext(r.Context(), "page action failed", "error", err)
+		p.Message = "服务器内部错误，请稍后重试。"
+		return http.StatusInternalServerError
+	}
+	if len(e.Fields) > 0 {
+		for _, f := range e.Fields {
+			p.Errors[f.Field] = f.Message
+		}
+	} else {
+		p.Message = e.Message
+	}
+	switch e.Kind {
+	case errs.KindRateLimited:
+		return http.StatusTooManyRequests
+	case errs.KindConflict:
+		return http.StatusConflict
+	case errs.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case errs.KindForbidden:
+		return http.StatusForbidden
+	case errs.KindNotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusUnprocessableEntity
+}
+
+func (s *site) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusRequestEntityTooLarge, "提交内容过大", "提交的内容过大或格式不正确。")
+		return false
+	}
+	return true
+}
+
+func (s *site) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
+	c := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.svc.SecureCookies, Expires: expires}
+	if token == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/me"
+	}
+	return next
+}
