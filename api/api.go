@@ -14,8 +14,10 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 // Version is the API version shown in the spec.
@@ -28,7 +30,9 @@ const SessionCookie = "canyu_session"
 // Services are the domain services the API calls. A zero Services is enough
 // to generate the spec (`canyu openapi`).
 type Services struct {
-	Identity *identity.Service
+	Identity     *identity.Service
+	Consultation *consultation.Service
+	Calendar     *workday.Store
 	// SecureCookies marks cookies Secure (when served over https).
 	SecureCookies bool
 }
@@ -56,6 +60,11 @@ func New(r chi.Router, svc Services) huma.API {
 	s := &server{svc: svc, api: a}
 	a.UseMiddleware(s.authenticate)
 	s.registerIdentity()
+	s.registerDecisions()
+	s.registerVersions()
+	s.registerDocuments()
+	s.registerRecord()
+	s.registerWorkday()
 	return a
 }
 
@@ -79,10 +88,10 @@ type access struct {
 	roles []identity.Role // empty with accessSignedIn: any role
 }
 
-func public() access                        { return access{kind: accessPublic} }
-func signedIn() access                      { return access{kind: accessSignedIn} }
-func roles(r ...identity.Role) access       { return access{kind: accessSignedIn, roles: r} }
-func (a access) needsAuth() bool            { return a.kind == accessSignedIn }
+func public() access                  { return access{kind: accessPublic} }
+func signedIn() access                { return access{kind: accessSignedIn} }
+func roles(r ...identity.Role) access { return access{kind: accessSignedIn, roles: r} }
+func (a access) needsAuth() bool      { return a.kind == accessSignedIn }
 func (a access) allows(acct *identity.Account) bool {
 	return len(a.roles) == 0 || acct.HasRole(a.roles...)
 }

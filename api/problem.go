@@ -3,14 +3,14 @@ package api
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net/http"
+		"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/obs"
 )
 
 // Problem is an RFC 9457 problem detail with the stable `code` member that
@@ -90,7 +90,7 @@ func newProblem(ctx context.Context, status int, msg string, errList ...error) h
 				attrs = append(attrs, "error", e.Error())
 			}
 		}
-		slog.ErrorContext(ctx, "internal error", attrs...)
+		obs.Logger(ctx).ErrorContext(ctx, "internal error", attrs...)
 		return &Problem{Title: http.StatusText(status), Status: status, Code: "internal_error", Detail: internalDetail}
 	}
 	p := &Problem{Title: http.StatusText(status), Status: status, Detail: msg, Code: codeOfStatus[status]}
@@ -146,7 +146,7 @@ func toProblem(ctx context.Context, err error) error {
 	}
 	status := statusOfKind[e.Kind]
 	if status >= 500 {
-		slog.ErrorContext(ctx, "service unavailable", "code", e.Code, "error", err.Error())
+		obs.Logger(ctx).ErrorContext(ctx, "service unavailable", "code", e.Code, "error", err.Error())
 	}
 	p := &Problem{Title: http.StatusText(status), Status: status, Code: e.Code, Detail: e.Message, Basis: e.Basis, Gates: e.Gates}
 	for _, f := range e.Fields {

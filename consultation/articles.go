@@ -49,8 +49,8 @@ func SplitArticles(text string) []Article {
 //  1. 第X条 (Chinese numerals or digits, also 第X条之一): the usual form of
 //     办法, 规定, 条例 drafts. Lines 第X编/第X部分/第X章/第X节 are headings.
 //  2. 一、二、 (at least two): notices and opinions (通知, 意见).
-//  3. numbered paragraphs "1." "1、" "（1）" "①" (at least two of one family;
-//     the family seen first wins, so （1） items under 1. stay inside it).
+//  3. numbered paragraphs "（一）" "1." "1、" "（1）" "①" (at least two of one
+//     family; the family seen first wins, so （1） items under 1. stay inside it).
 //  4. none: every blank-line separated paragraph is an article (every line,
 //     when the text has no blank line at all, as in a pasted Word document).
 //
@@ -66,7 +66,7 @@ func SplitDraft(text string) Draft {
 	if norm == "" {
 		return d
 	}
-	lines := splitLines(norm)
+	lines := splitDraftLines(norm)
 	if marker := pickMarker(lines); marker != nil {
 		d = splitMarked(norm, lines, marker)
 	} else {
@@ -82,7 +82,7 @@ func SplitDraft(text string) Draft {
 // anchors and the fuzz invariants rely on.
 func normalizeText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = lineBreaks.Replace(s)
+	s = draftLineBreaks.Replace(s)
 	lines := strings.Split(s, "\n")
 	out := make([]string, 0, len(lines))
 	blank := true // drops leading blank lines and collapses runs
@@ -104,22 +104,22 @@ func normalizeText(s string) string {
 	return strings.Join(out, "\n")
 }
 
-// lineBreaks turns every line-break convention seen in pasted drafts into LF and
-// drops the BOM and zero-width characters that Word and WPS leave behind.
-var lineBreaks = strings.NewReplacer(
+// draftLineBreaks turns every line-break convention seen in pasted drafts into
+// LF and drops the BOM and zero-width characters that Word and WPS leave behind.
+var draftLineBreaks = strings.NewReplacer(
 	"\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n", "\f", "\n", "\v", "\n",
 	"\uFEFF", "", "\u200B", "", "\u200C", "", "\u200D", "", "\u2060", "",
 )
 
-// line is one line of the normalised text with its byte offsets, so that an
+// draftLine is one line of the normalised text with its byte offsets, so that an
 // article's text can be cut out of the normalised text as one substring.
-type line struct {
+type draftLine struct {
 	text       string
 	start, end int
 }
 
-func splitLines(norm string) []line {
-	var lines []line
+func splitDraftLines(norm string) []draftLine {
+	var lines []draftLine
 	start := 0
 	for start <= len(norm) {
 		end := strings.IndexByte(norm[start:], '\n')
@@ -128,22 +128,23 @@ func splitLines(norm string) []line {
 		} else {
 			end += start
 		}
-		lines = append(lines, line{text: norm[start:end], start: start, end: end})
+		lines = append(lines, draftLine{text: norm[start:end], start: start, end: end})
 		start = end + 1
 	}
 	return lines
 }
 
-// numerals are the characters of a written article or chapter number: Chinese
+// articleNumerals are the characters of a written article or chapter number: Chinese
 // numerals (with 〇 and 两 as they occur in practice), ASCII and full-width digits.
-const numerals = `零〇一二两三四五六七八九十百千0-9０-９`
+const articleNumerals = `零〇一二两三四五六七八九十百千0-9０-９`
 
 var (
-	articleMarker  = regexp.MustCompile(`^第[` + numerals + `]+条(?:之[` + numerals + `]+)?`)
-	headingMarker  = regexp.MustCompile(`^第[` + numerals + `]+(编|部分|章|节)`)
+	articleMarker  = regexp.MustCompile(`^第[` + articleNumerals + `]+条(?:之[` + articleNumerals + `]+)?`)
+	headingMarker  = regexp.MustCompile(`^第[` + articleNumerals + `]+(编|部分|章|节)`)
 	sectionMarker  = regexp.MustCompile(`^[一二三四五六七八九十百零]+[、．.]`)
 	numberedDotted = regexp.MustCompile(`^[0-9０-９]{1,3}[.．、]`)
 	numberedParen  = regexp.MustCompile(`^[（(][0-9０-９]{1,3}[）)]`)
+	numberedHan    = regexp.MustCompile(`^[（(][一二三四五六七八九十]+[）)]`)
 	numberedCircle = regexp.MustCompile(`^[①-⑳]`)
 )
 
@@ -174,16 +175,17 @@ func matchDotted(s string) string {
 	}
 	// "1.5亿元" starts with an amount, not a paragraph marker. ("3、4月份" is
 	// left a marker: after 、 a digit is as often item 3 as "March and April".)
-	if r, _ := utf8.DecodeRuneInString(s[len(label):]); isDigit(r) && !strings.HasSuffix(label, "、") {
+	if r, _ := utf8.DecodeRuneInString(s[len(label):]); isDecimalDigit(r) && !strings.HasSuffix(label, "、") {
 		return ""
 	}
 	return label
 }
 
-func matchParen(s string) string  { return numberedParen.FindString(s) }
-func matchCircle(s string) string { return numberedCircle.FindString(s) }
+func matchParen(s string) string    { return numberedParen.FindString(s) }
+func matchParenHan(s string) string { return numberedHan.FindString(s) }
+func matchCircle(s string) string   { return numberedCircle.FindString(s) }
 
-func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
+func isDecimalDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
 func followedByReference(s, label string) bool {
 	r, _ := utf8.DecodeRuneInString(s[len(label):])
@@ -214,7 +216,7 @@ func matchHeading(s string) (level int, marker string, ok bool) {
 }
 
 // pickMarker chooses the article marker of a draft, or nil for plain paragraphs.
-func pickMarker(lines []line) markerFunc {
+func pickMarker(lines []draftLine) markerFunc {
 	if countMarked(lines, matchArticle) >= 1 {
 		return matchArticle
 	}
@@ -223,7 +225,7 @@ func pickMarker(lines []line) markerFunc {
 	}
 	var best markerFunc
 	bestFirst := len(lines)
-	for _, m := range []markerFunc{matchDotted, matchParen, matchCircle} {
+	for _, m := range []markerFunc{matchParenHan, matchDotted, matchParen, matchCircle} {
 		first := -1
 		n := 0
 		for i, l := range lines {
@@ -241,7 +243,7 @@ func pickMarker(lines []line) markerFunc {
 	return best
 }
 
-func countMarked(lines []line, m markerFunc) int {
+func countMarked(lines []draftLine, m markerFunc) int {
 	n := 0
 	for _, l := range lines {
 		if _, _, isHeading := matchHeading(l.text); !isHeading && m(l.text) != "" {
@@ -252,7 +254,7 @@ func countMarked(lines []line, m markerFunc) int {
 }
 
 // splitMarked cuts the normalised text at the lines that start with marker.
-func splitMarked(norm string, lines []line, marker markerFunc) Draft {
+func splitMarked(norm string, lines []draftLine, marker markerFunc) Draft {
 	d := Draft{Articles: []Article{}}
 	var (
 		headings   [headingLevels]string

@@ -120,7 +120,7 @@ const afterSchoolNote = `关于调整中小学课后服务收费标准的说明
 欢迎社会各界提出意见和建议。
 `
 
-func labels(arts []Article) []string {
+func articleLabels(arts []Article) []string {
 	out := make([]string, len(arts))
 	for i, a := range arts {
 		out[i] = a.Label
@@ -128,7 +128,7 @@ func labels(arts []Article) []string {
 	return out
 }
 
-func headings(arts []Article) []string {
+func articleHeadings(arts []Article) []string {
 	out := make([]string, len(arts))
 	for i, a := range arts {
 		out[i] = a.Heading
@@ -136,7 +136,7 @@ func headings(arts []Article) []string {
 	return out
 }
 
-func repeat(s string, n int) []string {
+func repeatString(s string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = s
@@ -144,7 +144,7 @@ func repeat(s string, n int) []string {
 	return out
 }
 
-func concat(parts ...[]string) []string {
+func concatStrings(parts ...[]string) []string {
 	var out []string
 	for _, p := range parts {
 		out = append(out, p...)
@@ -169,11 +169,11 @@ func TestSplitDraft(t *testing.T) {
 			wantPreamble: "某市生活垃圾分类管理办法\n（征求意见稿）",
 			wantLabels: []string{"第一条", "第二条", "第三条", "第四条", "第五条", "第六条", "第七条",
 				"第八条", "第九条", "第十条", "第十条之一", "第十一条", "第十二条"},
-			wantHeadings: concat(
-				repeat("第一章 总则", 4),
-				repeat("第二章 分类投放", 3),
-				repeat("第三章 分类收集、运输和处理 / 第一节 收集与运输", 2),
-				repeat("第三章 分类收集、运输和处理 / 第二节 处理", 2),
+			wantHeadings: concatStrings(
+				repeatString("第一章 总则", 4),
+				repeatString("第二章 分类投放", 3),
+				repeatString("第三章 分类收集、运输和处理 / 第一节 收集与运输", 2),
+				repeatString("第三章 分类收集、运输和处理 / 第二节 处理", 2),
 				[]string{"第四章 法律责任", "第五章 附则"},
 			),
 			wantInside: map[int][]string{
@@ -207,7 +207,7 @@ func TestSplitDraft(t *testing.T) {
 		{
 			name:       "PlainParagraphs",
 			text:       afterSchoolNote,
-			wantLabels: repeat("", 8),
+			wantLabels: repeatString("", 8),
 			wantInside: map[int][]string{
 				0: {"关于调整中小学课后服务收费标准的说明"},
 				7: {"欢迎社会各界提出意见和建议。"},
@@ -216,7 +216,7 @@ func TestSplitDraft(t *testing.T) {
 		{
 			name:       "LinesWithoutBlankLines",
 			text:       "加强校园周边交通秩序管理。\n上下学时段增派警力疏导。\n设置临时停车接送区。",
-			wantLabels: repeat("", 3),
+			wantLabels: repeatString("", 3),
 			wantInside: map[int][]string{1: {"上下学时段增派警力疏导。"}},
 		},
 		{
@@ -224,6 +224,13 @@ func TestSplitDraft(t *testing.T) {
 			text:         "征求意见的主要内容\n（1）调整公交线路12条；\n（2）新增社区微循环线路5条；\n（3）优化早晚高峰发车间隔。",
 			wantPreamble: "征求意见的主要内容",
 			wantLabels:   []string{"（1）", "（2）", "（3）"},
+		},
+		{
+			name:         "ParenthesisedChineseNumerals",
+			text:         "关于开展全民健身活动的安排\n（一）时间：2025年8月8日全民健身日。\n（二）地点：市体育中心。\n1.开幕式在东广场举行；\n2.群众赛事在各场馆举行。\n（三）报名：通过各街道办事处报名。",
+			wantPreamble: "关于开展全民健身活动的安排",
+			wantLabels:   []string{"（一）", "（二）", "（三）"},
+			wantInside:   map[int][]string{1: {"1.开幕式", "2.群众赛事"}},
 		},
 		{
 			name:       "NumbersWithDunHao",
@@ -254,7 +261,7 @@ func TestSplitDraft(t *testing.T) {
 		{
 			name:       "OneSectionMarkerIsNotEnough",
 			text:       "一、总体目标\n到2027年，全市公共充电桩达到1万个。\n\n请于5月31日前反馈意见。",
-			wantLabels: repeat("", 2),
+			wantLabels: repeatString("", 2),
 		},
 		{
 			name:       "Empty",
@@ -268,14 +275,14 @@ func TestSplitDraft(t *testing.T) {
 			if d.Preamble != tt.wantPreamble {
 				t.Errorf("Preamble = %q, want %q", d.Preamble, tt.wantPreamble)
 			}
-			if got := labels(d.Articles); !reflect.DeepEqual(got, tt.wantLabels) {
+			if got := articleLabels(d.Articles); !reflect.DeepEqual(got, tt.wantLabels) {
 				t.Fatalf("labels = %q, want %q", got, tt.wantLabels)
 			}
 			wantHeadings := tt.wantHeadings
 			if wantHeadings == nil {
-				wantHeadings = repeat("", len(tt.wantLabels))
+				wantHeadings = repeatString("", len(tt.wantLabels))
 			}
-			if got := headings(d.Articles); !reflect.DeepEqual(got, wantHeadings) {
+			if got := articleHeadings(d.Articles); !reflect.DeepEqual(got, wantHeadings) {
 				t.Errorf("headings = %q, want %q", got, wantHeadings)
 			}
 			for i, a := range d.Articles {

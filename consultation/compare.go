@@ -121,31 +121,18 @@ func (m *anchorMatcher) matchSimilar(prevKeys, nextKeys []string, exact []int) {
 		sim    float64
 		offset int // distance from the position expected from the gap's start
 	}
+	if len(prevKeys) == 0 {
+		return
+	}
+	lo, jlo, hi := anchorGaps(exact, len(prevKeys))
 	var pairs []pair
 	prevGrams := make([]map[uint64]struct{}, len(prevKeys))
 	for j := range nextKeys {
 		if exact[j] >= 0 {
 			continue
 		}
-		lo, jlo := -1, -1
-		for k := j - 1; k >= 0; k-- {
-			if exact[k] >= 0 {
-				lo, jlo = exact[k], k
-				break
-			}
-		}
-		hi := len(prevKeys)
-		for k := j + 1; k < len(nextKeys); k++ {
-			if exact[k] >= 0 {
-				hi = exact[k]
-				break
-			}
-		}
-		if hi <= lo { // articles moved across each other: the gap is open-ended
-			hi = len(prevKeys)
-		}
 		var grams map[uint64]struct{}
-		for i := lo + 1; i < hi; i++ {
+		for i := lo[j] + 1; i < hi[j]; i++ {
 			if m.prevTaken[i] {
 				continue
 			}
@@ -156,7 +143,7 @@ func (m *anchorMatcher) matchSimilar(prevKeys, nextKeys []string, exact []int) {
 				prevGrams[i] = bigrams(prevKeys[i])
 			}
 			if sim := jaccard(grams, prevGrams[i]); sim >= AnchorSimilarityThreshold {
-				pairs = append(pairs, pair{j: j, i: i, sim: sim, offset: abs((i - lo) - (j - jlo))})
+				pairs = append(pairs, pair{j: j, i: i, sim: sim, offset: absInt((i - lo[j]) - (j - jlo[j]))})
 			}
 		}
 	}
@@ -178,7 +165,31 @@ func (m *anchorMatcher) matchSimilar(prevKeys, nextKeys []string, exact []int) {
 	}
 }
 
-func abs(n int) int {
+// anchorGaps finds, for every next article, the nearest exact matches before and
+// after it: prev[lo+1:hi] is its gap in prev, jlo where the gap starts in next
+// (-1 at the start of the draft).
+func anchorGaps(exact []int, nPrev int) (lo, jlo, hi []int) {
+	n := len(exact)
+	lo, jlo, hi = make([]int, n), make([]int, n), make([]int, n)
+	for j, l, jl := 0, -1, -1; j < n; j++ {
+		lo[j], jlo[j] = l, jl
+		if exact[j] >= 0 {
+			l, jl = exact[j], j
+		}
+	}
+	for j, h := n-1, nPrev; j >= 0; j-- {
+		hi[j] = h
+		if exact[j] >= 0 {
+			h = exact[j]
+		}
+		if hi[j] <= lo[j] { // articles moved across each other: the gap is open-ended
+			hi[j] = nPrev
+		}
+	}
+	return lo, jlo, hi
+}
+
+func absInt(n int) int {
 	if n < 0 {
 		return -n
 	}

@@ -46,8 +46,8 @@ var smokingBodies = []string{
 	"本条例自二〇二五年十月一日起施行。",
 }
 
-// insertBefore returns bodies with extra inserted before index i.
-func insertBefore(bodies []string, i int, extra string) []string {
+// withInsertedBody returns bodies with extra inserted before index i.
+func withInsertedBody(bodies []string, i int, extra string) []string {
 	out := append([]string{}, bodies[:i]...)
 	out = append(out, extra)
 	return append(out, bodies[i:]...)
@@ -59,7 +59,7 @@ func withBody(bodies []string, i int, body string) []string {
 	return out
 }
 
-func without(bodies []string, i int) []string {
+func withoutBody(bodies []string, i int) []string {
 	out := append([]string{}, bodies[:i]...)
 	return append(out, bodies[i+1:]...)
 }
@@ -122,18 +122,18 @@ func TestAssignAnchorsCarryOver(t *testing.T) {
 		want []int
 	}{
 		{"SameText", smokingBodies, seq(0, 9)},
-		{"InsertAtStartRenumbersAll", insertBefore(smokingBodies, 0, inserted), append(keep(-1), seq(0, 9)...)},
-		{"InsertInMiddle", insertBefore(smokingBodies, 5, inserted), concat2(seq(0, 4), keep(-1), seq(5, 9))},
-		{"RemoveArticle", without(smokingBodies, 2), concat2(seq(0, 1), seq(3, 9))},
+		{"InsertAtStartRenumbersAll", withInsertedBody(smokingBodies, 0, inserted), append(keep(-1), seq(0, 9)...)},
+		{"InsertInMiddle", withInsertedBody(smokingBodies, 5, inserted), concatIndexes(seq(0, 4), keep(-1), seq(5, 9))},
+		{"RemoveArticle", withoutBody(smokingBodies, 2), concatIndexes(seq(0, 1), seq(3, 9))},
 		{"Move", []string{smokingBodies[0], smokingBodies[2], smokingBodies[1]}, keep(0, 2, 1)},
 		{"LightEdit", withBody(smokingBodies, 4, lightlyEdited), seq(0, 9)},
-		{"LightEditAfterInsertAtStart", insertBefore(withBody(smokingBodies, 4, lightlyEdited), 0, inserted), append(keep(-1), seq(0, 9)...)},
-		{"Rewrite", withBody(smokingBodies, 4, rewritten), concat2(seq(0, 3), keep(-1), seq(5, 9))},
+		{"LightEditAfterInsertAtStart", withInsertedBody(withBody(smokingBodies, 4, lightlyEdited), 0, inserted), append(keep(-1), seq(0, 9)...)},
+		{"Rewrite", withBody(smokingBodies, 4, rewritten), concatIndexes(seq(0, 3), keep(-1), seq(5, 9))},
 		{
 			// Inserting 第一条 turns the reference to 第六条 in the penalty article
 			// into 第七条: a one-character edit that must not detach comments.
 			"CrossReferenceRenumbered",
-			insertBefore(withBody(smokingBodies, 7, strings.Replace(smokingBodies[7], "第六条", "第七条", 1)), 0, inserted),
+			withInsertedBody(withBody(smokingBodies, 7, strings.Replace(smokingBodies[7], "第六条", "第七条", 1)), 0, inserted),
 			append(keep(-1), seq(0, 9)...),
 		},
 		{
@@ -165,7 +165,7 @@ func TestAssignAnchorsCarryOver(t *testing.T) {
 	}
 }
 
-func concat2(a, b []int, rest ...[]int) []int {
+func concatIndexes(a, b []int, rest ...[]int) []int {
 	out := append(append([]int{}, a...), b...)
 	for _, r := range rest {
 		out = append(out, r...)
@@ -200,7 +200,7 @@ func TestAssignAnchorsDuplicateTexts(t *testing.T) {
 		assertUniqueAnchors(t, AssignAnchors(bad, SplitArticles(renderDraft(bodies))))
 	})
 	t.Run("AllIdentical", func(t *testing.T) {
-		arts := SplitArticles(renderDraft(repeat(deleted, 12)))
+		arts := SplitArticles(renderDraft(repeatString(deleted, 12)))
 		assertUniqueAnchors(t, AssignAnchors(nil, arts))
 	})
 }

@@ -8,11 +8,14 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"log/slog"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed *.sql
@@ -40,17 +43,38 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
 	if _, err := p.Up(ctx); err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
+	// River (the Postgres-backed job queue) keeps its own migration line;
+	// it takes its own advisory lock.
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return 0, fmt.Errorf("migrate job queue: %w", err)
+	}
 	return p.GetDBVersion(ctx)
 }
 
-// Status reports the schema's current version and the newest embedded one.
-func Status(ctx context.Context, pool *pgxpool.Pool) (current, latest int64, err error) {
+// Status reports the schema's current version, the newest embedded one, and
+// whether anything (ours or the job queue's) is still to be applied.
+func Status(ctx context.Context, pool *pgxpool.Pool) (current, latest int64, behind bool, err error) {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	p, err := provider(db)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	current, latest, err = p.GetVersions(ctx)
-	return current, latest, err
+	if err != nil || current < latest {
+		return current, latest, true, err
+	}
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return current, latest, false, err
+	}
+	res, err := rm.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{DryRun: true})
+	if err != nil {
+		return current, latest, false, err
+	}
+	return current, latest, len(res.Versions) > 0, nil
 }

@@ -3,8 +3,8 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"

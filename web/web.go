@@ -16,8 +16,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 //go:embed templates/*.html
@@ -35,6 +37,8 @@ const maxFormBytes = 1 << 20
 // Services are the domain services the pages call.
 type Services struct {
 	Identity      *identity.Service
+	Consultation  *consultation.Service
+	Calendar      *workday.Store
 	SecureCookies bool
 	Logger        *slog.Logger
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/server"
 	"github.com/canyu-gov/canyu/migrations"
@@ -68,6 +70,7 @@ type Main struct {
 	DB       *pgxpool.Pool
 	Listener net.Listener
 	server   *http.Server
+	jobs     *jobs.Runner
 }
 
 // Open connects, checks the schema and prepares the HTTP server.
@@ -77,17 +80,24 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	current, latest, err := migrations.Status(ctx, db)
+	current, latest, behind, err := migrations.Status(ctx, db)
 	if err != nil {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
-	if current < latest {
+	if behind {
 		return fmt.Errorf("the database schema is behind (version %d, this build needs %d): run `canyu migrate` first", current, latest)
 	}
 	sms := identity.LogSMSSender{Logger: m.Logger}
 	m.Logger.Warn("SMS: the development sender is in use; verification codes are written to this log, not delivered to phones")
 	ids := identity.NewService(db, sms)
-	handler := server.New(server.Deps{DB: db, Identity: ids, Logger: m.Logger, Metrics: obs.NewMetrics(),
+	cs := consultation.NewService(db, nil)
+	runner, err := jobs.New(db, cs, m.Logger, true)
+	if err != nil {
+		return err
+	}
+	cs.Scheduler = runner
+	m.jobs = runner
+	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://")})
 	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
@@ -103,6 +113,9 @@ func (m *Main) Open(ctx context.Context) error {
 
 // Run serves until ctx is cancelled, then drains in-flight requests.
 func (m *Main) Run(ctx context.Context) error {
+	if err := m.jobs.Start(ctx); err != nil {
+		return fmt.Errorf("starting job runner: %w", err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.Listener) }()
 	m.Logger.Info("serving", "addr", m.Listener.Addr().String())
@@ -116,6 +129,9 @@ func (m *Main) Run(ctx context.Context) error {
 	defer cancel()
 	if err := m.server.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := m.jobs.Stop(sctx); err != nil {
+		return fmt.Errorf("stopping jobs: %w", err)
 	}
 	m.Logger.Info("stopped cleanly")
 	return nil

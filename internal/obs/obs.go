@@ -25,7 +25,16 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	clientKey
+	loggerKey
 )
+
+// Logger returns the request's logger (the service logger), or slog.Default.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
 
 // Client is what the server knows about the caller of a request.
 type Client struct {
@@ -98,6 +107,7 @@ func Middleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.Handler
 			}
 			ctx := context.WithValue(r.Context(), requestIDKey, id)
 			ctx = WithClient(ctx, Client{Addr: host, UserAgent: r.UserAgent()})
+			ctx = context.WithValue(ctx, loggerKey, logger)
 			rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 			start := time.Now()
 			defer func() {

@@ -15,8 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/canyu-gov/canyu/api"
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
+	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/web"
 )
 
@@ -24,6 +26,8 @@ import (
 type Deps struct {
 	DB            *pgxpool.Pool
 	Identity      *identity.Service
+	Consultation  *consultation.Service
+	Calendar      *workday.Store
 	Logger        *slog.Logger
 	Metrics       *obs.Metrics
 	SecureCookies bool
@@ -64,9 +68,9 @@ func New(d Deps) http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, SecureCookies: d.SecureCookies})
+		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, SecureCookies: d.SecureCookies})
 	})
-	web.Mount(r, web.Services{Identity: d.Identity, SecureCookies: d.SecureCookies, Logger: d.Logger})
+	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r
 }
 

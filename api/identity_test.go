@@ -1,0 +1,212 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+func TestResidentLifecycle(t *testing.T) {
+	e := testenv.New(t)
+	phone := "13800138000"
+	reg := e.Do("POST", "/accounts/register", "", map[string]any{"phone": phone, "password": "secret-pass-1"}).Expect(t, 201, "")
+	var acct struct {
+		ID       int64  `json:"id"`
+		Verified bool   `json:"verified"`
+		Phone    string `json:"phone"`
+	}
+	reg.JSON(t, &acct)
+	if acct.Verified || acct.Phone != phone {
+		t.Fatalf("new account: %+v", acct)
+	}
+	code := e.SMS.Code(phone)
+	if len(code) != 6 {
+		t.Fatalf("no code sent: %q", code)
+	}
+	// An unverified resident may sign in.
+	var sess struct {
+		Token   string `json:"token"`
+		Account struct {
+			Verified bool `json:"verified"`
+		} `json:"account"`
+	}
+	r := e.Do("POST", "/sessions", "", map[string]any{"login": phone, "password": "secret-pass-1"}).Expect(t, 201, "")
+	r.JSON(t, &sess)
+	if sess.Token == "" || sess.Account.Verified {
+		t.Fatalf("session: %s", r.Body)
+	}
+	if c := r.Header.Get("Set-Cookie"); !strings.Contains(c, "canyu_session=") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") {
+		t.Fatalf("cookie: %q", c)
+	}
+	e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": phone, "code": code}).Expect(t, 200, "")
+	me := e.Do("GET", "/me", sess.Token, nil).Expect(t, 200, "")
+	var meBody struct {
+		Verified bool   `json:"verified"`
+		Phone    string `json:"phone"`
+	}
+	me.JSON(t, &meBody)
+	if !meBody.Verified || meBody.Phone != phone {
+		t.Fatalf("get-me: %s", me.Body)
+	}
+	e.Do("DELETE", "/sessions/current", sess.Token, nil).Expect(t, 204, "")
+	e.Do("GET", "/me", sess.Token, nil).Expect(t, 401, "invalid_session")
+}
+
+func TestRegistrationErrors(t *testing.T) {
+	e := testenv.New(t)
+	e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13800138001", "password": "secret-pass-1"}).Expect(t, 201, "")
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+	}{
+		{"DuplicatePhone", map[string]any{"phone": "+86 138-0013-8001", "password": "secret-pass-1"}, 409, "phone_already_registered"},
+		{"InvalidPhone", map[string]any{"phone": "12345", "password": "secret-pass-1"}, 422, "invalid_phone"},
+		{"LandlineRefused", map[string]any{"phone": "02112345678", "password": "secret-pass-1"}, 422, "invalid_phone"},
+		{"ShortPassword", map[string]any{"phone": "13800138002", "password": "short"}, 422, "password_too_short"},
+		{"UnknownField", map[string]any{"phone": "13800138003", "password": "secret-pass-1", "id_card": "x"}, 422, "unknown_field"},
+		{"MalformedJSON", `{"phone": "138`, 400, "malformed_request"},
+		{"OversizedBody", `{"phone":"` + strings.Repeat("1", 1<<20+10) + `"}`, 413, "request_too_large"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.Do("POST", "/accounts/register", "", c.body).Expect(t, c.status, c.code)
+			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("content type %q", ct)
+			}
+		})
+	}
+	var n int
+	e.DB.QueryRow(t.Context(), `SELECT count(*) FROM accounts`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("refused registrations changed something: %d accounts", n)
+	}
+}
+
+func TestVerificationCode(t *testing.T) {
+	t.Run("Expired", func(t *testing.T) {
+		e := testenv.New(t)
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000001", "password": "secret-pass-1"}).Expect(t, 201, "")
+		code := e.SMS.Code("13700000001")
+		e.Clock.Advance(identity.CodeTTL)
+		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000001", "code": code}).Expect(t, 409, "verification_code_expired")
+		// A new code works.
+		e.Do("POST", "/accounts/resend-verification-code", "", map[string]any{"phone": "13700000001"}).Expect(t, 204, "")
+		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000001", "code": e.SMS.Code("13700000001")}).Expect(t, 200, "")
+	})
+	t.Run("JustBeforeExpiry", func(t *testing.T) {
+		e := testenv.New(t)
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000002", "password": "secret-pass-1"}).Expect(t, 201, "")
+		e.Clock.Advance(identity.CodeTTL - time.Second)
+		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000002", "code": e.SMS.Code("13700000002")}).Expect(t, 200, "")
+	})
+	t.Run("TooManyTries", func(t *testing.T) {
+		e := testenv.New(t)
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000003", "password": "secret-pass-1"}).Expect(t, 201, "")
+		code := e.SMS.Code("13700000003")
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		for i := 0; i < identity.CodeMaxAttempts-1; i++ {
+			e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000003", "code": wrong}).Expect(t, 422, "verification_code_invalid")
+		}
+		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000003", "code": wrong}).Expect(t, 409, "verification_attempts_exceeded")
+		// Even the right code is refused now.
+		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000003", "code": code}).Expect(t, 409, "verification_attempts_exceeded")
+	})
+	t.Run("ResendTooSoon", func(t *testing.T) {
+		e := testenv.New(t)
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000004", "password": "secret-pass-1"}).Expect(t, 201, "")
+		r := e.Do("POST", "/accounts/resend-verification-code", "", map[string]any{"phone": "13700000004"}).Expect(t, 429, "verification_code_too_soon")
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+	})
+}
+
+func TestLogin(t *testing.T) {
+	e := testenv.New(t)
+	e.Agency("sfj", "市司法局", identity.AgencyLegalityReview)
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	t.Run("WrongPassword", func(t *testing.T) {
+		e.Do("POST", "/sessions", "", map[string]any{"login": *admin.Phone, "password": "nope-nope"}).Expect(t, 401, "invalid_credentials")
+	})
+	t.Run("UnknownLogin", func(t *testing.T) {
+		e.Do("POST", "/sessions", "", map[string]any{"login": "13311112222", "password": "nope-nope"}).Expect(t, 401, "invalid_credentials")
+	})
+	t.Run("RateLimitedPerAccount", func(t *testing.T) {
+		for i := 0; i < identity.LoginMaxFailuresPerAccount-1; i++ {
+			e.Do("POST", "/sessions", "", map[string]any{"login": *admin.Phone, "password": "nope-nope"}).Expect(t, 401, "invalid_credentials")
+		}
+		r := e.Do("POST", "/sessions", "", map[string]any{"login": *admin.Phone, "password": testenv.Password}).Expect(t, 429, "too_many_login_attempts")
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+		e.Clock.Advance(identity.LoginWindow)
+		e.Do("POST", "/sessions", "", map[string]any{"login": *admin.Phone, "password": testenv.Password}).Expect(t, 201, "")
+	})
+	t.Run("SessionExpires", func(t *testing.T) {
+		_, tok := e.Account(identity.RoleResident, "")
+		e.Do("GET", "/me", tok, nil).Expect(t, 200, "")
+		e.Clock.Advance(identity.SessionTTL)
+		e.Do("GET", "/me", tok, nil).Expect(t, 401, "invalid_session")
+	})
+}
+
+func TestRoles(t *testing.T) {
+	e := testenv.New(t)
+	_, adminTok := e.Account(identity.RoleAdmin, "")
+	_, residentTok := e.Account(identity.RoleResident, "")
+	body := map[string]any{"code": "jyj", "name": "市教育局", "kind": "department"}
+	e.Do("POST", "/agencies", "", body).Expect(t, 401, "authentication_required")
+	e.Do("POST", "/agencies", "not-a-token", body).Expect(t, 401, "invalid_session")
+	e.Do("POST", "/agencies", residentTok, body).Expect(t, 403, "forbidden_role")
+	e.Do("POST", "/agencies", adminTok, body).Expect(t, 201, "")
+	e.Do("POST", "/agencies", adminTok, body).Expect(t, 409, "agency_code_taken")
+	e.Do("GET", "/accounts", residentTok, nil).Expect(t, 403, "forbidden_role")
+
+	// Admin-created accounts are verified; phone numbers are masked in lists.
+	r := e.Do("POST", "/accounts", adminTok, map[string]any{"role": "agency_staff", "phone": "13512345678", "display_name": "张三",
+		"agency": "jyj", "password": "secret-pass-1"}).Expect(t, 201, "")
+	if !strings.Contains(string(r.Body), `"verified":true`) || !strings.Contains(string(r.Body), `135****5678`) {
+		t.Fatalf("created account: %s", r.Body)
+	}
+	e.Do("POST", "/accounts", adminTok, map[string]any{"role": "agency_staff", "phone": "13512345679", "display_name": "李四",
+		"password": "secret-pass-1"}).Expect(t, 422, "agency_required")
+	e.Do("POST", "/accounts", adminTok, map[string]any{"role": "reviewer", "phone": "13512345679", "display_name": "李四",
+		"agency": "jyj", "password": "secret-pass-1"}).Expect(t, 422, "agency_kind_mismatch")
+	list := e.Do("GET", "/accounts?limit=2", adminTok, nil).Expect(t, 200, "")
+	var page struct {
+		Accounts   []struct{ Phone string } `json:"accounts"`
+		NextCursor string                   `json:"next_cursor"`
+	}
+	list.JSON(t, &page)
+	if len(page.Accounts) != 2 || page.NextCursor == "" {
+		t.Fatalf("page 1: %s", list.Body)
+	}
+	for _, a := range page.Accounts {
+		if !strings.Contains(a.Phone, "****") {
+			t.Fatalf("unmasked phone in list: %s", list.Body)
+		}
+	}
+	e.Do("GET", "/accounts?cursor="+page.NextCursor, adminTok, nil).Expect(t, 200, "")
+	e.Do("GET", "/accounts?cursor=garbage!", adminTok, nil).Expect(t, 422, "invalid_cursor")
+}
+
+func TestHealth(t *testing.T) {
+	e := testenv.New(t)
+	e.Do("GET", "/healthz", "", nil).Expect(t, 200, "")
+	e.Do("GET", "/readyz", "", nil).Expect(t, 200, "")
+	m := e.Do("GET", "/metrics", "", nil).Expect(t, 200, "")
+	if !strings.Contains(string(m.Body), "canyu_http_requests_total") {
+		t.Fatal("metrics missing request counter")
+	}
+	e.DB.Close()
+	e.Do("GET", "/readyz", "", nil).Expect(t, http.StatusServiceUnavailable, "")
+}

@@ -1,0 +1,225 @@
+package consultation
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Gate is one named check a stage change must pass, with its legal basis.
+// Every stage change goes through transition, which runs the gates of the
+// target stage; a refusal lists every failed gate.
+type Gate struct {
+	Code    string // stable code reported when the check fails
+	Basis   string // legal basis, e.g. "Decree 713 Art. 19"
+	Title   string // what is checked, in Chinese
+	Message string // why it failed, in Chinese
+	// Applies reports whether the gate concerns this decision at all (a
+	// gate for technical decisions does not apply to others).
+	Applies func(d *Decision) bool
+	// Check reports whether the gate passes.
+	Check func(ctx context.Context, st *GateState) (bool, error)
+}
+
+// GateState is what gates read: the decision inside the transaction that
+// changes it, and the clock.
+type GateState struct {
+	Tx       pgx.Tx
+	Decision *Decision
+	Now      time.Time
+	// Opening carries the consultation being opened, for the window gates.
+	Opening *ConsultationInput
+}
+
+// stageRule says from which stages a stage may be entered and what it needs.
+type stageRule struct {
+	from  []Status
+	gates []Gate
+}
+
+// stageRules is the procedure of DOMAIN.md. Later features append their gates
+// with addGate in their own files (comments, surveys, legality review).
+var stageRules = map[Status]*stageRule{
+	StatusConsulting:   {from: []Status{StatusDrafting}},
+	StatusHandling:     {from: []Status{StatusConsulting, StatusDrafting}},
+	StatusUnderReview:  {from: []Status{StatusHandling}},
+	StatusDeliberation: {from: []Status{StatusUnderReview}},
+	StatusPublished:    {from: []Status{StatusDeliberation}},
+	StatusInEffect:     {from: []Status{StatusPublished}},
+	StatusSuspended:    {from: []Status{StatusInEffect, StatusPublished}},
+	StatusEvaluated:    {from: []Status{StatusInEffect, StatusSuspended}},
+	// Decree 713 has no stage after which a decision item may not be
+	// dropped before it is decided; after publication it is suspended
+	// (Art. 37) rather than withdrawn.
+	StatusWithdrawn: {from: []Status{StatusDrafting, StatusConsulting, StatusHandling, StatusUnderReview, StatusDeliberation}},
+}
+
+func addGate(to Status, g Gate) {
+	stageRules[to].gates = append(stageRules[to].gates, g)
+}
+
+func always(*Decision) bool { return true }
+
+// GateResult is the outcome of one gate for a decision.
+type GateResult struct {
+	Code    string `json:"code"`
+	Basis   string `json:"basis"`
+	Title   string `json:"title"`
+	Passed  bool   `json:"passed"`
+	Message string `json:"message,omitempty"`
+}
+
+// evaluateGates runs the gates of the target stage that apply.
+func evaluateGates(ctx context.Context, st *GateState, to Status) ([]GateResult, error) {
+	rule := stageRules[to]
+	if rule == nil {
+		return nil, nil
+	}
+	var out []GateResult
+	for _, g := range rule.gates {
+		if g.Applies != nil && !g.Applies(st.Decision) {
+			continue
+		}
+		ok, err := g.Check(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		r := GateResult{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: ok}
+		if !ok {
+			r.Message = g.Message
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func failed(results []GateResult) []errs.Gate {
+	var out []errs.Gate
+	for _, r := range results {
+		if !r.Passed {
+			out = append(out, errs.Gate{Code: r.Code, Basis: r.Basis, Message: r.Message})
+		}
+	}
+	return out
+}
+
+// transition moves the decision to stage `to` inside tx: it checks the
+// stage may be entered from the current one, runs every gate of the target
+// stage, updates the status and appends a stage_changed record entry with
+// the payload. This is the one place a stage changes.
+func (s *Service) transition(ctx context.Context, tx pgx.Tx, actor *identity.Account, d *Decision, to Status, payload map[string]any) error {
+	return s.transitionWith(ctx, tx, actor, d, to, payload, nil)
+}
+
+func (s *Service) transitionWith(ctx context.Context, tx pgx.Tx, actor *identity.Account, d *Decision, to Status, payload map[string]any, opening *ConsultationInput) error {
+	rule := stageRules[to]
+	allowed := false
+	for _, f := range rule.from {
+		if f == d.Status {
+			allowed = true
+		}
+	}
+	if !allowed {
+		if to == StatusWithdrawn {
+			return errs.Conflict("decision_not_withdrawable", "决策事项处于"+StatusNames[d.Status]+"阶段，不能撤回")
+		}
+		return errs.Conflict("stage_transition_not_allowed", "决策事项处于"+StatusNames[d.Status]+"阶段，不能进入"+StatusNames[to]+"阶段")
+	}
+	st := &GateState{Tx: tx, Decision: d, Now: s.now(), Opening: opening}
+	results, err := evaluateGates(ctx, st, to)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if f := failed(results); len(f) > 0 {
+		return errs.GatesFailed(f)
+	}
+	from := d.Status
+	now := s.now()
+	public := to == StatusConsulting || to == StatusPublished
+	if _, err := tx.Exec(ctx, `UPDATE decisions SET status = $2, updated_at = $3,
+		public_since = CASE WHEN $4 AND public_since IS NULL THEN $3 ELSE public_since END WHERE id = $1`,
+		d.ID, to, now, public); err != nil {
+		return errs.Internal(err)
+	}
+	rec := map[string]any{"from": from, "to": to}
+	for k, v := range payload {
+		rec[k] = v
+	}
+	if _, err := s.appendRecord(ctx, tx, d.ID, actor, RecordStageChanged, rec); err != nil {
+		return err
+	}
+	d.Status = to
+	if public && d.PublicSince == nil {
+		d.PublicSince = &now
+	}
+	return nil
+}
+
+// nextStage is the stage a decision normally goes to next.
+func nextStage(d *Decision) Status {
+	switch d.Status {
+	case StatusDrafting:
+		if d.NotDisclosable {
+			return StatusHandling
+		}
+		return StatusConsulting
+	case StatusConsulting:
+		return StatusHandling
+	case StatusHandling:
+		return StatusUnderReview
+	case StatusUnderReview:
+		return StatusDeliberation
+	case StatusDeliberation:
+		return StatusPublished
+	case StatusPublished:
+		return StatusInEffect
+	case StatusInEffect:
+		return StatusEvaluated
+	}
+	return ""
+}
+
+// GateReport tells the lead unit what the next stage still needs.
+type GateReport struct {
+	Status    Status       `json:"status"`
+	NextStage Status       `json:"next_stage,omitempty"`
+	Ready     bool         `json:"ready"`
+	Gates     []GateResult `json:"gates"`
+}
+
+// DecisionGates evaluates the gates of the decision's next stage without
+// changing anything. Anyone who may see the decision internally may call it.
+// Codes: decision_not_found.
+func (s *Service) DecisionGates(ctx context.Context, actor *identity.Account, id int64) (GateReport, error) {
+	var rep GateReport
+	err := pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		d, err := getDecision(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		if !canSeeInternal(actor, &d) {
+			if canSee(actor, &d) {
+				return errs.Forbidden("not_lead_unit_staff", "只有相关机构的工作人员可以查看程序检查清单")
+			}
+			return errDecisionNotFound
+		}
+		rep = GateReport{Status: d.Status, NextStage: nextStage(&d), Gates: []GateResult{}}
+		if rep.NextStage == "" {
+			return nil
+		}
+		results, err := evaluateGates(ctx, &GateState{Tx: tx, Decision: &d, Now: s.now()}, rep.NextStage)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if results != nil {
+			rep.Gates = results
+		}
+		rep.Ready = len(failed(results)) == 0
+		return nil
+	})
+	return rep, err
+}

@@ -1,0 +1,90 @@
+// Package jobs runs the Postgres-backed scheduled work with River: closing a
+// consultation at the end of its window. Jobs live in PostgreSQL, so a
+// restart or a second instance loses nothing and runs nothing twice.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/canyu-gov/canyu/consultation"
+)
+
+// CloseConsultationArgs closes one consultation when its window ends.
+type CloseConsultationArgs struct {
+	ConsultationID int64 `json:"consultation_id"`
+}
+
+// Kind implements river.JobArgs.
+func (CloseConsultationArgs) Kind() string { return "close_consultation" }
+
+// SweepArgs is the periodic backstop that closes anything overdue.
+type SweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SweepArgs) Kind() string { return "close_due_consultations" }
+
+type closeWorker struct {
+	river.WorkerDefaults[CloseConsultationArgs]
+	svc *consultation.Service
+}
+
+// Work closes the consultation if its (possibly extended) end has passed.
+// An extension inserts a new job for the new end, so an early job is a no-op.
+func (w *closeWorker) Work(ctx context.Context, job *river.Job[CloseConsultationArgs]) error {
+	_, err := w.svc.CloseDueConsultation(ctx, job.Args.ConsultationID)
+	return err
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	svc *consultation.Service
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	_, err := w.svc.CloseDueConsultations(ctx)
+	return err
+}
+
+// Runner is the River client. It implements consultation.Scheduler.
+type Runner struct {
+	client *river.Client[pgx.Tx]
+}
+
+// New builds a Runner. With work false it only inserts jobs (for commands
+// and tests that must not consume them).
+func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work bool) (*Runner, error) {
+	cfg := &river.Config{Logger: logger}
+	if work {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &closeWorker{svc: svc})
+		river.AddWorker(workers, &sweepWorker{svc: svc})
+		cfg.Workers = workers
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	c, err := river.NewClient(riverpgxv5.New(db), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{client: c}, nil
+}
+
+// ScheduleConsultationClose inserts the close job in tx, to run at `at`.
+func (r *Runner) ScheduleConsultationClose(ctx context.Context, tx pgx.Tx, consultationID int64, at time.Time) error {
+	_, err := r.client.InsertTx(ctx, tx, CloseConsultationArgs{ConsultationID: consultationID}, &river.InsertOpts{ScheduledAt: at})
+	return err
+}
+
+// Start begins working jobs.
+func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
+
+// Stop waits for running jobs to finish.
+func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }

@@ -1,0 +1,278 @@
+// Package testenv starts the whole service for a test: a fresh PostgreSQL
+// database (pgtest), the real services and the real HTTP handler on an
+// httptest server, with an injected clock and a capturing SMS sender (the
+// one fake: SMS is an external boundary).
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/jobs"
+	"github.com/canyu-gov/canyu/internal/obs"
+	"github.com/canyu-gov/canyu/internal/pgtest"
+	"github.com/canyu-gov/canyu/internal/server"
+)
+
+// Clock is a settable clock shared by the services of an Env.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// SMS captures verification codes instead of sending them.
+type SMS struct {
+	mu    sync.Mutex
+	codes map[string]string
+}
+
+// SendVerificationCode records the code for the phone.
+func (s *SMS) SendVerificationCode(_ context.Context, phone, code string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.codes == nil {
+		s.codes = map[string]string{}
+	}
+	s.codes[phone] = code
+	return nil
+}
+
+// Code returns the last code sent to phone.
+func (s *SMS) Code(phone string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.codes[phone]
+}
+
+// Env is a running service for one test.
+type Env struct {
+	T            testing.TB
+	DB           *pgxpool.Pool
+	DatabaseURL  string
+	Server       *httptest.Server
+	URL          string
+	Identity     *identity.Service
+	Consultation *consultation.Service
+	Clock        *Clock
+	SMS          *SMS
+	Logs         *SyncBuffer
+}
+
+// SyncBuffer is a goroutine-safe log buffer.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was logged.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// New starts the service on a fresh database. The clock starts at the
+// real current time, truncated to the second.
+func New(tb testing.TB) *Env {
+	tb.Helper()
+	url := pgtest.NewURL(tb)
+	db, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &Env{T: tb, DB: db, DatabaseURL: url, Clock: &Clock{t: time.Now().UTC().Truncate(time.Second)}, SMS: &SMS{}, Logs: &SyncBuffer{}}
+	logger := obs.NewLogger(e.Logs, "debug")
+	e.Identity = identity.NewService(db, e.SMS)
+	e.Identity.Now = e.Clock.Now
+	e.Consultation = consultation.NewService(db, nil)
+	e.Consultation.Now = e.Clock.Now
+	runner, err := jobs.New(db, e.Consultation, logger, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Consultation.Scheduler = runner
+	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Logger: logger})
+	e.Server = httptest.NewServer(h)
+	e.URL = e.Server.URL
+	tb.Cleanup(func() {
+		e.Server.Close()
+		db.Close()
+		if tb.Failed() {
+			tb.Logf("service log:\n%s", tail(e.Logs.String(), 4000))
+		}
+	})
+	_ = slog.Default
+	return e
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// Agency creates an agency.
+func (e *Env) Agency(code, name string, kind identity.AgencyKind) identity.Agency {
+	e.T.Helper()
+	a, err := e.Identity.CreateAgency(context.Background(), nil, identity.AgencyInput{Code: code, Name: name, Kind: kind})
+	if err != nil {
+		e.T.Fatalf("create agency %s: %v", code, err)
+	}
+	return a
+}
+
+var accountSeq struct {
+	sync.Mutex
+	n int
+}
+
+// Password is the password of every account Account creates.
+const Password = "correct-horse-9"
+
+// Account creates a verified account of the role (tied to agencyCode for
+// staff roles) and signs it in, returning the account and its token.
+func (e *Env) Account(role identity.Role, agencyCode string) (identity.Account, string) {
+	e.T.Helper()
+	accountSeq.Lock()
+	accountSeq.n++
+	n := accountSeq.n
+	accountSeq.Unlock()
+	phone := fmt.Sprintf("139%08d", n)
+	a, err := e.Identity.CreateAccount(context.Background(), nil, identity.AccountInput{Role: role, Phone: phone,
+		DisplayName: fmt.Sprintf("测试%s%d", role, n), AgencyCode: agencyCode, Password: Password})
+	if err != nil {
+		e.T.Fatalf("create account: %v", err)
+	}
+	s, err := e.Identity.CreateSession(context.Background(), identity.LoginInput{Login: phone, Password: Password, ClientAddr: "test"})
+	if err != nil {
+		e.T.Fatalf("sign in: %v", err)
+	}
+	return a, s.Token
+}
+
+// Response is an HTTP answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test on error.
+func (r *Response) JSON(tb testing.TB, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		tb.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Code returns the problem `code` of an error answer.
+func (r *Response) Code() string {
+	var p struct {
+		Code string `json:"code"`
+	}
+	json.Unmarshal(r.Body, &p)
+	return p.Code
+}
+
+// Do sends a request to the API (path relative to /api/v1 when it does not
+// start with /api or /) with an optional bearer token and JSON body (a
+// string or []byte body is sent as is).
+func (e *Env) Do(method, path, token string, body any) *Response {
+	e.T.Helper()
+	return e.DoHeaders(method, path, token, body, nil)
+}
+
+// DoHeaders is Do with extra request headers.
+func (e *Env) DoHeaders(method, path, token string, body any, headers map[string]string) *Response {
+	e.T.Helper()
+	if !strings.HasPrefix(path, "/api/") && !strings.HasPrefix(path, "/healthz") && !strings.HasPrefix(path, "/readyz") && !strings.HasPrefix(path, "/metrics") {
+		path = "/api/v1" + path
+	}
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Expect fails the test unless the response has the status (and, when
+// code is not empty, the problem code).
+func (r *Response) Expect(tb testing.TB, status int, code string) *Response {
+	tb.Helper()
+	if r.Status != status || (code != "" && r.Code() != code) {
+		tb.Fatalf("want %d %s, got %d: %s", status, code, r.Status, r.Body)
+	}
+	return r
+}
