@@ -3,7 +3,7 @@ package api
 import (
 	"context"
 	"errors"
-		"net/http"
+	"net/http"
 	"strconv"
 	"strings"
 
