@@ -1,0 +1,88 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/canyu-gov/canyu/internal/browsertest"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+// TestAccountPagesInBrowser walks a resident through registration, phone
+// verification, login, "my account" and logout on a phone-sized screen.
+func TestAccountPagesInBrowser(t *testing.T) {
+	e := testenv.New(t)
+	ctx := browsertest.New(t, browsertest.Phone)
+	phone := "13912340001"
+
+	// Server-side validation: messages next to the fields, in Chinese.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+"/register"),
+		chromedp.WaitVisible(chromedp.ID("phone")),
+		chromedp.SendKeys(chromedp.ID("phone"), "12345"),
+		chromedp.SendKeys(chromedp.ID("password"), "short"),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("consent-error")),
+	))
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("consent-error")))
+	must(t, err)
+	if !strings.Contains(msg, "同意") {
+		t.Fatalf("consent error: %q", msg)
+	}
+	browsertest.Screenshot(t, ctx, "register-errors")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("consent")),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("phone-error")),
+	))
+	msg, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("phone-error")))
+	must(t, err)
+	if !strings.Contains(msg, "手机号码") {
+		t.Fatalf("phone error: %q", msg)
+	}
+
+	must(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("phone"), phone),
+		chromedp.SendKeys(chromedp.ID("password"), "secret-pass-1"),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("code")),
+	))
+	code := e.SMS.Code(phone)
+	if code == "" {
+		t.Fatal("no code sent")
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("password"), "secret-pass-1"),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+	))
+	facts, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dl.facts")))
+	must(t, err)
+	if !strings.Contains(facts, phone) || !strings.Contains(facts, "已验证") {
+		t.Fatalf("my account page: %q", facts)
+	}
+	browsertest.Screenshot(t, ctx, "my-account")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`header.site form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)),
+		chromedp.Navigate(e.URL+"/me"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+	))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	if !strings.Contains(loc, "/login") {
+		t.Fatalf("after logout /me should ask to log in, at %s", loc)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
