@@ -18,6 +18,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/survey"
 )
 
 // Version is the API version shown in the spec.
@@ -33,6 +34,7 @@ type Services struct {
 	Identity     *identity.Service
 	Consultation *consultation.Service
 	Calendar     *workday.Store
+	Survey       *survey.Service
 	// SecureCookies marks cookies Secure (when served over https).
 	SecureCookies bool
 }
@@ -65,6 +67,9 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerDocuments()
 	s.registerRecord()
 	s.registerWorkday()
+	s.registerComments()
+	s.registerDispositions()
+	s.registerSurveys()
 	return a
 }
 

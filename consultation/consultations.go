@@ -97,10 +97,7 @@ func (s *Service) OpenConsultation(ctx context.Context, actor *identity.Account,
 		if err != nil {
 			return err
 		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
+		if err := requireLeadWriter(actor, &d); err != nil {
 			return err
 		}
 		if g := checkWindow(in.OpensAt, in.EndsAt, in.ShorteningReason); g != nil && g.Code == "consultation_window_invalid" {
@@ -156,10 +153,7 @@ func (s *Service) ExtendConsultation(ctx context.Context, actor *identity.Accoun
 		if err != nil {
 			return err
 		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
+		if err := requireLeadWriter(actor, &d); err != nil {
 			return err
 		}
 		c, err := getLatestConsultation(ctx, tx, decisionID)

@@ -125,6 +125,7 @@ type Decision struct {
 	LeadAgencyCode        string     `db:"lead_agency_code"`
 	LeadAgencyName        string     `db:"lead_agency_name"`
 	CoAgencyIDs           []int64    `db:"co_agency_ids"`
+	CoAgencyCodes         []string   `db:"co_agency_codes"`
 	Technical             bool       `db:"technical"`
 	StabilityRisk         bool       `db:"stability_risk"`
 	AffectsSpecificGroups bool       `db:"affects_specific_groups"`

@@ -16,6 +16,7 @@ import (
 
 const decisionColumns = `d.id, d.title, d.summary, d.category, d.domain, d.decision_body_id, b.code AS decision_body_code,
 	b.name AS decision_body_name, d.lead_agency_id, l.code AS lead_agency_code, l.name AS lead_agency_name, d.co_agency_ids,
+	ARRAY(SELECT c.code FROM agencies c WHERE c.id = ANY (d.co_agency_ids) ORDER BY c.code) AS co_agency_codes,
 	d.technical, d.stability_risk, d.affects_specific_groups, d.market_related, d.not_disclosable, d.not_disclosable_reason,
 	d.planned_decision_date, d.status, d.withdrawn_reason, d.public_since, d.created_by, d.created_at, d.updated_at`
 
@@ -45,6 +46,18 @@ func getDecision(ctx context.Context, q querier, id int64, lock bool) (Decision,
 }
 
 var errDecisionNotFound = errs.NotFound("decision_not_found", "决策事项不存在")
+
+// requireLeadWriter is the access check of every write to a decision. Staff
+// of another agency get not_lead_unit_staff (403) whether or not they may
+// read the decision, so every write answers them the same way; anyone else
+// who may not see a draft gets decision_not_found, so its existence is not
+// revealed to the public.
+func requireLeadWriter(actor *identity.Account, d *Decision) error {
+	if !canSee(actor, d) && !actor.HasRole(identity.RoleAgencyStaff) {
+		return errDecisionNotFound
+	}
+	return requireLeadStaff(actor, d)
+}
 
 // lockDecision reads the decision FOR UPDATE: every change to a decision
 // and its record is serialised on this row lock.
@@ -216,10 +229,7 @@ func (s *Service) UpdateDecision(ctx context.Context, actor *identity.Account, i
 		if err != nil {
 			return err
 		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
+		if err := requireLeadWriter(actor, &d); err != nil {
 			return err
 		}
 		switch d.Status {
@@ -301,7 +311,7 @@ func (s *Service) ListDecisions(ctx context.Context, actor *identity.Account, f 
 		}
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+decisionColumns+decisionFrom+`
-		WHERE ($1 = 0 OR d.id < $1)
+		WHERE ($1::bigint = 0 OR d.id < $1)
 		  AND ($2 = '' OR d.domain = $2)
 		  AND ($3 = '' OR d.status = $3)
 		  AND ($4 = '' OR l.code = $4)
@@ -309,7 +319,7 @@ func (s *Service) ListDecisions(ctx context.Context, actor *identity.Account, f 
 		  AND (
 		    (NOT $8 AND d.public_since IS NOT NULL)
 		    OR $6
-		    OR ($7 <> 0 AND (d.lead_agency_id = $7 OR d.decision_body_id = $7 OR $7 = ANY (d.co_agency_ids)))
+		    OR ($7::bigint <> 0 AND (d.lead_agency_id = $7 OR d.decision_body_id = $7 OR $7 = ANY (d.co_agency_ids)))
 		  )
 		ORDER BY d.id DESC LIMIT $9`,
 		before, string(f.Domain), string(f.Status), f.LeadAgency, escapeLike(strings.TrimSpace(f.Text)), internalAll && !f.Mine, agencyID, f.Mine, limit+1)
@@ -344,10 +354,7 @@ func (s *Service) WithdrawDecision(ctx context.Context, actor *identity.Account,
 		if err != nil {
 			return err
 		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
+		if err := requireLeadWriter(actor, &d); err != nil {
 			return err
 		}
 		if reason == "" {
@@ -359,9 +366,19 @@ func (s *Service) WithdrawDecision(ctx context.Context, actor *identity.Account,
 		if err := s.transition(ctx, tx, actor, &d, StatusWithdrawn, map[string]any{"reason": reason}); err != nil {
 			return err
 		}
-		// An open consultation ends with the withdrawal.
-		if _, err := tx.Exec(ctx, `UPDATE consultations SET closed_at = $2 WHERE decision_id = $1 AND closed_at IS NULL`, id, s.now()); err != nil {
+		// An open consultation ends with the withdrawal, and the record says so.
+		var closedID int64
+		err = tx.QueryRow(ctx, `UPDATE consultations SET closed_at = $2 WHERE decision_id = $1 AND closed_at IS NULL RETURNING id`,
+			id, s.now()).Scan(&closedID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
 			return errs.Internal(err)
+		default:
+			if _, err := s.appendRecord(ctx, tx, id, actor, RecordConsultationClosed, map[string]any{
+				"consultation_id": closedID, "reason": "decision_withdrawn"}); err != nil {
+				return err
+			}
 		}
 		out, err = lockDecision(ctx, tx, id)
 		return err

@@ -51,6 +51,9 @@ type RecordEntry struct {
 	EntryHash  string     `db:"entry_hash" json:"entry_hash"`
 	Signature  string     `db:"signature" json:"signature,omitempty"`
 	SignerKey  string     `db:"signer_key" json:"signer_key,omitempty"`
+	// Redacted reports that Payload was reduced for a public reader (see
+	// GetDecisionRecord); it then no longer matches EntryHash.
+	Redacted bool `db:"-" json:"-"`
 }
 
 // CanonicalJSON encodes v as canonical JSON: object keys sorted, no

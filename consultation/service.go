@@ -27,6 +27,9 @@ type Service struct {
 	Calendar  *workday.Store
 	// Now is the clock; tests inject one.
 	Now func() time.Time
+	// CommentLimits are the comment submission rate limits; zero fields
+	// take DefaultCommentLimits (comments.go).
+	CommentLimits CommentLimits
 }
 
 // NewService returns a Service on the real clock.

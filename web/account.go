@@ -10,10 +10,6 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 )
 
-func (s *site) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", s.newPage(r, "首页"))
-}
-
 func (s *site) registerForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "register", s.newPage(r, "注册"))
 }

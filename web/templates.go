@@ -1,9 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -32,9 +37,39 @@ type fieldRef struct {
 	Errors map[string]string
 }
 
+// datetimeLocalLayout is the value format of <input type="datetime-local">.
+const datetimeLocalLayout = "2006-01-02T15:04"
+
 var funcs = template.FuncMap{
-	"shanghai": func(t time.Time) string { return t.In(shanghai).Format("2006年1月2日 15:04") },
-	"roleName": func(r identity.Role) string { return roleNames[r] },
+	"shanghai":     func(t time.Time) string { return t.In(shanghai).Format("2006年1月2日 15:04") },
+	"shanghaiDate": func(t time.Time) string { return t.In(shanghai).Format("2006年1月2日") },
+	// calendarDate shows a date-only value (stored without a time zone).
+	"calendarDate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("2006年1月2日")
+	},
+	"derefTime": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
+	"isoDateTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"roleName":     func(r identity.Role) string { return roleNames[r] },
+	"statusName":   func(s consultation.Status) string { return consultation.StatusNames[s] },
+	"domainName":   func(d consultation.Domain) string { return consultation.DomainNames[d] },
+	"categoryName": func(c consultation.Category) string { return consultation.CategoryNames[c] },
+	"docKindName":  func(k consultation.DocumentKind) string { return consultation.DocumentKindNames[k] },
+	"basis":        basisName,
+	"fileSize":     fileSize,
+	"shortHash": func(h string) string {
+		if len(h) > 12 {
+			return h[:12]
+		}
+		return h
+	},
 	"deref": func(p *string) string {
 		if p == nil {
 			return ""
@@ -42,15 +77,152 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"fieldOf": func(p page, name string) fieldRef { return fieldRef{Name: name, Errors: p.Errors} },
+	"input":   input,
+	"radios": func(p page, name, label string, choices []choice) radioGroup {
+		return radioGroup{inputRef: input(p, name, label), Choices: choices}
+	},
+	"add1": func(i int) int { return i + 1 },
+	// pairs makes choices of value, label, value, label…
+	"pairs": func(kv ...string) []choice {
+		var out []choice
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, choice{Value: kv[i], Label: kv[i+1]})
+		}
+		return out
+	},
+	// fid turns a field name such as experts[0].name into an element id.
+	"fid": fieldID,
+	// field builds the name of a repeated field: field "experts" 2 "name" is experts[2].name.
+	"field": func(list string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", list, i, name) },
 }
 
-var pageNames = []string{"home", "register", "verify", "login", "me", "error"}
+var fieldIDReplacer = strings.NewReplacer("[", "-", "]", "", ".", "-")
+
+func fieldID(name string) string { return "f-" + fieldIDReplacer.Replace(name) }
+
+var basisPattern = regexp.MustCompile(`^(Decree 713|Henan Decree 210) Art\. (\d+)(?:[–-](\d+))?$`)
+
+// basisName renders a legal basis code ("Decree 713 Art. 15") as readers
+// know it: 《重大行政决策程序暂行条例》第十五条.
+func basisName(b string) string {
+	m := basisPattern.FindStringSubmatch(strings.TrimSpace(b))
+	if m == nil {
+		return b
+	}
+	law := "《重大行政决策程序暂行条例》"
+	if m[1] == "Henan Decree 210" {
+		law = "《河南省重大行政决策程序规定》"
+	}
+	n, _ := strconv.Atoi(m[2])
+	out := law + "第" + chineseNumber(n) + "条"
+	if m[3] != "" {
+		k, _ := strconv.Atoi(m[3])
+		out = law + "第" + chineseNumber(n) + "条至第" + chineseNumber(k) + "条"
+	}
+	return out
+}
+
+// chineseNumber writes 1–99 in Chinese numerals as article numbers are written.
+func chineseNumber(n int) string {
+	digits := []string{"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"}
+	switch {
+	case n <= 0 || n >= 100:
+		return strconv.Itoa(n)
+	case n < 10:
+		return digits[n]
+	case n < 20:
+		if n == 10 {
+			return "十"
+		}
+		return "十" + digits[n%10]
+	case n%10 == 0:
+		return digits[n/10] + "十"
+	}
+	return digits[n/10] + "十" + digits[n%10]
+}
+
+func fileSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d 字节", n)
+}
+
+var pageNames = []string{"home", "register", "verify", "login", "me", "error",
+	"decisions", "decision", "staff_decisions", "staff_decision_form", "staff_decision", "staff_version_new",
+	"staff_compare", "staff_documents", "staff_document_new", "staff_consultation"}
 
 func parsePages() map[string]*pageTemplate {
 	out := map[string]*pageTemplate{}
 	for _, n := range pageNames {
-		t := template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html"))
+		t := template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+n+".html"))
 		out[n] = t.Lookup("layout")
 	}
 	return out
+}
+
+// inputRef describes one form field for the "input" and "check" templates.
+type inputRef struct {
+	P                                         page
+	Name, Label, Type, Hint, Autocomplete, ID string
+	Rows                                      int
+	Required                                  bool
+	Accept                                    string
+	Multiple                                  bool
+}
+
+// Err is the field's error message, if any.
+func (f inputRef) Err() string { return f.P.Errors[f.Name] }
+
+// Value is the field's current value.
+func (f inputRef) Value() string { return f.P.Form[f.Name] }
+
+// Describedby lists the ids of the hint and the error, for aria-describedby.
+func (f inputRef) Describedby() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, f.ID+"-hint")
+	}
+	if f.Err() != "" {
+		ids = append(ids, f.ID+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// input builds an inputRef: input page name label [options…], where each
+// option is "textarea", "required", "multiple", "type=…", "hint=…",
+// "rows=…", "accept=…" or "autocomplete=…".
+func input(p page, name, label string, opts ...string) inputRef {
+	f := inputRef{P: p, Name: name, Label: label, Type: "text", ID: fieldID(name)}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "textarea":
+			f.Type, f.Rows = "textarea", 5
+		case "required":
+			f.Required = true
+		case "multiple":
+			f.Multiple = true
+		case "type":
+			f.Type = v
+		case "hint":
+			f.Hint = v
+		case "rows":
+			f.Rows, _ = strconv.Atoi(v)
+		case "accept":
+			f.Accept = v
+		case "autocomplete":
+			f.Autocomplete = v
+		}
+	}
+	return f
+}
+
+// radioGroup is a required choice shown as radio buttons in a fieldset.
+type radioGroup struct {
+	inputRef
+	Choices []choice
 }

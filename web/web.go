@@ -68,6 +68,9 @@ func Mount(r chi.Router, svc Services) {
 		r.Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/me", s.me)
+		r.Get("/decisions", s.decisions)
+		r.Get("/decisions/{id}", s.decision)
+		r.Route("/staff/decisions", s.mountStaff)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -114,7 +117,11 @@ type page struct {
 	Message string
 	Form    map[string]string
 	Errors  map[string]string
-	Data    any
+	// Basis is the legal basis of a refusal shown in Message, and Gates the
+	// procedure gates a refused step failed (each with its basis).
+	Basis string
+	Gates []errs.Gate
+	Data  any
 }
 
 // PhoneForVerify is the signed-in account's phone, for the verify link.
@@ -141,6 +148,14 @@ var flashText = map[string]string{
 	"resent":     "新的验证码已发送。",
 	"logged_out": "您已退出登录。",
 	"logged_in":  "登录成功。",
+
+	"decision_created":      "决策事项已创建。下一步：上传决策草案。",
+	"decision_saved":        "决策事项已保存。",
+	"decision_withdrawn":    "决策事项已撤回。",
+	"version_created":       "新的草案版本已保存。",
+	"consultation_opened":   "已发布征求意见公告，公众现在可以查看草案。",
+	"consultation_extended": "征求意见期限已延长。",
+	"document_added":        "程序性文件已保存。",
 }
 
 func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
@@ -175,6 +190,8 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 		p.Message = "服务器内部错误，请稍后重试。"
 		return http.StatusInternalServerError
 	}
+	p.Basis = e.Basis
+	p.Gates = e.Gates
 	if len(e.Fields) > 0 {
 		for _, f := range e.Fields {
 			p.Errors[f.Field] = f.Message
@@ -185,6 +202,8 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 	switch e.Kind {
 	case errs.KindRateLimited:
 		return http.StatusTooManyRequests
+	case errs.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case errs.KindConflict:
 		return http.StatusConflict
 	case errs.KindUnauthenticated:

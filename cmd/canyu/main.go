@@ -19,6 +19,8 @@ Usage:
   canyu openapi               print the OpenAPI spec (YAML); needs no database
   canyu admin create-agency   create an agency
   canyu admin create-user     create an account of any role
+  canyu record verify         verify the process records (hash chains); also verify-archive FILE.zip
+  canyu seed --demo           create a demo city with decisions in every stage
 
 Run 'canyu COMMAND --help' for a command's flags. Configuration comes from
 the environment: CANYU_ADDR, CANYU_DATABASE_URL, CANYU_DATA_DIR,
@@ -50,6 +52,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdOpenAPI(env, args[1:])
 	case "admin":
 		return cmdAdmin(ctx, env, args[1:])
+	case "record":
+		return cmdRecord(ctx, env, args[1:])
+	case "seed":
+		return cmdSeed(ctx, env, args[1:])
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -19,6 +19,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/server"
 	"github.com/canyu-gov/canyu/migrations"
+	"github.com/canyu-gov/canyu/survey"
 )
 
 // shutdownGrace is how long in-flight requests may take after SIGTERM.
@@ -91,13 +92,15 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Logger.Warn("SMS: the development sender is in use; verification codes are written to this log, not delivered to phones")
 	ids := identity.NewService(db, sms)
 	cs := consultation.NewService(db, nil)
-	runner, err := jobs.New(db, cs, m.Logger, true)
+	ss := survey.NewService(db, cs, nil)
+	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss))
 	if err != nil {
 		return err
 	}
 	cs.Scheduler = runner
+	ss.Scheduler = runner
 	m.jobs = runner
-	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Logger: m.Logger, Metrics: obs.NewMetrics(),
+	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://")})
 	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}

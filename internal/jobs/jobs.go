@@ -1,5 +1,6 @@
 // Package jobs runs the Postgres-backed scheduled work with River: closing a
-// consultation at the end of its window. Jobs live in PostgreSQL, so a
+// consultation at the end of its window, and sealing new comments into the
+// process record every few seconds. Jobs live in PostgreSQL, so a
 // restart or a second instance loses nothing and runs nothing twice.
 package jobs
 
@@ -52,6 +53,23 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 	return err
 }
 
+// CheckpointCommentsArgs seals the comments received since the last
+// checkpoint into the process record (consultation.CheckpointComments).
+type CheckpointCommentsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CheckpointCommentsArgs) Kind() string { return "checkpoint_comments" }
+
+type checkpointWorker struct {
+	river.WorkerDefaults[CheckpointCommentsArgs]
+	svc *consultation.Service
+}
+
+func (w *checkpointWorker) Work(ctx context.Context, _ *river.Job[CheckpointCommentsArgs]) error {
+	_, err := w.svc.CheckpointComments(ctx)
+	return err
+}
+
 // Runner is the River client. It implements consultation.Scheduler.
 type Runner struct {
 	client *river.Client[pgx.Tx]
@@ -59,16 +77,25 @@ type Runner struct {
 
 // New builds a Runner. With work false it only inserts jobs (for commands
 // and tests that must not consume them).
-func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work bool) (*Runner, error) {
+func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work bool, opts ...Option) (*Runner, error) {
 	cfg := &river.Config{Logger: logger}
 	if work {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &closeWorker{svc: svc})
 		river.AddWorker(workers, &sweepWorker{svc: svc})
+		river.AddWorker(workers, &checkpointWorker{svc: svc})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			// Comment checkpoints every few seconds (issue 4). A run that
+			// overlaps the next is harmless: both serialise on the decision
+			// lock and the second finds nothing left to seal.
+			river.NewPeriodicJob(river.PeriodicInterval(consultation.CheckpointInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return CheckpointCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+		for _, o := range opts {
+			o(workers, cfg)
+		}
 	}
 	c, err := river.NewClient(riverpgxv5.New(db), cfg)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/survey"
 	"github.com/canyu-gov/canyu/web"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Identity      *identity.Service
 	Consultation  *consultation.Service
 	Calendar      *workday.Store
+	Survey        *survey.Service
 	Logger        *slog.Logger
 	Metrics       *obs.Metrics
 	SecureCookies bool
@@ -68,7 +70,7 @@ func New(d Deps) http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, SecureCookies: d.SecureCookies})
+		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, SecureCookies: d.SecureCookies})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r

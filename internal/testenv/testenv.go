@@ -26,6 +26,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/pgtest"
 	"github.com/canyu-gov/canyu/internal/server"
+	"github.com/canyu-gov/canyu/survey"
 )
 
 // Clock is a settable clock shared by the services of an Env.
@@ -88,6 +89,7 @@ type Env struct {
 	URL          string
 	Identity     *identity.Service
 	Consultation *consultation.Service
+	Survey       *survey.Service
 	Clock        *Clock
 	SMS          *SMS
 	Logs         *SyncBuffer
@@ -133,7 +135,9 @@ func New(tb testing.TB) *Env {
 		tb.Fatal(err)
 	}
 	e.Consultation.Scheduler = runner
-	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Logger: logger})
+	e.Survey = survey.NewService(db, e.Consultation, runner)
+	e.Survey.Now = e.Clock.Now
+	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Logger: logger})
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL
 	tb.Cleanup(func() {

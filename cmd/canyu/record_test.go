@@ -1,0 +1,189 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+// recordCLIDecisions makes n decisions of one lead unit, each with an
+// update and a draft version, and returns their ids and the staff account.
+func recordCLIDecisions(t *testing.T, e *testenv.Env, n int) ([]int64, identity.Account) {
+	t.Helper()
+	ctx := context.Background()
+	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("hbj", "平顶山市生态环境局", identity.AgencyDepartment)
+	staff, _ := e.Account(identity.RoleAgencyStaff, "hbj")
+	var ids []int64
+	for i := range n {
+		in := consultation.DecisionInput{Title: fmt.Sprintf("平顶山市扬尘污染防治办法（第%d项）", i+1), Summary: "加强建筑工地扬尘管控。",
+			Category: consultation.CategoryEnvironment, Domain: consultation.DomainEnvironment, DecisionBody: "pdsszf", LeadAgency: "hbj"}
+		d, err := e.Consultation.CreateDecision(ctx, &staff, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Summary = "加强建筑工地和道路扬尘管控。"
+		if _, err := e.Consultation.UpdateDecision(ctx, &staff, d.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Consultation.CreateDraftVersion(ctx, &staff, d.ID, consultation.DraftVersionInput{
+			Text: "第一条 为防治扬尘污染，制定本办法。\n第二条 施工单位应当采取围挡、覆盖等防尘措施。", Explanation: "依据大气污染防治法起草。"}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	return ids, staff
+}
+
+func runRecord(t *testing.T, url string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), append([]string{"record"}, args...), envFunc(map[string]string{"CANYU_DATABASE_URL": url}),
+		strings.NewReader(""), &out, io.Discard)
+	return out.String(), err
+}
+
+func TestRecordVerifyCommand(t *testing.T) {
+	e := testenv.New(t)
+	ids, _ := recordCLIDecisions(t, e, 2)
+	out, err := runRecord(t, e.DatabaseURL, "verify")
+	if err != nil {
+		t.Fatalf("intact records: %v\n%s", err, out)
+	}
+	for _, id := range ids {
+		if !strings.Contains(out, fmt.Sprintf("decision %d: ok, 3 entries, last hash ", id)) {
+			t.Fatalf("no ok line for decision %d:\n%s", id, out)
+		}
+	}
+
+	// Change entry 2 of the second decision behind the application's back.
+	ctx := context.Background()
+	if err := pgx.BeginFunc(ctx, e.DB, func(tx pgx.Tx) error {
+		for _, sql := range []string{
+			`ALTER TABLE record_entries DISABLE TRIGGER record_entries_append_only`,
+			fmt.Sprintf(`UPDATE record_entries SET payload = replace(payload, '道路', '河道') WHERE decision_id = %d AND seq = 2`, ids[1]),
+			`ALTER TABLE record_entries ENABLE TRIGGER record_entries_append_only`,
+		} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runRecord(t, e.DatabaseURL, "verify")
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 decision records broken") {
+		t.Fatalf("broken record accepted: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("decision %d: ok, 3 entries", ids[0])) ||
+		!strings.Contains(out, fmt.Sprintf("decision %d: BROKEN at entry 2: entry 2: content does not match its hash", ids[1])) {
+		t.Fatalf("output:\n%s", out)
+	}
+
+	out, err = runRecord(t, e.DatabaseURL, "verify", "--decision", fmt.Sprint(ids[0]))
+	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "ok") {
+		t.Fatalf("one intact decision: %v\n%s", err, out)
+	}
+	out, err = runRecord(t, e.DatabaseURL, "verify", "--decision", fmt.Sprint(ids[1]))
+	if err == nil || !strings.Contains(out, "BROKEN at entry 2") {
+		t.Fatalf("one broken decision: %v\n%s", err, out)
+	}
+	if _, err := runRecord(t, e.DatabaseURL, "verify", "--decision", "999999"); err == nil || !strings.Contains(err.Error(), "decision_not_found") {
+		t.Fatalf("missing decision: %v", err)
+	}
+	if _, err := runRecord(t, "", "verify"); err == nil || !strings.Contains(err.Error(), "CANYU_DATABASE_URL") {
+		t.Fatalf("no database configured: %v", err)
+	}
+}
+
+func TestRecordVerifyArchiveCommand(t *testing.T) {
+	e := testenv.New(t)
+	ids, staff := recordCLIDecisions(t, e, 1)
+	var archive bytes.Buffer
+	if err := e.Consultation.ExportDecisionArchive(context.Background(), &staff, ids[0], &archive); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "archive.zip")
+	if err := os.WriteFile(good, archive.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// No database is needed offline.
+	out, err := runRecord(t, "", "verify-archive", good)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("(decision %d): ok, 3 entries, last hash ", ids[0])) {
+		t.Fatalf("intact archive: %v\n%s", err, out)
+	}
+
+	bad := filepath.Join(dir, "forged.zip")
+	if err := os.WriteFile(bad, forgeRecord(t, archive.Bytes()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runRecord(t, "", "verify-archive", bad)
+	if err == nil || !strings.Contains(out, "BROKEN: file record.json does not match the manifest") {
+		t.Fatalf("forged archive accepted: %v\n%s", err, out)
+	}
+	notZip := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notZip, []byte("不是压缩包"), 0o600)
+	if _, err := runRecord(t, "", "verify-archive", notZip); err == nil || !strings.Contains(err.Error(), "not a canyu decision archive") {
+		t.Fatalf("not an archive: %v", err)
+	}
+	if _, err := runRecord(t, "", "verify-archive"); err == nil {
+		t.Fatal("no file named, no error")
+	}
+}
+
+// forgeRecord copies an archive with one word of record.json changed.
+func forgeRecord(t *testing.T, archive []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		if f.Name != "record.json" {
+			if err := zw.Copy(f); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		w, _ := zw.Create(f.Name)
+		w.Write(bytes.Replace(data, []byte("道路"), []byte("河道"), 1))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func TestRecordHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"verify", "--help"}, {"verify-archive", "--help"}} {
+		out, err := runRecord(t, "", args...)
+		if err != nil || !strings.Contains(out, "Usage") {
+			t.Errorf("record %v: %v\n%s", args, err, out)
+		}
+	}
+	if _, err := runRecord(t, "", "bogus"); err == nil {
+		t.Error("unknown record command accepted")
+	}
+}

@@ -1,0 +1,343 @@
+package consultation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// Comments are sealed into the process record by Merkle checkpoints instead
+// of one record entry each: a record entry needs the decision's row lock
+// (the chain is one sequence per decision), and one viral decision must take
+// 1,000 comments a second. Every few seconds CheckpointComments takes the
+// comments of a decision not yet sealed, in order of id, computes the Merkle
+// root of their leaves and appends it to the record as a comment_checkpoint
+// entry. From then on any change of a sealed field, and any removal of a
+// sealed comment, no longer reproduces the recorded root.
+//
+// The exact hashing, so that anyone holding the rows can recompute a root:
+//
+//	leaf  = SHA-256( CanonicalJSON({
+//	          "id", "receipt", "decision_id", "version_id",
+//	          "article_anchor" (null for the whole draft), "account_id",
+//	          "stance" (null when none), "body_hash",
+//	          "created_at" (UTC, "2006-01-02T15:04:05.000000Z") }) )
+//	node  = SHA-256( 0x01 || left || right )      (32-byte hashes)
+//	root  = the last remaining node, hex-encoded
+//
+// Leaves are taken in ascending comment id. A level with an odd number of
+// nodes pairs its last node with itself (the duplicate-last-node rule). That
+// rule lets [a b c] and [a b c c] share a root; the recorded count rules the
+// second reading out. A leaf's bytes always begin with "{" and a node's with
+// 0x01, so a leaf can never be passed off as a node. The body is covered by
+// its hash, so anonymising a comment's text (deletion of personal data)
+// leaves every root intact, while the text itself is checked against
+// body_hash for comments that were not anonymised.
+
+// RecordCommentCheckpoint is the record entry that seals a batch of comments.
+const RecordCommentCheckpoint RecordKind = "comment_checkpoint"
+
+// MaxCheckpointComments is the largest batch one checkpoint seals: 10,000
+// leaves hash in about 10 ms, and a decision taking 1,000 comments a second
+// needs 5,000 every 5 seconds.
+const MaxCheckpointComments = 10_000
+
+// CheckpointInterval is how often the job runs CheckpointComments.
+const CheckpointInterval = 5 * time.Second
+
+// commentLeaf is the content of a comment that a checkpoint seals.
+type commentLeaf struct {
+	ID            int64     `json:"id"`
+	Receipt       string    `json:"receipt"`
+	DecisionID    int64     `json:"decision_id"`
+	VersionID     int64     `json:"version_id"`
+	ArticleAnchor *string   `json:"article_anchor"`
+	AccountID     int64     `json:"account_id"`
+	Stance        *string   `json:"stance"`
+	BodyHash      string    `json:"body_hash"`
+	CreatedAt     time.Time `json:"-"`
+	CreatedAtText string    `json:"created_at"`
+}
+
+const leafColumns = `id, receipt, decision_id, version_id, article_anchor, account_id, stance, body_hash, created_at`
+
+func scanLeaves(rows pgx.Rows, extra ...any) ([]commentLeaf, error) {
+	var out []commentLeaf
+	var l commentLeaf
+	dest := append([]any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID, &l.Stance, &l.BodyHash, &l.CreatedAt}, extra...)
+	_, err := pgx.ForEachRow(rows, dest, func() error {
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// CommentLeafHash is the Merkle leaf of a comment (see above).
+func CommentLeafHash(id int64, receipt string, decisionID, versionID int64, articleAnchor *string, accountID int64,
+	stance *string, bodyHash string, createdAt time.Time) [32]byte {
+	l := commentLeaf{ID: id, Receipt: receipt, DecisionID: decisionID, VersionID: versionID, ArticleAnchor: articleAnchor,
+		AccountID: accountID, Stance: stance, BodyHash: bodyHash, CreatedAt: createdAt}
+	return l.hash()
+}
+
+func (l commentLeaf) hash() [32]byte {
+	l.CreatedAtText = l.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000Z")
+	b, err := CanonicalJSON(l)
+	if err != nil {
+		// Strings and integers always encode.
+		panic("consultation: canonical JSON of a comment leaf: " + err.Error())
+	}
+	return sha256.Sum256(b)
+}
+
+// MerkleRoot computes the root of leaves as described above. It panics on
+// no leaves: a checkpoint always seals at least one comment.
+func MerkleRoot(leaves [][32]byte) [32]byte {
+	if len(leaves) == 0 {
+		panic("consultation: Merkle root of no leaves")
+	}
+	level := append([][32]byte(nil), leaves...)
+	for len(level) > 1 {
+		if len(level)%2 == 1 {
+			level = append(level, level[len(level)-1])
+		}
+		next := make([][32]byte, len(level)/2)
+		var buf [65]byte
+		buf[0] = 0x01
+		for i := range next {
+			copy(buf[1:33], level[2*i][:])
+			copy(buf[33:], level[2*i+1][:])
+			next[i] = sha256.Sum256(buf[:])
+		}
+		level = next
+	}
+	return level[0]
+}
+
+func leavesRoot(leaves []commentLeaf) string {
+	hs := make([][32]byte, len(leaves))
+	for i, l := range leaves {
+		hs[i] = l.hash()
+	}
+	r := MerkleRoot(hs)
+	return hex.EncodeToString(r[:])
+}
+
+// CheckpointComments seals every comment not yet covered by a checkpoint,
+// decision by decision, in batches of at most MaxCheckpointComments, and
+// returns the number of checkpoints written. A River periodic job calls it
+// every CheckpointInterval; two instances running it at once serialise on
+// the decision lock, and the second finds nothing left to seal.
+func (s *Service) CheckpointComments(ctx context.Context) (int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT DISTINCT decision_id FROM comments WHERE checkpoint_id IS NULL ORDER BY 1`)
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	n := 0
+	for _, id := range ids {
+		for {
+			sealed, err := s.checkpointDecision(ctx, id)
+			if err != nil {
+				return n, err
+			}
+			if sealed > 0 {
+				n++
+			}
+			if sealed < MaxCheckpointComments {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// checkpointDecision writes one checkpoint of a decision's unsealed
+// comments and returns how many it sealed. The decision lock is held for
+// the few milliseconds of one batch.
+func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int, error) {
+	sealed := 0
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		if _, err := lockDecision(ctx, tx, decisionID); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+leafColumns+` FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL
+			ORDER BY id LIMIT $2`, decisionID, MaxCheckpointComments)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		leaves, err := scanLeaves(rows)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if len(leaves) == 0 {
+			return nil
+		}
+		root := leavesRoot(leaves)
+		first, last := leaves[0].ID, leaves[len(leaves)-1].ID
+		e, err := s.appendRecord(ctx, tx, decisionID, nil, RecordCommentCheckpoint, map[string]any{
+			"first_id": first, "last_id": last, "count": len(leaves), "merkle_root": root})
+		if err != nil {
+			return err
+		}
+		var cpID int64
+		if err := tx.QueryRow(ctx, `INSERT INTO comment_checkpoints (decision_id, first_comment_id, last_comment_id, comment_count,
+			merkle_root, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			decisionID, first, last, len(leaves), root, e.Seq, e.RecordedAt).Scan(&cpID); err != nil {
+			return errs.Internal(err)
+		}
+		ids := make([]int64, len(leaves))
+		for i, l := range leaves {
+			ids[i] = l.ID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET checkpoint_id = $1 WHERE id = ANY ($2)`, cpID, ids); err != nil {
+			return errs.Internal(err)
+		}
+		sealed = len(leaves)
+		return nil
+	})
+	return sealed, err
+}
+
+// VerifyCommentCheckpoints recomputes every comment checkpoint of a
+// decision from the current rows and compares it with the process record.
+// It reports the first problem found: a record entry that no longer matches
+// its own hash, a checkpoint row missing or differing from its entry, a
+// comment whose text no longer matches its hash (unless the comment was
+// anonymised, whose body_hash keeps the original text's hash), a sealed
+// comment changed in any sealed field, or removed. Comments not yet sealed
+// are checked for body and hash only. err is for failures to read.
+func (s *Service) VerifyCommentCheckpoints(ctx context.Context, decisionID int64) (ok bool, problem string, err error) {
+	err = pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		problem, err = verifyCheckpoints(ctx, tx, decisionID)
+		return err
+	})
+	if err != nil {
+		return false, "", errs.Internal(err)
+	}
+	return problem == "", problem, nil
+}
+
+type recordedCheckpoint struct {
+	seq                  int64
+	firstID, lastID, cnt int64
+	root                 string
+}
+
+func verifyCheckpoints(ctx context.Context, tx pgx.Tx, decisionID int64) (string, error) {
+	rows, err := tx.Query(ctx, `SELECT `+recordColumns+` FROM record_entries WHERE decision_id = $1 AND kind = $2 ORDER BY seq`,
+		decisionID, RecordCommentCheckpoint)
+	if err != nil {
+		return "", err
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordEntry])
+	if err != nil {
+		return "", err
+	}
+	recorded := map[int64]recordedCheckpoint{}
+	for _, e := range entries {
+		if EntryHash(e) != e.EntryHash {
+			return fmt.Sprintf("record entry %d (comment_checkpoint): content does not match its hash", e.Seq), nil
+		}
+		p, err := parseRecordPayload(e.Payload)
+		if err != nil {
+			return fmt.Sprintf("record entry %d (comment_checkpoint): payload is not valid JSON", e.Seq), nil
+		}
+		r := recordedCheckpoint{seq: e.Seq, root: payloadString(p, "merkle_root")}
+		r.firstID, _ = payloadInt(p, "first_id")
+		r.lastID, _ = payloadInt(p, "last_id")
+		r.cnt, _ = payloadInt(p, "count")
+		recorded[e.Seq] = r
+	}
+	rows, err = tx.Query(ctx, `SELECT id, first_comment_id, last_comment_id, comment_count, merkle_root, record_seq
+		FROM comment_checkpoints WHERE decision_id = $1 ORDER BY id`, decisionID)
+	if err != nil {
+		return "", err
+	}
+	type cpRow struct {
+		id, first, last int64
+		count           int64
+		root            string
+		seq             int64
+	}
+	var cps []cpRow
+	var c cpRow
+	if _, err := pgx.ForEachRow(rows, []any{&c.id, &c.first, &c.last, &c.count, &c.root, &c.seq}, func() error {
+		cps = append(cps, c)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	seen := map[int64]bool{}
+	for _, c := range cps {
+		r, ok := recorded[c.seq]
+		if !ok {
+			return fmt.Sprintf("checkpoint %d: no comment_checkpoint entry at record seq %d", c.id, c.seq), nil
+		}
+		seen[c.seq] = true
+		if r.firstID != c.first || r.lastID != c.last || r.cnt != c.count || r.root != c.root {
+			return fmt.Sprintf("checkpoint %d differs from its record entry %d", c.id, c.seq), nil
+		}
+		rows, err := tx.Query(ctx, `SELECT `+leafColumns+`, body, anonymised_at IS NOT NULL FROM comments WHERE checkpoint_id = $1 ORDER BY id`, c.id)
+		if err != nil {
+			return "", err
+		}
+		var body string
+		var anonymised bool
+		var leaves []commentLeaf
+		var bad string
+		var l commentLeaf
+		if _, err := pgx.ForEachRow(rows, []any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID,
+			&l.Stance, &l.BodyHash, &l.CreatedAt, &body, &anonymised}, func() error {
+			if bad == "" && !anonymised && SHA256Hex([]byte(body)) != l.BodyHash {
+				bad = fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", l.ID, l.Receipt)
+			}
+			leaves = append(leaves, l)
+			return nil
+		}); err != nil {
+			return "", err
+		}
+		if bad != "" {
+			return bad, nil
+		}
+		where := fmt.Sprintf("checkpoint %d (record entry %d, comments %d–%d)", c.id, c.seq, r.firstID, r.lastID)
+		if int64(len(leaves)) != r.cnt || len(leaves) == 0 {
+			return fmt.Sprintf("%s: %d comments found where %d were sealed: a comment was removed or moved", where, len(leaves), r.cnt), nil
+		}
+		if leaves[0].ID != r.firstID || leaves[len(leaves)-1].ID != r.lastID {
+			return fmt.Sprintf("%s: the sealed comments are not the recorded ones", where), nil
+		}
+		if got := leavesRoot(leaves); got != r.root {
+			return fmt.Sprintf("%s: Merkle root does not match (recorded %s…, recomputed %s…): a sealed comment was changed", where, hashPrefix(r.root), hashPrefix(got)), nil
+		}
+	}
+	for _, e := range entries {
+		if !seen[e.Seq] {
+			return fmt.Sprintf("record entry %d (comment_checkpoint): its checkpoint row is missing", e.Seq), nil
+		}
+	}
+	rows, err = tx.Query(ctx, `SELECT id, receipt FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL AND anonymised_at IS NULL
+		AND encode(sha256(convert_to(body, 'UTF8')), 'hex') <> body_hash ORDER BY id LIMIT 1`, decisionID)
+	if err != nil {
+		return "", err
+	}
+	var id int64
+	var receipt string
+	found := false
+	if _, err := pgx.ForEachRow(rows, []any{&id, &receipt}, func() error { found = true; return nil }); err != nil {
+		return "", err
+	}
+	if found {
+		return fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", id, receipt), nil
+	}
+	return "", nil
+}

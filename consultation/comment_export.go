@@ -1,0 +1,268 @@
+package consultation
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
+)
+
+// Export formats of ExportComments.
+const (
+	ExportCSV  = "csv"
+	ExportXLSX = "xlsx"
+)
+
+// ExportContentType is the media type of an export format.
+func ExportContentType(format string) string {
+	if format == ExportXLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// ExportFilename is the file name of a comment export, e.g.
+// 公众意见-12-20260301.xlsx (the date in Asia/Shanghai).
+func ExportFilename(decisionID int64, format string, now time.Time) string {
+	return fmt.Sprintf("公众意见-%d-%s.%s", decisionID, now.In(workday.Location()).Format("20060102"), format)
+}
+
+// Texts that stand in for a comment's body in an export.
+const (
+	// Personal information found by moderation never leaves the system
+	// again (PIPL Art. 6: minimum necessary).
+	exportHiddenPersonalInformation = "[已隐去：含个人信息]"
+	// An export is a file that travels (e-mail, shared drives); a text no
+	// one has moderated yet may hold personal information, so it is read
+	// in the moderation queue, not exported.
+	exportHiddenPending = "[待审核，未导出]"
+)
+
+var exportHeader = []string{"回执编号", "提交时间（北京时间）", "条款", "条款锚点", "意见倾向", "审核状态", "不予公开原因",
+	"意见组", "意见组规模", "处理结果", "处理理由", "提交人（化名）", "手机号（脱敏）", "意见内容"}
+
+var exportStatusNames = map[string]string{"pending": "待审核", "published": "已公开", "rejected": "不予公开"}
+
+var exportRejectionNames = map[string]string{"spam": "广告或垃圾信息", "abuse": "辱骂、攻击等不当言论", "personal_information": "含个人信息",
+	"off_topic": "与本次征求意见内容无关", "duplicate_submission": "重复提交"}
+
+// exportCell neutralises spreadsheet formula injection (OWASP "CSV
+// injection"): a cell that starts with = + - @ (or a tab or carriage
+// return, which some programs skip before looking for one) is prefixed with
+// an apostrophe so that it is shown as text and never evaluated.
+func exportCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+type exportRow struct {
+	Receipt         string    `db:"receipt"`
+	CreatedAt       time.Time `db:"created_at"`
+	ArticleAnchor   string    `db:"article_anchor"`
+	ArticleLabel    string    `db:"article_label"`
+	Stance          string    `db:"stance"`
+	Status          string    `db:"status"`
+	RejectionReason string    `db:"rejection_reason"`
+	GroupID         *int64    `db:"group_id"`
+	GroupSize       int       `db:"group_size"`
+	Disposition     string    `db:"disposition"`
+	Reason          string    `db:"reason"`
+	Pseudonym       string    `db:"pseudonym"`
+	Phone           string    `db:"phone"`
+	Body            string    `db:"body"`
+}
+
+func (r *exportRow) cells() []string {
+	label := r.ArticleLabel
+	if r.ArticleAnchor == "" {
+		label = wholeDraftLabel
+	} else if label == "" {
+		label = r.ArticleAnchor
+	}
+	stance := ""
+	if r.Stance != "" {
+		stance = stanceNames[r.Stance]
+	}
+	group, size := "", ""
+	if r.GroupID != nil {
+		group, size = strconv.FormatInt(*r.GroupID, 10), strconv.Itoa(r.GroupSize)
+	}
+	phone := ""
+	if r.Phone != "" {
+		// Staff never see a resident's full number (DOMAIN.md, PIPL).
+		phone = identity.MaskPhone(r.Phone)
+	}
+	body := r.Body
+	switch {
+	case r.Status == "rejected" && r.RejectionReason == "personal_information":
+		body = exportHiddenPersonalInformation
+	case r.Status == "pending":
+		body = exportHiddenPending
+	}
+	cells := []string{r.Receipt, r.CreatedAt.In(workday.Location()).Format("2006-01-02 15:04:05"), label, r.ArticleAnchor, stance,
+		exportStatusNames[r.Status], exportRejectionNames[r.RejectionReason], group, size,
+		DispositionNames[DispositionKind(r.Disposition)], r.Reason, r.Pseudonym, phone, body}
+	for i, c := range cells {
+		cells[i] = exportCell(strings.ToValidUTF8(c, "\uFFFD"))
+	}
+	return cells
+}
+
+// sheetWriter writes the rows of one export format.
+type sheetWriter interface {
+	WriteRow(cells []string) error
+	Close() error
+}
+
+type csvSheet struct{ w *csv.Writer }
+
+func newCSVSheet(w io.Writer) (*csvSheet, error) {
+	// The byte-order mark makes Excel read the file as UTF-8 instead of the
+	// local code page, which would garble Chinese text.
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return nil, err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	return &csvSheet{w: cw}, nil
+}
+
+func (s *csvSheet) WriteRow(cells []string) error { return s.w.Write(cells) }
+
+func (s *csvSheet) Close() error {
+	s.w.Flush()
+	return s.w.Error()
+}
+
+type xlsxSheet struct {
+	f   *excelize.File
+	sw  *excelize.StreamWriter
+	out io.Writer
+	row int
+}
+
+const exportSheetName = "公众意见"
+
+func newXLSXSheet(w io.Writer) (*xlsxSheet, error) {
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", exportSheetName); err != nil {
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(exportSheetName)
+	if err != nil {
+		return nil, err
+	}
+	widths := []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 80}
+	for i, wd := range widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	return &xlsxSheet{f: f, sw: sw, out: w}, nil
+}
+
+// WriteRow writes cells as text cells: excelize writes a Go string as an
+// inline string, never as a formula.
+func (s *xlsxSheet) WriteRow(cells []string) error {
+	s.row++
+	ref, err := excelize.CoordinatesToCellName(1, s.row)
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cells))
+	for i, c := range cells {
+		vals[i] = c
+	}
+	return s.sw.SetRow(ref, vals)
+}
+
+func (s *xlsxSheet) Close() error {
+	defer s.f.Close()
+	if err := s.sw.Flush(); err != nil {
+		return err
+	}
+	return s.f.Write(s.out)
+}
+
+// ExportComments writes every comment of the decision, whatever its status,
+// as CSV (UTF-8 with a byte-order mark) or XLSX: receipt, time (Asia/
+// Shanghai), article, stance, moderation status and reason, group and its
+// size, disposition and reason, the author's pseudonym and masked phone
+// number, and the text. A comment rejected for personal information and a
+// comment not yet moderated are exported without their text. Only staff of
+// the lead unit may call it. Codes: invalid_export_format,
+// decision_not_found, not_lead_unit_staff.
+func (s *Service) ExportComments(ctx context.Context, actor *identity.Account, decisionID int64, format string, w io.Writer) error {
+	if format != ExportCSV && format != ExportXLSX {
+		return errs.InvalidField("invalid_export_format", "format", "导出格式应为 csv 或 xlsx")
+	}
+	d, err := getDecision(ctx, s.DB, decisionID, false)
+	if err != nil {
+		return err
+	}
+	if err := requireLeadWriter(actor, &d); err != nil {
+		return err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT c.receipt, c.created_at, coalesce(c.article_anchor, '') AS article_anchor,
+		coalesce(da.label, '') AS article_label, coalesce(c.stance, '') AS stance, c.status,
+		coalesce(c.rejection_reason, '') AS rejection_reason, c.group_id, coalesce(g.size, 0) AS group_size,
+		coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS reason, a.pseudonym, coalesce(a.phone, '') AS phone, c.body
+		FROM comments c
+		JOIN accounts a ON a.id = c.account_id
+		LEFT JOIN draft_articles da ON da.version_id = c.version_id AND da.anchor = c.article_anchor
+		LEFT JOIN comment_groups g ON g.id = c.group_id
+		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
+		WHERE c.decision_id = $1 ORDER BY c.id`, decisionID)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	defer rows.Close()
+	var sheet sheetWriter
+	if format == ExportXLSX {
+		sheet, err = newXLSXSheet(w)
+	} else {
+		sheet, err = newCSVSheet(w)
+	}
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if err := sheet.WriteRow(exportHeader); err != nil {
+		return errs.Internal(err)
+	}
+	scan := pgx.RowToAddrOfStructByName[exportRow]
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if err := sheet.WriteRow(r.cells()); err != nil {
+			return errs.Internal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return errs.Internal(err)
+	}
+	if err := sheet.Close(); err != nil {
+		return errs.Internal(err)
+	}
+	return nil
+}

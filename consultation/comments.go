@@ -1,0 +1,898 @@
+package consultation
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/canyu-gov/canyu/internal/cursor"
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
+)
+
+// CommentStatus is where a comment stands in moderation.
+type CommentStatus string
+
+// The moderation states. A comment waits as pending until staff of the lead
+// unit publish or reject it; only published comments are ever public.
+const (
+	CommentPending   CommentStatus = "pending"
+	CommentPublished CommentStatus = "published"
+	CommentRejected  CommentStatus = "rejected"
+)
+
+// CommentStatusNames are the Chinese names of the moderation states.
+var CommentStatusNames = map[CommentStatus]string{CommentPending: "待审核", CommentPublished: "已公开", CommentRejected: "未通过审核"}
+
+// CommentStances are the optional stances of a comment, in display order.
+var CommentStances = []string{"support", "oppose", "suggestion"}
+
+// CommentStanceNames are the Chinese names of the stances.
+var CommentStanceNames = map[string]string{"support": "支持", "oppose": "反对", "suggestion": "建议"}
+
+// RejectionReasons are the reasons a comment may be rejected for, with
+// their Chinese names.
+var RejectionReasons = map[string]string{
+	"spam": "垃圾信息", "abuse": "辱骂、攻击等不当言论", "personal_information": "含有个人信息",
+	"off_topic": "与本次征求意见无关", "duplicate_submission": "重复提交",
+}
+
+// MaxCommentRunes bounds a comment's text (issue 4: up to 5,000 characters).
+const MaxCommentRunes = 5000
+
+// MaxIdempotencyKeyLength bounds the Idempotency-Key of a submission.
+const MaxIdempotencyKeyLength = 255
+
+// CommentLimits are the submission rate limits, counted from the comments
+// table over sliding windows. A zero field takes its default; a negative one
+// switches that limit off (the load test does).
+//
+// The defaults: writing a considered opinion on an article takes minutes, so
+// 5 a minute lets a resident who prepared comments on several articles paste
+// them one after another while a script is stopped after five. A
+// regulation-style draft has 20–60 articles; 50 a day covers a comment on
+// nearly every article of a long draft in one sitting (and a further day
+// for the rest). Per client address, 30 a minute stops one machine from
+// driving many accounts, yet leaves room for a school, an office or a mobile
+// carrier's NAT (China's mobile networks put many subscribers behind one
+// address) where several residents comment in the same minute.
+type CommentLimits struct {
+	PerAccountPerMinute int
+	PerAccountPerDay    int
+	PerAddressPerMinute int
+}
+
+// DefaultCommentLimits are the limits a zero CommentLimits stands for.
+var DefaultCommentLimits = CommentLimits{PerAccountPerMinute: 5, PerAccountPerDay: 50, PerAddressPerMinute: 30}
+
+func (s *Service) commentLimits() CommentLimits {
+	l := s.CommentLimits
+	d := DefaultCommentLimits
+	if l.PerAccountPerMinute == 0 {
+		l.PerAccountPerMinute = d.PerAccountPerMinute
+	}
+	if l.PerAccountPerDay == 0 {
+		l.PerAccountPerDay = d.PerAccountPerDay
+	}
+	if l.PerAddressPerMinute == 0 {
+		l.PerAddressPerMinute = d.PerAddressPerMinute
+	}
+	return l
+}
+
+// Comment is a public comment (公众意见) on the draft version under
+// consultation, on one article or on the whole draft. What a reader sees of
+// it depends on who they are (see the query methods): others than the
+// author and the lead unit never see the account, the receipt or a
+// comment that is not published.
+type Comment struct {
+	ID             int64 `db:"id"`
+	DecisionID     int64 `db:"decision_id"`
+	ConsultationID int64 `db:"consultation_id"`
+	VersionID      int64 `db:"version_id"`
+	VersionNumber  int   `db:"version_number"`
+	// ArticleAnchor is the article's stable anchor; empty for the whole draft.
+	ArticleAnchor string `db:"article_anchor"`
+	// ArticleLabel and ArticleNumber locate the article in the version
+	// commented on ("第三条", 3); empty and 0 for the whole draft.
+	ArticleLabel  string `db:"article_label"`
+	ArticleNumber int    `db:"article_number"`
+	// AccountID is 0 for readers other than the author and the lead unit.
+	AccountID int64 `db:"account_id"`
+	// AuthorName is the pseudonym, or the display name if the resident chose
+	// to show it (PIPL: 后台实名、前台自愿). Never a phone number.
+	AuthorName string `db:"author_name"`
+	// Receipt is the receipt number, a bearer secret: empty for readers
+	// other than the author and the lead unit.
+	Receipt string `db:"receipt"`
+	// Stance is support, oppose, suggestion or empty.
+	Stance string `db:"stance"`
+	// Body is the text exactly as submitted (trimmed): never escaped or
+	// rewritten here; pages escape it when they render it.
+	Body            string        `db:"body"`
+	BodyHash        string        `db:"body_hash"`
+	ShowName        bool          `db:"show_name"`
+	Status          CommentStatus `db:"status"`
+	RejectionReason string        `db:"rejection_reason"`
+	ModeratedAt     *time.Time    `db:"moderated_at"`
+	GroupID         *int64        `db:"group_id"`
+	CreatedAt       time.Time     `db:"created_at"`
+	AnonymisedAt    *time.Time    `db:"anonymised_at"`
+	CheckpointID    *int64        `db:"checkpoint_id"`
+	// Disposition, DispositionReason and DisposedAt are the lead unit's
+	// answer (意见处理), empty until there is one.
+	Disposition       string     `db:"disposition"`
+	DispositionReason string     `db:"disposition_reason"`
+	DisposedAt        *time.Time `db:"disposed_at"`
+	// Own reports whether the reader is the author.
+	Own bool `db:"-"`
+}
+
+// anonymisedAuthor is shown for a comment whose author deleted their data.
+const anonymisedAuthor = "已注销用户"
+
+const commentColumns = `c.id, c.decision_id, c.consultation_id, c.version_id, v.number AS version_number,
+	coalesce(c.article_anchor, '') AS article_anchor, coalesce(a.label, '') AS article_label, coalesce(a.number, 0) AS article_number,
+	c.account_id, CASE WHEN c.anonymised_at IS NOT NULL THEN '` + anonymisedAuthor + `' WHEN c.show_name THEN acc.display_name ELSE acc.pseudonym END AS author_name,
+	c.receipt, coalesce(c.stance, '') AS stance, c.body, c.body_hash, c.show_name, c.status,
+	coalesce(c.rejection_reason, '') AS rejection_reason, c.moderated_at, c.group_id, c.created_at, c.anonymised_at, c.checkpoint_id,
+	coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS disposition_reason, p.decided_at AS disposed_at`
+
+const commentFrom = ` FROM comments c JOIN draft_versions v ON v.id = c.version_id JOIN accounts acc ON acc.id = c.account_id
+	LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = c.article_anchor
+	LEFT JOIN comment_dispositions p ON p.comment_id = c.id `
+
+var errCommentNotFound = errs.NotFound("comment_not_found", "意见不存在")
+
+func queryComments(ctx context.Context, q querier, where string, args ...any) ([]Comment, error) {
+	rows, err := q.Query(ctx, `SELECT `+commentColumns+commentFrom+where, args...)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Comment])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return out, nil
+}
+
+func getComment(ctx context.Context, q querier, id int64) (Comment, error) {
+	list, err := queryComments(ctx, q, `WHERE c.id = $1`, id)
+	if err != nil {
+		return Comment{}, err
+	}
+	if len(list) == 0 {
+		return Comment{}, errCommentNotFound
+	}
+	return list[0], nil
+}
+
+// redactForPublic blanks what only the author and the lead unit may see.
+func (c *Comment) redactForPublic() {
+	c.AccountID, c.Receipt, c.RejectionReason = 0, "", ""
+}
+
+// CommentInput is a new comment.
+type CommentInput struct {
+	// ArticleAnchor is the anchor of an article of the version under
+	// consultation; empty comments on the whole draft.
+	ArticleAnchor string
+	// Stance is support, oppose, suggestion or empty.
+	Stance string
+	Body   string
+	// ShowName shows the display name instead of the pseudonym.
+	ShowName bool
+	// IdempotencyKey makes retries safe: the same account and key return the
+	// first comment and create nothing.
+	IdempotencyKey string
+	// ClientAddr is the submitter's address, for the per-address rate limit.
+	ClientAddr string
+}
+
+// receiptAlphabet is Crockford's base32: no I, L, O or U, so a receipt read
+// out over the phone or copied by hand is not misread.
+const receiptAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newReceipt makes a receipt number "YJ-20261125-7K3Q9M2X": 意见, the date
+// in Asia/Shanghai and 8 random characters (40 bits). The receipt is a
+// bearer secret: whoever holds it reads the comment's status, and its text
+// and reply once published (GetCommentByReceipt). 40 bits per day make
+// guessing any of 100,000 receipts of one day take about 10 million tries,
+// and a pending or rejected comment's text is never shown for a receipt.
+func newReceipt(now time.Time) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("consultation: crypto/rand failed: " + err.Error())
+	}
+	out := make([]byte, 0, 20)
+	out = append(out, "YJ-"...)
+	out = now.In(workday.Location()).AppendFormat(out, "20060102")
+	out = append(out, '-')
+	for _, x := range b {
+		out = append(out, receiptAlphabet[x&31])
+	}
+	return string(out)
+}
+
+// validReceipt reports whether s has the form of a receipt number.
+func validReceipt(s string) bool {
+	if len(s) != 20 || !strings.HasPrefix(s, "YJ-") || s[11] != '-' {
+		return false
+	}
+	for i := 3; i < 11; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	for i := 12; i < 20; i++ {
+		if !strings.ContainsRune(receiptAlphabet, rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+var errReplayed = errors.New("idempotent replay")
+
+// SubmitComment stores a comment of a verified resident on the draft version
+// under consultation, while the consultation window is open (Decree 713 Art.
+// 15), and returns it with its receipt number. created is false when the
+// call replays an earlier one with the same Idempotency-Key: the first
+// comment comes back and nothing is created. Only a resident with a verified
+// phone may call it: staff do not comment as the public.
+//
+// The comment is inserted together with its group assignment (grouping.go)
+// in one short transaction that takes no lock on the decision, so that one
+// decision can take many comments a second; the comments are sealed into the
+// process record by the periodic Merkle checkpoints (checkpoints.go), not by
+// a record entry each.
+//
+// Codes: authentication_required, forbidden_role, phone_not_verified,
+// decision_not_found, consultation_not_open (409, Decree 713 Art. 15),
+// unknown_article, invalid_stance, comment_empty, comment_too_long,
+// invalid_idempotency_key, idempotency_key_reused (409),
+// comment_rate_limited (429 with RetryAfter).
+func (s *Service) SubmitComment(ctx context.Context, actor *identity.Account, decisionID int64, in CommentInput) (c Comment, created bool, err error) {
+	if err := identity.RequireRole(actor, identity.RoleResident); err != nil {
+		return Comment{}, false, err
+	}
+	if !actor.Verified() {
+		return Comment{}, false, errs.Forbidden("phone_not_verified", "请先验证手机号码后再提交意见")
+	}
+	in, err = cleanCommentInput(in)
+	if err != nil {
+		return Comment{}, false, err
+	}
+	if in.IdempotencyKey != "" {
+		if prev, ok, err := s.commentByKey(ctx, actor.ID, in.IdempotencyKey); err != nil || ok {
+			if err == nil {
+				err = sameSubmission(prev, decisionID, in)
+			}
+			return prev, false, err
+		}
+	}
+	d, err := s.GetDecision(ctx, actor, decisionID)
+	if err != nil {
+		return Comment{}, false, err
+	}
+	now := s.now().Truncate(time.Microsecond)
+	cons, err := s.openConsultationAt(ctx, &d, now)
+	if err != nil {
+		return Comment{}, false, err
+	}
+	if in.ArticleAnchor != "" {
+		var ok bool
+		if err := s.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM draft_articles WHERE version_id = $1 AND anchor = $2)`,
+			cons.VersionID, in.ArticleAnchor).Scan(&ok); err != nil {
+			return Comment{}, false, errs.Internal(err)
+		}
+		if !ok {
+			return Comment{}, false, errs.InvalidField("unknown_article", "article_anchor", "征求意见稿中没有这一条")
+		}
+	}
+	if err := s.checkCommentRate(ctx, actor.ID, in.ClientAddr, now); err != nil {
+		return Comment{}, false, err
+	}
+	fp := fingerprintComment(in.Body)
+	var id int64
+	for attempt := 0; ; attempt++ {
+		id, err = s.insertComment(ctx, actor, &d, &cons, in, fp, now)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "comments_receipt_key" && attempt < 3 {
+			continue // a receipt drawn twice (1 in 2^40 per day): draw again
+		}
+		break
+	}
+	if errors.Is(err, errReplayed) {
+		// A concurrent request with the same key won the insert.
+		prev, ok, err := s.commentByKey(ctx, actor.ID, in.IdempotencyKey)
+		if err == nil && !ok {
+			err = errs.Internal(errors.New("idempotency key conflict without a row"))
+		}
+		if err == nil {
+			err = sameSubmission(prev, decisionID, in)
+		}
+		return prev, false, err
+	}
+	if err != nil {
+		return Comment{}, false, errs.Internal(err)
+	}
+	c, err = getComment(ctx, s.DB, id)
+	c.Own = true
+	return c, true, err
+}
+
+// cleanCommentInput validates and normalises a submission.
+func cleanCommentInput(in CommentInput) (CommentInput, error) {
+	in.Body = strings.TrimSpace(cleanText(in.Body))
+	in.ArticleAnchor = strings.TrimSpace(in.ArticleAnchor)
+	in.Stance = strings.TrimSpace(in.Stance)
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	switch n := utf8.RuneCountInString(in.Body); {
+	case n == 0:
+		return in, errs.InvalidField("comment_empty", "body", "请填写意见内容")
+	case n > MaxCommentRunes:
+		return in, errs.InvalidField("comment_too_long", "body", "意见内容不能超过5000字")
+	}
+	if in.Stance != "" && CommentStanceNames[in.Stance] == "" {
+		return in, errs.InvalidField("invalid_stance", "stance", "态度只能是支持、反对或建议")
+	}
+	if len(in.IdempotencyKey) > MaxIdempotencyKeyLength || !utf8.ValidString(in.IdempotencyKey) || strings.ContainsRune(in.IdempotencyKey, 0) {
+		return in, errs.InvalidField("invalid_idempotency_key", "Idempotency-Key", "Idempotency-Key 不能超过255个字符")
+	}
+	if len(in.ArticleAnchor) > 100 {
+		return in, errs.InvalidField("unknown_article", "article_anchor", "征求意见稿中没有这一条")
+	}
+	return in, nil
+}
+
+// sameSubmission refuses a key reused for a different comment.
+func sameSubmission(prev Comment, decisionID int64, in CommentInput) error {
+	if prev.DecisionID != decisionID || prev.ArticleAnchor != in.ArticleAnchor || prev.Stance != in.Stance ||
+		prev.Body != in.Body || prev.ShowName != in.ShowName {
+		return errs.Conflict("idempotency_key_reused", "该 Idempotency-Key 已用于另一条意见，请为新的意见使用新的 Idempotency-Key")
+	}
+	return nil
+}
+
+// commentByKey returns the author's comment submitted with the key.
+func (s *Service) commentByKey(ctx context.Context, accountID int64, key string) (Comment, bool, error) {
+	list, err := queryComments(ctx, s.DB, `WHERE c.account_id = $1 AND c.idempotency_key = $2`, accountID, key)
+	if err != nil || len(list) == 0 {
+		return Comment{}, false, err
+	}
+	list[0].Own = true
+	return list[0], true, nil
+}
+
+// openConsultationAt returns the consultation that accepts comments at
+// now, or consultation_not_open: comments are accepted only from opens_at
+// (inclusive) to ends_at (exclusive) of the latest consultation, while the
+// decision is consulting (Decree 713 Art. 15).
+func (s *Service) openConsultationAt(ctx context.Context, d *Decision, now time.Time) (Consultation, error) {
+	c, err := getLatestConsultation(ctx, s.DB, d.ID)
+	notOpen := func(msg string) error {
+		return &errs.Error{Kind: errs.KindConflict, Code: "consultation_not_open", Basis: "Decree 713 Art. 15", Message: msg}
+	}
+	if errs.HasCode(err, "consultation_not_found") {
+		return Consultation{}, notOpen("该决策事项没有公开征求意见")
+	}
+	if err != nil {
+		return Consultation{}, err
+	}
+	loc := workday.Location()
+	switch {
+	case d.Status == StatusConsulting && c.IsOpen(now):
+		return c, nil
+	case c.ClosedAt == nil && now.Before(c.OpensAt):
+		return Consultation{}, notOpen("征求意见尚未开始，开始时间为" + c.OpensAt.In(loc).Format("2006年1月2日 15:04"))
+	default:
+		return Consultation{}, notOpen("征求意见期已结束，截止时间为" + c.EndsAt.In(loc).Format("2006年1月2日 15:04"))
+	}
+}
+
+// checkCommentRate applies CommentLimits. The counts are read without a
+// lock, so two requests racing at the limit may both pass: the limits stop
+// floods and scripts, they are not quotas.
+func (s *Service) checkCommentRate(ctx context.Context, accountID int64, addr string, now time.Time) error {
+	l := s.commentLimits()
+	checks := []struct {
+		column string
+		key    any
+		limit  int
+		window time.Duration
+	}{
+		{"account_id", accountID, l.PerAccountPerMinute, time.Minute},
+		{"account_id", accountID, l.PerAccountPerDay, 24 * time.Hour},
+		{"client_addr", addr, l.PerAddressPerMinute, time.Minute},
+	}
+	for _, c := range checks {
+		if c.limit < 0 || (c.column == "client_addr" && addr == "") {
+			continue
+		}
+		// The limit-th most recent comment in the window: when it leaves
+		// the window, one more may be submitted.
+		var at time.Time
+		err := s.DB.QueryRow(ctx, `SELECT created_at FROM comments WHERE `+c.column+` = $1 AND created_at > $2
+			ORDER BY created_at DESC OFFSET $3 LIMIT 1`, c.key, now.Add(-c.window), c.limit-1).Scan(&at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return errs.Internal(err)
+		}
+		wait := max(at.Add(c.window).Sub(now), time.Second)
+		msg := "提交意见过于频繁，请稍后再试"
+		if c.window > time.Minute {
+			msg = "今天提交的意见已达上限，请明天再试"
+		}
+		return errs.RateLimited("comment_rate_limited", msg, wait)
+	}
+	return nil
+}
+
+// insertComment writes the comment and its group assignment in one
+// transaction. It returns errReplayed when a comment with the same
+// idempotency key already exists (ON CONFLICT DO NOTHING: a concurrent
+// duplicate request), after rolling back any group it created.
+func (s *Service) insertComment(ctx context.Context, actor *identity.Account, d *Decision, cons *Consultation, in CommentInput,
+	fp commentFingerprint, now time.Time) (int64, error) {
+	var id int64
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		groupID, err := assignGroup(ctx, tx, d.ID, fp, nullString(in.Stance), now)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO comments (decision_id, consultation_id, version_id, article_anchor, account_id, receipt,
+			stance, body, body_hash, normalized_hash, show_name, group_id, idempotency_key, client_addr, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING id`,
+			d.ID, cons.ID, cons.VersionID, nullString(in.ArticleAnchor), actor.ID, newReceipt(now), nullString(in.Stance),
+			in.Body, SHA256Hex([]byte(in.Body)), fp.hash, in.ShowName, groupID, nullString(in.IdempotencyKey), in.ClientAddr, now).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errReplayed
+		}
+		if err != nil {
+			return err
+		}
+		return joinGroup(ctx, tx, groupID, id)
+	})
+	return id, err
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ModerationAction is what staff do with a comment in the moderation queue.
+type ModerationAction string
+
+// The moderation actions.
+const (
+	ModerationPublish ModerationAction = "publish"
+	ModerationReject  ModerationAction = "reject"
+)
+
+// RecordCommentModerated is the record entry of a moderation decision.
+const RecordCommentModerated RecordKind = "comment_moderated"
+
+// ModerateComment publishes or rejects a comment. A rejection needs one of
+// RejectionReasons. A decision can be revised (a published comment later
+// found to hold personal information is rejected) until the adoption report
+// is published; repeating the current decision changes nothing. Each change
+// appends a comment_moderated record entry with the receipt, the action, the
+// reason and the SHA-256 of the text, and the text itself only when it is
+// published: a rejected comment stays in the record by its hash, never by
+// its words (personal information, abuse). Only staff of the decision's lead
+// unit may call it, while the decision is consulting or handling. Codes:
+// comment_not_found, authentication_required, not_lead_unit_staff,
+// invalid_moderation_action, rejection_reason_required,
+// invalid_rejection_reason, moderation_not_allowed_in_stage,
+// adoption_report_published.
+func (s *Service) ModerateComment(ctx context.Context, actor *identity.Account, commentID int64, action ModerationAction, reason string) (Comment, error) {
+	reason = strings.TrimSpace(reason)
+	var status CommentStatus
+	switch action {
+	case ModerationPublish:
+		status, reason = CommentPublished, ""
+	case ModerationReject:
+		status = CommentRejected
+		if reason == "" {
+			return Comment{}, errs.InvalidField("rejection_reason_required", "reason", "不予公开须选择理由")
+		}
+		if RejectionReasons[reason] == "" {
+			return Comment{}, errs.InvalidField("invalid_rejection_reason", "reason",
+				"理由只能是 spam、abuse、personal_information、off_topic 或 duplicate_submission")
+		}
+	default:
+		return Comment{}, errs.InvalidField("invalid_moderation_action", "action", "操作只能是 publish（公开）或 reject（不予公开）")
+	}
+	var decisionID int64
+	if err := s.DB.QueryRow(ctx, `SELECT decision_id FROM comments WHERE id = $1`, commentID).Scan(&decisionID); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Comment{}, errCommentNotFound
+		}
+		return Comment{}, errs.Internal(err)
+	}
+	var out Comment
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := lockDecision(ctx, tx, decisionID)
+		if err != nil {
+			return err
+		}
+		if err := requireLeadStaff(actor, &d); err != nil {
+			return err
+		}
+		if d.Status != StatusConsulting && d.Status != StatusHandling {
+			return errs.Conflict("moderation_not_allowed_in_stage", "决策事项处于"+StatusNames[d.Status]+"阶段，不能再审核意见")
+		}
+		var cur struct {
+			status                CommentStatus
+			reason, receipt, hash string
+			body                  string
+			anchor                *string
+			consultationID        int64
+			reportPublished       bool
+		}
+		if err := tx.QueryRow(ctx, `SELECT c.status, coalesce(c.rejection_reason, ''), c.receipt, c.body_hash, c.body, c.article_anchor,
+			c.consultation_id, EXISTS (SELECT 1 FROM adoption_reports r WHERE r.consultation_id = c.consultation_id AND r.status = 'published')
+			FROM comments c WHERE c.id = $1 FOR UPDATE OF c`, commentID).
+			Scan(&cur.status, &cur.reason, &cur.receipt, &cur.hash, &cur.body, &cur.anchor, &cur.consultationID, &cur.reportPublished); err != nil {
+			return errs.Internal(err)
+		}
+		if cur.reportPublished {
+			return &errs.Error{Kind: errs.KindConflict, Code: "adoption_report_published", Basis: "Decree 713 Art. 29, 32",
+				Message: "意见采纳情况说明已公布，不能再改变意见的审核结果"}
+		}
+		if cur.status != status || cur.reason != reason {
+			now := s.now()
+			if _, err := tx.Exec(ctx, `UPDATE comments SET status = $2, rejection_reason = $3, moderated_by = $4, moderated_at = $5 WHERE id = $1`,
+				commentID, status, nullString(reason), actor.ID, now); err != nil {
+				return errs.Internal(err)
+			}
+			payload := map[string]any{"comment_id": commentID, "receipt": cur.receipt, "action": action, "previous_status": cur.status,
+				"reason": reason, "body_hash": cur.hash, "article_anchor": cur.anchor}
+			if status == CommentPublished {
+				payload["body"] = cur.body
+			}
+			if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordCommentModerated, payload); err != nil {
+				return err
+			}
+		}
+		out, err = getComment(ctx, tx, commentID)
+		return err
+	})
+	return out, err
+}
+
+// WholeDraftAnchor in CommentFilter.ArticleAnchor selects the comments on
+// the whole draft (anchors look like "a-3f9c01d2e4", so it cannot clash).
+const WholeDraftAnchor = "whole"
+
+// CommentFilter selects comments of a decision. Empty fields select all.
+type CommentFilter struct {
+	Status        CommentStatus
+	ArticleAnchor string // an anchor, or WholeDraftAnchor
+	Stance        string // support, oppose, suggestion, or "none"
+	GroupID       int64
+	Disposition   string // a DispositionKind, or "none" for not yet answered
+	Limit         int
+	Cursor        string
+}
+
+// CommentPage is one page of comments.
+type CommentPage struct {
+	Comments   []Comment
+	NextCursor string
+	// CommentsPublic reports whether the consultation shows published
+	// comments publicly (consultations.show_comments); when it does not,
+	// residents and visitors see only their own comments in the list.
+	CommentsPublic bool
+}
+
+// commentReader says how an actor reads a decision's comments.
+type commentReader struct {
+	lead    bool  // staff of the lead unit: everything
+	account int64 // the reader's account, 0 when anonymous
+}
+
+func readerOf(actor *identity.Account, d *Decision) commentReader {
+	r := commentReader{lead: actor.IsStaffOf(d.LeadAgencyID)}
+	if actor != nil {
+		r.account = actor.ID
+	}
+	return r
+}
+
+// show fills in Own and redacts what the reader may not see.
+func (r commentReader) show(c *Comment) {
+	c.Own = r.account != 0 && c.AccountID == r.account
+	if !r.lead && !c.Own {
+		c.redactForPublic()
+	}
+}
+
+// ListComments lists a decision's comments, oldest first. Staff of the lead
+// unit see every comment and may filter by status, article, stance, group
+// and disposition. Everyone else who may see the decision (anonymous
+// visitors too) sees the published comments — only if the consultation
+// shows comments publicly — and their own, with the same filters applied on
+// top, under the author's pseudonym or chosen display name and without
+// receipts. Codes: decision_not_found, invalid_cursor, invalid_filter.
+func (s *Service) ListComments(ctx context.Context, actor *identity.Account, decisionID int64, f CommentFilter) (CommentPage, error) {
+	after, err := cursor.Decode(f.Cursor)
+	if err != nil {
+		return CommentPage{}, err
+	}
+	d, err := s.GetDecision(ctx, actor, decisionID)
+	if err != nil {
+		return CommentPage{}, err
+	}
+	r := readerOf(actor, &d)
+	where := []string{"c.decision_id = $1", "c.id > $2"}
+	args := []any{d.ID, after}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	switch f.Status {
+	case "":
+	case CommentPending, CommentPublished, CommentRejected:
+		where = append(where, "c.status = "+arg(f.Status))
+	default:
+		return CommentPage{}, errs.InvalidField("invalid_filter", "status", "状态只能是 pending、published 或 rejected")
+	}
+	switch f.ArticleAnchor {
+	case "":
+	case WholeDraftAnchor:
+		where = append(where, "c.article_anchor IS NULL")
+	default:
+		where = append(where, "c.article_anchor = "+arg(f.ArticleAnchor))
+	}
+	switch {
+	case f.Stance == "":
+	case f.Stance == "none":
+		where = append(where, "c.stance IS NULL")
+	case CommentStanceNames[f.Stance] != "":
+		where = append(where, "c.stance = "+arg(f.Stance))
+	default:
+		return CommentPage{}, errs.InvalidField("invalid_filter", "stance", "态度只能是 support、oppose、suggestion 或 none")
+	}
+	if f.GroupID != 0 {
+		where = append(where, "c.group_id = "+arg(f.GroupID))
+	}
+	switch {
+	case f.Disposition == "":
+	case f.Disposition == "none":
+		where = append(where, "p.comment_id IS NULL")
+	case DispositionNames[DispositionKind(f.Disposition)] != "":
+		where = append(where, "p.disposition = "+arg(f.Disposition))
+	default:
+		return CommentPage{}, errs.InvalidField("invalid_filter", "disposition", "处理结果只能是 adopted、partially_adopted、not_adopted、out_of_scope 或 none")
+	}
+	if !r.lead {
+		// The one visibility rule of the public list: published comments
+		// of a consultation that shows them, and the reader's own.
+		where = append(where, `((c.status = 'published' AND (SELECT k.show_comments FROM consultations k WHERE k.id = c.consultation_id))
+			OR c.account_id = `+arg(r.account)+`)`)
+	}
+	limit := cursor.Limit(f.Limit)
+	list, err := queryComments(ctx, s.DB, "WHERE "+strings.Join(where, " AND ")+" ORDER BY c.id LIMIT "+arg(limit+1), args...)
+	if err != nil {
+		return CommentPage{}, err
+	}
+	page := CommentPage{Comments: list}
+	if len(list) > limit {
+		page.Comments = list[:limit]
+		page.NextCursor = cursor.Encode(list[limit-1].ID)
+	}
+	for i := range page.Comments {
+		r.show(&page.Comments[i])
+	}
+	if c, err := getLatestConsultation(ctx, s.DB, d.ID); err == nil {
+		page.CommentsPublic = c.ShowComments
+	} else if !errs.HasCode(err, "consultation_not_found") {
+		return CommentPage{}, err
+	}
+	return page, nil
+}
+
+// GetComment returns one comment. The author and staff of the lead unit
+// see it in any state; everyone else only a published comment of a
+// consultation that shows comments publicly, without its receipt. Codes:
+// comment_not_found.
+func (s *Service) GetComment(ctx context.Context, actor *identity.Account, id int64) (Comment, error) {
+	c, err := getComment(ctx, s.DB, id)
+	if err != nil {
+		return Comment{}, err
+	}
+	d, err := getDecision(ctx, s.DB, c.DecisionID, false)
+	if err != nil {
+		return Comment{}, err
+	}
+	if !canSee(actor, &d) {
+		return Comment{}, errCommentNotFound
+	}
+	r := readerOf(actor, &d)
+	r.show(&c)
+	if r.lead || c.Own {
+		return c, nil
+	}
+	var show bool
+	if err := s.DB.QueryRow(ctx, `SELECT show_comments FROM consultations WHERE id = $1`, c.ConsultationID).Scan(&show); err != nil {
+		return Comment{}, errs.Internal(err)
+	}
+	if c.Status != CommentPublished || !show {
+		return Comment{}, errCommentNotFound
+	}
+	return c, nil
+}
+
+// GetCommentByReceipt returns what the holder of a receipt number may see,
+// signed in or not: the comment's status (with the rejection reason), and,
+// once it is published, its text, article and the lead unit's reply. A
+// receipt is a bearer secret — the resident keeps it to follow their
+// comment without signing in — but it unlocks nothing the process record
+// does not show publicly anyway (moderation entries carry the receipt, and
+// the text of published comments): the text of a pending or rejected comment
+// is never shown for a receipt. The receipt is matched case-insensitively.
+// Codes: comment_not_found.
+func (s *Service) GetCommentByReceipt(ctx context.Context, receipt string) (Comment, error) {
+	receipt = strings.ToUpper(strings.TrimSpace(receipt))
+	if !validReceipt(receipt) {
+		return Comment{}, errCommentNotFound
+	}
+	list, err := queryComments(ctx, s.DB, `WHERE c.receipt = $1`, receipt)
+	if err != nil {
+		return Comment{}, err
+	}
+	if len(list) == 0 {
+		return Comment{}, errCommentNotFound
+	}
+	c := list[0]
+	c.AccountID = 0
+	if c.Status != CommentPublished {
+		c.Body, c.BodyHash, c.AuthorName = "", "", ""
+		c.Disposition, c.DispositionReason, c.DisposedAt = "", "", nil
+	}
+	return c, nil
+}
+
+// CommentStatistics are the counts of a decision's comments. The public
+// figures count published comments only; Internal is filled in for staff of
+// the lead unit.
+type CommentStatistics struct {
+	DecisionID int64
+	// Published is the number of published comments; Participants the
+	// number of residents who wrote them.
+	Published    int
+	Participants int
+	// ByArticle counts published comments per article, the whole draft
+	// (empty anchor) first, then in article order.
+	ByArticle []ArticleCommentCount
+	// ByStance counts published comments per stance; "none" for no stance.
+	ByStance []StanceCommentCount
+	Internal *InternalCommentCounts
+}
+
+// ArticleCommentCount is the number of published comments on one article.
+type ArticleCommentCount struct {
+	ArticleAnchor string `db:"article_anchor"`
+	ArticleLabel  string `db:"article_label"`
+	ArticleNumber int    `db:"article_number"`
+	Count         int    `db:"count"`
+}
+
+// StanceCommentCount is the number of published comments with one stance.
+type StanceCommentCount struct {
+	Stance string `db:"stance"`
+	Count  int    `db:"count"`
+}
+
+// InternalCommentCounts are the counts only the lead unit sees.
+type InternalCommentCounts struct {
+	Total    int
+	Pending  int
+	Rejected int
+	Groups   int
+	Disposed int
+}
+
+// CommentStatistics counts a decision's comments. Anyone who may see the
+// decision may call it: the counts of published comments are public even
+// when the comments themselves are not shown (issue 4); staff of the lead
+// unit also get the pending, rejected, group and disposition counts. Codes:
+// decision_not_found.
+func (s *Service) CommentStatistics(ctx context.Context, actor *identity.Account, decisionID int64) (CommentStatistics, error) {
+	d, err := s.GetDecision(ctx, actor, decisionID)
+	if err != nil {
+		return CommentStatistics{}, err
+	}
+	st := CommentStatistics{DecisionID: d.ID}
+	err = pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*), count(DISTINCT account_id) FROM comments WHERE decision_id = $1 AND status = 'published'`,
+			d.ID).Scan(&st.Published, &st.Participants); err != nil {
+			return errs.Internal(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT coalesce(c.article_anchor, '') AS article_anchor, coalesce(max(a.label), '') AS article_label,
+			coalesce(max(a.number), 0) AS article_number, count(*)::int AS count
+			FROM comments c LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = c.article_anchor
+			WHERE c.decision_id = $1 AND c.status = 'published' GROUP BY 1 ORDER BY 3, 1`, d.ID)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if st.ByArticle, err = pgx.CollectRows(rows, pgx.RowToStructByName[ArticleCommentCount]); err != nil {
+			return errs.Internal(err)
+		}
+		rows, err = tx.Query(ctx, `SELECT coalesce(stance, 'none') AS stance, count(*)::int AS count FROM comments
+			WHERE decision_id = $1 AND status = 'published' GROUP BY 1`, d.ID)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		byStance, err := pgx.CollectRows(rows, pgx.RowToStructByName[StanceCommentCount])
+		if err != nil {
+			return errs.Internal(err)
+		}
+		counts := map[string]int{}
+		for _, c := range byStance {
+			counts[c.Stance] = c.Count
+		}
+		for _, k := range append(append([]string{}, CommentStances...), "none") {
+			st.ByStance = append(st.ByStance, StanceCommentCount{Stance: k, Count: counts[k]})
+		}
+		if !actor.IsStaffOf(d.LeadAgencyID) {
+			return nil
+		}
+		in := &InternalCommentCounts{}
+		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'rejected'),
+			(SELECT count(*) FROM comment_groups WHERE decision_id = $1),
+			(SELECT count(*) FROM comment_dispositions WHERE decision_id = $1)
+			FROM comments WHERE decision_id = $1`, d.ID).Scan(&in.Total, &in.Pending, &in.Rejected, &in.Groups, &in.Disposed); err != nil {
+			return errs.Internal(err)
+		}
+		st.Internal = in
+		return nil
+	})
+	if st.ByArticle == nil {
+		st.ByArticle = []ArticleCommentCount{}
+	}
+	return st, err
+}
+
+// LocateCommentArticle returns the article a comment was made on as it
+// stands in version `number` of the draft, found by the comment's anchor, so
+// that a comment on the version under consultation can be read against a
+// later version (the anchor survives renumbering, moves and light edits;
+// see AssignAnchors). Whoever may read the comment and the version may call
+// it. Codes: comment_not_found, comment_on_whole_draft, draft_version_not_found,
+// article_not_in_version.
+func (s *Service) LocateCommentArticle(ctx context.Context, actor *identity.Account, commentID int64, number int) (AnchoredArticle, error) {
+	c, err := s.GetComment(ctx, actor, commentID)
+	if err != nil {
+		return AnchoredArticle{}, err
+	}
+	if c.ArticleAnchor == "" {
+		return AnchoredArticle{}, errs.Conflict("comment_on_whole_draft", "该意见针对草案整体，不针对某一条")
+	}
+	v, err := s.GetDraftVersion(ctx, actor, c.DecisionID, number)
+	if err != nil {
+		return AnchoredArticle{}, err
+	}
+	for _, a := range v.Articles {
+		if a.Anchor == c.ArticleAnchor {
+			return a, nil
+		}
+	}
+	return AnchoredArticle{}, errs.NotFound("article_not_in_version", "该条在这一版草案中已删除或被改写")
+}

@@ -1,0 +1,68 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/canyu-gov/canyu/survey"
+)
+
+// Option adds work to a Runner built with work true.
+type Option func(workers *river.Workers, cfg *river.Config)
+
+// CloseSurveyArgs closes one survey when its window ends.
+type CloseSurveyArgs struct {
+	SurveyID int64 `json:"survey_id"`
+}
+
+// Kind implements river.JobArgs.
+func (CloseSurveyArgs) Kind() string { return "close_survey" }
+
+// SurveySweepArgs is the periodic backstop that closes overdue surveys.
+type SurveySweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SurveySweepArgs) Kind() string { return "close_due_surveys" }
+
+type closeSurveyWorker struct {
+	river.WorkerDefaults[CloseSurveyArgs]
+	svc *survey.Service
+}
+
+// Work closes the survey if its end has passed (a no-op otherwise, and for
+// a survey staff already closed).
+func (w *closeSurveyWorker) Work(ctx context.Context, job *river.Job[CloseSurveyArgs]) error {
+	_, err := w.svc.CloseDueSurvey(ctx, job.Args.SurveyID)
+	return err
+}
+
+type surveySweepWorker struct {
+	river.WorkerDefaults[SurveySweepArgs]
+	svc *survey.Service
+}
+
+func (w *surveySweepWorker) Work(ctx context.Context, _ *river.Job[SurveySweepArgs]) error {
+	_, err := w.svc.CloseDueSurveys(ctx)
+	return err
+}
+
+// WithSurveys makes the Runner close surveys at their end, with a
+// one-minute sweep as the backstop.
+func WithSurveys(svc *survey.Service) Option {
+	return func(workers *river.Workers, cfg *river.Config) {
+		river.AddWorker(workers, &closeSurveyWorker{svc: svc})
+		river.AddWorker(workers, &surveySweepWorker{svc: svc})
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return SurveySweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+}
+
+// ScheduleSurveyClose inserts the close job in tx, to run at `at`. It
+// implements survey.Scheduler.
+func (r *Runner) ScheduleSurveyClose(ctx context.Context, tx pgx.Tx, surveyID int64, at time.Time) error {
+	_, err := r.client.InsertTx(ctx, tx, CloseSurveyArgs{SurveyID: surveyID}, &river.InsertOpts{ScheduledAt: at})
+	return err
+}

@@ -1,0 +1,152 @@
+package survey
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// OpenSurvey publishes a draft survey: from then on it is fixed, and it
+// accepts answers from OpensAt (moved to now when earlier: a survey cannot
+// be back-dated) until ClosesAt, when a scheduled job closes it. A linked
+// decision's record gets a survey_opened entry. Only staff of the survey's
+// agency may call it. Codes: survey_not_found, not_survey_owner,
+// survey_not_draft, survey_has_no_questions, survey_window_ended.
+func (s *Service) OpenSurvey(ctx context.Context, actor *identity.Account, id int64) (Survey, error) {
+	var out Survey
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		sv, err := getSurveyWithQuestions(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := requireOwner(actor, &sv); err != nil {
+			return err
+		}
+		if sv.Status != StatusDraft {
+			return errs.Conflict("survey_not_draft", "问卷已经发布过")
+		}
+		if len(sv.Questions) == 0 {
+			return errs.Conflict("survey_has_no_questions", "问卷还没有题目")
+		}
+		now := s.now().Truncate(time.Second)
+		if !sv.ClosesAt.After(now) {
+			return errs.Conflict("survey_window_ended", "问卷的结束时间已过，请先修改结束时间")
+		}
+		opens := sv.OpensAt
+		if opens.Before(now) {
+			opens = now
+		}
+		if _, err := tx.Exec(ctx, `UPDATE surveys SET status = 'open', opens_at = $2, opened_at = $3, updated_at = $3 WHERE id = $1`,
+			id, opens, s.now()); err != nil {
+			return errs.Internal(err)
+		}
+		sv.OpensAt = opens
+		if err := s.record(ctx, tx, &sv, actor, RecordSurveyOpened, map[string]any{"opens_at": opens, "closes_at": sv.ClosesAt,
+			"anonymous": sv.Anonymous, "questions": len(sv.Questions), "privacy_notice": sv.PrivacyNotice}); err != nil {
+			return err
+		}
+		if s.Scheduler != nil {
+			if err := s.Scheduler.ScheduleSurveyClose(ctx, tx, id, sv.ClosesAt); err != nil {
+				return errs.Internal(err)
+			}
+		}
+		out, err = getSurveyWithQuestions(ctx, tx, id, false)
+		return err
+	})
+	return out, err
+}
+
+// closeSurvey closes an open survey inside tx (its row locked) and records
+// it on the linked decision; actor nil is the scheduled close.
+func (s *Service) closeSurvey(ctx context.Context, tx pgx.Tx, sv *Survey, actor *identity.Account, at time.Time) error {
+	var respondents int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT count FROM survey_tallies WHERE survey_id = $1 AND question_id = 0 AND answer_key = $2), 0)`,
+		sv.ID, keyRespondents).Scan(&respondents); err != nil {
+		return errs.Internal(err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE surveys SET status = 'closed', closed_at = $2, updated_at = $3 WHERE id = $1`, sv.ID, at, s.now()); err != nil {
+		return errs.Internal(err)
+	}
+	sv.Status, sv.ClosedAt = StatusClosed, &at
+	return s.record(ctx, tx, sv, actor, RecordSurveyClosed, map[string]any{"closed_at": at, "respondents": respondents,
+		"early": at.Before(sv.ClosesAt)})
+}
+
+// CloseSurvey ends an open survey before its planned end. Only staff of
+// the survey's agency may call it. Codes: survey_not_found,
+// not_survey_owner, survey_not_open.
+func (s *Service) CloseSurvey(ctx context.Context, actor *identity.Account, id int64) (Survey, error) {
+	var out Survey
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		sv, err := getSurvey(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := requireOwner(actor, &sv); err != nil {
+			return err
+		}
+		if sv.Status != StatusOpen {
+			return errs.Conflict("survey_not_open", "问卷不在进行中")
+		}
+		at := s.now()
+		if at.After(sv.ClosesAt) {
+			at = sv.ClosesAt
+		}
+		if err := s.closeSurvey(ctx, tx, &sv, actor, at); err != nil {
+			return err
+		}
+		out, err = getSurveyWithQuestions(ctx, tx, id, false)
+		return err
+	})
+	return out, err
+}
+
+// CloseDueSurvey closes an open survey whose end has passed; the scheduled
+// job calls it. It is idempotent and reports whether it closed the survey.
+func (s *Service) CloseDueSurvey(ctx context.Context, id int64) (bool, error) {
+	closed := false
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		sv, err := getSurvey(ctx, tx, id, true)
+		if errors.Is(err, errSurveyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if sv.Status != StatusOpen || s.now().Before(sv.ClosesAt) {
+			return nil
+		}
+		closed = true
+		return s.closeSurvey(ctx, tx, &sv, nil, sv.ClosesAt)
+	})
+	return closed, err
+}
+
+// CloseDueSurveys closes every open survey whose end has passed: the
+// backstop of the scheduled jobs, and what tests with an injected clock call.
+func (s *Service) CloseDueSurveys(ctx context.Context) (int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id FROM surveys WHERE status = 'open' AND closes_at <= $1 ORDER BY id`, s.now())
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	n := 0
+	for _, id := range ids {
+		ok, err := s.CloseDueSurvey(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,278 @@
+package survey
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Response is a resident's stored response.
+type Response struct {
+	ID               int64
+	SurveyID         int64
+	SubmittedAt      time.Time
+	SensitiveConsent bool
+	Answers          Answers
+}
+
+// ResponseInput is what a resident submits.
+type ResponseInput struct {
+	Answers []Answer
+	// SensitiveConsent is the separate consent to answer questions marked
+	// sensitive (PIPL Art. 29); never assumed.
+	SensitiveConsent bool
+	// IdempotencyKey makes a retry return the first response.
+	IdempotencyKey string
+}
+
+// hmacKey returns the server secret of the respondent hash, creating it on
+// first use. It lives in the database so every instance uses the same key.
+func (s *Service) hmacKey(ctx context.Context) ([]byte, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.key != nil {
+		return s.key, nil
+	}
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	if _, err := s.DB.Exec(ctx, `INSERT INTO survey_secrets (id, hmac_key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
+		fresh, s.now()); err != nil {
+		return nil, errs.Internal(err)
+	}
+	var key []byte
+	if err := s.DB.QueryRow(ctx, `SELECT hmac_key FROM survey_secrets WHERE id = 1`).Scan(&key); err != nil {
+		return nil, errs.Internal(err)
+	}
+	s.key = key
+	return key, nil
+}
+
+// respondentKey is HMAC-SHA256(server key, survey id, account id): the same
+// resident always gets the same key for a survey, so UNIQUE (survey_id,
+// respondent_key) allows one response each, while nobody holding only the
+// stored rows (an export, a backup, a results reader) can tell whose
+// response it is.
+func (s *Service) respondentKey(ctx context.Context, surveyID, accountID int64) (string, error) {
+	key, err := s.hmacKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("canyu-survey-respondent-v1:" + strconv.FormatInt(surveyID, 10) + ":" + strconv.FormatInt(accountID, 10)))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+func requireRespondent(actor *identity.Account) error {
+	if err := identity.RequireRole(actor, identity.RoleResident); err != nil {
+		return err
+	}
+	if !actor.Verified() {
+		return errs.Forbidden("phone_not_verified", "请先验证手机号码后再填写问卷")
+	}
+	return nil
+}
+
+type storedResponse struct {
+	ID               int64     `db:"id"`
+	SurveyID         int64     `db:"survey_id"`
+	IdempotencyKey   *string   `db:"idempotency_key"`
+	SensitiveConsent bool      `db:"sensitive_consent"`
+	Answers          []byte    `db:"answers"`
+	SubmittedAt      time.Time `db:"submitted_at"`
+}
+
+func (r storedResponse) response() (Response, error) {
+	out := Response{ID: r.ID, SurveyID: r.SurveyID, SubmittedAt: r.SubmittedAt, SensitiveConsent: r.SensitiveConsent}
+	var raw map[string]Answer
+	if err := json.Unmarshal(r.Answers, &raw); err != nil {
+		return out, errs.Internal(err)
+	}
+	out.Answers = Answers{}
+	for k, a := range raw {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return out, errs.Internal(err)
+		}
+		a.QuestionID = id
+		out.Answers[id] = a
+	}
+	return out, nil
+}
+
+func findResponse(ctx context.Context, q querier, surveyID int64, rk string) (storedResponse, bool, error) {
+	rows, err := q.Query(ctx, `SELECT id, survey_id, idempotency_key, sensitive_consent, answers, submitted_at
+		FROM survey_responses WHERE survey_id = $1 AND respondent_key = $2`, surveyID, rk)
+	if err != nil {
+		return storedResponse{}, false, errs.Internal(err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[storedResponse])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, errs.Internal(err)
+	}
+	return r, true, nil
+}
+
+// replay answers a second submission: the first response when it carries
+// the same idempotency key, survey_already_answered otherwise.
+func replay(r storedResponse, idem string) (Response, bool, error) {
+	if idem != "" && r.IdempotencyKey != nil && *r.IdempotencyKey == idem {
+		resp, err := r.response()
+		return resp, true, err
+	}
+	return Response{}, false, errAlreadyAnswered
+}
+
+// SubmitResponse stores a verified resident's response, all of it or
+// nothing. One response per resident and survey is a database rule: of two
+// concurrent submissions one is stored, the other gets
+// survey_already_answered. A retry with the first submission's idempotency
+// key returns the first response (replayed true) and stores nothing. The
+// counters results read are updated in the same transaction. Codes:
+// authentication_required, forbidden_role, phone_not_verified,
+// survey_not_found, survey_not_open, survey_already_answered,
+// idempotency_key_invalid, and those of ValidateResponse.
+func (s *Service) SubmitResponse(ctx context.Context, actor *identity.Account, surveyID int64, in ResponseInput) (Response, bool, error) {
+	if err := requireRespondent(actor); err != nil {
+		return Response{}, false, err
+	}
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	if len(in.IdempotencyKey) > 200 {
+		return Response{}, false, errs.Invalid("idempotency_key_invalid", "Idempotency-Key 不能超过200个字符")
+	}
+	sv, err := getSurveyWithQuestions(ctx, s.DB, surveyID, false)
+	if err != nil {
+		return Response{}, false, err
+	}
+	if sv.Status == StatusDraft {
+		return Response{}, false, errSurveyNotFound
+	}
+	rk, err := s.respondentKey(ctx, surveyID, actor.ID)
+	if err != nil {
+		return Response{}, false, err
+	}
+	if prev, ok, err := findResponse(ctx, s.DB, surveyID, rk); err != nil {
+		return Response{}, false, err
+	} else if ok {
+		return replay(prev, in.IdempotencyKey)
+	}
+	if !sv.AcceptsResponses(s.now()) {
+		return Response{}, false, errNotOpen
+	}
+	answers, err := ValidateResponse(sv.Questions, in.Answers, in.SensitiveConsent)
+	if err != nil {
+		return Response{}, false, err
+	}
+	stored := map[string]Answer{}
+	for id, a := range answers {
+		stored[strconv.FormatInt(id, 10)] = a
+	}
+	body, err := json.Marshal(stored)
+	if err != nil {
+		return Response{}, false, errs.Internal(err)
+	}
+	var accountID *int64
+	submitted := s.now().Truncate(time.Microsecond)
+	if !sv.Anonymous {
+		accountID = &actor.ID
+	} else {
+		// An exact time could be matched with other records of the
+		// resident's activity; the day is enough for an anonymous survey.
+		submitted = submitted.Truncate(24 * time.Hour)
+	}
+	var idem *string
+	if in.IdempotencyKey != "" {
+		idem = &in.IdempotencyKey
+	}
+	keys := tallyKeys(sv.Questions, answers)
+	qids := make([]int64, len(keys))
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		qids[i], names[i] = k.question, k.key
+	}
+	var out Response
+	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		// FOR SHARE: responses run side by side, while a close (which
+		// updates the row) waits for them, so none lands after it.
+		var status Status
+		var opens, closes time.Time
+		if err := tx.QueryRow(ctx, `SELECT status, opens_at, closes_at FROM surveys WHERE id = $1 FOR SHARE`, surveyID).
+			Scan(&status, &opens, &closes); err != nil {
+			return errs.Internal(err)
+		}
+		cur := Survey{Status: status, OpensAt: opens, ClosesAt: closes}
+		if !cur.AcceptsResponses(s.now()) {
+			return errNotOpen
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO survey_responses (survey_id, respondent_key, account_id, idempotency_key, sensitive_consent, answers, submitted_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			surveyID, rk, accountID, idem, in.SensitiveConsent, body, submitted).Scan(&id)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return errAlreadyAnswered
+		}
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO survey_tallies (survey_id, question_id, answer_key, count)
+			SELECT $1, q, k, 1 FROM unnest($2::bigint[], $3::text[]) AS t(q, k) ORDER BY q, k
+			ON CONFLICT (survey_id, question_id, answer_key) DO UPDATE SET count = survey_tallies.count + 1`,
+			surveyID, qids, names); err != nil {
+			return errs.Internal(err)
+		}
+		out = Response{ID: id, SurveyID: surveyID, SubmittedAt: submitted, SensitiveConsent: in.SensitiveConsent, Answers: answers}
+		return nil
+	})
+	if errors.Is(err, errAlreadyAnswered) {
+		// The concurrent submission won; if it was this one's first try
+		// (same idempotency key), answer with it.
+		if prev, ok, ferr := findResponse(ctx, s.DB, surveyID, rk); ferr == nil && ok {
+			return replay(prev, in.IdempotencyKey)
+		}
+	}
+	return out, false, err
+}
+
+// MyResponse returns the actor's own response to a survey. Codes:
+// authentication_required, forbidden_role, phone_not_verified,
+// survey_not_found, survey_response_not_found.
+func (s *Service) MyResponse(ctx context.Context, actor *identity.Account, surveyID int64) (Response, error) {
+	if err := requireRespondent(actor); err != nil {
+		return Response{}, err
+	}
+	sv, err := getSurvey(ctx, s.DB, surveyID, false)
+	if err != nil {
+		return Response{}, err
+	}
+	if !canSee(actor, &sv) {
+		return Response{}, errSurveyNotFound
+	}
+	rk, err := s.respondentKey(ctx, surveyID, actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	r, ok, err := findResponse(ctx, s.DB, surveyID, rk)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok {
+		return Response{}, errs.NotFound("survey_response_not_found", "您还没有填写这份问卷")
+	}
+	return r.response()
+}

@@ -1,0 +1,221 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// decisionListData is the public list of decisions.
+type decisionListData struct {
+	Decisions []consultation.Decision
+	Domain    consultation.Domain
+	Status    consultation.Status
+	Query     string
+	NextURL   string
+	FirstURL  string // set when this is not the first page
+	Domains   []consultation.Domain
+	Statuses  []consultation.Status
+}
+
+// decisions is the public list with filters by domain and status.
+func (s *site) decisions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	data := decisionListData{Domain: consultation.Domain(q.Get("domain")), Status: consultation.Status(q.Get("status")),
+		Query: strings.TrimSpace(q.Get("q")), Domains: consultation.Domains, Statuses: consultation.Statuses}
+	p := s.newPage(r, "决策事项")
+	list, next, err := s.svc.Consultation.ListDecisions(r.Context(), currentAccount(r), consultation.DecisionFilter{
+		Domain: data.Domain, Status: data.Status, Text: data.Query, Cursor: q.Get("cursor")})
+	if err != nil {
+		status := s.formError(r, &p, err)
+		if len(p.Errors) > 0 && p.Message == "" {
+			p.Message = "筛选条件无效，请重新选择。"
+		}
+		p.Data = data
+		s.render(w, r, status, "decisions", p)
+		return
+	}
+	data.Decisions = list
+	filters := url.Values{}
+	if data.Domain != "" {
+		filters.Set("domain", string(data.Domain))
+	}
+	if data.Status != "" {
+		filters.Set("status", string(data.Status))
+	}
+	if data.Query != "" {
+		filters.Set("q", data.Query)
+	}
+	if next != "" {
+		nq := url.Values{}
+		for k, v := range filters {
+			nq[k] = v
+		}
+		nq.Set("cursor", next)
+		data.NextURL = "/decisions?" + nq.Encode()
+	}
+	if q.Get("cursor") != "" {
+		data.FirstURL = "/decisions"
+		if len(filters) > 0 {
+			data.FirstURL += "?" + filters.Encode()
+		}
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "decisions", p)
+}
+
+// decisionPageData is a decision's public page.
+type decisionPageData struct {
+	Decision     consultation.Decision
+	Consultation *consultation.Consultation
+	Open         bool
+	Extended     bool
+	Days         int // length of the window in whole days
+	Version      *consultation.DraftVersion
+	Sections     []articleSection
+	Timeline     []timelineEvent
+	// Internal is set when the viewer sees the decision only because they
+	// work on it (it is not public yet).
+	Internal bool
+	// LeadStaff is set for staff of the lead unit (link to the workspace).
+	LeadStaff bool
+}
+
+// articleSection is a run of articles under one chapter heading.
+type articleSection struct {
+	Heading  string
+	Articles []articleView
+}
+
+// articleView is one article, its label split from the rest of its text.
+type articleView struct {
+	Anchor string
+	Label  string
+	Body   string
+	Number int
+}
+
+func sectionsOf(arts []consultation.AnchoredArticle) []articleSection {
+	var out []articleSection
+	for i, a := range arts {
+		if i == 0 || a.Heading != arts[i-1].Heading {
+			out = append(out, articleSection{Heading: a.Heading})
+		}
+		v := articleView{Anchor: a.Anchor, Label: a.Label, Body: a.Text, Number: a.Number}
+		if a.Label != "" && strings.HasPrefix(a.Text, a.Label) {
+			v.Body = strings.TrimLeft(strings.TrimPrefix(a.Text, a.Label), " \u3000")
+		}
+		out[len(out)-1].Articles = append(out[len(out)-1].Articles, v)
+	}
+	return out
+}
+
+func pathID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// notFoundOrError renders the error page for a service error on a GET:
+// 404 for anything not found (including a draft the visitor may not see).
+func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.newPage(r, "出错了")
+	status := s.formError(r, &p, err)
+	switch status {
+	case http.StatusNotFound:
+		s.renderError(w, r, status, "页面不存在", "您访问的决策事项不存在或尚未公开。")
+	case http.StatusForbidden:
+		s.renderError(w, r, status, "无权访问", p.Message)
+	case http.StatusUnauthorized:
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	default:
+		if p.Message == "" {
+			p.Message = "请求无效。"
+		}
+		s.renderError(w, r, status, "无法显示", p.Message)
+	}
+}
+
+// decision is the public page of a decision: the facts, the consultation
+// notice, the draft article by article, the explanation, the legal basis,
+// attachments and the timeline. The service decides what the viewer may see.
+func (s *site) decision(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
+		return
+	}
+	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
+	d, err := svc.GetDecision(ctx, actor, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := decisionPageData{Decision: d, Internal: !d.Public(), LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
+	c, err := svc.CurrentConsultation(ctx, actor, id)
+	switch {
+	case err == nil:
+		now := svc.Now()
+		data.Consultation, data.Open, data.Extended = &c, c.IsOpen(now), c.EndsAt.After(c.OriginalEndsAt)
+		data.Days = int(c.EndsAt.Sub(c.OpensAt).Hours() / 24)
+	case !errs.HasCode(err, "consultation_not_found"):
+		s.pageError(w, r, err)
+		return
+	}
+	// The version shown: the one asked for, else the one under consultation,
+	// else the latest the viewer may see.
+	number := 0
+	if n, err := strconv.Atoi(r.URL.Query().Get("version")); err == nil && n > 0 {
+		number = n
+	} else if data.Consultation != nil {
+		number = data.Consultation.VersionNumber
+	} else {
+		versions, err := s.allVersions(r, id)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(versions) > 0 {
+			number = versions[len(versions)-1].Number
+		}
+	}
+	if number > 0 {
+		v, err := svc.GetDraftVersion(ctx, actor, id, number)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data.Version = &v
+		data.Sections = sectionsOf(v.Articles)
+	}
+	if data.Timeline, err = s.timeline(r, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := s.newPage(r, d.Title)
+	p.Data = data
+	s.render(w, r, http.StatusOK, "decision", p)
+}
+
+// allVersions lists every draft version of a decision the viewer may see.
+func (s *site) allVersions(r *http.Request, id int64) ([]consultation.DraftVersion, error) {
+	var out []consultation.DraftVersion
+	cur := ""
+	for range 20 {
+		list, next, err := s.svc.Consultation.ListDraftVersions(r.Context(), currentAccount(r), id, 100, cur)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	return out, nil
+}

@@ -1,0 +1,426 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// mountStaff adds the lead unit's pages under /staff/decisions. Which
+// decision a member of staff may change is decided by the service; the
+// pages only send visitors who are not agency staff away early.
+func (s *site) mountStaff(r chi.Router) {
+	r.Use(s.requireStaff)
+	r.Get("/", s.staffDecisions)
+	r.Get("/new", s.newDecisionForm)
+	r.Post("/new", s.createDecision)
+	r.Get("/{id}", s.staffDecision)
+	r.Get("/{id}/edit", s.editDecisionForm)
+	r.Post("/{id}/edit", s.updateDecision)
+	r.Post("/{id}/withdraw", s.withdrawDecision)
+	r.Get("/{id}/versions/new", s.newVersionForm)
+	r.Post("/{id}/versions/new", s.createVersion)
+	r.Get("/{id}/compare", s.compareVersions)
+	r.Get("/{id}/documents", s.documents)
+	r.Get("/{id}/documents/new", s.newDocumentForm)
+	r.Post("/{id}/documents/new", s.addDocument)
+	r.Get("/{id}/consultation", s.consultationForm)
+	r.Post("/{id}/consultation", s.openConsultation)
+	r.Post("/{id}/consultation/extend", s.extendConsultation)
+}
+
+// requireStaff sends anonymous visitors to the login page and answers 403
+// to signed-in accounts that are not agency staff.
+func (s *site) requireStaff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := currentAccount(r)
+		if a == nil {
+			target := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				target = r.URL.Path
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(target), http.StatusSeeOther)
+			return
+		}
+		if !a.HasRole(identity.RoleAgencyStaff) {
+			s.renderError(w, r, http.StatusForbidden, "无权访问", "这些页面供决策承办单位的工作人员使用。")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// staffListData is the lead unit's list of its decisions.
+type staffListData struct {
+	Decisions []consultation.Decision
+	NextURL   string
+	FirstURL  string
+}
+
+func (s *site) staffDecisions(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "本单位决策事项")
+	cur := r.URL.Query().Get("cursor")
+	list, next, err := s.svc.Consultation.ListDecisions(r.Context(), currentAccount(r), consultation.DecisionFilter{Mine: true, Cursor: cur})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := staffListData{Decisions: list}
+	if next != "" {
+		data.NextURL = "/staff/decisions?cursor=" + url.QueryEscape(next)
+	}
+	if cur != "" {
+		data.FirstURL = "/staff/decisions"
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "staff_decisions", p)
+}
+
+// decisionFormData backs the create and edit form.
+type decisionFormData struct {
+	Decision     *consultation.Decision // nil when creating
+	LeadName     string
+	Categories   []consultation.Category
+	Domains      []consultation.Domain
+	Bodies       []identity.Agency // decision bodies: government agencies
+	CoUnits      []identity.Agency // every agency but the lead unit
+	CoSelected   map[string]bool
+	Action       string
+	SubmitLabel  string
+	CancelURL    string
+	DecisionFlag []decisionFlag
+}
+
+// decisionFlag is one of the flags that decide which procedure steps apply.
+type decisionFlag struct {
+	Name, Label, Hint string
+}
+
+// decisionFlags explain in one line what each flag makes the procedure require.
+var decisionFlags = []decisionFlag{
+	{"technical", "涉及专业性、技术性问题", "需要组织专家论证（《重大行政决策程序暂行条例》第十九条）。"},
+	{"stability_risk", "可能影响社会稳定或公共安全", "需要进行社会稳定风险评估，结论为风险可控方可推进（第二十二条至第二十四条）。"},
+	{"affects_specific_groups", "对特定群体利益影响较大", "需要与相关群体代表沟通协商，听取其意见（第十四条）。"},
+	{"market_related", "涉及市场主体经济活动", "需要进行公平竞争审查（第二十九条）。"},
+	{"not_disclosable", "依法不予公开征求意见", "不公开征求公众意见，必须在下方写明法律依据（第十四条）。"},
+}
+
+func (s *site) decisionFormData(r *http.Request, d *consultation.Decision) (decisionFormData, error) {
+	a := currentAccount(r)
+	agencies, err := s.svc.Identity.ListAgencies(r.Context())
+	if err != nil {
+		return decisionFormData{}, err
+	}
+	data := decisionFormData{Decision: d, Categories: consultation.Categories, Domains: consultation.Domains,
+		CoSelected: map[string]bool{}, DecisionFlag: decisionFlags, Action: "/staff/decisions/new",
+		SubmitLabel: "创建决策事项", CancelURL: "/staff/decisions"}
+	lead := deref(a.AgencyCode)
+	if d != nil {
+		lead = d.LeadAgencyCode
+		data.Action = "/staff/decisions/" + strconv.FormatInt(d.ID, 10) + "/edit"
+		data.SubmitLabel = "保存修改"
+		data.CancelURL = "/staff/decisions/" + strconv.FormatInt(d.ID, 10)
+	}
+	for _, ag := range agencies {
+		if ag.Code == lead {
+			data.LeadName = ag.Name
+			continue
+		}
+		if ag.Kind == identity.AgencyGovernment {
+			data.Bodies = append(data.Bodies, ag)
+		}
+		data.CoUnits = append(data.CoUnits, ag)
+	}
+	return data, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// decisionFormValues fills the form from a decision.
+func decisionFormValues(p *page, data *decisionFormData, d consultation.Decision) {
+	p.Form["title"] = d.Title
+	p.Form["summary"] = d.Summary
+	p.Form["category"] = string(d.Category)
+	p.Form["domain"] = string(d.Domain)
+	p.Form["decision_body"] = d.DecisionBodyCode
+	flags := map[string]bool{"technical": d.Technical, "stability_risk": d.StabilityRisk,
+		"affects_specific_groups": d.AffectsSpecificGroups, "market_related": d.MarketRelated, "not_disclosable": d.NotDisclosable}
+	for k, v := range flags {
+		if v {
+			p.Form[k] = "on"
+		}
+	}
+	p.Form["not_disclosable_reason"] = d.NotDisclosableReason
+	if d.PlannedDecisionDate != nil {
+		p.Form["planned_decision_date"] = d.PlannedDecisionDate.Format(time.DateOnly)
+	}
+	for _, c := range d.CoAgencyCodes {
+		data.CoSelected[c] = true
+	}
+}
+
+// readDecisionForm reads the posted form into the page (to show it again)
+// and the service input. It reports false when a field cannot be parsed.
+func readDecisionForm(r *http.Request, p *page, data *decisionFormData) (consultation.DecisionInput, bool) {
+	for _, k := range []string{"title", "summary", "category", "domain", "decision_body", "not_disclosable_reason", "planned_decision_date"} {
+		p.Form[k] = r.PostFormValue(k)
+	}
+	in := consultation.DecisionInput{Title: p.Form["title"], Summary: p.Form["summary"], Category: consultation.Category(p.Form["category"]),
+		Domain: consultation.Domain(p.Form["domain"]), DecisionBody: p.Form["decision_body"], NotDisclosableReason: p.Form["not_disclosable_reason"]}
+	for _, f := range decisionFlags {
+		if r.PostFormValue(f.Name) != "" {
+			p.Form[f.Name] = "on"
+		}
+	}
+	in.Technical = p.Form["technical"] != ""
+	in.StabilityRisk = p.Form["stability_risk"] != ""
+	in.AffectsSpecificGroups = p.Form["affects_specific_groups"] != ""
+	in.MarketRelated = p.Form["market_related"] != ""
+	in.NotDisclosable = p.Form["not_disclosable"] != ""
+	in.CoAgencies = r.PostForm["co_agencies"]
+	for _, c := range in.CoAgencies {
+		data.CoSelected[c] = true
+	}
+	if v := strings.TrimSpace(p.Form["planned_decision_date"]); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			p.Errors["planned_decision_date"] = "请按“年-月-日”填写计划决策日期"
+			return in, false
+		}
+		in.PlannedDecisionDate = &t
+	}
+	return in, true
+}
+
+func (s *site) newDecisionForm(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "新建决策事项")
+	data, err := s.decisionFormData(r, nil)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "staff_decision_form", p)
+}
+
+func (s *site) createDecision(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	p := s.newPage(r, "新建决策事项")
+	data, err := s.decisionFormData(r, nil)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Data = data
+	in, ok := readDecisionForm(r, &p, &data)
+	if !ok {
+		s.render(w, r, http.StatusUnprocessableEntity, "staff_decision_form", p)
+		return
+	}
+	in.LeadAgency = deref(currentAccount(r).AgencyCode)
+	d, err := s.svc.Consultation.CreateDecision(r.Context(), currentAccount(r), in)
+	if err != nil {
+		s.renderFormError(w, r, &p, err, "staff_decision_form")
+		return
+	}
+	http.Redirect(w, r, staffURL(d.ID, "?flash=decision_created"), http.StatusSeeOther)
+}
+
+// renderFormError shows a refused form again with the service's messages;
+// a refusal of access is an error page instead (there is no form to fix).
+func (s *site) renderFormError(w http.ResponseWriter, r *http.Request, p *page, err error, name string) {
+	status := s.formError(r, p, err)
+	if accessRefusal(status) {
+		s.pageError(w, r, err)
+		return
+	}
+	if len(p.Errors) > 0 && p.Message == "" && len(p.Gates) == 0 {
+		p.Message = "提交的内容有误，请按提示修改。"
+	}
+	s.render(w, r, status, name, *p)
+}
+
+func staffURL(id int64, rest string) string {
+	return "/staff/decisions/" + strconv.FormatInt(id, 10) + rest
+}
+
+// staffDecisionFor loads the decision of a staff page for the signed-in
+// account, rendering the error page when it cannot.
+func (s *site) staffDecisionFor(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+		return consultation.Decision{}, false
+	}
+	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return d, false
+	}
+	return d, true
+}
+
+// requireLeadPage answers 403 on the lead unit's forms for anyone else: the
+// service refuses their submissions anyway, so the form would only mislead.
+func (s *site) requireLeadPage(w http.ResponseWriter, r *http.Request, d consultation.Decision) bool {
+	if currentAccount(r).IsStaffOf(d.LeadAgencyID) {
+		return true
+	}
+	s.renderError(w, r, http.StatusForbidden, "无权访问", "只有该决策事项承办单位（"+d.LeadAgencyName+"）的工作人员可以执行此操作。")
+	return false
+}
+
+func (s *site) editDecisionForm(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.staffDecisionFor(w, r)
+	if !ok || !s.requireLeadPage(w, r, d) {
+		return
+	}
+	p := s.newPage(r, "编辑决策事项")
+	data, err := s.decisionFormData(r, &d)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	decisionFormValues(&p, &data, d)
+	p.Data = data
+	s.render(w, r, http.StatusOK, "staff_decision_form", p)
+}
+
+func (s *site) updateDecision(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+		return
+	}
+	p := s.newPage(r, "编辑决策事项")
+	data := decisionFormData{CoSelected: map[string]bool{}}
+	in, parsed := readDecisionForm(r, &p, &data)
+	status := http.StatusUnprocessableEntity
+	if parsed {
+		d, err := s.svc.Consultation.UpdateDecision(r.Context(), currentAccount(r), id, in)
+		if err == nil {
+			http.Redirect(w, r, staffURL(d.ID, "?flash=decision_saved"), http.StatusSeeOther)
+			return
+		}
+		if status = s.formError(r, &p, err); accessRefusal(status) {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	// Show the form again; it needs the decision, which the lead unit sees.
+	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	full, err := s.decisionFormData(r, &d)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	full.CoSelected = data.CoSelected
+	p.Data = full
+	if len(p.Errors) > 0 && p.Message == "" {
+		p.Message = "提交的内容有误，请按提示修改。"
+	}
+	s.render(w, r, status, "staff_decision_form", p)
+}
+
+// accessRefusal reports whether a status means there is no form to show
+// again: the visitor may not act at all, or the server failed.
+func accessRefusal(status int) bool {
+	switch status {
+	case http.StatusForbidden, http.StatusNotFound, http.StatusUnauthorized, http.StatusInternalServerError:
+		return true
+	}
+	return false
+}
+
+// workspaceData is the lead unit's page of one decision.
+type workspaceData struct {
+	Decision     consultation.Decision
+	Gates        consultation.GateReport
+	Versions     []consultation.DraftVersion
+	Consultation *consultation.Consultation
+	Open         bool
+	LeadStaff    bool
+}
+
+func (s *site) staffDecision(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.staffDecisionFor(w, r)
+	if !ok {
+		return
+	}
+	p := s.newPage(r, d.Title)
+	s.renderWorkspace(w, r, http.StatusOK, d, p)
+}
+
+// renderWorkspace renders the workspace, also after a refused action (p
+// then carries the refusal).
+func (s *site) renderWorkspace(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
+	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
+	gates, err := svc.DecisionGates(ctx, actor, d.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	versions, err := s.allVersions(r, d.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := workspaceData{Decision: d, Gates: gates, Versions: versions, LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
+	if c, err := svc.CurrentConsultation(ctx, actor, d.ID); err == nil {
+		data.Consultation, data.Open = &c, c.IsOpen(svc.Now())
+	}
+	p.Data = data
+	s.render(w, r, status, "staff_decision", p)
+}
+
+func (s *site) withdrawDecision(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+		return
+	}
+	reason := r.PostFormValue("reason")
+	d, err := s.svc.Consultation.WithdrawDecision(r.Context(), currentAccount(r), id, reason)
+	if err == nil {
+		http.Redirect(w, r, staffURL(d.ID, "?flash=decision_withdrawn"), http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "撤回决策事项")
+	p.Form["reason"] = reason
+	status := s.formError(r, &p, err)
+	if accessRefusal(status) {
+		s.pageError(w, r, err)
+		return
+	}
+	d, err = s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Title = d.Title
+	s.renderWorkspace(w, r, status, d, p)
+}
