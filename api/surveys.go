@@ -36,8 +36,8 @@ type SurveyQuestionConfigView struct {
 	MaxChoices int                `json:"max_choices,omitempty" minimum:"0" doc:"multiple_choice: most options to pick; 0 is no limit."`
 	AllowOther bool               `json:"allow_other,omitempty" doc:"Choice questions: add an \"other\" option (id other) whose text the respondent types."`
 	OtherLabel string             `json:"other_label,omitempty" maxLength:"200"`
-	ScaleMin   int                `json:"scale_min" doc:"scale, matrix: lowest value (e.g. 1 or 0)."`
-	ScaleMax   int                `json:"scale_max" doc:"scale, matrix: highest value (e.g. 5 or 10)."`
+	ScaleMin   int                `json:"scale_min" required:"false" doc:"scale, matrix: lowest value (e.g. 1 or 0)."`
+	ScaleMax   int                `json:"scale_max" required:"false" doc:"scale, matrix: highest value (e.g. 5 or 10)."`
 	MinLabel   string             `json:"min_label,omitempty" maxLength:"200" doc:"Label of the lowest value, e.g. 非常不满意."`
 	MaxLabel   string             `json:"max_label,omitempty" maxLength:"200" doc:"Label of the highest value, e.g. 非常满意."`
 	Rows       []SurveyOptionView `json:"rows,omitempty" maxItems:"60" doc:"matrix: the rows, each rated on the scale."`

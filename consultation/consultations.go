@@ -160,7 +160,9 @@ func (s *Service) ExtendConsultation(ctx context.Context, actor *identity.Accoun
 		if err != nil {
 			return err
 		}
-		if d.Status != StatusConsulting || !c.IsOpen(s.now()) {
+		// A window that has not started yet can be extended too; one that
+		// has ended cannot be reopened by an extension.
+		if d.Status != StatusConsulting || c.ClosedAt != nil || !s.now().Before(c.EndsAt) {
 			return errs.Conflict("consultation_not_open", "征求意见期已结束，不能延长")
 		}
 		if !endsAt.After(c.EndsAt) {

@@ -350,41 +350,41 @@ func (s *Service) SurveyCrosstab(ctx context.Context, actor *identity.Account, i
 		}
 		out.RowTotals = make([]int64, len(out.Rows))
 		rk, ck := strconv.FormatInt(rq.ID, 10), strconv.FormatInt(cq.ID, 10)
-		rows, err := tx.Query(ctx, `SELECT a.v, b.v, count(*) FROM survey_responses r,
+		// One pass over the survey's responses: the cells, the row totals
+		// and the respondents who answered both, as grouping sets. DISTINCT
+		// r.id counts respondents, not option pairs, in the totals.
+		rows, err := tx.Query(ctx, `SELECT a.v, b.v, GROUPING(a.v, b.v), count(DISTINCT r.id) FROM survey_responses r,
 				jsonb_array_elements_text(r.answers -> $2 -> 'choices') AS a(v),
 				jsonb_array_elements_text(r.answers -> $3 -> 'choices') AS b(v)
-			WHERE r.survey_id = $1 AND r.answers ? $2 AND r.answers ? $3 GROUP BY 1, 2`, id, rk, ck)
+			WHERE r.survey_id = $1 AND r.answers ? $2 AND r.answers ? $3
+			GROUP BY GROUPING SETS ((a.v, b.v), (a.v), ())`, id, rk, ck)
 		if err != nil {
 			return errs.Internal(err)
 		}
-		var a, b string
+		var a, b *string
+		var grouping int32
 		var n int64
-		if _, err := pgx.ForEachRow(rows, []any{&a, &b, &n}, func() error {
-			i, ok1 := ri[a]
-			j, ok2 := ci[b]
-			if ok1 && ok2 {
-				out.Counts[i][j] += n
+		_, err = pgx.ForEachRow(rows, []any{&a, &b, &grouping, &n}, func() error {
+			switch grouping {
+			case 0: // a cell
+				i, ok1 := ri[*a]
+				j, ok2 := ci[*b]
+				if ok1 && ok2 {
+					out.Counts[i][j] = n
+				}
+			case 1: // a row total (b aggregated)
+				if i, ok := ri[*a]; ok {
+					out.RowTotals[i] = n
+				}
+			case 3:
+				out.Respondents = n
 			}
 			return nil
-		}); err != nil {
-			return errs.Internal(err)
-		}
-		rows, err = tx.Query(ctx, `SELECT a.v, count(*) FROM survey_responses r,
-				jsonb_array_elements_text(r.answers -> $2 -> 'choices') AS a(v)
-			WHERE r.survey_id = $1 AND r.answers ? $2 AND r.answers ? $3 GROUP BY 1`, id, rk, ck)
+		})
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if _, err := pgx.ForEachRow(rows, []any{&a, &n}, func() error {
-			if i, ok := ri[a]; ok {
-				out.RowTotals[i] += n
-			}
-			return nil
-		}); err != nil {
-			return errs.Internal(err)
-		}
-		return tx.QueryRow(ctx, `SELECT count(*) FROM survey_responses WHERE survey_id = $1 AND answers ? $2 AND answers ? $3`,
-			id, rk, ck).Scan(&out.Respondents)
+		return nil
 	})
 	return out, err
 }

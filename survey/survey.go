@@ -122,13 +122,15 @@ func canSee(actor *identity.Account, sv *Survey) bool {
 	return sv.Status != StatusDraft || canManage(actor, sv) || actor.HasRole(identity.RoleAdmin)
 }
 
-// requireOwner is the check of every builder and lifecycle write: anyone who
-// may not see a draft gets survey_not_found, other staff not_survey_owner.
+// requireOwner is the check of every builder, lifecycle and export call:
+// staff of another agency get not_survey_owner whether or not they may see
+// the survey (as for decision writes), anyone else who may not see a draft
+// gets survey_not_found.
 func requireOwner(actor *identity.Account, sv *Survey) error {
 	if actor == nil {
 		return errs.Unauthenticated("authentication_required", "请先登录")
 	}
-	if !canSee(actor, sv) {
+	if !canSee(actor, sv) && !actor.HasRole(identity.RoleAgencyStaff) {
 		return errSurveyNotFound
 	}
 	if !canManage(actor, sv) {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -84,5 +85,31 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCrossOriginFormPostRefused: a form posted from another site is
+// refused before it reaches the handler (http.CrossOriginProtection).
+func TestCrossOriginFormPostRefused(t *testing.T) {
+	e := testenv.New(t)
+	req, _ := http.NewRequest("POST", e.URL+"/login", strings.NewReader("login=13800000000&password=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin post: %d", res.StatusCode)
+	}
+	// The same post from the site itself reaches the handler.
+	req, _ = http.NewRequest("POST", e.URL+"/login", strings.NewReader("login=13800000000&password=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err = http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("same-origin post: %d", res.StatusCode)
 	}
 }

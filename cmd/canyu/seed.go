@@ -135,7 +135,8 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 			if d.shortReason != "" {
 				days = 15
 			}
-			if _, err := cs.OpenConsultation(ctx, &staff, dec.ID, consultation.ConsultationInput{EndsAt: now.AddDate(0, 0, days),
+			// The window ends at midnight Beijing time after `days` full days.
+			if _, err := cs.OpenConsultation(ctx, &staff, dec.ID, consultation.ConsultationInput{EndsAt: endOfDayShanghai(now.AddDate(0, 0, days)),
 				WaysToComment: demoWays, ShorteningReason: d.shortReason, ShowComments: true}); err != nil {
 				return fmt.Errorf("consultation of %s: %w", d.in.Title, err)
 			}
@@ -157,3 +158,13 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 }
 
 const demoWays = "1. 登录本平台，在草案条文旁点击“发表意见”逐条提出意见，或对草案整体提出意见；\n2. 信函寄至平顶山市新华区建设路中段（信封注明“征求意见”）；\n3. 电子邮件发送至 zqyj@pds.example.gov.cn。"
+
+// endOfDayShanghai is the midnight (Asia/Shanghai) that ends t's day there.
+func endOfDayShanghai(t time.Time) time.Time {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		loc = time.FixedZone("CST", 8*3600)
+	}
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
