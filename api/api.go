@@ -70,6 +70,8 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerComments()
 	s.registerDispositions()
 	s.registerSurveys()
+	s.registerReview()
+	s.registerPublication()
 	return a
 }
 

@@ -59,11 +59,13 @@ type RecordVerificationView struct {
 	FirstBadSeq int64  `json:"first_bad_seq" doc:"seq of the first broken entry; 0 when intact (or when the fault is evidence no entry records)."`
 	Problem     string `json:"problem" doc:"What is broken; empty when intact."`
 	LastHash    string `json:"last_hash" doc:"entry_hash of the last entry when intact; keep it to detect a later replacement of the whole record."`
+	Signatures  int    `json:"signatures" doc:"Number of entry signatures checked (signed opinions, conclusions and other sign-offs)."`
+	SignerKey   string `json:"signer_key,omitempty" doc:"Id of the key the signatures were checked with; compare with get-record-public-key."`
 }
 
 func recordVerificationView(r consultation.VerifyResult) RecordVerificationView {
 	return RecordVerificationView{DecisionID: r.DecisionID, OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq,
-		Problem: r.Problem, LastHash: r.LastHash}
+		Problem: r.Problem, LastHash: r.LastHash, Signatures: r.Signatures, SignerKey: r.SignerKey}
 }
 
 type recordPathInput struct {

@@ -324,13 +324,17 @@ func TestSurveyResponseAPI(t *testing.T) {
 		ID      int64            `json:"id"`
 		Answers []map[string]any `json:"answers"`
 	}
-	s.DoHeaders("POST", path, s.resident, body, key).Expect(t, 201, "").JSON(t, &first)
+	r := s.DoHeaders("POST", path, s.resident, body, key).Expect(t, 201, "")
+	r.JSON(t, &first)
+	if h, ok := r.Header["Idempotent-Replayed"]; ok {
+		t.Fatalf("first response marked replayed: %q", h)
+	}
 	if len(first.Answers) != 9 {
 		t.Fatalf("stored answers %+v", first.Answers)
 	}
 	// A retry with the same key returns the first response, even with
 	// another body; without it (or with another key) it is a second response.
-	r := s.DoHeaders("POST", path, s.resident, map[string]any{"answers": answers(sv, t, "xh", false)}, key).Expect(t, 201, "")
+	r = s.DoHeaders("POST", path, s.resident, map[string]any{"answers": answers(sv, t, "xh", false)}, key).Expect(t, 201, "")
 	r.JSON(t, &again)
 	if again.ID != first.ID || r.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("retry answered %+v (%v), first %d", again, r.Header, first.ID)
@@ -411,6 +415,11 @@ func TestSurveyWindowAPI(t *testing.T) {
 	})).Expect(t, 201, "").JSON(t, &sv)
 	sv = s.addQuestion(t, sv.ID, qDistrict)
 	s.open(t, sv.ID)
+	// The close is a job in PostgreSQL, due at the end.
+	if n := s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'close_survey' AND scheduled_at = $1
+		AND args->>'survey_id' = $2`, closes, strconv.FormatInt(sv.ID, 10)); n != 1 {
+		t.Fatalf("%d close jobs", n)
+	}
 	path := fmt.Sprintf("/surveys/%d/responses", sv.ID)
 	respond := func() *testenv.Response {
 		_, tok := s.Account(identity.RoleResident, "")

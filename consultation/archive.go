@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -28,12 +29,17 @@ const ArchiveFormat = "canyu-decision-archive-v1"
 // ArchiveManifest is manifest.json: every other file of the archive with its
 // SHA-256 and size, and the record's last entry hash.
 type ArchiveManifest struct {
-	Format        string        `json:"format"`
-	DecisionID    int64         `json:"decision_id"`
-	ExportedAt    time.Time     `json:"exported_at"`
-	RecordEntries int           `json:"record_entries"`
-	LastEntryHash string        `json:"last_entry_hash"`
-	Files         []ArchiveFile `json:"files"`
+	Format        string    `json:"format"`
+	DecisionID    int64     `json:"decision_id"`
+	ExportedAt    time.Time `json:"exported_at"`
+	RecordEntries int       `json:"record_entries"`
+	LastEntryHash string    `json:"last_entry_hash"`
+	// SigningKeyID and PublicKey (base64 of the raw Ed25519 key) name the
+	// key that signed the record's signed entries; public-key.pem holds the
+	// same key. Compare the id with the platform's published key.
+	SigningKeyID string        `json:"signing_key_id,omitempty"`
+	PublicKey    string        `json:"public_key,omitempty"`
+	Files        []ArchiveFile `json:"files"`
 }
 
 // ArchiveFile is one file listed in the manifest.
@@ -136,6 +142,10 @@ type archiveConsultation struct {
 	ClosedAt         *time.Time `json:"closed_at"`
 }
 
+// ArchivePublicKeyFile is the archive's copy of the record-signing public
+// key (PEM), listed in the manifest like every other file.
+const ArchivePublicKeyFile = "public-key.pem"
+
 // ArchiveFilename is the name offered for a decision's archive download.
 func ArchiveFilename(decisionID int64) string {
 	return "canyu-decision-" + strconv.FormatInt(decisionID, 10) + "-archive.zip"
@@ -214,6 +224,9 @@ func (s *Service) writeArchive(ctx context.Context, tx pgx.Tx, d Decision, w io.
 			return aw.addJSON("consultation.json", map[string]any{"consultations": consultations})
 		},
 	}
+	if s.Signer != nil {
+		steps = append(steps, func() error { return aw.add(ArchivePublicKeyFile, s.Signer.PublicKeyPEM()) })
+	}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -249,6 +262,9 @@ func (s *Service) writeArchive(ctx context.Context, tx pgx.Tx, d Decision, w io.
 		LastEntryHash: GenesisHash, Files: aw.files}
 	if len(entries) > 0 {
 		m.LastEntryHash = entries[len(entries)-1].EntryHash
+	}
+	if s.Signer != nil {
+		m.SigningKeyID, m.PublicKey = s.Signer.KeyID(), base64.StdEncoding.EncodeToString(s.Signer.PublicKey())
 	}
 	if err := aw.addJSON("manifest.json", m); err != nil {
 		return err
@@ -424,7 +440,7 @@ const archiveReadme = `决策档案包（重大行政决策过程记录）
 （《重大行政决策程序暂行条例》第三十三条）及其所指向的全部材料。无需连接平台，
 即可按下列步骤离线核验其完整性。最简单的办法是运行：
 
-    canyu record verify-archive 本文件.zip
+    canyu record verify --archive 本文件.zip
 
 一、文件清单
 ------------
@@ -470,7 +486,7 @@ record.json 的 entries 按 seq 从 1 起连续编号。第 1 条的 prev_hash �
 最后一条的 entry_hash 应等于 manifest.json 的 last_entry_hash，也应等于平台
 “核验过程记录”（verify-decision-record）公开给出的 last_hash；将其另行保存（例如
 写入纸质归档材料），即可发现整包被替换。signature 和 signer_key 不在条目哈希内，
-它们是对草案版本内容哈希的签名，另行核验。
+它们另行核验（见第五节）。
 
 以下 Python 3 程序在解压目录中核验哈希链：
 
@@ -516,5 +532,22 @@ payload 中的 sha256 应等于 attachments/ 下同名前缀文件内容的 SHA-
     print(hashlib.sha256(body.encode("utf-8")).hexdigest() == v["content_hash"])
 
 （正文含制表符以外的控制字符时，两种语言的 JSON 转义写法可能不同，此时以
-canyu record verify-archive 的结果为准。）
+canyu record verify --archive 的结果为准。）
+
+五、核验签名
+------------
+法律意见、合法性审查意见、确认修改等签署条目的 payload 含 signed_by（签署人账号、
+角色、时间、密钥编号 key_id）和 version_hash（所签草案版本的内容哈希）。平台用
+Ed25519 私钥对该条目的 entry_hash（64 个小写十六进制字符按 ASCII 编码）签名，
+signature 为签名的 Base64，signer_key 为密钥编号（公钥 32 字节原文 SHA-256 的
+前 16 个十六进制字符）。公钥见 public-key.pem（及 manifest.json 的 public_key），
+其编号应与平台公布的公钥（get-record-public-key）一致。例如用 Python 的
+cryptography 库：
+
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    import base64
+    key = load_pem_public_key(open("public-key.pem", "rb").read())
+    for e in rec["entries"]:
+        if e.get("signature"):
+            key.verify(base64.b64decode(e["signature"]), e["entry_hash"].encode())
 `

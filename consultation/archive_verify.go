@@ -2,6 +2,8 @@ package consultation
 
 import (
 	"archive/zip"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +21,9 @@ var ErrNotArchive = errors.New("not a canyu decision archive")
 // file the manifest lists is present with its SHA-256 and size and no file
 // is unlisted, the hash chain of record.json recomputes and ends in the
 // manifest's last entry hash, each draft_version_created entry matches its
-// version's content hash, and each attachment_stored entry has its file.
+// version's content hash, each attachment_stored entry has its file, and
+// every signed entry's signature verifies with the archive's public key
+// (public-key.pem, named in the manifest).
 // A broken archive is a result with OK false naming the first problem (and
 // the entry's seq when an entry is at fault); the error (wrapping
 // ErrNotArchive) is only for a file that cannot be read as an archive.
@@ -109,6 +113,24 @@ func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	if seq, problem := ev.check(rec.Entries); problem != "" {
 		return fail(seq, "%s", problem)
 	}
+
+	// 4. Signatures verify with the archive's public key, which the
+	// manifest names too.
+	var pub ed25519.PublicKey
+	if pemData, ok := content[ArchivePublicKeyFile]; ok {
+		if pub, err = ParsePublicKeyPEM(pemData); err != nil {
+			return fail(0, "%s cannot be read: %v", ArchivePublicKeyFile, err)
+		}
+		if KeyID(pub) != m.SigningKeyID || base64.StdEncoding.EncodeToString(pub) != m.PublicKey {
+			return fail(0, "%s (key %s) differs from the key the manifest names (%s)", ArchivePublicKeyFile, KeyID(pub), m.SigningKeyID)
+		}
+		res.SignerKey = m.SigningKeyID
+	}
+	seq, problem, n := checkSignatures(rec.Entries, pub)
+	if problem != "" {
+		return fail(seq, "%s", problem)
+	}
+	res.Signatures = n
 	return res, nil
 }
 

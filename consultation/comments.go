@@ -542,13 +542,12 @@ func (s *Service) ModerateComment(ctx context.Context, actor *identity.Account, 
 			reason, receipt, hash string
 			body                  string
 			anchor                *string
-			consultationID        int64
 			reportPublished       bool
 		}
 		if err := tx.QueryRow(ctx, `SELECT c.status, coalesce(c.rejection_reason, ''), c.receipt, c.body_hash, c.body, c.article_anchor,
-			c.consultation_id, EXISTS (SELECT 1 FROM adoption_reports r WHERE r.consultation_id = c.consultation_id AND r.status = 'published')
+			EXISTS (SELECT 1 FROM adoption_reports r WHERE r.consultation_id = c.consultation_id AND r.status = 'published')
 			FROM comments c WHERE c.id = $1 FOR UPDATE OF c`, commentID).
-			Scan(&cur.status, &cur.reason, &cur.receipt, &cur.hash, &cur.body, &cur.anchor, &cur.consultationID, &cur.reportPublished); err != nil {
+			Scan(&cur.status, &cur.reason, &cur.receipt, &cur.hash, &cur.body, &cur.anchor, &cur.reportPublished); err != nil {
 			return errs.Internal(err)
 		}
 		if cur.reportPublished {

@@ -29,7 +29,9 @@ type querier interface {
 func getDecision(ctx context.Context, q querier, id int64, lock bool) (Decision, error) {
 	sql := "SELECT " + decisionColumns + decisionFrom + "WHERE d.id = $1"
 	if lock {
-		sql += " FOR UPDATE OF d"
+		// NO KEY UPDATE serialises the writers of a decision without blocking
+		// comment inserts, whose foreign key takes a KEY SHARE lock on this row.
+		sql += " FOR NO KEY UPDATE OF d"
 	}
 	rows, err := q.Query(ctx, sql, id)
 	if err != nil {

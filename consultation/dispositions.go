@@ -87,7 +87,7 @@ func checkDispositionInput(kind DispositionKind, reason string) (string, error) 
 	if DispositionNames[kind] == "" {
 		return "", errs.InvalidField("invalid_disposition", "disposition", "处理结果应为采纳、部分采纳、不予采纳或不属于本次征求范围")
 	}
-	reason = strings.TrimSpace(reason)
+	reason = strings.TrimSpace(cleanText(reason))
 	if reason == "" {
 		return "", &errs.Error{Kind: errs.KindInvalid, Code: "disposition_reason_required", Basis: dispositionBasis,
 			Message: "处理意见必须说明理由", Fields: []errs.FieldError{{Field: "reason", Message: "请填写处理理由"}}}
@@ -120,7 +120,7 @@ func handlingOpen(ctx context.Context, tx pgx.Tx, d *Decision, stageCode, what s
 	}
 	if published {
 		return &errs.Error{Kind: errs.KindConflict, Code: "adoption_report_published", Basis: adoptionReportPublishedBasis,
-			Message: "意见采纳情况说明已公布，意见处理结果不能再修改"}
+			Message: "意见采纳情况说明已公布，意见处理结果和说明均不能再修改"}
 	}
 	return nil
 }

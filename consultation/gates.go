@@ -44,8 +44,10 @@ type stageRule struct {
 // stageRules is the procedure of DOMAIN.md. Later features append their gates
 // with addGate in their own files (comments, surveys, legality review).
 var stageRules = map[Status]*stageRule{
-	StatusConsulting:   {from: []Status{StatusDrafting}},
-	StatusHandling:     {from: []Status{StatusConsulting, StatusDrafting}},
+	StatusConsulting: {from: []Status{StatusDrafting}},
+	// From under_review when the review department returns the package
+	// (退回, Decree 713 Art. 26): the lead unit reworks it and resubmits.
+	StatusHandling:     {from: []Status{StatusConsulting, StatusDrafting, StatusUnderReview}},
 	StatusUnderReview:  {from: []Status{StatusHandling}},
 	StatusDeliberation: {from: []Status{StatusUnderReview}},
 	StatusPublished:    {from: []Status{StatusDeliberation}},

@@ -115,13 +115,18 @@ func EntryHash(e RecordEntry) string {
 // hold the decision row lock (lockDecision), which orders entries per
 // decision; the UNIQUE (decision_id, seq) constraint is the backstop.
 func (s *Service) appendRecord(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind, payload any) (RecordEntry, error) {
+	// PostgreSQL keeps microseconds; hash what will be read back.
+	return s.appendEntry(ctx, tx, decisionID, actor, kind, payload, s.now().Truncate(time.Microsecond), nil)
+}
+
+// appendEntry is appendRecord at a given time, signed by signer when it is
+// not nil (see appendSignedRecord in signing.go).
+func (s *Service) appendEntry(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind, payload any, at time.Time, signer *Signer) (RecordEntry, error) {
 	body, err := CanonicalJSON(payload)
 	if err != nil {
 		return RecordEntry{}, errs.Internal(err)
 	}
-	e := RecordEntry{DecisionID: decisionID, Kind: kind, Payload: string(body), PrevHash: GenesisHash,
-		// PostgreSQL keeps microseconds; hash what will be read back.
-		RecordedAt: s.now().Truncate(time.Microsecond)}
+	e := RecordEntry{DecisionID: decisionID, Kind: kind, Payload: string(body), PrevHash: GenesisHash, RecordedAt: at}
 	if actor != nil {
 		e.ActorID = &actor.ID
 		e.ActorRole = string(actor.Role)
@@ -140,9 +145,12 @@ func (s *Service) appendRecord(ctx context.Context, tx pgx.Tx, decisionID int64,
 	}
 	e.Seq = lastSeq + 1
 	e.EntryHash = EntryHash(e)
-	err = tx.QueryRow(ctx, `INSERT INTO record_entries (decision_id, seq, recorded_at, actor_id, actor_role, kind, payload, prev_hash, entry_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		e.DecisionID, e.Seq, e.RecordedAt, e.ActorID, e.ActorRole, e.Kind, e.Payload, e.PrevHash, e.EntryHash).Scan(&e.ID)
+	if signer != nil {
+		e.Signature, e.SignerKey = signer.SignEntryHash(e.EntryHash), signer.KeyID()
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO record_entries (decision_id, seq, recorded_at, actor_id, actor_role, kind, payload, prev_hash, entry_hash, signature, signer_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		e.DecisionID, e.Seq, e.RecordedAt, e.ActorID, e.ActorRole, e.Kind, e.Payload, e.PrevHash, e.EntryHash, e.Signature, e.SignerKey).Scan(&e.ID)
 	if err != nil {
 		return RecordEntry{}, errs.Internal(err)
 	}
@@ -157,6 +165,11 @@ type VerifyResult struct {
 	FirstBadSeq int64  `json:"first_bad_seq,omitempty"`
 	Problem     string `json:"problem,omitempty"`
 	LastHash    string `json:"last_hash,omitempty"`
+	// Signatures is how many entry signatures were checked, and SignerKey
+	// the id of the key they were checked with (compare it with the
+	// published key, get-record-public-key).
+	Signatures int    `json:"signatures"`
+	SignerKey  string `json:"signer_key,omitempty"`
 }
 
 // VerifyChain recomputes the hash chain of entries (ordered by seq) and

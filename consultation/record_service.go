@@ -3,6 +3,7 @@ package consultation
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -105,8 +106,13 @@ func (s *Service) GetDecisionRecord(ctx context.Context, actor *identity.Account
 func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[int64]bool) error {
 	var keep []string
 	switch e.Kind {
-	case RecordDraftVersionCreated, RecordAttachmentStored, RecordProcedureDocument:
+	case RecordDraftVersionCreated, RecordAttachmentStored, RecordProcedureDocument, RecordDeliberation, RecordPartyReport:
+	case RecordCommentModerated, RecordCommentDisposition, RecordGroupDisposition:
+		return redactCommentEntry(e)
 	default:
+		if k, ok := reviewPublicKeys[e.Kind]; ok {
+			return reducePayload(e, k)
+		}
 		return nil
 	}
 	p, err := parseRecordPayload(e.Payload)
@@ -142,6 +148,15 @@ func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[
 		keep = []string{"attachment_id", "version_id", "procedure_document_id", "sha256", "size"}
 	case RecordProcedureDocument:
 		keep = []string{"document_id", "kind", "content_hash", "version_id", "version_number", "version_hash"}
+	case RecordDeliberation:
+		// Members' votes, dissent, the head's reason and the minutes are the
+		// meeting's internal record (Decree 713 Art. 30); the public learns
+		// which meeting decided what on which version.
+		keep = []string{"deliberation_id", "meeting_kind", "meeting_date", "session", "outcome", "version_id", "version_number", "version_hash"}
+	case RecordPartyReport:
+		// A report to the Party committee is an internal document; its date
+		// shows that it was made before publication (Art. 31).
+		keep = []string{"party_report_id", "deliberation_id", "committee", "report_date", "version_hash"}
 	}
 	reduced := map[string]any{}
 	for _, k := range keep {
@@ -157,9 +172,44 @@ func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[
 	return nil
 }
 
+// reviewPublicKeys is what public readers see of the legality review's
+// entries: the steps, the version hashes and the outcomes, not the internal
+// reasoning of opinions and conclusions nor the advisers' accounts
+// (signed_by keeps the role, time and key, not the account id).
+var reviewPublicKeys = map[RecordKind][]string{
+	RecordAdviserAssigned:    {"review_id"},
+	RecordLegalOpinion:       {"review_id", "version_id", "version_number", "version_hash", "overall", "signed_by"},
+	RecordReviewConclusion:   {"review_id", "version_id", "version_number", "version_hash", "outcome", "risk_statement", "earliest_at", "calendar_version", "signed_by"},
+	RecordReviewConfirmation: {"review_id", "version_id", "version_number", "version_hash", "reviewed_version_hash", "signed_by"},
+}
+
+// reducePayload keeps only the keys of an entry's payload, and of a
+// signed_by object its role, time and key id, and marks it Redacted.
+func reducePayload(e *RecordEntry, keep []string) error {
+	p, err := parseRecordPayload(e.Payload)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	reduced := map[string]any{}
+	for _, k := range keep {
+		if v, ok := p[k]; ok {
+			reduced[k] = v
+		}
+	}
+	if by, ok := reduced["signed_by"].(map[string]any); ok {
+		reduced["signed_by"] = map[string]any{"role": by["role"], "signed_at": by["signed_at"], "key_id": by["key_id"]}
+	}
+	body, err := CanonicalJSON(reduced)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	e.Payload, e.Redacted = string(body), true
+	return nil
+}
+
 // VerifyDecisionRecord recomputes the decision's hash chain and checks the
-// evidence the record points to (draft versions and attachments, by hash),
-// naming the first broken entry. Whoever may read the record may verify it
+// evidence the record points to (draft versions and attachments, by hash)
+// and the signatures of signed entries, naming the first broken entry. Whoever may read the record may verify it
 // (see GetDecisionRecord). Codes: decision_not_found.
 func (s *Service) VerifyDecisionRecord(ctx context.Context, actor *identity.Account, decisionID int64) (VerifyResult, error) {
 	d, err := getDecision(ctx, s.DB, decisionID, false)
@@ -222,9 +272,31 @@ func (s *Service) verifyRecord(ctx context.Context, decisionID int64) (VerifyRes
 		if seq, problem := ev.check(entries); problem != "" && (r.OK || (seq != 0 && seq < r.FirstBadSeq)) {
 			r.OK, r.FirstBadSeq, r.Problem, r.LastHash = false, seq, problem, ""
 		}
+		// Signatures (signing.go), checked with the platform's key.
+		var pub ed25519.PublicKey
+		if s.Signer != nil {
+			pub, r.SignerKey = s.Signer.PublicKey(), s.Signer.KeyID()
+		}
+		seq, problem, n := checkSignatures(entries, pub)
+		r.Signatures = n
+		if problem != "" && (r.OK || seq < r.FirstBadSeq) {
+			r.OK, r.FirstBadSeq, r.Problem, r.LastHash = false, seq, problem, ""
+		}
 		return nil
 	})
-	return r, err
+	if err != nil {
+		return r, err
+	}
+	// Comments are covered by Merkle checkpoints in the record rather than
+	// one entry each (checkpoints.go): recompute them from the stored rows.
+	ok, problem, err := s.VerifyCommentCheckpoints(ctx, decisionID)
+	if err != nil {
+		return r, err
+	}
+	if !ok && r.OK {
+		r.OK, r.Problem, r.LastHash = false, "comments: "+problem, ""
+	}
+	return r, nil
 }
 
 // storedVersion is a draft version as the evidence check reads it.
@@ -470,4 +542,37 @@ func versionHasher(v storedVersion, atts []storedAttachment) string {
 		digests[i] = AttachmentDigest{Filename: a.Filename, SHA256: a.SHA256, Size: a.Size, ContentType: a.ContentType}
 	}
 	return VersionContentHash(v.Text, v.Explanation, legal, digests)
+}
+
+// commentSecrets are payload fields of comment entries that the public
+// record must not show: a receipt is the resident's bearer secret for
+// looking up their comment (and, when a consultation hides individual
+// comments, the only way to read one), and the text is shown publicly only
+// through the comment lists, which honour the consultation's setting. The
+// entry's hashes still commit to them.
+var commentSecrets = map[string]bool{"receipt": true, "receipts": true, "body": true}
+
+func redactCommentEntry(e *RecordEntry) error {
+	p, err := parseRecordPayload(e.Payload)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	reduced := map[string]any{}
+	changed := false
+	for k, v := range p {
+		if commentSecrets[k] {
+			changed = true
+			continue
+		}
+		reduced[k] = v
+	}
+	if !changed {
+		return nil
+	}
+	body, err := CanonicalJSON(reduced)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	e.Payload, e.Redacted = string(body), true
+	return nil
 }

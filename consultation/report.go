@@ -530,7 +530,7 @@ func (s *Service) GenerateAdoptionReport(ctx context.Context, actor *identity.Ac
 // adoption_report_not_allowed_in_stage, adoption_report_published,
 // consultation_not_found, adoption_report_not_found.
 func (s *Service) UpdateAdoptionReport(ctx context.Context, actor *identity.Account, decisionID int64, body string) (AdoptionReport, error) {
-	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	body = strings.TrimSpace(strings.ReplaceAll(cleanText(body), "\r\n", "\n"))
 	var out AdoptionReport
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		_, c, err := s.reportTarget(ctx, tx, actor, decisionID)
@@ -540,7 +540,7 @@ func (s *Service) UpdateAdoptionReport(ctx context.Context, actor *identity.Acco
 		if body == "" {
 			return errs.InvalidField("adoption_report_body_required", "body", "意见采纳情况说明的正文不能为空")
 		}
-		if utf8.RuneCountInString(body) > MaxAdoptionReportRunes || !utf8.ValidString(body) {
+		if utf8.RuneCountInString(body) > MaxAdoptionReportRunes {
 			return errs.InvalidField("adoption_report_too_long", "body", "意见采纳情况说明不能超过100000字")
 		}
 		if _, err := getReport(ctx, tx, c.ID); err != nil {

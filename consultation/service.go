@@ -30,6 +30,21 @@ type Service struct {
 	// CommentLimits are the comment submission rate limits; zero fields
 	// take DefaultCommentLimits (comments.go).
 	CommentLimits CommentLimits
+	// Signer signs the process-record entries that are sign-offs (legal
+	// opinions, review conclusions; signing.go) and checks them. Without
+	// one, signing steps fail and record verification cannot check
+	// signatures.
+	Signer *Signer
+	// Passwords checks a signer's re-entered password before a legal
+	// opinion or a review conclusion is signed (the identity service).
+	Passwords PasswordChecker
+}
+
+// PasswordChecker checks an account's password again (re-authentication
+// before signing). A wrong password answers reauthentication_failed and
+// counts as a failed login.
+type PasswordChecker interface {
+	CheckPassword(ctx context.Context, accountID int64, password string) error
 }
 
 // NewService returns a Service on the real clock.

@@ -232,10 +232,11 @@ func (s *Service) CreateDraftVersion(ctx context.Context, actor *identity.Accoun
 
 // versionPublic reports whether residents and anonymous visitors may see a
 // draft version: once it is, or was, the version under a public
-// consultation. This is the one place that decides it; later stages (the
-// published version) extend it here.
+// consultation, or it is the decided version that was published (Decree 713
+// Art. 32). This is the one place that decides it.
 func versionPublic(ctx context.Context, q querier, decisionID, versionID int64) (bool, error) {
-	rows, err := q.Query(ctx, `SELECT EXISTS (SELECT 1 FROM consultations WHERE decision_id = $1 AND version_id = $2)`, decisionID, versionID)
+	rows, err := q.Query(ctx, `SELECT EXISTS (SELECT 1 FROM consultations WHERE decision_id = $1 AND version_id = $2)
+		OR EXISTS (SELECT 1 FROM decision_publications WHERE decision_id = $1 AND version_id = $2)`, decisionID, versionID)
 	if err != nil {
 		return false, errs.Internal(err)
 	}

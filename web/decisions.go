@@ -85,6 +85,8 @@ type decisionPageData struct {
 	Internal bool
 	// LeadStaff is set for staff of the lead unit (link to the workspace).
 	LeadStaff bool
+	// Comments are the public comments and counts shown with the draft.
+	Comments decisionComments
 }
 
 // articleSection is a run of articles under one chapter heading.
@@ -99,6 +101,12 @@ type articleView struct {
 	Label  string
 	Body   string
 	Number int
+	// Count is the number of published comments on the article (public
+	// even when the comments are not shown); Comments the ones shown on
+	// the decision page, More whether there are more to read.
+	Count    int
+	Comments []consultation.Comment
+	More     bool
 }
 
 func sectionsOf(arts []consultation.AnchoredArticle) []articleSection {
@@ -192,6 +200,10 @@ func (s *site) decision(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Version = &v
 		data.Sections = sectionsOf(v.Articles)
+	}
+	if err := s.attachComments(r, &data); err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	if data.Timeline, err = s.timeline(r, id); err != nil {
 		s.pageError(w, r, err)

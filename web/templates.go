@@ -94,7 +94,36 @@ var funcs = template.FuncMap{
 	"fid": fieldID,
 	// field builds the name of a repeated field: field "experts" 2 "name" is experts[2].name.
 	"field": func(list string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", list, i, name) },
+
+	// Comments (issue 4): the Chinese names of states, stances and answers.
+	"commentStatusName": func(s any) string { return consultation.CommentStatusNames[consultation.CommentStatus(fmt.Sprint(s))] },
+	"stanceName":        func(s string) string { return consultation.CommentStanceNames[s] },
+	"dispositionName": func(k any) string {
+		return consultation.DispositionNames[consultation.DispositionKind(fmt.Sprint(k))]
+	},
+	"rejectionName": func(r string) string { return consultation.RejectionReasons[r] },
+	// sub is a count left to do, never below zero.
+	"sub":              func(a, b int) int { return max(a-b, 0) },
+	"list":             func(v ...any) []any { return v },
+	"dispositionKinds": func() []consultation.DispositionKind { return consultation.Dispositions },
+	"rejectionReasons": func() []choice {
+		var out []choice
+		for _, k := range rejectionOrder {
+			out = append(out, choice{Value: k, Label: consultation.RejectionReasons[k]})
+		}
+		return out
+	},
+	// dispForm names one disposition form's fields: id prefix, chosen kind, reason.
+	"dispForm": func(id, kind, reason string) dispositionForm {
+		return dispositionForm{ID: id, Kind: kind, Reason: reason}
+	},
 }
+
+// rejectionOrder lists the rejection reasons in the order staff choose them.
+var rejectionOrder = []string{"spam", "abuse", "personal_information", "off_topic", "duplicate_submission"}
+
+// dispositionForm is the state of one disposition form (cm-disposition-fields).
+type dispositionForm struct{ ID, Kind, Reason string }
 
 var fieldIDReplacer = strings.NewReplacer("[", "-", "]", "", ".", "-")
 
@@ -153,12 +182,17 @@ func fileSize(n int64) string {
 
 var pageNames = []string{"home", "register", "verify", "login", "me", "error",
 	"decisions", "decision", "staff_decisions", "staff_decision_form", "staff_decision", "staff_version_new",
-	"staff_compare", "staff_documents", "staff_document_new", "staff_consultation"}
+	"staff_compare", "staff_documents", "staff_document_new", "staff_consultation",
+	"comment_form", "comment_receipt", "decision_comments", "adoption_report", "my_comments",
+	"staff_comments", "staff_comment_groups", "staff_adoption_report",
+	"surveys", "survey", "survey_thanks", "survey_results", "staff_surveys", "staff_survey_form", "staff_survey",
+	"staff_survey_question", "staff_survey_decision"}
 
 func parsePages() map[string]*pageTemplate {
 	out := map[string]*pageTemplate{}
 	for _, n := range pageNames {
-		t := template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+n+".html"))
+		t := template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html",
+			"templates/comment_partials.html", "templates/"+n+".html"))
 		out[n] = t.Lookup("layout")
 	}
 	return out

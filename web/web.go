@@ -20,6 +20,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/survey"
 )
 
 //go:embed templates/*.html
@@ -38,6 +39,7 @@ const maxFormBytes = 1 << 20
 type Services struct {
 	Identity      *identity.Service
 	Consultation  *consultation.Service
+	Survey        *survey.Service
 	Calendar      *workday.Store
 	SecureCookies bool
 	Logger        *slog.Logger
@@ -70,7 +72,19 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/me", s.me)
 		r.Get("/decisions", s.decisions)
 		r.Get("/decisions/{id}", s.decision)
-		r.Route("/staff/decisions", s.mountStaff)
+		r.Get("/decisions/{id}/comment", s.commentForm)
+		r.Post("/decisions/{id}/comment", s.submitComment)
+		r.Get("/decisions/{id}/comments", s.publicComments)
+		r.Get("/decisions/{id}/adoption-report", s.publicAdoptionReport)
+		r.Get("/comment-receipts", s.receiptLookup)
+		r.Get("/comment-receipts/{receipt}", s.commentReceipt)
+		r.Get("/me/comments", s.myComments)
+		r.Post("/me/delete-data", s.deleteMyData)
+		s.mountSurveys(r)
+		r.Route("/staff/decisions", func(r chi.Router) {
+			s.mountStaff(r)
+			s.mountStaffComments(r)
+		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -156,6 +170,16 @@ var flashText = map[string]string{
 	"consultation_opened":   "已发布征求意见公告，公众现在可以查看草案。",
 	"consultation_extended": "征求意见期限已延长。",
 	"document_added":        "程序性文件已保存。",
+
+	"comment_submitted": "您的意见已提交，工作人员审核后公开。请记下回执编号，凭它可以随时查询处理情况。",
+	"comment_published": "意见已公开。",
+	"comment_rejected":  "意见已标记为不予公开。",
+	"disposition_saved": "处理意见已保存。",
+	"group_disposition": "已对该组意见统一作出处理；已有单独处理意见的不受影响。",
+	"report_generated":  "已根据处理情况生成意见采纳情况说明，请核对并修改后公布。",
+	"report_saved":      "意见采纳情况说明已保存。",
+	"report_published":  "意见采纳情况说明已公布。",
+	"data_deleted":      "您的个人数据已删除，账号已注销。您提交的意见以匿名方式保留在决策档案中。",
 }
 
 func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {

@@ -17,6 +17,10 @@ type Config struct {
 	MeiliKey    string // CANYU_MEILI_KEY
 	BaseURL     string // CANYU_BASE_URL, e.g. https://canyu.example.gov.cn
 	LogLevel    string // CANYU_LOG_LEVEL: debug, info, warn, error
+	// SigningKeyFile is CANYU_SIGNING_KEY_FILE: the PEM (PKCS#8) Ed25519
+	// key that signs process-record entries; empty means
+	// CANYU_DATA_DIR/signing-key.pem, generated on first start.
+	SigningKeyFile string
 }
 
 // env reads NAME, or the contents of the file named by NAME_FILE.
@@ -57,6 +61,8 @@ func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
 	read(&c.MeiliKey, "CANYU_MEILI_KEY", "")
 	read(&c.BaseURL, "CANYU_BASE_URL", "")
 	read(&c.LogLevel, "CANYU_LOG_LEVEL", "info")
+	// A file name, not a secret: read as is, not through the _FILE rule.
+	c.SigningKeyFile = getenv("CANYU_SIGNING_KEY_FILE")
 	if err != nil {
 		return c, err
 	}

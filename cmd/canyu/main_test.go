@@ -97,7 +97,7 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	m := &Main{Config: Config{DatabaseURL: url, LogLevel: "info"}, Logger: obs.NewLogger(&logs, "info"), Listener: ln}
+	m := &Main{Config: Config{DatabaseURL: url, LogLevel: "info", DataDir: t.TempDir()}, Logger: obs.NewLogger(&logs, "info"), Listener: ln}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer m.Close()
 	if err := m.Open(ctx); err != nil {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 	"os"
 
 	"github.com/canyu-gov/canyu/consultation"
@@ -12,9 +14,13 @@ const recordUsage = `Usage: canyu record COMMAND
 
 Commands:
   verify [--decision ID]     recompute the process record's hash chain of one or
-                             every decision and check the draft versions and
-                             attachments it points to (needs CANYU_DATABASE_URL)
-  verify-archive FILE.zip    verify an exported archive package offline (no database)
+                             every decision, check the draft versions and
+                             attachments it points to and the signatures of
+                             signed entries (needs CANYU_DATABASE_URL; the key
+                             from CANYU_SIGNING_KEY_FILE or CANYU_DATA_DIR)
+  verify --archive FILE.zip  verify an exported archive package offline (no
+                             database), signatures included
+  verify-archive FILE.zip    the same as verify --archive
 
 Both exit with status 1 when anything is broken.
 `
@@ -39,8 +45,15 @@ func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 		"decision, and checks that each recorded draft version and attachment still matches\n"+
 		"its hash. Prints one line per decision; exits with status 1 if any is broken.")
 	decision := fs.Int64("decision", 0, "verify only the decision with this id")
+	archive := fs.String("archive", "", "verify this exported archive package offline instead (no database)")
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
+	}
+	if *archive != "" {
+		if *decision != 0 || fs.NArg() > 0 {
+			return fmt.Errorf("record verify: --archive takes no other argument")
+		}
+		return verifyArchiveFile(env, *archive)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("record verify: unexpected argument %q", fs.Arg(0))
@@ -55,6 +68,13 @@ func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	defer db.Close()
 	svc := consultation.NewService(db, nil)
+	// The key only: verification must not create one.
+	switch svc.Signer, err = consultation.LoadSigningKey(cfg.DataDir, cfg.SigningKeyFile); {
+	case errors.Is(err, iofs.ErrNotExist) && cfg.SigningKeyFile == "":
+		fmt.Fprintln(env.stderr, "no record signing key in CANYU_DATA_DIR: signed entries cannot be checked")
+	case err != nil:
+		return err
+	}
 	var results []consultation.VerifyResult
 	if *decision != 0 {
 		r, err := svc.VerifyStoredRecord(ctx, *decision)
@@ -94,7 +114,10 @@ func cmdRecordVerifyArchive(env cmdEnv, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("record verify-archive: name one archive file")
 	}
-	name := fs.Arg(0)
+	return verifyArchiveFile(env, fs.Arg(0))
+}
+
+func verifyArchiveFile(env cmdEnv, name string) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
@@ -118,7 +141,11 @@ func cmdRecordVerifyArchive(env cmdEnv, args []string) error {
 func printVerifyResult(env cmdEnv, what string, r consultation.VerifyResult) bool {
 	switch {
 	case r.OK:
-		fmt.Fprintf(env.stdout, "%s: ok, %d entries, last hash %s\n", what, r.Entries, r.LastHash)
+		fmt.Fprintf(env.stdout, "%s: ok, %d entries, last hash %s", what, r.Entries, r.LastHash)
+		if r.Signatures > 0 {
+			fmt.Fprintf(env.stdout, ", %d signatures by key %s", r.Signatures, r.SignerKey)
+		}
+		fmt.Fprintln(env.stdout)
 	case r.FirstBadSeq > 0:
 		fmt.Fprintf(env.stdout, "%s: BROKEN at entry %d: %s\n", what, r.FirstBadSeq, r.Problem)
 	default:

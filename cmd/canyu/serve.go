@@ -92,6 +92,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Logger.Warn("SMS: the development sender is in use; verification codes are written to this log, not delivered to phones")
 	ids := identity.NewService(db, sms)
 	cs := consultation.NewService(db, nil)
+	cs.Passwords = ids
+	if cs.Signer, err = consultation.LoadOrCreateSigningKey(m.Config.DataDir, m.Config.SigningKeyFile); err != nil {
+		return err
+	}
+	m.Logger.Info("record signing key", "key_id", cs.Signer.KeyID())
 	ss := survey.NewService(db, cs, nil)
 	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss))
 	if err != nil {

@@ -49,7 +49,11 @@ type sweepWorker struct {
 }
 
 func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	_, err := w.svc.CloseDueConsultations(ctx)
+	if _, err := w.svc.CloseDueConsultations(ctx); err != nil {
+		return err
+	}
+	// Published decisions whose effective date has come enter into effect.
+	_, err := w.svc.BringDecisionsIntoEffect(ctx)
 	return err
 }
 

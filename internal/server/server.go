@@ -72,7 +72,7 @@ func New(d Deps) http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, SecureCookies: d.SecureCookies})
 	})
-	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, SecureCookies: d.SecureCookies, Logger: d.Logger})
+	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r
 }
 

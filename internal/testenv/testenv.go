@@ -130,6 +130,10 @@ func New(tb testing.TB) *Env {
 	e.Identity.Now = e.Clock.Now
 	e.Consultation = consultation.NewService(db, nil)
 	e.Consultation.Now = e.Clock.Now
+	e.Consultation.Passwords = e.Identity
+	if e.Consultation.Signer, err = consultation.GenerateSigner(); err != nil {
+		tb.Fatal(err)
+	}
 	runner, err := jobs.New(db, e.Consultation, logger, false)
 	if err != nil {
 		tb.Fatal(err)

@@ -1,0 +1,393 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/obs"
+)
+
+// Collective deliberation (Decree 713 Art. 30), the Party committee report
+// (Art. 31), publication (Art. 32), implementation feedback (Art. 35) and
+// suspension (Art. 37).
+
+// MeetingMemberView is a member present at a meeting and their view.
+type MeetingMemberView struct {
+	Name     string `json:"name" maxLength:"50"`
+	Position string `json:"position,omitempty" maxLength:"100" doc:"职务, e.g. 副市长."`
+	Vote     string `json:"vote,omitempty" enum:"for,against,abstain," doc:"for (同意), against (不同意) or abstain (弃权); required for every member but the head, whose view is the decision."`
+}
+
+// MemberDissentView is a member's dissenting view as stated.
+type MemberDissentView struct {
+	Member string `json:"member" maxLength:"50" doc:"Name of a member present."`
+	View   string `json:"view" doc:"The view as stated, at most 2,000 characters."`
+}
+
+// DeliberationView is a recorded meeting of the decision body.
+type DeliberationView struct {
+	ID                  int64               `json:"id"`
+	DecisionID          int64               `json:"decision_id"`
+	VersionNumber       int                 `json:"version_number"`
+	VersionHash         string              `json:"version_hash" doc:"Content hash of the draft version deliberated."`
+	ReviewID            int64               `json:"review_id" doc:"The legality review whose sign-off covered the version."`
+	MeetingKind         string              `json:"meeting_kind" enum:"executive,plenary"`
+	MeetingKindName     string              `json:"meeting_kind_name" doc:"常务会议 or 全体会议."`
+	MeetingDate         string              `json:"meeting_date" format:"date"`
+	Session             string              `json:"session,omitempty"`
+	Outcome             string              `json:"outcome" enum:"adopted,rejected,deferred"`
+	OutcomeName         string              `json:"outcome_name"`
+	Members             []MeetingMemberView `json:"members,omitempty" doc:"Internal readers only."`
+	HeadName            string              `json:"head_name,omitempty"`
+	Majority            string              `json:"majority" enum:"for,against,none" doc:"The majority view of the members other than the head."`
+	DepartsFromMajority bool                `json:"departs_from_majority"`
+	HeadReason          string              `json:"head_reason,omitempty" doc:"Internal readers only."`
+	Dissent             []MemberDissentView `json:"dissent,omitempty" doc:"Internal readers only."`
+	Minutes             string              `json:"minutes,omitempty" doc:"Internal readers only."`
+	RecordSeq           int64               `json:"record_seq" doc:"The signed process-record entry of the meeting."`
+	CreatedAt           time.Time           `json:"created_at"`
+}
+
+func deliberationView(g consultation.Deliberation) DeliberationView {
+	v := DeliberationView{ID: g.ID, DecisionID: g.DecisionID, VersionNumber: g.VersionNumber, VersionHash: g.VersionHash, ReviewID: g.ReviewID,
+		MeetingKind: string(g.MeetingKind), MeetingKindName: consultation.MeetingKindNames[g.MeetingKind], MeetingDate: g.MeetingDate.Format(time.DateOnly),
+		Session: g.Session, Outcome: string(g.Outcome), OutcomeName: consultation.DeliberationOutcomeNames[g.Outcome], HeadName: g.HeadName,
+		Majority: string(g.Majority), DepartsFromMajority: g.DepartsFromMajority, HeadReason: g.HeadReason, Minutes: g.Minutes,
+		RecordSeq: g.RecordSeq, CreatedAt: g.CreatedAt.UTC()}
+	for _, m := range g.Members {
+		v.Members = append(v.Members, MeetingMemberView{Name: m.Name, Position: m.Position, Vote: string(m.Vote)})
+	}
+	for _, d := range g.Dissent {
+		v.Dissent = append(v.Dissent, MemberDissentView(d))
+	}
+	return v
+}
+
+// PartyReportView is the recorded report to the Party committee.
+type PartyReportView struct {
+	ID              int64     `json:"id"`
+	DecisionID      int64     `json:"decision_id"`
+	DeliberationID  int64     `json:"deliberation_id"`
+	Committee       string    `json:"committee,omitempty"`
+	ReportDate      string    `json:"report_date" format:"date"`
+	ReferenceNumber string    `json:"reference_number,omitempty" doc:"文号; internal readers only."`
+	Note            string    `json:"note,omitempty"`
+	RecordSeq       int64     `json:"record_seq"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+func partyReportView(r consultation.PartyReport) PartyReportView {
+	return PartyReportView{ID: r.ID, DecisionID: r.DecisionID, DeliberationID: r.DeliberationID, Committee: r.Committee,
+		ReportDate: r.ReportDate.Format(time.DateOnly), ReferenceNumber: r.ReferenceNumber, Note: r.Note, RecordSeq: r.RecordSeq, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// DecisionSuspensionView is a decision's suspension.
+type DecisionSuspensionView struct {
+	Reason    string    `json:"reason"`
+	RecordSeq int64     `json:"record_seq"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// DecisionPublicationView is a published decision.
+type DecisionPublicationView struct {
+	ID                 int64                   `json:"id"`
+	DecisionID         int64                   `json:"decision_id"`
+	Status             string                  `json:"status" doc:"The decision's stage: published (effective date still to come), in_effect or suspended."`
+	StatusName         string                  `json:"status_name"`
+	InEffect           bool                    `json:"in_effect"`
+	VersionNumber      int                     `json:"version_number"`
+	VersionHash        string                  `json:"version_hash" doc:"Content hash of the decided version; its text is the published text."`
+	Text               string                  `json:"text" doc:"The decided text."`
+	DocumentNumber     string                  `json:"document_number" doc:"文号."`
+	Channels           []string                `json:"channels"`
+	PublishedOn        string                  `json:"published_on" format:"date"`
+	EffectiveOn        string                  `json:"effective_on" format:"date"`
+	AdoptionReportID   *int64                  `json:"adoption_report_id,omitempty" doc:"The published adoption report (get-adoption-report)."`
+	AdoptionReportHash *string                 `json:"adoption_report_hash,omitempty"`
+	Note               string                  `json:"note,omitempty"`
+	Deliberation       DeliberationView        `json:"deliberation"`
+	PartyReport        PartyReportView         `json:"party_report"`
+	FeedbackCount      int                     `json:"feedback_count" doc:"Implementation opinions received (Art. 35)."`
+	Suspension         *DecisionSuspensionView `json:"suspension,omitempty"`
+	RecordSeq          int64                   `json:"record_seq" doc:"The signed process-record entry of the publication."`
+	CreatedAt          time.Time               `json:"created_at"`
+}
+
+func publicationView(p consultation.Publication) DecisionPublicationView {
+	v := DecisionPublicationView{ID: p.ID, DecisionID: p.DecisionID, Status: string(p.Status), StatusName: consultation.StatusNames[p.Status],
+		InEffect: p.Status == consultation.StatusInEffect, VersionNumber: p.VersionNumber, VersionHash: p.VersionHash, Text: p.Text,
+		DocumentNumber: p.DocumentNumber, Channels: p.Channels, PublishedOn: p.PublishedOn.Format(time.DateOnly),
+		EffectiveOn: p.EffectiveOn.Format(time.DateOnly), AdoptionReportID: p.AdoptionReportID, AdoptionReportHash: p.AdoptionReportHash,
+		Note: p.Note, FeedbackCount: p.FeedbackCount, RecordSeq: p.RecordSeq, CreatedAt: p.CreatedAt.UTC()}
+	if p.Deliberation != nil {
+		v.Deliberation = deliberationView(*p.Deliberation)
+	}
+	if p.PartyReport != nil {
+		v.PartyReport = partyReportView(*p.PartyReport)
+	}
+	if p.Suspension != nil {
+		v.Suspension = &DecisionSuspensionView{Reason: p.Suspension.Reason, RecordSeq: p.Suspension.RecordSeq, CreatedAt: p.Suspension.CreatedAt.UTC()}
+	}
+	return v
+}
+
+// ImplementationFeedbackView is a resident's opinion on a decision's implementation.
+type ImplementationFeedbackView struct {
+	ID         int64     `json:"id"`
+	DecisionID int64     `json:"decision_id"`
+	AuthorName string    `json:"author_name" doc:"The author's pseudonym. Never a phone number."`
+	Body       string    `json:"body" doc:"Plain text as written; render it escaped."`
+	BodyHash   string    `json:"body_hash" doc:"Hex SHA-256 of the text, as recorded in the process record."`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func feedbackView(f consultation.Feedback) ImplementationFeedbackView {
+	return ImplementationFeedbackView{ID: f.ID, DecisionID: f.DecisionID, AuthorName: f.AuthorName, Body: f.Body, BodyHash: f.BodyHash, CreatedAt: f.CreatedAt.UTC()}
+}
+
+// parseDateField reads an optional YYYY-MM-DD field.
+func parseDateField(field, value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, value)
+	if err != nil {
+		return time.Time{}, errs.InvalidField("invalid_date", field, "日期格式应为 2006-01-02")
+	}
+	return t, nil
+}
+
+type recordDeliberationInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		VersionHash string              `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version deliberated; it must be the version the valid review sign-off covers."`
+		MeetingKind string              `json:"meeting_kind" maxLength:"50" doc:"executive (常务会议) or plenary (全体会议); nothing else counts (Art. 30, 422 invalid_meeting_kind)."`
+		MeetingDate string              `json:"meeting_date" format:"date" example:"2026-06-30"`
+		Session     string              `json:"session,omitempty" doc:"The meeting's name, e.g. 市政府第28次常务会议."`
+		Members     []MeetingMemberView `json:"members" maxItems:"100" doc:"Members present with their views, the head among them."`
+		HeadName    string              `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; a member present."`
+		Outcome     string              `json:"outcome" enum:"adopted,rejected,deferred"`
+		HeadReason  string              `json:"head_reason,omitempty" doc:"Required when the outcome departs from the majority of the other members (Art. 30)."`
+		Dissent     []MemberDissentView `json:"dissent,omitempty" maxItems:"100" doc:"Dissenting views; required for every member who voted against what was decided."`
+		Minutes     string              `json:"minutes,omitempty" doc:"Summary of the discussion, at most 20,000 characters."`
+	}
+}
+
+type deliberationOutput struct {
+	Body DeliberationView
+}
+
+type deliberationsOutput struct {
+	Body struct {
+		Deliberations []DeliberationView `json:"deliberations"`
+	}
+}
+
+type recordPartyReportInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		ReportDate      string `json:"report_date" format:"date" example:"2026-07-02"`
+		ReferenceNumber string `json:"reference_number" maxLength:"200" doc:"The report's document number (文号)."`
+		Committee       string `json:"committee,omitempty" maxLength:"200" doc:"The Party committee, e.g. 中共平顶山市委."`
+		Note            string `json:"note,omitempty"`
+	}
+}
+
+type partyReportOutput struct {
+	Body PartyReportView
+}
+
+type publishDecisionInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		VersionHash    string   `json:"version_hash" maxLength:"100" doc:"Content hash of the adopted version."`
+		Channels       []string `json:"channels" maxItems:"10" doc:"Where it was published, e.g. 政府公报, 政府网站, 平顶山日报 (Art. 32)."`
+		PublishedOn    string   `json:"published_on" format:"date" example:"2026-07-06"`
+		EffectiveOn    string   `json:"effective_on,omitempty" format:"date" doc:"The date it takes effect (施行日期); the publication date when absent."`
+		DocumentNumber string   `json:"document_number" maxLength:"200" doc:"The issuing document's number (文号)."`
+		Note           string   `json:"note,omitempty"`
+	}
+}
+
+type publicationOutput struct {
+	Body DecisionPublicationView
+}
+
+type createFeedbackInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		Body string `json:"body" maxLength:"10000" doc:"1 to 2,000 characters after trimming."`
+	}
+}
+
+type feedbackOutput struct {
+	Body ImplementationFeedbackView
+}
+
+type listFeedbackInput struct {
+	DecisionID int64  `path:"decision_id" minimum:"1"`
+	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
+	Cursor     string `query:"cursor" maxLength:"200"`
+}
+
+type feedbackListOutput struct {
+	Body struct {
+		Feedback   []ImplementationFeedbackView `json:"feedback"`
+		NextCursor string                       `json:"next_cursor,omitempty"`
+	}
+}
+
+type suspendDecisionInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		Reason string `json:"reason" doc:"Required, at most 5,000 characters."`
+	}
+}
+
+// registerPublication registers deliberation, Party report, publication,
+// implementation feedback and suspension.
+func (s *server) registerPublication() {
+	tags := []string{"Deliberation and publication"}
+	register(s, huma.Operation{OperationID: "record-deliberation", Method: http.MethodPost, Path: "/decisions/{decision_id}/deliberations",
+		Summary: "Record the decision body's meeting (集体讨论决定)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
+		Description: "Records an executive (常务会议) or plenary (全体会议) meeting on the draft (Decree 713 Art. 30) as a signed process-record entry " +
+			"binding the version's content hash. Refused with 409 `valid_review_conclusion_required` unless the latest draft version has a valid " +
+			"legality sign-off (Art. 25), and 409 `decided_version_mismatch` unless version_hash names exactly that version. Any other meeting kind " +
+			"answers 422 `invalid_meeting_kind`; an outcome that departs from the majority of the members without the head's reason 422 " +
+			"`head_reason_required`. The first meeting moves the decision to deliberation; after a deferral or rejection a later meeting may " +
+			"deliberate again. Staff of the lead unit or the decision body."},
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordDeliberationInput) (*deliberationOutput, error) {
+			date, err := parseDateField("meeting_date", in.Body.MeetingDate)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			members := make([]consultation.MeetingMember, len(in.Body.Members))
+			for i, m := range in.Body.Members {
+				members[i] = consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
+			}
+			dissent := make([]consultation.MemberDissent, len(in.Body.Dissent))
+			for i, d := range in.Body.Dissent {
+				dissent[i] = consultation.MemberDissent(d)
+			}
+			g, err := s.svc.Consultation.RecordDeliberation(ctx, actor(ctx), in.DecisionID, consultation.DeliberationInput{
+				VersionHash: in.Body.VersionHash, MeetingKind: consultation.MeetingKind(in.Body.MeetingKind), MeetingDate: date,
+				Session: in.Body.Session, Members: members, HeadName: in.Body.HeadName, Outcome: consultation.DeliberationOutcome(in.Body.Outcome),
+				HeadReason: in.Body.HeadReason, Dissent: dissent, Minutes: in.Body.Minutes})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &deliberationOutput{Body: deliberationView(g)}, nil
+		})
+	register(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
+		Summary: "The meetings recorded on a decision", Tags: tags, Errors: []int{404},
+		Description: "Oldest first, with members, votes and dissent. Staff who may see the decision internally; the public reads get-decision-publication."},
+		signedIn(), func(ctx context.Context, in *decisionIDPath) (*deliberationsOutput, error) {
+			list, err := s.svc.Consultation.ListDeliberations(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &deliberationsOutput{}
+			out.Body.Deliberations = make([]DeliberationView, len(list))
+			for i, g := range list {
+				out.Body.Deliberations[i] = deliberationView(g)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "record-party-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/party-report",
+		Summary: "Record the report to the Party committee (向同级党委请示报告)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
+		Description: "Records the date and reference number of the adopted decision's report to the same-level Party committee (Decree 713 Art. 31). " +
+			"Needs the adopting meeting (409 `adopted_deliberation_required`); once per decision. Staff of the lead unit or the decision body."},
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordPartyReportInput) (*partyReportOutput, error) {
+			date, err := parseDateField("report_date", in.Body.ReportDate)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			r, err := s.svc.Consultation.RecordPartyReport(ctx, actor(ctx), in.DecisionID, consultation.PartyReportInput{ReportDate: date,
+				ReferenceNumber: in.Body.ReferenceNumber, Committee: in.Body.Committee, Note: in.Body.Note})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &partyReportOutput{Body: partyReportView(r)}, nil
+		})
+	register(s, huma.Operation{OperationID: "publish-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/publication",
+		Summary: "Publish the decision (决策公布)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
+		Description: "Publishes the adopted decision (Decree 713 Art. 32): the decided version (named by its content hash, 409 `decided_version_mismatch` " +
+			"otherwise) is the published text, the published adoption report is linked, and a signed record entry binds the version hash, channels, " +
+			"dates and document number. Refused with every failed gate: no adopted deliberation (`adopted_deliberation_required`), no Party report " +
+			"(`party_report_required`, Art. 31), no valid sign-off on the decided version (`valid_review_conclusion_required`). The decision becomes " +
+			"published, and in_effect at once when it takes effect on publication (otherwise on its effective date). Staff of the lead unit or the decision body."},
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *publishDecisionInput) (*publicationOutput, error) {
+			published, err := parseDateField("published_on", in.Body.PublishedOn)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			effective, err := parseDateField("effective_on", in.Body.EffectiveOn)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			p, err := s.svc.Consultation.PublishDecision(ctx, actor(ctx), in.DecisionID, consultation.PublicationInput{VersionHash: in.Body.VersionHash,
+				Channels: in.Body.Channels, PublishedOn: published, EffectiveOn: effective, DocumentNumber: in.Body.DocumentNumber, Note: in.Body.Note})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &publicationOutput{Body: publicationView(p)}, nil
+		})
+	register(s, huma.Operation{OperationID: "get-decision-publication", Method: http.MethodGet, Path: "/decisions/{decision_id}/publication",
+		Summary: "The published decision", Tags: tags, Errors: []int{404},
+		Description: "The decided text, channels, dates, document number, the adopting meeting, the Party report, the linked adoption report, the number of " +
+			"implementation opinions and any suspension. Public once published (404 `publication_not_found` before); the public does not see the " +
+			"members' votes, dissent and minutes or the Party report's reference number."},
+		public(), func(ctx context.Context, in *decisionIDPath) (*publicationOutput, error) {
+			p, err := s.svc.Consultation.GetPublication(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &publicationOutput{Body: publicationView(p)}, nil
+		})
+	register(s, huma.Operation{OperationID: "create-implementation-feedback", Method: http.MethodPost, Path: "/decisions/{decision_id}/implementation-feedback",
+		Summary: "Give an opinion on a decision's implementation", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422, 429},
+		Description: "A resident with a verified phone tells the decision body about problems with a published decision (Decree 713 Art. 35), " +
+			"at most 2,000 characters; 409 `feedback_not_open` unless it is published or in effect; 429 `feedback_rate_limited` with Retry-After. " +
+			"The text's SHA-256 is recorded in the process record."},
+		roles(identity.RoleResident), func(ctx context.Context, in *createFeedbackInput) (*feedbackOutput, error) {
+			f, err := s.svc.Consultation.CreateImplementationFeedback(ctx, actor(ctx), in.DecisionID, consultation.FeedbackInput{
+				Body: in.Body.Body, ClientAddr: obs.ClientFrom(ctx).Addr})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &feedbackOutput{Body: feedbackView(f)}, nil
+		})
+	register(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
+		Summary: "The implementation opinions on a decision", Tags: tags, Errors: []int{404, 422},
+		Description: "Oldest first, under the authors' pseudonyms. Staff of the lead unit or the decision body, and admins; the public sees the count in get-decision-publication."},
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *listFeedbackInput) (*feedbackListOutput, error) {
+			list, next, err := s.svc.Consultation.ListImplementationFeedback(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &feedbackListOutput{}
+			out.Body.Feedback = make([]ImplementationFeedbackView, len(list))
+			for i, f := range list {
+				out.Body.Feedback[i] = feedbackView(f)
+			}
+			out.Body.NextCursor = next
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "suspend-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/suspension",
+		Summary: "Suspend a decision's execution (中止执行)", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Suspends a published or in-effect decision with a reason (Decree 713 Art. 37: the head of the decision body may decide to suspend). " +
+			"There is no head role: staff of the decision body record the head's decision; admins may too."},
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (*decisionOutput, error) {
+			d, err := s.svc.Consultation.SuspendDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &decisionOutput{Body: decisionView(d)}, nil
+		})
+}

@@ -1,0 +1,569 @@
+package consultation
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
+)
+
+// Collective deliberation (集体讨论决定, Decree 713 Art. 30; DOMAIN.md stage
+// 5): the draft goes to the decision body's executive meeting (常务会议) or
+// plenary meeting (全体会议), nothing else; members speak, the head (行政首长)
+// speaks last and decides; a decision that departs from the majority of the
+// members needs the head's reason, stated at the meeting; dissent is
+// recorded truthfully. Only a draft version covered by a valid legality
+// sign-off may be deliberated (Art. 25: a draft not reviewed, or reviewed as
+// unlawful, may not be submitted for discussion; version pinning in
+// review_pin.go).
+//
+// Stages: the first recorded meeting moves the decision from under_review to
+// deliberation, whatever its outcome. Adopted: the decision waits in
+// deliberation for the Party report and publication. Deferred or rejected:
+// it stays in deliberation and a later meeting may deliberate the same
+// reviewed version again, or the lead unit withdraws the item
+// (WithdrawDecision). The law does not say what follows a rejection; we
+// neither drop the item automatically nor send it back to drafting, because
+// a changed draft would need a new legality review anyway, and withdrawing
+// with a stated reason is then the honest record.
+
+// Record entry kinds of deliberation, Party report, publication, feedback.
+const (
+	RecordDeliberation           RecordKind = "deliberation_recorded"
+	RecordPartyReport            RecordKind = "party_report_recorded"
+	RecordDecisionPublished      RecordKind = "decision_published"
+	RecordImplementationFeedback RecordKind = "implementation_feedback_received"
+	RecordDecisionSuspended      RecordKind = "decision_suspended"
+)
+
+// deliberationBasis is the legal basis of the meeting rules.
+const deliberationBasis = "Decree 713 Art. 30"
+
+// signOffBasis is the legal basis of the review requirement before
+// deliberation: Art. 25 forbids submitting an unreviewed or unlawful draft
+// for discussion; Art. 28 has the lead unit adjust the draft to the review
+// conclusion (the confirmed changed version).
+const signOffBasis = "Decree 713 Art. 25, 28"
+
+// MeetingKind is the kind of meeting that deliberated.
+type MeetingKind string
+
+// The meeting kinds Art. 30 allows.
+const (
+	MeetingExecutive MeetingKind = "executive" // 常务会议
+	MeetingPlenary   MeetingKind = "plenary"   // 全体会议
+)
+
+// MeetingKindNames are the Chinese names of the meeting kinds.
+var MeetingKindNames = map[MeetingKind]string{MeetingExecutive: "常务会议", MeetingPlenary: "全体会议"}
+
+// DeliberationOutcome is what the meeting decided.
+type DeliberationOutcome string
+
+// The outcomes.
+const (
+	OutcomeAdopted  DeliberationOutcome = "adopted"  // 通过
+	OutcomeRejected DeliberationOutcome = "rejected" // 不予通过
+	OutcomeDeferred DeliberationOutcome = "deferred" // 暂缓/再次讨论
+)
+
+// DeliberationOutcomeNames are the Chinese names of the outcomes.
+var DeliberationOutcomeNames = map[DeliberationOutcome]string{OutcomeAdopted: "通过", OutcomeRejected: "不予通过", OutcomeDeferred: "暂缓决定"}
+
+// Vote is a member's view at the meeting.
+type Vote string
+
+// The votes.
+const (
+	VoteFor     Vote = "for"
+	VoteAgainst Vote = "against"
+	VoteAbstain Vote = "abstain"
+)
+
+// Majority is the majority view of the members other than the head.
+type Majority string
+
+// The majority views.
+const (
+	MajorityFor     Majority = "for"
+	MajorityAgainst Majority = "against"
+	MajorityNone    Majority = "none" // as many for as against
+)
+
+// Limits of a meeting record.
+const (
+	MaxMeetingMembers      = 100
+	MaxMemberNameRunes     = 50
+	MaxMemberPosRunes      = 100
+	MaxDissentViewRunes    = 2_000
+	MaxHeadReasonRunes     = 5_000
+	MaxMeetingMinutesRunes = 20_000
+	MaxMeetingSessionRunes = 200
+)
+
+// MeetingMember is a member present at the meeting and their view.
+type MeetingMember struct {
+	Name     string `json:"name"`
+	Position string `json:"position"`
+	// Vote is for, against or abstain; the head's is empty (the head's view
+	// is the decision itself).
+	Vote Vote `json:"vote"`
+}
+
+// MemberDissent is a dissenting view, recorded as stated (Art. 30: 不同意见
+// 应当如实载明).
+type MemberDissent struct {
+	Member string `json:"member"`
+	View   string `json:"view"`
+}
+
+// DeliberationInput is the record of one meeting.
+type DeliberationInput struct {
+	// VersionHash names the draft version deliberated by its content hash;
+	// it must be the version the valid review sign-off covers.
+	VersionHash string
+	MeetingKind MeetingKind
+	// MeetingDate is the calendar date of the meeting (Asia/Shanghai); only
+	// its year, month and day count.
+	MeetingDate time.Time
+	// Session names the meeting, e.g. 市政府第28次常务会议 (optional).
+	Session string
+	Members []MeetingMember
+	// HeadName is the head (行政首长) who decided; a member present.
+	HeadName string
+	Outcome  DeliberationOutcome
+	// HeadReason is the head's reason for departing from the majority.
+	HeadReason string
+	Dissent    []MemberDissent
+	// Minutes is a summary of the discussion (optional).
+	Minutes string
+}
+
+// Deliberation is a recorded meeting.
+type Deliberation struct {
+	ID            int64
+	DecisionID    int64
+	VersionID     int64
+	VersionNumber int
+	VersionHash   string
+	ReviewID      int64
+	SignOffSeq    int64
+	MeetingKind   MeetingKind
+	MeetingDate   time.Time
+	Session       string
+	Members       []MeetingMember
+	HeadName      string
+	Outcome       DeliberationOutcome
+	Majority      Majority
+	// DepartsFromMajority reports whether the outcome departs from the
+	// majority view (then HeadReason is set).
+	DepartsFromMajority bool
+	HeadReason          string
+	Dissent             []MemberDissent
+	Minutes             string
+	RecordedBy          int64
+	RecordSeq           int64
+	CreatedAt           time.Time
+}
+
+// MajorityView is the majority view of the members other than the head:
+// for when more voted for than against, against when more voted against,
+// none on a tie. Abstentions are no view either way (Art. 30 compares the
+// decision with "会议组成人员多数人的意见", the view most members stated).
+// The head's own vote does not count: the head's view is the decision.
+func MajorityView(members []MeetingMember, head string) Majority {
+	var f, a int
+	for _, m := range members {
+		if m.Name == head {
+			continue
+		}
+		switch m.Vote {
+		case VoteFor:
+			f++
+		case VoteAgainst:
+			a++
+		}
+	}
+	switch {
+	case f > a:
+		return MajorityFor
+	case a > f:
+		return MajorityAgainst
+	}
+	return MajorityNone
+}
+
+// DepartsFromMajority reports whether an outcome departs from the majority
+// view: adopting against a majority against, rejecting against a majority
+// for, or deferring what a majority was for (the majority wanted a decision
+// now). Deferring against a majority against adopts nothing and so does not
+// depart; with no majority nothing departs.
+func DepartsFromMajority(outcome DeliberationOutcome, m Majority) bool {
+	switch outcome {
+	case OutcomeAdopted:
+		return m == MajorityAgainst
+	case OutcomeRejected, OutcomeDeferred:
+		return m == MajorityFor
+	}
+	return false
+}
+
+func invalidWithBasis(code, field, msg, basis string) *errs.Error {
+	e := errs.InvalidField(code, field, msg)
+	e.Basis = basis
+	return e
+}
+
+// civilDate is the calendar date of t in Asia/Shanghai, as midnight UTC (how
+// a PostgreSQL date reads back).
+func civilDate(t time.Time) time.Time {
+	y, m, d := t.In(workday.Location()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dateOnly drops the time of a date given as input.
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func formatDate(t time.Time) string { return t.Format("2006-01-02") }
+
+// nextID takes the next id of a table's serial column, so that a row can be
+// named in its process-record entry before it is inserted with the entry's
+// seq (the tables are immutable: no update afterwards).
+func nextID(ctx context.Context, tx pgx.Tx, table string) (int64, error) {
+	var id int64
+	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id'))`, table).Scan(&id); err != nil {
+		return 0, errs.Internal(err)
+	}
+	return id, nil
+}
+
+// cleanDeliberation validates a meeting record, everything that needs no
+// database.
+func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
+	out := DeliberationInput{VersionHash: strings.TrimSpace(in.VersionHash), MeetingKind: in.MeetingKind, Outcome: in.Outcome}
+	if out.VersionHash == "" {
+		return out, errs.InvalidField("version_hash_required", "version_hash", "请写明所讨论草案版本的内容哈希")
+	}
+	if MeetingKindNames[in.MeetingKind] == "" {
+		return out, invalidWithBasis("invalid_meeting_kind", "meeting_kind",
+			"重大行政决策草案应当经决策机关常务会议（executive）或者全体会议（plenary）讨论，其他会议不能作为集体讨论决定（《重大行政决策程序暂行条例》第三十条）", deliberationBasis)
+	}
+	if in.MeetingDate.IsZero() {
+		return out, errs.InvalidField("meeting_date_required", "meeting_date", "请填写会议日期")
+	}
+	out.MeetingDate = dateOnly(in.MeetingDate)
+	if DeliberationOutcomeNames[in.Outcome] == "" {
+		return out, errs.InvalidField("invalid_deliberation_outcome", "outcome", "讨论结果须为 adopted（通过）、rejected（不予通过）或 deferred（暂缓决定）")
+	}
+	var err error
+	if out.Session, err = limitText("session", "session", "会议名称", in.Session, MaxMeetingSessionRunes, false); err != nil {
+		return out, err
+	}
+	if out.Minutes, err = limitText("minutes", "minutes", "讨论情况摘要", in.Minutes, MaxMeetingMinutesRunes, false); err != nil {
+		return out, err
+	}
+	if out.HeadName, err = limitText("head_name", "head_name", "作出决定的行政首长姓名", in.HeadName, MaxMemberNameRunes, true); err != nil {
+		return out, err
+	}
+	if len(in.Members) == 0 {
+		return out, errs.InvalidField("members_required", "members", "请填写出席会议的组成人员")
+	}
+	if len(in.Members) > MaxMeetingMembers {
+		return out, errs.InvalidField("too_many_members", "members", "出席人员最多"+strconv.Itoa(MaxMeetingMembers)+"名")
+	}
+	headPresent := false
+	for _, m := range in.Members {
+		headPresent = headPresent || strings.TrimSpace(cleanText(m.Name)) == out.HeadName
+	}
+	if !headPresent {
+		return out, invalidWithBasis("head_not_present", "head_name",
+			"作出决定的行政首长“"+out.HeadName+"”须在出席人员之中（行政首长在集体讨论的基础上作出决定）", deliberationBasis)
+	}
+	present := map[string]Vote{}
+	for _, m := range in.Members {
+		name := strings.TrimSpace(cleanText(m.Name))
+		pos := strings.TrimSpace(cleanText(m.Position))
+		switch {
+		case name == "" || utf8.RuneCountInString(name) > MaxMemberNameRunes:
+			return out, errs.InvalidField("invalid_member", "members", "每名出席人员须填写姓名（不超过"+strconv.Itoa(MaxMemberNameRunes)+"字）")
+		case utf8.RuneCountInString(pos) > MaxMemberPosRunes:
+			return out, errs.InvalidField("invalid_member", "members", "职务不能超过"+strconv.Itoa(MaxMemberPosRunes)+"字")
+		}
+		if _, dup := present[name]; dup {
+			return out, errs.InvalidField("duplicate_member", "members", "出席人员“"+name+"”重复")
+		}
+		vote := m.Vote
+		if name == out.HeadName {
+			vote = "" // the head's view is the decision itself
+		} else if vote != VoteFor && vote != VoteAgainst && vote != VoteAbstain {
+			return out, invalidWithBasis("invalid_vote", "members",
+				"请记录“"+name+"”的意见：for（同意）、against（不同意）或 abstain（弃权）", deliberationBasis)
+		}
+		present[name] = vote
+		out.Members = append(out.Members, MeetingMember{Name: name, Position: pos, Vote: vote})
+	}
+	out.Dissent = []MemberDissent{}
+	dissented := map[string]bool{}
+	for _, d := range in.Dissent {
+		name := strings.TrimSpace(cleanText(d.Member))
+		view := strings.TrimSpace(cleanText(d.View))
+		if _, ok := present[name]; !ok {
+			return out, errs.InvalidField("dissent_member_not_present", "dissent", "“"+name+"”不在出席人员之中")
+		}
+		if view == "" || utf8.RuneCountInString(view) > MaxDissentViewRunes {
+			return out, errs.InvalidField("invalid_dissent", "dissent", "请如实载明“"+name+"”的不同意见（不超过"+strconv.Itoa(MaxDissentViewRunes)+"字）")
+		}
+		if dissented[name] {
+			return out, errs.InvalidField("invalid_dissent", "dissent", "“"+name+"”的不同意见重复")
+		}
+		dissented[name] = true
+		out.Dissent = append(out.Dissent, MemberDissent{Member: name, View: view})
+	}
+	// Art. 30: 不同意见应当如实载明. A member who voted against what was
+	// decided has a different view, and the record must state it.
+	for _, m := range out.Members {
+		contrary := (out.Outcome == OutcomeAdopted && m.Vote == VoteAgainst) || (out.Outcome == OutcomeRejected && m.Vote == VoteFor)
+		if contrary && !dissented[m.Name] {
+			return out, invalidWithBasis("dissent_view_required", "dissent", "“"+m.Name+"”的意见与讨论结果不同，须如实载明其不同意见", deliberationBasis)
+		}
+	}
+	if out.HeadReason, err = limitText("head_reason", "head_reason", "行政首长的理由", in.HeadReason, MaxHeadReasonRunes, false); err != nil {
+		return out, err
+	}
+	if DepartsFromMajority(out.Outcome, MajorityView(out.Members, out.HeadName)) && out.HeadReason == "" {
+		return out, invalidWithBasis("head_reason_required", "head_reason",
+			"决定与会议组成人员多数人的意见不一致，须记录行政首长在会上说明的理由（《重大行政决策程序暂行条例》第三十条）", deliberationBasis)
+	}
+	return out, nil
+}
+
+// requireDecisionStaff refuses anyone but staff of the decision's lead unit
+// or decision body; like requireLeadWriter, anyone else who may not see the
+// decision learns nothing about it.
+func requireDecisionStaff(actor *identity.Account, d *Decision) error {
+	if actor == nil {
+		return errs.Unauthenticated("authentication_required", "请先登录")
+	}
+	if !canSee(actor, d) && !actor.HasRole(identity.RoleAgencyStaff) {
+		return errDecisionNotFound
+	}
+	if !actor.IsStaffOf(d.LeadAgencyID) && !actor.IsStaffOf(d.DecisionBodyID) {
+		return errs.Forbidden("not_decision_staff", "只有该决策事项承办单位或决策机关的工作人员可以执行此操作")
+	}
+	return nil
+}
+
+// signOffGateError is the refusal of a step that needs a valid sign-off,
+// with the reason currentSignOff gives.
+func signOffGateError(so SignOff) error {
+	msg := so.Reason
+	if msg == "" {
+		msg = "决策草案须经合法性审查且审查意见有效，方可提交集体讨论决定"
+	}
+	return errs.GatesFailed([]errs.Gate{{Code: "valid_review_conclusion_required", Basis: signOffBasis, Message: msg}})
+}
+
+// requireDecidedVersion checks that the valid sign-off covers exactly the
+// version named by hash.
+func requireDecidedVersion(so SignOff, hash string) error {
+	if hash != so.VersionHash {
+		return errs.Conflict("decided_version_mismatch", "所讨论的草案版本与合法性审查意见所针对的版本（第"+strconv.Itoa(so.VersionNumber)+"版，"+
+			hashPrefix(so.VersionHash)+"…）不一致，只能讨论经审查的版本")
+	}
+	return nil
+}
+
+func init() {
+	addGate(StatusDeliberation, Gate{Code: "valid_review_conclusion_required", Basis: signOffBasis, Applies: always,
+		Title:   "最新草案版本已经合法性审查且审查意见为合法（或经确认的修改后合法）",
+		Message: "决策草案未经合法性审查、经审查不合法，或审查意见不针对当前版本，不得提交集体讨论决定（《重大行政决策程序暂行条例》第二十五条）",
+		Check: func(ctx context.Context, st *GateState) (bool, error) {
+			so, err := currentSignOff(ctx, st.Tx, st.Decision.ID)
+			if errs.HasCode(err, "decision_has_no_version") {
+				return false, nil
+			}
+			return so.Valid, err
+		}})
+}
+
+// RecordDeliberation records a meeting of the decision body on the draft
+// (Decree 713 Art. 30) as a signed process-record entry that binds the
+// version's content hash. The first meeting moves the decision from
+// under_review to deliberation through the stage gates; later meetings
+// (after a deferral or rejection) are recorded in deliberation. Only staff
+// of the lead unit or of the decision body may call it. Codes:
+// decision_not_found, not_decision_staff, version_hash_required,
+// invalid_meeting_kind, meeting_date_required, meeting_date_in_future,
+// meeting_before_review_conclusion, invalid_deliberation_outcome,
+// session_too_long, minutes_too_long, head_name_required,
+// head_name_too_long, members_required, too_many_members, invalid_member,
+// duplicate_member, invalid_vote, head_not_present,
+// dissent_member_not_present, invalid_dissent, dissent_view_required,
+// head_reason_too_long, head_reason_required (422);
+// valid_review_conclusion_required, decided_version_mismatch,
+// decision_already_adopted, stage_transition_not_allowed,
+// decision_has_no_version (409).
+func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput) (Deliberation, error) {
+	in, err := cleanDeliberation(in)
+	if err != nil {
+		return Deliberation{}, err
+	}
+	today := civilDate(s.now())
+	if in.MeetingDate.After(today) {
+		return Deliberation{}, errs.InvalidField("meeting_date_in_future", "meeting_date", "会议日期不能晚于今天：请在会议召开后记录")
+	}
+	var out Deliberation
+	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := lockDecision(ctx, tx, decisionID)
+		if err != nil {
+			return err
+		}
+		if err := requireDecisionStaff(actor, &d); err != nil {
+			return err
+		}
+		if d.Status != StatusUnderReview && d.Status != StatusDeliberation {
+			return errs.Conflict("stage_transition_not_allowed", "决策事项处于"+StatusNames[d.Status]+"阶段，不能记录集体讨论决定")
+		}
+		if adopted, err := adoptedDeliberation(ctx, tx, d.ID); err == nil {
+			return errs.Conflict("decision_already_adopted", "该决策事项已经"+MeetingKindNames[adopted.MeetingKind]+"（"+formatDate(adopted.MeetingDate)+"）讨论通过")
+		} else if !errs.HasCode(err, "adopted_deliberation_required") {
+			return err
+		}
+		so, err := currentSignOff(ctx, tx, d.ID)
+		if err != nil {
+			return err
+		}
+		if !so.Valid {
+			return signOffGateError(so)
+		}
+		if err := requireDecidedVersion(so, in.VersionHash); err != nil {
+			return err
+		}
+		var signedAt time.Time
+		if err := tx.QueryRow(ctx, `SELECT recorded_at FROM record_entries WHERE decision_id = $1 AND seq = $2`, d.ID, so.RecordSeq).Scan(&signedAt); err != nil {
+			return errs.Internal(err)
+		}
+		if in.MeetingDate.Before(civilDate(signedAt)) {
+			return invalidWithBasis("meeting_before_review_conclusion", "meeting_date",
+				"会议日期早于合法性审查意见（"+formatDate(civilDate(signedAt))+"）：未经合法性审查的草案不得提交讨论", "Decree 713 Art. 25")
+		}
+		if d.Status == StatusUnderReview {
+			if err := s.transition(ctx, tx, actor, &d, StatusDeliberation, map[string]any{"version_id": so.VersionID, "version_hash": so.VersionHash}); err != nil {
+				return err
+			}
+		}
+		out = Deliberation{DecisionID: d.ID, VersionID: so.VersionID, VersionNumber: so.VersionNumber, VersionHash: so.VersionHash,
+			ReviewID: so.ReviewID, SignOffSeq: so.RecordSeq, MeetingKind: in.MeetingKind, MeetingDate: in.MeetingDate, Session: in.Session,
+			Members: in.Members, HeadName: in.HeadName, Outcome: in.Outcome, Majority: MajorityView(in.Members, in.HeadName),
+			HeadReason: in.HeadReason, Dissent: in.Dissent, Minutes: in.Minutes, RecordedBy: actor.ID}
+		out.DepartsFromMajority = DepartsFromMajority(out.Outcome, out.Majority)
+		if out.ID, err = nextID(ctx, tx, "deliberations"); err != nil {
+			return err
+		}
+		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordDeliberation, map[string]any{
+			"deliberation_id": out.ID, "version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
+			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
+			"session": out.Session, "members": out.Members, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
+			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
+		}, out.VersionHash)
+		if err != nil {
+			return err
+		}
+		out.RecordSeq, out.CreatedAt = e.Seq, e.RecordedAt
+		members, _ := json.Marshal(out.Members)
+		dissent, _ := json.Marshal(out.Dissent)
+		if _, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
+			meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			out.ID, out.DecisionID, out.VersionID, out.VersionHash, out.ReviewID, out.SignOffSeq, out.MeetingKind, out.MeetingDate, out.Session,
+			members, out.HeadName, out.Outcome, out.Majority, out.HeadReason, dissent, out.Minutes, out.RecordedBy, out.RecordSeq, out.CreatedAt); err != nil {
+			return errs.Internal(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Deliberation{}, err
+	}
+	return out, nil
+}
+
+const deliberationColumns = `g.id, g.decision_id, g.version_id, v.number, g.version_hash, g.review_id, g.sign_off_seq, g.meeting_kind, g.meeting_date,
+	g.session, g.members, g.head_name, g.outcome, g.majority, g.head_reason, g.dissent, g.minutes, g.recorded_by, g.record_seq, g.created_at`
+
+func queryDeliberations(ctx context.Context, q querier, where string, args ...any) ([]Deliberation, error) {
+	rows, err := q.Query(ctx, `SELECT `+deliberationColumns+` FROM deliberations g JOIN draft_versions v ON v.id = g.version_id WHERE `+where, args...)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	var out []Deliberation
+	var g Deliberation
+	var members, dissent []byte
+	if _, err := pgx.ForEachRow(rows, []any{&g.ID, &g.DecisionID, &g.VersionID, &g.VersionNumber, &g.VersionHash, &g.ReviewID, &g.SignOffSeq,
+		&g.MeetingKind, &g.MeetingDate, &g.Session, &members, &g.HeadName, &g.Outcome, &g.Majority, &g.HeadReason, &dissent, &g.Minutes,
+		&g.RecordedBy, &g.RecordSeq, &g.CreatedAt}, func() error {
+		if err := json.Unmarshal(members, &g.Members); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(dissent, &g.Dissent); err != nil {
+			return err
+		}
+		g.DepartsFromMajority = DepartsFromMajority(g.Outcome, g.Majority)
+		out = append(out, g)
+		g = Deliberation{}
+		return nil
+	}); err != nil {
+		return nil, errs.Internal(err)
+	}
+	return out, nil
+}
+
+// adoptedDeliberation returns the meeting that adopted the decision, or
+// adopted_deliberation_required.
+func adoptedDeliberation(ctx context.Context, q querier, decisionID int64) (Deliberation, error) {
+	list, err := queryDeliberations(ctx, q, `g.decision_id = $1 AND g.outcome = 'adopted'`, decisionID)
+	if err != nil {
+		return Deliberation{}, err
+	}
+	if len(list) == 0 {
+		return Deliberation{}, errs.Conflict("adopted_deliberation_required",
+			"决策草案尚未经决策机关常务会议或者全体会议讨论通过（《重大行政决策程序暂行条例》第三十条）")
+	}
+	return list[0], nil
+}
+
+// ListDeliberations returns the meetings recorded on a decision, oldest
+// first, with members, votes and dissent. Staff of the lead unit, the
+// decision body and co-units, the legality-review roles and admins may call
+// it (canSeeInternal); the public reads the publication instead. Codes:
+// decision_not_found, not_lead_unit_staff.
+func (s *Service) ListDeliberations(ctx context.Context, actor *identity.Account, decisionID int64) ([]Deliberation, error) {
+	d, err := getDecision(ctx, s.DB, decisionID, false)
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeInternal(actor, &d) {
+		if canSee(actor, &d) {
+			return nil, errs.Forbidden("not_lead_unit_staff", "只有相关机构的工作人员可以查看集体讨论记录")
+		}
+		return nil, errDecisionNotFound
+	}
+	list, err := queryDeliberations(ctx, s.DB, `g.decision_id = $1 ORDER BY g.id`, decisionID)
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []Deliberation{}
+	}
+	return list, nil
+}

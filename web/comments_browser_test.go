@@ -1,0 +1,179 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/browsertest"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+// TestResidentCommentsStaffAnswersInBrowser is issue 4's walk-through on a
+// phone-sized screen: a resident comments on article 3 with the button
+// beside it and gets a receipt; staff of the lead unit publish the comment,
+// answer it after the window closes, generate and publish the adoption
+// report; the public report page shows the answer.
+func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
+	e := newCommentEnv(t, true)
+	resident, _ := e.Account(identity.RoleResident, "")
+	ctx := browsertest.New(t, browsertest.Phone)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	third := e.anchors[2]
+	button := chromedp.CSS(`#` + third + ` a.comment-button`)
+
+	// An anonymous visitor's tap leads to the login page and back.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+"/decisions/"+e.id),
+		chromedp.WaitVisible(button),
+	))
+	browsertest.Screenshot(t, ctx, "comment-decision-page")
+	// The button is a thumb-sized target.
+	size, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](
+		`(() => { const r = document.querySelector('#`+third+` a.comment-button').getBoundingClientRect(); return [r.width, r.height]; })()`))
+	must(t, err)
+	if len(size) != 2 || size[0] < 44 || size[1] < 44 {
+		t.Errorf("comment button is %v px, want at least 44×44", size)
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(button),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
+		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("f-body")),
+	))
+	quote, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".article-quote")))
+	must(t, err)
+	if !strings.Contains(quote, "第三条") || !strings.Contains(quote, "划片招生") {
+		t.Fatalf("the form quotes %q", quote)
+	}
+	checked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('f-show_name').checked`))
+	must(t, err)
+	if checked {
+		t.Error("showing the display name is pre-ticked")
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("stance-suggestion")),
+		chromedp.SendKeys(chromedp.ID("f-body"), "建议在招生前一个月公示划片范围，方便家长安排。"),
+	))
+	browsertest.Screenshot(t, ctx, "comment-form")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button.submit-comment`)),
+		chromedp.WaitVisible(chromedp.ID("receipt")),
+	))
+	receipt, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt")))
+	must(t, err)
+	if !strings.HasPrefix(receipt, "YJ-") {
+		t.Fatalf("receipt %q", receipt)
+	}
+	facts, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt-facts")))
+	must(t, err)
+	if !strings.Contains(facts, "待审核") {
+		t.Errorf("receipt page: %q", facts)
+	}
+	browsertest.Screenshot(t, ctx, "comment-receipt")
+
+	// Staff of the lead unit publish it from the moderation queue.
+	logout := chromedp.Click(chromedp.CSS(`header.site form button`))
+	must(t, chromedp.Do(ctx,
+		logout,
+		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
+		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/comments?status=pending"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), *e.staff.Phone),
+		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button.publish`)),
+	))
+	browsertest.Screenshot(t, ctx, "staff-moderation-queue")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button.publish`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+	))
+
+	// The window closes; staff answer the comment.
+	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
+	if _, err := e.Consultation.CloseDueConsultations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// A month later the session has expired: staff sign in again.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/comments?status=published"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), *e.staff.Phone),
+		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`details.disposition-form textarea`)),
+		chromedp.Click(chromedp.CSS(`details.disposition-form input[value=adopted]`)),
+		chromedp.SendKeys(chromedp.CSS(`details.disposition-form textarea`), "采纳。第三条增加“招生前一个月公示划片范围”。"),
+	))
+	browsertest.Screenshot(t, ctx, "staff-disposition")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`details.disposition-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/adoption-report"),
+		chromedp.WaitVisible(chromedp.ID("generate-report")),
+		chromedp.Click(chromedp.ID("generate-report")),
+		chromedp.WaitVisible(chromedp.ID("publish-report")),
+	))
+	browsertest.Screenshot(t, ctx, "staff-report-editor")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("publish-report")),
+		chromedp.WaitVisible(chromedp.ID("report-published")),
+	))
+
+	// The public page, read anonymously.
+	must(t, chromedp.Do(ctx,
+		logout,
+		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
+		chromedp.Navigate(e.URL+"/decisions/"+e.id),
+		chromedp.WaitVisible(chromedp.ID("report-link")),
+		chromedp.Click(chromedp.CSS(`#`+third+` details.article-comments summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#`+third+` .comment .reply`)),
+	))
+	answer, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#`+third+` .article-comments`)))
+	must(t, err)
+	if !strings.Contains(answer, "方便家长安排") || !strings.Contains(answer, "承办单位答复：采纳") {
+		t.Errorf("article 3's comments: %q", answer)
+	}
+	browsertest.Screenshot(t, ctx, "public-decision-with-comment")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("report-link")),
+		chromedp.WaitVisible(chromedp.ID("report-text")),
+	))
+	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("article.adoption-report")))
+	must(t, err)
+	for _, want := range []string{"招生前一个月公示划片范围", "采纳", "第三条", "参与人数"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the public report lacks %q", want)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "public-adoption-report")
+
+	// The resident finds the answer under "my comments".
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
+		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/me/comments"]`)),
+		chromedp.Click(chromedp.CSS(`header.site a[href="/me/comments"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.my-comments`)),
+	))
+	mine, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.my-comments`)))
+	must(t, err)
+	for _, want := range []string{receipt, "已公开", "采纳", "招生前一个月公示划片范围"} {
+		if !strings.Contains(mine, want) {
+			t.Errorf("my comments lack %q: %q", want, mine)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "my-comments")
+}
