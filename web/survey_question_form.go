@@ -45,7 +45,9 @@ func (d questionFormData) IsChoice() bool { return d.Kind.Choice() }
 func (d questionFormData) HasOptions() bool { return d.Kind.Choice() || d.Kind == survey.KindRanking }
 
 // HasScale reports a scale or matrix question.
-func (d questionFormData) HasScale() bool { return d.Kind == survey.KindScale || d.Kind == survey.KindMatrix }
+func (d questionFormData) HasScale() bool {
+	return d.Kind == survey.KindScale || d.Kind == survey.KindMatrix
+}
 
 // KindName is the Chinese name of the question type.
 func (d questionFormData) KindName() string { return survey.KindNames[d.Kind] }

@@ -25,7 +25,7 @@ type resultView struct {
 	// Binned is set when number answers are grouped into ranges.
 	Binned bool
 	// Matrix: the scale values (columns) and one row per matrix row.
-	ScaleHeader []string
+	ScaleHeader []scalePoint
 	MatrixRows  []matrixRow
 	// Ranking: the places (columns) and one row per option.
 	PlaceHeader []int
@@ -69,7 +69,8 @@ type surveyResultsData struct {
 type crosstabView struct {
 	survey.Crosstab
 	RowNumber, ColNumber int
-	Cells                [][]string // "count（row percent）"
+	// Cells are the counts with their share of the row's respondents.
+	Cells [][]resultRow
 }
 
 func optionalNumber(f *float64) string {
@@ -180,7 +181,14 @@ func resultViews(res survey.Results) []resultView {
 			v.Chart = &c
 		case survey.KindMatrix:
 			for n := q.Config.ScaleMin; n <= q.Config.ScaleMax; n++ {
-				v.ScaleHeader = append(v.ScaleHeader, scaleLabel(q.Config, n))
+				p := scalePoint{Value: n}
+				switch n {
+				case q.Config.ScaleMin:
+					p.Label = q.Config.MinLabel
+				case q.Config.ScaleMax:
+					p.Label = q.Config.MaxLabel
+				}
+				v.ScaleHeader = append(v.ScaleHeader, p)
 			}
 			var items []chartItem
 			var parts []string
@@ -287,15 +295,15 @@ func crosstabOf(ct survey.Crosstab, qs []questionView) *crosstabView {
 			v.ColNumber = q.Number
 		}
 	}
-	v.Cells = make([][]string, len(ct.Counts))
+	v.Cells = make([][]resultRow, len(ct.Counts))
 	for i, row := range ct.Counts {
-		v.Cells[i] = make([]string, len(row))
+		v.Cells[i] = make([]resultRow, len(row))
 		for j, n := range row {
 			p := 0.0
 			if ct.RowTotals[i] > 0 {
 				p = math.Round(float64(n)*1000/float64(ct.RowTotals[i])) / 10
 			}
-			v.Cells[i][j] = fmt.Sprintf("%d（%s）", n, pct(p))
+			v.Cells[i][j] = resultRow{Count: n, Percent: pct(p)}
 		}
 	}
 	return v

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -457,100 +456,4 @@ func (s *site) surveyPreview(w http.ResponseWriter, r *http.Request) {
 	data.Mode = modePreview
 	p.Data = data
 	s.render(w, r, http.StatusOK, "survey", p)
-}
-
-// decisionSurveysData backs the page of a decision's survey requirement.
-type decisionSurveysData struct {
-	Decision   consultation.Decision
-	Surveys    []survey.Survey
-	Required   bool
-	Waiver     string
-	WaivedAt   time.Time
-	Satisfied  bool
-	CanWaive   bool
-}
-
-// decisionSurveys is the lead unit's page of a decision's opinion surveys:
-// its linked surveys, a link to create one, and the written waiver.
-func (s *site) decisionSurveys(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.staffDecisionFor(w, r)
-	if !ok || !s.requireLeadPage(w, r, d) {
-		return
-	}
-	s.renderDecisionSurveys(w, r, http.StatusOK, d, s.newPage(r, "民意调查："+d.Title))
-}
-
-func (s *site) renderDecisionSurveys(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
-	ctx, actor := r.Context(), currentAccount(r)
-	list, _, err := s.svc.Survey.ListSurveys(ctx, actor, survey.ListFilter{DecisionID: d.ID, Limit: 100})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	data := decisionSurveysData{Decision: d, Surveys: list, Required: d.Domain.Livelihood()}
-	for _, sv := range list {
-		if sv.Status == survey.StatusClosed {
-			data.Satisfied = true
-		}
-	}
-	// The waiver is a process-record entry of the decision.
-	cur := ""
-	for range 20 {
-		entries, next, err := s.svc.Consultation.GetDecisionRecord(ctx, actor, d.ID, 100, cur)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		for _, e := range entries {
-			if e.Kind != survey.RecordSurveyRequirementWaived {
-				continue
-			}
-			if pl, err := consultation.ParseRecordPayload(e.Payload); err == nil {
-				data.Waiver, _ = pl["reason"].(string)
-				data.WaivedAt = e.RecordedAt
-			}
-		}
-		if next == "" {
-			break
-		}
-		cur = next
-	}
-	switch d.Status {
-	case consultation.StatusDrafting, consultation.StatusConsulting, consultation.StatusHandling:
-		data.CanWaive = data.Required && data.Waiver == ""
-	}
-	p.Data = data
-	s.render(w, r, status, "staff_survey_decision", p)
-}
-
-func (s *site) waiveSurvey(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
-	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
-		return
-	}
-	p := s.newPage(r, "民意调查")
-	p.Form["reason"] = r.PostFormValue("reason")
-	_, err := s.svc.Survey.WaiveSurveyRequirement(r.Context(), currentAccount(r), id, p.Form["reason"])
-	if err == nil {
-		http.Redirect(w, r, "/staff/surveys/decisions/"+strconv.FormatInt(id, 10)+"?flash=waiver_recorded", http.StatusSeeOther)
-		return
-	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
-		return
-	}
-	d, ok := s.staffDecisionFor(w, r)
-	if !ok {
-		return
-	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
-	p.Title = "民意调查：" + d.Title
-	s.renderDecisionSurveys(w, r, status, d, p)
 }

@@ -117,8 +117,8 @@ func TestSurveyRefusedAnswerShownNextToQuestion(t *testing.T) {
 	if !strings.Contains(fs, "has-error") || !strings.Contains(fs, "须单独勾选同意") || !strings.Contains(fs, `aria-describedby="`) {
 		t.Errorf("the consent refusal is not at its question:\n%s", fs)
 	}
-	if !strings.Contains(body, `role="alert"`) || !strings.Contains(body, `href="#q-`+strconv.FormatInt(age.ID, 10)+`"`) {
-		t.Error("no error summary linking to the question")
+	if !strings.Contains(body, `role="alert"`) || !strings.Contains(body, `href="#f-sensitive_consent"`) {
+		t.Error("no error summary linking to the consent")
 	}
 	if !strings.Contains(fieldsetOf(t, body, rating.ID), `value="4" checked`) {
 		t.Error("the rating given was not kept")
@@ -130,6 +130,9 @@ func TestSurveyRefusedAnswerShownNextToQuestion(t *testing.T) {
 	fs = fieldsetOf(t, body, age.ID)
 	if !strings.Contains(fs, "数值超出允许范围") || !strings.Contains(fs, `value="25"`) {
 		t.Errorf("the range refusal is not at its question:\n%s", fs)
+	}
+	if !strings.Contains(body, `<a href="#q-`+strconv.FormatInt(age.ID, 10)+`">第2题：数值超出允许范围`) {
+		t.Error("the error summary does not link to the question")
 	}
 	if strings.Contains(fieldsetOf(t, body, rating.ID), "has-error") {
 		t.Error("a valid answer is marked as an error")
@@ -186,15 +189,20 @@ func mustAccount(t *testing.T, e *pagesEnv, token string) *identity.Account {
 func TestSurveyResultsHiddenFromThePublic(t *testing.T) {
 	e := newPagesEnv(t)
 	private := e.newSurvey(t, survey.Input{Title: "不公开结果的问卷"}, yesNo("您是否赞成？"))
-	public := e.newSurvey(t, survey.Input{Title: "公开结果的问卷", ResultsPublicAfterClose: true}, yesNo("您是否赞成？"))
+	public := e.newSurvey(t, survey.Input{Title: "公开结果的问卷", ResultsPublicAfterClose: true}, yesNo("您是否赞成？"),
+		survey.QuestionInput{Kind: survey.KindText, Title: "其他意见"})
+	draft := e.newSurvey(t, survey.Input{Title: "未发布的问卷"}, yesNo("您是否赞成？"))
 	e.openSurvey(t, private.ID)
 	e.openSurvey(t, public.ID)
 	_, residentToken := e.Account(identity.RoleResident, "")
 	_, otherStaff := e.Account(identity.RoleAgencyStaff, "wsj")
 	resident := mustAccount(t, e, residentToken)
 	for _, sv := range []survey.Survey{private, public} {
-		if _, _, err := e.Survey.SubmitResponse(context.Background(), resident, sv.ID, survey.ResponseInput{
-			Answers: []survey.Answer{{QuestionID: sv.Questions[0].ID, Choices: []string{"yes"}}}}); err != nil {
+		answers := []survey.Answer{{QuestionID: sv.Questions[0].ID, Choices: []string{"yes"}}}
+		if len(sv.Questions) > 1 {
+			answers = append(answers, survey.Answer{QuestionID: sv.Questions[1].ID, Text: "希望增加城区学位"})
+		}
+		if _, _, err := e.Survey.SubmitResponse(context.Background(), resident, sv.ID, survey.ResponseInput{Answers: answers}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -223,7 +231,20 @@ func TestSurveyResultsHiddenFromThePublic(t *testing.T) {
 	check("closed", public, "", http.StatusOK)
 	check("closed", public, residentToken, http.StatusOK)
 
-	_, body := newBrowser(t, e.URL, "").get("/surveys/" + strconv.FormatInt(public.ID, 10) + "/results")
+	check("draft", draft, "", http.StatusNotFound)
+	if status, body := newBrowser(t, e.URL, residentToken).get("/surveys/" + strconv.FormatInt(draft.ID, 10)); status != http.StatusNotFound ||
+		strings.Contains(body, draft.Title) {
+		t.Errorf("a draft survey's page: %d", status)
+	}
+
+	_, body := newBrowser(t, e.URL, e.staffToken).get("/surveys/" + strconv.FormatInt(public.ID, 10) + "/results")
+	if !strings.Contains(body, "希望增加城区学位") || !strings.Contains(body, "/responses/export?format=csv") {
+		t.Error("staff do not see the text answers or the exports")
+	}
+	_, body = newBrowser(t, e.URL, "").get("/surveys/" + strconv.FormatInt(public.ID, 10) + "/results")
+	if strings.Contains(body, "希望增加城区学位") {
+		t.Error("the public results show text answers")
+	}
 	for _, want := range []string{`role="img"`, "是 1人，100.0%", "<td class=\"num\">1</td>", "100.0%", "共有 <strong>1</strong> 人参与"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("public results lack %q", want)
@@ -429,6 +450,16 @@ func TestSurveyBuilderPages(t *testing.T) {
 	wantStatus(t, "editor after opening", status, http.StatusOK, body)
 	if strings.Contains(body, "/questions/new") || !strings.Contains(body, "responses/export?format=csv") || !strings.Contains(body, "提前结束问卷") {
 		t.Error("an open survey's editor still offers edits or lacks the exports")
+	}
+	// The export links work with the page's session cookie.
+	req, _ := http.NewRequest(http.MethodGet, e.URL+"/api/v1/surveys/"+strconv.FormatInt(id, 10)+"/responses/export?format=csv", nil)
+	res, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("export link: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	// The decision's survey page records the link.
 	status, body = b.get("/staff/surveys/decisions/" + strconv.FormatInt(d.ID, 10))

@@ -172,7 +172,9 @@ func answerErrorSummary(qs []questionView, errors map[string]string) []errorLink
 		out = append(out, errorLink{Href: "#f-sensitive_consent", Message: msg})
 	}
 	for _, q := range qs {
-		if q.Err != "" {
+		// Without the consent every sensitive question is refused for
+		// that one reason: the summary names it once, at the consent box.
+		if q.Err != "" && !(q.Sensitive && errors["sensitive_consent"] != "") {
 			out = append(out, errorLink{Href: "#" + q.Anchor, Message: q.Err})
 		}
 	}

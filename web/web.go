@@ -81,9 +81,12 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/me/comments", s.myComments)
 		r.Post("/me/delete-data", s.deleteMyData)
 		s.mountSurveys(r)
+		s.mountReview(r)
+		s.mountPublication(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)
+			s.mountStaffReview(r)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

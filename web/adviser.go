@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// The legal adviser's pages: the assignments and the opinion form (Decree
+// 713 Art. 28). An adviser who is not assigned to a package gets 404: the
+// service does not tell them it exists.
+
+func (s *site) adviserList(w http.ResponseWriter, r *http.Request) {
+	s.reviewList(w, r, "我的审查任务", "adviser_list", "/adviser")
+}
+
+func adviserURL(id int64) string { return "/adviser/reviews/" + strconv.FormatInt(id, 10) }
+
+func (s *site) opinionForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在。")
+		return
+	}
+	s.renderOpinion(w, r, http.StatusOK, id, s.newPage(r, "出具法律意见"))
+}
+
+func (s *site) renderOpinion(w http.ResponseWriter, r *http.Request, status int, id int64, p page) {
+	data, err := s.loadReview(r, id)
+	if err != nil {
+		s.reviewError(w, r, err)
+		return
+	}
+	data.Action = adviserURL(id)
+	p.Title = "法律意见：" + data.Review.DecisionTitle
+	p.Data = data
+	s.render(w, r, status, "adviser_opinion", p)
+}
+
+func (s *site) signOpinion(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在。")
+		return
+	}
+	p := s.newPage(r, "出具法律意见")
+	for _, k := range []string{"overall", "changes"} {
+		p.Form[k] = r.PostFormValue(k)
+	}
+	in := consultation.OpinionInput{Findings: readFindings(r, &p), Overall: consultation.ReviewOutcome(p.Form["overall"]),
+		Changes: p.Form["changes"], Password: r.PostFormValue("password")}
+	_, err := s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in)
+	if err == nil {
+		http.Redirect(w, r, adviserURL(id)+"?flash=opinion_signed", http.StatusSeeOther)
+		return
+	}
+	status := s.signError(r, &p, err, "password")
+	switch {
+	case status == http.StatusNotFound, errs.HasCode(err, "adviser_not_assigned"):
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在，或您未被指派审查。")
+		return
+	case accessRefusal(status):
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderOpinion(w, r, status, id, p)
+}

@@ -1,0 +1,153 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// The lead unit's page after the review: the collective deliberation
+// (Decree 713 Art. 30), the report to the Party committee (Art. 31) and the
+// publication (Art. 32).
+
+// delibMemberRows and delibDissentRows are how many rows the deliberation form offers.
+const (
+	delibMemberRows  = 9
+	delibDissentRows = 3
+)
+
+// staffPublicationData is the lead unit's deliberation and publication page.
+type staffPublicationData struct {
+	Decision      consultation.Decision
+	Latest        *consultation.DraftVersion
+	Deliberations []consultation.Deliberation
+	Publication   *consultation.Publication
+	MemberRows    []int
+	DissentRows   []int
+}
+
+func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.staffDecisionFor(w, r)
+	if !ok {
+		return
+	}
+	p := s.newPage(r, d.Title)
+	if v := s.latestVersion(r, d.ID); v != nil {
+		p.Form["version_hash"], p.Form["pub_version_hash"] = v.ContentHash, v.ContentHash
+	}
+	s.renderStaffPublication(w, r, http.StatusOK, d, p)
+}
+
+func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
+	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
+	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), MemberRows: seqN(delibMemberRows), DissentRows: seqN(delibDissentRows)}
+	var err error
+	if data.Deliberations, err = svc.ListDeliberations(ctx, actor, d.ID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if pub, err := svc.GetPublication(ctx, actor, d.ID); err == nil {
+		data.Publication = &pub
+	} else if !errs.HasCode(err, "publication_not_found") {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Title = "集体讨论与公布：" + d.Title
+	p.Data = data
+	s.render(w, r, status, "publication_staff", p)
+}
+
+func seqN(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// parseDate reads a date field into the page; a bad value is a field error.
+func parseDate(p *page, name, label string) (time.Time, bool) {
+	v := strings.TrimSpace(p.Form[name])
+	if v == "" {
+		return time.Time{}, true
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		p.Errors[name] = "请按“年-月-日”填写" + label
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
+	keep := []string{"version_hash", "meeting_kind", "meeting_date", "session", "head_name", "outcome", "head_reason", "minutes"}
+	for i := range delibMemberRows {
+		for _, f := range []string{"name", "position", "vote"} {
+			keep = append(keep, "members["+strconv.Itoa(i)+"]."+f)
+		}
+	}
+	for i := range delibDissentRows {
+		keep = append(keep, "dissent["+strconv.Itoa(i)+"].member", "dissent["+strconv.Itoa(i)+"].view")
+	}
+	s.staffForm(w, r, keep, "/publication?flash=deliberation_saved", func(d consultation.Decision, p *page) error {
+		date, ok := parseDate(p, "meeting_date", "会议日期")
+		if !ok {
+			return errs.InvalidField("invalid_meeting_date", "meeting_date", p.Errors["meeting_date"])
+		}
+		in := consultation.DeliberationInput{VersionHash: p.Form["version_hash"], MeetingKind: consultation.MeetingKind(p.Form["meeting_kind"]),
+			MeetingDate: date, Session: p.Form["session"], HeadName: p.Form["head_name"], Outcome: consultation.DeliberationOutcome(p.Form["outcome"]),
+			HeadReason: p.Form["head_reason"], Minutes: p.Form["minutes"]}
+		for i := range delibMemberRows {
+			pre := "members[" + strconv.Itoa(i) + "]."
+			if strings.TrimSpace(p.Form[pre+"name"]) == "" {
+				continue
+			}
+			in.Members = append(in.Members, consultation.MeetingMember{Name: p.Form[pre+"name"], Position: p.Form[pre+"position"],
+				Vote: consultation.Vote(p.Form[pre+"vote"])})
+		}
+		for i := range delibDissentRows {
+			pre := "dissent[" + strconv.Itoa(i) + "]."
+			if strings.TrimSpace(p.Form[pre+"member"]) == "" && strings.TrimSpace(p.Form[pre+"view"]) == "" {
+				continue
+			}
+			in.Dissent = append(in.Dissent, consultation.MemberDissent{Member: p.Form[pre+"member"], View: p.Form[pre+"view"]})
+		}
+		_, err := s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in)
+		return err
+	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
+}
+
+func (s *site) recordPartyReport(w http.ResponseWriter, r *http.Request) {
+	keep := []string{"report_date", "reference_number", "committee", "party_note"}
+	s.staffForm(w, r, keep, "/publication?flash=party_report_saved", func(d consultation.Decision, p *page) error {
+		date, ok := parseDate(p, "report_date", "请示报告日期")
+		if !ok {
+			return errs.InvalidField("invalid_report_date", "report_date", p.Errors["report_date"])
+		}
+		_, err := s.svc.Consultation.RecordPartyReport(r.Context(), currentAccount(r), d.ID, consultation.PartyReportInput{
+			ReportDate: date, ReferenceNumber: p.Form["reference_number"], Committee: p.Form["committee"], Note: p.Form["party_note"]})
+		return renameField(err, "note", "party_note")
+	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
+}
+
+func (s *site) publishDecision(w http.ResponseWriter, r *http.Request) {
+	keep := []string{"pub_version_hash", "channels", "published_on", "effective_on", "document_number", "pub_note"}
+	s.staffForm(w, r, keep, "/publication?flash=decision_published", func(d consultation.Decision, p *page) error {
+		pub, ok := parseDate(p, "published_on", "公布日期")
+		if !ok {
+			return errs.InvalidField("invalid_publication_date", "published_on", p.Errors["published_on"])
+		}
+		eff, ok := parseDate(p, "effective_on", "施行日期")
+		if !ok {
+			return errs.InvalidField("invalid_effective_date", "effective_on", p.Errors["effective_on"])
+		}
+		_, err := s.svc.Consultation.PublishDecision(r.Context(), currentAccount(r), d.ID, consultation.PublicationInput{
+			VersionHash: p.Form["pub_version_hash"], Channels: splitLines(p.Form["channels"]), PublishedOn: pub, EffectiveOn: eff,
+			DocumentNumber: p.Form["document_number"], Note: p.Form["pub_note"]})
+		return renameField(renameField(err, "version_hash", "pub_version_hash"), "note", "pub_note")
+	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
+}

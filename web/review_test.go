@@ -1,0 +1,367 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+// reviewPagesEnv is a decision under legality review (domain other, no
+// flags, a closed consultation and a published empty adoption report), with
+// an assigned legal adviser, and the clock past the review period.
+type reviewPagesEnv struct {
+	*testenv.Env
+	staff, reviewer, adviser, other identity.Account
+	reviewerToken, adviserToken     string
+	otherToken                      string
+	d                               consultation.Decision
+	hash                            string
+	review                          consultation.LegalityReview
+}
+
+// newHandlingEnv is the decision in handling, ready to be submitted.
+func newHandlingEnv(t *testing.T) *reviewPagesEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := &reviewPagesEnv{Env: testenv.New(t)}
+	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
+	e.reviewer, e.reviewerToken = e.Account(identity.RoleReviewer, "sfj")
+	e.adviser, e.adviserToken = e.Account(identity.RoleLegalAdviser, "")
+	e.other, e.otherToken = e.Account(identity.RoleLegalAdviser, "")
+	svc := e.Consultation
+	d, err := svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法", Summary: "简介",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.d = d
+	v, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: draftText,
+		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.OpenConsultation(ctx, &e.staff, d.ID, consultation.ConsultationInput{
+		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
+	if _, err := svc.CloseDueConsultations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.GenerateAdoptionReport(ctx, &e.staff, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PublishAdoptionReport(ctx, &e.staff, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.hash = v.ContentHash
+	return e
+}
+
+func newReviewPagesEnv(t *testing.T) *reviewPagesEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := newHandlingEnv(t)
+	svc := e.Consultation
+	r, err := svc.SubmitLegalityReview(ctx, &e.staff, e.d.ID, consultation.SubmissionInput{VersionHash: e.hash,
+		LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}, Materials: "附：起草过程说明。"})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if e.review, err = svc.AssignLegalAdviser(ctx, &e.reviewer, r.ID, []int64{e.adviser.ID}); err != nil {
+		t.Fatalf("assign: %v", err)
+	}
+	// 21 calendar days are at least 7 working days even across a holiday.
+	e.Clock.Advance(21 * 24 * time.Hour)
+	// Sessions expire while the clock runs: sign in again now.
+	e.reviewerToken, e.adviserToken, e.otherToken = e.signIn(t, e.reviewer), e.signIn(t, e.adviser), e.signIn(t, e.other)
+	return e
+}
+
+func (e *reviewPagesEnv) signIn(t *testing.T, a identity.Account) string {
+	t.Helper()
+	s, err := e.Identity.CreateSession(context.Background(), identity.LoginInput{Login: *a.Phone, Password: testenv.Password, ClientAddr: "test"})
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	return s.Token
+}
+
+func (e *reviewPagesEnv) reviewPath(prefix string) string {
+	return prefix + strconv.FormatInt(e.review.ID, 10)
+}
+
+// findingsForm fills the three questions of Art. 27.
+func findingsForm(f url.Values) url.Values {
+	for i := range consultation.ReviewQuestions {
+		pre := "findings[" + strconv.Itoa(i) + "]."
+		f.Set(pre+"finding", "compliant")
+		f.Set(pre+"reasoning", "经审查，符合规定。")
+		f.Set(pre+"cited_provisions", "《重大行政决策程序暂行条例》第二十七条")
+	}
+	return f
+}
+
+// TestReviewPagesRefuseOthers: residents get 403 on the queue, an
+// unassigned adviser 404 on the opinion page, and anonymous visitors are
+// sent to log in.
+func TestReviewPagesRefuseOthers(t *testing.T) {
+	e := newReviewPagesEnv(t)
+	_, residentToken := e.Account(identity.RoleResident, "")
+	resident := newBrowser(t, e.URL, residentToken)
+	status, body := resident.get("/review")
+	wantStatus(t, "resident on /review", status, http.StatusForbidden, body)
+	status, body = resident.get(e.reviewPath("/review/"))
+	wantStatus(t, "resident on review page", status, http.StatusForbidden, body)
+	status, body = resident.get("/adviser")
+	wantStatus(t, "resident on /adviser", status, http.StatusForbidden, body)
+
+	other := newBrowser(t, e.URL, e.otherToken)
+	status, body = other.get(e.reviewPath("/adviser/reviews/"))
+	wantStatus(t, "unassigned adviser", status, http.StatusNotFound, body)
+	status, body = other.post(e.reviewPath("/adviser/reviews/"), findingsForm(url.Values{"overall": {"lawful"}, "password": {testenv.Password}}))
+	wantStatus(t, "unassigned adviser signs", status, http.StatusNotFound, body)
+	status, body = other.get("/adviser")
+	wantStatus(t, "unassigned adviser's list", status, http.StatusOK, body)
+	if strings.Contains(body, e.d.Title) {
+		t.Error("an unassigned adviser's list shows the package")
+	}
+
+	anon := newBrowser(t, e.URL, "")
+	status, loc := anon.get("/review")
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?next=") {
+		t.Errorf("anonymous on /review: %d %s", status, loc)
+	}
+
+	// The assigned adviser and the reviewer see the package.
+	adviser := newBrowser(t, e.URL, e.adviserToken)
+	status, body = adviser.get("/adviser")
+	wantStatus(t, "adviser's list", status, http.StatusOK, body)
+	if !strings.Contains(body, e.reviewPath("/adviser/reviews/")) {
+		t.Errorf("adviser's list lacks the package: %s", snippet(body))
+	}
+	reviewer := newBrowser(t, e.URL, e.reviewerToken)
+	status, body = reviewer.get("/review?status=received")
+	wantStatus(t, "queue", status, http.StatusOK, body)
+	if !strings.Contains(body, e.reviewPath("/review/")) {
+		t.Errorf("queue lacks the package: %s", snippet(body))
+	}
+	status, body = reviewer.get(e.reviewPath("/review/"))
+	wantStatus(t, "review page", status, http.StatusOK, body)
+	for _, want := range []string{"履行决策法定程序的说明", "送审稿即征求意见稿", `autocomplete="current-password"`, "尚无法律意见"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("review page lacks %q", want)
+		}
+	}
+}
+
+// TestWrongPasswordShownAtPasswordField: a wrong re-entered password keeps
+// the form and puts the error next to the password field; nothing is signed.
+func TestWrongPasswordShownAtPasswordField(t *testing.T) {
+	e := newReviewPagesEnv(t)
+	adviser := newBrowser(t, e.URL, e.adviserToken)
+	status, body := adviser.post(e.reviewPath("/adviser/reviews/"), findingsForm(url.Values{"overall": {"lawful"}, "password": {"wrong-password-1"}}))
+	wantStatus(t, "wrong password", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-password-error"`) || !strings.Contains(body, "密码不正确") {
+		t.Errorf("no error at the password field: %s", snippet(body))
+	}
+	if !strings.Contains(body, "经审查，符合规定。") {
+		t.Error("the findings were not kept")
+	}
+	if strings.Contains(body, "wrong-password-1") {
+		t.Error("the password was echoed")
+	}
+	ops, err := e.Consultation.ListLegalOpinions(context.Background(), &e.reviewer, e.review.ID)
+	if err != nil || len(ops) != 0 {
+		t.Fatalf("opinions after a wrong password: %v %v", ops, err)
+	}
+
+	// A missing reasoning is shown at its field.
+	f := findingsForm(url.Values{"overall": {"lawful"}, "password": {testenv.Password}})
+	f.Set("findings[1].reasoning", "")
+	status, body = adviser.post(e.reviewPath("/adviser/reviews/"), f)
+	wantStatus(t, "missing reasoning", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-findings-1-reasoning-error"`) {
+		t.Errorf("no error at the reasoning: %s", snippet(body))
+	}
+
+	// The reviewer's conclusion form behaves the same.
+	reviewer := newBrowser(t, e.URL, e.reviewerToken)
+	status, body = reviewer.post(e.reviewPath("/review/")+"/conclusion", findingsForm(url.Values{"outcome": {"lawful"}, "password": {"nope-nope-1"}}))
+	if status == http.StatusUnprocessableEntity && !strings.Contains(body, `id="f-password-error"`) {
+		t.Errorf("conclusion: no error at the password field: %s", snippet(body))
+	} else if status != http.StatusUnprocessableEntity && status != http.StatusConflict {
+		t.Errorf("conclusion with a wrong password: %d %s", status, snippet(body))
+	}
+}
+
+// concluded signs an opinion and a lawful conclusion through the service.
+func (e *reviewPagesEnv) concluded(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	var fs []consultation.QuestionFinding
+	for _, q := range consultation.ReviewQuestions {
+		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "经审查，符合规定。"})
+	}
+	if _, err := e.Consultation.CreateLegalOpinion(ctx, &e.adviser, e.review.ID, consultation.OpinionInput{Findings: fs,
+		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
+		t.Fatalf("opinion: %v", err)
+	}
+	if _, err := e.Consultation.SignReviewConclusion(ctx, &e.reviewer, e.review.ID, consultation.ConclusionInput{Findings: fs,
+		Outcome: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
+		t.Fatalf("conclusion: %v", err)
+	}
+}
+
+// publishThroughPages records the deliberation and the Party report and
+// publishes the decision through the lead unit's forms.
+func (e *reviewPagesEnv) publishThroughPages(t *testing.T) {
+	t.Helper()
+	staff := newBrowser(t, e.URL, e.signIn(t, e.staff))
+	base := "/staff/decisions/" + strconv.FormatInt(e.d.ID, 10)
+	status, body := staff.get(base + "/publication")
+	wantStatus(t, "staff publication page", status, http.StatusOK, body)
+	today := e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)
+	delib := url.Values{"version_hash": {e.review.VersionHash}, "meeting_kind": {"mayor_office"}, "meeting_date": {today},
+		"session": {"市政府第28次常务会议"}, "head_name": {"张市长"}, "outcome": {"adopted"}}
+	for i, m := range []string{"张市长", "李副市长", "王秘书长"} {
+		delib.Set("members["+strconv.Itoa(i)+"].name", m)
+		delib.Set("members["+strconv.Itoa(i)+"].vote", "for")
+	}
+	// A meeting kind other than executive or plenary is refused at its field.
+	status, body = staff.post(base+"/deliberation", delib)
+	wantStatus(t, "mayor's office meeting", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-meeting_kind-error"`) {
+		t.Errorf("no error at the meeting kind: %s", snippet(body))
+	}
+	// Publishing before the Party report is refused with the gates.
+	delib.Set("meeting_kind", "executive")
+	status, loc := staff.post(base+"/deliberation", delib)
+	wantStatus(t, "deliberation", status, http.StatusSeeOther, loc)
+	pub := url.Values{"pub_version_hash": {e.review.VersionHash}, "channels": {"平顶山市人民政府网站\n平顶山市人民政府公报"},
+		"published_on": {today}, "document_number": {"平政〔2026〕12号"}}
+	status, body = staff.post(base+"/publication", pub)
+	if status < 400 || !strings.Contains(body, `id="refusal"`) {
+		t.Errorf("publication before the Party report: %d %s", status, snippet(body))
+	}
+	status, loc = staff.post(base+"/party-report", url.Values{"report_date": {today}, "reference_number": {"平政文〔2026〕8号"}, "committee": {"中共平顶山市委"}})
+	wantStatus(t, "party report", status, http.StatusSeeOther, loc)
+	status, loc = staff.post(base+"/publication", pub)
+	wantStatus(t, "publication", status, http.StatusSeeOther, loc)
+}
+
+var shanghaiZone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// TestLeadUnitPagesThroughPublication: the lead unit's review page, the
+// deliberation, Party report and publication forms, and the public
+// publication page with its feedback form.
+func TestLeadUnitPagesThroughPublication(t *testing.T) {
+	e := newReviewPagesEnv(t)
+	staff := newBrowser(t, e.URL, e.signIn(t, e.staff))
+	status, body := staff.get("/staff/decisions/" + strconv.FormatInt(e.d.ID, 10) + "/review")
+	wantStatus(t, "staff review page", status, http.StatusOK, body)
+	if !strings.Contains(body, "履行决策法定程序的说明") || !strings.Contains(body, e.review.VersionHash) {
+		t.Errorf("staff review page lacks the package: %s", snippet(body))
+	}
+	e.concluded(t)
+	e.publishThroughPages(t)
+
+	id := strconv.FormatInt(e.d.ID, 10)
+	anon := newBrowser(t, e.URL, "")
+	status, body = anon.get("/decisions/" + id + "/publication")
+	wantStatus(t, "publication page", status, http.StatusOK, body)
+	for _, want := range []string{"平政〔2026〕12号", "第三条", "划片招生", "/decisions/" + id + "/adoption-report", "决策程序", "登录后提出意见"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("publication page lacks %q", want)
+		}
+	}
+	resident, token := e.Account(identity.RoleResident, "")
+	_ = resident
+	rb := newBrowser(t, e.URL, token)
+	status, body = rb.post("/decisions/"+id+"/feedback", url.Values{"body": {""}})
+	wantStatus(t, "empty feedback", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-body-error"`) {
+		t.Errorf("no error at the feedback body: %s", snippet(body))
+	}
+	status, loc := rb.post("/decisions/"+id+"/feedback", url.Values{"body": {"希望增加学位供给。"}})
+	wantStatus(t, "feedback", status, http.StatusSeeOther, loc)
+	status, body = rb.get("/decisions/" + id + "/publication")
+	wantStatus(t, "publication page after feedback", status, http.StatusOK, body)
+	if !strings.Contains(body, "已收到1条意见") {
+		t.Errorf("feedback count not shown: %s", snippet(body))
+	}
+}
+
+// TestSubmitReturnAndResubmitThroughPages: the lead unit submits through its
+// page (the version hash pre-filled), the reviewer asks for materials, the
+// lead unit resubmits, and the reviewer returns the package with a reason.
+func TestSubmitReturnAndResubmitThroughPages(t *testing.T) {
+	e := newHandlingEnv(t)
+	staff := newBrowser(t, e.URL, e.staffToken(t))
+	base := "/staff/decisions/" + strconv.FormatInt(e.d.ID, 10) + "/review"
+	status, body := staff.get(base)
+	wantStatus(t, "submit form", status, http.StatusOK, body)
+	if !strings.Contains(body, `value="`+e.hash+`"`) {
+		t.Errorf("version hash not pre-filled: %s", snippet(body))
+	}
+	status, body = staff.post(base, url.Values{"version_hash": {e.hash}, "legal_basis": {""}})
+	wantStatus(t, "no legal basis", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-legal_basis-error"`) {
+		t.Errorf("no error at the legal basis: %s", snippet(body))
+	}
+	status, loc := staff.post(base, url.Values{"version_hash": {e.hash}, "legal_basis": {"《中华人民共和国义务教育法》第十二条"}, "materials": {"起草过程说明"}})
+	wantStatus(t, "submit", status, http.StatusSeeOther, loc)
+	list, _, err := e.Consultation.ListLegalityReviews(context.Background(), &e.staff, consultation.ReviewFilter{DecisionID: e.d.ID})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("reviews: %v %v", list, err)
+	}
+	rpath := "/review/" + strconv.FormatInt(list[0].ID, 10)
+
+	reviewer := newBrowser(t, e.URL, e.signIn(t, e.reviewer))
+	status, body = reviewer.post(rpath+"/request-materials", url.Values{"request_reason": {""}})
+	wantStatus(t, "request without reason", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-request_reason-error"`) {
+		t.Errorf("no error at the reason: %s", snippet(body))
+	}
+	status, loc = reviewer.post(rpath+"/request-materials", url.Values{"request_reason": {"请补充专家意见"}})
+	wantStatus(t, "request materials", status, http.StatusSeeOther, loc)
+	status, body = reviewer.post(rpath+"/advisers", url.Values{"adviser_ids": {strconv.FormatInt(e.staff.ID, 10)}})
+	wantStatus(t, "assign a non-adviser", status, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, `id="f-adviser_ids-error"`) {
+		t.Errorf("no error at the adviser ids: %s", snippet(body))
+	}
+
+	status, body = staff.get(base)
+	wantStatus(t, "staff page after request", status, http.StatusOK, body)
+	if !strings.Contains(body, "请补充专家意见") {
+		t.Errorf("request reason not shown: %s", snippet(body))
+	}
+	status, loc = staff.post(base+"/resubmit", url.Values{"more_materials": {"专家意见：可行。"}})
+	wantStatus(t, "resubmit", status, http.StatusSeeOther, loc)
+
+	status, loc = reviewer.post(rpath+"/return", url.Values{"return_reason": {"第二条适用范围不清"}})
+	wantStatus(t, "return", status, http.StatusSeeOther, loc)
+	d, err := e.Consultation.GetDecision(context.Background(), &e.staff, e.d.ID)
+	if err != nil || d.Status != consultation.StatusHandling {
+		t.Fatalf("after return: %v %v", d.Status, err)
+	}
+}
+
+func (e *reviewPagesEnv) staffToken(t *testing.T) string { return e.signIn(t, e.staff) }
