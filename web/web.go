@@ -20,6 +20,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -41,6 +42,7 @@ type Services struct {
 	Consultation  *consultation.Service
 	Survey        *survey.Service
 	Calendar      *workday.Store
+	Search        *search.Service
 	SecureCookies bool
 	Logger        *slog.Logger
 }
@@ -70,6 +72,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/me", s.me)
+		r.Get("/search", s.searchPage)
 		r.Get("/decisions", s.decisions)
 		r.Get("/decisions/{id}", s.decision)
 		r.Get("/decisions/{id}/comment", s.commentForm)
@@ -227,6 +230,8 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 		p.Message = e.Message
 	}
 	switch e.Kind {
+	case errs.KindUnavailable:
+		return http.StatusServiceUnavailable
 	case errs.KindRateLimited:
 		return http.StatusTooManyRequests
 	case errs.KindTooLarge:

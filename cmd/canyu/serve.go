@@ -19,6 +19,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/server"
 	"github.com/canyu-gov/canyu/migrations"
+	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -51,6 +52,12 @@ func openDB(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CANYU_DATABASE_URL: %w", err)
 	}
+	// pgx defaults to max(4, cores) connections, which left comment
+	// submissions queueing for a connection under load (BENCHMARKS.md);
+	// an explicit pool_max_conns in the URL still wins.
+	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+		pc.MaxConns = 16
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, err
@@ -72,6 +79,9 @@ type Main struct {
 	Listener net.Listener
 	server   *http.Server
 	jobs     *jobs.Runner
+	// The search indexes and the outbox worker (issue 7).
+	index, staffIndex search.Index
+	indexer           *search.Indexer
 }
 
 // Open connects, checks the schema and prepares the HTTP server.
@@ -105,8 +115,23 @@ func (m *Main) Open(ctx context.Context) error {
 	cs.Scheduler = runner
 	ss.Scheduler = runner
 	m.jobs = runner
+	if m.index, m.staffIndex, err = openSearch(m.Config); err != nil {
+		return err
+	}
+	// Settings are applied at start-up; a backend that is down now only
+	// delays indexing (the outbox keeps the changes), it does not stop the
+	// service from starting.
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	for _, idx := range []search.Index{m.index, m.staffIndex} {
+		if err := idx.ApplySettings(sctx); err != nil {
+			m.Logger.Warn("search: applying index settings failed; the indexer will retry writes", "error", err)
+		}
+	}
+	cancel()
+	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
+	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Logger: m.Logger, Metrics: obs.NewMetrics(),
-		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://")})
+		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer})
 	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	if m.Listener == nil {
@@ -124,6 +149,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("starting job runner: %w", err)
 	}
+	m.indexer.Start(context.WithoutCancel(ctx))
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.Listener) }()
 	m.Logger.Info("serving", "addr", m.Listener.Addr().String())
@@ -141,12 +167,26 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.jobs.Stop(sctx); err != nil {
 		return fmt.Errorf("stopping jobs: %w", err)
 	}
+	if err := m.indexer.Stop(sctx); err != nil {
+		return fmt.Errorf("stopping the search indexer: %w", err)
+	}
 	m.Logger.Info("stopped cleanly")
 	return nil
 }
 
-// Close releases the database pool.
+// Close releases the search indexes and the database pool (stopping the
+// indexer first if Run did not).
 func (m *Main) Close() {
+	if m.indexer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		m.indexer.Stop(ctx)
+		cancel()
+	}
+	for _, idx := range []search.Index{m.index, m.staffIndex} {
+		if idx != nil {
+			idx.Close()
+		}
+	}
 	if m.DB != nil {
 		m.DB.Close()
 	}
@@ -154,6 +194,7 @@ func (m *Main) Close() {
 
 func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet(env, "serve", "Runs the HTTP service on CANYU_ADDR: the API under /api/v1, pages at /,\n/healthz, /readyz and /metrics. Refuses to start when the schema is behind\n(run `canyu migrate`). SIGTERM drains in-flight requests and exits.")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go profiling endpoints (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
@@ -163,6 +204,11 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	m := &Main{Config: cfg, Logger: obs.NewLogger(env.stderr, cfg.LogLevel)}
 	slog.SetDefault(m.Logger)
+	if *pprofAddr != "" {
+		if err := startPprof(*pprofAddr, m.Logger); err != nil {
+			return err
+		}
+	}
 	defer m.Close()
 	if err := m.Open(ctx); err != nil {
 		return err

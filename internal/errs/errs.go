@@ -7,6 +7,9 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"time"
 )
 
@@ -101,9 +104,25 @@ func GatesFailed(gates []Gate) *Error {
 	return e
 }
 
-// Internal wraps an unexpected error. Its text is logged, never shown.
+// Internal wraps an unexpected error. Its text is logged, never shown. A
+// failure to reach the database (connection refused or reset, a network
+// timeout: PostgreSQL restarting) is not a bug but an outage: it becomes a
+// retryable KindUnavailable (503 with Retry-After) instead of a 500.
 func Internal(err error) *Error {
+	if unreachable(err) {
+		return &Error{Kind: KindUnavailable, Code: "service_unavailable", Message: "服务暂时不可用，请稍后重试",
+			RetryAfter: 5 * time.Second, Err: err}
+	}
 	return &Error{Kind: KindInternal, Code: "internal_error", Message: "服务器内部错误", Err: err}
+}
+
+func unreachable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // As returns the *Error in err's chain, if any.
