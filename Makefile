@@ -30,6 +30,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzSplitArticles -fuzztime=10s ./consultation/
+	$(GO) test -run='^$$' -fuzz=FuzzCommentInput -fuzztime=5s ./consultation/ && $(GO) test -run='^$$' -fuzz=FuzzSurveyAnswers -fuzztime=5s ./survey/
 
 openapi:
 	$(GO) run ./cmd/canyu openapi > openapi.yaml

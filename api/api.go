@@ -18,6 +18,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -35,6 +36,8 @@ type Services struct {
 	Consultation *consultation.Service
 	Calendar     *workday.Store
 	Survey       *survey.Service
+	// Search is the search service (issue 7).
+	Search *search.Service
 	// SecureCookies marks cookies Secure (when served over https).
 	SecureCookies bool
 }
@@ -72,6 +75,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerSurveys()
 	s.registerReview()
 	s.registerPublication()
+	s.registerSearch()
 	return a
 }
 

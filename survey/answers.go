@@ -161,7 +161,7 @@ func checkAnswer(v *validationErrors, i int, q *Question, a Answer) (Answer, boo
 			}
 			seen[id] = true
 		}
-		other := strings.TrimSpace(a.OtherText)
+		other := strings.TrimSpace(storableText(a.OtherText))
 		if seen[OtherOptionID] && other == "" {
 			return bad("answer_other_text_required", "选择“%s”时请填写具体内容", q.OptionLabel(OtherOptionID))
 		}
@@ -223,7 +223,7 @@ func checkAnswer(v *validationErrors, i int, q *Question, a Answer) (Answer, boo
 		if !(len(a.Choices) == 0 && a.OtherText == "" && a.Value == nil && len(a.Rows) == 0 && a.Number == nil && len(a.Ranking) == 0) {
 			return bad("answer_wrong_type", "请填写文字")
 		}
-		t := strings.TrimSpace(a.Text)
+		t := strings.TrimSpace(storableText(a.Text))
 		if textLen(t) > c.MaxLength {
 			return bad("answer_too_long", "不能超过%d字", c.MaxLength)
 		}
@@ -257,6 +257,12 @@ func checkAnswer(v *validationErrors, i int, q *Question, a Answer) (Answer, boo
 		return Answer{Ranking: append([]string(nil), a.Ranking...)}, true
 	}
 	return bad("answer_wrong_type", "题型无效")
+}
+
+// storableText makes free text storable in jsonb: valid UTF-8 and no NUL
+// (PostgreSQL refuses \u0000 in jsonb; found by FuzzSurveyAnswers).
+func storableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func rangeText(c *Config) string {

@@ -21,6 +21,7 @@ Usage:
   canyu admin create-user     create an account of any role
   canyu record verify         verify the process records (hash chains); also verify-archive FILE.zip
   canyu seed --demo           create a demo city with decisions in every stage
+  canyu reindex               rebuild the search index from PostgreSQL (search stays online)
 
 Run 'canyu COMMAND --help' for a command's flags. Configuration comes from
 the environment: CANYU_ADDR, CANYU_DATABASE_URL, CANYU_DATA_DIR,
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdRecord(ctx, env, args[1:])
 	case "seed":
 		return cmdSeed(ctx, env, args[1:])
+	case "reindex":
+		return cmdReindex(ctx, env, args[1:])
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

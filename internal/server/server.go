@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 	"github.com/canyu-gov/canyu/web"
 )
@@ -33,6 +35,10 @@ type Deps struct {
 	Logger        *slog.Logger
 	Metrics       *obs.Metrics
 	SecureCookies bool
+	// Search answers searches and reports the index's health; Indexer,
+	// when set, exports the outbox backlog and lag on /metrics.
+	Search  *search.Service
+	Indexer *search.Indexer
 }
 
 // New returns the service's root handler.
@@ -65,14 +71,35 @@ func New(d Deps) http.Handler {
 			w.Write([]byte(`{"status":"unavailable","database":"unreachable"}`))
 			return
 		}
+		// Search down is not ready either (DESIGN.md: /readyz means database
+		// and search reachable): the body names the backend and why, and
+		// writes keep working meanwhile (they only fill the outbox).
+		if d.Search != nil {
+			if h := d.Search.Health(ctx); !h.OK {
+				d.Logger.WarnContext(r.Context(), "readiness: search unavailable", "backend", h.Backend, "detail", h.Detail)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				json.NewEncoder(w).Encode(map[string]any{"status": "unavailable", "database": "ok", "search": "unavailable", "search_backend": h.Backend})
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"status": "ok", "database": "ok", "search": "ok"})
+			return
+		}
 		w.Write([]byte(`{"status":"ok","database":"ok"}`))
 	})
+	if d.Indexer != nil {
+		for _, c := range d.Indexer.Collectors() {
+			// A second New on the same Metrics (tests) must not panic.
+			if err := d.Metrics.Registry.Register(c); err != nil {
+				d.Logger.Warn("metrics: search collector not registered", "error", err)
+			}
+		}
+	}
 	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, SecureCookies: d.SecureCookies})
+		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Search: d.Search, SecureCookies: d.SecureCookies})
 	})
-	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, SecureCookies: d.SecureCookies, Logger: d.Logger})
+	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r
 }
 

@@ -13,8 +13,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/pgtest"
 	"github.com/canyu-gov/canyu/internal/server"
+	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -93,6 +96,90 @@ type Env struct {
 	Clock        *Clock
 	SMS          *SMS
 	Logs         *SyncBuffer
+	// Index is the public search index (the embedded backend in a temporary
+	// directory) behind a switch that simulates an outage; StaffIndex is
+	// the index of search-agency-comments. No indexer runs in the
+	// background: tests call DrainSearch (or Indexer.DrainOnce) to apply
+	// the outbox when they want to.
+	Index      *StoppableIndex
+	StaffIndex *StoppableIndex
+	Indexer    *search.Indexer
+	Search     *search.Service
+}
+
+// StoppableIndex is a search backend that can be switched off: while
+// stopped, every call fails with search.ErrUnavailable and Health is not
+// OK, as when a Meilisearch server is down.
+type StoppableIndex struct {
+	search.Index
+	down atomic.Bool
+}
+
+// Stop makes the backend unavailable; Start brings it back.
+func (s *StoppableIndex) Stop() { s.down.Store(true) }
+
+// Start brings the backend back.
+func (s *StoppableIndex) Start() { s.down.Store(false) }
+
+func (s *StoppableIndex) err() error {
+	if s.down.Load() {
+		return fmt.Errorf("%w: stopped by the test", search.ErrUnavailable)
+	}
+	return nil
+}
+
+// Upsert implements search.Index.
+func (s *StoppableIndex) Upsert(ctx context.Context, docs []search.Document) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Index.Upsert(ctx, docs)
+}
+
+// Delete implements search.Index.
+func (s *StoppableIndex) Delete(ctx context.Context, ids []string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Index.Delete(ctx, ids)
+}
+
+// Search implements search.Index.
+func (s *StoppableIndex) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	if err := s.err(); err != nil {
+		return search.Result{}, err
+	}
+	return s.Index.Search(ctx, q)
+}
+
+// Health implements search.Index.
+func (s *StoppableIndex) Health(ctx context.Context) search.Health {
+	if s.down.Load() {
+		return search.Health{OK: false, Backend: "embedded", Detail: "stopped by the test"}
+	}
+	return s.Index.Health(ctx)
+}
+
+// DrainSearch applies every due outbox row to the search index, as the
+// background indexer would.
+func (e *Env) DrainSearch() {
+	e.T.Helper()
+	if err := e.Indexer.Drain(context.Background()); err != nil {
+		e.T.Fatalf("drain search outbox: %v", err)
+	}
+}
+
+func newIndex(tb testing.TB, dir string) *StoppableIndex {
+	tb.Helper()
+	idx, err := search.NewEmbedded(dir)
+	if err != nil {
+		tb.Fatalf("embedded search index: %v", err)
+	}
+	if err := idx.ApplySettings(context.Background()); err != nil {
+		tb.Fatalf("search settings: %v", err)
+	}
+	tb.Cleanup(func() { idx.Close() })
+	return &StoppableIndex{Index: idx}
 }
 
 // SyncBuffer is a goroutine-safe log buffer.
@@ -141,7 +228,13 @@ func New(tb testing.TB) *Env {
 	e.Consultation.Scheduler = runner
 	e.Survey = survey.NewService(db, e.Consultation, runner)
 	e.Survey.Now = e.Clock.Now
-	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Logger: logger})
+	dir := tb.TempDir()
+	e.Index, e.StaffIndex = newIndex(tb, filepath.Join(dir, "public")), newIndex(tb, filepath.Join(dir, "staff"))
+	e.Indexer = search.NewIndexer(db, e.Index, e.StaffIndex, logger)
+	e.Indexer.Now = e.Clock.Now
+	e.Search = &search.Service{DB: db, Index: e.Index, Staff: e.StaffIndex, Consultation: e.Consultation}
+	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Logger: logger,
+		Search: e.Search, Indexer: e.Indexer})
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL
 	tb.Cleanup(func() {
