@@ -11,6 +11,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/search"
 )
 
@@ -93,13 +94,7 @@ type searchOutput struct {
 }
 
 // shanghaiZone is where dates of the date range are read (DOMAIN.md, "Time").
-var shanghaiZone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghaiZone = workday.Location()
 
 // toQuery maps the shared query fields. Codes: invalid_search, invalid_cursor.
 func (f searchQueryFields) toQuery() (search.Query, error) {

@@ -66,6 +66,16 @@ func addGate(to Status, g Gate) {
 
 func always(*Decision) bool { return true }
 
+// present turns a lookup that fails with missingCode when the thing looked
+// for does not exist into a gate answer: absence fails the gate, any other
+// error is an error.
+func present(err error, missingCode string) (bool, error) {
+	if errs.HasCode(err, missingCode) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // GateResult is the outcome of one gate for a decision.
 type GateResult struct {
 	Code    string `json:"code"`

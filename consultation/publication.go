@@ -130,20 +130,14 @@ func init() {
 		Message: "决策草案尚未经决策机关常务会议或者全体会议讨论通过（《重大行政决策程序暂行条例》第三十条）",
 		Check: func(ctx context.Context, st *GateState) (bool, error) {
 			_, err := adoptedDeliberation(ctx, st.Tx, st.Decision.ID)
-			if errs.HasCode(err, "adopted_deliberation_required") {
-				return false, nil
-			}
-			return err == nil, err
+			return present(err, "adopted_deliberation_required")
 		}})
 	addGate(StatusPublished, Gate{Code: "party_report_required", Basis: partyReportBasis, Applies: always,
 		Title:   "已向同级党委请示报告",
 		Message: "重大行政决策出台前应当按照规定向同级党委请示报告，请先记录请示报告的日期和文号（《重大行政决策程序暂行条例》第三十一条）",
 		Check: func(ctx context.Context, st *GateState) (bool, error) {
 			_, err := adoptedPartyReport(ctx, st.Tx, st.Decision.ID)
-			if errs.HasCode(err, "party_report_required") {
-				return false, nil
-			}
-			return err == nil, err
+			return present(err, "party_report_required")
 		}})
 	addGate(StatusPublished, Gate{Code: "valid_review_conclusion_required", Basis: signOffBasis, Applies: always,
 		Title:   "讨论通过的草案版本仍有有效的合法性审查意见",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 // Export formats of the responses export.
@@ -138,12 +139,7 @@ func csvText(v any, free bool) string {
 	return fmt.Sprint(v)
 }
 
-var shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+var shanghai = workday.Location()
 
 // eachResponse streams a survey's responses in export order. For an
 // anonymous survey the order is that of the respondent hash, which says

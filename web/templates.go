@@ -10,18 +10,13 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 type pageTemplate = template.Template
 
 // shanghai is where times are shown (DOMAIN.md, "Time"): stored in UTC.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = workday.Location()
 
 var roleNames = map[identity.Role]string{
 	identity.RoleResident:     "居民",

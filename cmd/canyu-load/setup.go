@@ -18,6 +18,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -85,10 +86,7 @@ func setup(ctx context.Context, db *pgxpool.Pool, cfg config, logf func(string, 
 		Explanation: "公交运营成本上涨，现行票价自2008年以来未作调整。", LegalBasis: []string{"《中华人民共和国价格法》"}}); err != nil {
 		return nil, fmt.Errorf("draft: %w", err)
 	}
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	if loc == nil {
-		loc = time.FixedZone("CST", 8*3600)
-	}
+	loc := workday.Location()
 	y, m, dd := time.Now().In(loc).AddDate(0, 0, 31).Date()
 	cons, err := cs.OpenConsultation(ctx, &staff, d.ID, consultation.ConsultationInput{EndsAt: time.Date(y, m, dd+1, 0, 0, 0, 0, loc),
 		WaysToComment: "登录本平台逐条发表意见。", ShowComments: true})

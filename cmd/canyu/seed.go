@@ -7,6 +7,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 // DemoPassword is the password of every demo account (printed by seed).
@@ -161,10 +162,7 @@ const demoWays = "1. 登录本平台，在草案条文旁点击“发表意见�
 
 // endOfDayShanghai is the midnight (Asia/Shanghai) that ends t's day there.
 func endOfDayShanghai(t time.Time) time.Time {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		loc = time.FixedZone("CST", 8*3600)
-	}
+	loc := workday.Location()
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 }
