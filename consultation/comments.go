@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -403,31 +404,31 @@ func (s *Service) openConsultationAt(ctx context.Context, d *Decision, now time.
 func (s *Service) checkCommentRate(ctx context.Context, accountID int64, addr string, now time.Time) error {
 	l := s.commentLimits()
 	checks := []struct {
-		column string
-		key    any
 		limit  int
 		window time.Duration
 	}{
-		{"account_id", accountID, l.PerAccountPerMinute, time.Minute},
-		{"account_id", accountID, l.PerAccountPerDay, 24 * time.Hour},
-		{"client_addr", addr, l.PerAddressPerMinute, time.Minute},
+		{l.PerAccountPerMinute, time.Minute},
+		{l.PerAccountPerDay, 24 * time.Hour},
+		{l.PerAddressPerMinute, time.Minute},
 	}
-	for _, c := range checks {
-		if c.limit < 0 || (c.column == "client_addr" && addr == "") {
+	// One round trip for the three limits (this runs on every submission):
+	// for each, the limit-th most recent comment in its window; when it
+	// leaves the window, one more may be submitted. A disabled limit (or no
+	// address) asks for nothing.
+	const nth = `(SELECT created_at FROM comments WHERE %s = $%d AND created_at > $%d ORDER BY created_at DESC OFFSET $%d LIMIT 1)`
+	sql := "SELECT " + fmt.Sprintf(nth, "account_id", 1, 3, 5) + ", " + fmt.Sprintf(nth, "account_id", 1, 4, 6) + ", " +
+		fmt.Sprintf("CASE WHEN $8 THEN %s END", fmt.Sprintf(nth, "client_addr", 2, 3, 7))
+	offset := func(limit int) int { return max(limit-1, 0) }
+	var at [3]*time.Time
+	if err := s.DB.QueryRow(ctx, sql, accountID, addr, now.Add(-time.Minute), now.Add(-24*time.Hour),
+		offset(checks[0].limit), offset(checks[1].limit), offset(checks[2].limit), addr != "").Scan(&at[0], &at[1], &at[2]); err != nil {
+		return errs.Internal(err)
+	}
+	for i, c := range checks {
+		if c.limit < 0 || at[i] == nil {
 			continue
 		}
-		// The limit-th most recent comment in the window: when it leaves
-		// the window, one more may be submitted.
-		var at time.Time
-		err := s.DB.QueryRow(ctx, `SELECT created_at FROM comments WHERE `+c.column+` = $1 AND created_at > $2
-			ORDER BY created_at DESC OFFSET $3 LIMIT 1`, c.key, now.Add(-c.window), c.limit-1).Scan(&at)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		wait := max(at.Add(c.window).Sub(now), time.Second)
+		wait := max(at[i].Add(c.window).Sub(now), time.Second)
 		msg := "提交意见过于频繁，请稍后再试"
 		if c.window > time.Minute {
 			msg = "今天提交的意见已达上限，请明天再试"
