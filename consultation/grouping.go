@@ -101,7 +101,10 @@ func NormalizeComment(s string) string {
 		}
 		b.WriteRune(unicode.ToLower(r))
 	}
-	return b.String()
+	// Dropping a separator can bring a base letter next to a combining
+	// mark (A, space, U+0311): compose again so normalising is idempotent
+	// (found by FuzzCommentInput).
+	return norm.NFKC.String(b.String())
 }
 
 // commentFingerprint is what grouping needs of a comment's text.
