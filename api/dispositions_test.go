@@ -76,6 +76,10 @@ func newHandlingFixture(t *testing.T) *handlingFixture {
 	}
 	f.single = submit(&f.bob, "", "=1+1 建议增加课后服务的体育活动", consultation.ModerationPublish, "")
 	f.rejected = submit(&f.alice, "", "我的电话是13812345678，请联系我", consultation.ModerationReject, "personal_information")
+	// Comments join their groups after submission (the background grouper).
+	if _, err := e.Consultation.GroupComments(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.DB.QueryRow(ctx, `SELECT group_id FROM comments WHERE id = $1`, f.campaign[0]).Scan(&f.group); err != nil {
 		t.Fatal(err)
 	}

@@ -222,6 +222,9 @@ func (s *Service) ExportComments(ctx context.Context, actor *identity.Account, d
 	if err := requireLeadWriter(actor, &d); err != nil {
 		return err
 	}
+	if err := s.settleGroups(ctx, d.ID); err != nil {
+		return err
+	}
 	rows, err := s.DB.Query(ctx, `SELECT c.receipt, c.created_at, coalesce(c.article_anchor, '') AS article_anchor,
 		coalesce(da.label, '') AS article_label, coalesce(c.stance, '') AS stance, c.status,
 		coalesce(c.rejection_reason, '') AS rejection_reason, c.group_id, coalesce(g.size, 0) AS group_size,

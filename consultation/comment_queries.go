@@ -77,6 +77,11 @@ func (s *Service) ListComments(ctx context.Context, actor *identity.Account, dec
 		return CommentPage{}, err
 	}
 	r := readerOf(actor, &d)
+	if f.GroupID != 0 {
+		if err := s.settleGroups(ctx, d.ID); err != nil {
+			return CommentPage{}, err
+		}
+	}
 	where := []string{"c.decision_id = $1", "c.id > $2"}
 	args := []any{d.ID, after}
 	arg := func(v any) string {

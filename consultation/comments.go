@@ -3,8 +3,9 @@ package consultation
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -239,8 +240,6 @@ func validReceipt(s string) bool {
 	return true
 }
 
-var errReplayed = errors.New("idempotent replay")
-
 // SubmitComment stores a comment of a verified resident on the draft version
 // under consultation, while the consultation window is open (Decree 713 Art.
 // 15), and returns it with its receipt number. created is false when the
@@ -248,11 +247,14 @@ var errReplayed = errors.New("idempotent replay")
 // comment comes back and nothing is created. Only a resident with a verified
 // phone may call it: staff do not comment as the public.
 //
-// The comment is inserted together with its group assignment (grouping.go)
-// in one short transaction that takes no lock on the decision, so that one
-// decision can take many comments a second; the comments are sealed into the
-// process record by the periodic Merkle checkpoints (checkpoints.go), not by
-// a record entry each.
+// A flash crowd lands here (issue 8), so an accepted comment costs one SQL
+// statement (insertCommentFast): the open-window, article and rate-limit
+// checks and the INSERT together, in the statement's own transaction, with no
+// lock on the decision. The comment joins its group shortly after
+// (grouping_batch.go) and is sealed into the process record by the periodic
+// Merkle checkpoints (checkpoints.go), not by a record entry each. Only when
+// the statement inserts nothing does the slow path run, to tell the resident
+// exactly why.
 //
 // Codes: authentication_required, forbidden_role, phone_not_verified,
 // decision_not_found, consultation_not_open (409, Decree 713 Art. 15),
@@ -270,63 +272,68 @@ func (s *Service) SubmitComment(ctx context.Context, actor *identity.Account, de
 	if err != nil {
 		return Comment{}, false, err
 	}
-	if in.IdempotencyKey != "" {
-		if prev, ok, err := s.commentByKey(ctx, actor.ID, in.IdempotencyKey); err != nil || ok {
-			if err == nil {
-				err = sameSubmission(prev, decisionID, in)
-			}
-			return prev, false, err
-		}
-	}
-	d, err := s.GetDecision(ctx, actor, decisionID)
-	if err != nil {
-		return Comment{}, false, err
-	}
 	now := s.now().Truncate(time.Microsecond)
-	cons, err := s.openConsultationAt(ctx, &d, now)
-	if err != nil {
-		return Comment{}, false, err
-	}
-	if in.ArticleAnchor != "" {
-		var ok bool
-		if err := s.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM draft_articles WHERE version_id = $1 AND anchor = $2)`,
-			cons.VersionID, in.ArticleAnchor).Scan(&ok); err != nil {
-			return Comment{}, false, errs.Internal(err)
-		}
-		if !ok {
-			return Comment{}, false, errs.InvalidField("unknown_article", "article_anchor", "征求意见稿中没有这一条")
-		}
-	}
-	if err := s.checkCommentRate(ctx, actor.ID, in.ClientAddr, now); err != nil {
-		return Comment{}, false, err
-	}
-	fp := fingerprintComment(in.Body)
-	var id int64
+	normalized := sha256.Sum256([]byte(NormalizeComment(in.Body)))
 	for attempt := 0; ; attempt++ {
-		id, err = s.insertComment(ctx, actor, &d, &cons, in, fp, now)
+		r, err := s.insertCommentFast(ctx, actor, decisionID, in, hex.EncodeToString(normalized[:]), now)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "comments_receipt_key" && attempt < 3 {
 			continue // a receipt drawn twice (1 in 2^40 per day): draw again
 		}
-		break
-	}
-	if errors.Is(err, errReplayed) {
-		// A concurrent request with the same key won the insert.
-		prev, ok, err := s.commentByKey(ctx, actor.ID, in.IdempotencyKey)
-		if err == nil && !ok {
-			err = errs.Internal(errors.New("idempotency key conflict without a row"))
+		if err != nil {
+			return Comment{}, false, errs.Internal(err)
 		}
-		if err == nil {
-			err = sameSubmission(prev, decisionID, in)
+		switch {
+		case r.comment.ID != 0:
+			r.comment.Own = true
+			return r.comment, true, nil
+		case r.replayed:
+			// An earlier request with this key stored the comment (or a
+			// concurrent one won the insert: ON CONFLICT DO NOTHING).
+			prev, ok, err := s.commentByKey(ctx, actor.ID, in.IdempotencyKey)
+			if err == nil && !ok {
+				err = errs.Internal(errors.New("idempotency key conflict without a row"))
+			}
+			if err == nil {
+				err = sameSubmission(prev, decisionID, in)
+			}
+			return prev, false, err
+		case !r.open:
+			if err := s.whyNotOpen(ctx, actor, decisionID, in.ArticleAnchor, now); err != nil || attempt >= 2 {
+				if err == nil {
+					err = errs.Internal(errors.New("comment refused by the window check, but the consultation is open"))
+				}
+				return Comment{}, false, err
+			}
+			// The window opened between the two reads: try again.
+		default:
+			return Comment{}, false, r.limited
 		}
-		return prev, false, err
 	}
+}
+
+// whyNotOpen explains why the decision takes no comment on the article at
+// now: the decision's visibility, the window, the article.
+func (s *Service) whyNotOpen(ctx context.Context, actor *identity.Account, decisionID int64, anchor string, now time.Time) error {
+	d, err := s.GetDecision(ctx, actor, decisionID)
 	if err != nil {
-		return Comment{}, false, errs.Internal(err)
+		return err
 	}
-	c, err = getComment(ctx, s.DB, id)
-	c.Own = true
-	return c, true, err
+	cons, err := s.openConsultationAt(ctx, &d, now)
+	if err != nil {
+		return err
+	}
+	if anchor != "" {
+		var ok bool
+		if err := s.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM draft_articles WHERE version_id = $1 AND anchor = $2)`,
+			cons.VersionID, anchor).Scan(&ok); err != nil {
+			return errs.Internal(err)
+		}
+		if !ok {
+			return errs.InvalidField("unknown_article", "article_anchor", "征求意见稿中没有这一条")
+		}
+	}
+	return nil
 }
 
 // cleanCommentInput validates and normalises a submission.
@@ -398,73 +405,114 @@ func (s *Service) openConsultationAt(ctx context.Context, d *Decision, now time.
 	}
 }
 
-// checkCommentRate applies CommentLimits. The counts are read without a
-// lock, so two requests racing at the limit may both pass: the limits stop
-// floods and scripts, they are not quotas.
-func (s *Service) checkCommentRate(ctx context.Context, accountID int64, addr string, now time.Time) error {
-	l := s.commentLimits()
-	checks := []struct {
-		limit  int
-		window time.Duration
-	}{
-		{l.PerAccountPerMinute, time.Minute},
-		{l.PerAccountPerDay, 24 * time.Hour},
-		{l.PerAddressPerMinute, time.Minute},
-	}
-	// One round trip for the three limits (this runs on every submission):
-	// for each, the limit-th most recent comment in its window; when it
-	// leaves the window, one more may be submitted. A disabled limit (or no
-	// address) asks for nothing.
-	const nth = `(SELECT created_at FROM comments WHERE %s = $%d AND created_at > $%d ORDER BY created_at DESC OFFSET $%d LIMIT 1)`
-	sql := "SELECT " + fmt.Sprintf(nth, "account_id", 1, 3, 5) + ", " + fmt.Sprintf(nth, "account_id", 1, 4, 6) + ", " +
-		fmt.Sprintf("CASE WHEN $8 THEN %s END", fmt.Sprintf(nth, "client_addr", 2, 3, 7))
-	offset := func(limit int) int { return max(limit-1, 0) }
-	var at [3]*time.Time
-	if err := s.DB.QueryRow(ctx, sql, accountID, addr, now.Add(-time.Minute), now.Add(-24*time.Hour),
-		offset(checks[0].limit), offset(checks[1].limit), offset(checks[2].limit), addr != "").Scan(&at[0], &at[1], &at[2]); err != nil {
-		return errs.Internal(err)
-	}
-	for i, c := range checks {
-		if c.limit < 0 || at[i] == nil {
-			continue
-		}
-		wait := max(at[i].Add(c.window).Sub(now), time.Second)
-		msg := "提交意见过于频繁，请稍后再试"
-		if c.window > time.Minute {
-			msg = "今天提交的意见已达上限，请明天再试"
-		}
-		return errs.RateLimited("comment_rate_limited", msg, wait)
-	}
-	return nil
+// insertResult is what insertCommentFast found.
+type insertResult struct {
+	comment  Comment // ID 0 when nothing was inserted
+	replayed bool    // the account already used the Idempotency-Key
+	open     bool    // the window is open and the article exists
+	limited  error   // comment_rate_limited, when a limit refused it
 }
 
-// insertComment writes the comment and its group assignment in one
-// transaction. It returns errReplayed when a comment with the same
-// idempotency key already exists (ON CONFLICT DO NOTHING: a concurrent
-// duplicate request), after rolling back any group it created.
-func (s *Service) insertComment(ctx context.Context, actor *identity.Account, d *Decision, cons *Consultation, in CommentInput,
-	fp commentFingerprint, now time.Time) (int64, error) {
-	var id int64
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		groupID, err := assignGroup(ctx, tx, d.ID, fp, nullString(in.Stance), now)
-		if err != nil {
-			return err
+// insertCommentFast checks and inserts the comment in one statement: the
+// Idempotency-Key, the window of the latest consultation (open from opens_at
+// inclusive to ends_at exclusive, while the decision is consulting), the
+// article, the CommentLimits, then the INSERT. The rate limits are read
+// without a lock, so two requests racing at a limit may both pass: they stop
+// floods and scripts, they are not quotas. For each limit the statement reads
+// the limit-th most recent comment in its window: while it is inside the
+// window, no more may be submitted; when it leaves, one more may.
+func (s *Service) insertCommentFast(ctx context.Context, actor *identity.Account, decisionID int64, in CommentInput,
+	normalizedHash string, now time.Time) (insertResult, error) {
+	l := s.commentLimits()
+	offset := func(limit int) int { return max(limit-1, 0) }
+	var r insertResult
+	var prevID, newID *int64
+	var limitedAt [3]*time.Time
+	var versionNumber, articleNumber *int
+	var consultationID, versionID *int64
+	var articleLabel, receipt *string
+	err := s.DB.QueryRow(ctx, `WITH prev AS (
+			SELECT id FROM comments WHERE account_id = $2 AND idempotency_key = $4
+		), target AS (
+			SELECT c.id AS consultation_id, c.version_id, v.number AS version_number, a.label, a.number
+			FROM decisions d
+			JOIN LATERAL (SELECT id, version_id, opens_at, ends_at, closed_at FROM consultations
+				WHERE decision_id = d.id ORDER BY id DESC LIMIT 1) c ON true
+			JOIN draft_versions v ON v.id = c.version_id
+			LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = $3
+			WHERE d.id = $1 AND d.status = 'consulting' AND c.closed_at IS NULL AND c.opens_at <= $5 AND c.ends_at > $5
+				AND ($3::text IS NULL OR a.anchor IS NOT NULL)
+		), rate AS (
+			SELECT CASE WHEN $12 THEN (SELECT created_at FROM comments WHERE account_id = $2 AND created_at > $5 - interval '1 minute'
+					ORDER BY created_at DESC OFFSET $13 LIMIT 1) END AS minute,
+				CASE WHEN $14 THEN (SELECT created_at FROM comments WHERE account_id = $2 AND created_at > $5 - interval '1 day'
+					ORDER BY created_at DESC OFFSET $15 LIMIT 1) END AS day,
+				CASE WHEN $16 THEN (SELECT created_at FROM comments WHERE client_addr = $11 AND created_at > $5 - interval '1 minute'
+					ORDER BY created_at DESC OFFSET $17 LIMIT 1) END AS addr
+		), ins AS (
+			INSERT INTO comments (decision_id, consultation_id, version_id, article_anchor, account_id, receipt,
+				stance, body, body_hash, normalized_hash, show_name, idempotency_key, client_addr, created_at)
+			SELECT $1, t.consultation_id, t.version_id, $3, $2, $6, $7, $8, $9, $10, $18, $4, $11, $5
+			FROM target t, rate r
+			WHERE NOT EXISTS (SELECT 1 FROM prev) AND r.minute IS NULL AND r.day IS NULL AND r.addr IS NULL
+			ON CONFLICT (account_id, idempotency_key) DO NOTHING
+			RETURNING id, receipt
+		)
+		SELECT (SELECT id FROM prev), ins.id, ins.receipt, t.consultation_id, t.version_id, t.version_number, t.label, t.number,
+			r.minute, r.day, r.addr
+		FROM rate r LEFT JOIN target t ON true LEFT JOIN ins ON true`,
+		decisionID, actor.ID, nullString(in.ArticleAnchor), nullString(in.IdempotencyKey), now,
+		newReceipt(now), nullString(in.Stance), in.Body, SHA256Hex([]byte(in.Body)), normalizedHash, in.ClientAddr,
+		l.PerAccountPerMinute >= 0, offset(l.PerAccountPerMinute), l.PerAccountPerDay >= 0, offset(l.PerAccountPerDay),
+		l.PerAddressPerMinute >= 0 && in.ClientAddr != "", offset(l.PerAddressPerMinute), in.ShowName).
+		Scan(&prevID, &newID, &receipt, &consultationID, &versionID, &versionNumber, &articleLabel, &articleNumber,
+			&limitedAt[0], &limitedAt[1], &limitedAt[2])
+	if err != nil {
+		return r, err
+	}
+	r.open = consultationID != nil
+	switch {
+	case prevID != nil:
+		r.replayed = true
+	case newID != nil:
+		author := actor.Pseudonym
+		if in.ShowName {
+			author = actor.DisplayName
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO comments (decision_id, consultation_id, version_id, article_anchor, account_id, receipt,
-			stance, body, body_hash, normalized_hash, show_name, group_id, idempotency_key, client_addr, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-			ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING id`,
-			d.ID, cons.ID, cons.VersionID, nullString(in.ArticleAnchor), actor.ID, newReceipt(now), nullString(in.Stance),
-			in.Body, SHA256Hex([]byte(in.Body)), fp.hash, in.ShowName, groupID, nullString(in.IdempotencyKey), in.ClientAddr, now).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errReplayed
+		r.comment = Comment{ID: *newID, DecisionID: decisionID, ConsultationID: *consultationID, VersionID: *versionID,
+			VersionNumber: *versionNumber, ArticleAnchor: in.ArticleAnchor, ArticleLabel: deref(articleLabel), ArticleNumber: deref(articleNumber),
+			AccountID: actor.ID, AuthorName: author, Receipt: *receipt, Stance: in.Stance, Body: in.Body, BodyHash: SHA256Hex([]byte(in.Body)),
+			ShowName: in.ShowName, Status: CommentPending, CreatedAt: now}
+	case r.open:
+		windows := [3]time.Duration{time.Minute, 24 * time.Hour, time.Minute}
+		for i, at := range limitedAt {
+			if at == nil {
+				continue
+			}
+			wait := max(at.Add(windows[i]).Sub(now), time.Second)
+			msg := "提交意见过于频繁，请稍后再试"
+			if windows[i] > time.Minute {
+				msg = "今天提交的意见已达上限，请明天再试"
+			}
+			r.limited = errs.RateLimited("comment_rate_limited", msg, wait)
+			return r, nil
 		}
-		if err != nil {
-			return err
+		// Nothing refused it, yet nothing was inserted: a concurrent request
+		// with the same key won (ON CONFLICT DO NOTHING).
+		r.replayed = in.IdempotencyKey != ""
+		if !r.replayed {
+			return r, errors.New("comment insert returned no row")
 		}
-		return joinGroup(ctx, tx, groupID, id)
-	})
-	return id, err
+	}
+	return r, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 func nullString(s string) *string {

@@ -79,6 +79,22 @@ func (s *submitScene) submit(t *testing.T, who *identity.Account, in consultatio
 	return c
 }
 
+// grouped runs the grouper and returns the comment with its group.
+func (s *submitScene) grouped(t *testing.T, c consultation.Comment) consultation.Comment {
+	t.Helper()
+	if c.GroupID != nil {
+		t.Fatalf("comment %d was grouped inside the submission", c.ID)
+	}
+	if _, err := s.svc.GroupComments(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.svc.GetComment(context.Background(), s.staff, c.ID)
+	if err != nil || c.GroupID == nil {
+		t.Fatalf("comment %d not grouped: %v", c.ID, err)
+	}
+	return c
+}
+
 func (s *submitScene) comments(t *testing.T) int {
 	t.Helper()
 	return s.count(t, `SELECT count(*) FROM comments WHERE decision_id = $1`, s.d.ID)
@@ -560,8 +576,10 @@ func TestCommentModerationVisibility(t *testing.T) {
 }
 
 // TestMassCampaignGrouping submits 1,000 copies of a campaign with small
-// edits, concurrently, and 20 different opinions: the copies land in one
-// group, the opinions in 20.
+// edits, concurrently, while the background grouper runs from two goroutines
+// (two instances), and 20 different opinions: the copies land in one group,
+// the opinions in 20, and staff see every comment grouped the moment they
+// list the groups, whatever the background grouper has done.
 func TestMassCampaignGrouping(t *testing.T) {
 	s := newSubmitScene(t, time.Time{}, true)
 	s.svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
@@ -579,6 +597,24 @@ func TestMassCampaignGrouping(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failures []error
+	grouperDone := make(chan struct{})
+	var grouperWG sync.WaitGroup
+	for range 2 {
+		grouperWG.Go(func() {
+			for {
+				if _, err := s.svc.GroupComments(ctx); err != nil {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+				select {
+				case <-grouperDone:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		})
+	}
 	for w := range 8 {
 		wg.Go(func() {
 			for i := range work {
@@ -600,8 +636,16 @@ func TestMassCampaignGrouping(t *testing.T) {
 	if len(failures) > 0 {
 		t.Fatalf("%d submissions failed, first: %v", len(failures), failures[0])
 	}
+	close(grouperDone)
+	grouperWG.Wait()
 	for i, body := range consultation.DistinctOpinions {
 		s.submit(t, residents[i%len(residents)], consultation.CommentInput{Body: body})
+	}
+	// The opinions were stored after the background grouper stopped: the
+	// list groups them before answering.
+	groups, _, err := s.svc.ListCommentGroups(ctx, s.staff, s.d.ID, consultation.CommentGroupFilter{MinSize: 2})
+	if err != nil || len(groups) != 1 || groups[0].Size != 1000 || groups[0].Pending != 1000 || groups[0].ArticleLabel != "第三条" {
+		t.Fatalf("groups %+v, %v", groups, err)
 	}
 	rows, err := s.e.DB.Query(ctx, `SELECT g.size, (SELECT count(*) FROM comments c WHERE c.group_id = g.id)
 		FROM comment_groups g WHERE g.decision_id = $1 ORDER BY g.size DESC`, s.d.ID)
@@ -620,23 +664,19 @@ func TestMassCampaignGrouping(t *testing.T) {
 	if len(sizes) != 21 || sizes[0] != 1000 || sizes[1] != 1 {
 		t.Fatalf("group sizes %v", sizes)
 	}
-	groups, _, err := s.svc.ListCommentGroups(ctx, s.staff, s.d.ID, consultation.CommentGroupFilter{MinSize: 2})
-	if err != nil || len(groups) != 1 || groups[0].Size != 1000 || groups[0].Pending != 1000 || groups[0].ArticleLabel != "第三条" {
-		t.Fatalf("groups %+v, %v", groups, err)
-	}
 	// Identical text after normalising joins the same group even with
 	// another stance missing; "同意" and "不同意" never merge.
-	c := s.submit(t, residents[0], consultation.CommentInput{Body: consultation.CampaignTemplate + "！！"})
+	c := s.grouped(t, s.submit(t, residents[0], consultation.CommentInput{Body: consultation.CampaignTemplate + "！！"}))
 	if c.GroupID == nil || *c.GroupID != groups[0].ID {
 		t.Fatalf("exact copy went to group %v", c.GroupID)
 	}
-	yes := s.submit(t, residents[1], consultation.CommentInput{Body: "同意"})
-	no := s.submit(t, residents[1], consultation.CommentInput{Body: "不同意"})
-	yes2 := s.submit(t, residents[2], consultation.CommentInput{Body: "同意！"})
+	yes := s.grouped(t, s.submit(t, residents[1], consultation.CommentInput{Body: "同意"}))
+	no := s.grouped(t, s.submit(t, residents[1], consultation.CommentInput{Body: "不同意"}))
+	yes2 := s.grouped(t, s.submit(t, residents[2], consultation.CommentInput{Body: "同意！"}))
 	if *yes.GroupID == *no.GroupID || *yes.GroupID != *yes2.GroupID {
 		t.Fatalf("short comments grouped %d %d %d", *yes.GroupID, *no.GroupID, *yes2.GroupID)
 	}
-	support := s.submit(t, residents[3], consultation.CommentInput{Stance: "support", Body: consultation.CampaignTemplate})
+	support := s.grouped(t, s.submit(t, residents[3], consultation.CommentInput{Stance: "support", Body: consultation.CampaignTemplate}))
 	if *support.GroupID == groups[0].ID {
 		t.Fatal("a comment with the opposite stance joined the campaign group")
 	}

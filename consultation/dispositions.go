@@ -260,6 +260,10 @@ func (s *Service) SetGroupDisposition(ctx context.Context, actor *identity.Accou
 	if err != nil {
 		return GroupDispositionResult{}, err
 	}
+	// Every comment stored so far joins its group before the group is answered.
+	if err := s.settleGroups(ctx, decisionID); err != nil {
+		return GroupDispositionResult{}, err
+	}
 	res := GroupDispositionResult{GroupID: groupID, DecisionID: decisionID, Disposition: kind, CommentIDs: []int64{}, Receipts: []string{}}
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)

@@ -129,6 +129,9 @@ func (f *commentFixture) moderate(t *testing.T, id int64, status, reason string)
 // groupOf returns the group a comment was put in.
 func (f *commentFixture) groupOf(t *testing.T, commentID int64) int64 {
 	t.Helper()
+	if _, err := f.svc.GroupComments(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var g *int64
 	if err := f.e.DB.QueryRow(context.Background(), `SELECT group_id FROM comments WHERE id = $1`, commentID).Scan(&g); err != nil || g == nil {
 		t.Fatalf("comment %d has no group (%v)", commentID, err)

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"hash/fnv"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,7 +22,8 @@ import (
 
 // Mass campaigns (DOMAIN.md, stage 3: identical or near-identical comments
 // are grouped and can be answered once per group). Every comment joins a
-// group as it arrives:
+// group shortly after it arrives (grouping_batch.go: a background grouper,
+// and every reader of groups catches up first):
 //
 //  1. Its text is normalised (NormalizeComment) and hashed; a group whose
 //     representative has the same normalised text takes it.
@@ -209,121 +208,6 @@ func signatureSimilarity(a, b []int64) float64 {
 	return float64(same) / float64(len(a))
 }
 
-// groupLockClass is the first key of the two-key advisory locks that guard
-// group creation (a key space of its own: PostgreSQL keeps one-key and
-// two-key advisory locks apart).
-const groupLockClass = 0x636d7467 // "cmtg"
-
-func groupLockKey(decisionID int64, kind byte, v string) int32 {
-	h := fnv.New32a()
-	var buf [8]byte
-	binary.BigEndian.PutUint64(buf[:], uint64(decisionID))
-	h.Write(buf[:])
-	h.Write([]byte{kind})
-	h.Write([]byte(v))
-	return int32(h.Sum32())
-}
-
-// assignGroup finds or creates the group of a new comment inside the
-// submission's transaction and returns its id. The caller inserts the comment
-// with this group id and then calls joinGroup. A comment joins only a group
-// whose representative has no stance, or the same stance, or when it has
-// none itself: near-duplicate detection cannot see that "我同意……" and
-// "我不同意……" differ by one character, but the stance field can.
-//
-// Concurrency: joining an existing group takes no lock. Creating one does:
-// two copies of a campaign arriving in the same instant would otherwise both
-// find no group and found two. Before creating, the transaction takes
-// transaction-scoped advisory locks on its normalised hash and on each of its
-// LSH buckets (sorted, so two creators never deadlock), then looks again. A
-// near-identical comment shares its hash or, with probability ≥ 0.988 at the
-// threshold, a bucket, so the second creator waits for the first to commit
-// and then joins its group. Distinct opinions share a bucket only by chance
-// (1.6% of pairs at J = 0.15) and then wait a few milliseconds at most. The
-// locks are released at commit; no lock is ever taken on the decision. In the
-// rare case that two near-duplicates share no bucket, both groups stand:
-// staff can answer both with the same disposition, which is cheaper than a
-// merge that would move comments between groups under their feet.
-func assignGroup(ctx context.Context, tx pgx.Tx, decisionID int64, fp commentFingerprint, stance *string, now time.Time) (int64, error) {
-	if id, err := findGroup(ctx, tx, decisionID, fp, stance); err != nil || id != 0 {
-		return id, err
-	}
-	keys := []int32{groupLockKey(decisionID, 'h', fp.hash)}
-	for _, b := range fp.buckets {
-		var buf [8]byte
-		binary.BigEndian.PutUint64(buf[:], uint64(b))
-		keys = append(keys, groupLockKey(decisionID, 'b', string(buf[:])))
-	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) WITH ORDINALITY AS u(k, n) ORDER BY n`,
-		int32(groupLockClass), keys); err != nil {
-		return 0, err
-	}
-	if id, err := findGroup(ctx, tx, decisionID, fp, stance); err != nil || id != 0 {
-		return id, err
-	}
-	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO comment_groups (decision_id, normalized_hash, stance, minhash, size, created_at)
-		VALUES ($1, $2, $3, $4, 0, $5) RETURNING id`, decisionID, fp.hash, stance, fp.signature, now).Scan(&id); err != nil {
-		return 0, err
-	}
-	if fp.buckets != nil {
-		bands := make([]int16, len(fp.buckets))
-		for i := range bands {
-			bands[i] = int16(i)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO comment_group_bands (decision_id, band, bucket, group_id)
-			SELECT $1, b, k, $4 FROM unnest($2::smallint[], $3::bigint[]) AS u(b, k) ON CONFLICT DO NOTHING`,
-			decisionID, bands, fp.buckets, id); err != nil {
-			return 0, err
-		}
-	}
-	return id, nil
-}
-
-// findGroup returns the group a comment joins, or 0: the oldest group whose
-// representative has the same normalised text, else the group whose
-// representative is most similar (oldest on a tie) at or above the threshold;
-// either with a compatible stance.
-func findGroup(ctx context.Context, tx pgx.Tx, decisionID int64, fp commentFingerprint, stance *string) (int64, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `SELECT id FROM comment_groups WHERE decision_id = $1 AND normalized_hash = $2
-		AND (stance IS NULL OR $3::text IS NULL OR stance = $3) ORDER BY id LIMIT 1`,
-		decisionID, fp.hash, stance).Scan(&id)
-	if err == nil || !errors.Is(err, pgx.ErrNoRows) {
-		return id, err
-	}
-	if fp.buckets == nil {
-		return 0, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT g.id, g.minhash FROM comment_groups g
-		WHERE g.id IN (SELECT group_id FROM comment_group_bands WHERE decision_id = $1 AND bucket = ANY ($2::bigint[]))
-		AND (g.stance IS NULL OR $3::text IS NULL OR g.stance = $3) ORDER BY g.id`, decisionID, fp.buckets, stance)
-	if err != nil {
-		return 0, err
-	}
-	var gid int64
-	var sig []int64
-	best := 0.0
-	_, err = pgx.ForEachRow(rows, []any{&gid, &sig}, func() error {
-		if sim := signatureSimilarity(fp.signature, sig); sim >= NearDuplicateThreshold && sim > best {
-			best, id = sim, gid
-		}
-		return nil
-	})
-	return id, err
-}
-
-// joinGroup counts a new comment in its group and makes it the
-// representative of a new group. It is the last statement of a submission,
-// so the group row (hot during a campaign) stays locked only until commit.
-func joinGroup(ctx context.Context, tx pgx.Tx, groupID, commentID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE comment_groups SET size = size + 1, representative_id = coalesce(representative_id, $2) WHERE id = $1`,
-		groupID, commentID)
-	return err
-}
-
 // CommentGroup is a group of identical or near-identical comments (a mass
 // campaign, or a single comment that no other resembles) as staff see it.
 type CommentGroup struct {
@@ -373,6 +257,9 @@ func (s *Service) ListCommentGroups(ctx context.Context, actor *identity.Account
 		return nil, "", err
 	}
 	if err := requireLeadWriter(actor, &d); err != nil {
+		return nil, "", err
+	}
+	if err := s.settleGroups(ctx, d.ID); err != nil {
 		return nil, "", err
 	}
 	limit := cursor.Limit(f.Limit)

@@ -499,6 +499,9 @@ func (s *Service) reportTarget(ctx context.Context, tx pgx.Tx, actor *identity.A
 // consultation_not_found (a decision withheld from consultation has none).
 func (s *Service) GenerateAdoptionReport(ctx context.Context, actor *identity.Account, decisionID int64) (AdoptionReport, error) {
 	var out AdoptionReport
+	if err := s.settleGroups(ctx, decisionID); err != nil {
+		return AdoptionReport{}, err
+	}
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, c, err := s.reportTarget(ctx, tx, actor, decisionID)
 		if err != nil {
@@ -571,6 +574,9 @@ func (s *Service) UpdateAdoptionReport(ctx context.Context, actor *identity.Acco
 // adoption_report_outdated.
 func (s *Service) PublishAdoptionReport(ctx context.Context, actor *identity.Account, decisionID int64) (AdoptionReport, error) {
 	var out AdoptionReport
+	if err := s.settleGroups(ctx, decisionID); err != nil {
+		return AdoptionReport{}, err
+	}
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, c, err := s.reportTarget(ctx, tx, actor, decisionID)
 		if err != nil {

@@ -121,6 +121,8 @@ func TestXSSCorpusRendersInert(t *testing.T) {
 	staff := newBrowser(t, pe.URL, sess.Token)
 	base := "/staff/decisions/" + id
 	var gid string
+	_, err = pe.Consultation.GroupComments(ctx) // comments join their groups after submission
+	must(t, err)
 	must(t, pe.DB.QueryRow(ctx, `SELECT group_id::text FROM comments WHERE id = $1`, c.ID).Scan(&gid))
 	status, loc := staff.post(base+"/comment-groups/"+gid+"/disposition", url.Values{"disposition": {"not_adopted"}, "reason": {f["disposition"]}})
 	if status != http.StatusSeeOther || !strings.Contains(loc, "flash=group_disposition") {
