@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -192,6 +193,9 @@ func (m *Main) Close() {
 	}
 }
 
+// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is unset.
+const defaultMemoryLimit = 200 << 20
+
 func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet(env, "serve", "Runs the HTTP service on CANYU_ADDR: the API under /api/v1, pages at /,\n/healthz, /readyz and /metrics. Refuses to start when the schema is behind\n(run `canyu migrate`). SIGTERM drains in-flight requests and exits.")
 	pprofAddr := fs.String("pprof-addr", "", "serve Go profiling endpoints (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
@@ -204,6 +208,13 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	m := &Main{Config: cfg, Logger: obs.NewLogger(env.stderr, cfg.LogLevel)}
 	slog.SetDefault(m.Logger)
+	if env.getenv("GOMEMLIMIT") == "" {
+		// A soft limit for the Go heap, so that a burst (a flash crowd's
+		// requests, an index merge) is collected before the process grows
+		// past issue 8's 300 MB of RSS; the runtime's default lets the heap
+		// double after each collection. GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	if *pprofAddr != "" {
 		if err := startPprof(*pprofAddr, m.Logger); err != nil {
 			return err
