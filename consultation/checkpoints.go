@@ -170,17 +170,41 @@ func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int
 		if _, err := lockDecision(ctx, tx, decisionID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+leafColumns+` FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL
-			ORDER BY id LIMIT $2`, decisionID, MaxCheckpointComments)
+		if err := lockGrouping(ctx, tx, decisionID); err != nil {
+			return errs.Internal(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT `+leafColumns+`, group_id IS NULL, CASE WHEN group_id IS NULL THEN body END
+			FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL ORDER BY id LIMIT $2`, decisionID, MaxCheckpointComments)
 		if err != nil {
 			return errs.Internal(err)
 		}
-		leaves, err := scanLeaves(rows)
-		if err != nil {
+		var leaves []commentLeaf
+		var ungrouped []groupMember
+		var l commentLeaf
+		var needsGroup bool
+		var body *string
+		if _, err := pgx.ForEachRow(rows, []any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID,
+			&l.Stance, &l.BodyHash, &l.CreatedAt, &needsGroup, &body}, func() error {
+			leaves = append(leaves, l)
+			if needsGroup {
+				ungrouped = append(ungrouped, groupMember{id: l.ID, stance: l.Stance, createdAt: l.CreatedAt, fp: fingerprintComment(deref(body))})
+			}
+			return nil
+		}); err != nil {
 			return errs.Internal(err)
 		}
 		if len(leaves) == 0 {
 			return nil
+		}
+		groupOf := map[int64]int64{}
+		if len(ungrouped) > 0 {
+			gids, err := groupMembers(ctx, tx, decisionID, ungrouped)
+			if err != nil {
+				return errs.Internal(err)
+			}
+			for i, m := range ungrouped {
+				groupOf[m.id] = gids[i]
+			}
 		}
 		root := leavesRoot(leaves)
 		first, last := leaves[0].ID, leaves[len(leaves)-1].ID
@@ -195,11 +219,16 @@ func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int
 			decisionID, first, last, len(leaves), root, e.Seq, e.RecordedAt).Scan(&cpID); err != nil {
 			return errs.Internal(err)
 		}
-		ids := make([]int64, len(leaves))
+		ids, gids := make([]int64, len(leaves)), make([]*int64, len(leaves))
 		for i, l := range leaves {
 			ids[i] = l.ID
+			if g, ok := groupOf[l.ID]; ok {
+				gids[i] = &g
+			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET checkpoint_id = $1 WHERE id = ANY ($2)`, cpID, ids); err != nil {
+		// Seal and group in one write of each row (grouping_batch.go).
+		if _, err := tx.Exec(ctx, `UPDATE comments c SET checkpoint_id = $1, group_id = coalesce(u.g, c.group_id)
+			FROM unnest($2::bigint[], $3::bigint[]) AS u(id, g) WHERE c.id = u.id`, cpID, ids, gids); err != nil {
 			return errs.Internal(err)
 		}
 		sealed = len(leaves)

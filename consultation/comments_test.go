@@ -788,3 +788,49 @@ func TestCommentCheckpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckpointGroupsWhatItSeals checks the background path of grouping:
+// the checkpoint seals and groups new comments in one write, counts each
+// comment in its group once, and leaves alone comments a reader of groups
+// grouped first.
+func TestCheckpointGroupsWhatItSeals(t *testing.T) {
+	s := newSubmitScene(t, time.Time{}, true)
+	s.svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
+	ctx := context.Background()
+	r := s.newResident(t)
+	for _, body := range []string{consultation.CampaignTemplate, consultation.CampaignTemplate + "！", "。" + consultation.CampaignTemplate,
+		consultation.DistinctOpinions[0]} {
+		s.submit(t, r, consultation.CommentInput{Body: body})
+	}
+	if _, err := s.svc.CheckpointComments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	state := func() (ungrouped, unsealed int, sizes string) {
+		t.Helper()
+		if err := s.e.DB.QueryRow(ctx, `SELECT count(*) FILTER (WHERE group_id IS NULL), count(*) FILTER (WHERE checkpoint_id IS NULL),
+			(SELECT string_agg(size::text, ',' ORDER BY size DESC) FROM comment_groups WHERE decision_id = $1)
+			FROM comments WHERE decision_id = $1`, s.d.ID).Scan(&ungrouped, &unsealed, &sizes); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if u, n, sizes := state(); u != 0 || n != 0 || sizes != "3,1" {
+		t.Fatalf("after the checkpoint: %d ungrouped, %d unsealed, sizes %s", u, n, sizes)
+	}
+	// A reader groups the next copy before the checkpoint seals it: the
+	// checkpoint must not count it again.
+	s.submit(t, r, consultation.CommentInput{Body: consultation.CampaignTemplate + "！！"})
+	groups, _, err := s.svc.ListCommentGroups(ctx, s.staff, s.d.ID, consultation.CommentGroupFilter{MinSize: 2})
+	if err != nil || len(groups) != 1 || groups[0].Size != 4 {
+		t.Fatalf("groups %+v, %v", groups, err)
+	}
+	if _, err := s.svc.CheckpointComments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if u, n, sizes := state(); u != 0 || n != 0 || sizes != "4,1" {
+		t.Fatalf("after the second checkpoint: %d ungrouped, %d unsealed, sizes %s", u, n, sizes)
+	}
+	if ok, problem, err := s.svc.VerifyCommentCheckpoints(ctx, s.d.ID); err != nil || !ok {
+		t.Fatalf("checkpoints do not verify: %s %v", problem, err)
+	}
+}

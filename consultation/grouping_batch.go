@@ -18,20 +18,21 @@ import (
 // Measured on 2 cores with 64 clients: 237–293 comments/s, p50 210–270 ms,
 // PostgreSQL using ~5 ms of CPU per comment.
 //
-// Now a comment is stored with no group, and groupBatch assigns groups to a
-// decision's ungrouped comments in id order, many at a time, under one
+// Now a comment is stored with no group, and groupMembers assigns groups to
+// a decision's ungrouped comments in id order, many at a time, under one
 // transaction-scoped advisory lock per decision: one instance groups a
 // decision at a time, so two copies of a campaign can never found two groups
 // (no per-bucket locks needed), and a batch costs a handful of statements
-// whatever its size. GroupComments runs it for every decision every second
-// (a River periodic job); every reader of groups (ListCommentGroups, group
+// whatever its size. The comment checkpoint (checkpoints.go, every
+// CheckpointInterval) groups the comments it seals and sets both columns in
+// one UPDATE: writing each comment row once more instead of twice (an UPDATE
+// of an indexed column rewrites all ten index entries; measured with
+// pgbench, two such UPDATEs cost 70% more than the INSERT itself). Every
+// reader of groups (ListCommentGroups, group
 // dispositions, the adoption report's figures, the export, a comment list
 // filtered by group) first calls settleGroups for its decision, so staff and
 // the report always see every comment grouped, however far behind the
 // background run is.
-
-// GroupInterval is how often GroupComments runs in the background.
-const GroupInterval = time.Second
 
 // groupBatchSize bounds the comments one grouping transaction takes.
 const groupBatchSize = 1000
@@ -42,7 +43,8 @@ const groupBatchSize = 1000
 const groupLockClass = 0x636d7467 // "cmtg"
 
 // GroupComments groups the ungrouped comments of every decision and returns
-// how many it grouped. The background job calls it every GroupInterval.
+// how many it grouped. The checkpoint groups what it seals; this is for
+// callers that need every comment grouped now.
 func (s *Service) GroupComments(ctx context.Context) (int, error) {
 	rows, err := s.DB.Query(ctx, `SELECT DISTINCT decision_id FROM comments WHERE group_id IS NULL`)
 	if err != nil {
@@ -165,36 +167,68 @@ func (x *groupIndex) add(g *candidateGroup, buckets []int64) {
 func (s *Service) groupBatch(ctx context.Context, decisionID int64) (int, error) {
 	var n int
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(groupLockClass), int32(decisionID)); err != nil {
+		if err := lockGrouping(ctx, tx, decisionID); err != nil {
 			return err
 		}
 		members, err := ungroupedComments(ctx, tx, decisionID)
 		if n = len(members); err != nil || n == 0 {
 			return err
 		}
-		x, err := loadGroupIndex(ctx, tx, decisionID, members)
+		gids, err := groupMembers(ctx, tx, decisionID, members)
 		if err != nil {
 			return err
 		}
-		assigned := make([]*candidateGroup, len(members))
+		ids := make([]int64, len(members))
 		for i := range members {
-			m := &members[i]
-			g := x.find(m)
-			if g == nil {
-				g = &candidateGroup{id: -int64(len(x.fresh) + 1), order: 1<<62 + int64(len(x.fresh)), hash: m.fp.hash,
-					stance: m.stance, sig: m.fp.signature, first: m.id}
-				x.fresh = append(x.fresh, g)
-				x.add(g, m.fp.buckets)
-			}
-			g.joined++
-			assigned[i] = g
+			ids[i] = members[i].id
 		}
-		if err := insertFreshGroups(ctx, tx, decisionID, x, members); err != nil {
-			return err
-		}
-		return saveAssignments(ctx, tx, members, assigned)
+		_, err = tx.Exec(ctx, `UPDATE comments c SET group_id = u.g FROM unnest($1::bigint[], $2::bigint[]) AS u(id, g) WHERE c.id = u.id`,
+			ids, gids)
+		return err
 	})
 	return n, err
+}
+
+// lockGrouping takes the decision's grouping lock until the transaction ends.
+func lockGrouping(ctx context.Context, tx pgx.Tx, decisionID int64) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(groupLockClass), int32(decisionID))
+	return err
+}
+
+// groupMembers assigns the comments, in order, to groups (founding new ones
+// as needed) and counts them in their groups' sizes; it returns each
+// comment's group id and leaves setting comments.group_id to the caller, so
+// the checkpoint can seal and group a comment in one UPDATE. The caller
+// holds the decision's grouping lock.
+func groupMembers(ctx context.Context, tx pgx.Tx, decisionID int64, members []groupMember) ([]int64, error) {
+	x, err := loadGroupIndex(ctx, tx, decisionID, members)
+	if err != nil {
+		return nil, err
+	}
+	assigned := make([]*candidateGroup, len(members))
+	for i := range members {
+		m := &members[i]
+		g := x.find(m)
+		if g == nil {
+			g = &candidateGroup{id: -int64(len(x.fresh) + 1), order: 1<<62 + int64(len(x.fresh)), hash: m.fp.hash,
+				stance: m.stance, sig: m.fp.signature, first: m.id}
+			x.fresh = append(x.fresh, g)
+			x.add(g, m.fp.buckets)
+		}
+		g.joined++
+		assigned[i] = g
+	}
+	if err := insertFreshGroups(ctx, tx, decisionID, x, members); err != nil {
+		return nil, err
+	}
+	if err := countMembers(ctx, tx, members, assigned); err != nil {
+		return nil, err
+	}
+	gids := make([]int64, len(members))
+	for i, g := range assigned {
+		gids[i] = g.id
+	}
+	return gids, nil
 }
 
 func ungroupedComments(ctx context.Context, tx pgx.Tx, decisionID int64) ([]groupMember, error) {
@@ -287,17 +321,9 @@ func insertFreshGroups(ctx context.Context, tx pgx.Tx, decisionID int64, x *grou
 	return res.Close()
 }
 
-// saveAssignments sets each comment's group and each group's size in two
-// statements.
-func saveAssignments(ctx context.Context, tx pgx.Tx, members []groupMember, assigned []*candidateGroup) error {
-	ids, gids := make([]int64, len(members)), make([]int64, len(members))
-	for i := range members {
-		ids[i], gids[i] = members[i].id, assigned[i].id
-	}
-	if _, err := tx.Exec(ctx, `UPDATE comments c SET group_id = u.g FROM unnest($1::bigint[], $2::bigint[]) AS u(id, g) WHERE c.id = u.id`,
-		ids, gids); err != nil {
-		return err
-	}
+// countMembers adds the batch's comments to their groups' sizes in one
+// statement.
+func countMembers(ctx context.Context, tx pgx.Tx, members []groupMember, assigned []*candidateGroup) error {
 	seen := map[*candidateGroup]bool{}
 	var groups, counts, firsts []int64
 	for i, g := range assigned {

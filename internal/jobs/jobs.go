@@ -74,23 +74,6 @@ func (w *checkpointWorker) Work(ctx context.Context, _ *river.Job[CheckpointComm
 	return err
 }
 
-// GroupCommentsArgs groups the comments stored since the last run
-// (consultation.GroupComments).
-type GroupCommentsArgs struct{}
-
-// Kind implements river.JobArgs.
-func (GroupCommentsArgs) Kind() string { return "group_comments" }
-
-type groupWorker struct {
-	river.WorkerDefaults[GroupCommentsArgs]
-	svc *consultation.Service
-}
-
-func (w *groupWorker) Work(ctx context.Context, _ *river.Job[GroupCommentsArgs]) error {
-	_, err := w.svc.GroupComments(ctx)
-	return err
-}
-
 // Runner is the River client. It implements consultation.Scheduler.
 type Runner struct {
 	client *river.Client[pgx.Tx]
@@ -105,22 +88,16 @@ func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work 
 		river.AddWorker(workers, &closeWorker{svc: svc})
 		river.AddWorker(workers, &sweepWorker{svc: svc})
 		river.AddWorker(workers, &checkpointWorker{svc: svc})
-		river.AddWorker(workers, &groupWorker{svc: svc})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
-			// Comment checkpoints every few seconds (issue 4). A run that
+			// Comment checkpoints every few seconds (issue 4); they also group
+			// the comments they seal (consultation/grouping_batch.go). A run that
 			// overlaps the next is harmless: both serialise on the decision
 			// lock and the second finds nothing left to seal.
 			river.NewPeriodicJob(river.PeriodicInterval(consultation.CheckpointInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return CheckpointCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
-			// Grouping of new comments every second (grouping_batch.go);
-			// readers of groups catch up themselves, so this only keeps the
-			// backlog small. Overlapping runs serialise on the decision's
-			// grouping lock.
-			river.NewPeriodicJob(river.PeriodicInterval(consultation.GroupInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return GroupCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+				func() (river.JobArgs, *river.InsertOpts) { return CheckpointCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 		for _, o := range opts {
 			o(workers, cfg)
 		}
