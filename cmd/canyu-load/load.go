@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,9 +35,16 @@ type opStats struct {
 	errors    map[string]int // by status and problem code, or network error
 	retries   int
 	exhausted string // why the operation stopped early, if it did
+	// Of the above, the requests begun inside --compare-window or
+	// --abuse-window.
+	win struct {
+		samples         []time.Duration
+		limited, errors int
+	}
+	outside []time.Duration // the acknowledged ones begun outside it
 }
 
-func (s *opStats) record(d time.Duration, status int, code string, retries int) {
+func (s *opStats) record(d time.Duration, status int, code string, retries int, inWindow bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.retries += retries
@@ -46,9 +52,20 @@ func (s *opStats) record(d time.Duration, status int, code string, retries int) 
 	case status >= 200 && status < 300:
 		s.ok++
 		s.samples = append(s.samples, d)
+		if inWindow {
+			s.win.samples = append(s.win.samples, d)
+		} else {
+			s.outside = append(s.outside, d)
+		}
 	case status == http.StatusTooManyRequests:
 		s.limited++
+		if inWindow {
+			s.win.limited++
+		}
 	default:
+		if inWindow {
+			s.win.errors++
+		}
 		if s.errors == nil {
 			s.errors = map[string]int{}
 		}
@@ -90,6 +107,21 @@ type load struct {
 	elapsed       time.Duration
 	maxRSS        atomic.Int64 // kB
 	searchSkipped string
+
+	start    time.Time // of the run
+	lag      *lagProbe
+	abusers  []*abuser
+	campaign struct{ reserved, acked atomic.Int64 }
+}
+
+// inWindow reports whether t falls in the configured window of the run.
+func (l *load) inWindow(t time.Time) bool {
+	w := l.cfg.window
+	if w.length == 0 {
+		return false
+	}
+	off := t.Sub(l.start)
+	return off >= w.start && off < w.start+w.length
 }
 
 func newLoad(cfg config, fx *fixture, logf func(string, ...any)) *load {
@@ -112,7 +144,11 @@ func newLoad(cfg config, fx *fixture, logf func(string, ...any)) *load {
 		l.cfg.spreadAddrs = false
 	}
 	interval := time.Minute/time.Duration(max(1, cfg.perMinute)) + 500*time.Millisecond
-	l.pacer = newPacer(len(fx.residents), interval, cfg.perDay)
+	// The abusers' accounts (the last ones) are not paced.
+	l.pacer = newPacer(len(fx.residents)-abuseResidents(cfg), interval, cfg.perDay)
+	if cfg.lagRate > 0 {
+		l.lag = newLagProbe(l, cfg.lagRate, cfg.lagTimeout)
+	}
 	return l
 }
 
@@ -159,10 +195,27 @@ func (l *load) run(ctx context.Context) {
 		}
 	}
 	l.probeSearch()
+	if l.searchSkipped != "" && l.lag != nil {
+		l.logf("index lag: not measured (%s)", l.searchSkipped)
+		l.lag = nil
+	}
 	l.logf("run: %s, workers %v, %d residents on %d source addresses (spread %v)", l.cfg.duration, workers, len(l.fx.residents), l.nAddrs, l.cfg.spreadAddrs)
 	stopRSS := l.sampleRSS()
 	deadline := time.Now().Add(l.cfg.duration)
 	start := time.Now()
+	l.start = start
+	if l.cfg.startedFile != "" {
+		if err := os.WriteFile(l.cfg.startedFile, []byte(start.Format(time.RFC3339Nano)+"\n"), 0o644); err != nil {
+			l.logf("started-file: %v", err)
+		}
+	}
+	if l.lag != nil {
+		l.lag.start(ctx)
+	}
+	waitAbusers := func() {}
+	if l.cfg.abuse {
+		waitAbusers = l.runAbusers(ctx, start)
+	}
 	var wg sync.WaitGroup
 	for op, n := range workers {
 		for w := range n {
@@ -198,6 +251,11 @@ func (l *load) run(ctx context.Context) {
 		}
 	}
 	l.elapsed = min(time.Since(start), l.cfg.duration)
+	waitAbusers()
+	if l.lag != nil {
+		l.logf("index lag: waiting for the published comments to be found (up to %s each)", l.cfg.lagTimeout)
+		l.lag.finish()
+	}
 	stopRSS()
 }
 
@@ -265,11 +323,24 @@ const campaign = "坚决反对公交票价从一元涨到两元，普通市民�
 func (l *load) once(ctx context.Context, op string, rng *rand.Rand, deadline time.Time) bool {
 	switch op {
 	case "comment":
+		if l.cfg.campaign > 0 {
+			if l.campaign.reserved.Add(1) > int64(l.cfg.campaign) {
+				l.campaign.reserved.Add(-1)
+				if l.campaign.acked.Load() >= int64(l.cfg.campaign) {
+					return false
+				}
+				time.Sleep(20 * time.Millisecond) // copies in flight may fail and be sent again
+				return ctx.Err() == nil
+			}
+		}
 		idx, n, ok := l.pacer.take(ctx, deadline)
 		if !ok {
+			if l.cfg.campaign > 0 {
+				l.campaign.reserved.Add(-1)
+			}
 			if ctx.Err() == nil && time.Now().Before(deadline) {
 				l.stats[op].mu.Lock()
-				l.stats[op].exhausted = "every resident reached --per-day"
+				l.stats[op].exhausted = "no resident is due again before the end (--per-day reached or paced past it)"
 				l.stats[op].mu.Unlock()
 			}
 			return false
@@ -282,19 +353,36 @@ func (l *load) once(ctx context.Context, op string, rng *rand.Rand, deadline tim
 		if s := rng.IntN(4); s < 3 {
 			body["stance"] = []string{"support", "oppose", "suggestion"}[s]
 		}
+		var token string
+		if l.cfg.campaign > 0 {
+			// The same stance for every copy: grouping keeps stances apart.
+			body = map[string]any{"body": campaignCopy(rng), "stance": "oppose"}
+		} else if token = l.lag.token(); token != "" {
+			body["body"] = body["body"].(string) + " " + token
+		}
 		key := fmt.Sprintf("load-%s-%d-%d", l.fx.run, idx, n)
 		status, code, resp, retryAfter := l.write(ctx, op, l.clientFor(idx), fmt.Sprintf("/api/v1/decisions/%d/comments", l.fx.decisionID), r.token, key, body)
 		next := time.Now()
 		if status == http.StatusCreated {
 			var out struct {
+				ID      int64  `json:"id"`
 				Receipt string `json:"receipt"`
 			}
 			json.Unmarshal(resp, &out)
 			l.acksMu.Lock()
 			l.commentAcks = append(l.commentAcks, ack{account: r.id, key: key, receipt: out.Receipt})
 			l.acksMu.Unlock()
-		} else if status == http.StatusTooManyRequests {
-			next = next.Add(retryAfter - l.pacer.interval)
+			if token != "" {
+				l.lag.sampled(out.ID, token)
+			}
+			l.campaign.acked.Add(1)
+		} else {
+			if status == http.StatusTooManyRequests {
+				next = next.Add(retryAfter - l.pacer.interval)
+			}
+			if l.cfg.campaign > 0 {
+				l.campaign.reserved.Add(-1)
+			}
 		}
 		_ = code
 		l.pacer.put(idx, next, status == http.StatusCreated)
@@ -383,7 +471,7 @@ func (l *load) write(ctx context.Context, op string, client *http.Client, path, 
 		req.Header.Set("Idempotency-Key", key)
 		status, code, resp, ra, err := do(client, req)
 		if (err == nil && status < 500) || time.Since(start) > l.cfg.retryFor {
-			l.stats[op].record(time.Since(start), status, code, retries)
+			l.stats[op].record(time.Since(start), status, code, retries, l.inWindow(start))
 			return status, code, resp, ra
 		}
 		retries++
@@ -399,9 +487,9 @@ func (l *load) read(ctx context.Context, op, path string) {
 	if ctx.Err() != nil {
 		return
 	}
-	l.stats[op].record(time.Since(start), status, code, 0)
-	if err != nil {
-		time.Sleep(50 * time.Millisecond) // the service is down: do not spin
+	l.stats[op].record(time.Since(start), status, code, 0, l.inWindow(start))
+	if err != nil || status >= 500 {
+		time.Sleep(50 * time.Millisecond) // the service or its search is down: do not spin
 	}
 }
 
@@ -442,95 +530,4 @@ func shortErr(err error) string {
 		return "EOF"
 	}
 	return "other"
-}
-
-// pacer hands out residents so that each stays under the per-account
-// limits: a resident comes back interval after its last answer, and retires
-// after perDay comments.
-type pacer struct {
-	mu       sync.Mutex
-	q        readyQueue
-	interval time.Duration
-	perDay   int
-	count    []int
-	wake     chan struct{}
-}
-
-type readyItem struct {
-	idx int
-	at  time.Time
-}
-
-type readyQueue []readyItem
-
-func (q readyQueue) Len() int           { return len(q) }
-func (q readyQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
-func (q readyQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *readyQueue) Push(x any)        { *q = append(*q, x.(readyItem)) }
-func (q *readyQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
-}
-
-func newPacer(n int, interval time.Duration, perDay int) *pacer {
-	p := &pacer{interval: interval, perDay: perDay, count: make([]int, n), wake: make(chan struct{}, 1)}
-	now := time.Now()
-	for i := range n {
-		p.q = append(p.q, readyItem{idx: i, at: now})
-	}
-	heap.Init(&p.q)
-	return p
-}
-
-// take returns a resident ready to comment and how many it has sent,
-// waiting for one if needed; false when none will be ready before deadline.
-func (p *pacer) take(ctx context.Context, deadline time.Time) (int, int, bool) {
-	for {
-		p.mu.Lock()
-		var wait time.Duration
-		if len(p.q) > 0 {
-			it := p.q[0]
-			if wait = time.Until(it.at); wait <= 0 {
-				heap.Pop(&p.q)
-				n := p.count[it.idx]
-				p.mu.Unlock()
-				return it.idx, n, true
-			}
-			if it.at.After(deadline) {
-				p.mu.Unlock()
-				return 0, 0, false
-			}
-		} else {
-			wait = time.Second // all taken: wait for one to come back
-		}
-		p.mu.Unlock()
-		if time.Now().After(deadline) {
-			return 0, 0, false
-		}
-		select {
-		case <-ctx.Done():
-			return 0, 0, false
-		case <-time.After(min(wait, 50*time.Millisecond)):
-		case <-p.wake:
-		}
-	}
-}
-
-// put gives a resident back after an answer at t.
-func (p *pacer) put(idx int, t time.Time, counted bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if counted {
-		p.count[idx]++
-	}
-	if p.count[idx] >= p.perDay {
-		return
-	}
-	heap.Push(&p.q, readyItem{idx: idx, at: t.Add(p.interval)})
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
 }

@@ -67,8 +67,35 @@ func (l *load) report(w io.Writer) {
 		float64(len(l.fx.residents))/l.pacer.interval.Seconds(), len(l.fx.residents), l.pacer.interval)
 	if l.searchSkipped != "" {
 		fmt.Fprintf(w, "search: not measured (%s)\n", l.searchSkipped)
-	} else {
-		fmt.Fprintln(w, "search: index lag not measured (new comments wait for moderation and are not public: not searchable)")
+	} else if l.lag == nil {
+		fmt.Fprintln(w, "search: index lag not measured (--lag-rate 0)")
+	}
+	if l.cfg.window.length > 0 {
+		l.reportWindow(w)
+	}
+}
+
+// reportWindow compares each operation's latency for the requests begun
+// inside the window (abusers running, a fault under way) with the others.
+func (l *load) reportWindow(w io.Writer) {
+	what := "--compare-window"
+	if l.cfg.abuse {
+		what = "abusers running"
+	}
+	fmt.Fprintf(w, "inside the window %s (%s) vs outside it (%s of the run):\n", l.cfg.window, what, l.elapsed.Round(time.Second))
+	for _, op := range opOrder {
+		s := l.stats[op]
+		s.mu.Lock()
+		if s.ok+s.limited+errCount(s.errors) > 0 {
+			in, out := slices.Clone(s.win.samples), slices.Clone(s.outside)
+			slices.Sort(in)
+			slices.Sort(out)
+			fmt.Fprintf(w, "  %-8s inside: %6d ok, p50 %s ms, p95 %s ms, p99 %s ms, 429 %d, errors %d | outside: %6d ok, p50 %s ms, p95 %s ms, p99 %s ms, 429 %d, errors %d\n",
+				op, len(in), ms(percentile(in, 0.5)), ms(percentile(in, 0.95)), ms(percentile(in, 0.99)), s.win.limited, s.win.errors,
+				len(out), ms(percentile(out, 0.5)), ms(percentile(out, 0.95)), ms(percentile(out, 0.99)), s.limited-s.win.limited,
+				errCount(s.errors)-s.win.errors)
+		}
+		s.mu.Unlock()
 	}
 }
 

@@ -42,6 +42,9 @@ type fixture struct {
 	residents  []resident
 	// accountIDs of the residents, for verification.
 	accountIDs []int64
+	// staffToken is the session of the lead unit's staff member, who
+	// publishes comments (index lag) and lists comment groups (campaign).
+	staffToken string
 }
 
 const loadDraft = `平顶山市城市公共汽车票价调整方案（征求意见稿）
@@ -70,7 +73,8 @@ func setup(ctx context.Context, db *pgxpool.Pool, cfg config, logf func(string, 
 			return nil, fmt.Errorf("agency %s: %w", a.Code, err)
 		}
 	}
-	staff, err := ids.CreateAccount(ctx, nil, identity.AccountInput{Role: identity.RoleAgencyStaff, Email: "load-" + run + "@load.example.gov.cn",
+	staffEmail := "load-" + run + "@load.example.gov.cn"
+	staff, err := ids.CreateAccount(ctx, nil, identity.AccountInput{Role: identity.RoleAgencyStaff, Email: staffEmail,
 		DisplayName: "压测工作人员", AgencyCode: dept, Password: loadPassword})
 	if err != nil {
 		return nil, fmt.Errorf("staff: %w", err)
@@ -140,7 +144,7 @@ func setup(ctx context.Context, db *pgxpool.Pool, cfg config, logf func(string, 
 	rows, err := db.Query(ctx, `INSERT INTO accounts (role, phone, display_name, pseudonym, password_hash, verified_at)
 		SELECT 'resident', '19' || lpad((($1 + g) % 1000000000)::text, 9, '0'), '压测居民' || g, '压测' || $3 || '-' || g,
 			(SELECT password_hash FROM accounts WHERE id = $4), now()
-		FROM generate_series(2, $2) g RETURNING id`, base, cfg.residents, run, first.ID)
+		FROM generate_series(2, $2) g RETURNING id`, base, cfg.residents+abuseResidents(cfg), run, first.ID)
 	if err != nil {
 		return nil, fmt.Errorf("residents: %w", err)
 	}
@@ -155,7 +159,30 @@ func setup(ctx context.Context, db *pgxpool.Pool, cfg config, logf func(string, 
 	}
 	logf("setup: %d residents signed in (%s, %d through POST /api/v1/sessions) in %s", len(fx.residents), cfg.login,
 		min(cfg.apiLogins, len(fx.residents)), time.Since(start).Round(time.Millisecond))
+	if !cfg.setupOnly {
+		if fx.staffToken, err = staffSignIn(ctx, cfg.baseURL, staffEmail); err != nil {
+			return nil, err
+		}
+	}
 	return fx, nil
+}
+
+// staffSignIn signs the staff member in through POST /api/v1/sessions.
+func staffSignIn(ctx context.Context, baseURL, email string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"login": email, "password": loadPassword})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/api/v1/sessions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	status, code, resp, _, err := do(&http.Client{Timeout: 30 * time.Second}, req)
+	if err != nil || status != http.StatusCreated {
+		return "", fmt.Errorf("staff sign-in: HTTP %d %s %v", status, code, err)
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(resp, &out); err != nil || out.Token == "" {
+		return "", fmt.Errorf("staff sign-in: no token (%v)", err)
+	}
+	return out.Token, nil
 }
 
 // signIn gives every resident a session token. With --login api every
