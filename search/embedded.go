@@ -45,7 +45,8 @@ const (
 
 // settingsVersion names the mapping; ApplySettings rebuilds an index whose
 // stored version differs (for example after the analyzer changes).
-const settingsVersion = "canyu-embedded-1"
+// Version 2 dropped term vectors (issue 8).
+const settingsVersion = "canyu-embedded-2"
 
 var settingsKey = []byte("canyu_settings")
 
@@ -183,7 +184,11 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	text.Analyzer = analyzer
 	text.Store = false
 	text.IncludeInAll = false
-	text.IncludeTermVectors = true // locations for highlighting and phrases
+	// No term vectors: no query reads locations any more (snippets
+	// re-analyse the page, whole words are bigram conjunctions), and they
+	// were most of the postings (du of the 100,000-comment bench index:
+	// see settingsVersion).
+	text.IncludeTermVectors = false
 
 	kw := bleve.NewKeywordFieldMapping()
 	kw.Analyzer = keyword.Name
@@ -293,6 +298,60 @@ func upsertInto(ctx context.Context, idx bleve.Index, docs []Document) error {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 	}
+	return nil
+}
+
+// apply deletes ids and upserts docs (ids never overlap) in one bleve
+// batch per indexBatchSize operations: each batch waits for its segment to
+// be persisted, and the indexer's rounds were paying that wait up to four
+// times (public and staff, deletes and upserts).
+func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) error {
+	for _, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("%w: document without id", ErrInvalid)
+		}
+	}
+	idx, err := e.current()
+	if err != nil {
+		return err
+	}
+	defer e.mu.RUnlock()
+	b := idx.NewBatch()
+	flush := func(force bool) error {
+		if b.Size() == 0 || (!force && b.Size() < indexBatchSize) {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := idx.Batch(b); err != nil {
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		b.Reset()
+		return nil
+	}
+	for _, id := range ids {
+		b.Delete(id)
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	for _, d := range docs {
+		f, err := fields(d)
+		if err != nil {
+			return fmt.Errorf("%w: document %s: %v", ErrInvalid, d.ID, err)
+		}
+		if err := b.Index(d.ID, f); err != nil {
+			return fmt.Errorf("%w: document %s: %v", ErrInvalid, d.ID, err)
+		}
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	if err := flush(true); err != nil {
+		return err
+	}
+	e.record(journalOp{upsert: docs, delete: ids})
 	return nil
 }
 

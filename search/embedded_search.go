@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -10,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -44,9 +45,16 @@ const (
 // A long query is a sentence (公交票价涨了老人怎么办): each near-synonym
 // variant repeats its twenty-odd token clauses, which took 2.1 s at 20,000
 // comments with all twelve variants; its own words carry it anyway.
+//
+// Every variant adds its own term clauses: 停车难 with all five of its
+// variants cost 94 ms of CPU at 100,000 comments against 15–30 ms for a
+// word without synonyms. Five variants (the original and four) measured
+// the same recall@10 and MRR on the relevance set as twelve, and so did
+// three.
 const (
-	longQueryRunes    = 6
-	longQueryVariants = 3
+	longQueryRunes     = 6
+	longQueryVariants  = 3
+	shortQueryVariants = 5
 )
 
 // facetFields are the facets Search can count.
@@ -64,17 +72,25 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	defer e.mu.RUnlock()
 
-	bq := e.buildQuery(idx, q)
+	terms := map[string]bool{}
+	bq := e.buildQuery(idx, q, terms)
 	req := bleve.NewSearchRequestOptions(bq, q.Limit, q.Offset, false)
 	req.Fields = []string{"doc"}
-	req.IncludeLocations = true
+	// No IncludeLocations: reading every match's term locations cost a
+	// third of a query's CPU at 100,000 comments; snippet re-analyses the
+	// page's few bodies instead.
+	a := idx.Mapping().AnalyzerNamed(e.analyzer)
 	switch q.Sort {
 	case "date_desc":
 		req.SortBy([]string{"-date", "_id"})
 	case "date_asc":
 		req.SortBy([]string{"date", "_id"})
 	default:
-		req.SortBy([]string{"-_score", "-date", "_id"})
+		// Score alone: breaking ties by date in bleve read the date and id
+		// of every match (63 → 44 ms of CPU per query at 100,000
+		// comments). Ties are ordered by date within the page below;
+		// across pages bleve's order (score, then index order) is stable.
+		req.SortBy([]string{"-_score"})
 	}
 	for _, f := range q.Facets {
 		req.AddFacet(f, bleve.NewFacetRequest(f, 100))
@@ -96,7 +112,18 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		if math.IsNaN(score) {
 			score = 0
 		}
-		out.Hits = append(out.Hits, Hit{Document: d, Score: score, Snippet: snippet(d, h.Locations)})
+		out.Hits = append(out.Hits, Hit{Document: d, Score: score, Snippet: snippet(d, a, terms)})
+	}
+	if q.Sort == "" {
+		slices.SortStableFunc(out.Hits, func(a, b Hit) int {
+			if a.Score != b.Score {
+				return cmp.Compare(b.Score, a.Score)
+			}
+			if c := b.Document.Date.Compare(a.Document.Date); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Document.ID, b.Document.ID)
+		})
 	}
 	if len(q.Facets) > 0 {
 		out.Facets = map[string]map[string]int{}
@@ -151,10 +178,10 @@ func validate(q *Query) error {
 
 // buildQuery is the text query (near-synonym variants, each word as a
 // phrase or most of its tokens, title boosted) joined with the filters.
-func (e *Embedded) buildQuery(idx bleve.Index, q Query) query.Query {
+func (e *Embedded) buildQuery(idx bleve.Index, q Query, terms map[string]bool) query.Query {
 	var must []query.Query
 	if text := strings.TrimSpace(q.Text); text != "" {
-		must = append(must, e.textQuery(idx, text))
+		must = append(must, e.textQuery(idx, text, terms))
 	}
 	if len(q.Types) > 0 {
 		var any []query.Query
@@ -197,17 +224,34 @@ func term(field, v string) query.Query {
 }
 
 // textQuery matches text itself or, ranked well below, one of its
-// near-synonym variants. Variants sit in their own disjunction because
-// bleve multiplies a disjunction's score by the share of clauses matched:
-// flat, a comment matching four variants of 停车难 outranked the article
-// whose title says 停车难.
-func (e *Embedded) textQuery(idx bleve.Index, text string) query.Query {
-	var original query.Query
-	var synonyms []query.Query
+// near-synonym variants (queryVariants). Each whitespace-separated word of
+// a variant must match: as a whole word in the title or body, or by most
+// of its analysed tokens (wholeAndTerms); terms collects the tokens for
+// the snippets. Bleve ignores the boost of conjunctions and disjunctions,
+// so the leaves carry the boosts.
+//
+// At 100,000 comments (BenchmarkEmbeddedQuery, cpu-ms/query) three things
+// made a query slow, and the shape below avoids them:
+//   - a word's unigrams (车, 难, 水) each match a large share of the
+//     corpus, and every document holding 40% of a word's tokens was
+//     scored, sorted and faceted: a document must now also contain one of
+//     the bigrams of some variant (the candidates, a must clause), and
+//     the other clauses only rank and confirm it;
+//   - a phrase query reads the term locations of every candidate: the
+//     whole word is the conjunction of its bigrams instead, which for
+//     Chinese text is nearly always the same documents;
+//   - sorting ties by date read the date of every match (see Search).
+func (e *Embedded) textQuery(idx bleve.Index, text string, terms map[string]bool) query.Query {
 	variants := queryVariants(text)
 	if utf8.RuneCountInString(text) > longQueryRunes {
 		variants = variants[:min(len(variants), longQueryVariants)]
+	} else {
+		variants = variants[:min(len(variants), shortQueryVariants)]
 	}
+	var candidates []query.Query
+	seen := map[string]bool{} // candidate terms, field-qualified
+	var original query.Query
+	var synonyms []query.Query
 	for i, v := range variants {
 		scale := 1.0
 		if i > 0 {
@@ -215,65 +259,102 @@ func (e *Embedded) textQuery(idx bleve.Index, text string) query.Query {
 		}
 		var words []query.Query
 		for _, w := range strings.Fields(v) {
-			if wq := e.wordQuery(idx, w, scale); wq != nil {
-				words = append(words, wq)
+			tokens := analyze(idx, e.analyzer, w)
+			if utf8.RuneCountInString(w) > longQueryRunes {
+				// Unigrams of a sentence (人, 了, 么) match most documents
+				// and made the clause slow; its bigrams are selective enough.
+				tokens = slices.DeleteFunc(tokens, func(t string) bool { return utf8.RuneCountInString(t) == 1 })
 			}
+			if len(tokens) == 0 {
+				continue
+			}
+			words = append(words, bleve.NewDisjunctionQuery(wholeAndTerms(tokens, scale, terms, &candidates, seen)...))
 		}
 		switch {
 		case len(words) == 0:
 		case i == 0:
-			original = bleve.NewConjunctionQuery(words...)
+			original = conjunction(words)
 		default:
-			synonyms = append(synonyms, bleve.NewConjunctionQuery(words...))
+			synonyms = append(synonyms, conjunction(words))
 		}
 	}
-	if len(synonyms) == 0 {
-		if original == nil {
-			return bleve.NewMatchNoneQuery()
-		}
-		return original
+	if len(candidates) == 0 {
+		return bleve.NewMatchNoneQuery()
 	}
-	syn := bleve.NewDisjunctionQuery(synonyms...)
-	if original == nil {
-		return syn
+	b := bleve.NewBooleanQuery()
+	b.AddMust(bleve.NewDisjunctionQuery(candidates...))
+	switch {
+	case original == nil:
+		b.AddShould(bleve.NewDisjunctionQuery(synonyms...))
+	case len(synonyms) == 0:
+		b.AddShould(original)
+	default:
+		// Apart, because bleve multiplies a disjunction's score by the
+		// share of clauses matched: flat, a comment matching four
+		// variants of 停车难 outranked the article whose title says 停车难.
+		b.AddShould(original, bleve.NewDisjunctionQuery(synonyms...))
 	}
-	return bleve.NewDisjunctionQuery(original, syn)
+	b.SetMinShould(1)
+	return b
 }
 
-// wordQuery matches one whitespace-free word: as a phrase in the title or
-// body, or by most of its analysed tokens. Bleve ignores the boost of
-// conjunctions and disjunctions, so scale multiplies the leaves' boosts.
-func (e *Embedded) wordQuery(idx bleve.Index, w string, scale float64) query.Query {
-	tokens := analyze(idx, e.analyzer, w)
-	if utf8.RuneCountInString(w) > longQueryRunes {
-		// Unigrams of a sentence (人, 了, 么) match most documents and
-		// made the clause slow; its bigrams are selective enough.
-		tokens = slices.DeleteFunc(tokens, func(t string) bool { return utf8.RuneCountInString(t) == 1 })
+func conjunction(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
 	}
-	if len(tokens) == 0 {
-		return nil
+	return bleve.NewConjunctionQuery(qs...)
+}
+
+// wholeAndTerms returns, for the title and the body, the clause matching
+// a word's tokens as a whole word (all its bigrams) and the clause
+// matching minShouldRatio of them; it appends the candidate clauses (any
+// bigram) not in seen yet to candidates.
+func wholeAndTerms(tokens []string, scale float64, terms map[string]bool, candidates *[]query.Query, seen map[string]bool) []query.Query {
+	for _, t := range tokens {
+		terms[t] = true
+	}
+	// Multi-rune tokens: CJK bigrams and whole Latin words or numbers.
+	long := slices.DeleteFunc(slices.Clone(tokens), func(t string) bool { return utf8.RuneCountInString(t) == 1 })
+	if len(long) == 0 {
+		long = tokens
 	}
 	var clauses []query.Query
 	for _, f := range []struct {
-		field         string
-		phrase, terms float64
+		field        string
+		whole, terms float64
 	}{{"title", boostTitlePhrase, boostTitleTerms}, {"body", boostBodyPhrase, boostBodyTerms}} {
-		p := bleve.NewMatchPhraseQuery(w)
-		p.SetField(f.field)
-		p.SetBoost(f.phrase * scale)
-		clauses = append(clauses, p)
+		var whole []query.Query
+		for _, t := range long {
+			whole = append(whole, fieldTerm(f.field, t, f.whole*scale))
+			if k := f.field + ":" + t; !seen[k] {
+				seen[k] = true
+				*candidates = append(*candidates, fieldTerm(f.field, t, candidateBoost))
+			}
+		}
+		clauses = append(clauses, conjunction(whole))
+		if len(tokens) == 1 {
+			continue // the whole word is its only token
+		}
 		var ts []query.Query
 		for _, t := range tokens {
-			tq := bleve.NewTermQuery(t)
-			tq.SetField(f.field)
-			tq.SetBoost(f.terms * scale)
-			ts = append(ts, tq)
+			ts = append(ts, fieldTerm(f.field, t, f.terms*scale))
 		}
 		d := bleve.NewDisjunctionQuery(ts...)
-		d.SetMin(math.Ceil(minShouldRatio * float64(len(tokens))))
+		d.SetMin(math.Ceil(minShouldRatio * float64(len(ts))))
 		clauses = append(clauses, d)
 	}
-	return bleve.NewDisjunctionQuery(clauses...)
+	return clauses
+}
+
+// candidateBoost is the weight of the candidate clause of wordQuery: it
+// selects documents; the other clauses rank them.
+const candidateBoost = 0.0001
+
+func fieldTerm(field, t string, boost float64) query.Query {
+	q := bleve.NewTermQuery(t)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
 }
 
 // analyze returns the distinct terms analyzer makes of text.
@@ -296,12 +377,13 @@ func analyze(idx bleve.Index, analyzer, text string) []string {
 
 // snippet is about SnippetRunes of the body around its first match with
 // every match in the window marked; the title when only it matched; the
-// start of the body when nothing did (a listing without a query).
-func snippet(d Document, locs bsearch.FieldTermLocationMap) string {
-	if spans := matchSpans(locs["body"], len(d.Body)); len(spans) > 0 {
+// start of the body when nothing did (a listing without a query). A match
+// is a token of the query (terms) the analyzer finds in the text.
+func snippet(d Document, a analysis.Analyzer, terms map[string]bool) string {
+	if spans := matchSpans(a, d.Body, terms); len(spans) > 0 {
 		return window(d.Body, spans)
 	}
-	if spans := matchSpans(locs["title"], len(d.Title)); len(spans) > 0 {
+	if spans := matchSpans(a, d.Title, terms); len(spans) > 0 {
 		return mark(d.Title, spans)
 	}
 	return truncate(d.Body, SnippetRunes)
@@ -309,14 +391,15 @@ func snippet(d Document, locs bsearch.FieldTermLocationMap) string {
 
 type span struct{ start, end int }
 
-// matchSpans merges the byte ranges of the matched terms.
-func matchSpans(terms bsearch.TermLocationMap, size int) []span {
+// matchSpans merges the byte ranges of the tokens of text in terms.
+func matchSpans(a analysis.Analyzer, text string, terms map[string]bool) []span {
+	if a == nil || len(terms) == 0 || text == "" {
+		return nil
+	}
 	var spans []span
-	for _, locs := range terms {
-		for _, l := range locs {
-			if int(l.End) <= size && l.Start < l.End {
-				spans = append(spans, span{int(l.Start), int(l.End)})
-			}
+	for _, t := range a.Analyze([]byte(text)) {
+		if terms[string(t.Term)] && t.End <= len(text) && t.Start < t.End {
+			spans = append(spans, span{t.Start, t.End})
 		}
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })

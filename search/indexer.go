@@ -23,8 +23,8 @@ import (
 // claims due rows with FOR UPDATE SKIP LOCKED, groups them by lock_key
 // (the unit of ordering: one decision with its articles, one decision's
 // comments, one survey) and takes a transaction-scoped advisory lock per
-// group with pg_try_advisory_xact_lock, skipping groups another worker
-// holds. The lock is held from before the store is read until after the
+// group with pg_try_advisory_xact_lock (all of a batch's groups in one
+// statement), skipping groups another worker holds. The lock is held from before the store is read until after the
 // index write and the deletion of the rows, so two workers never interleave
 // on a group: whoever processes it next reads a state at least as new and
 // writes after. An update committed while a group is being processed
@@ -65,7 +65,7 @@ type Indexer struct {
 
 // Defaults of NewIndexer.
 const (
-	DefaultIndexerBatch = 500
+	DefaultIndexerBatch = indexBatchSize
 	defaultPoll         = 500 * time.Millisecond
 	defaultBaseBackoff  = time.Second
 	defaultMaxBackoff   = 5 * time.Minute
@@ -101,7 +101,6 @@ type outboxRow struct {
 type group struct {
 	key      string
 	rows     []outboxRow
-	ch       changes
 	attempts int
 }
 
@@ -160,24 +159,47 @@ func (x *Indexer) DrainOnce(ctx context.Context) (BatchResult, error) {
 		g.rows = append(g.rows, r)
 		g.attempts = max(g.attempts, r.Attempts)
 	}
+	// One statement tries every group's lock (a round trip per group
+	// halved the drain rate with many decisions in a batch); the lock is
+	// still per group, so the ordering argument above is unchanged.
+	keys := make([]string, len(groups))
+	for i, g := range groups {
+		keys[i] = g.key
+	}
+	lrows, err := tx.Query(ctx, `SELECT k, pg_try_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k`, lockNamespace, keys)
+	if err != nil {
+		return res, err
+	}
+	locked := map[string]bool{}
+	var key string
+	var ok bool
+	if _, err := pgx.ForEachRow(lrows, []any{&key, &ok}, func() error {
+		locked[key] = ok
+		return nil
+	}); err != nil {
+		return res, err
+	}
 	var mine []*group
+	var mineRows []outboxRow
 	for _, g := range groups {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, hashtext($2))`, lockNamespace, g.key).Scan(&ok); err != nil {
-			return res, err
-		}
-		if !ok {
+		if !locked[g.key] {
 			res.Skipped += len(g.rows)
 			continue
 		}
-		// Read the state only now, under the lock: a change committed
-		// before its row was claimed is visible to this statement.
-		if g.ch, err = derive(ctx, tx, g.rows); err != nil {
+		mine = append(mine, g)
+		mineRows = append(mineRows, g.rows...)
+	}
+	// Read the state only now, under the locks: a change committed before
+	// its row was claimed is visible to these statements. All groups are
+	// derived together (one comment query for a batch's comments); apply
+	// re-derives group by group only if the backend refuses a document.
+	var all changes
+	if len(mine) > 0 {
+		if all, err = derive(ctx, tx, mineRows); err != nil {
 			return res, err
 		}
-		mine = append(mine, g)
 	}
-	failed := x.apply(ctx, mine)
+	failed := x.apply(ctx, tx, mine, all)
 	var done []int64
 	for _, g := range mine {
 		if e, bad := failed[g]; bad {
@@ -206,18 +228,14 @@ func (x *Indexer) DrainOnce(ctx context.Context) (BatchResult, error) {
 	return res, nil
 }
 
-// apply writes the groups' changes: all in one call per index and kind
-// when that works; otherwise group by group, so one document the backend
-// refuses (ErrInvalid) does not hold back the others. It returns the
-// groups that failed with their error.
-func (x *Indexer) apply(ctx context.Context, groups []*group) map[*group]error {
+// apply writes the groups' changes (all, derived together): in one call
+// per index when that works; otherwise group by group, re-derived, so one
+// document the backend refuses (ErrInvalid) does not hold back the others.
+// It returns the groups that failed with their error.
+func (x *Indexer) apply(ctx context.Context, q querier, groups []*group, all changes) map[*group]error {
 	failed := map[*group]error{}
 	if len(groups) == 0 {
 		return failed
-	}
-	var all changes
-	for _, g := range groups {
-		all.add(g.ch)
 	}
 	err := x.write(ctx, all)
 	if err == nil {
@@ -230,37 +248,55 @@ func (x *Indexer) apply(ctx context.Context, groups []*group) map[*group]error {
 		return failed
 	}
 	for _, g := range groups {
-		if err := x.write(ctx, g.ch); err != nil {
+		ch, err := derive(ctx, q, g.rows)
+		if err == nil {
+			err = x.write(ctx, ch)
+		}
+		if err != nil {
 			failed[g] = err
 		}
 	}
 	return failed
 }
 
-// write applies changes: deletes first, then upserts (ids never overlap).
+// batchWriter is implemented by backends that apply deletes and upserts
+// in one write (the embedded one: one bleve batch, one fsync wait).
+type batchWriter interface {
+	apply(ctx context.Context, upsert []Document, delete []string) error
+}
+
+// write applies changes to the public and the staff index concurrently
+// (each embedded write waits for its own fsync); per index, deletes first,
+// then upserts (ids never overlap).
 func (x *Indexer) write(ctx context.Context, c changes) error {
-	if len(c.Delete) > 0 {
-		if err := x.Index.Delete(ctx, c.Delete); err != nil {
-			return err
-		}
+	var staffErr error
+	var wg sync.WaitGroup
+	if x.Staff != nil && len(c.StaffUpsert)+len(c.StaffDelete) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			staffErr = writeIndex(ctx, x.Staff, c.StaffUpsert, c.StaffDelete)
+		}()
 	}
-	if len(c.Upsert) > 0 {
-		if err := x.Index.Upsert(ctx, c.Upsert); err != nil {
-			return err
-		}
-	}
-	if x.Staff == nil {
+	err := writeIndex(ctx, x.Index, c.Upsert, c.Delete)
+	wg.Wait()
+	return errors.Join(err, staffErr)
+}
+
+func writeIndex(ctx context.Context, idx Index, upsert []Document, del []string) error {
+	if len(upsert)+len(del) == 0 {
 		return nil
 	}
-	if len(c.StaffDelete) > 0 {
-		if err := x.Staff.Delete(ctx, c.StaffDelete); err != nil {
+	if bw, ok := idx.(batchWriter); ok {
+		return bw.apply(ctx, upsert, del)
+	}
+	if len(del) > 0 {
+		if err := idx.Delete(ctx, del); err != nil {
 			return err
 		}
 	}
-	if len(c.StaffUpsert) > 0 {
-		if err := x.Staff.Upsert(ctx, c.StaffUpsert); err != nil {
-			return err
-		}
+	if len(upsert) > 0 {
+		return idx.Upsert(ctx, upsert)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ type searchScene struct {
 	residents []identity.Account
 }
 
-func newSearchScene(t *testing.T, residents int) *searchScene {
+func newSearchScene(t testing.TB, residents int) *searchScene {
 	t.Helper()
 	e := testenv.New(t)
 	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
