@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -176,6 +177,8 @@ func TestPendingAndRejectedCommentsStayPrivate(t *testing.T) {
 			t.Errorf("%s shows the rejected comment", path)
 		}
 	}
+	// Anonymous readers are served a cached page up to ~2 s old (cache.go).
+	e.Clock.Advance(3 * time.Second)
 	if _, body = anon.get("/decisions/" + e.id); !strings.Contains(body, "已公开意见 1 条") {
 		t.Error("the article's count is not 1")
 	}

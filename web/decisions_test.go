@@ -196,6 +196,9 @@ func TestDraftDecisionIsHiddenFromThePublic(t *testing.T) {
 	}
 
 	e.publish(t, d)
+	// Anonymous readers are served a cached page (the 404 above) up to ~2 s
+	// old (cache.go).
+	e.Clock.Advance(3 * time.Second)
 	b := newBrowser(t, e.URL, "")
 	status, body = b.get(path)
 	wantStatus(t, "public page", status, http.StatusOK, body)

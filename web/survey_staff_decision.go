@@ -43,27 +43,20 @@ func (s *site) renderDecisionSurveys(w http.ResponseWriter, r *http.Request, sta
 			data.Satisfied = true
 		}
 	}
-	// The waiver is a process-record entry of the decision.
-	cur := ""
-	for range 20 {
-		entries, next, err := s.svc.Consultation.GetDecisionRecord(ctx, actor, d.ID, 100, cur)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
+	// The waiver is a process-record entry of the decision: read only those
+	// (the record of a busy decision holds thousands of moderation entries,
+	// and a waiver after the first 2,000 entries used to be missed).
+	entries, err := s.svc.Consultation.GetDecisionRecordKinds(ctx, actor, d.ID,
+		[]consultation.RecordKind{survey.RecordSurveyRequirementWaived}, maxTimelineEvents)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, e := range entries {
+		if pl, err := consultation.ParseRecordPayload(e.Payload); err == nil {
+			data.Waiver, _ = pl["reason"].(string)
+			data.WaivedAt = e.RecordedAt
 		}
-		for _, e := range entries {
-			if e.Kind != survey.RecordSurveyRequirementWaived {
-				continue
-			}
-			if pl, err := consultation.ParseRecordPayload(e.Payload); err == nil {
-				data.Waiver, _ = pl["reason"].(string)
-				data.WaivedAt = e.RecordedAt
-			}
-		}
-		if next == "" {
-			break
-		}
-		cur = next
 	}
 	switch d.Status {
 	case consultation.StatusDrafting, consultation.StatusConsulting, consultation.StatusHandling:

@@ -17,27 +17,32 @@ type timelineEvent struct {
 	Stage  bool // a stage change, shown more prominently
 }
 
-// timeline reads the decision's process record (as the viewer may see it)
-// and turns the steps a reader cares about into events, oldest first.
+// timelineKinds are the record entries the timeline shows (see
+// timelineEventOf): the procedure steps, not the comment moderation and
+// checkpoint entries that make up most of a busy decision's record.
+var timelineKinds = []consultation.RecordKind{consultation.RecordDecisionCreated, consultation.RecordDraftVersionCreated,
+	consultation.RecordStageChanged, consultation.RecordConsultationOpened, consultation.RecordConsultationExtended,
+	consultation.RecordConsultationClosed, consultation.RecordProcedureDocument}
+
+// maxTimelineEvents bounds the work of one page view: a real procedure has
+// tens of steps.
+const maxTimelineEvents = 500
+
+// timeline reads the procedure steps of the decision's process record (as
+// the viewer may see it) and turns them into events, oldest first. Only
+// those kinds are read: a decision with thousands of moderated comments has
+// thousands of record entries, and reading them all made its page 30 times
+// slower than a quiet decision's (210 ms vs 7 ms, issue 8).
 func (s *site) timeline(r *http.Request, id int64) ([]timelineEvent, error) {
+	entries, err := s.svc.Consultation.GetDecisionRecordKinds(r.Context(), currentAccount(r), id, timelineKinds, maxTimelineEvents)
+	if err != nil {
+		return nil, err
+	}
 	var out []timelineEvent
-	cur := ""
-	// A decision's record has tens of entries; 20 pages of 100 is far more
-	// than any real procedure and bounds the work of one page view.
-	for range 20 {
-		entries, next, err := s.svc.Consultation.GetDecisionRecord(r.Context(), currentAccount(r), id, 100, cur)
-		if err != nil {
-			return nil, err
+	for _, e := range entries {
+		if ev, ok := timelineEventOf(e); ok {
+			out = append(out, ev)
 		}
-		for _, e := range entries {
-			if ev, ok := timelineEventOf(e); ok {
-				out = append(out, ev)
-			}
-		}
-		if next == "" {
-			break
-		}
-		cur = next
 	}
 	return out, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pagecache"
 	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
@@ -50,6 +51,8 @@ type Services struct {
 type site struct {
 	svc   Services
 	pages map[string]*pageTemplate
+	// cache holds the public pages served to anonymous readers (cache.go).
+	cache *pagecache.Cache
 }
 
 // Mount adds the pages and static assets to r.
@@ -58,11 +61,12 @@ func Mount(r chi.Router, svc Services) {
 		svc.Logger = slog.Default()
 	}
 	s := &site{svc: svc, pages: parsePages()}
+	s.cache = newPageCache(s)
 	static, _ := fs.Sub(staticFS, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	r.Group(func(r chi.Router) {
 		r.Use(s.session)
-		r.Get("/", s.home)
+		r.Get("/", s.cached(nil, s.home))
 		r.Get("/register", s.registerForm)
 		r.Post("/register", s.register)
 		r.Get("/verify", s.verifyForm)
@@ -74,10 +78,10 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/me", s.me)
 		r.Get("/search", s.searchPage)
 		r.Get("/decisions", s.decisions)
-		r.Get("/decisions/{id}", s.decision)
+		r.Get("/decisions/{id}", s.cached([]string{"version"}, s.decision))
 		r.Get("/decisions/{id}/comment", s.commentForm)
 		r.Post("/decisions/{id}/comment", s.submitComment)
-		r.Get("/decisions/{id}/comments", s.publicComments)
+		r.Get("/decisions/{id}/comments", s.cached([]string{"article", "cursor"}, s.publicComments))
 		r.Get("/decisions/{id}/adoption-report", s.publicAdoptionReport)
 		r.Get("/comment-receipts", s.receiptLookup)
 		r.Get("/comment-receipts/{receipt}", s.commentReceipt)
