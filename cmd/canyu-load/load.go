@@ -95,6 +95,7 @@ type load struct {
 	logf    func(string, ...any)
 	stats   map[string]*opStats
 	shared  *http.Client
+	reader  *http.Client   // anonymous page and API reads: gzip kept, not inflated
 	addrs   []*http.Client // per loopback source address, created lazily
 	addrsMu sync.Mutex
 	nAddrs  int
@@ -131,6 +132,12 @@ func newLoad(cfg config, fx *fixture, logf func(string, ...any)) *load {
 	}
 	l.shared = &http.Client{Timeout: cfg.timeout, Transport: &http.Transport{MaxIdleConns: 4 * cfg.concurrency,
 		MaxIdleConnsPerHost: 2 * cfg.concurrency, IdleConnTimeout: 30 * time.Second}}
+	// Readers take pages gzipped and do not inflate them, as a phone
+	// inflates on its own CPU, not on the server's: with Go's transparent
+	// gzip the generator spent 95–150 µs of the shared 2 cores per page
+	// inflating, against 41–58 µs for the rest of the request.
+	l.reader = &http.Client{Timeout: cfg.timeout, Transport: &http.Transport{MaxIdleConns: 4 * cfg.concurrency,
+		MaxIdleConnsPerHost: 2 * cfg.concurrency, IdleConnTimeout: 30 * time.Second, DisableCompression: true}}
 	// Each address carries at most addrPerMinute/perMinute residents, so
 	// pacing every resident under the per-account limit keeps every
 	// address under the per-address limit too.
@@ -482,8 +489,9 @@ func (l *load) write(ctx context.Context, op string, client *http.Client, path, 
 
 func (l *load) read(ctx context.Context, op, path string) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, l.cfg.baseURL+path, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
 	start := time.Now()
-	status, code, _, _, err := do(l.shared, req)
+	status, code, _, _, err := do(l.reader, req)
 	if ctx.Err() != nil {
 		return
 	}
