@@ -72,6 +72,17 @@ func (s *Service) closeSurvey(ctx context.Context, tx pgx.Tx, sv *Survey, actor 
 	if _, err := tx.Exec(ctx, `UPDATE surveys SET status = 'closed', closed_at = $2, updated_at = $3 WHERE id = $1`, sv.ID, at, s.now()); err != nil {
 		return errs.Internal(err)
 	}
+	// No response lands after this (the row is locked FOR UPDATE, which
+	// waited for every submission's FOR SHARE): fold the counter shards into
+	// shard 0, so the results of a closed survey, the ones the public
+	// reads, add up one row per answer key again.
+	if _, err := tx.Exec(ctx, `WITH folded AS (
+			DELETE FROM survey_tally_shards WHERE survey_id = $1 RETURNING question_id, answer_key, count
+		)
+		INSERT INTO survey_tally_shards (survey_id, question_id, answer_key, shard, count)
+		SELECT $1, question_id, answer_key, 0, sum(count) FROM folded GROUP BY question_id, answer_key`, sv.ID); err != nil {
+		return errs.Internal(err)
+	}
 	sv.Status, sv.ClosedAt = StatusClosed, &at
 	return s.record(ctx, tx, sv, actor, RecordSurveyClosed, map[string]any{"closed_at": at, "respondents": respondents,
 		"early": at.Before(sv.ClosesAt)})

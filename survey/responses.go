@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -138,15 +137,44 @@ func replay(r storedResponse, idem string) (Response, bool, error) {
 	return Response{}, false, errAlreadyAnswered
 }
 
+// submitSQL stores a response and increments its counters in one statement
+// (one round trip, its own transaction). The survey row is locked FOR
+// SHARE with the open/window condition: responses run side by side, while
+// a close (which updates the row) waits for them and, once it commits, a
+// response waiting on it re-checks the condition against the closed row
+// and stores nothing, so none lands after the close. A respondent who
+// already answered gets no row from ins (ON CONFLICT DO NOTHING waits for a
+// concurrent first submission to commit), and nothing is counted.
+const submitSQL = `WITH sv AS (
+		SELECT id FROM surveys WHERE id = $1 AND status = 'open' AND opens_at <= $8 AND closes_at > $8 FOR SHARE
+	), ins AS (
+		INSERT INTO survey_responses (survey_id, respondent_key, account_id, idempotency_key, sensitive_consent, answers, submitted_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7 FROM sv
+		ON CONFLICT (survey_id, respondent_key) DO NOTHING
+		RETURNING id
+	), tally AS (
+		INSERT INTO survey_tally_shards (survey_id, question_id, answer_key, shard, count)
+		SELECT $1, t.q, t.k, $11, 1 FROM ins, unnest($9::bigint[], $10::text[]) AS t(q, k) ORDER BY t.q, t.k
+		ON CONFLICT (survey_id, question_id, answer_key, shard) DO UPDATE SET count = survey_tally_shards.count + 1
+	)
+	SELECT (SELECT id FROM ins), EXISTS (SELECT 1 FROM sv)`
+
 // SubmitResponse stores a verified resident's response, all of it or
 // nothing. One response per resident and survey is a database rule: of two
 // concurrent submissions one is stored, the other gets
 // survey_already_answered. A retry with the first submission's idempotency
 // key returns the first response (replayed true) and stores nothing. The
-// counters results read are updated in the same transaction. Codes:
+// counters results read are updated in the same statement. Codes:
 // authentication_required, forbidden_role, phone_not_verified,
 // survey_not_found, survey_not_open, survey_already_answered,
 // idempotency_key_invalid, and those of ValidateResponse.
+//
+// The accepted path is one round trip (issue 8: it was eight): the
+// published survey and its questions come from a cache (fixed once open),
+// and the statement checks the survey is open, stores the response and
+// counts it. Rejections look up why afterwards, in the order a resident
+// is told: an earlier response first, then that the survey is not open,
+// then what is wrong with the answers.
 func (s *Service) SubmitResponse(ctx context.Context, actor *identity.Account, surveyID int64, in ResponseInput) (Response, bool, error) {
 	if err := requireRespondent(actor); err != nil {
 		return Response{}, false, err
@@ -155,28 +183,17 @@ func (s *Service) SubmitResponse(ctx context.Context, actor *identity.Account, s
 	if len(in.IdempotencyKey) > 200 {
 		return Response{}, false, errs.Invalid("idempotency_key_invalid", "Idempotency-Key 不能超过200个字符")
 	}
-	sv, err := getSurveyWithQuestions(ctx, s.DB, surveyID, false)
+	sv, err := s.publishedSurvey(ctx, surveyID)
 	if err != nil {
 		return Response{}, false, err
-	}
-	if sv.Status == StatusDraft {
-		return Response{}, false, errSurveyNotFound
 	}
 	rk, err := s.respondentKey(ctx, surveyID, actor.ID)
 	if err != nil {
 		return Response{}, false, err
 	}
-	if prev, ok, err := findResponse(ctx, s.DB, surveyID, rk); err != nil {
-		return Response{}, false, err
-	} else if ok {
-		return replay(prev, in.IdempotencyKey)
-	}
-	if !sv.AcceptsResponses(s.now()) {
-		return Response{}, false, errNotOpen
-	}
-	answers, err := ValidateResponse(sv.Questions, in.Answers, in.SensitiveConsent)
-	if err != nil {
-		return Response{}, false, err
+	answers, verr := ValidateResponse(sv.Questions, in.Answers, in.SensitiveConsent)
+	if verr != nil {
+		return s.rejected(ctx, surveyID, rk, in.IdempotencyKey, verr, false)
 	}
 	stored := map[string]Answer{}
 	for id, a := range answers {
@@ -187,7 +204,8 @@ func (s *Service) SubmitResponse(ctx context.Context, actor *identity.Account, s
 		return Response{}, false, errs.Internal(err)
 	}
 	var accountID *int64
-	submitted := s.now().Truncate(time.Microsecond)
+	now := s.now()
+	submitted := now.Truncate(time.Microsecond)
 	if !sv.Anonymous {
 		accountID = &actor.ID
 	} else {
@@ -205,48 +223,59 @@ func (s *Service) SubmitResponse(ctx context.Context, actor *identity.Account, s
 	for i, k := range keys {
 		qids[i], names[i] = k.question, k.key
 	}
-	var out Response
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		// FOR SHARE: responses run side by side, while a close (which
-		// updates the row) waits for them, so none lands after it.
-		var status Status
-		var opens, closes time.Time
-		if err := tx.QueryRow(ctx, `SELECT status, opens_at, closes_at FROM surveys WHERE id = $1 FOR SHARE`, surveyID).
-			Scan(&status, &opens, &closes); err != nil {
-			return errs.Internal(err)
-		}
-		cur := Survey{Status: status, OpensAt: opens, ClosesAt: closes}
-		if !cur.AcceptsResponses(s.now()) {
-			return errNotOpen
-		}
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO survey_responses (survey_id, respondent_key, account_id, idempotency_key, sensitive_consent, answers, submitted_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			surveyID, rk, accountID, idem, in.SensitiveConsent, body, submitted).Scan(&id)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			return errAlreadyAnswered
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO survey_tallies (survey_id, question_id, answer_key, count)
-			SELECT $1, q, k, 1 FROM unnest($2::bigint[], $3::text[]) AS t(q, k) ORDER BY q, k
-			ON CONFLICT (survey_id, question_id, answer_key) DO UPDATE SET count = survey_tallies.count + 1`,
-			surveyID, qids, names); err != nil {
-			return errs.Internal(err)
-		}
-		out = Response{ID: id, SurveyID: surveyID, SubmittedAt: submitted, SensitiveConsent: in.SensitiveConsent, Answers: answers}
-		return nil
-	})
-	if errors.Is(err, errAlreadyAnswered) {
-		// The concurrent submission won; if it was this one's first try
-		// (same idempotency key), answer with it.
-		if prev, ok, ferr := findResponse(ctx, s.DB, surveyID, rk); ferr == nil && ok {
-			return replay(prev, in.IdempotencyKey)
-		}
+	var id *int64
+	var open bool
+	// A counter shard no other submission of this instance holds, then a
+	// connection (in that order, so none is held while waiting for a shard).
+	shard, err := s.shards.take(ctx)
+	if err != nil {
+		return Response{}, false, errs.Internal(err)
 	}
-	return out, false, err
+	err = s.DB.QueryRow(ctx, submitSQL, surveyID, rk, accountID, idem, in.SensitiveConsent, body, submitted, now,
+		qids, names, shard).Scan(&id, &open)
+	s.shards.give(shard)
+	if err != nil {
+		return Response{}, false, errs.Internal(err)
+	}
+	if id == nil {
+		// Answered before (or concurrently), or not open.
+		return s.rejected(ctx, surveyID, rk, in.IdempotencyKey, nil, open)
+	}
+	return Response{ID: *id, SurveyID: surveyID, SubmittedAt: submitted, SensitiveConsent: in.SensitiveConsent, Answers: answers}, false, nil
+}
+
+// rejected answers a submission that stored nothing, in the order a
+// resident is told why: the first response when this is a retry of it
+// (same idempotency key), survey_already_answered when the resident
+// answered before, survey_not_open when the survey does not accept answers
+// (open reports whether the write statement found it open; nil invalid),
+// and otherwise invalid, the validation error. Only rejections pay for
+// these reads.
+func (s *Service) rejected(ctx context.Context, surveyID int64, rk, idem string, invalid error, open bool) (Response, bool, error) {
+	prev, ok, err := findResponse(ctx, s.DB, surveyID, rk)
+	if err != nil {
+		return Response{}, false, err
+	}
+	if ok {
+		return replay(prev, idem)
+	}
+	if invalid == nil {
+		if !open {
+			return Response{}, false, errNotOpen
+		}
+		// ON CONFLICT skipped the insert for a committed response of this
+		// respondent, which findResponse then sees: not reached while
+		// responses are never deleted.
+		return Response{}, false, errAlreadyAnswered
+	}
+	cur, err := getSurvey(ctx, s.DB, surveyID, false)
+	if err != nil {
+		return Response{}, false, err
+	}
+	if !cur.AcceptsResponses(s.now()) {
+		return Response{}, false, errNotOpen
+	}
+	return Response{}, false, invalid
 }
 
 // MyResponse returns the actor's own response to a survey. Codes:

@@ -184,7 +184,10 @@ func (s *Service) SurveyResults(ctx context.Context, actor *identity.Account, id
 type tallies map[int64]map[string]int64
 
 func readTallies(ctx context.Context, q querier, surveyID int64) (tallies, error) {
-	rows, err := q.Query(ctx, `SELECT question_id, answer_key, count FROM survey_tallies WHERE survey_id = $1`, surveyID)
+	// The counters are sharded (tallyShards rows per key at most, see
+	// SubmitResponse): add them up.
+	rows, err := q.Query(ctx, `SELECT question_id, answer_key, sum(count)::bigint FROM survey_tally_shards
+		WHERE survey_id = $1 GROUP BY question_id, answer_key`, surveyID)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}

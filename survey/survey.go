@@ -96,6 +96,10 @@ type Service struct {
 
 	keyMu sync.Mutex
 	key   []byte
+	// surveys caches published surveys for SubmitResponse (cache.go).
+	surveys surveyCache
+	// shards hands out counter shards to submissions (shards.go).
+	shards shardPool
 }
 
 // NewService returns a Service on the real clock.
