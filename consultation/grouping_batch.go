@@ -46,7 +46,7 @@ const groupLockClass = 0x636d7467 // "cmtg"
 // how many it grouped. The checkpoint groups what it seals; this is for
 // callers that need every comment grouped now.
 func (s *Service) GroupComments(ctx context.Context) (int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT DISTINCT decision_id FROM comments WHERE group_id IS NULL`)
+	rows, err := s.DB.Query(ctx, `SELECT DISTINCT decision_id FROM comments WHERE checkpoint_id IS NULL AND group_id IS NULL`)
 	if err != nil {
 		return 0, errs.Internal(err)
 	}
@@ -231,9 +231,13 @@ func groupMembers(ctx context.Context, tx pgx.Tx, decisionID int64, members []gr
 	return gids, nil
 }
 
+// ungroupedComments reads the decision's oldest ungrouped comments. An
+// ungrouped comment is always unsealed (the checkpoint groups what it
+// seals), so comments_unchecked_idx finds them: an index of their own would
+// cost every submission one more index entry.
 func ungroupedComments(ctx context.Context, tx pgx.Tx, decisionID int64) ([]groupMember, error) {
 	rows, err := tx.Query(ctx, `SELECT id, body, stance, created_at FROM comments
-		WHERE decision_id = $1 AND group_id IS NULL ORDER BY id LIMIT $2`, decisionID, groupBatchSize)
+		WHERE decision_id = $1 AND checkpoint_id IS NULL AND group_id IS NULL ORDER BY id LIMIT $2`, decisionID, groupBatchSize)
 	if err != nil {
 		return nil, err
 	}
