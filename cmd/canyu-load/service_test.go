@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/pgtest"
 	"github.com/canyu-gov/canyu/internal/server"
+	"github.com/canyu-gov/canyu/internal/testenv"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
@@ -30,24 +29,6 @@ type service struct {
 	URL, DatabaseURL string
 }
 
-// syncBuffer is the service's log, written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func startService(t *testing.T, meiliURL string) *service {
 	t.Helper()
 	ctx := context.Background()
@@ -56,7 +37,7 @@ func startService(t *testing.T, meiliURL string) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := obs.NewLogger(logs, "warn")
 	ids := identity.NewService(db, nil)
 	cs := consultation.NewService(db, nil)
