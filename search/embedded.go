@@ -23,7 +23,9 @@ import (
 
 // Chinese analysis of the embedded backend, measured on the relevance set
 // (testdata/relevance: 344 documents, 59 queries; run TestRelevance with
-// CANYU_SEARCH_COMPARE_ANALYZERS=1 -v), same query building and synonyms:
+// CANYU_SEARCH_COMPARE_ANALYZERS=1 -v), same query building and synonyms
+// (before issue 8 dropped the unigram clauses of words longer than two
+// characters, which measures 0.990 and 1.000 with unigrams + bigrams):
 //
 //	analyzer                  min-should  recall@10  MRR
 //	CJK bigrams (bleve cjk)      0.6        0.876    0.966
