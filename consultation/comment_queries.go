@@ -123,11 +123,20 @@ func (s *Service) ListComments(ctx context.Context, actor *identity.Account, dec
 	default:
 		return CommentPage{}, errs.InvalidField("invalid_filter", "disposition", "处理结果只能是 adopted、partially_adopted、not_adopted、out_of_scope 或 none")
 	}
-	if !r.lead {
-		// The one visibility rule of the public list: published comments
-		// of a consultation that shows them, and the reader's own.
-		where = append(where, `((c.status = 'published' AND (SELECT k.show_comments FROM consultations k WHERE k.id = c.consultation_id))
-			OR c.account_id = `+arg(r.account)+`)`)
+	// The one visibility rule of the public list: published comments of a
+	// consultation that shows them, and the reader's own.
+	const published = `c.status = 'published' AND (SELECT k.show_comments FROM consultations k WHERE k.id = c.consultation_id)`
+	switch {
+	case r.lead:
+	case r.account == 0:
+		// An anonymous reader has no own comments. Without the OR the list
+		// is read through comments_status_idx; with it PostgreSQL walked
+		// the decision's comments in id order past every pending one: under
+		// a flash crowd, whose comments wait for moderation, that is all
+		// of them (issue 8: p50 76 ms in the load mix).
+		where = append(where, published)
+	default:
+		where = append(where, `((`+published+`) OR c.account_id = `+arg(r.account)+`)`)
 	}
 	limit := cursor.Limit(f.Limit)
 	list, err := queryComments(ctx, s.DB, "WHERE "+strings.Join(where, " AND ")+" ORDER BY c.id LIMIT "+arg(limit+1), args...)
