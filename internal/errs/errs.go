@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Kind classifies an Error for the transport layer.
@@ -119,6 +122,15 @@ func Internal(err error) *Error {
 func unreachable(err error) bool {
 	var ne net.Error
 	if errors.As(err, &ne) {
+		return true
+	}
+	// PostgreSQL refusing work while it shuts down, restarts or is full:
+	// class 08 (connection exception), 57P01–57P03 (admin or crash
+	// shutdown, cannot connect now), 53300 (too many connections). The
+	// PostgreSQL-restart fault run (scripts/fault-pg-restart.sh) answered
+	// 500 for these; they are an outage, answered 503 with Retry-After.
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300") {
 		return true
 	}
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||

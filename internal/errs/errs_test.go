@@ -6,6 +6,8 @@ import (
 	"net"
 	"syscall"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestInternalClassifiesOutages(t *testing.T) {
@@ -16,6 +18,10 @@ func TestInternalClassifiesOutages(t *testing.T) {
 	}{
 		{"ConnectionRefused", fmt.Errorf("connect: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), KindUnavailable},
 		{"Reset", fmt.Errorf("read: %w", syscall.ECONNRESET), KindUnavailable},
+		{"AdminShutdown", fmt.Errorf("query: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}), KindUnavailable},
+		{"StartingUp", fmt.Errorf("connect: %w", &pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}), KindUnavailable},
+		{"TooManyConnections", &pgconn.PgError{Code: "53300"}, KindUnavailable},
+		{"UniqueViolation", &pgconn.PgError{Code: "23505"}, KindInternal},
 		{"Bug", errors.New("scan: wrong number of columns"), KindInternal},
 	}
 	for _, c := range cases {
