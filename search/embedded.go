@@ -329,7 +329,12 @@ func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) err
 		if err := idx.Batch(b); err != nil {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
-		b.Reset()
+		// A new batch, not b.Reset(): scorch's Batch returns once every
+		// document is analysed, while the goroutine that queued them may
+		// still be finishing its range over the batch's map (bleve v2.6.3,
+		// scorch.go:545); Reset then writes that map under it (a data race
+		// the race detector caught in TestIndexLagAndAbuse).
+		b = idx.NewBatch()
 		return nil
 	}
 	for _, id := range ids {
