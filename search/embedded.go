@@ -264,21 +264,7 @@ func (e *Embedded) current() (bleve.Index, error) {
 
 // Upsert adds or replaces docs, in batches of indexBatchSize.
 func (e *Embedded) Upsert(ctx context.Context, docs []Document) error {
-	for _, d := range docs {
-		if d.ID == "" {
-			return fmt.Errorf("%w: document without id", ErrInvalid)
-		}
-	}
-	idx, err := e.current()
-	if err != nil {
-		return err
-	}
-	defer e.mu.RUnlock()
-	if err := upsertInto(ctx, idx, docs); err != nil {
-		return err
-	}
-	e.record(journalOp{upsert: docs})
-	return nil
+	return e.apply(ctx, docs, nil)
 }
 
 func upsertInto(ctx context.Context, idx bleve.Index, docs []Document) error {
