@@ -31,7 +31,7 @@ type CommentView struct {
 	Status            string     `json:"status" enum:"pending,published,rejected"`
 	StatusName        string     `json:"status_name"`
 	RejectionReason   string     `json:"rejection_reason,omitempty" enum:"spam,abuse,personal_information,off_topic,duplicate_submission,"`
-	GroupID           int64      `json:"group_id,omitempty" doc:"The group of identical or near-identical comments it belongs to."`
+	GroupID           int64      `json:"group_id,omitempty" doc:"The group of identical or near-identical comments it belongs to. Comments join their groups within seconds of submission (absent until then); the comment-groups list always includes every comment."`
 	Disposition       string     `json:"disposition,omitempty" enum:"adopted,partially_adopted,not_adopted,out_of_scope," doc:"The lead unit's answer (意见处理)."`
 	DispositionReason string     `json:"disposition_reason,omitempty" doc:"The reason given with the answer."`
 	DisposedAt        *time.Time `json:"disposed_at,omitempty"`
