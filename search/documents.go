@@ -215,11 +215,16 @@ func commentDocuments(ctx context.Context, q querier, ids []int64) (changes, err
 	for _, c := range list {
 		seen[c.ID] = true
 		doc := c.document()
-		if c.public() {
+		switch {
+		case c.public():
 			out.Upsert = append(out.Upsert, doc)
-		} else {
+		case c.Status != "pending":
 			out.Delete = append(out.Delete, doc.ID)
 		}
+		// A pending comment was never public (moderation only publishes or
+		// rejects; nothing returns a comment to pending), so there is no
+		// public document to delete: under a flash crowd almost every
+		// change is a new pending comment, and each was a wasted delete.
 		staff := doc
 		staff.ModerationStatus = c.Status
 		out.StaffUpsert = append(out.StaffUpsert, staff)
