@@ -194,7 +194,10 @@ func (m *Main) Close() {
 }
 
 // defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is unset.
-const defaultMemoryLimit = 200 << 20
+// At 200 MiB the service peaked at 267–293 MB of RSS in 60-s runs of 1,000
+// comments a second; at 150 MiB at 217–223 MB, with the same throughput
+// within run-to-run noise (BENCHMARKS.md).
+const defaultMemoryLimit = 150 << 20
 
 func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet(env, "serve", "Runs the HTTP service on CANYU_ADDR: the API under /api/v1, pages at /,\n/healthz, /readyz and /metrics. Refuses to start when the schema is behind\n(run `canyu migrate`). SIGTERM drains in-flight requests and exits.")
