@@ -3,8 +3,6 @@ package consultation
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -273,9 +271,9 @@ func (s *Service) SubmitComment(ctx context.Context, actor *identity.Account, de
 		return Comment{}, false, err
 	}
 	now := s.now().Truncate(time.Microsecond)
-	normalized := sha256.Sum256([]byte(NormalizeComment(in.Body)))
+	normalized := hashNormalized(NormalizeComment(in.Body))
 	for attempt := 0; ; attempt++ {
-		r, err := s.insertCommentFast(ctx, actor, decisionID, in, hex.EncodeToString(normalized[:]), now)
+		r, err := s.insertCommentFast(ctx, actor, decisionID, in, normalized, now)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "comments_receipt_key" && attempt < 3 {
 			continue // a receipt drawn twice (1 in 2^40 per day): draw again
@@ -431,6 +429,7 @@ func (s *Service) insertCommentFast(ctx context.Context, actor *identity.Account
 	var versionNumber, articleNumber *int
 	var consultationID, versionID *int64
 	var articleLabel, receipt *string
+	bodyHash := SHA256Hex([]byte(in.Body))
 	err := s.DB.QueryRow(ctx, `WITH prev AS (
 			SELECT id FROM comments WHERE account_id = $2 AND idempotency_key = $4
 		), target AS (
@@ -462,7 +461,7 @@ func (s *Service) insertCommentFast(ctx context.Context, actor *identity.Account
 			r.minute, r.day, r.addr
 		FROM rate r LEFT JOIN target t ON true LEFT JOIN ins ON true`,
 		decisionID, actor.ID, nullString(in.ArticleAnchor), nullString(in.IdempotencyKey), now,
-		newReceipt(now), nullString(in.Stance), in.Body, SHA256Hex([]byte(in.Body)), normalizedHash, in.ClientAddr,
+		newReceipt(now), nullString(in.Stance), in.Body, bodyHash, normalizedHash, in.ClientAddr,
 		l.PerAccountPerMinute >= 0, offset(l.PerAccountPerMinute), l.PerAccountPerDay >= 0, offset(l.PerAccountPerDay),
 		l.PerAddressPerMinute >= 0 && in.ClientAddr != "", offset(l.PerAddressPerMinute), in.ShowName).
 		Scan(&prevID, &newID, &receipt, &consultationID, &versionID, &versionNumber, &articleLabel, &articleNumber,
@@ -481,7 +480,7 @@ func (s *Service) insertCommentFast(ctx context.Context, actor *identity.Account
 		}
 		r.comment = Comment{ID: *newID, DecisionID: decisionID, ConsultationID: *consultationID, VersionID: *versionID,
 			VersionNumber: *versionNumber, ArticleAnchor: in.ArticleAnchor, ArticleLabel: deref(articleLabel), ArticleNumber: deref(articleNumber),
-			AccountID: actor.ID, AuthorName: author, Receipt: *receipt, Stance: in.Stance, Body: in.Body, BodyHash: SHA256Hex([]byte(in.Body)),
+			AccountID: actor.ID, AuthorName: author, Receipt: *receipt, Stance: in.Stance, Body: in.Body, BodyHash: bodyHash,
 			ShowName: in.ShowName, Status: CommentPending, CreatedAt: now}
 	case r.open:
 		windows := [3]time.Duration{time.Minute, 24 * time.Hour, time.Minute}

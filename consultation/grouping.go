@@ -116,8 +116,7 @@ type commentFingerprint struct {
 
 func fingerprintComment(body string) commentFingerprint {
 	n := NormalizeComment(body)
-	h := sha256.Sum256([]byte(n))
-	fp := commentFingerprint{normalized: n, hash: hex.EncodeToString(h[:])}
+	fp := commentFingerprint{normalized: n, hash: hashNormalized(n)}
 	if utf8.RuneCountInString(n) >= MinNearDuplicateRunes {
 		fp.signature = minHash(shingles(n, ShingleSize))
 		fp.buckets = lshBuckets(fp.signature)
@@ -126,6 +125,13 @@ func fingerprintComment(body string) commentFingerprint {
 }
 
 // shingles returns the base hashes of the distinct k-rune substrings of s.
+// hashNormalized is the hex SHA-256 of a normalised text: the
+// normalized_hash that identical comments share.
+func hashNormalized(n string) string {
+	h := sha256.Sum256([]byte(n))
+	return hex.EncodeToString(h[:])
+}
+
 func shingles(s string, k int) map[uint64]struct{} {
 	runes := []rune(s)
 	out := make(map[uint64]struct{}, len(runes))
