@@ -12,10 +12,10 @@ import (
 
 // Append implements record.Appender for the packages beside consultation
 // (hearings, the catalogue, themes, supervision): it serialises appends per
-// decision with a transaction-level advisory lock, since those packages do
-// not hold the decision row lock that consultation's own steps take.
+// decision by taking the decision row lock that consultation's own steps
+// take (lockDecision), since those packages cannot take it themselves.
 func (s *Service) Append(ctx context.Context, tx pgx.Tx, decisionID int64, actor record.Actor, kind record.Kind, payload any, evidence ...record.Evidence) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7242100, $1::int)`, int32(decisionID)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM decisions WHERE id = $1 FOR UPDATE`, decisionID); err != nil {
 		return errs.Internal(err)
 	}
 	var acct *identity.Account
