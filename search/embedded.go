@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -72,6 +74,9 @@ type Embedded struct {
 
 	journalMu sync.Mutex
 	journal   *[]journalOp // non-nil while a rebuild runs
+
+	logger *slog.Logger
+	fault  faultState // embedded_fault.go
 }
 
 type journalOp struct {
@@ -94,7 +99,7 @@ func newEmbedded(dir, analyzer string) (*Embedded, error) {
 	switch {
 	case err == nil && strings.TrimSpace(string(cur)) != "":
 		e.name = strings.TrimSpace(string(cur))
-		e.idx, err = bleve.Open(filepath.Join(dir, e.name))
+		e.idx, err = e.openBleve(e.name)
 		if err != nil {
 			return nil, fmt.Errorf("%w: open index %s: %v", ErrUnavailable, e.name, err)
 		}
@@ -121,7 +126,9 @@ func (e *Embedded) createIndex() (string, bleve.Index, error) {
 		return "", nil, fmt.Errorf("%w: mapping: %v", ErrInvalid, err)
 	}
 	name := "index-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	idx, err := bleve.New(filepath.Join(e.dir, name), m)
+	path := filepath.Join(e.dir, name)
+	asyncIndexes.Store(path, e)
+	idx, err := bleve.NewUsing(path, m, scorch.Name, bleve.Config.DefaultKVStore, runtimeConfig())
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: create index: %v", ErrUnavailable, err)
 	}
@@ -254,6 +261,9 @@ func fields(d Document) (map[string]any, error) {
 // current returns the active index with the read lock held; the caller
 // must call e.mu.RUnlock.
 func (e *Embedded) current() (bleve.Index, error) {
+	if err := e.inService(); err != nil {
+		return nil, err
+	}
 	e.mu.RLock()
 	if e.closed || e.idx == nil {
 		e.mu.RUnlock()
@@ -293,7 +303,7 @@ func upsertInto(ctx context.Context, idx bleve.Index, docs []Document) error {
 // batch per indexBatchSize operations: each batch waits for its segment to
 // be persisted, and the indexer's rounds were paying that wait up to four
 // times (public and staff, deletes and upserts).
-func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) error {
+func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) (err error) {
 	for _, d := range docs {
 		if d.ID == "" {
 			return fmt.Errorf("%w: document without id", ErrInvalid)
@@ -304,6 +314,7 @@ func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) err
 		return err
 	}
 	defer e.mu.RUnlock()
+	defer e.guard(&err)
 	b := idx.NewBatch()
 	flush := func(force bool) error {
 		if b.Size() == 0 || (!force && b.Size() < indexBatchSize) {
@@ -312,8 +323,8 @@ func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := idx.Batch(b); err != nil {
-			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		if err := e.batch(ctx, idx, b); err != nil {
+			return err
 		}
 		// A new batch, not b.Reset(): scorch's Batch returns once every
 		// document is analysed, while the goroutine that queued them may
@@ -350,16 +361,7 @@ func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) err
 
 // Delete removes the documents with ids; unknown ids are ignored.
 func (e *Embedded) Delete(ctx context.Context, ids []string) error {
-	idx, err := e.current()
-	if err != nil {
-		return err
-	}
-	defer e.mu.RUnlock()
-	if err := deleteFrom(ctx, idx, ids); err != nil {
-		return err
-	}
-	e.record(journalOp{delete: ids})
-	return nil
+	return e.apply(ctx, nil, ids)
 }
 
 func deleteFrom(ctx context.Context, idx bleve.Index, ids []string) error {
@@ -449,12 +451,18 @@ func storedDocument(f map[string]any) (Document, error) {
 }
 
 // Health reports whether the index is open and answers.
-func (e *Embedded) Health(ctx context.Context) Health {
+func (e *Embedded) Health(ctx context.Context) (h Health) {
 	idx, err := e.current()
 	if err != nil {
 		return Health{Backend: "embedded", Detail: err.Error()}
 	}
 	defer e.mu.RUnlock()
+	defer func() {
+		if r := recover(); r != nil {
+			e.markFault(fmt.Errorf("panic in the index: %v", r))
+			h = Health{Backend: "embedded", Detail: fmt.Sprint(r)}
+		}
+	}()
 	n, err := idx.DocCount()
 	if err != nil {
 		return Health{Backend: "embedded", Detail: err.Error()}
@@ -470,6 +478,15 @@ func (e *Embedded) Close() error {
 		return nil
 	}
 	e.closed = true
+	asyncIndexes.Range(func(k, v any) bool {
+		if v == e {
+			asyncIndexes.Delete(k)
+		}
+		return true
+	})
+	if e.idx == nil {
+		return nil
+	}
 	return e.idx.Close()
 }
 

@@ -74,7 +74,7 @@ var facetFields = map[string]bool{"type": true, "domain": true, "status": true, 
 
 // Search runs q. An empty Text lists the filtered documents by date, newest
 // first, unless Sort says otherwise.
-func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
+func (e *Embedded) Search(ctx context.Context, q Query) (_ Result, err error) {
 	if err := validate(&q); err != nil {
 		return Result{}, err
 	}
@@ -83,6 +83,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	defer e.mu.RUnlock()
+	defer e.guard(&err)
 
 	terms := map[string]bool{}
 	bq := e.buildQuery(idx, q, terms)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -43,6 +44,18 @@ func openSearch(cfg Config) (public, staff search.Index, err error) {
 		return nil, nil, fmt.Errorf("opening the search index under %s: %w", dir, err)
 	}
 	return p, s, nil
+}
+
+// openServeSearch is openSearch for `canyu serve`: an embedded index that
+// cannot be opened (a read-only or full data directory) starts out of
+// service and opens itself when the directory allows it, instead of
+// stopping the service (issue 15: the process crash-looped).
+func openServeSearch(cfg Config, logger *slog.Logger) (public, staff search.Index, err error) {
+	if cfg.MeiliURL != "" {
+		return openSearch(cfg)
+	}
+	dir := filepath.Join(cfg.DataDir, "search")
+	return search.OpenEmbedded(filepath.Join(dir, "public"), logger), search.OpenEmbedded(filepath.Join(dir, "staff"), logger), nil
 }
 
 const reindexHelp = `Rebuilds the search index from PostgreSQL in batches, without taking

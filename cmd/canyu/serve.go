@@ -116,7 +116,7 @@ func (m *Main) Open(ctx context.Context) error {
 	cs.Scheduler = runner
 	ss.Scheduler = runner
 	m.jobs = runner
-	if m.index, m.staffIndex, err = openSearch(m.Config); err != nil {
+	if m.index, m.staffIndex, err = openServeSearch(m.Config, m.Logger); err != nil {
 		return err
 	}
 	// Settings are applied at start-up; a backend that is down now only
