@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/simple"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
@@ -49,8 +51,9 @@ const (
 
 // settingsVersion names the mapping; ApplySettings rebuilds an index whose
 // stored version differs (for example after the analyzer changes).
-// Version 2 dropped term vectors (issue 8).
-const settingsVersion = "canyu-embedded-2"
+// Version 2 dropped term vectors (issue 8); version 3 normalises the
+// text (normalize.go) and adds the fields extra, py and pyi (issue 16).
+const settingsVersion = "canyu-embedded-3"
 
 var settingsKey = []byte("canyu_settings")
 
@@ -77,6 +80,8 @@ type Embedded struct {
 
 	logger *slog.Logger
 	fault  faultState // embedded_fault.go
+
+	syn atomic.Pointer[synonymSet] // nil: the default table
 }
 
 type journalOp struct {
@@ -220,9 +225,19 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	stored.IncludeTermVectors = false
 	stored.DocValues = false
 
+	// Pinyin syllable and initial bigrams (pinyin.go), Latin letters only.
+	py := bleve.NewTextFieldMapping()
+	py.Analyzer = simple.Name
+	py.Store = false
+	py.IncludeInAll = false
+	py.IncludeTermVectors = false
+
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt("title", text)
 	doc.AddFieldMappingsAt("body", text)
+	doc.AddFieldMappingsAt("extra", text)
+	doc.AddFieldMappingsAt("py", py)
+	doc.AddFieldMappingsAt("pyi", py)
 	for _, f := range []string{"type", "domain", "status", "lead_agency", "moderation_status"} {
 		doc.AddFieldMappingsAt(f, kw)
 	}
@@ -241,9 +256,10 @@ func fields(d Document) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	title, body := Normalize(d.Title), Normalize(d.Body)
 	f := map[string]any{
-		"title":             d.Title,
-		"body":              d.Body,
+		"title":             title,
+		"body":              body,
 		"type":              string(d.Type),
 		"domain":            d.Domain,
 		"status":            d.Status,
@@ -254,6 +270,16 @@ func fields(d Document) (map[string]any, error) {
 	}
 	if !d.Date.IsZero() {
 		f["date"] = d.Date.UTC()
+	}
+	extra := ""
+	if d.Explanation != "" || d.LegalBasis != "" || d.Attachments != "" {
+		extra = Normalize(d.Explanation + "\n" + d.LegalBasis + "\n" + d.Attachments)
+		f["extra"] = extra
+	}
+	// Pinyin for the documents that name what a draft is about; comments
+	// (most of the index and of its indexing CPU) have none.
+	if d.Type != TypeComment {
+		f["py"], f["pyi"] = pinyinFields(title + "\n" + body + "\n" + extra)
 	}
 	return f, nil
 }

@@ -214,12 +214,16 @@ func validate(q *Query) error {
 	return nil
 }
 
-// buildQuery is the text query (near-synonym variants, each word as a
-// phrase or most of its tokens, title boosted) joined with the filters.
+// buildQuery is the text query at tier q.Relax (embedded_query.go)
+// joined with the filters.
 func (e *Embedded) buildQuery(idx bleve.Index, q Query, terms map[string]bool) query.Query {
 	var must []query.Query
 	if text := strings.TrimSpace(q.Text); text != "" {
-		must = append(must, e.textQuery(idx, text, terms))
+		tq := e.tierQuery(idx, q, terms)
+		if tq == nil {
+			return bleve.NewMatchNoneQuery()
+		}
+		must = append(must, tq)
 	}
 	if len(q.Types) > 0 {
 		var any []query.Query
@@ -261,141 +265,12 @@ func term(field, v string) query.Query {
 	return t
 }
 
-// textQuery matches text itself or, ranked well below, one of its
-// near-synonym variants (queryVariants). Each whitespace-separated word of
-// a variant must match: as a whole word in the title or body, or by most
-// of its analysed tokens (wholeAndTerms); terms collects the tokens for
-// the snippets. Bleve ignores the boost of conjunctions and disjunctions,
-// so the leaves carry the boosts.
-//
-// At 100,000 comments (BenchmarkEmbeddedQuery, cpu-ms/query) three things
-// made a query slow, and the shape below avoids them:
-//   - a word's unigrams (车, 难, 水) each match a large share of the
-//     corpus, and every document holding 40% of a word's tokens was
-//     scored, sorted and faceted: a document must now also contain one of
-//     the bigrams of some variant (the candidates, a must clause), and
-//     the other clauses only rank and confirm it; words longer than two
-//     characters have no unigram clauses at all (bigramShouldRatio);
-//   - a phrase query reads the term locations of every candidate: the
-//     whole word is the conjunction of its bigrams instead, which for
-//     Chinese text is nearly always the same documents;
-//   - sorting ties by date read the date of every match (see Search).
-func (e *Embedded) textQuery(idx bleve.Index, text string, terms map[string]bool) query.Query {
-	variants := queryVariants(text)
-	if utf8.RuneCountInString(text) > longQueryRunes {
-		variants = variants[:min(len(variants), longQueryVariants)]
-	} else {
-		variants = variants[:min(len(variants), shortQueryVariants)]
-	}
-	var candidates []query.Query
-	seen := map[string]bool{} // candidate terms, field-qualified
-	var original query.Query
-	var synonyms []query.Query
-	for i, v := range variants {
-		scale := 1.0
-		if i > 0 {
-			scale = boostSynonym
-		}
-		var words []query.Query
-		for _, w := range strings.Fields(v) {
-			tokens := analyze(idx, e.analyzer, w)
-			ratio := minShouldRatio
-			if n := utf8.RuneCountInString(w); n > unigramRunes {
-				// Unigrams (人, 水, 车) match most documents and made the
-				// clause slow; the bigrams of a longer word are selective
-				// enough.
-				bigrams := slices.DeleteFunc(slices.Clone(tokens), func(t string) bool { return utf8.RuneCountInString(t) == 1 })
-				if len(bigrams) > 0 {
-					tokens = bigrams
-					if n <= longQueryRunes {
-						ratio = bigramShouldRatio
-					}
-				}
-			}
-			if len(tokens) == 0 {
-				continue
-			}
-			words = append(words, bleve.NewDisjunctionQuery(wholeAndTerms(tokens, scale, ratio, terms, &candidates, seen)...))
-		}
-		switch {
-		case len(words) == 0:
-		case i == 0:
-			original = conjunction(words)
-		default:
-			synonyms = append(synonyms, conjunction(words))
-		}
-	}
-	if len(candidates) == 0 {
-		return bleve.NewMatchNoneQuery()
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(bleve.NewDisjunctionQuery(candidates...))
-	switch {
-	case original == nil:
-		b.AddShould(bleve.NewDisjunctionQuery(synonyms...))
-	case len(synonyms) == 0:
-		b.AddShould(original)
-	default:
-		// Apart, because bleve multiplies a disjunction's score by the
-		// share of clauses matched: flat, a comment matching four
-		// variants of 停车难 outranked the article whose title says 停车难.
-		b.AddShould(original, bleve.NewDisjunctionQuery(synonyms...))
-	}
-	b.SetMinShould(1)
-	return b
-}
-
 func conjunction(qs []query.Query) query.Query {
 	if len(qs) == 1 {
 		return qs[0]
 	}
 	return bleve.NewConjunctionQuery(qs...)
 }
-
-// wholeAndTerms returns, for the title and the body, the clause matching
-// a word's tokens as a whole word (all its bigrams) and the clause
-// matching ratio of them; it appends the candidate clauses (any bigram)
-// not in seen yet to candidates.
-func wholeAndTerms(tokens []string, scale, ratio float64, terms map[string]bool, candidates *[]query.Query, seen map[string]bool) []query.Query {
-	for _, t := range tokens {
-		terms[t] = true
-	}
-	// Multi-rune tokens: CJK bigrams and whole Latin words or numbers.
-	long := slices.DeleteFunc(slices.Clone(tokens), func(t string) bool { return utf8.RuneCountInString(t) == 1 })
-	if len(long) == 0 {
-		long = tokens
-	}
-	var clauses []query.Query
-	for _, f := range []struct {
-		field        string
-		whole, terms float64
-	}{{"title", boostTitlePhrase, boostTitleTerms}, {"body", boostBodyPhrase, boostBodyTerms}} {
-		var whole []query.Query
-		for _, t := range long {
-			whole = append(whole, fieldTerm(f.field, t, f.whole*scale))
-			if k := f.field + ":" + t; !seen[k] {
-				seen[k] = true
-				*candidates = append(*candidates, fieldTerm(f.field, t, candidateBoost))
-			}
-		}
-		clauses = append(clauses, conjunction(whole))
-		if len(tokens) == 1 {
-			continue // the whole word is its only token
-		}
-		var ts []query.Query
-		for _, t := range tokens {
-			ts = append(ts, fieldTerm(f.field, t, f.terms*scale))
-		}
-		d := bleve.NewDisjunctionQuery(ts...)
-		d.SetMin(math.Ceil(ratio * float64(len(ts))))
-		clauses = append(clauses, d)
-	}
-	return clauses
-}
-
-// candidateBoost is the weight of the candidate clause of wordQuery: it
-// selects documents; the other clauses rank them.
-const candidateBoost = 0.0001
 
 func fieldTerm(field, t string, boost float64) query.Query {
 	q := bleve.NewTermQuery(t)
@@ -443,11 +318,34 @@ func matchSpans(a analysis.Analyzer, text string, terms map[string]bool) []span 
 	if a == nil || len(terms) == 0 || text == "" {
 		return nil
 	}
-	var spans []span
-	for _, t := range a.Analyze([]byte(text)) {
-		if terms[string(t.Term)] && t.End <= len(text) && t.Start < t.End {
-			spans = append(spans, span{t.Start, t.End})
+	// The index holds normalised text (one rune for one rune): analyse
+	// the normalised text and map its offsets back to the original.
+	normal := Normalize(text)
+	var origAt []int // byte offset in text of each byte offset in normal
+	if normal != text {
+		origAt = make([]int, len(normal)+1)
+		i := 0
+		for j := range normal {
+			origAt[j] = i
+			_, size := utf8.DecodeRuneInString(text[i:])
+			i += size
+			_, nsize := utf8.DecodeRuneInString(normal[j:])
+			for k := 1; k < nsize; k++ {
+				origAt[j+k] = i
+			}
 		}
+		origAt[len(normal)] = len(text)
+	}
+	var spans []span
+	for _, t := range a.Analyze([]byte(normal)) {
+		if !terms[string(t.Term)] || t.End > len(normal) || t.Start >= t.End {
+			continue
+		}
+		start, end := t.Start, t.End
+		if origAt != nil {
+			start, end = origAt[start], origAt[end]
+		}
+		spans = append(spans, span{start, end})
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 	var out []span

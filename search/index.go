@@ -43,6 +43,13 @@ type Document struct {
 	LeadAgency    string  `json:"lead_agency,omitempty"` // agency code
 	ArticleAnchor string  `json:"article_anchor,omitempty"`
 	ArticleLabel  string  `json:"article_label,omitempty"` // 第三条
+	// Explanation (起草说明) and LegalBasis are a decision document's
+	// drafting explanation and legal basis; Attachments is the text
+	// extracted from its public attachments (PDF, DOCX). They are searched
+	// with a lower weight than the title and body (field "extra").
+	Explanation string `json:"explanation,omitempty"`
+	LegalBasis  string `json:"legal_basis,omitempty"`
+	Attachments string `json:"attachments,omitempty"`
 	// ModerationStatus is set on comment documents of the staff index only
 	// (search-agency-comments); public documents are always published.
 	ModerationStatus string    `json:"moderation_status,omitempty"`
@@ -60,7 +67,11 @@ type Query struct {
 	DecisionID int64
 	From, To   time.Time // on Document.Date; zero = unbounded
 	// Sort is "" (relevance) or "date_desc" / "date_asc".
-	Sort   string
+	Sort string
+	// Relax is the relaxation tier of the text match (RelaxAll …
+	// MaxRelax, embedded_query.go); SearchGrouped and Service.Search
+	// step through the tiers themselves.
+	Relax  int
 	Offset int
 	Limit  int
 	// Facets requested: any of "type", "domain", "status", "lead_agency".

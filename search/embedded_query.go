@@ -1,0 +1,223 @@
+package search
+
+import (
+	"math"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Relaxation tiers of a text query (Query.Relax), tried in order by
+// SearchGrouped and Service.Search while a stricter tier finds too little,
+// so a query never ends in nothing merely because one of its words is not
+// in the text (issue 16: long questions and multi-term queries found
+// nothing because every word had to match).
+const (
+	RelaxAll    = 0 // every term matches (a term: a word or one of its near-synonyms)
+	RelaxFewer  = 1 // at least half of the terms
+	RelaxAny    = 2 // any bigram of any term
+	RelaxPinyin = 3 // pinyin and homophones (pinyin.go)
+	// MaxRelax is the last tier.
+	MaxRelax = RelaxPinyin
+)
+
+// Field weights: whole word, then the share-of-tokens match.
+var textFields = []struct {
+	field        string
+	whole, terms float64
+}{
+	{"title", boostTitlePhrase, boostTitleTerms},
+	{"body", boostBodyPhrase, boostBodyTerms},
+	{"extra", boostExtraPhrase, boostExtraTerms},
+}
+
+// The explanation, legal basis and attachments of a draft are long; a
+// match there says less than one in its title or articles.
+const (
+	boostExtraPhrase = 2
+	boostExtraTerms  = 0.5
+)
+
+// tierQuery is the text part of q at tier q.Relax; nil when the tier has
+// nothing to match (no terms, or no pinyin in them).
+func (e *Embedded) tierQuery(idx bleve.Index, q Query, terms map[string]bool) query.Query {
+	parsed := parseQuery(q.Text, e.synonyms())
+	if len(parsed) == 0 {
+		return nil
+	}
+	switch q.Relax {
+	case RelaxAll, RelaxFewer:
+		var words []query.Query
+		for _, t := range parsed {
+			if w := e.termQuery(idx, t, terms); w != nil {
+				words = append(words, w)
+			}
+		}
+		if len(words) == 0 {
+			return nil
+		}
+		if q.Relax == RelaxAll {
+			return conjunction(words)
+		}
+		if len(words) < 2 {
+			return nil // the same as RelaxAll
+		}
+		d := bleve.NewDisjunctionQuery(words...)
+		d.SetMin(math.Ceil(float64(len(words)) / 2))
+		return d
+	case RelaxAny:
+		var any []query.Query
+		seen := map[string]bool{}
+		for _, t := range parsed {
+			for i, form := range append([]string{t.text}, t.alts...) {
+				scale := 1.0
+				if i > 0 {
+					scale = boostSynonym
+				}
+				toks := analyze(idx, e.analyzer, form)
+				if long := multiRune(toks); len(long) > 0 {
+					toks = long
+				}
+				for _, tk := range toks {
+					if seen[tk] {
+						continue
+					}
+					seen[tk] = true
+					terms[tk] = true
+					for _, f := range textFields {
+						any = append(any, fieldTerm(f.field, tk, f.terms*scale))
+					}
+				}
+			}
+		}
+		if len(any) == 0 {
+			return nil
+		}
+		return bleve.NewDisjunctionQuery(any...)
+	case RelaxPinyin:
+		var any []query.Query
+		for _, t := range parsed {
+			if p := pinyinQuery(t.text); p != nil {
+				any = append(any, p)
+			}
+		}
+		if len(any) == 0 {
+			return nil
+		}
+		return bleve.NewDisjunctionQuery(any...)
+	}
+	return nil
+}
+
+// termQuery matches a term or one of its near-synonyms (ranked lower) in
+// any text field: as a whole word (all its bigrams) or, unless it is a
+// quoted phrase, by a share of its tokens.
+func (e *Embedded) termQuery(idx bleve.Index, t queryTerm, terms map[string]bool) query.Query {
+	var clauses []query.Query
+	for i, form := range append([]string{t.text}, t.alts...) {
+		scale := 1.0
+		if i > 0 {
+			scale = boostSynonym
+		}
+		tokens := analyze(idx, e.analyzer, form)
+		if len(tokens) == 0 {
+			continue
+		}
+		for _, tk := range tokens {
+			terms[tk] = true
+		}
+		n := utf8.RuneCountInString(form)
+		ratio := minShouldRatio
+		if n > unigramRunes {
+			if long := multiRune(tokens); len(long) > 0 {
+				tokens = long
+				if n <= longQueryRunes {
+					ratio = bigramShouldRatio
+				}
+			}
+		}
+		whole := multiRune(tokens)
+		if len(whole) == 0 {
+			whole = tokens
+		}
+		for _, f := range textFields {
+			var w []query.Query
+			for _, tk := range whole {
+				w = append(w, fieldTerm(f.field, tk, f.whole*scale))
+			}
+			clauses = append(clauses, conjunction(w))
+			if t.phrase || len(tokens) == 1 {
+				continue
+			}
+			var ts []query.Query
+			for _, tk := range tokens {
+				ts = append(ts, fieldTerm(f.field, tk, f.terms*scale))
+			}
+			d := bleve.NewDisjunctionQuery(ts...)
+			d.SetMin(math.Ceil(ratio * float64(len(ts))))
+			clauses = append(clauses, d)
+		}
+	}
+	if len(clauses) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(clauses...)
+}
+
+// pinyinQuery matches a term by sound: a Latin word split into syllables
+// (tingche) or read as initials (tcsf), a Chinese word by its own pinyin
+// (幼儿圆 sounds like 幼儿园).
+func pinyinQuery(w string) query.Query {
+	var toks []string
+	field := "py"
+	min := 0.0
+	switch {
+	case isLatinWord(w):
+		if syl, ok := splitPinyin(w); ok && len(syl) >= 2 {
+			toks = syllableBigrams(syl)
+		} else if len(w) >= 2 && len(w) <= 8 {
+			field = "pyi"
+			for i := 0; i+1 < len(w); i++ {
+				toks = append(toks, w[i:i+2])
+			}
+		}
+	default:
+		for _, run := range pinyinRuns(w) {
+			toks = append(toks, syllableBigrams(run)...)
+		}
+		min = 0.6
+	}
+	toks = slices.Compact(toks)
+	if len(toks) == 0 {
+		return nil
+	}
+	var qs []query.Query
+	for _, tk := range toks {
+		qs = append(qs, fieldTerm(field, tk, 1))
+	}
+	if min == 0 {
+		return conjunction(qs)
+	}
+	d := bleve.NewDisjunctionQuery(qs...)
+	d.SetMin(math.Ceil(min * float64(len(qs))))
+	return d
+}
+
+func multiRune(tokens []string) []string {
+	return slices.DeleteFunc(slices.Clone(tokens), func(t string) bool { return utf8.RuneCountInString(t) == 1 })
+}
+
+// SetSynonyms replaces the near-synonym groups staff added (they extend
+// the built-in table); queries use them from the next call.
+func (e *Embedded) SetSynonyms(extra [][]string) {
+	e.syn.Store(newSynonymSet(extra))
+}
+
+func (e *Embedded) synonyms() *synonymSet {
+	if s := e.syn.Load(); s != nil {
+		return s
+	}
+	return defaultSynonymSet
+}
