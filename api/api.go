@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -36,6 +37,7 @@ type Services struct {
 	Consultation *consultation.Service
 	Calendar     *workday.Store
 	Survey       *survey.Service
+	Hearing      *hearing.Service
 	// Search is the search service (issue 7).
 	Search *search.Service
 	// SecureCookies marks cookies Secure (when served over https).
@@ -76,6 +78,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerReview()
 	s.registerPublication()
 	s.registerSearch()
+	s.registerHearings()
 	return a
 }
 

@@ -78,6 +78,10 @@ type AdoptionFigures struct {
 	MainOpinions []OpinionFigure `json:"main_opinions"`
 	// TopArticles are the most-commented articles with their replies.
 	TopArticles []ArticleFigure `json:"top_articles"`
+	// ByChannel counts and answers the opinions of every channel: the
+	// online consultation first, then letters, the 12345 hotline, forums,
+	// site visits, written requests and hearings (report_channels.go).
+	ByChannel []ChannelFigure `json:"by_channel"`
 }
 
 // ArticleFigure counts the published comments on one article (Anchor empty:
@@ -193,7 +197,10 @@ func computeFigures(ctx context.Context, tx pgx.Tx, d *Decision, c *Consultation
 	if err := f.mainOpinions(ctx, tx, c.ID, labels); err != nil {
 		return f, err
 	}
-	return f, f.topArticles(ctx, tx, c.ID)
+	if err := f.topArticles(ctx, tx, c.ID); err != nil {
+		return f, err
+	}
+	return f, f.countChannels(ctx, tx, d.ID)
 }
 
 func (f *AdoptionFigures) countArticles(ctx context.Context, tx pgx.Tx, c *Consultation, labels map[string]string) error {
@@ -457,6 +464,7 @@ func AdoptionReportText(f AdoptionFigures, today time.Time) string {
 		}
 		w("\n")
 	}
+	writeChannels(&b, f, heading)
 	w("感谢社会各界对本决策事项的关心和支持。\n\n%s\n%s\n", f.LeadAgency, reportDate(today))
 	return b.String()
 }
@@ -592,6 +600,9 @@ func (s *Service) PublishAdoptionReport(ctx context.Context, actor *identity.Acc
 		}
 		if f.WithoutDisposition > 0 {
 			return errCommentsWithoutDisposition(f.WithoutDisposition)
+		}
+		if n := f.offlineWithoutDisposition(); n > 0 {
+			return errOfflineWithoutDisposition(n)
 		}
 		if f.Pending > 0 {
 			return &errs.Error{Kind: errs.KindConflict, Code: "comments_pending_moderation", Basis: dispositionBasis,

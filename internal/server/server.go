@@ -17,6 +17,7 @@ import (
 
 	"github.com/canyu-gov/canyu/api"
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -32,6 +33,7 @@ type Deps struct {
 	Consultation  *consultation.Service
 	Calendar      *workday.Store
 	Survey        *survey.Service
+	Hearing       *hearing.Service
 	Logger        *slog.Logger
 	Metrics       *obs.Metrics
 	SecureCookies bool
@@ -97,7 +99,7 @@ func New(d Deps) http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Search: d.Search, SecureCookies: d.SecureCookies})
+		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, SecureCookies: d.SecureCookies})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -93,6 +94,7 @@ type Env struct {
 	Identity     *identity.Service
 	Consultation *consultation.Service
 	Survey       *survey.Service
+	Hearing      *hearing.Service
 	Clock        *Clock
 	SMS          *SMS
 	Logs         *SyncBuffer
@@ -228,12 +230,14 @@ func New(tb testing.TB) *Env {
 	e.Consultation.Scheduler = runner
 	e.Survey = survey.NewService(db, e.Consultation, runner)
 	e.Survey.Now = e.Clock.Now
+	e.Hearing = hearing.NewService(db, e.Consultation, e.SMS)
+	e.Hearing.Now = e.Clock.Now
 	dir := tb.TempDir()
 	e.Index, e.StaffIndex = newIndex(tb, filepath.Join(dir, "public")), newIndex(tb, filepath.Join(dir, "staff"))
 	e.Indexer = search.NewIndexer(db, e.Index, e.StaffIndex, logger)
 	e.Indexer.Now = e.Clock.Now
 	e.Search = &search.Service{DB: db, Index: e.Index, Staff: e.StaffIndex, Consultation: e.Consultation}
-	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Logger: logger,
+	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Logger: logger,
 		Search: e.Search, Indexer: e.Indexer})
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL

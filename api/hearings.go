@@ -1,0 +1,511 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Wire types of participation activities, offline opinions and hearings
+// (package consultation/hearing). They embed the domain types, whose JSON
+// names are the wire names, under names of their own (huma needs distinct
+// type names).
+
+// ParticipationActivityView is a participation activity (Decree 713 Art. 14).
+type ParticipationActivityView struct{ hearing.Activity }
+
+// OfflineOpinionView is an opinion received offline, with its answer.
+type OfflineOpinionView struct{ hearing.OfflineOpinion }
+
+// HearingRequirementView says that a decision needs a hearing.
+type HearingRequirementView struct{ hearing.Requirement }
+
+// HearingView is a hearing. seed_revealed is the secret seed once the
+// draw is done, null before.
+type HearingView struct {
+	hearing.Hearing
+	SeedRevealed *string `json:"seed_revealed"`
+}
+
+// HearingApplicationView is the caller's own application.
+type HearingApplicationView struct{ hearing.Application }
+
+// HearingDrawView is the public check of a draw.
+type HearingDrawView struct{ hearing.DrawCheck }
+
+// HearingParticipantView is a participant on the published list.
+type HearingParticipantView struct{ hearing.Participant }
+
+// HearingStatementView is a speaker's points and reasons, and the answer.
+type HearingStatementView struct{ hearing.Statement }
+
+// ScanUpload is a scan in a JSON body.
+type ScanUpload struct {
+	Filename string `json:"filename,omitempty" maxLength:"200"`
+	Data     []byte `json:"data" doc:"The scan, base64-encoded: PDF, PNG, JPEG, GIF or WebP, at most 10 MiB."`
+}
+
+func (u ScanUpload) scan() hearing.Scan { return hearing.Scan{Filename: u.Filename, Data: u.Data} }
+
+type hearingIDPath struct {
+	HearingID int64 `path:"hearing_id" minimum:"1"`
+}
+
+type hearingOutput struct{ Body HearingView }
+
+func hearingView(h hearing.Hearing) HearingView {
+	return HearingView{Hearing: h, SeedRevealed: h.RevealedSeed()}
+}
+
+// maxScanBody bounds a body carrying scans: a batch of opinions, each with
+// its scan, base64-encoded.
+const maxScanBody = 64 << 20
+
+func (s *server) registerHearings() {
+	tags := []string{"Participation and hearings"}
+	staff := roles(identity.RoleAgencyStaff)
+	hearingStep := func(ctx context.Context, h hearing.Hearing, err error) (*hearingOutput, error) {
+		if err != nil {
+			return nil, toProblem(ctx, err)
+		}
+		return &hearingOutput{Body: hearingView(h)}, nil
+	}
+
+	type activityInput struct {
+		DecisionID int64 `path:"decision_id" minimum:"1"`
+		Body       struct {
+			Kind         string   `json:"kind" enum:"forum,hearing,site_visit,written_request,online_consultation,questionnaire,opinion_poll"`
+			Title        string   `json:"title" maxLength:"200"`
+			StartsOn     string   `json:"starts_on" doc:"Date, YYYY-MM-DD (Asia/Shanghai)."`
+			EndsOn       string   `json:"ends_on,omitempty" doc:"Date, YYYY-MM-DD; empty: the same day."`
+			Place        string   `json:"place,omitempty" maxLength:"200"`
+			Participants []string `json:"participants,omitempty" maxItems:"100" doc:"Organisations or sides that took part; no private persons."`
+			Materials    string   `json:"materials,omitempty"`
+			Minutes      string   `json:"minutes,omitempty"`
+		}
+	}
+	type activityOutput struct{ Body ParticipationActivityView }
+	register(s, huma.Operation{OperationID: "create-participation-activity", Method: http.MethodPost,
+		Path: "/decisions/{decision_id}/participation-activities", Summary: "Record a participation activity", Tags: tags,
+		Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
+		Description: "A forum, hearing, site visit, written request, online consultation, questionnaire or opinion poll (Decree 713 Art. 14) " +
+			"of the decision: dates, place, the organisations or sides that took part, materials and minutes. Recorded in the process record. " +
+			"Staff of the lead unit, before legality review."},
+		staff, func(ctx context.Context, in *activityInput) (*activityOutput, error) {
+			a, err := s.svc.Hearing.CreateParticipationActivity(ctx, actor(ctx), in.DecisionID, hearing.ActivityInput{
+				Kind: hearing.ActivityKind(in.Body.Kind), Title: in.Body.Title, StartsOn: in.Body.StartsOn, EndsOn: in.Body.EndsOn,
+				Place: in.Body.Place, Participants: in.Body.Participants, Materials: in.Body.Materials, Minutes: in.Body.Minutes})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &activityOutput{Body: ParticipationActivityView{a}}, nil
+		})
+	type activitiesOutput struct {
+		Body struct {
+			Items []ParticipationActivityView `json:"items"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "list-participation-activities", Method: http.MethodGet,
+		Path: "/decisions/{decision_id}/participation-activities", Summary: "List the participation activities", Tags: tags, Errors: []int{404},
+		Description: "Every participation activity of the decision, oldest first. Anyone who may see the decision."},
+		public(), func(ctx context.Context, in *decisionIDPath) (*activitiesOutput, error) {
+			list, err := s.svc.Hearing.ListParticipationActivities(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &activitiesOutput{}
+			out.Body.Items = make([]ParticipationActivityView, len(list))
+			for i, a := range list {
+				out.Body.Items[i] = ParticipationActivityView{a}
+			}
+			return out, nil
+		})
+
+	type offlineOpinionInput struct {
+		Channel       string     `json:"channel" enum:"letter,hotline,forum,site_visit,written_request,hearing"`
+		ActivityID    *int64     `json:"activity_id,omitempty" doc:"The participation activity that produced it (a forum, a site visit …)."`
+		ReceivedOn    string     `json:"received_on" doc:"Date received, YYYY-MM-DD."`
+		Source        string     `json:"source" maxLength:"200" doc:"Where it came from as the law needs it (an organisation, a side, 市民来信); no private names."`
+		ArticleAnchor string     `json:"article_anchor,omitempty"`
+		Body          string     `json:"body"`
+		Scan          ScanUpload `json:"scan"`
+	}
+	type recordOpinionsInput struct {
+		DecisionID int64 `path:"decision_id" minimum:"1"`
+		Body       struct {
+			Opinions []offlineOpinionInput `json:"opinions" minItems:"1" maxItems:"100"`
+		}
+	}
+	type opinionsOutput struct {
+		Body struct {
+			Items []OfflineOpinionView `json:"items"`
+		}
+	}
+	opinionsOut := func(list []hearing.OfflineOpinion) *opinionsOutput {
+		out := &opinionsOutput{}
+		out.Body.Items = make([]OfflineOpinionView, len(list))
+		for i, o := range list {
+			out.Body.Items[i] = OfflineOpinionView{o}
+		}
+		return out
+	}
+	register(s, huma.Operation{OperationID: "record-offline-opinions", Method: http.MethodPost, Path: "/decisions/{decision_id}/offline-opinions",
+		Summary: "Record opinions received offline", Tags: tags, Errors: []int{404, 409, 413, 422}, DefaultStatus: http.StatusCreated,
+		MaxBodyBytes: maxScanBody,
+		Description: "Opinions received by letter, the 12345 hotline, at a forum, a site visit, through a written request or at a hearing, " +
+			"each with its channel and a scan of the source (base64). They are answered with dispose-offline-opinion and counted and answered " +
+			"by channel in the adoption report (`by_channel`). Staff of the lead unit, before the adoption report is published."},
+		staff, func(ctx context.Context, in *recordOpinionsInput) (*opinionsOutput, error) {
+			ops := make([]hearing.OfflineOpinionInput, len(in.Body.Opinions))
+			for i, o := range in.Body.Opinions {
+				ops[i] = hearing.OfflineOpinionInput{Channel: hearing.Channel(o.Channel), ActivityID: o.ActivityID, ReceivedOn: o.ReceivedOn,
+					Source: o.Source, ArticleAnchor: o.ArticleAnchor, Body: o.Body, Scan: o.Scan.scan()}
+			}
+			list, err := s.svc.Hearing.RecordOfflineOpinions(ctx, actor(ctx), in.DecisionID, ops)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return opinionsOut(list), nil
+		})
+	type listOpinionsInput struct {
+		DecisionID int64  `path:"decision_id" minimum:"1"`
+		Channel    string `query:"channel" enum:"letter,hotline,forum,site_visit,written_request,hearing," doc:"Only opinions of this channel."`
+	}
+	register(s, huma.Operation{OperationID: "list-offline-opinions", Method: http.MethodGet, Path: "/decisions/{decision_id}/offline-opinions",
+		Summary: "List opinions received offline", Tags: tags, Errors: []int{404, 422},
+		Description: "Staff of the lead unit see every offline opinion; anyone else who may see the decision sees the answered ones. " +
+			"Scans are never public."},
+		public(), func(ctx context.Context, in *listOpinionsInput) (*opinionsOutput, error) {
+			list, err := s.svc.Hearing.ListOfflineOpinions(ctx, actor(ctx), in.DecisionID, hearing.Channel(in.Channel))
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return opinionsOut(list), nil
+		})
+	type disposeInput struct {
+		OpinionID int64 `path:"opinion_id"`
+		Body      struct {
+			Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+			Reason      string `json:"reason"`
+		}
+	}
+	type opinionOutput struct{ Body OfflineOpinionView }
+	register(s, huma.Operation{OperationID: "dispose-offline-opinion", Method: http.MethodPut, Path: "/offline-opinions/{opinion_id}/disposition",
+		Summary: "Answer an opinion received offline", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Adopted, partially adopted, not adopted or out of scope, with a reason (Decree 713 Art. 18), as for online comments. " +
+			"Staff of the lead unit, until the adoption report is published."},
+		staff, func(ctx context.Context, in *disposeInput) (*opinionOutput, error) {
+			o, err := s.svc.Hearing.DisposeOfflineOpinion(ctx, actor(ctx), in.OpinionID, hearing.OpinionDispositionInput{
+				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &opinionOutput{Body: OfflineOpinionView{o}}, nil
+		})
+
+	type requirementOutput struct{ Body HearingRequirementView }
+	type setRequirementInput struct {
+		DecisionID int64 `path:"decision_id" minimum:"1"`
+		Body       struct {
+			Grounds     string `json:"grounds" enum:"vital_interest,divided_views,both"`
+			Explanation string `json:"explanation"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "set-hearing-requirement", Method: http.MethodPut, Path: "/decisions/{decision_id}/hearing-requirement",
+		Summary: "Flag the decision as needing a hearing", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Direct vital interest or sharply divided views (Decree 713 Art. 16). From then on the `hearing_required` gate holds the " +
+			"decision before legality review until a hearing's record is signed by every participant and its report published, or a written " +
+			"reason for holding none is recorded (waive-hearing). Staff of the lead unit."},
+		staff, func(ctx context.Context, in *setRequirementInput) (*requirementOutput, error) {
+			r, err := s.svc.Hearing.SetHearingRequirement(ctx, actor(ctx), in.DecisionID, hearing.Grounds(in.Body.Grounds), in.Body.Explanation)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &requirementOutput{Body: HearingRequirementView{r}}, nil
+		})
+	type waiveInput struct {
+		DecisionID int64 `path:"decision_id" minimum:"1"`
+		Body       struct {
+			Reason string `json:"reason"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "waive-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearing-waiver",
+		Summary: "Record why no hearing is held", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The written reason why a decision flagged as needing a hearing holds none; it satisfies the `hearing_required` gate " +
+			"and is recorded in the process record. Staff of the lead unit."},
+		staff, func(ctx context.Context, in *waiveInput) (*requirementOutput, error) {
+			r, err := s.svc.Hearing.WaiveHearing(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &requirementOutput{Body: HearingRequirementView{r}}, nil
+		})
+
+	type createHearingInput struct {
+		DecisionID int64 `path:"decision_id" minimum:"1"`
+		Body       struct {
+			Title               string    `json:"title" maxLength:"200"`
+			Place               string    `json:"place" maxLength:"200"`
+			StartsAt            time.Time `json:"starts_at"`
+			ApplicationsCloseAt time.Time `json:"applications_close_at" doc:"No later than 7 days before the hearing (materials must reach participants 7 days before)."`
+			Sides               []string  `json:"sides" minItems:"2" maxItems:"10" doc:"The sides the notice declares; every side must be on the list."`
+			SeatsPerSide        int       `json:"seats_per_side" minimum:"1" maximum:"50"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "create-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearings",
+		Summary: "Prepare a hearing", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
+		Description: "A hearing (Decree 713 Art. 16–17) on the decision's latest draft version, with its time, place, sides and seats per side. " +
+			"Nothing is public until publish-hearing-notice. Staff of the lead unit, before legality review."},
+		staff, func(ctx context.Context, in *createHearingInput) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.CreateHearing(ctx, actor(ctx), in.DecisionID, hearing.HearingInput{Title: in.Body.Title, Place: in.Body.Place,
+				StartsAt: in.Body.StartsAt, ApplicationsCloseAt: in.Body.ApplicationsCloseAt, Sides: in.Body.Sides, SeatsPerSide: in.Body.SeatsPerSide})
+			return hearingStep(ctx, h, err)
+		})
+	type hearingsOutput struct {
+		Body struct {
+			Items []HearingView `json:"items"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "list-hearings", Method: http.MethodGet, Path: "/decisions/{decision_id}/hearings",
+		Summary: "List the hearings of a decision", Tags: tags,
+		Description: "Hearings whose notice is published; staff of the lead unit also see those in preparation."},
+		public(), func(ctx context.Context, in *decisionIDPath) (*hearingsOutput, error) {
+			list, err := s.svc.Hearing.ListHearings(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &hearingsOutput{}
+			out.Body.Items = make([]HearingView, len(list))
+			for i, h := range list {
+				out.Body.Items[i] = hearingView(h)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "get-hearing", Method: http.MethodGet, Path: "/hearings/{hearing_id}", Summary: "Get a hearing",
+		Tags: tags, Errors: []int{404}, Description: "Public once the notice is published."},
+		public(), func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.GetHearing(ctx, actor(ctx), in.HearingID)
+			return hearingStep(ctx, h, err)
+		})
+	register(s, huma.Operation{OperationID: "publish-hearing-notice", Method: http.MethodPost, Path: "/hearings/{hearing_id}/notice",
+		Summary: "Publish the hearing notice", Tags: tags, Errors: []int{404, 409},
+		Description: "Publishes the draft and its explanation, the time and place and the sides (Decree 713 Art. 17(1)); refused once " +
+			"applications would have closed (`hearing_notice_too_late`). Staff of the lead unit."},
+		staff, func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.PublishHearingNotice(ctx, actor(ctx), in.HearingID)
+			return hearingStep(ctx, h, err)
+		})
+	type methodInput struct {
+		HearingID int64 `path:"hearing_id" minimum:"1"`
+		Body      struct {
+			SelectionMethod string `json:"selection_method"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "publish-hearing-selection-method", Method: http.MethodPost, Path: "/hearings/{hearing_id}/selection-method",
+		Summary: "Publish the selection method", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Publishes how participants are selected (Decree 713 Art. 17(2)) with the SHA-256 commitment to the draw's secret seed; " +
+			"applications open with it. After the notice, before applications close. Staff of the lead unit."},
+		staff, func(ctx context.Context, in *methodInput) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.PublishHearingSelectionMethod(ctx, actor(ctx), in.HearingID, in.Body.SelectionMethod)
+			return hearingStep(ctx, h, err)
+		})
+	type applyInput struct {
+		HearingID int64 `path:"hearing_id" minimum:"1"`
+		Body      struct {
+			Side       string `json:"side" doc:"One of the sides the notice declares."`
+			PublicName string `json:"public_name" maxLength:"30" doc:"How the applicant is named on the published list if selected (e.g. 王女士)."`
+			Statement  string `json:"statement,omitempty" maxLength:"1000"`
+		}
+	}
+	type applicationOutput struct{ Body HearingApplicationView }
+	register(s, huma.Operation{OperationID: "apply-to-hearing", Method: http.MethodPost, Path: "/hearings/{hearing_id}/applications",
+		Summary: "Apply to take part in a hearing", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
+		Description: "A verified resident applies, saying which side they speak for; the answer carries the public number the draw uses. " +
+			"Once per resident, while applications are open."},
+		roles(identity.RoleResident), func(ctx context.Context, in *applyInput) (*applicationOutput, error) {
+			a, err := s.svc.Hearing.ApplyToHearing(ctx, actor(ctx), in.HearingID, hearing.ApplicationInput{Side: in.Body.Side,
+				PublicName: in.Body.PublicName, Statement: in.Body.Statement})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &applicationOutput{Body: HearingApplicationView{a}}, nil
+		})
+	register(s, huma.Operation{OperationID: "draw-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/draw",
+		Summary: "Draw the participants by lot", Tags: tags, Errors: []int{404, 409},
+		Description: "After applications close: reveals the seed and selects, per side, the applications with the smallest " +
+			"SHA-256(seed + \":\" + code) (see get-hearing-draw). Staff of the lead unit."},
+		staff, func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.DrawParticipants(ctx, actor(ctx), in.HearingID)
+			return hearingStep(ctx, h, err)
+		})
+	type drawOutput struct{ Body HearingDrawView }
+	register(s, huma.Operation{OperationID: "get-hearing-draw", Method: http.MethodGet, Path: "/hearings/{hearing_id}/draw",
+		Summary: "Check the draw", Tags: tags, Errors: []int{404, 409},
+		Description: "The seed commitment, every application (number and side), and after the draw the seed and the ranking, so anyone " +
+			"can recompute it: score = hex SHA-256 of seed + \":\" + code; per side ascending by score (then code); the first seats_per_side selected."},
+		public(), func(ctx context.Context, in *hearingIDPath) (*drawOutput, error) {
+			d, err := s.svc.Hearing.GetHearingDraw(ctx, actor(ctx), in.HearingID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &drawOutput{Body: HearingDrawView{d}}, nil
+		})
+	register(s, huma.Operation{OperationID: "publish-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/participants",
+		Summary: "Publish the participant list", Tags: tags, Errors: []int{404, 409},
+		Description: "Before the hearing, with every declared side represented (Decree 713 Art. 17(2)). Staff of the lead unit."},
+		staff, func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.PublishHearingParticipants(ctx, actor(ctx), in.HearingID)
+			return hearingStep(ctx, h, err)
+		})
+	type participantsOutput struct {
+		Body struct {
+			Items []HearingParticipantView `json:"items"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "list-hearing-participants", Method: http.MethodGet, Path: "/hearings/{hearing_id}/participants",
+		Summary: "List the participants", Tags: tags, Errors: []int{404, 409},
+		Description: "The published list, with when materials were delivered and how each participant signed the record."},
+		public(), func(ctx context.Context, in *hearingIDPath) (*participantsOutput, error) {
+			list, err := s.svc.Hearing.Participants(ctx, actor(ctx), in.HearingID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &participantsOutput{}
+			out.Body.Items = make([]HearingParticipantView, len(list))
+			for i, p := range list {
+				out.Body.Items[i] = HearingParticipantView{p}
+			}
+			return out, nil
+		})
+	type deliveryInput struct {
+		HearingID int64 `path:"hearing_id" minimum:"1"`
+		Body      struct {
+			ApplicationID int64  `json:"application_id"`
+			DeliveredOn   string `json:"delivered_on" doc:"Date, YYYY-MM-DD; at least 7 days before the hearing."`
+			Method        string `json:"method" maxLength:"100"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "record-hearing-materials-delivery", Method: http.MethodPost, Path: "/hearings/{hearing_id}/deliveries",
+		Summary: "Record delivery of materials to a participant", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Per participant, the date the materials reached them; later than 7 days before the hearing is refused " +
+			"(`hearing_materials_too_late`, Decree 713 Art. 17(3)). Staff of the lead unit."},
+		staff, func(ctx context.Context, in *deliveryInput) (*hearingOutput, error) {
+			h, err := s.svc.Hearing.RecordHearingMaterialsDelivery(ctx, actor(ctx), in.HearingID, hearing.DeliveryInput{
+				ApplicationID: in.Body.ApplicationID, DeliveredOn: in.Body.DeliveredOn, Method: in.Body.Method})
+			return hearingStep(ctx, h, err)
+		})
+	type statementInput struct {
+		ApplicationID *int64 `json:"application_id,omitempty" doc:"The participant who spoke; omit for another speaker named in speaker."`
+		Speaker       string `json:"speaker,omitempty" maxLength:"50"`
+		Points        string `json:"points"`
+		Reasons       string `json:"reasons"`
+	}
+	type minutesInput struct {
+		HearingID int64 `path:"hearing_id" minimum:"1"`
+		Body      struct {
+			Summary    string           `json:"summary"`
+			Statements []statementInput `json:"statements" minItems:"1" maxItems:"200"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "record-hearing-minutes", Method: http.MethodPut, Path: "/hearings/{hearing_id}/minutes",
+		Summary: "Record the hearing record", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The hearing record (笔录): each speaker's main points and reasons. After the hearing began and the materials reached " +
+			"every participant; replaceable until the first participant signs. Staff of the lead unit."},
+		staff, func(ctx context.Context, in *minutesInput) (*hearingOutput, error) {
+			m := hearing.MinutesInput{Summary: in.Body.Summary}
+			for _, st := range in.Body.Statements {
+				m.Statements = append(m.Statements, hearing.StatementInput{ApplicationID: st.ApplicationID, Speaker: st.Speaker,
+					Points: st.Points, Reasons: st.Reasons})
+			}
+			h, err := s.svc.Hearing.RecordHearingMinutes(ctx, actor(ctx), in.HearingID, m)
+			return hearingStep(ctx, h, err)
+		})
+	type statementsOutput struct {
+		Body struct {
+			Items []HearingStatementView `json:"items"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "list-hearing-statements", Method: http.MethodGet, Path: "/hearings/{hearing_id}/statements",
+		Summary: "List the statements of the hearing record", Tags: tags, Errors: []int{404},
+		Description: "Each speaker's points and reasons and, once the report is published, the answer."},
+		public(), func(ctx context.Context, in *hearingIDPath) (*statementsOutput, error) {
+			list, err := s.svc.Hearing.Statements(ctx, actor(ctx), in.HearingID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &statementsOutput{}
+			out.Body.Items = make([]HearingStatementView, len(list))
+			for i, st := range list {
+				out.Body.Items[i] = HearingStatementView{st}
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "send-hearing-signing-code", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signing-code",
+		Summary: "Send the participant a code to sign the record", Tags: tags, Errors: []int{403, 404, 409, 429}, DefaultStatus: http.StatusNoContent,
+		Description: "An SMS code to the signed-in participant's phone, valid 10 minutes, for sign-hearing-minutes."},
+		roles(identity.RoleResident), func(ctx context.Context, in *hearingIDPath) (*struct{}, error) {
+			if err := s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID); err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return nil, nil
+		})
+	type signInput struct {
+		HearingID int64 `path:"hearing_id" minimum:"1"`
+		Body      struct {
+			Kind          string      `json:"kind" enum:"sms,scan" doc:"sms: the participant signs with the code; scan: staff upload the signed page."`
+			Code          string      `json:"code,omitempty" doc:"With kind sms."`
+			ApplicationID int64       `json:"application_id,omitempty" doc:"With kind scan: the participant whose signed page this is."`
+			Scan          *ScanUpload `json:"scan,omitempty" doc:"With kind scan."`
+		}
+	}
+	register(s, huma.Operation{OperationID: "sign-hearing-minutes", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signatures",
+		Summary: "Sign the hearing record", Tags: tags, Errors: []int{403, 404, 409, 413, 422}, MaxBodyBytes: maxScanBody,
+		Description: "A participant confirms and signs the record (Decree 713 Art. 17) with an SMS code (kind `sms`, the participant), " +
+			"or staff of the lead unit upload the scan of the page the participant signed (kind `scan`). The signature covers the record's hash; " +
+			"the record locks when every participant has signed."},
+		signedIn(), func(ctx context.Context, in *signInput) (*hearingOutput, error) {
+			var h hearing.Hearing
+			var err error
+			if in.Body.Kind == "scan" {
+				var sc hearing.Scan
+				if in.Body.Scan != nil {
+					sc = in.Body.Scan.scan()
+				}
+				h, err = s.svc.Hearing.RecordScannedSignature(ctx, actor(ctx), in.HearingID, in.Body.ApplicationID, sc)
+			} else {
+				h, err = s.svc.Hearing.SignHearingMinutes(ctx, actor(ctx), in.HearingID, in.Body.Code)
+			}
+			return hearingStep(ctx, h, err)
+		})
+	type answerInput struct {
+		StatementID int64  `json:"statement_id"`
+		Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+		Answer      string `json:"answer"`
+	}
+	type reportInput struct {
+		HearingID int64 `path:"hearing_id" minimum:"1"`
+		Body      struct {
+			Body    string        `json:"body"`
+			Answers []answerInput `json:"answers"`
+		}
+	}
+	register(s, huma.Operation{OperationID: "publish-hearing-report", Method: http.MethodPost, Path: "/hearings/{hearing_id}/report",
+		Summary: "Publish the hearing report", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The report made from the signed record, answering each statement with how it was handled and why (Decree 713 " +
+			"Art. 17(5)). Needs the record locked (`hearing_minutes_not_signed` names who has not signed). Staff of the lead unit."},
+		staff, func(ctx context.Context, in *reportInput) (*hearingOutput, error) {
+			r := hearing.ReportInput{Body: in.Body.Body}
+			for _, a := range in.Body.Answers {
+				r.Answers = append(r.Answers, hearing.ViewAnswer{StatementID: a.StatementID,
+					Disposition: consultation.DispositionKind(a.Disposition), Answer: a.Answer})
+			}
+			h, err := s.svc.Hearing.PublishHearingReport(ctx, actor(ctx), in.HearingID, r)
+			return hearingStep(ctx, h, err)
+		})
+}
