@@ -13,3 +13,17 @@ if ((${#need[@]})); then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The OpenAPI linter TestRedoclyLint runs (`redocly lint`, recommended rules),
+# pinned, under the user's cache directory (not a global npm install). Without
+# npm it is left out and the test skips, unless CANYU_REQUIRE_REDOCLY is set.
+redocly_version=2.77.0
+redocly_dir="${XDG_CACHE_HOME:-$HOME/.cache}/canyu-tools/redocly-$redocly_version"
+if [[ ! -x "$redocly_dir/node_modules/.bin/redocly" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "ensure-test-tools: installing @redocly/cli@$redocly_version under $redocly_dir" >&2
+    mkdir -p "$redocly_dir"
+    npm install --silent --no-audit --no-fund --prefix "$redocly_dir" "@redocly/cli@$redocly_version" >/dev/null
+  else
+    echo "ensure-test-tools: npm not found; TestRedoclyLint will skip (install Node.js for it)" >&2
+  fi
+fi
