@@ -52,6 +52,19 @@ type SearchResultView struct {
 	Hits       []SearchHitView                   `json:"hits"`
 	Facets     map[string][]SearchFacetCountView `json:"facets,omitempty" doc:"Counts per value of type, domain, status and lead_agency, most frequent first."`
 	NextCursor string                            `json:"next_cursor,omitempty"`
+	// Groups and Suggestion: with group=true only.
+	Groups     []SearchGroupView `json:"groups,omitempty" doc:"With group=true: the hits grouped under their decision, each decision once, best first; total, limit and next_cursor then count groups, and hits lists every hit of the page in group order."`
+	Suggestion string            `json:"suggestion,omitempty" doc:"With group=true: a query that sounds like this one and would match exactly (您是不是要找), when the exact match found nothing."`
+}
+
+// SearchGroupView is one decision with its best matching articles and
+// comments (or a survey without decision).
+type SearchGroupView struct {
+	DecisionID    int64           `json:"decision_id,omitempty"`
+	DecisionTitle string          `json:"decision_title,omitempty"`
+	Decision      *SearchHitView  `json:"decision,omitempty" doc:"The decision's own hit when it matched."`
+	Hits          []SearchHitView `json:"hits" doc:"Up to three best hits of the group (articles, comments, surveys)."`
+	Matches       int             `json:"matches" doc:"Hits of this group among the first 300."`
 }
 
 // searchQueryFields are the query parameters both search operations take
@@ -73,6 +86,7 @@ type searchInput struct {
 	Status     string   `query:"status" maxLength:"40"`
 	LeadAgency string   `query:"lead_agency" maxLength:"64" doc:"Agency code of the lead unit."`
 	Decision   int64    `query:"decision" minimum:"0" doc:"Only documents of this decision."`
+	Group      bool     `query:"group" doc:"Group the hits under their decision (each decision once, with its best articles and comments); limit and cursor then count groups."`
 }
 
 type agencyCommentSearchInput struct {
@@ -124,17 +138,55 @@ func (f searchQueryFields) toQuery() (search.Query, error) {
 	return q, nil
 }
 
+func searchHitView(h search.Hit) SearchHitView {
+	d := h.Document
+	hv := SearchHitView{ID: d.ID, Type: string(d.Type), DecisionID: d.DecisionID, Title: d.Title, Domain: d.Domain, Status: d.Status,
+		LeadAgency: d.LeadAgency, ArticleAnchor: d.ArticleAnchor, ArticleLabel: d.ArticleLabel, ModerationStatus: d.ModerationStatus,
+		URL: d.URL, Date: d.Date, Score: h.Score, Snippet: []SearchSnippetPartView{}}
+	for _, p := range search.SnippetParts(h.Snippet) {
+		hv.Snippet = append(hv.Snippet, SearchSnippetPartView(p))
+	}
+	return hv
+}
+
+// searchGroupedView is the grouped result: groups, and every hit of the
+// page in group order in hits.
+func searchGroupedView(q search.Query, r search.GroupedResult) SearchResultView {
+	var hits []search.Hit
+	var groups []SearchGroupView
+	for _, g := range r.Groups {
+		gv := SearchGroupView{DecisionID: g.DecisionID, DecisionTitle: g.DecisionTitle, Matches: g.Matches, Hits: []SearchHitView{}}
+		if g.Decision != nil {
+			hv := searchHitView(*g.Decision)
+			gv.Decision = &hv
+			hits = append(hits, *g.Decision)
+		}
+		for _, h := range g.Hits {
+			gv.Hits = append(gv.Hits, searchHitView(h))
+		}
+		hits = append(hits, g.Hits...)
+		groups = append(groups, gv)
+	}
+	v := searchResultView(q, search.Result{Total: r.Total, Hits: hits, Facets: r.Facets})
+	v.Groups, v.Suggestion = groups, r.Suggestion
+	if v.Groups == nil {
+		v.Groups = []SearchGroupView{}
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = search.DefaultLimit
+	}
+	v.NextCursor = ""
+	if next := q.Offset + limit; next < r.Total && len(r.Groups) > 0 && next+limit <= search.MaxWindow {
+		v.NextCursor = cursor.Encode(int64(next))
+	}
+	return v
+}
+
 func searchResultView(q search.Query, r search.Result) SearchResultView {
 	v := SearchResultView{Total: r.Total, Hits: make([]SearchHitView, 0, len(r.Hits))}
 	for _, h := range r.Hits {
-		d := h.Document
-		hv := SearchHitView{ID: d.ID, Type: string(d.Type), DecisionID: d.DecisionID, Title: d.Title, Domain: d.Domain, Status: d.Status,
-			LeadAgency: d.LeadAgency, ArticleAnchor: d.ArticleAnchor, ArticleLabel: d.ArticleLabel, ModerationStatus: d.ModerationStatus,
-			URL: d.URL, Date: d.Date, Score: h.Score, Snippet: []SearchSnippetPartView{}}
-		for _, p := range search.SnippetParts(h.Snippet) {
-			hv.Snippet = append(hv.Snippet, SearchSnippetPartView(p))
-		}
-		v.Hits = append(v.Hits, hv)
+		v.Hits = append(v.Hits, searchHitView(h))
 	}
 	if len(r.Facets) > 0 {
 		v.Facets = map[string][]SearchFacetCountView{}
@@ -173,7 +225,9 @@ func (s *server) registerSearch() {
 		Description: "Full-text search (Chinese) of what the public may see: public decision items, the articles of their public draft version, " +
 			"published comments of consultations that show comments, and surveys that are not drafts. Filters by type (repeatable), domain, " +
 			"status, lead_agency, decision and date range; facet counts for type, domain, status and lead_agency; snippets as text runs " +
-			"with the matched terms marked. Pagination by next_cursor. 503 search_unavailable while the search backend is down."},
+			"with the matched terms marked. Traditional characters, full-width letters and digits, pinyin and homophones are matched; " +
+			"a query that matches nothing exactly is relaxed (fewer required words, then any word, then by sound) instead of " +
+			"finding nothing. group=true groups the hits under their decision and may carry a suggestion. Pagination by next_cursor. 503 search_unavailable while the search backend is down."},
 		public(), func(ctx context.Context, in *searchInput) (*searchOutput, error) {
 			if s.svc.Search == nil {
 				return nil, toProblem(ctx, errs.Internal(errNoSearch))
@@ -186,6 +240,13 @@ func (s *server) registerSearch() {
 				q.Types = append(q.Types, search.DocType(t))
 			}
 			q.Domain, q.Status, q.LeadAgency, q.DecisionID = in.Domain, in.Status, in.LeadAgency, in.Decision
+			if in.Group {
+				res, err := s.svc.Search.SearchGrouped(ctx, q)
+				if err != nil {
+					return nil, toProblem(ctx, err)
+				}
+				return &searchOutput{Body: searchGroupedView(q, res)}, nil
+			}
 			res, err := s.svc.Search.Search(ctx, q)
 			if err != nil {
 				return nil, toProblem(ctx, err)

@@ -107,12 +107,36 @@ func decisionDocuments(ctx context.Context, q querier, id int64) (changes, error
 	dec.ID, dec.Type, dec.Title, dec.Body, dec.URL = decisionDocID(d.ID), TypeDecision, d.Title, d.Summary, fmt.Sprintf("/decisions/%d", d.ID)
 	out.Upsert = append(out.Upsert, dec)
 
-	rows, err = q.Query(ctx, `SELECT a.anchor, a.label, a.heading, a.text FROM draft_articles a
-		WHERE a.version_id = (SELECT v.id FROM draft_versions v WHERE v.decision_id = $1
+	// The public version: the latest that was consulted on or published.
+	// Its explanation (起草说明), legal basis and attachments are searched
+	// with the decision (field "extra").
+	var versionID *int64
+	var explanation, legalBasis string
+	err = q.QueryRow(ctx, `SELECT v.id, v.explanation,
+		    coalesce((SELECT string_agg(e, '；') FROM jsonb_array_elements_text(
+		      CASE WHEN jsonb_typeof(v.legal_basis) = 'array' THEN v.legal_basis ELSE '[]'::jsonb END) e), '')
+		FROM draft_versions v WHERE v.decision_id = $1
 		    AND (EXISTS (SELECT 1 FROM consultations k WHERE k.decision_id = v.decision_id AND k.version_id = v.id)
 		      OR EXISTS (SELECT 1 FROM decision_publications p WHERE p.decision_id = v.decision_id AND p.version_id = v.id))
-		    ORDER BY v.number DESC LIMIT 1)
-		ORDER BY a.number`, id)
+		ORDER BY v.number DESC LIMIT 1`, id).Scan(&versionID, &explanation, &legalBasis)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return out, err
+	}
+	if versionID != nil {
+		last := len(out.Upsert) - 1
+		out.Upsert[last].Explanation, out.Upsert[last].LegalBasis = explanation, legalBasis
+		text, err := attachmentText(ctx, q, *versionID)
+		if err != nil {
+			return out, err
+		}
+		out.Upsert[last].Attachments = text
+	}
+	var vid int64
+	if versionID != nil {
+		vid = *versionID
+	}
+	rows, err = q.Query(ctx, `SELECT a.anchor, a.label, a.heading, a.text FROM draft_articles a
+		WHERE a.version_id = $1 ORDER BY a.number`, vid)
 	if err != nil {
 		return out, err
 	}
@@ -137,6 +161,17 @@ func decisionDocuments(ctx context.Context, q querier, id int64) (changes, error
 		}
 	}
 	return out, nil
+}
+
+// joinLines joins the non-empty parts with newlines.
+func joinLines(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func joinNonEmpty(parts ...string) string {
@@ -258,13 +293,17 @@ type surveyRow struct {
 	Domain      *string    `db:"domain"`
 	OpenedAt    *time.Time `db:"opened_at"`
 	OpensAt     time.Time  `db:"opens_at"`
+	Questions   string     `db:"questions"`
 }
 
 // surveyDocuments re-derives a survey: indexed once it is no longer a
 // draft (open or closed surveys are public pages).
 func surveyDocuments(ctx context.Context, q querier, ids []int64) (changes, error) {
 	var out changes
-	rows, err := q.Query(ctx, `SELECT s.id, s.decision_id, s.title, s.description, s.status, a.code AS agency, d.domain, s.opened_at, s.opens_at
+	// The questions (title and help) are searched with the survey.
+	rows, err := q.Query(ctx, `SELECT s.id, s.decision_id, s.title, s.description, s.status, a.code AS agency, d.domain, s.opened_at, s.opens_at,
+		    coalesce((SELECT string_agg(trim(qq.title || ' ' || qq.help), E'\n' ORDER BY qq.position)
+		      FROM survey_questions qq WHERE qq.survey_id = s.id), '') AS questions
 		FROM surveys s JOIN agencies a ON a.id = s.agency_id LEFT JOIN decisions d ON d.id = s.decision_id WHERE s.id = ANY($1)`, ids)
 	if err != nil {
 		return out, err
@@ -280,7 +319,7 @@ func surveyDocuments(ctx context.Context, q querier, ids []int64) (changes, erro
 			out.Delete = append(out.Delete, surveyDocID(s.ID))
 			continue
 		}
-		doc := Document{ID: surveyDocID(s.ID), Type: TypeSurvey, Title: s.Title, Body: s.Description, Status: s.Status,
+		doc := Document{ID: surveyDocID(s.ID), Type: TypeSurvey, Title: s.Title, Body: joinLines(s.Description, s.Questions), Status: s.Status,
 			LeadAgency: s.Agency, URL: fmt.Sprintf("/surveys/%d", s.ID), Date: s.OpensAt.UTC()}
 		if s.OpenedAt != nil {
 			doc.Date = s.OpenedAt.UTC()

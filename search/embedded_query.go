@@ -125,9 +125,6 @@ func (e *Embedded) termQuery(idx bleve.Index, t queryTerm, terms map[string]bool
 		if len(tokens) == 0 {
 			continue
 		}
-		for _, tk := range tokens {
-			terms[tk] = true
-		}
 		n := utf8.RuneCountInString(form)
 		ratio := minShouldRatio
 		if n > unigramRunes {
@@ -141,6 +138,11 @@ func (e *Embedded) termQuery(idx bleve.Index, t queryTerm, terms map[string]bool
 		whole := multiRune(tokens)
 		if len(whole) == 0 {
 			whole = tokens
+		}
+		// Snippets mark whole matched words (their bigrams), never the
+		// stray single characters the share-of-tokens clause matches.
+		for _, tk := range whole {
+			terms[tk] = true
 		}
 		for _, f := range textFields {
 			var w []query.Query

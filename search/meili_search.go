@@ -33,6 +33,12 @@ var meiliFacets = map[string]bool{"type": true, "domain": true, "status": true, 
 // Errors wrap ErrInvalid (bad sort, facet, paging or filter value) or
 // ErrUnavailable.
 func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
+	if q.Relax > RelaxAll && strings.TrimSpace(q.Text) != "" {
+		// One tier: matchingStrategy "last" already drops words from the
+		// end until something matches, and Meilisearch's typo tolerance
+		// stands in for the pinyin tier.
+		return Result{Hits: []Hit{}}, nil
+	}
 	req, err := meiliSearchRequest(q)
 	if err != nil {
 		return Result{}, err

@@ -82,9 +82,17 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if err := checkQuery(&q); err != nil {
 		return Result{}, err
 	}
-	res, err := s.Index.Search(ctx, q)
-	if err != nil {
-		return Result{}, backendError(err)
+	// Relax the text match tier by tier while nothing matches.
+	var res Result
+	for tier := RelaxAll; tier <= MaxRelax; tier++ {
+		q.Relax = tier
+		var err error
+		if res, err = s.Index.Search(ctx, q); err != nil {
+			return Result{}, backendError(err)
+		}
+		if res.Total > 0 || q.Text == "" {
+			break
+		}
 	}
 	visible, err := visibleNow(ctx, s.DB, res.Hits)
 	if err != nil {

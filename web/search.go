@@ -46,12 +46,25 @@ type facetGroup struct {
 	Values []facetLink
 }
 
+// searchGroupRow is one decision of the grouped results with its best
+// hits beneath.
+type searchGroupRow struct {
+	Title    string
+	URL      string
+	Decision *searchHitRow
+	Hits     []searchHitRow
+	More     int // further matches of the decision not shown
+}
+
 // searchPageData backs the results page.
 type searchPageData struct {
 	Query       string
 	Searched    bool
 	Total       int
 	Hits        []searchHitRow
+	Groups      []searchGroupRow
+	Suggestion  string
+	SuggestURL  string
 	Facets      []facetGroup
 	NextURL     string
 	PrevURL     string
@@ -89,7 +102,7 @@ func (s *site) searchPage(w http.ResponseWriter, r *http.Request) {
 		query.Sort = sort
 	}
 	data.Searched = data.Query != "" || len(q) > 0
-	res, err := s.svc.Search.Search(r.Context(), query)
+	res, err := s.svc.Search.SearchGrouped(r.Context(), query)
 	if err != nil {
 		status := s.formError(r, &p, err)
 		if status == http.StatusServiceUnavailable {
@@ -102,8 +115,30 @@ func (s *site) searchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Total = res.Total
-	for _, h := range res.Hits {
-		data.Hits = append(data.Hits, searchHitRow{Hit: h, TypeName: searchTypeNames[string(h.Document.Type)], Snippet: highlightHTML(h.Snippet)})
+	row := func(h search.Hit) searchHitRow {
+		return searchHitRow{Hit: h, TypeName: searchTypeNames[string(h.Document.Type)], Snippet: highlightHTML(h.Snippet)}
+	}
+	for _, g := range res.Groups {
+		gr := searchGroupRow{Title: g.DecisionTitle, More: g.Matches - len(g.Hits)}
+		if g.DecisionID != 0 {
+			gr.URL = "/decisions/" + strconv.FormatInt(g.DecisionID, 10)
+		}
+		if g.Decision != nil {
+			dr := row(*g.Decision)
+			gr.Decision = &dr
+			gr.More--
+		}
+		for _, h := range g.Hits {
+			gr.Hits = append(gr.Hits, row(h))
+		}
+		if gr.Title == "" && len(gr.Hits) > 0 {
+			gr.Title, gr.URL = gr.Hits[0].Hit.Document.Title, gr.Hits[0].Hit.Document.URL
+		}
+		data.Groups = append(data.Groups, gr)
+	}
+	if res.Suggestion != "" {
+		data.Suggestion = res.Suggestion
+		data.SuggestURL = "/search?q=" + url.QueryEscape(res.Suggestion)
 	}
 	agencies := map[string]string{}
 	if list, err := s.svc.Identity.ListAgencies(r.Context()); err == nil {
