@@ -20,6 +20,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
@@ -41,6 +42,8 @@ type Services struct {
 	Hearing      *hearing.Service
 	// Search is the search service (issue 7).
 	Search *search.Service
+	// OpenData is the change feed and the bulk exports (issue 20).
+	OpenData *opendata.Service
 	// SecureCookies marks cookies Secure (when served over https).
 	SecureCookies bool
 }
@@ -81,6 +84,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerReview()
 	s.registerPublication()
 	s.registerSearch()
+	s.registerOpenData()
 	s.registerHearings()
 	return a
 }

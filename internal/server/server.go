@@ -21,6 +21,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 	"github.com/canyu-gov/canyu/web"
@@ -41,6 +42,8 @@ type Deps struct {
 	// when set, exports the outbox backlog and lag on /metrics.
 	Search  *search.Service
 	Indexer *search.Indexer
+	// OpenData is the change feed and exports; nil: one on DB.
+	OpenData *opendata.Service
 }
 
 // New returns the service's root handler.
@@ -50,6 +53,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.OpenData == nil && d.DB != nil {
+		d.OpenData = opendata.New(d.DB)
 	}
 	r := chi.NewRouter()
 	r.Use(obs.Middleware(d.Logger, d.Metrics))
@@ -99,7 +105,7 @@ func New(d Deps) http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, SecureCookies: d.SecureCookies})
+		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r

@@ -1,0 +1,118 @@
+package opendata
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// Kinds are the collections of the change feed, as they appear in items'
+// kind. Each is one open_* view of migration 00060.
+var Kinds = []string{"decision", "version", "comment", "disposition", "adoption_report", "survey", "survey_results", "record_head"}
+
+// MaxChangesPage is the largest page of ListChanges. There is no cap on how
+// far a client pages: `next` of one page is `since` of the next.
+const MaxChangesPage = 1000
+
+// sequenceBatch is how many pending rows one call of the sequencer numbers.
+const sequenceBatch = 5000
+
+// Change is one item of the change feed: the current public state of one
+// object, or a tombstone when it is no longer public (deleted, rejected
+// after publication, anonymised by its author, hidden).
+type Change struct {
+	// Seq is the position in the feed; strictly increasing in feed order.
+	Seq       int64
+	Kind      string
+	ID        int64
+	Removed   bool
+	ChangedAt time.Time
+	// Data is the object as its open_* view shows it; nil for a tombstone.
+	Data json.RawMessage
+}
+
+// ChangePage is one page of the feed.
+type ChangePage struct {
+	Changes []Change
+	// Next is the since of the next page: the last Seq served, or the since
+	// asked when the page is empty.
+	Next int64
+	// More reports that more items were already waiting past this page.
+	More bool
+}
+
+// Sequence numbers changes committed since the last call, in commit order,
+// and returns how many pending rows it looked at. Callers at the same time
+// skip (one numbers, the others read what it committed). Anyone may call it:
+// ListChanges does before each read, and the export job does.
+func (s *Service) Sequence(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+			var got bool
+			// One sequencer at a time; the UPDATE's snapshot is taken after
+			// the lock (READ COMMITTED: one snapshot per statement), so it
+			// sees every earlier sequencer's commit and numbers after it.
+			if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('canyu_open_sequence'))`).Scan(&got); err != nil || !got {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT canyu_open_sequence($1)`, sequenceBatch).Scan(&n)
+		})
+		if err != nil {
+			return total, errs.Internal(err)
+		}
+		total += n
+		if n < sequenceBatch {
+			return total, nil
+		}
+	}
+}
+
+// ListChanges returns up to limit changes after since, oldest first. It is
+// public: only what the open_* views show appears, and an object that
+// stopped being public after it was numbered is served as a tombstone.
+// Codes: invalid_since.
+func (s *Service) ListChanges(ctx context.Context, since int64, limit int) (ChangePage, error) {
+	if since < 0 {
+		return ChangePage{}, errs.InvalidField("invalid_since", "since", "since 不能为负数")
+	}
+	if limit <= 0 || limit > MaxChangesPage {
+		limit = MaxChangesPage
+	}
+	if _, err := s.Sequence(ctx); err != nil {
+		return ChangePage{}, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT c.seq, c.kind, c.object_id, c.changed_at,
+			CASE WHEN c.removed THEN NULL ELSE canyu_open_payload(c.kind, c.object_id) END
+		FROM open_changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`, since, limit+1)
+	if err != nil {
+		return ChangePage{}, errs.Internal(err)
+	}
+	page := ChangePage{Changes: make([]Change, 0, min(limit, 64)), Next: since}
+	var c Change
+	var data []byte
+	_, err = pgx.ForEachRow(rows, []any{&c.Seq, &c.Kind, &c.ID, &c.ChangedAt, &data}, func() error {
+		if len(page.Changes) == limit {
+			page.More = true
+			return nil
+		}
+		item := c
+		item.ChangedAt = item.ChangedAt.UTC()
+		item.Removed = data == nil
+		if data != nil {
+			item.Data = append(json.RawMessage(nil), data...)
+		}
+		page.Changes = append(page.Changes, item)
+		page.Next = item.Seq
+		return nil
+	})
+	if err != nil {
+		return ChangePage{}, errs.Internal(err)
+	}
+	return page, nil
+}
