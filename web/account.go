@@ -2,10 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 )
@@ -19,27 +19,67 @@ func (s *site) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "注册")
+	p.plainIDs = true
 	p.Form["phone"] = r.PostFormValue("phone")
 	p.Form["display_name"] = r.PostFormValue("display_name")
-	// Consent is never pre-ticked and must be given (PIPL Art. 14).
+	in := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"]}
+	// Every problem is shown at once: the fields the service checks and
+	// the consent, which is never pre-ticked and must be given (PIPL Art. 14).
+	if err := in.Validate(); err != nil {
+		s.formError(r, &p, err)
+	}
 	if r.PostFormValue("consent") != "yes" {
-		p.Errors["consent"] = "请阅读并同意个人信息处理说明"
+		p.addFieldErrors([]errs.FieldError{{Field: "consent", Message: "请阅读并同意个人信息处理说明"}})
+	} else {
+		p.Form["consent"] = "yes"
+	}
+	if len(p.Errors) > 0 {
 		s.render(w, r, http.StatusUnprocessableEntity, "register", p)
 		return
 	}
-	p.Form["consent"] = "yes"
-	a, err := s.svc.Identity.RegisterResident(r.Context(), identity.RegisterInput{
-		Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"]})
+	a, err := s.svc.Identity.RegisterResident(r.Context(), in)
 	if err != nil {
 		s.render(w, r, s.formError(r, &p, err), "register", p)
 		return
 	}
-	http.Redirect(w, r, "/verify?flash=registered&phone="+url.QueryEscape(*a.Phone), http.StatusSeeOther)
+	s.setVerifyPhone(w, *a.Phone)
+	http.Redirect(w, r, "/verify?flash=registered", http.StatusSeeOther)
+}
+
+// verifyPhoneCookie carries the phone number being verified from the
+// registration to the verification form, so the number is never in a URL
+// (where it lands in logs, history and Referer headers), and on to the
+// login form after verification. HttpOnly, strict, one hour; cleared at
+// sign-in.
+const verifyPhoneCookie = "canyu_verify_phone"
+
+func (s *site) setVerifyPhone(w http.ResponseWriter, phone string) {
+	c := &http.Cookie{Name: verifyPhoneCookie, Value: phone, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.svc.SecureCookies, MaxAge: 3600}
+	if phone == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// phoneToVerify is the number the verify form is for: the signed-in
+// account's, or the one just registered on this browser.
+func phoneToVerify(r *http.Request) string {
+	if a := currentAccount(r); a != nil && a.Phone != nil {
+		return *a.Phone
+	}
+	if c, err := r.Cookie(verifyPhoneCookie); err == nil {
+		if p, ok := identity.NormalizePhone(c.Value); ok {
+			return p
+		}
+	}
+	return ""
 }
 
 func (s *site) verifyForm(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "验证手机号码")
-	p.Form["phone"] = r.URL.Query().Get("phone")
+	p.plainIDs = true
+	p.Form["phone"] = phoneToVerify(r)
 	s.render(w, r, http.StatusOK, "verify", p)
 }
 
@@ -48,6 +88,7 @@ func (s *site) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "验证手机号码")
+	p.plainIDs = true
 	p.Form["phone"] = r.PostFormValue("phone")
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" {
@@ -60,10 +101,11 @@ func (s *site) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if currentAccount(r) != nil {
+		s.setVerifyPhone(w, "")
 		http.Redirect(w, r, "/me?flash=verified", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/login?flash=verified&login="+url.QueryEscape(p.Form["phone"]), http.StatusSeeOther)
+	http.Redirect(w, r, "/login?flash=verified", http.StatusSeeOther)
 }
 
 func (s *site) resend(w http.ResponseWriter, r *http.Request) {
@@ -80,12 +122,19 @@ func (s *site) resend(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "verify", p)
 		return
 	}
-	http.Redirect(w, r, "/verify?flash=resent&phone="+url.QueryEscape(p.Form["phone"]), http.StatusSeeOther)
+	if phone, ok := identity.NormalizePhone(p.Form["phone"]); ok && currentAccount(r) == nil {
+		s.setVerifyPhone(w, phone)
+	}
+	http.Redirect(w, r, "/verify?flash=resent", http.StatusSeeOther)
 }
 
 func (s *site) loginForm(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "登录")
+	p.plainIDs = true
 	p.Form["login"] = r.URL.Query().Get("login")
+	if p.Form["login"] == "" {
+		p.Form["login"] = phoneToVerify(r)
+	}
 	p.Form["next"] = r.URL.Query().Get("next")
 	s.render(w, r, http.StatusOK, "login", p)
 }
@@ -95,6 +144,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "登录")
+	p.plainIDs = true
 	p.Form["login"] = r.PostFormValue("login")
 	p.Form["next"] = r.PostFormValue("next")
 	if strings.TrimSpace(p.Form["login"]) == "" {
@@ -115,6 +165,9 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)
+	if _, err := r.Cookie(verifyPhoneCookie); err == nil {
+		s.setVerifyPhone(w, "")
+	}
 	http.Redirect(w, r, safeNext(p.Form["next"]), http.StatusSeeOther)
 }
 

@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -27,34 +29,42 @@ func TestAccountPagesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("consent-error")),
 	))
-	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("consent-error")))
+	// One submit shows all three problems, next to their fields and in a
+	// summary at the top whose links lead to the fields (issue 17).
+	for id, want := range map[string]string{"consent-error": "同意", "phone-error": "手机号码", "password-error": "密码"} {
+		msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+		must(t, err)
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: %q", id, msg)
+		}
+	}
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('#error-summary a')].map(a => a.getAttribute('href'))`))
 	must(t, err)
-	if !strings.Contains(msg, "同意") {
-		t.Fatalf("consent error: %q", msg)
+	if strings.Join(links, " ") != "#phone #password #consent" {
+		t.Errorf("error summary links %v, want the phone, password and consent fields", links)
 	}
 	browsertest.Screenshot(t, ctx, "register-errors")
-	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.ID("consent")),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("phone-error")),
-	))
-	msg, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("phone-error")))
-	must(t, err)
-	if !strings.Contains(msg, "手机号码") {
-		t.Fatalf("phone error: %q", msg)
-	}
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("consent"))))
 
-	must(t, chromedp.Do(ctx,
+	ctx2, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err = chromedp.Do(ctx2,
 		chromedp.SetValue(chromedp.ID("phone"), phone),
 		chromedp.SendKeys(chromedp.ID("password"), "secret-pass-1"),
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("code")),
-	))
+	)
+	if err != nil {
+		browsertest.Screenshot(t, ctx, "register-stuck")
+		t.Fatal(err)
+	}
+	browsertest.Screenshot(t, ctx, "verify-page")
 	code := e.SMS.Code(phone)
 	if code == "" {
 		t.Fatal("no code sent")
 	}
-	must(t, chromedp.Do(ctx,
+	must(t, chromedp.Do(ctx2,
 		chromedp.SendKeys(chromedp.ID("code"), code),
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("login")),

@@ -121,10 +121,12 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/adoption-report"),
 		chromedp.WaitVisible(chromedp.ID("generate-report")),
 		chromedp.Click(chromedp.ID("generate-report")),
-		chromedp.WaitVisible(chromedp.ID("publish-report")),
+		chromedp.WaitVisible(chromedp.ID("publish-report-start")),
 	))
 	browsertest.Screenshot(t, ctx, "staff-report-editor")
 	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("publish-report-start")),
+		chromedp.WaitVisible(chromedp.ID("publish-report")),
 		chromedp.Click(chromedp.ID("publish-report")),
 		chromedp.WaitVisible(chromedp.ID("report-published")),
 	))

@@ -324,10 +324,14 @@ func TestRefusedConsultationShowsFailedGates(t *testing.T) {
 	status, body := b.post(path, url.Values{"ends_at": {long}})
 	wantStatus(t, "open without a draft", status, http.StatusConflict, body)
 	for _, want := range []string{"3项法定条件未满足", "公开征求意见前必须上传决策草案", "公开征求意见的草案版本必须附有起草说明",
-		"公开征求意见公告必须写明提出意见的方式和途径", "《重大行政决策程序暂行条例》第十五条", "draft_version_required", "未满足"} {
+		"公开征求意见公告必须写明提出意见的方式和途径", "《重大行政决策程序暂行条例》第十五条", "未满足"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("refusal lacks %q", want)
 		}
+	}
+	// The page names the rules in words, never by their codes (issue 17).
+	if strings.Contains(body, "draft_version_required") {
+		t.Errorf("refusal shows an internal code: %s", snippet(body))
 	}
 
 	if _, err := e.Consultation.CreateDraftVersion(context.Background(), &e.staff, d.ID, consultation.DraftVersionInput{
@@ -337,7 +341,7 @@ func TestRefusedConsultationShowsFailedGates(t *testing.T) {
 	short := e.Clock.Now().In(cst).AddDate(0, 0, 10).Format("2006-01-02T15:04")
 	status, body = b.post(path, url.Values{"ends_at": {short}, "ways_to_comment": {"电子邮件"}})
 	wantStatus(t, "short window", status, http.StatusConflict, body)
-	if !strings.Contains(body, "征求意见期限一般不少于30日") || !strings.Contains(body, "consultation_window_too_short") {
+	if !strings.Contains(body, "征求意见期限一般不少于30日") || strings.Contains(body, "consultation_window_too_short") {
 		t.Errorf("short-window refusal:\n%s", snippet(body))
 	}
 	// The same window with a reason opens, and the reason is public.

@@ -360,7 +360,10 @@ type workspaceData struct {
 	Versions     []consultation.DraftVersion
 	Consultation *consultation.Consultation
 	Open         bool
-	LeadStaff    bool
+	// NotYet is set when the consultation has not started yet (a window
+	// that is not open and has not ended).
+	NotYet    bool
+	LeadStaff bool
 }
 
 func (s *site) staffDecision(w http.ResponseWriter, r *http.Request) {
@@ -388,7 +391,9 @@ func (s *site) renderWorkspace(w http.ResponseWriter, r *http.Request, status in
 	}
 	data := workspaceData{Decision: d, Gates: gates, Versions: versions, LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
 	if c, err := svc.CurrentConsultation(ctx, actor, d.ID); err == nil {
-		data.Consultation, data.Open = &c, c.IsOpen(svc.Now())
+		now := svc.Now()
+		data.Consultation, data.Open = &c, c.IsOpen(now)
+		data.NotYet = !data.Open && c.ClosedAt == nil && now.Before(c.OpensAt)
 	}
 	p.Data = data
 	s.render(w, r, status, "staff_decision", p)

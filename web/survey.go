@@ -273,6 +273,7 @@ func (s *site) submitSurvey(w http.ResponseWriter, r *http.Request) {
 		data.IdempotencyKey = newIdempotencyKey()
 	}
 	data.ErrorSummary = answerErrorSummary(data.Questions, p.Errors)
+	p.ownSummary = len(data.ErrorSummary) > 0
 	if len(data.ErrorSummary) > 0 && p.Message == "" {
 		p.Message = "提交未成功，请按提示修改后再提交。"
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -123,28 +122,6 @@ type dispositionForm struct{ ID, Kind, Reason string }
 var fieldIDReplacer = strings.NewReplacer("[", "-", "]", "", ".", "-")
 
 func fieldID(name string) string { return "f-" + fieldIDReplacer.Replace(name) }
-
-var basisPattern = regexp.MustCompile(`^(Decree 713|Henan Decree 210) Art\. (\d+)(?:[–-](\d+))?$`)
-
-// basisName renders a legal basis code ("Decree 713 Art. 15") as readers
-// know it: 《重大行政决策程序暂行条例》第十五条.
-func basisName(b string) string {
-	m := basisPattern.FindStringSubmatch(strings.TrimSpace(b))
-	if m == nil {
-		return b
-	}
-	law := "《重大行政决策程序暂行条例》"
-	if m[1] == "Henan Decree 210" {
-		law = "《河南省重大行政决策程序规定》"
-	}
-	n, _ := strconv.Atoi(m[2])
-	out := law + "第" + chineseNumber(n) + "条"
-	if m[3] != "" {
-		k, _ := strconv.Atoi(m[3])
-		out = law + "第" + chineseNumber(n) + "条至第" + chineseNumber(k) + "条"
-	}
-	return out
-}
 
 // chineseNumber writes 1–99 in Chinese numerals as article numbers are written.
 func chineseNumber(n int) string {

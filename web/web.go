@@ -146,14 +146,14 @@ type page struct {
 	Basis string
 	Gates []errs.Gate
 	Data  any
-}
-
-// PhoneForVerify is the signed-in account's phone, for the verify link.
-func (p page) PhoneForVerify() string {
-	if p.Account != nil && p.Account.Phone != nil {
-		return *p.Account.Phone
-	}
-	return ""
+	// errorOrder is the order of the field errors for the summary;
+	// plainIDs says the form's fields have their names as ids (the
+	// account pages) instead of fieldID's "f-" ids.
+	errorOrder []string
+	plainIDs   bool
+	// ownSummary: the page lists its problems itself (the survey form
+	// links each to its question).
+	ownSummary bool
 }
 
 func (s *site) newPage(r *http.Request, title string) page {
@@ -225,13 +225,18 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 		return http.StatusInternalServerError
 	}
 	p.Basis = e.Basis
-	p.Gates = e.Gates
+	p.Gates = nil
+	for _, g := range e.Gates {
+		g.Message = readableMessage(g.Message)
+		p.Gates = append(p.Gates, g)
+	}
 	if len(e.Fields) > 0 {
-		for _, f := range e.Fields {
-			p.Errors[f.Field] = f.Message
+		p.addFieldErrors(e.Fields)
+		if m, ok := codeMessages[e.Code]; ok && len(e.Fields) == 1 {
+			p.Errors[e.Fields[0].Field] = m
 		}
 	} else {
-		p.Message = e.Message
+		p.Message = pageMessage(e)
 	}
 	switch e.Kind {
 	case errs.KindUnavailable:

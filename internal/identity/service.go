@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,17 +100,11 @@ type RegisterInput struct {
 // password_too_short, password_too_long, display_name_too_long,
 // phone_already_registered.
 func (s *Service) RegisterResident(ctx context.Context, in RegisterInput) (Account, error) {
-	phone, ok := NormalizePhone(in.Phone)
-	if !ok {
-		return Account{}, errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
-	}
-	if err := checkPasswordRules(in.Password); err != nil {
+	if err := in.Validate(); err != nil {
 		return Account{}, err
 	}
+	phone, _ := NormalizePhone(in.Phone)
 	name := strings.TrimSpace(in.DisplayName)
-	if utf8.RuneCountInString(name) > 64 {
-		return Account{}, errs.InvalidField("display_name_too_long", "display_name", "显示名称不能超过64个字")
-	}
 	hash, err := hashPassword(in.Password)
 	if err != nil {
 		return Account{}, errs.Internal(err)
@@ -126,6 +122,33 @@ func (s *Service) RegisterResident(ctx context.Context, in RegisterInput) (Accou
 		return err
 	})
 	return acct, err
+}
+
+// Validate checks every field of a registration and reports all problems
+// at once (one error with a field error per problem; its code is the
+// first problem's), so a form shows them together.
+func (in RegisterInput) Validate() error {
+	var fields []errs.FieldError
+	code := ""
+	add := func(err error) {
+		if e, ok := errs.As(err); ok {
+			if code == "" {
+				code = e.Code
+			}
+			fields = append(fields, e.Fields...)
+		}
+	}
+	if _, ok := NormalizePhone(in.Phone); !ok {
+		add(errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）"))
+	}
+	add(checkPasswordRules(in.Password))
+	if utf8.RuneCountInString(strings.TrimSpace(in.DisplayName)) > 64 {
+		add(errs.InvalidField("display_name_too_long", "display_name", "显示名称不能超过64个字"))
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &errs.Error{Kind: errs.KindInvalid, Code: code, Message: fields[0].Message, Fields: fields}
 }
 
 func checkPasswordRules(p string) error {
@@ -189,15 +212,14 @@ func insertAccount(ctx context.Context, tx pgx.Tx, a newAccount) (int64, error) 
 
 // newPseudonym returns a public pseudonym such as 市民K7Q2M9XD.
 func newPseudonym() (string, error) {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
+	// 市民 and eight digits (市民48213097): a name a person can read aloud
+	// and copy, instead of a string of Latin letters (issue 17). A
+	// collision is retried by insertAccount.
+	n, err := rand.Int(rand.Reader, big.NewInt(90_000_000))
+	if err != nil {
 		return "", err
 	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return "市民" + string(b), nil
+	return "市民" + strconv.FormatInt(10_000_000+n.Int64(), 10), nil
 }
 
 func randomToken(n int) (string, error) {
