@@ -1,0 +1,62 @@
+package supervision
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// MonthlyReportXLSX is the report as a workbook: the figures, the stages,
+// the trend, and the office's analysis, one sheet each.
+func MonthlyReportXLSX(r MonthlyReport) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	write := func(sheet string, rows [][]any) error {
+		for i, row := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+				return err
+			}
+		}
+		return f.SetColWidth(sheet, "A", "A", 40)
+	}
+	if err := f.SetSheetName("Sheet1", "主要数据"); err != nil {
+		return nil, errs.Internal(err)
+	}
+	main := [][]any{{reportTitle(r)}, {"项目", "数量"}}
+	for _, row := range r.Figures.Rows() {
+		main = append(main, []any{row.Label, row.Value})
+	}
+	stages := [][]any{{"阶段", "事项数"}}
+	for _, row := range r.Figures.StageRows() {
+		stages = append(stages, []any{row.Label, row.Value})
+	}
+	trend := [][]any{{"月份", "收到意见", "答复意见", "采纳率", "开始征求意见", "作出审查意见"}}
+	for _, t := range r.Figures.Trend {
+		trend = append(trend, []any{t.Month, t.CommentsReceived, t.CommentsAnswered, fmt.Sprintf("%.1f%%", t.AdoptionRate*100),
+			t.ConsultationsOpened, t.ReviewsConcluded})
+	}
+	analysis := [][]any{{"分析原因", r.Analysis}, {"薄弱环节", r.WeakLinks}, {"改进措施", r.Measures}}
+	sheets := []struct {
+		name string
+		rows [][]any
+	}{{"主要数据", main}, {"决策阶段", stages}, {"十二个月趋势", trend}, {"分析与措施", analysis}}
+	for i, sh := range sheets {
+		if i > 0 {
+			if _, err := f.NewSheet(sh.name); err != nil {
+				return nil, errs.Internal(err)
+			}
+		}
+		if err := write(sh.name, sh.rows); err != nil {
+			return nil, errs.Internal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, errs.Internal(err)
+	}
+	return buf.Bytes(), nil
+}

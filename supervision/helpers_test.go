@@ -1,0 +1,39 @@
+package supervision_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"testing"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+func hasCode(err error, code string) bool { return errs.HasCode(err, code) }
+
+// tamper runs sql as a superuser would, with triggers off.
+func tamper(t *testing.T, s *scene, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := s.e.DB.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET session_replication_role = replica`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, `SET session_replication_role = origin`)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// verifier checks a signature with the platform's public key.
+func (s *scene) verifier() func(hash, sig, key string) bool {
+	pub := s.e.Consultation.Signer.PublicKey()
+	return func(hash, sig, key string) bool {
+		raw, err := base64.StdEncoding.DecodeString(sig)
+		return err == nil && key == s.e.Consultation.Signer.KeyID() && ed25519.Verify(pub, []byte(hash), raw)
+	}
+}

@@ -1,0 +1,208 @@
+package supervision
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// DecisionCompliance is one decision with its steps.
+type DecisionCompliance struct {
+	Facts Facts
+	Steps []Step
+}
+
+// StateCounts counts steps by state.
+type StateCounts map[StepState]int
+
+// AgencyCompliance is one decision body's or department's row of the dashboard.
+type AgencyCompliance struct {
+	AgencyID   int64       `json:"agency_id"`
+	AgencyName string      `json:"agency_name"`
+	Decisions  int         `json:"decisions"`
+	Steps      StateCounts `json:"steps"`
+	// DecisionIDs are the decisions behind the row, so each figure links to them.
+	DecisionIDs []int64 `json:"decision_ids"`
+}
+
+// OverdueStep is a step past its deadline.
+type OverdueStep struct {
+	DecisionID    int64     `json:"decision_id"`
+	DecisionTitle string    `json:"decision_title"`
+	AgencyID      int64     `json:"agency_id"`
+	AgencyName    string    `json:"agency_name"`
+	Step          Step      `json:"step"`
+	Due           time.Time `json:"due"`
+	DaysLate      int       `json:"days_late"`
+}
+
+// Overview is the compliance dashboard.
+type Overview struct {
+	At           time.Time          `json:"at"`
+	Decisions    int                `json:"decisions"`
+	Steps        StateCounts        `json:"steps"`
+	ByBody       []AgencyCompliance `json:"by_decision_body"`
+	ByDepartment []AgencyCompliance `json:"by_department"`
+	Overdue      []OverdueStep      `json:"overdue"`
+}
+
+const factsQuery = `SELECT id, title, domain, status, decision_body_id, lead_agency_id, not_disclosable,
+	not_disclosable_reason, created_at, consultation_opens_at, consultation_ends_at, shortening_reason,
+	consultation_closed_at, adoption_report_published_at, survey_closed_at, survey_responses, survey_waived_at,
+	survey_waiver_reason, review_submitted_at, review_received_at, review_status, concluded_at, conclusion_outcome,
+	expedite_reason, opinions, first_opinion_at, deliberation_date, party_report_date, published_on, published_at
+	FROM decision_compliance_facts`
+
+// loadFacts reads the facts of the decisions in scope (agencyID 0: all;
+// otherwise those it leads or decides) created before `before`.
+func loadFacts(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, agencyID int64, decisionID int64) ([]Facts, error) {
+	rows, err := q.Query(ctx, factsQuery+` WHERE ($1 = 0 OR lead_agency_id = $1 OR decision_body_id = $1)
+		AND ($2 = 0 OR id = $2) ORDER BY id`, agencyID, decisionID)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	fs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Facts])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return fs, nil
+}
+
+func (s *Service) agencyNames(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, name FROM agencies`)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	defer rows.Close()
+	names := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, errs.Internal(err)
+		}
+		names[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Internal(err)
+	}
+	return names, nil
+}
+
+// compliance computes the steps of every decision in scope at `at`.
+func (s *Service) compliance(ctx context.Context, agencyID, decisionID int64, at time.Time) ([]DecisionCompliance, error) {
+	cal, err := s.Calendar.Current(ctx)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	fs, err := loadFacts(ctx, s.DB, agencyID, decisionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DecisionCompliance, len(fs))
+	for i, f := range fs {
+		out[i] = DecisionCompliance{Facts: f, Steps: Steps(f, cal, s.limits(), at)}
+	}
+	return out, nil
+}
+
+// GetComplianceOverview is the dashboard: every decision's steps counted by
+// decision body and by department, and the overdue list. The office sees
+// the whole city; a department's staff see the decisions it leads.
+// Codes: not_supervisor.
+func (s *Service) GetComplianceOverview(ctx context.Context, actor *identity.Account, agencyID int64) (Overview, error) {
+	if actor != nil && actor.Role == identity.RoleAgencyStaff && actor.AgencyID != nil && agencyID == 0 {
+		agencyID = *actor.AgencyID
+	}
+	if err := s.requireScope(actor, agencyID); err != nil {
+		return Overview{}, err
+	}
+	at := s.now()
+	dcs, err := s.compliance(ctx, agencyID, 0, at)
+	if err != nil {
+		return Overview{}, err
+	}
+	names, err := s.agencyNames(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	return buildOverview(dcs, names, at), nil
+}
+
+func (s *Service) requireScope(actor *identity.Account, agencyID int64) error {
+	if agencyID == 0 {
+		return requireOffice(actor)
+	}
+	return requireOfficeOrDepartment(actor, agencyID)
+}
+
+func buildOverview(dcs []DecisionCompliance, names map[int64]string, at time.Time) Overview {
+	o := Overview{At: at, Decisions: len(dcs), Steps: StateCounts{}}
+	bodies, depts := map[int64]*AgencyCompliance{}, map[int64]*AgencyCompliance{}
+	row := func(m map[int64]*AgencyCompliance, id int64) *AgencyCompliance {
+		if m[id] == nil {
+			m[id] = &AgencyCompliance{AgencyID: id, AgencyName: names[id], Steps: StateCounts{}}
+		}
+		return m[id]
+	}
+	for _, dc := range dcs {
+		b, d := row(bodies, dc.Facts.DecisionBodyID), row(depts, dc.Facts.LeadAgencyID)
+		for _, r := range []*AgencyCompliance{b, d} {
+			r.Decisions++
+			r.DecisionIDs = append(r.DecisionIDs, dc.Facts.ID)
+		}
+		for _, st := range dc.Steps {
+			o.Steps[st.State]++
+			b.Steps[st.State]++
+			d.Steps[st.State]++
+			if st.State == StepOverdue {
+				o.Overdue = append(o.Overdue, OverdueStep{DecisionID: dc.Facts.ID, DecisionTitle: dc.Facts.Title,
+					AgencyID: dc.Facts.LeadAgencyID, AgencyName: names[dc.Facts.LeadAgencyID], Step: st, Due: *st.Due,
+					DaysLate: int(at.Sub(*st.Due).Hours() / 24)})
+			}
+		}
+	}
+	o.ByBody, o.ByDepartment = sortedRows(bodies), sortedRows(depts)
+	sort.SliceStable(o.Overdue, func(i, j int) bool { return o.Overdue[i].Due.Before(o.Overdue[j].Due) })
+	return o
+}
+
+func sortedRows(m map[int64]*AgencyCompliance) []AgencyCompliance {
+	out := make([]AgencyCompliance, 0, len(m))
+	for _, r := range m {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AgencyID < out[j].AgencyID })
+	return out
+}
+
+// ListOverdueSteps lists the steps past their deadline, oldest first, of
+// the city or of one department. Codes: not_supervisor.
+func (s *Service) ListOverdueSteps(ctx context.Context, actor *identity.Account, agencyID int64) ([]OverdueStep, error) {
+	o, err := s.GetComplianceOverview(ctx, actor, agencyID)
+	return o.Overdue, err
+}
+
+// GetDecisionCompliance returns one decision's steps. Codes: not_supervisor,
+// decision_not_found.
+func (s *Service) GetDecisionCompliance(ctx context.Context, actor *identity.Account, decisionID int64) (DecisionCompliance, error) {
+	dcs, err := s.compliance(ctx, 0, decisionID, s.now())
+	if err != nil {
+		return DecisionCompliance{}, err
+	}
+	if len(dcs) == 0 {
+		return DecisionCompliance{}, errs.NotFound("decision_not_found", "决策事项不存在")
+	}
+	if actor == nil || !(actor.HasRole(roleSupervisor, identity.RoleAdmin) ||
+		actor.IsStaffOf(dcs[0].Facts.LeadAgencyID) || actor.IsStaffOf(dcs[0].Facts.DecisionBodyID)) {
+		return DecisionCompliance{}, errs.NotFound("decision_not_found", "决策事项不存在")
+	}
+	return dcs[0], nil
+}

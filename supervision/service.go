@@ -1,0 +1,107 @@
+// Package supervision is the rule-of-law office's desk (决策监督): compliance
+// of every decision with its statutory steps, the monthly report
+// (法治政府建设月报告), inspections (督察) with their problem lists, listed
+// supervision (挂牌督办) and rectification (整改), and the year-end assessment
+// (依法行政考核). It reads the procedure only through the read-only view
+// decision_compliance_facts and writes only its own tables.
+package supervision
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
+)
+
+// Signer signs issued documents (the platform's record key).
+type Signer interface {
+	KeyID() string
+	SignEntryHash(hash string) string
+}
+
+// Service is the supervision use cases.
+type Service struct {
+	DB       *pgxpool.Pool
+	Calendar *workday.Store
+	Signer   Signer
+	// Now is the clock; tests inject one.
+	Now func() time.Time
+	// Limits are the office's time limits where the law says only "及时"
+	// (zero: DefaultLimits).
+	Limits Limits
+}
+
+// NewService returns a Service on the real clock.
+func NewService(db *pgxpool.Pool, signer Signer) *Service {
+	return &Service{DB: db, Calendar: workday.NewStore(db), Signer: signer, Now: time.Now}
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) limits() Limits {
+	if s.Limits == (Limits{}) {
+		return DefaultLimits
+	}
+	return s.Limits
+}
+
+// requireOffice admits the rule-of-law office's staff (supervisor) and
+// admins; everyone else is refused.
+func requireOffice(actor *identity.Account) error {
+	if actor == nil {
+		return errs.Unauthenticated("authentication_required", "请先登录")
+	}
+	if !actor.HasRole(roleSupervisor, identity.RoleAdmin) {
+		return errs.Forbidden("not_supervisor", "只有法治政府建设办公室的工作人员可以执行此操作")
+	}
+	return nil
+}
+
+// requireOfficeOrDepartment admits the office, or staff of agency.
+func requireOfficeOrDepartment(actor *identity.Account, agencyID int64) error {
+	if actor == nil {
+		return errs.Unauthenticated("authentication_required", "请先登录")
+	}
+	if actor.HasRole(roleSupervisor, identity.RoleAdmin) || actor.IsStaffOf(agencyID) {
+		return nil
+	}
+	return errs.Forbidden("not_supervisor", "只有法治政府建设办公室或该单位的工作人员可以查看")
+}
+
+// logAction appends one supervision step to the append-only action log.
+func logAction(ctx context.Context, tx pgx.Tx, at time.Time, actor *identity.Account, kind, subject string, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	var actorID *int64
+	if actor != nil {
+		actorID = &actor.ID
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO supervision_actions (at, actor_id, kind, subject, payload) VALUES ($1, $2, $3, $4, $5)`,
+		at, actorID, kind, subject, body)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	return nil
+}
+
+// notify leaves a notice in a department's inbox; dedupeKey makes a notice
+// that a job may raise twice (an approaching deadline) appear once.
+func notify(ctx context.Context, tx pgx.Tx, at time.Time, agencyID int64, kind, title, link, dedupeKey string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO supervision_notices (agency_id, kind, title, link, dedupe_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`, agencyID, kind, title, link, dedupeKey, at)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	return nil
+}
+
+// roleSupervisor is identity's supervisor role (the office's staff).
+const roleSupervisor identity.Role = "supervisor"
