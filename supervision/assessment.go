@@ -45,8 +45,8 @@ type IndicatorScore struct {
 	Denominator int       `json:"denominator"`
 	// Rate is numerator/denominator; an indicator with nothing to count
 	// scores full marks (nothing was done wrong) and says so.
-	Rate       float64 `json:"rate"`
-	Points     float64 `json:"points"`
+	Rate        float64 `json:"rate"`
+	Points      float64 `json:"points"`
 	DecisionIDs []int64 `json:"decision_ids,omitempty"`
 	ProblemIDs  []int64 `json:"problem_ids,omitempty"`
 }

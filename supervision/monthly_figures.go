@@ -24,7 +24,9 @@ func MonthOf(t time.Time) Month {
 }
 
 // Start is 00:00 Asia/Shanghai of the month's first day.
-func (m Month) Start() time.Time { return time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, workday.Location()) }
+func (m Month) Start() time.Time {
+	return time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, workday.Location())
+}
 
 // End is the start of the next month.
 func (m Month) End() time.Time { return m.Start().AddDate(0, 1, 0) }

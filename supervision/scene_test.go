@@ -14,7 +14,9 @@ import (
 	"github.com/canyu-gov/canyu/survey"
 )
 
-func at(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, workday.Location()) }
+func at(m time.Month, d, h int) time.Time {
+	return time.Date(2026, m, d, h, 0, 0, 0, workday.Location())
+}
 
 // scene is a city with a government, three departments and the justice
 // bureau, and the supervision service on the test clock.
