@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Go on a fresh Debian machine: a C
 # compiler for `go test -race`, Debian's Chromium for page tests (driven by
-# chromedp) and a Chinese font so pages and screenshots render 汉字.
+# chromedp), a Chinese font so pages and screenshots render 汉字, and
+# poppler-utils (pdftotext) to read generated PDFs back.
 set -euo pipefail
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# pdftotext reads the supervision office's printed reports back in a test.
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; }; then need+=(fonts-noto-cjk fontconfig); fi
 if ((${#need[@]})); then
   echo "ensure-test-tools: installing ${need[*]}" >&2

@@ -213,6 +213,7 @@ func TestMonthlyReportFigures(t *testing.T) {
 	if err != nil || !v.OK {
 		t.Fatalf("verify issued report: %+v, %v", v, err)
 	}
+	checkExports(t, issued)
 	// Even the superuser cannot change it without the trigger noticing...
 	if _, err := s.e.DB.Exec(ctx, `UPDATE monthly_reports SET analysis = '改写' WHERE id = $1`, cityReport.ID); err == nil {
 		t.Fatal("the database let an issued report change")

@@ -180,7 +180,7 @@ func (s *Service) CirculateProblemList(ctx context.Context, actor *identity.Acco
 	var out Circulation
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
-			WHERE (cardinality($1::bigint[]) = 0 AND p.status <> 'closed') OR p.id = ANY($1) ORDER BY p.agency_id, p.id`, problemIDs)
+			WHERE (cardinality(coalesce($1::bigint[], '{}')) = 0 AND p.status <> 'closed') OR p.id = ANY($1) ORDER BY p.agency_id, p.id`, problemIDs)
 		if err != nil {
 			return errs.Internal(err)
 		}

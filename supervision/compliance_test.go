@@ -1,0 +1,112 @@
+package supervision_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/supervision"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func step(t *testing.T, f supervision.Facts, now time.Time, key string) supervision.Step {
+	t.Helper()
+	for _, st := range supervision.Steps(f, workday.Default(), supervision.DefaultLimits, now) {
+		if st.Key == key {
+			return st
+		}
+	}
+	t.Fatalf("no step %s", key)
+	return supervision.Step{}
+}
+
+func TestStepsAtTheirBoundaries(t *testing.T) {
+	cal := workday.Default()
+	opens := at(3, 2, 10)
+	closed := at(4, 1, 10)
+	reportDue := cal.AddWorkingDays(closed, supervision.DefaultLimits.AdoptionReportWorkingDays)
+	received := at(6, 1, 10) // a Monday
+	reviewDue := cal.AddWorkingDays(received, supervision.DefaultLimits.ReviewWorkingDays)
+	base := supervision.Facts{Domain: "other", Status: "consulting", ConsultationOpensAt: &opens}
+
+	cases := []struct {
+		name  string
+		edit  func(f *supervision.Facts)
+		now   time.Time
+		key   string
+		state supervision.StepState
+	}{
+		{"Window30Days", func(f *supervision.Facts) { f.ConsultationEndsAt = ptr(opens.Add(30 * 24 * time.Hour)) }, opens, "consultation", supervision.StepDone},
+		{"Window29DaysNoReason", func(f *supervision.Facts) { f.ConsultationEndsAt = ptr(opens.Add(29 * 24 * time.Hour)); f.ShorteningReason = ptr("") }, opens, "consultation", supervision.StepProblem},
+		{"Window29DaysWithReason", func(f *supervision.Facts) {
+			f.ConsultationEndsAt = ptr(opens.Add(29 * 24 * time.Hour))
+			f.ShorteningReason = ptr("汛期临近")
+		}, opens, "consultation", supervision.StepDone},
+		{"Withheld", func(f *supervision.Facts) {
+			f.ConsultationOpensAt, f.NotDisclosable, f.NotDisclosableReason = nil, true, "涉及国家秘密"
+		}, opens, "consultation", supervision.StepSkipped},
+		{"SkippedConsultation", func(f *supervision.Facts) { f.ConsultationOpensAt, f.Status = nil, "under_review" }, opens, "consultation", supervision.StepProblem},
+		{"ReportOnItsLastDay", func(f *supervision.Facts) { f.ConsultationClosedAt = &closed }, reportDue, "adoption_report", supervision.StepDue},
+		{"ReportADayLate", func(f *supervision.Facts) { f.ConsultationClosedAt = &closed }, reportDue.Add(time.Nanosecond), "adoption_report", supervision.StepOverdue},
+		{"ReportPublishedLate", func(f *supervision.Facts) {
+			f.ConsultationClosedAt, f.AdoptionReportPublishedAt = &closed, ptr(reportDue.Add(time.Hour))
+		}, reportDue.Add(48 * time.Hour), "adoption_report", supervision.StepProblem},
+		{"SurveyNotLivelihood", nil, opens, "survey", supervision.StepNotApplicable},
+		{"SurveyWaived", func(f *supervision.Facts) { f.Domain, f.SurveyWaivedAt = "health", &closed }, closed, "survey", supervision.StepSkipped},
+		{"SurveyZeroResponses", func(f *supervision.Facts) {
+			f.Domain, f.SurveyClosedAt, f.ReviewSubmittedAt = "health", &closed, &received
+		}, received, "survey", supervision.StepProblem},
+		{"SurveyHeld", func(f *supervision.Facts) {
+			f.Domain, f.SurveyClosedAt, f.SurveyResponses = "health", &closed, 12
+		}, closed, "survey", supervision.StepDone},
+		{"ReviewOnItsLastDay", func(f *supervision.Facts) { f.ReviewReceivedAt = &received }, reviewDue, "legality_review", supervision.StepDue},
+		{"ReviewOverdue", func(f *supervision.Facts) { f.ReviewReceivedAt = &received }, reviewDue.Add(time.Second), "legality_review", supervision.StepOverdue},
+		{"ReviewIn6WorkingDays", func(f *supervision.Facts) {
+			f.ReviewReceivedAt, f.ConcludedAt = &received, ptr(cal.AddWorkingDays(received, 6))
+		}, reviewDue, "legality_review", supervision.StepProblem},
+		{"ReviewIn6WorkingDaysExpedited", func(f *supervision.Facts) {
+			f.ReviewReceivedAt, f.ConcludedAt, f.ExpediteReason = &received, ptr(cal.AddWorkingDays(received, 6)), ptr("防汛紧急")
+		}, reviewDue, "legality_review", supervision.StepDone},
+		{"ReviewIn7WorkingDays", func(f *supervision.Facts) {
+			f.ReviewReceivedAt, f.ConcludedAt = &received, ptr(cal.AddWorkingDays(received, 7))
+		}, reviewDue, "legality_review", supervision.StepDone},
+		{"NoOpinionBeforeConclusion", func(f *supervision.Facts) {
+			f.ReviewReceivedAt, f.ConcludedAt = &received, ptr(cal.AddWorkingDays(received, 7))
+		}, reviewDue, "legal_opinion", supervision.StepProblem},
+		{"WithdrawnHasNothingDue", func(f *supervision.Facts) { f.ConsultationClosedAt, f.Status = &closed, "withdrawn" },
+			reportDue.Add(time.Hour), "adoption_report", supervision.StepNotApplicable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := base
+			f.ConsultationEndsAt = ptr(opens.Add(30 * 24 * time.Hour))
+			if c.edit != nil {
+				c.edit(&f)
+			}
+			if st := step(t, f, c.now, c.key); st.State != c.state {
+				t.Fatalf("%s: %s (%s), want %s", c.key, st.State, st.Note, c.state)
+			}
+		})
+	}
+}
+
+// A deadline past the years the calendar covers is marked provisional,
+// never computed silently (DOMAIN.md, "Time").
+func TestStepsProvisionalBeyondTheCalendar(t *testing.T) {
+	cal := workday.Default()
+	last := time.Date(2026, 12, 31, 12, 0, 0, 0, workday.Location())
+	if !cal.Covers(last) || cal.Covers(last.AddDate(0, 0, 1)) {
+		t.Skip("the shipped calendar no longer ends with 2026; move this test's dates")
+	}
+	received := time.Date(2026, 12, 1, 10, 0, 0, 0, workday.Location())
+	f := supervision.Facts{Domain: "other", Status: "under_review", ReviewReceivedAt: &received}
+	if st := step(t, f, received, "legality_review"); st.Provisional {
+		t.Fatalf("a deadline in December 2026 is provisional: %+v", st)
+	}
+	received = time.Date(2026, 12, 21, 10, 0, 0, 0, workday.Location())
+	f.ReviewReceivedAt = &received
+	if st := step(t, f, received, "legality_review"); !st.Provisional {
+		t.Fatalf("a deadline in January 2027 is not marked provisional: %+v", st)
+	}
+}

@@ -1,0 +1,134 @@
+package supervision_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/canyu-gov/canyu/supervision"
+)
+
+// An inspection from plan to a problem under listed supervision, its
+// rectification sent back once and then closed; an overdue problem
+// escalates; the problem list is circulated; accountability suggested.
+func TestInspectionToListedSupervision(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(at(11, 2, 9))
+	insp, err := s.sup.CreateInspection(ctx, s.office, supervision.InspectionInput{Title: "2026年重大行政决策程序专项督察",
+		AgencyIDs: []int64{s.agency["zjj"], s.agency["wjw"]}, PeriodFrom: "2026-01-01", PeriodTo: "2026-10-31",
+		Topics: "公众参与、合法性审查", StartsOn: "2026-11-02", EndsOn: "2026-11-13"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	problem := func(sev supervision.Severity, listed bool, deadline string) (supervision.Problem, error) {
+		return s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{InspectionID: &insp.ID, AgencyID: s.agency["zjj"],
+			Rule: "民生事项未开展民意调查", Basis: "法治政府建设示范指标", Evidence: "第3号事项送审材料无民意调查报告。",
+			Severity: sev, Listed: listed, Deadline: deadline})
+	}
+	// Listed supervision is for serious problems, with a tighter deadline:
+	// 15 working days from 2 November end on 23 November.
+	if _, err := problem(supervision.SeverityGeneral, true, "2026-11-20"); !hasCode(err, "listed_needs_serious") {
+		t.Fatalf("listing a general problem: %v", err)
+	}
+	if _, err := problem(supervision.SeveritySerious, true, "2026-11-24"); !hasCode(err, "listed_deadline_too_long") {
+		t.Fatalf("listing with a deadline past 15 working days: %v", err)
+	}
+	listed, err := problem(supervision.SeveritySerious, true, "2026-11-23")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls, _ := s.sup.ListProblems(ctx, s.office, supervision.ProblemFilter{ListedOnly: true}); len(ls) != 1 || ls[0].ID != listed.ID {
+		t.Fatalf("listed supervision list: %+v", ls)
+	}
+	// Another department's staff neither see nor rectify it.
+	if _, _, err := s.sup.GetProblem(ctx, s.staff["jyj"], listed.ID); !hasCode(err, "problem_not_found") {
+		t.Fatalf("other department reads the problem: %v", err)
+	}
+	if _, err := s.sup.SubmitRectification(ctx, s.staff["jyj"], listed.ID, "已整改", ""); !hasCode(err, "problem_not_found") {
+		t.Fatalf("other department rectifies: %v", err)
+	}
+	if ps, _ := s.sup.ListProblems(ctx, s.staff["zjj"], supervision.ProblemFilter{}); len(ps) != 1 {
+		t.Fatalf("the department's own list: %+v", ps)
+	}
+
+	s.e.Clock.Set(at(11, 10, 9))
+	if _, err := s.sup.SubmitRectification(ctx, s.staff["zjj"], listed.ID, "已补做民意调查。", "调查报告"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.sup.ReturnRectification(ctx, s.office, listed.ID, ""); !hasCode(err, "invalid_review_note") {
+		t.Fatalf("return without reason: %v", err)
+	}
+	p, err := s.sup.ReturnRectification(ctx, s.office, listed.ID, "调查样本仅12份，不具代表性。")
+	if err != nil || p.Status != "returned" {
+		t.Fatalf("return: %+v, %v", p, err)
+	}
+	if _, err := s.sup.CloseProblem(ctx, s.office, listed.ID, ""); !hasCode(err, "no_rectification_pending") {
+		t.Fatalf("close with nothing pending: %v", err)
+	}
+	s.e.Clock.Set(at(11, 18, 9))
+	if _, err := s.sup.SubmitRectification(ctx, s.staff["zjj"], listed.ID, "重新开展民意调查，回收问卷420份。", "调查报告（第二版）"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = s.sup.CloseProblem(ctx, s.office, listed.ID, "经核查已整改到位，予以销号。"); err != nil || p.Status != "closed" {
+		t.Fatalf("close: %+v, %v", p, err)
+	}
+	_, rs, _ := s.sup.GetProblem(ctx, s.staff["zjj"], listed.ID)
+	if len(rs) != 2 || rs[0].Outcome != "returned" || rs[1].Outcome != "accepted" {
+		t.Fatalf("rectifications: %+v", rs)
+	}
+
+	// An overdue problem escalates, once per level, and its department is told.
+	late, err := problem(supervision.SeverityGeneral, false, "2026-11-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 20, 23))
+	if n, _ := s.sup.EscalateOverdueProblems(ctx); n != 0 {
+		t.Fatalf("escalated %d problems on the deadline day", n)
+	}
+	s.e.Clock.Set(at(11, 21, 0).Add(time.Minute))
+	if n, _ := s.sup.EscalateOverdueProblems(ctx); n != 1 {
+		t.Fatalf("escalated %d problems the day after the deadline, want 1", n)
+	}
+	if n, _ := s.sup.EscalateOverdueProblems(ctx); n != 0 {
+		t.Fatalf("escalated again at the same level: %d", n)
+	}
+	s.e.Clock.Set(at(12, 7, 10))
+	if n, _ := s.sup.EscalateOverdueProblems(ctx); n != 1 {
+		t.Fatalf("no second escalation ten working days later: %d", n)
+	}
+	p, _, _ = s.sup.GetProblem(ctx, s.office, late.ID)
+	if p.EscalationLevel != 2 {
+		t.Fatalf("escalation level %d", p.EscalationLevel)
+	}
+	notices, err := s.sup.ListNotices(ctx, s.staff["zjj"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, n := range notices {
+		kinds[n.Kind]++
+	}
+	if kinds["problem_escalated"] != 2 || kinds["problem_recorded"] != 2 || kinds["rectification_returned"] != 1 {
+		t.Fatalf("notices: %v", kinds)
+	}
+
+	// The problem list circulated, fixed and signed; accountability suggested.
+	c, err := s.sup.CirculateProblemList(ctx, s.office, "关于2026年专项督察发现问题的通报", "平法办通〔2026〕5号", nil)
+	if err != nil || len(c.ProblemIDs) != 1 || c.ProblemIDs[0] != late.ID || c.Signature == "" {
+		t.Fatalf("circulation: %+v, %v", c, err)
+	}
+	if _, err := s.sup.GetCirculation(ctx, s.staff["jyj"], c.ID); !hasCode(err, "circulation_not_found") {
+		t.Fatalf("an unconcerned department reads the circulation: %v", err)
+	}
+	if _, err := s.sup.RecordAccountabilitySuggestion(ctx, s.office, late.ID, "", "建议对住建局相关责任人进行约谈。"); err != nil {
+		t.Fatal(err)
+	}
+	var actions int
+	s.e.DB.QueryRow(ctx, `SELECT count(*) FROM supervision_actions`).Scan(&actions)
+	if actions < 10 {
+		t.Fatalf("%d supervision actions logged", actions)
+	}
+}
