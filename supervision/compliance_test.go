@@ -38,7 +38,10 @@ func TestStepsAtTheirBoundaries(t *testing.T) {
 		state supervision.StepState
 	}{
 		{"Window30Days", func(f *supervision.Facts) { f.ConsultationEndsAt = ptr(opens.Add(30 * 24 * time.Hour)) }, opens, "consultation", supervision.StepDone},
-		{"Window29DaysNoReason", func(f *supervision.Facts) { f.ConsultationEndsAt = ptr(opens.Add(29 * 24 * time.Hour)); f.ShorteningReason = ptr("") }, opens, "consultation", supervision.StepProblem},
+		{"Window29DaysNoReason", func(f *supervision.Facts) {
+			f.ConsultationEndsAt = ptr(opens.Add(29 * 24 * time.Hour))
+			f.ShorteningReason = ptr("")
+		}, opens, "consultation", supervision.StepProblem},
 		{"Window29DaysWithReason", func(f *supervision.Facts) {
 			f.ConsultationEndsAt = ptr(opens.Add(29 * 24 * time.Hour))
 			f.ShorteningReason = ptr("汛期临近")
