@@ -22,6 +22,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
+	"github.com/canyu-gov/canyu/supervision"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -44,6 +45,8 @@ type Services struct {
 	Search *search.Service
 	// OpenData is the change feed and the bulk exports (issue 20).
 	OpenData *opendata.Service
+	// Supervision is the rule-of-law office's desk.
+	Supervision *supervision.Service
 	// SecureCookies marks cookies Secure (when served over https).
 	SecureCookies bool
 }
@@ -83,6 +86,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerSurveys()
 	s.registerReview()
 	s.registerPublication()
+	s.registerSupervision()
 	s.registerSearch()
 	s.registerOpenData()
 	s.registerHearings()

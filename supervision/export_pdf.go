@@ -122,7 +122,7 @@ func table(t *pdfText, head [2]string, rows []FigureRow) {
 
 // trendChart draws the monthly comments received as bars, with the
 // adoption rate as a line on its own scale (0 to 100%).
-func trendChart(t *pdfText, trend []TrendPoint) {
+func trendChart(t *pdfText, trend []MonthlyTrendPoint) {
 	p := t.p
 	if len(trend) == 0 {
 		return
@@ -177,7 +177,7 @@ func trendChart(t *pdfText, trend []TrendPoint) {
 	p.Ln(3)
 }
 
-func trendTable(t *pdfText, trend []TrendPoint) {
+func trendTable(t *pdfText, trend []MonthlyTrendPoint) {
 	heads := []string{"月份", "收到意见", "答复意见", "采纳率", "开始征求意见", "作出审查意见"}
 	ws := []float64{26, 28, 28, 26, 31, 31}
 	t.setSize(9)

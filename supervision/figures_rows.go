@@ -22,7 +22,7 @@ type FigureRow struct {
 }
 
 // Rows are the report's figures as the page, the PDF and the XLSX show them.
-func (f Figures) Rows() []FigureRow {
+func (f MonthlyFigures) Rows() []FigureRow {
 	n := func(v int) string { return fmt.Sprintf("%d", v) }
 	pct := func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) }
 	return []FigureRow{
@@ -52,7 +52,7 @@ func (f Figures) Rows() []FigureRow {
 }
 
 // StageRows are the decisions by stage, in procedure order.
-func (f Figures) StageRows() []FigureRow {
+func (f MonthlyFigures) StageRows() []FigureRow {
 	var out []FigureRow
 	for _, st := range stageSequence {
 		if v, ok := f.DecisionsByStage[st]; ok {

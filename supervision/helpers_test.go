@@ -2,8 +2,6 @@ package supervision_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"testing"
 
 	"github.com/canyu-gov/canyu/internal/errs"
@@ -26,14 +24,5 @@ func tamper(t *testing.T, s *scene, sql string, args ...any) {
 	defer conn.Exec(ctx, `SET session_replication_role = origin`)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// verifier checks a signature with the platform's public key.
-func (s *scene) verifier() func(hash, sig, key string) bool {
-	pub := s.e.Consultation.Signer.PublicKey()
-	return func(hash, sig, key string) bool {
-		raw, err := base64.StdEncoding.DecodeString(sig)
-		return err == nil && key == s.e.Consultation.Signer.KeyID() && ed25519.Verify(pub, []byte(hash), raw)
 	}
 }

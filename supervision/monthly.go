@@ -20,22 +20,22 @@ import (
 // MonthlyReport is the monthly report (法治政府建设月报告) of the city
 // (AgencyID nil) or of one department.
 type MonthlyReport struct {
-	ID          int64      `db:"id"`
-	Month       time.Time  `db:"month"`
-	AgencyID    *int64     `db:"agency_id"`
-	Figures     Figures    `db:"figures"`
-	GeneratedAt time.Time  `db:"generated_at"`
-	Analysis    string     `db:"analysis"`
-	WeakLinks   string     `db:"weak_links"`
-	Measures    string     `db:"measures"`
-	Status      string     `db:"status"`
-	Published   bool       `db:"published"`
-	IssuedAt    *time.Time `db:"issued_at"`
-	IssuedBy    *int64     `db:"issued_by"`
-	ContentHash *string    `db:"content_hash"`
-	Signature   *string    `db:"signature"`
-	SignerKey   *string    `db:"signer_key"`
-	UpdatedAt   time.Time  `db:"updated_at"`
+	ID          int64          `db:"id"`
+	Month       time.Time      `db:"month"`
+	AgencyID    *int64         `db:"agency_id"`
+	Figures     MonthlyFigures `db:"figures"`
+	GeneratedAt time.Time      `db:"generated_at"`
+	Analysis    string         `db:"analysis"`
+	WeakLinks   string         `db:"weak_links"`
+	Measures    string         `db:"measures"`
+	Status      string         `db:"status"`
+	Published   bool           `db:"published"`
+	IssuedAt    *time.Time     `db:"issued_at"`
+	IssuedBy    *int64         `db:"issued_by"`
+	ContentHash *string        `db:"content_hash"`
+	Signature   *string        `db:"signature"`
+	SignerKey   *string        `db:"signer_key"`
+	UpdatedAt   time.Time      `db:"updated_at"`
 }
 
 // Issued reports whether the report has been issued (通报) and is fixed.
@@ -105,9 +105,9 @@ func (s *Service) GenerateMonthlyReports(ctx context.Context, m Month) ([]Monthl
 }
 
 func (s *Service) figures(m Month, agency int64, names map[int64]string, facts []Facts,
-	monthly map[string]map[int64]*decisionMonth, cal workday.Calendar, in func(Facts) bool) Figures {
+	monthly map[string]map[int64]*decisionMonth, cal workday.Calendar, in func(Facts) bool) MonthlyFigures {
 	from, to := m.Start(), m.End()
-	fig := Figures{Month: m.String(), AgencyID: agency, ScopeName: "全市", DecisionsByStage: map[string]int{},
+	fig := MonthlyFigures{Month: m.String(), AgencyID: agency, ScopeName: "全市", DecisionsByStage: map[string]int{},
 		Sources: map[string][]int{}}
 	if agency != 0 {
 		fig.ScopeName = names[agency]
@@ -151,17 +151,17 @@ func (s *Service) figures(m Month, agency int64, names map[int64]string, facts [
 	fig.AdoptionRate = rate(fig.CommentsAdopted, fig.CommentsAnswered)
 	for i := 11; i >= 0; i-- {
 		tm := MonthOf(m.Start().AddDate(0, -i, 0))
-		var p Figures
+		var p MonthlyFigures
 		p.Sources = map[string][]int{}
 		rollUp(&p, facts, monthly[tm.String()], in)
-		fig.Trend = append(fig.Trend, TrendPoint{Month: tm.String(), CommentsReceived: p.CommentsReceived,
+		fig.Trend = append(fig.Trend, MonthlyTrendPoint{Month: tm.String(), CommentsReceived: p.CommentsReceived,
 			CommentsAnswered: p.CommentsAnswered, AdoptionRate: rate(p.CommentsAdopted, p.CommentsAnswered),
 			ConsultationsOpened: p.ConsultationsOpened, ReviewsConcluded: p.ReviewsConcluded})
 	}
 	return fig
 }
 
-func (s *Service) storeDraft(ctx context.Context, m Month, agency int64, fig Figures) (MonthlyReport, error) {
+func (s *Service) storeDraft(ctx context.Context, m Month, agency int64, fig MonthlyFigures) (MonthlyReport, error) {
 	var agencyID *int64
 	if agency != 0 {
 		agencyID = &agency
@@ -423,7 +423,7 @@ type ReportVerification struct {
 
 // VerifyMonthlyReport recomputes an issued report's hash from what is
 // stored and checks the platform's signature over it.
-func (s *Service) VerifyMonthlyReport(ctx context.Context, actor *identity.Account, id int64, verify func(hash, sig, key string) bool) (ReportVerification, error) {
+func (s *Service) VerifyMonthlyReport(ctx context.Context, actor *identity.Account, id int64) (ReportVerification, error) {
 	r, err := s.GetMonthlyReport(ctx, actor, id)
 	if err != nil {
 		return ReportVerification{}, err
@@ -440,7 +440,9 @@ func (s *Service) VerifyMonthlyReport(ctx context.Context, actor *identity.Accou
 	switch {
 	case hex.EncodeToString(sum[:]) != *r.ContentHash:
 		v.OK, v.Problem = false, "月报告内容与通报时的摘要不一致"
-	case verify != nil && !verify(*r.ContentHash, deref(r.Signature), deref(r.SignerKey)):
+	case s.Signer == nil || deref(r.SignerKey) != s.Signer.KeyID():
+		v.OK, v.Problem = false, "报告由另一把平台密钥签名，请以该密钥核验"
+	case !verifySignature(s.Signer.PublicKey(), *r.ContentHash, deref(r.Signature)):
 		v.OK, v.Problem = false, "签名验证失败"
 	}
 	return v, nil
@@ -451,4 +453,27 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// ExportMonthlyReport renders a report the actor may read as "pdf" or
+// "xlsx" and returns the file, its content type and a file name.
+// Codes: monthly_report_not_found, invalid_format.
+func (s *Service) ExportMonthlyReport(ctx context.Context, actor *identity.Account, id int64, format string) ([]byte, string, string, error) {
+	r, err := s.GetMonthlyReport(ctx, actor, id)
+	if err != nil {
+		return nil, "", "", err
+	}
+	name := "monthly-report-" + r.Month.Format("2006-01")
+	if r.AgencyID != nil {
+		name += "-" + itoa(*r.AgencyID)
+	}
+	switch format {
+	case "", "pdf":
+		b, err := MonthlyReportPDF(r)
+		return b, "application/pdf", name + ".pdf", err
+	case "xlsx":
+		b, err := MonthlyReportXLSX(r)
+		return b, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx", err
+	}
+	return nil, "", "", errs.InvalidField("invalid_format", "format", "格式须为 pdf 或 xlsx")
 }

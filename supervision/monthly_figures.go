@@ -40,41 +40,41 @@ func (m Month) String() string { return m.Start().Format("2006-01") }
 // Label is "2026年11月".
 func (m Month) Label() string { return m.Start().Format("2006年1月") }
 
-// Figures are the monthly report's figures for the city or one department.
+// MonthlyFigures are the monthly report's figures for the city or one department.
 // Each decision-based figure keeps the decisions behind it in Sources, so
 // every number traces back to the decisions (DOMAIN.md, "Supervision").
-type Figures struct {
-	Month                  string           `json:"month"`
-	AgencyID               int64            `json:"agency_id,omitempty"`
-	ScopeName              string           `json:"scope_name"`
-	DecisionsByStage       map[string]int   `json:"decisions_by_stage"`
-	DecisionsStarted       int              `json:"decisions_started"`
-	ConsultationsOpened    int              `json:"consultations_opened"`
-	ConsultationsShortened int              `json:"consultations_shortened"`
-	ConsultationsClosed    int              `json:"consultations_closed"`
-	CommentsReceived       int              `json:"comments_received"`
-	CommentsAnswered       int              `json:"comments_answered"`
-	CommentsAdopted        int              `json:"comments_adopted"`
-	AdoptionRate           float64          `json:"adoption_rate"`
-	SurveysRun             int              `json:"surveys_run"`
-	SurveyResponses        int              `json:"survey_responses"`
-	LivelihoodDecisions    int              `json:"livelihood_decisions"`
-	LivelihoodCovered      int              `json:"livelihood_covered"`
-	ReviewsReceived        int              `json:"reviews_received"`
-	ReviewsConcluded       int              `json:"reviews_concluded"`
-	ReviewAvgWorkingDays   float64          `json:"review_avg_working_days"`
-	ReviewReturns          int              `json:"review_returns"`
-	UnlawfulFindings       int              `json:"unlawful_findings"`
-	UnlawfulResolved       int              `json:"unlawful_resolved"`
-	OverdueSteps           int              `json:"overdue_steps"`
-	ProblemsOpened         int              `json:"problems_opened"`
-	ProblemsClosed         int              `json:"problems_closed"`
-	Sources                map[string][]int `json:"sources"`
-	Trend                  []TrendPoint     `json:"trend"`
+type MonthlyFigures struct {
+	Month                  string              `json:"month"`
+	AgencyID               int64               `json:"agency_id,omitempty"`
+	ScopeName              string              `json:"scope_name"`
+	DecisionsByStage       map[string]int      `json:"decisions_by_stage"`
+	DecisionsStarted       int                 `json:"decisions_started"`
+	ConsultationsOpened    int                 `json:"consultations_opened"`
+	ConsultationsShortened int                 `json:"consultations_shortened"`
+	ConsultationsClosed    int                 `json:"consultations_closed"`
+	CommentsReceived       int                 `json:"comments_received"`
+	CommentsAnswered       int                 `json:"comments_answered"`
+	CommentsAdopted        int                 `json:"comments_adopted"`
+	AdoptionRate           float64             `json:"adoption_rate"`
+	SurveysRun             int                 `json:"surveys_run"`
+	SurveyResponses        int                 `json:"survey_responses"`
+	LivelihoodDecisions    int                 `json:"livelihood_decisions"`
+	LivelihoodCovered      int                 `json:"livelihood_covered"`
+	ReviewsReceived        int                 `json:"reviews_received"`
+	ReviewsConcluded       int                 `json:"reviews_concluded"`
+	ReviewAvgWorkingDays   float64             `json:"review_avg_working_days"`
+	ReviewReturns          int                 `json:"review_returns"`
+	UnlawfulFindings       int                 `json:"unlawful_findings"`
+	UnlawfulResolved       int                 `json:"unlawful_resolved"`
+	OverdueSteps           int                 `json:"overdue_steps"`
+	ProblemsOpened         int                 `json:"problems_opened"`
+	ProblemsClosed         int                 `json:"problems_closed"`
+	Sources                map[string][]int    `json:"sources"`
+	Trend                  []MonthlyTrendPoint `json:"trend"`
 }
 
-// TrendPoint is one month of the twelve-month trend.
-type TrendPoint struct {
+// MonthlyTrendPoint is one month of the twelve-month trend.
+type MonthlyTrendPoint struct {
 	Month               string  `json:"month"`
 	CommentsReceived    int     `json:"comments_received"`
 	CommentsAnswered    int     `json:"comments_answered"`
@@ -241,7 +241,7 @@ func asOf(f Facts, t time.Time) Facts {
 }
 
 // rollUp sums the decisions in scope (in(f) true) into figures.
-func rollUp(fig *Figures, facts []Facts, dms map[int64]*decisionMonth, in func(Facts) bool) {
+func rollUp(fig *MonthlyFigures, facts []Facts, dms map[int64]*decisionMonth, in func(Facts) bool) {
 	src := func(key string, id int64) { fig.Sources[key] = append(fig.Sources[key], int(id)) }
 	for _, f := range facts {
 		if !in(f) {

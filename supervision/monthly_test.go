@@ -209,7 +209,7 @@ func TestMonthlyReportFigures(t *testing.T) {
 	if _, err := s.sup.GenerateMonthlyReports(ctx, supervision.MonthOf(at(11, 15, 0))); err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.sup.VerifyMonthlyReport(ctx, s.office, cityReport.ID, s.verifier())
+	v, err := s.sup.VerifyMonthlyReport(ctx, s.office, cityReport.ID)
 	if err != nil || !v.OK {
 		t.Fatalf("verify issued report: %+v, %v", v, err)
 	}
@@ -220,7 +220,7 @@ func TestMonthlyReportFigures(t *testing.T) {
 	}
 	// ... and with the trigger disabled, verification catches it.
 	tamper(t, s, `UPDATE monthly_reports SET analysis = '改写' WHERE id = $1`, cityReport.ID)
-	if v, err := s.sup.VerifyMonthlyReport(ctx, s.office, cityReport.ID, s.verifier()); err != nil || v.OK {
+	if v, err := s.sup.VerifyMonthlyReport(ctx, s.office, cityReport.ID); err != nil || v.OK {
 		t.Fatalf("verify tampered report: %+v, %v", v, err)
 	}
 	// The issue is logged, and every department was told.

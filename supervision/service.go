@@ -8,6 +8,8 @@ package supervision
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"time"
 
@@ -22,7 +24,14 @@ import (
 // Signer signs issued documents (the platform's record key).
 type Signer interface {
 	KeyID() string
+	PublicKey() ed25519.PublicKey
 	SignEntryHash(hash string) string
+}
+
+// verifySignature checks a base64 Ed25519 signature over a hex hash.
+func verifySignature(pub ed25519.PublicKey, hash, sig string) bool {
+	raw, err := base64.StdEncoding.DecodeString(sig)
+	return err == nil && ed25519.Verify(pub, []byte(hash), raw)
 }
 
 // Service is the supervision use cases.
@@ -43,6 +52,9 @@ func NewService(db *pgxpool.Pool, signer Signer) *Service {
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// Clock returns the service's current time (for views that show overdue).
+func (s *Service) Clock() time.Time { return s.now() }
 
 func (s *Service) limits() Limits {
 	if s.Limits == (Limits{}) {
@@ -104,4 +116,7 @@ func notify(ctx context.Context, tx pgx.Tx, at time.Time, agencyID int64, kind, 
 }
 
 // roleSupervisor is identity's supervisor role (the office's staff).
-const roleSupervisor identity.Role = "supervisor"
+const roleSupervisor = RoleSupervisor
+
+// RoleSupervisor is the rule-of-law office's role (identity's supervisor).
+const RoleSupervisor identity.Role = "supervisor"

@@ -110,7 +110,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Logger.Info("record signing key", "key_id", cs.Signer.KeyID())
 	ss := survey.NewService(db, cs, nil)
-	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss))
+	sup := server.NewSupervision(db, cs)
+	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup))
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func (m *Main) Open(ctx context.Context) error {
 	cancel()
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
-	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Hearing: hearing.NewService(db, cs, sms), Logger: m.Logger, Metrics: obs.NewMetrics(),
+	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer})
 	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}

@@ -23,6 +23,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
+	"github.com/canyu-gov/canyu/supervision"
 	"github.com/canyu-gov/canyu/survey"
 	"github.com/canyu-gov/canyu/web"
 )
@@ -40,8 +41,11 @@ type Deps struct {
 	SecureCookies bool
 	// Search answers searches and reports the index's health; Indexer,
 	// when set, exports the outbox backlog and lag on /metrics.
-	Search  *search.Service
-	Indexer *search.Indexer
+	Search *search.Service
+	// Supervision is the rule-of-law office's desk; nil builds one on DB
+	// with the consultation service's clock and signing key.
+	Supervision *supervision.Service
+	Indexer     *search.Indexer
 	// OpenData is the change feed and exports; nil: one on DB.
 	OpenData *opendata.Service
 }
@@ -104,8 +108,12 @@ func New(d Deps) http.Handler {
 	}
 	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
+	if d.Supervision == nil {
+		d.Supervision = NewSupervision(d.DB, d.Consultation)
+	}
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies})
+		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies,
+			Supervision: d.Supervision})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, SecureCookies: d.SecureCookies, Logger: d.Logger})
 	return r
@@ -119,4 +127,17 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// NewSupervision builds the supervision service on the consultation
+// service's clock and record-signing key.
+func NewSupervision(db *pgxpool.Pool, cs *consultation.Service) *supervision.Service {
+	sup := supervision.NewService(db, nil)
+	if cs != nil {
+		sup.Now = cs.Now
+		if cs.Signer != nil {
+			sup.Signer = cs.Signer
+		}
+	}
+	return sup
 }
