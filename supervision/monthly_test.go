@@ -129,7 +129,7 @@ func TestMonthlyReportFigures(t *testing.T) {
 	}
 	id := func(k string) int { return int(d[k].ID) }
 	city := byScope[0].Figures
-	want := supervision.Figures{Month: "2026-11", ScopeName: "全市",
+	want := supervision.MonthlyFigures{Month: "2026-11", ScopeName: "全市",
 		DecisionsByStage:       map[string]int{"drafting": 1, "consulting": 1, "handling": 2, "under_review": 2},
 		DecisionsStarted:       2,
 		ConsultationsOpened:    2,
