@@ -3,13 +3,18 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/canyu-gov/canyu/opendata"
 )
 
 // ChangeView is one item of the change feed.
@@ -43,6 +48,7 @@ type listChangesOutput struct {
 
 func (s *server) registerOpenData() {
 	tags := []string{"Open data"}
+	s.registerOpenDataExports()
 	register(s, huma.Operation{OperationID: "list-changes", Method: http.MethodGet, Path: "/open-data/changes",
 		Summary: "Read the change feed of everything public", Tags: tags, Errors: []int{http.StatusNotModified, http.StatusUnprocessableEntity},
 		Description: "Every public collection (decisions, draft versions, published comments, dispositions, adoption reports, " +
@@ -84,4 +90,116 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// OpenDataFileView is one file of an open-data export.
+type OpenDataFileView struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Bytes       int64  `json:"bytes"`
+	SHA256      string `json:"sha256" doc:"Hex SHA-256 of the file as downloaded (compressed)."`
+	Rows        int64  `json:"rows" doc:"Records in the file (CSV: without the header)."`
+	URL         string `json:"url" doc:"Where to download it (download-open-data-file)."`
+}
+
+// OpenDataExportView is one daily open-data export.
+type OpenDataExportView struct {
+	ID        int64              `json:"id"`
+	Day       string             `json:"day" doc:"The day it was made, YYYY-MM-DD (UTC)."`
+	CreatedAt time.Time          `json:"created_at"`
+	FeedSeq   int64              `json:"feed_seq" doc:"The export contains every change up to this seq: continue with list-changes since=feed_seq."`
+	Manifest  string             `json:"manifest" doc:"The manifest exactly as signed (JSON: files with SHA-256, licence, key id, feed_seq)."`
+	Signature string             `json:"signature" doc:"Base64 Ed25519 signature over the bytes of manifest, by the platform's record key (get-record-public-key)."`
+	KeyID     string             `json:"key_id"`
+	Licence   string             `json:"licence" doc:"SPDX id of the data licence."`
+	Files     []OpenDataFileView `json:"files"`
+}
+
+func openDataExportView(e opendata.Export) OpenDataExportView {
+	v := OpenDataExportView{ID: e.ID, Day: e.Day.Format(time.DateOnly), CreatedAt: e.CreatedAt, FeedSeq: e.FeedSeq, Manifest: e.Manifest,
+		Signature: e.Signature, KeyID: e.SignerKey, Licence: opendata.Licence, Files: make([]OpenDataFileView, len(e.Files))}
+	for i, f := range e.Files {
+		v.Files[i] = OpenDataFileView{Name: f.Name, ContentType: f.ContentType, Bytes: f.Bytes, SHA256: f.SHA256, Rows: f.Rows,
+			URL: fmt.Sprintf("/api/v1/open-data/exports/%d/files/%s", e.ID, f.Name)}
+	}
+	return v
+}
+
+type listOpenDataExportsInput struct {
+	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
+	Cursor string `query:"cursor"`
+}
+
+type listOpenDataExportsOutput struct {
+	Body struct {
+		Exports    []OpenDataExportView `json:"exports"`
+		NextCursor string               `json:"next_cursor,omitempty"`
+	}
+}
+
+type openDataExportInput struct {
+	ExportID int64 `path:"export_id"`
+}
+
+type openDataExportOutput struct {
+	Body OpenDataExportView
+}
+
+type openDataFileInput struct {
+	ExportID int64  `path:"export_id"`
+	Name     string `path:"name" pattern:"^[A-Za-z_.-]+$" maxLength:"64"`
+}
+
+type openDataFileOutput struct {
+	ContentType   string `header:"Content-Type"`
+	ContentLength string `header:"Content-Length"`
+	Digest        string `header:"Repr-Digest"`
+	Body          func(huma.Context)
+}
+
+func (s *server) registerOpenDataExports() {
+	tags := []string{"Open data"}
+	register(s, huma.Operation{OperationID: "list-open-data-exports", Method: http.MethodGet, Path: "/open-data/exports",
+		Summary: "List the daily open-data exports", Tags: tags, Errors: []int{http.StatusUnprocessableEntity},
+		Description: "Everything public, exported once a day as gzip JSON Lines and CSV per collection, with a data dictionary, " +
+			"the licence (CC BY 4.0) and a manifest of SHA-256 checksums signed with the platform's Ed25519 record key. Kept 30 days; newest first."},
+		public(), func(ctx context.Context, in *listOpenDataExportsInput) (*listOpenDataExportsOutput, error) {
+			list, next, err := s.svc.OpenData.ListExports(ctx, in.Limit, in.Cursor)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &listOpenDataExportsOutput{}
+			out.Body.Exports, out.Body.NextCursor = make([]OpenDataExportView, len(list)), next
+			for i, e := range list {
+				out.Body.Exports[i] = openDataExportView(e)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "get-open-data-export", Method: http.MethodGet, Path: "/open-data/exports/{export_id}",
+		Summary: "Get one open-data export and its signed manifest", Tags: tags, Errors: []int{http.StatusNotFound}},
+		public(), func(ctx context.Context, in *openDataExportInput) (*openDataExportOutput, error) {
+			e, err := s.svc.OpenData.GetExport(ctx, in.ExportID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &openDataExportOutput{Body: openDataExportView(e)}, nil
+		})
+	register(s, huma.Operation{OperationID: "download-open-data-file", Method: http.MethodGet, Path: "/open-data/exports/{export_id}/files/{name}",
+		Summary: "Download one file of an open-data export", Tags: tags, Errors: []int{http.StatusNotFound},
+		Description: "Streams the file as stored; its SHA-256 is in the signed manifest (and in the Repr-Digest header).",
+		Responses: map[string]*huma.Response{"200": {Description: "The file.",
+			Content: map[string]*huma.MediaType{"application/octet-stream": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
+		public(), func(ctx context.Context, in *openDataFileInput) (*openDataFileOutput, error) {
+			f, err := s.svc.OpenData.ExportFileInfo(ctx, in.ExportID, in.Name)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			digest, _ := hex.DecodeString(f.SHA256)
+			return &openDataFileOutput{ContentType: f.ContentType, ContentLength: strconv.FormatInt(f.Bytes, 10),
+				Digest: "sha-256=:" + base64.StdEncoding.EncodeToString(digest) + ":",
+				Body: func(hctx huma.Context) {
+					hctx.SetStatus(http.StatusOK)
+					s.svc.OpenData.CopyExportFile(ctx, in.ExportID, in.Name, hctx.BodyWriter())
+				}}, nil
+		})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/server"
 	"github.com/canyu-gov/canyu/migrations"
+	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
@@ -111,7 +112,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Logger.Info("record signing key", "key_id", cs.Signer.KeyID())
 	ss := survey.NewService(db, cs, nil)
 	sup := server.NewSupervision(db, cs)
-	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup))
+	od := opendata.New(db)
+	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer))
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Logger: m.Logger, Metrics: obs.NewMetrics(),
-		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer})
+		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od})
 	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	if m.Listener == nil {
