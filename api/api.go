@@ -89,6 +89,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerSupervision()
 	s.registerSearch()
 	s.registerOpenData()
+	s.registerSearchSynonyms()
 	s.registerHearings()
 	return a
 }

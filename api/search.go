@@ -272,3 +272,82 @@ func (s *server) registerSearch() {
 			return &searchOutput{Body: searchResultView(q, res)}, nil
 		})
 }
+
+// SearchSynonymGroupView is a near-synonym group staff added.
+type SearchSynonymGroupView struct {
+	ID        int64     `json:"id"`
+	Words     []string  `json:"words"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type searchSynonymListView struct {
+	Builtin [][]string               `json:"builtin" doc:"Groups compiled into the service (read-only)."`
+	Groups  []SearchSynonymGroupView `json:"groups" doc:"Groups staff added."`
+}
+
+type searchSynonymListOutput struct{ Body searchSynonymListView }
+
+type searchSynonymCreateInput struct {
+	Body struct {
+		Words []string `json:"words" minItems:"1" maxItems:"12" doc:"2–12 words that mean the same to residents (a word may also hold several separated by spaces or 、)."`
+	}
+}
+
+type searchSynonymOutput struct{ Body SearchSynonymGroupView }
+
+type searchSynonymDeleteInput struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+func synonymGroupView(g search.SynonymGroup) SearchSynonymGroupView {
+	return SearchSynonymGroupView{ID: g.ID, Words: g.Words, CreatedAt: g.CreatedAt}
+}
+
+// registerSearchSynonyms adds the admin operations on the near-synonym
+// table search expands queries with (issue 16).
+func (s *server) registerSearchSynonyms() {
+	tags := []string{"Search"}
+	register(s, huma.Operation{OperationID: "list-search-synonyms", Method: http.MethodGet, Path: "/search/synonyms",
+		Summary: "List search near-synonyms", Tags: tags, Errors: []int{401, 403},
+		Description: "The near-synonym groups search matches as one another: the built-in ones and those staff added. Admins only."},
+		roles(identity.RoleAdmin), func(ctx context.Context, _ *struct{}) (*searchSynonymListOutput, error) {
+			if s.svc.Search == nil {
+				return nil, toProblem(ctx, errs.Internal(errNoSearch))
+			}
+			list, err := s.svc.Search.ListSynonymGroups(ctx, actor(ctx))
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			v := searchSynonymListView{Builtin: search.BuiltinSynonyms(), Groups: []SearchSynonymGroupView{}}
+			for _, g := range list {
+				v.Groups = append(v.Groups, synonymGroupView(g))
+			}
+			return &searchSynonymListOutput{Body: v}, nil
+		})
+	register(s, huma.Operation{OperationID: "create-search-synonym-group", Method: http.MethodPost, Path: "/search/synonyms",
+		Summary: "Add a group of search near-synonyms", Tags: tags, Errors: []int{401, 403, 422}, DefaultStatus: http.StatusCreated,
+		Description: "Adds 2–12 words that find one another in search (a query for one also finds documents with another). " +
+			"Applies at once on this instance and within 30 seconds on the others. 422 invalid_synonyms. Admins only."},
+		roles(identity.RoleAdmin), func(ctx context.Context, in *searchSynonymCreateInput) (*searchSynonymOutput, error) {
+			if s.svc.Search == nil {
+				return nil, toProblem(ctx, errs.Internal(errNoSearch))
+			}
+			g, err := s.svc.Search.AddSynonymGroup(ctx, actor(ctx), in.Body.Words)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &searchSynonymOutput{Body: synonymGroupView(g)}, nil
+		})
+	register(s, huma.Operation{OperationID: "delete-search-synonym-group", Method: http.MethodDelete, Path: "/search/synonyms/{id}",
+		Summary: "Remove a group of search near-synonyms", Tags: tags, Errors: []int{401, 403, 404}, DefaultStatus: http.StatusNoContent,
+		Description: "Removes a group staff added (built-in groups cannot be removed). 404 synonym_group_not_found. Admins only."},
+		roles(identity.RoleAdmin), func(ctx context.Context, in *searchSynonymDeleteInput) (*struct{}, error) {
+			if s.svc.Search == nil {
+				return nil, toProblem(ctx, errs.Internal(errNoSearch))
+			}
+			if err := s.svc.Search.DeleteSynonymGroup(ctx, actor(ctx), in.ID); err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return nil, nil
+		})
+}

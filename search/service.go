@@ -24,6 +24,8 @@ type Service struct {
 	Index        Index
 	Staff        Index
 	Consultation *consultation.Service
+
+	syn synonymState // synonyms_store.go
 }
 
 // MaxQueryRunes bounds the query text.
@@ -82,6 +84,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if err := checkQuery(&q); err != nil {
 		return Result{}, err
 	}
+	s.refreshSynonyms(ctx, false)
 	// Relax the text match tier by tier while nothing matches.
 	var res Result
 	for tier := RelaxAll; tier <= MaxRelax; tier++ {

@@ -22,6 +22,7 @@ func (s *Service) SearchGrouped(ctx context.Context, q Query) (GroupedResult, er
 	if err := checkQuery(&q); err != nil {
 		return GroupedResult{}, err
 	}
+	s.refreshSynonyms(ctx, false)
 	res, err := SearchGrouped(ctx, s.Index, q)
 	if err != nil {
 		return GroupedResult{}, backendError(err)

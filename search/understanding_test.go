@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/search"
 )
 
@@ -193,4 +194,26 @@ func TestSearchUnderstandsResidents(t *testing.T) {
 	if r := searchGroupedAPI(t, s, "停车"); r.Suggestion != "" {
 		t.Errorf("suggestion for an exact match: %q", r.Suggestion)
 	}
+}
+
+// TestSynonymOperations: the synonym table's operations are for admins,
+// and a group added through the API expands recall at once.
+func TestSynonymOperations(t *testing.T) {
+	s := newSearchScene(t, 1)
+	c := s.comment(t, 0, "", "小区门口的冒菜摊子卫生没保障")
+	s.moderate(t, c.ID, consultation.ModerationPublish)
+	s.DrainSearch()
+	_, adminToken := s.Account(identity.RoleAdmin, "")
+	_, residentToken := s.Account(identity.RoleResident, "")
+	s.Do(http.MethodGet, "/search/synonyms", residentToken, nil).Expect(t, http.StatusForbidden, "")
+	s.Do(http.MethodGet, "/search/synonyms", "", nil).Expect(t, http.StatusUnauthorized, "")
+	s.Do(http.MethodPost, "/search/synonyms", adminToken, map[string]any{"words": []string{"麻辣烫"}}).Expect(t, http.StatusUnprocessableEntity, "invalid_synonyms")
+	if r := searchGroupedAPI(t, s, "麻辣烫"); len(r.Groups) != 0 {
+		t.Fatalf("found before the group exists: %+v", r.Groups)
+	}
+	s.Do(http.MethodPost, "/search/synonyms", adminToken, map[string]any{"words": []string{"麻辣烫", "冒菜"}}).Expect(t, http.StatusCreated, "")
+	if r := searchGroupedAPI(t, s, "麻辣烫"); len(r.Groups) != 1 || r.Groups[0].DecisionID != s.decision.ID {
+		t.Fatalf("after adding the group: %+v", r.Groups)
+	}
+	s.Do(http.MethodDelete, "/search/synonyms/99999", adminToken, nil).Expect(t, http.StatusNotFound, "synonym_group_not_found")
 }

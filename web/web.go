@@ -89,6 +89,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Post("/me/delete-data", s.deleteMyData)
 		s.mountSurveys(r)
 		s.mountReview(r)
+		s.mountAdminSynonyms(r)
 		s.mountPublication(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)

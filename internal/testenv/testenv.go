@@ -123,6 +123,13 @@ func (s *StoppableIndex) Stop() { s.down.Store(true) }
 // Start brings the backend back.
 func (s *StoppableIndex) Start() { s.down.Store(false) }
 
+// SetSynonyms passes staff's near-synonym groups to the wrapped index.
+func (s *StoppableIndex) SetSynonyms(extra [][]string) {
+	if st, ok := s.Index.(interface{ SetSynonyms([][]string) }); ok {
+		st.SetSynonyms(extra)
+	}
+}
+
 func (s *StoppableIndex) err() error {
 	if s.down.Load() {
 		return fmt.Errorf("%w: stopped by the test", search.ErrUnavailable)
