@@ -98,3 +98,13 @@ func dictionary(ctx context.Context, q querier) ([]DictionaryCollection, error) 
 	}
 	return out, nil
 }
+
+// FileTitles names each export file in Chinese, for pages.
+func FileTitles() map[string]string {
+	out := map[string]string{"data-dictionary.json": "数据字典（JSON）", "LICENSE.txt": "许可协议"}
+	for _, c := range collections {
+		out[c.File+".jsonl.gz"] = c.Title + "（JSON Lines，gzip 压缩）"
+		out[c.File+".csv.gz"] = c.Title + "（CSV，gzip 压缩）"
+	}
+	return out
+}

@@ -158,7 +158,8 @@ var pageNames = []string{"home", "register", "verify", "login", "me", "error",
 	"comment_form", "comment_receipt", "decision_comments", "adoption_report", "my_comments",
 	"staff_comments", "staff_comment_groups", "staff_adoption_report",
 	"surveys", "survey", "survey_thanks", "survey_results", "staff_surveys", "staff_survey_form", "staff_survey",
-	"staff_survey_question", "staff_survey_decision", "search"}
+	"staff_survey_question", "staff_survey_decision", "search",
+	"open_data"}
 
 func parsePages() map[string]*pageTemplate {
 	out := map[string]*pageTemplate{}

@@ -21,6 +21,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
@@ -44,6 +45,7 @@ type Services struct {
 	Survey        *survey.Service
 	Calendar      *workday.Store
 	Search        *search.Service
+	OpenData      *opendata.Service
 	SecureCookies bool
 	Logger        *slog.Logger
 }
@@ -91,6 +93,7 @@ func Mount(r chi.Router, svc Services) {
 		s.mountReview(r)
 		s.mountAdminSynonyms(r)
 		s.mountPublication(r)
+		r.Get("/open-data", s.openData)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)
