@@ -23,6 +23,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
+	"github.com/canyu-gov/canyu/supervision"
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -46,6 +47,7 @@ type Services struct {
 	Calendar      *workday.Store
 	Search        *search.Service
 	OpenData      *opendata.Service
+	Supervision   *supervision.Service
 	SecureCookies bool
 	Logger        *slog.Logger
 }
@@ -94,6 +96,7 @@ func Mount(r chi.Router, svc Services) {
 		s.mountAdminSynonyms(r)
 		s.mountPublication(r)
 		r.Get("/open-data", s.openData)
+		s.mountSupervision(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)
