@@ -85,6 +85,8 @@ type Main struct {
 	// The search indexes and the outbox worker (issue 7).
 	index, staffIndex search.Index
 	indexer           *search.Indexer
+	// lease keeps a second embedded-index instance off the database.
+	lease *search.EmbeddedLease
 }
 
 // Open connects, checks the schema and prepares the HTTP server.
@@ -120,6 +122,12 @@ func (m *Main) Open(ctx context.Context) error {
 	cs.Scheduler = runner
 	ss.Scheduler = runner
 	m.jobs = runner
+	if m.Config.MeiliURL == "" {
+		// One embedded index per database (README, "Scaling out").
+		if m.lease, err = search.AcquireEmbeddedLease(ctx, db, m.Logger); err != nil {
+			return err
+		}
+	}
 	if m.index, m.staffIndex, err = openServeSearch(m.Config, m.Logger); err != nil {
 		return err
 	}
@@ -192,6 +200,7 @@ func (m *Main) Close() {
 			idx.Close()
 		}
 	}
+	m.lease.Release()
 	if m.DB != nil {
 		m.DB.Close()
 	}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/canyu-gov/canyu/internal/obs"
+	"github.com/canyu-gov/canyu/internal/pgtest"
+	"github.com/canyu-gov/canyu/search"
+)
+
+func openMain(t *testing.T, url, dataDir string) (*Main, error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	m := &Main{Config: Config{DatabaseURL: url, LogLevel: "info", DataDir: dataDir}, Logger: obs.NewLogger(&logs, "info"), Listener: ln}
+	err = m.Open(context.Background())
+	if err != nil {
+		m.Close()
+		ln.Close()
+	}
+	return m, err
+}
+
+// TestEmbeddedSearchOneInstancePerDatabase: a second instance with the
+// embedded index on the same database refuses to start, naming
+// Meilisearch (without the lease each would index only the outbox rows it
+// claimed and the two would answer searches differently); once the first
+// stops, the second starts.
+func TestEmbeddedSearchOneInstancePerDatabase(t *testing.T) {
+	url := pgtest.NewURL(t)
+	first, err := openMain(t, url, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = openMain(t, url, t.TempDir())
+	if !errors.Is(err, search.ErrLeaseHeld) || !strings.Contains(err.Error(), "Meilisearch") || !strings.Contains(err.Error(), "CANYU_MEILI_URL") {
+		t.Fatalf("second embedded instance: %v, want ErrLeaseHeld naming Meilisearch", err)
+	}
+	// Another database is another deployment: no conflict.
+	other, err := openMain(t, pgtest.NewURL(t), t.TempDir())
+	if err != nil {
+		t.Fatalf("instance on another database: %v", err)
+	}
+	other.Close()
+	first.Close()
+	second, err := openMain(t, url, t.TempDir())
+	if err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	second.Close()
+}
