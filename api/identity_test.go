@@ -140,8 +140,8 @@ func TestLogin(t *testing.T) {
 	t.Run("UnknownLogin", func(t *testing.T) {
 		e.Do("POST", "/sessions", "", map[string]any{"login": "13311112222", "password": "nope-nope"}).Expect(t, 401, "invalid_credentials")
 	})
-	t.Run("RateLimitedPerAccount", func(t *testing.T) {
-		for i := 0; i < identity.LoginMaxFailuresPerAccount-1; i++ {
+	t.Run("BackOffPerAccountAndAddress", func(t *testing.T) {
+		for i := 0; i < identity.LoginFreeAttemptsPerPair-1; i++ {
 			e.Do("POST", "/sessions", "", map[string]any{"login": *admin.Phone, "password": "nope-nope"}).Expect(t, 401, "invalid_credentials")
 		}
 		r := e.Do("POST", "/sessions", "", map[string]any{"login": *admin.Phone, "password": testenv.Password}).Expect(t, 429, "too_many_login_attempts")

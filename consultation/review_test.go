@@ -343,11 +343,11 @@ func TestReviewSigningRefusals(t *testing.T) {
 	_, err = s.svc.CreateLegalOpinion(ctx, s.other, r.ID, consultation.OpinionInput{Findings: findings(consultation.FindingCompliant),
 		Overall: consultation.OutcomeLawful, Password: testenv.Password})
 	wantCode(t, err, "adviser_not_assigned")
-	failures := s.count(t, `SELECT count(*) FROM login_failures`)
+	failures := s.count(t, `SELECT coalesce(sum(attempts), 0) FROM rate_limits WHERE key LIKE 'reauth:%'`)
 	_, err = s.svc.CreateLegalOpinion(ctx, s.adviser, r.ID, consultation.OpinionInput{Findings: findings(consultation.FindingCompliant),
 		Overall: consultation.OutcomeLawful, Password: "wrong-password-1"})
 	wantCode(t, err, "reauthentication_failed")
-	if n := s.count(t, `SELECT count(*) FROM login_failures`); n != failures+1 {
+	if n := s.count(t, `SELECT coalesce(sum(attempts), 0) FROM rate_limits WHERE key LIKE 'reauth:%'`); n != failures+1 {
 		t.Errorf("login failures %d → %d: a wrong password must count", failures, n)
 	}
 	_, err = s.svc.CreateLegalOpinion(ctx, s.adviser, r.ID, consultation.OpinionInput{Findings: findings(consultation.FindingCompliant)[:2],

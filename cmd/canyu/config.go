@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
+
+	"github.com/canyu-gov/canyu/internal/obs"
 )
 
 // Config is the service configuration, read only from the environment
@@ -21,6 +24,9 @@ type Config struct {
 	// key that signs process-record entries; empty means
 	// CANYU_DATA_DIR/signing-key.pem, generated on first start.
 	SigningKeyFile string
+	// TrustedProxies is CANYU_TRUSTED_PROXIES: the CIDRs of reverse
+	// proxies whose X-Forwarded-For is believed; empty: nobody's.
+	TrustedProxies []netip.Prefix
 }
 
 // env reads NAME, or the contents of the file named by NAME_FILE.
@@ -64,6 +70,9 @@ func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
 	// A file name, not a secret: read as is, not through the _FILE rule.
 	c.SigningKeyFile = getenv("CANYU_SIGNING_KEY_FILE")
 	if err != nil {
+		return c, err
+	}
+	if c.TrustedProxies, err = obs.ParseTrustedProxies(getenv("CANYU_TRUSTED_PROXIES")); err != nil {
 		return c, err
 	}
 	if needDB && c.DatabaseURL == "" {

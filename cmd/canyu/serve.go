@@ -145,6 +145,9 @@ func (m *Main) Open(ctx context.Context) error {
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od})
+	// Behind a reverse proxy, the client is what the trusted proxies say
+	// (CANYU_TRUSTED_PROXIES); the wrapper sets the request's RemoteAddr.
+	handler = obs.TrustProxies(m.Config.TrustedProxies)(handler)
 	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	if m.Listener == nil {

@@ -32,10 +32,23 @@ const (
 	CodeResendInterval = 60 * time.Second
 	// LoginWindow is the window over which failed logins are counted.
 	LoginWindow = 15 * time.Minute
-	// LoginMaxFailuresPerAccount locks an account's logins for the rest of the window.
-	LoginMaxFailuresPerAccount = 5
-	// LoginMaxFailuresPerAddress locks a client address for the rest of the window.
+	// LoginFreeAttemptsPerPair is how many failed sign-ins one client
+	// address may make for one login before each further attempt waits a
+	// doubling back-off (30 s, 1 min, … 15 min); the pair's count starts
+	// again after LoginWindow without attempts. The owner signing in from
+	// another address is not affected.
+	LoginFreeAttemptsPerPair = 5
+	// LoginMaxFailuresPerAddress closes a client address for the rest of
+	// the window (behind a proxy, see CANYU_TRUSTED_PROXIES).
 	LoginMaxFailuresPerAddress = 20
+	// ReauthMaxFailures is how many wrong passwords the re-entry before a
+	// signature tolerates before the same back-off.
+	ReauthMaxFailures = 5
+	// UnverifiedTTL is how long an unverified registration holds its
+	// number: after it, the account cannot sign in and the number can be
+	// registered again (a new registration of an unverified number
+	// replaces the earlier one at any time).
+	UnverifiedTTL = 24 * time.Hour
 	// PasswordMinLength and PasswordMaxLength bound passwords (in characters).
 	PasswordMinLength = 8
 	PasswordMaxLength = 128
