@@ -325,7 +325,7 @@ func TestMyCommentsAndDeleteDataAPI(t *testing.T) {
 	f.e.Do("GET", "/me", f.aliceTok, nil).Expect(t, 401, "")
 	f.e.Do("GET", "/me/comments", f.aliceTok, nil).Expect(t, 401, "")
 	f.e.Do("POST", "/sessions", "", map[string]any{"login": *f.alice.Phone, "password": testenv.Password}).Expect(t, 401, "invalid_credentials")
-	f.e.Do("POST", "/accounts/register", "", map[string]any{"phone": *f.alice.Phone, "password": "a-new-pass-2"}).Expect(t, 201, "")
+	f.e.Do("POST", "/accounts/register", "", map[string]any{"phone": *f.alice.Phone, "password": "a-new-pass-2"}).Expect(t, 202, "")
 
 	// Her comments still count, under no name.
 	var stats reportJSON

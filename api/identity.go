@@ -71,9 +71,27 @@ type registerInput struct {
 
 type verifyPhoneInput struct {
 	Body struct {
-		Phone string `json:"phone" maxLength:"32"`
-		Code  string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
+		Phone    string `json:"phone" maxLength:"32"`
+		Code     string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
+		Password string `json:"password" maxLength:"512" doc:"The password given at registration."`
 	}
+}
+
+// RegistrationView is the answer to a registration: the same for every
+// number, so that it does not tell which are registered.
+type RegistrationView struct {
+	Phone   string `json:"phone" doc:"The number, normalised."`
+	Message string `json:"message"`
+}
+
+type registrationOutput struct {
+	Body RegistrationView
+}
+
+func registrationAnswer(phone string) *registrationOutput {
+	p, _ := identity.NormalizePhone(phone)
+	return &registrationOutput{Body: RegistrationView{Phone: p,
+		Message: "如该号码可以注册，验证码已通过短信发送，10分钟内有效。请输入验证码和注册时设置的密码完成验证。"}}
 }
 
 type resendInput struct {
@@ -160,28 +178,35 @@ func (s *server) sessionCookie(token string, expires time.Time) http.Cookie {
 func (s *server) registerIdentity() {
 	tags := []string{"Accounts"}
 	register(s, huma.Operation{OperationID: "register-resident", Method: http.MethodPost, Path: "/accounts/register",
-		Summary: "Register as a resident", Tags: tags, DefaultStatus: http.StatusCreated,
-		Description: "Creates an unverified resident account and sends a 6-digit code to the phone. Unverified residents may sign in but not write anything public."},
-		public(), func(ctx context.Context, in *registerInput) (*accountOutput, error) {
-			a, err := s.svc.Identity.RegisterResident(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password, DisplayName: in.Body.DisplayName})
+		Summary: "Register as a resident", Tags: tags, DefaultStatus: http.StatusAccepted,
+		Description: "Sends a 6-digit code to the phone; verify-phone with the code and the same password activates the account. " +
+			"The answer is the same whether or not the number is already registered (a verified number receives nothing); " +
+			"registering a number whose earlier registration is unverified replaces it (password included), and an unverified " +
+			"registration lapses after 24 hours. Limits: one code a minute and 5 a day per number, 20 requests a day per client address (429)."},
+		public(), func(ctx context.Context, in *registerInput) (*registrationOutput, error) {
+			err := s.svc.Identity.Register(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password,
+				DisplayName: in.Body.DisplayName, ClientAddr: obs.ClientFrom(ctx).Addr})
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
-			return &accountOutput{Body: accountView(a, true)}, nil
+			return registrationAnswer(in.Body.Phone), nil
 		})
 	register(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
-		Summary: "Verify a phone number with its code", Tags: tags},
+		Summary: "Verify a phone number with its code", Tags: tags,
+		Description: "The code and the password given at registration. Every failure answers alike (422 verification_code_invalid); " +
+			"5 tries per number in 10 minutes, then 429."},
 		public(), func(ctx context.Context, in *verifyPhoneInput) (*accountOutput, error) {
-			a, err := s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code)
+			a, err := s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code, in.Body.Password)
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
 			return &accountOutput{Body: accountView(a, true)}, nil
 		})
 	register(s, huma.Operation{OperationID: "resend-verification-code", Method: http.MethodPost, Path: "/accounts/resend-verification-code",
-		Summary: "Send a new verification code", Tags: tags, DefaultStatus: http.StatusNoContent},
+		Summary: "Send a new verification code", Tags: tags, DefaultStatus: http.StatusNoContent,
+		Description: "Answers 204 whether or not the number has an unverified registration (only then is a code sent), with the limits of register-resident."},
 		public(), func(ctx context.Context, in *resendInput) (*struct{}, error) {
-			return nil, toProblem(ctx, s.svc.Identity.ResendVerificationCode(ctx, in.Body.Phone))
+			return nil, toProblem(ctx, s.svc.Identity.ResendVerificationCode(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr))
 		})
 	register(s, huma.Operation{OperationID: "create-session", Method: http.MethodPost, Path: "/sessions",
 		Summary: "Sign in", Tags: tags, DefaultStatus: http.StatusCreated,

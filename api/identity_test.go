@@ -13,15 +13,13 @@ import (
 func TestResidentLifecycle(t *testing.T) {
 	e := testenv.New(t)
 	phone := "13800138000"
-	reg := e.Do("POST", "/accounts/register", "", map[string]any{"phone": phone, "password": "secret-pass-1"}).Expect(t, 201, "")
+	reg := e.Do("POST", "/accounts/register", "", map[string]any{"phone": phone, "password": "secret-pass-1"}).Expect(t, 202, "")
 	var acct struct {
-		ID       int64  `json:"id"`
-		Verified bool   `json:"verified"`
-		Phone    string `json:"phone"`
+		Phone string `json:"phone"`
 	}
 	reg.JSON(t, &acct)
-	if acct.Verified || acct.Phone != phone {
-		t.Fatalf("new account: %+v", acct)
+	if acct.Phone != phone {
+		t.Fatalf("registration: %s", reg.Body)
 	}
 	code := e.SMS.Code(phone)
 	if len(code) != 6 {
@@ -42,7 +40,8 @@ func TestResidentLifecycle(t *testing.T) {
 	if c := r.Header.Get("Set-Cookie"); !strings.Contains(c, "canyu_session=") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") {
 		t.Fatalf("cookie: %q", c)
 	}
-	e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": phone, "code": code}).Expect(t, 200, "")
+	e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": phone, "code": code, "password": "other-pass-1"}).Expect(t, 422, "verification_code_invalid")
+	e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": phone, "code": code, "password": "secret-pass-1"}).Expect(t, 200, "")
 	me := e.Do("GET", "/me", sess.Token, nil).Expect(t, 200, "")
 	var meBody struct {
 		Verified bool   `json:"verified"`
@@ -58,14 +57,13 @@ func TestResidentLifecycle(t *testing.T) {
 
 func TestRegistrationErrors(t *testing.T) {
 	e := testenv.New(t)
-	e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13800138001", "password": "secret-pass-1"}).Expect(t, 201, "")
+	e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13800138001", "password": "secret-pass-1"}).Expect(t, 202, "")
 	cases := []struct {
 		name   string
 		body   any
 		status int
 		code   string
 	}{
-		{"DuplicatePhone", map[string]any{"phone": "+86 138-0013-8001", "password": "secret-pass-1"}, 409, "phone_already_registered"},
 		{"InvalidPhone", map[string]any{"phone": "12345", "password": "secret-pass-1"}, 422, "invalid_phone"},
 		{"LandlineRefused", map[string]any{"phone": "02112345678", "password": "secret-pass-1"}, 422, "invalid_phone"},
 		{"ShortPassword", map[string]any{"phone": "13800138002", "password": "short"}, 422, "password_too_short"},
@@ -89,40 +87,45 @@ func TestRegistrationErrors(t *testing.T) {
 }
 
 func TestVerificationCode(t *testing.T) {
+	verify := func(e *testenv.Env, phone, code string) *testenv.Response {
+		return e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": phone, "code": code, "password": "secret-pass-1"})
+	}
 	t.Run("Expired", func(t *testing.T) {
 		e := testenv.New(t)
-		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000001", "password": "secret-pass-1"}).Expect(t, 201, "")
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000001", "password": "secret-pass-1"}).Expect(t, 202, "")
 		code := e.SMS.Code("13700000001")
 		e.Clock.Advance(identity.CodeTTL)
-		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000001", "code": code}).Expect(t, 409, "verification_code_expired")
+		verify(e, "13700000001", code).Expect(t, 422, "verification_code_invalid")
 		// A new code works.
 		e.Do("POST", "/accounts/resend-verification-code", "", map[string]any{"phone": "13700000001"}).Expect(t, 204, "")
-		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000001", "code": e.SMS.Code("13700000001")}).Expect(t, 200, "")
+		verify(e, "13700000001", e.SMS.Code("13700000001")).Expect(t, 200, "")
 	})
 	t.Run("JustBeforeExpiry", func(t *testing.T) {
 		e := testenv.New(t)
-		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000002", "password": "secret-pass-1"}).Expect(t, 201, "")
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000002", "password": "secret-pass-1"}).Expect(t, 202, "")
 		e.Clock.Advance(identity.CodeTTL - time.Second)
-		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000002", "code": e.SMS.Code("13700000002")}).Expect(t, 200, "")
+		verify(e, "13700000002", e.SMS.Code("13700000002")).Expect(t, 200, "")
 	})
 	t.Run("TooManyTries", func(t *testing.T) {
 		e := testenv.New(t)
-		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000003", "password": "secret-pass-1"}).Expect(t, 201, "")
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000003", "password": "secret-pass-1"}).Expect(t, 202, "")
 		code := e.SMS.Code("13700000003")
 		wrong := "000000"
 		if code == wrong {
 			wrong = "111111"
 		}
-		for i := 0; i < identity.CodeMaxAttempts-1; i++ {
-			e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000003", "code": wrong}).Expect(t, 422, "verification_code_invalid")
+		for i := 0; i < identity.CodeMaxAttempts; i++ {
+			verify(e, "13700000003", wrong).Expect(t, 422, "verification_code_invalid")
 		}
-		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000003", "code": wrong}).Expect(t, 409, "verification_attempts_exceeded")
-		// Even the right code is refused now.
-		e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": "13700000003", "code": code}).Expect(t, 409, "verification_attempts_exceeded")
+		// Even the right code is refused now, with the wait.
+		r := verify(e, "13700000003", code).Expect(t, 429, "verification_attempts_exceeded")
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
 	})
 	t.Run("ResendTooSoon", func(t *testing.T) {
 		e := testenv.New(t)
-		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000004", "password": "secret-pass-1"}).Expect(t, 201, "")
+		e.Do("POST", "/accounts/register", "", map[string]any{"phone": "13700000004", "password": "secret-pass-1"}).Expect(t, 202, "")
 		r := e.Do("POST", "/accounts/resend-verification-code", "", map[string]any{"phone": "13700000004"}).Expect(t, 429, "verification_code_too_soon")
 		if r.Header.Get("Retry-After") == "" {
 			t.Fatal("no Retry-After")

@@ -37,12 +37,14 @@ func (s *site) register(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "register", p)
 		return
 	}
-	a, err := s.svc.Identity.RegisterResident(r.Context(), in)
+	in.ClientAddr = obs.ClientFrom(r.Context()).Addr
+	err := s.svc.Identity.Register(r.Context(), in)
 	if err != nil {
 		s.render(w, r, s.formError(r, &p, err), "register", p)
 		return
 	}
-	s.setVerifyPhone(w, *a.Phone)
+	phone, _ := identity.NormalizePhone(in.Phone)
+	s.setVerifyPhone(w, phone)
 	http.Redirect(w, r, "/verify?flash=registered", http.StatusSeeOther)
 }
 
@@ -96,7 +98,12 @@ func (s *site) verify(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "verify", p)
 		return
 	}
-	if _, err := s.svc.Identity.VerifyPhone(r.Context(), p.Form["phone"], code); err != nil {
+	if r.PostFormValue("password") == "" {
+		p.Errors["password"] = "请输入注册时设置的密码"
+		s.render(w, r, http.StatusUnprocessableEntity, "verify", p)
+		return
+	}
+	if _, err := s.svc.Identity.VerifyPhone(r.Context(), p.Form["phone"], code, r.PostFormValue("password")); err != nil {
 		s.render(w, r, s.formError(r, &p, err), "verify", p)
 		return
 	}
@@ -114,7 +121,7 @@ func (s *site) resend(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "验证手机号码")
 	p.Form["phone"] = r.PostFormValue("phone")
-	if err := s.svc.Identity.ResendVerificationCode(r.Context(), p.Form["phone"]); err != nil {
+	if err := s.svc.Identity.ResendVerificationCode(r.Context(), p.Form["phone"], obs.ClientFrom(r.Context()).Addr); err != nil {
 		status := s.formError(r, &p, err)
 		if msg, ok := p.Errors["phone"]; ok {
 			p.Message = msg

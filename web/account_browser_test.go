@@ -66,6 +66,7 @@ func TestAccountPagesInBrowser(t *testing.T) {
 	}
 	must(t, chromedp.Do(ctx2,
 		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.SendKeys(chromedp.ID("password"), "secret-pass-1"),
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("password"), "secret-pass-1"),

@@ -165,6 +165,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor *Account, in AccountI
 	na.hash = hash
 	now := s.now()
 	na.verified = &now // accounts an admin creates count as verified
+	na.created = now
 	var acct Account
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		id, err := insertAccount(ctx, tx, na)

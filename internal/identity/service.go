@@ -106,29 +106,69 @@ type RegisterInput struct {
 	Phone       string
 	Password    string
 	DisplayName string
+	// ClientAddr is the address the registration comes from (the SMS
+	// limits count it).
+	ClientAddr string
+}
+
+// Register is RegisterResident as the API and the pages offer it: the
+// answer is the same whether the number was free, held by an unverified
+// registration (replaced) or belongs to a verified account (nothing is
+// sent), so that registering does not list the registered numbers (issue
+// 15, finding 3). Anyone may call it. Codes: those of RegisterResident
+// except phone_already_registered.
+func (s *Service) Register(ctx context.Context, in RegisterInput) error {
+	_, err := s.RegisterResident(ctx, in)
+	if errs.HasCode(err, "phone_already_registered") {
+		return nil
+	}
+	return err
 }
 
 // RegisterResident creates an unverified resident account and sends a
-// verification code. Anyone may call it. Codes: invalid_phone,
-// password_too_short, password_too_long, display_name_too_long,
-// phone_already_registered.
+// verification code. A number held by an unverified registration is taken
+// over: the earlier attempt's password, name, sessions and codes are
+// replaced, and the 24 hours (UnverifiedTTL) start again, so nobody can
+// squat a number they cannot receive SMS on (issue 15, finding 4). The SMS
+// limits (takeSMSQuota) are counted first, for every number alike. Anyone
+// may call it. Codes: invalid_phone, password_too_short,
+// password_too_long, display_name_too_long, verification_code_too_soon,
+// sms_limit_reached, phone_already_registered (a verified account: nothing
+// is sent; Register hides it).
 func (s *Service) RegisterResident(ctx context.Context, in RegisterInput) (Account, error) {
 	if err := in.Validate(); err != nil {
 		return Account{}, err
 	}
 	phone, _ := NormalizePhone(in.Phone)
 	name := strings.TrimSpace(in.DisplayName)
+	now := s.now()
+	if err := s.takeSMSQuota(ctx, now, phone, in.ClientAddr); err != nil {
+		return Account{}, err
+	}
 	hash, err := hashPassword(in.Password)
 	if err != nil {
 		return Account{}, errs.Internal(err)
 	}
 	var acct Account
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		id, err := insertAccount(ctx, tx, newAccount{role: RoleResident, phone: &phone, name: name, hash: hash})
-		if err != nil {
-			return err
+		var id int64
+		var verified *time.Time
+		err := tx.QueryRow(ctx, `SELECT id, verified_at FROM accounts WHERE phone = $1 FOR UPDATE`, phone).Scan(&id, &verified)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			if id, err = insertAccount(ctx, tx, newAccount{role: RoleResident, phone: &phone, name: name, hash: hash, created: now}); err != nil {
+				return err
+			}
+		case err != nil:
+			return errs.Internal(err)
+		case verified != nil:
+			return errs.Conflict("phone_already_registered", "该手机号码已注册")
+		default:
+			if err := replaceRegistration(ctx, tx, id, name, hash, now); err != nil {
+				return err
+			}
 		}
-		if err := s.issueCode(ctx, tx, id, phone); err != nil {
+		if err := s.issueCode(ctx, tx, id, phone, "verify"); err != nil {
 			return err
 		}
 		acct, err = s.queryAccount(ctx, tx, "a.id = $1", id)
@@ -164,6 +204,20 @@ func (in RegisterInput) Validate() error {
 	return &errs.Error{Kind: errs.KindInvalid, Code: code, Message: fields[0].Message, Fields: fields}
 }
 
+// replaceRegistration gives an unverified account the new registration's
+// name and password and ends whatever the earlier attempt had: its
+// sessions and codes.
+func replaceRegistration(ctx context.Context, tx pgx.Tx, id int64, name, hash string, now time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = $2, display_name = coalesce(nullif($3, ''), pseudonym),
+		created_at = $4 WHERE id = $1`, id, hash, name, now); err != nil {
+		return errs.Internal(err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
+		return errs.Internal(err)
+	}
+	return nil
+}
+
 func checkPasswordRules(p string) error {
 	n := utf8.RuneCountInString(p)
 	if n < PasswordMinLength {
@@ -183,6 +237,7 @@ type newAccount struct {
 	agencyID *int64
 	hash     string
 	verified *time.Time
+	created  time.Time // the service's clock: the 24 hours of an unverified registration count from it
 }
 
 func insertAccount(ctx context.Context, tx pgx.Tx, a newAccount) (int64, error) {
@@ -199,9 +254,9 @@ func insertAccount(ctx context.Context, tx pgx.Tx, a newAccount) (int64, error) 
 		// A savepoint keeps the transaction usable when a unique violation
 		// on the random pseudonym asks for another try.
 		err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-			return sp.QueryRow(ctx, `INSERT INTO accounts (role, phone, email, display_name, pseudonym, agency_id, password_hash, verified_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-				a.role, a.phone, a.email, name, pseudonym, a.agencyID, a.hash, a.verified).Scan(&id)
+			return sp.QueryRow(ctx, `INSERT INTO accounts (role, phone, email, display_name, pseudonym, agency_id, password_hash, verified_at, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+				a.role, a.phone, a.email, name, pseudonym, a.agencyID, a.hash, a.verified, a.created).Scan(&id)
 		})
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {

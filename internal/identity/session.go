@@ -3,7 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"

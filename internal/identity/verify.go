@@ -15,6 +15,18 @@ import (
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
+// Limits on codes sent by SMS, counted per number and per client address
+// whether or not the number is registered, so that the answers do not tell
+// (issue 15, finding 3: 100 look-ups in 0.1 s listed every registered
+// number; 300 registrations from one address sent 300 SMS).
+const (
+	// SMSMaxPerPhonePerDay is how many codes one number receives a day.
+	SMSMaxPerPhonePerDay = 5
+	// SMSMaxPerAddressPerDay is how many registrations, code requests and
+	// password-reset requests one client address makes a day.
+	SMSMaxPerAddressPerDay = 20
+)
+
 func codeHash(accountID int64, code string) []byte {
 	h := sha256.Sum256([]byte(fmt.Sprintf("%d:%s", accountID, code)))
 	return h[:]
@@ -28,24 +40,45 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
-// issueCode stores a new code for the account inside tx and returns it for
-// sending after commit. The resend interval is enforced here.
-func (s *Service) issueCode(ctx context.Context, tx pgx.Tx, accountID int64, phone string) error {
+// takeSMSQuota counts one request for a code to phone from addr: one a
+// minute and SMSMaxPerPhonePerDay a day per number, SMSMaxPerAddressPerDay
+// per address. It is taken before anything is looked up, so a registered
+// and an unregistered number are answered alike. Codes:
+// verification_code_too_soon (429), sms_limit_reached (429).
+func (s *Service) takeSMSQuota(ctx context.Context, now time.Time, phone, addr string) error {
+	h := hashKey(phone)
+	if wait, err := s.takeAttempts(ctx, now, limit{key: "sms-minute:" + h, max: 1, window: CodeResendInterval}); err != nil {
+		return err
+	} else if wait > 0 {
+		return errs.RateLimited("verification_code_too_soon", fmt.Sprintf("验证码发送过于频繁，请在%s后再试", waitText(wait)), wait)
+	}
+	wait, err := s.takeAttempts(ctx, now,
+		limit{key: "sms-addr:" + addr, max: SMSMaxPerAddressPerDay, window: 24 * time.Hour},
+		limit{key: "sms-phone:" + h, max: SMSMaxPerPhonePerDay, window: 24 * time.Hour})
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return errs.RateLimited("sms_limit_reached", "今日获取验证码的次数已达上限，请明天再试", wait)
+	}
+	return nil
+}
+
+// issueCode stores a new code of the purpose ('verify' or 'reset') for the
+// account inside tx, makes earlier codes of the purpose unusable and sends
+// the code.
+func (s *Service) issueCode(ctx context.Context, tx pgx.Tx, accountID int64, phone, purpose string) error {
 	now := s.now()
-	var last *time.Time
-	if err := tx.QueryRow(ctx, `SELECT max(created_at) FROM phone_verifications WHERE account_id = $1`, accountID).Scan(&last); err != nil {
-		return errs.Internal(err)
-	}
-	if last != nil && now.Sub(*last) < CodeResendInterval {
-		wait := CodeResendInterval - now.Sub(*last)
-		return errs.RateLimited("verification_code_too_soon", "验证码发送过于频繁，请稍后再试", wait)
-	}
 	code, err := newCode()
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO phone_verifications (account_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		accountID, codeHash(accountID, code), now, now.Add(CodeTTL)); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE phone_verifications SET consumed_at = $3
+		WHERE account_id = $1 AND purpose = $2 AND consumed_at IS NULL`, accountID, purpose, now); err != nil {
+		return errs.Internal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO phone_verifications (account_id, code_hash, created_at, expires_at, purpose)
+		VALUES ($1, $2, $3, $4, $5)`, accountID, codeHash(accountID, code), now, now.Add(CodeTTL), purpose); err != nil {
 		return errs.Internal(err)
 	}
 	// The sender is called inside the transaction so that a gateway failure
@@ -56,94 +89,104 @@ func (s *Service) issueCode(ctx context.Context, tx pgx.Tx, accountID int64, pho
 	return nil
 }
 
-// ResendVerificationCode sends a new code to an unverified resident's phone.
-// Anyone may call it. Codes: invalid_phone, account_not_found,
-// phone_already_verified, verification_code_too_soon (429).
-func (s *Service) ResendVerificationCode(ctx context.Context, phoneIn string) error {
+// ResendVerificationCode sends a new code to the phone of an unverified
+// registration. Anyone may call it; the answer is the same whether the
+// number is registered, verified or unknown (nothing is sent then). Codes:
+// invalid_phone, verification_code_too_soon (429), sms_limit_reached (429).
+func (s *Service) ResendVerificationCode(ctx context.Context, phoneIn, clientAddr string) error {
 	phone, ok := NormalizePhone(phoneIn)
 	if !ok {
 		return errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
 	}
+	now := s.now()
+	if err := s.takeSMSQuota(ctx, now, phone, clientAddr); err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		acct, err := s.queryAccount(ctx, tx, "a.phone = $1 FOR UPDATE OF a", phone)
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE phone = $1 AND deleted_at IS NULL AND verified_at IS NULL
+			AND created_at > $2 FOR UPDATE`, phone, now.Add(-UnverifiedTTL)).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
 		if err != nil {
-			return err
+			return errs.Internal(err)
 		}
-		if acct.Verified() {
-			return errs.Conflict("phone_already_verified", "该手机号码已验证")
-		}
-		return s.issueCode(ctx, tx, acct.ID, phone)
+		return s.issueCode(ctx, tx, id, phone, "verify")
 	})
 }
 
-// VerifyPhone checks a code against the newest one sent to the phone and
-// marks the account verified. Anyone may call it; the code is the proof.
-// Codes: invalid_phone, account_not_found, phone_already_verified,
-// verification_code_missing, verification_code_expired,
-// verification_attempts_exceeded, verification_code_invalid.
-func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code string) (Account, error) {
+var errCodeInvalid = errs.InvalidField("verification_code_invalid", "code", "验证码或密码不正确，或验证码已过期，请检查后重试或重新获取")
+
+// VerifyPhone checks a code and the password chosen at registration and
+// marks the account verified. Anyone may call it; the code proves the
+// phone, the password proves that the person verifying is the one who
+// registered (issue 15, finding 4: an attacker's registration of a
+// victim's number, verified by the victim, let the attacker's password
+// into the victim's account). Tries are counted per number (CodeMaxAttempts
+// within CodeTTL) before anything is checked, and every failure answers
+// alike, registered number or not. Codes: invalid_phone,
+// verification_code_invalid, verification_attempts_exceeded (429).
+func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code, password string) (Account, error) {
 	phone, ok := NormalizePhone(phoneIn)
 	if !ok {
 		return Account{}, errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
 	}
+	now := s.now()
+	tries := limit{key: "verify:" + hashKey(phone), max: CodeMaxAttempts, window: CodeTTL}
+	if wait, err := s.takeAttempts(ctx, now, tries); err != nil {
+		return Account{}, err
+	} else if wait > 0 {
+		return Account{}, errs.RateLimited("verification_attempts_exceeded",
+			fmt.Sprintf("验证码错误次数过多，请在%s后重新获取验证码", waitText(wait)), wait)
+	}
+	var id, codeID int64
+	var hash string
+	var want []byte
+	var expires time.Time
+	err := s.DB.QueryRow(ctx, `SELECT a.id, a.password_hash, v.id, v.code_hash, v.expires_at
+		FROM accounts a JOIN phone_verifications v ON v.account_id = a.id AND v.purpose = 'verify' AND v.consumed_at IS NULL
+		WHERE a.phone = $1 AND a.deleted_at IS NULL AND a.verified_at IS NULL AND a.created_at > $2
+		ORDER BY v.created_at DESC, v.id DESC LIMIT 1`, phone, now.Add(-UnverifiedTTL)).Scan(&id, &hash, &codeID, &want, &expires)
+	found := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, errs.Internal(err)
+	}
+	if !found {
+		hash = dummyHash
+	}
+	// The hash is computed whatever was found, so the time taken does not
+	// tell a registered number from another.
+	pwOK, err := checkPassword(hash, password)
+	if err != nil && found {
+		return Account{}, errs.Internal(err)
+	}
+	if !found || !pwOK || !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, code)) != 1 {
+		return Account{}, errCodeInvalid
+	}
 	var result Account
-	var failure error
-	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		acct, err := s.queryAccount(ctx, tx, "a.phone = $1 FOR UPDATE OF a", phone)
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE phone_verifications SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL`, codeID, now)
 		if err != nil {
+			return errs.Internal(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errCodeInvalid // a concurrent re-registration replaced the code
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET verified_at = $2 WHERE id = $1 AND password_hash = $3`, id, now, hash); err != nil {
+			return errs.Internal(err)
+		}
+		if err := s.releaseAttempt(ctx, tx, tries); err != nil {
 			return err
 		}
-		if acct.Verified() {
-			return errs.Conflict("phone_already_verified", "该手机号码已验证")
+		result, err = s.queryAccount(ctx, tx, "a.id = $1 AND a.verified_at IS NOT NULL", id)
+		if errs.HasCode(err, "account_not_found") {
+			return errCodeInvalid
 		}
-		var id int64
-		var hash []byte
-		var expires time.Time
-		var attempts int
-		var consumed *time.Time
-		err = tx.QueryRow(ctx, `SELECT id, code_hash, expires_at, attempts, consumed_at FROM phone_verifications
-			WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, acct.ID).Scan(&id, &hash, &expires, &attempts, &consumed)
-		if errors.Is(err, pgx.ErrNoRows) || consumed != nil {
-			return errs.Conflict("verification_code_missing", "没有有效的验证码，请重新获取")
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		now := s.now()
-		if !now.Before(expires) {
-			return errs.Conflict("verification_code_expired", "验证码已过期，请重新获取")
-		}
-		if attempts >= CodeMaxAttempts {
-			return errs.Conflict("verification_attempts_exceeded", "验证码错误次数过多，请重新获取")
-		}
-		if subtle.ConstantTimeCompare(hash, codeHash(acct.ID, code)) != 1 {
-			// The failed try is counted and committed; the error is
-			// returned after commit.
-			if _, err := tx.Exec(ctx, `UPDATE phone_verifications SET attempts = attempts + 1 WHERE id = $1`, id); err != nil {
-				return errs.Internal(err)
-			}
-			left := CodeMaxAttempts - attempts - 1
-			if left <= 0 {
-				failure = errs.Conflict("verification_attempts_exceeded", "验证码错误次数过多，请重新获取")
-			} else {
-				failure = errs.InvalidField("verification_code_invalid", "code", fmt.Sprintf("验证码不正确，还可尝试%d次", left))
-			}
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE phone_verifications SET consumed_at = $2 WHERE id = $1`, id, now); err != nil {
-			return errs.Internal(err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET verified_at = $2 WHERE id = $1`, acct.ID, now); err != nil {
-			return errs.Internal(err)
-		}
-		result, err = s.queryAccount(ctx, tx, "a.id = $1", acct.ID)
 		return err
 	})
 	if err != nil {
 		return Account{}, err
-	}
-	if failure != nil {
-		return Account{}, failure
 	}
 	return result, nil
 }
