@@ -15,7 +15,7 @@ import (
 // (138****1234) for everyone but the account's owner (PIPL).
 type AccountView struct {
 	ID          int64      `json:"id"`
-	Role        string     `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin"`
+	Role        string     `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor"`
 	DisplayName string     `json:"display_name"`
 	Pseudonym   string     `json:"pseudonym" doc:"Public pseudonym shown on pages unless the resident opts to show the display name."`
 	Phone       string     `json:"phone,omitempty" doc:"Full number only for the owner; masked otherwise."`
@@ -143,17 +143,17 @@ type agencyOutput struct {
 
 type createAccountInput struct {
 	Body struct {
-		Role        string `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin"`
+		Role        string `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor"`
 		Phone       string `json:"phone,omitempty" maxLength:"32"`
 		Email       string `json:"email,omitempty" maxLength:"254"`
 		DisplayName string `json:"display_name" maxLength:"256"`
-		Agency      string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; required for agency_staff and reviewer."`
+		Agency      string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; required for agency_staff, reviewer (a legality_review agency) and supervisor (a government)."`
 		Password    string `json:"password" maxLength:"512"`
 	}
 }
 
 type listAccountsInput struct {
-	Role   string `query:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,"`
+	Role   string `query:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor,"`
 	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
 	Cursor string `query:"cursor" maxLength:"200"`
 }

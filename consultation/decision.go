@@ -139,6 +139,11 @@ type Decision struct {
 	CreatedBy             int64      `db:"created_by"`
 	CreatedAt             time.Time  `db:"created_at"`
 	UpdatedAt             time.Time  `db:"updated_at"`
+	// ReviewAgencyIDs are the legality-review departments the decision was
+	// submitted to and AdviserIDs the legal advisers assigned to those
+	// reviews: the only reviewers and advisers who see it internally.
+	ReviewAgencyIDs []int64 `db:"review_agency_ids"`
+	AdviserIDs      []int64 `db:"adviser_ids"`
 }
 
 // Public reports whether anonymous visitors and residents may see the

@@ -18,7 +18,10 @@ const decisionColumns = `d.id, d.title, d.summary, d.category, d.domain, d.decis
 	b.name AS decision_body_name, d.lead_agency_id, l.code AS lead_agency_code, l.name AS lead_agency_name, d.co_agency_ids,
 	ARRAY(SELECT c.code FROM agencies c WHERE c.id = ANY (d.co_agency_ids) ORDER BY c.code) AS co_agency_codes,
 	d.technical, d.stability_risk, d.affects_specific_groups, d.market_related, d.not_disclosable, d.not_disclosable_reason,
-	d.planned_decision_date, d.status, d.withdrawn_reason, d.public_since, d.created_by, d.created_at, d.updated_at`
+	d.planned_decision_date, d.status, d.withdrawn_reason, d.public_since, d.created_by, d.created_at, d.updated_at,
+	ARRAY(SELECT DISTINCT r.review_agency_id FROM legality_reviews r WHERE r.decision_id = d.id) AS review_agency_ids,
+	ARRAY(SELECT DISTINCT ra.adviser_id FROM review_assignments ra JOIN legality_reviews r ON r.id = ra.review_id
+		WHERE r.decision_id = d.id) AS adviser_ids`
 
 const decisionFrom = ` FROM decisions d JOIN agencies b ON b.id = d.decision_body_id JOIN agencies l ON l.id = d.lead_agency_id `
 
@@ -298,18 +301,30 @@ func (s *Service) ListDecisions(ctx context.Context, actor *identity.Account, f 
 		return nil, "", err
 	}
 	limit := cursor.Limit(f.Limit)
-	// Internal visibility is decided in SQL for staff of the lead unit,
-	// decision body or co-units, and for the review roles and admins.
-	var agencyID int64
+	// Internal visibility is decided in SQL, by the rule of canSeeInternal:
+	// staff of the lead unit, decision body or co-units, reviewers of the
+	// department a review went to, advisers assigned to a review,
+	// supervisors of the decision body, admins.
+	var agencyID, reviewAgencyID, adviserID, bodyID int64
 	internalAll := false
 	if actor != nil {
 		switch actor.Role {
-		case identity.RoleAdmin, identity.RoleReviewer, identity.RoleLegalAdviser:
+		case identity.RoleAdmin:
 			internalAll = true
 		case identity.RoleAgencyStaff:
 			if actor.AgencyID != nil {
 				agencyID = *actor.AgencyID
 			}
+		case identity.RoleReviewer:
+			if actor.AgencyID != nil {
+				reviewAgencyID = *actor.AgencyID
+			}
+		case identity.RoleSupervisor:
+			if actor.AgencyID != nil {
+				bodyID = *actor.AgencyID
+			}
+		case identity.RoleLegalAdviser:
+			adviserID = actor.ID
 		}
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+decisionColumns+decisionFrom+`
@@ -322,9 +337,14 @@ func (s *Service) ListDecisions(ctx context.Context, actor *identity.Account, f 
 		    (NOT $8 AND d.public_since IS NOT NULL)
 		    OR $6
 		    OR ($7::bigint <> 0 AND (d.lead_agency_id = $7 OR d.decision_body_id = $7 OR $7 = ANY (d.co_agency_ids)))
+		    OR (NOT $8 AND $10::bigint <> 0 AND d.id IN (SELECT decision_id FROM legality_reviews WHERE review_agency_id = $10))
+		    OR (NOT $8 AND $11::bigint <> 0 AND d.id IN (SELECT r.decision_id FROM legality_reviews r
+		        JOIN review_assignments ra ON ra.review_id = r.id WHERE ra.adviser_id = $11))
+		    OR (NOT $8 AND $12::bigint <> 0 AND d.decision_body_id = $12)
 		  )
 		ORDER BY d.id DESC LIMIT $9`,
-		before, string(f.Domain), string(f.Status), f.LeadAgency, escapeLike(strings.TrimSpace(f.Text)), internalAll && !f.Mine, agencyID, f.Mine, limit+1)
+		before, string(f.Domain), string(f.Status), f.LeadAgency, escapeLike(strings.TrimSpace(f.Text)), internalAll && !f.Mine, agencyID, f.Mine, limit+1,
+		reviewAgencyID, adviserID, bodyID)
 	if err != nil {
 		return nil, "", errs.Internal(err)
 	}

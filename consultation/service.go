@@ -2,6 +2,7 @@ package consultation
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,28 +67,32 @@ func requireLeadStaff(actor *identity.Account, d *Decision) error {
 }
 
 // canSeeInternal reports whether the actor may see a decision that is not
-// public: staff of its lead unit, decision body or co-units, the
-// legality-review department, legal advisers and admins.
+// public: staff of its lead unit, decision body or co-units, reviewers of a
+// legality-review department it was submitted to, legal advisers assigned
+// to one of its reviews, supervisors of its decision body (read-only) and
+// admins (issue 15, finding 5: every reviewer and adviser read every
+// draft).
 func canSeeInternal(actor *identity.Account, d *Decision) bool {
 	if actor == nil {
 		return false
 	}
 	switch actor.Role {
-	case identity.RoleAdmin, identity.RoleReviewer, identity.RoleLegalAdviser:
+	case identity.RoleAdmin:
 		return true
+	case identity.RoleLegalAdviser:
+		return slices.Contains(d.AdviserIDs, actor.ID)
+	}
+	if actor.AgencyID == nil {
+		return false
+	}
+	a := *actor.AgencyID
+	switch actor.Role {
+	case identity.RoleReviewer:
+		return slices.Contains(d.ReviewAgencyIDs, a)
+	case identity.RoleSupervisor:
+		return a == d.DecisionBodyID
 	case identity.RoleAgencyStaff:
-		if actor.AgencyID == nil {
-			return false
-		}
-		a := *actor.AgencyID
-		if a == d.LeadAgencyID || a == d.DecisionBodyID {
-			return true
-		}
-		for _, c := range d.CoAgencyIDs {
-			if c == a {
-				return true
-			}
-		}
+		return a == d.LeadAgencyID || a == d.DecisionBodyID || slices.Contains(d.CoAgencyIDs, a)
 	}
 	return false
 }

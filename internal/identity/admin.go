@@ -138,10 +138,10 @@ func (s *Service) CreateAccount(ctx context.Context, actor *Account, in AccountI
 	if na.name == "" || utf8.RuneCountInString(na.name) > 64 {
 		return Account{}, errs.InvalidField("display_name_required", "display_name", "姓名不能为空且不超过64字")
 	}
-	needsAgency := in.Role == RoleAgencyStaff || in.Role == RoleReviewer
+	needsAgency := in.Role == RoleAgencyStaff || in.Role == RoleReviewer || in.Role == RoleSupervisor
 	switch {
 	case needsAgency && in.AgencyCode == "":
-		return Account{}, errs.InvalidField("agency_required", "agency", "工作人员和审查人员账号必须属于一个机构")
+		return Account{}, errs.InvalidField("agency_required", "agency", "工作人员、审查人员和监督人员账号必须属于一个机构")
 	case !needsAgency && in.Role != RoleLegalAdviser && in.AgencyCode != "":
 		return Account{}, errs.InvalidField("agency_not_allowed", "agency", "该角色不属于任何机构")
 	}
@@ -152,6 +152,9 @@ func (s *Service) CreateAccount(ctx context.Context, actor *Account, in AccountI
 		}
 		if in.Role == RoleReviewer && ag.Kind != AgencyLegalityReview {
 			return Account{}, errs.InvalidField("agency_kind_mismatch", "agency", "审查人员必须属于合法性审查部门")
+		}
+		if in.Role == RoleSupervisor && ag.Kind != AgencyGovernment {
+			return Account{}, errs.InvalidField("agency_kind_mismatch", "agency", "监督人员必须属于一个决策机关（人民政府）")
 		}
 		na.agencyID = &ag.ID
 	}

@@ -18,10 +18,13 @@ const (
 	RoleReviewer     Role = "reviewer"
 	RoleLegalAdviser Role = "legal_adviser"
 	RoleAdmin        Role = "admin"
+	// RoleSupervisor reads everything of the government (decision body)
+	// it belongs to, read-only (监督).
+	RoleSupervisor Role = "supervisor"
 )
 
 // Roles lists every role in a stable order.
-var Roles = []Role{RoleResident, RoleAgencyStaff, RoleReviewer, RoleLegalAdviser, RoleAdmin}
+var Roles = []Role{RoleResident, RoleAgencyStaff, RoleReviewer, RoleLegalAdviser, RoleAdmin, RoleSupervisor}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
