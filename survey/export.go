@@ -124,14 +124,18 @@ func exportColumns(qs []Question) []column {
 	return cols
 }
 
-func csvText(v any, free bool) string {
+// csvText is one CSV cell. Every text cell that starts with = + - @ (or a
+// tab or carriage return) is neutralised, whoever wrote it: a staff
+// member's option label is as able to carry a formula as a respondent's
+// answer (issue 15, finding 7). Numbers are written as numbers.
+func csvText(v any, _ bool) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case float64:
 		return formatNumber(x)
 	case string:
-		if free && x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
+		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
 			return "'" + x
 		}
 		return x
@@ -212,7 +216,11 @@ func (s *Service) ExportResponses(ctx context.Context, actor *identity.Account, 
 		if format == FormatCSV {
 			io.WriteString(w, "\ufeff")
 			cw := csv.NewWriter(w)
-			cw.Write(header)
+			escaped := make([]string, len(header))
+			for i, h := range header {
+				escaped[i] = csvText(h, false)
+			}
+			cw.Write(escaped)
 			err := eachResponse(ctx, tx, sv, func(as Answers, at time.Time) error {
 				n++
 				rec := []string{strconv.Itoa(n)}
