@@ -32,7 +32,7 @@ type feedScene struct {
 	decision consultation.Decision
 }
 
-func newFeedScene(t *testing.T) *feedScene {
+func newFeedScene(t testing.TB) *feedScene {
 	t.Helper()
 	e := testenv.New(t)
 	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
@@ -50,7 +50,7 @@ func newFeedScene(t *testing.T) *feedScene {
 	return &feedScene{Env: e, staff: staff, decision: d}
 }
 
-func (s *feedScene) open(t *testing.T) {
+func (s *feedScene) open(t testing.TB) {
 	t.Helper()
 	if _, err := s.Consultation.OpenConsultation(context.Background(), &s.staff, s.decision.ID, consultation.ConsultationInput{
 		EndsAt: s.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
