@@ -110,54 +110,49 @@ func perDecisionMonthly(ctx context.Context, q querier, cal workday.Calendar, fr
 		}
 		return out[month][id]
 	}
+	// Each query reads one table once over the whole range and returns
+	// month, decision and up to three counts.
 	type counter struct {
 		sql string
-		add func(dm *decisionMonth, n int)
+		add func(dm *decisionMonth, n [3]int)
 	}
 	const m = `to_char(%s AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`
 	counters := []counter{
-		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*) FROM comments
+		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*), 0, 0 FROM comments
 			WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.commentsReceived += n }},
-		{`SELECT ` + sprintf(m, "decided_at") + `, decision_id, count(*) FROM comment_dispositions
+			func(dm *decisionMonth, n [3]int) { dm.commentsReceived += n[0] }},
+		{`SELECT ` + sprintf(m, "decided_at") + `, decision_id, count(*),
+			count(*) FILTER (WHERE disposition IN ('adopted', 'partially_adopted')), 0 FROM comment_dispositions
 			WHERE decided_at >= $1 AND decided_at < $2 GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.commentsAnswered += n }},
-		{`SELECT ` + sprintf(m, "decided_at") + `, decision_id, count(*) FROM comment_dispositions
-			WHERE decided_at >= $1 AND decided_at < $2 AND disposition IN ('adopted', 'partially_adopted') GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.commentsAdopted += n }},
-		{`SELECT ` + sprintf(m, "opens_at") + `, decision_id, count(*) FROM consultations
-			WHERE opens_at >= $1 AND opens_at < $2 GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.consultationsOpened += n }},
-		{`SELECT ` + sprintf(m, "opens_at") + `, decision_id, count(*) FROM consultations
-			WHERE opens_at >= $1 AND opens_at < $2 AND shortening_reason <> '' GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.consultationsShortened += n }},
-		{`SELECT ` + sprintf(m, "closed_at") + `, decision_id, count(*) FROM consultations
+			func(dm *decisionMonth, n [3]int) { dm.commentsAnswered += n[0]; dm.commentsAdopted += n[1] }},
+		{`SELECT ` + sprintf(m, "opens_at") + `, decision_id, count(*), count(*) FILTER (WHERE shortening_reason <> ''), 0
+			FROM consultations WHERE opens_at >= $1 AND opens_at < $2 GROUP BY 1, 2`,
+			func(dm *decisionMonth, n [3]int) { dm.consultationsOpened += n[0]; dm.consultationsShortened += n[1] }},
+		{`SELECT ` + sprintf(m, "closed_at") + `, decision_id, count(*), 0, 0 FROM consultations
 			WHERE closed_at >= $1 AND closed_at < $2 GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.consultationsClosed += n }},
-		{`SELECT ` + sprintf(m, "opened_at") + `, decision_id, count(*) FROM surveys
+			func(dm *decisionMonth, n [3]int) { dm.consultationsClosed += n[0] }},
+		{`SELECT ` + sprintf(m, "opened_at") + `, decision_id, count(*), 0, 0 FROM surveys
 			WHERE opened_at >= $1 AND opened_at < $2 AND decision_id IS NOT NULL GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.surveysRun += n }},
-		{`SELECT ` + sprintf(m, "r.submitted_at") + `, s.decision_id, count(*) FROM survey_responses r
+			func(dm *decisionMonth, n [3]int) { dm.surveysRun += n[0] }},
+		{`SELECT ` + sprintf(m, "r.submitted_at") + `, s.decision_id, count(*), 0, 0 FROM survey_responses r
 			JOIN surveys s ON s.id = r.survey_id
 			WHERE r.submitted_at >= $1 AND r.submitted_at < $2 AND s.decision_id IS NOT NULL GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.surveyResponses += n }},
-		{`SELECT ` + sprintf(m, "received_at") + `, decision_id, count(*) FROM legality_reviews
+			func(dm *decisionMonth, n [3]int) { dm.surveyResponses += n[0] }},
+		{`SELECT ` + sprintf(m, "received_at") + `, decision_id, count(*), 0, 0 FROM legality_reviews
 			WHERE received_at >= $1 AND received_at < $2 GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.reviewsReceived += n }},
-		{`SELECT ` + sprintf(m, "updated_at") + `, decision_id, count(*) FROM legality_reviews
+			func(dm *decisionMonth, n [3]int) { dm.reviewsReceived += n[0] }},
+		{`SELECT ` + sprintf(m, "updated_at") + `, decision_id, count(*), 0, 0 FROM legality_reviews
 			WHERE updated_at >= $1 AND updated_at < $2 AND status = 'returned' GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.reviewReturns += n }},
+			func(dm *decisionMonth, n [3]int) { dm.reviewReturns += n[0] }},
 		// An unlawful finding is an adviser's unlawful opinion or an unlawful
 		// conclusion; it is resolved when a later conclusion records how.
-		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*) FROM legal_opinions
+		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*), 0, 0 FROM legal_opinions
 			WHERE created_at >= $1 AND created_at < $2 AND overall = 'unlawful' GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.unlawful += n }},
-		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*) FROM review_conclusions
-			WHERE created_at >= $1 AND created_at < $2 AND outcome = 'unlawful' GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.unlawful += n }},
-		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*) FROM review_conclusions
-			WHERE created_at >= $1 AND created_at < $2 AND resolution <> '' GROUP BY 1, 2`,
-			func(dm *decisionMonth, n int) { dm.unlawfulResolved += n }},
+			func(dm *decisionMonth, n [3]int) { dm.unlawful += n[0] }},
+		{`SELECT ` + sprintf(m, "created_at") + `, decision_id, count(*) FILTER (WHERE outcome = 'unlawful'),
+			count(*) FILTER (WHERE resolution <> ''), 0 FROM review_conclusions
+			WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2`,
+			func(dm *decisionMonth, n [3]int) { dm.unlawful += n[0]; dm.unlawfulResolved += n[1] }},
 	}
 	for _, c := range counters {
 		rows, err := q.Query(ctx, c.sql, from, to)
@@ -166,8 +161,8 @@ func perDecisionMonthly(ctx context.Context, q querier, cal workday.Calendar, fr
 		}
 		var month string
 		var id int64
-		var n int
-		_, err = pgx.ForEachRow(rows, []any{&month, &id, &n}, func() error {
+		var n [3]int
+		_, err = pgx.ForEachRow(rows, []any{&month, &id, &n[0], &n[1], &n[2]}, func() error {
 			c.add(at(month, id), n)
 			return nil
 		})
