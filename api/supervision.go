@@ -205,7 +205,7 @@ type verificationOutput struct {
 
 func (s *server) registerSupervision() {
 	tags := []string{"Supervision"}
-	office := roles(supervision.RoleSupervisor, identity.RoleAdmin)
+	office := roles(identity.RoleSupervisor, identity.RoleAdmin)
 	sup := func() *supervision.Service { return s.svc.Supervision }
 	register(s, huma.Operation{OperationID: "get-compliance-overview", Method: http.MethodGet, Path: "/supervision/compliance",
 		Summary: "The compliance dashboard", Tags: tags, Errors: []int{403},

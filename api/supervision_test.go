@@ -12,9 +12,10 @@ import (
 // record to rectification, and the monthly report's export.
 func TestSupervisionOperations(t *testing.T) {
 	e := testenv.New(t)
+	e.Agency("zf", "平顶山市人民政府", identity.AgencyGovernment)
 	zjj := e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
 	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	_, office := e.Account(identity.RoleAdmin, "")
+	_, office := e.Account(identity.RoleSupervisor, "zf")
 	_, staff := e.Account(identity.RoleAgencyStaff, "zjj")
 	_, other := e.Account(identity.RoleAgencyStaff, "jyj")
 	_, resident := e.Account(identity.RoleResident, "")

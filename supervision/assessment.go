@@ -158,7 +158,7 @@ func (s *Service) GetAnnualAssessment(ctx context.Context, actor *identity.Accou
 	if at.After(end) {
 		at = end
 	}
-	facts, err := loadFacts(ctx, s.DB, only, 0)
+	facts, err := loadFacts(ctx, s.DB, bodyOf(actor), only, 0)
 	if err != nil {
 		return Assessment{}, err
 	}

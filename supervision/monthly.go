@@ -56,7 +56,7 @@ func (s *Service) GenerateMonthlyReports(ctx context.Context, m Month) ([]Monthl
 	}
 	from, to := m.Start(), m.End()
 	trendFrom := m.Start().AddDate(0, -11, 0)
-	facts, err := loadFacts(ctx, s.DB, 0, 0)
+	facts, err := loadFacts(ctx, s.DB, 0, 0, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,6 @@ import (
 // officeAccount is a member of the rule-of-law office.
 func officeAccount(t *testing.T, e *testenv.Env) *identity.Account {
 	t.Helper()
-	a, _ := e.Account(identity.RoleAdmin, "")
+	a, _ := e.Account(identity.RoleSupervisor, "zf")
 	return &a
 }

@@ -58,13 +58,13 @@ const factsQuery = `SELECT id, title, domain, status, decision_body_id, lead_age
 	expedite_reason, opinions, first_opinion_at, deliberation_date, party_report_date, published_on, published_at
 	FROM decision_compliance_facts`
 
-// loadFacts reads the facts of the decisions in scope (agencyID 0: all;
-// otherwise those it leads or decides) created before `before`.
-func loadFacts(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, agencyID int64, decisionID int64) ([]Facts, error) {
-	rows, err := q.Query(ctx, factsQuery+` WHERE ($1 = 0 OR lead_agency_id = $1 OR decision_body_id = $1)
-		AND ($2 = 0 OR id = $2) ORDER BY id`, agencyID, decisionID)
+// loadFacts reads the facts of the decisions in scope: of the decision
+// body body (0: every body), led or decided by agency (0: any), or the one
+// decision (0: all).
+func loadFacts(ctx context.Context, q querier, body, agencyID, decisionID int64) ([]Facts, error) {
+	rows, err := q.Query(ctx, factsQuery+` WHERE ($1 = 0 OR decision_body_id = $1)
+		AND ($2 = 0 OR lead_agency_id = $2 OR decision_body_id = $2) AND ($3 = 0 OR id = $3) ORDER BY id`,
+		body, agencyID, decisionID)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -96,13 +96,24 @@ func (s *Service) agencyNames(ctx context.Context) (map[int64]string, error) {
 	return names, nil
 }
 
+// bodyOf is the decision body whose decisions a supervisor sees: the
+// government they belong to (DOMAIN.md: the office supervises its
+// government's decisions). Admins and department staff: 0, no limit here
+// (department staff are limited by agency instead).
+func bodyOf(actor *identity.Account) int64 {
+	if actor != nil && actor.Role == roleSupervisor && actor.AgencyID != nil {
+		return *actor.AgencyID
+	}
+	return 0
+}
+
 // compliance computes the steps of every decision in scope at `at`.
-func (s *Service) compliance(ctx context.Context, agencyID, decisionID int64, at time.Time) ([]DecisionCompliance, error) {
+func (s *Service) compliance(ctx context.Context, body, agencyID, decisionID int64, at time.Time) ([]DecisionCompliance, error) {
 	cal, err := s.Calendar.Current(ctx)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	fs, err := loadFacts(ctx, s.DB, agencyID, decisionID)
+	fs, err := loadFacts(ctx, s.DB, body, agencyID, decisionID)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +136,7 @@ func (s *Service) GetComplianceOverview(ctx context.Context, actor *identity.Acc
 		return Overview{}, err
 	}
 	at := s.now()
-	dcs, err := s.compliance(ctx, agencyID, 0, at)
+	dcs, err := s.compliance(ctx, bodyOf(actor), agencyID, 0, at)
 	if err != nil {
 		return Overview{}, err
 	}
@@ -193,7 +204,7 @@ func (s *Service) ListOverdueSteps(ctx context.Context, actor *identity.Account,
 // GetDecisionCompliance returns one decision's steps. Codes: not_supervisor,
 // decision_not_found.
 func (s *Service) GetDecisionCompliance(ctx context.Context, actor *identity.Account, decisionID int64) (DecisionCompliance, error) {
-	dcs, err := s.compliance(ctx, 0, decisionID, s.now())
+	dcs, err := s.compliance(ctx, bodyOf(actor), 0, decisionID, s.now())
 	if err != nil {
 		return DecisionCompliance{}, err
 	}

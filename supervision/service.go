@@ -115,8 +115,6 @@ func notify(ctx context.Context, tx pgx.Tx, at time.Time, agencyID int64, kind, 
 	return nil
 }
 
-// roleSupervisor is identity's supervisor role (the office's staff).
-const roleSupervisor = RoleSupervisor
-
-// RoleSupervisor is the rule-of-law office's role (identity's supervisor).
-const RoleSupervisor identity.Role = "supervisor"
+// roleSupervisor is the office's staff: they belong to the government
+// (decision body) whose decisions they supervise.
+const roleSupervisor = identity.RoleSupervisor

@@ -68,7 +68,7 @@ var supervisionFuncs = map[string]any{
 		return t.Format("2006年1月")
 	},
 	"dateOnly":    func(t time.Time) string { return t.Format("2006年1月2日") },
-	"isOffice":    func(a *identity.Account) bool { return a.HasRole(supervision.RoleSupervisor, identity.RoleAdmin) },
+	"isOffice":    func(a *identity.Account) bool { return a.HasRole(identity.RoleSupervisor, identity.RoleAdmin) },
 	"overdueNow":  func(p supervision.Problem) bool { return p.Overdue(time.Now()) },
 	"stageLabel":  func(s string) string { return supervision.StageNames[s] },
 	"monthString": func(m supervision.MonthlyReport) string { return m.Month.Format("2006-01") },
@@ -133,7 +133,7 @@ func (s *site) requireSupervisionPage(next http.Handler) http.Handler {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
 		}
-		if !a.HasRole(supervision.RoleSupervisor, identity.RoleAdmin, identity.RoleAgencyStaff) {
+		if !a.HasRole(identity.RoleSupervisor, identity.RoleAdmin, identity.RoleAgencyStaff) {
 			s.renderError(w, r, http.StatusForbidden, "无权访问", "这些页面供法治政府建设办公室和各单位工作人员使用。")
 			return
 		}
@@ -142,7 +142,7 @@ func (s *site) requireSupervisionPage(next http.Handler) http.Handler {
 }
 
 func office(r *http.Request) bool {
-	return currentAccount(r).HasRole(supervision.RoleSupervisor, identity.RoleAdmin)
+	return currentAccount(r).HasRole(identity.RoleSupervisor, identity.RoleAdmin)
 }
 
 // supID is the {id} of a supervision page (0 when it is not a number,

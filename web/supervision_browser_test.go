@@ -29,7 +29,7 @@ func newSupervisionEnv(t *testing.T) *supervisionEnv {
 	e := testenv.New(t)
 	e.Agency("zf", "平顶山市人民政府", identity.AgencyGovernment)
 	e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
-	office, _ := e.Account(identity.RoleAdmin, "")
+	office, _ := e.Account(identity.RoleSupervisor, "zf")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "zjj")
 	d, err := e.Consultation.CreateDecision(ctx, &staff, consultation.DecisionInput{Title: "平顶山市老旧小区加装电梯管理办法",
 		Summary: "规范加装电梯。", Category: consultation.CategoryPublicServices, Domain: consultation.DomainPublicUtilities,
