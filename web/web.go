@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
@@ -44,6 +45,7 @@ type Services struct {
 	Identity      *identity.Service
 	Consultation  *consultation.Service
 	Survey        *survey.Service
+	Hearing       *hearing.Service
 	Calendar      *workday.Store
 	Search        *search.Service
 	OpenData      *opendata.Service
@@ -97,10 +99,12 @@ func Mount(r chi.Router, svc Services) {
 		s.mountPublication(r)
 		r.Get("/open-data", s.openData)
 		s.mountSupervision(r)
+		s.mountHearings(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)
 			s.mountStaffReview(r)
+			s.mountStaffParticipation(r)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -353,3 +353,25 @@ func (s *Service) PublishHearingParticipants(ctx context.Context, actor *identit
 		return map[string]any{"participants": list}, nil
 	})
 }
+
+// MyApplication returns the actor's own application to a hearing, or nil
+// when they have not applied. Codes: hearing_not_found.
+func (s *Service) MyApplication(ctx context.Context, actor *identity.Account, hearingID int64) (*Application, error) {
+	if actor == nil {
+		return nil, nil
+	}
+	h, err := s.GetHearing(ctx, actor, hearingID)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := listApplications(ctx, s.DB, h.ID, fmt.Sprintf("AND account_id = %d", actor.ID))
+	if err != nil || len(apps) == 0 {
+		return nil, err
+	}
+	return &apps[0], nil
+}
+
+// AcceptsApplications reports whether applications are open at t.
+func (h *Hearing) AcceptsApplications(t time.Time) bool {
+	return h.SelectionMethodPublishedAt != nil && t.Before(h.ApplicationsCloseAt)
+}

@@ -116,7 +116,7 @@ func New(d Deps) http.Handler {
 			Supervision: d.Supervision})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies, Logger: d.Logger,
-		Supervision: d.Supervision})
+		Supervision: d.Supervision, Hearing: d.Hearing})
 	return r
 }
 

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/consultation/hearing"
+)
+
+// Public hearing pages (Decree 713 Art. 16–17): the notice with the
+// application form, the draw check that recomputes the draw in the browser,
+// and the participant's signing page.
+
+func init() {
+	for k, v := range map[string]string{
+		"hearing_applied":       "报名成功。报名截止后将按公布的遴选办法公开抽签，请留意本页公布的听证参加人名单。",
+		"hearing_code_sent":     "验证码已发送到您的手机，10分钟内有效。",
+		"hearing_signed":        "您已确认并签署听证笔录。",
+		"hearing_step_done":     "已保存并记入决策档案。",
+		"activity_created":      "公众参与活动已登记。",
+		"offline_opinions_done": "线下意见已登记，请逐条答复。",
+		"hearing_created":       "听证会已创建。下一步：公布听证公告。",
+	} {
+		flashText[k] = v
+	}
+	pageNames = append(pageNames, "hearing", "hearing_draw", "hearing_sign", "staff_participation", "staff_hearing")
+}
+
+func (s *site) mountHearings(r chi.Router) {
+	r.Get("/hearings/{id}", s.hearingNotice)
+	r.Post("/hearings/{id}/apply", s.applyToHearing)
+	r.Get("/hearings/{id}/draw", s.hearingDraw)
+	r.Get("/hearings/{id}/sign", s.hearingSignPage)
+	r.Post("/hearings/{id}/sign/code", s.hearingSendCode)
+	r.Post("/hearings/{id}/sign", s.hearingSign)
+}
+
+// hearingData backs the public hearing pages.
+type hearingData struct {
+	Hearing        hearing.Hearing
+	DecisionTitle  string
+	DecisionPublic bool
+	Participants   []hearing.Participant
+	Statements     []hearing.Statement
+	Mine           *hearing.Application
+	CanApply       bool
+	Resident       bool
+	Draw           hearing.DrawCheck
+	MySignedAt     *time.Time
+	Now            time.Time
+}
+
+func (s *site) loadHearing(w http.ResponseWriter, r *http.Request) (hearingData, bool) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的听证会不存在或尚未公告。")
+		return hearingData{}, false
+	}
+	ctx, actor, hs := r.Context(), currentAccount(r), s.svc.Hearing
+	h, err := hs.GetHearing(ctx, actor, id)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的听证会不存在或尚未公告。")
+		return hearingData{}, false
+	}
+	d := hearingData{Hearing: h, Now: hs.Now(), Resident: actor != nil && actor.Role == "resident"}
+	if dec, err := s.svc.Consultation.GetDecision(ctx, actor, h.DecisionID); err == nil {
+		d.DecisionTitle, d.DecisionPublic = dec.Title, true
+	}
+	if h.ParticipantsPublishedAt != nil {
+		if d.Participants, err = hs.Participants(ctx, actor, id); err != nil {
+			s.pageError(w, r, err)
+			return d, false
+		}
+	}
+	if h.MinutesRecordedAt != nil {
+		if d.Statements, err = hs.Statements(ctx, actor, id); err != nil {
+			s.pageError(w, r, err)
+			return d, false
+		}
+	}
+	if d.Mine, err = hs.MyApplication(ctx, actor, id); err != nil {
+		s.pageError(w, r, err)
+		return d, false
+	}
+	d.CanApply = h.AcceptsApplications(d.Now) && d.Mine == nil
+	if d.Mine != nil {
+		for _, p := range d.Participants {
+			if p.ApplicationID == d.Mine.ID {
+				d.MySignedAt = p.SignedAt
+			}
+		}
+	}
+	return d, true
+}
+
+// hearingNotice is the public notice of a hearing: the draft and its
+// explanation, time and place, the sides, the selection method and the
+// seed commitment, the application form, then the list, the record and
+// the report as they are published.
+func (s *site) hearingNotice(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.loadHearing(w, r)
+	if !ok {
+		return
+	}
+	p := s.newPage(r, "听证公告 · "+d.Hearing.Title)
+	p.Data = d
+	s.render(w, r, http.StatusOK, "hearing", p)
+}
+
+func (s *site) applyToHearing(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, _ := pathID(r)
+	back := "/hearings/" + strconv.FormatInt(id, 10)
+	if currentAccount(r) == nil {
+		http.Redirect(w, r, loginURL(back), http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "报名参加听证会")
+	for _, k := range []string{"side", "public_name", "statement"} {
+		p.Form[k] = r.PostFormValue(k)
+	}
+	_, err := s.svc.Hearing.ApplyToHearing(r.Context(), currentAccount(r), id, hearing.ApplicationInput{Side: p.Form["side"],
+		PublicName: p.Form["public_name"], Statement: p.Form["statement"]})
+	if err == nil {
+		http.Redirect(w, r, back+"?flash=hearing_applied#my-application", http.StatusSeeOther)
+		return
+	}
+	status := s.formError(r, &p, err)
+	d, ok := s.loadHearing(w, r)
+	if !ok {
+		return
+	}
+	p.Title = "听证公告 · " + d.Hearing.Title
+	p.Data = d
+	s.render(w, r, status, "hearing", p)
+}
+
+// hearingDraw is the public draw check: the commitment, the applications,
+// the revealed seed, each score and rank; a script recomputes all of it
+// in the browser (Web Crypto SHA-256) and says whether it agrees.
+func (s *site) hearingDraw(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.loadHearing(w, r)
+	if !ok {
+		return
+	}
+	draw, err := s.svc.Hearing.GetHearingDraw(r.Context(), currentAccount(r), d.Hearing.ID)
+	if err != nil {
+		p := s.newPage(r, "抽签核验")
+		s.formError(r, &p, err)
+		s.renderError(w, r, http.StatusNotFound, "尚未公布遴选办法", p.Message)
+		return
+	}
+	d.Draw = draw
+	p := s.newPage(r, "抽签核验 · "+d.Hearing.Title)
+	p.Data = d
+	s.render(w, r, http.StatusOK, "hearing_draw", p)
+}
+
+// hearingSignPage is the participant's page to confirm and sign the
+// hearing record with an SMS code, made for a phone.
+func (s *site) hearingSignPage(w http.ResponseWriter, r *http.Request) {
+	if currentAccount(r) == nil {
+		http.Redirect(w, r, loginURL(r.URL.Path), http.StatusSeeOther)
+		return
+	}
+	d, ok := s.loadHearing(w, r)
+	if !ok {
+		return
+	}
+	p := s.newPage(r, "确认听证笔录 · "+d.Hearing.Title)
+	p.Data = d
+	s.render(w, r, http.StatusOK, "hearing_sign", p)
+}
+
+func (s *site) hearingSendCode(w http.ResponseWriter, r *http.Request) {
+	s.hearingSignAction(w, r, "hearing_code_sent", func(id int64) error {
+		return s.svc.Hearing.SendSigningCode(r.Context(), currentAccount(r), id)
+	})
+}
+
+func (s *site) hearingSign(w http.ResponseWriter, r *http.Request) {
+	s.hearingSignAction(w, r, "hearing_signed", func(id int64) error {
+		_, err := s.svc.Hearing.SignHearingMinutes(r.Context(), currentAccount(r), id, r.PostFormValue("code"))
+		return err
+	})
+}
+
+func (s *site) hearingSignAction(w http.ResponseWriter, r *http.Request, flash string, fn func(int64) error) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, _ := pathID(r)
+	back := "/hearings/" + strconv.FormatInt(id, 10) + "/sign"
+	if currentAccount(r) == nil {
+		http.Redirect(w, r, loginURL(back), http.StatusSeeOther)
+		return
+	}
+	err := fn(id)
+	if err == nil {
+		http.Redirect(w, r, back+"?flash="+flash, http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "确认听证笔录")
+	status := s.formError(r, &p, err)
+	d, ok := s.loadHearing(w, r)
+	if !ok {
+		return
+	}
+	p.Data = d
+	s.render(w, r, status, "hearing_sign", p)
+}
+
+// Template helpers of the hearing pages.
+func init() {
+	funcs["activityKindName"] = func(k hearing.ActivityKind) string { return hearing.ActivityKindNames[k] }
+	funcs["channelName"] = func(c hearing.Channel) string { return hearing.ChannelNames[c] }
+	funcs["groundsName"] = func(g hearing.Grounds) string { return hearing.GroundsNames[g] }
+	funcs["channels"] = func() []hearing.Channel { return hearing.Channels }
+	funcs["activityKinds"] = func() []hearing.ActivityKind { return hearing.ActivityKinds }
+	funcs["signatureKindName"] = func(k *string) string {
+		switch {
+		case k == nil:
+			return "尚未签字"
+		case *k == "sms":
+			return "本人在平台以短信验证码签字"
+		}
+		return "纸质签字（扫描件已上传）"
+	}
+	funcs["sidesChoices"] = func(sides []string) []choice {
+		out := make([]choice, len(sides))
+		for i, sd := range sides {
+			out[i] = choice{Value: sd, Label: sd}
+		}
+		return out
+	}
+	funcs["isoDate"] = func(t time.Time) string { return t.Format(time.DateOnly) }
+	// cnDate shows a date-only value (stored without a time zone).
+	funcs["cnDate"] = func(t time.Time) string { return t.Format("2006年1月2日") }
+}
