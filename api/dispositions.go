@@ -24,6 +24,9 @@ type CommentDispositionView struct {
 	Reason      string    `json:"reason"`
 	GroupID     int64     `json:"group_id,omitempty" doc:"Set when the answer was given to the comment's group as a whole."`
 	DecidedAt   time.Time `json:"decided_at"`
+	// ChangedVersion and ChangedArticles: where the opinion changed the text.
+	ChangedVersion  int      `json:"changed_version,omitempty" doc:"The draft version whose articles this opinion changed."`
+	ChangedArticles []string `json:"changed_articles,omitempty" doc:"Anchors of the changed articles of changed_version."`
 }
 
 func commentDispositionView(d consultation.Disposition) CommentDispositionView {
@@ -31,6 +34,9 @@ func commentDispositionView(d consultation.Disposition) CommentDispositionView {
 		Name: consultation.DispositionNames[d.Disposition], Reason: d.Reason, DecidedAt: d.DecidedAt.UTC()}
 	if d.GroupID != nil {
 		v.GroupID = *d.GroupID
+	}
+	if d.ChangedVersion != nil {
+		v.ChangedVersion, v.ChangedArticles = *d.ChangedVersion, d.ChangedArticles
 	}
 	return v
 }
@@ -179,6 +185,8 @@ type MyCommentView struct {
 	DispositionReason string     `json:"disposition_reason,omitempty"`
 	RepliedAt         *time.Time `json:"replied_at,omitempty"`
 	ReplyFinal        bool       `json:"reply_final" doc:"The adoption report is published: the answer can no longer change."`
+	ChangedVersion    int        `json:"changed_version,omitempty" doc:"The draft version in which this opinion changed the text."`
+	ChangedArticles   []string   `json:"changed_articles,omitempty" doc:"Anchors of the articles of changed_version it changed."`
 }
 
 func myCommentView(c consultation.MyComment) MyCommentView {
@@ -186,7 +194,15 @@ func myCommentView(c consultation.MyComment) MyCommentView {
 		ArticleAnchor: c.ArticleAnchor, ArticleLabel: c.ArticleLabel, Stance: c.Stance, Body: c.Body, Status: c.Status,
 		RejectionReason: c.RejectionReason, CreatedAt: c.CreatedAt.UTC(), Disposition: string(c.Disposition),
 		DispositionName: consultation.DispositionNames[c.Disposition], DispositionReason: c.DispositionReason,
-		RepliedAt: utcPtr(c.RepliedAt), ReplyFinal: c.ReportPublished}
+		RepliedAt: utcPtr(c.RepliedAt), ReplyFinal: c.ReportPublished, ChangedVersion: derefInt(c.ChangedVersion),
+		ChangedArticles: c.ChangedArticles}
+}
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // DataDeletionView says what deleting one's personal data did.
@@ -203,7 +219,11 @@ type dispositionBody struct {
 
 type setCommentDispositionInput struct {
 	CommentID int64 `path:"comment_id" minimum:"1"`
-	Body      dispositionBody
+	Body      struct {
+		Disposition     string   `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope" doc:"采纳, 部分采纳, 不予采纳 or 不属于本次征求范围."`
+		Reason          string   `json:"reason" maxLength:"8000" doc:"Why; required, at most 2000 characters."`
+		ChangedArticles []string `json:"changed_articles,omitempty" maxItems:"50" doc:"Anchors of the articles of the latest draft version that were changed because of this opinion; the latest version must be later than the one commented on (422 revised_version_required, changed_article_not_found). Shown publicly on the version comparison and to the resident."`
+	}
 }
 
 type setGroupDispositionInput struct {
@@ -279,8 +299,8 @@ func (s *server) registerDispositions() {
 			"is published (409 `adoption_report_published`); pending or rejected comments get none (409 `comment_not_published`). " +
 			"Each answer is a process-record entry (Decree 713 Art. 18)."},
 		staff, func(ctx context.Context, in *setCommentDispositionInput) (*commentDispositionOutput, error) {
-			d, err := s.svc.Consultation.SetCommentDisposition(ctx, actor(ctx), in.CommentID,
-				consultation.DispositionKind(in.Body.Disposition), in.Body.Reason)
+			d, err := s.svc.Consultation.SetCommentDispositionWith(ctx, actor(ctx), in.CommentID, consultation.DispositionInput{
+				Kind: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason, ChangedArticles: in.Body.ChangedArticles})
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}

@@ -216,6 +216,7 @@ func (s *Service) GetCommentByReceipt(ctx context.Context, receipt string) (Comm
 	if c.Status != CommentPublished {
 		c.Body, c.BodyHash, c.AuthorName = "", "", ""
 		c.Disposition, c.DispositionReason, c.DisposedAt = "", "", nil
+		c.ChangedVersion, c.ChangedArticles = nil, nil
 	}
 	return c, nil
 }

@@ -130,6 +130,10 @@ type Comment struct {
 	Disposition       string     `db:"disposition"`
 	DispositionReason string     `db:"disposition_reason"`
 	DisposedAt        *time.Time `db:"disposed_at"`
+	// ChangedVersion and ChangedArticles are the articles (anchors) of a
+	// later draft version the disposition says this opinion changed.
+	ChangedVersion  *int     `db:"changed_version"`
+	ChangedArticles []string `db:"changed_articles"`
 	// Own reports whether the reader is the author.
 	Own bool `db:"-"`
 }
@@ -142,7 +146,8 @@ const commentColumns = `c.id, c.decision_id, c.consultation_id, c.version_id, v.
 	c.account_id, CASE WHEN c.anonymised_at IS NOT NULL THEN '` + anonymisedAuthor + `' WHEN c.show_name THEN acc.display_name ELSE acc.pseudonym END AS author_name,
 	c.receipt, coalesce(c.stance, '') AS stance, c.body, c.body_hash, c.show_name, c.status,
 	coalesce(c.rejection_reason, '') AS rejection_reason, c.moderated_at, c.group_id, c.created_at, c.anonymised_at, c.checkpoint_id,
-	coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS disposition_reason, p.decided_at AS disposed_at`
+	coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS disposition_reason, p.decided_at AS disposed_at,
+	p.changed_version, coalesce(p.changed_articles, '{}') AS changed_articles`
 
 const commentFrom = ` FROM comments c JOIN draft_versions v ON v.id = c.version_id JOIN accounts acc ON acc.id = c.account_id
 	LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = c.article_anchor

@@ -61,6 +61,11 @@ type Disposition struct {
 	GroupID   *int64    `db:"group_id"`
 	DecidedBy int64     `db:"decided_by"`
 	DecidedAt time.Time `db:"decided_at"`
+	// ChangedVersion and ChangedArticles name the articles (by anchor) of
+	// a later draft version that this opinion changed; nil and empty when
+	// it changed none (issue 17).
+	ChangedVersion  *int     `db:"changed_version"`
+	ChangedArticles []string `db:"changed_articles"`
 }
 
 // GroupDispositionResult says what one group disposition did.
@@ -158,7 +163,8 @@ func (s *Service) decisionOf(ctx context.Context, sql string, id int64, notFound
 	return decisionID, nil
 }
 
-const dispositionColumns = `p.comment_id, p.decision_id, c.receipt, p.disposition, p.reason, p.group_id, p.decided_by, p.decided_at`
+const dispositionColumns = `p.comment_id, p.decision_id, c.receipt, p.disposition, p.reason, p.group_id, p.decided_by, p.decided_at,
+	p.changed_version, p.changed_articles`
 
 func getDisposition(ctx context.Context, q querier, commentID int64) (Disposition, error) {
 	rows, err := q.Query(ctx, `SELECT `+dispositionColumns+` FROM comment_dispositions p JOIN comments c ON c.id = p.comment_id
@@ -187,6 +193,15 @@ func getDisposition(ctx context.Context, q querier, commentID int64) (Dispositio
 // consultation_still_open, disposition_not_allowed_in_stage,
 // adoption_report_published, comment_not_published.
 func (s *Service) SetCommentDisposition(ctx context.Context, actor *identity.Account, commentID int64, kind DispositionKind, reason string) (Disposition, error) {
+	return s.SetCommentDispositionWith(ctx, actor, commentID, DispositionInput{Kind: kind, Reason: reason})
+}
+
+// SetCommentDispositionWith is SetCommentDisposition that can also name the
+// articles of the latest draft version the opinion changed
+// (DispositionInput.ChangedArticles). Further codes: revised_version_required
+// (the latest version is the one consulted on), changed_article_not_found.
+func (s *Service) SetCommentDispositionWith(ctx context.Context, actor *identity.Account, commentID int64, in DispositionInput) (Disposition, error) {
+	kind, reason := in.Kind, in.Reason
 	decisionID, err := s.decisionOf(ctx, `SELECT decision_id FROM comments WHERE id = $1`, commentID, errNoSuchComment)
 	if err != nil {
 		return Disposition{}, err
@@ -206,6 +221,10 @@ func (s *Service) SetCommentDisposition(ctx context.Context, actor *identity.Acc
 		if err := handlingOpen(ctx, tx, &d, "disposition_not_allowed_in_stage", "处理公众意见"); err != nil {
 			return err
 		}
+		changed, err := checkChangedArticles(ctx, tx, commentID, in.ChangedArticles)
+		if err != nil {
+			return err
+		}
 		var status, receipt string
 		if err := tx.QueryRow(ctx, `SELECT status, receipt FROM comments WHERE id = $1`, commentID).Scan(&status, &receipt); err != nil {
 			return errs.Internal(err)
@@ -219,14 +238,19 @@ func (s *Service) SetCommentDisposition(ctx context.Context, actor *identity.Acc
 			return err
 		}
 		now := s.now().Truncate(time.Microsecond)
-		if _, err := tx.Exec(ctx, `INSERT INTO comment_dispositions (comment_id, decision_id, disposition, reason, group_id, decided_by, decided_at)
-			VALUES ($1, $2, $3, $4, NULL, $5, $6)
+		if _, err := tx.Exec(ctx, `INSERT INTO comment_dispositions (comment_id, decision_id, disposition, reason, group_id, decided_by, decided_at,
+				changed_version, changed_articles)
+			VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8)
 			ON CONFLICT (comment_id) DO UPDATE SET disposition = EXCLUDED.disposition, reason = EXCLUDED.reason,
-				group_id = NULL, decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at`,
-			commentID, decisionID, kind, reason, actor.ID, now); err != nil {
+				group_id = NULL, decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at,
+				changed_version = EXCLUDED.changed_version, changed_articles = EXCLUDED.changed_articles`,
+			commentID, decisionID, kind, reason, actor.ID, now, changed.version, changed.anchors); err != nil {
 			return errs.Internal(err)
 		}
 		payload := map[string]any{"comment_id": commentID, "receipt": receipt, "disposition": kind, "reason": reason, "revised": revised}
+		if changed.version != nil {
+			payload["changed_version"], payload["changed_articles"] = *changed.version, changed.anchors
+		}
 		if revised {
 			payload["previous_disposition"] = prev.Disposition
 			payload["previous_reason"] = prev.Reason

@@ -38,6 +38,12 @@ type MyComment struct {
 	Disposition       DispositionKind `db:"disposition"`
 	DispositionReason string          `db:"disposition_reason"`
 	RepliedAt         *time.Time      `db:"replied_at"`
+	// ChangedVersion and ChangedArticles say where the opinion changed
+	// the text: anchors of articles of that draft version (issue 17).
+	ChangedVersion  *int     `db:"changed_version"`
+	ChangedArticles []string `db:"changed_articles"`
+	// VersionNumber is the draft version the comment was made on.
+	VersionNumber int `db:"version_number"`
 }
 
 // ListMyComments lists the actor's own comments, newest first, with the
@@ -58,8 +64,10 @@ func (s *Service) ListMyComments(ctx context.Context, actor *identity.Account, l
 		coalesce(c.article_anchor, '') AS article_anchor, coalesce(da.label, '') AS article_label, coalesce(c.stance, '') AS stance,
 		c.body, c.status, coalesce(c.rejection_reason, '') AS rejection_reason, c.created_at,
 		coalesce(r.status = 'published', false) AS report_published,
-		coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS disposition_reason, p.decided_at AS replied_at
+		coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS disposition_reason, p.decided_at AS replied_at,
+		p.changed_version, coalesce(p.changed_articles, '{}') AS changed_articles, cv.number AS version_number
 		FROM comments c
+		JOIN draft_versions cv ON cv.id = c.version_id
 		JOIN decisions d ON d.id = c.decision_id
 		LEFT JOIN draft_articles da ON da.version_id = c.version_id AND da.anchor = c.article_anchor
 		LEFT JOIN comment_dispositions p ON p.comment_id = c.id

@@ -11,6 +11,9 @@ import (
 // myCommentsData backs "my comments".
 type myCommentsData struct {
 	Comments []consultation.MyComment
+	// Changes are, per comment id, the articles its answer says it
+	// changed, as links into the version comparison (issue 17).
+	Changes  map[int64][]changedArticle
 	NextURL  string
 	FirstURL string
 }
@@ -29,6 +32,10 @@ func (s *site) myComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := myCommentsData{Comments: list}
+	if data.Changes, err = s.myChanges(r, list); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if next != "" {
 		data.NextURL = "/me/comments?cursor=" + url.QueryEscape(next)
 	}

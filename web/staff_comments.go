@@ -58,9 +58,12 @@ type staffCommentsData struct {
 	Moderating      bool
 	Handling        bool
 	ReportPublished bool
-	Back            string
-	NextURL         string
-	FirstURL        string
+	// Revised is the latest draft version when it is later than the one
+	// consulted on: an answer can name the articles its opinion changed.
+	Revised  *revisedVersion
+	Back     string
+	NextURL  string
+	FirstURL string
 	// Failed is the comment whose form was refused, with the refusal and
 	// what was typed, so it shows next to that comment.
 	Failed        int64
@@ -123,6 +126,12 @@ func (s *site) renderQueue(w http.ResponseWriter, r *http.Request, status int, d
 	if data.Stats, data.ReportPublished, data.Articles, err = s.commentMeta(r, d); err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if data.Handling {
+		if data.Revised, err = s.revisedVersion(r, d.ID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	f := consultation.CommentFilter{Status: consultation.CommentStatus(data.Status), ArticleAnchor: data.Article,
 		Stance: data.Stance, Disposition: data.Disp, Cursor: r.URL.Query().Get("cursor"), Limit: 50}
@@ -228,8 +237,9 @@ func (s *site) moderateComment(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) setCommentDisposition(w http.ResponseWriter, r *http.Request) {
 	s.commentAction(w, r, func(c consultation.Comment) (string, error) {
-		_, err := s.svc.Consultation.SetCommentDisposition(r.Context(), currentAccount(r), c.ID,
-			consultation.DispositionKind(r.PostFormValue("disposition")), r.PostFormValue("reason"))
+		_, err := s.svc.Consultation.SetCommentDispositionWith(r.Context(), currentAccount(r), c.ID, consultation.DispositionInput{
+			Kind: consultation.DispositionKind(r.PostFormValue("disposition")), Reason: r.PostFormValue("reason"),
+			ChangedArticles: r.PostForm["changed_articles"]})
 		return "disposition_saved", err
 	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,8 @@ var funcs = template.FuncMap{
 		return radioGroup{inputRef: input(p, name, label), Choices: choices}
 	},
 	"add1": func(i int) int { return i + 1 },
+	// hasString reports whether list contains v.
+	"hasString": func(list []string, v string) bool { return slices.Contains(list, v) },
 	// pairs makes choices of value, label, value, label…
 	"pairs": func(kv ...string) []choice {
 		var out []choice
@@ -159,7 +162,8 @@ var pageNames = []string{"home", "register", "verify", "login", "me", "error",
 	"staff_comments", "staff_comment_groups", "staff_adoption_report",
 	"surveys", "survey", "survey_thanks", "survey_results", "staff_surveys", "staff_survey_form", "staff_survey",
 	"staff_survey_question", "staff_survey_decision", "search",
-	"open_data"}
+	"open_data",
+	"compare"}
 
 func parsePages() map[string]*pageTemplate {
 	out := map[string]*pageTemplate{}

@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/browsertest"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+// revisedDraft is draftText after the consultation: article 3 changed
+// because of a resident's opinion, a new article 4 inserted, the old
+// article 4 moved to 5.
+const revisedDraft = `平顶山市城区义务教育学校招生入学办法
+
+第一章 总则
+第一条 为规范城区义务教育学校招生入学工作，根据《中华人民共和国义务教育法》，制定本办法。
+第二条 本办法适用于本市城区公办义务教育学校。
+第二章 招生
+第三条 公办学校实行划片招生、免试就近入学，划片范围提前公示。
+第四条 学校不得以各类考试、竞赛成绩作为招生依据。
+第五条 随迁子女凭居住证入学，享受同等待遇。`
+
+// changedEnv is a decision taken through the whole procedure: a resident's
+// published opinion on article 3, the consultation closed, a revised
+// version 2 uploaded, the opinion answered through the lead unit's page
+// naming article 3 of version 2 as changed, the adoption report published,
+// version 2 reviewed and published (so it is public). It returns the
+// environment, the article anchors of version 1, the resident's browser and
+// the receipt.
+func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
+	t.Helper()
+	ctx := context.Background()
+	e := &reviewPagesEnv{Env: testenv.New(t)}
+	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
+	e.reviewer, _ = e.Account(identity.RoleReviewer, "sfj")
+	e.adviser, _ = e.Account(identity.RoleLegalAdviser, "")
+	resident, _ := e.Account(identity.RoleResident, "")
+	svc := e.Consultation
+	d, err := svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法", Summary: "简介",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.d = d
+	id := strconv.FormatInt(d.ID, 10)
+	v1, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: draftText,
+		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchors []string
+	for _, a := range v1.Articles {
+		anchors = append(anchors, a.Anchor)
+	}
+	if _, err := svc.OpenConsultation(ctx, &e.staff, d.ID, consultation.ConsultationInput{
+		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: true}); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := svc.SubmitComment(ctx, &resident, d.ID, consultation.CommentInput{ArticleAnchor: anchors[2],
+		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
+	if _, err := svc.CloseDueConsultations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v2, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: revisedDraft,
+		Explanation: "根据公众意见修改。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lead unit answers on its page and names the changed article
+	// (article 3 keeps its anchor in version 2).
+	staff := newBrowser(t, e.URL, e.signIn(t, e.staff))
+	status, body := staff.get("/staff/decisions/" + id + "/comments?status=published")
+	wantStatus(t, "moderation queue", status, http.StatusOK, body)
+	if !strings.Contains(body, `name="changed_articles" value="`+anchors[2]+`"`) {
+		t.Fatalf("the answer form offers no articles of version 2")
+	}
+	path := "/staff/decisions/" + id + "/comments/" + strconv.FormatInt(c.ID, 10) + "/disposition"
+	form := url.Values{"disposition": {"adopted"}, "reason": {"采纳，第三条增加公示要求。"}, "changed_articles": {"a-nonexistent"}}
+	// A made-up article is refused, in words.
+	status, body = staff.post(path, form)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "所选条文不在最新的草案版本中") {
+		t.Errorf("unknown article: %d %s", status, snippet(body))
+	}
+	form.Set("changed_articles", anchors[2])
+	status, loc := staff.post(path, form)
+	wantStatus(t, "disposition with a changed article", status, http.StatusSeeOther, loc)
+	if _, err := svc.GenerateAdoptionReport(ctx, &e.staff, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PublishAdoptionReport(ctx, &e.staff, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.SubmitLegalityReview(ctx, &e.staff, d.ID, consultation.SubmissionInput{VersionHash: v2.ContentHash,
+		LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}, Materials: "附：起草过程说明。"})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if e.review, err = svc.AssignLegalAdviser(ctx, &e.reviewer, r.ID, []int64{e.adviser.ID}); err != nil {
+		t.Fatalf("assign: %v", err)
+	}
+	e.Clock.Advance(21 * 24 * time.Hour)
+	e.concluded(t)
+	e.publishThroughPages(t)
+	return e, anchors, newBrowser(t, e.URL, e.signIn(t, resident)), c.Receipt
+}
+
+// TestVersionComparisonLeadsToOpinionsInBrowser: a visitor compares the
+// consulted draft with the revised one, sees the redline of article 3, the
+// inserted article and the renumbered one, and follows the changed article
+// to the opinion behind it; the resident's own page says their opinion
+// changed 第三条 of version 2 and links to that change (issue 17).
+func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
+	e, anchors, resident, receipt := changedEnv(t)
+	id := strconv.FormatInt(e.d.ID, 10)
+	for _, vp := range []struct {
+		name string
+		size [2]int
+	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+		ctx := browsertest.New(t, vp.size)
+		ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
+		defer cancel()
+		must(t, chromedp.Do(ctx,
+			chromedp.Navigate(e.URL+"/decisions/"+id+"/compare?from=1&to=2"),
+			chromedp.WaitVisible(chromedp.ID("compare-summary")),
+		))
+		browsertest.Screenshot(t, ctx, "compare-"+vp.name)
+		summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("compare-summary")))
+		must(t, err)
+		if !strings.Contains(summary, "修改1条，新增1条，删除0条，移动或重新编号1条") {
+			t.Errorf("%s: summary %q", vp.name, summary)
+		}
+		art, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("art-"+anchors[2])))
+		must(t, err)
+		for _, want := range []string{"第三条", "划片范围提前公示", "据以修改的公众意见（1条）", "建议在招生前公示划片范围", "采纳"} {
+			if !strings.Contains(art, want) {
+				t.Errorf("%s: changed article lacks %q: %q", vp.name, want, art)
+			}
+		}
+		moved, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("art-"+anchors[3])))
+		must(t, err)
+		if !strings.Contains(moved, "原第四条 → 现第五条") {
+			t.Errorf("%s: moved article %q", vp.name, moved)
+		}
+		must(t, chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`#art-`+anchors[2]+` a[href^="/comment-receipts/"]`)),
+			chromedp.WaitVisible(chromedp.ID("receipt")),
+		))
+		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt")))
+		must(t, err)
+		if got != receipt {
+			t.Errorf("%s: followed to receipt %q, want %q", vp.name, got, receipt)
+		}
+		noScroll(t, ctx, vp.name+" receipt")
+	}
+	// The resident's page, from the opinion to the change.
+	status, body := resident.get("/me/comments")
+	wantStatus(t, "my comments", status, http.StatusOK, body)
+	if !strings.Contains(visibleText(body), "根据您的意见修改了草案第2版的 第三条") &&
+		!strings.Contains(visibleText(body), "根据您的意见修改了草案第2版的第三条") {
+		t.Errorf("my comments page does not say the opinion changed article 3: %s", snippet(visibleText(body)))
+	}
+	if !strings.Contains(body, `/decisions/`+id+`/compare?from=1&amp;to=2#art-`+anchors[2]) {
+		t.Errorf("my comments page does not link to the change")
+	}
+}
+
+// noScroll fails when the page scrolls sideways.
+func noScroll(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	must(t, err)
+	if wide {
+		t.Errorf("%s scrolls sideways", what)
+	}
+}
