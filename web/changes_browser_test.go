@@ -170,7 +170,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 		if got != receipt {
 			t.Errorf("%s: followed to receipt %q, want %q", vp.name, got, receipt)
 		}
-		noSideScroll(t, ctx, vp.name+" receipt")
+		changesNoSideScroll(t, ctx, vp.name+" receipt")
 	}
 	// The resident's page, from the opinion to the change.
 	status, body := resident.get("/me/comments")
@@ -185,7 +185,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 }
 
 // noScroll fails when the page scrolls sideways.
-func noSideScroll(t *testing.T, ctx context.Context, what string) {
+func changesNoSideScroll(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
 	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 	must(t, err)
