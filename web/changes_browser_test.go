@@ -171,6 +171,18 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 			t.Errorf("%s: followed to receipt %q, want %q", vp.name, got, receipt)
 		}
 		changesNoSideScroll(t, ctx, vp.name+" receipt")
+		// The process record of the same decision, with its verification.
+		must(t, chromedp.Do(ctx,
+			chromedp.Navigate(e.URL+"/decisions/"+id+"/record"),
+			chromedp.WaitVisible(chromedp.ID("verify-result")),
+		))
+		browsertest.Screenshot(t, ctx, "record-"+vp.name)
+		verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("verify-result")))
+		must(t, err)
+		if !strings.Contains(verdict, "核验通过") {
+			t.Errorf("%s: record verification %q", vp.name, verdict)
+		}
+		changesNoSideScroll(t, ctx, vp.name+" record")
 	}
 	// The resident's page, from the opinion to the change.
 	status, body := resident.get("/me/comments")

@@ -198,10 +198,21 @@ func TestNoEnglishBasisOrCodesOnAnyPage(t *testing.T) {
 		}
 	}
 
+	// The public process-record page of the published decision: the steps
+	// with their bases, the verification and how to verify.
+	status, body := newBrowser(t, e.URL, "").get("/decisions/" + strconv.FormatInt(e.d.ID, 10) + "/record")
+	wantStatus(t, "record page", status, http.StatusOK, body)
+	for _, want := range []string{"核验通过", "发布征求意见公告", "公布意见采纳情况说明", "集体讨论决定", "公布决策",
+		"《重大行政决策程序暂行条例》第三十二条", `href="/record/heads"`, `href="/api/v1/record/heads"`, "list-record-heads"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("record page lacks %q", want)
+		}
+	}
+
 	// Refused forms: the refusal names rules and bases in Chinese.
 	staff := newBrowser(t, e.URL, staffToken)
 	short := e.Clock.Now().In(shanghaiZone).AddDate(0, 0, 10).Format("2006-01-02T15:04")
-	_, body := staff.post("/staff/decisions/"+strconv.FormatInt(drafting.ID, 10)+"/consultation",
+	_, body = staff.post("/staff/decisions/"+strconv.FormatInt(drafting.ID, 10)+"/consultation",
 		url.Values{"ends_at": {short}, "ways_to_comment": {"电子邮件"}})
 	for _, p := range pageProblems(body, false) {
 		t.Errorf("refused consultation shows %s", p)

@@ -90,6 +90,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/decisions/{id}/comments", s.cached([]string{"article", "cursor"}, s.publicComments))
 		r.Get("/decisions/{id}/adoption-report", s.publicAdoptionReport)
 		r.Get("/decisions/{id}/compare", s.publicCompare)
+		r.Get("/decisions/{id}/record", s.publicRecord)
 		r.Get("/comment-receipts", s.receiptLookup)
 		r.Get("/comment-receipts/{receipt}", s.commentReceipt)
 		r.Get("/me/comments", s.myComments)

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/canyu-gov/canyu/consultation"
+)
+
+// recordKinds are the steps the public process-record page lists: the
+// timeline's steps and the later ones of the procedure (issue 17).
+var recordKinds = append(append([]consultation.RecordKind{}, timelineKinds...),
+	consultation.RecordAdoptionReportPublished, consultation.RecordReviewSubmitted, consultation.RecordReviewConclusion,
+	consultation.RecordDeliberation, consultation.RecordPartyReport, consultation.RecordDecisionPublished)
+
+// recordStep is one step of the procedure on the record page: the
+// timeline event with its legal basis and the document that shows it.
+type recordStep struct {
+	timelineEvent
+	Basis   string
+	DocURL  string
+	DocName string
+}
+
+// stepBasis is the legal basis of each recorded step, in the short form
+// basisName renders in Chinese.
+var stepBasis = map[consultation.RecordKind]string{
+	consultation.RecordDecisionCreated:         "Decree 713 Art. 9",
+	consultation.RecordDraftVersionCreated:     "Decree 713 Art. 12",
+	consultation.RecordConsultationOpened:      "Decree 713 Art. 15",
+	consultation.RecordConsultationExtended:    "Decree 713 Art. 15",
+	consultation.RecordConsultationClosed:      "Decree 713 Art. 15",
+	consultation.RecordAdoptionReportPublished: "Decree 713 Art. 18",
+	consultation.RecordReviewSubmitted:         "Decree 713 Art. 25",
+	consultation.RecordReviewConclusion:        "Decree 713 Art. 27",
+	consultation.RecordDeliberation:            "Decree 713 Art. 30",
+	consultation.RecordPartyReport:             "Decree 713 Art. 31",
+	consultation.RecordDecisionPublished:       "Decree 713 Art. 32",
+}
+
+// recordPageData backs the public process-record page.
+type recordPageData struct {
+	Decision consultation.Decision
+	Steps    []recordStep
+	Verify   consultation.VerifyResult
+	Verified bool // the verification ran
+}
+
+// publicRecord shows a decision's procedure as its process record holds
+// it, the result of verifying the record, and how anyone can verify it.
+func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
+		return
+	}
+	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
+	d, err := svc.GetDecision(ctx, actor, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	entries, err := svc.GetDecisionRecordKinds(ctx, actor, id, recordKinds, maxTimelineEvents)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := recordPageData{Decision: d}
+	base := "/decisions/" + strconv.FormatInt(id, 10)
+	for _, e := range entries {
+		step := recordStep{Basis: stepBasis[e.Kind]}
+		ev, ok := timelineEventOf(e)
+		if !ok {
+			ev = timelineEvent{At: e.RecordedAt, Stage: true}
+			switch e.Kind {
+			case consultation.RecordAdoptionReportPublished:
+				ev.Title, step.DocURL, step.DocName = "公布意见采纳情况说明", base+"/adoption-report", "意见采纳情况说明"
+			case consultation.RecordReviewSubmitted:
+				ev.Title = "送请合法性审查"
+			case consultation.RecordReviewConclusion:
+				ev.Title = "合法性审查机构出具审查意见"
+			case consultation.RecordDeliberation:
+				ev.Title = "集体讨论决定"
+			case consultation.RecordPartyReport:
+				ev.Title = "向同级党委请示报告"
+			case consultation.RecordDecisionPublished:
+				ev.Title, step.DocURL, step.DocName = "公布决策", base+"/publication", "决策公布页面"
+			default:
+				continue
+			}
+		}
+		if e.Kind == consultation.RecordConsultationOpened {
+			step.DocURL, step.DocName = base+"#notice", "征求意见公告"
+		}
+		step.timelineEvent = ev
+		data.Steps = append(data.Steps, step)
+	}
+	if v, err := svc.VerifyDecisionRecord(ctx, actor, id); err == nil {
+		data.Verify, data.Verified = v, true
+	} else {
+		s.svc.Logger.WarnContext(ctx, "record page: verification failed to run", "decision", id, "error", err)
+	}
+	p := s.newPage(r, "决策过程记录 · "+d.Title)
+	p.Data = data
+	s.render(w, r, http.StatusOK, "record", p)
+}
