@@ -241,3 +241,31 @@ func TestPageProblemsCatchesLeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestListsShowDeadlines: the front page, the decision list and the
+// survey list show when an open consultation or survey ends and how many
+// days are left, and mark the last three days 即将截止 (issue 17).
+func TestListsShowDeadlines(t *testing.T) {
+	e := newPagesEnv(t)
+	d := e.decision(t, "城区义务教育学校招生入学办法")
+	e.publish(t, d)
+	sv := e.newSurvey(t, survey.Input{Title: "课后服务民意调查"}, yesNo("您是否需要课后服务？"))
+	e.openSurvey(t, sv.ID)
+	anon := newBrowser(t, e.URL, "")
+	for _, path := range []string{"/", "/decisions"} {
+		_, body := anon.get(path)
+		if text := visibleText(body); !strings.Contains(text, "截止时间") || !strings.Contains(text, "还剩") {
+			t.Errorf("%s shows no deadline: %s", path, snippet(text))
+		}
+	}
+	_, body := anon.get("/surveys")
+	if text := visibleText(body); !strings.Contains(text, "还剩14天") && !strings.Contains(text, "还剩13天") {
+		t.Errorf("/surveys shows no days left: %s", snippet(text))
+	}
+	// Two days before the end both are closing soon.
+	e.Clock.Advance(28 * 24 * time.Hour)
+	_, body = newBrowser(t, e.URL, "").get("/decisions?status=consulting")
+	if !strings.Contains(visibleText(body), "即将截止") {
+		t.Errorf("a consultation two days from its end is not marked 即将截止: %s", snippet(visibleText(body)))
+	}
+}

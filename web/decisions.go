@@ -21,6 +21,8 @@ type decisionListData struct {
 	NextURL   string
 	FirstURL  string // set when this is not the first page
 	Domains   []consultation.Domain
+	// Deadlines are the ends of the open consultations, by decision id.
+	Deadlines map[int64]*deadline
 	Statuses  []consultation.Status
 }
 
@@ -42,6 +44,7 @@ func (s *site) decisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Decisions = list
+	data.Deadlines = s.consultationDeadlines(r, list)
 	filters := url.Values{}
 	if data.Domain != "" {
 		filters.Set("domain", string(data.Domain))

@@ -18,6 +18,13 @@ func (s *site) home(w http.ResponseWriter, r *http.Request) {
 		// The front page still works without the list; the error is logged.
 		s.svc.Logger.ErrorContext(r.Context(), "home: list decisions", "error", err)
 	}
-	p.Data = list
+	p.Data = homeData{Decisions: list, Deadlines: s.consultationDeadlines(r, list)}
 	s.render(w, r, http.StatusOK, "home", p)
+}
+
+// homeData backs the front page: the latest decisions and the deadlines of
+// those open for comment.
+type homeData struct {
+	Decisions []consultation.Decision
+	Deadlines map[int64]*deadline
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -88,6 +89,16 @@ type surveyListData struct {
 	NextURL  string
 	FirstURL string
 	Staff    bool
+	// Now is the service's clock, for the days left.
+	Now time.Time
+}
+
+// Deadline is an open survey's end with the days left, nil otherwise.
+func (d surveyListData) Deadline(sv survey.Survey) *deadline {
+	if sv.Status != survey.StatusOpen || d.Now.Before(sv.OpensAt) {
+		return nil
+	}
+	return newDeadline(d.Now, sv.ClosesAt)
 }
 
 // surveys lists the open and closed surveys, newest first.
@@ -110,7 +121,7 @@ func (s *site) surveys(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "surveys", p)
 		return
 	}
-	data.Surveys = list
+	data.Surveys, data.Now = list, s.svc.Survey.Now()
 	if next != "" {
 		nq := url.Values{"cursor": {next}}
 		if data.Status != "" {
