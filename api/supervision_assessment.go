@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -110,6 +111,23 @@ func (s *server) registerAssessment(tags []string, office access) {
 				v.Departments = append(v.Departments, departmentScoreView(d))
 			}
 			return &assessmentOutput{Body: v}, nil
+		})
+	register(s, huma.Operation{OperationID: "export-annual-assessment", Method: http.MethodGet, Path: "/supervision/assessments/{year}/export",
+		Summary: "Download the year-end assessment as XLSX", Tags: tags, Errors: []int{403, 422},
+		Responses: map[string]*huma.Response{"200": {Description: "The scoring sheets.", Content: map[string]*huma.MediaType{
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+		}}}},
+		signedIn(), func(ctx context.Context, in *yearPath) (*fileOutput, error) {
+			a, err := sup().GetAnnualAssessment(ctx, actor(ctx), in.Year)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			b, err := supervision.AssessmentXLSX(a)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &fileOutput{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+				ContentDisposition: contentDisposition(fmt.Sprintf("assessment-%d.xlsx", in.Year)), Body: b}, nil
 		})
 	register(s, huma.Operation{OperationID: "update-assessment-indicators", Method: http.MethodPut,
 		Path: "/supervision/assessments/{year}/indicators", Summary: "Set the year's indicator weights", Tags: tags, Errors: []int{422}},

@@ -73,6 +73,10 @@ func TestSupervisionOperations(t *testing.T) {
 	e.Do("PUT", "/supervision/assessments/2026/indicators", office, map[string]any{"weights": map[string]float64{"procedure_compliance": 100}}).
 		Expect(t, 422, "invalid_indicators")
 	e.Do("GET", "/supervision/assessments/2026", office, nil).Expect(t, 200, "")
+	if res := e.Do("GET", "/supervision/assessments/2026/export", office, nil).Expect(t, 200, ""); string(res.Body[:2]) != "PK" {
+		t.Fatal("the assessment export is not an XLSX file")
+	}
+	e.Do("GET", "/supervision/assessments/2026/export", resident, nil).Expect(t, 403, "not_supervisor")
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -60,3 +60,41 @@ func MonthlyReportXLSX(r MonthlyReport) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// AssessmentXLSX is the year-end assessment as a workbook: one row per
+// department and indicator, the computed and the adjusted score with its
+// reason, and the decisions or problems each line counted.
+func AssessmentXLSX(a Assessment) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := fmt.Sprintf("%d年度依法行政考核", a.Year)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, errs.Internal(err)
+	}
+	rows := [][]any{{"单位", "指标", "权重", "达标", "应计", "比例", "得分", "计算总分", "调整后总分", "调整理由", "统计的决策事项或问题编号"}}
+	for _, d := range a.Departments {
+		for _, l := range d.Lines {
+			var adjusted any = ""
+			if d.Adjusted != nil {
+				adjusted = *d.Adjusted
+			}
+			ids := l.DecisionIDs
+			if len(l.ProblemIDs) > 0 {
+				ids = l.ProblemIDs
+			}
+			rows = append(rows, []any{d.AgencyName, l.Indicator.Title, l.Indicator.Weight, l.Numerator, l.Denominator,
+				fmt.Sprintf("%.1f%%", l.Rate*100), l.Points, d.Computed, adjusted, d.Reason, fmt.Sprint(ids)})
+		}
+	}
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+			return nil, errs.Internal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, errs.Internal(err)
+	}
+	return buf.Bytes(), nil
+}

@@ -123,6 +123,7 @@ func (s *site) mountSupervision(r chi.Router) {
 		r.Post("/inspections", s.createInspection)
 		r.Get("/assessment", s.supervisionAssessment)
 		r.Post("/assessment/adjust", s.adjustScore)
+		r.Get("/assessment/download", s.downloadAssessment)
 	})
 }
 

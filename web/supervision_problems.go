@@ -281,3 +281,20 @@ func (s *site) adjustScore(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, fmt.Sprintf("/supervision/assessment?year=%d&flash=score_adjusted", year), http.StatusSeeOther)
 }
+
+func (s *site) downloadAssessment(w http.ResponseWriter, r *http.Request) {
+	year, _ := strconv.Atoi(r.URL.Query().Get("year"))
+	a, err := s.svc.Supervision.GetAnnualAssessment(r.Context(), currentAccount(r), year)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	b, err := supervision.AssessmentXLSX(a)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="assessment-%d.xlsx"`, year))
+	w.Write(b)
+}
