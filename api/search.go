@@ -64,7 +64,7 @@ type SearchGroupView struct {
 	DecisionTitle string          `json:"decision_title,omitempty"`
 	Decision      *SearchHitView  `json:"decision,omitempty" doc:"The decision's own hit when it matched."`
 	Hits          []SearchHitView `json:"hits" doc:"Up to three best hits of the group (articles, comments, surveys)."`
-	Matches       int             `json:"matches" doc:"Hits of this group among the first 300."`
+	Matches       int             `json:"matches" doc:"Hits of this group among the first 100."`
 }
 
 // searchQueryFields are the query parameters both search operations take

@@ -209,3 +209,79 @@ func memUse() (heap, rss float64) {
 	}
 	return heap, rss
 }
+
+// benchDrafts generates n drafts: a decision document with an
+// explanation, a legal basis and attachment text (about 2,000 characters),
+// and five articles each, from the relevance set's texts.
+func benchDrafts(n int) []search.Document {
+	r := rand.New(rand.NewPCG(2, 2000))
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []search.Document
+	for i := range n {
+		id := int64(1000 + i)
+		seed := relevanceDecisions[r.IntN(len(relevanceDecisions))]
+		var att strings.Builder
+		for att.Len() < 6000 {
+			tp := relevanceTopics[r.IntN(len(relevanceTopics))]
+			att.WriteString(tp.body)
+			att.WriteString(fillerBodies[r.IntN(len(fillerBodies))])
+			att.WriteString("。")
+		}
+		docs = append(docs, search.Document{ID: fmt.Sprintf("decision-%d", id), Type: search.TypeDecision, DecisionID: id,
+			Title: fmt.Sprintf("%s（第%d稿）", seed.title, i), Body: "现将草案向社会公开征求意见。", Domain: seed.domain,
+			Status: "consulting", LeadAgency: seed.agency, URL: fmt.Sprintf("/decisions/%d", id), Date: base.Add(time.Duration(i) * time.Hour),
+			Explanation: "为了规范" + seed.subject + "，起草了本草案。", LegalBasis: "《中华人民共和国立法法》", Attachments: att.String()})
+		for a := range 5 {
+			tp := relevanceTopics[r.IntN(len(relevanceTopics))]
+			docs = append(docs, search.Document{ID: fmt.Sprintf("article-%d-a-%d", id, a), Type: search.TypeArticle, DecisionID: id,
+				Title: tp.title, Body: tp.body, Domain: seed.domain, Status: "consulting", LeadAgency: seed.agency,
+				URL: fmt.Sprintf("/decisions/%d#a-%d", id, a), Date: base.Add(time.Duration(i) * time.Hour)})
+		}
+	}
+	return docs
+}
+
+// BenchmarkEmbeddedGroupedQuery is issue 16's target: benchDocs comments
+// and 2,000 drafts with attachments (CANYU_SEARCH_BENCH_DRAFTS overrides),
+// searched the way the page does (SearchGrouped: relaxation tiers, ten
+// groups), reporting p50/p99/max wall time and CPU per query.
+//
+//	CANYU_SEARCH_BENCH_DOCS=100000 go test ./search -run '^$' -bench EmbeddedGroupedQuery -benchtime 3x
+func BenchmarkEmbeddedGroupedQuery(b *testing.B) {
+	ctx := context.Background()
+	drafts := 2000
+	if s := os.Getenv("CANYU_SEARCH_BENCH_DRAFTS"); s != "" {
+		drafts, _ = strconv.Atoi(s)
+	}
+	idx, err := search.NewEmbedded(filepath.Join(b.TempDir(), "g"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	docs := append(benchComments(benchDocs(b)), benchDrafts(drafts)...)
+	for i := 0; i < len(docs); i += 1000 {
+		if err := idx.Upsert(ctx, docs[i:min(i+1000, len(docs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	docs = nil
+	idx.Settled(5 * time.Minute)
+	queries := append(slices.Clone(benchQueries), "養老補貼", "ＰＭ２.５", "tingche", "晚上工地施工吵得睡不着该找谁投诉", "头盔 充电 罚款", `"阶梯水价"`)
+	var lat []time.Duration
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for _, text := range queries {
+			start := time.Now()
+			if _, err := search.SearchGrouped(ctx, idx, search.Query{Text: text, Limit: 10, Facets: []string{"type", "domain", "status", "lead_agency"}}); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(len(lat)), "cpu-ms/query")
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+}

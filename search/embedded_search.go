@@ -131,7 +131,11 @@ func (e *Embedded) Search(ctx context.Context, q Query) (_ Result, err error) {
 		if math.IsNaN(score) {
 			score = 0
 		}
-		out.Hits = append(out.Hits, Hit{Document: d, Score: score, Snippet: snippet(d, a, terms)})
+		h := Hit{Document: d, Score: score}
+		if !q.NoSnippets {
+			h.Snippet = snippet(d, a, terms)
+		}
+		out.Hits = append(out.Hits, h)
 	}
 	if q.Sort == "" {
 		slices.SortStableFunc(out.Hits, func(a, b Hit) int {
@@ -409,4 +413,21 @@ func truncate(text string, n int) string {
 	}
 	r := []rune(text)
 	return string(r[:n]) + "…"
+}
+
+// Snippets fills the snippets of hits for q's text at tier q.Relax (the
+// hits SearchGrouped shows out of its window).
+func (e *Embedded) Snippets(q Query, hits []Hit) {
+	idx, err := e.current()
+	if err != nil {
+		return
+	}
+	defer e.mu.RUnlock()
+	defer func() { _ = recover() }()
+	terms := map[string]bool{}
+	e.tierQuery(idx, q, terms)
+	a := idx.Mapping().AnalyzerNamed(e.analyzer)
+	for i := range hits {
+		hits[i].Snippet = snippet(hits[i].Document, a, terms)
+	}
 }

@@ -16,7 +16,7 @@ import (
 // GroupWindow is how many hits a grouped search reads from the backend to
 // form its groups: enough for MaxLimit groups in practice, bounded so a
 // query costs the same as a deep page.
-const GroupWindow = 300
+const GroupWindow = 100
 
 // GroupHitsShown is how many hits a group shows under its decision.
 const GroupHitsShown = 3
@@ -110,7 +110,7 @@ func SearchGrouped(ctx context.Context, idx Index, q Query) (GroupedResult, erro
 			break
 		}
 		tq := q
-		tq.Offset, tq.Limit, tq.Relax = 0, GroupWindow, tier
+		tq.Offset, tq.Limit, tq.Relax, tq.NoSnippets = 0, GroupWindow, tier, true
 		if len(groups) > 0 {
 			tq.Facets = nil
 		}
@@ -121,11 +121,32 @@ func SearchGrouped(ctx context.Context, idx Index, q Query) (GroupedResult, erro
 		if len(groups) == 0 {
 			out.Facets = res.Facets
 		}
+		before := len(groups)
 		for _, g := range GroupHits(res.Hits, q.Sort == "" && q.Text != "") {
 			k := groupKey(g)
 			if !seen[k] {
 				seen[k] = true
 				groups = append(groups, g)
+			}
+		}
+		// Snippets of the shown groups' hits only, at the tier that found
+		// them, in one call.
+		if sn, ok := idx.(snippeter); ok {
+			var shown []Hit
+			for i := max(before, offset); i < min(len(groups), offset+limit); i++ {
+				if groups[i].Decision != nil {
+					shown = append(shown, *groups[i].Decision)
+				}
+				shown = append(shown, groups[i].Hits...)
+			}
+			sn.Snippets(tq, shown)
+			for i := max(before, offset); i < min(len(groups), offset+limit); i++ {
+				if groups[i].Decision != nil {
+					d := shown[0]
+					groups[i].Decision, shown = &d, shown[1:]
+				}
+				n := copy(groups[i].Hits, shown)
+				shown = shown[n:]
 			}
 		}
 		if len(groups) >= offset+limit {
@@ -137,6 +158,12 @@ func SearchGrouped(ctx context.Context, idx Index, q Query) (GroupedResult, erro
 		out.Groups = groups[offset:min(len(groups), offset+limit)]
 	}
 	return out, nil
+}
+
+// snippeter is a backend that makes snippets apart from the search
+// (the embedded one); the others return them with every hit.
+type snippeter interface {
+	Snippets(q Query, hits []Hit)
 }
 
 func groupKey(g Group) string {

@@ -71,9 +71,12 @@ type Query struct {
 	// Relax is the relaxation tier of the text match (RelaxAll …
 	// MaxRelax, embedded_query.go); SearchGrouped and Service.Search
 	// step through the tiers themselves.
-	Relax  int
-	Offset int
-	Limit  int
+	Relax int
+	// NoSnippets lets a backend skip the snippets (SearchGrouped reads a
+	// window of hits and asks for snippets of the shown ones only).
+	NoSnippets bool
+	Offset     int
+	Limit      int
 	// Facets requested: any of "type", "domain", "status", "lead_agency".
 	Facets []string
 }
