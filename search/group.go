@@ -110,7 +110,8 @@ func SearchGrouped(ctx context.Context, idx Index, q Query) (GroupedResult, erro
 			break
 		}
 		tq := q
-		tq.Offset, tq.Limit, tq.Relax, tq.NoSnippets = 0, GroupWindow, tier, true
+		_, canSnip := idx.(snippeter)
+		tq.Offset, tq.Limit, tq.Relax, tq.NoSnippets = 0, GroupWindow, tier, canSnip
 		if len(groups) > 0 {
 			tq.Facets = nil
 		}

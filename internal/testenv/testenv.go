@@ -123,6 +123,16 @@ func (s *StoppableIndex) Stop() { s.down.Store(true) }
 // Start brings the backend back.
 func (s *StoppableIndex) Start() { s.down.Store(false) }
 
+// Snippets passes the grouped search's snippet requests to the wrapped
+// index.
+func (s *StoppableIndex) Snippets(q search.Query, hits []search.Hit) {
+	if sn, ok := s.Index.(interface {
+		Snippets(search.Query, []search.Hit)
+	}); ok {
+		sn.Snippets(q, hits)
+	}
+}
+
 // SetSynonyms passes staff's near-synonym groups to the wrapped index.
 func (s *StoppableIndex) SetSynonyms(extra [][]string) {
 	if st, ok := s.Index.(interface{ SetSynonyms([][]string) }); ok {
