@@ -63,7 +63,7 @@ func newPageCache(s *site) *pagecache.Cache {
 func (s *site) cached(params []string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key, ok := cacheKey(r, params)
-		if !ok || currentAccount(r) != nil {
+		if !ok || currentAccount(r) != nil || elderlyOn(r) {
 			h(w, r)
 			return
 		}

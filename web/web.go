@@ -74,6 +74,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Use(s.session)
 		r.Get("/", s.cached(nil, s.home))
 		r.Get("/register", s.registerForm)
+		r.Get("/elderly-mode", s.toggleElderly)
 		r.Post("/register", s.register)
 		r.Get("/verify", s.verifyForm)
 		r.Post("/verify", s.verify)
@@ -162,6 +163,10 @@ type page struct {
 	// errorOrder is the order of the field errors for the summary;
 	// plainIDs says the form's fields have their names as ids (the
 	// account pages) instead of fieldID's "f-" ids.
+	// Elderly is the elderly-friendly mode (elderly.go); Path is the
+	// page's address, for the switch to come back to.
+	Elderly    bool
+	Path       string
 	errorOrder []string
 	plainIDs   bool
 	// ownSummary: the page lists its problems itself (the survey form
@@ -170,7 +175,8 @@ type page struct {
 }
 
 func (s *site) newPage(r *http.Request, title string) page {
-	p := page{Title: title, Account: currentAccount(r), Form: map[string]string{}, Errors: map[string]string{}}
+	p := page{Title: title, Account: currentAccount(r), Form: map[string]string{}, Errors: map[string]string{},
+		Elderly: elderlyOn(r), Path: r.URL.RequestURI()}
 	if f := r.URL.Query().Get("flash"); f != "" {
 		p.Flash = flashText[f]
 	}
