@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
@@ -90,6 +91,8 @@ type decisionPageData struct {
 	LeadStaff bool
 	// Comments are the public comments and counts shown with the draft.
 	Comments decisionComments
+	// Hearings are the hearings whose notice is published (hearing.go).
+	Hearings []hearing.Hearing
 }
 
 // articleSection is a run of articles under one chapter heading.
@@ -168,6 +171,7 @@ func (s *site) decision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := decisionPageData{Decision: d, Internal: !d.Public(), LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
+	data.Hearings = s.publicHearings(r, d.ID)
 	c, err := svc.CurrentConsultation(ctx, actor, id)
 	switch {
 	case err == nil:

@@ -38,6 +38,17 @@ func (s *site) mountHearings(r chi.Router) {
 	r.Post("/hearings/{id}/sign", s.hearingSign)
 }
 
+// publicHearings lists the hearings of a decision whose notice is
+// published, for the decision page; a failure only leaves the list out.
+func (s *site) publicHearings(r *http.Request, decisionID int64) []hearing.Hearing {
+	list, err := s.svc.Hearing.ListHearings(r.Context(), nil, decisionID)
+	if err != nil {
+		s.svc.Logger.WarnContext(r.Context(), "listing hearings for the decision page", "error", err)
+		return nil
+	}
+	return list
+}
+
 // hearingData backs the public hearing pages.
 type hearingData struct {
 	Hearing        hearing.Hearing

@@ -90,9 +90,14 @@ func TestHearingInBrowser(t *testing.T) {
 			t.Fatalf("login: %v\n%s", err, html)
 		}
 	}
+	// The resident finds the hearing from the decision's public page.
+	_, err = e.Consultation.OpenConsultation(ctx, &staff, d.ID, consultation.ConsultationInput{
+		EndsAt: day(0, 9).Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条提出意见", ShowComments: true})
+	must(t, err)
 	notice := fmt.Sprintf("/hearings/%d", h.ID)
-	login(phone, resident, notice)
-	must(t, chromedp.Do(phone, chromedp.Navigate(e.URL+notice), chromedp.WaitVisible(chromedp.ID("apply-title"))))
+	login(phone, resident, fmt.Sprintf("/decisions/%d", d.ID))
+	must(t, chromedp.Do(phone, chromedp.Navigate(fmt.Sprintf("%s/decisions/%d", e.URL, d.ID)),
+		chromedp.Click(chromedp.CSS(`#hearings a[href="`+notice+`"]`)), chromedp.WaitVisible(chromedp.ID("apply-title"))))
 	browsertest.Screenshot(t, phone, "hearing-notice-phone")
 	noSideScroll(t, phone, "notice")
 	must(t, chromedp.Do(phone,
