@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -346,7 +347,9 @@ func cleanCommentInput(in CommentInput) (CommentInput, error) {
 	in.Stance = strings.TrimSpace(in.Stance)
 	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
 	switch n := utf8.RuneCountInString(in.Body); {
-	case n == 0:
+	case n == 0 || !visibleText(in.Body):
+		// A body of only spaces, zero-width, bidirectional-control or tag
+		// characters shows nothing to a reader (issue 15, finding 7).
 		return in, errs.InvalidField("comment_empty", "body", "请填写意见内容")
 	case n > MaxCommentRunes:
 		return in, errs.InvalidField("comment_too_long", "body", "意见内容不能超过5000字")
@@ -624,4 +627,18 @@ func (s *Service) ModerateComment(ctx context.Context, actor *identity.Account, 
 		return err
 	})
 	return out, err
+}
+
+// visibleText reports whether s has at least one character a reader sees:
+// a letter, digit, mark, punctuation or symbol, not a space, format
+// character (zero-width, bidirectional controls, tags) or control.
+func visibleText(s string) bool {
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || unicode.Is(unicode.Zl, r) ||
+			unicode.Is(unicode.Zp, r) || r == '\u3164' || r == '\uFFA0' || r == '\u115F' || r == '\u1160' {
+			continue
+		}
+		return true
+	}
+	return false
 }

@@ -101,11 +101,16 @@ type DataDeletion struct {
 	DeletedAt          time.Time
 }
 
+// DeletedFeedbackBody replaces the text of implementation feedback whose
+// author deleted their data.
+const DeletedFeedbackBody = "（提出人已删除个人数据，意见内容已删除）"
+
 // DeleteMyData deletes the resident's personal data (PIPL Art. 47). Their
 // comments stay, text included, with their status, group and disposition,
 // so statistics and published adoption reports still add up and the
 // checkpoints over the texts still verify; what tied them to the person is
-// cut: the name is no longer shown, the client address is cleared and the
+// cut: the name is no longer shown, the client address is cleared, the
+// text and address of their implementation feedback are deleted, and the
 // account becomes a tombstone (identity.DeleteAccountData: no phone,
 // e-mail, name or password, a new pseudonym, every session revoked). The
 // phone number may register again, as a new account with no link to the
@@ -148,6 +153,14 @@ func (s *Service) DeleteMyData(ctx context.Context, actor *identity.Account, con
 			return errs.Internal(err)
 		}
 		out.CommentsAnonymised = int(tag.RowsAffected())
+		// Implementation feedback (Art. 35) is not part of any published
+		// tally: its text goes with the address. The row stays, so counts
+		// and the record entry (which holds only the text's hash) still
+		// add up.
+		if _, err := tx.Exec(ctx, `UPDATE implementation_feedback SET body = $2, client_addr = '' WHERE account_id = $1`,
+			actor.ID, DeletedFeedbackBody); err != nil {
+			return errs.Internal(err)
+		}
 		out.Decisions = len(list)
 		if err := identity.DeleteAccountData(ctx, tx, actor.ID, out.DeletedAt); err != nil {
 			return err

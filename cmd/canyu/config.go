@@ -27,6 +27,9 @@ type Config struct {
 	// TrustedProxies is CANYU_TRUSTED_PROXIES: the CIDRs of reverse
 	// proxies whose X-Forwarded-For is believed; empty: nobody's.
 	TrustedProxies []netip.Prefix
+	// MetricsToken is CANYU_METRICS_TOKEN: the bearer token /metrics
+	// requires; empty: /metrics answers loopback peers only.
+	MetricsToken string
 }
 
 // env reads NAME, or the contents of the file named by NAME_FILE.
@@ -67,6 +70,7 @@ func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
 	read(&c.MeiliKey, "CANYU_MEILI_KEY", "")
 	read(&c.BaseURL, "CANYU_BASE_URL", "")
 	read(&c.LogLevel, "CANYU_LOG_LEVEL", "info")
+	read(&c.MetricsToken, "CANYU_METRICS_TOKEN", "")
 	// A file name, not a secret: read as is, not through the _FILE rule.
 	c.SigningKeyFile = getenv("CANYU_SIGNING_KEY_FILE")
 	if err != nil {

@@ -115,7 +115,8 @@ func (m *Main) Open(ctx context.Context) error {
 	ss := survey.NewService(db, cs, nil)
 	sup := server.NewSupervision(db, cs)
 	od := opendata.New(db)
-	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer))
+	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer),
+		jobs.WithRetention(cs, ids))
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Logger: m.Logger, Metrics: obs.NewMetrics(),
-		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od})
+		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od,
+		MetricsToken: m.Config.MetricsToken})
 	// Behind a reverse proxy, the client is what the trusted proxies say
 	// (CANYU_TRUSTED_PROXIES); the wrapper sets the request's RemoteAddr.
 	handler = obs.TrustProxies(m.Config.TrustedProxies)(handler)

@@ -6,9 +6,13 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -48,6 +52,9 @@ type Deps struct {
 	Indexer     *search.Indexer
 	// OpenData is the change feed and exports; nil: one on DB.
 	OpenData *opendata.Service
+	// MetricsToken, when set (CANYU_METRICS_TOKEN), is the bearer token
+	// /metrics requires; unset, /metrics answers loopback peers only.
+	MetricsToken string
 }
 
 // New returns the service's root handler.
@@ -67,7 +74,7 @@ func New(d Deps) http.Handler {
 	// another site) are refused: DESIGN.md, "Authentication".
 	cop := http.NewCrossOriginProtection()
 	r.Use(cop.Handler)
-	r.Use(securityHeaders)
+	r.Use(securityHeaders(d.SecureCookies))
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -106,7 +113,7 @@ func New(d Deps) http.Handler {
 			}
 		}
 	}
-	r.Handle("/metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
+	r.Handle("/metrics", metricsGuard(d.MetricsToken, promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
 	if d.Supervision == nil {
 		d.Supervision = NewSupervision(d.DB, d.Consultation)
@@ -120,12 +127,52 @@ func New(d Deps) http.Handler {
 	return r
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// pageCSP allows only the service's own scripts, styles and images (the
+// pages have no inline script or style); the API docs page loads its
+// viewer from a CDN and is left out (issue 15 lists embedding it as open).
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries; with https (the
+// public URL is https) also HSTS for a year.
+func securityHeaders(https bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("X-Frame-Options", "DENY")
+			if !strings.HasPrefix(r.URL.Path, "/api/v1/docs") {
+				h.Set("Content-Security-Policy", pageCSP)
+			}
+			if https {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// metricsGuard keeps /metrics from the public (issue 15, finding 7): with
+// a token, only requests bearing it; without, only loopback peers (a
+// Prometheus on the same host, or a sidecar).
+func metricsGuard(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		if token != "" {
+			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip, perr := netip.ParseAddr(host); err != nil || perr != nil || !ip.Unmap().IsLoopback() {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
