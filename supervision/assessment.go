@@ -216,7 +216,7 @@ func (s *Service) GetAnnualAssessment(ctx context.Context, actor *identity.Accou
 	}
 	// Problems whose deadline fell in the year: closed by the deadline or not.
 	rows, err := s.DB.Query(ctx, `SELECT id, agency_id, deadline, closed_at FROM supervision_problems
-		WHERE deadline >= $1 AND deadline < $2 AND ($3 = 0 OR agency_id = $3) ORDER BY id`,
+		WHERE deadline >= $1 AND deadline < $2 AND ($3::bigint = 0 OR agency_id = $3) ORDER BY id`,
 		start.Format("2006-01-02"), end.Format("2006-01-02"), only)
 	if err != nil {
 		return Assessment{}, errs.Internal(err)

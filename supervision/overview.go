@@ -62,8 +62,8 @@ const factsQuery = `SELECT id, title, domain, status, decision_body_id, lead_age
 // body body (0: every body), led or decided by agency (0: any), or the one
 // decision (0: all).
 func loadFacts(ctx context.Context, q querier, body, agencyID, decisionID int64) ([]Facts, error) {
-	rows, err := q.Query(ctx, factsQuery+` WHERE ($1 = 0 OR decision_body_id = $1)
-		AND ($2 = 0 OR lead_agency_id = $2 OR decision_body_id = $2) AND ($3 = 0 OR id = $3) ORDER BY id`,
+	rows, err := q.Query(ctx, factsQuery+` WHERE ($1::bigint = 0 OR decision_body_id = $1)
+		AND ($2::bigint = 0 OR lead_agency_id = $2 OR decision_body_id = $2) AND ($3::bigint = 0 OR id = $3) ORDER BY id`,
 		body, agencyID, decisionID)
 	if err != nil {
 		return nil, errs.Internal(err)

@@ -323,7 +323,7 @@ func (s *Service) ListProblems(ctx context.Context, actor *identity.Account, f P
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
-		WHERE ($1 = 0 OR p.agency_id = $1) AND ($2 = 0 OR p.inspection_id = $2) AND (NOT $3 OR p.listed)
+		WHERE ($1::bigint = 0 OR p.agency_id = $1) AND ($2::bigint = 0 OR p.inspection_id = $2) AND (NOT $3 OR p.listed)
 			AND (NOT $4 OR p.status <> 'closed')
 		ORDER BY p.listed DESC, p.deadline, p.id LIMIT 1000`, f.AgencyID, f.InspectionID, f.ListedOnly, f.OpenOnly)
 	if err != nil {
