@@ -138,7 +138,9 @@ func TestAddProcedureDocument(t *testing.T) {
 	if len(list.Documents) != 1 || list.Documents[0].ContentHash != doc.ContentHash || list.Documents[0].Attachments[0].SHA256 != doc.Attachments[0].SHA256 {
 		t.Fatalf("list: %+v", list)
 	}
-	e.Do("GET", path, de.revTok, nil).Expect(t, 200, "")
+	// A reviewer sees it only once it is submitted to their department
+	// (issue 15, finding 5).
+	e.Do("GET", path, de.revTok, nil).Expect(t, 404, "decision_not_found")
 
 	var payload string
 	if err := e.DB.QueryRow(context.Background(), `SELECT payload FROM record_entries WHERE decision_id = $1 AND kind = 'procedure_document_added'`,
@@ -218,7 +220,8 @@ func TestListProcedureDocumentsAccess(t *testing.T) {
 		{"ResidentPublic", handling, de.residentTok, 403, "procedure_documents_not_public"},
 		{"OtherAgencyDraft", drafting, de.otherTok, 404, "decision_not_found"},
 		{"LeadStaff", drafting, de.staffTok, 200, ""},
-		{"Reviewer", handling, de.revTok, 200, ""},
+		// Not submitted to the reviewer's department: like the public (issue 15, finding 5).
+		{"ReviewerNotSubmitted", handling, de.revTok, 403, "procedure_documents_not_public"},
 		{"BadKind", handling + "?kind=minutes", de.staffTok, 422, ""},
 		{"BadCursor", handling + "?cursor=xyz", de.staffTok, 422, "invalid_cursor"},
 	}

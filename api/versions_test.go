@@ -357,7 +357,8 @@ func TestDraftVersionVisibility(t *testing.T) {
 	e.Do("GET", att, otherStaffToken, nil).Expect(t, 404, "attachment_not_found")
 	// Those who see the decision internally see the draft.
 	e.Do("GET", f.base+"/1", bodyStaffToken, nil).Expect(t, 200, "")
-	e.Do("GET", att, reviewerToken, nil).Expect(t, 200, "")
+	// A reviewer only once the package reaches their department (issue 15, finding 5).
+	e.Do("GET", att, reviewerToken, nil).Expect(t, 404, "attachment_not_found")
 
 	f.open(t)
 	e.Do("POST", f.base, f.staffToken, versionBody(draftV2)).Expect(t, 409, "version_not_allowed_in_stage")
