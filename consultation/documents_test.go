@@ -441,7 +441,8 @@ func TestProcedureDocumentAccess(t *testing.T) {
 			code     string // "" when allowed
 		}{
 			{"LeadStaff", f.staff, handling.ID, ""},
-			{"Reviewer", f.reviewer, drafting.ID, ""},
+			// Not yet submitted to the reviewer's department (issue 15, finding 5).
+			{"ReviewerBeforeSubmission", f.reviewer, drafting.ID, "decision_not_found"},
 			{"ResidentOnDraft", f.resident, drafting.ID, "decision_not_found"},
 			{"AnonymousOnDraft", nil, drafting.ID, "decision_not_found"},
 			{"OtherAgencyOnDraft", f.other, drafting.ID, "decision_not_found"},
