@@ -17,6 +17,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -41,6 +42,8 @@ type Services struct {
 	Calendar     *workday.Store
 	Survey       *survey.Service
 	Hearing      *hearing.Service
+	// Themes is the theme analysis of comments (issue 19).
+	Themes *themes.Service
 	// Search is the search service (issue 7).
 	Search *search.Service
 	// OpenData is the change feed and the bulk exports (issue 20).
@@ -91,6 +94,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerOpenData()
 	s.registerSearchSynonyms()
 	s.registerHearings()
+	s.registerThemes()
 	return a
 }
 

@@ -58,7 +58,10 @@ type Disposition struct {
 	Reason      string          `db:"reason"`
 	// GroupID is set when the disposition was given to the comment's group
 	// as a whole (SetGroupDisposition), nil for an individual answer.
-	GroupID   *int64    `db:"group_id"`
+	GroupID *int64 `db:"group_id"`
+	// BatchRef names the batch answer the comment carries (e.g. "theme:12",
+	// SetBatchDisposition), nil for an individual or group answer.
+	BatchRef  *string   `db:"batch_ref"`
 	DecidedBy int64     `db:"decided_by"`
 	DecidedAt time.Time `db:"decided_at"`
 	// ChangedVersion and ChangedArticles name the articles (by anchor) of
@@ -163,7 +166,7 @@ func (s *Service) decisionOf(ctx context.Context, sql string, id int64, notFound
 	return decisionID, nil
 }
 
-const dispositionColumns = `p.comment_id, p.decision_id, c.receipt, p.disposition, p.reason, p.group_id, p.decided_by, p.decided_at,
+const dispositionColumns = `p.comment_id, p.decision_id, c.receipt, p.disposition, p.reason, p.group_id, p.batch_ref, p.decided_by, p.decided_at,
 	p.changed_version, p.changed_articles`
 
 func getDisposition(ctx context.Context, q querier, commentID int64) (Disposition, error) {
@@ -242,7 +245,7 @@ func (s *Service) SetCommentDispositionWith(ctx context.Context, actor *identity
 				changed_version, changed_articles)
 			VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8)
 			ON CONFLICT (comment_id) DO UPDATE SET disposition = EXCLUDED.disposition, reason = EXCLUDED.reason,
-				group_id = NULL, decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at,
+				group_id = NULL, batch_ref = NULL, decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at,
 				changed_version = EXCLUDED.changed_version, changed_articles = EXCLUDED.changed_articles`,
 			commentID, decisionID, kind, reason, actor.ID, now, changed.version, changed.anchors); err != nil {
 			return errs.Internal(err)

@@ -143,7 +143,7 @@ func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[
 	var keep []string
 	switch e.Kind {
 	case RecordDraftVersionCreated, RecordAttachmentStored, RecordProcedureDocument, RecordDeliberation, RecordPartyReport:
-	case RecordCommentModerated, RecordCommentDisposition, RecordGroupDisposition:
+	case RecordCommentModerated, RecordCommentDisposition, RecordGroupDisposition, RecordBatchDisposition:
 		return redactCommentEntry(e)
 	default:
 		if k, ok := reviewPublicKeys[e.Kind]; ok {

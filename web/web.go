@@ -18,6 +18,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
@@ -52,6 +53,8 @@ type Services struct {
 	Supervision   *supervision.Service
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Themes is the theme analysis of comments (issue 19).
+	Themes *themes.Service
 }
 
 type site struct {
@@ -106,6 +109,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)
+			s.mountStaffThemes(r)
 			s.mountStaffReview(r)
 			s.mountStaffParticipation(r)
 		})

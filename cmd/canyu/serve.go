@@ -16,6 +16,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -115,8 +116,9 @@ func (m *Main) Open(ctx context.Context) error {
 	ss := survey.NewService(db, cs, nil)
 	sup := server.NewSupervision(db, cs)
 	od := opendata.New(db)
+	ts := themes.NewService(db, cs)
 	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer),
-		jobs.WithRetention(cs, ids))
+		jobs.WithRetention(cs, ids), jobs.WithThemes(ts))
 	if err != nil {
 		return err
 	}
@@ -144,7 +146,7 @@ func (m *Main) Open(ctx context.Context) error {
 	cancel()
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
-	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Logger: m.Logger, Metrics: obs.NewMetrics(),
+	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Themes: ts, Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od,
 		MetricsToken: m.Config.MetricsToken})
 	// Behind a reverse proxy, the client is what the trusted proxies say

@@ -22,6 +22,7 @@ import (
 	"github.com/canyu-gov/canyu/api"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -40,6 +41,7 @@ type Deps struct {
 	Calendar      *workday.Store
 	Survey        *survey.Service
 	Hearing       *hearing.Service
+	Themes        *themes.Service
 	Logger        *slog.Logger
 	Metrics       *obs.Metrics
 	SecureCookies bool
@@ -120,10 +122,10 @@ func New(d Deps) http.Handler {
 	}
 	r.Route("/api/v1", func(r chi.Router) {
 		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies,
-			Supervision: d.Supervision})
+			Supervision: d.Supervision, Themes: d.Themes})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies, Logger: d.Logger,
-		Supervision: d.Supervision, Hearing: d.Hearing})
+		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes})
 	return r
 }
 

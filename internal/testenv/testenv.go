@@ -24,6 +24,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -95,6 +96,7 @@ type Env struct {
 	Consultation *consultation.Service
 	Survey       *survey.Service
 	Hearing      *hearing.Service
+	Themes       *themes.Service
 	Clock        *Clock
 	SMS          *SMS
 	Logs         *SyncBuffer
@@ -249,12 +251,14 @@ func New(tb testing.TB) *Env {
 	e.Survey.Now = e.Clock.Now
 	e.Hearing = hearing.NewService(db, e.Consultation, e.SMS)
 	e.Hearing.Now = e.Clock.Now
+	e.Themes = themes.NewService(db, e.Consultation)
+	e.Themes.Now = e.Clock.Now
 	dir := tb.TempDir()
 	e.Index, e.StaffIndex = newIndex(tb, filepath.Join(dir, "public")), newIndex(tb, filepath.Join(dir, "staff"))
 	e.Indexer = search.NewIndexer(db, e.Index, e.StaffIndex, logger)
 	e.Indexer.Now = e.Clock.Now
 	e.Search = &search.Service{DB: db, Index: e.Index, Staff: e.StaffIndex, Consultation: e.Consultation}
-	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Logger: logger,
+	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Themes: e.Themes, Logger: logger,
 		Search: e.Search, Indexer: e.Indexer})
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL

@@ -1,0 +1,460 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// ThemeAnalysisView is one versioned theme analysis of a decision's comments.
+type ThemeAnalysisView struct {
+	ID           int64     `json:"id"`
+	DecisionID   int64     `json:"decision_id"`
+	Version      int       `json:"version" doc:"1, 2, … per decision; staff work from the latest."`
+	CommentCount int       `json:"comment_count" doc:"Comments analysed (published and pending)."`
+	ThemeCount   int       `json:"theme_count"`
+	Unthemed     int       `json:"unthemed,omitempty" doc:"Comments close to no theme (only in the answer of analyze-themes)."`
+	ContentHash  string    `json:"content_hash" doc:"SHA-256 of the canonical result, also in the themes_analysed record entry."`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func themeAnalysisView(a themes.Analysis) ThemeAnalysisView {
+	return ThemeAnalysisView{ID: a.ID, DecisionID: a.DecisionID, Version: a.Version, CommentCount: a.CommentCount,
+		ThemeCount: a.ThemeCount, Unthemed: a.Unthemed, ContentHash: a.ContentHash, CreatedAt: a.CreatedAt.UTC()}
+}
+
+// ThemeArticleView counts a theme's comments on one article.
+type ThemeArticleView struct {
+	Anchor string `json:"anchor" doc:"Empty for the whole draft."`
+	Label  string `json:"label"`
+	Count  int    `json:"count"`
+}
+
+// ThemeSummarySentenceView is one sentence of a theme's extractive summary.
+type ThemeSummarySentenceView struct {
+	Text     string   `json:"text" doc:"A sentence of a comment (plain text; render it escaped)."`
+	Receipts []string `json:"receipts" doc:"Receipts of the comments it comes from (the first is where it was taken from; at most 20)."`
+	Sources  int      `json:"sources" doc:"How many comments say it."`
+}
+
+// ThemeAnswerView is a theme's answer.
+type ThemeAnswerView struct {
+	Disposition     string    `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+	Name            string    `json:"disposition_name"`
+	Reason          string    `json:"reason"`
+	ArticlesChanged []string  `json:"articles_changed" doc:"Anchors of the articles changed."`
+	TemplateID      int64     `json:"template_id,omitempty"`
+	AnsweredAt      time.Time `json:"answered_at"`
+}
+
+// ThemeView is a theme of a decision's comments.
+type ThemeView struct {
+	ID              int64                      `json:"id"`
+	AnalysisID      int64                      `json:"analysis_id"`
+	DecisionID      int64                      `json:"decision_id"`
+	Version         int                        `json:"version"`
+	Origin          string                     `json:"origin" enum:"machine,staff" doc:"machine: found by the analysis; staff: made by split-theme."`
+	Label           string                     `json:"label" doc:"The label staff work with (the machine's until renamed)."`
+	MachineLabel    string                     `json:"machine_label" doc:"The machine's label (its distinctive words), kept after a rename."`
+	Words           []string                   `json:"words"`
+	OffTopic        bool                       `json:"off_topic"`
+	MachineOffTopic bool                       `json:"machine_off_topic" doc:"The machine suggested the theme as off-topic."`
+	Status          string                     `json:"status" enum:"active,merged"`
+	MergedInto      int64                      `json:"merged_into,omitempty"`
+	SplitFrom       int64                      `json:"split_from,omitempty"`
+	Size            int                        `json:"size" doc:"Comments in the theme (first or second theme; rejected ones left out)."`
+	Primary         int                        `json:"primary" doc:"Comments whose first theme this is."`
+	Published       int                        `json:"published"`
+	Stances         []ReportCountView          `json:"stances" doc:"The stance the resident chose, else one read by a small lexicon."`
+	Articles        []ThemeArticleView         `json:"articles" doc:"Articles concerned, most comments first."`
+	Summary         []ThemeSummarySentenceView `json:"summary"`
+	Answer          *ThemeAnswerView           `json:"answer,omitempty"`
+	Answered        int                        `json:"answered" doc:"Published comments carrying the theme's answer."`
+	Overridden      int                        `json:"overridden" doc:"Published comments answered otherwise (individually or as a group)."`
+	Unanswered      int                        `json:"unanswered"`
+	UpdatedAt       time.Time                  `json:"updated_at"`
+}
+
+func themeView(t themes.Theme) ThemeView {
+	v := ThemeView{ID: t.ID, AnalysisID: t.AnalysisID, DecisionID: t.DecisionID, Version: t.Version, Origin: t.Origin, Label: t.Label,
+		MachineLabel: t.MachineLabel, Words: t.Words, OffTopic: t.OffTopic, MachineOffTopic: t.MachineOffTopic, Status: t.Status,
+		Size: t.Size, Primary: t.Primary, Published: t.Published, Stances: []ReportCountView{}, Articles: []ThemeArticleView{},
+		Summary: []ThemeSummarySentenceView{}, Answered: t.Answered, Overridden: t.Overridden, Unanswered: t.Unanswered,
+		UpdatedAt: t.UpdatedAt.UTC()}
+	if v.Words == nil {
+		v.Words = []string{}
+	}
+	if t.MergedInto != nil {
+		v.MergedInto = *t.MergedInto
+	}
+	if t.SplitFrom != nil {
+		v.SplitFrom = *t.SplitFrom
+	}
+	for _, c := range t.Stances {
+		v.Stances = append(v.Stances, ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count})
+	}
+	for _, a := range t.Articles {
+		v.Articles = append(v.Articles, ThemeArticleView{Anchor: a.Anchor, Label: a.Label, Count: a.Count})
+	}
+	for _, s := range t.Summary {
+		v.Summary = append(v.Summary, ThemeSummarySentenceView{Text: s.Text, Receipts: s.Receipts, Sources: s.Sources})
+	}
+	if a := t.Answer; a != nil {
+		v.Answer = &ThemeAnswerView{Disposition: string(a.Disposition), Name: consultation.DispositionNames[a.Disposition],
+			Reason: a.Reason, ArticlesChanged: a.ArticlesChanged, AnsweredAt: a.AnsweredAt.UTC()}
+		if v.Answer.ArticlesChanged == nil {
+			v.Answer.ArticlesChanged = []string{}
+		}
+		if a.TemplateID != nil {
+			v.Answer.TemplateID = *a.TemplateID
+		}
+	}
+	return v
+}
+
+// ThemeCommentView is a comment of a theme.
+type ThemeCommentView struct {
+	ID            int64   `json:"id"`
+	Receipt       string  `json:"receipt"`
+	ArticleAnchor string  `json:"article_anchor"`
+	ArticleLabel  string  `json:"article_label"`
+	Stance        string  `json:"stance" enum:"support,oppose,suggestion,none"`
+	Body          string  `json:"body" doc:"Plain text; render it escaped."`
+	Status        string  `json:"status" enum:"pending,published"`
+	Primary       bool    `json:"primary" doc:"This is the comment's first theme."`
+	AddedBy       string  `json:"added_by" enum:"machine,incremental,staff"`
+	Similarity    float64 `json:"similarity" doc:"Cosine to the theme's centroid when the machine placed it."`
+	GroupID       int64   `json:"group_id,omitempty" doc:"The campaign group of near-identical copies."`
+	Disposition   string  `json:"disposition,omitempty" enum:"adopted,partially_adopted,not_adopted,out_of_scope,"`
+	FromTheme     bool    `json:"from_theme" doc:"The comment carries this theme's answer (false: none, or overridden)."`
+}
+
+func themeCommentViews(cs []themes.ThemeComment) []ThemeCommentView {
+	out := make([]ThemeCommentView, len(cs))
+	for i, c := range cs {
+		out[i] = ThemeCommentView{ID: c.ID, Receipt: c.Receipt, ArticleAnchor: c.ArticleAnchor, ArticleLabel: c.ArticleLabel,
+			Stance: c.Stance, Body: c.Body, Status: c.Status, Primary: c.Primary, AddedBy: c.AddedBy, Similarity: c.Similarity,
+			GroupID: c.GroupID, Disposition: string(c.Disposition), FromTheme: c.FromTheme}
+	}
+	return out
+}
+
+// ThemeDetailView is a theme with its representatives and a page of comments.
+type ThemeDetailView struct {
+	ThemeView
+	Representatives []ThemeCommentView `json:"representatives"`
+	Comments        []ThemeCommentView `json:"comments"`
+	NextCursor      string             `json:"next_cursor,omitempty"`
+}
+
+// ThemeAnswerTemplateView is an answer template of a decision body.
+type ThemeAnswerTemplateView struct {
+	ID          int64     `json:"id"`
+	ReasonCode  string    `json:"reason_code"`
+	Title       string    `json:"title"`
+	Disposition string    `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+	Reason      string    `json:"reason"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func themeTemplateView(t themes.AnswerTemplate) ThemeAnswerTemplateView {
+	return ThemeAnswerTemplateView{ID: t.ID, ReasonCode: t.ReasonCode, Title: t.Title, Disposition: string(t.Disposition),
+		Reason: t.Reason, CreatedAt: t.CreatedAt.UTC()}
+}
+
+// ThemeReportFigureView is one theme of the adoption report.
+type ThemeReportFigureView struct {
+	ThemeID         int64             `json:"theme_id"`
+	Label           string            `json:"label"`
+	Published       int               `json:"published"`
+	ByChannel       []ReportCountView `json:"by_channel" doc:"Published comments by channel of participation."`
+	Quotes          []ThemeQuoteView  `json:"quotes"`
+	Answer          *ThemeAnswerView  `json:"answer,omitempty"`
+	ArticlesChanged []string          `json:"articles_changed" doc:"Labels of the articles changed."`
+	Answered        int               `json:"answered"`
+	Overridden      int               `json:"overridden"`
+}
+
+// ThemeQuoteView is a published comment quoted in the report.
+type ThemeQuoteView struct {
+	Receipt string `json:"receipt"`
+	Text    string `json:"text"`
+}
+
+// ThemeReportView is the adoption report drafted from the themes.
+type ThemeReportView struct {
+	Report AdoptionReportView      `json:"report"`
+	Themes []ThemeReportFigureView `json:"themes"`
+}
+
+type themePath struct {
+	ThemeID int64 `path:"theme_id" minimum:"1"`
+}
+
+type decisionThemesPath struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+}
+
+type listThemesInput struct {
+	DecisionID int64  `path:"decision_id" minimum:"1"`
+	Article    string `query:"article" maxLength:"100" doc:"Only themes with comments on this article (its anchor, or whole for the whole draft)."`
+}
+
+type getThemeInput struct {
+	ThemeID int64  `path:"theme_id" minimum:"1"`
+	Limit   int    `query:"limit" minimum:"0" maximum:"200"`
+	Cursor  string `query:"cursor" maxLength:"20"`
+}
+
+type updateThemeInput struct {
+	ThemeID int64 `path:"theme_id" minimum:"1"`
+	Body    struct {
+		Label    *string `json:"label,omitempty" maxLength:"240" doc:"New label, at most 60 characters."`
+		OffTopic *bool   `json:"off_topic,omitempty"`
+	}
+}
+
+type mergeThemesInput struct {
+	ThemeID int64 `path:"theme_id" minimum:"1" doc:"The theme the others merge into."`
+	Body    struct {
+		ThemeIDs []int64 `json:"theme_ids" minItems:"1" maxItems:"50" doc:"The themes merged into it."`
+		Label    string  `json:"label,omitempty" maxLength:"240"`
+	}
+}
+
+type splitThemeInput struct {
+	ThemeID int64 `path:"theme_id" minimum:"1"`
+	Body    struct {
+		CommentIDs []int64 `json:"comment_ids" minItems:"1" maxItems:"10000" doc:"The comments of the new theme."`
+		Label      string  `json:"label" maxLength:"240"`
+	}
+}
+
+type moveCommentsInput struct {
+	ThemeID int64 `path:"theme_id" minimum:"1" doc:"The theme the comments are in now."`
+	Body    struct {
+		ToThemeID  int64   `json:"to_theme_id" minimum:"1"`
+		CommentIDs []int64 `json:"comment_ids" minItems:"1" maxItems:"10000"`
+	}
+}
+
+type answerThemeInput struct {
+	ThemeID int64 `path:"theme_id" minimum:"1"`
+	Body    struct {
+		Disposition     string   `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+		Reason          string   `json:"reason" maxLength:"8000" doc:"Why; required, at most 2000 characters."`
+		ArticlesChanged []string `json:"articles_changed,omitempty" maxItems:"100" doc:"Anchors of the articles changed."`
+		TemplateID      *int64   `json:"template_id,omitempty" doc:"The answer template used (its reason code goes into the record)."`
+	}
+}
+
+type saveTemplateInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		ReasonCode  string `json:"reason_code" maxLength:"32" doc:"Letters, digits, _ or -; saving an existing code replaces it."`
+		Title       string `json:"title" maxLength:"240"`
+		Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+		Reason      string `json:"reason" maxLength:"8000"`
+	}
+}
+
+type themeAnalysisOutput struct{ Body ThemeAnalysisView }
+
+type themeListOutput struct {
+	Body struct {
+		Analysis ThemeAnalysisView `json:"analysis"`
+		Themes   []ThemeView       `json:"themes"`
+	}
+}
+
+type themeOutput struct{ Body ThemeView }
+
+type themeDetailOutput struct{ Body ThemeDetailView }
+
+type themeAnswerOutput struct {
+	Body struct {
+		Theme       ThemeView `json:"theme"`
+		Set         int       `json:"set" doc:"Published comments that now carry the answer."`
+		Kept        int       `json:"kept" doc:"Published comments that keep an individual or group answer."`
+		Unpublished int       `json:"unpublished" doc:"Pending comments of the theme, which get no answer yet."`
+		Receipts    []string  `json:"receipts"`
+	}
+}
+
+type themeTemplateOutput struct{ Body ThemeAnswerTemplateView }
+
+type themeTemplatesOutput struct {
+	Body struct {
+		Templates []ThemeAnswerTemplateView `json:"templates"`
+	}
+}
+
+type themeReportOutput struct{ Body ThemeReportView }
+
+func (s *server) registerThemes() {
+	tags := []string{"themes"}
+	staff := roles(identity.RoleAgencyStaff)
+	readers := roles(identity.RoleAgencyStaff, identity.RoleAdmin)
+	register(s, huma.Operation{OperationID: "analyze-themes", Method: http.MethodPost, Path: "/decisions/{decision_id}/themes/analyze",
+		Summary: "Analyse the themes of the comments", Tags: tags, Errors: []int{404, 409},
+		Description: "Clusters the decision's comments (published and pending) into themes with Chinese-aware features (no model, no outside " +
+			"service), labels each by its distinctive words, writes a cited extractive summary, and stores the result as the next version. " +
+			"New comments then join the latest version's themes every few seconds in a background job. One process-record entry " +
+			"(themes_analysed) with the content hash. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *decisionThemesPath) (*themeAnalysisOutput, error) {
+			a, err := s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeAnalysisOutput{Body: themeAnalysisView(a)}, nil
+		})
+	register(s, huma.Operation{OperationID: "list-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes",
+		Summary: "List the themes", Tags: tags, Errors: []int{404},
+		Description: "The active themes of the latest analysis, largest first (off-topic ones last), with sizes, stances, articles, " +
+			"summaries and answers. Staff of the lead unit, the decision body and co-units, and admins."},
+		readers, func(ctx context.Context, in *listThemesInput) (*themeListOutput, error) {
+			ts, a, err := s.svc.Themes.ListThemes(ctx, actor(ctx), in.DecisionID, in.Article)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &themeListOutput{}
+			out.Body.Analysis = themeAnalysisView(a)
+			out.Body.Themes = make([]ThemeView, len(ts))
+			for i, t := range ts {
+				out.Body.Themes[i] = themeView(t)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
+		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
+		Description: "A theme with its representative comments and a page of its comments, closest first. Readers as list-themes."},
+		readers, func(ctx context.Context, in *getThemeInput) (*themeDetailOutput, error) {
+			t, err := s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, in.Limit, in.Cursor)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeDetailOutput{Body: ThemeDetailView{ThemeView: themeView(t.Theme),
+				Representatives: themeCommentViews(t.Representatives), Comments: themeCommentViews(t.Comments), NextCursor: t.NextCursor}}, nil
+		})
+	register(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
+		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The machine's label and off-topic suggestion are kept beside the staff's. A process-record entry. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *updateThemeInput) (*themeOutput, error) {
+			t, err := s.svc.Themes.UpdateTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeUpdate{Label: in.Body.Label, OffTopic: in.Body.OffTopic})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeOutput{Body: themeView(t)}, nil
+		})
+	register(s, huma.Operation{OperationID: "merge-themes", Method: http.MethodPost, Path: "/themes/{theme_id}/merge",
+		Summary: "Merge themes into this one", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The listed themes become merged (kept as the machine suggested them) and their comments join this theme. " +
+			"Answered themes cannot be merged (409 theme_answered). A process-record entry. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *mergeThemesInput) (*themeOutput, error) {
+			t, err := s.svc.Themes.MergeThemes(ctx, actor(ctx), in.ThemeID, in.Body.ThemeIDs, in.Body.Label)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeOutput{Body: themeView(t)}, nil
+		})
+	register(s, huma.Operation{OperationID: "split-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/split",
+		Summary: "Split comments off into a new theme", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Makes a new theme, labelled by staff, of some comments of this one. A process-record entry. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *splitThemeInput) (*themeOutput, error) {
+			t, err := s.svc.Themes.SplitTheme(ctx, actor(ctx), in.ThemeID, in.Body.CommentIDs, in.Body.Label)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeOutput{Body: themeView(t)}, nil
+		})
+	register(s, huma.Operation{OperationID: "move-comments-to-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/move-comments",
+		Summary: "Move comments to another theme", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Moves comments of this theme to another theme of the same analysis; the machine's membership is kept, marked removed. " +
+			"A process-record entry. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *moveCommentsInput) (*themeOutput, error) {
+			t, err := s.svc.Themes.MoveComments(ctx, actor(ctx), in.ThemeID, in.Body.ToThemeID, in.Body.CommentIDs)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeOutput{Body: themeView(t)}, nil
+		})
+	register(s, huma.Operation{OperationID: "answer-theme", Method: http.MethodPut, Path: "/themes/{theme_id}/answer",
+		Summary: "Answer every comment of a theme", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "One disposition (kind, reason, articles changed) fanned out to every published comment of the theme through the " +
+			"disposition rules of set-comment-disposition (stage, reason, record): comments answered individually or as a group keep " +
+			"their answer; each comment can be overridden afterwards with set-comment-disposition; answering again revises the theme's " +
+			"own answers. Decree 713 Art. 18. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *answerThemeInput) (*themeAnswerOutput, error) {
+			r, err := s.svc.Themes.AnswerTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeAnswerInput{
+				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason,
+				ArticlesChanged: in.Body.ArticlesChanged, TemplateID: in.Body.TemplateID})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &themeAnswerOutput{}
+			out.Body.Theme, out.Body.Set, out.Body.Kept, out.Body.Unpublished, out.Body.Receipts =
+				themeView(r.Theme), r.Set, r.Kept, r.Unpublished, r.Receipts
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "save-theme-answer-template", Method: http.MethodPost,
+		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "Save an answer template", Tags: tags, Errors: []int{404, 422},
+		Description: "Saves an answer template with a reason code for the decision's decision body (replacing one with the same code). " +
+			"Staff of the lead unit or of the decision body."},
+		staff, func(ctx context.Context, in *saveTemplateInput) (*themeTemplateOutput, error) {
+			t, err := s.svc.Themes.SaveAnswerTemplate(ctx, actor(ctx), in.DecisionID, themes.AnswerTemplateInput{ReasonCode: in.Body.ReasonCode,
+				Title: in.Body.Title, Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &themeTemplateOutput{Body: themeTemplateView(t)}, nil
+		})
+	register(s, huma.Operation{OperationID: "list-theme-answer-templates", Method: http.MethodGet,
+		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "List the answer templates", Tags: tags, Errors: []int{404},
+		Description: "The answer templates of the decision's decision body by reason code. Readers as list-themes."},
+		readers, func(ctx context.Context, in *decisionThemesPath) (*themeTemplatesOutput, error) {
+			ts, err := s.svc.Themes.ListAnswerTemplates(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &themeTemplatesOutput{}
+			out.Body.Templates = make([]ThemeAnswerTemplateView, len(ts))
+			for i, t := range ts {
+				out.Body.Templates[i] = themeTemplateView(t)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "draft-adoption-report-from-themes", Method: http.MethodPost,
+		Path: "/decisions/{decision_id}/adoption-report/draft-from-themes", Summary: "Draft the adoption report from the themes",
+		Tags: tags, Errors: []int{404, 409},
+		Description: "Generates the adoption report (as generate-adoption-report) and adds a section per theme: its published comments " +
+			"by channel, representative quotes, its answer and the articles changed. Staff then edit it with update-adoption-report and " +
+			"publish it as usual. Only staff of the lead unit, while the decision is in handling."},
+		staff, func(ctx context.Context, in *decisionThemesPath) (*themeReportOutput, error) {
+			r, err := s.svc.Themes.DraftAdoptionReportFromThemes(ctx, actor(ctx), in.DecisionID)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			out := &themeReportOutput{Body: ThemeReportView{Report: adoptionReportView(r.Report), Themes: []ThemeReportFigureView{}}}
+			for _, f := range r.Themes {
+				v := ThemeReportFigureView{ThemeID: f.ThemeID, Label: f.Label, Published: f.Published, ByChannel: []ReportCountView{},
+					Quotes: []ThemeQuoteView{}, ArticlesChanged: f.ArticlesChanged, Answered: f.Answered, Overridden: f.Overridden}
+				for _, c := range f.ByChannel {
+					v.ByChannel = append(v.ByChannel, ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count})
+				}
+				for _, q := range f.Quotes {
+					v.Quotes = append(v.Quotes, ThemeQuoteView{Receipt: q.Receipt, Text: q.Text})
+				}
+				if f.Answer != nil {
+					v.Answer = themeView(themes.Theme{Answer: f.Answer}).Answer
+				}
+				out.Body.Themes = append(out.Body.Themes, v)
+			}
+			return out, nil
+		})
+}

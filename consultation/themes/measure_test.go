@@ -1,0 +1,358 @@
+package themes
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/canyu-gov/canyu/consultation"
+)
+
+// labelledDraft is a draft with comments coded into themes: the committed
+// coded set (testdata/coded, for measuring only) or the development set
+// (testdata/dev, for tuning).
+type labelledDraft struct {
+	Key      string `json:"key"`
+	Title    string `json:"title"`
+	Articles []struct {
+		Anchor string `json:"anchor"`
+		Label  string `json:"label"`
+		Text   string `json:"text"`
+	} `json:"articles"`
+	Comments []struct {
+		ID       string   `json:"id"`
+		Article  string   `json:"article"`
+		Text     string   `json:"text"`
+		Themes   []string `json:"themes"`
+		Stance   string   `json:"stance"`
+		Campaign bool     `json:"campaign"`
+	} `json:"comments"`
+}
+
+func loadCoded(t *testing.T) []labelledDraft {
+	t.Helper()
+	b, err := os.ReadFile("testdata/coded/coded.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Drafts []labelledDraft `json:"drafts"`
+	}
+	if err := json.Unmarshal(b, &set); err != nil {
+		t.Fatal(err)
+	}
+	return set.Drafts
+}
+
+// loadDev reads the development set's line format (see testdata/dev/dogs.txt).
+func loadDev(t *testing.T) []labelledDraft {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/dev/*.txt")
+	var out []labelledDraft
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d labelledDraft
+		sc := bufio.NewScanner(fh)
+		n := 0
+		for sc.Scan() {
+			l := sc.Text()
+			switch {
+			case l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "theme "):
+			case strings.HasPrefix(l, "draft "):
+				f := strings.SplitN(l, " ", 3)
+				d.Key, d.Title = f[1], f[2]
+			case strings.HasPrefix(l, "article "):
+				f := strings.SplitN(l, " ", 4)
+				d.Articles = append(d.Articles, struct {
+					Anchor string `json:"anchor"`
+					Label  string `json:"label"`
+					Text   string `json:"text"`
+				}{f[1], f[2], f[3]})
+			default:
+				f := strings.SplitN(l, "\t", 5)
+				if len(f) != 5 {
+					t.Fatalf("%s: bad line %q", fh.Name(), l)
+				}
+				n++
+				d.Comments = append(d.Comments, struct {
+					ID       string   `json:"id"`
+					Article  string   `json:"article"`
+					Text     string   `json:"text"`
+					Themes   []string `json:"themes"`
+					Stance   string   `json:"stance"`
+					Campaign bool     `json:"campaign"`
+				}{fmt.Sprintf("%s-%d", d.Key, n), f[1], f[4], strings.Split(f[0], ","), f[2], f[3] == "1"})
+			}
+		}
+		fh.Close()
+		out = append(out, d)
+	}
+	return out
+}
+
+// shingles are the character bigrams of consultation's normalised text.
+func shingles(s string) map[string]bool {
+	r := []rune(consultation.NormalizeComment(s))
+	m := map[string]bool{}
+	for i := 0; i+consultation.ShingleSize <= len(r); i++ {
+		m[string(r[i:i+consultation.ShingleSize])] = true
+	}
+	return m
+}
+
+// campaignGroups groups near-identical texts as consultation's grouping
+// does (identical normalised text, or Jaccard similarity of character
+// bigrams at or above consultation.NearDuplicateThreshold against a group's
+// first text for texts of consultation.MinNearDuplicateRunes or more): the
+// measurement sees the groups the service would see, not the coding.
+func campaignGroups(texts []string) []int64 {
+	out := make([]int64, len(texts))
+	type rep struct {
+		norm string
+		sh   map[string]bool
+		id   int64
+	}
+	var reps []rep
+	for i, t := range texts {
+		n := consultation.NormalizeComment(t)
+		sh := shingles(t)
+		for _, r := range reps {
+			if r.norm == n {
+				out[i] = r.id
+				break
+			}
+			if len([]rune(n)) >= consultation.MinNearDuplicateRunes && jaccard(sh, r.sh) >= consultation.NearDuplicateThreshold {
+				out[i] = r.id
+				break
+			}
+		}
+		if out[i] == 0 {
+			reps = append(reps, rep{n, sh, int64(i + 1)})
+			out[i] = int64(i + 1)
+		}
+	}
+	return out
+}
+
+func jaccard(a, b map[string]bool) float64 {
+	inter := 0
+	for k := range a {
+		if b[k] {
+			inter++
+		}
+	}
+	u := len(a) + len(b) - inter
+	if u == 0 {
+		return 0
+	}
+	return float64(inter) / float64(u)
+}
+
+// scores are the agreement of a clustering with a coding.
+type scores struct {
+	Precision, Recall, F1, ARI float64
+	CampaignThemes             int // distinct first themes of the campaign's comments
+	Themes                     int
+}
+
+// measure clusters one labelled draft with p and compares with its coding.
+//
+// Pairwise precision and recall count pairs of comments: a pair is together
+// in the coding when their coded theme sets intersect (a comment coded into
+// two themes is together with the comments of both), and together in the
+// result when their theme sets (first and second theme) intersect; a comment
+// in no theme is together with nobody. The adjusted Rand index needs a
+// partition: it compares first coded theme with first theme found, each
+// comment in no theme counted as a cluster of its own.
+func measure(d labelledDraft, p Params) (scores, *Clustering) {
+	texts := make([]string, len(d.Comments))
+	for i, c := range d.Comments {
+		texts[i] = c.Text
+	}
+	groups := campaignGroups(texts)
+	docs := make([]Doc, len(d.Comments))
+	for i, c := range d.Comments {
+		docs[i] = Doc{ID: int64(i + 1), Text: c.Text, Article: c.Article, Stance: c.Stance}
+		if groups[i] != int64(i+1) || countOf(groups, groups[i]) > 1 {
+			docs[i].Group = groups[i]
+		}
+	}
+	var arts []string
+	for _, a := range d.Articles {
+		arts = append(arts, a.Text)
+	}
+	cl := ClusterDocs(docs, arts, p)
+	sets := make([]map[int]bool, len(docs))
+	for i := range sets {
+		sets[i] = map[int]bool{}
+	}
+	for g, c := range cl.Clusters {
+		for _, m := range c.Members {
+			sets[m][g] = true
+		}
+	}
+	var tp, fp, fn float64
+	for i := range docs {
+		for j := i + 1; j < len(docs); j++ {
+			gold := intersects(d.Comments[i].Themes, d.Comments[j].Themes)
+			pred := false
+			for g := range sets[i] {
+				if sets[j][g] {
+					pred = true
+				}
+			}
+			switch {
+			case gold && pred:
+				tp++
+			case pred:
+				fp++
+			case gold:
+				fn++
+			}
+		}
+	}
+	var s scores
+	s.Themes = len(cl.Clusters)
+	if tp+fp > 0 {
+		s.Precision = tp / (tp + fp)
+	}
+	if tp+fn > 0 {
+		s.Recall = tp / (tp + fn)
+	}
+	if s.Precision+s.Recall > 0 {
+		s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
+	}
+	goldFirst := make([]string, len(docs))
+	predFirst := make([]string, len(docs))
+	camp := map[int]bool{} // first themes of the campaign's comments (none: no campaign)
+	for i, c := range d.Comments {
+		goldFirst[i] = c.Themes[0]
+		if cl.First[i] >= 0 {
+			predFirst[i] = fmt.Sprint(cl.First[i])
+		} else {
+			predFirst[i] = fmt.Sprint("none-", i)
+		}
+		if c.Campaign {
+			camp[cl.First[i]] = true
+		}
+	}
+	s.ARI = adjustedRand(goldFirst, predFirst)
+	s.CampaignThemes = len(camp)
+	if camp[-1] {
+		s.CampaignThemes = 99 // in no theme: not "one theme"
+	}
+	return s, cl
+}
+
+func countOf(xs []int64, x int64) int {
+	n := 0
+	for _, y := range xs {
+		if y == x {
+			n++
+		}
+	}
+	return n
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// adjustedRand is the Hubert–Arabie adjusted Rand index of two partitions.
+func adjustedRand(a, b []string) float64 {
+	n := float64(len(a))
+	pairs := func(x float64) float64 { return x * (x - 1) / 2 }
+	cont := map[[2]string]float64{}
+	ra, rb := map[string]float64{}, map[string]float64{}
+	for i := range a {
+		cont[[2]string{a[i], b[i]}]++
+		ra[a[i]]++
+		rb[b[i]]++
+	}
+	var index, sa, sb float64
+	for _, v := range cont {
+		index += pairs(v)
+	}
+	for _, v := range ra {
+		sa += pairs(v)
+	}
+	for _, v := range rb {
+		sb += pairs(v)
+	}
+	expected := sa * sb / pairs(n)
+	maxIndex := (sa + sb) / 2
+	if maxIndex == expected {
+		return 0
+	}
+	return (index - expected) / (maxIndex - expected)
+}
+
+// TestDevSet measures the method on the development set, the only data
+// its parameters were tuned on.
+func TestDevSet(t *testing.T) {
+	for _, d := range loadDev(t) {
+		s, cl := measure(d, DefaultParams)
+		t.Logf("dev %-6s n=%3d themes=%2d  P=%.3f R=%.3f F1=%.3f ARI=%.3f campaign-themes=%d",
+			d.Key, len(d.Comments), s.Themes, s.Precision, s.Recall, s.F1, s.ARI, s.CampaignThemes)
+		if testing.Verbose() {
+			docs := make([]Doc, len(d.Comments))
+			for i, c := range d.Comments {
+				docs[i] = Doc{ID: int64(i + 1), Text: c.Text, Article: c.Article}
+			}
+			for g, desc := range Describe(docs, cl, DefaultParams) {
+				t.Logf("  theme %d label %q", g, desc.Label)
+				for _, s := range desc.Summary {
+					t.Logf("     summary %s %v", s.Text, s.Sources)
+				}
+			}
+			for g, c := range cl.Clusters {
+				var b strings.Builder
+				for _, m := range c.Members {
+					fmt.Fprintf(&b, "\n    %v %s", d.Comments[m].Themes, d.Comments[m].Text)
+				}
+				t.Logf("  theme %d off=%v:%s", g, c.OffTopic, b.String())
+			}
+		}
+		if s.CampaignThemes != 1 && s.CampaignThemes != 0 {
+			t.Errorf("dev %s: the campaign is in %d themes", d.Key, s.CampaignThemes)
+		}
+	}
+}
+
+// TestDevSweep prints the development set's mean F1 over a grid of
+// parameters (CANYU_THEMES_SWEEP=1): how DefaultParams were chosen.
+func TestDevSweep(t *testing.T) {
+	if os.Getenv("CANYU_THEMES_SWEEP") == "" {
+		t.Skip("set CANYU_THEMES_SWEEP=1 to sweep the parameters on the development set")
+	}
+	drafts := loadDev(t)
+	for _, th := range []float64{0.06, 0.08, 0.10, 0.12, 0.15} {
+		for _, join := range []float64{0.15, 0.2, 0.25, 0.3} {
+			for _, aw := range []float64{0, 0.2, 0.4, 0.6} {
+				p := DefaultParams
+				p.Threshold, p.JoinThreshold, p.ArticleWeight = th, join, aw
+				var f1, ari float64
+				for _, d := range drafts {
+					s, _ := measure(d, p)
+					f1 += s.F1 / float64(len(drafts))
+					ari += s.ARI / float64(len(drafts))
+				}
+				t.Logf("threshold=%.2f join=%.2f article=%.1f  F1=%.3f ARI=%.3f", th, join, aw, f1, ari)
+			}
+		}
+	}
+}

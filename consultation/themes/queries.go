@@ -1,0 +1,422 @@
+package themes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Theme is one theme as staff see it on the board.
+type Theme struct {
+	ID              int64
+	AnalysisID      int64
+	DecisionID      int64
+	Version         int
+	Origin          string // machine or staff
+	MachineLabel    string
+	Label           string
+	Words           []string
+	MachineOffTopic bool
+	OffTopic        bool
+	Status          string // active or merged
+	MergedInto      *int64
+	SplitFrom       *int64
+	// Size counts its comments (first or second theme), Primary those whose
+	// first theme it is, Published the published ones among Size.
+	Size      int
+	Primary   int
+	Published int
+	Stances   []Count
+	Articles  []ArticleCount
+	Summary   []Cited
+	// RepresentativeIDs are the machine's representative comments.
+	RepresentativeIDs []int64
+	Answer            *Answer
+	// Answered counts the published comments carrying the theme's answer,
+	// Overridden those answered otherwise (individually or by group), and
+	// Unanswered those without an answer.
+	Answered, Overridden, Unanswered int
+	UpdatedAt                        time.Time
+}
+
+// Count is a count by key with its Chinese name.
+type Count struct {
+	Key   string
+	Name  string
+	Count int
+}
+
+// ArticleCount counts a theme's comments on one article ("" the whole draft).
+type ArticleCount struct {
+	Anchor string
+	Label  string
+	Count  int
+}
+
+// Answer is a theme's answer.
+type Answer struct {
+	Disposition     consultation.DispositionKind
+	Reason          string
+	ArticlesChanged []string
+	TemplateID      *int64
+	AnsweredBy      int64
+	AnsweredAt      time.Time
+}
+
+// StanceNames are the Chinese names of the stances.
+var StanceNames = map[string]string{StanceSupport: "支持", StanceOppose: "反对", StanceSuggestion: "建议", StanceNone: "未表明态度"}
+
+var stanceOrder = []string{StanceSupport, StanceOppose, StanceSuggestion, StanceNone}
+
+const themeColumns = `t.id, t.analysis_id, t.decision_id, a.version, t.origin, t.machine_label, t.label, t.words, t.machine_off_topic,
+	t.off_topic, t.status, t.merged_into, t.split_from, t.summary, t.representative_ids, t.updated_at,
+	w.disposition, w.reason, w.articles_changed, w.template_id, w.answered_by, w.answered_at`
+
+func scanTheme(row pgx.Row) (Theme, error) {
+	var t Theme
+	var summary []byte
+	var disp, reason *string
+	var changed []string
+	var tmpl, by *int64
+	var at *time.Time
+	err := row.Scan(&t.ID, &t.AnalysisID, &t.DecisionID, &t.Version, &t.Origin, &t.MachineLabel, &t.Label, &t.Words,
+		&t.MachineOffTopic, &t.OffTopic, &t.Status, &t.MergedInto, &t.SplitFrom, &summary, &t.RepresentativeIDs, &t.UpdatedAt,
+		&disp, &reason, &changed, &tmpl, &by, &at)
+	if err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal(summary, &t.Summary); err != nil {
+		return t, err
+	}
+	if disp != nil {
+		t.Answer = &Answer{Disposition: consultation.DispositionKind(*disp), Reason: *reason, ArticlesChanged: changed,
+			TemplateID: tmpl, AnsweredBy: *by, AnsweredAt: at.UTC()}
+	}
+	t.UpdatedAt = t.UpdatedAt.UTC()
+	return t, nil
+}
+
+// memberFact is what the board counts of one member.
+type memberFact struct {
+	themeID  int64
+	primary  bool
+	anchor   string
+	stance   string
+	status   string
+	batchRef *string
+	answered bool
+}
+
+// loadThemes reads the themes of an analysis (all of them with all true,
+// else the active ones) with their counts.
+func (s *Service) loadThemes(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, where string, arg any, decisionID int64) ([]Theme, error) {
+	rows, err := q.Query(ctx, `SELECT `+themeColumns+` FROM themes t JOIN theme_analyses a ON a.id = t.analysis_id
+		LEFT JOIN theme_answers w ON w.theme_id = t.id WHERE `+where+` ORDER BY t.id`, arg)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	var out []Theme
+	for rows.Next() {
+		t, err := scanTheme(rows)
+		if err != nil {
+			rows.Close()
+			return nil, errs.Internal(err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Internal(err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(out))
+	byID := map[int64]int{}
+	for i, t := range out {
+		ids[i] = t.ID
+		byID[t.ID] = i
+	}
+	labels, err := s.articleLabels(ctx, decisionID)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := q.Query(ctx, `SELECT m.theme_id, m.is_primary, coalesce(c.article_anchor, ''), coalesce(c.stance, ''),
+			CASE WHEN c.stance IS NULL THEN c.body ELSE '' END, c.status, p.batch_ref, p.comment_id IS NOT NULL
+		FROM theme_members m JOIN comments c ON c.id = m.comment_id
+		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
+		WHERE m.theme_id = ANY($1) AND m.removed_at IS NULL AND c.status <> 'rejected'`, ids)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	stances := make([]map[string]int, len(out))
+	articles := make([]map[string]int, len(out))
+	for i := range out {
+		stances[i], articles[i] = map[string]int{}, map[string]int{}
+	}
+	var f memberFact
+	var body string
+	if _, err := pgx.ForEachRow(facts, []any{&f.themeID, &f.primary, &f.anchor, &f.stance, &body, &f.status, &f.batchRef, &f.answered},
+		func() error {
+			i := byID[f.themeID]
+			t := &out[i]
+			t.Size++
+			if f.primary {
+				t.Primary++
+			}
+			stances[i][Stance(f.stance, body)]++
+			articles[i][f.anchor]++
+			if f.status != "published" {
+				return nil
+			}
+			t.Published++
+			switch {
+			case f.batchRef != nil && *f.batchRef == themeRef(t.ID):
+				t.Answered++
+			case f.answered:
+				t.Overridden++
+			default:
+				t.Unanswered++
+			}
+			return nil
+		}); err != nil {
+		return nil, errs.Internal(err)
+	}
+	for i := range out {
+		for _, k := range stanceOrder {
+			out[i].Stances = append(out[i].Stances, Count{Key: k, Name: StanceNames[k], Count: stances[i][k]})
+		}
+		for a, n := range articles[i] {
+			out[i].Articles = append(out[i].Articles, ArticleCount{Anchor: a, Label: labels.label(a), Count: n})
+		}
+		sort.Slice(out[i].Articles, func(x, y int) bool {
+			ax, ay := out[i].Articles[x], out[i].Articles[y]
+			if ax.Count != ay.Count {
+				return ax.Count > ay.Count
+			}
+			return labels.order(ax.Anchor) < labels.order(ay.Anchor)
+		})
+	}
+	return out, nil
+}
+
+func themeRef(id int64) string { return "theme:" + strconv.FormatInt(id, 10) }
+
+// articleLabeller names anchors and orders them as in the draft.
+type articleLabeller struct {
+	names map[string]string
+	pos   map[string]int
+}
+
+func (l articleLabeller) label(anchor string) string {
+	if anchor == "" {
+		return "草案整体"
+	}
+	if n := l.names[anchor]; n != "" {
+		return n
+	}
+	return anchor
+}
+
+func (l articleLabeller) order(anchor string) int {
+	if p, ok := l.pos[anchor]; ok {
+		return p
+	}
+	return 1 << 20
+}
+
+func (s *Service) articleLabels(ctx context.Context, decisionID int64) (articleLabeller, error) {
+	arts, err := s.Consultation.ConsultedArticles(ctx, decisionID)
+	if err != nil {
+		return articleLabeller{}, err
+	}
+	l := articleLabeller{names: map[string]string{}, pos: map[string]int{}}
+	for i, a := range arts {
+		name := a.Label
+		if name == "" {
+			name = "第" + strconv.Itoa(a.Number) + "段"
+		}
+		l.names[a.Anchor], l.pos[a.Anchor] = name, i
+	}
+	return l, nil
+}
+
+// ListThemes returns the active themes of the decision's latest analysis,
+// largest first; with article set, only the themes with comments on that
+// article (anchor, or "whole" for the whole draft). Readers: staff of the
+// lead unit, decision body and co-units, admins. Codes: decision_not_found,
+// authentication_required, themes_not_visible, theme_analysis_not_found.
+func (s *Service) ListThemes(ctx context.Context, actor *identity.Account, decisionID int64, article string) ([]Theme, Analysis, error) {
+	if _, err := s.readable(ctx, actor, decisionID); err != nil {
+		return nil, Analysis{}, err
+	}
+	a, err := s.getAnalysis(ctx, decisionID)
+	if err != nil {
+		return nil, a, err
+	}
+	ts, err := s.loadThemes(ctx, s.DB, `t.analysis_id = $1 AND t.status = 'active'`, a.ID, decisionID)
+	if err != nil {
+		return nil, a, err
+	}
+	if article != "" {
+		want := article
+		if article == "whole" {
+			want = ""
+		}
+		kept := ts[:0]
+		for _, t := range ts {
+			for _, ac := range t.Articles {
+				if ac.Anchor == want {
+					kept = append(kept, t)
+					break
+				}
+			}
+		}
+		ts = kept
+	}
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ts[i].OffTopic != ts[j].OffTopic {
+			return !ts[i].OffTopic
+		}
+		return ts[i].Size > ts[j].Size
+	})
+	return ts, a, nil
+}
+
+func (s *Service) getAnalysis(ctx context.Context, decisionID int64) (Analysis, error) {
+	var a Analysis
+	err := s.DB.QueryRow(ctx, `SELECT id, decision_id, version, comment_count, content_hash, created_at,
+			(SELECT count(*) FROM themes t WHERE t.analysis_id = x.id AND t.status = 'active')::int
+		FROM theme_analyses x WHERE decision_id = $1 ORDER BY version DESC LIMIT 1`, decisionID).
+		Scan(&a.ID, &a.DecisionID, &a.Version, &a.CommentCount, &a.ContentHash, &a.CreatedAt, &a.ThemeCount)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, errNoAnalysis
+	}
+	if err != nil {
+		return a, errs.Internal(err)
+	}
+	a.CreatedAt = a.CreatedAt.UTC()
+	return a, nil
+}
+
+// ThemeComment is a comment of a theme as its page lists it.
+type ThemeComment struct {
+	ID            int64
+	Receipt       string
+	ArticleAnchor string
+	ArticleLabel  string
+	Stance        string // as chosen or read (Stance)
+	Body          string
+	Status        string
+	Primary       bool
+	AddedBy       string
+	Similarity    float64
+	GroupID       int64
+	Disposition   consultation.DispositionKind
+	Reason        string
+	// FromTheme says the comment carries this theme's answer.
+	FromTheme bool
+}
+
+// ThemeDetail is one theme with a page of its comments.
+type ThemeDetail struct {
+	Theme
+	Representatives []ThemeComment
+	Comments        []ThemeComment
+	NextCursor      string
+}
+
+// GetTheme returns a theme with its counts, summary, representatives and
+// a page of its comments (limit at most 200, cursor from NextCursor),
+// comments closest to the theme first. Readers as ListThemes. Codes:
+// theme_not_found, decision_not_found, authentication_required,
+// themes_not_visible, invalid_cursor.
+func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID int64, limit int, cursor string) (ThemeDetail, error) {
+	decisionID, err := s.decisionOfTheme(ctx, themeID)
+	if err != nil {
+		return ThemeDetail{}, err
+	}
+	if _, err := s.readable(ctx, actor, decisionID); err != nil {
+		return ThemeDetail{}, err
+	}
+	ts, err := s.loadThemes(ctx, s.DB, `t.id = $1`, themeID, decisionID)
+	if err != nil {
+		return ThemeDetail{}, err
+	}
+	if len(ts) == 0 {
+		return ThemeDetail{}, errNoTheme
+	}
+	out := ThemeDetail{Theme: ts[0]}
+	labels, err := s.articleLabels(ctx, decisionID)
+	if err != nil {
+		return out, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	offset := 0
+	if cursor != "" {
+		if offset, err = strconv.Atoi(cursor); err != nil || offset < 0 {
+			return out, errs.InvalidField("invalid_cursor", "cursor", "翻页参数无效")
+		}
+	}
+	list, err := s.themeComments(ctx, themeID, nil, limit+1, offset, labels)
+	if err != nil {
+		return out, err
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		out.NextCursor = strconv.Itoa(offset + limit)
+	}
+	out.Comments = list
+	if out.Representatives, err = s.themeComments(ctx, themeID, out.RepresentativeIDs, len(out.RepresentativeIDs), 0,
+		labels); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// themeComments lists the theme's current comments, only those of ids
+// when ids is not nil.
+func (s *Service) themeComments(ctx context.Context, themeID int64, ids []int64, limit, offset int,
+	labels articleLabeller) ([]ThemeComment, error) {
+	if ids != nil && len(ids) == 0 {
+		return []ThemeComment{}, nil
+	}
+	rows, err := s.DB.Query(ctx, `SELECT c.id, c.receipt, coalesce(c.article_anchor, ''), coalesce(c.stance, ''), c.body, c.status,
+			m.is_primary, m.added_by, m.similarity, coalesce(c.group_id, 0), coalesce(p.disposition, ''), coalesce(p.reason, ''),
+			coalesce(p.batch_ref = 'theme:' || $1::bigint, false)
+		FROM theme_members m JOIN comments c ON c.id = m.comment_id
+		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
+		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND ($2::bigint[] IS NULL OR c.id = ANY($2))
+		ORDER BY m.is_primary DESC, m.similarity DESC, c.id LIMIT $3 OFFSET $4`, themeID, ids, limit, offset)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	out := []ThemeComment{}
+	var c ThemeComment
+	var sim float32
+	var disp string
+	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.Receipt, &c.ArticleAnchor, &c.Stance, &c.Body, &c.Status, &c.Primary, &c.AddedBy,
+		&sim, &c.GroupID, &disp, &c.Reason, &c.FromTheme}, func() error {
+		c.Similarity = float64(sim)
+		c.Disposition = consultation.DispositionKind(disp)
+		c.Stance = Stance(c.Stance, c.Body)
+		c.ArticleLabel = labels.label(c.ArticleAnchor)
+		out = append(out, c)
+		return nil
+	}); err != nil {
+		return nil, errs.Internal(err)
+	}
+	return out, nil
+}

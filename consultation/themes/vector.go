@@ -1,0 +1,203 @@
+package themes
+
+import (
+	"math"
+	"sort"
+)
+
+// Vec is a sparse vector: term ids ascending, with their weights.
+type Vec struct {
+	IDs []int32
+	W   []float32
+}
+
+// Dot is the inner product of two sparse vectors.
+func (a Vec) Dot(b Vec) float64 {
+	var s float64
+	i, j := 0, 0
+	for i < len(a.IDs) && j < len(b.IDs) {
+		switch {
+		case a.IDs[i] == b.IDs[j]:
+			s += float64(a.W[i]) * float64(b.W[j])
+			i++
+			j++
+		case a.IDs[i] < b.IDs[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return s
+}
+
+// dotDense is the inner product with a dense vector.
+func (a Vec) dotDense(d []float32) float64 {
+	var s float64
+	for i, id := range a.IDs {
+		if int(id) < len(d) {
+			s += float64(a.W[i]) * float64(d[id])
+		}
+	}
+	return s
+}
+
+func (a *Vec) normalize() {
+	var n float64
+	for _, w := range a.W {
+		n += float64(w) * float64(w)
+	}
+	if n == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range a.W {
+		a.W[i] *= inv
+	}
+}
+
+// Vocabulary maps terms to ids with their inverse document frequencies. It
+// is fixed by an analysis and reused to place new comments.
+type Vocabulary struct {
+	IDs map[string]int32 `json:"-"`
+	// Terms and IDF are the serialised form (index = id).
+	Terms []string  `json:"terms"`
+	IDF   []float32 `json:"idf"`
+}
+
+// articleTerm is the feature of the article a comment is on.
+func articleTerm(anchor string) string {
+	if anchor == "" {
+		return "@whole"
+	}
+	return "@" + anchor
+}
+
+// buildVocabulary counts document frequencies over the docs' terms and
+// keeps the terms found in at least two (a term in one comment relates it
+// to nothing and only dilutes its vector). IDF is smoothed: ln((N+1)/(df+1))+1.
+func buildVocabulary(docTerms [][]string) *Vocabulary {
+	df := map[string]int{}
+	for _, ts := range docTerms {
+		seen := map[string]bool{}
+		for _, t := range ts {
+			if !seen[t] {
+				seen[t] = true
+				df[t]++
+			}
+		}
+	}
+	keep := make([]string, 0, len(df))
+	for t, n := range df {
+		if n >= 2 {
+			keep = append(keep, t)
+		}
+	}
+	sort.Strings(keep)
+	v := &Vocabulary{IDs: make(map[string]int32, len(keep)), Terms: keep, IDF: make([]float32, len(keep))}
+	n := float64(len(docTerms))
+	for i, t := range keep {
+		v.IDs[t] = int32(i)
+		v.IDF[i] = float32(math.Log((n+1)/float64(df[t]+1)) + 1)
+	}
+	return v
+}
+
+// index rebuilds IDs after the vocabulary was read back from JSON.
+func (v *Vocabulary) index() {
+	v.IDs = make(map[string]int32, len(v.Terms))
+	for i, t := range v.Terms {
+		v.IDs[t] = int32(i)
+	}
+}
+
+// vector weighs terms by sublinear term frequency times IDF (dictionary
+// words by wordWeight more), L2-normalises, then adds the article feature
+// with weight articleWeight and normalises again: comments on the same
+// article lean together without being forced together.
+func (v *Vocabulary) vector(ts []string, article string, p Params) Vec {
+	tf := map[int32]float64{}
+	for _, t := range ts {
+		if id, ok := v.IDs[t]; ok {
+			w := 1.0
+			if len(t) > 2 && t[:2] == "w:" {
+				w = p.WordWeight
+			}
+			tf[id] += w
+		}
+	}
+	out := Vec{IDs: make([]int32, 0, len(tf)+1), W: make([]float32, 0, len(tf)+1)}
+	for id := range tf {
+		out.IDs = append(out.IDs, id)
+	}
+	sort.Slice(out.IDs, func(i, j int) bool { return out.IDs[i] < out.IDs[j] })
+	for _, id := range out.IDs {
+		out.W = append(out.W, float32((1+math.Log(tf[id]))*float64(v.IDF[id])))
+	}
+	out.normalize()
+	if p.ArticleWeight > 0 && len(out.IDs) > 0 {
+		if id, ok := v.IDs[articleTerm(article)]; ok {
+			pos := sort.Search(len(out.IDs), func(i int) bool { return out.IDs[i] >= id })
+			out.IDs = append(out.IDs, 0)
+			out.W = append(out.W, 0)
+			copy(out.IDs[pos+1:], out.IDs[pos:])
+			copy(out.W[pos+1:], out.W[pos:])
+			out.IDs[pos], out.W[pos] = id, float32(p.ArticleWeight)
+			out.normalize()
+		}
+	}
+	return out
+}
+
+// centroid is the normalised mean of vectors, dense over the vocabulary.
+func centroid(vs []Vec, dim int) []float32 {
+	c := make([]float32, dim)
+	for _, v := range vs {
+		for i, id := range v.IDs {
+			c[id] += v.W[i]
+		}
+	}
+	var n float64
+	for _, w := range c {
+		n += float64(w) * float64(w)
+	}
+	if n > 0 {
+		inv := float32(1 / math.Sqrt(n))
+		for i := range c {
+			c[i] *= inv
+		}
+	}
+	return c
+}
+
+// sparse keeps the k largest weights of a dense vector (to store a
+// centroid), renormalised.
+func sparse(d []float32, k int) Vec {
+	ids := make([]int32, 0, k)
+	for i, w := range d {
+		if w > 0 {
+			ids = append(ids, int32(i))
+		}
+	}
+	sort.Slice(ids, func(a, b int) bool { return d[ids[a]] > d[ids[b]] })
+	if len(ids) > k {
+		ids = ids[:k]
+	}
+	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+	out := Vec{IDs: ids, W: make([]float32, len(ids))}
+	for i, id := range ids {
+		out.W[i] = d[id]
+	}
+	out.normalize()
+	return out
+}
+
+// dense spreads a sparse vector over dim.
+func (a Vec) dense(dim int) []float32 {
+	d := make([]float32, dim)
+	for i, id := range a.IDs {
+		if int(id) < dim {
+			d[id] = a.W[i]
+		}
+	}
+	return d
+}

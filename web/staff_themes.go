@@ -1,0 +1,292 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// mountStaffThemes adds the theme pages (issue 19) under /staff/decisions:
+// the theme board, a theme's page with its answering form, and the steps
+// behind their forms. They call the same themes.Service as the API.
+func (s *site) mountStaffThemes(r chi.Router) {
+	r.Get("/{id}/themes", s.staffThemes)
+	r.Post("/{id}/themes/analyze", s.analyzeThemes)
+	r.Post("/{id}/themes/report", s.draftReportFromThemes)
+	r.Get("/{id}/themes/{tid}", s.staffTheme)
+	r.Post("/{id}/themes/{tid}/update", s.updateTheme)
+	r.Post("/{id}/themes/{tid}/merge", s.mergeTheme)
+	r.Post("/{id}/themes/{tid}/answer", s.answerTheme)
+}
+
+func init() {
+	flashText["themes_analysed"] = "主题分析已完成。新收到的意见会自动归入最接近的主题。"
+	flashText["theme_saved"] = "主题已保存。"
+	flashText["themes_merged"] = "主题已合并。"
+	flashText["theme_answered"] = "已对该主题统一作出处理；已单独处理或按意见组处理的意见不受影响。"
+	flashText["report_from_themes"] = "已按主题生成意见采纳情况说明，请核对并修改后公布。"
+}
+
+// staffThemesData backs the theme board.
+type staffThemesData struct {
+	Decision consultation.Decision
+	Analysis themes.Analysis
+	Analysed bool
+	Themes   []themes.Theme
+	Articles []articleView
+	Article  string
+	Handling bool
+	Lead     bool
+}
+
+func (s *site) themeDecision(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
+	d, ok := s.staffDecisionFor(w, r)
+	if !ok {
+		return d, false
+	}
+	if s.svc.Themes == nil {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "本服务未启用意见主题分析。")
+		return d, false
+	}
+	return d, true
+}
+
+func (s *site) staffThemes(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.themeDecision(w, r)
+	if !ok {
+		return
+	}
+	s.renderThemes(w, r, http.StatusOK, d, s.newPage(r, "意见主题"))
+}
+
+func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
+	ctx, actor := r.Context(), currentAccount(r)
+	data := staffThemesData{Decision: d, Article: r.URL.Query().Get("article"), Handling: d.Status == consultation.StatusHandling,
+		Lead: actor.IsStaffOf(d.LeadAgencyID)}
+	list, a, err := s.svc.Themes.ListThemes(ctx, actor, d.ID, data.Article)
+	switch {
+	case errs.HasCode(err, "theme_analysis_not_found"):
+	case err != nil:
+		s.pageError(w, r, err)
+		return
+	default:
+		data.Analysed, data.Analysis, data.Themes = true, a, list
+	}
+	arts, err := s.svc.Consultation.ConsultedArticles(ctx, d.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, a := range arts {
+		data.Articles = append(data.Articles, articleView{Anchor: a.Anchor, Label: a.Label, Number: a.Number})
+	}
+	p.Data = data
+	s.render(w, r, status, "staff_themes", p)
+}
+
+func (s *site) analyzeThemes(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	d, ok := s.themeDecision(w, r)
+	if !ok || !s.requireLeadPage(w, r, d) {
+		return
+	}
+	if _, err := s.svc.Themes.Analyze(r.Context(), currentAccount(r), d.ID); err != nil {
+		p := s.newPage(r, "意见主题")
+		status := s.formError(r, &p, err)
+		s.renderThemes(w, r, status, d, p)
+		return
+	}
+	http.Redirect(w, r, staffURL(d.ID, "/themes?flash=themes_analysed"), http.StatusSeeOther)
+}
+
+func (s *site) draftReportFromThemes(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	d, ok := s.themeDecision(w, r)
+	if !ok || !s.requireLeadPage(w, r, d) {
+		return
+	}
+	if _, err := s.svc.Themes.DraftAdoptionReportFromThemes(r.Context(), currentAccount(r), d.ID); err != nil {
+		p := s.newPage(r, "意见主题")
+		status := s.formError(r, &p, err)
+		s.renderThemes(w, r, status, d, p)
+		return
+	}
+	http.Redirect(w, r, staffURL(d.ID, "/adoption-report?flash=report_from_themes"), http.StatusSeeOther)
+}
+
+// staffThemeData backs a theme's page.
+type staffThemeData struct {
+	Decision  consultation.Decision
+	Theme     themes.ThemeDetail
+	Others    []themes.Theme
+	Articles  []articleView
+	Templates []themes.AnswerTemplate
+	Handling  bool
+	Lead      bool
+	NextURL   string
+	FirstURL  string
+	// Answer form values after a refusal.
+	Kind, Reason string
+	Changed      map[string]bool
+}
+
+func themeID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "tid"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (s *site) staffTheme(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.themeDecision(w, r)
+	if !ok {
+		return
+	}
+	s.renderTheme(w, r, http.StatusOK, d, s.newPage(r, "意见主题"), staffThemeData{})
+}
+
+func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page, data staffThemeData) {
+	ctx, actor := r.Context(), currentAccount(r)
+	tid, ok := themeID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "主题不存在。")
+		return
+	}
+	cursor := r.URL.Query().Get("cursor")
+	t, err := s.svc.Themes.GetTheme(ctx, actor, tid, 50, cursor)
+	if err == nil && t.DecisionID != d.ID {
+		err = errs.NotFound("theme_not_found", "主题不存在")
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data.Decision, data.Theme = d, t
+	data.Handling, data.Lead = d.Status == consultation.StatusHandling, actor.IsStaffOf(d.LeadAgencyID)
+	if data.Changed == nil {
+		data.Changed = map[string]bool{}
+		if t.Answer != nil {
+			for _, a := range t.Answer.ArticlesChanged {
+				data.Changed[a] = true
+			}
+		}
+	}
+	if data.Kind == "" && t.Answer != nil {
+		data.Kind, data.Reason = string(t.Answer.Disposition), t.Answer.Reason
+	}
+	if t.NextCursor != "" {
+		data.NextURL = staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10)+"?cursor="+url.QueryEscape(t.NextCursor))
+	}
+	if cursor != "" {
+		data.FirstURL = staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10))
+	}
+	others, _, err := s.svc.Themes.ListThemes(ctx, actor, d.ID, "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, o := range others {
+		if o.ID != tid {
+			data.Others = append(data.Others, o)
+		}
+	}
+	arts, err := s.svc.Consultation.ConsultedArticles(ctx, d.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, a := range arts {
+		data.Articles = append(data.Articles, articleView{Anchor: a.Anchor, Label: a.Label, Number: a.Number})
+	}
+	if data.Templates, err = s.svc.Themes.ListAnswerTemplates(ctx, actor, d.ID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Title = "意见主题：" + t.Label
+	p.Data = data
+	s.render(w, r, status, "staff_theme", p)
+}
+
+// themeStep runs one staff step from a theme page's form: on success it
+// redirects to the flash, else it shows the page again with the refusal.
+func (s *site) themeStep(w http.ResponseWriter, r *http.Request, flash string, data staffThemeData,
+	step func(d consultation.Decision, tid int64) (int64, error)) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	d, ok := s.themeDecision(w, r)
+	if !ok || !s.requireLeadPage(w, r, d) {
+		return
+	}
+	tid, ok := themeID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "主题不存在。")
+		return
+	}
+	next, err := step(d, tid)
+	if err == nil {
+		http.Redirect(w, r, staffURL(d.ID, "/themes/"+strconv.FormatInt(next, 10)+"?flash="+flash), http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "意见主题")
+	status := s.formError(r, &p, err)
+	if accessRefusal(status) {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, m := range p.Errors {
+		p.Message = m
+	}
+	s.renderTheme(w, r, status, d, p, data)
+}
+
+func (s *site) updateTheme(w http.ResponseWriter, r *http.Request) {
+	s.themeStep(w, r, "theme_saved", staffThemeData{}, func(d consultation.Decision, tid int64) (int64, error) {
+		label := r.PostFormValue("label")
+		off := r.PostFormValue("off_topic") != ""
+		_, err := s.svc.Themes.UpdateTheme(r.Context(), currentAccount(r), tid, themes.ThemeUpdate{Label: &label, OffTopic: &off})
+		return tid, err
+	})
+}
+
+func (s *site) mergeTheme(w http.ResponseWriter, r *http.Request) {
+	s.themeStep(w, r, "themes_merged", staffThemeData{}, func(d consultation.Decision, tid int64) (int64, error) {
+		other, err := strconv.ParseInt(r.PostFormValue("other"), 10, 64)
+		if err != nil || other <= 0 {
+			return tid, errs.InvalidField("themes_to_merge_required", "other", "请选择要并入本主题的主题")
+		}
+		_, err = s.svc.Themes.MergeThemes(r.Context(), currentAccount(r), tid, []int64{other}, "")
+		return tid, err
+	})
+}
+
+func (s *site) answerTheme(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusRequestEntityTooLarge, "提交内容过大", "提交的内容过大或格式不正确。")
+		return
+	}
+	kind, reason := r.PostFormValue("disposition"), r.PostFormValue("reason")
+	changed := r.PostForm["articles_changed"]
+	data := staffThemeData{Kind: kind, Reason: reason, Changed: map[string]bool{}}
+	for _, a := range changed {
+		data.Changed[a] = true
+	}
+	s.themeStep(w, r, "theme_answered", data, func(d consultation.Decision, tid int64) (int64, error) {
+		in := themes.ThemeAnswerInput{Disposition: consultation.DispositionKind(kind), Reason: reason, ArticlesChanged: changed}
+		if v := r.PostFormValue("template_id"); v != "" {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				in.TemplateID = &id
+			}
+		}
+		_, err := s.svc.Themes.AnswerTheme(r.Context(), currentAccount(r), tid, in)
+		return tid, err
+	})
+}
