@@ -356,3 +356,48 @@ func TestDevSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestCodedSet measures the method against the committed coded set
+// (testdata/coded: 398 comments on three drafts, coded into themes by a
+// helper who never saw the method). It is for measuring only: no
+// parameter was tuned on it (DefaultParams come from TestDevSweep on
+// testdata/dev). It prints pairwise precision, recall and F1 and the
+// adjusted Rand index per draft, and requires the campaign in one theme.
+// The issue's target is pairwise F1 ≥ 0.75, which the method does not
+// reach; the test fails below codedFloor, a regression guard set under
+// the first measured figures.
+func TestCodedSet(t *testing.T) {
+	drafts := loadCoded(t)
+	if len(drafts) != 3 {
+		t.Fatalf("coded set: %d drafts", len(drafts))
+	}
+	var meanF1 float64
+	for _, d := range drafts {
+		s, _ := measure(d, DefaultParams)
+		meanF1 += s.F1 / float64(len(drafts))
+		t.Logf("coded %-9s n=%3d themes=%2d (coded %d)  P=%.3f R=%.3f F1=%.3f ARI=%.3f campaign-themes=%d",
+			d.Key, len(d.Comments), s.Themes, codedThemes(d), s.Precision, s.Recall, s.F1, s.ARI, s.CampaignThemes)
+		if s.CampaignThemes > 1 { // 0: the draft has no comment coded as a campaign copy
+			t.Errorf("coded %s: the campaign is in %d themes", d.Key, s.CampaignThemes)
+		}
+	}
+	t.Logf("coded mean pairwise F1 %.3f (target 0.75)", meanF1)
+	if meanF1 < codedFloor {
+		t.Errorf("mean pairwise F1 %.3f below the regression floor %.2f", meanF1, codedFloor)
+	}
+}
+
+// codedFloor guards against regressions of the method on the coded set:
+// the first measurement (before any change) gave a mean pairwise F1 of
+// 0.346, far under the issue's 0.75 (see the closing note of issue 19).
+const codedFloor = 0.30
+
+func codedThemes(d labelledDraft) int {
+	seen := map[string]bool{}
+	for _, c := range d.Comments {
+		for _, th := range c.Themes {
+			seen[th] = true
+		}
+	}
+	return len(seen)
+}
