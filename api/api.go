@@ -95,6 +95,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerSearchSynonyms()
 	s.registerHearings()
 	s.registerThemes()
+	s.registerMeetings()
 	return a
 }
 

@@ -40,7 +40,7 @@ type DecisionView struct {
 	NotDisclosable        bool              `json:"not_disclosable" doc:"Public consultation legally withheld (Art. 14)."`
 	NotDisclosableReason  string            `json:"not_disclosable_reason,omitempty" doc:"The legal reason for withholding public consultation."`
 	PlannedDecisionDate   string            `json:"planned_decision_date,omitempty" format:"date"`
-	Status                string            `json:"status" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn" doc:"The stage."`
+	Status                string            `json:"status" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn,ended" doc:"The stage."`
 	StatusName            string            `json:"status_name"`
 	WithdrawnReason       string            `json:"withdrawn_reason,omitempty" doc:"Why the decision was withdrawn."`
 	Public                bool              `json:"public" doc:"Whether residents and anonymous visitors may see the decision (from the opening of its consultation, or its publication)."`
@@ -103,14 +103,15 @@ type GateResultView struct {
 	Code    string `json:"code" doc:"Stable code of the gate."`
 	Basis   string `json:"basis" doc:"Legal basis, e.g. Decree 713 Art. 15."`
 	Title   string `json:"title" doc:"What is checked."`
-	Passed  bool   `json:"passed"`
+	Passed  bool   `json:"passed" doc:"True only when the gate was checked and passed."`
+	State   string `json:"state" enum:"passed,failed,not_yet_applicable" doc:"not_yet_applicable: the gate checks what is entered at the step itself (e.g. the consultation window when opening) and cannot be checked before."`
 	Message string `json:"message,omitempty" doc:"Why it fails, when it does."`
 }
 
 // GateReportView tells the lead unit what the next stage still needs.
 type GateReportView struct {
-	Status    string           `json:"status" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn"`
-	NextStage string           `json:"next_stage,omitempty" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn" doc:"The stage the decision normally goes to next; absent when there is none."`
+	Status    string           `json:"status" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn,ended"`
+	NextStage string           `json:"next_stage,omitempty" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn,ended" doc:"The stage the decision normally goes to next; absent when there is none."`
 	Ready     bool             `json:"ready" doc:"Whether every gate of the next stage passes now."`
 	Gates     []GateResultView `json:"gates"`
 }
@@ -118,7 +119,7 @@ type GateReportView struct {
 func gateReportView(r consultation.GateReport) GateReportView {
 	v := GateReportView{Status: string(r.Status), NextStage: string(r.NextStage), Ready: r.Ready, Gates: make([]GateResultView, len(r.Gates))}
 	for i, g := range r.Gates {
-		v.Gates[i] = GateResultView{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: g.Passed, Message: g.Message}
+		v.Gates[i] = GateResultView{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: g.Passed, State: string(g.State), Message: g.Message}
 	}
 	return v
 }
@@ -162,7 +163,7 @@ type decisionIDPath struct {
 
 type listDecisionsInput struct {
 	Domain     string `query:"domain" enum:"education_culture,health,food_safety,resources,environment,public_utilities,other,"`
-	Status     string `query:"status" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn,"`
+	Status     string `query:"status" enum:"drafting,consulting,handling,under_review,deliberation,published,in_effect,suspended,evaluated,withdrawn,ended,"`
 	LeadAgency string `query:"lead_agency" maxLength:"64" doc:"Code of the lead unit."`
 	Q          string `query:"q" maxLength:"200" doc:"Text searched in title and summary."`
 	Mine       bool   `query:"mine" doc:"Only the decisions of the caller's agency (lead unit, decision body or co-unit), including those not yet public."`

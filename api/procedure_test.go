@@ -49,6 +49,14 @@ func newProcedure(t *testing.T) *procedure {
 		{"adviser", identity.RoleLegalAdviser, ""}, {"alice", identity.RoleResident, ""}, {"bob", identity.RoleResident, ""}} {
 		p.accounts[a.name], p.tokens[a.name] = e.Account(a.role, a.agency)
 	}
+	// The city government's executive meeting (Decree 713 Art. 30): the
+	// four of meeting() with the head, and 委员1 … 委员3 that the meeting
+	// rules test uses: eight members, a quorum of five.
+	_, admin := e.Account(identity.RoleAdmin, "")
+	e.Do("PUT", "/decision-bodies/gov/meeting-composition", admin, map[string]any{"members": []map[string]any{
+		{"name": "张市长", "position": "市长", "is_head": true}, {"name": "李副市长", "position": "常务副市长"},
+		{"name": "王副市长", "position": "副市长"}, {"name": "赵副市长", "position": "副市长"}, {"name": "刘秘书长", "position": "秘书长"},
+		{"name": "委员1", "position": "副市长"}, {"name": "委员2", "position": "副市长"}, {"name": "委员3", "position": "副市长"}}}).Expect(t, 200, "")
 	return p
 }
 
@@ -214,9 +222,10 @@ func (p *procedure) review(t *testing.T, r procReview) {
 // for, one against with a recorded dissent.
 func (p *procedure) meeting(hash string, edit func(map[string]any)) map[string]any {
 	m := map[string]any{"version_hash": hash, "meeting_kind": "executive", "meeting_date": p.today(), "session": "市政府第28次常务会议",
-		"members": []map[string]any{{"name": "张市长", "position": "市长"}, {"name": "李副市长", "position": "常务副市长", "vote": "for"},
+		"members": []map[string]any{{"name": "李副市长", "position": "常务副市长", "vote": "for"},
 			{"name": "王副市长", "position": "副市长", "vote": "for"}, {"name": "赵副市长", "position": "副市长", "vote": "for"},
-			{"name": "刘秘书长", "position": "秘书长", "vote": "against"}},
+			{"name": "刘秘书长", "position": "秘书长", "vote": "against"}, {"name": "张市长", "position": "市长"}},
+		"attendees": []map[string]any{{"name": "周局长", "capacity": "市教育局局长（汇报）"}},
 		"head_name": "张市长", "outcome": "adopted",
 		"dissent": []map[string]any{{"member": "刘秘书长", "view": "收费标准应先试点一年再全市推行。"}},
 		"minutes": "会议听取了市教育局的汇报，审议了办法草案、合法性审查意见和公众意见采纳情况。"}

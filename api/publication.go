@@ -24,6 +24,12 @@ type MeetingMemberView struct {
 	Vote     string `json:"vote,omitempty" enum:"for,against,abstain," doc:"for (同意), against (不同意) or abstain (弃权); required for every member but the head, whose view is the decision."`
 }
 
+// MeetingAttendeeView is a person present without a vote (列席).
+type MeetingAttendeeView struct {
+	Name     string `json:"name" maxLength:"50"`
+	Capacity string `json:"capacity,omitempty" maxLength:"100" doc:"In what capacity, e.g. 市教育局局长（汇报）."`
+}
+
 // MemberDissentView is a member's dissenting view as stated.
 type MemberDissentView struct {
 	Member string `json:"member" maxLength:"50" doc:"Name of a member present."`
@@ -32,26 +38,28 @@ type MemberDissentView struct {
 
 // DeliberationView is a recorded meeting of the decision body.
 type DeliberationView struct {
-	ID                  int64               `json:"id"`
-	DecisionID          int64               `json:"decision_id"`
-	VersionNumber       int                 `json:"version_number"`
-	VersionHash         string              `json:"version_hash" doc:"Content hash of the draft version deliberated."`
-	ReviewID            int64               `json:"review_id" doc:"The legality review whose sign-off covered the version."`
-	MeetingKind         string              `json:"meeting_kind" enum:"executive,plenary"`
-	MeetingKindName     string              `json:"meeting_kind_name" doc:"常务会议 or 全体会议."`
-	MeetingDate         string              `json:"meeting_date" format:"date"`
-	Session             string              `json:"session,omitempty"`
-	Outcome             string              `json:"outcome" enum:"adopted,rejected,deferred"`
-	OutcomeName         string              `json:"outcome_name"`
-	Members             []MeetingMemberView `json:"members,omitempty" doc:"Internal readers only."`
-	HeadName            string              `json:"head_name,omitempty"`
-	Majority            string              `json:"majority" enum:"for,against,none" doc:"The majority view of the members other than the head."`
-	DepartsFromMajority bool                `json:"departs_from_majority"`
-	HeadReason          string              `json:"head_reason,omitempty" doc:"Internal readers only."`
-	Dissent             []MemberDissentView `json:"dissent,omitempty" doc:"Internal readers only."`
-	Minutes             string              `json:"minutes,omitempty" doc:"Internal readers only."`
-	RecordSeq           int64               `json:"record_seq" doc:"The signed process-record entry of the meeting."`
-	CreatedAt           time.Time           `json:"created_at"`
+	ID                  int64                 `json:"id"`
+	DecisionID          int64                 `json:"decision_id"`
+	VersionNumber       int                   `json:"version_number"`
+	VersionHash         string                `json:"version_hash" doc:"Content hash of the draft version deliberated."`
+	ReviewID            int64                 `json:"review_id" doc:"The legality review whose sign-off covered the version."`
+	MeetingKind         string                `json:"meeting_kind" enum:"executive,plenary"`
+	MeetingKindName     string                `json:"meeting_kind_name" doc:"常务会议 or 全体会议."`
+	MeetingDate         string                `json:"meeting_date" format:"date"`
+	Session             string                `json:"session,omitempty"`
+	Outcome             string                `json:"outcome" enum:"adopted,rejected,deferred"`
+	OutcomeName         string                `json:"outcome_name"`
+	Members             []MeetingMemberView   `json:"members,omitempty" doc:"Members present in the order they spoke, the head last; internal readers only."`
+	Attendees           []MeetingAttendeeView `json:"attendees,omitempty" doc:"Non-voting attendees (列席); internal readers only."`
+	CompositionSize     int                   `json:"composition_size" doc:"Members of the decision body the quorum was counted against."`
+	HeadName            string                `json:"head_name,omitempty"`
+	Majority            string                `json:"majority" enum:"for,against,none" doc:"The majority view of the members other than the head."`
+	DepartsFromMajority bool                  `json:"departs_from_majority"`
+	HeadReason          string                `json:"head_reason,omitempty" doc:"Internal readers only."`
+	Dissent             []MemberDissentView   `json:"dissent,omitempty" doc:"Internal readers only."`
+	Minutes             string                `json:"minutes,omitempty" doc:"Internal readers only."`
+	RecordSeq           int64                 `json:"record_seq" doc:"The signed process-record entry of the meeting."`
+	CreatedAt           time.Time             `json:"created_at"`
 }
 
 func deliberationView(g consultation.Deliberation) DeliberationView {
@@ -59,7 +67,10 @@ func deliberationView(g consultation.Deliberation) DeliberationView {
 		MeetingKind: string(g.MeetingKind), MeetingKindName: consultation.MeetingKindNames[g.MeetingKind], MeetingDate: g.MeetingDate.Format(time.DateOnly),
 		Session: g.Session, Outcome: string(g.Outcome), OutcomeName: consultation.DeliberationOutcomeNames[g.Outcome], HeadName: g.HeadName,
 		Majority: string(g.Majority), DepartsFromMajority: g.DepartsFromMajority, HeadReason: g.HeadReason, Minutes: g.Minutes,
-		RecordSeq: g.RecordSeq, CreatedAt: g.CreatedAt.UTC()}
+		RecordSeq: g.RecordSeq, CreatedAt: g.CreatedAt.UTC(), CompositionSize: g.CompositionSize}
+	for _, a := range g.Attendees {
+		v.Attendees = append(v.Attendees, MeetingAttendeeView(a))
+	}
 	for _, m := range g.Members {
 		v.Members = append(v.Members, MeetingMemberView{Name: m.Name, Position: m.Position, Vote: string(m.Vote)})
 	}
@@ -96,27 +107,30 @@ type DecisionSuspensionView struct {
 
 // DecisionPublicationView is a published decision.
 type DecisionPublicationView struct {
-	ID                 int64                   `json:"id"`
-	DecisionID         int64                   `json:"decision_id"`
-	Status             string                  `json:"status" doc:"The decision's stage: published (effective date still to come), in_effect or suspended."`
-	StatusName         string                  `json:"status_name"`
-	InEffect           bool                    `json:"in_effect"`
-	VersionNumber      int                     `json:"version_number"`
-	VersionHash        string                  `json:"version_hash" doc:"Content hash of the decided version; its text is the published text."`
-	Text               string                  `json:"text" doc:"The decided text."`
-	DocumentNumber     string                  `json:"document_number" doc:"文号."`
-	Channels           []string                `json:"channels"`
-	PublishedOn        string                  `json:"published_on" format:"date"`
-	EffectiveOn        string                  `json:"effective_on" format:"date"`
-	AdoptionReportID   *int64                  `json:"adoption_report_id,omitempty" doc:"The published adoption report (get-adoption-report)."`
-	AdoptionReportHash *string                 `json:"adoption_report_hash,omitempty"`
-	Note               string                  `json:"note,omitempty"`
-	Deliberation       DeliberationView        `json:"deliberation"`
-	PartyReport        PartyReportView         `json:"party_report"`
-	FeedbackCount      int                     `json:"feedback_count" doc:"Implementation opinions received (Art. 35)."`
-	Suspension         *DecisionSuspensionView `json:"suspension,omitempty"`
-	RecordSeq          int64                   `json:"record_seq" doc:"The signed process-record entry of the publication."`
-	CreatedAt          time.Time               `json:"created_at"`
+	ID                     int64                   `json:"id"`
+	DecisionID             int64                   `json:"decision_id"`
+	Status                 string                  `json:"status" doc:"The decision's stage: published (effective date still to come), in_effect or suspended."`
+	StatusName             string                  `json:"status_name"`
+	InEffect               bool                    `json:"in_effect"`
+	VersionNumber          int                     `json:"version_number"`
+	VersionHash            string                  `json:"version_hash" doc:"Content hash of the decided version; its text is the published text."`
+	Text                   string                  `json:"text" doc:"The decided text."`
+	DocumentNumber         string                  `json:"document_number" doc:"文号."`
+	Channels               []string                `json:"channels"`
+	PublishedOn            string                  `json:"published_on" format:"date"`
+	EffectiveOn            string                  `json:"effective_on" format:"date"`
+	AdoptionReportID       *int64                  `json:"adoption_report_id,omitempty" doc:"The published adoption report (get-adoption-report)."`
+	AdoptionReportHash     *string                 `json:"adoption_report_hash,omitempty"`
+	Note                   string                  `json:"note,omitempty"`
+	Deliberation           DeliberationView        `json:"deliberation"`
+	PartyReport            PartyReportView         `json:"party_report"`
+	FeedbackCount          int                     `json:"feedback_count" doc:"Implementation opinions received (Art. 35)."`
+	Suspension             *DecisionSuspensionView `json:"suspension,omitempty"`
+	ImplementingAgency     string                  `json:"implementing_agency" doc:"Code of the implementing unit (执行单位, Art. 34)."`
+	ImplementingAgencyName string                  `json:"implementing_agency_name"`
+	ReportIntervalDays     int                     `json:"report_interval_days" doc:"Days between the implementing unit's reports (Art. 35)."`
+	RecordSeq              int64                   `json:"record_seq" doc:"The signed process-record entry of the publication."`
+	CreatedAt              time.Time               `json:"created_at"`
 }
 
 func publicationView(p consultation.Publication) DecisionPublicationView {
@@ -124,7 +138,8 @@ func publicationView(p consultation.Publication) DecisionPublicationView {
 		InEffect: p.Status == consultation.StatusInEffect, VersionNumber: p.VersionNumber, VersionHash: p.VersionHash, Text: p.Text,
 		DocumentNumber: p.DocumentNumber, Channels: p.Channels, PublishedOn: p.PublishedOn.Format(time.DateOnly),
 		EffectiveOn: p.EffectiveOn.Format(time.DateOnly), AdoptionReportID: p.AdoptionReportID, AdoptionReportHash: p.AdoptionReportHash,
-		Note: p.Note, FeedbackCount: p.FeedbackCount, RecordSeq: p.RecordSeq, CreatedAt: p.CreatedAt.UTC()}
+		Note: p.Note, FeedbackCount: p.FeedbackCount, RecordSeq: p.RecordSeq, CreatedAt: p.CreatedAt.UTC(),
+		ImplementingAgency: p.ImplementingAgencyCode, ImplementingAgencyName: p.ImplementingAgencyName, ReportIntervalDays: p.ReportIntervalDays}
 	if p.Deliberation != nil {
 		v.Deliberation = deliberationView(*p.Deliberation)
 	}
@@ -166,16 +181,17 @@ func parseDateField(field, value string) (time.Time, error) {
 type recordDeliberationInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	Body       struct {
-		VersionHash string              `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version deliberated; it must be the version the valid review sign-off covers."`
-		MeetingKind string              `json:"meeting_kind" maxLength:"50" doc:"executive (常务会议) or plenary (全体会议); nothing else counts (Art. 30, 422 invalid_meeting_kind)."`
-		MeetingDate string              `json:"meeting_date" format:"date" example:"2026-06-30"`
-		Session     string              `json:"session,omitempty" doc:"The meeting's name, e.g. 市政府第28次常务会议."`
-		Members     []MeetingMemberView `json:"members" maxItems:"100" doc:"Members present with their views, the head among them."`
-		HeadName    string              `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; a member present."`
-		Outcome     string              `json:"outcome" enum:"adopted,rejected,deferred"`
-		HeadReason  string              `json:"head_reason,omitempty" doc:"Required when the outcome departs from the majority of the other members (Art. 30)."`
-		Dissent     []MemberDissentView `json:"dissent,omitempty" maxItems:"100" doc:"Dissenting views; required for every member who voted against what was decided."`
-		Minutes     string              `json:"minutes,omitempty" doc:"Summary of the discussion, at most 20,000 characters."`
+		VersionHash string                `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version deliberated; it must be the version the valid review sign-off covers."`
+		MeetingKind string                `json:"meeting_kind" maxLength:"50" doc:"executive (常务会议) or plenary (全体会议); nothing else counts (Art. 30, 422 invalid_meeting_kind)."`
+		MeetingDate string                `json:"meeting_date" format:"date" example:"2026-06-30"`
+		Session     string                `json:"session,omitempty" doc:"The meeting's name, e.g. 市政府第28次常务会议."`
+		Members     []MeetingMemberView   `json:"members" maxItems:"100" doc:"Members (组成人员) present with their views, in the order they spoke; the head speaks last (422 head_not_last). Each must be in the decision body's composition (422 not_a_member) and more than half of it must be present (422 meeting_quorum_not_met)."`
+		Attendees   []MeetingAttendeeView `json:"attendees,omitempty" maxItems:"100" doc:"Non-voting attendees (列席), recorded apart; they do not count toward the quorum."`
+		HeadName    string                `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; a member present."`
+		Outcome     string                `json:"outcome" enum:"adopted,rejected,deferred"`
+		HeadReason  string                `json:"head_reason,omitempty" doc:"Required when the outcome departs from the majority of the other members (Art. 30)."`
+		Dissent     []MemberDissentView   `json:"dissent,omitempty" maxItems:"100" doc:"Dissenting views; required for every member who voted against what was decided."`
+		Minutes     string                `json:"minutes,omitempty" doc:"Summary of the discussion, at most 20,000 characters."`
 	}
 }
 
@@ -212,6 +228,9 @@ type publishDecisionInput struct {
 		EffectiveOn    string   `json:"effective_on,omitempty" format:"date" doc:"The date it takes effect (施行日期); the publication date when absent."`
 		DocumentNumber string   `json:"document_number" maxLength:"200" doc:"The issuing document's number (文号)."`
 		Note           string   `json:"note,omitempty"`
+		// The implementing unit (执行单位, Art. 34) and its reporting interval (Art. 35).
+		ImplementingAgency string `json:"implementing_agency,omitempty" maxLength:"64" doc:"Code of the implementing unit (执行单位, Art. 34); the lead unit when absent."`
+		ReportIntervalDays int    `json:"report_interval_days,omitempty" minimum:"0" maximum:"366" doc:"Days between the implementing unit's reports (Art. 35); 90 when absent."`
 	}
 }
 
@@ -246,7 +265,8 @@ type feedbackListOutput struct {
 type suspendDecisionInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	Body       struct {
-		Reason string `json:"reason" doc:"Required, at most 5,000 characters."`
+		Reason   string `json:"reason" doc:"Required, at most 5,000 characters."`
+		HeadName string `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; must be the head of the decision body's meeting composition (422 suspension_not_by_head, Art. 37)."`
 	}
 }
 
@@ -271,13 +291,17 @@ func (s *server) registerPublication() {
 			for i, m := range in.Body.Members {
 				members[i] = consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
 			}
+			attendees := make([]consultation.MeetingAttendee, len(in.Body.Attendees))
+			for i, a := range in.Body.Attendees {
+				attendees[i] = consultation.MeetingAttendee(a)
+			}
 			dissent := make([]consultation.MemberDissent, len(in.Body.Dissent))
 			for i, d := range in.Body.Dissent {
 				dissent[i] = consultation.MemberDissent(d)
 			}
 			g, err := s.svc.Consultation.RecordDeliberation(ctx, actor(ctx), in.DecisionID, consultation.DeliberationInput{
 				VersionHash: in.Body.VersionHash, MeetingKind: consultation.MeetingKind(in.Body.MeetingKind), MeetingDate: date,
-				Session: in.Body.Session, Members: members, HeadName: in.Body.HeadName, Outcome: consultation.DeliberationOutcome(in.Body.Outcome),
+				Session: in.Body.Session, Members: members, Attendees: attendees, HeadName: in.Body.HeadName, Outcome: consultation.DeliberationOutcome(in.Body.Outcome),
 				HeadReason: in.Body.HeadReason, Dissent: dissent, Minutes: in.Body.Minutes})
 			if err != nil {
 				return nil, toProblem(ctx, err)
@@ -332,7 +356,8 @@ func (s *server) registerPublication() {
 				return nil, toProblem(ctx, err)
 			}
 			p, err := s.svc.Consultation.PublishDecision(ctx, actor(ctx), in.DecisionID, consultation.PublicationInput{VersionHash: in.Body.VersionHash,
-				Channels: in.Body.Channels, PublishedOn: published, EffectiveOn: effective, DocumentNumber: in.Body.DocumentNumber, Note: in.Body.Note})
+				Channels: in.Body.Channels, PublishedOn: published, EffectiveOn: effective, DocumentNumber: in.Body.DocumentNumber, Note: in.Body.Note,
+				ImplementingAgency: in.Body.ImplementingAgency, ReportIntervalDays: in.Body.ReportIntervalDays})
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
@@ -381,10 +406,21 @@ func (s *server) registerPublication() {
 		})
 	register(s, huma.Operation{OperationID: "suspend-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/suspension",
 		Summary: "Suspend a decision's execution (中止执行)", Tags: tags, Errors: []int{404, 409, 422},
-		Description: "Suspends a published or in-effect decision with a reason (Decree 713 Art. 37: the head of the decision body may decide to suspend). " +
-			"There is no head role: staff of the decision body record the head's decision; admins may too."},
+		Description: "Suspends a published or in-effect decision with a reason (Decree 713 Art. 37: the head of the decision body alone may decide to suspend). " +
+			"Staff of the decision body record the head's decision, naming the head, who must be the head of the body's meeting composition; admins may too."},
 		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (*decisionOutput, error) {
-			d, err := s.svc.Consultation.SuspendDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+			d, err := s.svc.Consultation.SuspendDecision(ctx, actor(ctx), in.DecisionID, consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName})
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &decisionOutput{Body: decisionView(d)}, nil
+		})
+	register(s, huma.Operation{OperationID: "resume-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/resumption",
+		Summary: "Lift a decision's suspension (恢复执行)", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Records the head's decision to lift a suspension with a reason (Decree 713 Art. 37); the decision is in effect again. " +
+			"The same callers and head rule as suspend-decision; 409 `decision_not_suspended` otherwise."},
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (*decisionOutput, error) {
+			d, err := s.svc.Consultation.ResumeDecision(ctx, actor(ctx), in.DecisionID, consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName})
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}

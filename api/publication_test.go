@@ -25,12 +25,14 @@ func reviewedProcedure(t *testing.T) (*procedure, string) {
 // 713 Art. 30), each refusal with its code and nothing recorded.
 func TestDeliberationMeetingRules(t *testing.T) {
 	p, hash := reviewedProcedure(t)
+	// Members of the composition in the order they speak; the head last.
 	members := func(votes ...string) []map[string]any {
-		out := []map[string]any{{"name": "张市长", "position": "市长"}}
+		var out []map[string]any
+		names := []string{"委员1", "委员2", "委员3", "李副市长", "王副市长", "赵副市长", "刘秘书长"}
 		for i, v := range votes {
-			out = append(out, map[string]any{"name": fmt.Sprintf("委员%d", i+1), "position": "副市长", "vote": v})
+			out = append(out, map[string]any{"name": names[i], "position": "副市长", "vote": v})
 		}
-		return out
+		return append(out, map[string]any{"name": "张市长", "position": "市长"})
 	}
 	cases := []struct {
 		name string
@@ -70,6 +72,17 @@ func TestDeliberationMeetingRules(t *testing.T) {
 			m["members"], m["outcome"], m["dissent"] = members("for", "for", "abstain"), "deferred", nil
 		}, "head_reason_required"},
 		{"BadOutcome", func(m map[string]any) { m["outcome"] = "approved" }, ""},
+		// Art. 30: the head speaks last; members only from the composition;
+		// more than half of the composition present.
+		{"HeadFirst", func(m map[string]any) {
+			ms := members("for", "for")
+			m["members"], m["dissent"] = append(ms[2:], ms[:2]...), nil
+		}, "head_not_last"},
+		{"NotAMember", func(m map[string]any) {
+			m["members"], m["dissent"] = append([]map[string]any{{"name": "路人", "vote": "for"}}, members("for", "for")...), nil
+		}, "not_a_member"},
+		// Eight members: four present is exactly half.
+		{"ExactlyHalf", func(m map[string]any) { m["members"], m["dissent"] = members("for", "for", "for"), nil }, "meeting_quorum_not_met"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -88,7 +101,7 @@ func TestDeliberationMeetingRules(t *testing.T) {
 	// decision in deliberation; a later meeting adopts with the head's
 	// reason against a majority against.
 	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(hash, func(m map[string]any) {
-		m["members"], m["outcome"], m["dissent"] = members("for", "against"), "deferred", nil
+		m["members"], m["outcome"], m["dissent"] = members("for", "against", "abstain", "abstain"), "deferred", nil
 	})).Expect(t, 201, "")
 	var g struct {
 		Majority            string `json:"majority"`
@@ -96,7 +109,7 @@ func TestDeliberationMeetingRules(t *testing.T) {
 		HeadReason          string `json:"head_reason"`
 	}
 	p.Do("POST", p.path("/deliberations"), p.tok("staff"), p.meeting(hash, func(m map[string]any) {
-		m["members"] = members("against", "against", "for")
+		m["members"] = members("against", "against", "for", "abstain")
 		m["dissent"] = []map[string]any{{"member": "委员1", "view": "先试点"}, {"member": "委员2", "view": "先试点"}}
 		m["head_reason"] = "课后服务关系学生切身利益，学期开始前必须出台。"
 	})).Expect(t, 201, "").JSON(t, &g)

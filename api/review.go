@@ -134,6 +134,7 @@ type LegalityReviewView struct {
 	ReceivedAt           time.Time                `json:"received_at" doc:"Receipt; the review period runs from here (reset by a resubmission)."`
 	EarliestConclusionAt time.Time                `json:"earliest_conclusion_at" doc:"7 working days after receipt (Decree 713 Art. 26)."`
 	CalendarVersion      string                   `json:"calendar_version"`
+	CalendarNotCovered   bool                     `json:"calendar_not_covered,omitempty" doc:"The period runs into a year whose holiday notice is not loaded: earliest_conclusion_at is provisional and signing answers 409 calendar_not_covered."`
 	Reason               string                   `json:"reason,omitempty" doc:"Reason of the last return or request for materials."`
 	Advisers             []ReviewAdviserView      `json:"advisers,omitempty"`
 	AddedMaterials       []ReviewMaterialView     `json:"added_materials,omitempty"`
@@ -146,7 +147,7 @@ func legalityReviewView(r consultation.LegalityReview) LegalityReviewView {
 		VersionHash: r.VersionHash, ReviewAgency: r.ReviewAgencyCode, ReviewAgencyName: r.ReviewAgencyName, Status: string(r.Status),
 		LegalBasis: r.LegalBasis, Materials: r.Materials, ProcedureStatement: r.ProcedureStatement, SubmittedBy: r.SubmittedBy,
 		SubmittedAt: r.SubmittedAt, ReceivedAt: r.ReceivedAt, EarliestConclusionAt: r.EarliestConclusionAt,
-		CalendarVersion: r.CalendarVersion, Reason: r.Reason}
+		CalendarVersion: r.CalendarVersion, Reason: r.Reason, CalendarNotCovered: r.CalendarNotCovered}
 	if v.LegalBasis == nil {
 		v.LegalBasis = []string{}
 	}
@@ -220,6 +221,28 @@ type reasonInput struct {
 	Body     struct {
 		Reason string `json:"reason" doc:"Required, at most 5,000 characters."`
 	}
+}
+
+type resolutionInput struct {
+	ReviewID int64 `path:"review_id" minimum:"1"`
+	Body     struct {
+		Resolution string `json:"resolution" doc:"How the unlawful opinions were dealt with; required, at most 10,000 characters."`
+	}
+}
+
+// UnlawfulOpinionResolutionView is the reviewer's written resolution of the
+// advisers' unlawful opinions.
+type UnlawfulOpinionResolutionView struct {
+	ID         int64     `json:"id"`
+	ReviewID   int64     `json:"review_id"`
+	DecisionID int64     `json:"decision_id"`
+	Resolution string    `json:"resolution"`
+	RecordSeq  int64     `json:"record_seq"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+type resolutionOutput struct {
+	Body UnlawfulOpinionResolutionView
 }
 
 type resubmitLegalityReviewInput struct {
@@ -364,10 +387,34 @@ func (s *server) registerReview() {
 		})
 	register(s, huma.Operation{OperationID: "return-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/return",
 		Summary: "Return a review package (退回)", Tags: tags,
-		Description: "Returns the package with a reason (Decree 713 Art. 26); the decision goes back to handling. Reviewers of the package's department."},
+		Description: "Returns the package with a reason (Decree 713 Art. 26) before a conclusion; the decision goes back to handling. " +
+			"After a conclusion it answers 409 `review_already_concluded`: an unlawful conclusion is followed by revise-after-unlawful-conclusion. " +
+			"Reviewers of the package's department."},
 		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (*legalityReviewOutput, error) {
 			r, err := s.svc.Consultation.ReturnLegalityReview(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
 			return reviewOut(ctx, r, err)
+		})
+	register(s, huma.Operation{OperationID: "revise-after-unlawful-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/revision",
+		Summary: "Revise the draft after an unlawful conclusion", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The lead unit takes the decision back to handling to change the draft after the package was concluded unlawful " +
+			"(Decree 713 Art. 25, 28), with its own record entry; a new version then goes to a new package. 409 `conclusion_not_unlawful` " +
+			"for any other package. Staff of the lead unit."},
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *reasonInput) (*legalityReviewOutput, error) {
+			r, err := s.svc.Consultation.ReviseAfterUnlawfulConclusion(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
+			return reviewOut(ctx, r, err)
+		})
+	register(s, huma.Operation{OperationID: "resolve-unlawful-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/unlawful-opinion-resolution",
+		Summary: "Resolve an adviser's unlawful opinion in writing", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
+		Description: "Records how the reviewer dealt with the legal advisers' unlawful opinions on the package (中办发〔2016〕30号: matters the advisers " +
+			"consider unlawful may not go to discussion or decision). Without it, any conclusion other than unlawful and deliberation answer 409 " +
+			"`unlawful_opinion_unresolved`. 409 `no_unlawful_opinion` when there is none. Reviewers of the package's department, while the package is open."},
+		roles(identity.RoleReviewer), func(ctx context.Context, in *resolutionInput) (*resolutionOutput, error) {
+			r, err := s.svc.Consultation.ResolveUnlawfulOpinion(ctx, actor(ctx), in.ReviewID, in.Body.Resolution)
+			if err != nil {
+				return nil, toProblem(ctx, err)
+			}
+			return &resolutionOutput{Body: UnlawfulOpinionResolutionView{ID: r.ID, ReviewID: r.ReviewID, DecisionID: r.DecisionID,
+				Resolution: r.Resolution, RecordSeq: r.RecordSeq, CreatedAt: r.CreatedAt.UTC()}}, nil
 		})
 	register(s, huma.Operation{OperationID: "request-review-materials", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/materials-requests",
 		Summary: "Ask for more material (要求补充)", Tags: tags,

@@ -539,8 +539,31 @@ func TestSurveyGateAPI(t *testing.T) {
 	s.Do("POST", fmt.Sprintf("/surveys/%d/close", sv.ID), s.other, nil).Expect(t, 403, "not_survey_owner")
 	s.Do("POST", fmt.Sprintf("/surveys/%d/close", sv.ID), s.staff, nil).Expect(t, 200, "")
 	s.Do("POST", fmt.Sprintf("/surveys/%d/close", sv.ID), s.staff, nil).Expect(t, 409, "survey_not_open")
+	// Issue 13: a survey nobody answered measured nothing.
+	if _, passed := surveyGate(t, s, withSurvey); passed {
+		t.Fatal("a closed survey with zero responses passes the gate")
+	}
+	// One response: the platform's floor. The body may ask for more.
+	var sv2 surveyJSON
+	s.Do("POST", "/surveys", s.staff, surveyBody(s.Clock.Now().Add(7*24*time.Hour), func(b map[string]any) { b["decision_id"] = withSurvey })).
+		Expect(t, 201, "").JSON(t, &sv2)
+	sv2 = s.addQuestion(t, sv2.ID, qDistrict)
+	s.open(t, sv2.ID)
+	s.Do("POST", fmt.Sprintf("/surveys/%d/responses", sv2.ID), s.resident, map[string]any{"answers": []map[string]any{
+		{"question_id": sv2.qid(t, "您居住的区"), "choices": []string{"xh"}}}}).Expect(t, 201, "")
+	s.Do("POST", fmt.Sprintf("/surveys/%d/close", sv2.ID), s.staff, nil).Expect(t, 200, "")
 	if _, passed := surveyGate(t, s, withSurvey); !passed {
-		t.Fatal("a closed survey does not pass the gate")
+		t.Fatal("a closed survey with one response does not pass the gate")
+	}
+	s.Do("PUT", "/decision-bodies/pdsszf/settings", s.admin, map[string]any{"survey_min_responses": 2, "catalogue_required": false,
+		"feedback_threshold": 0}).Expect(t, 200, "")
+	if _, passed := surveyGate(t, s, withSurvey); passed {
+		t.Fatal("one response passes a body minimum of two")
+	}
+	s.Do("PUT", "/decision-bodies/pdsszf/settings", s.admin, map[string]any{"survey_min_responses": 1, "catalogue_required": false,
+		"feedback_threshold": 0}).Expect(t, 200, "")
+	if _, passed := surveyGate(t, s, withSurvey); !passed {
+		t.Fatal("one response fails a body minimum of one")
 	}
 
 	// A survey can only be linked to a decision the agency leads.

@@ -177,8 +177,16 @@ func TestDecisionGates(t *testing.T) {
 			if p, ok := passed[g.Code]; ok && p != g.Passed {
 				t.Fatalf("gate %s passed=%v, want %v", g.Code, g.Passed, p)
 			}
-			if g.Basis == "" || g.Title == "" || (!g.Passed && g.Message == "") {
+			if g.Basis == "" || g.Title == "" || (g.State == consultation.GateFailed && g.Message == "") {
 				t.Fatalf("gate without basis, title or message: %+v", g)
+			}
+			// Issue 13: the window and the ways to comment are entered
+			// only when opening; before that they are not yet applicable,
+			// never "passed".
+			if g.Code == "ways_to_comment_required" || g.Code == "consultation_window_too_short" {
+				if g.State != consultation.GateNotYetApplicable || g.Passed {
+					t.Fatalf("gate %s before opening: %+v, want not_yet_applicable", g.Code, g)
+				}
 			}
 		}
 		for code := range passed {

@@ -98,18 +98,22 @@ const (
 	StatusSuspended    Status = "suspended"
 	StatusEvaluated    Status = "evaluated"
 	StatusWithdrawn    Status = "withdrawn"
+	// StatusEnded: execution stopped for good (停止执行) after the body's
+	// decision, e.g. on a post-evaluation that found it should stop
+	// (Decree 713 Art. 36–37).
+	StatusEnded Status = "ended"
 )
 
 // StatusNames are the Chinese names of the stages.
 var StatusNames = map[Status]string{
 	StatusDrafting: "起草", StatusConsulting: "公开征求意见", StatusHandling: "意见处理", StatusUnderReview: "合法性审查",
 	StatusDeliberation: "集体讨论决定", StatusPublished: "决策公布", StatusInEffect: "实施中", StatusSuspended: "暂停执行",
-	StatusEvaluated: "决策后评估", StatusWithdrawn: "已撤回",
+	StatusEvaluated: "决策后评估", StatusWithdrawn: "已撤回", StatusEnded: "已停止执行",
 }
 
 // Statuses lists the stages in order.
 var Statuses = []Status{StatusDrafting, StatusConsulting, StatusHandling, StatusUnderReview, StatusDeliberation,
-	StatusPublished, StatusInEffect, StatusSuspended, StatusEvaluated, StatusWithdrawn}
+	StatusPublished, StatusInEffect, StatusSuspended, StatusEvaluated, StatusWithdrawn, StatusEnded}
 
 // Decision is a decision item.
 type Decision struct {

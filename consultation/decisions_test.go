@@ -2,6 +2,7 @@ package consultation_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -32,9 +33,23 @@ func newFixture(t *testing.T) *fixture {
 		a, _ := e.Account(role, agency)
 		return &a
 	}
+	// The city government's executive meeting: the mayor (head) and eight
+	// other members, so a meeting needs five present (Decree 713 Art. 30).
+	if _, err := e.Consultation.SetMeetingComposition(context.Background(), acct(identity.RoleAdmin, ""), "pdsszf", testComposition(8)); err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{e: e, svc: e.Consultation, staff: acct(identity.RoleAgencyStaff, "jyj"),
 		other: acct(identity.RoleAgencyStaff, "wjw"), body: acct(identity.RoleAgencyStaff, "pdsszf"),
 		resident: acct(identity.RoleResident, "")}
+}
+
+// testComposition is 张市长 (the head) and 委员1 … 委员n.
+func testComposition(n int) []consultation.MeetingCompositionMember {
+	out := []consultation.MeetingCompositionMember{{Name: "张市长", Position: "市长", IsHead: true}}
+	for i := 1; i <= n; i++ {
+		out = append(out, consultation.MeetingCompositionMember{Name: fmt.Sprintf("委员%d", i), Position: "副市长"})
+	}
+	return out
 }
 
 func decisionInput() consultation.DecisionInput {

@@ -118,6 +118,15 @@ type MeetingMember struct {
 	Vote Vote `json:"vote"`
 }
 
+// MeetingAttendee is a person present without a vote (列席): the lead
+// unit's head reporting on the draft, experts, representatives of the
+// public. Kept apart from the members: they do not count toward the quorum
+// and do not state a vote (Decree 713 Art. 30 speaks of 会议组成人员 only).
+type MeetingAttendee struct {
+	Name     string `json:"name"`
+	Capacity string `json:"capacity"`
+}
+
 // MemberDissent is a dissenting view, recorded as stated (Art. 30: 不同意见
 // 应当如实载明).
 type MemberDissent struct {
@@ -136,7 +145,11 @@ type DeliberationInput struct {
 	MeetingDate time.Time
 	// Session names the meeting, e.g. 市政府第28次常务会议 (optional).
 	Session string
+	// Members are the members (组成人员) present, in the order they stated
+	// their views; the head speaks last (Art. 30).
 	Members []MeetingMember
+	// Attendees are those present without a vote (列席).
+	Attendees []MeetingAttendee
 	// HeadName is the head (行政首长) who decided; a member present.
 	HeadName string
 	Outcome  DeliberationOutcome
@@ -160,8 +173,12 @@ type Deliberation struct {
 	MeetingDate   time.Time
 	Session       string
 	Members       []MeetingMember
-	HeadName      string
-	Outcome       DeliberationOutcome
+	Attendees     []MeetingAttendee
+	// CompositionSize is the number of the body's members the quorum was
+	// counted against.
+	CompositionSize int
+	HeadName        string
+	Outcome         DeliberationOutcome
 	Majority      Majority
 	// DepartsFromMajority reports whether the outcome departs from the
 	// majority view (then HeadReason is set).
@@ -313,6 +330,28 @@ func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
 		present[name] = vote
 		out.Members = append(out.Members, MeetingMember{Name: name, Position: pos, Vote: vote})
 	}
+	// Art. 30: 行政首长…在集体讨论的基础上作出决定: members state their
+	// views first and the head speaks last.
+	if out.Members[len(out.Members)-1].Name != out.HeadName {
+		return out, invalidWithBasis("head_not_last", "members",
+			"出席人员按发言顺序填写，行政首长“"+out.HeadName+"”须最后发言（会议组成人员充分发表意见后，行政首长在集体讨论的基础上作出决定）", deliberationBasis)
+	}
+	out.Attendees = []MeetingAttendee{}
+	for _, a := range in.Attendees {
+		name := strings.TrimSpace(cleanText(a.Name))
+		capacity := strings.TrimSpace(cleanText(a.Capacity))
+		_, member := present[name]
+		switch {
+		case name == "" || utf8.RuneCountInString(name) > MaxMemberNameRunes || utf8.RuneCountInString(capacity) > MaxMemberPosRunes:
+			return out, errs.InvalidField("invalid_attendee", "attendees", "每名列席人员须填写姓名（不超过"+strconv.Itoa(MaxMemberNameRunes)+"字）")
+		case member:
+			return out, errs.InvalidField("attendee_is_member", "attendees", "“"+name+"”已作为组成人员出席，不能同时列席")
+		}
+		out.Attendees = append(out.Attendees, MeetingAttendee{Name: name, Capacity: capacity})
+	}
+	if len(out.Attendees) > MaxMeetingMembers {
+		return out, errs.InvalidField("too_many_members", "attendees", "列席人员最多"+strconv.Itoa(MaxMeetingMembers)+"名")
+	}
 	out.Dissent = []MemberDissent{}
 	dissented := map[string]bool{}
 	for _, d := range in.Dissent {
@@ -440,12 +479,19 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 		} else if !errs.HasCode(err, "adopted_deliberation_required") {
 			return err
 		}
+		size, err := checkComposition(ctx, tx, &d, in)
+		if err != nil {
+			return err
+		}
 		so, err := currentSignOff(ctx, tx, d.ID)
 		if err != nil {
 			return err
 		}
 		if !so.Valid {
 			return signOffGateError(so)
+		}
+		if err := requireUnlawfulOpinionResolved(ctx, tx, so.ReviewID); err != nil {
+			return err
 		}
 		if err := requireDecidedVersion(so, in.VersionHash); err != nil {
 			return err
@@ -465,7 +511,7 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 		}
 		out = Deliberation{DecisionID: d.ID, VersionID: so.VersionID, VersionNumber: so.VersionNumber, VersionHash: so.VersionHash,
 			ReviewID: so.ReviewID, SignOffSeq: so.RecordSeq, MeetingKind: in.MeetingKind, MeetingDate: in.MeetingDate, Session: in.Session,
-			Members: in.Members, HeadName: in.HeadName, Outcome: in.Outcome, Majority: MajorityView(in.Members, in.HeadName),
+			Members: in.Members, Attendees: in.Attendees, CompositionSize: size, HeadName: in.HeadName, Outcome: in.Outcome, Majority: MajorityView(in.Members, in.HeadName),
 			HeadReason: in.HeadReason, Dissent: in.Dissent, Minutes: in.Minutes, RecordedBy: actor.ID}
 		out.DepartsFromMajority = DepartsFromMajority(out.Outcome, out.Majority)
 		if out.ID, err = nextID(ctx, tx, "deliberations"); err != nil {
@@ -474,7 +520,8 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordDeliberation, map[string]any{
 			"deliberation_id": out.ID, "version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
 			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
-			"session": out.Session, "members": out.Members, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
+			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "composition_size": out.CompositionSize,
+			"quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
 			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
 		}, out.VersionHash)
 		if err != nil {
@@ -482,12 +529,15 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 		}
 		out.RecordSeq, out.CreatedAt = e.Seq, e.RecordedAt
 		members, _ := json.Marshal(out.Members)
+		attendees, _ := json.Marshal(out.Attendees)
 		dissent, _ := json.Marshal(out.Dissent)
 		if _, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
-			meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at,
+			attendees, composition_size)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 			out.ID, out.DecisionID, out.VersionID, out.VersionHash, out.ReviewID, out.SignOffSeq, out.MeetingKind, out.MeetingDate, out.Session,
-			members, out.HeadName, out.Outcome, out.Majority, out.HeadReason, dissent, out.Minutes, out.RecordedBy, out.RecordSeq, out.CreatedAt); err != nil {
+			members, out.HeadName, out.Outcome, out.Majority, out.HeadReason, dissent, out.Minutes, out.RecordedBy, out.RecordSeq, out.CreatedAt,
+			attendees, out.CompositionSize); err != nil {
 			return errs.Internal(err)
 		}
 		return nil
@@ -499,7 +549,8 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 }
 
 const deliberationColumns = `g.id, g.decision_id, g.version_id, v.number, g.version_hash, g.review_id, g.sign_off_seq, g.meeting_kind, g.meeting_date,
-	g.session, g.members, g.head_name, g.outcome, g.majority, g.head_reason, g.dissent, g.minutes, g.recorded_by, g.record_seq, g.created_at`
+	g.session, g.members, g.head_name, g.outcome, g.majority, g.head_reason, g.dissent, g.minutes, g.recorded_by, g.record_seq, g.created_at,
+	g.attendees, g.composition_size`
 
 func queryDeliberations(ctx context.Context, q querier, where string, args ...any) ([]Deliberation, error) {
 	rows, err := q.Query(ctx, `SELECT `+deliberationColumns+` FROM deliberations g JOIN draft_versions v ON v.id = g.version_id WHERE `+where, args...)
@@ -508,11 +559,14 @@ func queryDeliberations(ctx context.Context, q querier, where string, args ...an
 	}
 	var out []Deliberation
 	var g Deliberation
-	var members, dissent []byte
+	var members, dissent, attendees []byte
 	if _, err := pgx.ForEachRow(rows, []any{&g.ID, &g.DecisionID, &g.VersionID, &g.VersionNumber, &g.VersionHash, &g.ReviewID, &g.SignOffSeq,
 		&g.MeetingKind, &g.MeetingDate, &g.Session, &members, &g.HeadName, &g.Outcome, &g.Majority, &g.HeadReason, &dissent, &g.Minutes,
-		&g.RecordedBy, &g.RecordSeq, &g.CreatedAt}, func() error {
+		&g.RecordedBy, &g.RecordSeq, &g.CreatedAt, &attendees, &g.CompositionSize}, func() error {
 		if err := json.Unmarshal(members, &g.Members); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(attendees, &g.Attendees); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(dissent, &g.Dissent); err != nil {

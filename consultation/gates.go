@@ -23,6 +23,11 @@ type Gate struct {
 	Applies func(d *Decision) bool
 	// Check reports whether the gate passes.
 	Check func(ctx context.Context, st *GateState) (bool, error)
+	// Deferred reports that the gate checks what is given only at the
+	// step itself (the window and the ways to comment, entered when the
+	// consultation opens): in a checklist before that step it is not yet
+	// applicable rather than passed.
+	Deferred func(st *GateState) bool
 }
 
 // GateState is what gates read: the decision inside the transaction that
@@ -48,12 +53,18 @@ var stageRules = map[Status]*stageRule{
 	// From under_review when the review department returns the package
 	// (退回, Decree 713 Art. 26): the lead unit reworks it and resubmits.
 	StatusHandling:     {from: []Status{StatusConsulting, StatusDrafting, StatusUnderReview}},
-	StatusUnderReview:  {from: []Status{StatusHandling}},
+	// From drafting only for a decision withheld from consultation
+	// (not_disclosable, Decree 713 Art. 14): it skips consulting and
+	// handling (gate consultation_required_before_review).
+	StatusUnderReview:  {from: []Status{StatusHandling, StatusDrafting}},
 	StatusDeliberation: {from: []Status{StatusUnderReview}},
 	StatusPublished:    {from: []Status{StatusDeliberation}},
-	StatusInEffect:     {from: []Status{StatusPublished}},
-	StatusSuspended:    {from: []Status{StatusInEffect, StatusPublished}},
-	StatusEvaluated:    {from: []Status{StatusInEffect, StatusSuspended}},
+	// From suspended when the suspension is lifted, from evaluated when
+	// the post-evaluation concludes (Decree 713 Art. 36–37).
+	StatusInEffect:  {from: []Status{StatusPublished, StatusSuspended, StatusEvaluated}},
+	StatusSuspended: {from: []Status{StatusInEffect, StatusPublished}},
+	StatusEvaluated: {from: []Status{StatusInEffect, StatusSuspended}},
+	StatusEnded:     {from: []Status{StatusInEffect, StatusSuspended, StatusEvaluated}},
 	// Decree 713 has no stage after which a decision item may not be
 	// dropped before it is decided; after publication it is suspended
 	// (Art. 37) rather than withdrawn.
@@ -78,12 +89,25 @@ func present(err error, missingCode string) (bool, error) {
 
 // GateResult is the outcome of one gate for a decision.
 type GateResult struct {
-	Code    string `json:"code"`
-	Basis   string `json:"basis"`
-	Title   string `json:"title"`
-	Passed  bool   `json:"passed"`
-	Message string `json:"message,omitempty"`
+	Code   string `json:"code"`
+	Basis  string `json:"basis"`
+	Title  string `json:"title"`
+	Passed bool   `json:"passed"`
+	// State is passed, failed or not_yet_applicable (a gate checked only
+	// at the step itself, with what is entered there).
+	State   GateStatus `json:"state"`
+	Message string     `json:"message,omitempty"`
 }
+
+// GateStatus is the state of a gate in a checklist.
+type GateStatus string
+
+// The gate states.
+const (
+	GatePassed           GateStatus = "passed"
+	GateFailed           GateStatus = "failed"
+	GateNotYetApplicable GateStatus = "not_yet_applicable"
+)
 
 // evaluateGates runs the gates of the target stage that apply.
 func evaluateGates(ctx context.Context, st *GateState, to Status) ([]GateResult, error) {
@@ -96,13 +120,17 @@ func evaluateGates(ctx context.Context, st *GateState, to Status) ([]GateResult,
 		if g.Applies != nil && !g.Applies(st.Decision) {
 			continue
 		}
+		if g.Deferred != nil && g.Deferred(st) {
+			out = append(out, GateResult{Code: g.Code, Basis: g.Basis, Title: g.Title, State: GateNotYetApplicable})
+			continue
+		}
 		ok, err := g.Check(ctx, st)
 		if err != nil {
 			return nil, err
 		}
-		r := GateResult{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: ok}
+		r := GateResult{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: ok, State: GatePassed}
 		if !ok {
-			r.Message = g.Message
+			r.Message, r.State = g.Message, GateFailed
 		}
 		out = append(out, r)
 	}
@@ -112,7 +140,7 @@ func evaluateGates(ctx context.Context, st *GateState, to Status) ([]GateResult,
 func failed(results []GateResult) []errs.Gate {
 	var out []errs.Gate
 	for _, r := range results {
-		if !r.Passed {
+		if r.State == GateFailed {
 			out = append(out, errs.Gate{Code: r.Code, Basis: r.Basis, Message: r.Message})
 		}
 	}
@@ -176,7 +204,7 @@ func nextStage(d *Decision) Status {
 	switch d.Status {
 	case StatusDrafting:
 		if d.NotDisclosable {
-			return StatusHandling
+			return StatusUnderReview
 		}
 		return StatusConsulting
 	case StatusConsulting:

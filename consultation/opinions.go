@@ -370,8 +370,10 @@ func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account
 // before ReviewPeriodWorkingDays working days have passed since receipt
 // (Decree 713 Art. 26; the working-day calendar's version is stored with
 // the conclusion) unless an expedite reason is given; without at least one
-// signed legal opinion on the version (Art. 28); and, for a lawful outcome,
-// when an adviser's opinion says unlawful and no resolution is written.
+// signed legal opinion on the version (Art. 28); and, for any outcome
+// other than unlawful, when an adviser's opinion says unlawful and no
+// resolution is written (ResolveUnlawfulOpinion, or this input's
+// Resolution; 中办发〔2016〕30号).
 // Only reviewers of the package's department may call it. Codes:
 // legality_review_not_found, not_review_department, the findings codes of
 // CreateLegalOpinion, invalid_review_outcome, changes_required,
@@ -379,7 +381,7 @@ func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account
 // reauthentication_failed (403), too_many_login_attempts (429),
 // review_not_open, review_materials_pending, review_version_outdated,
 // review_period_not_elapsed, legal_opinion_required,
-// unlawful_opinion_unresolved.
+// unlawful_opinion_unresolved, calendar_not_covered.
 func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput) (ReviewConclusion, error) {
 	findings, err := cleanFindings(in.Findings)
 	if err != nil {
@@ -426,7 +428,9 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 			return err
 		}
 		now := s.now()
-		c.EarliestAt = cal.AddWorkingDays(r.ReceivedAt, ReviewPeriodWorkingDays).UTC()
+		if c.EarliestAt, err = reviewDeadline(cal, r.ReceivedAt); err != nil {
+			return err
+		}
 		c.CalendarVersion = cal.Version()
 		if now.Before(c.EarliestAt) && c.ExpediteReason == "" {
 			return errs.Conflict("review_period_not_elapsed", "自收到送审材料（"+shanghaiDate(r.ReceivedAt)+"）起未满"+strconv.Itoa(ReviewPeriodWorkingDays)+
@@ -449,8 +453,14 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 		if counted == 0 {
 			return errs.Conflict("legal_opinion_required", "作出审查意见前须有至少一名被指派的法律顾问针对送审版本出具法律意见（《重大行政决策程序暂行条例》第二十八条）")
 		}
-		if c.Outcome == OutcomeLawful && unlawful > 0 && c.Resolution == "" {
-			return errs.Conflict("unlawful_opinion_unresolved", "有法律顾问认为决策草案不合法，作出“合法”的审查意见须书面说明对该法律意见的处理情况")
+		if c.Outcome != OutcomeUnlawful && unlawful > 0 && c.Resolution == "" {
+			_, resolved, err := unlawfulOpinionState(ctx, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			if !resolved {
+				return errUnlawfulOpinionUnresolved("有法律顾问认为决策草案不合法：作出“不合法”以外的审查意见前，须书面说明对该法律意见的处理情况（法律顾问认为不合法的事项不得提交讨论、作出决定）")
+			}
 		}
 		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
 			return err

@@ -84,7 +84,17 @@ type PublicationInput struct {
 	// DocumentNumber is the issuing document's number (文号).
 	DocumentNumber string
 	Note           string
+	// ImplementingAgency is the code of the implementing unit (执行单位,
+	// Decree 713 Art. 34); empty: the lead unit.
+	ImplementingAgency string
+	// ReportIntervalDays is how often the implementing unit reports on the
+	// implementation (Art. 35; the body sets it); 0: DefaultReportIntervalDays.
+	ReportIntervalDays int
 }
+
+// DefaultReportIntervalDays is the reporting interval when the body sets
+// none: a quarter. The law fixes none (Art. 35 "定期").
+const DefaultReportIntervalDays = 90
 
 // Publication is a published decision.
 type Publication struct {
@@ -105,6 +115,11 @@ type Publication struct {
 	PublishedBy        int64
 	RecordSeq          int64
 	CreatedAt          time.Time
+	// The implementing unit and its reporting interval.
+	ImplementingAgencyID   int64
+	ImplementingAgencyCode string
+	ImplementingAgencyName string
+	ReportIntervalDays     int
 	// Filled in by GetPublication.
 	Status        Status
 	Text          string
@@ -333,6 +348,13 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 	if p.Note, err = limitText("note", "note", "说明", in.Note, MaxPublicationNoteRunes, false); err != nil {
 		return Publication{}, err
 	}
+	p.ReportIntervalDays = in.ReportIntervalDays
+	if p.ReportIntervalDays == 0 {
+		p.ReportIntervalDays = DefaultReportIntervalDays
+	}
+	if p.ReportIntervalDays < 7 || p.ReportIntervalDays > 366 {
+		return Publication{}, errs.InvalidField("invalid_report_interval", "report_interval_days", "执行情况报告周期须为7至366日")
+	}
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
@@ -340,6 +362,15 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 		}
 		if err := requireDecisionStaff(actor, &d); err != nil {
 			return err
+		}
+		p.ImplementingAgencyID, p.ImplementingAgencyCode = d.LeadAgencyID, d.LeadAgencyCode
+		if code := strings.TrimSpace(in.ImplementingAgency); code != "" && code != d.LeadAgencyCode {
+			if err := tx.QueryRow(ctx, `SELECT id, code FROM agencies WHERE code = $1 AND kind IN ('government', 'department')`, code).
+				Scan(&p.ImplementingAgencyID, &p.ImplementingAgencyCode); errors.Is(err, pgx.ErrNoRows) {
+				return errs.InvalidField("implementing_agency_not_found", "implementing_agency", "没有代码为“"+code+"”的执行单位")
+			} else if err != nil {
+				return errs.Internal(err)
+			}
 		}
 		g, gErr := adoptedDeliberation(ctx, tx, d.ID)
 		if gErr != nil && !errs.HasCode(gErr, "adopted_deliberation_required") {
@@ -385,17 +416,20 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 			"deliberation_id": g.ID, "party_report_id": r.ID, "version_id": g.VersionID, "version_number": g.VersionNumber,
 			"text_sha256": SHA256Hex([]byte(text)), "document_number": p.DocumentNumber, "channels": p.Channels,
 			"published_on": formatDate(p.PublishedOn), "effective_on": formatDate(p.EffectiveOn), "adoption_report_id": reportID,
-			"adoption_report_hash": reportHash, "note": p.Note}, p.VersionHash)
+			"adoption_report_hash": reportHash, "note": p.Note, "implementing_agency": p.ImplementingAgencyCode,
+			"report_interval_days": p.ReportIntervalDays}, p.VersionHash)
 		if err != nil {
 			return err
 		}
 		p.RecordSeq, p.CreatedAt = e.Seq, e.RecordedAt
 		channels, _ := json.Marshal(p.Channels)
 		if _, err := tx.Exec(ctx, `INSERT INTO decision_publications (id, decision_id, deliberation_id, party_report_id, version_id, version_hash,
-			document_number, channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note, published_by, record_seq, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			document_number, channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note, published_by, record_seq, created_at,
+			implementing_agency_id, report_interval_days)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			p.ID, p.DecisionID, p.DeliberationID, p.PartyReportID, p.VersionID, p.VersionHash, p.DocumentNumber, channels, p.PublishedOn,
-			p.EffectiveOn, p.AdoptionReportID, p.AdoptionReportHash, p.Note, p.PublishedBy, p.RecordSeq, p.CreatedAt); err != nil {
+			p.EffectiveOn, p.AdoptionReportID, p.AdoptionReportHash, p.Note, p.PublishedBy, p.RecordSeq, p.CreatedAt,
+			p.ImplementingAgencyID, p.ReportIntervalDays); err != nil {
 			return errs.Internal(err)
 		}
 		if !p.EffectiveOn.After(today) {
@@ -450,7 +484,9 @@ func (s *Service) BringDecisionsIntoEffect(ctx context.Context) (int, error) {
 func getPublication(ctx context.Context, q querier, decisionID int64) (Publication, error) {
 	rows, err := q.Query(ctx, `SELECT p.id, p.decision_id, p.deliberation_id, p.party_report_id, p.version_id, v.number, p.version_hash,
 		p.document_number, p.channels, p.published_on, p.effective_on, p.adoption_report_id, p.adoption_report_hash, p.note, p.published_by,
-		p.record_seq, p.created_at, v.text FROM decision_publications p JOIN draft_versions v ON v.id = p.version_id WHERE p.decision_id = $1`, decisionID)
+		p.record_seq, p.created_at, v.text, a.id, a.code, a.name, p.report_interval_days
+		FROM decision_publications p JOIN draft_versions v ON v.id = p.version_id JOIN decisions d ON d.id = p.decision_id
+		JOIN agencies a ON a.id = coalesce(p.implementing_agency_id, d.lead_agency_id) WHERE p.decision_id = $1`, decisionID)
 	if err != nil {
 		return Publication{}, errs.Internal(err)
 	}
@@ -458,7 +494,8 @@ func getPublication(ctx context.Context, q querier, decisionID int64) (Publicati
 	var channels []byte
 	n, err := pgx.ForEachRow(rows, []any{&p.ID, &p.DecisionID, &p.DeliberationID, &p.PartyReportID, &p.VersionID, &p.VersionNumber, &p.VersionHash,
 		&p.DocumentNumber, &channels, &p.PublishedOn, &p.EffectiveOn, &p.AdoptionReportID, &p.AdoptionReportHash, &p.Note, &p.PublishedBy,
-		&p.RecordSeq, &p.CreatedAt, &p.Text}, func() error { return json.Unmarshal(channels, &p.Channels) })
+		&p.RecordSeq, &p.CreatedAt, &p.Text, &p.ImplementingAgencyID, &p.ImplementingAgencyCode, &p.ImplementingAgencyName,
+		&p.ReportIntervalDays}, func() error { return json.Unmarshal(channels, &p.Channels) })
 	if err != nil {
 		return Publication{}, errs.Internal(err)
 	}
@@ -534,15 +571,58 @@ func (s *Service) GetPublication(ctx context.Context, actor *identity.Account, d
 	return out, err
 }
 
-// SuspendDecision suspends the execution of a published decision with a
-// reason (中止执行, Decree 713 Art. 37). The article gives this to the
-// decision body's head (行政首长) "先决定中止执行"; the platform has no head
-// role, so staff of the decision body act for the head here (they record
-// the head's decision), and admins may too. Codes: decision_not_found,
-// not_decision_body_staff, suspension_reason_required,
-// suspension_reason_too_long (422), decision_not_in_effect (409).
-func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, decisionID int64, reason string) (Decision, error) {
-	reason, err := limitText("reason", "suspension_reason", "中止执行的理由", reason, MaxSuspensionReasonRunes, true)
+// SuspensionInput is the head's decision to suspend or to lift a
+// suspension.
+type SuspensionInput struct {
+	Reason string
+	// HeadName is the head (行政首长) who decided; it must be the head in
+	// the decision body's meeting composition (Art. 37 gives the decision
+	// to the head alone).
+	HeadName string
+}
+
+// Record kinds of lifting a suspension.
+const RecordDecisionResumed RecordKind = "decision_resumed"
+
+// requireHeadDecision checks who may record the head's decision and that
+// the named head is the decision body's head.
+func requireHeadDecision(ctx context.Context, tx pgx.Tx, actor *identity.Account, d *Decision, head string) (string, error) {
+	switch {
+	case actor == nil:
+		return "", errs.Unauthenticated("authentication_required", "请先登录")
+	case actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(d.DecisionBodyID):
+	case !canSee(actor, d) && !actor.HasRole(identity.RoleAgencyStaff):
+		return "", errDecisionNotFound
+	default:
+		return "", errs.Forbidden("not_decision_body_staff", "只有决策机关（记录行政首长的决定）或平台管理员可以记录中止执行或恢复执行")
+	}
+	head = strings.TrimSpace(cleanText(head))
+	c, err := meetingComposition(ctx, tx, d.DecisionBodyID)
+	if err != nil {
+		return "", err
+	}
+	if c.Head() == "" {
+		e := errs.Conflict("meeting_composition_required", "尚未登记“"+d.DecisionBodyName+"”的组成人员及行政首长，无法核对作出决定的是否为行政首长")
+		e.Basis = suspensionBasis
+		return "", e
+	}
+	if head == "" || head != c.Head() {
+		return "", invalidWithBasis("suspension_not_by_head", "head_name",
+			"中止执行（或恢复执行）由决策机关行政首长决定，须写明作出决定的行政首长“"+c.Head()+"”（《重大行政决策程序暂行条例》第三十七条）", suspensionBasis)
+	}
+	return head, nil
+}
+
+// SuspendDecision records the head's decision to suspend the execution of
+// a published decision with a reason (中止执行, Decree 713 Art. 37: 决策机关
+// 行政首长可以先决定中止执行). Staff of the decision body (or admins) record
+// it, naming the head, who must be the head of the body's meeting
+// composition. Codes: decision_not_found, not_decision_body_staff,
+// suspension_reason_required, suspension_reason_too_long,
+// suspension_not_by_head (422), meeting_composition_required,
+// decision_not_in_effect (409).
+func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, decisionID int64, in SuspensionInput) (Decision, error) {
+	reason, err := limitText("reason", "suspension_reason", "中止执行的理由", in.Reason, MaxSuspensionReasonRunes, true)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -552,14 +632,9 @@ func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, 
 		if err != nil {
 			return err
 		}
-		switch {
-		case actor == nil:
-			return errs.Unauthenticated("authentication_required", "请先登录")
-		case actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(d.DecisionBodyID):
-		case !canSee(actor, &d) && !actor.HasRole(identity.RoleAgencyStaff):
-			return errDecisionNotFound
-		default:
-			return errs.Forbidden("not_decision_body_staff", "只有决策机关（代行政首长记录其决定）或平台管理员可以中止执行决策")
+		head, err := requireHeadDecision(ctx, tx, actor, &d, in.HeadName)
+		if err != nil {
+			return err
 		}
 		if d.Status != StatusPublished && d.Status != StatusInEffect {
 			return errs.Conflict("decision_not_in_effect", "决策事项处于"+StatusNames[d.Status]+"阶段，只有已公布或实施中的决策可以中止执行")
@@ -567,13 +642,54 @@ func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, 
 		if err := s.transition(ctx, tx, actor, &d, StatusSuspended, map[string]any{"reason": reason, "basis": suspensionBasis}); err != nil {
 			return err
 		}
-		e, err := s.appendRecord(ctx, tx, d.ID, actor, RecordDecisionSuspended, map[string]any{"reason": reason})
+		e, err := s.appendRecord(ctx, tx, d.ID, actor, RecordDecisionSuspended, map[string]any{"reason": reason, "head": head})
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO decision_suspensions (decision_id, reason, suspended_by, record_seq, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			d.ID, reason, actor.ID, e.Seq, e.RecordedAt); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO decision_suspensions (decision_id, reason, suspended_by, record_seq, created_at, decided_by_head)
+			VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, reason, actor.ID, e.Seq, e.RecordedAt, head); err != nil {
 			return errs.Internal(err)
+		}
+		out, err = lockDecision(ctx, tx, d.ID)
+		return err
+	})
+	return out, err
+}
+
+// ResumeDecision records the head's decision to lift a suspension (Decree
+// 713 Art. 37): the decision is in effect again. The same people as
+// SuspendDecision may call it. Codes: decision_not_found,
+// not_decision_body_staff, suspension_reason_required,
+// suspension_reason_too_long, suspension_not_by_head (422),
+// meeting_composition_required, decision_not_suspended (409).
+func (s *Service) ResumeDecision(ctx context.Context, actor *identity.Account, decisionID int64, in SuspensionInput) (Decision, error) {
+	reason, err := limitText("reason", "suspension_reason", "恢复执行的理由", in.Reason, MaxSuspensionReasonRunes, true)
+	if err != nil {
+		return Decision{}, err
+	}
+	var out Decision
+	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := lockDecision(ctx, tx, decisionID)
+		if err != nil {
+			return err
+		}
+		head, err := requireHeadDecision(ctx, tx, actor, &d, in.HeadName)
+		if err != nil {
+			return err
+		}
+		if d.Status != StatusSuspended {
+			return errs.Conflict("decision_not_suspended", "决策事项处于"+StatusNames[d.Status]+"阶段，只有中止执行的决策可以恢复执行")
+		}
+		e, err := s.appendRecord(ctx, tx, d.ID, actor, RecordDecisionResumed, map[string]any{"reason": reason, "head": head})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO decision_resumptions (decision_id, reason, decided_by_head, recorded_by, record_seq, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, reason, head, actor.ID, e.Seq, e.RecordedAt); err != nil {
+			return errs.Internal(err)
+		}
+		if err := s.transition(ctx, tx, actor, &d, StatusInEffect, map[string]any{"reason": reason, "basis": suspensionBasis}); err != nil {
+			return err
 		}
 		out, err = lockDecision(ctx, tx, d.ID)
 		return err

@@ -14,12 +14,14 @@ import (
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
+// votes lists members in the order they spoke: the others, then the head
+// last (Decree 713 Art. 30).
 func votes(head string, vs ...consultation.Vote) []consultation.MeetingMember {
-	out := []consultation.MeetingMember{{Name: head}}
+	var out []consultation.MeetingMember
 	for i, v := range vs {
 		out = append(out, consultation.MeetingMember{Name: fmt.Sprintf("委员%d", i+1), Vote: v})
 	}
-	return out
+	return append(out, consultation.MeetingMember{Name: head})
 }
 
 // TestMajorityView pins Decree 713 Art. 30's majority at its boundaries:
@@ -90,11 +92,11 @@ func TestDeliberationInputBoundaries(t *testing.T) {
 	f.e.Clock.Set(time.Date(2026, 3, 10, 15, 59, 59, 0, time.UTC))
 	march := func(day int) time.Time { return time.Date(2026, 3, day, 0, 0, 0, 0, time.UTC) }
 	many := func(n int) []consultation.MeetingMember {
-		m := votes("张市长")
+		var m []consultation.MeetingMember
 		for i := 1; i < n; i++ {
 			m = append(m, consultation.MeetingMember{Name: fmt.Sprintf("委员%d", i), Vote: consultation.VoteFor})
 		}
-		return m
+		return append(m, votes("张市长")...)
 	}
 	cases := []struct {
 		name string
@@ -120,6 +122,20 @@ func TestDeliberationInputBoundaries(t *testing.T) {
 			in.HeadReason = strings.Repeat("理", consultation.MaxHeadReasonRunes+1)
 		}, "head_reason_too_long"},
 		{"NoHead", func(in *consultation.DeliberationInput) { in.HeadName = "" }, "head_name_required"},
+		// Art. 30: the head speaks last.
+		{"HeadNotLast", func(in *consultation.DeliberationInput) {
+			in.Members = append([]consultation.MeetingMember{in.Members[len(in.Members)-1]}, in.Members[:len(in.Members)-1]...)
+		}, "head_not_last"},
+		{"HeadSecondToLast", func(in *consultation.DeliberationInput) {
+			n := len(in.Members)
+			in.Members[n-1], in.Members[n-2] = in.Members[n-2], in.Members[n-1]
+		}, "head_not_last"},
+		{"AttendeeApart", func(in *consultation.DeliberationInput) {
+			in.Attendees = []consultation.MeetingAttendee{{Name: "王局长", Capacity: "市教育局局长（汇报）"}}
+		}, "decision_not_found"},
+		{"AttendeeIsMember", func(in *consultation.DeliberationInput) {
+			in.Attendees = []consultation.MeetingAttendee{{Name: "委员1", Capacity: "列席"}}
+		}, "attendee_is_member"},
 		{"BadOutcome", func(in *consultation.DeliberationInput) { in.Outcome = "approved" }, "invalid_deliberation_outcome"},
 		{"RejectedWithMajorityAgainst", func(in *consultation.DeliberationInput) {
 			in.Members = votes("张市长", consultation.VoteAgainst, consultation.VoteAgainst, consultation.VoteFor)

@@ -89,6 +89,9 @@ type LegalityReview struct {
 	// (ReviewPeriodWorkingDays after ReceivedAt), by CalendarVersion.
 	EarliestConclusionAt time.Time
 	CalendarVersion      string
+	// CalendarNotCovered: the period runs into a year whose holiday notice
+	// is not loaded, so EarliestConclusionAt is provisional (pages say so).
+	CalendarNotCovered bool
 	// Filled in by GetLegalityReview, not by ListLegalityReviews.
 	Advisers      []ReviewAdviser
 	Additions     []ReviewMaterial
@@ -246,7 +249,8 @@ func reviewAgency(ctx context.Context, q querier, code string) (int64, string, e
 // version_hash_mismatch, decision_has_no_version, legal_basis_required,
 // invalid_legal_basis, materials_too_long, review_agency_required,
 // review_agency_not_found, the attachment codes of CreateDraftVersion,
-// stage_transition_not_allowed, and the failed gate's code
+// calendar_not_covered (the 7 working days run into a year whose holiday
+// notice is not loaded), stage_transition_not_allowed, and the failed gate's code
 // (procedure_gate_failed listing every failed gate when several fail).
 func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Account, decisionID int64, in SubmissionInput) (LegalityReview, error) {
 	legal, err := cleanLegalBasis(in.LegalBasis)
@@ -260,6 +264,10 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 	atts, err := prepareAttachments(in.Attachments)
 	if err != nil {
 		return LegalityReview{}, err
+	}
+	cal, err := s.Calendar.Current(ctx)
+	if err != nil {
+		return LegalityReview{}, errs.Internal(err)
 	}
 	var id int64
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
@@ -282,6 +290,9 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 			return err
 		}
 		now := s.now().Truncate(time.Microsecond)
+		if _, err := reviewDeadline(cal, now); err != nil {
+			return err
+		}
 		statement, err := procedureStatement(ctx, tx, &d, v, now)
 		if err != nil {
 			return err
@@ -461,12 +472,13 @@ func requireOpen(r *LegalityReview) error {
 }
 
 // ReturnLegalityReview returns (退回) a package with a reason (Decree 713
-// Art. 26): the decision goes back to handling, where the lead unit may
-// change the draft and submit a new package. A concluded review may be
-// returned too, so that an unlawful conclusion does not leave the decision
-// stuck under review. Only reviewers of the package's department may call
-// it. Codes: legality_review_not_found, not_review_department,
-// reason_required, reason_too_long, review_not_open,
+// Art. 26) before a conclusion: the decision goes back to handling, where
+// the lead unit may change the draft and submit a new package. After a
+// conclusion it is refused: an unlawful conclusion is followed by
+// ReviseAfterUnlawfulConclusion, its own step. Only reviewers of the
+// package's department may call it. Codes: legality_review_not_found,
+// not_review_department, reason_required, reason_too_long,
+// review_not_open, review_already_concluded,
 // stage_transition_not_allowed.
 func (s *Service) ReturnLegalityReview(ctx context.Context, actor *identity.Account, reviewID int64, reason string) (LegalityReview, error) {
 	reason, err := limitText("reason", "reason", "退回理由", reason, MaxReviewReasonRunes, true)
@@ -483,6 +495,12 @@ func (s *Service) ReturnLegalityReview(ctx context.Context, actor *identity.Acco
 		}
 		if r.Status == ReviewReturned {
 			return errs.Conflict("review_not_open", "该合法性审查已退回")
+		}
+		if r.Status == ReviewConcluded {
+			// 退回 is the return of an incomplete package before a
+			// conclusion (Art. 26); after an unlawful conclusion the lead
+			// unit revises the draft (ReviseAfterUnlawfulConclusion).
+			return errs.Conflict("review_already_concluded", "审查部门已作出审查意见，不能再退回送审材料；审查意见为不合法的，由承办单位修改草案后重新送审")
 		}
 		now := s.now()
 		if _, err := tx.Exec(ctx, `UPDATE legality_reviews SET status = 'returned', reason = $2, updated_at = $3 WHERE id = $1`, r.ID, reason, now); err != nil {
@@ -554,6 +572,10 @@ func (s *Service) ResubmitLegalityReview(ctx context.Context, actor *identity.Ac
 	if err != nil {
 		return LegalityReview{}, err
 	}
+	cal, err := s.Calendar.Current(ctx)
+	if err != nil {
+		return LegalityReview{}, errs.Internal(err)
+	}
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, r, err := lockReview(ctx, tx, reviewID)
 		if err != nil {
@@ -571,6 +593,9 @@ func (s *Service) ResubmitLegalityReview(ctx context.Context, actor *identity.Ac
 			return errs.Conflict("review_materials_not_requested", "审查部门没有要求补充材料")
 		}
 		now := s.now().Truncate(time.Microsecond)
+		if _, err := reviewDeadline(cal, now); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE legality_reviews SET status = 'received', received_at = $2, updated_at = $2 WHERE id = $1`, r.ID, now); err != nil {
 			return errs.Internal(err)
 		}

@@ -45,6 +45,7 @@ func (s *Service) earliest(ctx context.Context, r *LegalityReview) error {
 	}
 	r.EarliestConclusionAt = cal.AddWorkingDays(r.ReceivedAt, ReviewPeriodWorkingDays).UTC()
 	r.CalendarVersion = cal.Version()
+	r.CalendarNotCovered = !cal.CoversPeriod(r.ReceivedAt, r.EarliestConclusionAt)
 	return nil
 }
 

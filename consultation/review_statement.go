@@ -2,6 +2,7 @@ package consultation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -116,14 +117,15 @@ func procedureStatement(ctx context.Context, tx pgx.Tx, d *Decision, v latestVer
 	line("")
 	line("三、专家论证、风险评估及其他程序材料（第十九条至第二十四条）")
 	n = 0
-	rows, err = tx.Query(ctx, `SELECT p.kind, p.created_at, coalesce(v.number, 0) FROM procedure_documents p
+	rows, err = tx.Query(ctx, `SELECT p.kind, p.created_at, coalesce(v.number, 0), p.content FROM procedure_documents p
 		LEFT JOIN draft_versions v ON v.id = p.version_id WHERE p.decision_id = $1 ORDER BY p.id`, d.ID)
 	if err != nil {
 		return "", errs.Internal(err)
 	}
 	var kind string
 	var at time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&kind, &at, &number}, func() error {
+	var content []byte
+	if _, err := pgx.ForEachRow(rows, []any{&kind, &at, &number, &content}, func() error {
 		s := procedureDocumentNames[kind]
 		if s == "" {
 			s = kind
@@ -132,7 +134,7 @@ func procedureStatement(ctx context.Context, tx pgx.Tx, d *Decision, v latestVer
 		if number > 0 {
 			s += "（针对第" + strconv.Itoa(number) + "版草案）"
 		}
-		item(s + "。")
+		item(s + "。" + documentFinding(DocumentKind(kind), content))
 		return nil
 	}); err != nil {
 		return "", errs.Internal(err)
@@ -152,4 +154,50 @@ var procedureDocumentNames = map[string]string{
 	"stakeholder_consultation": "听取特定利益群体意见",
 	"hearing_record":           "听证会记录",
 	"fair_competition_review":  "公平竞争审查",
+}
+
+// documentFinding states what a procedure document found, for the
+// procedure statement (issue 13: the statement said an assessment was
+// submitted, not its conclusion): the risk assessment's conclusion, the
+// fair-competition review's conclusion, the experts' opinion and dissent,
+// the views heard and how they were answered.
+func documentFinding(kind DocumentKind, content []byte) string {
+	c := newDocumentContent(kind)
+	if c == nil || json.Unmarshal(content, c) != nil {
+		return ""
+	}
+	switch c := c.(type) {
+	case *RiskAssessment:
+		s := "评估主体：" + c.Assessor + "；评估结论：" + riskConclusions[string(c.Conclusion)] + "。"
+		if c.Conclusion == RiskNotControllable {
+			s += "（风险不可控的，须调整草案并重新评估，第二十四条）"
+		}
+		return s
+	case *FairCompetitionReview:
+		return "审查单位：" + c.ReviewerUnit + "；审查结论：" + fairCompetitionConclusions[string(c.Conclusion)] + "。"
+	case *ExpertArgumentation:
+		s := "论证专家" + strconv.Itoa(len(c.Experts)) + "名；论证意见：" + clip(c.OpinionSummary, 200) + "。"
+		if len(c.DissentingViews) > 0 {
+			s += "不同意见" + strconv.Itoa(len(c.DissentingViews)) + "条。"
+		} else {
+			s += "无不同意见。"
+		}
+		return s
+	case *StakeholderConsultation:
+		return "听取" + strings.Join(c.Groups, "、") + "意见，参加" + strconv.Itoa(c.ParticipantCount) + "人；意见处理和回应：" + clip(c.Response, 200) + "。"
+	case *HearingRecord:
+		return "听证参加人" + strconv.Itoa(len(c.Participants)) + "名；主要意见：" + clip(c.MainViews, 200) + "。"
+	}
+	return ""
+}
+
+// clip shortens s to at most n runes, marking the cut, and drops a final
+// full stop so the caller can add its own.
+func clip(s string, n int) string {
+	s = strings.TrimRight(strings.TrimSpace(s), "。")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }

@@ -24,7 +24,17 @@ func checkWindow(opens, ends time.Time, reason string) *errs.Gate {
 	return nil
 }
 
+// openingNotGiven: the window and the ways to comment are entered when the
+// consultation opens; before that, a checklist shows their gates as not yet
+// applicable (they were shown as passed while nothing was entered).
+func openingNotGiven(st *GateState) bool { return st.Opening == nil }
+
 func init() {
+	addGate(StatusUnderReview, Gate{Code: "consultation_required_before_review", Basis: "Decree 713 Art. 14, 15", Title: "已公开征求意见（依法不公开的决策事项除外）",
+		Message: "决策草案须先公开征求意见并处理意见后才能送请合法性审查；只有依法不予公开的决策事项可以不经公开征求意见直接送审", Applies: always,
+		Check: func(_ context.Context, st *GateState) (bool, error) {
+			return st.Decision.Status != StatusDrafting || st.Decision.NotDisclosable, nil
+		}})
 	addGate(StatusConsulting, Gate{Code: "consultation_not_disclosable", Basis: "Decree 713 Art. 14", Title: "决策事项可以公开征求意见",
 		Message: "该决策事项依法不予公开，不能公开征求意见", Applies: always,
 		Check: func(_ context.Context, st *GateState) (bool, error) { return !st.Decision.NotDisclosable, nil }})
@@ -45,11 +55,13 @@ func init() {
 		}})
 	addGate(StatusConsulting, Gate{Code: "ways_to_comment_required", Basis: "Decree 713 Art. 15", Title: "公告写明提出意见的途径",
 		Message: "公开征求意见公告必须写明提出意见的方式和途径", Applies: always,
+		Deferred: openingNotGiven,
 		Check: func(_ context.Context, st *GateState) (bool, error) {
 			return st.Opening == nil || st.Opening.WaysToComment != "", nil
 		}})
 	addGate(StatusConsulting, Gate{Code: "consultation_window_too_short", Basis: "Decree 713 Art. 15", Title: "征求意见期限不少于30日，或说明缩短理由",
 		Message: "征求意见期限一般不少于30日；缩短期限的，必须在公告中说明理由", Applies: always,
+		Deferred: openingNotGiven,
 		Check: func(_ context.Context, st *GateState) (bool, error) {
 			if st.Opening == nil {
 				return true, nil // checked with the window when opening

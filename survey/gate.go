@@ -15,18 +15,33 @@ import (
 // GateBasis is the source of the survey requirement.
 const GateBasis = "National indicator system for rule-of-law government demonstration cities (2021)"
 
+// MinSurveyResponses is the platform's floor for a survey to count as held:
+// a survey nobody answered measured no opinion (issue 13: a closed survey
+// with zero responses satisfied the gate). A survey's own target and the
+// decision body's minimum raise it.
+const MinSurveyResponses = 1
+
 func init() {
 	// The national indicator system expects an opinion survey (民意调查)
 	// for decisions in the six livelihood domains; the lead unit may
-	// instead record in writing why none was held.
+	// instead record in writing why none was held. A survey counts when it
+	// is closed and reached the responses it set as its target, the
+	// decision body's minimum, and at least MinSurveyResponses.
 	consultation.AddGate(consultation.StatusUnderReview, consultation.Gate{
-		Code: "survey_required", Basis: GateBasis, Title: "已开展民意调查（民生领域决策事项）或书面说明未开展的理由",
-		Message: "该决策事项属于民生领域，须有一份关联的民意调查已结束，或由承办单位书面说明未开展民意调查的理由",
+		Code: "survey_required", Basis: GateBasis, Title: "已开展民意调查并达到预定答卷数（民生领域决策事项）或书面说明未开展的理由",
+		Message: "该决策事项属于民生领域，须有一份关联的民意调查已结束且答卷数达到调查预定的目标数（及决策机关规定的最低数），或由承办单位书面说明未开展民意调查的理由",
 		Applies: func(d *consultation.Decision) bool { return d.Domain.Livelihood() },
 		Check: func(ctx context.Context, st *consultation.GateState) (bool, error) {
+			set, err := consultation.ReadBodySettings(ctx, st.Tx, st.Decision.DecisionBodyID)
+			if err != nil {
+				return false, err
+			}
 			var ok bool
-			err := st.Tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM surveys WHERE decision_id = $1 AND status = 'closed')
-				OR EXISTS (SELECT 1 FROM survey_waivers WHERE decision_id = $1)`, st.Decision.ID).Scan(&ok)
+			err = st.Tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM surveys s WHERE s.decision_id = $1 AND s.status = 'closed'
+					AND coalesce((SELECT t.count FROM survey_tallies t WHERE t.survey_id = s.id AND t.question_id = 0 AND t.answer_key = $3), 0)
+						>= greatest(coalesce(s.target_responses, 0), $2, $4))
+				OR EXISTS (SELECT 1 FROM survey_waivers WHERE decision_id = $1)`,
+				st.Decision.ID, set.SurveyMinResponses, keyRespondents, MinSurveyResponses).Scan(&ok)
 			return ok, err
 		}})
 }

@@ -16,8 +16,9 @@ import (
 
 // delibMemberRows and delibDissentRows are how many rows the deliberation form offers.
 const (
-	delibMemberRows  = 9
-	delibDissentRows = 3
+	delibMemberRows   = 9
+	delibDissentRows  = 3
+	delibAttendeeRows = 3
 )
 
 // staffPublicationData is the lead unit's deliberation and publication page.
@@ -28,6 +29,10 @@ type staffPublicationData struct {
 	Publication   *consultation.Publication
 	MemberRows    []int
 	DissentRows   []int
+	AttendeeRows  []int
+	// Composition is the decision body's meeting composition (Art. 30).
+	Composition consultation.MeetingComposition
+	Quorum      int
 }
 
 func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
@@ -44,8 +49,12 @@ func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
 	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), MemberRows: seqN(delibMemberRows), DissentRows: seqN(delibDissentRows)}
+	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), MemberRows: seqN(delibMemberRows), DissentRows: seqN(delibDissentRows),
+		AttendeeRows: seqN(delibAttendeeRows)}
 	var err error
+	if c, err := svc.GetMeetingComposition(ctx, actor, d.DecisionBodyCode); err == nil {
+		data.Composition, data.Quorum = c, len(c.Members)/2+1
+	}
 	if data.Deliberations, err = svc.ListDeliberations(ctx, actor, d.ID); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -93,6 +102,9 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 	for i := range delibDissentRows {
 		keep = append(keep, "dissent["+strconv.Itoa(i)+"].member", "dissent["+strconv.Itoa(i)+"].view")
 	}
+	for i := range delibAttendeeRows {
+		keep = append(keep, "attendees["+strconv.Itoa(i)+"].name", "attendees["+strconv.Itoa(i)+"].capacity")
+	}
 	s.staffForm(w, r, keep, "/publication?flash=deliberation_saved", func(d consultation.Decision, p *page) error {
 		date, ok := parseDate(p, "meeting_date", "会议日期")
 		if !ok {
@@ -108,6 +120,13 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 			}
 			in.Members = append(in.Members, consultation.MeetingMember{Name: p.Form[pre+"name"], Position: p.Form[pre+"position"],
 				Vote: consultation.Vote(p.Form[pre+"vote"])})
+		}
+		for i := range delibAttendeeRows {
+			pre := "attendees[" + strconv.Itoa(i) + "]."
+			if strings.TrimSpace(p.Form[pre+"name"]) == "" {
+				continue
+			}
+			in.Attendees = append(in.Attendees, consultation.MeetingAttendee{Name: p.Form[pre+"name"], Capacity: p.Form[pre+"capacity"]})
 		}
 		for i := range delibDissentRows {
 			pre := "dissent[" + strconv.Itoa(i) + "]."

@@ -36,6 +36,12 @@ func newHandlingEnv(t *testing.T) *reviewPagesEnv {
 	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
 	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
 	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	if _, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王秘书长", Position: "秘书长"},
+		{Name: "赵副市长", Position: "副市长"}}); err != nil {
+		t.Fatal(err)
+	}
 	e.reviewer, e.reviewerToken = e.Account(identity.RoleReviewer, "sfj")
 	e.adviser, e.adviserToken = e.Account(identity.RoleLegalAdviser, "")
 	e.other, e.otherToken = e.Account(identity.RoleLegalAdviser, "")
@@ -235,7 +241,8 @@ func (e *reviewPagesEnv) publishThroughPages(t *testing.T) {
 	today := e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)
 	delib := url.Values{"version_hash": {e.review.VersionHash}, "meeting_kind": {"mayor_office"}, "meeting_date": {today},
 		"session": {"市政府第28次常务会议"}, "head_name": {"张市长"}, "outcome": {"adopted"}}
-	for i, m := range []string{"张市长", "李副市长", "王秘书长"} {
+	// In the order they spoke, the head last; three of four members.
+	for i, m := range []string{"李副市长", "王秘书长", "张市长"} {
 		delib.Set("members["+strconv.Itoa(i)+"].name", m)
 		delib.Set("members["+strconv.Itoa(i)+"].vote", "for")
 	}

@@ -118,7 +118,7 @@ func (m *Main) Open(ctx context.Context) error {
 	od := opendata.New(db)
 	ts := themes.NewService(db, cs)
 	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer),
-		jobs.WithRetention(cs, ids), jobs.WithThemes(ts))
+		jobs.WithRetention(cs, ids), jobs.WithThemes(ts), jobs.WithCalendarReminder(cs))
 	if err != nil {
 		return err
 	}

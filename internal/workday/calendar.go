@@ -9,6 +9,7 @@
 package workday
 
 import (
+	"sort"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must resolve in minimal containers without /usr/share/zoneinfo.
 )
@@ -106,4 +107,32 @@ func (c Calendar) working(d day) bool {
 		return false
 	}
 	return !d.weekend()
+}
+
+// CoveredYears returns the years whose State Council notice the calendar
+// holds, in order.
+func (c Calendar) CoveredYears() []int {
+	out := make([]int, 0, len(c.years))
+	for y := range c.years {
+		out = append(out, y)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// CoversPeriod reports whether every day counted from start's day to the
+// day before end (the period AddWorkingDays(start, n) returns as end) lies
+// in a covered year. A deadline computed across an uncovered year may count
+// an unknown holiday as a working day.
+func (c Calendar) CoversPeriod(start, end time.Time) bool {
+	first, last := dayOf(start).year, dayOf(end.Add(-time.Nanosecond)).year
+	if last < first {
+		last = first
+	}
+	for y := first; y <= last; y++ {
+		if !c.years[y] {
+			return false
+		}
+	}
+	return true
 }
