@@ -179,7 +179,7 @@ type Deliberation struct {
 	CompositionSize int
 	HeadName        string
 	Outcome         DeliberationOutcome
-	Majority      Majority
+	Majority        Majority
 	// DepartsFromMajority reports whether the outcome departs from the
 	// majority view (then HeadReason is set).
 	DepartsFromMajority bool

@@ -52,7 +52,7 @@ var stageRules = map[Status]*stageRule{
 	StatusConsulting: {from: []Status{StatusDrafting}},
 	// From under_review when the review department returns the package
 	// (退回, Decree 713 Art. 26): the lead unit reworks it and resubmits.
-	StatusHandling:     {from: []Status{StatusConsulting, StatusDrafting, StatusUnderReview}},
+	StatusHandling: {from: []Status{StatusConsulting, StatusDrafting, StatusUnderReview}},
 	// From drafting only for a decision withheld from consultation
 	// (not_disclosable, Decree 713 Art. 14): it skips consulting and
 	// handling (gate consultation_required_before_review).
