@@ -15,9 +15,11 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -52,6 +54,9 @@ type Services struct {
 	Supervision *supervision.Service
 	// SecureCookies marks cookies Secure (when served over https).
 	SecureCookies bool
+	// Catalogue and Implementation (issue 13).
+	Catalogue      *catalogue.Service
+	Implementation *implementation.Service
 }
 
 type server struct {
@@ -96,6 +101,8 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerHearings()
 	s.registerThemes()
 	s.registerMeetings()
+	s.registerCatalogue()
+	s.registerImplementation()
 	return a
 }
 

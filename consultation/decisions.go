@@ -89,7 +89,7 @@ type DecisionInput struct {
 	Summary               string
 	Category              Category
 	Domain                Domain
-	DecisionBody          string // agency code, kind government
+	DecisionBody          string // agency code, kind government or department (Art. 42)
 	LeadAgency            string // agency code; must be the actor's agency
 	CoAgencies            []string
 	Technical             bool
@@ -151,7 +151,9 @@ func (s *Service) validateDecision(ctx context.Context, q querier, in DecisionIn
 		return 0, errs.InvalidField("agency_kind_mismatch", field, "机构类型不符："+code)
 	}
 	var err error
-	if r.bodyID, err = agency(in.DecisionBody, "decision_body", identity.AgencyGovernment); err != nil {
+	// Decree 713 Art. 42: departments (and township governments, agencies
+	// of kind government) make major decisions under the same procedure.
+	if r.bodyID, err = agency(in.DecisionBody, "decision_body", identity.AgencyGovernment, identity.AgencyDepartment); err != nil {
 		return r, err
 	}
 	if r.leadID, err = agency(in.LeadAgency, "lead_agency", identity.AgencyDepartment, identity.AgencyGovernment); err != nil {

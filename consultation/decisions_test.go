@@ -136,6 +136,7 @@ func wantCode(t *testing.T, err error, code string) *errs.Error {
 
 func TestCreateDecisionRefusals(t *testing.T) {
 	f := newFixture(t)
+	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
 	cases := []struct {
 		name  string
 		actor *identity.Account
@@ -151,7 +152,9 @@ func TestCreateDecisionRefusals(t *testing.T) {
 		{"EmptyTitle", f.staff, func(in *consultation.DecisionInput) { in.Title = "   " }, "invalid_title", ""},
 		{"NotDisclosableWithoutReason", f.staff, func(in *consultation.DecisionInput) { in.NotDisclosable = true }, "not_disclosable_reason_required", "Decree 713 Art. 14"},
 		{"UnknownBody", f.staff, func(in *consultation.DecisionInput) { in.DecisionBody = "nope" }, "agency_not_found", ""},
-		{"BodyNotGovernment", f.staff, func(in *consultation.DecisionInput) { in.DecisionBody = "wjw" }, "agency_kind_mismatch", ""},
+		// A department may be a decision body (Decree 713 Art. 42); the
+		// legality-review department deciding its own matters is not one here.
+		{"BodyReviewDepartment", f.staff, func(in *consultation.DecisionInput) { in.DecisionBody = "sfj" }, "agency_kind_mismatch", ""},
 		{"OtherAgencyAsLead", f.other, nil, "not_lead_unit_staff", ""},
 		{"Resident", f.resident, nil, "forbidden_role", ""},
 		{"Anonymous", nil, nil, "authentication_required", ""},

@@ -16,9 +16,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
@@ -55,6 +57,9 @@ type Services struct {
 	Logger        *slog.Logger
 	// Themes is the theme analysis of comments (issue 19).
 	Themes *themes.Service
+	// Catalogue and Implementation (issue 13).
+	Catalogue      *catalogue.Service
+	Implementation *implementation.Service
 }
 
 type site struct {

@@ -31,6 +31,9 @@ import (
 	"github.com/canyu-gov/canyu/supervision"
 	"github.com/canyu-gov/canyu/survey"
 	"github.com/canyu-gov/canyu/web"
+
+	"github.com/canyu-gov/canyu/catalogue"
+	"github.com/canyu-gov/canyu/implementation"
 )
 
 // Deps are what the handler needs.
@@ -57,12 +60,22 @@ type Deps struct {
 	// MetricsToken, when set (CANYU_METRICS_TOKEN), is the bearer token
 	// /metrics requires; unset, /metrics answers loopback peers only.
 	MetricsToken string
+	// Catalogue and Implementation (issue 13); built from DB and
+	// Consultation when nil.
+	Catalogue      *catalogue.Service
+	Implementation *implementation.Service
 }
 
 // New returns the service's root handler.
 func New(d Deps) http.Handler {
 	if d.Metrics == nil {
 		d.Metrics = obs.NewMetrics()
+	}
+	if d.Catalogue == nil && d.Consultation != nil {
+		d.Catalogue = catalogue.NewService(d.DB, d.Consultation)
+	}
+	if d.Implementation == nil && d.Consultation != nil {
+		d.Implementation = implementation.NewService(d.DB, d.Consultation)
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -122,10 +135,10 @@ func New(d Deps) http.Handler {
 	}
 	r.Route("/api/v1", func(r chi.Router) {
 		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies,
-			Supervision: d.Supervision, Themes: d.Themes})
+			Supervision: d.Supervision, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies, Logger: d.Logger,
-		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes})
+		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation})
 	return r
 }
 

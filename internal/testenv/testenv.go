@@ -23,9 +23,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -100,8 +102,11 @@ type Env struct {
 	Hearing      *hearing.Service
 	Themes       *themes.Service
 	Clock        *Clock
-	SMS          *SMS
-	Logs         *SyncBuffer
+	// Catalogue and Implementation (issue 13).
+	Catalogue      *catalogue.Service
+	Implementation *implementation.Service
+	SMS            *SMS
+	Logs           *SyncBuffer
 	// Index is the public search index (the embedded backend in a temporary
 	// directory) behind a switch that simulates an outage; StaffIndex is
 	// the index of search-agency-comments. No indexer runs in the
@@ -261,7 +266,12 @@ func New(tb testing.TB) *Env {
 	e.Indexer = search.NewIndexer(db, e.Index, e.StaffIndex, logger)
 	e.Indexer.Now = e.Clock.Now
 	e.Search = &search.Service{DB: db, Index: e.Index, Staff: e.StaffIndex, Consultation: e.Consultation}
-	h := server.New(server.Deps{DB: db, Identity: e.Identity, Consultation: e.Consultation, Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Themes: e.Themes, Logger: logger,
+	e.Catalogue = catalogue.NewService(db, e.Consultation)
+	e.Catalogue.Now = e.Clock.Now
+	e.Implementation = implementation.NewService(db, e.Consultation)
+	e.Implementation.Now = e.Clock.Now
+	h := server.New(server.Deps{Catalogue: e.Catalogue, Implementation: e.Implementation, DB: db, Identity: e.Identity, Consultation: e.Consultation,
+		Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Themes: e.Themes, Logger: logger,
 		Search: e.Search, Indexer: e.Indexer})
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL

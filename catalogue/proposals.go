@@ -1,0 +1,251 @@
+package catalogue
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Proposals of decision items (Decree 713 Art. 10–11: government leaders,
+// departments, 人大代表, 政协委员, residents and organisations may propose):
+// residents and organisations through the page, the others recorded by the
+// body's staff. Every proposal is answered (accepted into the catalogue, or
+// not, with the reason) and the answer is public.
+
+// ProposalStatus is where a proposal stands.
+type ProposalStatus string
+
+// The proposal statuses.
+const (
+	ProposalPending     ProposalStatus = "pending"
+	ProposalAccepted    ProposalStatus = "accepted"
+	ProposalNotAccepted ProposalStatus = "not_accepted"
+)
+
+// ProposalStatusNames are the Chinese names.
+var ProposalStatusNames = map[ProposalStatus]string{ProposalPending: "待答复", ProposalAccepted: "已采纳，列入目录", ProposalNotAccepted: "未采纳"}
+
+// Proposal is a proposed decision item.
+type Proposal struct {
+	ID               int64
+	DecisionBodyID   int64
+	DecisionBodyCode string
+	DecisionBodyName string
+	ProposerKind     ProposerKind
+	// ProposerName is the name given (staff-recorded proposals) or, for a
+	// resident, their pseudonym; never a phone number.
+	ProposerName string
+	AccountID    int64
+	Title        string
+	Description  string
+	Status       ProposalStatus
+	Answer       string
+	AdjustmentID *int64
+	ItemID       *int64
+	AnsweredAt   *time.Time
+	CreatedAt    time.Time
+}
+
+// ProposalInput is a proposal.
+type ProposalInput struct {
+	DecisionBody string
+	ProposerKind ProposerKind
+	ProposerName string
+	Title        string
+	Description  string
+}
+
+// ProposeDecisionItem records a proposal. A resident proposes as a resident
+// or an organisation (under their pseudonym unless an organisation's name
+// is given); agency staff record proposals of leaders, departments, 人大代表
+// and 政协委员 with the proposer's name. Any signed-in verified account may
+// call it. Codes: decision_body_not_found, invalid_proposer_kind,
+// proposer_name_required, title_required, title_too_long,
+// description_required, description_too_long (422), phone_not_verified (403).
+func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Account, in ProposalInput) (Proposal, error) {
+	if actor == nil {
+		return Proposal{}, errs.Unauthenticated("authentication_required", "请先登录")
+	}
+	if !actor.Verified() {
+		return Proposal{}, errs.Forbidden("phone_not_verified", "请先验证手机号码")
+	}
+	staffKinds := in.ProposerKind == ProposerLeader || in.ProposerKind == ProposerDepartment || in.ProposerKind == ProposerNPCDeputy ||
+		in.ProposerKind == ProposerCPPCCMember
+	switch {
+	case ProposerKindNames[in.ProposerKind] == "":
+		return Proposal{}, errs.InvalidField("invalid_proposer_kind", "proposer_kind", "请选择提出人类型")
+	case actor.Role == identity.RoleResident && staffKinds:
+		return Proposal{}, errs.InvalidField("invalid_proposer_kind", "proposer_kind", "居民以公民或组织名义提出建议")
+	}
+	title, err := text("title", "建议的决策事项", in.Title, 200, true)
+	if err != nil {
+		return Proposal{}, err
+	}
+	desc, err := text("description", "理由和主要内容", in.Description, 5000, true)
+	if err != nil {
+		return Proposal{}, err
+	}
+	name, err := text("proposer_name", "提出人", in.ProposerName, 200, staffKinds || in.ProposerKind == ProposerOrganisation)
+	if err != nil {
+		return Proposal{}, err
+	}
+	if in.ProposerKind == ProposerResident {
+		name = "" // shown under the resident's pseudonym (后台实名、前台自愿)
+	}
+	var id int64
+	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		bodyID, err := body(ctx, tx, in.DecisionBody)
+		if err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO decision_proposals (decision_body_id, proposer_kind, proposer_name, account_id, title, description, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, bodyID, in.ProposerKind, name, actor.ID, title, desc, s.now()).Scan(&id)
+	})
+	if err != nil {
+		if e, ok := errs.As(err); ok {
+			return Proposal{}, e
+		}
+		return Proposal{}, errs.Internal(err)
+	}
+	return s.getProposal(ctx, id)
+}
+
+const proposalColumns = `p.id, p.decision_body_id, b.code, b.name, p.proposer_kind,
+	CASE WHEN p.proposer_name <> '' THEN p.proposer_name ELSE a.pseudonym END, p.account_id, p.title, p.description, p.status, p.answer,
+	p.adjustment_id, p.catalogue_item_id, p.answered_at, p.created_at`
+
+func queryProposals(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, where string, args ...any) ([]Proposal, error) {
+	rows, err := q.Query(ctx, `SELECT `+proposalColumns+` FROM decision_proposals p JOIN agencies b ON b.id = p.decision_body_id
+		JOIN accounts a ON a.id = p.account_id WHERE `+where, args...)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Proposal])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	if out == nil {
+		out = []Proposal{}
+	}
+	return out, nil
+}
+
+func (s *Service) getProposal(ctx context.Context, id int64) (Proposal, error) {
+	list, err := queryProposals(ctx, s.DB, `p.id = $1`, id)
+	if err != nil {
+		return Proposal{}, err
+	}
+	if len(list) == 0 {
+		return Proposal{}, errs.NotFound("proposal_not_found", "建议不存在")
+	}
+	return list[0], nil
+}
+
+// ListDecisionProposals lists proposals, newest first, with their public
+// answers; bodyCode filters by decision body when not empty. Anyone may
+// call it: proposals and answers are public (residents under their
+// pseudonym).
+func (s *Service) ListDecisionProposals(ctx context.Context, bodyCode string, limit int) ([]Proposal, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	return queryProposals(ctx, s.DB, `($1 = '' OR b.code = $1) ORDER BY p.id DESC LIMIT $2`, bodyCode, limit)
+}
+
+// AnswerInput is the body's answer to a proposal.
+type AnswerInput struct {
+	Accepted bool
+	// Answer is the reason (required either way) made public.
+	Answer string
+	// CatalogueID is the catalogue the accepted item goes into: added
+	// directly to a draft, or requested as an adjustment of a published one.
+	CatalogueID int64
+	Item        ItemInput
+}
+
+// AnswerDecisionProposal answers a proposal publicly: accepted into the
+// catalogue (as an item of a draft catalogue, or as an add adjustment of a
+// published one, which then follows the Party agreement and publication),
+// or not accepted with the reason. Staff of the proposal's decision body
+// (or admins) may call it, once. Codes: proposal_not_found (404),
+// not_decision_body_staff (403), answer_required, answer_too_long, the
+// item codes (422), proposal_already_answered, catalogue_of_other_body
+// (409).
+func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Account, proposalID int64, in AnswerInput) (Proposal, error) {
+	answer, err := text("answer", "答复", in.Answer, 5000, true)
+	if err != nil {
+		return Proposal{}, err
+	}
+	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		list, err := queryProposals(ctx, tx, `p.id = $1 FOR UPDATE OF p`, proposalID)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return errs.NotFound("proposal_not_found", "建议不存在")
+		}
+		p := list[0]
+		if err := requireBodyStaff(actor, p.DecisionBodyID); err != nil {
+			return err
+		}
+		if p.Status != ProposalPending {
+			return errs.Conflict("proposal_already_answered", "该建议已经答复")
+		}
+		now := s.now()
+		status := ProposalNotAccepted
+		var itemID, adjID *int64
+		if in.Accepted {
+			status = ProposalAccepted
+			c, err := getCatalogue(ctx, tx, in.CatalogueID, true)
+			if errors.Is(err, errCatalogueNotFound) || (err == nil && c.DecisionBodyID != p.DecisionBodyID) {
+				return errs.Conflict("catalogue_of_other_body", "请选择该决策机关的决策事项目录")
+			}
+			if err != nil {
+				return err
+			}
+			item, lead, err := cleanItem(ctx, tx, in.Item)
+			if err != nil {
+				return err
+			}
+			switch c.Status {
+			case StatusDraft:
+				id, err := insertItem(ctx, tx, c.ID, item, lead, now)
+				if err != nil {
+					return err
+				}
+				itemID = &id
+				if err := event(ctx, tx, c.ID, itemID, "item_added", map[string]any{"title": item.Title, "proposal_id": p.ID}, actor, now); err != nil {
+					return err
+				}
+			default:
+				var id int64
+				if err := tx.QueryRow(ctx, `INSERT INTO catalogue_adjustments (catalogue_id, kind, proposed, reason, requested_by, requested_at)
+					VALUES ($1, 'add', $2, $3, $4, $5) RETURNING id`, c.ID, item, "采纳建议："+p.Title, actor.ID, now).Scan(&id); err != nil {
+					return errs.Internal(err)
+				}
+				adjID = &id
+				if err := event(ctx, tx, c.ID, nil, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": AdjustAdd,
+					"reason": "采纳建议：" + p.Title, "proposal_id": p.ID}, actor, now); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE decision_proposals SET status = $2, answer = $3, catalogue_item_id = $4, adjustment_id = $5,
+			answered_by = $6, answered_at = $7 WHERE id = $1`, p.ID, status, answer, itemID, adjID, actor.ID, now)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Proposal{}, err
+	}
+	return s.getProposal(ctx, proposalID)
+}
