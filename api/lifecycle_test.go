@@ -109,7 +109,7 @@ func TestDecisionLifeFromCatalogueToAdjustment(t *testing.T) {
 	p.Do("POST", p.path("/procedure-documents"), p.tok("staff"), map[string]any{"kind": "risk_assessment", "content": map[string]any{
 		"date": p.today(), "assessor": "平顶山市社会稳定风险评估中心", "method": "问卷调查、座谈",
 		"risk_points": []any{map[string]any{"description": "低收入家庭负担", "likelihood": "low", "impact": "medium"}},
-		"measures": "困难家庭减免。", "contingency_plan": "设立咨询热线。", "conclusion": "controllable"}}).Expect(t, 201, "")
+		"measures":    "困难家庭减免。", "contingency_plan": "设立咨询热线。", "conclusion": "controllable"}}).Expect(t, 201, "")
 	p.consult(t, v)
 	r := p.submit(t, v.ContentHash)
 	if !strings.Contains(r.ProcedureStatement, "评估结论：风险可控") {

@@ -189,7 +189,9 @@ func event(ctx context.Context, tx pgx.Tx, catalogueID int64, itemID *int64, kin
 	return nil
 }
 
-func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error { return pgx.BeginFunc(ctx, db, fn) }
+func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db, fn)
+}
 
 func actorOf(a *identity.Account) record.Actor {
 	if a == nil {
