@@ -21,6 +21,7 @@ var lawNames = map[string]string{
 	"Government Information Disclosure Regulations":                                    "《中华人民共和国政府信息公开条例》",
 	"National indicator system for rule-of-law government demonstration cities (2021)": "《市县法治政府建设示范指标体系（2021年版）》",
 	"National indicator system for rule-of-law government demonstration cities":        "《市县法治政府建设示范指标体系》",
+	"State Council holiday notice":                                                     "国务院办公厅关于部分节假日安排的通知",
 }
 
 // defaultLaw is the law of a bare "Art. 15": the decree the procedure follows.

@@ -56,7 +56,8 @@ func (s *site) latestVersion(r *http.Request, id int64) *consultation.DraftVersi
 }
 
 func (s *site) renderStaffReview(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
-	data := staffReviewData{Decision: d, Latest: s.latestVersion(r, d.ID), CanSubmit: d.Status == consultation.StatusHandling}
+	data := staffReviewData{Decision: d, Latest: s.latestVersion(r, d.ID), CanSubmit: d.Status == consultation.StatusHandling ||
+		(d.Status == consultation.StatusDrafting && d.NotDisclosable)}
 	list, _, err := s.svc.Consultation.ListLegalityReviews(r.Context(), currentAccount(r), consultation.ReviewFilter{DecisionID: d.ID, Limit: 1})
 	if err != nil {
 		s.pageError(w, r, err)

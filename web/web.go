@@ -111,6 +111,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/open-data", s.openData)
 		s.mountSupervision(r)
 		s.mountHearings(r)
+		s.mountLife(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)

@@ -1,0 +1,214 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/browsertest"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+// publishedWithheld publishes a decision withheld from consultation through
+// the services (drafting → review → meeting → Party report → publication).
+func publishedWithheld(t *testing.T, e *testenv.Env, staff, body, admin *identity.Account) consultation.Decision {
+	t.Helper()
+	ctx, svc := context.Background(), e.Consultation
+	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	reviewer, _ := e.Account(identity.RoleReviewer, "sfj")
+	adviser, _ := e.Account(identity.RoleLegalAdviser, "")
+	d, err := svc.CreateDecision(ctx, staff, consultation.DecisionInput{Title: "平顶山市校园安全防范工作方案", Category: consultation.CategorySocialManagement,
+		Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj", NotDisclosable: true,
+		NotDisclosableReason: "涉及校园安保部署，依《中华人民共和国反恐怖主义法》不予公开"})
+	must(t, err)
+	v, err := svc.CreateDraftVersion(ctx, staff, d.ID, consultation.DraftVersionInput{Text: "第一条 为加强校园安全防范，制定本方案。\n第二条 本方案自公布之日起施行。",
+		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国反恐怖主义法》"}})
+	must(t, err)
+	r, err := svc.SubmitLegalityReview(ctx, staff, d.ID, consultation.SubmissionInput{VersionHash: v.ContentHash, LegalBasis: []string{"《中华人民共和国反恐怖主义法》"}})
+	must(t, err)
+	_, err = svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID})
+	must(t, err)
+	var fs []consultation.QuestionFinding
+	for _, q := range consultation.ReviewQuestions {
+		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "符合规定。"})
+	}
+	_, err = svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: fs, Overall: consultation.OutcomeLawful, Password: testenv.Password})
+	must(t, err)
+	_, err = svc.SignReviewConclusion(ctx, &reviewer, r.ID, consultation.ConclusionInput{Findings: fs, Outcome: consultation.OutcomeLawful,
+		ExpediteReason: "安全形势紧迫", Password: testenv.Password})
+	must(t, err)
+	today := e.Clock.Now().In(shanghaiZone)
+	date := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	_, err = svc.RecordDeliberation(ctx, body, d.ID, consultation.DeliberationInput{VersionHash: v.ContentHash, MeetingKind: consultation.MeetingExecutive,
+		MeetingDate: date, Members: []consultation.MeetingMember{{Name: "李副市长", Vote: consultation.VoteFor}, {Name: "王副市长", Vote: consultation.VoteFor},
+			{Name: "张市长"}}, HeadName: "张市长", Outcome: consultation.OutcomeAdopted})
+	must(t, err)
+	_, err = svc.RecordPartyReport(ctx, body, d.ID, consultation.PartyReportInput{ReportDate: date, ReferenceNumber: "平政党组〔2026〕9号"})
+	must(t, err)
+	_, err = svc.PublishDecision(ctx, body, d.ID, consultation.PublicationInput{VersionHash: v.ContentHash, Channels: []string{"平顶山市人民政府网站"},
+		PublishedOn: date, DocumentNumber: "平政〔2026〕20号", ReportIntervalDays: 30})
+	must(t, err)
+	return d
+}
+
+// TestDecisionLifePagesInBrowser: the admin keeps the meeting composition,
+// the decision body drafts, agrees and publishes its catalogue, a resident
+// proposes an item and the body answers publicly, and the implementing unit
+// reports on a published decision, on a phone; each page also at desktop
+// width, and none scrolls sideways on the phone.
+func TestDecisionLifePagesInBrowser(t *testing.T) {
+	e := testenv.New(t)
+	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
+	resident, _ := e.Account(identity.RoleResident, "")
+	phone := browsertest.New(t, browsertest.Phone)
+	phone, cancel := context.WithTimeout(phone, 90*time.Second)
+	defer cancel()
+	desk := browsertest.New(t, browsertest.Desktop)
+	desk, cancel2 := context.WithTimeout(desk, 90*time.Second)
+	defer cancel2()
+	login := func(phoneNo string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(e.URL+"/login"),
+			chromedp.WaitVisible(chromedp.ID("login")),
+			chromedp.SendKeys(chromedp.ID("login"), phoneNo),
+			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
+			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+		)
+	}
+	logout := chromedp.Steps(chromedp.Click(chromedp.CSS(`header.site form button`)), chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)))
+	narrow := func(page string) {
+		t.Helper()
+		wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+		must(t, err)
+		if wide {
+			t.Errorf("%s scrolls sideways on a phone", page)
+		}
+	}
+	mainText := func(ctx context.Context) string {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		must(t, err)
+		return s
+	}
+
+	// The admin keeps the city government's meeting composition.
+	must(t, chromedp.Do(phone,
+		login(*admin.Phone),
+		chromedp.Navigate(e.URL+"/admin/meetings"),
+		chromedp.WaitVisible(chromedp.ID("calendar")),
+		chromedp.SetValue(chromedp.ID("members-pdsszf"), "张市长 市长\n李副市长 常务副市长\n王副市长 副市长\n赵副市长 副市长"),
+		chromedp.SetValue(chromedp.ID("head-pdsszf"), "张市长"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/meetings/pdsszf/composition"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+	))
+	if text := mainText(phone); !strings.Contains(text, "组成人员4名") || !strings.Contains(text, "张市长（行政首长）") || !strings.Contains(text, "2025年、2026年") {
+		t.Fatalf("admin page: %q", text)
+	}
+	browsertest.Screenshot(t, phone, "admin-meetings-phone")
+	narrow("/admin/meetings")
+	must(t, chromedp.Do(phone, logout))
+	must(t, chromedp.Do(desk, login(*admin.Phone), chromedp.Navigate(e.URL+"/admin/meetings"), chromedp.WaitVisible(chromedp.ID("calendar"))))
+	browsertest.Screenshot(t, desk, "admin-meetings-desktop")
+
+	// The decision body drafts, agrees and publishes its catalogue.
+	must(t, chromedp.Do(phone,
+		login(*body.Phone),
+		chromedp.Click(chromedp.CSS(`header.site a[href="/catalogues"]`)),
+		chromedp.WaitVisible(chromedp.ID("f-year")),
+		chromedp.Click(chromedp.CSS(`form[action="/catalogues"] button`)),
+		chromedp.WaitVisible(chromedp.ID("add-title")),
+		chromedp.SetValue(chromedp.ID("add-title"), "平顶山市中小学课后服务管理办法"),
+		chromedp.SetValue(chromedp.ID("add-lead"), "jyj"),
+		chromedp.SetValue(chromedp.ID("add-domain"), "education_culture"),
+		chromedp.SetValue(chromedp.ID("add-quarter"), "3"),
+		chromedp.Click(chromedp.ID("add-survey")),
+		chromedp.Click(chromedp.CSS(`form[action$="/items"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+		// Publishing before the Party committee agreed is refused.
+		chromedp.Click(chromedp.CSS(`form[action$="/publish"] button`)),
+		chromedp.WaitVisible(chromedp.ID("refusal")),
+	))
+	if text := mainText(phone); !strings.Contains(text, "须经同级党委同意后公布") || !strings.Contains(text, "《河南省重大行政决策程序规定》第四条") {
+		t.Errorf("refusal: %q", text)
+	}
+	must(t, chromedp.Do(phone,
+		chromedp.SetValue(chromedp.ID("approval-doc"), "平市委办〔2026〕3号"),
+		chromedp.SetValue(chromedp.ID("approval-date"), e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)),
+		chromedp.Click(chromedp.CSS(`form[action$="/approval"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+		chromedp.Click(chromedp.CSS(`form[action$="/publish"] button`)),
+		chromedp.WaitVisible(chromedp.ID("initiate-title")),
+	))
+	catURL, err := chromedp.Run(phone, chromedp.Location())
+	must(t, err)
+	catURL = strings.Split(catURL, "?")[0]
+	browsertest.Screenshot(t, phone, "catalogue-staff-phone")
+	narrow("catalogue (staff)")
+	must(t, chromedp.Do(phone, logout, chromedp.Navigate(catURL), chromedp.WaitVisible(chromedp.CSS("table.catalogue-items"))))
+	if text := mainText(phone); !strings.Contains(text, "平顶山市中小学课后服务管理办法") || !strings.Contains(text, "已公布") || !strings.Contains(text, "未启动") {
+		t.Fatalf("public catalogue: %q", text)
+	}
+	narrow("catalogue (public)")
+	browsertest.Screenshot(t, phone, "catalogue-public-phone")
+	must(t, chromedp.Do(desk, chromedp.Navigate(catURL), chromedp.WaitVisible(chromedp.CSS("table.catalogue-items"))))
+	browsertest.Screenshot(t, desk, "catalogue-desktop")
+
+	// A resident proposes; the body answers publicly.
+	must(t, chromedp.Do(phone,
+		login(*resident.Phone),
+		chromedp.Navigate(e.URL+"/proposals"),
+		chromedp.WaitVisible(chromedp.ID("f-title")),
+		chromedp.SetValue(chromedp.ID("f-decision_body"), "pdsszf"),
+		chromedp.SetValue(chromedp.ID("f-title"), "制定城区停车收费办法"),
+		chromedp.SetValue(chromedp.ID("f-description"), "老城区停车难，建议统一规范收费。"),
+		chromedp.Click(chromedp.CSS(`form[action="/proposals"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+		logout,
+		login(*body.Phone),
+		chromedp.Navigate(e.URL+"/proposals"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/answer"]`)),
+		chromedp.SetValue(chromedp.CSS(`form[action$="/answer"] textarea[name=answer]`), "停车收费由市发展改革委按价格法程序办理，不列入本年度目录。"),
+		chromedp.Click(chromedp.CSS(`form[action$="/answer"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+		logout,
+		chromedp.Navigate(e.URL+"/proposals"),
+		chromedp.WaitVisible(chromedp.CSS("article.proposal")),
+	))
+	if text := mainText(phone); !strings.Contains(text, "未采纳") || !strings.Contains(text, "价格法程序") || strings.Contains(text, *resident.Phone) {
+		t.Fatalf("public proposals: %q", text)
+	}
+	narrow("/proposals")
+	browsertest.Screenshot(t, phone, "proposals-phone")
+	must(t, chromedp.Do(desk, chromedp.Navigate(e.URL+"/proposals"), chromedp.WaitVisible(chromedp.CSS("article.proposal"))))
+	browsertest.Screenshot(t, desk, "proposals-desktop")
+
+	// The implementing unit reports on a published decision.
+	d := publishedWithheld(t, e, &staff, &body, &admin)
+	impl := e.URL + "/decisions/" + strconv.FormatInt(d.ID, 10) + "/implementation"
+	must(t, chromedp.Do(phone,
+		login(*staff.Phone),
+		chromedp.Navigate(impl),
+		chromedp.WaitVisible(chromedp.ID("report-form-title")),
+		chromedp.SetValue(chromedp.ID("report-end"), e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("report-progress"), "全市学校已完成安防设施改造。"),
+		chromedp.Click(chromedp.CSS(`form[action$="/implementation/report"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+	))
+	if text := mainText(phone); !strings.Contains(text, "全市学校已完成安防设施改造") || !strings.Contains(text, "每30日") {
+		t.Fatalf("implementation page: %q", text)
+	}
+	narrow("implementation")
+	browsertest.Screenshot(t, phone, "implementation-phone")
+	must(t, chromedp.Do(desk, chromedp.Navigate(impl), chromedp.WaitVisible(chromedp.CSS("article.report"))))
+	browsertest.Screenshot(t, desk, "implementation-desktop")
+}
