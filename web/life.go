@@ -580,4 +580,3 @@ func (s *site) reviseAfterUnlawful(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/staff/decisions/"+strconv.FormatInt(id, 10)+"/review?flash=revision_started", http.StatusSeeOther)
 }
-
