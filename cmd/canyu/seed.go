@@ -45,11 +45,16 @@ func cmdSeed(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	ids := identity.NewService(db, nil)
 	cs := consultation.NewService(db, nil)
+	// The demo signs review sign-offs with the key serve will use.
+	cs.Passwords = ids
+	if cs.Signer, err = consultation.LoadOrCreateSigningKey(cfg.DataDir, cfg.SigningKeyFile); err != nil {
+		return err
+	}
 	if err := seedDemo(ctx, ids, cs, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "seed: demo city created. Accounts (password %s):\n", DemoPassword)
-	for _, a := range demoAccounts {
+	for _, a := range append(demoAccounts, demoLifeAccounts...) {
 		fmt.Fprintf(env.stdout, "  %-14s %-24s %s\n", a.role, a.login(), a.name)
 	}
 	return nil
@@ -107,13 +112,13 @@ type demoDecision struct {
 }
 
 func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Service, now time.Time) error {
-	for _, a := range demoAgencies {
+	for _, a := range append(demoAgencies, demoLifeAgencies...) {
 		if _, err := ids.CreateAgency(ctx, nil, a); err != nil {
 			return fmt.Errorf("agency %s: %w", a.Code, err)
 		}
 	}
 	accounts := map[string]identity.Account{}
-	for _, a := range demoAccounts {
+	for _, a := range append(demoAccounts, demoLifeAccounts...) {
 		acct, err := ids.CreateAccount(ctx, nil, identity.AccountInput{Role: a.role, Phone: a.phone, Email: a.email,
 			DisplayName: a.name, AgencyCode: a.agency, Password: DemoPassword})
 		if err != nil {
@@ -155,7 +160,7 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 			}
 		}
 	}
-	return nil
+	return seedLife(ctx, cs, accounts, now)
 }
 
 const demoWays = "1. 登录本平台，在草案条文旁点击“发表意见”逐条提出意见，或对草案整体提出意见；\n2. 信函寄至平顶山市新华区建设路中段（信封注明“征求意见”）；\n3. 电子邮件发送至 zqyj@pds.example.gov.cn。"

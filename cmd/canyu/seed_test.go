@@ -14,7 +14,7 @@ import (
 
 func TestSeedDemo(t *testing.T) {
 	url := pgtest.NewURL(t)
-	env := envFunc(map[string]string{"CANYU_DATABASE_URL": url})
+	env := envFunc(map[string]string{"CANYU_DATABASE_URL": url, "CANYU_DATA_DIR": t.TempDir()})
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"seed", "--demo"}, env, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -47,6 +47,27 @@ func TestSeedDemo(t *testing.T) {
 	}
 	if stages["drafting"] == 0 || stages["consulting"] == 0 || stages["handling"] == 0 {
 		t.Errorf("demo stages: %v", stages)
+	}
+	// Issue 13: the life of a decision before and after the procedure.
+	if stages["in_effect"] == 0 {
+		t.Errorf("no decision in effect: %v", stages)
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM catalogues WHERE status = 'published'`,
+		`SELECT count(*) FROM catalogue_adjustments WHERE status = 'requested'`,
+		`SELECT count(*) FROM decision_proposals WHERE status = 'not_accepted'`,
+		`SELECT count(*) FROM decision_proposals WHERE status = 'pending'`,
+		`SELECT count(*) FROM decision_initiations`,
+		`SELECT count(*) FROM catalogue_items WHERE decision_id IS NOT NULL`,
+		`SELECT count(*) FROM meeting_members m JOIN agencies a ON a.id = m.decision_body_id WHERE a.code = 'pds-jdz'`,
+		`SELECT count(*) FROM implementation_reports`,
+		`SELECT count(*) FROM post_evaluations WHERE outcome = 'adjust'`,
+		`SELECT count(*) FROM decision_adjustments WHERE new_decision_id IS NOT NULL`,
+	} {
+		var n int
+		if err := db.QueryRow(context.Background(), q).Scan(&n); err != nil || n == 0 {
+			t.Errorf("%s: %d %v", q, n, err)
+		}
 	}
 	var articles int
 	db.QueryRow(context.Background(), `SELECT count(*) FROM draft_articles`).Scan(&articles)
