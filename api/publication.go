@@ -266,7 +266,7 @@ type suspendDecisionInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	Body       struct {
 		Reason   string `json:"reason" doc:"Required, at most 5,000 characters."`
-		HeadName string `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; must be the head of the decision body's meeting composition (422 suspension_not_by_head, Art. 37)."`
+		HeadName string `json:"head_name,omitempty" maxLength:"50" doc:"Required: the head (行政首长) who decided; must be the head of the decision body's meeting composition (422 suspension_not_by_head, Art. 37)."`
 	}
 }
 

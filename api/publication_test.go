@@ -301,7 +301,8 @@ func TestFeedbackAndSuspension(t *testing.T) {
 		t.Fatalf("second page %+v", second)
 	}
 
-	// Suspension (Art. 37): the decision body acts for its head.
+	// Suspension (Art. 37): the decision body records its head's decision,
+	// naming the head of its meeting composition.
 	sp := p.path("/suspension")
 	p.Do("POST", sp, p.tok("staff"), map[string]any{"reason": "试行中发现问题"}).Expect(t, 403, "not_decision_body_staff")
 	p.Do("POST", sp, p.tok("alice"), map[string]any{"reason": "试行中发现问题"}).Expect(t, 403, "")
@@ -309,11 +310,12 @@ func TestFeedbackAndSuspension(t *testing.T) {
 	var d struct {
 		Status string `json:"status"`
 	}
-	p.Do("POST", sp, p.tok("body"), map[string]any{"reason": "多所学校反映师资不足，经市长决定先行中止执行。"}).Expect(t, 200, "").JSON(t, &d)
+	p.Do("POST", sp, p.tok("body"), map[string]any{"reason": "多所学校反映师资不足，经市长决定先行中止执行。"}).Expect(t, 422, "suspension_not_by_head")
+	p.Do("POST", sp, p.tok("body"), map[string]any{"reason": "多所学校反映师资不足，经市长决定先行中止执行。", "head_name": "张市长"}).Expect(t, 200, "").JSON(t, &d)
 	if d.Status != "suspended" {
 		t.Fatalf("status %s", d.Status)
 	}
-	p.Do("POST", sp, p.tok("body"), map[string]any{"reason": "再次"}).Expect(t, 409, "decision_not_in_effect")
+	p.Do("POST", sp, p.tok("body"), map[string]any{"reason": "再次", "head_name": "张市长"}).Expect(t, 409, "decision_not_in_effect")
 	p.advance(t, time.Hour)
 	fb("第五条").Expect(t, 409, "feedback_not_open")
 	var pub struct {

@@ -31,11 +31,16 @@ func TestGetWorkdayCalendar(t *testing.T) {
 	e := testenv.New(t)
 	var c workdayCalendarJSON
 	e.Do("GET", "/workday-calendar", "", nil).Expect(t, 200, "").JSON(t, &c)
-	if c.Version != "2026-01" || len(c.Notices) != 2 {
+	// testenv adds an assumed notice for a year not yet shipped, named
+	// "+test" (internal/testenv), when its clock runs into one.
+	if !strings.HasPrefix(c.Version, "2026-01") || len(c.Notices) < 2 {
 		t.Fatalf("calendar: %s %d notices", c.Version, len(c.Notices))
 	}
 	want := map[int]string{2025: "国务院办公厅关于2025年部分节假日安排的通知", 2026: "国务院办公厅关于2026年部分节假日安排的通知"}
 	for _, n := range c.Notices {
+		if want[n.Year] == "" && strings.HasSuffix(c.Version, "+test") {
+			continue // testenv's assumed year
+		}
 		if n.Title != want[n.Year] || n.Number == "" || len(n.Holidays) == 0 || len(n.MakeUpWorkingDays) == 0 {
 			t.Fatalf("notice %d: %+v", n.Year, n)
 		}
