@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -374,7 +375,7 @@ func TestWholeProcedure(t *testing.T) {
 
 	// The archive verifies offline.
 	res := p.Do("GET", p.path("/archive"), p.tok("staff"), nil).Expect(t, 200, "")
-	vr, err := consultation.VerifyArchive(bytes.NewReader(res.Body), int64(len(res.Body)))
+	vr, err := record.VerifyArchive(bytes.NewReader(res.Body), int64(len(res.Body)))
 	if err != nil || !vr.OK || vr.Signatures != ver.Signatures {
 		t.Fatalf("offline verification %+v: %v (online %d signatures)", vr, err, ver.Signatures)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 )
@@ -135,7 +136,7 @@ func TestDecisionRecordAPI(t *testing.T) {
 		// Staff get everything needed to recompute the hash.
 		entry := consultation.RecordEntry{DecisionID: r.decisionID, Seq: e.Seq, RecordedAt: e.RecordedAt, ActorID: e.ActorID,
 			ActorRole: e.ActorRole, Kind: consultation.RecordKind(e.Kind), Payload: e.PayloadCanonical, PrevHash: e.PrevHash}
-		if consultation.EntryHash(entry) != e.EntryHash {
+		if record.EntryHash(entry) != e.EntryHash {
 			t.Fatalf("entry %d does not recompute from its API form", e.Seq)
 		}
 	}
@@ -232,7 +233,7 @@ func TestExportDecisionArchiveAPI(t *testing.T) {
 		if cd := res.Header.Get("Content-Disposition"); cd != fmt.Sprintf(`attachment; filename="canyu-decision-%d-archive.zip"`, r.decisionID) {
 			t.Fatalf("content disposition %q", cd)
 		}
-		got, err := consultation.VerifyArchive(bytes.NewReader(res.Body), int64(len(res.Body)))
+		got, err := record.VerifyArchive(bytes.NewReader(res.Body), int64(len(res.Body)))
 		if err != nil || !got.OK || got.Entries != 6 || got.LastHash != v.LastHash {
 			t.Fatalf("downloaded archive: %+v, %v (online %+v)", got, err, v)
 		}

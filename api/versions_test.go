@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 )
@@ -427,7 +428,7 @@ func TestDraftVersionRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := consultation.VerifyChain(f.decision.ID, entries); !r.OK {
+	if r := record.VerifyChain(f.decision.ID, entries); !r.OK {
 		t.Fatalf("chain: %+v", r)
 	}
 	// The full verification also recomputes the version's content hash and

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
@@ -36,9 +37,9 @@ import (
 // rule lets [a b c] and [a b c c] share a root; the recorded count rules the
 // second reading out. A leaf's bytes always begin with "{" and a node's with
 // 0x01, so a leaf can never be passed off as a node. The body is covered by
-// its hash, so anonymising a comment's text (deletion of personal data)
-// leaves every root intact, while the text itself is checked against
-// body_hash for comments that were not anonymised.
+// its hash, and the text itself is checked against body_hash for every
+// comment, anonymised ones included (deletion of personal data keeps the
+// text, PIPL Art. 47 and mydata.go).
 
 // RecordCommentCheckpoint is the record entry that seals a batch of comments.
 const RecordCommentCheckpoint RecordKind = "comment_checkpoint"
@@ -88,7 +89,7 @@ func CommentLeafHash(id int64, receipt string, decisionID, versionID int64, arti
 
 func (l commentLeaf) hash() [32]byte {
 	l.CreatedAtText = l.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000Z")
-	b, err := CanonicalJSON(l)
+	b, err := record.CanonicalJSON(l)
 	if err != nil {
 		// Strings and integers always encode.
 		panic("consultation: canonical JSON of a comment leaf: " + err.Error())
@@ -96,36 +97,12 @@ func (l commentLeaf) hash() [32]byte {
 	return sha256.Sum256(b)
 }
 
-// MerkleRoot computes the root of leaves as described above. It panics on
-// no leaves: a checkpoint always seals at least one comment.
-func MerkleRoot(leaves [][32]byte) [32]byte {
-	if len(leaves) == 0 {
-		panic("consultation: Merkle root of no leaves")
-	}
-	level := append([][32]byte(nil), leaves...)
-	for len(level) > 1 {
-		if len(level)%2 == 1 {
-			level = append(level, level[len(level)-1])
-		}
-		next := make([][32]byte, len(level)/2)
-		var buf [65]byte
-		buf[0] = 0x01
-		for i := range next {
-			copy(buf[1:33], level[2*i][:])
-			copy(buf[33:], level[2*i+1][:])
-			next[i] = sha256.Sum256(buf[:])
-		}
-		level = next
-	}
-	return level[0]
-}
-
 func leavesRoot(leaves []commentLeaf) string {
 	hs := make([][32]byte, len(leaves))
 	for i, l := range leaves {
 		hs[i] = l.hash()
 	}
-	r := MerkleRoot(hs)
+	r := record.MerkleRoot(hs)
 	return hex.EncodeToString(r[:])
 }
 
@@ -241,13 +218,13 @@ func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int
 // decision from the current rows and compares it with the process record.
 // It reports the first problem found: a record entry that no longer matches
 // its own hash, a checkpoint row missing or differing from its entry, a
-// comment whose text no longer matches its hash (unless the comment was
-// anonymised, whose body_hash keeps the original text's hash), a sealed
-// comment changed in any sealed field, or removed. Comments not yet sealed
-// are checked for body and hash only. err is for failures to read.
+// comment whose text no longer matches its hash, a sealed comment changed
+// in any sealed field, or removed. Comments not yet sealed are checked for
+// body and hash only. err is for failures to read. Record verification runs
+// the same check (registered below).
 func (s *Service) VerifyCommentCheckpoints(ctx context.Context, decisionID int64) (ok bool, problem string, err error) {
 	err = pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		problem, err = verifyCheckpoints(ctx, tx, decisionID)
+		_, problem, err = verifyCheckpoints(ctx, tx, decisionID)
 		return err
 	})
 	if err != nil {
@@ -256,41 +233,62 @@ func (s *Service) VerifyCommentCheckpoints(ctx context.Context, decisionID int64
 	return problem == "", problem, nil
 }
 
+// Comments are covered by checkpoints in the record rather than one entry
+// each: record verification recomputes them from the stored rows.
+func init() {
+	record.RegisterCheck(record.Check{
+		Name: "comment checkpoints",
+		Online: func(ctx context.Context, q record.Querier, decisionID int64, _ []record.Entry) (int64, string, error) {
+			seq, problem, err := verifyCheckpoints(ctx, q, decisionID)
+			if problem != "" {
+				problem = "comments: " + problem
+			}
+			return seq, problem, err
+		},
+	})
+}
+
 type recordedCheckpoint struct {
 	seq                  int64
 	firstID, lastID, cnt int64
 	root                 string
 }
 
-func verifyCheckpoints(ctx context.Context, tx pgx.Tx, decisionID int64) (string, error) {
-	rows, err := tx.Query(ctx, `SELECT `+recordColumns+` FROM record_entries WHERE decision_id = $1 AND kind = $2 ORDER BY seq`,
+// verifyCheckpoints returns the seq of the checkpoint entry a problem is at
+// (0 for comments not yet sealed) and the problem. An anonymised comment
+// (personal data deleted, PIPL Art. 47) keeps its text and its hash: the
+// deletion blanks the account's name and address, not what was said, so
+// its text is checked like every other (issue 12: it was skipped, and an
+// edit of it verified).
+func verifyCheckpoints(ctx context.Context, tx record.Querier, decisionID int64) (int64, string, error) {
+	rows, err := tx.Query(ctx, `SELECT `+record.Columns+` FROM record_entries WHERE decision_id = $1 AND kind = $2 ORDER BY seq`,
 		decisionID, RecordCommentCheckpoint)
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	entries, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordEntry])
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	recorded := map[int64]recordedCheckpoint{}
 	for _, e := range entries {
-		if EntryHash(e) != e.EntryHash {
-			return fmt.Sprintf("record entry %d (comment_checkpoint): content does not match its hash", e.Seq), nil
+		if record.EntryHash(e) != e.EntryHash {
+			return e.Seq, fmt.Sprintf("record entry %d (comment_checkpoint): content does not match its hash", e.Seq), nil
 		}
-		p, err := parseRecordPayload(e.Payload)
+		p, err := record.ParsePayload(e.Payload)
 		if err != nil {
-			return fmt.Sprintf("record entry %d (comment_checkpoint): payload is not valid JSON", e.Seq), nil
+			return e.Seq, fmt.Sprintf("record entry %d (comment_checkpoint): payload is not valid JSON", e.Seq), nil
 		}
-		r := recordedCheckpoint{seq: e.Seq, root: payloadString(p, "merkle_root")}
-		r.firstID, _ = payloadInt(p, "first_id")
-		r.lastID, _ = payloadInt(p, "last_id")
-		r.cnt, _ = payloadInt(p, "count")
+		r := recordedCheckpoint{seq: e.Seq, root: record.PayloadString(p, "merkle_root")}
+		r.firstID, _ = record.PayloadInt(p, "first_id")
+		r.lastID, _ = record.PayloadInt(p, "last_id")
+		r.cnt, _ = record.PayloadInt(p, "count")
 		recorded[e.Seq] = r
 	}
 	rows, err = tx.Query(ctx, `SELECT id, first_comment_id, last_comment_id, comment_count, merkle_root, record_seq
 		FROM comment_checkpoints WHERE decision_id = $1 ORDER BY id`, decisionID)
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	type cpRow struct {
 		id, first, last int64
@@ -304,69 +302,69 @@ func verifyCheckpoints(ctx context.Context, tx pgx.Tx, decisionID int64) (string
 		cps = append(cps, c)
 		return nil
 	}); err != nil {
-		return "", err
+		return 0, "", err
 	}
 	seen := map[int64]bool{}
 	for _, c := range cps {
 		r, ok := recorded[c.seq]
 		if !ok {
-			return fmt.Sprintf("checkpoint %d: no comment_checkpoint entry at record seq %d", c.id, c.seq), nil
+			return c.seq, fmt.Sprintf("checkpoint %d: no comment_checkpoint entry at record seq %d", c.id, c.seq), nil
 		}
 		seen[c.seq] = true
 		if r.firstID != c.first || r.lastID != c.last || r.cnt != c.count || r.root != c.root {
-			return fmt.Sprintf("checkpoint %d differs from its record entry %d", c.id, c.seq), nil
+			return c.seq, fmt.Sprintf("checkpoint %d differs from its record entry %d", c.id, c.seq), nil
 		}
-		rows, err := tx.Query(ctx, `SELECT `+leafColumns+`, body, anonymised_at IS NOT NULL FROM comments WHERE checkpoint_id = $1 ORDER BY id`, c.id)
+		rows, err := tx.Query(ctx, `SELECT `+leafColumns+`, body FROM comments WHERE checkpoint_id = $1 ORDER BY id`, c.id)
 		if err != nil {
-			return "", err
+			return 0, "", err
 		}
 		var body string
-		var anonymised bool
 		var leaves []commentLeaf
 		var bad string
 		var l commentLeaf
 		if _, err := pgx.ForEachRow(rows, []any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID,
-			&l.Stance, &l.BodyHash, &l.CreatedAt, &body, &anonymised}, func() error {
-			if bad == "" && !anonymised && SHA256Hex([]byte(body)) != l.BodyHash {
-				bad = fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", l.ID, l.Receipt)
+			&l.Stance, &l.BodyHash, &l.CreatedAt, &body}, func() error {
+			if bad == "" && record.SHA256Hex([]byte(body)) != l.BodyHash {
+				bad = fmt.Sprintf("record entry %d (comment_checkpoint): comment %d (%s): text does not match its hash: changed after submission",
+					c.seq, l.ID, l.Receipt)
 			}
 			leaves = append(leaves, l)
 			return nil
 		}); err != nil {
-			return "", err
+			return 0, "", err
 		}
 		if bad != "" {
-			return bad, nil
+			return c.seq, bad, nil
 		}
-		where := fmt.Sprintf("checkpoint %d (record entry %d, comments %d–%d)", c.id, c.seq, r.firstID, r.lastID)
+		where := fmt.Sprintf("record entry %d (comment_checkpoint %d, comments %d–%d)", c.seq, c.id, r.firstID, r.lastID)
 		if int64(len(leaves)) != r.cnt || len(leaves) == 0 {
-			return fmt.Sprintf("%s: %d comments found where %d were sealed: a comment was removed or moved", where, len(leaves), r.cnt), nil
+			return c.seq, fmt.Sprintf("%s: %d comments found where %d were sealed: a comment was removed or moved", where, len(leaves), r.cnt), nil
 		}
 		if leaves[0].ID != r.firstID || leaves[len(leaves)-1].ID != r.lastID {
-			return fmt.Sprintf("%s: the sealed comments are not the recorded ones", where), nil
+			return c.seq, fmt.Sprintf("%s: the sealed comments are not the recorded ones", where), nil
 		}
 		if got := leavesRoot(leaves); got != r.root {
-			return fmt.Sprintf("%s: Merkle root does not match (recorded %s…, recomputed %s…): a sealed comment was changed", where, hashPrefix(r.root), hashPrefix(got)), nil
+			return c.seq, fmt.Sprintf("%s: Merkle root does not match (recorded %s…, recomputed %s…): a sealed comment was changed", where, record.HashPrefix(r.root), record.HashPrefix(got)), nil
 		}
 	}
 	for _, e := range entries {
 		if !seen[e.Seq] {
-			return fmt.Sprintf("record entry %d (comment_checkpoint): its checkpoint row is missing", e.Seq), nil
+			return e.Seq, fmt.Sprintf("record entry %d (comment_checkpoint): its checkpoint row is missing", e.Seq), nil
 		}
 	}
-	rows, err = tx.Query(ctx, `SELECT id, receipt FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL AND anonymised_at IS NULL
+	rows, err = tx.Query(ctx, `SELECT id, receipt FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL
 		AND encode(sha256(convert_to(body, 'UTF8')), 'hex') <> body_hash ORDER BY id LIMIT 1`, decisionID)
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	var id int64
 	var receipt string
 	found := false
 	if _, err := pgx.ForEachRow(rows, []any{&id, &receipt}, func() error { found = true; return nil }); err != nil {
-		return "", err
+		return 0, "", err
 	}
 	if found {
-		return fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", id, receipt), nil
+		return 0, fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", id, receipt), nil
 	}
-	return "", nil
+	return 0, "", nil
 }

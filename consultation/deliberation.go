@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -418,7 +419,7 @@ func signOffGateError(so SignOff) error {
 func requireDecidedVersion(so SignOff, hash string) error {
 	if hash != so.VersionHash {
 		return errs.Conflict("decided_version_mismatch", "所讨论的草案版本与合法性审查意见所针对的版本（第"+strconv.Itoa(so.VersionNumber)+"版，"+
-			hashPrefix(so.VersionHash)+"…）不一致，只能讨论经审查的版本")
+			record.HashPrefix(so.VersionHash)+"…）不一致，只能讨论经审查的版本")
 	}
 	return nil
 }
@@ -517,28 +518,28 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 		if out.ID, err = nextID(ctx, tx, "deliberations"); err != nil {
 			return err
 		}
-		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordDeliberation, map[string]any{
+		members, _ := json.Marshal(out.Members)
+		attendees, _ := json.Marshal(out.Attendees)
+		dissent, _ := json.Marshal(out.Dissent)
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDeliberation, payload: map[string]any{
 			"deliberation_id": out.ID, "version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
 			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
 			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "composition_size": out.CompositionSize,
 			"quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
 			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
-		}, out.VersionHash)
+		}, versionHash: out.VersionHash, signed: true, at: s.now()}, func(seq int64, at time.Time) (string, int64, error) {
+			out.RecordSeq, out.CreatedAt = seq, at
+			_, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
+				meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at,
+				attendees, composition_size)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+				out.ID, out.DecisionID, out.VersionID, out.VersionHash, out.ReviewID, out.SignOffSeq, out.MeetingKind, out.MeetingDate, out.Session,
+				members, out.HeadName, out.Outcome, out.Majority, out.HeadReason, dissent, out.Minutes, out.RecordedBy, out.RecordSeq, out.CreatedAt,
+				attendees, out.CompositionSize)
+			return "deliberations", out.ID, err
+		})
 		if err != nil {
 			return err
-		}
-		out.RecordSeq, out.CreatedAt = e.Seq, e.RecordedAt
-		members, _ := json.Marshal(out.Members)
-		attendees, _ := json.Marshal(out.Attendees)
-		dissent, _ := json.Marshal(out.Dissent)
-		if _, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
-			meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at,
-			attendees, composition_size)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-			out.ID, out.DecisionID, out.VersionID, out.VersionHash, out.ReviewID, out.SignOffSeq, out.MeetingKind, out.MeetingDate, out.Session,
-			members, out.HeadName, out.Outcome, out.Majority, out.HeadReason, dissent, out.Minutes, out.RecordedBy, out.RecordSeq, out.CreatedAt,
-			attendees, out.CompositionSize); err != nil {
-			return errs.Internal(err)
 		}
 		return nil
 	})

@@ -258,7 +258,19 @@ func (s *Service) SetCommentDispositionWith(ctx context.Context, actor *identity
 			payload["previous_disposition"] = prev.Disposition
 			payload["previous_reason"] = prev.Reason
 		}
-		if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordCommentDisposition, payload); err != nil {
+		ev, err := bind(ctx, tx, "comment_dispositions", commentID)
+		if err != nil {
+			return err
+		}
+		if revised && prev.GroupID != nil {
+			// The comment leaves its group's answer: the group is bound again.
+			g, err := bind(ctx, tx, groupDispositions, *prev.GroupID)
+			if err != nil {
+				return err
+			}
+			ev = append(ev, g...)
+		}
+		if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordCommentDisposition, payload, ev...); err != nil {
 			return err
 		}
 		out, err = getDisposition(ctx, tx, commentID)
@@ -341,9 +353,13 @@ func (s *Service) SetGroupDisposition(ctx context.Context, actor *identity.Accou
 		if res.Set == 0 {
 			return nil // every published comment has its own answer: nothing changed, nothing to record
 		}
+		ev, err := bind(ctx, tx, groupDispositions, groupID)
+		if err != nil {
+			return err
+		}
 		_, err = s.appendRecord(ctx, tx, decisionID, actor, RecordGroupDisposition, map[string]any{
 			"group_id": groupID, "disposition": kind, "reason": res.Reason, "count": res.Set,
-			"comment_ids": res.CommentIDs, "receipts": res.Receipts, "skipped_individual": res.SkippedIndividual})
+			"comment_ids": res.CommentIDs, "receipts": res.Receipts, "skipped_individual": res.SkippedIndividual}, ev...)
 		return err
 	})
 	if err != nil {

@@ -541,9 +541,13 @@ func (s *Service) AddProcedureDocument(ctx context.Context, actor *identity.Acco
 			digests = append(digests, map[string]any{"attachment_id": a.ID, "filename": a.Filename, "content_type": a.ContentType,
 				"size": a.Size, "sha256": a.SHA256})
 		}
+		ev, err := bind(ctx, tx, "procedure_documents", id)
+		if err != nil {
+			return err
+		}
 		_, err = s.appendRecord(ctx, tx, decisionID, actor, RecordProcedureDocument, map[string]any{
 			"document_id": id, "kind": in.Kind, "content": json.RawMessage(content), "content_hash": out.ContentHash,
-			"version_id": versionID, "version_number": versionNumber, "version_hash": versionHash, "attachments": digests})
+			"version_id": versionID, "version_number": versionNumber, "version_hash": versionHash, "attachments": digests}, ev...)
 		return err
 	})
 	return out, err

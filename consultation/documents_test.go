@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pgtest"
@@ -367,7 +368,7 @@ func TestProcedureDocumentStoredAndRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := VerifyChain(d.ID, entries); !r.OK {
+	if r := record.VerifyChain(d.ID, entries); !r.OK {
 		t.Fatalf("chain: %+v", r)
 	}
 

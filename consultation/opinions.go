@@ -294,18 +294,21 @@ func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Accoun
 		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
 			return err
 		}
-		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordLegalOpinion, map[string]any{
+		// The opinion is written first and bound by its signed entry.
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordLegalOpinion, payload: map[string]any{
 			"review_id": r.ID, "version_id": r.VersionID, "version_number": r.VersionNumber,
-			"findings": findings, "overall": in.Overall, "changes": changes}, r.VersionHash)
-		if err != nil {
-			return err
-		}
-		out = LegalOpinion{ReviewID: r.ID, DecisionID: d.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber, VersionHash: r.VersionHash,
-			AdviserID: actor.ID, AdviserDisplayName: actor.DisplayName, Findings: findings, Overall: in.Overall, Changes: changes,
-			RecordSeq: e.Seq, CreatedAt: e.RecordedAt}
-		return tx.QueryRow(ctx, `INSERT INTO legal_opinions (review_id, decision_id, version_id, version_hash, adviser_id, questions, overall, changes, record_seq, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, out.ReviewID, out.DecisionID, out.VersionID, out.VersionHash,
-			out.AdviserID, findings, out.Overall, out.Changes, out.RecordSeq, out.CreatedAt).Scan(&out.ID)
+			"findings": findings, "overall": in.Overall, "changes": changes}, versionHash: r.VersionHash, signed: true, at: s.now()},
+			func(seq int64, at time.Time) (string, int64, error) {
+				out = LegalOpinion{ReviewID: r.ID, DecisionID: d.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber,
+					VersionHash: r.VersionHash, AdviserID: actor.ID, AdviserDisplayName: actor.DisplayName, Findings: findings,
+					Overall: in.Overall, Changes: changes, RecordSeq: seq, CreatedAt: at}
+				err := tx.QueryRow(ctx, `INSERT INTO legal_opinions (review_id, decision_id, version_id, version_hash, adviser_id, questions,
+					overall, changes, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+					out.ReviewID, out.DecisionID, out.VersionID, out.VersionHash, out.AdviserID, findings, out.Overall, out.Changes,
+					out.RecordSeq, out.CreatedAt).Scan(&out.ID)
+				return "legal_opinions", out.ID, err
+			})
+		return err
 	})
 	if err != nil {
 		if e, ok := errs.As(err); ok {
@@ -465,22 +468,22 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
 			return err
 		}
-		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordReviewConclusion, map[string]any{
+		if _, err := s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConclusion, payload: map[string]any{
 			"review_id": r.ID, "version_id": r.VersionID, "version_number": r.VersionNumber, "findings": findings, "outcome": c.Outcome,
 			"changes": c.Changes, "risk_statement": c.RiskStatement, "expedite_reason": c.ExpediteReason, "resolution": c.Resolution,
 			"received_at": r.ReceivedAt.UTC().Format(time.RFC3339Nano), "earliest_at": c.EarliestAt.Format(time.RFC3339),
-			"calendar_version": c.CalendarVersion, "legal_opinions": counted}, r.VersionHash)
-		if err != nil {
+			"calendar_version": c.CalendarVersion, "legal_opinions": counted}, versionHash: r.VersionHash, signed: true, at: s.now()},
+			func(seq int64, at time.Time) (string, int64, error) {
+				c.ReviewID, c.DecisionID, c.VersionID, c.VersionNumber, c.VersionHash = r.ID, d.ID, r.VersionID, r.VersionNumber, r.VersionHash
+				c.ReviewerID, c.RecordSeq, c.CreatedAt = actor.ID, seq, at
+				err := tx.QueryRow(ctx, `INSERT INTO review_conclusions (review_id, decision_id, version_id, version_hash, reviewer_id, questions,
+					outcome, changes, risk_statement, expedite_reason, resolution, earliest_at, calendar_version, record_seq, created_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+					c.ReviewID, c.DecisionID, c.VersionID, c.VersionHash, c.ReviewerID, findings, c.Outcome, c.Changes, c.RiskStatement,
+					c.ExpediteReason, c.Resolution, c.EarliestAt, c.CalendarVersion, c.RecordSeq, c.CreatedAt).Scan(&c.ID)
+				return "review_conclusions", c.ID, err
+			}); err != nil {
 			return err
-		}
-		c.ReviewID, c.DecisionID, c.VersionID, c.VersionNumber, c.VersionHash = r.ID, d.ID, r.VersionID, r.VersionNumber, r.VersionHash
-		c.ReviewerID, c.RecordSeq, c.CreatedAt = actor.ID, e.Seq, e.RecordedAt
-		if err := tx.QueryRow(ctx, `INSERT INTO review_conclusions (review_id, decision_id, version_id, version_hash, reviewer_id, questions, outcome,
-			changes, risk_statement, expedite_reason, resolution, earliest_at, calendar_version, record_seq, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-			c.ReviewID, c.DecisionID, c.VersionID, c.VersionHash, c.ReviewerID, findings, c.Outcome, c.Changes, c.RiskStatement,
-			c.ExpediteReason, c.Resolution, c.EarliestAt, c.CalendarVersion, c.RecordSeq, c.CreatedAt).Scan(&c.ID); err != nil {
-			return errs.Internal(err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE legality_reviews SET status = 'concluded', updated_at = $2 WHERE id = $1`, r.ID, now); err != nil {
 			return errs.Internal(err)
@@ -580,17 +583,19 @@ func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Acco
 		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
 			return err
 		}
-		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordReviewConfirmation, map[string]any{
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConfirmation, payload: map[string]any{
 			"review_id": r.ID, "conclusion_seq": c.RecordSeq, "reviewed_version_hash": c.VersionHash,
-			"version_id": v.ID, "version_number": v.Number, "note": note}, v.Hash)
-		if err != nil {
-			return err
-		}
-		out = ReviewConfirmation{ReviewID: r.ID, ConclusionID: c.ID, VersionID: v.ID, VersionNumber: v.Number, VersionHash: v.Hash,
-			ReviewerID: actor.ID, Note: note, RecordSeq: e.Seq, CreatedAt: e.RecordedAt}
-		return tx.QueryRow(ctx, `INSERT INTO review_confirmations (review_id, conclusion_id, decision_id, version_id, version_hash, reviewer_id, note, record_seq, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, out.ReviewID, out.ConclusionID, d.ID, out.VersionID, out.VersionHash,
-			out.ReviewerID, out.Note, out.RecordSeq, out.CreatedAt).Scan(&out.ID)
+			"version_id": v.ID, "version_number": v.Number, "note": note}, versionHash: v.Hash, signed: true, at: s.now()},
+			func(seq int64, at time.Time) (string, int64, error) {
+				out = ReviewConfirmation{ReviewID: r.ID, ConclusionID: c.ID, VersionID: v.ID, VersionNumber: v.Number, VersionHash: v.Hash,
+					ReviewerID: actor.ID, Note: note, RecordSeq: seq, CreatedAt: at}
+				err := tx.QueryRow(ctx, `INSERT INTO review_confirmations (review_id, conclusion_id, decision_id, version_id, version_hash,
+					reviewer_id, note, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+					out.ReviewID, out.ConclusionID, d.ID, out.VersionID, out.VersionHash, out.ReviewerID, out.Note, out.RecordSeq,
+					out.CreatedAt).Scan(&out.ID)
+				return "review_confirmations", out.ID, err
+			})
+		return err
 	})
 	if err != nil {
 		if e, ok := errs.As(err); ok {

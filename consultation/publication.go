@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -255,19 +256,17 @@ func (s *Service) RecordPartyReport(ctx context.Context, actor *identity.Account
 		if r.ID, err = nextID(ctx, tx, "party_reports"); err != nil {
 			return err
 		}
-		e, err := s.appendRecord(ctx, tx, d.ID, actor, RecordPartyReport, map[string]any{"party_report_id": r.ID, "deliberation_id": g.ID,
-			"committee": r.Committee, "report_date": formatDate(r.ReportDate), "reference_number": r.ReferenceNumber, "note": r.Note,
-			"version_hash": g.VersionHash})
-		if err != nil {
-			return err
-		}
-		r.DecisionID, r.DeliberationID, r.RecordedBy, r.RecordSeq, r.CreatedAt = d.ID, g.ID, actor.ID, e.Seq, e.RecordedAt
-		if _, err := tx.Exec(ctx, `INSERT INTO party_reports (id, decision_id, deliberation_id, committee, report_date, reference_number, note,
-			recorded_by, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			r.ID, r.DecisionID, r.DeliberationID, r.Committee, r.ReportDate, r.ReferenceNumber, r.Note, r.RecordedBy, r.RecordSeq, r.CreatedAt); err != nil {
-			return errs.Internal(err)
-		}
-		return nil
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordPartyReport, payload: map[string]any{
+			"party_report_id": r.ID, "deliberation_id": g.ID, "committee": r.Committee, "report_date": formatDate(r.ReportDate),
+			"reference_number": r.ReferenceNumber, "note": r.Note, "version_hash": g.VersionHash}, at: s.now()},
+			func(seq int64, at time.Time) (string, int64, error) {
+				r.DecisionID, r.DeliberationID, r.RecordedBy, r.RecordSeq, r.CreatedAt = d.ID, g.ID, actor.ID, seq, at
+				_, err := tx.Exec(ctx, `INSERT INTO party_reports (id, decision_id, deliberation_id, committee, report_date, reference_number,
+					note, recorded_by, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+					r.ID, r.DecisionID, r.DeliberationID, r.Committee, r.ReportDate, r.ReferenceNumber, r.Note, r.RecordedBy, r.RecordSeq, r.CreatedAt)
+				return "party_reports", r.ID, err
+			})
+		return err
 	})
 	if err != nil {
 		return PartyReport{}, err
@@ -377,7 +376,7 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 			return gErr
 		}
 		if gErr == nil && g.VersionHash != p.VersionHash {
-			return errs.Conflict("decided_version_mismatch", "公布的版本须为集体讨论通过的版本（第"+strconv.Itoa(g.VersionNumber)+"版，"+hashPrefix(g.VersionHash)+"…）")
+			return errs.Conflict("decided_version_mismatch", "公布的版本须为集体讨论通过的版本（第"+strconv.Itoa(g.VersionNumber)+"版，"+record.HashPrefix(g.VersionHash)+"…）")
 		}
 		if err := s.transition(ctx, tx, actor, &d, StatusPublished, map[string]any{"version_hash": p.VersionHash}); err != nil {
 			return err
@@ -412,25 +411,26 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 		if p.ID, err = nextID(ctx, tx, "decision_publications"); err != nil {
 			return err
 		}
-		e, err := s.appendSignedRecord(ctx, tx, d.ID, actor, RecordDecisionPublished, map[string]any{"publication_id": p.ID,
-			"deliberation_id": g.ID, "party_report_id": r.ID, "version_id": g.VersionID, "version_number": g.VersionNumber,
-			"text_sha256": SHA256Hex([]byte(text)), "document_number": p.DocumentNumber, "channels": p.Channels,
-			"published_on": formatDate(p.PublishedOn), "effective_on": formatDate(p.EffectiveOn), "adoption_report_id": reportID,
-			"adoption_report_hash": reportHash, "note": p.Note, "implementing_agency": p.ImplementingAgencyCode,
-			"report_interval_days": p.ReportIntervalDays}, p.VersionHash)
+		channels, _ := json.Marshal(p.Channels)
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDecisionPublished, payload: map[string]any{
+			"publication_id": p.ID, "deliberation_id": g.ID, "party_report_id": r.ID, "version_id": g.VersionID,
+			"version_number": g.VersionNumber, "text_sha256": SHA256Hex([]byte(text)), "document_number": p.DocumentNumber,
+			"channels": p.Channels, "published_on": formatDate(p.PublishedOn), "effective_on": formatDate(p.EffectiveOn),
+			"adoption_report_id": reportID, "adoption_report_hash": reportHash, "note": p.Note,
+			"implementing_agency": p.ImplementingAgencyCode, "report_interval_days": p.ReportIntervalDays}, versionHash: p.VersionHash, signed: true,
+			at: s.now()}, func(seq int64, at time.Time) (string, int64, error) {
+			p.RecordSeq, p.CreatedAt = seq, at
+			_, err := tx.Exec(ctx, `INSERT INTO decision_publications (id, decision_id, deliberation_id, party_report_id, version_id,
+				version_hash, document_number, channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note,
+				published_by, record_seq, created_at, implementing_agency_id, report_interval_days)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+				p.ID, p.DecisionID, p.DeliberationID, p.PartyReportID, p.VersionID, p.VersionHash, p.DocumentNumber, channels, p.PublishedOn,
+				p.EffectiveOn, p.AdoptionReportID, p.AdoptionReportHash, p.Note, p.PublishedBy, p.RecordSeq, p.CreatedAt,
+				p.ImplementingAgencyID, p.ReportIntervalDays)
+			return "decision_publications", p.ID, err
+		})
 		if err != nil {
 			return err
-		}
-		p.RecordSeq, p.CreatedAt = e.Seq, e.RecordedAt
-		channels, _ := json.Marshal(p.Channels)
-		if _, err := tx.Exec(ctx, `INSERT INTO decision_publications (id, decision_id, deliberation_id, party_report_id, version_id, version_hash,
-			document_number, channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note, published_by, record_seq, created_at,
-			implementing_agency_id, report_interval_days)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			p.ID, p.DecisionID, p.DeliberationID, p.PartyReportID, p.VersionID, p.VersionHash, p.DocumentNumber, channels, p.PublishedOn,
-			p.EffectiveOn, p.AdoptionReportID, p.AdoptionReportHash, p.Note, p.PublishedBy, p.RecordSeq, p.CreatedAt,
-			p.ImplementingAgencyID, p.ReportIntervalDays); err != nil {
-			return errs.Internal(err)
 		}
 		if !p.EffectiveOn.After(today) {
 			return s.transition(ctx, tx, actor, &d, StatusInEffect, map[string]any{"effective_on": formatDate(p.EffectiveOn)})

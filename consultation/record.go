@@ -1,24 +1,35 @@
 package consultation
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"encoding/base64"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
+// The process record itself (entries, chain, signatures, evidence,
+// checkpoints' Merkle tree, archive, verification) is package record; this
+// file is consultation's thin side of it: the kinds it writes and the calls
+// its steps make. The aliases keep the names the rest of the code and the
+// packages beside consultation use.
+
 // RecordKind names a kind of process-record entry.
-type RecordKind string
+type RecordKind = record.Kind
+
+// RecordEntry is one entry of a decision's process record.
+type RecordEntry = record.Entry
+
+// VerifyResult is the outcome of verifying a decision's record.
+type VerifyResult = record.VerifyResult
+
+// Signer holds the platform's record-signing key.
+type Signer = record.Signer
 
 // Record entry kinds written by this package. Later features add their own.
 const (
@@ -34,165 +45,149 @@ const (
 	RecordDecisionWithdrawn    RecordKind = "decision_withdrawn"
 )
 
-// GenesisHash is the prev_hash of a decision's first entry.
-const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
-
-// RecordEntry is one entry of a decision's process record.
-type RecordEntry struct {
-	ID         int64      `db:"id" json:"-"`
-	DecisionID int64      `db:"decision_id" json:"decision_id"`
-	Seq        int64      `db:"seq" json:"seq"`
-	RecordedAt time.Time  `db:"recorded_at" json:"recorded_at"`
-	ActorID    *int64     `db:"actor_id" json:"actor_id"`
-	ActorRole  string     `db:"actor_role" json:"actor_role"`
-	Kind       RecordKind `db:"kind" json:"kind"`
-	Payload    string     `db:"payload" json:"payload"`
-	PrevHash   string     `db:"prev_hash" json:"prev_hash"`
-	EntryHash  string     `db:"entry_hash" json:"entry_hash"`
-	Signature  string     `db:"signature" json:"signature,omitempty"`
-	SignerKey  string     `db:"signer_key" json:"signer_key,omitempty"`
-	// Redacted reports that Payload was reduced for a public reader (see
-	// GetDecisionRecord); it then no longer matches EntryHash.
-	Redacted bool `db:"-" json:"-"`
-}
-
-// CanonicalJSON encodes v as canonical JSON: object keys sorted, no
-// insignificant whitespace, no HTML escaping. Hashes are taken over it.
-func CanonicalJSON(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var generic any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&generic); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	// encoding/json sorts map keys, which makes the re-encoding canonical.
-	if err := enc.Encode(generic); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
+// CanonicalJSON encodes v as canonical JSON (record.CanonicalJSON).
+func CanonicalJSON(v any) ([]byte, error) { return record.CanonicalJSON(v) }
 
 // SHA256Hex returns the hex SHA-256 of b.
-func SHA256Hex(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+func SHA256Hex(b []byte) string { return record.SHA256Hex(b) }
+
+// ParseRecordPayload parses an entry's canonical payload into a JSON object,
+// keeping numbers exact (json.Number), for showing it.
+func ParseRecordPayload(payload string) (map[string]any, error) { return record.ParsePayload(payload) }
+
+func recordActor(a *identity.Account) record.Actor {
+	if a == nil {
+		return record.System
+	}
+	return record.Actor{AccountID: &a.ID, Role: string(a.Role)}
 }
 
-// EntryHash computes an entry's hash from its fields: every field that
-// carries meaning is covered, each length-prefixed so no two different
-// entries can encode to the same bytes.
-func EntryHash(e RecordEntry) string {
-	actor := ""
-	if e.ActorID != nil {
-		actor = strconv.FormatInt(*e.ActorID, 10)
-	}
-	fields := []string{
-		"canyu-record-v1",
-		strconv.FormatInt(e.DecisionID, 10),
-		strconv.FormatInt(e.Seq, 10),
-		e.RecordedAt.UTC().Format(time.RFC3339Nano),
-		actor,
-		e.ActorRole,
-		string(e.Kind),
-		e.Payload,
-		e.PrevHash,
-	}
-	h := sha256.New()
-	for _, f := range fields {
-		fmt.Fprintf(h, "%d:%s;", len(f), f)
-	}
-	return hex.EncodeToString(h.Sum(nil))
+// appendRecord adds an entry to the decision's record inside tx, binding
+// the rows in evidence (record.Bind). Callers hold the decision row lock
+// (lockDecision), which orders entries per decision.
+func (s *Service) appendRecord(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind,
+	payload any, evidence ...record.Evidence) (RecordEntry, error) {
+	return record.AppendEntry(ctx, tx, record.Step{DecisionID: decisionID, Actor: recordActor(actor), Kind: kind,
+		Payload: payload, Evidence: evidence, At: s.now()}, nil)
 }
 
-// appendRecord adds an entry to the decision's record inside tx. Callers
-// hold the decision row lock (lockDecision), which orders entries per
-// decision; the UNIQUE (decision_id, seq) constraint is the backstop.
-func (s *Service) appendRecord(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind, payload any) (RecordEntry, error) {
-	// PostgreSQL keeps microseconds; hash what will be read back.
-	return s.appendEntry(ctx, tx, decisionID, actor, kind, payload, s.now().Truncate(time.Microsecond), nil)
-}
-
-// appendEntry is appendRecord at a given time, signed by signer when it is
-// not nil (see appendSignedRecord in signing.go).
-func (s *Service) appendEntry(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind, payload any, at time.Time, signer *Signer) (RecordEntry, error) {
-	body, err := CanonicalJSON(payload)
+// bind returns the evidence of a row this transaction wrote (record.Bind).
+func bind(ctx context.Context, tx pgx.Tx, table string, id int64) ([]record.Evidence, error) {
+	ev, err := record.Bind(ctx, tx, table, id)
 	if err != nil {
-		return RecordEntry{}, errs.Internal(err)
+		return nil, err
 	}
-	e := RecordEntry{DecisionID: decisionID, Kind: kind, Payload: string(body), PrevHash: GenesisHash, RecordedAt: at}
-	if actor != nil {
-		e.ActorID = &actor.ID
-		e.ActorRole = string(actor.Role)
-	} else {
-		e.ActorRole = "system"
+	return []record.Evidence{ev}, nil
+}
+
+// appendSignedRecord appends an entry the platform signs: the payload gets
+// "signed_by" (the actor's account id and role, the time, the key id) and,
+// when versionHash is not empty, "version_hash", the content hash of the
+// draft version signed off; the entry's signature is the platform's
+// Ed25519 signature over its entry hash.
+func (s *Service) appendSignedRecord(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind,
+	payload map[string]any, versionHash string, evidence ...record.Evidence) (RecordEntry, error) {
+	return s.appendStep(ctx, tx, signedStep{decisionID: decisionID, actor: actor, kind: kind, payload: payload,
+		versionHash: versionHash, signed: true, at: s.now(), evidence: evidence})
+}
+
+// signedStep is a step appendStep records.
+type signedStep struct {
+	decisionID  int64
+	actor       *identity.Account
+	kind        RecordKind
+	payload     map[string]any
+	versionHash string
+	signed      bool
+	at          time.Time
+	seq         int64
+	evidence    []record.Evidence
+}
+
+func (s *Service) appendStep(ctx context.Context, tx pgx.Tx, st signedStep) (RecordEntry, error) {
+	at := st.at.Truncate(time.Microsecond)
+	body := make(map[string]any, len(st.payload)+2)
+	for k, v := range st.payload {
+		body[k] = v
 	}
-	var lastSeq int64
-	var lastHash string
-	err = tx.QueryRow(ctx, `SELECT seq, entry_hash FROM record_entries WHERE decision_id = $1 ORDER BY seq DESC LIMIT 1`, decisionID).Scan(&lastSeq, &lastHash)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-	case err != nil:
-		return RecordEntry{}, errs.Internal(err)
-	default:
-		e.PrevHash = lastHash
+	var signer *record.Signer
+	if st.signed {
+		if s.Signer == nil {
+			return RecordEntry{}, errs.Internal(errors.New("no record signing key configured"))
+		}
+		signer = s.Signer
+		signedBy := map[string]any{"role": "system", "signed_at": at.Format(time.RFC3339Nano), "key_id": s.Signer.KeyID()}
+		if st.actor != nil {
+			signedBy["account_id"], signedBy["role"] = st.actor.ID, string(st.actor.Role)
+		}
+		body["signed_by"] = signedBy
 	}
-	e.Seq = lastSeq + 1
-	e.EntryHash = EntryHash(e)
-	if signer != nil {
-		e.Signature, e.SignerKey = signer.SignEntryHash(e.EntryHash), signer.KeyID()
+	if st.versionHash != "" {
+		body["version_hash"] = st.versionHash
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO record_entries (decision_id, seq, recorded_at, actor_id, actor_role, kind, payload, prev_hash, entry_hash, signature, signer_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		e.DecisionID, e.Seq, e.RecordedAt, e.ActorID, e.ActorRole, e.Kind, e.Payload, e.PrevHash, e.EntryHash, e.Signature, e.SignerKey).Scan(&e.ID)
+	return record.AppendEntry(ctx, tx, record.Step{DecisionID: st.decisionID, Actor: recordActor(st.actor), Kind: st.kind,
+		Payload: body, Evidence: st.evidence, At: at, Seq: st.seq}, signer)
+}
+
+// appendBound records a step that writes a row others read (an opinion, a
+// deliberation, a publication) and stores its entry's seq and time: write
+// is called with the seq and time the entry will have, writes the row and
+// returns its table and id; the entry then binds the row's content hash
+// (record.Bind), so that verification catches the row changed later.
+func (s *Service) appendBound(ctx context.Context, tx pgx.Tx, st signedStep,
+	write func(seq int64, at time.Time) (table string, id int64, err error)) (RecordEntry, error) {
+	seq, err := record.NextSeq(ctx, tx, st.decisionID)
 	if err != nil {
+		return RecordEntry{}, err
+	}
+	st.seq, st.at = seq, st.at.UTC().Truncate(time.Microsecond)
+	table, id, err := write(st.seq, st.at)
+	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return RecordEntry{}, err
+		}
 		return RecordEntry{}, errs.Internal(err)
 	}
-	return e, nil
-}
-
-// VerifyResult is the outcome of recomputing a record's chain.
-type VerifyResult struct {
-	DecisionID  int64  `json:"decision_id"`
-	Entries     int    `json:"entries"`
-	OK          bool   `json:"ok"`
-	FirstBadSeq int64  `json:"first_bad_seq,omitempty"`
-	Problem     string `json:"problem,omitempty"`
-	LastHash    string `json:"last_hash,omitempty"`
-	// Signatures is how many entry signatures were checked, and SignerKey
-	// the id of the key they were checked with (compare it with the
-	// published key, get-record-public-key).
-	Signatures int    `json:"signatures"`
-	SignerKey  string `json:"signer_key,omitempty"`
-}
-
-// VerifyChain recomputes the hash chain of entries (ordered by seq) and
-// names the first broken entry.
-func VerifyChain(decisionID int64, entries []RecordEntry) VerifyResult {
-	r := VerifyResult{DecisionID: decisionID, Entries: len(entries), OK: true}
-	prev := GenesisHash
-	for i, e := range entries {
-		fail := func(msg string) VerifyResult {
-			r.OK, r.FirstBadSeq, r.Problem = false, e.Seq, msg
-			return r
-		}
-		if e.Seq != int64(i+1) {
-			return fail(fmt.Sprintf("entry %d: sequence number %d where %d was expected (an entry is missing or inserted)", e.Seq, e.Seq, i+1))
-		}
-		if e.PrevHash != prev {
-			return fail(fmt.Sprintf("entry %d: previous-entry hash does not match entry %d", e.Seq, e.Seq-1))
-		}
-		if got := EntryHash(e); got != e.EntryHash {
-			return fail(fmt.Sprintf("entry %d: content does not match its hash (stored %s…, recomputed %s…)", e.Seq, e.EntryHash[:12], got[:12]))
-		}
-		prev = e.EntryHash
+	ev, err := record.Bind(ctx, tx, table, id)
+	if err != nil {
+		return RecordEntry{}, err
 	}
-	r.LastHash = prev
-	return r
+	st.evidence = append(st.evidence, ev)
+	return s.appendStep(ctx, tx, st)
+}
+
+// RecordPublicKey is the platform's record-signing public key.
+type RecordPublicKey struct {
+	KeyID     string
+	Algorithm string
+	PEM       string
+	Base64    string
+}
+
+// GetRecordPublicKey returns the public key that signs process-record
+// entries now. Anyone may call it. Without a configured key it fails as an
+// internal error (the service starts only with one).
+func (s *Service) GetRecordPublicKey(ctx context.Context) (RecordPublicKey, error) {
+	if s.Signer == nil {
+		return RecordPublicKey{}, errs.Internal(errors.New("no record signing key configured"))
+	}
+	return RecordPublicKey{KeyID: s.Signer.KeyID(), Algorithm: "Ed25519", PEM: string(s.Signer.PublicKeyPEM()),
+		Base64: base64.StdEncoding.EncodeToString(s.Signer.PublicKey())}, nil
+}
+
+// LogRecordHeads appends the chain heads that grew since the last tree
+// head to the record's log and signs a new tree head (record.LogHeads); the
+// job runs it every record.HeadInterval. It reports whether a head was
+// signed.
+func (s *Service) LogRecordHeads(ctx context.Context) (bool, error) {
+	if s.Signer == nil {
+		return false, nil // nothing can be signed; the service starts with a key
+	}
+	signed := false
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		_, made, err := record.LogHeads(ctx, tx, s.Signer, s.now())
+		signed = made
+		return err
+	})
+	return signed, err
 }

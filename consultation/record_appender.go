@@ -7,7 +7,6 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
-	"github.com/canyu-gov/canyu/internal/identity"
 )
 
 // Append implements record.Appender for the packages beside consultation
@@ -18,14 +17,8 @@ func (s *Service) Append(ctx context.Context, tx pgx.Tx, decisionID int64, actor
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM decisions WHERE id = $1 FOR UPDATE`, decisionID); err != nil {
 		return errs.Internal(err)
 	}
-	var acct *identity.Account
-	if actor.AccountID != nil {
-		acct = &identity.Account{ID: *actor.AccountID, Role: identity.Role(actor.Role)}
-	}
-	if len(evidence) > 0 {
-		payload = map[string]any{"step": payload, "evidence": evidence}
-	}
-	_, err := s.appendRecord(ctx, tx, decisionID, acct, RecordKind(kind), payload)
+	_, err := record.AppendEntry(ctx, tx, record.Step{DecisionID: decisionID, Actor: actor, Kind: kind, Payload: payload,
+		Evidence: evidence, At: s.now()}, nil)
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -352,7 +353,7 @@ func TestGetDecisionRecordVisibility(t *testing.T) {
 				t.Fatalf("redacted payload: %s", e.Payload)
 			}
 		case v2:
-			if p["legal_basis"] == nil || consultation.EntryHash(e) == e.EntryHash { // actor id blanked
+			if p["legal_basis"] == nil || record.EntryHash(e) == e.EntryHash { // actor id blanked
 				t.Fatalf("public version entry: %+v", e)
 			}
 		}
@@ -424,7 +425,7 @@ func remanifest(t *testing.T, archive []byte) []byte {
 		if name != "manifest.json" {
 			return data
 		}
-		var m consultation.ArchiveManifest
+		var m record.ArchiveManifest
 		if err := json.Unmarshal(data, &m); err != nil {
 			t.Fatal(err)
 		}
@@ -461,7 +462,7 @@ func TestExportDecisionArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := consultation.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
+	r, err := record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
 	if err != nil || !r.OK || r.Entries != 7 || r.LastHash != online.LastHash || r.DecisionID != f.decision.ID {
 		t.Fatalf("offline verification of a fresh archive: %+v, %v (online %+v)", r, err, online)
 	}
@@ -543,24 +544,43 @@ func TestExportDecisionArchive(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			forged := c.forge()
 			if c.seq < 0 { // a faithful copy still verifies
-				if r, err := consultation.VerifyArchive(bytes.NewReader(forged), int64(len(forged))); err != nil || !r.OK {
+				if r, err := record.VerifyArchive(bytes.NewReader(forged), int64(len(forged))); err != nil || !r.OK {
 					t.Fatalf("faithful copy: %+v, %v", r, err)
 				}
 				return
 			}
-			r, err := consultation.VerifyArchive(bytes.NewReader(forged), int64(len(forged)))
+			r, err := record.VerifyArchive(bytes.NewReader(forged), int64(len(forged)))
 			if err != nil || r.OK || r.FirstBadSeq != c.seq || !strings.Contains(r.Problem, c.problem) {
 				t.Fatalf("forged archive: %+v, %v", r, err)
 			}
 		})
 	}
 	t.Run("NotAnArchive", func(t *testing.T) {
-		if _, err := consultation.VerifyArchive(strings.NewReader("hello"), 5); !errors.Is(err, consultation.ErrNotArchive) {
+		if _, err := record.VerifyArchive(strings.NewReader("hello"), 5); !errors.Is(err, record.ErrNotArchive) {
 			t.Fatalf("not a zip: %v", err)
 		}
+		// A byte flipped inside record.json's compressed data (a flip in a
+		// local header's timestamp would be harmless).
+		zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var at int64 = -1
+		for _, f := range zr.File {
+			if f.Name == "record.json" {
+				off, err := f.DataOffset()
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = off + int64(f.CompressedSize64)/2
+			}
+		}
+		if at < 0 {
+			t.Fatal("no record.json in the archive")
+		}
 		flipped := append([]byte(nil), archive...)
-		flipped[len(flipped)/2] ^= 0xff
-		r, err := consultation.VerifyArchive(bytes.NewReader(flipped), int64(len(flipped)))
+		flipped[at] ^= 0xff
+		r, err := record.VerifyArchive(bytes.NewReader(flipped), int64(len(flipped)))
 		if err == nil && r.OK {
 			t.Fatalf("a flipped byte went unnoticed")
 		}

@@ -628,8 +628,12 @@ func (s *Service) PublishAdoptionReport(ctx context.Context, actor *identity.Acc
 			WHERE id = $1`, r.ID, now, actor.ID, hash); err != nil {
 			return errs.Internal(err)
 		}
+		ev, err := bind(ctx, tx, "adoption_reports", r.ID)
+		if err != nil {
+			return err
+		}
 		if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordAdoptionReportPublished, map[string]any{
-			"consultation_id": c.ID, "figures": r.Figures, "body": r.Body, "published_hash": hash}); err != nil {
+			"consultation_id": c.ID, "figures": r.Figures, "body": r.Body, "published_hash": hash}, ev...); err != nil {
 			return err
 		}
 		out, err = getReport(ctx, tx, c.ID)

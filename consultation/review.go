@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -203,7 +204,7 @@ func requireVersionHash(v latestVersion, hash string) error {
 		return errs.InvalidField("version_hash_required", "version_hash", "请写明所针对草案版本的内容哈希")
 	}
 	if hash != v.Hash {
-		return errs.Conflict("version_hash_mismatch", "内容哈希与最新草案版本（第"+strconv.Itoa(v.Number)+"版，"+hashPrefix(v.Hash)+"…）不一致，请核对草案版本")
+		return errs.Conflict("version_hash_mismatch", "内容哈希与最新草案版本（第"+strconv.Itoa(v.Number)+"版，"+record.HashPrefix(v.Hash)+"…）不一致，请核对草案版本")
 	}
 	return nil
 }

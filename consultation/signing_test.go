@@ -8,56 +8,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 )
-
-func TestLoadOrCreateSigningKey(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "var")
-	s1, err := consultation.LoadOrCreateSigningKey(dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, consultation.SigningKeyFilename)
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
-	}
-	if len(s1.KeyID()) != 16 || s1.KeyID() != consultation.KeyID(s1.PublicKey()) {
-		t.Errorf("key id %q", s1.KeyID())
-	}
-	s2, err := consultation.LoadOrCreateSigningKey(dir, "")
-	if err != nil || s2.KeyID() != s1.KeyID() {
-		t.Fatalf("second start: key %v, %v; want the same key %s", s2, err, s1.KeyID())
-	}
-	s3, err := consultation.LoadOrCreateSigningKey(t.TempDir(), path)
-	if err != nil || s3.KeyID() != s1.KeyID() {
-		t.Fatalf("explicit key file: %v, %v", s3, err)
-	}
-	if _, err := consultation.LoadOrCreateSigningKey(dir, filepath.Join(dir, "missing.pem")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("a named key file that is missing: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bad.pem"), []byte("not a key"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := consultation.LoadOrCreateSigningKey(dir, filepath.Join(dir, "bad.pem")); err == nil {
-		t.Error("a file that is not a key was accepted")
-	}
-	pub, err := consultation.ParsePublicKeyPEM(s1.PublicKeyPEM())
-	if err != nil || !pub.Equal(s1.PublicKey()) {
-		t.Errorf("public key PEM round trip: %v", err)
-	}
-}
 
 // signedScene is a decision with a signed legal opinion and a signed
 // conclusion in its record.
@@ -128,7 +85,7 @@ func TestSignatureTamperingCaughtOnline(t *testing.T) {
 		{name: "signature removed", sql: `UPDATE record_entries SET signature = $3 WHERE decision_id = $1 AND seq = $2`,
 			arg: func(*testing.T, consultation.RecordEntry) any { return "" }, want: "carries no signature"},
 		{name: "signer key replaced", sql: `UPDATE record_entries SET signer_key = $3 WHERE decision_id = $1 AND seq = $2`,
-			arg: func(*testing.T, consultation.RecordEntry) any { return "0123456789abcdef" }, want: "not by the platform key"},
+			arg: func(*testing.T, consultation.RecordEntry) any { return "0123456789abcdef" }, want: "not a key the platform published"},
 		// A signed payload edited in place: the chain catches it at the
 		// entry (recomputing the chain to hide it is the offline case).
 		{name: "payload edited", sql: `UPDATE record_entries SET payload = replace(payload, '"lawful"', '"unlawful"') WHERE decision_id = $1 AND seq = $2 AND $3::text <> ''`,
@@ -184,14 +141,14 @@ func forgeSignedArchive(t *testing.T, data []byte, edit func(entries []map[strin
 	for name, b := range files {
 		content[name] = b
 	}
-	var m consultation.ArchiveManifest
+	var m record.ArchiveManifest
 	json.Unmarshal(content["manifest.json"], &m)
 	for i, f := range m.Files {
 		m.Files[i].SHA256, m.Files[i].Size = consultation.SHA256Hex(content[f.Path]), int64(len(content[f.Path]))
 	}
 	if files["public-key.pem"] != nil {
-		pub, _ := consultation.ParsePublicKeyPEM(files["public-key.pem"])
-		m.SigningKeyID, m.PublicKey = consultation.KeyID(pub), base64.StdEncoding.EncodeToString(pub)
+		pub, _ := record.ParsePublicKeyPEM(files["public-key.pem"])
+		m.SigningKeyID, m.PublicKey = record.KeyID(pub), base64.StdEncoding.EncodeToString(pub)
 	}
 	if es := rec["entries"].([]map[string]any); len(es) > 0 {
 		m.LastEntryHash = es[len(es)-1]["entry_hash"].(string)
@@ -210,13 +167,13 @@ func forgeSignedArchive(t *testing.T, data []byte, edit func(entries []map[strin
 // rechain recomputes every entry hash and prev_hash from entry from on, as
 // a forger with the archive could.
 func rechain(entries []map[string]any) {
-	prev := consultation.GenesisHash
+	prev := record.GenesisHash
 	for _, m := range entries {
 		var e consultation.RecordEntry
 		raw, _ := json.Marshal(m)
 		json.Unmarshal(raw, &e)
 		e.PrevHash = prev
-		h := consultation.EntryHash(e)
+		h := record.EntryHash(e)
 		m["prev_hash"], m["entry_hash"] = prev, h
 		prev = h
 	}
@@ -230,13 +187,13 @@ func TestSignatureTamperingCaughtOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := buf.Bytes()
-	r, err := consultation.VerifyArchive(bytes.NewReader(data), int64(len(data)))
+	r, err := record.VerifyArchive(bytes.NewReader(data), int64(len(data)))
 	if err != nil || !r.OK || r.Signatures != 2 || r.SignerKey != s.svc.Signer.KeyID() {
 		t.Fatalf("intact archive: %+v, %v", r, err)
 	}
 	seq := seqs[0]
 	_, forgerKey, _ := ed25519.GenerateKey(rand.Reader)
-	forger := consultation.NewSigner(forgerKey)
+	forger := record.NewSigner(forgerKey)
 	cases := []struct {
 		name  string
 		edit  func(entries []map[string]any) []map[string]any
@@ -271,7 +228,7 @@ func TestSignatureTamperingCaughtOffline(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			forged := forgeSignedArchive(t, data, c.edit, c.files)
-			r, err := consultation.VerifyArchive(bytes.NewReader(forged), int64(len(forged)))
+			r, err := record.VerifyArchive(bytes.NewReader(forged), int64(len(forged)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -42,7 +43,7 @@ func startService(t *testing.T, meiliURL string) *service {
 	ids := identity.NewService(db, nil)
 	cs := consultation.NewService(db, nil)
 	cs.Passwords = ids
-	if cs.Signer, err = consultation.GenerateSigner(); err != nil {
+	if cs.Signer, err = record.GenerateSigner(); err != nil {
 		t.Fatal(err)
 	}
 	runner, err := jobs.New(db, cs, logger, false)

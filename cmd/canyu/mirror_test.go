@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/examples/mirror"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -198,7 +199,7 @@ func TestMirrorExample(t *testing.T) {
 		changes += syncToTruth(t, fmt.Sprintf("round %d", r), m, first)
 		if r == 3 {
 			// Halfway: a signed export, and a second mirror started from it.
-			signer, err := consultation.LoadSigningKey(m.Config.DataDir, "")
+			signer, err := record.LoadSigningKey(m.Config.DataDir, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -212,7 +213,7 @@ func TestMirrorExample(t *testing.T) {
 				t.Fatal(err)
 			}
 			forged := mirror.New(base)
-			other, _ := consultation.GenerateSigner()
+			other, _ := record.GenerateSigner()
 			forged.PublicKey = other.PublicKey()
 			if err := forged.LoadExport(ctx, ex.ID); err != mirror.ErrBadSignature {
 				t.Fatalf("an export checked against another key: %v", err)

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	iofs "io/fs"
 	"os"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 )
 
 const recordUsage = `Usage: canyu record COMMAND
@@ -15,9 +14,10 @@ const recordUsage = `Usage: canyu record COMMAND
 Commands:
   verify [--decision ID]     recompute the process record's hash chain of one or
                              every decision, check the draft versions and
-                             attachments it points to and the signatures of
-                             signed entries (needs CANYU_DATABASE_URL; the key
-                             from CANYU_SIGNING_KEY_FILE or CANYU_DATA_DIR)
+                             attachments it points to, the rows its entries
+                             bind and the signatures of signed entries with
+                             every key the platform published (needs
+                             CANYU_DATABASE_URL)
   verify --archive FILE.zip  verify an exported archive package offline (no
                              database), signatures included
   verify-archive FILE.zip    the same as verify --archive
@@ -67,14 +67,10 @@ func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Signatures are checked with every key the platform published
+	// (record_signing_keys), not with the key file: a rotated key's
+	// signatures stay valid.
 	svc := consultation.NewService(db, nil)
-	// The key only: verification must not create one.
-	switch svc.Signer, err = consultation.LoadSigningKey(cfg.DataDir, cfg.SigningKeyFile); {
-	case errors.Is(err, iofs.ErrNotExist) && cfg.SigningKeyFile == "":
-		fmt.Fprintln(env.stderr, "no record signing key in CANYU_DATA_DIR: signed entries cannot be checked")
-	case err != nil:
-		return err
-	}
 	var results []consultation.VerifyResult
 	if *decision != 0 {
 		r, err := svc.VerifyStoredRecord(ctx, *decision)
@@ -127,7 +123,7 @@ func verifyArchiveFile(env cmdEnv, name string) error {
 	if err != nil {
 		return err
 	}
-	r, err := consultation.VerifyArchive(f, st.Size())
+	r, err := record.VerifyArchive(f, st.Size())
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

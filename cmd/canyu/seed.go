@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
@@ -47,7 +48,7 @@ func cmdSeed(ctx context.Context, env cmdEnv, args []string) error {
 	cs := consultation.NewService(db, nil)
 	// The demo signs review sign-offs with the key serve will use.
 	cs.Passwords = ids
-	if cs.Signer, err = consultation.LoadOrCreateSigningKey(cfg.DataDir, cfg.SigningKeyFile); err != nil {
+	if cs.Signer, err = record.LoadOrCreateSigningKey(cfg.DataDir, cfg.SigningKeyFile); err != nil {
 		return err
 	}
 	if err := seedDemo(ctx, ids, cs, time.Now()); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
@@ -109,7 +110,12 @@ func (m *Main) Open(ctx context.Context) error {
 	ids := identity.NewService(db, sms)
 	cs := consultation.NewService(db, nil)
 	cs.Passwords = ids
-	if cs.Signer, err = consultation.LoadOrCreateSigningKey(m.Config.DataDir, m.Config.SigningKeyFile); err != nil {
+	if cs.Signer, err = record.LoadOrCreateSigningKey(m.Config.DataDir, m.Config.SigningKeyFile); err != nil {
+		return err
+	}
+	// Published before anything is signed with it: verification accepts
+	// every key the platform ever published (key rotation).
+	if err := record.PublishKey(ctx, db, cs.Signer, time.Now()); err != nil {
 		return err
 	}
 	m.Logger.Info("record signing key", "key_id", cs.Signer.KeyID())

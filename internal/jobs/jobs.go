@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 )
 
 // CloseConsultationArgs closes one consultation when its window ends.
@@ -74,6 +75,23 @@ func (w *checkpointWorker) Work(ctx context.Context, _ *river.Job[CheckpointComm
 	return err
 }
 
+// LogRecordHeadsArgs signs a tree head over the process records' chain
+// heads when any grew (record.LogHeads).
+type LogRecordHeadsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (LogRecordHeadsArgs) Kind() string { return "log_record_heads" }
+
+type headsWorker struct {
+	river.WorkerDefaults[LogRecordHeadsArgs]
+	svc *consultation.Service
+}
+
+func (w *headsWorker) Work(ctx context.Context, _ *river.Job[LogRecordHeadsArgs]) error {
+	_, err := w.svc.LogRecordHeads(ctx)
+	return err
+}
+
 // Runner is the River client. It implements consultation.Scheduler.
 type Runner struct {
 	client *river.Client[pgx.Tx]
@@ -88,6 +106,7 @@ func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work 
 		river.AddWorker(workers, &closeWorker{svc: svc})
 		river.AddWorker(workers, &sweepWorker{svc: svc})
 		river.AddWorker(workers, &checkpointWorker{svc: svc})
+		river.AddWorker(workers, &headsWorker{svc: svc})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
@@ -97,7 +116,11 @@ func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work 
 			// overlaps the next is harmless: both serialise on the decision
 			// lock and the second finds nothing left to seal.
 			river.NewPeriodicJob(river.PeriodicInterval(consultation.CheckpointInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return CheckpointCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+				func() (river.JobArgs, *river.InsertOpts) { return CheckpointCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			// Tree heads over the records' chain heads (issue 12); a run with
+			// nothing grown signs nothing.
+			river.NewPeriodicJob(river.PeriodicInterval(record.HeadInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return LogRecordHeadsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 		for _, o := range opts {
 			o(workers, cfg)
 		}

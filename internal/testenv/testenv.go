@@ -26,6 +26,7 @@ import (
 	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -247,7 +248,7 @@ func New(tb testing.TB) *Env {
 	e.Consultation.Now = e.Clock.Now
 	e.Consultation.Calendar.Builtin = testCalendar(e.Clock.Now())
 	e.Consultation.Passwords = e.Identity
-	if e.Consultation.Signer, err = consultation.GenerateSigner(); err != nil {
+	if e.Consultation.Signer, err = record.GenerateSigner(); err != nil {
 		tb.Fatal(err)
 	}
 	runner, err := jobs.New(db, e.Consultation, logger, false)

@@ -1,7 +1,6 @@
-package consultation
+package record
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -14,18 +13,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/canyu-gov/canyu/internal/errs"
-	"github.com/canyu-gov/canyu/internal/identity"
 )
 
 // Signatures on the process record (决策档案, Decree 713 Art. 33; DOMAIN.md
-// "The process record"). The platform holds one Ed25519 key. A signed
-// entry (legal opinions, review conclusions and confirmations, and any
-// other step that calls appendSignedRecord) carries in its payload who
+// "The process record"). The platform holds one Ed25519 key at a time; a
+// replaced key stays published (keys.go), so older signatures still
+// verify. A signed entry (legal opinions, review conclusions and
+// confirmations, and any other step that appends with a Signer) carries in its payload who
 // signed (account id, role, time, key id) and the content hash of the draft
 // version signed off; its signature column holds the base64 Ed25519
 // signature over the entry hash (the 64 lowercase hex characters as ASCII)
@@ -155,7 +149,7 @@ func (s *Signer) PublicKeyPEM() []byte { return PublicKeyPEM(s.pub) }
 func PublicKeyPEM(pub ed25519.PublicKey) []byte {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		panic("consultation: marshal Ed25519 public key: " + err.Error())
+		panic("record: marshal Ed25519 public key: " + err.Error())
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
@@ -182,86 +176,7 @@ func (s *Signer) SignEntryHash(entryHash string) string {
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.priv, []byte(entryHash)))
 }
 
-// RecordPublicKey is the platform's record-signing public key.
-type RecordPublicKey struct {
-	KeyID     string
-	Algorithm string
-	PEM       string
-	Base64    string
-}
-
-// GetRecordPublicKey returns the public key that signs process-record
-// entries. Anyone may call it. Without a configured key it fails as an
-// internal error (the service starts only with one).
-func (s *Service) GetRecordPublicKey(ctx context.Context) (RecordPublicKey, error) {
-	if s.Signer == nil {
-		return RecordPublicKey{}, errs.Internal(errors.New("no record signing key configured"))
-	}
-	return RecordPublicKey{KeyID: s.Signer.KeyID(), Algorithm: "Ed25519", PEM: string(s.Signer.PublicKeyPEM()),
-		Base64: base64.StdEncoding.EncodeToString(s.Signer.PublicKey())}, nil
-}
-
-// appendSignedRecord appends an entry the platform signs: the payload gets
-// "signed_by" (the actor's account id and role, the time, the key id) and,
-// when versionHash is not empty, "version_hash", the content hash of the
-// draft version signed off; the entry's signature is the platform's
-// Ed25519 signature over its entry hash. Later features (meeting records,
-// publication, comment checkpoints) call it as they call appendRecord.
-func (s *Service) appendSignedRecord(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind, payload map[string]any, versionHash string) (RecordEntry, error) {
-	if s.Signer == nil {
-		return RecordEntry{}, errs.Internal(errors.New("no record signing key configured"))
-	}
-	at := s.now().Truncate(time.Microsecond)
-	signedBy := map[string]any{"role": "system", "signed_at": at.Format(time.RFC3339Nano), "key_id": s.Signer.KeyID()}
-	if actor != nil {
-		signedBy["account_id"], signedBy["role"] = actor.ID, string(actor.Role)
-	}
-	body := make(map[string]any, len(payload)+2)
-	for k, v := range payload {
-		body[k] = v
-	}
-	body["signed_by"] = signedBy
-	if versionHash != "" {
-		body["version_hash"] = versionHash
-	}
-	return s.appendEntry(ctx, tx, decisionID, actor, kind, body, at, s.Signer)
-}
-
-// checkSignatures checks every signature of the entries with the public
-// key: an entry whose payload says it was signed (signed_by) must carry a
-// signature by that key over its entry hash, and any signature carried must
-// verify. It returns the first bad entry's seq and the problem, and the
-// number of signatures checked.
-func checkSignatures(entries []RecordEntry, pub ed25519.PublicKey) (int64, string, int) {
-	keyID := ""
-	if pub != nil {
-		keyID = KeyID(pub)
-	}
-	n := 0
-	for _, e := range entries {
-		p, err := parseRecordPayload(e.Payload)
-		if err != nil {
-			return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, err), n
-		}
-		signedBy, claims := p["signed_by"].(map[string]any)
-		if !claims && e.Signature == "" && e.SignerKey == "" {
-			continue
-		}
-		switch {
-		case e.Signature == "":
-			return e.Seq, fmt.Sprintf("entry %d: a signed entry carries no signature", e.Seq), n
-		case pub == nil:
-			return e.Seq, fmt.Sprintf("entry %d: signed by key %s, but no public key is available to check it", e.Seq, e.SignerKey), n
-		case e.SignerKey != keyID:
-			return e.Seq, fmt.Sprintf("entry %d: signed by key %s, not by the platform key %s", e.Seq, e.SignerKey, keyID), n
-		case claims && payloadString(signedBy, "key_id") != e.SignerKey:
-			return e.Seq, fmt.Sprintf("entry %d: the payload names key %s, the signature key %s", e.Seq, payloadString(signedBy, "key_id"), e.SignerKey), n
-		}
-		sig, err := base64.StdEncoding.DecodeString(e.Signature)
-		if err != nil || !ed25519.Verify(pub, []byte(e.EntryHash), sig) {
-			return e.Seq, fmt.Sprintf("entry %d: the signature does not verify against the entry hash with key %s", e.Seq, keyID), n
-		}
-		n++
-	}
-	return 0, "", n
+// Sign signs msg and returns the base64 signature (tree heads, heads.go).
+func (s *Signer) Sign(msg []byte) string {
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.priv, msg))
 }

@@ -1,14 +1,14 @@
-package consultation
+package record
 
 import (
 	"archive/zip"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"sort"
 	"strings"
 )
@@ -20,10 +20,10 @@ var ErrNotArchive = errors.New("not a canyu decision archive")
 // VerifyArchive checks an exported archive offline, with no database: every
 // file the manifest lists is present with its SHA-256 and size and no file
 // is unlisted, the hash chain of record.json recomputes and ends in the
-// manifest's last entry hash, each draft_version_created entry matches its
-// version's content hash, each attachment_stored entry has its file, and
-// every signed entry's signature verifies with the archive's public key
-// (public-key.pem, named in the manifest).
+// manifest's last entry hash, // every signed entry's signature verifies with a key the archive carries
+// (public-key.pem and the manifest's signing_keys), every row an entry
+// binds is in evidence/ with its recorded hash, and the registered checks
+// pass on the archive's files.
 // A broken archive is a result with OK false naming the first problem (and
 // the entry's seq when an entry is at fault); the error (wrapping
 // ErrNotArchive) is only for a file that cannot be read as an archive.
@@ -68,7 +68,7 @@ func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 			return fail(0, "file %s cannot be read: %v", lf.Path, err)
 		}
 		if got := SHA256Hex(data); got != lf.SHA256 || int64(len(data)) != lf.Size {
-			return fail(0, "file %s does not match the manifest (SHA-256 %s…, manifest %s…)", lf.Path, hashPrefix(got), hashPrefix(lf.SHA256))
+			return fail(0, "file %s does not match the manifest (SHA-256 %s…, manifest %s…)", lf.Path, HashPrefix(got), HashPrefix(lf.SHA256))
 		}
 		content[lf.Path] = data
 	}
@@ -102,104 +102,57 @@ func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	}
 	if len(rec.Entries) != m.RecordEntries || res.LastHash != m.LastEntryHash && !(len(rec.Entries) == 0 && m.LastEntryHash == GenesisHash) {
 		return fail(0, "record.json has %d entries ending in %s…, the manifest says %d ending in %s…",
-			len(rec.Entries), hashPrefix(res.LastHash), m.RecordEntries, hashPrefix(m.LastEntryHash))
+			len(rec.Entries), HashPrefix(res.LastHash), m.RecordEntries, HashPrefix(m.LastEntryHash))
 	}
 
-	// 3. The evidence the record points to is in the archive.
-	ev, err := archiveEvidence(content)
-	if err != nil {
-		return fail(0, "%v", err)
-	}
-	if seq, problem := ev.check(rec.Entries); problem != "" {
-		return fail(seq, "%s", problem)
-	}
-
-	// 4. Signatures verify with the archive's public key, which the
-	// manifest names too.
-	var pub ed25519.PublicKey
+	// 3. Signatures verify with the keys the archive carries: every key
+	// the platform published (rotation), each under its own id, and
+	// public-key.pem, the key the manifest names as current.
+	ring := Keyring{}
 	if pemData, ok := content[ArchivePublicKeyFile]; ok {
-		if pub, err = ParsePublicKeyPEM(pemData); err != nil {
+		pub, err := ParsePublicKeyPEM(pemData)
+		if err != nil {
 			return fail(0, "%s cannot be read: %v", ArchivePublicKeyFile, err)
 		}
 		if KeyID(pub) != m.SigningKeyID || base64.StdEncoding.EncodeToString(pub) != m.PublicKey {
 			return fail(0, "%s (key %s) differs from the key the manifest names (%s)", ArchivePublicKeyFile, KeyID(pub), m.SigningKeyID)
 		}
-		res.SignerKey = m.SigningKeyID
+		ring.Add(pub)
 	}
-	seq, problem, n := checkSignatures(rec.Entries, pub)
-	if problem != "" {
-		return fail(seq, "%s", problem)
+	for _, k := range m.SigningKeys {
+		raw, err := base64.StdEncoding.DecodeString(k.PublicKey)
+		if err != nil || len(raw) != ed25519.PublicKeySize || KeyID(raw) != k.KeyID {
+			return fail(0, "manifest.json: signing key %s is not the Ed25519 key of that id", k.KeyID)
+		}
+		ring.Add(raw)
 	}
-	res.Signatures = n
+	seq, problem, n, key := CheckSignatures(rec.Entries, ring)
+	res.Signatures, res.SignerKey = n, key
+	res.fail(seq, problem)
+
+	// The chain heads logged in a signed tree head are the archive's.
+	if data, ok := content[ArchiveLogFile]; ok {
+		seq, problem, n := checkArchiveLog(data, rec.Entries, ring, m.DecisionID)
+		res.Anchored = n
+		res.fail(seq, problem)
+	}
+
+	// 4. Every row an entry binds is in the archive as it was recorded.
+	seq, problem, n, _ = checkEvidence(rec.Entries, func(ev Evidence) ([]byte, bool, error) {
+		data, ok := content[EvidencePath(ev.Table, ev.RowID)]
+		return data, ok, nil
+	})
+	res.Evidence = n
+	res.fail(seq, problem)
+
+	// 5. The domain's own checks (draft versions and attachments).
+	for _, c := range registeredChecks() {
+		if c.Offline != nil {
+			seq, problem := c.Offline(content, rec.Entries)
+			res.fail(seq, problem)
+		}
+	}
 	return res, nil
-}
-
-// archiveEvidence rebuilds the evidence check's view from the archive's
-// versions/ and attachments/ files.
-func archiveEvidence(content map[string][]byte) (*evidence, error) {
-	ev := &evidence{recompute: versionHasher}
-	bySum := map[string][]byte{}
-	for name, data := range content {
-		if !strings.HasPrefix(name, "attachments/") {
-			continue
-		}
-		sum, _, ok := strings.Cut(strings.TrimPrefix(name, "attachments/"), "-")
-		if !ok || len(sum) != 64 {
-			return nil, fmt.Errorf("file %s is not named attachments/<sha256>-<filename>", name)
-		}
-		bySum[sum] = data
-	}
-	var paths []string
-	for name := range content {
-		if strings.HasPrefix(name, "versions/") && path.Base(name) == "version.json" {
-			paths = append(paths, name)
-		}
-	}
-	sort.Strings(paths)
-	seen := map[int64]bool{}
-	for _, p := range paths {
-		var v archiveVersion
-		if err := json.Unmarshal(content[p], &v); err != nil {
-			return nil, fmt.Errorf("file %s cannot be read: %v", p, err)
-		}
-		text, ok := content[v.TextFile]
-		if !ok || v.TextFile != path.Dir(p)+"/text.txt" {
-			return nil, fmt.Errorf("file %s names a text file %q that is not in the archive", p, v.TextFile)
-		}
-		ev.versions = append(ev.versions, storedVersion{ID: v.ID, Number: v.Number, Text: string(text), Explanation: v.Explanation,
-			LegalBasis: v.LegalBasis, ContentHash: v.ContentHash})
-		for _, a := range v.Attachments {
-			ev.attachments = append(ev.attachments, archiveStoredAttachment(a, bySum))
-			seen[a.ID] = true
-		}
-	}
-	// Attachments of procedure documents are listed in their JSON.
-	for name, data := range content {
-		if !strings.HasPrefix(name, "procedure-documents/") {
-			continue
-		}
-		var doc archiveDocument
-		if err := json.Unmarshal(data, &doc); err != nil {
-			return nil, fmt.Errorf("file %s cannot be read: %v", name, err)
-		}
-		for _, a := range doc.Attachments {
-			if !seen[a.ID] {
-				ev.attachments = append(ev.attachments, archiveStoredAttachment(a, bySum))
-				seen[a.ID] = true
-			}
-		}
-	}
-	sort.Slice(ev.attachments, func(i, j int) bool { return ev.attachments[i].ID < ev.attachments[j].ID })
-	return ev, nil
-}
-
-func archiveStoredAttachment(a archiveAttachment, bySum map[string][]byte) storedAttachment {
-	sa := storedAttachment{ID: a.ID, VersionID: a.VersionID, Filename: a.Filename, SHA256: a.SHA256, Size: a.Size,
-		ContentType: a.ContentType, ActualHash: "missing from the archive", ActualSize: -1}
-	if data, ok := bySum[a.SHA256]; ok {
-		sa.ActualHash, sa.ActualSize = SHA256Hex(data), int64(len(data))
-	}
-	return sa
 }
 
 // readZipFile reads one file, bounded so a forged size cannot exhaust
@@ -222,4 +175,45 @@ func readZipFile(f *zip.File) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	return data, nil
+}
+
+// checkArchiveLog checks the archive's tree head and inclusion proofs: the
+// head is signed by a key the archive carries, each leaf is in the tree by
+// its audit path, and the chain entry it names has the logged hash.
+func checkArchiveLog(data []byte, entries []Entry, ring Keyring, decisionID int64) (int64, string, int) {
+	var lg archiveLog
+	if err := json.Unmarshal(data, &lg); err != nil {
+		return 0, fmt.Sprintf("%s cannot be read: %v", ArchiveLogFile, err), 0
+	}
+	if err := lg.Head.CheckSignature(ring); err != nil {
+		return 0, err.Error(), 0
+	}
+	rootBytes, err := hex.DecodeString(lg.Head.RootHash)
+	if err != nil || len(rootBytes) != 32 {
+		return 0, fmt.Sprintf("tree head %d: the root is not a SHA-256", lg.Head.TreeSize), 0
+	}
+	root := [32]byte(rootBytes)
+	n := 0
+	for _, l := range lg.Leaves {
+		path := make([][32]byte, len(l.AuditPath))
+		for i, p := range l.AuditPath {
+			b, err := hex.DecodeString(p)
+			if err != nil || len(b) != 32 {
+				return 0, fmt.Sprintf("tree leaf %d: the audit path is not a list of SHA-256 hashes", l.Index), n
+			}
+			path[i] = [32]byte(b)
+		}
+		if l.DecisionID != decisionID || VerifyInclusion(l.Index, lg.Head.TreeSize, l.Hash(), path, root) != nil {
+			return 0, fmt.Sprintf("tree leaf %d: not in the signed tree head %d", l.Index, lg.Head.TreeSize), n
+		}
+		if l.Seq < 1 || l.Seq > int64(len(entries)) {
+			return l.Seq, fmt.Sprintf("entry %d: logged in tree leaf %d, but the record has %d entries: entries were removed", l.Seq, l.Index, len(entries)), n
+		}
+		if e := entries[l.Seq-1]; e.EntryHash != l.EntryHash {
+			return l.Seq, fmt.Sprintf("entry %d: its hash %s… differs from the chain head %s… logged in tree leaf %d: the chain was rewritten at or before it",
+				l.Seq, HashPrefix(e.EntryHash), HashPrefix(l.EntryHash), l.Index), n
+		}
+		n++
+	}
+	return 0, "", n
 }

@@ -1,0 +1,202 @@
+package record
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// Evidence binding. An entry that stands for a row another part reads and
+// serves (a legal opinion, a disposition, a published adoption report)
+// carries the row's content hash in its payload's "evidence" list. The
+// package that owns the table registers a Hasher for it, which reads the
+// row and returns its canonical content; Bind hashes it when the step is
+// appended, and verification re-reads every bound row, online through the
+// same Hasher and offline from the archive's evidence/<table>/<id>.json,
+// and names the entry, the table and the row when the hash differs. A row
+// changed behind the service's back (triggers disabled) is then caught even
+// though the record's own chain is intact.
+
+// Hasher returns a row's canonical content: the bytes its content hash is
+// taken over. A missing row is pgx.ErrNoRows.
+type Hasher func(ctx context.Context, q Querier, rowID int64) ([]byte, error)
+
+var (
+	hashersMu sync.RWMutex
+	hashers   = map[string]Hasher{}
+)
+
+// RegisterEvidence registers the Hasher of a table; the owning package
+// calls it from init. Registering a table twice panics.
+func RegisterEvidence(table string, h Hasher) {
+	hashersMu.Lock()
+	defer hashersMu.Unlock()
+	if _, dup := hashers[table]; dup {
+		panic("record: evidence hasher registered twice for " + table)
+	}
+	hashers[table] = h
+}
+
+func hasherOf(table string) Hasher {
+	hashersMu.RLock()
+	defer hashersMu.RUnlock()
+	return hashers[table]
+}
+
+func errNoHasher(table string) error {
+	return fmt.Errorf("record: no evidence hasher registered for %s", table)
+}
+
+// Bind returns the evidence of a row as it is now in q (call it in the
+// transaction that wrote the row, after writing it).
+func Bind(ctx context.Context, q Querier, table string, rowID int64) (Evidence, error) {
+	h := hasherOf(table)
+	if h == nil {
+		return Evidence{}, errs.Internal(errNoHasher(table))
+	}
+	content, err := h(ctx, q, rowID)
+	if err != nil {
+		return Evidence{}, errs.Internal(err)
+	}
+	return Evidence{Table: table, RowID: rowID, ContentHash: SHA256Hex(content)}, nil
+}
+
+// EvidenceOf returns the evidence an entry's payload binds.
+func EvidenceOf(e Entry) ([]Evidence, error) {
+	var p struct {
+		Evidence []Evidence `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(e.Payload), &p); err != nil {
+		return nil, err
+	}
+	return p.Evidence, nil
+}
+
+// EvidencePath is where the archive keeps a bound row's canonical content.
+func EvidencePath(table string, rowID int64) string {
+	return fmt.Sprintf("evidence/%s/%d.json", table, rowID)
+}
+
+// evidenceReader returns a bound row's current canonical content, or
+// found false when the row is gone.
+type evidenceReader func(ev Evidence) (content []byte, found bool, err error)
+
+// checkEvidence re-reads every bound row through read and returns the
+// first entry whose row no longer matches, and how many rows matched. A row
+// bound by several entries (a disposition revised through the service) must
+// match the latest of them; the earlier ones recorded what it was then.
+func checkEvidence(entries []Entry, read evidenceReader) (seq int64, problem string, n int, err error) {
+	type row struct {
+		table string
+		id    int64
+	}
+	latest := map[row]int64{}
+	bound := make([][]Evidence, len(entries))
+	for i, e := range entries {
+		evs, perr := EvidenceOf(e)
+		if perr != nil {
+			return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, perr), n, nil
+		}
+		bound[i] = evs
+		for _, ev := range evs {
+			latest[row{ev.Table, ev.RowID}] = e.Seq
+		}
+	}
+	for i, e := range entries {
+		for _, ev := range bound[i] {
+			if latest[row{ev.Table, ev.RowID}] != e.Seq {
+				continue
+			}
+			content, found, err := read(ev)
+			if err != nil {
+				return 0, "", n, err
+			}
+			where := fmt.Sprintf("entry %d (%s): %s row %d", e.Seq, e.Kind, ev.Table, ev.RowID)
+			if !found {
+				return e.Seq, where + ": the row it binds is missing", n, nil
+			}
+			if got := SHA256Hex(content); got != ev.ContentHash {
+				return e.Seq, fmt.Sprintf("%s was changed after it was recorded (recorded %s…, now %s…)", where,
+					HashPrefix(ev.ContentHash), HashPrefix(got)), n, nil
+			}
+			n++
+		}
+	}
+	return 0, "", n, nil
+}
+
+// onlineEvidence reads bound rows from the database through their hashers.
+func onlineEvidence(ctx context.Context, q Querier) evidenceReader {
+	return func(ev Evidence) ([]byte, bool, error) {
+		h := hasherOf(ev.Table)
+		if h == nil {
+			return nil, false, errNoHasher(ev.Table)
+		}
+		content, err := h(ctx, q, ev.RowID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, nil
+		}
+		return content, err == nil, err
+	}
+}
+
+// boundRows lists the distinct rows the entries bind, in order.
+func boundRows(entries []Entry) []Evidence {
+	seen := map[Evidence]bool{}
+	var out []Evidence
+	for _, e := range entries {
+		evs, _ := EvidenceOf(e)
+		for _, ev := range evs {
+			k := Evidence{Table: ev.Table, RowID: ev.RowID}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Table != out[j].Table {
+			return out[i].Table < out[j].Table
+		}
+		return out[i].RowID < out[j].RowID
+	})
+	return out
+}
+
+// Check is a decision-wide check that a domain package registers for what
+// its entries point to in its own way (consultation: draft versions and
+// attachments by content hash, comments by Merkle checkpoints). Online
+// runs in verification's snapshot; Offline, when set, on the files of an
+// exported archive. Each returns the seq of the first entry at fault (0
+// when none is) and the problem, empty when all is well.
+type Check struct {
+	Name    string
+	Online  func(ctx context.Context, q Querier, decisionID int64, entries []Entry) (seq int64, problem string, err error)
+	Offline func(files map[string][]byte, entries []Entry) (seq int64, problem string)
+}
+
+var (
+	checksMu sync.RWMutex
+	checks   []Check
+)
+
+// RegisterCheck adds a decision-wide check; the owning package calls it
+// from init.
+func RegisterCheck(c Check) {
+	checksMu.Lock()
+	defer checksMu.Unlock()
+	checks = append(checks, c)
+}
+
+func registeredChecks() []Check {
+	checksMu.RLock()
+	defer checksMu.RUnlock()
+	return append([]Check(nil), checks...)
+}

@@ -1,0 +1,78 @@
+package consultation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/canyu-gov/canyu/consultation/record"
+)
+
+// The rows consultation's entries bind (record.Bind, issue 12): what the API,
+// the pages and the gates read from them after the step was recorded. Each
+// hasher reads one row as JSON with every column (times in UTC, so the
+// content does not depend on the session's time zone) and returns it as
+// canonical JSON; the entry carries its SHA-256 and verification re-reads
+// it. A row that is rewritten through the service (a revised disposition)
+// is bound again by the entry that revises it; the latest binding counts.
+var evidenceRows = map[string]string{
+	"legal_opinions": `SELECT id, review_id, decision_id, version_id, version_hash, adviser_id, questions, overall, changes,
+		record_seq, created_at AT TIME ZONE 'UTC' AS created_at FROM legal_opinions WHERE id = $1`,
+	"review_conclusions": `SELECT id, review_id, decision_id, version_id, version_hash, reviewer_id, questions, outcome, changes,
+		risk_statement, expedite_reason, resolution, earliest_at AT TIME ZONE 'UTC' AS earliest_at, calendar_version, record_seq,
+		created_at AT TIME ZONE 'UTC' AS created_at FROM review_conclusions WHERE id = $1`,
+	"review_confirmations": `SELECT id, review_id, conclusion_id, decision_id, version_id, version_hash, reviewer_id, note, record_seq,
+		created_at AT TIME ZONE 'UTC' AS created_at FROM review_confirmations WHERE id = $1`,
+	"procedure_documents": `SELECT id, decision_id, version_id, kind, content, created_by, created_at AT TIME ZONE 'UTC' AS created_at
+		FROM procedure_documents WHERE id = $1`,
+	"deliberations": `SELECT id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind, meeting_date, session,
+		members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq,
+		created_at AT TIME ZONE 'UTC' AS created_at FROM deliberations WHERE id = $1`,
+	"party_reports": `SELECT id, decision_id, deliberation_id, committee, report_date, reference_number, note, recorded_by, record_seq,
+		created_at AT TIME ZONE 'UTC' AS created_at FROM party_reports WHERE id = $1`,
+	"decision_publications": `SELECT id, decision_id, deliberation_id, party_report_id, version_id, version_hash, document_number,
+		channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note, published_by, record_seq,
+		created_at AT TIME ZONE 'UTC' AS created_at FROM decision_publications WHERE id = $1`,
+	// An adoption report is bound when it is published; a draft is not
+	// yet something anyone reads.
+	"adoption_reports": `SELECT id, decision_id, consultation_id, figures, body, status, published_at AT TIME ZONE 'UTC' AS published_at,
+		published_by, published_hash FROM adoption_reports WHERE id = $1`,
+	// The row id of a disposition is its comment's id.
+	"comment_dispositions": `SELECT comment_id, decision_id, disposition, reason, group_id, decided_by,
+		decided_at AT TIME ZONE 'UTC' AS decided_at FROM comment_dispositions WHERE comment_id = $1`,
+}
+
+// groupDispositions is the evidence of a group answer (row id: the group's
+// id): the dispositions its comments carry from the group. An individual
+// answer that replaces one of them binds the group again.
+const groupDispositions = "comment_group_dispositions"
+
+const groupDispositionsSQL = `SELECT $1::bigint AS group_id, coalesce(jsonb_agg(jsonb_build_object('comment_id', comment_id,
+	'disposition', disposition, 'reason', reason) ORDER BY comment_id), '[]') AS dispositions
+	FROM comment_dispositions WHERE group_id = $1`
+
+func init() {
+	for table, query := range evidenceRows {
+		record.RegisterEvidence(table, rowHasher(query))
+	}
+	record.RegisterEvidence(groupDispositions, rowHasher(groupDispositionsSQL))
+}
+
+// rowHasher returns a hasher that reads one row of query (with the row id
+// as $1) as canonical JSON.
+func rowHasher(query string) record.Hasher {
+	q := `SELECT to_jsonb(r) FROM (` + query + `) r`
+	return func(ctx context.Context, db record.Querier, id int64) ([]byte, error) {
+		var raw []byte
+		if err := db.QueryRow(ctx, q, id).Scan(&raw); err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		return record.CanonicalJSON(v)
+	}
+}
