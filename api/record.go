@@ -61,11 +61,14 @@ type RecordVerificationView struct {
 	LastHash    string `json:"last_hash" doc:"entry_hash of the last entry when intact; keep it to detect a later replacement of the whole record."`
 	Signatures  int    `json:"signatures" doc:"Number of entry signatures checked (signed opinions, conclusions and other sign-offs)."`
 	SignerKey   string `json:"signer_key,omitempty" doc:"Id of the key the signatures were checked with; compare with get-record-public-key."`
+	Evidence    int    `json:"evidence" doc:"Number of rows bound to entries (opinions, dispositions, reports…) re-read and matched by content hash."`
+	Anchored    int    `json:"anchored" doc:"Number of the decision's logged chain heads checked against the signed tree heads (list-record-heads)."`
 }
 
 func recordVerificationView(r consultation.VerifyResult) RecordVerificationView {
 	return RecordVerificationView{DecisionID: r.DecisionID, OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq,
-		Problem: r.Problem, LastHash: r.LastHash, Signatures: r.Signatures, SignerKey: r.SignerKey}
+		Problem: r.Problem, LastHash: r.LastHash, Signatures: r.Signatures, SignerKey: r.SignerKey, Evidence: r.Evidence,
+		Anchored: r.Anchored}
 }
 
 type recordPathInput struct {
@@ -94,6 +97,7 @@ type archiveOutput struct {
 
 func (s *server) registerRecord() {
 	tags := []string{"Process record"}
+	s.registerRecordHeads()
 	register(s, huma.Operation{OperationID: "get-decision-record", Method: http.MethodGet, Path: "/decisions/{decision_id}/record",
 		Summary: "The decision's process record", Tags: tags,
 		Description: "The append-only, hash-chained record of every step (Decree 713 Art. 33), oldest first. " +
@@ -114,7 +118,9 @@ func (s *server) registerRecord() {
 		})
 	register(s, huma.Operation{OperationID: "verify-decision-record", Method: http.MethodPost, Path: "/decisions/{decision_id}/record/verify",
 		Summary: "Verify the decision's process record", Tags: tags,
-		Description: "Recomputes the hash chain and checks that every recorded draft version and attachment still matches its hash; names the first broken entry. " +
+		Description: "Recomputes the hash chain, checks every recorded draft version and attachment, every row an entry binds (opinions, " +
+			"conclusions, procedure documents, deliberations, dispositions, adoption reports, publications), the comments' checkpoints, " +
+			"the signatures with every key the platform published and the chain against the signed tree heads; names the first broken entry. " +
 			"Whoever may read the record may verify it. A broken record is a 200 answer with ok false."},
 		public(), func(ctx context.Context, in *recordPathInput) (*recordVerificationOutput, error) {
 			r, err := s.svc.Consultation.VerifyDecisionRecord(ctx, actor(ctx), in.DecisionID)

@@ -238,3 +238,43 @@ func TestSignatureTamperingCaughtOffline(t *testing.T) {
 		})
 	}
 }
+
+// TestRotatedSigningKey: after the key is replaced, the entries signed with
+// the old one still verify online and in an archive exported later, and
+// each names the key that signed it.
+func TestRotatedSigningKey(t *testing.T) {
+	ctx := context.Background()
+	s := newReviewScene(t, shanghai(2026, 3, 9, 10, 0), nil)
+	r := s.assigned(t)
+	o := s.opinion(t, r.ID, consultation.OutcomeLawful)
+	old := s.svc.Signer
+	rotated, err := record.GenerateSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.svc.Signer = rotated
+	s.e.Clock.Set(shanghai(2026, 3, 20, 10, 0))
+	c, err := s.svc.SignReviewConclusion(ctx, s.reviewer, r.ID, conclusion(consultation.OutcomeLawful))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := s.svc.GetDecisionRecord(ctx, s.staff, s.d.ID, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries[o.RecordSeq-1].SignerKey != old.KeyID() || entries[c.RecordSeq-1].SignerKey != rotated.KeyID() {
+		t.Fatalf("signer keys %s, %s", entries[o.RecordSeq-1].SignerKey, entries[c.RecordSeq-1].SignerKey)
+	}
+	v, err := s.svc.VerifyDecisionRecord(ctx, s.staff, s.d.ID)
+	if err != nil || !v.OK || v.Signatures != 2 || v.SignerKey != rotated.KeyID() {
+		t.Fatalf("online after rotation: %+v, %v", v, err)
+	}
+	var buf bytes.Buffer
+	if err := s.svc.ExportDecisionArchive(ctx, s.staff, s.d.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	v, err = record.VerifyArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil || !v.OK || v.Signatures != 2 {
+		t.Fatalf("offline after rotation: %+v, %v", v, err)
+	}
+}

@@ -163,7 +163,7 @@ var pageNames = []string{"home", "register", "verify", "login", "me", "error",
 	"surveys", "survey", "survey_thanks", "survey_results", "staff_surveys", "staff_survey_form", "staff_survey",
 	"staff_survey_question", "staff_survey_decision", "search",
 	"open_data",
-	"compare", "record"}
+	"compare", "record", "record_heads"}
 
 func parsePages() map[string]*pageTemplate {
 	out := map[string]*pageTemplate{}

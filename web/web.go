@@ -100,6 +100,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/decisions/{id}/adoption-report", s.publicAdoptionReport)
 		r.Get("/decisions/{id}/compare", s.publicCompare)
 		r.Get("/decisions/{id}/record", s.publicRecord)
+		r.Get("/record/heads", s.recordHeads)
 		r.Get("/comment-receipts", s.receiptLookup)
 		r.Get("/comment-receipts/{receipt}", s.commentReceipt)
 		r.Get("/me/comments", s.myComments)

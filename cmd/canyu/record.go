@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -12,12 +13,16 @@ import (
 const recordUsage = `Usage: canyu record COMMAND
 
 Commands:
-  verify [--decision ID]     recompute the process record's hash chain of one or
+  verify [--decision ID] [--heads FILE]
+                             recompute the process record's hash chain of one or
                              every decision, check the draft versions and
                              attachments it points to, the rows its entries
                              bind and the signatures of signed entries with
                              every key the platform published (needs
-                             CANYU_DATABASE_URL)
+                             CANYU_DATABASE_URL); with --heads, also check
+                             today's log of chain heads against tree heads
+                             saved earlier (list-record-heads output, one
+                             head, or a list of heads)
   verify --archive FILE.zip  verify an exported archive package offline (no
                              database), signatures included
   verify-archive FILE.zip    the same as verify --archive
@@ -45,18 +50,26 @@ func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 		"decision, and checks that each recorded draft version and attachment still matches\n"+
 		"its hash. Prints one line per decision; exits with status 1 if any is broken.")
 	decision := fs.Int64("decision", 0, "verify only the decision with this id")
+	headsFile := fs.String("heads", "", "also check today's log against the signed tree heads saved in this JSON file")
 	archive := fs.String("archive", "", "verify this exported archive package offline instead (no database)")
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
 	if *archive != "" {
-		if *decision != 0 || fs.NArg() > 0 {
+		if *decision != 0 || *headsFile != "" || fs.NArg() > 0 {
 			return fmt.Errorf("record verify: --archive takes no other argument")
 		}
 		return verifyArchiveFile(env, *archive)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("record verify: unexpected argument %q", fs.Arg(0))
+	}
+	var saved []record.TreeHead
+	if *headsFile != "" {
+		var err error
+		if saved, err = readSavedHeads(*headsFile); err != nil {
+			return err
+		}
 	}
 	cfg, err := LoadConfig(env.getenv, true)
 	if err != nil {
@@ -88,6 +101,19 @@ func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 		if !printVerifyResult(env, fmt.Sprintf("decision %d", r.DecisionID), r) {
 			broken++
 		}
+	}
+	if len(saved) > 0 {
+		problems, err := record.CheckSavedHeads(ctx, db, saved)
+		if err != nil {
+			return err
+		}
+		for _, p := range problems {
+			fmt.Fprintf(env.stdout, "%s: BROKEN: %s\n", *headsFile, p)
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("today's log is inconsistent with %d of %d saved tree heads", len(problems), len(saved))
+		}
+		fmt.Fprintf(env.stdout, "%s: ok, today's log is consistent with %d saved tree heads\n", *headsFile, len(saved))
 	}
 	if broken > 0 {
 		return fmt.Errorf("%d of %d decision records broken", broken, len(results))
@@ -148,4 +174,28 @@ func printVerifyResult(env cmdEnv, what string, r consultation.VerifyResult) boo
 		fmt.Fprintf(env.stdout, "%s: BROKEN: %s\n", what, r.Problem)
 	}
 	return r.OK
+}
+
+// readSavedHeads reads tree heads saved earlier: the body of
+// list-record-heads ({"heads": [...]}), one head, or a list of heads.
+func readSavedHeads(name string) ([]record.TreeHead, error) {
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var list struct {
+		Heads []record.TreeHead `json:"heads"`
+	}
+	if err := json.Unmarshal(raw, &list); err == nil && len(list.Heads) > 0 {
+		return list.Heads, nil
+	}
+	var one record.TreeHead
+	if err := json.Unmarshal(raw, &one); err == nil && one.RootHash != "" {
+		return []record.TreeHead{one}, nil
+	}
+	var many []record.TreeHead
+	if err := json.Unmarshal(raw, &many); err == nil && len(many) > 0 {
+		return many, nil
+	}
+	return nil, fmt.Errorf("%s: no signed tree heads in it (save the body of list-record-heads or get-record-head)", name)
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -185,5 +186,50 @@ func TestRecordHelp(t *testing.T) {
 	}
 	if _, err := runRecord(t, "", "bogus"); err == nil {
 		t.Error("unknown record command accepted")
+	}
+}
+
+// TestRecordVerifyHeads: a tree head saved earlier makes `record verify
+// --heads` fail when the log was cut back behind the service's back, which
+// the database alone no longer shows.
+func TestRecordVerifyHeads(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	recordCLIDecisions(t, e, 2)
+	if _, err := e.Consultation.LogRecordHeads(ctx); err != nil {
+		t.Fatal(err)
+	}
+	heads, _, err := e.Consultation.ListRecordHeads(ctx, 10, "")
+	if err != nil || len(heads) != 1 {
+		t.Fatalf("heads %v %v", heads, err)
+	}
+	saved, _ := json.Marshal(map[string]any{"heads": heads})
+	file := filepath.Join(t.TempDir(), "heads.json")
+	if err := os.WriteFile(file, saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runRecord(t, e.DatabaseURL, "verify", "--heads", file)
+	if err != nil || !strings.Contains(out, "consistent with 1 saved tree heads") {
+		t.Fatalf("intact: %v\n%s", err, out)
+	}
+	if _, err := e.DB.Exec(ctx, `ALTER TABLE record_log_leaves DISABLE TRIGGER record_log_leaves_append_only;
+		ALTER TABLE record_tree_heads DISABLE TRIGGER record_tree_heads_append_only;
+		DELETE FROM record_tree_heads; DELETE FROM record_log_leaves;
+		ALTER TABLE record_log_leaves ENABLE TRIGGER record_log_leaves_append_only;
+		ALTER TABLE record_tree_heads ENABLE TRIGGER record_tree_heads_append_only`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runRecord(t, e.DatabaseURL, "verify"); err != nil {
+		t.Fatalf("without the saved head the cut-back log goes unnoticed: %v\n%s", err, out)
+	}
+	out, err = runRecord(t, e.DatabaseURL, "verify", "--heads", file)
+	if err == nil || !strings.Contains(out, "the log was cut back") {
+		t.Fatalf("cut-back log accepted: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(file, []byte(`{"heads": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runRecord(t, e.DatabaseURL, "verify", "--heads", file); err == nil || !strings.Contains(err.Error(), "no signed tree heads") {
+		t.Fatalf("empty heads file: %v", err)
 	}
 }

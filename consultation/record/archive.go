@@ -248,6 +248,9 @@ const archiveReadme = `决策档案包（重大行政决策过程记录）
   versions/vN/version.json          第 N 版的起草说明、法律依据、逐条条文及锚点、附件、内容哈希
   attachments/<sha256>-<文件名>     附件原件，文件名前缀即其内容的 SHA-256
   procedure-documents/<id>.json     专家论证、风险评估等程序材料
+  evidence/<表>/<id>.json           条目所绑定的数据行（法律意见、意见处理、采纳情况说明等）的规范化 JSON，
+                                    其 SHA-256 应等于该条目 payload 中 evidence 列出的 content_hash
+  log/inclusion-proofs.json         平台最新的签名树头，及本事项已记入日志的链头的包含证明（RFC 6962）
 
 二、核验清单
 ------------
@@ -335,7 +338,8 @@ canyu record verify --archive 的结果为准。）
 Ed25519 私钥对该条目的 entry_hash（64 个小写十六进制字符按 ASCII 编码）签名，
 signature 为签名的 Base64，signer_key 为密钥编号（公钥 32 字节原文 SHA-256 的
 前 16 个十六进制字符）。公钥见 public-key.pem（及 manifest.json 的 public_key），
-其编号应与平台公布的公钥（get-record-public-key）一致。例如用 Python 的
+其编号应与平台公布的公钥（get-record-public-key）一致；平台更换过密钥时，manifest.json 的
+signing_keys 列出平台公布过的全部公钥，每条签名按其 signer_key 找到对应公钥核验。例如用 Python 的
 cryptography 库：
 
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
