@@ -90,6 +90,12 @@ func LogHeads(ctx context.Context, tx pgx.Tx, signer *Signer, now time.Time) (Tr
 	if signer == nil {
 		return TreeHead{}, false, errs.Internal(errors.New("record: no signing key to sign tree heads"))
 	}
+	// The key is published before the lock is taken: a step that inserted
+	// a new key row, not yet committed, and now waits for the lock must not
+	// be waited for by the lock's holder.
+	if err := PublishKey(ctx, tx, signer, now); err != nil {
+		return TreeHead{}, false, err
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, logLockKey); err != nil {
 		return TreeHead{}, false, errs.Internal(err)
 	}
@@ -146,9 +152,6 @@ func LogHeads(ctx context.Context, tx pgx.Tx, signer *Signer, now time.Time) (Tr
 	h := TreeHead{TreeSize: int64(len(leaves)), RootHash: hex.EncodeToString(root[:]), CreatedAt: at, KeyID: signer.KeyID()}
 	if hasHead && h.TreeSize == latest.TreeSize {
 		return latest, false, nil
-	}
-	if err := PublishKey(ctx, tx, signer, at); err != nil {
-		return TreeHead{}, false, err
 	}
 	h.Signature = signer.Sign(HeadMessage(h.TreeSize, h.RootHash, h.CreatedAt))
 	if _, err := tx.Exec(ctx, `INSERT INTO record_tree_heads (tree_size, root_hash, created_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)`,
