@@ -104,7 +104,9 @@ func crawl(t *testing.T, b *browser, who string, public bool, seeds ...string) i
 			continue
 		}
 		body := sb.String()
-		for _, p := range pageProblems(body, public) {
+		// /record/heads exists to publish the signed tree heads themselves
+		// (issue 12): anyone who keeps one needs its root and key id.
+		for _, p := range pageProblems(body, public && path != "/record/heads" && !strings.HasPrefix(path, "/record/heads?")) {
 			t.Errorf("%s: %s shows %s", who, path, p)
 		}
 		for _, m := range hrefAttr.FindAllStringSubmatch(body, -1) {
