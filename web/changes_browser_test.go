@@ -45,6 +45,14 @@ func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
 	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
 	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
+	// The executive meeting's composition (Decree 713 Art. 30), which
+	// publishThroughPages meets with three of four members.
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	if _, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王秘书长", Position: "秘书长"},
+		{Name: "赵副市长", Position: "副市长"}}); err != nil {
+		t.Fatal(err)
+	}
 	e.reviewer, _ = e.Account(identity.RoleReviewer, "sfj")
 	e.adviser, _ = e.Account(identity.RoleLegalAdviser, "")
 	resident, _ := e.Account(identity.RoleResident, "")
