@@ -29,7 +29,10 @@ func provider(db *sql.DB) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectPostgres, db, files, goose.WithSessionLocker(locker))
+	// Out of order: features land in parallel with reserved number ranges,
+	// so a database migrated yesterday may meet a lower number today.
+	return goose.NewProvider(goose.DialectPostgres, db, files,
+		goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 }
 
 // Up applies every pending migration and returns the resulting version.
