@@ -58,6 +58,8 @@ func cmdSeed(ctx context.Context, env cmdEnv, args []string) error {
 	for _, a := range append(demoAccounts, demoLifeAccounts...) {
 		fmt.Fprintf(env.stdout, "  %-14s %-24s %s\n", a.role, a.login(), a.name)
 	}
+	fmt.Fprintf(env.stdout, "  and %d more residents who commented and answered the survey: %s … %s\n",
+		len(demoCrowd), demoCrowd[0].login(), demoCrowd[len(demoCrowd)-1].login())
 	return nil
 }
 
@@ -119,7 +121,8 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 		}
 	}
 	accounts := map[string]identity.Account{}
-	for _, a := range append(demoAccounts, demoLifeAccounts...) {
+	all := append(append(append([]demoAccount{}, demoAccounts...), demoLifeAccounts...), demoCrowd...)
+	for _, a := range all {
 		acct, err := ids.CreateAccount(ctx, nil, identity.AccountInput{Role: a.role, Phone: a.phone, Email: a.email,
 			DisplayName: a.name, AgencyCode: a.agency, Password: DemoPassword})
 		if err != nil {
@@ -161,7 +164,10 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 			}
 		}
 	}
-	return seedLife(ctx, cs, accounts, now)
+	if err := seedLife(ctx, cs, accounts, now); err != nil {
+		return err
+	}
+	return seedParticipation(ctx, cs, accounts, now)
 }
 
 const demoWays = "1. 登录本平台，在草案条文旁点击“发表意见”逐条提出意见，或对草案整体提出意见；\n2. 信函寄至平顶山市新华区建设路中段（信封注明“征求意见”）；\n3. 电子邮件发送至 zqyj@pds.example.gov.cn。"

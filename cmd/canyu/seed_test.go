@@ -63,6 +63,17 @@ func TestSeedDemo(t *testing.T) {
 		`SELECT count(*) FROM implementation_reports`,
 		`SELECT count(*) FROM post_evaluations WHERE outcome = 'adjust'`,
 		`SELECT count(*) FROM decision_adjustments WHERE new_decision_id IS NOT NULL`,
+		// Issue 17: every stage of participation filled.
+		`SELECT count(*) FROM comment_dispositions WHERE cardinality(changed_articles) > 0`,
+		`SELECT count(*) FROM comment_groups g WHERE (SELECT count(*) FROM comments c WHERE c.group_id = g.id) >= 5`,
+		`SELECT count(*) FROM surveys s WHERE s.status = 'closed' AND s.results_public_after_close
+			AND (SELECT count(*) FROM survey_responses r WHERE r.survey_id = s.id) >= 10`,
+		`SELECT count(*) FROM legal_opinions`,
+		`SELECT count(*) FROM adoption_reports WHERE published_at IS NOT NULL`,
+		`SELECT count(*) FROM decisions d WHERE d.status IN ('published', 'in_effect')
+			AND (SELECT count(*) FROM draft_versions v WHERE v.decision_id = d.id) = 2`,
+		`SELECT count(*) FROM comments c JOIN decisions d ON d.id = c.decision_id
+			WHERE d.status = 'consulting' AND c.status = 'published'`,
 	} {
 		var n int
 		if err := db.QueryRow(context.Background(), q).Scan(&n); err != nil || n == 0 {
