@@ -147,8 +147,12 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 		ctx := browsertest.New(t, vp.size)
 		ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
 		defer cancel()
+		// From the decision's page, as a visitor finds it: the published
+		// box links the consulted draft's comparison with the published text.
 		must(t, chromedp.Do(ctx,
-			chromedp.Navigate(e.URL+"/decisions/"+id+"/compare?from=1&to=2"),
+			chromedp.Navigate(e.URL+"/decisions/"+id),
+			chromedp.WaitVisible(chromedp.ID("published")),
+			chromedp.Click(chromedp.ID("compare-published")),
 			chromedp.WaitVisible(chromedp.ID("compare-summary")),
 		))
 		browsertest.Screenshot(t, ctx, "compare-"+vp.name)

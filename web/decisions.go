@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,6 +94,19 @@ type decisionPageData struct {
 	Comments decisionComments
 	// Hearings are the hearings whose notice is published (hearing.go).
 	Hearings []hearing.Hearing
+	// Publication is the published decision, once there is one; Versions
+	// every version the viewer may see, for the links between them.
+	Publication *consultation.Publication
+	Versions    []consultation.DraftVersion
+}
+
+// CompareURL is the comparison of the version consulted on with the
+// published one, or "" when they are the same or either is missing.
+func (d decisionPageData) CompareURL() string {
+	if d.Publication == nil || d.Consultation == nil || d.Publication.VersionNumber == d.Consultation.VersionNumber {
+		return ""
+	}
+	return fmt.Sprintf("/decisions/%d/compare?from=%d&to=%d", d.Decision.ID, d.Consultation.VersionNumber, d.Publication.VersionNumber)
 }
 
 // articleSection is a run of articles under one chapter heading.
@@ -182,22 +196,27 @@ func (s *site) decision(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	// The version shown: the one asked for, else the one under consultation,
-	// else the latest the viewer may see.
+	switch pub, err := svc.GetPublication(ctx, actor, id); {
+	case err == nil:
+		data.Publication = &pub
+	case !errs.HasCode(err, "publication_not_found"):
+		s.pageError(w, r, err)
+		return
+	}
+	if data.Versions, err = s.allVersions(r, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The version shown: the one asked for, else the one under consultation
+	// (its opinions are shown beside its articles), else the latest the
+	// viewer may see.
 	number := 0
 	if n, err := strconv.Atoi(r.URL.Query().Get("version")); err == nil && n > 0 {
 		number = n
 	} else if data.Consultation != nil {
 		number = data.Consultation.VersionNumber
-	} else {
-		versions, err := s.allVersions(r, id)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		if len(versions) > 0 {
-			number = versions[len(versions)-1].Number
-		}
+	} else if len(data.Versions) > 0 {
+		number = data.Versions[len(data.Versions)-1].Number
 	}
 	if number > 0 {
 		v, err := svc.GetDraftVersion(ctx, actor, id, number)

@@ -101,6 +101,7 @@ var demoAccounts = []demoAccount{
 	{role: identity.RoleReviewer, email: "sfj@pds.example.gov.cn", name: "吴审（市司法局）", agency: "pds-sfj"},
 	{role: identity.RoleLegalAdviser, email: "lawyer@pds.example.gov.cn", name: "郑律师（法律顾问）"},
 	{role: identity.RoleResident, phone: "13800000001", name: "李市民"},
+	{role: identity.RoleSupervisor, email: "ducha@pds.example.gov.cn", name: "何督察（市法治督察办）", agency: "pds-gov"},
 }
 
 // demoDecision is one demo decision and how far to take it.

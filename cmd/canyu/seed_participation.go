@@ -50,7 +50,7 @@ const demoBreakRevised = `平顶山市中小学生课间及午休管理办法
 第一条 为保障中小学生在校期间充分休息和户外活动，促进学生身心健康，根据《中华人民共和国未成年人保护法》等规定，制定本办法。
 第二条 本办法适用于本市行政区域内的中小学校。
 第二章 课间
-第三条 学校课间休息时间不少于15分钟，上下午各安排一次不少于30分钟的大课间户外活动。
+第三条 学校课间休息时间不少于15分钟，鼓励学生走出教室开展活动；上下午各安排一次不少于30分钟的大课间户外活动。
 第四条 学校不得以安全为由限制学生课间出教室、上厕所和正常活动。
 第三章 午休
 第五条 有条件的学校应当为学生提供午休场所，午休时间不少于40分钟；午休不得向学生收取费用。
@@ -190,12 +190,12 @@ func seedParticipation(ctx context.Context, cs *consultation.Service, accounts m
 	}
 	anchor2 := func(n int) string { return v2.Articles[n-1].Anchor }
 	answers := []consultation.DispositionInput{
-		{Kind: consultation.DispositionAdopted, Reason: "采纳。第三条将课间延长至15分钟。", ChangedArticles: []string{anchor2(3)}},
-		{Kind: consultation.DispositionAdopted, Reason: "采纳。第三条增加上下午各一次大课间户外活动。", ChangedArticles: []string{anchor2(3)}},
+		{Kind: consultation.DispositionAdopted, Reason: "第三条将课间延长至15分钟。", ChangedArticles: []string{anchor2(3)}},
+		{Kind: consultation.DispositionAdopted, Reason: "第三条增加上下午各一次大课间户外活动。", ChangedArticles: []string{anchor2(3)}},
 		{Kind: consultation.DispositionAdopted, Reason: "感谢支持，第四条予以保留。"},
-		{Kind: consultation.DispositionPartiallyAdopted, Reason: "部分采纳。是否配备午休床由学校根据条件确定，办法不作统一要求。"},
-		{Kind: consultation.DispositionNotAdopted, Reason: "不予采纳。学校安全责任依照《学生伤害事故处理办法》认定，不宜在本办法中另设免责条款。"},
-		{Kind: consultation.DispositionAdopted, Reason: "采纳。第二条“中小学校”包括公办和民办学校。"},
+		{Kind: consultation.DispositionPartiallyAdopted, Reason: "是否配备午休床由学校根据条件确定，办法不作统一要求。"},
+		{Kind: consultation.DispositionNotAdopted, Reason: "学校安全责任依照《学生伤害事故处理办法》认定，不宜在本办法中另设免责条款。"},
+		{Kind: consultation.DispositionAdopted, Reason: "第二条“中小学校”包括公办和民办学校。"},
 	}
 	for i, in := range answers {
 		if _, err := c68.SetCommentDispositionWith(ctx, jyj, comments[i].ID, in); err != nil {
@@ -210,7 +210,7 @@ func seedParticipation(ctx context.Context, cs *consultation.Service, accounts m
 	for _, g := range groups {
 		if g.Size > 1 {
 			if _, err := c68.SetGroupDisposition(ctx, jyj, g.ID, consultation.DispositionAdopted,
-				"采纳。第五条增加“午休不得向学生收取费用”。"); err != nil {
+				"第五条增加“午休不得向学生收取费用”。"); err != nil {
 				return step("group disposition", err)
 			}
 			answered = true
@@ -222,7 +222,7 @@ func seedParticipation(ctx context.Context, cs *consultation.Service, accounts m
 		}
 		// Grouping found no campaign (it should): answer each copy.
 		if _, err := c68.SetCommentDispositionWith(ctx, jyj, c.ID, consultation.DispositionInput{Kind: consultation.DispositionAdopted,
-			Reason: "采纳。第五条增加“午休不得向学生收取费用”。", ChangedArticles: []string{anchor2(5)}}); err != nil {
+			Reason: "第五条增加“午休不得向学生收取费用”。", ChangedArticles: []string{anchor2(5)}}); err != nil {
 			return step("campaign disposition", err)
 		}
 	}
