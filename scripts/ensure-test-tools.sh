@@ -30,3 +30,12 @@ if [[ ! -x "$redocly_dir/node_modules/.bin/redocly" ]]; then
     echo "ensure-test-tools: npm not found; TestRedoclyLint will skip (install Node.js for it)" >&2
   fi
 fi
+# axe-core, whose WCAG 2.2 A/AA rules the page tests run in Chromium
+# (internal/browsertest/axe.go), pinned, beside redocly.
+axe_version=4.14.1
+axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/canyu-tools/axe-core-$axe_version"
+if [[ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]] && command -v npm >/dev/null 2>&1; then
+  echo "ensure-test-tools: installing axe-core@$axe_version under $axe_dir" >&2
+  mkdir -p "$axe_dir"
+  npm install --silent --no-audit --no-fund --prefix "$axe_dir" "axe-core@$axe_version" >/dev/null
+fi

@@ -156,6 +156,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("compare-summary")),
 		))
 		browsertest.Screenshot(t, ctx, "compare-"+vp.name)
+		browsertest.Axe(t, ctx, vp.name+" comparison")
 		summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("compare-summary")))
 		must(t, err)
 		if !strings.Contains(summary, "修改1条，新增1条，删除0条，移动或重新编号1条") {
@@ -195,6 +196,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 			t.Errorf("%s: record verification %q", vp.name, verdict)
 		}
 		changesNoSideScroll(t, ctx, vp.name+" record")
+		browsertest.Axe(t, ctx, vp.name+" record")
 	}
 	// The resident's page, from the opinion to the change.
 	status, body := resident.get("/me/comments")
