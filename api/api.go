@@ -20,6 +20,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/implementation"
+	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -57,6 +58,8 @@ type Services struct {
 	// Catalogue and Implementation (issue 13).
 	Catalogue      *catalogue.Service
 	Implementation *implementation.Service
+	// Integrations is organisations, API keys and webhooks (issue 20).
+	Integrations *integrations.Service
 }
 
 type server struct {
@@ -77,8 +80,9 @@ func New(r chi.Router, svc Services) huma.API {
 	config.SchemasPath = "/schemas"
 	config.CreateHooks = nil // no $schema links in bodies: keeps answers and the spec stable
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", Description: "Session token from create-session."},
-		"cookie": {Type: "apiKey", In: "cookie", Name: SessionCookie, Description: "The same session token in the HttpOnly cookie pages use."},
+		"bearer":          {Type: "http", Scheme: "bearer", Description: "Session token from create-session."},
+		"cookie":          {Type: "apiKey", In: "cookie", Name: SessionCookie, Description: "The same session token in the HttpOnly cookie pages use."},
+		"organisationKey": {Type: "http", Scheme: "bearer", BearerFormat: "cyk_…", Description: organisationKeyDoc},
 	}
 	a := humachi.New(r, config)
 	s := &server{svc: svc, api: a}
@@ -103,6 +107,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerMeetings()
 	s.registerCatalogue()
 	s.registerImplementation()
+	s.registerIntegrations()
 	return a
 }
 
@@ -118,17 +123,21 @@ type accessKind int
 const (
 	accessPublic accessKind = iota
 	accessSignedIn
+	// accessKey: an organisation's API key with the operation's scope.
+	accessKey
 )
 
 // access is what an operation requires of its caller.
 type access struct {
 	kind  accessKind
 	roles []identity.Role // empty with accessSignedIn: any role
+	scope string          // with accessKey: the scope the key needs
 }
 
 func public() access                  { return access{kind: accessPublic} }
 func signedIn() access                { return access{kind: accessSignedIn} }
 func roles(r ...identity.Role) access { return access{kind: accessSignedIn, roles: r} }
+func keyScope(scope string) access    { return access{kind: accessKey, scope: scope} }
 func (a access) needsAuth() bool      { return a.kind == accessSignedIn }
 func (a access) allows(acct *identity.Account) bool {
 	return len(a.roles) == 0 || acct.HasRole(a.roles...)
@@ -162,9 +171,17 @@ func register[I, O any](s *server, op huma.Operation, acc access, h func(context
 		if len(acc.roles) > 0 {
 			op.Errors = addStatus(op.Errors, http.StatusForbidden)
 		}
+	} else if acc.kind == accessKey {
+		op.Security = []map[string][]string{{"organisationKey": {acc.scope}}}
+		op.Description = strings.TrimSpace(op.Description + "\n\nRequires an organisation's API key with scope `" + acc.scope + "`.")
+		op.Errors = addStatus(op.Errors, http.StatusForbidden)
+		op.Errors = addStatus(op.Errors, http.StatusTooManyRequests)
 	} else {
-		// Explicitly public: an empty list, not an absent one.
+		// Explicitly public: an empty list, not an absent one. An
+		// organisation's key may still be sent (and is then counted
+		// against its limit: 429).
 		op.Security = []map[string][]string{}
+		op.Errors = addStatus(op.Errors, http.StatusTooManyRequests)
 	}
 	op.Errors = addStatus(op.Errors, http.StatusUnauthorized)
 	op.Errors = addStatus(op.Errors, http.StatusServiceUnavailable)
@@ -216,6 +233,14 @@ func hasBearer(h func(string) string) bool {
 func (s *server) authenticate(hctx huma.Context, next func(huma.Context)) {
 	acc, _ := hctx.Operation().Metadata["access"].(access)
 	token := bearerToken(hctx.Header, func(name string) (*http.Cookie, error) { return huma.ReadCookie(hctx, name) })
+	if hasBearer(hctx.Header) && strings.HasPrefix(token, integrations.KeyPrefix) {
+		s.authenticateKey(hctx, token, acc, next)
+		return
+	}
+	if acc.kind == accessKey {
+		writeProblem(hctx, toProblem(hctx.Context(), errKeyRequired))
+		return
+	}
 	if token == "" && !acc.needsAuth() {
 		next(hctx)
 		return

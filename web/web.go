@@ -21,6 +21,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/implementation"
+	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
@@ -60,6 +61,8 @@ type Services struct {
 	// Catalogue and Implementation (issue 13).
 	Catalogue      *catalogue.Service
 	Implementation *implementation.Service
+	// Integrations is organisations, API keys and webhooks (issue 20).
+	Integrations *integrations.Service
 }
 
 type site struct {
@@ -113,6 +116,7 @@ func Mount(r chi.Router, svc Services) {
 		s.mountSupervision(r)
 		s.mountHearings(r)
 		s.mountLife(r)
+		s.mountOrganisations(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
 			s.mountStaffComments(r)

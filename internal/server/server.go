@@ -34,6 +34,7 @@ import (
 
 	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/implementation"
+	"github.com/canyu-gov/canyu/integrations"
 )
 
 // Deps are what the handler needs.
@@ -64,6 +65,9 @@ type Deps struct {
 	// Consultation when nil.
 	Catalogue      *catalogue.Service
 	Implementation *implementation.Service
+	// Integrations is organisations, API keys and webhooks (issue 20);
+	// nil: one on DB.
+	Integrations *integrations.Service
 }
 
 // New returns the service's root handler.
@@ -82,6 +86,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.OpenData == nil && d.DB != nil {
 		d.OpenData = opendata.New(d.DB)
+	}
+	if d.Integrations == nil && d.DB != nil {
+		d.Integrations = integrations.New(d.DB, d.Consultation, d.Identity)
 	}
 	r := chi.NewRouter()
 	r.Use(obs.Middleware(d.Logger, d.Metrics))
@@ -135,10 +142,11 @@ func New(d Deps) http.Handler {
 	}
 	r.Route("/api/v1", func(r chi.Router) {
 		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies,
-			Supervision: d.Supervision, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation})
+			Supervision: d.Supervision, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation, Integrations: d.Integrations})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies, Logger: d.Logger,
-		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation})
+		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation,
+		Integrations: d.Integrations})
 	return r
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/implementation"
+	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -106,8 +107,10 @@ type Env struct {
 	// Catalogue and Implementation (issue 13).
 	Catalogue      *catalogue.Service
 	Implementation *implementation.Service
-	SMS            *SMS
-	Logs           *SyncBuffer
+	// Integrations is organisations, API keys and webhooks (issue 20).
+	Integrations *integrations.Service
+	SMS          *SMS
+	Logs         *SyncBuffer
 	// Index is the public search index (the embedded backend in a temporary
 	// directory) behind a switch that simulates an outage; StaffIndex is
 	// the index of search-agency-comments. No indexer runs in the
@@ -271,7 +274,9 @@ func New(tb testing.TB) *Env {
 	e.Catalogue.Now = e.Clock.Now
 	e.Implementation = implementation.NewService(db, e.Consultation)
 	e.Implementation.Now = e.Clock.Now
-	h := server.New(server.Deps{Catalogue: e.Catalogue, Implementation: e.Implementation, DB: db, Identity: e.Identity, Consultation: e.Consultation,
+	e.Integrations = integrations.New(db, e.Consultation, e.Identity)
+	e.Integrations.Now = e.Clock.Now
+	h := server.New(server.Deps{Integrations: e.Integrations, Catalogue: e.Catalogue, Implementation: e.Implementation, DB: db, Identity: e.Identity, Consultation: e.Consultation,
 		Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Themes: e.Themes, Logger: logger,
 		Search: e.Search, Indexer: e.Indexer})
 	e.Server = httptest.NewServer(h)

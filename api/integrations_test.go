@@ -1,0 +1,214 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// orgScene is a decision under consultation, an organisation verified by an
+// admin and the token of the resident who manages it.
+type orgScene struct {
+	*commentsAPIScene
+	manager, admin string
+	orgID          int64
+}
+
+func newOrgScene(t *testing.T) *orgScene {
+	t.Helper()
+	s := &orgScene{commentsAPIScene: newCommentsAPIScene(t, time.Time{})}
+	_, s.manager = s.Account(identity.RoleResident, "")
+	_, s.admin = s.Account(identity.RoleAdmin, "")
+	var org struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	s.Do("POST", "/organisations", s.manager, map[string]any{"name": "平顶山市家长互助会", "credit_code": "91350100M000100Y43"}).
+		Expect(t, 201, "").JSON(t, &org)
+	if org.Status != "pending" {
+		t.Fatalf("new organisation %+v", org)
+	}
+	s.orgID = org.ID
+	return s
+}
+
+func (s *orgScene) verify(t *testing.T) {
+	t.Helper()
+	s.Do("POST", fmt.Sprintf("/organisations/%d/verification", s.orgID), s.admin, map[string]any{"status": "verified"}).Expect(t, 200, "")
+}
+
+type newKeyJSON struct {
+	ID     int64    `json:"id"`
+	Secret string   `json:"secret"`
+	Prefix string   `json:"prefix"`
+	Scopes []string `json:"scopes"`
+}
+
+func (s *orgScene) key(t *testing.T, limit int, scopes ...string) newKeyJSON {
+	t.Helper()
+	var k newKeyJSON
+	s.Do("POST", fmt.Sprintf("/organisations/%d/api-keys", s.orgID), s.manager, map[string]any{"name": "同步程序", "scopes": scopes, "rate_limit": limit}).
+		Expect(t, 201, "").JSON(t, &k)
+	if !strings.HasPrefix(k.Secret, "cyk_") || !strings.HasPrefix(k.Secret, k.Prefix) {
+		t.Fatalf("new key %+v", k)
+	}
+	return k
+}
+
+// TestOrganisationRegistration refuses a credit code whose check character
+// is wrong and a key before an admin's verification; a resident cannot
+// verify, an admin can.
+func TestOrganisationRegistration(t *testing.T) {
+	s := newOrgScene(t)
+	s.Do("POST", "/organisations", s.manager, map[string]any{"name": "某协会", "credit_code": "91350100M000100Y44"}).Expect(t, 422, "invalid_credit_code")
+	s.Do("POST", "/organisations", s.manager, map[string]any{"name": "同一协会", "credit_code": "91350100m000100y43"}).Expect(t, 409, "organisation_exists")
+	s.Do("POST", fmt.Sprintf("/organisations/%d/api-keys", s.orgID), s.manager, map[string]any{"name": "k", "scopes": []string{"read"}}).
+		Expect(t, 409, "organisation_not_verified")
+	s.Do("POST", fmt.Sprintf("/organisations/%d/verification", s.orgID), s.manager, map[string]any{"status": "verified"}).Expect(t, 403, "")
+	s.Do("POST", fmt.Sprintf("/organisations/%d/verification", s.orgID), s.admin, map[string]any{"status": "rejected"}).
+		Expect(t, 422, "verification_note_required")
+	s.verify(t)
+	// Another resident neither sees nor manages it.
+	s.Do("GET", fmt.Sprintf("/organisations/%d/api-keys", s.orgID), s.reader, nil).Expect(t, 404, "organisation_not_found")
+	k := s.key(t, 0, "read")
+	var list struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	s.Do("GET", fmt.Sprintf("/organisations/%d/api-keys", s.orgID), s.manager, nil).Expect(t, 200, "").JSON(t, &list)
+	if len(list.Keys) != 1 || list.Keys[0]["secret"] != nil || list.Keys[0]["rate_limit"].(float64) != 120 {
+		t.Fatalf("keys %+v", list.Keys)
+	}
+	var n int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM api_keys WHERE secret_hash = $1 OR prefix = $1`, k.Secret).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the secret is stored in clear (%d, %v)", n, err)
+	}
+}
+
+// TestAPIKeyRateLimit: a key's quota is its own; each answer carries the
+// RateLimit headers; past the quota 429 with Retry-After; another key of
+// the same organisation is not affected; a new window opens the key again.
+func TestAPIKeyRateLimit(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	k := s.key(t, 3, "read")
+	other := s.key(t, 3, "read")
+	for i := 0; i < 3; i++ {
+		r := s.Do("GET", "/open-data/changes?limit=1", k.Secret, nil).Expect(t, 200, "")
+		if got, want := r.Header.Get("RateLimit"), fmt.Sprintf(`"key";r=%d;t=60`, 2-i); got != want {
+			t.Fatalf("request %d: RateLimit %q, want %q", i+1, got, want)
+		}
+		if got := r.Header.Get("RateLimit-Policy"); got != `"key";q=3;w=60` {
+			t.Fatalf("RateLimit-Policy %q", got)
+		}
+	}
+	s.Clock.Advance(20 * time.Second)
+	r := s.Do("GET", "/open-data/changes?limit=1", k.Secret, nil).Expect(t, 429, "api_key_rate_limited")
+	if r.Header.Get("Retry-After") != "40" || r.Header.Get("RateLimit") != `"key";r=0;t=40` {
+		t.Fatalf("429 headers Retry-After %q RateLimit %q", r.Header.Get("Retry-After"), r.Header.Get("RateLimit"))
+	}
+	s.Do("GET", "/open-data/changes?limit=1", other.Secret, nil).Expect(t, 200, "")
+	s.Do("GET", "/open-data/changes?limit=1", "", nil).Expect(t, 200, "") // anonymous reading is not the key's
+	s.Clock.Advance(40 * time.Second)
+	s.Do("GET", "/open-data/changes?limit=1", k.Secret, nil).Expect(t, 200, "")
+	// Every use is logged, the refused one too.
+	var uses struct {
+		Uses []struct {
+			Operation string `json:"operation"`
+			Status    int    `json:"status"`
+		} `json:"uses"`
+	}
+	s.Do("GET", fmt.Sprintf("/organisations/%d/api-keys/%d/uses", s.orgID, k.ID), s.manager, nil).Expect(t, 200, "").JSON(t, &uses)
+	var statuses []int
+	for _, u := range uses.Uses {
+		if u.Operation != "list-changes" {
+			t.Fatalf("use %+v", u)
+		}
+		statuses = append(statuses, u.Status)
+	}
+	if fmt.Sprint(statuses) != "[200 429 200 200 200]" {
+		t.Fatalf("logged statuses %v", statuses)
+	}
+}
+
+// TestAPIKeyScopesAndRevocation: a read key cannot submit comments, a
+// submit-only key cannot read, no key stands in for a signed-in account,
+// and a revoked key (or one of a rejected organisation) is refused.
+func TestAPIKeyScopesAndRevocation(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	read := s.key(t, 0, "read")
+	submit := s.key(t, 0, "submit_comments")
+	body := map[string]any{"body": "建议课后服务延长到18点，并对低保家庭免费。", "signatory_count": 3,
+		"signatories": []map[string]any{{"name": "张三", "consent": true}}}
+	s.Do("POST", s.path("organisation-comments"), read.Secret, body).Expect(t, 403, "api_key_scope")
+	s.Do("GET", "/open-data/changes", submit.Secret, nil).Expect(t, 403, "api_key_scope")
+	s.Do("GET", "/me", read.Secret, nil).Expect(t, 403, "api_key_not_allowed")
+	s.Do("POST", s.path("organisation-comments"), s.manager, body).Expect(t, 401, "api_key_required")
+	var n int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM comments`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("a refused request stored %d comments (%v)", n, err)
+	}
+	s.Do("DELETE", fmt.Sprintf("/organisations/%d/api-keys/%d", s.orgID, read.ID), s.manager, nil).Expect(t, 200, "")
+	s.Do("GET", "/open-data/changes", read.Secret, nil).Expect(t, 401, "api_key_revoked")
+	s.Do("GET", "/open-data/changes", "cyk_notakey", nil).Expect(t, 401, "api_key_invalid")
+	s.Do("POST", fmt.Sprintf("/organisations/%d/verification", s.orgID), s.admin, map[string]any{"status": "rejected", "note": "证照不符"}).Expect(t, 200, "")
+	s.Do("POST", s.path("organisation-comments"), submit.Secret, body).Expect(t, 403, "organisation_not_verified")
+	var logged int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM api_key_uses WHERE key_id = $1 AND status = 401`, read.ID).Scan(&logged); err != nil || logged != 1 {
+		t.Fatalf("revoked key's attempt logged %d times (%v)", logged, err)
+	}
+}
+
+// TestOrganisationComment submits a comment with its signatories through
+// the consultation's gates, refuses a signatory named without consent, and
+// replays an Idempotency-Key without a second comment.
+func TestOrganisationComment(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	k := s.key(t, 0, "submit_comments", "read")
+	body := map[string]any{"body": "建议课后服务延长到18点，并对低保家庭免费。", "stance": "suggestion", "article_anchor": s.anchors[2],
+		"signatory_count": 120, "signatories": []map[string]any{{"name": "张三", "consent": true}, {"name": "李四", "consent": true}}}
+	bad := map[string]any{"body": "同意。", "signatory_count": 2, "signatories": []map[string]any{{"name": "王五", "consent": false}}}
+	s.Do("POST", s.path("organisation-comments"), k.Secret, bad).Expect(t, 422, "signatory_consent_required")
+	bad = map[string]any{"body": "同意。", "signatory_count": 1, "signatories": []map[string]any{{"name": "王五", "consent": true}, {"name": "赵六", "consent": true}}}
+	s.Do("POST", s.path("organisation-comments"), k.Secret, bad).Expect(t, 422, "invalid_signatory_count")
+	var oc struct {
+		Comment struct {
+			ID      int64  `json:"id"`
+			Receipt string `json:"receipt"`
+			Status  string `json:"status"`
+		} `json:"comment"`
+		OrganisationName string   `json:"organisation_name"`
+		SignatoryCount   int      `json:"signatory_count"`
+		Signatories      []string `json:"signatories"`
+	}
+	h := map[string]string{"Idempotency-Key": "org-1"}
+	s.DoHeaders("POST", s.path("organisation-comments"), k.Secret, body, h).Expect(t, 201, "").JSON(t, &oc)
+	if oc.OrganisationName != "平顶山市家长互助会" || oc.SignatoryCount != 120 || strings.Join(oc.Signatories, ",") != "张三,李四" ||
+		oc.Comment.Status != "pending" || oc.Comment.Receipt == "" {
+		t.Fatalf("organisation comment %+v", oc)
+	}
+	r := s.DoHeaders("POST", s.path("organisation-comments"), k.Secret, body, h).Expect(t, 201, "")
+	if r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatal("a retry with the same key was not a replay")
+	}
+	var list struct {
+		Comments []struct {
+			CommentID      int64 `json:"comment_id"`
+			SignatoryCount int   `json:"signatory_count"`
+			NamedCount     int   `json:"named_count"`
+		} `json:"comments"`
+	}
+	s.Do("GET", fmt.Sprintf("/organisations/%d/comments", s.orgID), s.manager, nil).Expect(t, 200, "").JSON(t, &list)
+	if len(list.Comments) != 1 || list.Comments[0].CommentID != oc.Comment.ID || list.Comments[0].NamedCount != 2 {
+		t.Fatalf("organisation's comments %+v", list.Comments)
+	}
+	// The window closes: the same gate as a resident's comment.
+	s.Clock.Advance(31 * 24 * time.Hour)
+	body["body"] = "另一条意见"
+	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, http.StatusConflict, "consultation_not_open")
+}

@@ -1,0 +1,45 @@
+// Package integrations serves the people who build on canyu beyond the
+// public feed: organisations with a verified unified social credit code,
+// their API keys (scopes, a rate limit per key, every use logged), comments
+// an organisation submits on its own behalf with its signatories, and
+// webhooks. It writes only its own tables; comments go through the
+// consultation service's gates like anyone's.
+package integrations
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Service is the integrations use cases.
+type Service struct {
+	DB *pgxpool.Pool
+	// Consultation takes organisations' comments (through SubmitComment).
+	Consultation *consultation.Service
+	// Identity loads the account that manages an organisation.
+	Identity *identity.Service
+	// Now is the clock (tests inject one).
+	Now func() time.Time
+}
+
+// New returns a Service.
+func New(db *pgxpool.Pool, cons *consultation.Service, ident *identity.Service) *Service {
+	return &Service{DB: db, Consultation: cons, Identity: ident, Now: time.Now}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+// account returns the account by id (for the organisation's manager).
+func (s *Service) account(ctx context.Context, id int64) (identity.Account, error) {
+	return s.Identity.GetAccount(ctx, id)
+}
