@@ -88,6 +88,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s := &server{svc: svc, api: a}
 	a.UseMiddleware(s.authenticate)
 	s.registerIdentity()
+	s.registerAdmin()
 	s.registerDecisions()
 	s.registerVersions()
 	s.registerDocuments()

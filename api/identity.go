@@ -24,11 +24,16 @@ type AccountView struct {
 	Verified    bool       `json:"verified" doc:"Whether the phone is verified (admin-created accounts count as verified)."`
 	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
+	// LastSignInAt and DisabledAt are the admin's view of the lifecycle.
+	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty" doc:"The last successful sign-in."`
+	Disabled     bool       `json:"disabled" doc:"An admin disabled the account: it cannot sign in and its sessions were revoked."`
+	DisabledAt   *time.Time `json:"disabled_at,omitempty"`
 }
 
 func accountView(a identity.Account, owner bool) AccountView {
 	v := AccountView{ID: a.ID, Role: string(a.Role), DisplayName: a.DisplayName, Pseudonym: a.Pseudonym,
-		Verified: a.Verified(), VerifiedAt: a.VerifiedAt, CreatedAt: a.CreatedAt}
+		Verified: a.Verified(), VerifiedAt: a.VerifiedAt, CreatedAt: a.CreatedAt, LastSignInAt: a.LastSignInAt,
+		Disabled: a.DisabledAt != nil, DisabledAt: a.DisabledAt}
 	if a.Phone != nil {
 		v.Phone = identity.MaskPhone(*a.Phone)
 		if owner {
@@ -50,11 +55,12 @@ type AgencyView struct {
 	Code      string    `json:"code"`
 	Name      string    `json:"name"`
 	Kind      string    `json:"kind" enum:"government,department,legality_review"`
+	ParentID  *int64    `json:"parent_id,omitempty" doc:"The government the agency belongs to; absent for a top-level body."`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 func agencyView(a identity.Agency) AgencyView {
-	return AgencyView{ID: a.ID, Code: a.Code, Name: a.Name, Kind: string(a.Kind), CreatedAt: a.CreatedAt}
+	return AgencyView{ID: a.ID, Code: a.Code, Name: a.Name, Kind: string(a.Kind), ParentID: a.ParentID, CreatedAt: a.CreatedAt}
 }
 
 type accountOutput struct {
@@ -131,9 +137,10 @@ type agenciesOutput struct {
 
 type createAgencyInput struct {
 	Body struct {
-		Code string `json:"code" maxLength:"64" example:"jyj"`
-		Name string `json:"name" maxLength:"200" example:"平顶山市教育局"`
-		Kind string `json:"kind" enum:"government,department,legality_review"`
+		Code   string `json:"code" maxLength:"64" example:"jyj"`
+		Name   string `json:"name" maxLength:"200" example:"平顶山市教育局"`
+		Kind   string `json:"kind" enum:"government,department,legality_review"`
+		Parent string `json:"parent,omitempty" maxLength:"64" doc:"Code of the government the agency belongs to."`
 	}
 }
 
@@ -154,6 +161,8 @@ type createAccountInput struct {
 
 type listAccountsInput struct {
 	Role   string `query:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor,"`
+	Query  string `query:"q" maxLength:"100" doc:"Part of the name or e-mail, or the whole phone number."`
+	Agency string `query:"agency" maxLength:"64" doc:"Agency code."`
 	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
 	Cursor string `query:"cursor" maxLength:"200"`
 }
@@ -256,7 +265,8 @@ func (s *server) registerIdentity() {
 	register(s, huma.Operation{OperationID: "create-agency", Method: http.MethodPost, Path: "/agencies",
 		Summary: "Create an agency", Tags: []string{"Agencies"}, DefaultStatus: http.StatusCreated},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *createAgencyInput) (*agencyOutput, error) {
-			a, err := s.svc.Identity.CreateAgency(ctx, actor(ctx), identity.AgencyInput{Code: in.Body.Code, Name: in.Body.Name, Kind: identity.AgencyKind(in.Body.Kind)})
+			a, err := s.svc.Identity.CreateAgency(ctx, actor(ctx), identity.AgencyInput{Code: in.Body.Code, Name: in.Body.Name,
+				Kind: identity.AgencyKind(in.Body.Kind), ParentCode: in.Body.Parent})
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
@@ -277,7 +287,8 @@ func (s *server) registerIdentity() {
 	register(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
 		Summary: "List accounts", Tags: tags, Description: "Phone numbers are masked."},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) (*accountsOutput, error) {
-			list, next, err := s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role), Limit: in.Limit, Cursor: in.Cursor})
+			list, next, err := s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role),
+				Query: in.Query, AgencyCode: in.Agency, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}

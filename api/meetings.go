@@ -109,6 +109,8 @@ func (s *server) registerMeetings() {
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
+			s.auditAfter(ctx, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetName: in.Code,
+				Detail: map[string]any{"members": len(members)}})
 			return &compositionOutput{Body: compositionView(c)}, nil
 		})
 	register(s, huma.Operation{OperationID: "get-meeting-composition", Method: http.MethodGet, Path: "/decision-bodies/{code}/meeting-composition",

@@ -103,6 +103,8 @@ func (s *server) registerWorkday() {
 			if err != nil {
 				return nil, toProblem(ctx, workday.ServiceError(err))
 			}
+			s.auditAfter(ctx, identity.AdminAction{Action: "update-workday-calendar", TargetKind: "workday_calendar",
+				TargetName: c.Version(), Detail: map[string]any{"years": c.CoveredYears()}})
 			return &workdayCalendarOutput{Body: workdayCalendarView(c.Data())}, nil
 		})
 }

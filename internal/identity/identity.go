@@ -53,11 +53,14 @@ func (k AgencyKind) Valid() bool {
 
 // Agency is a government body that takes part in the procedure.
 type Agency struct {
-	ID        int64      `db:"id"`
-	Code      string     `db:"code"`
-	Name      string     `db:"name"`
-	Kind      AgencyKind `db:"kind"`
-	CreatedAt time.Time  `db:"created_at"`
+	ID   int64      `db:"id"`
+	Code string     `db:"code"`
+	Name string     `db:"name"`
+	Kind AgencyKind `db:"kind"`
+	// ParentID is the body the agency belongs to (a department's
+	// government); nil for a top-level body.
+	ParentID  *int64    `db:"parent_id"`
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // Account is a person who signs in. Phone is the full number and must only
@@ -73,6 +76,10 @@ type Account struct {
 	AgencyCode  *string    `db:"agency_code"`
 	VerifiedAt  *time.Time `db:"verified_at"`
 	CreatedAt   time.Time  `db:"created_at"`
+	// LastSignInAt is the last successful sign-in; DisabledAt is set while
+	// an admin has disabled the account.
+	LastSignInAt *time.Time `db:"last_sign_in_at"`
+	DisabledAt   *time.Time `db:"disabled_at"`
 }
 
 // Verified reports whether the account has proved its phone number (or was

@@ -70,7 +70,7 @@ func NewService(db *pgxpool.Pool, sms SMSSender) *Service {
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
 const accountColumns = `a.id, a.role, a.phone, a.email, a.display_name, a.pseudonym, a.agency_id,
-	ag.code AS agency_code, a.verified_at, a.created_at`
+	ag.code AS agency_code, a.verified_at, a.created_at, a.last_sign_in_at, a.disabled_at`
 
 const accountFrom = ` FROM accounts a LEFT JOIN agencies ag ON ag.id = a.agency_id `
 
