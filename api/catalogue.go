@@ -173,8 +173,6 @@ type addCatalogueItemInput struct {
 	Body        CatalogueItemInputView
 }
 
-type catalogueItemOutput struct{ Body CatalogueItemView }
-
 type requestAdjustmentInput struct {
 	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
 	Body        struct {
@@ -237,8 +235,6 @@ type proposeInput struct {
 	}
 }
 
-type proposalOutput struct{ Body DecisionProposalView }
-
 type listProposalsInput struct {
 	DecisionBody string `query:"decision_body" maxLength:"64"`
 	Limit        int    `query:"limit" minimum:"0" maximum:"200"`
@@ -272,43 +268,28 @@ func (s *server) registerCatalogue() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &cataloguesOutput{}
-			out.Body.Catalogues = make([]CatalogueView, len(list))
-			for i, c := range list {
-				out.Body.Catalogues[i] = catalogueView(c)
-			}
+			out.Body.Catalogues = views(list, catalogueView)
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "create-catalogue", Method: http.MethodPost, Path: "/catalogues", DefaultStatus: http.StatusCreated,
+	answer(s, huma.Operation{OperationID: "create-catalogue", Method: http.MethodPost, Path: "/catalogues", DefaultStatus: http.StatusCreated,
 		Summary: "Start a decision body's catalogue for a year", Tags: tags, Errors: []int{409, 422},
 		Description: "A draft; 409 `catalogue_exists` for a second one of the same year. Staff of the decision body."},
-		staff, func(ctx context.Context, in *createCatalogueInput) (*catalogueOutput, error) {
-			c, err := s.svc.Catalogue.CreateCatalogue(ctx, actor(ctx), in.Body.DecisionBody, in.Body.Year)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &catalogueOutput{Body: catalogueView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-catalogue", Method: http.MethodGet, Path: "/catalogues/{catalogue_id}",
+		staff, func(ctx context.Context, in *createCatalogueInput) (catalogue.Catalogue, error) {
+			return s.svc.Catalogue.CreateCatalogue(ctx, actor(ctx), in.Body.DecisionBody, in.Body.Year)
+		}, catalogueView)
+	answer(s, huma.Operation{OperationID: "get-catalogue", Method: http.MethodGet, Path: "/catalogues/{catalogue_id}",
 		Summary: "A catalogue with its items, adjustments and history", Tags: tags, Errors: []int{404},
 		Description: "Each item with the stage of its decision and whether it was completed. Published catalogues are public."},
-		public(), func(ctx context.Context, in *catalogueIDPath) (*catalogueOutput, error) {
-			c, err := s.svc.Catalogue.GetCatalogue(ctx, actor(ctx), in.CatalogueID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &catalogueOutput{Body: catalogueView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "add-catalogue-item", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/items", DefaultStatus: http.StatusCreated,
+		public(), func(ctx context.Context, in *catalogueIDPath) (catalogue.Catalogue, error) {
+			return s.svc.Catalogue.GetCatalogue(ctx, actor(ctx), in.CatalogueID)
+		}, catalogueView)
+	answer(s, huma.Operation{OperationID: "add-catalogue-item", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/items", DefaultStatus: http.StatusCreated,
 		Summary: "Add an item to a draft catalogue", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Title, lead unit, domain, statutory category, planned quarter, whether a hearing and a survey are planned. After the Party " +
 			"committee agreed, 409 `catalogue_not_draft`: use request-catalogue-adjustment. Staff of the decision body."},
-		staff, func(ctx context.Context, in *addCatalogueItemInput) (*catalogueItemOutput, error) {
-			it, err := s.svc.Catalogue.AddCatalogueItem(ctx, actor(ctx), in.CatalogueID, in.Body.domain())
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &catalogueItemOutput{Body: catalogueItemView(it)}, nil
-		})
+		staff, func(ctx context.Context, in *addCatalogueItemInput) (catalogue.Item, error) {
+			return s.svc.Catalogue.AddCatalogueItem(ctx, actor(ctx), in.CatalogueID, in.Body.domain())
+		}, catalogueItemView)
 	register(s, huma.Operation{OperationID: "request-catalogue-adjustment", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/adjustments",
 		DefaultStatus: http.StatusCreated, Summary: "Request an adjustment of a published catalogue", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "add, change or remove, with a reason; it takes effect after the Party committee agrees (record-catalogue-approval) and it is " +
@@ -342,16 +323,12 @@ func (s *server) registerCatalogue() {
 			}
 			return &catalogueOutput{Body: catalogueView(c)}, nil
 		})
-	register(s, huma.Operation{OperationID: "publish-catalogue", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/publication",
+	answer(s, huma.Operation{OperationID: "publish-catalogue", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/publication",
 		Summary: "Publish a catalogue or its agreed adjustments", Tags: tags, Errors: []int{404, 409},
 		Description: "409 `party_agreement_required` without the Party committee's agreement. Staff of the decision body."},
-		staff, func(ctx context.Context, in *catalogueIDPath) (*catalogueOutput, error) {
-			c, err := s.svc.Catalogue.PublishCatalogue(ctx, actor(ctx), in.CatalogueID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &catalogueOutput{Body: catalogueView(c)}, nil
-		})
+		staff, func(ctx context.Context, in *catalogueIDPath) (catalogue.Catalogue, error) {
+			return s.svc.Catalogue.PublishCatalogue(ctx, actor(ctx), in.CatalogueID)
+		}, catalogueView)
 	register(s, huma.Operation{OperationID: "initiate-decision-item", Method: http.MethodPost, Path: "/catalogue-items/{item_id}/initiation",
 		DefaultStatus: http.StatusCreated, Summary: "Record the decision to start a catalogue item (决策启动)", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Who proposed it and the decision body's decision to start it, naming the lead unit (Decree 713 Art. 10–11). Staff of the decision body."},
@@ -369,30 +346,22 @@ func (s *server) registerCatalogue() {
 			return &initiationOutput{Body: InitiationView{ItemID: i.ItemID, ProposerKind: string(i.ProposerKind), ProposerName: i.ProposerName,
 				StartReference: i.StartReference, StartDate: i.StartDate.Format(time.DateOnly), LeadAgency: i.LeadAgencyCode}}, nil
 		})
-	register(s, huma.Operation{OperationID: "link-decision-catalogue-item", Method: http.MethodPut, Path: "/decisions/{decision_id}/catalogue-item",
+	answer(s, huma.Operation{OperationID: "link-decision-catalogue-item", Method: http.MethodPut, Path: "/decisions/{decision_id}/catalogue-item",
 		Summary: "Link a decision item to its catalogue entry", Tags: tags, Errors: []int{404, 409},
 		Description: "The entry must be initiated, in a published catalogue of the decision's body, with its lead unit; the initiation and the link " +
 			"go into the decision's process record. Staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *linkDecisionInput) (*catalogueItemOutput, error) {
-			it, err := s.svc.Catalogue.LinkDecision(ctx, actor(ctx), in.DecisionID, in.Body.CatalogueItemID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &catalogueItemOutput{Body: catalogueItemView(it)}, nil
-		})
-	register(s, huma.Operation{OperationID: "propose-decision-item", Method: http.MethodPost, Path: "/decision-proposals", DefaultStatus: http.StatusCreated,
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *linkDecisionInput) (catalogue.Item, error) {
+			return s.svc.Catalogue.LinkDecision(ctx, actor(ctx), in.DecisionID, in.Body.CatalogueItemID)
+		}, catalogueItemView)
+	answer(s, huma.Operation{OperationID: "propose-decision-item", Method: http.MethodPost, Path: "/decision-proposals", DefaultStatus: http.StatusCreated,
 		Summary: "Propose a decision item", Tags: tags, Errors: []int{403, 422},
 		Description: "Residents propose as a resident (under their pseudonym) or an organisation; staff record proposals of leaders, departments, " +
 			"人大代表 and 政协委员 (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account."},
-		signedIn(), func(ctx context.Context, in *proposeInput) (*proposalOutput, error) {
-			p, err := s.svc.Catalogue.ProposeDecisionItem(ctx, actor(ctx), catalogue.ProposalInput{DecisionBody: in.Body.DecisionBody,
+		signedIn(), func(ctx context.Context, in *proposeInput) (catalogue.Proposal, error) {
+			return s.svc.Catalogue.ProposeDecisionItem(ctx, actor(ctx), catalogue.ProposalInput{DecisionBody: in.Body.DecisionBody,
 				ProposerKind: catalogue.ProposerKind(in.Body.ProposerKind), ProposerName: in.Body.ProposerName, Title: in.Body.Title,
 				Description: in.Body.Description})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &proposalOutput{Body: proposalView(p)}, nil
-		})
+		}, proposalView)
 	register(s, huma.Operation{OperationID: "list-decision-proposals", Method: http.MethodGet, Path: "/decision-proposals",
 		Summary: "Proposals of decision items and their answers", Tags: tags, Description: "Public, newest first."},
 		public(), func(ctx context.Context, in *listProposalsInput) (*proposalsOutput, error) {
@@ -401,26 +370,19 @@ func (s *server) registerCatalogue() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &proposalsOutput{}
-			out.Body.Proposals = make([]DecisionProposalView, len(list))
-			for i, p := range list {
-				out.Body.Proposals[i] = proposalView(p)
-			}
+			out.Body.Proposals = views(list, proposalView)
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "answer-decision-proposal", Method: http.MethodPost, Path: "/decision-proposals/{proposal_id}/answer",
+	answer(s, huma.Operation{OperationID: "answer-decision-proposal", Method: http.MethodPost, Path: "/decision-proposals/{proposal_id}/answer",
 		Summary: "Answer a proposal publicly", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Accepted into the catalogue (added to a draft, or requested as an adjustment of a published one) or not, with the reason. " +
 			"Staff of the decision body."},
-		staff, func(ctx context.Context, in *answerProposalInput) (*proposalOutput, error) {
+		staff, func(ctx context.Context, in *answerProposalInput) (catalogue.Proposal, error) {
 			var item catalogue.ItemInput
 			if in.Body.Item != nil {
 				item = in.Body.Item.domain()
 			}
-			p, err := s.svc.Catalogue.AnswerDecisionProposal(ctx, actor(ctx), in.ProposalID, catalogue.AnswerInput{Accepted: in.Body.Accepted,
+			return s.svc.Catalogue.AnswerDecisionProposal(ctx, actor(ctx), in.ProposalID, catalogue.AnswerInput{Accepted: in.Body.Accepted,
 				Answer: in.Body.Answer, CatalogueID: in.Body.CatalogueID, Item: item})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &proposalOutput{Body: proposalView(p)}, nil
-		})
+		}, func(p catalogue.Proposal) DecisionProposalView { return proposalView(p) })
 }

@@ -146,10 +146,6 @@ type createCommentInput struct {
 	}
 }
 
-type commentOutput struct {
-	Body CommentView
-}
-
 type createCommentOutput struct {
 	Replayed string `header:"Idempotent-Replayed" doc:"true when this is the first comment returned again for a retried Idempotency-Key."`
 	Body     CommentView
@@ -197,10 +193,6 @@ type commentGroupListOutput struct {
 	Body CommentGroupListView
 }
 
-type commentStatisticsOutput struct {
-	Body CommentStatisticsView
-}
-
 func (s *server) registerComments() {
 	tags := []string{"Comments"}
 	register(s, huma.Operation{OperationID: "create-comment", Method: http.MethodPost, Path: "/decisions/{decision_id}/comments",
@@ -240,39 +232,27 @@ func (s *server) registerComments() {
 			}
 			return &commentListOutput{Body: v}, nil
 		})
-	register(s, huma.Operation{OperationID: "get-comment", Method: http.MethodGet, Path: "/comments/{comment_id}",
+	answer(s, huma.Operation{OperationID: "get-comment", Method: http.MethodGet, Path: "/comments/{comment_id}",
 		Summary: "Get a comment", Tags: tags, Errors: []int{404},
 		Description: "The author and staff of the lead unit see it in any state; everyone else only a published comment of a consultation that shows comments."},
-		public(), func(ctx context.Context, in *commentIDPath) (*commentOutput, error) {
-			c, err := s.svc.Consultation.GetComment(ctx, actor(ctx), in.CommentID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &commentOutput{Body: commentView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-comment-by-receipt", Method: http.MethodGet, Path: "/comment-receipts/{receipt}",
+		public(), func(ctx context.Context, in *commentIDPath) (consultation.Comment, error) {
+			return s.svc.Consultation.GetComment(ctx, actor(ctx), in.CommentID)
+		}, commentView)
+	answer(s, huma.Operation{OperationID: "get-comment-by-receipt", Method: http.MethodGet, Path: "/comment-receipts/{receipt}",
 		Summary: "Look a comment up by its receipt number", Tags: tags, Errors: []int{404},
 		Description: "No sign-in needed: the receipt is a bearer secret. Shows the status (and a rejection's reason); the text, article and reply only " +
 			"once the comment is published, which the public process record shows anyway."},
-		public(), func(ctx context.Context, in *commentReceiptPath) (*commentOutput, error) {
-			c, err := s.svc.Consultation.GetCommentByReceipt(ctx, in.Receipt)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &commentOutput{Body: commentView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "moderate-comment", Method: http.MethodPost, Path: "/comments/{comment_id}/moderation",
+		public(), func(ctx context.Context, in *commentReceiptPath) (consultation.Comment, error) {
+			return s.svc.Consultation.GetCommentByReceipt(ctx, in.Receipt)
+		}, commentView)
+	answer(s, huma.Operation{OperationID: "moderate-comment", Method: http.MethodPost, Path: "/comments/{comment_id}/moderation",
 		Summary: "Publish or reject a comment", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Staff of the lead unit publish a pending comment or reject it with a reason (spam, abuse, personal_information, off_topic, " +
 			"duplicate_submission), and may revise that until the adoption report is published. Each change is a process-record entry; a rejected " +
 			"comment's text is recorded by its hash only."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *moderateCommentInput) (*commentOutput, error) {
-			c, err := s.svc.Consultation.ModerateComment(ctx, actor(ctx), in.CommentID, consultation.ModerationAction(in.Body.Action), in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &commentOutput{Body: commentView(c)}, nil
-		})
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *moderateCommentInput) (consultation.Comment, error) {
+			return s.svc.Consultation.ModerateComment(ctx, actor(ctx), in.CommentID, consultation.ModerationAction(in.Body.Action), in.Body.Reason)
+		}, commentView)
 	register(s, huma.Operation{OperationID: "list-comment-groups", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-groups",
 		Summary: "List groups of identical or near-identical comments", Tags: tags, Errors: []int{404, 422},
 		Description: "Mass campaigns: comments are grouped as they arrive (same text after normalising width, case, spaces and punctuation, or " +
@@ -292,15 +272,11 @@ func (s *server) registerComments() {
 			}
 			return &commentGroupListOutput{Body: v}, nil
 		})
-	register(s, huma.Operation{OperationID: "get-comment-statistics", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-statistics",
+	answer(s, huma.Operation{OperationID: "get-comment-statistics", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-statistics",
 		Summary: "Count a decision's comments", Tags: tags, Errors: []int{404},
 		Description: "Public: published comments in total, per article and per stance, and the number of participants, also when the comments " +
 			"themselves are not shown. Staff of the lead unit also get pending, rejected, group and disposition counts."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*commentStatisticsOutput, error) {
-			st, err := s.svc.Consultation.CommentStatistics(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &commentStatisticsOutput{Body: commentStatisticsView(st)}, nil
-		})
+		public(), func(ctx context.Context, in *decisionIDPath) (consultation.CommentStatistics, error) {
+			return s.svc.Consultation.CommentStatistics(ctx, actor(ctx), in.DecisionID)
+		}, commentStatisticsView)
 }

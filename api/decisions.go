@@ -221,10 +221,6 @@ type consultationOutput struct {
 	Body *ConsultationView
 }
 
-type gateReportOutput struct {
-	Body GateReportView
-}
-
 func (s *server) registerDecisions() {
 	tags := []string{"Decisions"}
 	staff := roles(identity.RoleAgencyStaff)
@@ -239,10 +235,7 @@ func (s *server) registerDecisions() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &decisionsOutput{}
-			out.Body.Decisions = make([]DecisionView, len(list))
-			for i, d := range list {
-				out.Body.Decisions[i] = decisionView(d)
-			}
+			out.Body.Decisions = views(list, decisionView)
 			out.Body.NextCursor = next
 			return out, nil
 		})
@@ -292,16 +285,12 @@ func (s *server) registerDecisions() {
 			}
 			return &decisionOutput{Body: decisionView(d)}, nil
 		})
-	register(s, huma.Operation{OperationID: "withdraw-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/withdraw",
+	answer(s, huma.Operation{OperationID: "withdraw-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/withdraw",
 		Summary: "Withdraw a decision item", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Withdraws the decision with a reason, at any stage before publication; an open consultation closes with it."},
-		staff, func(ctx context.Context, in *withdrawDecisionInput) (*decisionOutput, error) {
-			d, err := s.svc.Consultation.WithdrawDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionOutput{Body: decisionView(d)}, nil
-		})
+		staff, func(ctx context.Context, in *withdrawDecisionInput) (consultation.Decision, error) {
+			return s.svc.Consultation.WithdrawDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+		}, decisionView)
 	register(s, huma.Operation{OperationID: "open-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation",
 		Summary: "Open the public consultation", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Opens the consultation on the latest draft version, which needs its explanation. The window is at least 30 calendar days unless a shortening reason is given, which is shown publicly (Decree 713 Art. 15). The consultation closes by itself at its end. A refusal lists every failed gate."},
@@ -327,14 +316,10 @@ func (s *server) registerDecisions() {
 			}
 			return &consultationOutput{Body: consultationView(c, s.svc.Consultation.Now())}, nil
 		})
-	register(s, huma.Operation{OperationID: "get-decision-gates", Method: http.MethodGet, Path: "/decisions/{decision_id}/gates",
+	answer(s, huma.Operation{OperationID: "get-decision-gates", Method: http.MethodGet, Path: "/decisions/{decision_id}/gates",
 		Summary: "What the next stage still needs", Tags: tags, Errors: []int{403, 404},
 		Description: "Evaluates the gates of the decision's next stage without changing anything. For staff of the agencies concerned, the legality-review department, legal advisers and admins."},
-		signedIn(), func(ctx context.Context, in *decisionIDPath) (*gateReportOutput, error) {
-			r, err := s.svc.Consultation.DecisionGates(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &gateReportOutput{Body: gateReportView(r)}, nil
-		})
+		signedIn(), func(ctx context.Context, in *decisionIDPath) (consultation.GateReport, error) {
+			return s.svc.Consultation.DecisionGates(ctx, actor(ctx), in.DecisionID)
+		}, gateReportView)
 }

@@ -231,10 +231,6 @@ type setGroupDispositionInput struct {
 	Body    dispositionBody
 }
 
-type commentDispositionOutput struct {
-	Body CommentDispositionView
-}
-
 type groupDispositionOutput struct {
 	Body GroupDispositionView
 }
@@ -248,10 +244,6 @@ type updateAdoptionReportInput struct {
 	Body       struct {
 		Body string `json:"body" maxLength:"400000" doc:"The edited text; at most 100,000 characters."`
 	}
-}
-
-type adoptionReportOutput struct {
-	Body AdoptionReportView
 }
 
 type exportCommentsInput struct {
@@ -291,21 +283,17 @@ type dataDeletionOutput struct {
 func (s *server) registerDispositions() {
 	tags := []string{"Dispositions and adoption report"}
 	staff := roles(identity.RoleAgencyStaff)
-	register(s, huma.Operation{OperationID: "set-comment-disposition", Method: http.MethodPut, Path: "/comments/{comment_id}/disposition",
+	answer(s, huma.Operation{OperationID: "set-comment-disposition", Method: http.MethodPut, Path: "/comments/{comment_id}/disposition",
 		Summary: "Answer a comment", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Gives a published comment its disposition (adopted, partially_adopted, not_adopted, out_of_scope) with a reason, or revises it; " +
 			"an individual answer replaces a group answer the comment had. Only staff of the lead unit, after the consultation window closed " +
 			"(409 `consultation_still_open`), before the legality review (409 `disposition_not_allowed_in_stage`) and until the adoption report " +
 			"is published (409 `adoption_report_published`); pending or rejected comments get none (409 `comment_not_published`). " +
 			"Each answer is a process-record entry (Decree 713 Art. 18)."},
-		staff, func(ctx context.Context, in *setCommentDispositionInput) (*commentDispositionOutput, error) {
-			d, err := s.svc.Consultation.SetCommentDispositionWith(ctx, actor(ctx), in.CommentID, consultation.DispositionInput{
+		staff, func(ctx context.Context, in *setCommentDispositionInput) (consultation.Disposition, error) {
+			return s.svc.Consultation.SetCommentDispositionWith(ctx, actor(ctx), in.CommentID, consultation.DispositionInput{
 				Kind: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason, ChangedArticles: in.Body.ChangedArticles})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &commentDispositionOutput{Body: commentDispositionView(d)}, nil
-		})
+		}, commentDispositionView)
 	register(s, huma.Operation{OperationID: "set-group-disposition", Method: http.MethodPut, Path: "/comment-groups/{group_id}/disposition",
 		Summary: "Answer a group of comments", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Answers a mass campaign once: every published comment of the group without an individual answer gets the disposition " +
@@ -322,50 +310,34 @@ func (s *server) registerDispositions() {
 				Disposition: string(r.Disposition), Reason: r.Reason, Set: r.Set, CommentIDs: r.CommentIDs, Receipts: r.Receipts,
 				SkippedIndividual: r.SkippedIndividual, Unpublished: r.Unpublished}}, nil
 		})
-	register(s, huma.Operation{OperationID: "generate-adoption-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/adoption-report/generate",
+	answer(s, huma.Operation{OperationID: "generate-adoption-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/adoption-report/generate",
 		Summary: "Generate the adoption report", Tags: tags, Errors: []int{404, 409},
 		Description: "Computes the figures (participants, comments, counts per article, stance and disposition, the main opinions and the " +
 			"most-commented articles with their answers) and generates the text of the adoption report (意见采纳情况说明), replacing an " +
 			"earlier draft including its edits. Only staff of the lead unit, while the decision is in handling and the report is not published."},
-		staff, func(ctx context.Context, in *adoptionReportPath) (*adoptionReportOutput, error) {
-			r, err := s.svc.Consultation.GenerateAdoptionReport(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &adoptionReportOutput{Body: adoptionReportView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "update-adoption-report", Method: http.MethodPut, Path: "/decisions/{decision_id}/adoption-report",
+		staff, func(ctx context.Context, in *adoptionReportPath) (consultation.AdoptionReport, error) {
+			return s.svc.Consultation.GenerateAdoptionReport(ctx, actor(ctx), in.DecisionID)
+		}, adoptionReportView)
+	answer(s, huma.Operation{OperationID: "update-adoption-report", Method: http.MethodPut, Path: "/decisions/{decision_id}/adoption-report",
 		Summary: "Edit the adoption report", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the text of the draft report; the figures stay as generated. Refused once published (409 `adoption_report_published`)."},
-		staff, func(ctx context.Context, in *updateAdoptionReportInput) (*adoptionReportOutput, error) {
-			r, err := s.svc.Consultation.UpdateAdoptionReport(ctx, actor(ctx), in.DecisionID, in.Body.Body)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &adoptionReportOutput{Body: adoptionReportView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "publish-adoption-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/adoption-report/publish",
+		staff, func(ctx context.Context, in *updateAdoptionReportInput) (consultation.AdoptionReport, error) {
+			return s.svc.Consultation.UpdateAdoptionReport(ctx, actor(ctx), in.DecisionID, in.Body.Body)
+		}, adoptionReportView)
+	answer(s, huma.Operation{OperationID: "publish-adoption-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/adoption-report/publish",
 		Summary: "Publish the adoption report", Tags: tags, Errors: []int{404, 409},
 		Description: "Freezes the text and figures, stores published_hash and appends them to the process record (Decree 713 Art. 29, 32). " +
 			"Refused while a published comment has no answer (409 `comments_without_disposition`, with the count), while a comment waits for " +
 			"moderation (409 `comments_pending_moderation`), and when an answer changed since the report was generated (409 `adoption_report_outdated`)."},
-		staff, func(ctx context.Context, in *adoptionReportPath) (*adoptionReportOutput, error) {
-			r, err := s.svc.Consultation.PublishAdoptionReport(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &adoptionReportOutput{Body: adoptionReportView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-adoption-report", Method: http.MethodGet, Path: "/decisions/{decision_id}/adoption-report",
+		staff, func(ctx context.Context, in *adoptionReportPath) (consultation.AdoptionReport, error) {
+			return s.svc.Consultation.PublishAdoptionReport(ctx, actor(ctx), in.DecisionID)
+		}, adoptionReportView)
+	answer(s, huma.Operation{OperationID: "get-adoption-report", Method: http.MethodGet, Path: "/decisions/{decision_id}/adoption-report",
 		Summary: "The adoption report", Tags: tags, Errors: []int{404},
 		Description: "Public once published; before that only staff of the lead unit see the draft (everyone else gets 404 `adoption_report_not_found`)."},
-		public(), func(ctx context.Context, in *adoptionReportPath) (*adoptionReportOutput, error) {
-			r, err := s.svc.Consultation.GetAdoptionReport(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &adoptionReportOutput{Body: adoptionReportView(r)}, nil
-		})
+		public(), func(ctx context.Context, in *adoptionReportPath) (consultation.AdoptionReport, error) {
+			return s.svc.Consultation.GetAdoptionReport(ctx, actor(ctx), in.DecisionID)
+		}, adoptionReportView)
 	register(s, huma.Operation{OperationID: "export-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comments/export",
 		Summary: "Export the comments", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "Every comment of the decision as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) or XLSX: receipt, time " +
@@ -415,10 +387,7 @@ func (s *server) registerDispositions() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &myCommentsOutput{}
-			out.Body.Comments = make([]MyCommentView, len(list))
-			for i, c := range list {
-				out.Body.Comments[i] = myCommentView(c)
-			}
+			out.Body.Comments = views(list, myCommentView)
 			out.Body.NextCursor = next
 			return out, nil
 		})

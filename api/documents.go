@@ -73,10 +73,6 @@ type addProcedureDocumentInput struct {
 	}
 }
 
-type procedureDocumentOutput struct {
-	Body ProcedureDocumentView
-}
-
 type listProcedureDocumentsInput struct {
 	DecisionID int64  `path:"decision_id" minimum:"1"`
 	Kind       string `query:"kind" enum:"expert_argumentation,risk_assessment,stakeholder_consultation,hearing_record,fair_competition_review," doc:"Only documents of this kind."`
@@ -93,25 +89,21 @@ type procedureDocumentsOutput struct {
 
 func (s *server) registerDocuments() {
 	tags := []string{"Procedure documents"}
-	register(s, huma.Operation{OperationID: "add-procedure-document", Method: http.MethodPost, Path: "/decisions/{decision_id}/procedure-documents",
+	answer(s, huma.Operation{OperationID: "add-procedure-document", Method: http.MethodPost, Path: "/decisions/{decision_id}/procedure-documents",
 		Summary: "Add a procedure document", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 413, 422},
 		MaxBodyBytes: maxDocumentBodyBytes, BodyReadTimeout: documentBodyReadTimeout,
 		Description: "Adds an expert argumentation, risk assessment, stakeholder consultation, hearing record or fair-competition review, " +
 			"tied to the decision's current draft version and appended to the process record with the SHA-256 of its content and files. " +
 			"Documents are immutable; a new assessment is a new document. Only staff of the lead unit, before the collective deliberation.\n\n" +
 			documentContentDoc},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *addProcedureDocumentInput) (*procedureDocumentOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *addProcedureDocumentInput) (consultation.ProcedureDocument, error) {
 			atts := make([]consultation.AttachmentInput, len(in.Body.Attachments))
 			for i, a := range in.Body.Attachments {
 				atts[i] = consultation.AttachmentInput{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data}
 			}
-			d, err := s.svc.Consultation.AddProcedureDocument(ctx, actor(ctx), in.DecisionID, consultation.ProcedureDocumentInput{
+			return s.svc.Consultation.AddProcedureDocument(ctx, actor(ctx), in.DecisionID, consultation.ProcedureDocumentInput{
 				Kind: consultation.DocumentKind(in.Body.Kind), Content: in.Body.Content, Attachments: atts})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &procedureDocumentOutput{Body: procedureDocumentView(d)}, nil
-		})
+		}, func(d consultation.ProcedureDocument) ProcedureDocumentView { return procedureDocumentView(d) })
 	register(s, huma.Operation{OperationID: "list-procedure-documents", Method: http.MethodGet, Path: "/decisions/{decision_id}/procedure-documents",
 		Summary: "List procedure documents", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "The decision's procedure documents, oldest first, with their files' hashes. They are internal working material: " +
@@ -123,10 +115,7 @@ func (s *server) registerDocuments() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &procedureDocumentsOutput{}
-			out.Body.Documents = make([]ProcedureDocumentView, len(docs))
-			for i, d := range docs {
-				out.Body.Documents[i] = procedureDocumentView(d)
-			}
+			out.Body.Documents = views(docs, procedureDocumentView)
 			out.Body.NextCursor = next
 			return out, nil
 		})

@@ -90,22 +90,17 @@ func (s *server) registerHearings() {
 			Minutes      string   `json:"minutes,omitempty"`
 		}
 	}
-	type activityOutput struct{ Body ParticipationActivityView }
-	register(s, huma.Operation{OperationID: "create-participation-activity", Method: http.MethodPost,
+	answer(s, huma.Operation{OperationID: "create-participation-activity", Method: http.MethodPost,
 		Path: "/decisions/{decision_id}/participation-activities", Summary: "Record a participation activity", Tags: tags,
 		Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A forum, hearing, site visit, written request, online consultation, questionnaire or opinion poll (Decree 713 Art. 14) " +
 			"of the decision: dates, place, the organisations or sides that took part, materials and minutes. Recorded in the process record. " +
 			"Staff of the lead unit, before legality review."},
-		staff, func(ctx context.Context, in *activityInput) (*activityOutput, error) {
-			a, err := s.svc.Hearing.CreateParticipationActivity(ctx, actor(ctx), in.DecisionID, hearing.ActivityInput{
+		staff, func(ctx context.Context, in *activityInput) (hearing.Activity, error) {
+			return s.svc.Hearing.CreateParticipationActivity(ctx, actor(ctx), in.DecisionID, hearing.ActivityInput{
 				Kind: hearing.ActivityKind(in.Body.Kind), Title: in.Body.Title, StartsOn: in.Body.StartsOn, EndsOn: in.Body.EndsOn,
 				Place: in.Body.Place, Participants: in.Body.Participants, Materials: in.Body.Materials, Minutes: in.Body.Minutes})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &activityOutput{Body: ParticipationActivityView{a}}, nil
-		})
+		}, func(a hearing.Activity) ParticipationActivityView { return ParticipationActivityView{a} })
 	type activitiesOutput struct {
 		Body struct {
 			Items []ParticipationActivityView `json:"items"`
@@ -195,21 +190,15 @@ func (s *server) registerHearings() {
 			Reason      string `json:"reason"`
 		}
 	}
-	type opinionOutput struct{ Body OfflineOpinionView }
-	register(s, huma.Operation{OperationID: "dispose-offline-opinion", Method: http.MethodPut, Path: "/offline-opinions/{opinion_id}/disposition",
+	answer(s, huma.Operation{OperationID: "dispose-offline-opinion", Method: http.MethodPut, Path: "/offline-opinions/{opinion_id}/disposition",
 		Summary: "Answer an opinion received offline", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Adopted, partially adopted, not adopted or out of scope, with a reason (Decree 713 Art. 18), as for online comments. " +
 			"Staff of the lead unit, until the adoption report is published."},
-		staff, func(ctx context.Context, in *disposeInput) (*opinionOutput, error) {
-			o, err := s.svc.Hearing.DisposeOfflineOpinion(ctx, actor(ctx), in.OpinionID, hearing.OpinionDispositionInput{
+		staff, func(ctx context.Context, in *disposeInput) (hearing.OfflineOpinion, error) {
+			return s.svc.Hearing.DisposeOfflineOpinion(ctx, actor(ctx), in.OpinionID, hearing.OpinionDispositionInput{
 				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &opinionOutput{Body: OfflineOpinionView{o}}, nil
-		})
+		}, func(o hearing.OfflineOpinion) OfflineOpinionView { return OfflineOpinionView{o} })
 
-	type requirementOutput struct{ Body HearingRequirementView }
 	type setRequirementInput struct {
 		DecisionID int64 `path:"decision_id" minimum:"1"`
 		Body       struct {
@@ -217,35 +206,27 @@ func (s *server) registerHearings() {
 			Explanation string `json:"explanation"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "set-hearing-requirement", Method: http.MethodPut, Path: "/decisions/{decision_id}/hearing-requirement",
+	answer(s, huma.Operation{OperationID: "set-hearing-requirement", Method: http.MethodPut, Path: "/decisions/{decision_id}/hearing-requirement",
 		Summary: "Flag the decision as needing a hearing", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Direct vital interest or sharply divided views (Decree 713 Art. 16). From then on the `hearing_required` gate holds the " +
 			"decision before legality review until a hearing's record is signed by every participant and its report published, or a written " +
 			"reason for holding none is recorded (waive-hearing). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *setRequirementInput) (*requirementOutput, error) {
-			r, err := s.svc.Hearing.SetHearingRequirement(ctx, actor(ctx), in.DecisionID, hearing.Grounds(in.Body.Grounds), in.Body.Explanation)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &requirementOutput{Body: HearingRequirementView{r}}, nil
-		})
+		staff, func(ctx context.Context, in *setRequirementInput) (hearing.Requirement, error) {
+			return s.svc.Hearing.SetHearingRequirement(ctx, actor(ctx), in.DecisionID, hearing.Grounds(in.Body.Grounds), in.Body.Explanation)
+		}, func(r hearing.Requirement) HearingRequirementView { return HearingRequirementView{r} })
 	type waiveInput struct {
 		DecisionID int64 `path:"decision_id" minimum:"1"`
 		Body       struct {
 			Reason string `json:"reason"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "waive-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearing-waiver",
+	answer(s, huma.Operation{OperationID: "waive-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearing-waiver",
 		Summary: "Record why no hearing is held", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The written reason why a decision flagged as needing a hearing holds none; it satisfies the `hearing_required` gate " +
 			"and is recorded in the process record. Staff of the lead unit."},
-		staff, func(ctx context.Context, in *waiveInput) (*requirementOutput, error) {
-			r, err := s.svc.Hearing.WaiveHearing(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &requirementOutput{Body: HearingRequirementView{r}}, nil
-		})
+		staff, func(ctx context.Context, in *waiveInput) (hearing.Requirement, error) {
+			return s.svc.Hearing.WaiveHearing(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+		}, func(r hearing.Requirement) HearingRequirementView { return HearingRequirementView{r} })
 
 	type createHearingInput struct {
 		DecisionID int64 `path:"decision_id" minimum:"1"`
@@ -281,10 +262,7 @@ func (s *server) registerHearings() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &hearingsOutput{}
-			out.Body.Items = make([]HearingView, len(list))
-			for i, h := range list {
-				out.Body.Items[i] = hearingView(h)
-			}
+			out.Body.Items = views(list, hearingView)
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-hearing", Method: http.MethodGet, Path: "/hearings/{hearing_id}", Summary: "Get a hearing",
@@ -323,19 +301,14 @@ func (s *server) registerHearings() {
 			Statement  string `json:"statement,omitempty" maxLength:"1000"`
 		}
 	}
-	type applicationOutput struct{ Body HearingApplicationView }
-	register(s, huma.Operation{OperationID: "apply-to-hearing", Method: http.MethodPost, Path: "/hearings/{hearing_id}/applications",
+	answer(s, huma.Operation{OperationID: "apply-to-hearing", Method: http.MethodPost, Path: "/hearings/{hearing_id}/applications",
 		Summary: "Apply to take part in a hearing", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A verified resident applies, saying which side they speak for; the answer carries the public number the draw uses. " +
 			"Once per resident, while applications are open."},
-		roles(identity.RoleResident), func(ctx context.Context, in *applyInput) (*applicationOutput, error) {
-			a, err := s.svc.Hearing.ApplyToHearing(ctx, actor(ctx), in.HearingID, hearing.ApplicationInput{Side: in.Body.Side,
+		roles(identity.RoleResident), func(ctx context.Context, in *applyInput) (hearing.Application, error) {
+			return s.svc.Hearing.ApplyToHearing(ctx, actor(ctx), in.HearingID, hearing.ApplicationInput{Side: in.Body.Side,
 				PublicName: in.Body.PublicName, Statement: in.Body.Statement})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &applicationOutput{Body: HearingApplicationView{a}}, nil
-		})
+		}, func(a hearing.Application) HearingApplicationView { return HearingApplicationView{a} })
 	register(s, huma.Operation{OperationID: "draw-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/draw",
 		Summary: "Draw the participants by lot", Tags: tags, Errors: []int{404, 409},
 		Description: "After applications close: reveals the seed and selects, per side, the applications with the smallest " +
@@ -344,18 +317,13 @@ func (s *server) registerHearings() {
 			h, err := s.svc.Hearing.DrawParticipants(ctx, actor(ctx), in.HearingID)
 			return hearingStep(ctx, h, err)
 		})
-	type drawOutput struct{ Body HearingDrawView }
-	register(s, huma.Operation{OperationID: "get-hearing-draw", Method: http.MethodGet, Path: "/hearings/{hearing_id}/draw",
+	answer(s, huma.Operation{OperationID: "get-hearing-draw", Method: http.MethodGet, Path: "/hearings/{hearing_id}/draw",
 		Summary: "Check the draw", Tags: tags, Errors: []int{404, 409},
 		Description: "The seed commitment, every application (number and side), and after the draw the seed and the ranking, so anyone " +
 			"can recompute it: score = hex SHA-256 of seed + \":\" + code; per side ascending by score (then code); the first seats_per_side selected."},
-		public(), func(ctx context.Context, in *hearingIDPath) (*drawOutput, error) {
-			d, err := s.svc.Hearing.GetHearingDraw(ctx, actor(ctx), in.HearingID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &drawOutput{Body: HearingDrawView{d}}, nil
-		})
+		public(), func(ctx context.Context, in *hearingIDPath) (hearing.DrawCheck, error) {
+			return s.svc.Hearing.GetHearingDraw(ctx, actor(ctx), in.HearingID)
+		}, func(d hearing.DrawCheck) HearingDrawView { return HearingDrawView{d} })
 	register(s, huma.Operation{OperationID: "publish-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/participants",
 		Summary: "Publish the participant list", Tags: tags, Errors: []int{404, 409},
 		Description: "Before the hearing, with every declared side represented (Decree 713 Art. 17(2)). Staff of the lead unit."},

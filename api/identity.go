@@ -200,17 +200,13 @@ func (s *server) registerIdentity() {
 			}
 			return registrationAnswer(in.Body.Phone), nil
 		})
-	register(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
+	answer(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
 		Summary: "Verify a phone number with its code", Tags: tags,
 		Description: "The code and the password given at registration. Every failure answers alike (422 verification_code_invalid); " +
 			"5 tries per number in 10 minutes, then 429."},
-		public(), func(ctx context.Context, in *verifyPhoneInput) (*accountOutput, error) {
-			a, err := s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code, in.Body.Password)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &accountOutput{Body: accountView(a, true)}, nil
-		})
+		public(), func(ctx context.Context, in *verifyPhoneInput) (identity.Account, error) {
+			return s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code, in.Body.Password)
+		}, func(a identity.Account) AccountView { return accountView(a, true) })
 	register(s, huma.Operation{OperationID: "resend-verification-code", Method: http.MethodPost, Path: "/accounts/resend-verification-code",
 		Summary: "Send a new verification code", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Description: "Answers 204 whether or not the number has an unverified registration (only then is a code sent), with the limits of register-resident."},
@@ -256,34 +252,23 @@ func (s *server) registerIdentity() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &agenciesOutput{}
-			out.Body.Agencies = make([]AgencyView, len(list))
-			for i, a := range list {
-				out.Body.Agencies[i] = agencyView(a)
-			}
+			out.Body.Agencies = views(list, agencyView)
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "create-agency", Method: http.MethodPost, Path: "/agencies",
+	answer(s, huma.Operation{OperationID: "create-agency", Method: http.MethodPost, Path: "/agencies",
 		Summary: "Create an agency", Tags: []string{"Agencies"}, DefaultStatus: http.StatusCreated},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *createAgencyInput) (*agencyOutput, error) {
-			a, err := s.svc.Identity.CreateAgency(ctx, actor(ctx), identity.AgencyInput{Code: in.Body.Code, Name: in.Body.Name,
+		roles(identity.RoleAdmin), func(ctx context.Context, in *createAgencyInput) (identity.Agency, error) {
+			return s.svc.Identity.CreateAgency(ctx, actor(ctx), identity.AgencyInput{Code: in.Body.Code, Name: in.Body.Name,
 				Kind: identity.AgencyKind(in.Body.Kind), ParentCode: in.Body.Parent})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &agencyOutput{Body: agencyView(a)}, nil
-		})
-	register(s, huma.Operation{OperationID: "create-account", Method: http.MethodPost, Path: "/accounts",
+		}, agencyView)
+	answer(s, huma.Operation{OperationID: "create-account", Method: http.MethodPost, Path: "/accounts",
 		Summary: "Create an account of any role", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "Accounts an admin creates count as verified."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *createAccountInput) (*accountOutput, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *createAccountInput) (identity.Account, error) {
 			b := in.Body
-			a, err := s.svc.Identity.CreateAccount(ctx, actor(ctx), identity.AccountInput{Role: identity.Role(b.Role), Phone: b.Phone,
+			return s.svc.Identity.CreateAccount(ctx, actor(ctx), identity.AccountInput{Role: identity.Role(b.Role), Phone: b.Phone,
 				Email: b.Email, DisplayName: b.DisplayName, AgencyCode: b.Agency, Password: b.Password})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &accountOutput{Body: accountView(a, false)}, nil
-		})
+		}, func(a identity.Account) AccountView { return accountView(a, false) })
 	register(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
 		Summary: "List accounts", Tags: tags, Description: "Phone numbers are masked."},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) (*accountsOutput, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -101,8 +102,6 @@ type startEvaluationInput struct {
 	}
 }
 
-type evaluationOutput struct{ Body PostEvaluationView }
-
 type evaluationReportInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	Body       struct {
@@ -171,10 +170,7 @@ func (s *server) registerImplementation() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &reportsOutput{}
-			out.Body.Reports = make([]ImplementationReportView, len(list))
-			for i, r := range list {
-				out.Body.Reports[i] = reportView(r)
-			}
+			out.Body.Reports = views(list, reportView)
 			out.Body.ImplementingAgency, out.Body.IntervalDays = sch.ImplementingAgencyName, sch.IntervalDays
 			out.Body.NextDue, out.Body.Overdue = sch.NextDue.Format(time.DateOnly), sch.Overdue
 			return out, nil
@@ -188,10 +184,7 @@ func (s *server) registerImplementation() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &evaluationsOutput{}
-			out.Body.Evaluations = make([]PostEvaluationView, len(list))
-			for i, e := range list {
-				out.Body.Evaluations[i] = evaluationView(e)
-			}
+			out.Body.Evaluations = views(list, evaluationView)
 			if a := actor(ctx); a != nil && a.HasRole(identity.RoleAgencyStaff, identity.RoleAdmin) {
 				if ts, err := s.svc.Implementation.PostEvaluationTriggers(ctx, a, in.DecisionID); err == nil {
 					for _, t := range ts {
@@ -201,31 +194,23 @@ func (s *server) registerImplementation() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "start-post-evaluation", Method: http.MethodPost, Path: "/decisions/{decision_id}/post-evaluations",
+	answer(s, huma.Operation{OperationID: "start-post-evaluation", Method: http.MethodPost, Path: "/decisions/{decision_id}/post-evaluations",
 		DefaultStatus: http.StatusCreated, Summary: "Organise a post-evaluation (决策后评估)", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "On a trigger of Decree 713 Art. 36 that is met (409 `trigger_not_met`): the expected effect not achieved, implementation " +
 			"feedback past the body's threshold, or the body's own choice with a reason. The evaluator may not be who did the argumentation or " +
 			"risk assessment (422 `evaluator_not_independent`). The decision moves to evaluated. Staff of the decision body."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *startEvaluationInput) (*evaluationOutput, error) {
-			e, err := s.svc.Implementation.StartPostEvaluation(ctx, actor(ctx), in.DecisionID, implementation.StartInput{
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *startEvaluationInput) (implementation.Evaluation, error) {
+			return s.svc.Implementation.StartPostEvaluation(ctx, actor(ctx), in.DecisionID, implementation.StartInput{
 				Trigger: implementation.Trigger(in.Body.Trigger), Reason: in.Body.Reason, Evaluator: in.Body.Evaluator})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &evaluationOutput{Body: evaluationView(e)}, nil
-		})
-	register(s, huma.Operation{OperationID: "submit-post-evaluation-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/post-evaluations/report",
+		}, evaluationView)
+	answer(s, huma.Operation{OperationID: "submit-post-evaluation-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/post-evaluations/report",
 		Summary: "Record a post-evaluation's report and outcome", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "The report, how the public took part, and the outcome: continue or adjust (back in effect), stop (end-decision follows). " +
 			"Staff of the decision body."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *evaluationReportInput) (*evaluationOutput, error) {
-			e, err := s.svc.Implementation.SubmitPostEvaluationReport(ctx, actor(ctx), in.DecisionID, implementation.EvaluationReportInput{
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *evaluationReportInput) (implementation.Evaluation, error) {
+			return s.svc.Implementation.SubmitPostEvaluationReport(ctx, actor(ctx), in.DecisionID, implementation.EvaluationReportInput{
 				Report: in.Body.Report, PublicParticipation: in.Body.PublicParticipation, Outcome: implementation.Outcome(in.Body.Outcome)})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &evaluationOutput{Body: evaluationView(e)}, nil
-		})
+		}, evaluationView)
 	register(s, huma.Operation{OperationID: "adjust-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/adjustments",
 		DefaultStatus: http.StatusCreated, Summary: "Adjust a decision in effect", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "A major adjustment opens a new decision item linked to this one, in drafting, which runs the whole procedure again " +
@@ -239,14 +224,10 @@ func (s *server) registerImplementation() {
 			return &decisionAdjustmentOutput{Body: DecisionAdjustmentView{ID: a.ID, DecisionID: a.DecisionID, Major: a.Major, Description: a.Description,
 				Reason: a.Reason, EvaluationID: a.EvaluationID, NewDecisionID: a.NewDecisionID, CreatedAt: a.CreatedAt.UTC()}}, nil
 		})
-	register(s, huma.Operation{OperationID: "end-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/ending",
+	answer(s, huma.Operation{OperationID: "end-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/ending",
 		Summary: "Stop a decision's execution for good (停止执行)", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Only after a post-evaluation concluded stop (409 `post_evaluation_stop_required`, Decree 713 Art. 37). Staff of the decision body."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *endDecisionInput) (*decisionOutput, error) {
-			d, err := s.svc.Implementation.EndDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionOutput{Body: decisionView(d)}, nil
-		})
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *endDecisionInput) (consultation.Decision, error) {
+			return s.svc.Implementation.EndDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+		}, decisionView)
 }

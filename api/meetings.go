@@ -71,10 +71,6 @@ type setBodySettingsInput struct {
 	Body BodySettingsView
 }
 
-type bodySettingsOutput struct {
-	Body BodySettingsView
-}
-
 func bodySettingsView(b consultation.BodySettings) BodySettingsView {
 	return BodySettingsView{DecisionBody: b.DecisionBodyCode, SurveyMinResponses: b.SurveyMinResponses, CatalogueRequired: b.CatalogueRequired,
 		FeedbackThreshold: b.FeedbackThreshold, UpdatedAt: b.UpdatedAt}
@@ -113,38 +109,26 @@ func (s *server) registerMeetings() {
 				Detail: map[string]any{"members": len(members)}})
 			return &compositionOutput{Body: compositionView(c)}, nil
 		})
-	register(s, huma.Operation{OperationID: "get-meeting-composition", Method: http.MethodGet, Path: "/decision-bodies/{code}/meeting-composition",
+	answer(s, huma.Operation{OperationID: "get-meeting-composition", Method: http.MethodGet, Path: "/decision-bodies/{code}/meeting-composition",
 		Summary: "A decision body's meeting composition", Tags: tags, Errors: []int{404},
 		Description: "Empty members when none is kept yet. Admins, agency staff and reviewers."},
-		roles(identity.RoleAdmin, identity.RoleAgencyStaff, identity.RoleReviewer), func(ctx context.Context, in *bodyCodePath) (*compositionOutput, error) {
-			c, err := s.svc.Consultation.GetMeetingComposition(ctx, actor(ctx), in.Code)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &compositionOutput{Body: compositionView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "set-decision-body-settings", Method: http.MethodPut, Path: "/decision-bodies/{code}/settings",
+		roles(identity.RoleAdmin, identity.RoleAgencyStaff, identity.RoleReviewer), func(ctx context.Context, in *bodyCodePath) (consultation.MeetingComposition, error) {
+			return s.svc.Consultation.GetMeetingComposition(ctx, actor(ctx), in.Code)
+		}, compositionView)
+	answer(s, huma.Operation{OperationID: "set-decision-body-settings", Method: http.MethodPut, Path: "/decision-bodies/{code}/settings",
 		Summary: "Set a decision body's settings", Tags: tags, Errors: []int{404, 422},
 		Description: "The survey minimum for the livelihood gate, whether decisions must be in the published catalogue, and the implementation-feedback " +
 			"threshold that triggers a post-evaluation. Admins."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *setBodySettingsInput) (*bodySettingsOutput, error) {
-			b, err := s.svc.Consultation.SetBodySettings(ctx, actor(ctx), in.Code, consultation.BodySettings{SurveyMinResponses: in.Body.SurveyMinResponses,
+		roles(identity.RoleAdmin), func(ctx context.Context, in *setBodySettingsInput) (consultation.BodySettings, error) {
+			return s.svc.Consultation.SetBodySettings(ctx, actor(ctx), in.Code, consultation.BodySettings{SurveyMinResponses: in.Body.SurveyMinResponses,
 				CatalogueRequired: in.Body.CatalogueRequired, FeedbackThreshold: in.Body.FeedbackThreshold})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &bodySettingsOutput{Body: bodySettingsView(b)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-decision-body-settings", Method: http.MethodGet, Path: "/decision-bodies/{code}/settings",
+		}, bodySettingsView)
+	answer(s, huma.Operation{OperationID: "get-decision-body-settings", Method: http.MethodGet, Path: "/decision-bodies/{code}/settings",
 		Summary: "A decision body's settings", Tags: tags, Errors: []int{404},
 		Description: "Admins and agency staff."},
-		roles(identity.RoleAdmin, identity.RoleAgencyStaff), func(ctx context.Context, in *bodyCodePath) (*bodySettingsOutput, error) {
-			b, err := s.svc.Consultation.GetBodySettings(ctx, actor(ctx), in.Code)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &bodySettingsOutput{Body: bodySettingsView(b)}, nil
-		})
+		roles(identity.RoleAdmin, identity.RoleAgencyStaff), func(ctx context.Context, in *bodyCodePath) (consultation.BodySettings, error) {
+			return s.svc.Consultation.GetBodySettings(ctx, actor(ctx), in.Code)
+		}, bodySettingsView)
 	register(s, huma.Operation{OperationID: "get-workday-calendar-coverage", Method: http.MethodGet, Path: "/workday-calendar/coverage",
 		Summary: "Which years the working-day calendar covers", Tags: []string{"Working-day calendar"},
 		Description: "A deadline in working days that runs into a year whose State Council notice is not loaded is refused with 409 " +

@@ -141,10 +141,6 @@ type openDataExportInput struct {
 	ExportID int64 `path:"export_id"`
 }
 
-type openDataExportOutput struct {
-	Body OpenDataExportView
-}
-
 type openDataFileInput struct {
 	ExportID int64  `path:"export_id"`
 	Name     string `path:"name" pattern:"^[A-Za-z_.-]+$" maxLength:"64"`
@@ -175,15 +171,11 @@ func (s *server) registerOpenDataExports() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "get-open-data-export", Method: http.MethodGet, Path: "/open-data/exports/{export_id}",
+	answer(s, huma.Operation{OperationID: "get-open-data-export", Method: http.MethodGet, Path: "/open-data/exports/{export_id}",
 		Summary: "Get one open-data export and its signed manifest", Tags: tags, Errors: []int{http.StatusNotFound}},
-		public(), func(ctx context.Context, in *openDataExportInput) (*openDataExportOutput, error) {
-			e, err := s.svc.OpenData.GetExport(ctx, in.ExportID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &openDataExportOutput{Body: openDataExportView(e)}, nil
-		})
+		public(), func(ctx context.Context, in *openDataExportInput) (opendata.Export, error) {
+			return s.svc.OpenData.GetExport(ctx, in.ExportID)
+		}, openDataExportView)
 	register(s, huma.Operation{OperationID: "download-open-data-file", Method: http.MethodGet, Path: "/open-data/exports/{export_id}/files/{name}",
 		Summary: "Download one file of an open-data export", Tags: tags, Errors: []int{http.StatusNotFound},
 		Description: "Streams the file as stored; its SHA-256 is in the signed manifest (and in the Repr-Digest header).",

@@ -195,10 +195,6 @@ type recordDeliberationInput struct {
 	}
 }
 
-type deliberationOutput struct {
-	Body DeliberationView
-}
-
 type deliberationsOutput struct {
 	Body struct {
 		Deliberations []DeliberationView `json:"deliberations"`
@@ -213,10 +209,6 @@ type recordPartyReportInput struct {
 		Committee       string `json:"committee,omitempty" maxLength:"200" doc:"The Party committee, e.g. 中共平顶山市委."`
 		Note            string `json:"note,omitempty"`
 	}
-}
-
-type partyReportOutput struct {
-	Body PartyReportView
 }
 
 type publishDecisionInput struct {
@@ -234,19 +226,11 @@ type publishDecisionInput struct {
 	}
 }
 
-type publicationOutput struct {
-	Body DecisionPublicationView
-}
-
 type createFeedbackInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	Body       struct {
 		Body string `json:"body" maxLength:"10000" doc:"1 to 2,000 characters after trimming."`
 	}
-}
-
-type feedbackOutput struct {
-	Body ImplementationFeedbackView
 }
 
 type listFeedbackInput struct {
@@ -274,7 +258,7 @@ type suspendDecisionInput struct {
 // implementation feedback and suspension.
 func (s *server) registerPublication() {
 	tags := []string{"Deliberation and publication"}
-	register(s, huma.Operation{OperationID: "record-deliberation", Method: http.MethodPost, Path: "/decisions/{decision_id}/deliberations",
+	answer(s, huma.Operation{OperationID: "record-deliberation", Method: http.MethodPost, Path: "/decisions/{decision_id}/deliberations",
 		Summary: "Record the decision body's meeting (集体讨论决定)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 		Description: "Records an executive (常务会议) or plenary (全体会议) meeting on the draft (Decree 713 Art. 30) as a signed process-record entry " +
 			"binding the version's content hash. Refused with 409 `valid_review_conclusion_required` unless the latest draft version has a valid " +
@@ -282,148 +266,106 @@ func (s *server) registerPublication() {
 			"answers 422 `invalid_meeting_kind`; an outcome that departs from the majority of the members without the head's reason 422 " +
 			"`head_reason_required`. The first meeting moves the decision to deliberation; after a deferral or rejection a later meeting may " +
 			"deliberate again. Staff of the lead unit or the decision body."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordDeliberationInput) (*deliberationOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordDeliberationInput) (consultation.Deliberation, error) {
 			date, err := parseDateField("meeting_date", in.Body.MeetingDate)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return consultation.Deliberation{}, err
 			}
-			members := make([]consultation.MeetingMember, len(in.Body.Members))
-			for i, m := range in.Body.Members {
-				members[i] = consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
-			}
-			attendees := make([]consultation.MeetingAttendee, len(in.Body.Attendees))
-			for i, a := range in.Body.Attendees {
-				attendees[i] = consultation.MeetingAttendee(a)
-			}
-			dissent := make([]consultation.MemberDissent, len(in.Body.Dissent))
-			for i, d := range in.Body.Dissent {
-				dissent[i] = consultation.MemberDissent(d)
-			}
-			g, err := s.svc.Consultation.RecordDeliberation(ctx, actor(ctx), in.DecisionID, consultation.DeliberationInput{
+			members := views(in.Body.Members, func(m MeetingMemberView) consultation.MeetingMember {
+				return consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
+			})
+			attendees := views(in.Body.Attendees, func(a MeetingAttendeeView) consultation.MeetingAttendee { return consultation.MeetingAttendee(a) })
+			dissent := views(in.Body.Dissent, func(d MemberDissentView) consultation.MemberDissent { return consultation.MemberDissent(d) })
+			return s.svc.Consultation.RecordDeliberation(ctx, actor(ctx), in.DecisionID, consultation.DeliberationInput{
 				VersionHash: in.Body.VersionHash, MeetingKind: consultation.MeetingKind(in.Body.MeetingKind), MeetingDate: date,
 				Session: in.Body.Session, Members: members, Attendees: attendees, HeadName: in.Body.HeadName, Outcome: consultation.DeliberationOutcome(in.Body.Outcome),
 				HeadReason: in.Body.HeadReason, Dissent: dissent, Minutes: in.Body.Minutes})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &deliberationOutput{Body: deliberationView(g)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
+		}, deliberationView)
+	answerWith(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
 		Summary: "The meetings recorded on a decision", Tags: tags, Errors: []int{404},
 		Description: "Oldest first, with members, votes and dissent. Staff who may see the decision internally; the public reads get-decision-publication."},
-		signedIn(), func(ctx context.Context, in *decisionIDPath) (*deliberationsOutput, error) {
-			list, err := s.svc.Consultation.ListDeliberations(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+		signedIn(), func(ctx context.Context, in *decisionIDPath) ([]consultation.Deliberation, error) {
+			return s.svc.Consultation.ListDeliberations(ctx, actor(ctx), in.DecisionID)
+		}, func(list []consultation.Deliberation) *deliberationsOutput {
 			out := &deliberationsOutput{}
-			out.Body.Deliberations = make([]DeliberationView, len(list))
-			for i, g := range list {
-				out.Body.Deliberations[i] = deliberationView(g)
-			}
-			return out, nil
+			out.Body.Deliberations = views(list, deliberationView)
+			return out
 		})
-	register(s, huma.Operation{OperationID: "record-party-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/party-report",
+	answer(s, huma.Operation{OperationID: "record-party-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/party-report",
 		Summary: "Record the report to the Party committee (向同级党委请示报告)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 		Description: "Records the date and reference number of the adopted decision's report to the same-level Party committee (Decree 713 Art. 31). " +
 			"Needs the adopting meeting (409 `adopted_deliberation_required`); once per decision. Staff of the lead unit or the decision body."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordPartyReportInput) (*partyReportOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordPartyReportInput) (consultation.PartyReport, error) {
 			date, err := parseDateField("report_date", in.Body.ReportDate)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return consultation.PartyReport{}, err
 			}
-			r, err := s.svc.Consultation.RecordPartyReport(ctx, actor(ctx), in.DecisionID, consultation.PartyReportInput{ReportDate: date,
+			return s.svc.Consultation.RecordPartyReport(ctx, actor(ctx), in.DecisionID, consultation.PartyReportInput{ReportDate: date,
 				ReferenceNumber: in.Body.ReferenceNumber, Committee: in.Body.Committee, Note: in.Body.Note})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &partyReportOutput{Body: partyReportView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "publish-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/publication",
+		}, partyReportView)
+	answer(s, huma.Operation{OperationID: "publish-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/publication",
 		Summary: "Publish the decision (决策公布)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 		Description: "Publishes the adopted decision (Decree 713 Art. 32): the decided version (named by its content hash, 409 `decided_version_mismatch` " +
 			"otherwise) is the published text, the published adoption report is linked, and a signed record entry binds the version hash, channels, " +
 			"dates and document number. Refused with every failed gate: no adopted deliberation (`adopted_deliberation_required`), no Party report " +
 			"(`party_report_required`, Art. 31), no valid sign-off on the decided version (`valid_review_conclusion_required`). The decision becomes " +
 			"published, and in_effect at once when it takes effect on publication (otherwise on its effective date). Staff of the lead unit or the decision body."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *publishDecisionInput) (*publicationOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *publishDecisionInput) (consultation.Publication, error) {
 			published, err := parseDateField("published_on", in.Body.PublishedOn)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return consultation.Publication{}, err
 			}
 			effective, err := parseDateField("effective_on", in.Body.EffectiveOn)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return consultation.Publication{}, err
 			}
-			p, err := s.svc.Consultation.PublishDecision(ctx, actor(ctx), in.DecisionID, consultation.PublicationInput{VersionHash: in.Body.VersionHash,
+			return s.svc.Consultation.PublishDecision(ctx, actor(ctx), in.DecisionID, consultation.PublicationInput{VersionHash: in.Body.VersionHash,
 				Channels: in.Body.Channels, PublishedOn: published, EffectiveOn: effective, DocumentNumber: in.Body.DocumentNumber, Note: in.Body.Note,
 				ImplementingAgency: in.Body.ImplementingAgency, ReportIntervalDays: in.Body.ReportIntervalDays})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &publicationOutput{Body: publicationView(p)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-decision-publication", Method: http.MethodGet, Path: "/decisions/{decision_id}/publication",
+		}, publicationView)
+	answer(s, huma.Operation{OperationID: "get-decision-publication", Method: http.MethodGet, Path: "/decisions/{decision_id}/publication",
 		Summary: "The published decision", Tags: tags, Errors: []int{404},
 		Description: "The decided text, channels, dates, document number, the adopting meeting, the Party report, the linked adoption report, the number of " +
 			"implementation opinions and any suspension. Public once published (404 `publication_not_found` before); the public does not see the " +
 			"members' votes, dissent and minutes or the Party report's reference number."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*publicationOutput, error) {
-			p, err := s.svc.Consultation.GetPublication(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &publicationOutput{Body: publicationView(p)}, nil
-		})
-	register(s, huma.Operation{OperationID: "create-implementation-feedback", Method: http.MethodPost, Path: "/decisions/{decision_id}/implementation-feedback",
+		public(), func(ctx context.Context, in *decisionIDPath) (consultation.Publication, error) {
+			return s.svc.Consultation.GetPublication(ctx, actor(ctx), in.DecisionID)
+		}, publicationView)
+	answer(s, huma.Operation{OperationID: "create-implementation-feedback", Method: http.MethodPost, Path: "/decisions/{decision_id}/implementation-feedback",
 		Summary: "Give an opinion on a decision's implementation", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422, 429},
 		Description: "A resident with a verified phone tells the decision body about problems with a published decision (Decree 713 Art. 35), " +
 			"at most 2,000 characters; 409 `feedback_not_open` unless it is published or in effect; 429 `feedback_rate_limited` with Retry-After. " +
 			"The text's SHA-256 is recorded in the process record."},
-		roles(identity.RoleResident), func(ctx context.Context, in *createFeedbackInput) (*feedbackOutput, error) {
-			f, err := s.svc.Consultation.CreateImplementationFeedback(ctx, actor(ctx), in.DecisionID, consultation.FeedbackInput{
+		roles(identity.RoleResident), func(ctx context.Context, in *createFeedbackInput) (consultation.Feedback, error) {
+			return s.svc.Consultation.CreateImplementationFeedback(ctx, actor(ctx), in.DecisionID, consultation.FeedbackInput{
 				Body: in.Body.Body, ClientAddr: obs.ClientFrom(ctx).Addr})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &feedbackOutput{Body: feedbackView(f)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
+		}, feedbackView)
+	answerWith(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
 		Summary: "The implementation opinions on a decision", Tags: tags, Errors: []int{404, 422},
 		Description: "Oldest first, under the authors' pseudonyms. Staff of the lead unit or the decision body, and admins; the public sees the count in get-decision-publication."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *listFeedbackInput) (*feedbackListOutput, error) {
-			list, next, err := s.svc.Consultation.ListImplementationFeedback(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *listFeedbackInput) (page[consultation.Feedback], error) {
+			return pageOf(s.svc.Consultation.ListImplementationFeedback(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor))
+		}, func(p page[consultation.Feedback]) *feedbackListOutput {
 			out := &feedbackListOutput{}
-			out.Body.Feedback = make([]ImplementationFeedbackView, len(list))
-			for i, f := range list {
-				out.Body.Feedback[i] = feedbackView(f)
-			}
-			out.Body.NextCursor = next
-			return out, nil
+			out.Body.Feedback = views(p.Items, feedbackView)
+			out.Body.NextCursor = p.Next
+			return out
 		})
-	register(s, huma.Operation{OperationID: "suspend-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/suspension",
+	suspension := func(in *suspendDecisionInput) consultation.SuspensionInput {
+		return consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName}
+	}
+	answer(s, huma.Operation{OperationID: "suspend-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/suspension",
 		Summary: "Suspend a decision's execution (中止执行)", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Suspends a published or in-effect decision with a reason (Decree 713 Art. 37: the head of the decision body alone may decide to suspend). " +
 			"Staff of the decision body record the head's decision, naming the head, who must be the head of the body's meeting composition; admins may too."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (*decisionOutput, error) {
-			d, err := s.svc.Consultation.SuspendDecision(ctx, actor(ctx), in.DecisionID, consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionOutput{Body: decisionView(d)}, nil
-		})
-	register(s, huma.Operation{OperationID: "resume-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/resumption",
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (consultation.Decision, error) {
+			return s.svc.Consultation.SuspendDecision(ctx, actor(ctx), in.DecisionID, suspension(in))
+		}, decisionView)
+	answer(s, huma.Operation{OperationID: "resume-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/resumption",
 		Summary: "Lift a decision's suspension (恢复执行)", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Records the head's decision to lift a suspension with a reason (Decree 713 Art. 37); the decision is in effect again. " +
 			"The same callers and head rule as suspend-decision; 409 `decision_not_suspended` otherwise."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (*decisionOutput, error) {
-			d, err := s.svc.Consultation.ResumeDecision(ctx, actor(ctx), in.DecisionID, consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionOutput{Body: decisionView(d)}, nil
-		})
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (consultation.Decision, error) {
+			return s.svc.Consultation.ResumeDecision(ctx, actor(ctx), in.DecisionID, suspension(in))
+		}, decisionView)
 }

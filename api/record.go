@@ -85,10 +85,6 @@ type decisionRecordOutput struct {
 	Body DecisionRecordView
 }
 
-type recordVerificationOutput struct {
-	Body RecordVerificationView
-}
-
 type archiveOutput struct {
 	ContentType        string `header:"Content-Type"`
 	ContentDisposition string `header:"Content-Disposition"`
@@ -116,19 +112,15 @@ func (s *server) registerRecord() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "verify-decision-record", Method: http.MethodPost, Path: "/decisions/{decision_id}/record/verify",
+	answer(s, huma.Operation{OperationID: "verify-decision-record", Method: http.MethodPost, Path: "/decisions/{decision_id}/record/verify",
 		Summary: "Verify the decision's process record", Tags: tags,
 		Description: "Recomputes the hash chain, checks every recorded draft version and attachment, every row an entry binds (opinions, " +
 			"conclusions, procedure documents, deliberations, dispositions, adoption reports, publications), the comments' checkpoints, " +
 			"the signatures with every key the platform published and the chain against the signed tree heads; names the first broken entry. " +
 			"Whoever may read the record may verify it. A broken record is a 200 answer with ok false."},
-		public(), func(ctx context.Context, in *recordPathInput) (*recordVerificationOutput, error) {
-			r, err := s.svc.Consultation.VerifyDecisionRecord(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &recordVerificationOutput{Body: recordVerificationView(r)}, nil
-		})
+		public(), func(ctx context.Context, in *recordPathInput) (consultation.VerifyResult, error) {
+			return s.svc.Consultation.VerifyDecisionRecord(ctx, actor(ctx), in.DecisionID)
+		}, recordVerificationView)
 	register(s, huma.Operation{OperationID: "export-decision-archive", Method: http.MethodGet, Path: "/decisions/{decision_id}/archive",
 		Summary: "Export the decision's archive package", Tags: tags,
 		Description: "One ZIP with the record (record.json), the decision, every draft version with its articles and attachments, the procedure documents, " +

@@ -74,7 +74,6 @@ type inclusionProofInput struct {
 }
 
 type recordHeadsOutput struct{ Body RecordTreeHeadsView }
-type recordHeadOutput struct{ Body RecordTreeHeadView }
 type consistencyProofOutput struct{ Body RecordConsistencyProofView }
 type inclusionProofOutput struct{ Body RecordInclusionProofView }
 
@@ -96,15 +95,11 @@ func (s *server) registerRecordHeads() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "get-record-head", Method: http.MethodGet, Path: "/record/heads/{tree_size}",
+	answer(s, huma.Operation{OperationID: "get-record-head", Method: http.MethodGet, Path: "/record/heads/{tree_size}",
 		Summary: "One signed tree head", Tags: tags, Errors: []int{http.StatusNotFound}},
-		public(), func(ctx context.Context, in *recordHeadInput) (*recordHeadOutput, error) {
-			h, err := s.svc.Consultation.GetRecordHead(ctx, in.TreeSize)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &recordHeadOutput{Body: treeHeadView(h)}, nil
-		})
+		public(), func(ctx context.Context, in *recordHeadInput) (record.TreeHead, error) {
+			return s.svc.Consultation.GetRecordHead(ctx, in.TreeSize)
+		}, treeHeadView)
 	register(s, huma.Operation{OperationID: "get-record-consistency-proof", Method: http.MethodGet, Path: "/record/consistency-proof",
 		Summary: "Consistency proof between two tree heads", Tags: tags, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 		Description: "Proves that the log of the first head is a prefix of the log of the second (RFC 6962 2.1.2): nothing logged was changed or removed."},

@@ -201,10 +201,6 @@ type reviewPathInput struct {
 	ReviewID int64 `path:"review_id" minimum:"1"`
 }
 
-type legalityReviewOutput struct {
-	Body LegalityReviewView
-}
-
 type submitLegalityReviewInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	Body       struct {
@@ -239,10 +235,6 @@ type UnlawfulOpinionResolutionView struct {
 	Resolution string    `json:"resolution"`
 	RecordSeq  int64     `json:"record_seq"`
 	CreatedAt  time.Time `json:"created_at"`
-}
-
-type resolutionOutput struct {
-	Body UnlawfulOpinionResolutionView
 }
 
 type resubmitLegalityReviewInput struct {
@@ -285,10 +277,6 @@ type createLegalOpinionInput struct {
 	}
 }
 
-type legalOpinionOutput struct {
-	Body LegalOpinionView
-}
-
 type legalOpinionsOutput struct {
 	Body struct {
 		Opinions []LegalOpinionView `json:"opinions"`
@@ -308,10 +296,6 @@ type signReviewConclusionInput struct {
 	}
 }
 
-type reviewConclusionOutput struct {
-	Body ReviewConclusionView
-}
-
 type confirmReviewChangesInput struct {
 	ReviewID int64 `path:"review_id" minimum:"1"`
 	Body     struct {
@@ -319,14 +303,6 @@ type confirmReviewChangesInput struct {
 		Note        string `json:"note,omitempty"`
 		Password    string `json:"password" doc:"The reviewer's password, re-entered to sign."`
 	}
-}
-
-type reviewConfirmationOutput struct {
-	Body ReviewConfirmationView
-}
-
-type recordPublicKeyOutput struct {
-	Body RecordPublicKeyView
 }
 
 func attachmentInputs(list []AttachmentUpload) []consultation.AttachmentInput {
@@ -340,169 +316,130 @@ func attachmentInputs(list []AttachmentUpload) []consultation.AttachmentInput {
 // registerReview registers the legality-review operations.
 func (s *server) registerReview() {
 	tags := []string{"Legality review"}
-	reviewOut := func(ctx context.Context, r consultation.LegalityReview, err error) (*legalityReviewOutput, error) {
-		if err != nil {
-			return nil, toProblem(ctx, err)
-		}
-		return &legalityReviewOutput{Body: legalityReviewView(r)}, nil
-	}
-	register(s, huma.Operation{OperationID: "submit-legality-review", Method: http.MethodPost, Path: "/decisions/{decision_id}/legality-reviews",
+	answer(s, huma.Operation{OperationID: "submit-legality-review", Method: http.MethodPost, Path: "/decisions/{decision_id}/legality-reviews",
 		Summary: "Submit the draft for legality review", Tags: tags, DefaultStatus: http.StatusCreated,
 		MaxBodyBytes: maxVersionBodyBytes, BodyReadTimeout: versionBodyReadTimeout,
 		Description: "Submits the latest draft version, named by its content hash (409 `version_hash_mismatch` otherwise), with the legal basis and materials, " +
 			"and moves the decision to under_review; refused with every failed gate (the gate's code, or `procedure_gate_failed` listing them when several fail) when the earlier stages are incomplete. " +
 			"The statement of the procedure followed is generated from the process record. Receipt starts the 7-working-day review period (Decree 713 Art. 26). " +
 			"Only staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *submitLegalityReviewInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.SubmitLegalityReview(ctx, actor(ctx), in.DecisionID, consultation.SubmissionInput{
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *submitLegalityReviewInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.SubmitLegalityReview(ctx, actor(ctx), in.DecisionID, consultation.SubmissionInput{
 				VersionHash: in.Body.VersionHash, LegalBasis: in.Body.LegalBasis, Materials: in.Body.Materials,
 				Attachments: attachmentInputs(in.Body.Attachments), ReviewAgency: in.Body.ReviewAgency})
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "list-legality-reviews", Method: http.MethodGet, Path: "/legality-reviews",
+		}, legalityReviewView)
+	answerWith(s, huma.Operation{OperationID: "list-legality-reviews", Method: http.MethodGet, Path: "/legality-reviews",
 		Summary: "The legality-review queue", Tags: tags,
 		Description: "Review packages, newest first: reviewers see their department's queue, legal advisers their assignments, " +
 			"lead-unit staff their unit's packages, admins all."},
-		signedIn(), func(ctx context.Context, in *listLegalityReviewsInput) (*legalityReviewsOutput, error) {
-			list, next, err := s.svc.Consultation.ListLegalityReviews(ctx, actor(ctx), consultation.ReviewFilter{
-				Status: consultation.ReviewStatus(in.Status), AdviserID: in.AdviserID, DecisionID: in.DecisionID, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+		signedIn(), func(ctx context.Context, in *listLegalityReviewsInput) (page[consultation.LegalityReview], error) {
+			return pageOf(s.svc.Consultation.ListLegalityReviews(ctx, actor(ctx), consultation.ReviewFilter{
+				Status: consultation.ReviewStatus(in.Status), AdviserID: in.AdviserID, DecisionID: in.DecisionID, Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[consultation.LegalityReview]) *legalityReviewsOutput {
 			out := &legalityReviewsOutput{}
-			out.Body.Reviews = make([]LegalityReviewView, len(list))
-			for i, r := range list {
-				out.Body.Reviews[i] = legalityReviewView(r)
-			}
-			out.Body.NextCursor = next
-			return out, nil
+			out.Body.Reviews = views(p.Items, legalityReviewView)
+			out.Body.NextCursor = p.Next
+			return out
 		})
-	register(s, huma.Operation{OperationID: "get-legality-review", Method: http.MethodGet, Path: "/legality-reviews/{review_id}",
+	answer(s, huma.Operation{OperationID: "get-legality-review", Method: http.MethodGet, Path: "/legality-reviews/{review_id}",
 		Summary: "A review package", Tags: tags,
 		Description: "The package with its procedure statement, materials, advisers, conclusion and confirmations. " +
 			"Reviewers of its department, assigned legal advisers, lead-unit staff and admins; 404 for anyone else."},
-		signedIn(), func(ctx context.Context, in *reviewPathInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.GetLegalityReview(ctx, actor(ctx), in.ReviewID)
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "return-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/return",
+		signedIn(), func(ctx context.Context, in *reviewPathInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.GetLegalityReview(ctx, actor(ctx), in.ReviewID)
+		}, legalityReviewView)
+	answer(s, huma.Operation{OperationID: "return-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/return",
 		Summary: "Return a review package (退回)", Tags: tags,
 		Description: "Returns the package with a reason (Decree 713 Art. 26) before a conclusion; the decision goes back to handling. " +
 			"After a conclusion it answers 409 `review_already_concluded`: an unlawful conclusion is followed by revise-after-unlawful-conclusion. " +
 			"Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.ReturnLegalityReview(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "revise-after-unlawful-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/revision",
+		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.ReturnLegalityReview(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
+		}, legalityReviewView)
+	answer(s, huma.Operation{OperationID: "revise-after-unlawful-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/revision",
 		Summary: "Revise the draft after an unlawful conclusion", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The lead unit takes the decision back to handling to change the draft after the package was concluded unlawful " +
 			"(Decree 713 Art. 25, 28), with its own record entry; a new version then goes to a new package. 409 `conclusion_not_unlawful` " +
 			"for any other package. Staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *reasonInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.ReviseAfterUnlawfulConclusion(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "resolve-unlawful-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/unlawful-opinion-resolution",
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *reasonInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.ReviseAfterUnlawfulConclusion(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
+		}, legalityReviewView)
+	answer(s, huma.Operation{OperationID: "resolve-unlawful-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/unlawful-opinion-resolution",
 		Summary: "Resolve an adviser's unlawful opinion in writing", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 		Description: "Records how the reviewer dealt with the legal advisers' unlawful opinions on the package (中办发〔2016〕30号: matters the advisers " +
 			"consider unlawful may not go to discussion or decision). Without it, any conclusion other than unlawful and deliberation answer 409 " +
 			"`unlawful_opinion_unresolved`. 409 `no_unlawful_opinion` when there is none. Reviewers of the package's department, while the package is open."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *resolutionInput) (*resolutionOutput, error) {
-			r, err := s.svc.Consultation.ResolveUnlawfulOpinion(ctx, actor(ctx), in.ReviewID, in.Body.Resolution)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &resolutionOutput{Body: UnlawfulOpinionResolutionView{ID: r.ID, ReviewID: r.ReviewID, DecisionID: r.DecisionID,
-				Resolution: r.Resolution, RecordSeq: r.RecordSeq, CreatedAt: r.CreatedAt.UTC()}}, nil
+		roles(identity.RoleReviewer), func(ctx context.Context, in *resolutionInput) (consultation.UnlawfulOpinionResolution, error) {
+			return s.svc.Consultation.ResolveUnlawfulOpinion(ctx, actor(ctx), in.ReviewID, in.Body.Resolution)
+		}, func(r consultation.UnlawfulOpinionResolution) UnlawfulOpinionResolutionView {
+			return UnlawfulOpinionResolutionView{ID: r.ID, ReviewID: r.ReviewID, DecisionID: r.DecisionID,
+				Resolution: r.Resolution, RecordSeq: r.RecordSeq, CreatedAt: r.CreatedAt.UTC()}
 		})
-	register(s, huma.Operation{OperationID: "request-review-materials", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/materials-requests",
+	answer(s, huma.Operation{OperationID: "request-review-materials", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/materials-requests",
 		Summary: "Ask for more material (要求补充)", Tags: tags,
 		Description: "Asks the lead unit for more material with a reason (Decree 713 Art. 26); the package waits for resubmit-legality-review. " +
 			"Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.RequestReviewMaterials(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "resubmit-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/resubmissions",
+		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.RequestReviewMaterials(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
+		}, legalityReviewView)
+	answer(s, huma.Operation{OperationID: "resubmit-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/resubmissions",
 		Summary: "Add the material asked for", Tags: tags, MaxBodyBytes: maxVersionBodyBytes, BodyReadTimeout: versionBodyReadTimeout,
 		Description: "Adds material after request-review-materials and puts the package back in the queue; the review period runs again from now. " +
 			"Only staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *resubmitLegalityReviewInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.ResubmitLegalityReview(ctx, actor(ctx), in.ReviewID, consultation.ResubmissionInput{
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *resubmitLegalityReviewInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.ResubmitLegalityReview(ctx, actor(ctx), in.ReviewID, consultation.ResubmissionInput{
 				Materials: in.Body.Materials, Attachments: attachmentInputs(in.Body.Attachments)})
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "assign-legal-adviser", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/advisers",
+		}, legalityReviewView)
+	answer(s, huma.Operation{OperationID: "assign-legal-adviser", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/advisers",
 		Summary: "Assign legal advisers", Tags: tags,
 		Description: "Assigns legal_adviser accounts to the package (Decree 713 Art. 28); only they see it and may give an opinion. Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *assignLegalAdviserInput) (*legalityReviewOutput, error) {
-			r, err := s.svc.Consultation.AssignLegalAdviser(ctx, actor(ctx), in.ReviewID, in.Body.AdviserIDs)
-			return reviewOut(ctx, r, err)
-		})
-	register(s, huma.Operation{OperationID: "create-legal-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/opinions",
+		roles(identity.RoleReviewer), func(ctx context.Context, in *assignLegalAdviserInput) (consultation.LegalityReview, error) {
+			return s.svc.Consultation.AssignLegalAdviser(ctx, actor(ctx), in.ReviewID, in.Body.AdviserIDs)
+		}, legalityReviewView)
+	answer(s, huma.Operation{OperationID: "create-legal-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "Sign a legal opinion", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "An assigned legal adviser's opinion on the three questions of Decree 713 Art. 27 and an overall view, signed after re-entering the password " +
 			"(403 `reauthentication_failed`); the signed record entry binds the draft version's content hash. Unassigned advisers get 403 `adviser_not_assigned`."},
-		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *createLegalOpinionInput) (*legalOpinionOutput, error) {
-			o, err := s.svc.Consultation.CreateLegalOpinion(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
+		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *createLegalOpinionInput) (consultation.LegalOpinion, error) {
+			return s.svc.Consultation.CreateLegalOpinion(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
 				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes, Password: in.Body.Password})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &legalOpinionOutput{Body: legalOpinionView(o)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
+		}, legalOpinionView)
+	answerWith(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "The legal opinions of a package", Tags: tags,
 		Description: "Signed legal opinions in order. Whoever may see the package."},
-		signedIn(), func(ctx context.Context, in *reviewPathInput) (*legalOpinionsOutput, error) {
-			list, err := s.svc.Consultation.ListLegalOpinions(ctx, actor(ctx), in.ReviewID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+		signedIn(), func(ctx context.Context, in *reviewPathInput) ([]consultation.LegalOpinion, error) {
+			return s.svc.Consultation.ListLegalOpinions(ctx, actor(ctx), in.ReviewID)
+		}, func(list []consultation.LegalOpinion) *legalOpinionsOutput {
 			out := &legalOpinionsOutput{}
-			out.Body.Opinions = make([]LegalOpinionView, len(list))
-			for i, o := range list {
-				out.Body.Opinions[i] = legalOpinionView(o)
-			}
-			return out, nil
+			out.Body.Opinions = views(list, legalOpinionView)
+			return out
 		})
-	register(s, huma.Operation{OperationID: "sign-review-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/conclusion",
+	answer(s, huma.Operation{OperationID: "sign-review-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/conclusion",
 		Summary: "Sign the review conclusion", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "The department's conclusion on the three questions of Decree 713 Art. 27 and its outcome, signed after re-entering the password. " +
 			"Refused before 7 working days since receipt (409 `review_period_not_elapsed`, Art. 26) unless an expedite reason is given, " +
 			"without a signed legal opinion on the version (409 `legal_opinion_required`, Art. 28), and for lawful over an adviser's unlawful opinion " +
 			"without a resolution (409 `unlawful_opinion_unresolved`). Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *signReviewConclusionInput) (*reviewConclusionOutput, error) {
-			c, err := s.svc.Consultation.SignReviewConclusion(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
+		roles(identity.RoleReviewer), func(ctx context.Context, in *signReviewConclusionInput) (consultation.ReviewConclusion, error) {
+			return s.svc.Consultation.SignReviewConclusion(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
 				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
 				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution, Password: in.Body.Password})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &reviewConclusionOutput{Body: reviewConclusionView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "confirm-review-changes", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/confirmations",
+		}, reviewConclusionView)
+	answer(s, huma.Operation{OperationID: "confirm-review-changes", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/confirmations",
 		Summary: "Confirm the changed version", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "After a lawful_with_changes conclusion, confirms that the latest draft version (named by its content hash) makes the changes; " +
 			"the signed entry binds the new hash, which then counts as reviewed. Reviewers of the package's department, re-entering the password."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmReviewChangesInput) (*reviewConfirmationOutput, error) {
-			c, err := s.svc.Consultation.ConfirmReviewChanges(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
+		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmReviewChangesInput) (consultation.ReviewConfirmation, error) {
+			return s.svc.Consultation.ConfirmReviewChanges(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
 				VersionHash: in.Body.VersionHash, Note: in.Body.Note, Password: in.Body.Password})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &reviewConfirmationOutput{Body: reviewConfirmationView(c)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-record-public-key", Method: http.MethodGet, Path: "/record/public-key",
+		}, reviewConfirmationView)
+	answer(s, huma.Operation{OperationID: "get-record-public-key", Method: http.MethodGet, Path: "/record/public-key",
 		Summary: "The record-signing public key", Tags: []string{"Process record"},
 		Description: "The platform's Ed25519 public key: signed process-record entries carry its id (signer_key) and a signature over their entry_hash. " +
 			"Compare it with the key in an exported archive (public-key.pem)."},
-		public(), func(ctx context.Context, _ *struct{}) (*recordPublicKeyOutput, error) {
-			k, err := s.svc.Consultation.GetRecordPublicKey(ctx)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &recordPublicKeyOutput{Body: RecordPublicKeyView{KeyID: k.KeyID, Algorithm: k.Algorithm, PEM: k.PEM, Base64: k.Base64}}, nil
+		public(), func(ctx context.Context, _ *struct{}) (consultation.RecordPublicKey, error) {
+			return s.svc.Consultation.GetRecordPublicKey(ctx)
+		}, func(k consultation.RecordPublicKey) RecordPublicKeyView {
+			return RecordPublicKeyView{KeyID: k.KeyID, Algorithm: k.Algorithm, PEM: k.PEM, Base64: k.Base64}
 		})
 }

@@ -159,8 +159,6 @@ type monthlyReportsOutput struct {
 	}
 }
 
-type monthlyReportOutput struct{ Body MonthlyReportView }
-
 type analysisInput struct {
 	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
 	Body struct {
@@ -254,10 +252,7 @@ func (s *server) registerSupervision() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &monthlyReportsOutput{}
-			out.Body.Reports = make([]MonthlyReportView, len(rs))
-			for i, r := range rs {
-				out.Body.Reports[i] = monthlyReportView(r)
-			}
+			out.Body.Reports = views(rs, monthlyReportView)
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "generate-monthly-reports", Method: http.MethodPost, Path: "/supervision/monthly-reports/generate",
@@ -275,38 +270,26 @@ func (s *server) registerSupervision() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "get-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}",
+	answer(s, huma.Operation{OperationID: "get-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}",
 		Summary: "A monthly report", Tags: tags, Errors: []int{404},
 		Description: "Public once published; otherwise the office, and once issued the departments concerned."},
-		public(), func(ctx context.Context, in *idPath) (*monthlyReportOutput, error) {
-			r, err := sup().GetMonthlyReport(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &monthlyReportOutput{Body: monthlyReportView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "update-monthly-report-analysis", Method: http.MethodPut, Path: "/supervision/monthly-reports/{id}/analysis",
+		public(), func(ctx context.Context, in *idPath) (supervision.MonthlyReport, error) {
+			return sup().GetMonthlyReport(ctx, actor(ctx), in.ID)
+		}, monthlyReportView)
+	answer(s, huma.Operation{OperationID: "update-monthly-report-analysis", Method: http.MethodPut, Path: "/supervision/monthly-reports/{id}/analysis",
 		Summary: "The office's analysis, weak links and measures", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Only while the report is a draft: an issued report answers 409 `monthly_report_issued`."},
-		office, func(ctx context.Context, in *analysisInput) (*monthlyReportOutput, error) {
-			r, err := sup().UpdateMonthlyReportAnalysis(ctx, actor(ctx), in.ID, supervision.AnalysisInput{Analysis: in.Body.Analysis,
+		office, func(ctx context.Context, in *analysisInput) (supervision.MonthlyReport, error) {
+			return sup().UpdateMonthlyReportAnalysis(ctx, actor(ctx), in.ID, supervision.AnalysisInput{Analysis: in.Body.Analysis,
 				WeakLinks: in.Body.WeakLinks, Measures: in.Body.Measures})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &monthlyReportOutput{Body: monthlyReportView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "issue-monthly-report", Method: http.MethodPost, Path: "/supervision/monthly-reports/{id}/issue",
+		}, monthlyReportView)
+	answer(s, huma.Operation{OperationID: "issue-monthly-report", Method: http.MethodPost, Path: "/supervision/monthly-reports/{id}/issue",
 		Summary: "Issue (通报) a monthly report", Tags: tags, Errors: []int{404, 409},
 		Description: "Needs the analysis, weak links and measures (409 `monthly_report_incomplete` lists what is missing). Once issued the " +
 			"report is fixed, its content hashed and signed with the platform key, and the departments concerned are told."},
-		office, func(ctx context.Context, in *issueInput) (*monthlyReportOutput, error) {
-			r, err := sup().IssueMonthlyReport(ctx, actor(ctx), in.ID, in.Body.Publish)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &monthlyReportOutput{Body: monthlyReportView(r)}, nil
-		})
+		office, func(ctx context.Context, in *issueInput) (supervision.MonthlyReport, error) {
+			return sup().IssueMonthlyReport(ctx, actor(ctx), in.ID, in.Body.Publish)
+		}, monthlyReportView)
 	register(s, huma.Operation{OperationID: "verify-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}/verify",
 		Summary: "Check an issued report against its hash and signature", Tags: tags, Errors: []int{404, 409}},
 		public(), func(ctx context.Context, in *idPath) (*verificationOutput, error) {

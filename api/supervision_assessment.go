@@ -93,8 +93,6 @@ type adjustInput struct {
 	}
 }
 
-type departmentScoreOutput struct{ Body DepartmentScoreView }
-
 func (s *server) registerAssessment(tags []string, office access) {
 	sup := func() *supervision.Service { return s.svc.Supervision }
 	register(s, huma.Operation{OperationID: "get-annual-assessment", Method: http.MethodGet, Path: "/supervision/assessments/{year}",
@@ -140,15 +138,11 @@ func (s *server) registerAssessment(tags []string, office access) {
 			out.Body.Indicators = indicatorViews(is)
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "adjust-assessment-score", Method: http.MethodPost,
+	answer(s, huma.Operation{OperationID: "adjust-assessment-score", Method: http.MethodPost,
 		Path: "/supervision/assessments/{year}/adjustments", Summary: "Adjust a department's score, with a written reason",
 		Tags: tags, Errors: []int{422},
 		Description: "The computed score is kept beside the adjusted one; every adjustment is kept."},
-		office, func(ctx context.Context, in *adjustInput) (*departmentScoreOutput, error) {
-			d, err := sup().AdjustAssessmentScore(ctx, actor(ctx), in.Year, in.Body.AgencyID, in.Body.Score, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &departmentScoreOutput{Body: departmentScoreView(d)}, nil
-		})
+		office, func(ctx context.Context, in *adjustInput) (supervision.DepartmentScore, error) {
+			return sup().AdjustAssessmentScore(ctx, actor(ctx), in.Year, in.Body.AgencyID, in.Body.Score, in.Body.Reason)
+		}, departmentScoreView)
 }

@@ -86,8 +86,6 @@ type inspectionInput struct {
 	}
 }
 
-type inspectionOutput struct{ Body InspectionView }
-
 type inspectionsOutput struct {
 	Body struct {
 		Inspections []InspectionView `json:"inspections"`
@@ -130,8 +128,6 @@ type rectificationInput struct {
 	}
 }
 
-type rectificationOutput struct{ Body RectificationView }
-
 type verdictInput struct {
 	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
 	Body struct {
@@ -159,8 +155,6 @@ type circulateInput struct {
 	}
 }
 
-type circulationOutput struct{ Body CirculationView }
-
 type accountabilityInput struct {
 	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
 	Body struct {
@@ -182,17 +176,13 @@ type accountabilityOutput struct {
 func (s *server) registerInspections(tags []string, office access) {
 	sup := func() *supervision.Service { return s.svc.Supervision }
 	now := func() time.Time { return sup().Clock() }
-	register(s, huma.Operation{OperationID: "create-inspection", Method: http.MethodPost, Path: "/supervision/inspections",
+	answer(s, huma.Operation{OperationID: "create-inspection", Method: http.MethodPost, Path: "/supervision/inspections",
 		Summary: "Plan an inspection (督察)", Tags: tags, Errors: []int{422}},
-		office, func(ctx context.Context, in *inspectionInput) (*inspectionOutput, error) {
+		office, func(ctx context.Context, in *inspectionInput) (supervision.Inspection, error) {
 			b := in.Body
-			i, err := sup().CreateInspection(ctx, actor(ctx), supervision.InspectionInput{Title: b.Title, AgencyIDs: b.AgencyIDs,
+			return sup().CreateInspection(ctx, actor(ctx), supervision.InspectionInput{Title: b.Title, AgencyIDs: b.AgencyIDs,
 				PeriodFrom: b.PeriodFrom, PeriodTo: b.PeriodTo, Topics: b.Topics, StartsOn: b.StartsOn, EndsOn: b.EndsOn})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &inspectionOutput{Body: inspectionView(i)}, nil
-		})
+		}, func(i supervision.Inspection) InspectionView { return inspectionView(i) })
 	register(s, huma.Operation{OperationID: "list-inspections", Method: http.MethodGet, Path: "/supervision/inspections",
 		Summary: "Inspection plans", Tags: tags},
 		office, func(ctx context.Context, _ *struct{}) (*inspectionsOutput, error) {
@@ -201,26 +191,19 @@ func (s *server) registerInspections(tags []string, office access) {
 				return nil, toProblem(ctx, err)
 			}
 			out := &inspectionsOutput{}
-			out.Body.Inspections = make([]InspectionView, len(is))
-			for i, x := range is {
-				out.Body.Inspections[i] = inspectionView(x)
-			}
+			out.Body.Inspections = views(is, inspectionView)
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "record-problem", Method: http.MethodPost, Path: "/supervision/problems",
+	answer(s, huma.Operation{OperationID: "record-problem", Method: http.MethodPost, Path: "/supervision/problems",
 		Summary: "Record a problem found and assign it for rectification", Tags: tags, Errors: []int{422},
 		Description: "Listed supervision (挂牌督办) is for serious and grave problems, with a deadline within 15 working days " +
 			"(422 `listed_needs_serious`, `listed_deadline_too_long`). The department is told in its inbox."},
-		office, func(ctx context.Context, in *problemInput) (*problemOutput, error) {
+		office, func(ctx context.Context, in *problemInput) (supervision.Problem, error) {
 			b := in.Body
-			p, err := sup().RecordProblem(ctx, actor(ctx), supervision.ProblemInput{InspectionID: b.InspectionID, AgencyID: b.AgencyID,
+			return sup().RecordProblem(ctx, actor(ctx), supervision.ProblemInput{InspectionID: b.InspectionID, AgencyID: b.AgencyID,
 				DecisionID: b.DecisionID, Rule: b.Rule, Basis: b.Basis, Evidence: b.Evidence, Severity: supervision.Severity(b.Severity),
 				Deadline: b.Deadline, Listed: b.Listed})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &problemOutput{Body: problemView(p, now())}, nil
-		})
+		}, func(p supervision.Problem) SupervisionProblemView { return problemView(p, now()) })
 	list := func(listed bool) func(ctx context.Context, in *problemsInput) (*problemsOutput, error) {
 		return func(ctx context.Context, in *problemsInput) (*problemsOutput, error) {
 			ps, err := sup().ListProblems(ctx, actor(ctx), supervision.ProblemFilter{AgencyID: in.AgencyID,
@@ -256,16 +239,12 @@ func (s *server) registerInspections(tags []string, office access) {
 			}
 			return &problemOutput{Body: v}, nil
 		})
-	register(s, huma.Operation{OperationID: "submit-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/rectifications",
+	answer(s, huma.Operation{OperationID: "submit-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/rectifications",
 		Summary: "Report the rectification (整改情况) with evidence", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Staff of the problem's department only, while it is open or was sent back."},
-		signedIn(), func(ctx context.Context, in *rectificationInput) (*rectificationOutput, error) {
-			r, err := sup().SubmitRectification(ctx, actor(ctx), in.ID, in.Body.Report, in.Body.Evidence)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &rectificationOutput{Body: rectificationView(r)}, nil
-		})
+		signedIn(), func(ctx context.Context, in *rectificationInput) (supervision.Rectification, error) {
+			return sup().SubmitRectification(ctx, actor(ctx), in.ID, in.Body.Report, in.Body.Evidence)
+		}, rectificationView)
 	verdict := func(accept bool) func(ctx context.Context, in *verdictInput) (*problemOutput, error) {
 		return func(ctx context.Context, in *verdictInput) (*problemOutput, error) {
 			do := sup().ReturnRectification
@@ -285,25 +264,17 @@ func (s *server) registerInspections(tags []string, office access) {
 	register(s, huma.Operation{OperationID: "return-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/return",
 		Summary: "Send the rectification back, with the reason", Tags: tags, Errors: []int{404, 409, 422}},
 		office, verdict(false))
-	register(s, huma.Operation{OperationID: "circulate-problem-list", Method: http.MethodPost, Path: "/supervision/circulations",
+	answer(s, huma.Operation{OperationID: "circulate-problem-list", Method: http.MethodPost, Path: "/supervision/circulations",
 		Summary: "Circulate the problem list (问题清单通报)", Tags: tags, Errors: []int{422},
 		Description: "The problems' content as of now is fixed, hashed and signed; every department concerned is told."},
-		office, func(ctx context.Context, in *circulateInput) (*circulationOutput, error) {
-			c, err := sup().CirculateProblemList(ctx, actor(ctx), in.Body.Title, in.Body.Number, in.Body.ProblemIDs)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &circulationOutput{Body: circulationView(c, now())}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-circulation", Method: http.MethodGet, Path: "/supervision/circulations/{id}",
+		office, func(ctx context.Context, in *circulateInput) (supervision.Circulation, error) {
+			return sup().CirculateProblemList(ctx, actor(ctx), in.Body.Title, in.Body.Number, in.Body.ProblemIDs)
+		}, func(c supervision.Circulation) CirculationView { return circulationView(c, now()) })
+	answer(s, huma.Operation{OperationID: "get-circulation", Method: http.MethodGet, Path: "/supervision/circulations/{id}",
 		Summary: "A circulated problem list", Tags: tags, Errors: []int{404}},
-		signedIn(), func(ctx context.Context, in *idPath) (*circulationOutput, error) {
-			c, err := sup().GetCirculation(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &circulationOutput{Body: circulationView(c, now())}, nil
-		})
+		signedIn(), func(ctx context.Context, in *idPath) (supervision.Circulation, error) {
+			return sup().GetCirculation(ctx, actor(ctx), in.ID)
+		}, func(c supervision.Circulation) CirculationView { return circulationView(c, now()) })
 	register(s, huma.Operation{OperationID: "record-accountability-suggestion", Method: http.MethodPost,
 		Path: "/supervision/problems/{id}/accountability-suggestions", Summary: "Suggest accountability to the rule-of-law committee",
 		Tags: tags, Errors: []int{404, 422}},

@@ -400,18 +400,10 @@ type surveyResponseOutput struct {
 	Body     SurveyResponseView
 }
 
-type surveyResultsOutput struct {
-	Body SurveyResultsView
-}
-
 type surveyCrosstabInput struct {
 	SurveyID       int64 `path:"survey_id" minimum:"1"`
 	RowQuestion    int64 `query:"row_question" minimum:"1" required:"true" doc:"A choice question, e.g. the district."`
 	ColumnQuestion int64 `query:"column_question" minimum:"1" required:"true" doc:"Another choice question, e.g. the opinion."`
-}
-
-type surveyCrosstabOutput struct {
-	Body SurveyCrosstabView
 }
 
 type exportSurveyResponsesInput struct {
@@ -430,10 +422,6 @@ type waiveSurveyRequirementInput struct {
 	Body       struct {
 		Reason string `json:"reason,omitempty" maxLength:"8000" doc:"Why no opinion survey is held; required, at most 2000 characters."`
 	}
-}
-
-type surveyWaiverOutput struct {
-	Body SurveyWaiverView
 }
 
 // surveyFile runs write into a temporary file first, so a refusal or a
@@ -572,37 +560,27 @@ func (s *server) registerSurveys() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "get-my-survey-response", Method: http.MethodGet, Path: "/surveys/{survey_id}/responses/mine",
+	answerWith(s, huma.Operation{OperationID: "get-my-survey-response", Method: http.MethodGet, Path: "/surveys/{survey_id}/responses/mine",
 		Summary: "My response to a survey", Tags: tags, Errors: []int{404},
 		Description: "The caller's own response (404 `survey_response_not_found` before answering)."},
-		resident, func(ctx context.Context, in *surveyIDPath) (*surveyResponseOutput, error) {
-			r, err := s.svc.Survey.MyResponse(ctx, actor(ctx), in.SurveyID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &surveyResponseOutput{Body: surveyResponseView(r)}, nil
+		resident, func(ctx context.Context, in *surveyIDPath) (survey.Response, error) {
+			return s.svc.Survey.MyResponse(ctx, actor(ctx), in.SurveyID)
+		}, func(r survey.Response) *surveyResponseOutput {
+			return &surveyResponseOutput{Body: surveyResponseView(r)}
 		})
-	register(s, huma.Operation{OperationID: "get-survey-results", Method: http.MethodGet, Path: "/surveys/{survey_id}/results",
+	answer(s, huma.Operation{OperationID: "get-survey-results", Method: http.MethodGet, Path: "/surveys/{survey_id}/results",
 		Summary: "Survey results", Tags: tags, Errors: []int{403, 404},
 		Description: "Counts and percentages (choice), distribution, mean and median (scale, number, matrix rows), average rank (ranking) and the respondent count. " +
 			"The survey's staff always, with the newest text answers; everyone else once it has closed, if its results were announced as public (403 `survey_results_not_public`)."},
-		public(), func(ctx context.Context, in *surveyIDPath) (*surveyResultsOutput, error) {
-			r, err := s.svc.Survey.SurveyResults(ctx, actor(ctx), in.SurveyID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &surveyResultsOutput{Body: surveyResultsView(r)}, nil
-		})
-	register(s, huma.Operation{OperationID: "get-survey-crosstab", Method: http.MethodGet, Path: "/surveys/{survey_id}/crosstab",
+		public(), func(ctx context.Context, in *surveyIDPath) (survey.Results, error) {
+			return s.svc.Survey.SurveyResults(ctx, actor(ctx), in.SurveyID)
+		}, surveyResultsView)
+	answer(s, huma.Operation{OperationID: "get-survey-crosstab", Method: http.MethodGet, Path: "/surveys/{survey_id}/crosstab",
 		Summary: "Cross-tabulate two choice questions", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "Respondents by the options of one choice question (rows, e.g. district) and another (columns, e.g. opinion). Same access as the results."},
-		public(), func(ctx context.Context, in *surveyCrosstabInput) (*surveyCrosstabOutput, error) {
-			c, err := s.svc.Survey.SurveyCrosstab(ctx, actor(ctx), in.SurveyID, in.RowQuestion, in.ColumnQuestion)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &surveyCrosstabOutput{Body: surveyCrosstabView(c)}, nil
-		})
+		public(), func(ctx context.Context, in *surveyCrosstabInput) (survey.Crosstab, error) {
+			return s.svc.Survey.SurveyCrosstab(ctx, actor(ctx), in.SurveyID, in.RowQuestion, in.ColumnQuestion)
+		}, surveyCrosstabView)
 	register(s, huma.Operation{OperationID: "export-survey-responses", Method: http.MethodGet, Path: "/surveys/{survey_id}/responses/export",
 		Summary: "Export the responses", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "One row per response, one column per question (per option for multiple choice and ranking, per row for matrix), as CSV or XLSX. " +
@@ -630,15 +608,13 @@ func (s *server) registerSurveys() {
 				return s.svc.Survey.ExportResults(ctx, actor(ctx), in.SurveyID, w)
 			})
 		})
-	register(s, huma.Operation{OperationID: "waive-survey-requirement", Method: http.MethodPost, Path: "/decisions/{decision_id}/survey-waiver",
+	answer(s, huma.Operation{OperationID: "waive-survey-requirement", Method: http.MethodPost, Path: "/decisions/{decision_id}/survey-waiver",
 		Summary: "Record why no opinion survey is held", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "For a decision item in a livelihood domain, the written reason why no opinion survey is held; it satisfies the `survey_required` gate " +
 			"of legality review and is recorded in the process record. Staff of the lead unit, before legality review, once."},
-		staff, func(ctx context.Context, in *waiveSurveyRequirementInput) (*surveyWaiverOutput, error) {
-			w, err := s.svc.Survey.WaiveSurveyRequirement(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &surveyWaiverOutput{Body: SurveyWaiverView{DecisionID: w.DecisionID, Reason: w.Reason, WaivedAt: w.WaivedAt.UTC()}}, nil
+		staff, func(ctx context.Context, in *waiveSurveyRequirementInput) (survey.Waiver, error) {
+			return s.svc.Survey.WaiveSurveyRequirement(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
+		}, func(w survey.Waiver) SurveyWaiverView {
+			return SurveyWaiverView{DecisionID: w.DecisionID, Reason: w.Reason, WaivedAt: w.WaivedAt.UTC()}
 		})
 }

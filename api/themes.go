@@ -264,16 +264,12 @@ type saveTemplateInput struct {
 	}
 }
 
-type themeAnalysisOutput struct{ Body ThemeAnalysisView }
-
 type themeListOutput struct {
 	Body struct {
 		Analysis ThemeAnalysisView `json:"analysis"`
 		Themes   []ThemeView       `json:"themes"`
 	}
 }
-
-type themeOutput struct{ Body ThemeView }
 
 type themeDetailOutput struct{ Body ThemeDetailView }
 
@@ -287,8 +283,6 @@ type themeAnswerOutput struct {
 	}
 }
 
-type themeTemplateOutput struct{ Body ThemeAnswerTemplateView }
-
 type themeTemplatesOutput struct {
 	Body struct {
 		Templates []ThemeAnswerTemplateView `json:"templates"`
@@ -301,19 +295,15 @@ func (s *server) registerThemes() {
 	tags := []string{"themes"}
 	staff := roles(identity.RoleAgencyStaff)
 	readers := roles(identity.RoleAgencyStaff, identity.RoleAdmin)
-	register(s, huma.Operation{OperationID: "analyze-themes", Method: http.MethodPost, Path: "/decisions/{decision_id}/themes/analyze",
+	answer(s, huma.Operation{OperationID: "analyze-themes", Method: http.MethodPost, Path: "/decisions/{decision_id}/themes/analyze",
 		Summary: "Analyse the themes of the comments", Tags: tags, Errors: []int{404, 409},
 		Description: "Clusters the decision's comments (published and pending) into themes with Chinese-aware features (no model, no outside " +
 			"service), labels each by its distinctive words, writes a cited extractive summary, and stores the result as the next version. " +
 			"New comments then join the latest version's themes every few seconds in a background job. One process-record entry " +
 			"(themes_analysed) with the content hash. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *decisionThemesPath) (*themeAnalysisOutput, error) {
-			a, err := s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeAnalysisOutput{Body: themeAnalysisView(a)}, nil
-		})
+		staff, func(ctx context.Context, in *decisionThemesPath) (themes.Analysis, error) {
+			return s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
+		}, themeAnalysisView)
 	register(s, huma.Operation{OperationID: "list-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes",
 		Summary: "List the themes", Tags: tags, Errors: []int{404},
 		Description: "The active themes of the latest analysis, largest first (off-topic ones last), with sizes, stances, articles, " +
@@ -325,10 +315,7 @@ func (s *server) registerThemes() {
 			}
 			out := &themeListOutput{}
 			out.Body.Analysis = themeAnalysisView(a)
-			out.Body.Themes = make([]ThemeView, len(ts))
-			for i, t := range ts {
-				out.Body.Themes[i] = themeView(t)
-			}
+			out.Body.Themes = views(ts, themeView)
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
@@ -342,48 +329,32 @@ func (s *server) registerThemes() {
 			return &themeDetailOutput{Body: ThemeDetailView{ThemeView: themeView(t.Theme),
 				Representatives: themeCommentViews(t.Representatives), Comments: themeCommentViews(t.Comments), NextCursor: t.NextCursor}}, nil
 		})
-	register(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
+	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
 		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The machine's label and off-topic suggestion are kept beside the staff's. A process-record entry. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *updateThemeInput) (*themeOutput, error) {
-			t, err := s.svc.Themes.UpdateTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeUpdate{Label: in.Body.Label, OffTopic: in.Body.OffTopic})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeOutput{Body: themeView(t)}, nil
-		})
-	register(s, huma.Operation{OperationID: "merge-themes", Method: http.MethodPost, Path: "/themes/{theme_id}/merge",
+		staff, func(ctx context.Context, in *updateThemeInput) (themes.Theme, error) {
+			return s.svc.Themes.UpdateTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeUpdate{Label: in.Body.Label, OffTopic: in.Body.OffTopic})
+		}, themeView)
+	answer(s, huma.Operation{OperationID: "merge-themes", Method: http.MethodPost, Path: "/themes/{theme_id}/merge",
 		Summary: "Merge themes into this one", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The listed themes become merged (kept as the machine suggested them) and their comments join this theme. " +
 			"Answered themes cannot be merged (409 theme_answered). A process-record entry. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *mergeThemesInput) (*themeOutput, error) {
-			t, err := s.svc.Themes.MergeThemes(ctx, actor(ctx), in.ThemeID, in.Body.ThemeIDs, in.Body.Label)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeOutput{Body: themeView(t)}, nil
-		})
-	register(s, huma.Operation{OperationID: "split-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/split",
+		staff, func(ctx context.Context, in *mergeThemesInput) (themes.Theme, error) {
+			return s.svc.Themes.MergeThemes(ctx, actor(ctx), in.ThemeID, in.Body.ThemeIDs, in.Body.Label)
+		}, themeView)
+	answer(s, huma.Operation{OperationID: "split-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/split",
 		Summary: "Split comments off into a new theme", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Makes a new theme, labelled by staff, of some comments of this one. A process-record entry. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *splitThemeInput) (*themeOutput, error) {
-			t, err := s.svc.Themes.SplitTheme(ctx, actor(ctx), in.ThemeID, in.Body.CommentIDs, in.Body.Label)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeOutput{Body: themeView(t)}, nil
-		})
-	register(s, huma.Operation{OperationID: "move-comments-to-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/move-comments",
+		staff, func(ctx context.Context, in *splitThemeInput) (themes.Theme, error) {
+			return s.svc.Themes.SplitTheme(ctx, actor(ctx), in.ThemeID, in.Body.CommentIDs, in.Body.Label)
+		}, themeView)
+	answer(s, huma.Operation{OperationID: "move-comments-to-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/move-comments",
 		Summary: "Move comments to another theme", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Moves comments of this theme to another theme of the same analysis; the machine's membership is kept, marked removed. " +
 			"A process-record entry. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *moveCommentsInput) (*themeOutput, error) {
-			t, err := s.svc.Themes.MoveComments(ctx, actor(ctx), in.ThemeID, in.Body.ToThemeID, in.Body.CommentIDs)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeOutput{Body: themeView(t)}, nil
-		})
+		staff, func(ctx context.Context, in *moveCommentsInput) (themes.Theme, error) {
+			return s.svc.Themes.MoveComments(ctx, actor(ctx), in.ThemeID, in.Body.ToThemeID, in.Body.CommentIDs)
+		}, themeView)
 	register(s, huma.Operation{OperationID: "answer-theme", Method: http.MethodPut, Path: "/themes/{theme_id}/answer",
 		Summary: "Answer every comment of a theme", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "One disposition (kind, reason, articles changed) fanned out to every published comment of the theme through the " +
@@ -402,18 +373,14 @@ func (s *server) registerThemes() {
 				themeView(r.Theme), r.Set, r.Kept, r.Unpublished, r.Receipts
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "save-theme-answer-template", Method: http.MethodPost,
+	answer(s, huma.Operation{OperationID: "save-theme-answer-template", Method: http.MethodPost,
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "Save an answer template", Tags: tags, Errors: []int{404, 422},
 		Description: "Saves an answer template with a reason code for the decision's decision body (replacing one with the same code). " +
 			"Staff of the lead unit or of the decision body."},
-		staff, func(ctx context.Context, in *saveTemplateInput) (*themeTemplateOutput, error) {
-			t, err := s.svc.Themes.SaveAnswerTemplate(ctx, actor(ctx), in.DecisionID, themes.AnswerTemplateInput{ReasonCode: in.Body.ReasonCode,
+		staff, func(ctx context.Context, in *saveTemplateInput) (themes.AnswerTemplate, error) {
+			return s.svc.Themes.SaveAnswerTemplate(ctx, actor(ctx), in.DecisionID, themes.AnswerTemplateInput{ReasonCode: in.Body.ReasonCode,
 				Title: in.Body.Title, Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeTemplateOutput{Body: themeTemplateView(t)}, nil
-		})
+		}, themeTemplateView)
 	register(s, huma.Operation{OperationID: "list-theme-answer-templates", Method: http.MethodGet,
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "List the answer templates", Tags: tags, Errors: []int{404},
 		Description: "The answer templates of the decision's decision body by reason code. Readers as list-themes."},
@@ -423,10 +390,7 @@ func (s *server) registerThemes() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &themeTemplatesOutput{}
-			out.Body.Templates = make([]ThemeAnswerTemplateView, len(ts))
-			for i, t := range ts {
-				out.Body.Templates[i] = themeTemplateView(t)
-			}
+			out.Body.Templates = views(ts, themeTemplateView)
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "draft-adoption-report-from-themes", Method: http.MethodPost,

@@ -178,10 +178,6 @@ type createDraftVersionInput struct {
 	}
 }
 
-type draftVersionOutput struct {
-	Body DraftVersionView
-}
-
 type decisionVersionsInput struct {
 	DecisionID int64  `path:"decision_id"`
 	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
@@ -226,24 +222,20 @@ type attachmentDownloadOutput struct {
 
 func (s *server) registerVersions() {
 	tags := []string{"Draft versions"}
-	register(s, huma.Operation{OperationID: "create-draft-version", Method: http.MethodPost, Path: "/decisions/{decision_id}/versions",
+	answer(s, huma.Operation{OperationID: "create-draft-version", Method: http.MethodPost, Path: "/decisions/{decision_id}/versions",
 		Summary: "Upload a draft version", Tags: tags, DefaultStatus: http.StatusCreated,
 		MaxBodyBytes: maxVersionBodyBytes, BodyReadTimeout: versionBodyReadTimeout,
 		Description: "Adds the next immutable version of the draft with its explanation, legal basis and attachments (base64 in the JSON body). " +
 			"Articles keep the anchors of the previous version when unchanged, moved or lightly edited. " +
 			"Only staff of the lead unit, while the decision is in drafting, handling or under review; never during the consultation."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *createDraftVersionInput) (*draftVersionOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *createDraftVersionInput) (consultation.DraftVersion, error) {
 			atts := make([]consultation.AttachmentInput, len(in.Body.Attachments))
 			for i, a := range in.Body.Attachments {
 				atts[i] = consultation.AttachmentInput{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data}
 			}
-			v, err := s.svc.Consultation.CreateDraftVersion(ctx, actor(ctx), in.DecisionID, consultation.DraftVersionInput{
+			return s.svc.Consultation.CreateDraftVersion(ctx, actor(ctx), in.DecisionID, consultation.DraftVersionInput{
 				Text: in.Body.Text, Explanation: in.Body.Explanation, LegalBasis: in.Body.LegalBasis, Attachments: atts})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &draftVersionOutput{Body: draftVersionView(v)}, nil
-		})
+		}, func(v consultation.DraftVersion) DraftVersionView { return draftVersionView(v) })
 	register(s, huma.Operation{OperationID: "list-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions",
 		Summary: "List draft versions", Tags: tags,
 		Description: "Versions in order, without their text. Residents and visitors see only versions that are or were under public consultation."},
@@ -253,10 +245,7 @@ func (s *server) registerVersions() {
 				return nil, toProblem(ctx, err)
 			}
 			out := &draftVersionsOutput{}
-			out.Body.Versions = make([]DraftVersionSummaryView, len(vs))
-			for i, v := range vs {
-				out.Body.Versions[i] = draftVersionSummaryView(v)
-			}
+			out.Body.Versions = views(vs, draftVersionSummaryView)
 			out.Body.NextCursor = next
 			return out, nil
 		})
@@ -273,16 +262,12 @@ func (s *server) registerVersions() {
 				Added: articleChangeViews(c.Added), Removed: articleChangeViews(c.Removed),
 				Changed: articleChangeViews(c.Changed), Unchanged: articleChangeViews(c.Unchanged)}}, nil
 		})
-	register(s, huma.Operation{OperationID: "get-draft-version", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/{number}",
+	answer(s, huma.Operation{OperationID: "get-draft-version", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/{number}",
 		Summary: "Get a draft version", Tags: tags,
 		Description: "The version's text, articles with their anchors, explanation, legal basis and attachment metadata."},
-		public(), func(ctx context.Context, in *draftVersionInput) (*draftVersionOutput, error) {
-			v, err := s.svc.Consultation.GetDraftVersion(ctx, actor(ctx), in.DecisionID, in.Number)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &draftVersionOutput{Body: draftVersionView(v)}, nil
-		})
+		public(), func(ctx context.Context, in *draftVersionInput) (consultation.DraftVersion, error) {
+			return s.svc.Consultation.GetDraftVersion(ctx, actor(ctx), in.DecisionID, in.Number)
+		}, draftVersionView)
 	binary := &huma.Schema{Type: "string", Format: "binary"}
 	register(s, huma.Operation{OperationID: "get-attachment", Method: http.MethodGet, Path: "/attachments/{attachment_id}",
 		Summary: "Download an attachment", Tags: tags,

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"context"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Most operations have one shape: call one service method, map its error
+// with toProblem, build the view of what it returned. The helpers here are
+// that shape once, so that a new operation is its huma.Operation, its access
+// rule, the call and the view:
+//
+//	answer(s, huma.Operation{OperationID: "get-thing", …}, public(),
+//		func(ctx context.Context, in *thingPath) (domain.Thing, error) {
+//			return s.svc.Domain.GetThing(ctx, actor(ctx), in.ID)
+//		}, thingView)
+//
+// The call may validate its input before the service call (a date to
+// parse): whatever error it returns is answered through toProblem.
+
+// body is the output of an operation that answers one view as its body.
+// The schema is the view's own (a named type), so it does not depend on
+// this wrapper.
+type body[V any] struct {
+	Body V
+}
+
+// answerWith registers an operation whose handler is one call: the call's
+// error is answered through toProblem, its result through out.
+func answerWith[I, T, O any](s *server, op huma.Operation, acc access,
+	call func(context.Context, *I) (T, error), out func(T) *O) {
+	register(s, op, acc, func(ctx context.Context, in *I) (*O, error) {
+		t, err := call(ctx, in)
+		if err != nil {
+			return nil, toProblem(ctx, err)
+		}
+		return out(t), nil
+	})
+}
+
+// answer registers an operation that answers the view of what its call
+// returns as the body.
+func answer[I, T, V any](s *server, op huma.Operation, acc access,
+	call func(context.Context, *I) (T, error), view func(T) V) {
+	answerWith(s, op, acc, call, func(t T) *body[V] { return &body[V]{Body: view(t)} })
+}
+
+// answerNothing registers an operation that answers no body (204 unless
+// the operation sets another status).
+func answerNothing[I any](s *server, op huma.Operation, acc access, call func(context.Context, *I) error) {
+	register(s, op, acc, func(ctx context.Context, in *I) (*struct{}, error) {
+		if err := call(ctx, in); err != nil {
+			return nil, toProblem(ctx, err)
+		}
+		return nil, nil
+	})
+}
+
+// views maps a list of domain values to their views; never nil, so an
+// empty list is `[]` on the wire.
+func views[T, V any](list []T, view func(T) V) []V {
+	out := make([]V, len(list))
+	for i, t := range list {
+		out[i] = view(t)
+	}
+	return out
+}
+
+// page is a slice of a listing and the cursor of the next slice.
+type page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// pageOf makes a page of what a paged service method returns.
+func pageOf[T any](items []T, next string, err error) (page[T], error) {
+	return page[T]{Items: items, Next: next}, err
+}
