@@ -81,6 +81,7 @@ type SurveyView struct {
 	UpdatedAt               time.Time            `json:"updated_at"`
 	OpenedAt                *time.Time           `json:"opened_at,omitempty"`
 	ClosedAt                *time.Time           `json:"closed_at,omitempty"`
+	TargetResponses         *int                 `json:"target_responses,omitempty" doc:"The number of responses the survey aims for; absent: none set."`
 	Questions               []SurveyQuestionView `json:"questions" doc:"In display order; empty in lists."`
 }
 
@@ -126,7 +127,7 @@ func surveyView(sv survey.Survey, now time.Time) SurveyView {
 		Anonymous: sv.Anonymous, ResultsPublicAfterClose: sv.ResultsPublicAfterClose, PrivacyNotice: sv.PrivacyNotice,
 		Status: string(sv.Status), StatusName: survey.StatusNames[sv.Status], AcceptingResponses: sv.AcceptsResponses(now),
 		CreatedAt: sv.CreatedAt.UTC(), UpdatedAt: sv.UpdatedAt.UTC(), OpenedAt: utcPtr(sv.OpenedAt), ClosedAt: utcPtr(sv.ClosedAt),
-		Questions: make([]SurveyQuestionView, len(sv.Questions))}
+		TargetResponses: sv.TargetResponses, Questions: make([]SurveyQuestionView, len(sv.Questions))}
 	for i, q := range sv.Questions {
 		v.Questions[i] = surveyQuestionView(q)
 	}
@@ -144,11 +145,13 @@ type SurveyInputBody struct {
 	Anonymous               bool       `json:"anonymous,omitempty" doc:"Results and exports never link an answer to an account; one response per resident still holds (keyed hash)."`
 	ResultsPublicAfterClose bool       `json:"results_public_after_close,omitempty" doc:"Anyone may read the results once the survey has closed."`
 	PrivacyNotice           string     `json:"privacy_notice,omitempty" maxLength:"12000" doc:"Who collects the answers, why and how long they are kept (PIPL Art. 17); required, at most 3000 characters."`
+	TargetResponses         *int       `json:"target_responses,omitempty" doc:"The number of responses the survey aims for, 1 to 1,000,000 (422 survey_target_invalid otherwise); absent: none. For a decision in a livelihood domain the survey counts as held only when it closed with at least this many responses and the decision body's minimum (gate survey_required)."`
 }
 
 func (b SurveyInputBody) input() survey.Input {
 	in := survey.Input{Title: b.Title, Description: b.Description, DecisionID: b.DecisionID, ClosesAt: b.ClosesAt,
-		Anonymous: b.Anonymous, ResultsPublicAfterClose: b.ResultsPublicAfterClose, PrivacyNotice: b.PrivacyNotice}
+		Anonymous: b.Anonymous, ResultsPublicAfterClose: b.ResultsPublicAfterClose, PrivacyNotice: b.PrivacyNotice,
+		TargetResponses: b.TargetResponses}
 	if b.OpensAt != nil {
 		in.OpensAt = *b.OpensAt
 	}

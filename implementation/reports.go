@@ -154,13 +154,35 @@ func (s *Service) ListImplementationReports(ctx context.Context, actor *identity
 	}
 	sch := Schedule{ImplementingAgencyCode: pub.ImplementingAgencyCode, ImplementingAgencyName: pub.ImplementingAgencyName,
 		IntervalDays: pub.ReportIntervalDays}
-	from := pub.EffectiveOn
+	var ends []time.Time
 	for _, r := range list {
-		if r.Kind == ReportPeriodic && r.PeriodEnd.After(from) {
-			from = r.PeriodEnd
+		if r.Kind == ReportPeriodic {
+			ends = append(ends, r.PeriodEnd)
 		}
 	}
-	sch.NextDue = from.AddDate(0, 0, pub.ReportIntervalDays)
-	sch.Overdue = afterPublication(pub.Status) && s.now().After(sch.NextDue.Add(24*time.Hour))
+	sch.NextDue = NextReportDue(pub.EffectiveOn, pub.ReportIntervalDays, ends)
+	sch.Overdue = afterPublication(pub.Status) && s.now().After(ReportDeadline(sch.NextDue))
 	return list, sch, nil
+}
+
+// NextReportDue is the date the next periodic report is due (Decree 713
+// Art. 35: the implementing unit reports on the schedule the body set at
+// publication): the effective date, or the latest period a periodic report
+// covered, plus the interval. periodicEnds are the periods the periodic
+// reports filed so far cover. Supervision applies the same rule
+// (implementation_compliance_facts), so the desk and this page agree.
+func NextReportDue(effectiveOn time.Time, intervalDays int, periodicEnds []time.Time) time.Time {
+	from := effectiveOn
+	for _, e := range periodicEnds {
+		if e.After(from) {
+			from = e
+		}
+	}
+	return from.AddDate(0, 0, intervalDays)
+}
+
+// ReportDeadline is the instant a report due on the date due is late: the
+// end of that day in Asia/Shanghai (times are shown there, DOMAIN.md).
+func ReportDeadline(due time.Time) time.Time {
+	return time.Date(due.Year(), due.Month(), due.Day()+1, 0, 0, 0, 0, workday.Location())
 }

@@ -32,20 +32,21 @@ func TestAnnualAssessment(t *testing.T) {
 		t.Fatalf("no line %s for %s", key, agency)
 		return supervision.IndicatorScore{}
 	}
-	// 卫健委: one of two livelihood decisions covered (the waiver), one of
-	// two adoption reports on time.
+	// 卫健委: one of two livelihood decisions covered (the waiver), two of
+	// three adoption reports on time (D6's and D9's; D3's is overdue).
 	if l := line("wjw", "survey_coverage"); l.Numerator != 1 || l.Denominator != 2 {
 		t.Errorf("卫健委 survey coverage %d/%d, want 1/2", l.Numerator, l.Denominator)
 	}
-	if l := line("wjw", "report_timeliness"); l.Numerator != 1 || l.Denominator != 2 {
-		t.Errorf("卫健委 report timeliness %d/%d, want 1/2 (ids %v)", l.Numerator, l.Denominator, l.DecisionIDs)
+	if l := line("wjw", "report_timeliness"); l.Numerator != 2 || l.Denominator != 3 {
+		t.Errorf("卫健委 report timeliness %d/%d, want 2/3 (ids %v)", l.Numerator, l.Denominator, l.DecisionIDs)
 	}
-	// 住建局: its problem was closed before its deadline; one review
-	// concluded lawful.
+	// 住建局: its problem was closed before its deadline; two reviews
+	// concluded lawful (D4 in November, D7 in October).
 	if l := line("zjj", "rectification_on_time"); l.Numerator != 1 || l.Denominator != 1 || len(l.ProblemIDs) != 1 {
 		t.Errorf("住建局 rectification %+v", l)
 	}
-	if l := line("zjj", "review_outcomes"); l.Numerator != 1 || l.Denominator != 1 || l.DecisionIDs[0] != d["shortened"].ID {
+	if l := line("zjj", "review_outcomes"); l.Numerator != 2 || l.Denominator != 2 || l.DecisionIDs[0] != d["shortened"].ID ||
+		l.DecisionIDs[1] != d["deliberating"].ID {
 		t.Errorf("住建局 review outcomes %+v", l)
 	}
 	computed := sheet[s.agency["wjw"]].Computed

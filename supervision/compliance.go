@@ -1,8 +1,10 @@
 package supervision
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -63,20 +65,60 @@ type Facts struct {
 	AdoptionReportPublishedAt *time.Time `db:"adoption_report_published_at"`
 	SurveyClosedAt            *time.Time `db:"survey_closed_at"`
 	SurveyResponses           int64      `db:"survey_responses"`
-	SurveyWaivedAt            *time.Time `db:"survey_waived_at"`
-	SurveyWaiverReason        *string    `db:"survey_waiver_reason"`
-	ReviewSubmittedAt         *time.Time `db:"review_submitted_at"`
-	ReviewReceivedAt          *time.Time `db:"review_received_at"`
-	ReviewStatus              *string    `db:"review_status"`
-	ConcludedAt               *time.Time `db:"concluded_at"`
-	ConclusionOutcome         *string    `db:"conclusion_outcome"`
-	ExpediteReason            *string    `db:"expedite_reason"`
-	Opinions                  int64      `db:"opinions"`
-	FirstOpinionAt            *time.Time `db:"first_opinion_at"`
-	DeliberationDate          *time.Time `db:"deliberation_date"`
-	PartyReportDate           *time.Time `db:"party_report_date"`
-	PublishedOn               *time.Time `db:"published_on"`
-	PublishedAt               *time.Time `db:"published_at"`
+	// SurveyTarget is the responses the survey needs to count as held: its
+	// own target, the decision body's minimum, at least one (the survey
+	// package's gate survey_required).
+	SurveyTarget       int64      `db:"survey_target"`
+	SurveyWaivedAt     *time.Time `db:"survey_waived_at"`
+	SurveyWaiverReason *string    `db:"survey_waiver_reason"`
+	ReviewSubmittedAt  *time.Time `db:"review_submitted_at"`
+	ReviewReceivedAt   *time.Time `db:"review_received_at"`
+	ReviewStatus       *string    `db:"review_status"`
+	ConcludedAt        *time.Time `db:"concluded_at"`
+	ConclusionOutcome  *string    `db:"conclusion_outcome"`
+	ExpediteReason     *string    `db:"expedite_reason"`
+	Opinions           int64      `db:"opinions"`
+	FirstOpinionAt     *time.Time `db:"first_opinion_at"`
+	DeliberationDate   *time.Time `db:"deliberation_date"`
+	PartyReportDate    *time.Time `db:"party_report_date"`
+	PublishedOn        *time.Time `db:"published_on"`
+	PublishedAt        *time.Time `db:"published_at"`
+
+	// After publication (implementation_compliance_facts, owned by
+	// implementation/): the schedule the body set and the periodic reports
+	// filed, in order (the period each covers, when it was filed).
+	ImplementingAgencyID  *int64      `db:"implementing_agency_id"`
+	EffectiveOn           *time.Time  `db:"effective_on"`
+	ReportIntervalDays    *int        `db:"report_interval_days"`
+	PeriodicReportEnds    []time.Time `db:"periodic_report_ends"`
+	PeriodicReportedAt    []time.Time `db:"periodic_reported_at"`
+	ImplementationReports int64       `db:"implementation_reports"`
+	// ImplementationReportedAt is when every report of any kind was filed.
+	ImplementationReportedAt []time.Time `db:"implementation_reported_at"`
+	EndedAt                  *time.Time  `db:"ended_at"`
+
+	// Before the procedure (catalogue_membership_facts, owned by
+	// catalogue/): the body's setting and the catalogue entry, if any.
+	CatalogueRequired       bool       `db:"catalogue_required"`
+	CatalogueItemID         *int64     `db:"catalogue_item_id"`
+	CatalogueItemStatus     *string    `db:"catalogue_item_status"`
+	CataloguePlannedQuarter *int       `db:"catalogue_planned_quarter"`
+	CatalogueYear           *int       `db:"catalogue_year"`
+	CatalogueStatus         *string    `db:"catalogue_status"`
+	CatalogueLinkedAt       *time.Time `db:"catalogue_linked_at"`
+}
+
+// surveyHeld reports whether a closed survey reached the responses it
+// needed (issue 13: a survey with too few responses measured no opinion).
+func (f Facts) surveyHeld() bool {
+	return f.SurveyClosedAt != nil && f.SurveyResponses >= max(f.SurveyTarget, 1)
+}
+
+// inCatalogue reports whether the decision carries out an active entry of a
+// published catalogue.
+func (f Facts) inCatalogue() bool {
+	return f.CatalogueItemID != nil && f.CatalogueItemStatus != nil && *f.CatalogueItemStatus == "active" &&
+		f.CatalogueStatus != nil && *f.CatalogueStatus == "published"
 }
 
 // Step is one statutory step of a decision and where it stands.
@@ -102,7 +144,7 @@ var livelihoodDomains = map[string]bool{"education_culture": true, "health": tru
 
 // stageOrder ranks the procedure stages, so "beyond a stage" can be asked.
 var stageOrder = map[string]int{"drafting": 0, "consulting": 1, "handling": 2, "under_review": 3,
-	"deliberation": 4, "published": 5, "in_effect": 6, "suspended": 6, "evaluated": 7}
+	"deliberation": 4, "published": 5, "in_effect": 6, "suspended": 6, "evaluated": 7, "ended": 8}
 
 func beyond(status, stage string) bool {
 	r, ok := stageOrder[status]
@@ -138,6 +180,8 @@ func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 		}
 		return st
 	}
+
+	add(catalogueStep(f))
 
 	// Public consultation, Art. 15: ≥30 days or a public reason.
 	cons := Step{Key: "consultation", Title: "公开征求意见", Basis: "第十五条"}
@@ -195,10 +239,10 @@ func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 			reason = *f.SurveyWaiverReason
 		}
 		sv.State, sv.DoneAt, sv.Note = StepSkipped, f.SurveyWaivedAt, "书面说明不开展民意调查："+reason
-	case f.SurveyClosedAt != nil && f.SurveyResponses > 0:
+	case f.surveyHeld():
 		sv.State, sv.DoneAt = StepDone, f.SurveyClosedAt
 	case f.ReviewSubmittedAt != nil:
-		sv.State, sv.Note = StepProblem, "民生领域事项送审前未开展民意调查，也无书面说明"
+		sv.State, sv.Note = StepProblem, "民生领域事项送审前未开展民意调查（或答卷未达预定数），也无书面说明"
 	case f.ConsultationClosedAt != nil:
 		sv.State, sv.Note = StepDue, "送审前须完成民意调查或书面说明"
 		sv.Due = f.ConsultationClosedAt
@@ -288,7 +332,62 @@ func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 		pub.State = StepNotYet
 	}
 	add(pub)
+
+	add(implementationStep(f, due))
 	return out
+}
+
+// catalogueStep is catalogue membership (决策事项目录, Decree 713 Art. 3(3);
+// Henan Decree 210 Art. 4). The law says a body "may" require it; where its
+// setting does, the entry must exist before the item goes to the public and
+// again before review (the catalogue package's gate catalogue_entry_required
+// at both): due while drafting, consulting or handling (the setting may have
+// been turned on, or the entry removed, after consultation opened), a
+// problem once the decision went to review without it. The law sets no date,
+// so the step has none.
+func catalogueStep(f Facts) Step {
+	st := Step{Key: "catalogue", Title: "列入决策事项目录", Basis: "第三条第三款"}
+	switch {
+	case f.inCatalogue():
+		st.State, st.DoneAt = StepDone, f.CatalogueLinkedAt
+		if f.CatalogueYear != nil && f.CataloguePlannedQuarter != nil {
+			st.Note = fmt.Sprintf("已列入%d年决策事项目录（计划第%d季度）", *f.CatalogueYear, *f.CataloguePlannedQuarter)
+		}
+	case !f.CatalogueRequired:
+		st.State, st.Note = StepNotApplicable, "决策机关未要求先列入决策事项目录"
+	case beyond(f.Status, "handling"):
+		st.State, st.Note = StepProblem, "决策机关要求先列入目录，本事项未列入公布的目录即送审"
+	default:
+		st.State, st.Note = StepDue, "征求意见、送审前须关联已公布的决策事项目录中的事项"
+	}
+	return st
+}
+
+// implementationStep is the implementing unit's periodic report (Decree
+// 713 Art. 34–35), due on the schedule the body set at publication:
+// implementation.NextReportDue from the effective date or the last period
+// reported, late after the end of that day (implementation.ReportDeadline),
+// the rule the implementation pages apply. A suspended decision reports
+// nothing while suspended; an ended one nothing more.
+func implementationStep(f Facts, due func(Step, time.Time) Step) Step {
+	st := Step{Key: "implementation_report", Title: "执行情况定期报告", Basis: "第三十四条、第三十五条"}
+	if n := len(f.PeriodicReportedAt); n > 0 {
+		st.DoneAt = &f.PeriodicReportedAt[n-1]
+	}
+	switch {
+	case f.PublishedAt == nil || f.EffectiveOn == nil || f.ReportIntervalDays == nil:
+		st.State = StepNotYet
+	case f.Status == "ended":
+		st.State, st.Note = StepNotApplicable, "决策已停止执行"
+	case f.Status == "suspended":
+		st.State, st.Note = StepSkipped, "决策暂停执行期间不作定期报告"
+	default:
+		next := implementation.NextReportDue(*f.EffectiveOn, *f.ReportIntervalDays, f.PeriodicReportEnds)
+		st = due(st, implementation.ReportDeadline(next))
+		st.Note = fmt.Sprintf("每%d日报告一次，已定期报告%d次；下次报告截至%s", *f.ReportIntervalDays,
+			len(f.PeriodicReportEnds), next.Format("2006年1月2日"))
+	}
+	return st
 }
 
 // lateAfter marks a step done after its deadline as done late.

@@ -29,6 +29,14 @@ func TestStepsAtTheirBoundaries(t *testing.T) {
 	received := at(6, 1, 10) // a Monday
 	reviewDue := cal.AddWorkingDays(received, supervision.DefaultLimits.ReviewWorkingDays)
 	base := supervision.Facts{Domain: "other", Status: "consulting", ConsultationOpensAt: &opens}
+	// Published on 1 July, in effect that day, reporting every 90 days: the
+	// first report is due on 29 September, late after 30 September 00:00 in
+	// Beijing time (Decree 713 Art. 35; the body's schedule).
+	effective := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	firstReportDeadline := time.Date(2026, 9, 30, 0, 0, 0, 0, workday.Location())
+	published := func(f *supervision.Facts) {
+		f.Status, f.PublishedAt, f.EffectiveOn, f.ReportIntervalDays = "in_effect", ptr(at(7, 1, 10)), &effective, ptr(90)
+	}
 
 	cases := []struct {
 		name  string
@@ -77,6 +85,40 @@ func TestStepsAtTheirBoundaries(t *testing.T) {
 		{"NoOpinionBeforeConclusion", func(f *supervision.Facts) {
 			f.ReviewReceivedAt, f.ConcludedAt = &received, ptr(cal.AddWorkingDays(received, 7))
 		}, reviewDue, "legal_opinion", supervision.StepProblem},
+		{"CatalogueNotRequired", nil, opens, "catalogue", supervision.StepNotApplicable},
+		{"CatalogueRequiredWhileDrafting", func(f *supervision.Facts) { f.Status, f.CatalogueRequired = "drafting", true },
+			opens, "catalogue", supervision.StepDue},
+		{"CatalogueRequiredWhileHandling", func(f *supervision.Facts) { f.Status, f.CatalogueRequired = "handling", true },
+			opens, "catalogue", supervision.StepDue},
+		{"CatalogueRequiredUnderReview", func(f *supervision.Facts) { f.Status, f.CatalogueRequired = "under_review", true },
+			opens, "catalogue", supervision.StepProblem},
+		{"CatalogueMember", func(f *supervision.Facts) {
+			f.Status, f.CatalogueRequired = "under_review", true
+			f.CatalogueItemID, f.CatalogueItemStatus, f.CatalogueStatus = ptr(int64(7)), ptr("active"), ptr("published")
+		}, opens, "catalogue", supervision.StepDone},
+		{"CatalogueEntryRemoved", func(f *supervision.Facts) {
+			f.Status, f.CatalogueRequired = "under_review", true
+			f.CatalogueItemID, f.CatalogueItemStatus, f.CatalogueStatus = ptr(int64(7)), ptr("removed"), ptr("published")
+		}, opens, "catalogue", supervision.StepProblem},
+		{"CatalogueNotYetPublished", func(f *supervision.Facts) {
+			f.Status, f.CatalogueRequired = "drafting", true
+			f.CatalogueItemID, f.CatalogueItemStatus, f.CatalogueStatus = ptr(int64(7)), ptr("active"), ptr("agreed")
+		}, opens, "catalogue", supervision.StepDue},
+		{"ImplementationBeforePublication", nil, opens, "implementation_report", supervision.StepNotYet},
+		{"ImplementationReportOnItsLastDay", published, firstReportDeadline, "implementation_report", supervision.StepDue},
+		{"ImplementationReportADayLate", published, firstReportDeadline.Add(time.Nanosecond), "implementation_report", supervision.StepOverdue},
+		{"ImplementationReportFiled", func(f *supervision.Facts) {
+			published(f)
+			f.PeriodicReportEnds, f.PeriodicReportedAt = []time.Time{effective.AddDate(0, 0, 90)}, []time.Time{firstReportDeadline.Add(-time.Hour)}
+		}, firstReportDeadline.AddDate(0, 0, 89), "implementation_report", supervision.StepDue},
+		{"ImplementationSecondReportLate", func(f *supervision.Facts) {
+			published(f)
+			f.PeriodicReportEnds, f.PeriodicReportedAt = []time.Time{effective.AddDate(0, 0, 90)}, []time.Time{firstReportDeadline.Add(-time.Hour)}
+		}, firstReportDeadline.AddDate(0, 0, 90).Add(time.Nanosecond), "implementation_report", supervision.StepOverdue},
+		{"ImplementationSuspended", func(f *supervision.Facts) { published(f); f.Status = "suspended" },
+			firstReportDeadline, "implementation_report", supervision.StepSkipped},
+		{"ImplementationEnded", func(f *supervision.Facts) { published(f); f.Status = "ended" },
+			firstReportDeadline, "implementation_report", supervision.StepNotApplicable},
 		{"WithdrawnHasNothingDue", func(f *supervision.Facts) { f.ConsultationClosedAt, f.Status = &closed, "withdrawn" },
 			reportDue.Add(time.Hour), "adoption_report", supervision.StepNotApplicable},
 	}

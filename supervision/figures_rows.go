@@ -8,10 +8,10 @@ import (
 // StageNames are the decision stages in Chinese, for the report's table.
 var StageNames = map[string]string{"drafting": "起草", "consulting": "公开征求意见", "handling": "意见处理",
 	"under_review": "合法性审查", "deliberation": "集体讨论决定", "published": "已公布", "in_effect": "施行中",
-	"suspended": "暂停执行", "evaluated": "已评估", "withdrawn": "已撤回"}
+	"suspended": "暂停执行", "evaluated": "已评估", "withdrawn": "已撤回", "ended": "已停止执行"}
 
 var stageSequence = []string{"drafting", "consulting", "handling", "under_review", "deliberation", "published",
-	"in_effect", "suspended", "evaluated", "withdrawn"}
+	"in_effect", "suspended", "evaluated", "ended", "withdrawn"}
 
 // FigureRow is one line of the report's main table: a label, the value as
 // shown, and the key of the decisions behind it (Sources).
@@ -27,6 +27,8 @@ func (f MonthlyFigures) Rows() []FigureRow {
 	pct := func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) }
 	return []FigureRow{
 		{"新启动决策事项", n(f.DecisionsStarted), "decisions_started"},
+		{"公布决策", n(f.DecisionsPublished), "decisions_published"},
+		{"执行单位报告执行情况（份）", n(f.ImplementationReports), "implementation_reports"},
 		{"开始公开征求意见", n(f.ConsultationsOpened), "consultations_opened"},
 		{"其中缩短征求意见期限（已说明理由）", n(f.ConsultationsShortened), "consultations_shortened"},
 		{"征求意见结束", n(f.ConsultationsClosed), "consultations_closed"},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -126,6 +127,18 @@ func (s *Service) figures(m Month, agency int64, names map[int64]string, facts [
 			fig.DecisionsStarted++
 			fig.Sources["decisions_started"] = append(fig.Sources["decisions_started"], int(f.ID))
 		}
+		if f.PublishedAt != nil && !f.PublishedAt.Before(from) && f.PublishedAt.Before(to) {
+			fig.DecisionsPublished++
+			fig.Sources["decisions_published"] = append(fig.Sources["decisions_published"], int(f.ID))
+		}
+		// The implementing units' reports of any kind filed in the month
+		// (Decree 713 Art. 35).
+		for _, at := range f.ImplementationReportedAt {
+			if !at.Before(from) && at.Before(to) {
+				fig.ImplementationReports++
+				fig.Sources["implementation_reports"] = append(fig.Sources["implementation_reports"], int(f.ID))
+			}
+		}
 		// Steps overdue at the month's end, as the facts stood then.
 		for _, st := range Steps(asOf(f, to), cal, s.limits(), to) {
 			if st.State == StepOverdue {
@@ -138,7 +151,7 @@ func (s *Service) figures(m Month, agency int64, names map[int64]string, facts [
 		then := asOf(f, to)
 		if livelihoodDomains[f.Domain] && !f.NotDisclosable && f.Status != "withdrawn" && then.ConsultationClosedAt != nil {
 			fig.LivelihoodDecisions++
-			if then.SurveyWaivedAt != nil || (then.SurveyClosedAt != nil && f.SurveyResponses > 0) {
+			if then.SurveyWaivedAt != nil || then.surveyHeld() {
 				fig.LivelihoodCovered++
 			} else {
 				fig.Sources["livelihood_uncovered"] = append(fig.Sources["livelihood_uncovered"], int(f.ID))
@@ -368,9 +381,9 @@ func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Accoun
 		}
 		sum := sha256.Sum256(content)
 		hash := hex.EncodeToString(sum[:])
-		sig, key := "", ""
-		if s.Signer != nil {
-			sig, key = s.Signer.SignEntryHash(hash), s.Signer.KeyID()
+		sig, key, err := s.sign(ctx, hash)
+		if err != nil {
+			return err
 		}
 		rows, err := tx.Query(ctx, `UPDATE monthly_reports SET status = 'issued', published = $2, issued_at = $3,
 			issued_by = $4, content_hash = $5, signature = $6, signer_key = $7, updated_at = $3
@@ -381,8 +394,12 @@ func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Accoun
 		if out, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[MonthlyReport]); err != nil {
 			return errs.Internal(err)
 		}
+		recorded, err := s.recordIssued(ctx, tx, actor, out)
+		if err != nil {
+			return err
+		}
 		if err := logAction(ctx, tx, at, actor, "monthly_report_issued", reportSubject(id),
-			map[string]any{"content_hash": hash, "published": publish, "signer_key": key}); err != nil {
+			map[string]any{"content_hash": hash, "published": publish, "signer_key": key, "recorded_on_decisions": recorded}); err != nil {
 			return err
 		}
 		return s.notifyIssued(ctx, tx, out, at)
@@ -422,7 +439,9 @@ type ReportVerification struct {
 }
 
 // VerifyMonthlyReport recomputes an issued report's hash from what is
-// stored and checks the platform's signature over it.
+// stored and checks the platform's signature over it with the key it names,
+// looked up among every key the platform published (record_signing_keys),
+// so it verifies after the key is rotated.
 func (s *Service) VerifyMonthlyReport(ctx context.Context, actor *identity.Account, id int64) (ReportVerification, error) {
 	r, err := s.GetMonthlyReport(ctx, actor, id)
 	if err != nil {
@@ -435,14 +454,22 @@ func (s *Service) VerifyMonthlyReport(ctx context.Context, actor *identity.Accou
 	if err != nil {
 		return ReportVerification{}, errs.Internal(err)
 	}
+	// Every key the platform ever published (the record's key table), so a
+	// report signed before a key rotation still verifies.
+	ring, err := record.LoadKeyring(ctx, s.DB)
+	if err != nil {
+		return ReportVerification{}, err
+	}
 	sum := sha256.Sum256(content)
 	v := ReportVerification{OK: true, Hash: *r.ContentHash, SignerKey: deref(r.SignerKey)}
 	switch {
 	case hex.EncodeToString(sum[:]) != *r.ContentHash:
 		v.OK, v.Problem = false, "月报告内容与通报时的摘要不一致"
-	case s.Signer == nil || deref(r.SignerKey) != s.Signer.KeyID():
-		v.OK, v.Problem = false, "报告由另一把平台密钥签名，请以该密钥核验"
-	case !verifySignature(s.Signer.PublicKey(), *r.ContentHash, deref(r.Signature)):
+	case deref(r.SignerKey) == "":
+		v.OK, v.Problem = false, "报告未经平台签名"
+	case ring[deref(r.SignerKey)] == nil:
+		v.OK, v.Problem = false, "签名所用的密钥不是平台公布过的密钥"
+	case !verifySignature(ring[deref(r.SignerKey)], *r.ContentHash, deref(r.Signature)):
 		v.OK, v.Problem = false, "签名验证失败"
 	}
 	return v, nil

@@ -49,6 +49,8 @@ type MonthlyFigures struct {
 	ScopeName              string              `json:"scope_name"`
 	DecisionsByStage       map[string]int      `json:"decisions_by_stage"`
 	DecisionsStarted       int                 `json:"decisions_started"`
+	DecisionsPublished     int                 `json:"decisions_published"`
+	ImplementationReports  int                 `json:"implementation_reports"`
 	ConsultationsOpened    int                 `json:"consultations_opened"`
 	ConsultationsShortened int                 `json:"consultations_shortened"`
 	ConsultationsClosed    int                 `json:"consultations_closed"`
@@ -228,6 +230,18 @@ func asOf(f Facts, t time.Time) Facts {
 	}
 	if f.ConsultationOpensAt == nil {
 		f.ConsultationEndsAt = nil
+	}
+	// Periodic reports filed later are not counted; an entry linked later
+	// was not yet in the catalogue.
+	var ends, filed []time.Time
+	for i, at := range f.PeriodicReportedAt {
+		if at.Before(t) && i < len(f.PeriodicReportEnds) {
+			ends, filed = append(ends, f.PeriodicReportEnds[i]), append(filed, at)
+		}
+	}
+	f.PeriodicReportEnds, f.PeriodicReportedAt = ends, filed
+	if f.CatalogueLinkedAt != nil && !f.CatalogueLinkedAt.Before(t) {
+		f.CatalogueItemID, f.CatalogueLinkedAt = nil, nil
 	}
 	if f.FirstOpinionAt == nil {
 		f.Opinions = 0

@@ -3,10 +3,12 @@ package supervision_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/supervision"
 )
 
@@ -85,6 +87,40 @@ func buildNovember(t *testing.T, s *scene) map[string]consultation.Decision {
 	if _, err := s.sup.CloseProblem(ctx, s.office, p.ID, "经核查已整改。"); err != nil {
 		t.Fatal(err)
 	}
+
+	// After the review: 住建局 D7 deliberated on 5 November and not yet
+	// published (the Party report and publication are due).
+	d["deliberating"] = s.create(t, "zjj", consultation.DomainOther, at(9, 2, 9))
+	s.open(t, "zjj", d["deliberating"], at(9, 2, 10), at(9, 2, 10).Add(month), "")
+	s.closeAt(t, at(10, 2, 11))
+	s.publishReport(t, "zjj", d["deliberating"], at(10, 8, 10))
+	r = s.submit(t, "zjj", d["deliberating"], at(10, 9, 11))
+	s.conclude(t, r, at(10, 16, 10), at(10, 22, 10))
+	s.decide(t, "zjj", d["deliberating"], at(11, 5, 0), time.Time{}, time.Time{}, 0)
+
+	// 教育局 D8: published on 3 November, in effect from 10 December: at the
+	// month's end it is published and not yet in effect.
+	d["published"] = s.create(t, "jyj", consultation.DomainOther, at(9, 3, 9))
+	s.open(t, "jyj", d["published"], at(9, 3, 10), at(9, 3, 10).Add(month), "")
+	s.closeAt(t, at(10, 3, 11))
+	s.publishReport(t, "jyj", d["published"], at(10, 9, 10))
+	r = s.submit(t, "jyj", d["published"], at(10, 12, 11))
+	s.conclude(t, r, at(10, 19, 10), at(10, 23, 10))
+	s.decide(t, "jyj", d["published"], at(10, 28, 0), at(11, 3, 0), at(12, 10, 0), 30)
+
+	// 卫健委 D9: in effect since 3 August, reporting every 30 days: the
+	// report of 1 September was its last periodic one, so the one due on 1
+	// October is overdue; a problem report on 12 November does not replace
+	// it (Decree 713 Art. 35).
+	d["implementing"] = s.create(t, "wjw", consultation.DomainOther, at(6, 1, 9))
+	s.open(t, "wjw", d["implementing"], at(6, 1, 10), at(6, 1, 10).Add(month), "")
+	s.closeAt(t, at(7, 1, 11))
+	s.publishReport(t, "wjw", d["implementing"], at(7, 2, 10))
+	r = s.submit(t, "wjw", d["implementing"], at(7, 3, 11))
+	s.conclude(t, r, at(7, 10, 10), at(7, 15, 10))
+	s.decide(t, "wjw", d["implementing"], at(7, 20, 0), at(8, 3, 0), at(8, 3, 0), 30)
+	s.report(t, "wjw", d["implementing"], implementation.ReportPeriodic, at(9, 1, 10))
+	s.report(t, "wjw", d["implementing"], implementation.ReportProblem, at(11, 12, 10))
 	return d
 }
 
@@ -128,37 +164,81 @@ func TestMonthlyReportFigures(t *testing.T) {
 		t.Fatalf("reports for %d scopes, want the city and three departments", len(byScope))
 	}
 	id := func(k string) int { return int(d[k].ID) }
+	// Every figure, for the city and each department, against what was
+	// built above.
+	want := map[int64]supervision.MonthlyFigures{
+		0: {ScopeName: "全市",
+			DecisionsByStage: map[string]int{"drafting": 1, "consulting": 1, "handling": 2, "under_review": 2, "deliberation": 1,
+				"published": 1, "in_effect": 1},
+			DecisionsStarted:       2,
+			DecisionsPublished:     1,
+			ImplementationReports:  1,
+			ConsultationsOpened:    2,
+			ConsultationsShortened: 1,
+			ConsultationsClosed:    1, // D3's window ended on 31 October
+			CommentsReceived:       3,
+			CommentsAnswered:       2,
+			CommentsAdopted:        1,
+			AdoptionRate:           0.5,
+			SurveysRun:             1,
+			SurveyResponses:        2,
+			LivelihoodDecisions:    2,
+			LivelihoodCovered:      1,
+			ReviewsReceived:        1,
+			ReviewsConcluded:       1,
+			ReviewAvgWorkingDays:   8,
+			OverdueSteps:           5,
+			ProblemsOpened:         1,
+			ProblemsClosed:         1,
+		},
+		s.agency["zjj"]: {ScopeName: "平顶山市住房和城乡建设局",
+			DecisionsByStage:       map[string]int{"under_review": 2, "deliberation": 1},
+			ConsultationsOpened:    1,
+			ConsultationsShortened: 1,
+			ConsultationsClosed:    1,
+			ReviewsReceived:        1,
+			ReviewsConcluded:       1,
+			ReviewAvgWorkingDays:   8,
+			OverdueSteps:           2, // D5's review and its adviser's opinion
+			ProblemsOpened:         1,
+			ProblemsClosed:         1,
+		},
+		s.agency["wjw"]: {ScopeName: "平顶山市卫生健康委员会",
+			DecisionsByStage:      map[string]int{"handling": 2, "in_effect": 1},
+			ImplementationReports: 1,
+			CommentsAnswered:      2,
+			CommentsAdopted:       1,
+			AdoptionRate:          0.5,
+			LivelihoodDecisions:   2,
+			LivelihoodCovered:     1,
+			OverdueSteps:          3, // D3's adoption report and survey, D9's periodic report
+		},
+		s.agency["jyj"]: {ScopeName: "平顶山市教育局",
+			DecisionsByStage:    map[string]int{"drafting": 1, "consulting": 1, "published": 1},
+			DecisionsStarted:    2,
+			DecisionsPublished:  1,
+			ConsultationsOpened: 1,
+			CommentsReceived:    3,
+			SurveysRun:          1,
+			SurveyResponses:     2,
+		},
+	}
+	for scope, w := range want {
+		w.Month, w.AgencyID = "2026-11", scope
+		got := byScope[scope].Figures
+		got.Sources, got.Trend = nil, nil
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("figures of %s\n got %+v\nwant %+v", w.ScopeName, got, w)
+		}
+	}
 	city := byScope[0].Figures
-	want := supervision.MonthlyFigures{Month: "2026-11", ScopeName: "全市",
-		DecisionsByStage:       map[string]int{"drafting": 1, "consulting": 1, "handling": 2, "under_review": 2},
-		DecisionsStarted:       2,
-		ConsultationsOpened:    2,
-		ConsultationsShortened: 1,
-		ConsultationsClosed:    1, // D3's window ended on 31 October
-		CommentsReceived:       3,
-		CommentsAnswered:       2,
-		CommentsAdopted:        1,
-		AdoptionRate:           0.5,
-		SurveysRun:             1,
-		SurveyResponses:        2,
-		LivelihoodDecisions:    2,
-		LivelihoodCovered:      1,
-		ReviewsReceived:        1,
-		ReviewsConcluded:       1,
-		ReviewAvgWorkingDays:   8,
-		OverdueSteps:           4,
-		ProblemsOpened:         1,
-		ProblemsClosed:         1,
-	}
-	got := city
-	got.Sources, got.Trend = nil, nil
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("city figures\n got %+v\nwant %+v", got, want)
-	}
 	wantSources := map[string][]int{
-		"decisions_started":    {id("consulting"), id("drafting")},
-		"livelihood_uncovered": {id("no_survey")},
-		"overdue_steps":        {id("overdue_review"), id("overdue_review"), id("no_survey"), id("no_survey")},
+		"decisions_started":      {id("consulting"), id("drafting")},
+		"decisions_published":    {id("published")},
+		"implementation_reports": {id("implementing")},
+		"livelihood_uncovered":   {id("no_survey")},
+		"overdue_steps": {id("overdue_review"), id("overdue_review"), id("no_survey"), id("no_survey"),
+			id("implementing")},
 		"comments_answered":    {id("no_survey")},
 		"reviews_concluded":    {id("shortened")},
 		"consultations_closed": {id("shortened")},
@@ -171,19 +251,6 @@ func TestMonthlyReportFigures(t *testing.T) {
 	last := city.Trend[len(city.Trend)-1]
 	if len(city.Trend) != 12 || last.Month != "2026-11" || last.CommentsReceived != 3 || city.Trend[10].CommentsReceived != 2 {
 		t.Errorf("trend: %+v", city.Trend)
-	}
-	zjj := byScope[s.agency["zjj"]].Figures
-	if zjj.ConsultationsShortened != 1 || zjj.ReviewsConcluded != 1 || zjj.OverdueSteps != 2 || zjj.ProblemsOpened != 1 ||
-		zjj.CommentsReceived != 0 || zjj.DecisionsByStage["under_review"] != 2 {
-		t.Errorf("住建局 figures: %+v", zjj)
-	}
-	wjw := byScope[s.agency["wjw"]].Figures
-	if wjw.LivelihoodDecisions != 2 || wjw.LivelihoodCovered != 1 || wjw.CommentsAnswered != 2 || wjw.OverdueSteps != 2 {
-		t.Errorf("卫健委 figures: %+v", wjw)
-	}
-	jyj := byScope[s.agency["jyj"]].Figures
-	if jyj.DecisionsStarted != 2 || jyj.CommentsReceived != 3 || jyj.SurveyResponses != 2 || jyj.ProblemsOpened != 0 {
-		t.Errorf("教育局 figures: %+v", jyj)
 	}
 
 	// Issuing needs the office's analysis; then the report is fixed.
@@ -214,6 +281,32 @@ func TestMonthlyReportFigures(t *testing.T) {
 		t.Fatalf("verify issued report: %+v, %v", v, err)
 	}
 	checkExports(t, issued)
+	// The issue is in the process record of every decision the report
+	// counts, each entry naming the figures that count it and binding the
+	// report row, and every such record verifies.
+	counted := map[int]bool{}
+	for _, ids := range city.Sources {
+		for _, i := range ids {
+			counted[i] = true
+		}
+	}
+	var entries int
+	s.e.DB.QueryRow(ctx, `SELECT count(*) FROM record_entries WHERE kind = 'monthly_report_issued'`).Scan(&entries)
+	if entries != len(counted) || len(counted) != 7 {
+		t.Fatalf("%d record entries for the issued report, want one on each of the %d decisions it counts", entries, len(counted))
+	}
+	var figs string
+	s.e.DB.QueryRow(ctx, `SELECT payload::jsonb->>'figures' FROM record_entries WHERE kind = 'monthly_report_issued' AND decision_id = $1`,
+		d["implementing"].ID).Scan(&figs)
+	if figs != `["implementation_reports", "overdue_steps"]` {
+		t.Errorf("D9's entry names the figures %s", figs)
+	}
+	for i := range counted {
+		res, err := s.e.Consultation.VerifyStoredRecord(ctx, int64(i))
+		if err != nil || !res.OK || res.Evidence < 1 {
+			t.Fatalf("record of decision %d after the issue: %+v, %v", i, res, err)
+		}
+	}
 	// Even the superuser cannot change it without the trigger noticing...
 	if _, err := s.e.DB.Exec(ctx, `UPDATE monthly_reports SET analysis = '改写' WHERE id = $1`, cityReport.ID); err == nil {
 		t.Fatal("the database let an issued report change")
@@ -222,6 +315,11 @@ func TestMonthlyReportFigures(t *testing.T) {
 	tamper(t, s, `UPDATE monthly_reports SET analysis = '改写' WHERE id = $1`, cityReport.ID)
 	if v, err := s.sup.VerifyMonthlyReport(ctx, s.office, cityReport.ID); err != nil || v.OK {
 		t.Fatalf("verify tampered report: %+v, %v", v, err)
+	}
+	// ... and so does the record of a decision it counts, naming the row.
+	res, err := s.e.Consultation.VerifyStoredRecord(ctx, d["implementing"].ID)
+	if err != nil || res.OK || !strings.Contains(res.Problem, "monthly_reports row") {
+		t.Fatalf("record verify after the report was changed: %+v, %v", res, err)
 	}
 	// The issue is logged, and every department was told.
 	var logged, notices int

@@ -51,19 +51,29 @@ type Overview struct {
 	Overdue      []OverdueStep      `json:"overdue"`
 }
 
-const factsQuery = `SELECT id, title, domain, status, decision_body_id, lead_agency_id, not_disclosable,
-	not_disclosable_reason, created_at, consultation_opens_at, consultation_ends_at, shortening_reason,
-	consultation_closed_at, adoption_report_published_at, survey_closed_at, survey_responses, survey_waived_at,
-	survey_waiver_reason, review_submitted_at, review_received_at, review_status, concluded_at, conclusion_outcome,
-	expedite_reason, opinions, first_opinion_at, deliberation_date, party_report_date, published_on, published_at
-	FROM decision_compliance_facts`
+// factsQuery reads the procedure's facts (decision_compliance_facts, the
+// consultation schema's view) with the life before and after it: the
+// catalogue's view and the implementation's, each its package's own.
+const factsQuery = `SELECT f.id, f.title, f.domain, f.status, f.decision_body_id, f.lead_agency_id, f.not_disclosable,
+	f.not_disclosable_reason, f.created_at, f.consultation_opens_at, f.consultation_ends_at, f.shortening_reason,
+	f.consultation_closed_at, f.adoption_report_published_at, f.survey_closed_at, f.survey_responses, f.survey_waived_at,
+	f.survey_waiver_reason, f.review_submitted_at, f.review_received_at, f.review_status, f.concluded_at,
+	f.conclusion_outcome, f.expedite_reason, f.opinions, f.first_opinion_at, f.deliberation_date, f.party_report_date,
+	f.published_on, f.published_at, f.survey_target,
+	i.implementing_agency_id, i.effective_on, i.report_interval_days, i.periodic_report_ends, i.periodic_reported_at,
+	COALESCE(i.implementation_reports, 0) AS implementation_reports, i.implementation_reported_at, i.ended_at,
+	COALESCE(c.catalogue_required, false) AS catalogue_required, c.catalogue_item_id, c.catalogue_item_status,
+	c.catalogue_planned_quarter, c.catalogue_year, c.catalogue_status, c.catalogue_linked_at
+	FROM decision_compliance_facts f
+	LEFT JOIN implementation_compliance_facts i ON i.decision_id = f.id
+	LEFT JOIN catalogue_membership_facts c ON c.decision_id = f.id`
 
 // loadFacts reads the facts of the decisions in scope: of the decision
 // body body (0: every body), led or decided by agency (0: any), or the one
 // decision (0: all).
 func loadFacts(ctx context.Context, q querier, body, agencyID, decisionID int64) ([]Facts, error) {
-	rows, err := q.Query(ctx, factsQuery+` WHERE ($1::bigint = 0 OR decision_body_id = $1)
-		AND ($2::bigint = 0 OR lead_agency_id = $2 OR decision_body_id = $2) AND ($3::bigint = 0 OR id = $3) ORDER BY id`,
+	rows, err := q.Query(ctx, factsQuery+` WHERE ($1::bigint = 0 OR f.decision_body_id = $1)
+		AND ($2::bigint = 0 OR f.lead_agency_id = $2 OR f.decision_body_id = $2) AND ($3::bigint = 0 OR f.id = $3) ORDER BY f.id`,
 		body, agencyID, decisionID)
 	if err != nil {
 		return nil, errs.Internal(err)

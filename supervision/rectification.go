@@ -201,9 +201,9 @@ func (s *Service) CirculateProblemList(ctx context.Context, actor *identity.Acco
 		}
 		sum := sha256.Sum256(content)
 		hash := hex.EncodeToString(sum[:])
-		sig, key := "", ""
-		if s.Signer != nil {
-			sig, key = s.Signer.SignEntryHash(hash), s.Signer.KeyID()
+		sig, key, err := s.sign(ctx, hash)
+		if err != nil {
+			return err
 		}
 		now := s.now()
 		rows, err = tx.Query(ctx, `INSERT INTO problem_circulations (title, number, problem_ids, content, content_hash, signature,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -29,6 +30,7 @@ type scene struct {
 	adviser  *identity.Account
 	agency   map[string]int64
 	n        int
+	composed bool
 }
 
 func newScene(t *testing.T) *scene {
@@ -48,6 +50,7 @@ func newScene(t *testing.T) *scene {
 	s.reviewer, s.adviser, s.office = &rv, &ad, off
 	s.sup = supervision.NewService(e.DB, e.Consultation.Signer)
 	s.sup.Now = e.Clock.Now
+	s.sup.Record = e.Consultation
 	return s
 }
 
@@ -190,4 +193,75 @@ func (s *scene) survey(t *testing.T, dept string, d consultation.Decision, t0 ti
 			t.Fatal(err)
 		}
 	}
+}
+
+// decide takes a reviewed decision through a valid executive meeting on
+// meetingDay (the government's composition of five: the head and four
+// members; all present, the head last, Art. 30), and, when publishOn is
+// not zero, the report to the Party committee two days before and its
+// publication, in effect on effectiveOn, the lead unit implementing it and
+// reporting every interval days (Art. 34–35).
+func (s *scene) decide(t *testing.T, dept string, d consultation.Decision, meetingDay, publishOn, effectiveOn time.Time, interval int) {
+	t.Helper()
+	ctx := context.Background()
+	if !s.composed {
+		admin, _ := s.e.Account(identity.RoleAdmin, "")
+		members := []consultation.MeetingCompositionMember{{Name: "张市长", Position: "市长", IsHead: true}}
+		for i := 1; i <= 4; i++ {
+			members = append(members, consultation.MeetingCompositionMember{Name: fmt.Sprintf("委员%d", i), Position: "副市长"})
+		}
+		if _, err := s.e.Consultation.SetMeetingComposition(ctx, &admin, "zf", members); err != nil {
+			t.Fatal(err)
+		}
+		s.composed = true
+	}
+	var hash string
+	if err := s.e.DB.QueryRow(ctx, `SELECT content_hash FROM draft_versions WHERE decision_id = $1 ORDER BY number DESC LIMIT 1`,
+		d.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(meetingDay.Add(10 * time.Hour))
+	in := consultation.DeliberationInput{VersionHash: hash, MeetingKind: consultation.MeetingExecutive,
+		MeetingDate: date(meetingDay), HeadName: "张市长", Outcome: consultation.OutcomeAdopted}
+	for i := 1; i <= 4; i++ {
+		in.Members = append(in.Members, consultation.MeetingMember{Name: fmt.Sprintf("委员%d", i), Vote: consultation.VoteFor})
+	}
+	in.Members = append(in.Members, consultation.MeetingMember{Name: "张市长"})
+	if _, err := s.e.Consultation.RecordDeliberation(ctx, s.staff[dept], d.ID, in); err != nil {
+		t.Fatalf("deliberation: %v", err)
+	}
+	if publishOn.IsZero() {
+		return
+	}
+	s.e.Clock.Set(publishOn.AddDate(0, 0, -2).Add(10 * time.Hour))
+	if _, err := s.e.Consultation.RecordPartyReport(ctx, s.staff[dept], d.ID, consultation.PartyReportInput{
+		ReportDate: date(publishOn.AddDate(0, 0, -2)), ReferenceNumber: "平政请〔2026〕" + fmt.Sprint(d.ID) + "号"}); err != nil {
+		t.Fatalf("party report: %v", err)
+	}
+	s.e.Clock.Set(publishOn.Add(10 * time.Hour))
+	if _, err := s.e.Consultation.PublishDecision(ctx, s.staff[dept], d.ID, consultation.PublicationInput{VersionHash: hash,
+		Channels: []string{"平顶山市人民政府网站"}, PublishedOn: date(publishOn), EffectiveOn: date(effectiveOn),
+		DocumentNumber: "平政〔2026〕" + fmt.Sprint(d.ID) + "号", ReportIntervalDays: interval}); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+}
+
+// report files the implementing unit's report of kind at t, covering the
+// period up to that day.
+func (s *scene) report(t *testing.T, dept string, d consultation.Decision, kind implementation.ReportKind, t0 time.Time) {
+	t.Helper()
+	s.e.Clock.Set(t0)
+	in := implementation.ReportInput{Kind: kind, PeriodEnd: date(t0), Progress: "按计划推进。", EffectAchieved: true}
+	if kind != implementation.ReportPeriodic {
+		in.Problems = "部分街道宣传不到位。"
+	}
+	if _, err := s.e.Implementation.SubmitImplementationReport(context.Background(), s.staff[dept], d.ID, in); err != nil {
+		t.Fatalf("implementation report: %v", err)
+	}
+}
+
+// date is the calendar date of t in Beijing time, as the services take dates.
+func date(t time.Time) time.Time {
+	l := t.In(workday.Location())
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -16,17 +16,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
-
-// Signer signs issued documents (the platform's record key).
-type Signer interface {
-	KeyID() string
-	PublicKey() ed25519.PublicKey
-	SignEntryHash(hash string) string
-}
 
 // verifySignature checks a base64 Ed25519 signature over a hex hash.
 func verifySignature(pub ed25519.PublicKey, hash, sig string) bool {
@@ -34,11 +28,32 @@ func verifySignature(pub ed25519.PublicKey, hash, sig string) bool {
 	return err == nil && ed25519.Verify(pub, []byte(hash), raw)
 }
 
+// sign publishes the signer's key in the record's key table (on a pool
+// connection of its own, committed at once, so no transaction waits on an
+// uncommitted key row) and returns the signature over hash and the key id;
+// without a signer, nothing.
+func (s *Service) sign(ctx context.Context, hash string) (sig, key string, err error) {
+	if s.Signer == nil {
+		return "", "", nil
+	}
+	if err := record.PublishKey(ctx, s.DB, s.Signer, s.now()); err != nil {
+		return "", "", err
+	}
+	return s.Signer.SignEntryHash(hash), s.Signer.KeyID(), nil
+}
+
 // Service is the supervision use cases.
 type Service struct {
 	DB       *pgxpool.Pool
 	Calendar *workday.Store
-	Signer   Signer
+	// Signer signs issued documents with the platform's record key; each
+	// key is published in the record's key table (record_signing_keys)
+	// before it signs, so documents signed before a key rotation verify.
+	Signer *record.Signer
+	// Record appends to decisions' process records (consultation's
+	// record.Appender): an issued monthly report is recorded on every
+	// decision it counts.
+	Record record.Appender
 	// Now is the clock; tests inject one.
 	Now func() time.Time
 	// Limits are the office's time limits where the law says only "及时"
@@ -47,7 +62,7 @@ type Service struct {
 }
 
 // NewService returns a Service on the real clock.
-func NewService(db *pgxpool.Pool, signer Signer) *Service {
+func NewService(db *pgxpool.Pool, signer *record.Signer) *Service {
 	return &Service{DB: db, Calendar: workday.NewStore(db), Signer: signer, Now: time.Now}
 }
 

@@ -67,6 +67,9 @@ type Survey struct {
 	UpdatedAt               time.Time  `db:"updated_at"`
 	OpenedAt                *time.Time `db:"opened_at"`
 	ClosedAt                *time.Time `db:"closed_at"`
+	// TargetResponses is the responses the survey aims for, nil when none
+	// was set (see Input.TargetResponses).
+	TargetResponses *int `db:"target_responses"`
 	// Questions in display order (filled by GetSurvey and the builder
 	// operations, empty in lists).
 	Questions []Question `db:"-"`

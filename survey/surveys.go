@@ -15,7 +15,7 @@ import (
 
 const surveyColumns = `s.id, s.agency_id, a.code AS agency_code, a.name AS agency_name, s.decision_id, s.title, s.description,
 	s.opens_at, s.closes_at, s.audience, s.anonymous, s.results_public_after_close, s.privacy_notice, s.status,
-	s.created_by, s.created_at, s.updated_at, s.opened_at, s.closed_at`
+	s.created_by, s.created_at, s.updated_at, s.opened_at, s.closed_at, s.target_responses`
 
 const surveyFrom = ` FROM surveys s JOIN agencies a ON a.id = s.agency_id `
 
@@ -83,7 +83,16 @@ type Input struct {
 	// PrivacyNotice says who collects the answers, why and how long they
 	// are kept (PIPL Art. 17); required.
 	PrivacyNotice string
+	// TargetResponses is the number of responses the survey aims for
+	// (nil: none set). For a livelihood decision the survey counts as held
+	// only once it closed with at least that many (and the decision body's
+	// minimum): the gate survey_required (issue 13 gap 4).
+	TargetResponses *int
 }
+
+// MaxTargetResponses bounds a survey's target: beyond the population of
+// the city the platform serves, a target is a typing error.
+const MaxTargetResponses = 1_000_000
 
 func (s *Service) validateInput(ctx context.Context, actor *identity.Account, in Input) (Input, error) {
 	in.Title = strings.TrimSpace(in.Title)
@@ -102,6 +111,9 @@ func (s *Service) validateInput(ctx context.Context, actor *identity.Account, in
 	}
 	if textLen(in.PrivacyNotice) > 3000 {
 		return in, errs.InvalidField("privacy_notice_too_long", "privacy_notice", "个人信息处理说明不能超过3000字")
+	}
+	if t := in.TargetResponses; t != nil && (*t < 1 || *t > MaxTargetResponses) {
+		return in, errs.InvalidField("survey_target_invalid", "target_responses", "预定答卷数须为1至1000000之间的整数（不设目标时不填）")
 	}
 	in.ClosesAt = in.ClosesAt.UTC().Truncate(time.Second)
 	if in.OpensAt.IsZero() {
@@ -130,7 +142,7 @@ func (s *Service) validateInput(ctx context.Context, actor *identity.Account, in
 }
 
 // CreateSurvey creates a draft survey owned by the actor's agency. Only
-// agency staff may call it. Codes: survey_title_invalid,
+// agency staff may call it. Codes: survey_target_invalid, survey_title_invalid,
 // survey_description_too_long, privacy_notice_required,
 // privacy_notice_too_long, survey_window_invalid, survey_decision_not_found,
 // survey_decision_not_lead_unit, forbidden_role.
@@ -150,10 +162,10 @@ func (s *Service) CreateSurvey(ctx context.Context, actor *identity.Account, in 
 		now := s.now()
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO surveys (agency_id, decision_id, title, description, opens_at, closes_at, anonymous,
-			results_public_after_close, privacy_notice, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			results_public_after_close, privacy_notice, created_by, created_at, updated_at, target_responses)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id`,
 			*actor.AgencyID, in.DecisionID, in.Title, in.Description, in.OpensAt, in.ClosesAt, in.Anonymous,
-			in.ResultsPublicAfterClose, in.PrivacyNotice, actor.ID, now).Scan(&id); err != nil {
+			in.ResultsPublicAfterClose, in.PrivacyNotice, actor.ID, now, in.TargetResponses).Scan(&id); err != nil {
 			return errs.Internal(err)
 		}
 		out, err = getSurveyWithQuestions(ctx, tx, id, false)
@@ -182,9 +194,9 @@ func (s *Service) UpdateSurvey(ctx context.Context, actor *identity.Account, id 
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE surveys SET decision_id = $2, title = $3, description = $4, opens_at = $5, closes_at = $6,
-			anonymous = $7, results_public_after_close = $8, privacy_notice = $9, updated_at = $10 WHERE id = $1`,
+			anonymous = $7, results_public_after_close = $8, privacy_notice = $9, updated_at = $10, target_responses = $11 WHERE id = $1`,
 			id, in.DecisionID, in.Title, in.Description, in.OpensAt, in.ClosesAt, in.Anonymous, in.ResultsPublicAfterClose,
-			in.PrivacyNotice, s.now()); err != nil {
+			in.PrivacyNotice, s.now(), in.TargetResponses); err != nil {
 			return errs.Internal(err)
 		}
 		out, err = getSurveyWithQuestions(ctx, tx, id, false)

@@ -142,7 +142,7 @@ func (s *site) newSurveyForm(w http.ResponseWriter, r *http.Request) {
 // readSurveyForm reads the posted settings into the page and the service
 // input; it reports false when a field cannot be parsed.
 func readSurveyForm(r *http.Request, p *page) (survey.Input, bool) {
-	for _, k := range []string{"title", "description", "decision_id", "opens_at", "closes_at", "privacy_notice"} {
+	for _, k := range []string{"title", "description", "decision_id", "opens_at", "closes_at", "privacy_notice", "target_responses"} {
 		p.Form[k] = r.PostFormValue(k)
 	}
 	for _, k := range []string{"anonymous", "results_public_after_close"} {
@@ -168,6 +168,14 @@ func readSurveyForm(r *http.Request, p *page) (survey.Input, bool) {
 			ok = false
 		}
 		in.OpensAt = t
+	}
+	if v := strings.TrimSpace(p.Form["target_responses"]); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			p.Errors["target_responses"] = "预定答卷数须为整数，不设目标时留空"
+			ok = false
+		}
+		in.TargetResponses = &n
 	}
 	t, parsed := parseLocalTime(p.Form["closes_at"])
 	if !parsed {
@@ -226,6 +234,9 @@ func surveyFormValues(p *page, sv survey.Survey) {
 	p.Form["opens_at"] = localValue(sv.OpensAt)
 	p.Form["closes_at"] = localValue(sv.ClosesAt)
 	p.Form["privacy_notice"] = sv.PrivacyNotice
+	if sv.TargetResponses != nil {
+		p.Form["target_responses"] = strconv.Itoa(*sv.TargetResponses)
+	}
 	if sv.Anonymous {
 		p.Form["anonymous"] = "on"
 	}

@@ -206,9 +206,8 @@ func NewSupervision(db *pgxpool.Pool, cs *consultation.Service) *supervision.Ser
 	sup := supervision.NewService(db, nil)
 	if cs != nil {
 		sup.Now = cs.Now
-		if cs.Signer != nil {
-			sup.Signer = cs.Signer
-		}
+		sup.Signer = cs.Signer
+		sup.Record = cs
 	}
 	return sup
 }
