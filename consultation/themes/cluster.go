@@ -38,6 +38,24 @@ type Params struct {
 	ArticleWeight float64 `json:"article_weight"`
 	// WordWeight multiplies dictionary words of three characters or more.
 	WordWeight float64 `json:"word_weight"`
+	// UnigramWeight, PinyinWeight and SynonymWeight weigh the content
+	// characters, the pinyin bigrams and the synonym groups (see terms);
+	// 0 leaves the kind out.
+	UnigramWeight float64 `json:"unigram_weight,omitempty"`
+	PinyinWeight  float64 `json:"pinyin_weight,omitempty"`
+	SynonymWeight float64 `json:"synonym_weight,omitempty"`
+	// MergeThreshold: after the cut, two themes whose centroids have at
+	// least this cosine are one theme (0: no merging).
+	MergeThreshold float64 `json:"merge_threshold,omitempty"`
+	// AutoCut chooses the cut of the dendrogram per draft by the mean
+	// silhouette, among heights from MinCut up to Threshold.
+	AutoCut bool    `json:"auto_cut,omitempty"`
+	MinCut  float64 `json:"min_cut,omitempty"`
+	// Neighbours and Smooth: the similarity that average link works on is
+	// second order (smoothSimilarity): each comment with its Neighbours
+	// nearest weighted Smooth. 0 for plain cosine.
+	Neighbours int     `json:"neighbours,omitempty"`
+	Smooth     float64 `json:"smooth,omitempty"`
 	// MinThemeSize and MinThemeShare: a cluster becomes a theme when it has
 	// at least max(MinThemeSize, MinThemeShare × units) units.
 	MinThemeSize  int     `json:"min_theme_size"`
@@ -51,13 +69,20 @@ type Params struct {
 	OffTopicThreshold float64 `json:"off_topic_threshold"`
 }
 
-// DefaultParams are the parameters tuned on testdata/dev (see dev_test.go).
+// DefaultParams are the parameters chosen on testdata/dev (see
+// TestDevRobustSweep in sweep_test.go): the best sum of the pairwise F1
+// with the articles the comments are on and without them.
 var DefaultParams = Params{
-	Threshold:         0.12,
+	Threshold:         0.20,
 	JoinThreshold:     0.20,
 	SecondRatio:       0.8,
 	ArticleWeight:     0.4,
 	WordWeight:        1.5,
+	UnigramWeight:     0.6,
+	PinyinWeight:      0.5,
+	SynonymWeight:     1,
+	Neighbours:        10,
+	Smooth:            1,
 	MinThemeSize:      3,
 	MinThemeShare:     0.005,
 	MaxAgglomerative:  2500,
@@ -99,7 +124,10 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	vocabTerms := make([][]string, len(docs))
 	for i, d := range docs {
 		docTerms[i] = terms(Normalize(d.Text))
-		vocabTerms[i] = append(docTerms[i][:len(docTerms[i]):len(docTerms[i])], articleTerm(d.Article))
+		vocabTerms[i] = docTerms[i]
+		if d.Article != "" {
+			vocabTerms[i] = append(docTerms[i][:len(docTerms[i]):len(docTerms[i])], articleTerm(d.Article))
+		}
 	}
 	voc := buildVocabulary(vocabTerms)
 	out := &Clustering{Vocab: voc, Vectors: make([]Vec, len(docs)), First: make([]int, len(docs))}
@@ -125,8 +153,15 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	for i, u := range sample {
 		sv[i] = units[u].vec
 	}
-	labels := averageLink(sv, p.Threshold)
 	minSize := max(p.MinThemeSize, int(math.Ceil(p.MinThemeShare*float64(len(sample)))))
+	var labels []int
+	if p.AutoCut {
+		merges, sim := dendrogram(sv, true, p.Neighbours, p.Smooth)
+		labels = cut(merges, len(sv), silhouetteCut(merges, sim, len(sv), minSize, p.MinCut, p.Threshold))
+	} else {
+		merges, _ := dendrogram(sv, false, p.Neighbours, p.Smooth)
+		labels = cut(merges, len(sv), p.Threshold)
+	}
 	byLabel := map[int][]int{}
 	for i, l := range labels {
 		byLabel[l] = append(byLabel[l], sample[i])
@@ -157,6 +192,12 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 			firstOf[u] = g
 		}
 		cents[g] = centroid(vs, dim)
+	}
+	groups, cents = mergeClose(groups, cents, units, dim, p.MergeThreshold)
+	for g, us := range groups {
+		for _, u := range us {
+			firstOf[u] = g
+		}
 	}
 	// Every other unit joins its nearest centroid when close enough; then
 	// the centroids are recomputed from all members.
@@ -204,7 +245,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	if len(articles) > 0 && len(unthemed) > 0 {
 		art := make([][]float32, len(articles))
 		for i, a := range articles {
-			art[i] = voc.vector(terms(Normalize(a)), "", Params{WordWeight: p.WordWeight}).dense(dim)
+			art[i] = voc.vector(terms(Normalize(a)), "", p.textOnly()).dense(dim)
 		}
 		var off Cluster
 		var offVecs []Vec
@@ -227,6 +268,58 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	}
 	out.Clusters = clusters
 	return out
+}
+
+// mergeClose merges, closest pair first, the groups whose centroids have a
+// cosine of at least threshold: average link cuts where the mean pairwise
+// similarity falls, and short comments of one theme that share few words
+// pairwise can still have close means.
+func mergeClose(groups [][]int, cents [][]float32, units []unit, dim int, threshold float64) ([][]int, [][]float32) {
+	if threshold <= 0 {
+		return groups, cents
+	}
+	for len(groups) > 1 {
+		ba, bb, bs := -1, -1, threshold
+		for a := range cents {
+			for b := a + 1; b < len(cents); b++ {
+				var s float64
+				for i, w := range cents[a] {
+					if w != 0 {
+						s += float64(w) * float64(cents[b][i])
+					}
+				}
+				if s >= bs {
+					ba, bb, bs = a, b, s
+				}
+			}
+		}
+		if ba < 0 {
+			break
+		}
+		groups[ba] = append(groups[ba], groups[bb]...)
+		sort.Ints(groups[ba])
+		vs := make([]Vec, len(groups[ba]))
+		for i, u := range groups[ba] {
+			vs[i] = units[u].vec
+		}
+		cents[ba] = centroid(vs, dim)
+		groups = append(groups[:bb], groups[bb+1:]...)
+		cents = append(cents[:bb], cents[bb+1:]...)
+	}
+	sort.SliceStable(groups, func(a, b int) bool { return len(groups[a]) > len(groups[b]) })
+	return groups, recentroid(groups, units, dim)
+}
+
+func recentroid(groups [][]int, units []unit, dim int) [][]float32 {
+	cents := make([][]float32, len(groups))
+	for g, us := range groups {
+		vs := make([]Vec, len(us))
+		for i, u := range us {
+			vs[i] = units[u].vec
+		}
+		cents[g] = centroid(vs, dim)
+	}
+	return cents
 }
 
 func (c *Cluster) add(doc int, primary bool, sim float64) {
@@ -280,25 +373,41 @@ func nearest(v Vec, cents [][]float32, skip int) (int, float64) {
 	return best, bs
 }
 
+// merge is one step of the dendrogram: clusters a and b joined at
+// similarity s.
+type merge struct {
+	a, b int
+	s    float32
+}
+
 // averageLink clusters vectors by average linkage on cosine similarity
 // (UPGMA, the nearest-neighbour-chain algorithm: O(n²) time and memory)
 // and cuts the dendrogram at threshold. It returns a cluster label per
 // vector. Average linkage is reducible, so its merge heights are monotone
 // and the cut is the union of the merges at or above the threshold.
 func averageLink(vs []Vec, threshold float64) []int {
+	merges, _ := dendrogram(vs, false, 0, 0)
+	return cut(merges, len(vs), threshold)
+}
+
+// dendrogram returns the merges of average linkage over vs and, when
+// keep, the pairwise similarity matrix as it was before merging.
+func dendrogram(vs []Vec, keep bool, neighbours int, smooth float64) ([]merge, []float32) {
 	n := len(vs)
 	sim := similarityMatrix(vs)
+	if neighbours > 0 && smooth > 0 {
+		sim = smoothSimilarity(sim, n, neighbours, smooth)
+	}
+	var orig []float32
+	if keep {
+		orig = append([]float32(nil), sim...)
+	}
 	size := make([]int, n)
 	active := make([]bool, n)
 	for i := range size {
 		size[i], active[i] = 1, true
 	}
-	type merge struct {
-		a, b int
-		s    float32
-	}
 	var merges []merge
-	// rep[i] is the original index a merged cluster i stands for in the union-find below.
 	chain := make([]int, 0, n)
 	remaining := n
 	for remaining > 1 {
@@ -344,6 +453,98 @@ func averageLink(vs []Vec, threshold float64) []int {
 		}
 		chain = append(chain, b)
 	}
+	return merges, orig
+}
+
+// smoothSimilarity is the second-order similarity of short texts: each
+// comment stands for itself plus, with weight smooth, the mean of its
+// neighbours nearest comments (weighted by similarity), S' = W S Wᵀ with
+// W = I + smooth·A, renormalised to a cosine. Two short comments on one
+// theme that share no word still meet through the comments that share a
+// word with each (罚款 with 处罚 through a comment that says both).
+func smoothSimilarity(sim []float32, n, neighbours int, smooth float64) []float32 {
+	type nb struct {
+		j int
+		w float32
+	}
+	nbs := make([][]nb, n)
+	for i := 0; i < n; i++ {
+		row := sim[i*n : (i+1)*n]
+		var top []nb
+		for j, s := range row {
+			if j == i || s <= 0 {
+				continue
+			}
+			if len(top) < neighbours {
+				top = append(top, nb{j, s})
+				sort.Slice(top, func(a, b int) bool { return top[a].w > top[b].w })
+				continue
+			}
+			if s > top[len(top)-1].w {
+				top[len(top)-1] = nb{j, s}
+				for k := len(top) - 1; k > 0 && top[k].w > top[k-1].w; k-- {
+					top[k], top[k-1] = top[k-1], top[k]
+				}
+			}
+		}
+		var sum float32
+		for _, t := range top {
+			sum += t.w
+		}
+		for k := range top {
+			top[k].w = float32(smooth) * top[k].w / sum
+		}
+		nbs[i] = top
+	}
+	// The diagonal of the input is 0 (similarityMatrix skips it); a
+	// normalised vector's self-similarity is 1.
+	at := func(i, j int) float32 {
+		if i == j {
+			return 1
+		}
+		return sim[i*n+j]
+	}
+	ws := make([]float32, n*n) // W S
+	for i := 0; i < n; i++ {
+		row := ws[i*n : (i+1)*n]
+		for j := 0; j < n; j++ {
+			row[j] = at(i, j)
+		}
+		for _, t := range nbs[i] {
+			for j := 0; j < n; j++ {
+				row[j] += t.w * at(t.j, j)
+			}
+		}
+	}
+	out := make([]float32, n*n) // (W S) Wᵀ
+	for i := 0; i < n; i++ {
+		wsRow := ws[i*n : (i+1)*n]
+		for j := 0; j < n; j++ {
+			v := wsRow[j]
+			for _, t := range nbs[j] {
+				v += t.w * wsRow[t.j]
+			}
+			out[i*n+j] = v
+		}
+	}
+	diag := make([]float64, n)
+	for i := range diag {
+		diag[i] = math.Sqrt(max(float64(out[i*n+i]), 1e-12))
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			if i == j {
+				out[i*n+j] = 0
+				continue
+			}
+			out[i*n+j] = float32(float64(out[i*n+j]) / (diag[i] * diag[j]))
+		}
+	}
+	return out
+}
+
+// cut labels each of n vectors by the union of the merges at or above threshold.
+func cut(merges []merge, n int, threshold float64) []int {
 	parent := make([]int, n)
 	for i := range parent {
 		parent[i] = i
@@ -366,6 +567,89 @@ func averageLink(vs []Vec, threshold float64) []int {
 		labels[i] = find(i)
 	}
 	return labels
+}
+
+// silhouetteCut chooses where to cut the dendrogram without a fixed
+// threshold: among the merge heights between lo and hi it takes the cut
+// with the highest mean silhouette (cosine distance), every vector in a
+// cluster smaller than minSize counting 0 (it would be in no theme). The
+// silhouette weighs how much closer each comment is to its own theme than
+// to the next: it does not grow by splitting a theme whose halves are as
+// close to each other as within, which a fixed threshold does when the
+// comments of a draft are longer or more varied than those it was chosen on.
+func silhouetteCut(merges []merge, sim []float32, n, minSize int, lo, hi float64) float64 {
+	var cands []float64
+	seen := map[float32]bool{}
+	for _, m := range merges {
+		if float64(m.s) >= lo && float64(m.s) <= hi && !seen[m.s] {
+			seen[m.s] = true
+			cands = append(cands, float64(m.s))
+		}
+	}
+	sort.Float64s(cands)
+	// Thin the candidates to at most 60 evenly spread heights.
+	if len(cands) > 60 {
+		thin := make([]float64, 0, 60)
+		for i := 0; i < 60; i++ {
+			thin = append(thin, cands[i*len(cands)/60])
+		}
+		cands = thin
+	}
+	best, bestS := hi, math.Inf(-1)
+	for _, th := range cands {
+		if s := silhouette(cut(merges, n, th), sim, n, minSize); s > bestS {
+			best, bestS = th, s
+		}
+	}
+	return best
+}
+
+// silhouette is the mean silhouette of a labelling under cosine distance.
+func silhouette(labels []int, sim []float32, n, minSize int) float64 {
+	idx := map[int]int{}
+	var sizes []int
+	lab := make([]int, n)
+	for i, l := range labels {
+		k, ok := idx[l]
+		if !ok {
+			k = len(sizes)
+			idx[l] = k
+			sizes = append(sizes, 0)
+		}
+		sizes[k]++
+		lab[i] = k
+	}
+	if len(sizes) < 2 {
+		return -1
+	}
+	sums := make([]float64, len(sizes))
+	var total float64
+	for i := 0; i < n; i++ {
+		if sizes[lab[i]] < minSize {
+			continue
+		}
+		for k := range sums {
+			sums[k] = 0
+		}
+		row := sim[i*n : (i+1)*n]
+		for j, s := range row {
+			if j != i {
+				sums[lab[j]] += float64(s)
+			}
+		}
+		a := 1 - sums[lab[i]]/float64(sizes[lab[i]]-1)
+		b := math.Inf(1)
+		for k, sz := range sizes {
+			if k != lab[i] && sz >= minSize {
+				b = min(b, 1-sums[k]/float64(sz))
+			}
+		}
+		if math.IsInf(b, 1) {
+			continue
+		}
+		total += (b - a) / max(a, b)
+	}
+	return total / float64(n)
 }
 
 // similarityMatrix computes all pairwise cosines of normalised sparse

@@ -333,35 +333,11 @@ func TestDevSet(t *testing.T) {
 	}
 }
 
-// TestDevSweep prints the development set's mean F1 over a grid of
-// parameters (CANYU_THEMES_SWEEP=1): how DefaultParams were chosen.
-func TestDevSweep(t *testing.T) {
-	if os.Getenv("CANYU_THEMES_SWEEP") == "" {
-		t.Skip("set CANYU_THEMES_SWEEP=1 to sweep the parameters on the development set")
-	}
-	drafts := loadDev(t)
-	for _, th := range []float64{0.06, 0.08, 0.10, 0.12, 0.15} {
-		for _, join := range []float64{0.15, 0.2, 0.25, 0.3} {
-			for _, aw := range []float64{0, 0.2, 0.4, 0.6} {
-				p := DefaultParams
-				p.Threshold, p.JoinThreshold, p.ArticleWeight = th, join, aw
-				var f1, ari float64
-				for _, d := range drafts {
-					s, _ := measure(d, p)
-					f1 += s.F1 / float64(len(drafts))
-					ari += s.ARI / float64(len(drafts))
-				}
-				t.Logf("threshold=%.2f join=%.2f article=%.1f  F1=%.3f ARI=%.3f", th, join, aw, f1, ari)
-			}
-		}
-	}
-}
-
 // TestCodedSet measures the method against the committed coded set
 // (testdata/coded: 398 comments on three drafts, coded into themes by a
 // helper who never saw the method). It is for measuring only: no
-// parameter was tuned on it (DefaultParams come from TestDevSweep on
-// testdata/dev). It prints pairwise precision, recall and F1 and the
+// parameter was tuned on it (DefaultParams come from TestDevRobustSweep
+// on testdata/dev; no coded text was read to fix an error). It prints pairwise precision, recall and F1 and the
 // adjusted Rand index per draft, and requires the campaign in one theme.
 // The issue's target is pairwise F1 ≥ 0.75, which the method does not
 // reach; the test fails below codedFloor, a regression guard set under
@@ -387,10 +363,15 @@ func TestCodedSet(t *testing.T) {
 	}
 }
 
-// codedFloor guards against regressions of the method on the coded set:
-// the first measurement (before any change) gave a mean pairwise F1 of
-// 0.346, far under the issue's 0.75 (see the closing note of issue 19).
-const codedFloor = 0.30
+// codedFloor guards against regressions of the method on the coded set.
+// Every measurement taken, in order: 0.346 (first method: bigrams and
+// words, cosine cut at 0.12); 0.345 (with content characters, pinyin
+// bigrams and synonym groups, no feature for comments on the whole draft);
+// 0.488 (with the second-order similarity and the cut at 0.20 chosen on
+// the development set with and without articles). The issue's target
+// 0.75 is not reached: the method still finds 12–16 themes where the
+// coders found 8–9.
+const codedFloor = 0.45
 
 func codedThemes(d labelledDraft) int {
 	seen := map[string]bool{}

@@ -11,19 +11,27 @@
 // The text mining is statistical and local: no model, no outside service.
 // Features are our own (this file): NFKC width folding, traditional to
 // simplified (an OpenCC port), character bigrams plus the words of a small
-// embedded dictionary found by forward maximum matching, TF-IDF.
+// embedded dictionary found by forward maximum matching, content
+// characters, toneless pinyin bigrams (a homophone typo reads the same),
+// the near-synonym groups of the search service, TF-IDF; comments are
+// clustered by average link over a second-order similarity (each comment
+// with its nearest neighbours), which short colloquial comments need.
 package themes
 
 import (
 	_ "embed"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
+	"github.com/mozillazg/go-pinyin"
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
+
+	"github.com/canyu-gov/canyu/search"
 )
 
 //go:embed words.txt
@@ -164,14 +172,84 @@ var stopBigrams = func() map[string]bool {
 	return m
 }()
 
+// unigramStop are characters too common to tell topics apart on their own
+// (beyond the function characters of stopRunes).
+var unigramStop = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range "人要说到去来用得地为以可能会上下中大小多少好事时年月日天里后前能然如果所因自己家样点儿当应该想看做让使" {
+		m[r] = true
+	}
+	for r := range stopRunes {
+		m[r] = true
+	}
+	return m
+}()
+
+// Pinyin readings of the CJK Unified Ideographs (toneless, first reading),
+// for the homophone-robust features: residents type 充电装 for 充电桩 and
+// 以经 for 已经; the syllable bigram is the same.
+var (
+	pinyinOnce  sync.Once
+	pinyinTable []string // indexed by r - cjkFirst
+)
+
+func loadPinyin() {
+	pinyinTable = make([]string, cjkLast-cjkFirst+1)
+	for r := rune(cjkFirst); r <= cjkLast; r++ {
+		if ps := pinyin.SinglePinyin(r, pinyin.Args{Style: pinyin.Normal}); len(ps) > 0 {
+			pinyinTable[r-cjkFirst] = ps[0]
+		}
+	}
+}
+
+func pinyinOf(r rune) string {
+	if r < cjkFirst || r > cjkLast {
+		return ""
+	}
+	return pinyinTable[r-cjkFirst]
+}
+
+// Synonym concepts: the near-synonym groups of the search service
+// (search.BuiltinSynonyms: 电动车/电瓶车/电动自行车, 噪音/噪声/吵, 补贴/补助 …)
+// become one feature per group ("s:N"), so comments that name the same
+// thing in different words meet.
+var (
+	synOnce  sync.Once
+	synFirst map[rune][]synWord // words by their first character
+)
+
+type synWord struct {
+	w     []rune
+	group int
+}
+
+func loadSynonyms() {
+	synFirst = map[rune][]synWord{}
+	for g, ws := range search.BuiltinSynonyms() {
+		for _, w := range ws {
+			rs := []rune(Normalize(w))
+			if len(rs) == 0 {
+				continue
+			}
+			synFirst[rs[0]] = append(synFirst[rs[0]], synWord{rs, g})
+		}
+	}
+}
+
 // terms returns the features of a normalised text: the character bigrams of
 // its Han runs (except stop bigrams), the dictionary words found in them by
-// forward maximum matching (prefixed "w:"), and letter or digit tokens of
-// two characters or more that are not only digits (prefixed "a:").
+// forward maximum matching (prefixed "w:"), its content characters ("u:"),
+// the toneless pinyin of its bigrams ("p:", the same for a homophone typo),
+// the synonym groups it names ("s:"), and letter or digit tokens of two
+// characters or more that are not only digits ("a:"). The weight of each
+// kind is a parameter (Vocabulary.vector).
 func terms(s string) []string {
 	dictOnce.Do(loadDictionary)
+	pinyinOnce.Do(loadPinyin)
+	synOnce.Do(loadSynonyms)
 	han, alnum := runs(s)
 	var out []string
+	var syn map[int]bool
 	for _, h := range han {
 		rs := []rune(h)
 		for i := 0; i+1 < len(rs); i++ {
@@ -183,6 +261,25 @@ func terms(s string) []string {
 				continue
 			}
 			out = append(out, bg)
+			if a, b := pinyinOf(rs[i]), pinyinOf(rs[i+1]); a != "" && b != "" {
+				out = append(out, "p:"+a+"_"+b)
+			}
+		}
+		for i, r := range rs {
+			if !unigramStop[r] {
+				out = append(out, "u:"+string(r))
+			}
+			for _, sw := range synFirst[r] {
+				if i+len(sw.w) <= len(rs) && string(rs[i:i+len(sw.w)]) == string(sw.w) {
+					if syn == nil {
+						syn = map[int]bool{}
+					}
+					if !syn[sw.group] {
+						syn[sw.group] = true
+						out = append(out, "s:"+strconv.Itoa(sw.group))
+					}
+				}
+			}
 		}
 		for i := 0; i < len(rs); {
 			n := min(maxWordRunes, len(rs)-i)

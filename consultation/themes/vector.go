@@ -64,6 +64,32 @@ type Vocabulary struct {
 	IDF   []float32 `json:"idf"`
 }
 
+// termWeight is the weight of a feature of kind given by its prefix
+// (see terms); bigrams weigh 1.
+func (p Params) termWeight(t string) float64 {
+	if len(t) < 2 || t[1] != ':' {
+		return 1
+	}
+	switch t[0] {
+	case 'w':
+		return p.WordWeight
+	case 'u':
+		return p.UnigramWeight
+	case 'p':
+		return p.PinyinWeight
+	case 's':
+		return p.SynonymWeight
+	}
+	return 1
+}
+
+// textOnly is p without the article feature (for an article's own text or
+// one sentence).
+func (p Params) textOnly() Params {
+	p.ArticleWeight = 0
+	return p
+}
+
 // articleTerm is the feature of the article a comment is on.
 func articleTerm(anchor string) string {
 	if anchor == "" {
@@ -116,13 +142,13 @@ func (v *Vocabulary) index() {
 // article lean together without being forced together.
 func (v *Vocabulary) vector(ts []string, article string, p Params) Vec {
 	tf := map[int32]float64{}
+	kind := map[int32]float64{}
 	for _, t := range ts {
 		if id, ok := v.IDs[t]; ok {
-			w := 1.0
-			if len(t) > 2 && t[:2] == "w:" {
-				w = p.WordWeight
+			if w := p.termWeight(t); w > 0 {
+				tf[id]++
+				kind[id] = w
 			}
-			tf[id] += w
 		}
 	}
 	out := Vec{IDs: make([]int32, 0, len(tf)+1), W: make([]float32, 0, len(tf)+1)}
@@ -131,10 +157,10 @@ func (v *Vocabulary) vector(ts []string, article string, p Params) Vec {
 	}
 	sort.Slice(out.IDs, func(i, j int) bool { return out.IDs[i] < out.IDs[j] })
 	for _, id := range out.IDs {
-		out.W = append(out.W, float32((1+math.Log(tf[id]))*float64(v.IDF[id])))
+		out.W = append(out.W, float32(kind[id]*(1+math.Log(tf[id]))*float64(v.IDF[id])))
 	}
 	out.normalize()
-	if p.ArticleWeight > 0 && len(out.IDs) > 0 {
+	if p.ArticleWeight > 0 && len(out.IDs) > 0 && article != "" {
 		if id, ok := v.IDs[articleTerm(article)]; ok {
 			pos := sort.Search(len(out.IDs), func(i int) bool { return out.IDs[i] >= id })
 			out.IDs = append(out.IDs, 0)
