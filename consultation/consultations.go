@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -132,6 +133,10 @@ func (s *Service) OpenConsultation(ctx context.Context, actor *identity.Account,
 			if err := s.Scheduler.ScheduleConsultationClose(ctx, tx, id, in.EndsAt); err != nil {
 				return errs.Internal(err)
 			}
+		}
+		if err := emit(ctx, tx, &d, events.ConsultationOpened, events.SubjectConsultation, []int64{id}, now, map[string]any{
+			"consultation_id": id, "opens_at": in.OpensAt, "ends_at": in.EndsAt, "version_number": versionNumber}); err != nil {
+			return err
 		}
 		out, err = getLatestConsultation(ctx, tx, decisionID)
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -273,6 +274,10 @@ func (s *Service) SetCommentDispositionWith(ctx context.Context, actor *identity
 		if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordCommentDisposition, payload, ev...); err != nil {
 			return err
 		}
+		if err := emit(ctx, tx, &d, events.OpinionAnswered, events.SubjectComment, []int64{commentID}, now, map[string]any{
+			"disposition": kind, "count": 1, "revised": revised}); err != nil {
+			return err
+		}
 		out, err = getDisposition(ctx, tx, commentID)
 		return err
 	})
@@ -360,7 +365,11 @@ func (s *Service) SetGroupDisposition(ctx context.Context, actor *identity.Accou
 		_, err = s.appendRecord(ctx, tx, decisionID, actor, RecordGroupDisposition, map[string]any{
 			"group_id": groupID, "disposition": kind, "reason": res.Reason, "count": res.Set,
 			"comment_ids": res.CommentIDs, "receipts": res.Receipts, "skipped_individual": res.SkippedIndividual}, ev...)
-		return err
+		if err != nil {
+			return err
+		}
+		return emit(ctx, tx, &d, events.OpinionAnswered, events.SubjectComment, res.CommentIDs, now, map[string]any{
+			"disposition": kind, "count": res.Set})
 	})
 	if err != nil {
 		return GroupDispositionResult{}, err

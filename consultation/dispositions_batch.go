@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -121,6 +122,10 @@ func (s *Service) SetBatchDisposition(ctx context.Context, actor *identity.Accou
 				}
 			}
 			if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordBatchDisposition, payload); err != nil {
+				return err
+			}
+			if err := emit(ctx, tx, &d, events.OpinionAnswered, events.SubjectComment, res.CommentIDs, now, map[string]any{
+				"disposition": in.Kind, "count": res.Set}); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/consultation/record"
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -433,9 +434,13 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 			return err
 		}
 		if !p.EffectiveOn.After(today) {
-			return s.transition(ctx, tx, actor, &d, StatusInEffect, map[string]any{"effective_on": formatDate(p.EffectiveOn)})
+			if err := s.transition(ctx, tx, actor, &d, StatusInEffect, map[string]any{"effective_on": formatDate(p.EffectiveOn)}); err != nil {
+				return err
+			}
 		}
-		return nil
+		return emit(ctx, tx, &d, events.DecisionPublished, events.SubjectPublication, []int64{p.ID}, p.CreatedAt, map[string]any{
+			"publication_id": p.ID, "document_number": p.DocumentNumber, "published_on": formatDate(p.PublishedOn),
+			"effective_on": formatDate(p.EffectiveOn)})
 	})
 	if err != nil {
 		return Publication{}, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -634,6 +635,10 @@ func (s *Service) PublishAdoptionReport(ctx context.Context, actor *identity.Acc
 		}
 		if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordAdoptionReportPublished, map[string]any{
 			"consultation_id": c.ID, "figures": r.Figures, "body": r.Body, "published_hash": hash}, ev...); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, &d, events.AdoptionReportPublished, events.SubjectAdoptionReport, []int64{r.ID}, now, map[string]any{
+			"consultation_id": c.ID}); err != nil {
 			return err
 		}
 		out, err = getReport(ctx, tx, c.ID)

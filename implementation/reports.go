@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -111,9 +112,18 @@ func (s *Service) SubmitImplementationReport(ctx context.Context, actor *identit
 		if err := tx.QueryRow(ctx, `SELECT max(seq) FROM record_entries WHERE decision_id = $1`, d.ID).Scan(&out.RecordSeq); err != nil {
 			return errs.Internal(err)
 		}
-		return tx.QueryRow(ctx, `INSERT INTO implementation_reports (decision_id, agency_id, kind, period_end, progress, problems, effect_achieved,
+		if err := tx.QueryRow(ctx, `INSERT INTO implementation_reports (decision_id, agency_id, kind, period_end, progress, problems, effect_achieved,
 			reported_by, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, d.ID, out.AgencyID, in.Kind, date,
-			progress, problems, in.EffectAchieved, actor.ID, out.RecordSeq, now).Scan(&out.ID)
+			progress, problems, in.EffectAchieved, actor.ID, out.RecordSeq, now).Scan(&out.ID); err != nil {
+			return err
+		}
+		if err := events.Emit(ctx, tx, events.Event{Kind: events.ImplementationReportSubmitted, OccurredAt: now, DecisionID: d.ID,
+			AgencyID: d.LeadAgencyID, Domain: string(d.Domain), SubjectType: events.SubjectImplementationReport, SubjectIDs: []int64{out.ID},
+			Public: !d.NotDisclosable, Payload: map[string]any{"decision_title": d.Title, "report_kind": in.Kind,
+				"period_end": date.Format(time.DateOnly)}}); err != nil {
+			return errs.Internal(err)
+		}
+		return nil
 	})
 	if err != nil {
 		return Report{}, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -54,6 +55,9 @@ func (s *Service) OpenSurvey(ctx context.Context, actor *identity.Account, id in
 			if err := s.Scheduler.ScheduleSurveyClose(ctx, tx, id, sv.ClosesAt); err != nil {
 				return errs.Internal(err)
 			}
+		}
+		if err := emitSurveyOpened(ctx, tx, &sv, now); err != nil {
+			return err
 		}
 		out, err = getSurveyWithQuestions(ctx, tx, id, false)
 		return err
@@ -160,4 +164,25 @@ func (s *Service) CloseDueSurveys(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// emitSurveyOpened writes the survey_opened domain event (package events);
+// a survey linked to a decision carries the decision's domain.
+func emitSurveyOpened(ctx context.Context, tx pgx.Tx, sv *Survey, at time.Time) error {
+	e := events.Event{Kind: events.SurveyOpened, OccurredAt: at, AgencyID: sv.AgencyID, SubjectType: events.SubjectSurvey,
+		SubjectIDs: []int64{sv.ID}, Public: true, Payload: map[string]any{"survey_id": sv.ID, "survey_title": sv.Title,
+			"opens_at": sv.OpensAt, "closes_at": sv.ClosesAt}}
+	if sv.DecisionID != nil {
+		var title string
+		var withheld bool
+		if err := tx.QueryRow(ctx, `SELECT domain, title, not_disclosable FROM decisions WHERE id = $1`, *sv.DecisionID).
+			Scan(&e.Domain, &title, &withheld); err != nil {
+			return errs.Internal(err)
+		}
+		e.DecisionID, e.Payload["decision_title"], e.Public = *sv.DecisionID, title, !withheld
+	}
+	if err := events.Emit(ctx, tx, e); err != nil {
+		return errs.Internal(err)
+	}
+	return nil
 }
