@@ -2,6 +2,9 @@ package opendata
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -45,6 +48,10 @@ type ChangePage struct {
 	Next int64
 	// More reports that more items were already waiting past this page.
 	More bool
+	// ETag is a strong validator of the page as served: a hash over every
+	// item's position, kind, id, state and data as read, so a change of
+	// anything in the page changes it (and nothing needs encoding twice).
+	ETag string
 }
 
 // Sequence numbers changes committed since the last call, in commit order,
@@ -100,9 +107,27 @@ func (s *Service) ListChanges(ctx context.Context, since int64, limit int) (Chan
 	if limit <= 0 || limit > MaxChangesPage {
 		limit = MaxChangesPage
 	}
-	if _, err := s.Sequence(ctx); err != nil {
-		return ChangePage{}, err
+	// A client catching up gets a full page from what is numbered; only a
+	// client at the head (a page not full) waits for the sequencer to
+	// number what was committed since, then reads again. The sequencer
+	// numbers after every existing seq, so nothing is skipped by reading
+	// first. Calling it before every page cost 11 ms a page (a transaction
+	// with the advisory lock) and 6 ms when nothing was pending (the
+	// pending index full of numbered rows until vacuum): 8,014 -> 11,930
+	// -> see BENCHMARKS.md.
+	page, err := s.readChanges(ctx, since, limit)
+	if err != nil || page.More {
+		return page, err
 	}
+	n, err := s.Sequence(ctx)
+	if err != nil || n == 0 {
+		return page, err
+	}
+	return s.readChanges(ctx, since, limit)
+}
+
+// readChanges reads one page of what is numbered.
+func (s *Service) readChanges(ctx context.Context, since int64, limit int) (ChangePage, error) {
 	rows, err := s.DB.Query(ctx, `SELECT c.seq, c.kind, c.object_id, c.changed_at,
 			CASE WHEN c.removed THEN NULL ELSE `+payloadCase+` END
 		FROM open_changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`, since, limit+1)
@@ -112,6 +137,8 @@ func (s *Service) ListChanges(ctx context.Context, since int64, limit int) (Chan
 	page := ChangePage{Changes: make([]Change, 0, min(limit, 64)), Next: since}
 	var c Change
 	var data []byte
+	h := sha256.New()
+	var buf [8 * 4]byte
 	_, err = pgx.ForEachRow(rows, []any{&c.Seq, &c.Kind, &c.ID, &c.ChangedAt, &data}, func() error {
 		if len(page.Changes) == limit {
 			page.More = true
@@ -125,10 +152,24 @@ func (s *Service) ListChanges(ctx context.Context, since int64, limit int) (Chan
 		}
 		page.Changes = append(page.Changes, item)
 		page.Next = item.Seq
+		binary.BigEndian.PutUint64(buf[0:], uint64(item.Seq))
+		binary.BigEndian.PutUint64(buf[8:], uint64(item.ID))
+		binary.BigEndian.PutUint64(buf[16:], uint64(item.ChangedAt.UnixNano()))
+		binary.BigEndian.PutUint64(buf[24:], uint64(len(data)))
+		h.Write(buf[:])
+		h.Write([]byte(item.Kind))
+		h.Write(data)
 		return nil
 	})
 	if err != nil {
 		return ChangePage{}, errs.Internal(err)
 	}
+	binary.BigEndian.PutUint64(buf[0:], uint64(page.Next))
+	buf[8] = 0
+	if page.More {
+		buf[8] = 1
+	}
+	h.Write(buf[:9])
+	page.ETag = `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 	return page, nil
 }
