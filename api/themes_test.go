@@ -103,3 +103,82 @@ func TestThemesAPI(t *testing.T) {
 	}
 	f.e.Do("GET", f.path("/themes/%d", 999999), f.staffTok, nil).Expect(t, 404, "theme_not_found")
 }
+
+// TestThemesSplitMoveAPI: split-theme and move-comments-to-theme refuse
+// bad input with a stable code and change nothing, split makes a staff
+// theme of the chosen comments, and a comment moves back.
+func TestThemesSplitMoveAPI(t *testing.T) {
+	f := newHandlingFixture(t)
+	ctx := context.Background()
+	d := f.decision.ID
+	for _, body := range []string{
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
+	} {
+		c, _, err := f.e.Consultation.SubmitComment(ctx, &f.alice, d, consultation.CommentInput{Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.e.Consultation.ModerateComment(ctx, &f.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+	var list struct {
+		Themes []themeJSON `json:"themes"`
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	var from themeJSON
+	for _, th := range list.Themes {
+		if th.Size > from.Size && !th.OffTopic {
+			from = th
+		}
+	}
+	if from.Size < 3 {
+		t.Fatalf("no theme of 3 comments: %+v", list.Themes)
+	}
+	type detail struct {
+		themeJSON
+		Comments []struct {
+			ID int64 `json:"id"`
+		} `json:"comments"`
+	}
+	var got detail
+	f.e.Do("GET", f.path("/themes/%d", from.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
+	a, b := got.Comments[0].ID, got.Comments[1].ID
+
+	split := f.path("/themes/%d/split", from.ID)
+	f.e.Do("POST", split, f.staffTok, map[string]any{"comment_ids": []int64{}, "label": "收费"}).Expect(t, 422, "")
+	f.e.Do("POST", split, f.staffTok, map[string]any{"comment_ids": []int64{a}, "label": "  "}).Expect(t, 422, "theme_label_required")
+	f.e.Do("POST", split, f.staffTok, map[string]any{"comment_ids": []int64{999999}, "label": "收费"}).Expect(t, 422, "comment_not_in_theme")
+	f.e.Do("POST", split, f.otherTok, map[string]any{"comment_ids": []int64{a}, "label": "收费"}).Expect(t, 403, "not_lead_unit_staff")
+	f.e.Do("POST", split, f.aliceTok, map[string]any{"comment_ids": []int64{a}, "label": "收费"}).Expect(t, 403, "forbidden_role")
+	f.e.Do("GET", f.path("/themes/%d", from.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
+	if got.Size != from.Size {
+		t.Fatalf("refused splits changed the theme: %d -> %d", from.Size, got.Size)
+	}
+
+	var made themeJSON
+	f.e.Do("POST", split, f.staffTok, map[string]any{"comment_ids": []int64{a, b}, "label": "收费标准"}).Expect(t, 200, "").JSON(t, &made)
+	if made.Label != "收费标准" || made.Size != 2 || made.ID == from.ID {
+		t.Fatalf("split made %+v", made)
+	}
+	f.e.Do("GET", f.path("/themes/%d", from.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
+	if got.Size != from.Size-2 {
+		t.Fatalf("after the split the first theme has %d comments, want %d", got.Size, from.Size-2)
+	}
+
+	move := f.path("/themes/%d/move-comments", made.ID)
+	f.e.Do("POST", move, f.staffTok, map[string]any{"to_theme_id": made.ID, "comment_ids": []int64{a}}).Expect(t, 422, "same_theme")
+	f.e.Do("POST", move, f.staffTok, map[string]any{"to_theme_id": from.ID, "comment_ids": []int64{999999}}).Expect(t, 422, "comment_not_in_theme")
+	f.e.Do("POST", move, f.staffTok, map[string]any{"to_theme_id": 999999, "comment_ids": []int64{a}}).Expect(t, 409, "themes_of_other_decisions")
+	var back themeJSON
+	f.e.Do("POST", move, f.staffTok, map[string]any{"to_theme_id": from.ID, "comment_ids": []int64{a}}).Expect(t, 200, "").JSON(t, &back)
+	if back.ID != from.ID || back.Size != from.Size-1 {
+		t.Fatalf("after moving one back %+v", back)
+	}
+	f.e.Do("GET", f.path("/themes/%d", made.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
+	if got.Size != 1 {
+		t.Fatalf("the split theme has %d comments after the move, want 1", got.Size)
+	}
+}

@@ -23,6 +23,8 @@ func (s *site) mountStaffThemes(r chi.Router) {
 	r.Post("/{id}/themes/{tid}/update", s.updateTheme)
 	r.Post("/{id}/themes/{tid}/merge", s.mergeTheme)
 	r.Post("/{id}/themes/{tid}/answer", s.answerTheme)
+	r.Post("/{id}/themes/{tid}/split", s.splitTheme)
+	r.Post("/{id}/themes/{tid}/move", s.moveThemeComments)
 }
 
 func init() {
@@ -30,6 +32,8 @@ func init() {
 	flashText["theme_saved"] = "主题已保存。"
 	flashText["themes_merged"] = "主题已合并。"
 	flashText["theme_answered"] = "已对该主题统一作出处理；已单独处理或按意见组处理的意见不受影响。"
+	flashText["theme_split"] = "已把选中的意见拆分为新主题，现在看到的是新主题。"
+	flashText["comments_moved"] = "已把选中的意见移到该主题，现在看到的是目标主题。"
 	flashText["report_from_themes"] = "已按主题生成意见采纳情况说明，请核对并修改后公布。"
 }
 
@@ -138,6 +142,11 @@ type staffThemeData struct {
 	// Answer form values after a refusal.
 	Kind, Reason string
 	Changed      map[string]bool
+	// Picked are the comments ticked for a split or a move that was
+	// refused; NewLabel and MoveTo what was typed and chosen.
+	Picked   map[int64]bool
+	NewLabel string
+	MoveTo   int64
 }
 
 func themeID(r *http.Request) (int64, bool) {
@@ -288,5 +297,76 @@ func (s *site) answerTheme(w http.ResponseWriter, r *http.Request) {
 		}
 		_, err := s.svc.Themes.AnswerTheme(r.Context(), currentAccount(r), tid, in)
 		return tid, err
+	})
+}
+
+// pickedComments reads the comments ticked on a theme's page.
+func pickedComments(r *http.Request) ([]int64, map[int64]bool, error) {
+	var ids []int64
+	picked := map[int64]bool{}
+	for _, v := range r.PostForm["comment_id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, picked, errs.InvalidField("comments_required", "comment_ids", "请勾选要调整的意见")
+		}
+		if !picked[id] {
+			picked[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, picked, errs.InvalidField("comments_required", "comment_ids", "请先勾选要调整的意见")
+	}
+	return ids, picked, nil
+}
+
+// splitTheme makes a new theme of the ticked comments (split-theme) and
+// shows it.
+func (s *site) splitTheme(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusRequestEntityTooLarge, "提交内容过大", "提交的内容过大或格式不正确。")
+		return
+	}
+	_, picked, _ := pickedComments(r)
+	data := staffThemeData{Picked: picked, NewLabel: r.PostFormValue("new_label")}
+	s.themeStep(w, r, "theme_split", data, func(d consultation.Decision, tid int64) (int64, error) {
+		ids, _, err := pickedComments(r)
+		if err != nil {
+			return tid, err
+		}
+		t, err := s.svc.Themes.SplitTheme(r.Context(), currentAccount(r), tid, ids, r.PostFormValue("new_label"))
+		if err != nil {
+			if errs.HasCode(err, "theme_label_required") {
+				err = errs.InvalidField("theme_label_required", "new_label", "请填写新主题的名称")
+			}
+			return tid, err
+		}
+		return t.ID, nil
+	})
+}
+
+// moveThemeComments moves the ticked comments to another theme of the same
+// analysis (move-comments-to-theme) and shows that theme.
+func (s *site) moveThemeComments(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusRequestEntityTooLarge, "提交内容过大", "提交的内容过大或格式不正确。")
+		return
+	}
+	_, picked, _ := pickedComments(r)
+	to, _ := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
+	data := staffThemeData{Picked: picked, MoveTo: to}
+	s.themeStep(w, r, "comments_moved", data, func(d consultation.Decision, tid int64) (int64, error) {
+		ids, _, err := pickedComments(r)
+		if err != nil {
+			return tid, err
+		}
+		if to <= 0 {
+			return tid, errs.InvalidField("to_theme_required", "to", "请选择要移入的主题")
+		}
+		t, err := s.svc.Themes.MoveComments(r.Context(), currentAccount(r), tid, to, ids)
+		if err != nil {
+			return tid, err
+		}
+		return t.ID, nil
 	})
 }

@@ -1,0 +1,134 @@
+package themes_test
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/jobs"
+)
+
+// BenchmarkSubmitPaced offers comment submissions at a fixed rate
+// (CANYU_THEMES_BENCH_RATE a second, default 1,000, for
+// CANYU_THEMES_BENCH_SECONDS, default 10) to SubmitComment, open loop (a
+// submission that waits does not hold back the next one), and reports the
+// rate achieved and the mean and 95th-percentile latency of a submission:
+//
+//   - "alone": no theme analysis exists, nothing joins;
+//   - "join-job": an analysis exists and new comments join its themes as
+//     the join_themes job does in service (jobs.JoinThemesInterval, every
+//     5 s; submission itself never touches themes);
+//   - "join-tight": the same job run back to back every 50 ms, the worst
+//     case (the figure of the earlier BenchmarkSubmitWhileJoining).
+//
+// The target: submission slows by no more than 10% while comments join.
+//
+//	go test ./consultation/themes -run '^$' -bench SubmitPaced -benchtime 1x -timeout 30m
+func BenchmarkSubmitPaced(b *testing.B) {
+	rate := benchSize("CANYU_THEMES_BENCH_RATE", 1000)
+	seconds := benchSize("CANYU_THEMES_BENCH_SECONDS", 10)
+	s := newScene(b, benchSize("CANYU_THEMES_BENCH_COMMENTS", 5_000))
+	ctx := context.Background()
+	s.e.Consultation.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
+	residents := make([]identity.Account, 32)
+	for i := range residents {
+		residents[i], _ = s.e.Account(identity.RoleResident, "")
+	}
+	texts := generate(4096, 7)
+	var seq atomic.Int64
+	offer := func(b *testing.B) (achieved float64, mean, p95 time.Duration) {
+		total := rate * seconds
+		work := make(chan struct{}, total)
+		lat := make([]time.Duration, 0, total)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for w := range residents {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range work {
+					i := seq.Add(1)
+					in := consultation.CommentInput{ArticleAnchor: s.anchors[2], Body: texts[i%int64(len(texts))].body, ClientAddr: "203.0.113.9"}
+					start := time.Now()
+					if _, _, err := s.e.Consultation.SubmitComment(ctx, &residents[w], s.d.ID, in); err != nil {
+						b.Error(err)
+					}
+					d := time.Since(start)
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+				}
+			}()
+		}
+		start := time.Now()
+		tick := time.Second / time.Duration(rate)
+		for i := 0; i < total; i++ {
+			if wait := time.Until(start.Add(time.Duration(i) * tick)); wait > 0 {
+				time.Sleep(wait)
+			}
+			work <- struct{}{}
+		}
+		close(work)
+		wg.Wait()
+		el := time.Since(start)
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		var sum time.Duration
+		for _, d := range lat {
+			sum += d
+		}
+		return float64(len(lat)) / el.Seconds(), sum / time.Duration(len(lat)), lat[len(lat)*95/100]
+	}
+	report := func(b *testing.B, name string, achieved float64, mean, p95 time.Duration, joined int) {
+		b.ReportMetric(achieved, "comments/s")
+		b.ReportMetric(float64(mean.Microseconds())/1000, "ms-mean")
+		b.ReportMetric(float64(p95.Microseconds())/1000, "ms-p95")
+		b.Logf("%s: offered %d/s for %d s, achieved %.0f/s, latency mean %v p95 %v, joined %d", name, rate, seconds, achieved, mean, p95, joined)
+	}
+	withJoin := func(every time.Duration) func(b *testing.B) {
+		return func(b *testing.B) {
+			stop := make(chan struct{})
+			done := make(chan int)
+			go func() {
+				joined := 0
+				t := time.NewTicker(every)
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						done <- joined
+						return
+					case <-t.C:
+					}
+					s.e.Clock.Advance(themes.JoinLag + time.Second)
+					n, err := s.svc.JoinNewComments(ctx)
+					if err != nil {
+						b.Error(err)
+					}
+					joined += n
+				}
+			}()
+			a, m, p := offer(b)
+			close(stop)
+			report(b, b.Name(), a, m, p, <-done)
+		}
+	}
+	b.Run("alone", func(b *testing.B) {
+		a, m, p := offer(b)
+		report(b, "alone", a, m, p, 0)
+	})
+	if _, err := s.svc.Analyze(ctx, s.staff, s.d.ID); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("join-job", withJoin(jobs.JoinThemesInterval))
+	b.Run("alone-again", func(b *testing.B) {
+		a, m, p := offer(b)
+		report(b, "alone-again", a, m, p, 0)
+	})
+	b.Run("join-tight", withJoin(50*time.Millisecond))
+}
