@@ -39,8 +39,8 @@ func checkExports(t *testing.T, r supervision.MonthlyReport) {
 	}
 	// pdftotext keeps the layout: compare without white space.
 	text := strings.Join(strings.Fields(string(out)), "")
-	for _, want := range []string{"全市2026年11月法治政府建设月报告", "已通报", "收到公众意见（条）", "意见采纳率", "50.0%",
-		"近十二个月趋势", "2026年11月", "卫健委一项民生事项未开展民意调查", "督促卫健委限期补正", "第1页共3页", "存证摘要"} {
+	for _, want := range []string{"全市2026年11月法治政府建设月报告", "法治政府建设领导小组办公室2026年12月1日通报", "收到公众意见（条）", "意见采纳率", "50.0%",
+		"近十二个月趋势", "2026年11月", "卫健委一项民生事项未开展民意调查", "督促卫健委限期补正", "第1页共3页", "存证校验值"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF's text lacks %q:\n%s", want, text)
 		}

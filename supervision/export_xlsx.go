@@ -36,7 +36,7 @@ func MonthlyReportXLSX(r MonthlyReport) ([]byte, error) {
 	}
 	trend := [][]any{{"月份", "收到意见", "答复意见", "采纳率", "开始征求意见", "作出审查意见"}}
 	for _, t := range r.Figures.Trend {
-		trend = append(trend, []any{t.Month, t.CommentsReceived, t.CommentsAnswered, fmt.Sprintf("%.1f%%", t.AdoptionRate*100),
+		trend = append(trend, []any{t.Month, t.CommentsReceived, t.CommentsAnswered, ratePercent(t.AdoptionRate, t.CommentsAnswered),
 			t.ConsultationsOpened, t.ReviewsConcluded})
 	}
 	analysis := [][]any{{"分析原因", r.Analysis}, {"薄弱环节", r.WeakLinks}, {"改进措施", r.Measures}}

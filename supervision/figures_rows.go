@@ -24,7 +24,6 @@ type FigureRow struct {
 // Rows are the report's figures as the page, the PDF and the XLSX show them.
 func (f MonthlyFigures) Rows() []FigureRow {
 	n := func(v int) string { return fmt.Sprintf("%d", v) }
-	pct := func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) }
 	return []FigureRow{
 		{"新启动决策事项", n(f.DecisionsStarted), "decisions_started"},
 		{"公布决策", n(f.DecisionsPublished), "decisions_published"},
@@ -35,7 +34,7 @@ func (f MonthlyFigures) Rows() []FigureRow {
 		{"收到公众意见（条）", n(f.CommentsReceived), "comments_received"},
 		{"答复公众意见（条）", n(f.CommentsAnswered), "comments_answered"},
 		{"采纳或部分采纳（条）", n(f.CommentsAdopted), "comments_adopted"},
-		{"意见采纳率", pct(f.AdoptionRate), ""},
+		{"意见采纳率", ratePercent(f.AdoptionRate, f.CommentsAnswered), ""},
 		{"开展民意调查（项）", n(f.SurveysRun), "surveys_run"},
 		{"民意调查答卷（份）", n(f.SurveyResponses), "survey_responses"},
 		{"民生领域事项（征求意见已结束）", n(f.LivelihoodDecisions), ""},
@@ -72,4 +71,13 @@ func (f MonthlyFigures) StageRows() []FigureRow {
 		out = append(out, FigureRow{Label: "其他", Value: fmt.Sprintf("%d", f.DecisionsByStage[st])})
 	}
 	return out
+}
+
+// ratePercent shows an adoption rate, or 无 when no comment was answered
+// (no rate, which is not a rate of 0%).
+func ratePercent(rate float64, answered int) string {
+	if answered == 0 {
+		return "无"
+	}
+	return fmt.Sprintf("%.1f%%", rate*100)
 }

@@ -1,6 +1,8 @@
 package supervision
 
 import (
+	"math"
+	"strings"
 	"unicode/utf8"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -97,4 +99,14 @@ func (t *pdfText) para(h float64, s string) {
 		t.p.Write(h, r.text)
 	}
 	t.p.Ln(h)
+}
+
+// lines estimates how many lines s takes at the current size in a column
+// w millimetres wide (each paragraph at least one).
+func (t *pdfText) lines(s string, w float64) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		n += max(1, int(math.Ceil(t.width(l)/w)))
+	}
+	return n
 }

@@ -272,15 +272,29 @@ func trendChart(trend []supervision.MonthlyTrendPoint) template.HTML {
 	fmt.Fprintf(&b, `<text x="%.0f" y="16" text-anchor="end" font-size="12" fill="#333">%d</text>`, left-4, maxV)
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end" font-size="12" fill="#333">0</text>`, left-4, 10+plotH)
 	var pts []string
+	var lines [][]string
 	for i, t := range trend {
 		bh := plotH * float64(t.CommentsReceived) / float64(maxV)
 		x := left + float64(i)*slot
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#1e5aa0"/>`, x+slot*0.2, 10+plotH-bh, slot*0.6, bh)
 		m, _ := time.Parse("2006-01", t.Month)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" text-anchor="middle" font-size="12" fill="#333">%s</text>`, x+slot/2, h-10, m.Format("1月"))
-		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x+slot/2, 10+plotH-plotH*t.AdoptionRate))
+		// A month with no comment answered has no rate: the line breaks
+		// there instead of dropping to 0%.
+		if t.CommentsAnswered == 0 {
+			lines = append(lines, pts)
+			pts = nil
+			continue
+		}
+		px, py := x+slot/2, 10+plotH-plotH*t.AdoptionRate
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#b5470f"/>`, px, py)
 	}
-	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#b5470f" stroke-width="2"/>`, strings.Join(pts, " "))
+	for _, l := range append(lines, pts) {
+		if len(l) > 1 {
+			fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#b5470f" stroke-width="2"/>`, strings.Join(l, " "))
+		}
+	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
