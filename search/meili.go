@@ -2,11 +2,14 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/meilisearch/meilisearch-go"
@@ -29,6 +32,19 @@ type Meili struct {
 	batchSize    int
 	taskTimeout  time.Duration
 	pollInterval time.Duration
+
+	// settingsMu guards the settings state: applied says this process
+	// has applied the current settings (synonyms included) to the index;
+	// until then every write applies them first, so an index is never
+	// created by a write with Meilisearch's default settings (issue 16:
+	// down at start, the first upload created it without filterable
+	// attributes and every filtered search failed until a restart).
+	settingsMu sync.Mutex
+	applied    bool
+	// extraSynonyms are the staff's groups (SetSynonyms); synonymsSent
+	// is the synonyms object last applied, to skip unchanged updates.
+	extraSynonyms [][]string
+	synonymsSent  string
 }
 
 // MeiliOption configures NewMeili.
@@ -54,8 +70,7 @@ const (
 	DefaultMeiliTaskTimeout = 30 * time.Second
 )
 
-// WithMeiliIndex sets the index uid (default DefaultMeiliIndex); reindex
-// builds into another uid and swaps.
+// WithMeiliIndex sets the index uid (default DefaultMeiliIndex).
 func WithMeiliIndex(uid string) MeiliOption { return func(c *meiliConfig) { c.uid = uid } }
 
 // WithMeiliBatchSize sets how many documents go in one write request.
@@ -131,13 +146,18 @@ var validDocID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,511}$`)
 
 // meiliDoc is the stored form of a Document: date is a unix timestamp in
 // seconds because Meilisearch filters and sorts only numbers with < > TO,
-// and date_time keeps the exact time for the round trip.
+// and date_time keeps the exact time for the round trip. The explanation,
+// legal basis and attachment text are searched after title and body
+// (searchableAttributes order is their weight).
 type meiliDoc struct {
 	ID               string  `json:"id"`
 	Type             DocType `json:"type"`
 	DecisionID       int64   `json:"decision_id,omitempty"`
 	Title            string  `json:"title"`
 	Body             string  `json:"body"`
+	Explanation      string  `json:"explanation,omitempty"`
+	LegalBasis       string  `json:"legal_basis,omitempty"`
+	Attachments      string  `json:"attachments,omitempty"`
 	Domain           string  `json:"domain,omitempty"`
 	Status           string  `json:"status,omitempty"`
 	LeadAgency       string  `json:"lead_agency,omitempty"`
@@ -152,6 +172,7 @@ type meiliDoc struct {
 func toMeiliDoc(d Document) meiliDoc {
 	return meiliDoc{
 		ID: d.ID, Type: d.Type, DecisionID: d.DecisionID, Title: d.Title, Body: d.Body,
+		Explanation: d.Explanation, LegalBasis: d.LegalBasis, Attachments: d.Attachments,
 		Domain: d.Domain, Status: d.Status, LeadAgency: d.LeadAgency,
 		ArticleAnchor: d.ArticleAnchor, ArticleLabel: d.ArticleLabel,
 		ModerationStatus: d.ModerationStatus, URL: d.URL,
@@ -162,6 +183,7 @@ func toMeiliDoc(d Document) meiliDoc {
 func (md meiliDoc) document() Document {
 	d := Document{
 		ID: md.ID, Type: md.Type, DecisionID: md.DecisionID, Title: md.Title, Body: md.Body,
+		Explanation: md.Explanation, LegalBasis: md.LegalBasis, Attachments: md.Attachments,
 		Domain: md.Domain, Status: md.Status, LeadAgency: md.LeadAgency,
 		ArticleAnchor: md.ArticleAnchor, ArticleLabel: md.ArticleLabel,
 		ModerationStatus: md.ModerationStatus, URL: md.URL,
@@ -176,34 +198,61 @@ func (md meiliDoc) document() Document {
 
 // Settings the index is created with.
 var (
-	meiliSearchable = []string{"title", "body"}
+	meiliSearchable = []string{"title", "body", "explanation", "legal_basis", "attachments"}
 	meiliFilterable = []string{"type", "domain", "status", "lead_agency", "decision_id", "date"}
 	meiliSortable   = []string{"date"}
 	meiliDisplayed  = []string{
-		"id", "type", "decision_id", "title", "body", "domain", "status", "lead_agency",
-		"article_anchor", "article_label", "moderation_status", "url", "date", "date_time",
+		"id", "type", "decision_id", "title", "body", "explanation", "legal_basis", "attachments",
+		"domain", "status", "lead_agency", "article_anchor", "article_label", "moderation_status",
+		"url", "date", "date_time",
 	}
+	// meiliRankingRules puts sort first: with the default order (words,
+	// typo, proximity, attribute, sort, exactness) a query sorted by date
+	// is ordered by relevance and only ties by date, so 按时间 showed an
+	// old comment above a new one whenever it matched one word more. The
+	// sort rule does nothing when a search has no sort parameter, so
+	// relevance searches keep the default order.
+	meiliRankingRules = []string{"sort", "words", "typo", "proximity", "attribute", "exactness"}
 )
 
-// meiliSettings is the full settings object ApplySettings sends.
-func meiliSettings() *meilisearch.Settings {
+// MinMeiliVersion is the oldest Meilisearch canyu works with: the client
+// (meilisearch-go v0.37) always sends typoTolerance.disableOnNumbers in
+// the settings, which Meilisearch accepts from 1.15 on (older servers
+// refuse the unknown field and the settings are never applied); the
+// settings also use localizedAttributes and searches the locales
+// parameter (1.10).
+const MinMeiliVersion = "1.15.0"
+
+// ErrMeiliTooOld is returned when the server is older than MinMeiliVersion.
+var ErrMeiliTooOld = errors.New("meilisearch is older than " + MinMeiliVersion + ", the oldest version canyu supports")
+
+// meiliSettings is the full settings object ApplySettings sends; extra
+// are the near-synonym groups staff added.
+func meiliSettings(extra [][]string) *meilisearch.Settings {
 	return &meilisearch.Settings{
+		RankingRules:         meiliRankingRules,
 		SearchableAttributes: meiliSearchable,
 		FilterableAttributes: meiliFilterable,
 		SortableAttributes:   meiliSortable,
 		DisplayedAttributes:  meiliDisplayed,
+		// The index's synonyms, not words appended to the query: appended
+		// words (matchingStrategy "last" drops them first) only re-rank
+		// what the query's own words found, while an index synonym makes
+		// 幼儿园补助 find the draft that says 补贴.
+		Synonyms: meiliSynonyms(extra),
 		// Without a locale Meilisearch guesses the language of each field
 		// value, and short Chinese texts (a 12-character comment) are often
 		// taken for Japanese and segmented with the Japanese dictionary;
 		// cmn fixes the Mandarin segmenter for our text fields and queries.
 		LocalizedAttributes: []*meilisearch.LocalizedAttributes{
-			{AttributePatterns: []string{"title", "body"}, Locales: []string{"cmn"}},
+			{AttributePatterns: meiliSearchable, Locales: []string{"cmn"}},
 		},
 		// Typo tolerance is off: it allows one or two changed characters in
 		// words of 5+/9+ characters, which fits alphabetic spelling, not
 		// Chinese — one changed character makes another word (停车 → 停电),
 		// and Chinese input-method slips are homophones that typo distance
-		// does not model. Near-synonyms are ExpandQuery's job.
+		// does not model (the embedded backend's pinyin tier does; this
+		// backend has no counterpart).
 		TypoTolerance: &meilisearch.TypoTolerance{
 			Enabled:             false,
 			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
@@ -213,11 +262,38 @@ func meiliSettings() *meilisearch.Settings {
 	}
 }
 
-// ApplySettings creates the index (primary key id) if it does not exist
-// and applies searchable, filterable, sortable, displayed and localized
-// attributes and typo tolerance, waiting until Meilisearch has applied
-// them. Errors wrap ErrUnavailable or ErrInvalid.
+// meiliSynonyms is the synonyms setting of the built-in and the staff's
+// near-synonym groups: Meilisearch synonyms are one-way (a key finds its
+// listed words), so every member of a group is a key listing the others
+// (the documented form of mutual synonyms). Words are normalised as
+// queries are (Normalize).
+func meiliSynonyms(extra [][]string) map[string][]string {
+	set := newSynonymSet(extra)
+	out := map[string][]string{}
+	for w := range set.byWord {
+		if alt := set.alternatives(w); len(alt) > 0 {
+			out[w] = alt
+		}
+	}
+	return out
+}
+
+// ApplySettings checks the server's version, creates the index (primary
+// key id) if it does not exist and applies the ranking rules, synonyms,
+// searchable, filterable, sortable, displayed and localized attributes and
+// typo tolerance, waiting until Meilisearch has applied them. Errors wrap
+// ErrUnavailable, ErrInvalid or ErrMeiliTooOld.
 func (m *Meili) ApplySettings(ctx context.Context) error {
+	m.settingsMu.Lock()
+	defer m.settingsMu.Unlock()
+	return m.applySettingsLocked(ctx)
+}
+
+func (m *Meili) applySettingsLocked(ctx context.Context) error {
+	m.applied = false
+	if err := m.CheckVersion(ctx); err != nil {
+		return err
+	}
 	info, err := m.client.CreateIndex(ctx, &meilisearch.IndexConfig{Uid: m.uid, PrimaryKey: "id"})
 	if err != nil {
 		return meiliError("create index", err)
@@ -228,11 +304,108 @@ func (m *Meili) ApplySettings(ctx context.Context) error {
 			return err
 		}
 	}
-	info, err = m.index.UpdateSettings(ctx, meiliSettings())
+	settings := meiliSettings(m.extraSynonyms)
+	info, err = m.index.UpdateSettings(ctx, settings)
 	if err != nil {
 		return meiliError("update settings", err)
 	}
-	return m.wait(ctx, "update settings", info.TaskUID)
+	if err := m.wait(ctx, "update settings", info.TaskUID); err != nil {
+		return err
+	}
+	m.applied = true
+	m.synonymsSent = synonymsKey(settings.Synonyms)
+	return nil
+}
+
+// ensureSettings applies the settings unless this process already did:
+// called before every write, so the first write of an index (after
+// Meilisearch was down at start, or after the index was deleted) never
+// creates it with default settings.
+func (m *Meili) ensureSettings(ctx context.Context) error {
+	m.settingsMu.Lock()
+	defer m.settingsMu.Unlock()
+	if m.applied {
+		return nil
+	}
+	return m.applySettingsLocked(ctx)
+}
+
+// settingsLost marks the settings as not applied (a search found an
+// attribute not filterable, or the index missing).
+func (m *Meili) settingsLost() {
+	m.settingsMu.Lock()
+	m.applied = false
+	m.settingsMu.Unlock()
+}
+
+// SetSynonyms takes the near-synonym groups staff added (the admin page)
+// and applies them to the index's synonyms setting in the background when
+// they changed; if that fails, the next write applies them.
+func (m *Meili) SetSynonyms(extra [][]string) {
+	m.settingsMu.Lock()
+	m.extraSynonyms = extra
+	changed := synonymsKey(meiliSynonyms(extra)) != m.synonymsSent
+	if changed {
+		m.applied = false
+	}
+	m.settingsMu.Unlock()
+	if changed {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), m.taskTimeout+10*time.Second)
+			defer cancel()
+			_ = m.ensureSettings(ctx)
+		}()
+	}
+}
+
+// synonymsKey is a stable text of a synonyms setting, for comparison.
+func synonymsKey(syn map[string][]string) string {
+	raw, _ := json.Marshal(syn) // map keys are sorted
+	return string(raw)
+}
+
+// CheckVersion reads GET /version (which needs the API key, unlike
+// /health) and fails with ErrMeiliTooOld below MinMeiliVersion.
+func (m *Meili) CheckVersion(ctx context.Context) error {
+	v, err := m.client.Version(ctx)
+	if err != nil {
+		return meiliError("version", err)
+	}
+	if !versionAtLeast(v.PkgVersion, MinMeiliVersion) {
+		return fmt.Errorf("search: meilisearch %s at this address: %w", v.PkgVersion, ErrMeiliTooOld)
+	}
+	return nil
+}
+
+// versionAtLeast compares dotted versions numerically ("1.15.2-rc.1" is
+// 1.15.2); an unreadable version counts as too old.
+func versionAtLeast(have, want string) bool {
+	parse := func(s string) []int {
+		s, _, _ = strings.Cut(strings.TrimPrefix(strings.TrimSpace(s), "v"), "-")
+		var out []int
+		for _, p := range strings.Split(s, ".") {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return nil
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	h, w := parse(have), parse(want)
+	if h == nil {
+		return false
+	}
+	for i := range w {
+		var x int
+		if i < len(h) {
+			x = h[i]
+		}
+		if x != w[i] {
+			return x > w[i]
+		}
+	}
+	return true
 }
 
 // Upsert adds or replaces docs in batches and waits for every batch to be
@@ -246,6 +419,12 @@ func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
 		}
 		stored[i] = toMeiliDoc(d)
 	}
+	if len(stored) == 0 {
+		return nil
+	}
+	if err := m.ensureSettings(ctx); err != nil {
+		return err
+	}
 	pk := "id"
 	var tasks []int64
 	for start := 0; start < len(stored); start += m.batchSize {
@@ -256,12 +435,23 @@ func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
 		}
 		tasks = append(tasks, info.TaskUID)
 	}
-	return m.waitAll(ctx, "add documents", tasks)
+	err := m.waitAll(ctx, "add documents", tasks)
+	var te *meiliTaskError
+	if errors.As(err, &te) && te.code == meilisearch.APIErrCodeIndexNotFound {
+		m.settingsLost()
+	}
+	return err
 }
 
 // Delete removes the documents with ids, in batches; ids that are not in
 // the index are ignored.
 func (m *Meili) Delete(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := m.ensureSettings(ctx); err != nil {
+		return err
+	}
 	var tasks []int64
 	for start := 0; start < len(ids); start += m.batchSize {
 		batch := ids[start:min(start+m.batchSize, len(ids))]
@@ -282,6 +472,7 @@ func (m *Meili) DropIndex(ctx context.Context) error {
 	if err != nil {
 		return meiliError("delete index", err)
 	}
+	m.settingsLost()
 	err = m.wait(ctx, "delete index", info.TaskUID)
 	var te *meiliTaskError
 	if errors.As(err, &te) && te.code == meilisearch.APIErrCodeIndexNotFound {
@@ -290,18 +481,26 @@ func (m *Meili) DropIndex(ctx context.Context) error {
 	return err
 }
 
-// Health reports whether GET /health answers "available".
+// Health reports whether GET /health answers "available" and the API key
+// is accepted: /health needs no key, so with a wrong or revoked key it
+// said ready while every write and search failed. GET /version needs the
+// key and also tells the version, checked against MinMeiliVersion.
 func (m *Meili) Health(ctx context.Context) Health {
 	h := Health{Backend: "meilisearch"}
 	res, err := m.client.Health(ctx)
 	switch {
 	case err != nil:
 		h.Detail = meiliError("health", err).Error()
+		return h
 	case res.Status != "available":
 		h.Detail = "status " + res.Status
-	default:
-		h.OK = true
+		return h
 	}
+	if err := m.CheckVersion(ctx); err != nil {
+		h.Detail = err.Error()
+		return h
+	}
+	h.OK = true
 	return h
 }
 

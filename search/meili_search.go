@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,8 +36,8 @@ var meiliFacets = map[string]bool{"type": true, "domain": true, "status": true, 
 func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Relax > RelaxAll && strings.TrimSpace(q.Text) != "" {
 		// One tier: matchingStrategy "last" already drops words from the
-		// end until something matches, and Meilisearch's typo tolerance
-		// stands in for the pinyin tier.
+		// end until something matches (the relaxation of the embedded
+		// backend's tiers); there is no pinyin tier.
 		return Result{Hits: []Hit{}}, nil
 	}
 	req, err := meiliSearchRequest(q)
@@ -44,10 +45,42 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	resp, err := m.index.Search(ctx, req.Query, req)
+	if err != nil && m.settingsMissing(err) {
+		// The index lost its settings or was never given them (created
+		// by another client, restored from an old dump, deleted): apply
+		// them and ask once more instead of failing every search until a
+		// restart.
+		if aerr := m.ensureSettings(ctx); aerr != nil {
+			return Result{}, aerr
+		}
+		resp, err = m.index.Search(ctx, req.Query, req)
+	}
 	if err != nil {
 		return Result{}, meiliError("search", err)
 	}
 	return meiliResult(resp, q.Facets)
+}
+
+// settingsMissing reports a search error that says the index lacks our
+// settings: an attribute not filterable or not sortable, or no index.
+// It marks the settings as not applied.
+func (m *Meili) settingsMissing(err error) bool {
+	var me *meilisearch.Error
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.APIError.Code {
+	case meilisearch.APIErrCodeIndexNotFound:
+	case meilisearch.APIErrCodeInvalidSearchFilter, meilisearch.APIErrCodeInvalidSearchFacets, meilisearch.APIErrCodeInvalidSearchSort:
+		msg := me.APIError.Message
+		if !strings.Contains(msg, "not filterable") && !strings.Contains(msg, "not sortable") {
+			return false
+		}
+	default:
+		return false
+	}
+	m.settingsLost()
+	return true
 }
 
 // meiliSearchRequest maps a Query to the body of POST /indexes/{uid}/search.
@@ -104,12 +137,30 @@ func meiliSearchRequest(q Query) (*meilisearch.SearchRequest, error) {
 	return req, nil
 }
 
-// meiliQueryText is the q sent to Meilisearch: the text followed by its
-// near-synonyms (ExpandQuery, shared with the embedded backend), which the
-// "last" matching strategy treats as optional words dropped from the end
-// until enough documents match.
+// meiliQueryText is the q sent to Meilisearch: the text normalised as the
+// embedded backend normalises it (Normalize: full-width to half-width,
+// traditional to simplified characters, lower case, punctuation to
+// spaces), except that double quotes (ASCII or Chinese “”) stay ASCII
+// double quotes, Meilisearch's phrase search. Near-synonyms are not
+// appended: they are the index's synonyms setting (meiliSettings).
 func meiliQueryText(text string) string {
-	return strings.Join(strings.Fields(ExpandQuery(text)), " ")
+	orig := []rune(text)
+	norm := []rune(Normalize(text))
+	if len(norm) == len(orig) {
+		for i, r := range orig {
+			if r == '"' || r == '“' || r == '”' || r == '＂' {
+				norm[i] = '"'
+			}
+		}
+	}
+	q := strings.Join(strings.Fields(string(norm)), " ")
+	if strings.Count(q, `"`)%2 == 1 {
+		// An unclosed quote: Meilisearch would take the rest of the
+		// query as one phrase; drop the last quote instead.
+		i := strings.LastIndex(q, `"`)
+		q = strings.TrimSpace(q[:i] + " " + q[i+1:])
+	}
+	return q
 }
 
 // meiliFilter builds the filter expression of q, every string value

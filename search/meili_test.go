@@ -76,15 +76,21 @@ func TestMeiliApplySettings(t *testing.T) {
 	}
 	var want map[string]any
 	_ = json.Unmarshal([]byte(`{
-		"searchableAttributes": ["title", "body"],
+		"rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness"],
+		"searchableAttributes": ["title", "body", "explanation", "legal_basis", "attachments"],
 		"filterableAttributes": ["type", "domain", "status", "lead_agency", "decision_id", "date"],
 		"sortableAttributes": ["date"],
-		"displayedAttributes": ["id", "type", "decision_id", "title", "body", "domain", "status", "lead_agency",
-			"article_anchor", "article_label", "moderation_status", "url", "date", "date_time"],
-		"localizedAttributes": [{"attributePatterns": ["title", "body"], "locales": ["cmn"]}],
+		"displayedAttributes": ["id", "type", "decision_id", "title", "body", "explanation", "legal_basis", "attachments",
+			"domain", "status", "lead_agency", "article_anchor", "article_label", "moderation_status", "url", "date", "date_time"],
+		"localizedAttributes": [{"attributePatterns": ["title", "body", "explanation", "legal_basis", "attachments"], "locales": ["cmn"]}],
 		"typoTolerance": {"enabled": false, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
 			"disableOnWords": [], "disableOnAttributes": [], "disableOnNumbers": false}
 	}`), &want)
+	syn, _ := got["synonyms"].(map[string]any)
+	delete(got, "synonyms")
+	if alt, _ := syn["补助"].([]any); !slices.Contains(alt, any("补贴")) || len(syn) < 100 {
+		t.Errorf("synonyms setting has %d words, 补助 → %v; want every built-in group, 补助 finding 补贴", len(syn), alt)
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("settings body\n got %s\nwant %v", sets[0].Body, want)
 	}
@@ -314,11 +320,15 @@ func TestMeiliSnippet(t *testing.T) {
 func TestMeiliTaskPolling(t *testing.T) {
 	t.Run("delayed success", func(t *testing.T) {
 		m, f := newTestMeili(t)
+		if err := m.ApplySettings(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		before := len(f.requestsTo("GET", "/tasks/"))
 		f.pollsToFinish = 5
 		if err := m.Upsert(context.Background(), meiliTestDocs()[:1]); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(f.requestsTo("GET", "/tasks/")); n != 6 {
+		if n := len(f.requestsTo("GET", "/tasks/")) - before; n != 6 {
 			t.Errorf("%d task polls, want 6 (enqueued, processing ×4, succeeded)", n)
 		}
 	})
@@ -365,15 +375,17 @@ func TestMeiliErrors(t *testing.T) {
 			t.Errorf("Upsert on 502: %v, want ErrUnavailable", err)
 		}
 	})
-	t.Run("filter on an attribute that is not filterable", func(t *testing.T) {
-		// Settings never applied: Meilisearch answers invalid_search_filter.
-		m, _ := newTestMeili(t)
-		if err := m.Upsert(ctx, meiliTestDocs()); err != nil {
-			t.Fatal(err)
-		}
+	t.Run("malformed filter", func(t *testing.T) {
+		// A filter Meilisearch cannot parse is ErrInvalid, and does not
+		// make the backend re-apply its settings.
+		m, f := meiliSeeded(t)
+		f.fail("/indexes/canyu/search", 400, "invalid_search_filter")
 		_, err := m.Search(ctx, Query{Domain: "transport"})
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "invalid_search_filter") {
 			t.Errorf("got %v, want ErrInvalid invalid_search_filter", err)
+		}
+		if n := len(f.requestsTo("PATCH", "/indexes/canyu/settings")); n != 1 {
+			t.Errorf("%d settings updates, want 1 (at start only)", n)
 		}
 	})
 	t.Run("network down", func(t *testing.T) {
@@ -433,13 +445,21 @@ func TestMeiliDropIndex(t *testing.T) {
 	if err := m.DropIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Search(ctx, Query{Text: "停车"}); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("Search after DropIndex = %v, want ErrUnavailable (index_not_found until ApplySettings)", err)
+	// index_not_found: the backend creates the index with its settings
+	// and answers from the empty index.
+	if res, err := m.Search(ctx, Query{Text: "停车", Domain: "transport"}); err != nil || res.Total != 0 {
+		t.Errorf("Search after DropIndex = %+v, %v; want no hits from a re-created index", res, err)
+	}
+	if n := len(f.requestsTo("PATCH", "/indexes/canyu/settings")); n != 2 {
+		t.Errorf("%d settings updates, want 2 (start, after the index was gone)", n)
+	}
+	if err := m.DropIndex(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if err := m.DropIndex(ctx); err != nil {
 		t.Errorf("DropIndex of a missing index = %v, want nil", err)
 	}
-	if n := len(f.requestsTo("DELETE", "/indexes/canyu")); n != 2 {
-		t.Errorf("%d DELETE /indexes/canyu requests, want 2", n)
+	if n := len(f.requestsTo("DELETE", "/indexes/canyu")); n != 3 {
+		t.Errorf("%d DELETE /indexes/canyu requests, want 3", n)
 	}
 }

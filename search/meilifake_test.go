@@ -40,6 +40,8 @@ type fakeMeili struct {
 	stuck         bool
 	// failNext answers the next requests matching path with an error.
 	failNext []fakeFailure
+	// version is what GET /version answers as pkgVersion.
+	version  string
 	requests []fakeRequest
 }
 
@@ -79,7 +81,7 @@ type fakeAPIError struct {
 }
 
 func newFakeMeili(t *testing.T, key string) *fakeMeili {
-	f := &fakeMeili{t: t, key: key, indexes: map[string]*fakeIndex{}, pollsToFinish: 1}
+	f := &fakeMeili{t: t, key: key, indexes: map[string]*fakeIndex{}, pollsToFinish: 1, version: "1.15.2"}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -194,6 +196,11 @@ func (f *fakeMeili) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/health":
 		if route(http.MethodGet) {
 			fakeWriteJSON(w, 200, map[string]string{"status": "available"})
+		}
+	case p == "/version":
+		if route(http.MethodGet) {
+			fakeWriteJSON(w, 200, map[string]string{"commitSha": "b46889b5f0f2f8b91438a08a358ba8f05fc09fc1",
+				"commitDate": "2025-06-09T00:00:00Z", "pkgVersion": f.version})
 		}
 	case p == "/indexes":
 		if route(http.MethodPost) {
@@ -393,11 +400,11 @@ func (f *fakeMeili) updateSettings(w http.ResponseWriter, uid string, body []byt
 			DisableOnAttributes []string `json:"disableOnAttributes"`
 			DisableOnNumbers    bool     `json:"disableOnNumbers"`
 		} `json:"typoTolerance"`
-		RankingRules []string       `json:"rankingRules"`
-		StopWords    []string       `json:"stopWords"`
-		Synonyms     map[string]any `json:"synonyms"`
-		Pagination   map[string]any `json:"pagination"`
-		Faceting     map[string]any `json:"faceting"`
+		RankingRules []string            `json:"rankingRules"`
+		StopWords    []string            `json:"stopWords"`
+		Synonyms     map[string][]string `json:"synonyms"`
+		Pagination   map[string]any      `json:"pagination"`
+		Faceting     map[string]any      `json:"faceting"`
 	}
 	if err := fakeDecodeStrict(body, &s); err != nil {
 		f.badRequest(w, "bad_request", "settings body: %v", err)
@@ -415,6 +422,16 @@ func (f *fakeMeili) updateSettings(w http.ResponseWriter, uid string, body []byt
 			}
 		}
 	}
+	for _, rule := range s.RankingRules {
+		switch rule {
+		case "words", "typo", "proximity", "attribute", "sort", "exactness", "attributeRank", "wordPosition":
+		default:
+			if a, dir, ok := strings.Cut(rule, ":"); !ok || a == "" || (dir != "asc" && dir != "desc") {
+				f.badRequest(w, "invalid_settings_ranking_rules", "unknown ranking rule %q", rule)
+				return
+			}
+		}
+	}
 	if tt := s.TypoTolerance; tt != nil && tt.MinWordSizeForTypos != nil && tt.MinWordSizeForTypos.OneTypo > tt.MinWordSizeForTypos.TwoTypos {
 		f.badRequest(w, "invalid_settings_typo_tolerance", "minWordSizeForTypos.oneTypo must be <= twoTypos")
 		return
@@ -428,6 +445,54 @@ func (f *fakeMeili) updateSettings(w http.ResponseWriter, uid string, body []byt
 		}
 		return nil
 	})
+}
+
+// resetSettings drops an index's settings, as a dump restored from
+// another deployment or an operator's reset would.
+func (f *fakeMeili) resetSettings(uid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ix, ok := f.indexes[uid]; ok {
+		ix.settings = map[string]any{}
+	}
+}
+
+// synonyms are the index's synonyms setting: a word → the words it finds.
+func (ix *fakeIndex) synonyms(word string) []string {
+	all, _ := ix.settings["synonyms"].(map[string]any)
+	list, _ := all[word].([]any)
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		out = append(out, s.(string))
+	}
+	return out
+}
+
+// sortFirst reports whether the ranking rules put sort before words (the
+// default order has it after words, attribute and proximity: relevance
+// first, date only between equals).
+func (ix *fakeIndex) sortFirst() bool {
+	rules := ix.list("rankingRules")
+	if len(rules) == 0 {
+		return false
+	}
+	return slices.Index(rules, "sort") >= 0 && slices.Index(rules, "sort") < slices.Index(rules, "words")
+}
+
+// fakeTerms splits q into words and "quoted phrases" (the documented
+// phrase search), each matched as a substring by this fake.
+func fakeTerms(q string) []string {
+	var out []string
+	for i, part := range strings.Split(q, `"`) {
+		if i%2 == 1 {
+			if p := strings.TrimSpace(part); p != "" {
+				out = append(out, p)
+			}
+			continue
+		}
+		out = append(out, strings.Fields(part)...)
+	}
+	return out
 }
 
 func (ix *fakeIndex) list(name string) []string {
@@ -529,7 +594,7 @@ func (f *fakeMeili) search(w http.ResponseWriter, uid string, body []byte) {
 
 	terms := []string{}
 	if req.Q != nil {
-		terms = strings.Fields(*req.Q)
+		terms = fakeTerms(*req.Q)
 	}
 	searchable := ix.list("searchableAttributes")
 	if len(searchable) == 0 {
@@ -546,10 +611,14 @@ func (f *fakeMeili) search(w http.ResponseWriter, uid string, body []byte) {
 		}
 		n := 0
 		for _, t := range terms {
+			words := append([]string{t}, ix.synonyms(t)...)
+		term:
 			for _, a := range searchable {
-				if s, _ := d[a].(string); strings.Contains(s, t) {
-					n++
-					break
+				for _, w := range words {
+					if s, _ := d[a].(string); strings.Contains(s, w) {
+						n++
+						break term
+					}
 				}
 			}
 		}
@@ -563,16 +632,25 @@ func (f *fakeMeili) search(w http.ResponseWriter, uid string, body []byte) {
 		}
 		found = append(found, scored{d, score})
 	}
+	sortFirst := ix.sortFirst() || len(terms) == 0
 	sort.SliceStable(found, func(i, j int) bool {
-		if sortAttr != "" {
+		byDate := func() (bool, bool) {
 			a, _ := found[i].doc[sortAttr].(float64)
 			b, _ := found[j].doc[sortAttr].(float64)
-			if a != b {
-				return (a > b) == sortDesc
+			return (a > b) == sortDesc, a != b
+		}
+		if sortAttr != "" && sortFirst {
+			if less, differ := byDate(); differ {
+				return less
 			}
 		}
 		if found[i].score != found[j].score {
 			return found[i].score > found[j].score
+		}
+		if sortAttr != "" && !sortFirst {
+			if less, differ := byDate(); differ {
+				return less
+			}
 		}
 		return found[i].doc["id"].(string) < found[j].doc["id"].(string)
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -56,4 +57,32 @@ func TestEmbeddedSearchOneInstancePerDatabase(t *testing.T) {
 		t.Fatalf("after the first stopped: %v", err)
 	}
 	second.Close()
+}
+
+// TestReindexTakesTheLease: `canyu reindex` without --queue beside a
+// running service with the embedded index would rebuild an index that
+// service never writes to (and swap it in under nobody); it refuses,
+// naming --queue, and runs once the service stopped.
+func TestReindexTakesTheLease(t *testing.T) {
+	url := pgtest.NewURL(t)
+	dataDir := t.TempDir()
+	serving, err := openMain(t, url, dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envFunc(map[string]string{"CANYU_DATABASE_URL": url, "CANYU_DATA_DIR": t.TempDir()})
+	err = run(context.Background(), []string{"reindex"}, env, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--queue") {
+		t.Fatalf("reindex beside a running embedded instance: %v, want a refusal naming --queue", err)
+	}
+	serving.Close()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"reindex"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatalf("reindex after the service stopped: %v", err)
+	}
+	if !strings.Contains(out.String(), "search index rebuilt") {
+		t.Errorf("reindex output: %s", out.String())
+	}
+	// While reindex runs it holds the lease: a service cannot start then
+	// (checked by the lease itself in TestEmbeddedSearchOneInstancePerDatabase).
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,10 +65,13 @@ Meilisearch every current document is written and every document that is no
 longer public is deleted. Shows a progress bar on a terminal and plain
 progress lines otherwise.
 
-The embedded index can be opened by one process at a time: while
-'canyu serve' runs on the same CANYU_DATA_DIR, use --queue, which asks the
-running service's indexer to re-derive every document (through the search
-outbox) and follows its progress.`
+The embedded index serves one instance per database (a lease in
+PostgreSQL): while 'canyu serve' runs with the embedded index on the same
+database, reindex refuses to start; use --queue, which asks the running
+service's indexer to re-derive every document (through the search outbox)
+and follows its progress. With Meilisearch, reindex may run beside the
+services: each batch takes the indexer's locks of its documents, so the
+two never overwrite each other's newer state.`
 
 func cmdReindex(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet(env, "reindex", reindexHelp)
@@ -97,6 +101,20 @@ func cmdReindex(ctx context.Context, env cmdEnv, args []string) error {
 		bar.finish()
 		fmt.Fprintf(env.stdout, "search outbox drained in %s\n", time.Since(start).Round(time.Millisecond))
 		return nil
+	}
+	if cfg.MeiliURL == "" {
+		// The embedded index serves the one instance holding the lease
+		// (README, "Scaling out"); a rebuild here beside a running
+		// service would swap in an index that service's indexer never
+		// writes to, and the service would never see the rebuilt one.
+		lease, err := search.AcquireEmbeddedLease(ctx, db, nil)
+		if errors.Is(err, search.ErrLeaseHeld) {
+			return fmt.Errorf("a running canyu instance holds the embedded search index of this database: " +
+				"run `canyu reindex --queue` to rebuild through it, or stop it first")
+		} else if err != nil {
+			return err
+		}
+		defer lease.Release()
 	}
 	public, staff, err := openSearch(cfg)
 	if err != nil {

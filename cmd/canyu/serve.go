@@ -145,8 +145,12 @@ func (m *Main) Open(ctx context.Context) error {
 	// service from starting.
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	for _, idx := range []search.Index{m.index, m.staffIndex} {
-		if err := idx.ApplySettings(sctx); err != nil {
-			m.Logger.Warn("search: applying index settings failed; the indexer will retry writes", "error", err)
+		if err := idx.ApplySettings(sctx); errors.Is(err, search.ErrMeiliTooOld) {
+			// A server that refuses our settings would fail every write.
+			cancel()
+			return fmt.Errorf("CANYU_MEILI_URL: %w (upgrade Meilisearch to %s or later)", err, search.MinMeiliVersion)
+		} else if err != nil {
+			m.Logger.Warn("search: applying index settings failed; the first write applies them", "error", err)
 		}
 	}
 	cancel()

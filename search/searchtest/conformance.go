@@ -256,6 +256,98 @@ func Run(t *testing.T, newIndex func(t *testing.T) search.Index) {
 		}
 	})
 
+	// Issue 16: what residents type and what a backend must do with it.
+	// Each subtest names the behaviour, so a run against a live
+	// Meilisearch says which one differs.
+
+	t.Run("FirstWriteAppliesSettings", func(t *testing.T) {
+		// No ApplySettings (the backend was down at start): the first
+		// write must leave an index that filters, sorts and facets.
+		idx := newIndex(t)
+		t.Cleanup(func() { idx.Close() })
+		mustUpsert(t, idx, fixture()...)
+		res := mustSearch(t, idx, search.Query{Domain: "environment", Sort: "date_desc", Facets: []string{"type"}})
+		if got := ids(res); !slices.Equal(got, []string{"comment-3", "comment-2", "decision-2"}) {
+			t.Errorf("filtered and sorted after a first write without settings: %v", got)
+		}
+		if res.Facets["type"]["comment"] != 2 {
+			t.Errorf("facets after a first write without settings: %v", res.Facets)
+		}
+	})
+
+	t.Run("TraditionalCharacters", func(t *testing.T) {
+		idx := open(t, residentDocs()...)
+		for _, q := range []string{"養老補貼", "停車收費", "學校"} {
+			if res := mustSearch(t, idx, search.Query{Text: q}); len(res.Hits) == 0 || !containsAnyOf(res, traditionalWant[q]) {
+				t.Errorf("%s: hits %v, want %s", q, ids(res), traditionalWant[q])
+			}
+		}
+	})
+
+	t.Run("FullWidth", func(t *testing.T) {
+		idx := open(t, residentDocs()...)
+		for _, q := range []string{"ＰＭ２.５", "ＰＭ2.5", "pm2.5"} {
+			if res := mustSearch(t, idx, search.Query{Text: q}); !containsID(res, "article-40-a-air") {
+				t.Errorf("%s: hits %v, want article-40-a-air", q, ids(res))
+			}
+		}
+	})
+
+	t.Run("SynonymFinds", func(t *testing.T) {
+		// The document says 补贴 only; 补助 is its near-synonym.
+		idx := open(t, residentDocs()...)
+		if res := mustSearch(t, idx, search.Query{Text: "补助"}); !containsID(res, "article-41-a-care") {
+			t.Errorf("补助: hits %v, want article-41-a-care (补贴)", ids(res))
+		}
+	})
+
+	// Relaxation: the service searches through SearchGrouped, which
+	// steps through the backend's tiers (Query.Relax); Meilisearch
+	// relaxes inside one request (matchingStrategy "last").
+	t.Run("LongQuestion", func(t *testing.T) {
+		idx := open(t, residentDocs()...)
+		res := mustGrouped(t, idx, search.Query{Text: "晚上工地施工吵得睡不着该找谁投诉"})
+		if !groupHas(res, "article-42-a-night") {
+			t.Errorf("long question: groups %v, want article-42-a-night", groupIDs(res))
+		}
+	})
+
+	t.Run("MultiTermRelaxed", func(t *testing.T) {
+		// No document has all three words: the ones with two still come.
+		idx := open(t, residentDocs()...)
+		res := mustGrouped(t, idx, search.Query{Text: "夜间 施工 罚款"})
+		if !groupHas(res, "article-42-a-night") {
+			t.Errorf("夜间 施工 罚款: groups %v, want article-42-a-night", groupIDs(res))
+		}
+	})
+
+	t.Run("QuotedPhrase", func(t *testing.T) {
+		idx := open(t, residentDocs()...)
+		res := mustSearch(t, idx, search.Query{Text: `"阶梯水价"`})
+		if len(res.Hits) == 0 || res.Hits[0].Document.ID != "article-43-a-water" {
+			t.Errorf(`"阶梯水价": hits %v, want article-43-a-water first`, ids(res))
+		}
+	})
+
+	t.Run("DraftTextsSearchable", func(t *testing.T) {
+		idx := open(t, residentDocs()...)
+		for _, q := range []string{"犬只伤人", "动物防疫法", "免疫登记表"} {
+			if res := mustSearch(t, idx, search.Query{Text: q}); !containsID(res, "decision-44") {
+				t.Errorf("%s: hits %v, want decision-44 (explanation, legal basis, attachment)", q, ids(res))
+			}
+		}
+	})
+
+	t.Run("SortByDateWithText", func(t *testing.T) {
+		// With a text, date order still wins over how many words matched.
+		idx := open(t, residentDocs()...)
+		res := mustSearch(t, idx, search.Query{Text: "停车收费", Types: []search.DocType{search.TypeComment}, Sort: "date_desc"})
+		got := ids(res)
+		if len(got) < 2 || got[0] != "comment-46" || got[1] != "comment-45" {
+			t.Errorf("停车收费 by date: %v, want comment-46 (newer, fewer words) before comment-45", got)
+		}
+	})
+
 	t.Run("InvalidQuery", func(t *testing.T) {
 		idx := open(t)
 		for _, q := range []search.Query{{Sort: "name"}, {Offset: -1}, {Facets: []string{"title"}}} {
@@ -264,6 +356,48 @@ func Run(t *testing.T, newIndex func(t *testing.T) search.Index) {
 			}
 		}
 	})
+}
+
+// traditionalWant are the documents the traditional-character queries find.
+var traditionalWant = map[string][]string{
+	"養老補貼": {"article-41-a-care"},
+	"停車收費": {"comment-45", "comment-46"},
+	"學校":   {"article-47-a-school"},
+}
+
+func containsAnyOf(res search.Result, want []string) bool {
+	for _, id := range want {
+		if containsID(res, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// residentDocs are documents for the kinds of queries residents type
+// (issue 16), in simplified characters and half-width digits.
+func residentDocs() []search.Document {
+	d := func(n int) time.Time { return day0.AddDate(0, 1, n) }
+	doc := func(id string, typ search.DocType, decision int64, title, body string, date time.Time) search.Document {
+		return search.Document{ID: id, Type: typ, DecisionID: decision, Title: title, Body: body,
+			Domain: "livelihood", Status: "consulting", LeadAgency: "mzj", URL: "/decisions/" + id, Date: date}
+	}
+	draft := doc("decision-44", search.TypeDecision, 44, "养犬管理规定（征求意见稿）", "现将草案公开征求意见。", d(0))
+	draft.Explanation = "起草说明：近年来犬只伤人事件时有发生，群众反映强烈。"
+	draft.LegalBasis = "《中华人民共和国动物防疫法》"
+	draft.Attachments = "附件：犬只免疫登记表"
+	return []search.Document{
+		doc("article-40-a-air", search.TypeArticle, 40, "第六条 空气质量", "细颗粒物PM2.5年均浓度应当逐年下降。", d(0)),
+		doc("article-41-a-care", search.TypeArticle, 41, "第九条 养老补贴", "对八十周岁以上老年人按月发放高龄养老补贴。", d(0)),
+		doc("article-42-a-night", search.TypeArticle, 42, "第十二条 夜间施工",
+			"禁止在夜间二十二时至次日六时进行产生噪声的建筑施工作业，居民可以向生态环境部门投诉。", d(0)),
+		doc("article-43-a-water", search.TypeArticle, 43, "第四条 阶梯水价", "居民生活用水实行阶梯水价。", d(0)),
+		doc("comment-43", search.TypeComment, 43, "意见", "阶梯式的收费我赞成，但水价不能涨太多。", d(1)),
+		draft,
+		doc("comment-45", search.TypeComment, 45, "意见", "小区停车收费太贵了，停车位还少，收费标准要公开。", d(2)),
+		doc("comment-46", search.TypeComment, 45, "意见", "停车收费应当听证。", d(3)),
+		doc("article-47-a-school", search.TypeArticle, 47, "第三条 学校安全", "学校应当建立安全管理制度。", d(0)),
+	}
 }
 
 // fixture is a small corpus over two decisions.
@@ -309,6 +443,30 @@ func mustSearch(t *testing.T, idx search.Index, q search.Query) search.Result {
 	}
 	return res
 }
+
+func mustGrouped(t *testing.T, idx search.Index, q search.Query) search.GroupedResult {
+	t.Helper()
+	res, err := search.SearchGrouped(context.Background(), idx, q)
+	if err != nil {
+		t.Fatalf("SearchGrouped(%+v): %v", q, err)
+	}
+	return res
+}
+
+func groupIDs(res search.GroupedResult) []string {
+	var out []string
+	for _, g := range res.Groups {
+		if g.Decision != nil {
+			out = append(out, g.Decision.Document.ID)
+		}
+		for _, h := range g.Hits {
+			out = append(out, h.Document.ID)
+		}
+	}
+	return out
+}
+
+func groupHas(res search.GroupedResult, id string) bool { return slices.Contains(groupIDs(res), id) }
 
 func mustUpsert(t *testing.T, idx search.Index, docs ...search.Document) {
 	t.Helper()
