@@ -19,7 +19,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/simple"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -52,8 +51,10 @@ const (
 // settingsVersion names the mapping; ApplySettings rebuilds an index whose
 // stored version differs (for example after the analyzer changes).
 // Version 2 dropped term vectors (issue 8); version 3 normalises the
-// text (normalize.go) and adds the fields extra, py and pyi (issue 16).
-const settingsVersion = "canyu-embedded-3"
+// text (normalize.go) and adds the fields extra, py and pyi (issue 16);
+// version 4 drops the analyzer's width and lower-case filters (the text
+// is normalised before) and keeps decision_id as a keyword.
+const settingsVersion = "canyu-embedded-4"
 
 var settingsKey = []byte("canyu_settings")
 
@@ -181,10 +182,14 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 		analyzerUniBigram: "canyu_cjk_bigram_unigram",
 	}
 	for name, last := range filters {
+		// No width or lower-case filter: every text and every query is
+		// normalised before analysis (Normalize: NFKC folds the width,
+		// then lower case), and the two filters re-did it for every token
+		// of every indexed comment.
 		if err := m.AddCustomAnalyzer(name, map[string]any{
 			"type":          custom.Name,
 			"tokenizer":     unicode.Name,
-			"token_filters": []string{cjk.WidthName, lowercase.Name, last},
+			"token_filters": []string{last},
 		}); err != nil {
 			return nil, err
 		}
@@ -209,10 +214,6 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	kw.Store = false
 	kw.IncludeInAll = false
 	kw.DocValues = true
-
-	num := bleve.NewNumericFieldMapping()
-	num.Store = false
-	num.IncludeInAll = false
 
 	date := bleve.NewDateTimeFieldMapping()
 	date.Store = false
@@ -241,7 +242,10 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	for _, f := range []string{"type", "domain", "status", "lead_agency", "moderation_status"} {
 		doc.AddFieldMappingsAt(f, kw)
 	}
-	doc.AddFieldMappingsAt("decision_id", num)
+	// decision_id is only ever compared for equality: a keyword is one
+	// term per document, a number sixteen (bleve indexes a number at
+	// every 4-bit precision step for range queries).
+	doc.AddFieldMappingsAt("decision_id", kw)
 	doc.AddFieldMappingsAt("date", date)
 	doc.AddFieldMappingsAt("doc", stored)
 	m.DefaultMapping = doc
@@ -265,7 +269,7 @@ func fields(d Document) (map[string]any, error) {
 		"status":            d.Status,
 		"lead_agency":       d.LeadAgency,
 		"moderation_status": d.ModerationStatus,
-		"decision_id":       float64(d.DecisionID),
+		"decision_id":       strconv.FormatInt(d.DecisionID, 10),
 		"doc":               string(raw),
 	}
 	if !d.Date.IsZero() {

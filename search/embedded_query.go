@@ -153,19 +153,47 @@ func (e *Embedded) termQuery(idx bleve.Index, t queryTerm, terms map[string]bool
 			if t.phrase || len(tokens) == 1 {
 				continue
 			}
-			var ts []query.Query
-			for _, tk := range tokens {
-				ts = append(ts, fieldTerm(f.field, tk, f.terms*scale))
-			}
-			d := bleve.NewDisjunctionQuery(ts...)
-			d.SetMin(math.Ceil(ratio * float64(len(ts))))
-			clauses = append(clauses, d)
+			clauses = append(clauses, shareQuery(f.field, tokens, ratio, f.terms*scale))
 		}
 	}
 	if len(clauses) == 0 {
 		return nil
 	}
 	return bleve.NewDisjunctionQuery(clauses...)
+}
+
+// shareQuery matches a share (ratio) of tokens in field. For a word of
+// two characters (tokens a, b and the bigram ab, two of three needed) it
+// is written as ab OR (a AND b), which matches the same documents: bleve
+// walks a disjunction with a minimum through the union of its children's
+// postings, and the unigrams' postings are long, so a conjunction of two
+// such words (过期食品: 过期 AND 食品) walked most of the index: 140 ms of
+// CPU at 100,000 comments and 2,000 drafts, against 3 ms for the
+// intersections of the rewritten form (BenchmarkEmbeddedGroupedQuery).
+func shareQuery(field string, tokens []string, ratio, boost float64) query.Query {
+	need := int(math.Ceil(ratio * float64(len(tokens))))
+	if len(tokens) == 3 && need == 2 {
+		var uni []string
+		var bi string
+		for _, tk := range tokens {
+			if utf8.RuneCountInString(tk) == 1 {
+				uni = append(uni, tk)
+			} else {
+				bi = tk
+			}
+		}
+		if len(uni) == 2 && bi != "" {
+			return bleve.NewDisjunctionQuery(fieldTerm(field, bi, boost),
+				conjunction([]query.Query{fieldTerm(field, uni[0], boost), fieldTerm(field, uni[1], boost)}))
+		}
+	}
+	var ts []query.Query
+	for _, tk := range tokens {
+		ts = append(ts, fieldTerm(field, tk, boost))
+	}
+	d := bleve.NewDisjunctionQuery(ts...)
+	d.SetMin(float64(need))
+	return d
 }
 
 // pinyinQuery matches a term by sound: a Latin word split into syllables

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -242,10 +243,7 @@ func (e *Embedded) buildQuery(idx bleve.Index, q Query, terms map[string]bool) q
 		}
 	}
 	if q.DecisionID != 0 {
-		id, incl := float64(q.DecisionID), true
-		r := bleve.NewNumericRangeInclusiveQuery(&id, &id, &incl, &incl)
-		r.SetField("decision_id")
-		must = append(must, r)
+		must = append(must, term("decision_id", strconv.FormatInt(q.DecisionID, 10)))
 	}
 	if !q.From.IsZero() || !q.To.IsZero() {
 		incl := true

@@ -83,8 +83,30 @@ func isPunct(r rune) bool {
 	return unicode.IsPunct(r) || unicode.IsSymbol(r)
 }
 
+// bmpNorm is normRune of every rune of the Basic Multilingual Plane,
+// computed once: NFKC of one rune allocated, and the indexer normalises
+// every character of every comment (a table lookup instead cut the
+// indexer's CPU per comment; BenchmarkIndexerDrain).
+var (
+	bmpOnce sync.Once
+	bmpNorm []rune
+)
+
+func loadBMP() {
+	t := make([]rune, 0x10000)
+	for r := range rune(0x10000) {
+		if r >= 0xD800 && r <= 0xDFFF {
+			t[r] = r // surrogates never come out of a Go string
+			continue
+		}
+		t[r] = normRune(r)
+	}
+	bmpNorm = t
+}
+
 // Normalize returns text normalised rune by rune (same rune count).
 func Normalize(text string) string {
+	bmpOnce.Do(loadBMP)
 	ascii := true
 	for i := 0; i < len(text); i++ {
 		if text[i] >= utf8.RuneSelf {
@@ -96,12 +118,16 @@ func Normalize(text string) string {
 	b.Grow(len(text))
 	if ascii {
 		for i := 0; i < len(text); i++ {
-			b.WriteRune(normRune(rune(text[i])))
+			b.WriteRune(bmpNorm[text[i]])
 		}
 		return b.String()
 	}
 	for _, r := range text {
-		b.WriteRune(normRune(r))
+		if r < 0x10000 {
+			b.WriteRune(bmpNorm[r])
+		} else {
+			b.WriteRune(normRune(r))
+		}
 	}
 	return b.String()
 }

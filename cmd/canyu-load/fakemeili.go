@@ -25,7 +25,7 @@ import (
 // a minute"): no Meilisearch server exists on the benchmark machine, and
 // the fault needs a backend that can go away and come back with its data.
 // It answers only the routes canyu's Meili backend calls (search/meili*.go):
-// GET /health, POST /indexes, DELETE /indexes/{uid}, PATCH
+// GET /health, GET /version, POST /indexes, DELETE /indexes/{uid}, PATCH
 // /indexes/{uid}/settings, POST /indexes/{uid}/documents, POST
 // /indexes/{uid}/documents/delete-batch, POST /indexes/{uid}/search and GET
 // /tasks/{uid}. Documents live in memory; tasks are applied when enqueued
@@ -231,6 +231,9 @@ func (f *fakeMeili) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/health" && m == http.MethodGet:
 		fmJSON(w, http.StatusOK, map[string]string{"status": "available"})
+	case p == "/version" && m == http.MethodGet:
+		// The backend checks the key and search.MinMeiliVersion here.
+		fmJSON(w, http.StatusOK, map[string]string{"commitSha": "fake", "commitDate": "2025-06-09T00:00:00Z", "pkgVersion": "1.15.2"})
 	case p == "/indexes" && m == http.MethodPost:
 		var req struct {
 			UID        string `json:"uid"`
