@@ -164,6 +164,10 @@ type reviewData struct {
 	UnlawfulOpinion bool
 	// Action is where the opinion or conclusion form posts.
 	Action string
+	// Roster is the legal advisers a reviewer may assign, found by
+	// RosterQuery (name or firm), those already assigned left out.
+	Roster      []identity.LegalAdviser
+	RosterQuery string
 }
 
 func reviewURL(id int64, rest string) string { return "/review/" + strconv.FormatInt(id, 10) + rest }
@@ -225,6 +229,22 @@ func (s *site) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	data.Action = reviewURL(id, "/conclusion")
+	if actor := currentAccount(r); data.Open && actor.HasRole(identity.RoleReviewer) {
+		data.RosterQuery = strings.TrimSpace(r.URL.Query().Get("adviser_q"))
+		list, _, err := s.svc.Identity.ListLegalAdvisers(r.Context(), actor, identity.AdviserFilter{Query: data.RosterQuery, Limit: 30})
+		if err != nil {
+			s.formError(r, &p, err)
+		}
+		assigned := map[int64]bool{}
+		for _, a := range data.Review.Advisers {
+			assigned[a.AccountID] = true
+		}
+		for _, a := range list {
+			if !assigned[a.AccountID] {
+				data.Roster = append(data.Roster, a)
+			}
+		}
+	}
 	p.Title = "合法性审查：" + data.Review.DecisionTitle
 	p.Data = data
 	s.render(w, r, status, "review", p)
@@ -288,18 +308,20 @@ func (s *site) signError(r *http.Request, p *page, err error, pwField string) in
 	return status
 }
 
+// assignAdvisers assigns the advisers the reviewer ticked in the roster
+// (never typed ids: issue 15).
 func (s *site) assignAdvisers(w http.ResponseWriter, r *http.Request) {
-	s.reviewAction(w, r, "advisers_assigned", "", []string{"adviser_ids"}, func(id int64, p *page) error {
+	s.reviewAction(w, r, "advisers_assigned", "", nil, func(id int64, p *page) error {
 		var ids []int64
-		for _, f := range strings.FieldsFunc(p.Form["adviser_ids"], func(c rune) bool { return c == ',' || c == '，' || c == ' ' || c == '\n' || c == '\r' || c == '、' }) {
+		for _, f := range r.PostForm["adviser_id"] {
 			n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
 			if err != nil || n <= 0 {
-				return errs.InvalidField("invalid_adviser_id", "adviser_ids", "“"+f+"”不是账号编号，请填写数字编号，多个编号用逗号分隔")
+				return errs.InvalidField("advisers_required", "adviser_id", "请从名册中选择法律顾问")
 			}
 			ids = append(ids, n)
 		}
 		_, err := s.svc.Consultation.AssignLegalAdviser(r.Context(), currentAccount(r), id, ids)
-		return err
+		return renameField(err, "adviser_ids", "adviser_id")
 	})
 }
 

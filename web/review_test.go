@@ -349,9 +349,9 @@ func TestSubmitReturnAndResubmitThroughPages(t *testing.T) {
 	}
 	status, loc = reviewer.post(rpath+"/request-materials", url.Values{"request_reason": {"请补充专家意见"}})
 	wantStatus(t, "request materials", status, http.StatusSeeOther, loc)
-	status, body = reviewer.post(rpath+"/advisers", url.Values{"adviser_ids": {strconv.FormatInt(e.staff.ID, 10)}})
+	status, body = reviewer.post(rpath+"/advisers", url.Values{"adviser_id": {strconv.FormatInt(e.staff.ID, 10)}})
 	wantStatus(t, "assign a non-adviser", status, http.StatusUnprocessableEntity, body)
-	if !strings.Contains(body, `id="f-adviser_ids-error"`) {
+	if !strings.Contains(body, `id="f-adviser_id-error"`) {
 		t.Errorf("no error at the adviser ids: %s", snippet(body))
 	}
 

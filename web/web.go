@@ -111,6 +111,8 @@ func Mount(r chi.Router, svc Services) {
 		s.mountSurveys(r)
 		s.mountReview(r)
 		s.mountAdminSynonyms(r)
+		s.mountAdmin(r)
+		s.mountLifecycle(r)
 		s.mountPublication(r)
 		r.Get("/open-data", s.openData)
 		s.mountSupervision(r)

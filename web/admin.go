@@ -1,0 +1,521 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// The administrator's desk (issue 15): /admin and its pages for agencies,
+// accounts, the legal adviser roster, the working-day calendar and the
+// audit log. Each page calls the same identity service methods as the API;
+// the service checks the role again.
+
+func init() {
+	pageNames = append(pageNames, "admin_home", "admin_agencies", "admin_agency", "admin_accounts", "admin_account",
+		"admin_advisers", "admin_audit")
+	roleNames[identity.RoleSupervisor] = "监督人员"
+	funcs["mod"] = func(a, b int) int { return a % b }
+	funcs["indent"] = func(depth int) string { return strings.Repeat("　", depth) }
+	funcs["maskPhone"] = func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return identity.MaskPhone(*p)
+	}
+	funcs["derefTime"] = func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	}
+	// agencyName is the name of the agency of a code, from the page's list.
+	funcs["agencyName"] = func(list []agencyNode, code *string) string {
+		if code == nil {
+			return ""
+		}
+		for _, a := range list {
+			if a.Code == *code {
+				return a.Name
+			}
+		}
+		return *code
+	}
+	for k, v := range map[string]string{
+		"agency_created":   "机构已创建。",
+		"agency_saved":     "机构信息已保存。",
+		"account_created":  "账号已创建。请把登录账号和初始密码当面或通过安全渠道交给本人。",
+		"account_saved":    "账号信息已保存。",
+		"account_disabled": "账号已停用，其所有登录会话已失效。",
+		"account_enabled":  "账号已恢复使用。",
+		"password_reset":   "新密码已设置，该账号的所有登录会话已失效。请把新密码通过安全渠道交给本人。",
+		"profile_saved":    "法律顾问名册信息已保存。",
+	} {
+		flashText[k] = v
+	}
+}
+
+// agencyKindNames are the Chinese names of the agency kinds.
+var agencyKindNames = map[identity.AgencyKind]string{
+	identity.AgencyGovernment:     "人民政府（决策机关）",
+	identity.AgencyDepartment:     "部门（承办单位）",
+	identity.AgencyLegalityReview: "合法性审查部门",
+}
+
+func (s *site) mountAdmin(r chi.Router) {
+	admin := r.With(s.requireRolePage(identity.RoleAdmin, "此页面供平台管理员使用。"))
+	admin.Get("/admin", s.adminHome)
+	admin.Get("/admin/agencies", s.adminAgencies)
+	admin.Post("/admin/agencies", s.createAgency)
+	admin.Get("/admin/agencies/{id}", s.adminAgency)
+	admin.Post("/admin/agencies/{id}", s.updateAgency)
+	admin.Get("/admin/accounts", s.adminAccounts)
+	admin.Post("/admin/accounts", s.createAccount)
+	admin.Get("/admin/accounts/{id}", s.adminAccount)
+	admin.Post("/admin/accounts/{id}", s.updateAccount)
+	admin.Post("/admin/accounts/{id}/disable", s.disableAccount)
+	admin.Post("/admin/accounts/{id}/enable", s.enableAccount)
+	admin.Post("/admin/accounts/{id}/reset-password", s.resetAccountPassword)
+	admin.Post("/admin/accounts/{id}/adviser-profile", s.saveAdviserProfile)
+	admin.Get("/admin/advisers", s.adminAdvisers)
+	admin.Get("/admin/audit", s.adminAudit)
+	s.mountAdminCalendar(admin)
+}
+
+func (s *site) adminHome(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "admin_home", s.newPage(r, "管理"))
+}
+
+// agencyNode is an agency in the hierarchy, with its depth for indenting.
+type agencyNode struct {
+	identity.Agency
+	Depth      int
+	ParentName string
+	KindName   string
+}
+
+// agencyTree orders agencies as a tree: each top-level body, then what
+// belongs to it, governments before departments.
+func agencyTree(list []identity.Agency) []agencyNode {
+	byID := map[int64]identity.Agency{}
+	children := map[int64][]identity.Agency{}
+	var roots []identity.Agency
+	for _, a := range list {
+		byID[a.ID] = a
+	}
+	for _, a := range list {
+		if a.ParentID != nil && byID[*a.ParentID].ID != 0 {
+			children[*a.ParentID] = append(children[*a.ParentID], a)
+		} else {
+			roots = append(roots, a)
+		}
+	}
+	rank := map[identity.AgencyKind]int{identity.AgencyGovernment: 0, identity.AgencyLegalityReview: 1, identity.AgencyDepartment: 2}
+	order := func(l []identity.Agency) {
+		sort.SliceStable(l, func(i, j int) bool {
+			if rank[l[i].Kind] != rank[l[j].Kind] {
+				return rank[l[i].Kind] < rank[l[j].Kind]
+			}
+			return l[i].Code < l[j].Code
+		})
+	}
+	var out []agencyNode
+	var walk func(l []identity.Agency, depth int)
+	walk = func(l []identity.Agency, depth int) {
+		order(l)
+		for _, a := range l {
+			n := agencyNode{Agency: a, Depth: depth, KindName: agencyKindNames[a.Kind]}
+			if a.ParentID != nil {
+				n.ParentName = byID[*a.ParentID].Name
+			}
+			out = append(out, n)
+			if depth < 10 {
+				walk(children[a.ID], depth+1)
+			}
+		}
+	}
+	walk(roots, 0)
+	return out
+}
+
+type adminAgenciesData struct {
+	Tree        []agencyNode
+	Governments []identity.Agency
+	Agency      *identity.Agency
+}
+
+func (s *site) agenciesData(r *http.Request, p *page) *adminAgenciesData {
+	d := &adminAgenciesData{}
+	list, err := s.svc.Identity.ListAgencies(r.Context())
+	if err != nil {
+		s.formError(r, p, err)
+		return d
+	}
+	d.Tree = agencyTree(list)
+	for _, n := range d.Tree {
+		if n.Kind == identity.AgencyGovernment {
+			d.Governments = append(d.Governments, n.Agency)
+		}
+	}
+	return d
+}
+
+func (s *site) adminAgencies(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "机构管理")
+	p.Data = s.agenciesData(r, &p)
+	s.render(w, r, http.StatusOK, "admin_agencies", p)
+}
+
+func (s *site) createAgency(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	p := s.newPage(r, "机构管理")
+	for _, k := range []string{"code", "name", "kind", "parent"} {
+		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	_, err := s.svc.Identity.CreateAgency(r.Context(), currentAccount(r), identity.AgencyInput{Code: p.Form["code"], Name: p.Form["name"],
+		Kind: identity.AgencyKind(p.Form["kind"]), ParentCode: p.Form["parent"]})
+	if err != nil {
+		status := s.formError(r, &p, err)
+		p.Data = s.agenciesData(r, &p)
+		s.render(w, r, status, "admin_agencies", p)
+		return
+	}
+	http.Redirect(w, r, "/admin/agencies?flash=agency_created", http.StatusSeeOther)
+}
+
+func (s *site) adminAgency(w http.ResponseWriter, r *http.Request) {
+	s.renderAgency(w, r, s.newPage(r, "编辑机构"), http.StatusOK, true)
+}
+
+func (s *site) renderAgency(w http.ResponseWriter, r *http.Request, p page, status int, fill bool) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "机构不存在。")
+		return
+	}
+	a, err := s.svc.Identity.GetAgency(r.Context(), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := s.agenciesData(r, &p)
+	d.Agency = &a
+	var govs []identity.Agency
+	for _, g := range d.Governments {
+		if g.ID != a.ID {
+			govs = append(govs, g)
+		}
+	}
+	d.Governments = govs
+	if fill {
+		p.Form["name"], p.Form["kind"] = a.Name, string(a.Kind)
+		for _, n := range d.Tree {
+			if a.ParentID != nil && n.ID == *a.ParentID {
+				p.Form["parent"] = n.Code
+			}
+		}
+	}
+	p.Title = "编辑机构：" + a.Name
+	p.Data = d
+	s.render(w, r, status, "admin_agency", p)
+}
+
+func (s *site) updateAgency(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "机构不存在。")
+		return
+	}
+	p := s.newPage(r, "编辑机构")
+	for _, k := range []string{"name", "kind", "parent"} {
+		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	_, err := s.svc.Identity.UpdateAgency(r.Context(), currentAccount(r), id, identity.AgencyUpdate{Name: p.Form["name"],
+		Kind: identity.AgencyKind(p.Form["kind"]), ParentCode: p.Form["parent"]})
+	if err != nil {
+		s.renderAgency(w, r, p, s.formError(r, &p, err), false)
+		return
+	}
+	http.Redirect(w, r, "/admin/agencies/"+strconv.FormatInt(id, 10)+"?flash=agency_saved", http.StatusSeeOther)
+}
+
+// ---- accounts ----
+
+type adminAccountsData struct {
+	Accounts   []identity.Account
+	Agencies   []agencyNode
+	Roles      []identity.Role
+	NextCursor string
+	Query      string
+	Role       string
+	NextURL    string
+}
+
+func (s *site) accountsData(r *http.Request, p *page) *adminAccountsData {
+	q := r.URL.Query()
+	d := &adminAccountsData{Roles: identity.Roles, Query: strings.TrimSpace(q.Get("q")), Role: q.Get("role")}
+	if list, err := s.svc.Identity.ListAgencies(r.Context()); err == nil {
+		d.Agencies = agencyTree(list)
+	}
+	accts, next, err := s.svc.Identity.ListAccounts(r.Context(), currentAccount(r), identity.AccountFilter{Role: identity.Role(d.Role),
+		Query: d.Query, AgencyCode: q.Get("agency"), Limit: 50, Cursor: q.Get("cursor")})
+	if err != nil {
+		s.formError(r, p, err)
+		return d
+	}
+	d.Accounts = accts
+	if next != "" {
+		v := url.Values{"q": {d.Query}, "role": {d.Role}, "agency": {q.Get("agency")}, "cursor": {next}}
+		d.NextURL = "/admin/accounts?" + v.Encode()
+	}
+	return d
+}
+
+func (s *site) adminAccounts(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "账号管理")
+	p.Data = s.accountsData(r, &p)
+	s.render(w, r, http.StatusOK, "admin_accounts", p)
+}
+
+func (s *site) createAccount(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	p := s.newPage(r, "账号管理")
+	for _, k := range []string{"role", "phone", "email", "display_name", "agency"} {
+		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	a, err := s.svc.Identity.CreateAccount(r.Context(), currentAccount(r), identity.AccountInput{Role: identity.Role(p.Form["role"]),
+		Phone: p.Form["phone"], Email: p.Form["email"], DisplayName: p.Form["display_name"], AgencyCode: p.Form["agency"],
+		Password: r.PostFormValue("password")})
+	if err != nil {
+		status := s.formError(r, &p, err)
+		p.Data = s.accountsData(r, &p)
+		s.render(w, r, status, "admin_accounts", p)
+		return
+	}
+	http.Redirect(w, r, accountURL(a.ID)+"?flash=account_created", http.StatusSeeOther)
+}
+
+func accountURL(id int64) string { return "/admin/accounts/" + strconv.FormatInt(id, 10) }
+
+type adminAccountData struct {
+	Target   identity.Account
+	Agencies []agencyNode
+	Roles    []identity.Role
+	Adviser  *identity.LegalAdviser
+	Self     bool
+}
+
+func (s *site) adminAccount(w http.ResponseWriter, r *http.Request) {
+	s.renderAccount(w, r, s.newPage(r, "账号"), http.StatusOK, true)
+}
+
+func (s *site) renderAccount(w http.ResponseWriter, r *http.Request, p page, status int, fill bool) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "账号不存在。")
+		return
+	}
+	actor := currentAccount(r)
+	a, err := s.svc.Identity.GetAccountAsAdmin(r.Context(), actor, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := &adminAccountData{Target: a, Roles: identity.Roles, Self: a.ID == actor.ID}
+	if list, err := s.svc.Identity.ListAgencies(r.Context()); err == nil {
+		d.Agencies = agencyTree(list)
+	}
+	if a.Role == identity.RoleLegalAdviser {
+		if adv, err := s.svc.Identity.GetLegalAdviser(r.Context(), actor, a.ID); err == nil {
+			d.Adviser = &adv
+			if fill && adv.HasProfile {
+				p.Form["firm"], p.Form["licence_number"] = adv.Firm, adv.LicenceNumber
+				p.Form["fields"], p.Form["conflicts"] = strings.Join(adv.Fields, "、"), adv.Conflicts
+			}
+		}
+	}
+	if fill {
+		p.Form["role"], p.Form["display_name"] = string(a.Role), a.DisplayName
+		if a.AgencyCode != nil {
+			p.Form["agency"] = *a.AgencyCode
+		}
+	}
+	p.Title = "账号：" + a.DisplayName
+	p.Data = d
+	s.render(w, r, status, "admin_account", p)
+}
+
+// accountAction runs one action of the account page and redirects with
+// flash, or shows the page again with the refusal.
+func (s *site) accountAction(w http.ResponseWriter, r *http.Request, flash string, keep []string, do func(id int64) error) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "账号不存在。")
+		return
+	}
+	p := s.newPage(r, "账号")
+	for _, k := range keep {
+		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	if err := do(id); err != nil {
+		status := s.formError(r, &p, err)
+		if status == http.StatusNotFound {
+			s.pageError(w, r, err)
+			return
+		}
+		s.renderAccount(w, r, p, status, false)
+		return
+	}
+	http.Redirect(w, r, accountURL(id)+"?flash="+flash, http.StatusSeeOther)
+}
+
+func (s *site) updateAccount(w http.ResponseWriter, r *http.Request) {
+	s.accountAction(w, r, "account_saved", []string{"role", "agency", "display_name"}, func(id int64) error {
+		role := identity.Role(strings.TrimSpace(r.PostFormValue("role")))
+		agency := strings.TrimSpace(r.PostFormValue("agency"))
+		name := r.PostFormValue("display_name")
+		_, err := s.svc.Identity.UpdateAccount(r.Context(), currentAccount(r), id, identity.AccountUpdate{Role: &role,
+			AgencyCode: &agency, DisplayName: &name})
+		return err
+	})
+}
+
+func (s *site) disableAccount(w http.ResponseWriter, r *http.Request) {
+	s.accountAction(w, r, "account_disabled", []string{"reason"}, func(id int64) error {
+		_, err := s.svc.Identity.DisableAccount(r.Context(), currentAccount(r), id, r.PostFormValue("reason"))
+		return err
+	})
+}
+
+func (s *site) enableAccount(w http.ResponseWriter, r *http.Request) {
+	s.accountAction(w, r, "account_enabled", nil, func(id int64) error {
+		_, err := s.svc.Identity.EnableAccount(r.Context(), currentAccount(r), id)
+		return err
+	})
+}
+
+func (s *site) resetAccountPassword(w http.ResponseWriter, r *http.Request) {
+	s.accountAction(w, r, "password_reset", nil, func(id int64) error {
+		_, err := s.svc.Identity.ResetAccountPassword(r.Context(), currentAccount(r), id, r.PostFormValue("password"))
+		return renameField(err, "password", "new_password")
+	})
+}
+
+func (s *site) saveAdviserProfile(w http.ResponseWriter, r *http.Request) {
+	s.accountAction(w, r, "profile_saved", []string{"firm", "licence_number", "fields", "conflicts"}, func(id int64) error {
+		actor := currentAccount(r)
+		in := identity.AdviserProfileInput{Firm: r.PostFormValue("firm"), LicenceNumber: r.PostFormValue("licence_number"),
+			Fields: []string{r.PostFormValue("fields")}, Conflicts: r.PostFormValue("conflicts")}
+		adv, err := s.svc.Identity.GetLegalAdviser(r.Context(), actor, id)
+		if err != nil {
+			return err
+		}
+		_, err = s.svc.Identity.SaveLegalAdviserProfile(r.Context(), actor, id, in, !adv.HasProfile)
+		return err
+	})
+}
+
+// ---- roster and audit ----
+
+type adminAdvisersData struct {
+	Advisers []identity.LegalAdviser
+	Query    string
+	NextURL  string
+}
+
+func (s *site) adminAdvisers(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "法律顾问名册")
+	d := &adminAdvisersData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	p.Form["q"] = d.Query
+	list, next, err := s.svc.Identity.ListLegalAdvisers(r.Context(), currentAccount(r), identity.AdviserFilter{Query: d.Query,
+		Limit: 50, Cursor: r.URL.Query().Get("cursor")})
+	status := http.StatusOK
+	if err != nil {
+		status = s.formError(r, &p, err)
+	}
+	d.Advisers = list
+	if next != "" {
+		d.NextURL = "/admin/advisers?" + url.Values{"q": {d.Query}, "cursor": {next}}.Encode()
+	}
+	p.Data = d
+	s.render(w, r, status, "admin_advisers", p)
+}
+
+// auditActionNames are the Chinese names of the recorded admin actions.
+var auditActionNames = map[string]string{
+	"create-agency":                "创建机构",
+	"update-agency":                "修改机构",
+	"create-account":               "创建账号",
+	"update-account":               "修改账号",
+	"disable-account":              "停用账号",
+	"enable-account":               "恢复账号",
+	"reset-account-password":       "重置密码",
+	"create-legal-adviser-profile": "登记法律顾问名册",
+	"update-legal-adviser-profile": "修改法律顾问名册",
+	"update-workday-calendar":      "更新工作日历",
+	"set-meeting-composition":      "设置会议组成人员",
+}
+
+type auditRow struct {
+	identity.AuditEntry
+	ActionName string
+	Actor      string
+	TargetURL  string
+}
+
+type adminAuditData struct {
+	Entries []auditRow
+	NextURL string
+}
+
+func (s *site) adminAudit(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "管理操作日志")
+	d := &adminAuditData{}
+	target, _ := strconv.ParseInt(r.URL.Query().Get("target"), 10, 64)
+	list, next, err := s.svc.Identity.ListAdminAuditLog(r.Context(), currentAccount(r), identity.AuditFilter{Limit: 50,
+		TargetID: max(target, 0), Cursor: r.URL.Query().Get("cursor")})
+	status := http.StatusOK
+	if err != nil {
+		status = s.formError(r, &p, err)
+	}
+	for _, e := range list {
+		row := auditRow{AuditEntry: e, ActionName: auditActionNames[e.Action], Actor: "命令行（运维人员）"}
+		if row.ActionName == "" {
+			row.ActionName = "其他管理操作"
+		}
+		if e.ActorName != nil {
+			row.Actor = *e.ActorName
+		}
+		if e.TargetID != nil {
+			switch e.TargetKind {
+			case "account", "legal_adviser":
+				row.TargetURL = accountURL(*e.TargetID)
+			case "agency":
+				row.TargetURL = "/admin/agencies/" + strconv.FormatInt(*e.TargetID, 10)
+			}
+		}
+		d.Entries = append(d.Entries, row)
+	}
+	if next != "" {
+		d.NextURL = "/admin/audit?" + url.Values{"cursor": {next}, "target": {r.URL.Query().Get("target")}}.Encode()
+	}
+	p.Data = d
+	s.render(w, r, status, "admin_audit", p)
+}

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/obs"
+)
+
+// What a person does for their own account (issue 15): change the
+// password, reset a forgotten one by SMS code (residents), see their
+// sessions and sign out other devices.
+
+func init() {
+	pageNames = append(pageNames, "password_change", "password_forgot", "password_reset", "my_sessions")
+	for k, v := range map[string]string{
+		"password_changed": "密码已修改。其他设备上的登录已失效。",
+		"reset_sent":       "如该号码已注册并完成验证，验证码已通过短信发送，10分钟内有效。",
+		"reset_done":       "密码已重置，所有设备上的登录已失效。请用新密码登录。",
+		"session_revoked":  "已退出该设备的登录。",
+	} {
+		flashText[k] = v
+	}
+}
+
+func (s *site) mountLifecycle(r chi.Router) {
+	r.Get("/me/password", s.passwordForm)
+	r.Post("/me/password", s.changePassword)
+	r.Get("/forgot-password", s.forgotForm)
+	r.Post("/forgot-password", s.requestReset)
+	r.Get("/forgot-password/confirm", s.resetForm)
+	r.Post("/forgot-password/confirm", s.confirmReset)
+	r.Get("/me/sessions", s.mySessions)
+	r.Post("/me/sessions/{id}/revoke", s.revokeSession)
+}
+
+func (s *site) signedInOr(w http.ResponseWriter, r *http.Request) bool {
+	if currentAccount(r) == nil {
+		http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusSeeOther)
+		return false
+	}
+	return true
+}
+
+func sessionToken(r *http.Request) string {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func (s *site) passwordForm(w http.ResponseWriter, r *http.Request) {
+	if s.signedInOr(w, r) {
+		s.render(w, r, http.StatusOK, "password_change", s.newPage(r, "修改密码"))
+	}
+}
+
+func (s *site) changePassword(w http.ResponseWriter, r *http.Request) {
+	if !s.signedInOr(w, r) || !s.parseForm(w, r) {
+		return
+	}
+	p := s.newPage(r, "修改密码")
+	if r.PostFormValue("new_password") != r.PostFormValue("new_password2") {
+		p.Errors["new_password2"] = "两次输入的新密码不一致"
+		s.render(w, r, http.StatusUnprocessableEntity, "password_change", p)
+		return
+	}
+	err := s.svc.Identity.ChangePassword(r.Context(), currentAccount(r), sessionToken(r), r.PostFormValue("current_password"),
+		r.PostFormValue("new_password"))
+	if err != nil {
+		s.render(w, r, s.formError(r, &p, err), "password_change", p)
+		return
+	}
+	http.Redirect(w, r, "/me?flash=password_changed", http.StatusSeeOther)
+}
+
+func (s *site) forgotForm(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "忘记密码")
+	p.Form["phone"] = phoneToVerify(r)
+	s.render(w, r, http.StatusOK, "password_forgot", p)
+}
+
+func (s *site) requestReset(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	p := s.newPage(r, "忘记密码")
+	p.Form["phone"] = strings.TrimSpace(r.PostFormValue("phone"))
+	if err := s.svc.Identity.RequestPasswordReset(r.Context(), p.Form["phone"], obs.ClientFrom(r.Context()).Addr); err != nil {
+		s.render(w, r, s.formError(r, &p, err), "password_forgot", p)
+		return
+	}
+	phone, _ := identity.NormalizePhone(p.Form["phone"])
+	s.setVerifyPhone(w, phone)
+	http.Redirect(w, r, "/forgot-password/confirm?flash=reset_sent", http.StatusSeeOther)
+}
+
+func (s *site) resetForm(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "重置密码")
+	p.Form["phone"] = phoneToVerify(r)
+	s.render(w, r, http.StatusOK, "password_reset", p)
+}
+
+func (s *site) confirmReset(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	p := s.newPage(r, "重置密码")
+	p.Form["phone"] = strings.TrimSpace(r.PostFormValue("phone"))
+	p.Form["code"] = strings.TrimSpace(r.PostFormValue("code"))
+	if p.Form["code"] == "" {
+		p.Errors["code"] = "请输入短信验证码"
+	}
+	if r.PostFormValue("new_password") != r.PostFormValue("new_password2") {
+		p.Errors["new_password2"] = "两次输入的新密码不一致"
+	}
+	if len(p.Errors) > 0 {
+		s.render(w, r, http.StatusUnprocessableEntity, "password_reset", p)
+		return
+	}
+	err := s.svc.Identity.ConfirmPasswordReset(r.Context(), p.Form["phone"], p.Form["code"], r.PostFormValue("new_password"))
+	if err != nil {
+		s.render(w, r, s.formError(r, &p, renameField(err, "password", "new_password")), "password_reset", p)
+		return
+	}
+	if currentAccount(r) != nil { // the session just ended with the others
+		s.setSessionCookie(w, "", time.Time{})
+	}
+	http.Redirect(w, r, "/login?flash=reset_done", http.StatusSeeOther)
+}
+
+// sessionRow is a session as the page shows it.
+type sessionRow struct {
+	identity.SessionInfo
+	Device string
+}
+
+// deviceName says in plain words what a user agent is.
+func deviceName(ua string) string {
+	l := strings.ToLower(ua)
+	os := ""
+	switch {
+	case strings.Contains(l, "iphone"), strings.Contains(l, "ipad"):
+		os = "苹果手机或平板"
+	case strings.Contains(l, "android"):
+		os = "安卓手机"
+	case strings.Contains(l, "windows"):
+		os = "Windows电脑"
+	case strings.Contains(l, "mac os"):
+		os = "苹果电脑"
+	case strings.Contains(l, "linux"):
+		os = "Linux电脑"
+	}
+	browser := ""
+	switch {
+	case strings.Contains(l, "micromessenger"):
+		browser = "微信"
+	case strings.Contains(l, "edg/"):
+		browser = "Edge浏览器"
+	case strings.Contains(l, "chrome"), strings.Contains(l, "chromium"):
+		browser = "Chrome浏览器"
+	case strings.Contains(l, "firefox"):
+		browser = "Firefox浏览器"
+	case strings.Contains(l, "safari"):
+		browser = "Safari浏览器"
+	}
+	switch {
+	case os == "" && browser == "":
+		if ua == "" {
+			return "未知设备"
+		}
+		return "其他客户端"
+	case os == "":
+		return browser
+	case browser == "":
+		return os
+	}
+	return os + "上的" + browser
+}
+
+func (s *site) mySessions(w http.ResponseWriter, r *http.Request) {
+	if !s.signedInOr(w, r) {
+		return
+	}
+	p := s.newPage(r, "我的登录设备")
+	list, err := s.svc.Identity.ListMySessions(r.Context(), currentAccount(r), sessionToken(r))
+	status := http.StatusOK
+	if err != nil {
+		status = s.formError(r, &p, err)
+	}
+	rows := make([]sessionRow, len(list))
+	for i, x := range list {
+		rows[i] = sessionRow{SessionInfo: x, Device: deviceName(x.UserAgent)}
+	}
+	p.Data = rows
+	s.render(w, r, status, "my_sessions", p)
+}
+
+func (s *site) revokeSession(w http.ResponseWriter, r *http.Request) {
+	if !s.signedInOr(w, r) || !s.parseForm(w, r) {
+		return
+	}
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这个登录会话。")
+		return
+	}
+	if err := s.svc.Identity.RevokeSession(r.Context(), currentAccount(r), id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/me/sessions?flash=session_revoked", http.StatusSeeOther)
+}
