@@ -240,8 +240,8 @@ func (s *Service) ListMonthlyReports(ctx context.Context, actor *identity.Accoun
 		agency = *actor.AgencyID
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+reportColumns+` FROM monthly_reports
-		WHERE $1 OR (status = 'issued' AND (agency_id IS NULL OR agency_id = $2))
-		ORDER BY month DESC, COALESCE(agency_id, 0) LIMIT 500`, office, agency)
+		WHERE ($1 AND (agency_id IS NULL OR agency_id IN (SELECT a.id FROM agencies a WHERE `+governed(3)+`))) OR (status = 'issued' AND (agency_id IS NULL OR agency_id = $2))
+		ORDER BY month DESC, COALESCE(agency_id, 0) LIMIT 500`, office, agency, bodyOf(actor))
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -266,7 +266,8 @@ func (s *Service) GetMonthlyReport(ctx context.Context, actor *identity.Account,
 	}
 	switch {
 	case r.Published:
-	case actor.HasRole(roleSupervisor, identity.RoleAdmin):
+	case actor.HasRole(roleSupervisor, identity.RoleAdmin) && (r.AgencyID == nil ||
+		requireGoverns(ctx, s.DB, actor, *r.AgencyID, "", "") == nil):
 	case r.Issued() && actor != nil && actor.Role == identity.RoleAgencyStaff &&
 		(r.AgencyID == nil || actor.IsStaffOf(*r.AgencyID)):
 	default:
@@ -302,6 +303,11 @@ func (s *Service) UpdateMonthlyReportAnalysis(ctx context.Context, actor *identi
 		r, err := lockReport(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if r.AgencyID != nil {
+			if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
+				return err
+			}
 		}
 		if r.Issued() {
 			return errs.Conflict("monthly_report_issued", "月报告已通报，内容不可再修改")
@@ -359,6 +365,11 @@ func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Accoun
 		r, err := lockReport(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if r.AgencyID != nil {
+			if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
+				return err
+			}
 		}
 		if r.Issued() {
 			return errs.Conflict("monthly_report_issued", "月报告已通报")

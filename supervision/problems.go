@@ -229,6 +229,9 @@ func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in
 		if err := agenciesExist(ctx, tx, []int64{in.AgencyID}); err != nil {
 			return err
 		}
+		if err := requireGoverns(ctx, tx, actor, in.AgencyID, "agency_not_governed", "该单位不属于本级政府，不能记录问题"); err != nil {
+			return err
+		}
 		var listedAt *time.Time
 		if in.Listed {
 			listedAt = &now
@@ -301,6 +304,9 @@ func (s *Service) GetProblem(ctx context.Context, actor *identity.Account, id in
 	if requireOfficeOrDepartment(actor, p.AgencyID) != nil {
 		return Problem{}, nil, errs.NotFound("problem_not_found", "问题不存在")
 	}
+	if err := requireGoverns(ctx, s.DB, actor, p.AgencyID, "problem_not_found", "问题不存在"); err != nil {
+		return Problem{}, nil, err
+	}
 	rs, err := s.rectifications(ctx, id)
 	return p, rs, err
 }
@@ -324,8 +330,8 @@ func (s *Service) ListProblems(ctx context.Context, actor *identity.Account, f P
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
 		WHERE ($1::bigint = 0 OR p.agency_id = $1) AND ($2::bigint = 0 OR p.inspection_id = $2) AND (NOT $3 OR p.listed)
-			AND (NOT $4 OR p.status <> 'closed')
-		ORDER BY p.listed DESC, p.deadline, p.id LIMIT 1000`, f.AgencyID, f.InspectionID, f.ListedOnly, f.OpenOnly)
+			AND (NOT $4 OR p.status <> 'closed') AND `+governed(5)+`
+		ORDER BY p.listed DESC, p.deadline, p.id LIMIT 1000`, f.AgencyID, f.InspectionID, f.ListedOnly, f.OpenOnly, bodyOf(actor))
 	if err != nil {
 		return nil, errs.Internal(err)
 	}

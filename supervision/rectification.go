@@ -98,6 +98,9 @@ func (s *Service) reviewRectification(ctx context.Context, actor *identity.Accou
 		if err != nil {
 			return err
 		}
+		if err := requireGoverns(ctx, tx, actor, p.AgencyID, "problem_not_found", "问题不存在"); err != nil {
+			return err
+		}
 		if p.Status != "rectification_submitted" {
 			return errs.Conflict("no_rectification_pending", "该问题没有待核查的整改情况")
 		}
@@ -180,7 +183,8 @@ func (s *Service) CirculateProblemList(ctx context.Context, actor *identity.Acco
 	var out Circulation
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
-			WHERE (cardinality(coalesce($1::bigint[], '{}')) = 0 AND p.status <> 'closed') OR p.id = ANY($1) ORDER BY p.agency_id, p.id`, problemIDs)
+			WHERE ((cardinality(coalesce($1::bigint[], '{}')) = 0 AND p.status <> 'closed') OR p.id = ANY($1)) AND `+governed(2)+`
+			ORDER BY p.agency_id, p.id`, problemIDs, bodyOf(actor))
 		if err != nil {
 			return errs.Internal(err)
 		}
@@ -246,10 +250,13 @@ func (s *Service) GetCirculation(ctx context.Context, actor *identity.Account, i
 	if err != nil {
 		return Circulation{}, notFound(err, "circulation_not_found", "通报不存在")
 	}
-	if actor.HasRole(roleSupervisor, identity.RoleAdmin) {
+	if actor.HasRole(identity.RoleAdmin) {
 		return c, nil
 	}
 	for _, p := range c.Content {
+		if actor.HasRole(roleSupervisor) && requireGoverns(ctx, s.DB, actor, p.AgencyID, "", "") == nil {
+			return c, nil
+		}
 		if actor.IsStaffOf(p.AgencyID) {
 			return c, nil
 		}
@@ -284,7 +291,11 @@ func (s *Service) RecordAccountabilitySuggestion(ctx context.Context, actor *ide
 	}
 	var out AccountabilitySuggestion
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		if _, err := getProblem(ctx, tx, problemID, true); err != nil {
+		p, err := getProblem(ctx, tx, problemID, true)
+		if err != nil {
+			return err
+		}
+		if err := requireGoverns(ctx, tx, actor, p.AgencyID, "problem_not_found", "问题不存在"); err != nil {
 			return err
 		}
 		now := s.now()

@@ -11,6 +11,9 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -133,3 +136,37 @@ func notify(ctx context.Context, tx pgx.Tx, at time.Time, agencyID int64, kind, 
 // roleSupervisor is the office's staff: they belong to the government
 // (decision body) whose decisions they supervise.
 const roleSupervisor = identity.RoleSupervisor
+
+// governedSQL is the condition, on an agencies row `a`, that the office of
+// government $N supervises it: the government itself and the departments
+// that belong to it (DOMAIN.md). A department with no parent recorded
+// belongs to no other government, so every office has it (a single-city
+// deployment records none). N is filled by governed.
+const governedSQL = `($N::bigint = 0 OR a.id = $N OR a.parent_id = $N OR a.parent_id IS NULL)`
+
+// governed returns governedSQL for parameter n.
+func governed(n int) string { return strings.ReplaceAll(governedSQL, "$N", "$"+strconv.Itoa(n)) }
+
+// requireGoverns refuses, as not found, a supervisor acting on an agency of
+// another government: the office of one government may not read or act on
+// another's problems (issue 15, the authorization matrix found a district's
+// office closing the city's problems). Admins and the agency's own staff
+// pass; the role checks stay with the callers.
+func requireGoverns(ctx context.Context, q querier, actor *identity.Account, agencyID int64, code, message string) error {
+	body := bodyOf(actor)
+	if body == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT `+governed(2)+` FROM agencies a WHERE a.id = $1`, agencyID, body)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	ok, err := pgx.CollectOneRow(rows, pgx.RowTo[bool])
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return errs.Internal(err)
+	}
+	if !ok {
+		return errs.NotFound(code, message)
+	}
+	return nil
+}
