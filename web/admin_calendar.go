@@ -246,9 +246,7 @@ func (s *site) uploadNotice(w http.ResponseWriter, r *http.Request) {
 		show(cur, s.formError(r, &p, workday.ServiceError(err)), false)
 		return
 	}
-	if err := s.svc.Identity.RecordAdminAction(r.Context(), actor, identity.AdminAction{Action: "update-workday-calendar",
-		TargetKind: "workday_calendar", TargetName: data.Version, Detail: map[string]any{"year": year}}); err != nil {
-		s.svc.Logger.ErrorContext(r.Context(), "admin audit log", "error", err)
-	}
+	s.auditAdmin(r, identity.AdminAction{Action: "update-workday-calendar", TargetKind: "workday_calendar",
+		TargetName: data.Version, Detail: map[string]any{"year": year}})
 	http.Redirect(w, r, "/admin/calendar?flash=calendar_saved&year="+strconv.Itoa(year), http.StatusSeeOther)
 }

@@ -36,6 +36,7 @@ func cmdCreateAgency(ctx context.Context, env cmdEnv, args []string) error {
 	code := fs.String("code", "", "agency code: lower-case letters, digits, - and _ (e.g. jyj)")
 	name := fs.String("name", "", "agency name (e.g. 平顶山市教育局)")
 	kind := fs.String("kind", "", "government, department or legality_review")
+	parent := fs.String("parent", "", "code of the government the agency belongs to (optional)")
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
@@ -48,7 +49,8 @@ func cmdCreateAgency(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a, err := identity.NewService(db, nil).CreateAgency(ctx, nil, identity.AgencyInput{Code: *code, Name: *name, Kind: identity.AgencyKind(*kind)})
+	a, err := identity.NewService(db, nil).CreateAgency(ctx, nil, identity.AgencyInput{Code: *code, Name: *name,
+		Kind: identity.AgencyKind(*kind), ParentCode: *parent})
 	if err != nil {
 		return err
 	}

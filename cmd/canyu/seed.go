@@ -116,7 +116,10 @@ type demoDecision struct {
 }
 
 func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Service, now time.Time) error {
-	for _, a := range append(demoAgencies, demoLifeAgencies...) {
+	for i, a := range append(append([]identity.AgencyInput{}, demoAgencies...), demoLifeAgencies...) {
+		if i > 0 && i < len(demoAgencies) {
+			a.ParentCode = "pds-gov" // the city's departments belong to the city government
+		}
 		if _, err := ids.CreateAgency(ctx, nil, a); err != nil {
 			return fmt.Errorf("agency %s: %w", a.Code, err)
 		}
@@ -130,6 +133,10 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 			return fmt.Errorf("account %s: %w", a.login(), err)
 		}
 		accounts[a.login()] = acct
+	}
+	// The adviser's entry in the roster reviewers choose from.
+	if err := seedRoster(ctx, ids, accounts["admin@pds.example.gov.cn"], accounts["lawyer@pds.example.gov.cn"]); err != nil {
+		return err
 	}
 	for _, d := range demoDecisions() {
 		staff := accounts[d.staff]
@@ -178,4 +185,14 @@ func endOfDayShanghai(t time.Time) time.Time {
 	loc := workday.Location()
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+func seedRoster(ctx context.Context, ids *identity.Service, admin, lawyer identity.Account) error {
+	_, err := ids.SaveLegalAdviserProfile(ctx, &admin, lawyer.ID, identity.AdviserProfileInput{Firm: "河南鹰城律师事务所",
+		LicenceNumber: "14104201510000001", Fields: []string{"行政法、教育、城市管理"},
+		Conflicts: "无（2026年1月声明）"}, true)
+	if err != nil {
+		return fmt.Errorf("adviser roster: %w", err)
+	}
+	return nil
 }
