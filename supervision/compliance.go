@@ -164,7 +164,7 @@ const minReviewWorkingDays = 7
 // open steps.
 func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 	withdrawn := f.Status == "withdrawn"
-	var out []Step
+	out := make([]Step, 0, 10) // the steps below: one allocation per decision
 	add := func(st Step) {
 		if withdrawn && (st.State == StepDue || st.State == StepOverdue || st.State == StepNotYet) {
 			st.State, st.Due, st.Note = StepNotApplicable, nil, "决策事项已撤回"
