@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -278,9 +279,19 @@ func (s *server) authenticate(hctx huma.Context, next func(huma.Context)) {
 }
 
 func writeProblem(hctx huma.Context, err error) {
-	p, ok := err.(*Problem)
-	if !ok {
+	var p *Problem
+	if !errors.As(err, &p) {
 		p = newProblem(hctx.Context(), http.StatusInternalServerError, "internal", err).(*Problem)
+	}
+	// A problem with headers (Retry-After of a 503 or 429) keeps them: the
+	// middleware answered 500 for a database outage before.
+	var he huma.HeadersError
+	if errors.As(err, &he) {
+		for k, vs := range he.GetHeaders() {
+			for _, v := range vs {
+				hctx.AppendHeader(k, v)
+			}
+		}
 	}
 	p.Instance = obs.RequestID(hctx.Context())
 	hctx.SetHeader("Content-Type", "application/problem+json")

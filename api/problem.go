@@ -141,6 +141,9 @@ func toProblem(ctx context.Context, err error) error {
 		return err
 	}
 	e, ok := errs.As(err)
+	if (!ok || e.Kind == errs.KindInternal) && errs.Unreachable(err) {
+		e, ok = errs.Internal(err), true // the database is down: 503 with Retry-After
+	}
 	if !ok || e.Kind == errs.KindInternal {
 		return newProblem(ctx, http.StatusInternalServerError, "internal", err)
 	}

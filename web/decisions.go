@@ -161,6 +161,8 @@ func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		s.renderError(w, r, status, "无权访问", p.Message)
 	case http.StatusUnauthorized:
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	case http.StatusServiceUnavailable:
+		s.renderUnavailable(w, r)
 	default:
 		if p.Message == "" {
 			p.Message = "请求无效。"

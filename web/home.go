@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/errs"
 )
 
 // homeLatest is how many public decisions the home page lists.
@@ -14,6 +15,11 @@ const homeLatest = 5
 func (s *site) home(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "首页")
 	list, _, err := s.svc.Consultation.ListDecisions(r.Context(), nil, consultation.DecisionFilter{Limit: homeLatest})
+	if err != nil && errs.Unreachable(err) {
+		// An empty list would say there is nothing to comment on.
+		s.renderUnavailable(w, r)
+		return
+	}
 	if err != nil {
 		// The front page still works without the list; the error is logged.
 		s.svc.Logger.ErrorContext(r.Context(), "home: list decisions", "error", err)

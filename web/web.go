@@ -228,6 +228,18 @@ var flashText = map[string]string{
 	"data_deleted":      "您的个人数据已删除，账号已注销。您提交的意见以匿名方式保留在决策档案中。",
 }
 
+// unavailableMessage is what a page says while the database cannot be
+// reached, and unavailableRetryAfter when to try again (seconds).
+const (
+	unavailableMessage    = "暂时无法服务，请稍后再试。"
+	unavailableRetryAfter = "5"
+)
+
+// renderUnavailable answers 503 with the page that says to come back later.
+func (s *site) renderUnavailable(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusServiceUnavailable, "暂时无法服务", unavailableMessage)
+}
+
 func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	t, ok := s.pages[name]
 	if !ok {
@@ -241,6 +253,9 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name s
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -255,6 +270,12 @@ func (s *site) renderError(w http.ResponseWriter, r *http.Request, status int, t
 // field, anything else at the top. It returns the HTTP status to answer.
 func (s *site) formError(r *http.Request, p *page, err error) int {
 	e, ok := errs.As(err)
+	if (!ok || e.Kind == errs.KindInternal || e.Kind == errs.KindUnavailable) && errs.Unreachable(err) {
+		// The database is down: an outage, not a bug (issue 15, finding 7).
+		s.svc.Logger.WarnContext(r.Context(), "page: database unreachable", "error", err)
+		p.Message = unavailableMessage
+		return http.StatusServiceUnavailable
+	}
 	if !ok || e.Kind == errs.KindInternal {
 		s.svc.Logger.ErrorContext(r.Context(), "page action failed", "error", err)
 		p.Message = "服务器内部错误，请稍后重试。"

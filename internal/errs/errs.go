@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
 )
 
 // Kind classifies an Error for the transport layer.
@@ -112,16 +113,27 @@ func GatesFailed(gates []Gate) *Error {
 // timeout: PostgreSQL restarting) is not a bug but an outage: it becomes a
 // retryable KindUnavailable (503 with Retry-After) instead of a 500.
 func Internal(err error) *Error {
-	if unreachable(err) {
+	if Unreachable(err) {
 		return &Error{Kind: KindUnavailable, Code: "service_unavailable", Message: "服务暂时不可用，请稍后重试",
 			RetryAfter: 5 * time.Second, Err: err}
 	}
 	return &Error{Kind: KindInternal, Code: "internal_error", Message: "服务器内部错误", Err: err}
 }
 
-func unreachable(err error) bool {
+// Unreachable reports whether err is a failure to reach the database: a
+// connection refused, reset or timed out, PostgreSQL refusing connections
+// (restarting, being restored, its database closed to connections: any
+// failure to connect), or the pool already closed at shutdown. Such an error
+// is an outage, answered 503 with Retry-After, not a bug.
+func Unreachable(err error) bool {
 	var ne net.Error
 	if errors.As(err, &ne) {
+		return true
+	}
+	// Issue 15, finding 7: a database closed to connections (SQLSTATE
+	// 55000 inside the connect error) answered 500 on most pages.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.Is(err, puddle.ErrClosedPool) {
 		return true
 	}
 	// PostgreSQL refusing work while it shuts down, restarts or is full:
