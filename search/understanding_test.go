@@ -124,7 +124,8 @@ func TestSearchUnderstandsResidents(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.Consultation.CreateDraftVersion(ctx, &s.staff, d.ID, consultation.DraftVersionInput{
-		Text:        "第一条 电动自行车应当登记上牌。\n第二条 驾驶电动自行车应当佩戴安全头盔。\n第三条 居住区应当设置集中充电设施，禁止在楼道充电。",
+		Text: "第一条 电动自行车应当登记上牌。\n第二条 驾驶电动自行车应当佩戴安全头盔。\n第三条 居住区应当设置集中充电设施，禁止在楼道充电。" +
+			"\n第四条 违反第三条规定在楼道充电的，处五十元罚款。",
 		Explanation: "近年来电动自行车违规充电引发火灾，起草时调研了十二个社区的充电棚建设情况。",
 		Attachments: []consultation.AttachmentInput{{Filename: "测算.pdf", ContentType: "application/pdf", Data: minimalPDF("Charging shed zebracrossing survey")}},
 	}); err != nil {
@@ -159,6 +160,14 @@ func TestSearchUnderstandsResidents(t *testing.T) {
 		{"attachment", "zebracrossing", bikes},
 		{"exact_phrase", `"集中充电设施"`, bikes},
 		{"synonym", "电瓶车", bikes},
+		// The other kinds of the judged sets (issue 16's twelve), end to
+		// end through the API.
+		{"two_char_word", "头盔", bikes},
+		{"abbreviation", "电动车", bikes},
+		{"colloquial", "电瓶车充电", bikes},
+		{"partial", "集中充", bikes},
+		{"number", "五十元", bikes},
+		{"typo", "停车管里", parking},
 	} {
 		r := searchGroupedAPI(t, s, tc.q)
 		if len(r.Groups) == 0 || r.Groups[0].DecisionID != tc.want {

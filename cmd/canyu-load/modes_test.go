@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/meilifake"
 	"github.com/canyu-gov/canyu/search"
 )
 
@@ -112,12 +113,12 @@ func TestCampaignCopiesAreNearDuplicates(t *testing.T) {
 // search_unavailable meanwhile, and every comment published before,
 // during and after the outage is found by search once the backlog drains.
 func TestSearchOutage(t *testing.T) {
-	fake := newFakeMeili()
-	if err := fake.start("127.0.0.1:0"); err != nil {
+	fake := meilifake.New()
+	if err := fake.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(fake.stop)
-	svc := startService(t, fake.url())
+	t.Cleanup(fake.Stop)
+	svc := startService(t, fake.URL())
 	started := filepath.Join(t.TempDir(), "started")
 	const after, outage = 1500 * time.Millisecond, 3 * time.Second
 	type probe struct {
@@ -136,13 +137,13 @@ func TestSearchOutage(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(after)
-		fake.stop()
+		fake.Stop()
 		t0 := time.Now()
 		for time.Since(t0) < outage {
 			ps = append(ps, probe{time.Since(t0), readyz(svc.URL)})
 			time.Sleep(200 * time.Millisecond)
 		}
-		if err := fake.start(""); err != nil {
+		if err := fake.Start(""); err != nil {
 			t.Errorf("restart the fake: %v", err)
 		}
 		ps = append(ps, probe{time.Since(t0), readyz(svc.URL)})
@@ -172,7 +173,7 @@ func TestSearchOutage(t *testing.T) {
 	if l.lag.backlogCount == 0 || l.lag.published != len(l.lag.lags) {
 		t.Errorf("index lag: %d published, %d found, %d before the outage's end", l.lag.published, len(l.lag.lags), l.lag.backlogCount)
 	}
-	if fake.docCount(search.DefaultMeiliIndex) == 0 {
+	if fake.DocCount(search.DefaultMeiliIndex) == 0 {
 		t.Error("the fake holds no public documents")
 	}
 }
@@ -185,33 +186,4 @@ func readyz(base string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-// TestFakeMeiliFilter: the fake evaluates the filter forms
-// search/meili_search.go builds.
-func TestFakeMeiliFilter(t *testing.T) {
-	doc := map[string]any{"type": "comment", "decision_id": 12.0, "domain": "a \"b\"", "date": 1700000000.0}
-	for expr, want := range map[string]bool{
-		`type IN ["comment","article"]`:                        true,
-		`type IN ["article"]`:                                  false,
-		`decision_id = 12 AND type = "comment"`:                true,
-		`decision_id = 13`:                                     false,
-		`domain = "a \"b\""`:                                   true,
-		`date 1600000000 TO 1800000000 AND date >= 1700000000`: true,
-		`date <= 1699999999`:                                   false,
-	} {
-		m, err := fmParseFilter(expr)
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		if got := m(doc); got != want {
-			t.Errorf("%s: %v, want %v", expr, got, want)
-		}
-	}
-	for _, bad := range []string{`type IN "x"`, `type ~ 1`, `"unterminated`, `type = "a" OR type = "b"`} {
-		if _, err := fmParseFilter(bad); err == nil {
-			t.Errorf("%s: accepted", bad)
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package main
+package meilifake
 
 import (
 	"fmt"
@@ -78,10 +78,10 @@ func fmHighlight(s string, terms []string, pre, post string) string {
 	return s
 }
 
-// fmParseFilter parses the filters search/meili_search.go builds:
+// ParseFilter parses the filters search/meili_search.go builds:
 // conditions joined by AND, each `attr IN ["a","b"]`, `attr = "v"`,
 // `attr = 12`, `attr >= 12`, `attr <= 12` or `attr 1 TO 2`.
-func fmParseFilter(expr string) (func(map[string]any) bool, error) {
+func ParseFilter(expr string) (func(map[string]any) bool, error) {
 	toks, err := fmTokens(expr)
 	if err != nil {
 		return nil, err
