@@ -25,6 +25,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/supervision"
@@ -61,6 +62,8 @@ type Services struct {
 	Implementation *implementation.Service
 	// Integrations is organisations, API keys and webhooks (issue 20).
 	Integrations *integrations.Service
+	// Notify is subscriptions, the inbox and notification settings (issue 17).
+	Notify *notify.Service
 }
 
 type server struct {

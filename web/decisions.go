@@ -77,6 +77,8 @@ func (s *site) decisions(w http.ResponseWriter, r *http.Request) {
 
 // decisionPageData is a decision's public page.
 type decisionPageData struct {
+	// Follow are the follow buttons (issue 17).
+	Follow       []followButton
 	Decision     consultation.Decision
 	Consultation *consultation.Consultation
 	Open         bool
@@ -188,6 +190,7 @@ func (s *site) decision(w http.ResponseWriter, r *http.Request) {
 	}
 	data := decisionPageData{Decision: d, Internal: !d.Public(), LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
 	data.Hearings = s.publicHearings(r, d.ID)
+	data.Follow = s.followButtons(r, d)
 	c, err := svc.CurrentConsultation(ctx, actor, id)
 	switch {
 	case err == nil:

@@ -163,13 +163,14 @@ var pageNames = []string{"home", "register", "verify", "login", "me", "error",
 	"surveys", "survey", "survey_thanks", "survey_results", "staff_surveys", "staff_survey_form", "staff_survey",
 	"staff_survey_question", "staff_survey_decision", "search",
 	"open_data",
-	"compare", "record", "record_heads"}
+	"compare", "record", "record_heads",
+	"notifications", "notify_settings", "unsubscribe", "email_confirmed"}
 
 func parsePages() map[string]*pageTemplate {
 	out := map[string]*pageTemplate{}
 	for _, n := range pageNames {
 		t := template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html",
-			"templates/comment_partials.html", "templates/review_partials.html", "templates/supervision_partials.html",
+			"templates/comment_partials.html", "templates/review_partials.html", "templates/supervision_partials.html", "templates/notify_partials.html",
 			"templates/"+n+".html"))
 		out[n] = t.Lookup("layout")
 	}

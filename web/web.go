@@ -26,6 +26,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/supervision"
@@ -63,6 +64,8 @@ type Services struct {
 	Implementation *implementation.Service
 	// Integrations is organisations, API keys and webhooks (issue 20).
 	Integrations *integrations.Service
+	// Notify is subscriptions, the inbox and notification settings (issue 17).
+	Notify *notify.Service
 }
 
 type site struct {
@@ -118,6 +121,7 @@ func Mount(r chi.Router, svc Services) {
 		s.mountSupervision(r)
 		s.mountHearings(r)
 		s.mountLife(r)
+		s.mountNotify(r)
 		s.mountOrganisations(r)
 		r.Route("/staff/decisions", func(r chi.Router) {
 			s.mountStaff(r)
@@ -182,8 +186,10 @@ type page struct {
 	// account pages) instead of fieldID's "f-" ids.
 	// Elderly is the elderly-friendly mode (elderly.go); Path is the
 	// page's address, for the switch to come back to.
-	Elderly    bool
-	Path       string
+	Elderly bool
+	Path    string
+	// Unread is the signed-in account's unread notifications (the header).
+	Unread     int
 	errorOrder []string
 	plainIDs   bool
 	// ownSummary: the page lists its problems itself (the survey form
@@ -194,6 +200,9 @@ type page struct {
 func (s *site) newPage(r *http.Request, title string) page {
 	p := page{Title: title, Account: currentAccount(r), Form: map[string]string{}, Errors: map[string]string{},
 		Elderly: elderlyOn(r), Path: r.URL.RequestURI()}
+	if p.Account != nil {
+		p.Unread = s.unreadCount(r)
+	}
 	if f := r.URL.Query().Get("flash"); f != "" {
 		p.Flash = flashText[f]
 	}
@@ -225,6 +234,11 @@ var flashText = map[string]string{
 	"report_generated":  "已根据处理情况生成意见采纳情况说明，请核对并修改后公布。",
 	"report_saved":      "意见采纳情况说明已保存。",
 	"report_published":  "意见采纳情况说明已公布。",
+	"followed":          "已关注。有新动态时会在“我的消息”中通知您。",
+	"unfollowed":        "已取消关注。",
+	"settings_saved":    "通知设置已保存。",
+	"confirmation_sent": "确认邮件已发送，请查收。",
+	"all_read":          "全部消息已标为已读。",
 	"data_deleted":      "您的个人数据已删除，账号已注销。您提交的意见以匿名方式保留在决策档案中。",
 }
 

@@ -30,6 +30,11 @@ type Config struct {
 	// MetricsToken is CANYU_METRICS_TOKEN: the bearer token /metrics
 	// requires; empty: /metrics answers loopback peers only.
 	MetricsToken string
+	// SMTPURL is CANYU_SMTP_URL (smtp://user:pass@host:587 or
+	// smtps://host:465): e-mail notifications; empty: the inbox only.
+	// MailFrom is CANYU_MAIL_FROM, the sender address.
+	SMTPURL  string
+	MailFrom string
 }
 
 // env reads NAME, or the contents of the file named by NAME_FILE.
@@ -71,6 +76,8 @@ func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
 	read(&c.BaseURL, "CANYU_BASE_URL", "")
 	read(&c.LogLevel, "CANYU_LOG_LEVEL", "info")
 	read(&c.MetricsToken, "CANYU_METRICS_TOKEN", "")
+	read(&c.SMTPURL, "CANYU_SMTP_URL", "")
+	read(&c.MailFrom, "CANYU_MAIL_FROM", "")
 	// A file name, not a secret: read as is, not through the _FILE rule.
 	c.SigningKeyFile = getenv("CANYU_SIGNING_KEY_FILE")
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/server"
 	"github.com/canyu-gov/canyu/migrations"
+	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
@@ -123,11 +124,16 @@ func (m *Main) Open(ctx context.Context) error {
 	sup := server.NewSupervision(db, cs)
 	od := opendata.New(db)
 	ts := themes.NewService(db, cs)
-	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer),
-		jobs.WithRetention(cs, ids), jobs.WithThemes(ts), jobs.WithCalendarReminder(cs))
+	ns, err := newNotify(db, m.Config, m.Logger, sms)
 	if err != nil {
 		return err
 	}
+	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer),
+		jobs.WithRetention(cs, ids), jobs.WithThemes(ts), jobs.WithCalendarReminder(cs), jobs.WithNotify(ns))
+	if err != nil {
+		return err
+	}
+	ns.Queue = runner.Client()
 	cs.Scheduler = runner
 	ss.Scheduler = runner
 	m.jobs = runner
@@ -158,7 +164,7 @@ func (m *Main) Open(ctx context.Context) error {
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Themes: ts, Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od,
-		MetricsToken: m.Config.MetricsToken})
+		MetricsToken: m.Config.MetricsToken, Notify: ns})
 	// Behind a reverse proxy, the client is what the trusted proxies say
 	// (CANYU_TRUSTED_PROXIES); the wrapper sets the request's RemoteAddr.
 	handler = obs.TrustProxies(m.Config.TrustedProxies)(handler)
@@ -280,4 +286,22 @@ func cmdMigrate(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "database schema at version %d\n", v)
 	return nil
+}
+
+// newNotify builds the notification service: e-mail when CANYU_SMTP_URL is
+// set (a mail server that is down only delays mail: jobs retry), SMS
+// through the same sender as verification codes.
+func newNotify(db *pgxpool.Pool, cfg Config, logger *slog.Logger, sms identity.LogSMSSender) (*notify.Service, error) {
+	ns := notify.NewService(db)
+	ns.Logger, ns.SMS, ns.BaseURL = logger, sms, cfg.BaseURL
+	if cfg.SMTPURL == "" {
+		logger.Info("e-mail notifications off (CANYU_SMTP_URL unset): residents get the inbox on the site")
+		return ns, nil
+	}
+	mailer, err := notify.NewMailer(cfg.SMTPURL, cfg.MailFrom)
+	if err != nil {
+		return nil, err
+	}
+	ns.Mailer = mailer
+	return ns, nil
 }

@@ -18,6 +18,16 @@ type LogSMSSender struct {
 	Logger *slog.Logger
 }
 
+// SendText logs a notification text (package notify) at info level.
+func (s LogSMSSender) SendText(ctx context.Context, phone, text string) error {
+	l := s.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.InfoContext(ctx, "sms notification (development sender, not delivered)", "phone", MaskPhone(phone), "text", text)
+	return nil
+}
+
 // SendVerificationCode logs the code at info level.
 func (s LogSMSSender) SendVerificationCode(ctx context.Context, phone, code string) error {
 	l := s.Logger

@@ -26,6 +26,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/supervision"
@@ -68,6 +69,9 @@ type Deps struct {
 	// Integrations is organisations, API keys and webhooks (issue 20);
 	// nil: one on DB.
 	Integrations *integrations.Service
+	// Notify is the subscriptions and the inbox (issue 17); nil: one on DB
+	// with the inbox only.
+	Notify *notify.Service
 }
 
 // New returns the service's root handler.
@@ -83,6 +87,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Notify == nil && d.DB != nil {
+		d.Notify = notify.NewService(d.DB)
 	}
 	if d.OpenData == nil && d.DB != nil {
 		d.OpenData = opendata.New(d.DB)
@@ -142,11 +149,12 @@ func New(d Deps) http.Handler {
 	}
 	r.Route("/api/v1", func(r chi.Router) {
 		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies,
-			Supervision: d.Supervision, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation, Integrations: d.Integrations})
+			Supervision: d.Supervision, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation, Integrations: d.Integrations,
+			Notify: d.Notify})
 	})
 	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies, Logger: d.Logger,
 		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation,
-		Integrations: d.Integrations})
+		Integrations: d.Integrations, Notify: d.Notify})
 	return r
 }
 

@@ -36,6 +36,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/pgtest"
 	"github.com/canyu-gov/canyu/internal/server"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
 )
@@ -71,6 +72,7 @@ func (c *Clock) Advance(d time.Duration) {
 type SMS struct {
 	mu    sync.Mutex
 	codes map[string]string
+	texts map[string][]string
 }
 
 // SendVerificationCode records the code for the phone.
@@ -82,6 +84,24 @@ func (s *SMS) SendVerificationCode(_ context.Context, phone, code string) error 
 	}
 	s.codes[phone] = code
 	return nil
+}
+
+// SendText records a notification text for the phone (notify.TextSender).
+func (s *SMS) SendText(_ context.Context, phone, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.texts == nil {
+		s.texts = map[string][]string{}
+	}
+	s.texts[phone] = append(s.texts[phone], text)
+	return nil
+}
+
+// Texts returns the notification texts sent to phone, oldest first.
+func (s *SMS) Texts(phone string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.texts[phone]...)
 }
 
 // Code returns the last code sent to phone.
@@ -109,8 +129,12 @@ type Env struct {
 	Implementation *implementation.Service
 	// Integrations is organisations, API keys and webhooks (issue 20).
 	Integrations *integrations.Service
-	SMS          *SMS
-	Logs         *SyncBuffer
+	// Notify is subscriptions and notifications (issue 17): the inbox
+	// only until a test sets Notify.Mailer; jobs are queued, not worked
+	// (notifytest starts workers).
+	Notify *notify.Service
+	SMS    *SMS
+	Logs   *SyncBuffer
 	// Index is the public search index (the embedded backend in a temporary
 	// directory) behind a switch that simulates an outage; StaffIndex is
 	// the index of search-agency-comments. No indexer runs in the
@@ -276,11 +300,14 @@ func New(tb testing.TB) *Env {
 	e.Implementation.Now = e.Clock.Now
 	e.Integrations = integrations.New(db, e.Consultation, e.Identity)
 	e.Integrations.Now = e.Clock.Now
-	h := server.New(server.Deps{Integrations: e.Integrations, Catalogue: e.Catalogue, Implementation: e.Implementation, DB: db, Identity: e.Identity, Consultation: e.Consultation,
+	e.Notify = notify.NewService(db)
+	e.Notify.Now, e.Notify.SMS, e.Notify.Queue, e.Notify.Logger = e.Clock.Now, e.SMS, runner.Client(), logger
+	h := server.New(server.Deps{Notify: e.Notify, Integrations: e.Integrations, Catalogue: e.Catalogue, Implementation: e.Implementation, DB: db, Identity: e.Identity, Consultation: e.Consultation,
 		Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Themes: e.Themes, Logger: logger,
 		Search: e.Search, Indexer: e.Indexer})
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL
+	e.Notify.BaseURL = e.URL
 	tb.Cleanup(func() {
 		e.Server.Close()
 		db.Close()

@@ -1,0 +1,96 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/events"
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// Notification is one message in a resident's inbox.
+type Notification struct {
+	ID         int64       `db:"id"`
+	Kind       events.Kind `db:"kind"`
+	DecisionID *int64      `db:"decision_id"`
+	Title      string      `db:"title"`
+	Body       string      `db:"body"`
+	Link       string      `db:"link"`
+	CreatedAt  time.Time   `db:"created_at"`
+	ReadAt     *time.Time  `db:"read_at"`
+}
+
+// KindName is the Chinese name of the notification's event.
+func (n Notification) KindName() string { return events.KindNames[n.Kind] }
+
+// ListNotifications returns the actor's newest notifications (at most
+// limit, before the id before when it is not 0). Codes: sign_in_required.
+func (s *Service) ListNotifications(ctx context.Context, actor *identity.Account, limit int, before int64) ([]Notification, error) {
+	if err := requireSignedIn(actor); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, kind, decision_id, title, body, link, created_at, read_at FROM notifications
+		WHERE account_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, actor.ID, before, limit)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	ns, err := pgx.CollectRows(rows, pgx.RowToStructByName[Notification])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return ns, nil
+}
+
+// UnreadCount is how many of the actor's notifications are unread (0 for
+// no one signed in).
+func (s *Service) UnreadCount(ctx context.Context, actor *identity.Account) (int, error) {
+	if actor == nil {
+		return 0, nil
+	}
+	var n int
+	if err := s.DB.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, actor.ID).Scan(&n); err != nil {
+		return 0, errs.Internal(err)
+	}
+	return n, nil
+}
+
+// ReadNotification marks one of the actor's notifications read and returns
+// it. Codes: sign_in_required, notification_not_found.
+func (s *Service) ReadNotification(ctx context.Context, actor *identity.Account, id int64) (Notification, error) {
+	if err := requireSignedIn(actor); err != nil {
+		return Notification{}, err
+	}
+	rows, err := s.DB.Query(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND account_id = $2
+		RETURNING id, kind, decision_id, title, body, link, created_at, read_at`, id, actor.ID, s.now())
+	if err != nil {
+		return Notification{}, errs.Internal(err)
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Notification])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Notification{}, errs.NotFound("notification_not_found", "没有这条通知")
+	}
+	if err != nil {
+		return Notification{}, errs.Internal(err)
+	}
+	return n, nil
+}
+
+// ReadAll marks every notification of the actor read and says how many
+// were unread. Codes: sign_in_required.
+func (s *Service) ReadAll(ctx context.Context, actor *identity.Account) (int, error) {
+	if err := requireSignedIn(actor); err != nil {
+		return 0, err
+	}
+	tag, err := s.DB.Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE account_id = $1 AND read_at IS NULL`, actor.ID, s.now())
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
