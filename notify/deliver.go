@@ -15,7 +15,9 @@ import (
 // are on; the job is moved to their end.
 type ErrHeld struct{ Until time.Time }
 
-func (e *ErrHeld) Error() string { return "notify: held for quiet hours until " + e.Until.Format(time.RFC3339) }
+func (e *ErrHeld) Error() string {
+	return "notify: held for quiet hours until " + e.Until.Format(time.RFC3339)
+}
 
 type recipient struct {
 	Title, Body, Link string

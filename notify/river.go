@@ -33,7 +33,9 @@ type FanOutArgs struct {
 func (FanOutArgs) Kind() string { return "notify_fan_out" }
 
 // InsertOpts puts the job in the notify queue.
-func (FanOutArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueName, MaxAttempts: 10} }
+func (FanOutArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: 10}
+}
 
 // DeliverArgs sends one immediate notification over one channel.
 type DeliverArgs struct {
@@ -45,7 +47,9 @@ type DeliverArgs struct {
 func (DeliverArgs) Kind() string { return "notify_deliver" }
 
 // InsertOpts puts the job in the notify queue.
-func (DeliverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueName, MaxAttempts: 12} }
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: 12}
+}
 
 // DigestQueueArgs is the daily job that queues the digests.
 type DigestQueueArgs struct{}
@@ -65,7 +69,9 @@ type DigestArgs struct {
 func (DigestArgs) Kind() string { return "notify_digest" }
 
 // InsertOpts puts the job in the notify queue.
-func (DigestArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueName, MaxAttempts: 12} }
+func (DigestArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: 12}
+}
 
 type drainWorker struct {
 	river.WorkerDefaults[DrainArgs]
