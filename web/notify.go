@@ -159,7 +159,7 @@ func (s *site) saveNotifySettings(w http.ResponseWriter, r *http.Request) {
 	_, err := s.svc.Notify.UpdateSettings(r.Context(), currentAccount(r), notify.SettingsInput{Email: r.PostFormValue("email"),
 		EmailOn: r.PostFormValue("email_on") != "", SMSOn: r.PostFormValue("sms_on") != "", QuietStart: qs, QuietEnd: qe})
 	if err == nil {
-		http.Redirect(w, r, "/me/notifications/settings?flash=settings_saved", http.StatusSeeOther)
+		http.Redirect(w, r, "/me/notifications/settings?flash=notify_saved", http.StatusSeeOther)
 		return
 	}
 	p := s.newPage(r, "关注与通知设置")

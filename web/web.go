@@ -236,7 +236,7 @@ var flashText = map[string]string{
 	"report_published":  "意见采纳情况说明已公布。",
 	"followed":          "已关注。有新动态时会在“我的消息”中通知您。",
 	"unfollowed":        "已取消关注。",
-	"settings_saved":    "通知设置已保存。",
+	"notify_saved":      "通知设置已保存。",
 	"confirmation_sent": "确认邮件已发送，请查收。",
 	"all_read":          "全部消息已标为已读。",
 	"data_deleted":      "您的个人数据已删除，账号已注销。您提交的意见以匿名方式保留在决策档案中。",

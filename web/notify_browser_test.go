@@ -1,0 +1,238 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/internal/browsertest"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/notifytest"
+	"github.com/canyu-gov/canyu/internal/testenv"
+)
+
+var mailLink = regexp.MustCompile(`https?://\S+`)
+
+// TestReplyNotificationInBrowser (issue 17): on a phone, a resident who
+// commented on article 3 follows the decision and sets an e-mail address,
+// confirms it from the mail (read back from a real SMTP server, mailpit);
+// when the lead unit answers that the opinion changed article 3 of the
+// revised draft, the reply arrives by e-mail and in the inbox, whose count
+// shows in the header; the inbox leads to "my comments", which says the
+// opinion changed 第三条. At desktop width the same pages are checked; the
+// new pages keep axe-core clean and never scroll sideways on the phone.
+func TestReplyNotificationInBrowser(t *testing.T) {
+	ctx := context.Background()
+	e := &reviewPagesEnv{Env: testenv.New(t)}
+	mp := notifytest.Start(t, e.DB, e.Notify)
+	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	_, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王秘书长", Position: "秘书长"},
+		{Name: "赵副市长", Position: "副市长"}})
+	must(t, err)
+	e.reviewer, _ = e.Account(identity.RoleReviewer, "sfj")
+	e.adviser, _ = e.Account(identity.RoleLegalAdviser, "")
+	resident, _ := e.Account(identity.RoleResident, "")
+	svc := e.Consultation
+	e.d, err = svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "城区义务教育学校招生入学办法", Summary: "简介",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
+	must(t, err)
+	id := strconv.FormatInt(e.d.ID, 10)
+	v1, err := svc.CreateDraftVersion(ctx, &e.staff, e.d.ID, consultation.DraftVersionInput{Text: draftText,
+		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
+	must(t, err)
+	_, err = svc.OpenConsultation(ctx, &e.staff, e.d.ID, consultation.ConsultationInput{
+		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: true})
+	must(t, err)
+	third := v1.Articles[2].Anchor
+	c, _, err := svc.SubmitComment(ctx, &resident, e.d.ID, consultation.CommentInput{ArticleAnchor: third,
+		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})
+	must(t, err)
+	_, err = svc.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, "")
+	must(t, err)
+
+	phone := browsertest.New(t, browsertest.Phone)
+	phone, cancel := context.WithTimeout(phone, 120*time.Second)
+	defer cancel()
+	login := chromedp.Steps(
+		chromedp.Navigate(e.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
+		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+	)
+	text := func(ctx context.Context, sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		must(t, err)
+		return s
+	}
+	// Follow the decision from its page.
+	must(t, chromedp.Do(phone,
+		login,
+		chromedp.Navigate(e.URL+"/decisions/"+id),
+		chromedp.WaitVisible(chromedp.CSS(".follow")),
+	))
+	browsertest.Screenshot(t, phone, "follow-decision-phone")
+	must(t, chromedp.Do(phone,
+		chromedp.Click(chromedp.CSS(`.follow form[action="/follow"] input[name=decision] ~ button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+	))
+	if f := text(phone, ".follow"); !strings.Contains(f, "已关注本事项") {
+		t.Fatalf("follow section after following: %q", f)
+	}
+	changesNoSideScroll(t, phone, "phone decision page")
+	// Set the e-mail address: two problems at once are both listed.
+	must(t, chromedp.Do(phone,
+		chromedp.Navigate(e.URL+"/me/notifications/settings"),
+		chromedp.WaitVisible(chromedp.ID("f-email")),
+	))
+	if subs := text(phone, ".subscriptions"); !strings.Contains(subs, "《城区义务教育学校招生入学办法》") {
+		t.Errorf("settings list %q", subs)
+	}
+	must(t, chromedp.Do(phone,
+		chromedp.SendKeys(chromedp.ID("f-email"), "not-an-address"),
+		chromedp.Click(chromedp.CSS(`form[action="/me/notifications/settings"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-email[aria-invalid=true]")),
+	))
+	must(t, chromedp.Do(phone,
+		chromedp.SetValue(chromedp.ID("f-email"), "jumin@example.com"),
+		chromedp.Click(chromedp.CSS(`form[action="/me/notifications/settings"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("email-status")),
+	))
+	if s := text(phone, "#email-status"); !strings.Contains(s, "待确认") {
+		t.Fatalf("email status before confirmation: %q", s)
+	}
+	browsertest.Screenshot(t, phone, "notify-settings-phone")
+	browsertest.Axe(t, phone, "phone settings")
+	changesNoSideScroll(t, phone, "phone settings")
+	confirmation := mp.Wait(t, "jumin@example.com", 1, 30*time.Second)[0]
+	link := mailLink.FindString(confirmation.Text)
+	must(t, chromedp.Do(phone,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+		chromedp.Navigate(e.URL+"/me/notifications/settings"),
+		chromedp.WaitVisible(chromedp.ID("email-status")),
+	))
+	if s := text(phone, "#email-status"); !strings.Contains(s, "已确认") {
+		t.Fatalf("email status after the link: %q", s)
+	}
+
+	// The window closes; version 2 changes article 3; the lead unit answers
+	// on its page and names 第三条 of version 2.
+	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
+	_, err = svc.CloseDueConsultations(ctx)
+	must(t, err)
+	v2, err := svc.CreateDraftVersion(ctx, &e.staff, e.d.ID, consultation.DraftVersionInput{Text: revisedDraft,
+		Explanation: "根据公众意见修改。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
+	must(t, err)
+	staff := (&commentEnv{pagesEnv: &pagesEnv{Env: e.Env}}).signIn(t, e.staff)
+	status, loc := staff.post("/staff/decisions/"+id+"/comments/"+strconv.FormatInt(c.ID, 10)+"/disposition",
+		url.Values{"disposition": {"adopted"}, "reason": {"采纳，第三条增加公示要求。"}, "changed_articles": {third}})
+	wantStatus(t, "disposition", status, http.StatusSeeOther, loc)
+
+	// The reply by e-mail, with the one-click unsubscribe headers.
+	reply := mp.Wait(t, "jumin@example.com", 2, 60*time.Second)[0]
+	if !strings.Contains(reply.Subject, "意见已有答复") || !strings.Contains(reply.Text, "采纳") || !strings.Contains(reply.Text, "/me/comments") {
+		t.Fatalf("reply mail %q: %q", reply.Subject, reply.Text)
+	}
+	if len(reply.Headers["List-Unsubscribe"]) != 1 || reply.Headers["List-Unsubscribe-Post"][0] != "List-Unsubscribe=One-Click" {
+		t.Errorf("reply mail headers %v", reply.Headers)
+	}
+	// The procedure goes on to publication, so version 2 is public.
+	_, err = svc.GenerateAdoptionReport(ctx, &e.staff, e.d.ID)
+	must(t, err)
+	_, err = svc.PublishAdoptionReport(ctx, &e.staff, e.d.ID)
+	must(t, err)
+	r, err := svc.SubmitLegalityReview(ctx, &e.staff, e.d.ID, consultation.SubmissionInput{VersionHash: v2.ContentHash,
+		LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}, Materials: "附：起草过程说明。"})
+	must(t, err)
+	e.review, err = svc.AssignLegalAdviser(ctx, &e.reviewer, r.ID, []int64{e.adviser.ID})
+	must(t, err)
+	e.Clock.Advance(21 * 24 * time.Hour)
+	e.concluded(t)
+	e.publishThroughPages(t)
+
+	// And in the inbox: the header shows the count; the reply leads to
+	// "my comments", which says the opinion changed 第三条.
+	// (Sessions last a day and the clock moved a month: sign in again.)
+	must(t, chromedp.Do(phone,
+		login,
+		chromedp.Navigate(e.URL+"/decisions"),
+		chromedp.WaitVisible(chromedp.CSS("#inbox-link .badge-count")),
+	))
+	// The reply, the adoption report and the publication of the followed decision.
+	waitBadge := func() string { return text(phone, "#inbox-link .badge-count") }
+	for deadline := time.Now().Add(30 * time.Second); waitBadge() != "3" && time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		must(t, chromedp.Do(phone, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#inbox-link .badge-count"))))
+	}
+	if n := waitBadge(); n != "3" {
+		t.Errorf("header count %q, want 3", n)
+	}
+	var rid int64
+	must(t, e.DB.QueryRow(ctx, `SELECT id FROM notifications WHERE account_id = $1 AND kind = 'opinion_answered'`, resident.ID).Scan(&rid))
+	replyID := strconv.FormatInt(rid, 10)
+	must(t, chromedp.Do(phone,
+		chromedp.Click(chromedp.ID("inbox-link")),
+		chromedp.WaitVisible(chromedp.CSS(".notifications .card.unread")),
+	))
+	browsertest.Screenshot(t, phone, "inbox-phone")
+	browsertest.Axe(t, phone, "phone inbox")
+	changesNoSideScroll(t, phone, "phone inbox")
+	if s := text(phone, ".notifications"); !strings.Contains(s, "您对《城区义务教育学校招生入学办法》提出的意见已有答复") || !strings.Contains(s, "意见已答复") {
+		t.Fatalf("inbox %q", s)
+	}
+	must(t, chromedp.Do(phone,
+		chromedp.Click(chromedp.CSS(`.notifications a[href="/me/notifications/`+replyID+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("my-"+strconv.FormatInt(c.ID, 10))),
+	))
+	if s := text(phone, "#my-"+strconv.FormatInt(c.ID, 10)+" .changed-text"); !strings.Contains(s, "是。") || !strings.Contains(s, "第三条") {
+		t.Fatalf("my comments: %q", s)
+	}
+	if n := waitBadge(); n != "2" {
+		t.Errorf("header count %q after reading the reply, want 2", n)
+	}
+
+	// Unsubscribe from the mail's link: the page asks before it changes anything.
+	unsub := strings.Trim(reply.Headers["List-Unsubscribe"][0], "<>")
+	must(t, chromedp.Do(phone, chromedp.Navigate(unsub), chromedp.WaitVisible(chromedp.CSS(`form[action^="/unsubscribe/"] button`))))
+	browsertest.Screenshot(t, phone, "unsubscribe-phone")
+	browsertest.Axe(t, phone, "phone unsubscribe")
+	must(t, chromedp.Do(phone, chromedp.Click(chromedp.CSS(`form[action^="/unsubscribe/"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice.ok"))))
+	if s := text(phone, ".notice.ok"); !strings.Contains(s, "全部邮件通知") {
+		t.Errorf("unsubscribed: %q", s)
+	}
+
+	// The same pages at desktop width.
+	desk := browsertest.New(t, browsertest.Desktop)
+	desk, cancel2 := context.WithTimeout(desk, 60*time.Second)
+	defer cancel2()
+	must(t, chromedp.Do(desk, login, chromedp.Navigate(e.URL+"/me/notifications"), chromedp.WaitVisible(chromedp.CSS(".notifications"))))
+	browsertest.Screenshot(t, desk, "inbox-desktop")
+	browsertest.Axe(t, desk, "desktop inbox")
+	must(t, chromedp.Do(desk, chromedp.Navigate(e.URL+"/me/notifications/settings"), chromedp.WaitVisible(chromedp.ID("email-status"))))
+	browsertest.Screenshot(t, desk, "notify-settings-desktop")
+	browsertest.Axe(t, desk, "desktop settings")
+	must(t, chromedp.Do(desk, chromedp.Navigate(e.URL+"/decisions/"+id), chromedp.WaitVisible(chromedp.CSS(".follow"))))
+	browsertest.Screenshot(t, desk, "follow-decision-desktop")
+	must(t, chromedp.Do(desk, chromedp.Navigate(e.URL+"/me/comments"), chromedp.WaitVisible(chromedp.ID("my-"+strconv.FormatInt(c.ID, 10)))))
+	if s := text(desk, "#my-"+strconv.FormatInt(c.ID, 10)+" .changed-text"); !strings.Contains(s, "第三条") {
+		t.Fatalf("desktop my comments: %q", s)
+	}
+	must(t, chromedp.Do(desk, chromedp.Navigate(unsub), chromedp.WaitVisible(chromedp.CSS(`form[action^="/unsubscribe/"] button`))))
+	browsertest.Screenshot(t, desk, "unsubscribe-desktop")
+}
