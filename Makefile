@@ -20,7 +20,14 @@ run: build
 	fi
 	bin/canyu migrate
 	bin/canyu seed --demo --if-empty
-	bin/canyu serve
+	@# Without CANYU_SMTP_URL, a local mailpit (a Go tool of this module)
+	@# receives the e-mail notifications: read them at http://127.0.0.1:8025.
+	@if [[ -z "$$CANYU_SMTP_URL" ]]; then \
+	  $(GO) build -o bin/mailpit github.com/axllent/mailpit && \
+	  { bin/mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 --quiet --disable-version-check & mp=$$!; \
+	    trap "kill $$mp" EXIT; echo "mailpit: notification e-mail at http://127.0.0.1:8025"; \
+	    CANYU_SMTP_URL=smtp://127.0.0.1:1025 CANYU_BASE_URL=$${CANYU_BASE_URL:-http://localhost:8080} bin/canyu serve; }; \
+	else bin/canyu serve; fi
 
 test:
 	@if [[ -z "$$CANYU_TEST_DATABASE_URL" ]]; then scripts/ensure-postgres.sh; fi
