@@ -3,8 +3,10 @@ package themes
 import (
 	"hash/fnv"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 )
 
 // Doc is one comment as the method sees it.
@@ -56,10 +58,16 @@ type Params struct {
 	// nearest weighted Smooth. 0 for plain cosine.
 	Neighbours int     `json:"neighbours,omitempty"`
 	Smooth     float64 `json:"smooth,omitempty"`
+	// Refine is the most rounds of k-means refinement after the cut.
+	Refine int `json:"refine,omitempty"`
 	// MinThemeSize and MinThemeShare: a cluster becomes a theme when it has
-	// at least max(MinThemeSize, MinThemeShare × units) units.
-	MinThemeSize  int     `json:"min_theme_size"`
-	MinThemeShare float64 `json:"min_theme_share"`
+	// at least max(MinThemeSize, min(MinThemeShare × units, MaxMinThemeSize))
+	// units of the clustered sample; the units of a smaller cluster join
+	// the nearest theme when close enough. The cap keeps themes of a few
+	// per cent of a large decision's comments (40 units of a 2,500 sample).
+	MinThemeSize    int     `json:"min_theme_size"`
+	MinThemeShare   float64 `json:"min_theme_share"`
+	MaxMinThemeSize int     `json:"max_min_theme_size,omitempty"`
 	// MaxAgglomerative bounds the units clustered by average link (an n²
 	// similarity matrix); beyond it a deterministic sample is clustered and
 	// the rest join the nearest centroid.
@@ -73,8 +81,8 @@ type Params struct {
 // TestDevRobustSweep in sweep_test.go): the best sum of the pairwise F1
 // with the articles the comments are on and without them.
 var DefaultParams = Params{
-	Threshold:         0.20,
-	JoinThreshold:     0.20,
+	Threshold:         0.25,
+	JoinThreshold:     0.10,
 	SecondRatio:       0.8,
 	ArticleWeight:     0.4,
 	WordWeight:        1.5,
@@ -84,7 +92,9 @@ var DefaultParams = Params{
 	Neighbours:        10,
 	Smooth:            1,
 	MinThemeSize:      3,
-	MinThemeShare:     0.005,
+	MinThemeShare:     0.05,
+	MaxMinThemeSize:   40,
+	Refine:            5,
 	MaxAgglomerative:  2500,
 	OffTopicThreshold: 0.05,
 }
@@ -110,6 +120,29 @@ type Clustering struct {
 	First []int
 }
 
+// parallel runs f(0..n-1) on every core (the features of a comment depend
+// on nothing but its text and the fixed vocabulary).
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/1000))
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // unit is a campaign group or a single comment.
 type unit struct {
 	docs []int
@@ -122,19 +155,20 @@ type unit struct {
 func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	docTerms := make([][]string, len(docs))
 	vocabTerms := make([][]string, len(docs))
-	for i, d := range docs {
+	parallel(len(docs), func(i int) {
+		d := docs[i]
 		docTerms[i] = terms(Normalize(d.Text))
 		vocabTerms[i] = docTerms[i]
 		if d.Article != "" {
 			vocabTerms[i] = append(docTerms[i][:len(docTerms[i]):len(docTerms[i])], articleTerm(d.Article))
 		}
-	}
+	})
 	voc := buildVocabulary(vocabTerms)
 	out := &Clustering{Vocab: voc, Vectors: make([]Vec, len(docs)), First: make([]int, len(docs))}
-	for i, d := range docs {
-		out.Vectors[i] = voc.vector(docTerms[i], d.Article, p)
+	parallel(len(docs), func(i int) {
+		out.Vectors[i] = voc.vector(docTerms[i], docs[i].Article, p)
 		out.First[i] = -1
-	}
+	})
 	units := makeUnits(docs, out.Vectors, len(voc.Terms))
 	if len(units) == 0 {
 		return out
@@ -153,7 +187,11 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	for i, u := range sample {
 		sv[i] = units[u].vec
 	}
-	minSize := max(p.MinThemeSize, int(math.Ceil(p.MinThemeShare*float64(len(sample)))))
+	minSize := int(math.Ceil(p.MinThemeShare * float64(len(sample))))
+	if p.MaxMinThemeSize > 0 {
+		minSize = min(minSize, p.MaxMinThemeSize)
+	}
+	minSize = max(p.MinThemeSize, minSize)
 	var labels []int
 	if p.AutoCut {
 		merges, sim := dendrogram(sv, true, p.Neighbours, p.Smooth)
@@ -217,6 +255,57 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	}
 	for g := range cents {
 		cents[g] = centroid(members[g], dim)
+	}
+	// Refinement (spherical k-means): every themed unit moves to the
+	// centroid it is now closest to, and the centroids follow, a few
+	// rounds; average link's early merges are greedy and never revisited.
+	for it := 0; it < p.Refine; it++ {
+		moved := 0
+		for u := range units {
+			if firstOf[u] < 0 {
+				continue
+			}
+			if g, _ := nearest(units[u].vec, cents, -1); g >= 0 && g != firstOf[u] {
+				firstOf[u] = g
+				moved++
+			}
+		}
+		if moved == 0 {
+			break
+		}
+		members := make([][]Vec, len(groups))
+		for u, g := range firstOf {
+			if g >= 0 {
+				members[g] = append(members[g], units[u].vec)
+			}
+		}
+		for g := range cents {
+			cents[g] = centroid(members[g], dim)
+		}
+	}
+	if p.Refine > 0 { // a theme that lost every unit is dropped
+		count := make([]int, len(cents))
+		for _, g := range firstOf {
+			if g >= 0 {
+				count[g]++
+			}
+		}
+		remap := make([]int, len(cents))
+		var kept [][]float32
+		for g, c := range cents {
+			remap[g] = -1
+			if count[g] > 0 {
+				remap[g] = len(kept)
+				kept = append(kept, c)
+			}
+		}
+		for u, g := range firstOf {
+			if g >= 0 {
+				firstOf[u] = remap[g]
+			}
+		}
+		cents = kept
+		groups = groups[:len(kept)] // only its length is used below
 	}
 	// Themes with their members, first and second.
 	clusters := make([]Cluster, len(groups))

@@ -141,23 +141,30 @@ func (v *Vocabulary) index() {
 // with weight articleWeight and normalises again: comments on the same
 // article lean together without being forced together.
 func (v *Vocabulary) vector(ts []string, article string, p Params) Vec {
-	tf := map[int32]float64{}
-	kind := map[int32]float64{}
+	type acc struct {
+		id      int32
+		n, kind float64
+	}
+	// A comment has tens of features: a sorted slice beats a map.
+	as := make([]acc, 0, len(ts))
 	for _, t := range ts {
 		if id, ok := v.IDs[t]; ok {
 			if w := p.termWeight(t); w > 0 {
-				tf[id]++
-				kind[id] = w
+				as = append(as, acc{id, 1, w})
 			}
 		}
 	}
-	out := Vec{IDs: make([]int32, 0, len(tf)+1), W: make([]float32, 0, len(tf)+1)}
-	for id := range tf {
+	sort.Slice(as, func(i, j int) bool { return as[i].id < as[j].id })
+	out := Vec{IDs: make([]int32, 0, len(as)+1), W: make([]float32, 0, len(as)+1)}
+	for i := 0; i < len(as); {
+		j := i + 1
+		for j < len(as) && as[j].id == as[i].id {
+			j++
+		}
+		id, n := as[i].id, float64(j-i)
 		out.IDs = append(out.IDs, id)
-	}
-	sort.Slice(out.IDs, func(i, j int) bool { return out.IDs[i] < out.IDs[j] })
-	for _, id := range out.IDs {
-		out.W = append(out.W, float32(kind[id]*(1+math.Log(tf[id]))*float64(v.IDF[id])))
+		out.W = append(out.W, float32(as[i].kind*(1+math.Log(n))*float64(v.IDF[id])))
+		i = j
 	}
 	out.normalize()
 	if p.ArticleWeight > 0 && len(out.IDs) > 0 && article != "" {
