@@ -426,9 +426,12 @@ func TestAdminAuditLogAppendOnly(t *testing.T) {
 	cal.JSON(t, &c)
 	c["version"] = "audit-test-1"
 	e.Do("PUT", "/workday-calendar", admin, c).Expect(t, 200, "")
+	e.Do("POST", "/search/synonyms", admin, map[string]any{"words": []string{"摆地摊", "流动摊贩"}}).Expect(t, 201, "")
+	e.Do("PUT", "/decision-bodies/jyj/settings", admin, map[string]any{"survey_min_responses": 30, "catalogue_required": false, "feedback_threshold": 20}).Expect(t, 200, "")
 	// (The accounts the test environment created on the command line's
 	// behalf are there too.)
-	if log := auditActions(t, e, admin, ""); log != "update-workday-calendar create-agency create-account create-account" {
+	if log := auditActions(t, e, admin, ""); log != "set-decision-body-settings add-search-synonym-group update-workday-calendar "+
+		"create-agency create-account create-account" {
 		t.Fatalf("audit = %q", log)
 	}
 	var out struct {

@@ -120,8 +120,12 @@ func (s *server) registerMeetings() {
 		Description: "The survey minimum for the livelihood gate, whether decisions must be in the published catalogue, and the implementation-feedback " +
 			"threshold that triggers a post-evaluation. Admins."},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *setBodySettingsInput) (consultation.BodySettings, error) {
-			return s.svc.Consultation.SetBodySettings(ctx, actor(ctx), in.Code, consultation.BodySettings{SurveyMinResponses: in.Body.SurveyMinResponses,
+			b, err := s.svc.Consultation.SetBodySettings(ctx, actor(ctx), in.Code, consultation.BodySettings{SurveyMinResponses: in.Body.SurveyMinResponses,
 				CatalogueRequired: in.Body.CatalogueRequired, FeedbackThreshold: in.Body.FeedbackThreshold})
+			if err == nil {
+				s.auditAfter(ctx, identity.AdminAction{Action: "set-decision-body-settings", TargetKind: "agency", TargetName: in.Code})
+			}
+			return b, err
 		}, bodySettingsView)
 	answer(s, huma.Operation{OperationID: "get-decision-body-settings", Method: http.MethodGet, Path: "/decision-bodies/{code}/settings",
 		Summary: "A decision body's settings", Tags: tags, Errors: []int{404},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -336,6 +337,8 @@ func (s *server) registerSearchSynonyms() {
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
+			s.auditAfter(ctx, identity.AdminAction{Action: "add-search-synonym-group", TargetKind: "synonym_group", TargetID: g.ID,
+				TargetName: strings.Join(g.Words, "、")})
 			return &searchSynonymOutput{Body: synonymGroupView(g)}, nil
 		})
 	register(s, huma.Operation{OperationID: "delete-search-synonym-group", Method: http.MethodDelete, Path: "/search/synonyms/{id}",
@@ -348,6 +351,7 @@ func (s *server) registerSearchSynonyms() {
 			if err := s.svc.Search.DeleteSynonymGroup(ctx, actor(ctx), in.ID); err != nil {
 				return nil, toProblem(ctx, err)
 			}
+			s.auditAfter(ctx, identity.AdminAction{Action: "delete-search-synonym-group", TargetKind: "synonym_group", TargetID: in.ID})
 			return nil, nil
 		})
 }

@@ -481,6 +481,8 @@ var auditActionNames = map[string]string{
 	"update-workday-calendar":      "更新工作日历",
 	"set-meeting-composition":      "设置会议组成人员",
 	"set-decision-body-settings":   "修改决策机关设置",
+	"add-search-synonym-group":     "添加搜索近义词",
+	"delete-search-synonym-group":  "删除搜索近义词",
 }
 
 type auditRow struct {
