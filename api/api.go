@@ -80,7 +80,7 @@ func New(r chi.Router, svc Services) huma.API {
 	config.Info.License = &huma.License{Name: "CC BY 4.0", Identifier: "CC-BY-4.0"}
 	config.Info.Contact = &huma.Contact{Name: "canyu 参与 平台维护", URL: "https://github.com/canyu-gov/canyu/issues"}
 	config.OpenAPIPath = "/openapi"
-	config.DocsPath = "/docs"
+	config.DocsPath = "" // served from embedded assets by mountDocs, not from a CDN
 	config.SchemasPath = "/schemas"
 	config.CreateHooks = nil // no $schema links in bodies: keeps answers and the spec stable
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
@@ -89,6 +89,7 @@ func New(r chi.Router, svc Services) huma.API {
 		"organisationKey": {Type: "http", Scheme: "bearer", BearerFormat: "cyk_…", Description: organisationKeyDoc},
 	}
 	a := humachi.New(r, config)
+	mountDocs(r)
 	s := &server{svc: svc, api: a}
 	a.UseMiddleware(s.authenticate)
 	s.registerIdentity()

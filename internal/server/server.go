@@ -159,8 +159,8 @@ func New(d Deps) http.Handler {
 }
 
 // pageCSP allows only the service's own scripts, styles and images (the
-// pages have no inline script or style); the API docs page loads its
-// viewer from a CDN and is left out (issue 15 lists embedding it as open).
+// pages have no inline script or style); the API docs page, whose viewer
+// is embedded, has its own (api.DocsCSP).
 const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
 	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
@@ -173,7 +173,9 @@ func securityHeaders(https bool) func(http.Handler) http.Handler {
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "same-origin")
 			h.Set("X-Frame-Options", "DENY")
-			if !strings.HasPrefix(r.URL.Path, "/api/v1/docs") {
+			if strings.HasPrefix(r.URL.Path, "/api/v1/docs") {
+				h.Set("Content-Security-Policy", api.DocsCSP)
+			} else {
 				h.Set("Content-Security-Policy", pageCSP)
 			}
 			if https {
