@@ -98,6 +98,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerVersions()
 	s.registerDocuments()
 	s.registerRecord()
+	s.registerSigningKeys()
 	s.registerWorkday()
 	s.registerComments()
 	s.registerDispositions()

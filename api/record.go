@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
@@ -27,6 +28,7 @@ type RecordEntryView struct {
 	EntryHash        string         `json:"entry_hash" doc:"SHA-256 over the entry's fields and prev_hash (see the archive's README.txt)."`
 	Signature        string         `json:"signature,omitempty"`
 	SignerKey        string         `json:"signer_key,omitempty"`
+	SignatureMethod  string         `json:"signature_method,omitempty" enum:"personal_key,password,platform" doc:"How a signed entry was signed: with the signer's own key (and countersigned by the platform), by the platform after the signer re-entered their password, or by the platform alone."`
 }
 
 func recordEntryView(e consultation.RecordEntry) (RecordEntryView, error) {
@@ -36,7 +38,7 @@ func recordEntryView(e consultation.RecordEntry) (RecordEntryView, error) {
 	}
 	v := RecordEntryView{Seq: e.Seq, RecordedAt: e.RecordedAt.UTC(), ActorRole: e.ActorRole, ActorID: e.ActorID,
 		Kind: string(e.Kind), Payload: payload, PayloadCanonical: e.Payload, Redacted: e.Redacted, PrevHash: e.PrevHash,
-		EntryHash: e.EntryHash, Signature: e.Signature, SignerKey: e.SignerKey}
+		EntryHash: e.EntryHash, Signature: e.Signature, SignerKey: e.SignerKey, SignatureMethod: record.SignatureMethod(e)}
 	if e.Redacted {
 		v.PayloadCanonical = ""
 	}
@@ -63,12 +65,15 @@ type RecordVerificationView struct {
 	SignerKey   string `json:"signer_key,omitempty" doc:"Id of the key the signatures were checked with; compare with get-record-public-key."`
 	Evidence    int    `json:"evidence" doc:"Number of rows bound to entries (opinions, dispositions, reports…) re-read and matched by content hash."`
 	Anchored    int    `json:"anchored" doc:"Number of the decision's logged chain heads checked against the signed tree heads (list-record-heads)."`
+	// Issue 12: signatures the signer controls.
+	PersonalSignatures int      `json:"personal_signatures" doc:"Number of steps signed with the signer's own key whose signature, statement and key were checked."`
+	PersonalKeys       []string `json:"personal_keys,omitempty" doc:"Ids of the signers' own keys that made them (list-signing-keys)."`
 }
 
 func recordVerificationView(r consultation.VerifyResult) RecordVerificationView {
 	return RecordVerificationView{DecisionID: r.DecisionID, OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq,
 		Problem: r.Problem, LastHash: r.LastHash, Signatures: r.Signatures, SignerKey: r.SignerKey, Evidence: r.Evidence,
-		Anchored: r.Anchored}
+		Anchored: r.Anchored, PersonalSignatures: r.PersonalSignatures, PersonalKeys: r.PersonalKeys}
 }
 
 type recordPathInput struct {

@@ -273,7 +273,8 @@ type createLegalOpinionInput struct {
 		Findings ReviewFindingsView `json:"findings"`
 		Overall  string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
 		Changes  string             `json:"changes,omitempty" doc:"The changes required; required with lawful_with_changes."`
-		Password string             `json:"password" doc:"The adviser's password, re-entered to sign."`
+		Password string             `json:"password,omitempty" doc:"The adviser's password, re-entered to sign (unless signed with a personal key)."`
+		SignerSignatureFields
 	}
 }
 
@@ -292,7 +293,8 @@ type signReviewConclusionInput struct {
 		RiskStatement  string             `json:"risk_statement,omitempty" doc:"The legal risk; required with exploratory_with_risk (Art. 25)."`
 		ExpediteReason string             `json:"expedite_reason,omitempty" doc:"Why the conclusion is signed before 7 working days since receipt."`
 		Resolution     string             `json:"resolution,omitempty" doc:"How an adviser's unlawful opinion was resolved; required for lawful when there is one."`
-		Password       string             `json:"password" doc:"The reviewer's password, re-entered to sign."`
+		Password       string             `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
+		SignerSignatureFields
 	}
 }
 
@@ -301,7 +303,8 @@ type confirmReviewChangesInput struct {
 	Body     struct {
 		VersionHash string `json:"version_hash" maxLength:"100" doc:"Content hash of the changed version; must be the latest."`
 		Note        string `json:"note,omitempty"`
-		Password    string `json:"password" doc:"The reviewer's password, re-entered to sign."`
+		Password    string `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
+		SignerSignatureFields
 	}
 }
 
@@ -402,7 +405,8 @@ func (s *server) registerReview() {
 			"(403 `reauthentication_failed`); the signed record entry binds the draft version's content hash. Unassigned advisers get 403 `adviser_not_assigned`."},
 		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *createLegalOpinionInput) (consultation.LegalOpinion, error) {
 			return s.svc.Consultation.CreateLegalOpinion(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
-				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes, Password: in.Body.Password})
+				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes, Password: in.Body.Password,
+				Signature: in.Body.signature()})
 		}, legalOpinionView)
 	answerWith(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "The legal opinions of a package", Tags: tags,
@@ -423,7 +427,8 @@ func (s *server) registerReview() {
 		roles(identity.RoleReviewer), func(ctx context.Context, in *signReviewConclusionInput) (consultation.ReviewConclusion, error) {
 			return s.svc.Consultation.SignReviewConclusion(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
 				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
-				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution, Password: in.Body.Password})
+				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution, Password: in.Body.Password,
+				Signature: in.Body.signature()})
 		}, reviewConclusionView)
 	answer(s, huma.Operation{OperationID: "confirm-review-changes", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/confirmations",
 		Summary: "Confirm the changed version", Tags: tags, DefaultStatus: http.StatusCreated,
@@ -431,7 +436,7 @@ func (s *server) registerReview() {
 			"the signed entry binds the new hash, which then counts as reviewed. Reviewers of the package's department, re-entering the password."},
 		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmReviewChangesInput) (consultation.ReviewConfirmation, error) {
 			return s.svc.Consultation.ConfirmReviewChanges(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
-				VersionHash: in.Body.VersionHash, Note: in.Body.Note, Password: in.Body.Password})
+				VersionHash: in.Body.VersionHash, Note: in.Body.Note, Password: in.Body.Password, Signature: in.Body.signature()})
 		}, reviewConfirmationView)
 	answer(s, huma.Operation{OperationID: "get-record-public-key", Method: http.MethodGet, Path: "/record/public-key",
 		Summary: "The record-signing public key", Tags: []string{"Process record"},

@@ -141,8 +141,11 @@ type OpinionInput struct {
 	// Overall is lawful, lawful_with_changes (Changes required) or unlawful.
 	Overall ReviewOutcome
 	Changes string
-	// Password is the adviser's password, re-entered to sign.
-	Password string
+	// Password is the adviser's password, re-entered to sign, unless
+	// Signature is given: the adviser's own signature over the statement
+	// (LegalOpinionStatement).
+	Password  string
+	Signature *SignerSignature
 }
 
 // ConclusionInput is a review conclusion to sign.
@@ -159,6 +162,9 @@ type ConclusionInput struct {
 	// lawful outcome needs it when there is one.
 	Resolution string
 	Password   string
+	// Signature is the reviewer's own signature over the statement
+	// (ReviewConclusionStatement), instead of Password.
+	Signature *SignerSignature
 }
 
 // ConfirmationInput confirms a changed version.
@@ -167,6 +173,9 @@ type ConfirmationInput struct {
 	VersionHash string
 	Note        string
 	Password    string
+	// Signature is the reviewer's own signature over the statement
+	// (ReviewConfirmationStatement), instead of Password.
+	Signature *SignerSignature
 }
 
 // cleanFindings checks that the findings answer each question of Art. 27
@@ -254,18 +263,38 @@ func (s *Service) reauthenticate(ctx context.Context, actor *identity.Account, p
 // reauthentication_failed (403), too_many_login_attempts (429),
 // review_not_open, review_version_outdated.
 func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput) (LegalOpinion, error) {
+	out, _, err := s.legalOpinion(ctx, actor, reviewID, in, "")
+	return out, err
+}
+
+// LegalOpinionStatement returns the statement an adviser signs with their
+// key keyID for the opinion in (record.Statement): CreateLegalOpinion with
+// the signature then records it. It checks what CreateLegalOpinion checks
+// but the password and writes nothing. Codes: those of CreateLegalOpinion
+// but the password's, signing_key_id_required.
+func (s *Service) LegalOpinionStatement(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput, keyID string) ([]byte, error) {
+	if keyID == "" {
+		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
+	}
+	_, st, err := s.legalOpinion(ctx, actor, reviewID, in, keyID)
+	return st, err
+}
+
+func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput,
+	statementKey string) (LegalOpinion, []byte, error) {
+	var statement []byte
 	findings, err := cleanFindings(in.Findings)
 	if err != nil {
-		return LegalOpinion{}, err
+		return LegalOpinion{}, nil, err
 	}
 	switch in.Overall {
 	case OutcomeLawful, OutcomeLawfulWithChanges, OutcomeUnlawful:
 	default:
-		return LegalOpinion{}, errs.InvalidField("invalid_opinion_overall", "overall", "总体意见须为 lawful（合法）、lawful_with_changes（修改后合法）或 unlawful（不合法）")
+		return LegalOpinion{}, nil, errs.InvalidField("invalid_opinion_overall", "overall", "总体意见须为 lawful（合法）、lawful_with_changes（修改后合法）或 unlawful（不合法）")
 	}
 	changes, err := limitText("changes", "changes", "需要修改的内容", in.Changes, MaxReasoningRunes, in.Overall == OutcomeLawfulWithChanges)
 	if err != nil {
-		return LegalOpinion{}, err
+		return LegalOpinion{}, nil, err
 	}
 	var out LegalOpinion
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
@@ -291,13 +320,21 @@ func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Accoun
 		if err := signingTarget(ctx, tx, &r); err != nil {
 			return err
 		}
-		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
+		content := map[string]any{"review_id": r.ID, "version_id": r.VersionID, "version_number": r.VersionNumber,
+			"findings": findings, "overall": in.Overall, "changes": changes, "version_hash": r.VersionHash}
+		if statementKey != "" {
+			if statement, err = statementOf(RecordLegalOpinion, d.ID, actor, statementKey, content); err != nil {
+				return err
+			}
+			return errStatementOnly
+		}
+		auth, err := s.authorise(ctx, tx, actor, RecordLegalOpinion, d.ID, content, in.Password, in.Signature)
+		if err != nil {
 			return err
 		}
 		// The opinion is written first and bound by its signed entry.
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordLegalOpinion, payload: map[string]any{
-			"review_id": r.ID, "version_id": r.VersionID, "version_number": r.VersionNumber,
-			"findings": findings, "overall": in.Overall, "changes": changes}, versionHash: r.VersionHash, signed: true, at: s.now()},
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordLegalOpinion, payload: content,
+			versionHash: r.VersionHash, signed: true, at: s.now(), auth: &auth},
 			func(seq int64, at time.Time) (string, int64, error) {
 				out = LegalOpinion{ReviewID: r.ID, DecisionID: d.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber,
 					VersionHash: r.VersionHash, AdviserID: actor.ID, AdviserDisplayName: actor.DisplayName, Findings: findings,
@@ -310,13 +347,16 @@ func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Accoun
 			})
 		return err
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errStatementOnly):
+		return LegalOpinion{}, statement, nil
+	case err != nil:
 		if e, ok := errs.As(err); ok {
-			return LegalOpinion{}, e
+			return LegalOpinion{}, nil, e
 		}
-		return LegalOpinion{}, errs.Internal(err)
+		return LegalOpinion{}, nil, errs.Internal(err)
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 func reviewOpinions(ctx context.Context, q querier, reviewID int64) ([]LegalOpinion, error) {
@@ -386,14 +426,34 @@ func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account
 // review_period_not_elapsed, legal_opinion_required,
 // unlawful_opinion_unresolved, calendar_not_covered.
 func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput) (ReviewConclusion, error) {
+	out, _, err := s.reviewConclusion(ctx, actor, reviewID, in, "")
+	return out, err
+}
+
+// ReviewConclusionStatement returns the statement a reviewer signs with
+// their key keyID for the conclusion in (record.Statement):
+// SignReviewConclusion with the signature then records it. It checks what
+// SignReviewConclusion checks but the password and writes nothing. Codes:
+// those of SignReviewConclusion but the password's, signing_key_id_required.
+func (s *Service) ReviewConclusionStatement(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput, keyID string) ([]byte, error) {
+	if keyID == "" {
+		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
+	}
+	_, st, err := s.reviewConclusion(ctx, actor, reviewID, in, keyID)
+	return st, err
+}
+
+func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput,
+	statementKey string) (ReviewConclusion, []byte, error) {
+	var statement []byte
 	findings, err := cleanFindings(in.Findings)
 	if err != nil {
-		return ReviewConclusion{}, err
+		return ReviewConclusion{}, nil, err
 	}
 	switch in.Outcome {
 	case OutcomeLawful, OutcomeLawfulWithChanges, OutcomeUnlawful, OutcomeExploratoryWithRisk:
 	default:
-		return ReviewConclusion{}, errs.InvalidField("invalid_review_outcome", "outcome",
+		return ReviewConclusion{}, nil, errs.InvalidField("invalid_review_outcome", "outcome",
 			"审查意见须为 lawful（合法）、lawful_with_changes（修改后合法）、unlawful（不合法）或 exploratory_with_risk（探索性改革，明示法律风险）")
 	}
 	c := ReviewConclusion{Findings: findings, Outcome: in.Outcome}
@@ -409,12 +469,12 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 	}
 	for _, f := range fields {
 		if *f.dst, err = limitText(f.field, f.code, f.lb, f.src, MaxReasoningRunes, f.required); err != nil {
-			return ReviewConclusion{}, err
+			return ReviewConclusion{}, nil, err
 		}
 	}
 	cal, err := s.Calendar.Current(ctx)
 	if err != nil {
-		return ReviewConclusion{}, errs.Internal(err)
+		return ReviewConclusion{}, nil, errs.Internal(err)
 	}
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, r, err := lockReview(ctx, tx, reviewID)
@@ -465,14 +525,23 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 				return errUnlawfulOpinionUnresolved("有法律顾问认为决策草案不合法：作出“不合法”以外的审查意见前，须书面说明对该法律意见的处理情况（法律顾问认为不合法的事项不得提交讨论、作出决定）")
 			}
 		}
-		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
-			return err
-		}
-		if _, err := s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConclusion, payload: map[string]any{
+		content := map[string]any{
 			"review_id": r.ID, "version_id": r.VersionID, "version_number": r.VersionNumber, "findings": findings, "outcome": c.Outcome,
 			"changes": c.Changes, "risk_statement": c.RiskStatement, "expedite_reason": c.ExpediteReason, "resolution": c.Resolution,
 			"received_at": r.ReceivedAt.UTC().Format(time.RFC3339Nano), "earliest_at": c.EarliestAt.Format(time.RFC3339),
-			"calendar_version": c.CalendarVersion, "legal_opinions": counted}, versionHash: r.VersionHash, signed: true, at: s.now()},
+			"calendar_version": c.CalendarVersion, "legal_opinions": counted, "version_hash": r.VersionHash}
+		if statementKey != "" {
+			if statement, err = statementOf(RecordReviewConclusion, d.ID, actor, statementKey, content); err != nil {
+				return err
+			}
+			return errStatementOnly
+		}
+		auth, err := s.authorise(ctx, tx, actor, RecordReviewConclusion, d.ID, content, in.Password, in.Signature)
+		if err != nil {
+			return err
+		}
+		if _, err := s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConclusion, payload: content,
+			versionHash: r.VersionHash, signed: true, at: s.now(), auth: &auth},
 			func(seq int64, at time.Time) (string, int64, error) {
 				c.ReviewID, c.DecisionID, c.VersionID, c.VersionNumber, c.VersionHash = r.ID, d.ID, r.VersionID, r.VersionNumber, r.VersionHash
 				c.ReviewerID, c.RecordSeq, c.CreatedAt = actor.ID, seq, at
@@ -490,10 +559,13 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 		}
 		return nil
 	})
-	if err != nil {
-		return ReviewConclusion{}, err
+	switch {
+	case errors.Is(err, errStatementOnly):
+		return ReviewConclusion{}, statement, nil
+	case err != nil:
+		return ReviewConclusion{}, nil, err
 	}
-	return c, nil
+	return c, nil, nil
 }
 
 func reviewConclusions(ctx context.Context, q querier, where string, arg any) ([]ReviewConclusion, error) {
@@ -549,9 +621,28 @@ func reviewConfirmations(ctx context.Context, q querier, reviewID int64) ([]Revi
 // too_many_login_attempts (429), review_changes_not_required,
 // changed_version_required.
 func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput) (ReviewConfirmation, error) {
+	out, _, err := s.confirmReviewChanges(ctx, actor, reviewID, in, "")
+	return out, err
+}
+
+// ReviewConfirmationStatement returns the statement a reviewer signs with
+// their key keyID to confirm changes (record.Statement); it checks what
+// ConfirmReviewChanges checks but the password and writes nothing. Codes:
+// those of ConfirmReviewChanges but the password's, signing_key_id_required.
+func (s *Service) ReviewConfirmationStatement(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput, keyID string) ([]byte, error) {
+	if keyID == "" {
+		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
+	}
+	_, st, err := s.confirmReviewChanges(ctx, actor, reviewID, in, keyID)
+	return st, err
+}
+
+func (s *Service) confirmReviewChanges(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput,
+	statementKey string) (ReviewConfirmation, []byte, error) {
+	var statement []byte
 	note, err := limitText("note", "note", "确认说明", in.Note, MaxReasoningRunes, false)
 	if err != nil {
-		return ReviewConfirmation{}, err
+		return ReviewConfirmation{}, nil, err
 	}
 	var out ReviewConfirmation
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
@@ -580,12 +671,20 @@ func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Acco
 		if v.Number <= c.VersionNumber {
 			return errs.Conflict("changed_version_required", "审查意见针对第"+strconv.Itoa(c.VersionNumber)+"版草案，请承办单位先上传按审查意见修改后的新版本")
 		}
-		if err := s.reauthenticate(ctx, actor, in.Password); err != nil {
+		content := map[string]any{"review_id": r.ID, "conclusion_seq": c.RecordSeq, "reviewed_version_hash": c.VersionHash,
+			"version_id": v.ID, "version_number": v.Number, "note": note, "version_hash": v.Hash}
+		if statementKey != "" {
+			if statement, err = statementOf(RecordReviewConfirmation, d.ID, actor, statementKey, content); err != nil {
+				return err
+			}
+			return errStatementOnly
+		}
+		auth, err := s.authorise(ctx, tx, actor, RecordReviewConfirmation, d.ID, content, in.Password, in.Signature)
+		if err != nil {
 			return err
 		}
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConfirmation, payload: map[string]any{
-			"review_id": r.ID, "conclusion_seq": c.RecordSeq, "reviewed_version_hash": c.VersionHash,
-			"version_id": v.ID, "version_number": v.Number, "note": note}, versionHash: v.Hash, signed: true, at: s.now()},
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConfirmation, payload: content,
+			versionHash: v.Hash, signed: true, at: s.now(), auth: &auth},
 			func(seq int64, at time.Time) (string, int64, error) {
 				out = ReviewConfirmation{ReviewID: r.ID, ConclusionID: c.ID, VersionID: v.ID, VersionNumber: v.Number, VersionHash: v.Hash,
 					ReviewerID: actor.ID, Note: note, RecordSeq: seq, CreatedAt: at}
@@ -597,11 +696,14 @@ func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Acco
 			})
 		return err
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errStatementOnly):
+		return ReviewConfirmation{}, statement, nil
+	case err != nil:
 		if e, ok := errs.As(err); ok {
-			return ReviewConfirmation{}, e
+			return ReviewConfirmation{}, nil, e
 		}
-		return ReviewConfirmation{}, errs.Internal(err)
+		return ReviewConfirmation{}, nil, errs.Internal(err)
 	}
-	return out, nil
+	return out, nil, nil
 }

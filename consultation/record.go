@@ -102,6 +102,9 @@ type signedStep struct {
 	at          time.Time
 	seq         int64
 	evidence    []record.Evidence
+	// auth, for a sign-off the signer authorised (authorise), says how:
+	// their own signature, or a re-entered password.
+	auth *signOff
 }
 
 func (s *Service) appendStep(ctx context.Context, tx pgx.Tx, st signedStep) (RecordEntry, error) {
@@ -119,6 +122,14 @@ func (s *Service) appendStep(ctx context.Context, tx pgx.Tx, st signedStep) (Rec
 		signedBy := map[string]any{"role": "system", "signed_at": at.Format(time.RFC3339Nano), "key_id": s.Signer.KeyID()}
 		if st.actor != nil {
 			signedBy["account_id"], signedBy["role"] = st.actor.ID, string(st.actor.Role)
+		}
+		switch {
+		case st.auth != nil && st.auth.personal != nil:
+			for k, v := range st.auth.personal.SignedBy() {
+				signedBy[k] = v
+			}
+		case st.auth != nil:
+			signedBy["method"] = record.MethodPassword
 		}
 		body["signed_by"] = signedBy
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,7 @@ func TestVerifyDecisionRecordIntact(t *testing.T) {
 		t.Fatalf("intact record: %+v", r)
 	}
 	all, err := f.svc.VerifyAllRecords(context.Background())
-	if err != nil || len(all) != 1 || all[0] != r {
+	if err != nil || len(all) != 1 || !reflect.DeepEqual(all[0], r) {
 		t.Fatalf("verify all: %+v, %v", all, err)
 	}
 }
@@ -172,7 +173,7 @@ func TestVerifyNamesTamperedEntry(t *testing.T) {
 				t.Fatalf("tampered entry %d: %+v", seq, r)
 			}
 			stored, err := f.svc.VerifyStoredRecord(context.Background(), f.decision.ID)
-			if err != nil || stored != r {
+			if err != nil || !reflect.DeepEqual(stored, r) {
 				t.Fatalf("operator verify: %+v, %v", stored, err)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/canyu-gov/canyu/consultation/signing"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
@@ -39,6 +40,9 @@ type Service struct {
 	// Passwords checks a signer's re-entered password before a legal
 	// opinion or a review conclusion is signed (the identity service).
 	Passwords PasswordChecker
+	// SigningKeys enrols the signers' own keys (package signing); its SMS
+	// sender is set by the program (NewService leaves it nil).
+	SigningKeys *signing.Service
 }
 
 // PasswordChecker checks an account's password again (re-authentication
@@ -50,7 +54,9 @@ type PasswordChecker interface {
 
 // NewService returns a Service on the real clock.
 func NewService(db *pgxpool.Pool, sched Scheduler) *Service {
-	return &Service{DB: db, Scheduler: sched, Calendar: workday.NewStore(db), Now: time.Now}
+	s := &Service{DB: db, Scheduler: sched, Calendar: workday.NewStore(db), Now: time.Now}
+	s.SigningKeys = &signing.Service{DB: db, Now: func() time.Time { return s.Now() }}
+	return s
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

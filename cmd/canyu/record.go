@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
@@ -166,6 +167,9 @@ func printVerifyResult(env cmdEnv, what string, r consultation.VerifyResult) boo
 		fmt.Fprintf(env.stdout, "%s: ok, %d entries, last hash %s", what, r.Entries, r.LastHash)
 		if r.Signatures > 0 {
 			fmt.Fprintf(env.stdout, ", %d signatures by key %s", r.Signatures, r.SignerKey)
+		}
+		if r.PersonalSignatures > 0 {
+			fmt.Fprintf(env.stdout, ", %d signed by the signers' own keys %s", r.PersonalSignatures, strings.Join(r.PersonalKeys, " "))
 		}
 		fmt.Fprintln(env.stdout)
 	case r.FirstBadSeq > 0:

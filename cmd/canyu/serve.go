@@ -111,6 +111,7 @@ func (m *Main) Open(ctx context.Context) error {
 	ids := identity.NewService(db, sms)
 	cs := consultation.NewService(db, nil)
 	cs.Passwords = ids
+	cs.SigningKeys.SMS = sms
 	if cs.Signer, err = record.LoadOrCreateSigningKey(m.Config.DataDir, m.Config.SigningKeyFile); err != nil {
 		return err
 	}

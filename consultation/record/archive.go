@@ -122,6 +122,21 @@ func WriteArchive(ctx context.Context, tx pgx.Tx, in ArchiveInput, w io.Writer) 
 			return err
 		}
 	}
+	personal, err := personalKeysOf(ctx, tx, entries)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if len(personal) > 0 {
+		list := make([]PersonalKey, 0, len(personal))
+		for _, id := range personalKeyIDs(entries) {
+			if k, ok := personal[id]; ok {
+				list = append(list, k)
+			}
+		}
+		if err := aw.AddJSON(ArchiveSignerKeysFile, list); err != nil {
+			return err
+		}
+	}
 	if err := addLogProof(ctx, tx, aw, in.DecisionID); err != nil {
 		return err
 	}
@@ -251,6 +266,7 @@ const archiveReadme = `决策档案包（重大行政决策过程记录）
   evidence/<表>/<id>.json           条目所绑定的数据行（法律意见、意见处理、采纳情况说明等）的规范化 JSON，
                                     其 SHA-256 应等于该条目 payload 中 evidence 列出的 content_hash
   log/inclusion-proofs.json         平台最新的签名树头，及本事项已记入日志的链头的包含证明（RFC 6962）
+  signer-keys.json                  签署人本人签名密钥（公钥、账号、确认和注销时间），见第六节
 
 二、核验清单
 ------------
@@ -348,4 +364,18 @@ cryptography 库：
     for e in rec["entries"]:
         if e.get("signature"):
             key.verify(base64.b64decode(e["signature"]), e["entry_hash"].encode())
+
+六、签署人本人的签名
+--------------------
+签署人登记了个人签名密钥（《中华人民共和国电子签名法》第十三条：电子签名制作数据
+仅由电子签名人控制）并用其签署的条目，signed_by 中 method 为 personal_key，并含：
+personal（签署人公钥 public_key 的 Base64、编号 key_id、账号、确认时间）、statement
+（签署人签署的原文：规范化 JSON，含 kind、decision_id、account_id、key_id 和 content）
+和 signature（签署人用本人私钥对 statement 的 UTF-8 字节所作 Ed25519 签名的 Base64）。
+核验：用 personal.public_key 验证 signature；statement 的 kind、decision_id、account_id
+应与条目一致；content 中每一项应与条目 payload 的同名项相同；signer-keys.json 中
+该密钥的确认时间（confirmed_at）应不晚于、注销时间（revoked_at）应不早于条目的
+recorded_at。method 为 password 的条目是签署人重新输入密码后由平台签名；没有
+method 的签署条目由平台代为签名。平台的签名（第五节）覆盖整个条目，是对签署人
+签名的会签。
 `

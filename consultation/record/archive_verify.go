@@ -130,6 +130,21 @@ func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	res.Signatures, res.SignerKey = n, key
 	res.fail(seq, problem)
 
+	// Steps signed with the signers' own keys verify with the keys the
+	// archive carries (signer-keys.json).
+	personal := map[string]PersonalKey{}
+	if data, ok := content[ArchiveSignerKeysFile]; ok {
+		var list []PersonalKey
+		if err := json.Unmarshal(data, &list); err != nil {
+			return fail(0, "%s cannot be read: %v", ArchiveSignerKeysFile, err)
+		}
+		for _, k := range list {
+			personal[k.KeyID] = k
+		}
+	}
+	seq, problem, res.PersonalSignatures, res.PersonalKeys = CheckPersonalSignatures(rec.Entries, personal)
+	res.fail(seq, problem)
+
 	// The chain heads logged in a signed tree head are the archive's.
 	if data, ok := content[ArchiveLogFile]; ok {
 		seq, problem, n := checkArchiveLog(data, rec.Entries, ring, m.DecisionID)

@@ -20,6 +20,10 @@ type VerifyResult struct {
 	// Anchored is how many of the decision's logged chain heads were
 	// checked against a signed tree head (offline: by inclusion proof).
 	Anchored int `json:"anchored"`
+	// PersonalSignatures is how many steps signed with the signer's own
+	// key verified (personal.go), and PersonalKeys the ids of those keys.
+	PersonalSignatures int      `json:"personal_signatures"`
+	PersonalKeys       []string `json:"personal_keys,omitempty"`
 }
 
 // fail records the first problem: one at an earlier entry wins over one at

@@ -43,6 +43,12 @@ func verifyIn(ctx context.Context, tx pgx.Tx, decisionID int64) (VerifyResult, e
 	seq, problem, n, key := CheckSignatures(entries, ring)
 	r.Signatures, r.SignerKey = n, key
 	r.fail(seq, problem)
+	personal, err := personalKeysOf(ctx, tx, entries)
+	if err != nil {
+		return r, errs.Internal(err)
+	}
+	seq, problem, r.PersonalSignatures, r.PersonalKeys = CheckPersonalSignatures(entries, personal)
+	r.fail(seq, problem)
 	seq, problem, r.Anchored, err = checkLogged(ctx, tx, decisionID, entries, ring)
 	if err != nil {
 		return r, err

@@ -275,6 +275,7 @@ func New(tb testing.TB) *Env {
 	e.Consultation.Now = e.Clock.Now
 	e.Consultation.Calendar.Builtin = testCalendar(e.Clock.Now())
 	e.Consultation.Passwords = e.Identity
+	e.Consultation.SigningKeys.SMS = e.SMS
 	if e.Consultation.Signer, err = record.GenerateSigner(); err != nil {
 		tb.Fatal(err)
 	}

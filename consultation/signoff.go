@@ -1,0 +1,84 @@
+package consultation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/consultation/record"
+	"github.com/canyu-gov/canyu/consultation/signing"
+	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+)
+
+// How a signer authorises a sign-off (a legal opinion, a review conclusion,
+// a confirmation of changes). With a personal key enrolled (package
+// signing; Electronic Signature Law Art. 13) they sign the step's
+// statement (record.Statement: the step's content, the decision, their
+// account and key) on their own device, and the platform checks the
+// signature, records it in the entry and countersigns; without one they
+// re-enter their password and the platform signs alone. The entry's
+// signed_by.method says which.
+
+// SignerSignature is a signature made with the signer's own key over the
+// step's statement (get it first with the Statement variant of the step).
+type SignerSignature struct {
+	// KeyID names the signer's enrolled key.
+	KeyID string
+	// Signature is the base64 Ed25519 signature over the statement bytes.
+	Signature string
+}
+
+// signOff is what authorises a sign-off: the signer's own signature, or nil
+// after a re-entered password.
+type signOff struct {
+	personal *record.PersonalSignature
+}
+
+// statementOf returns the bytes a signer signs with key keyID for the step.
+func statementOf(kind RecordKind, decisionID int64, actor *identity.Account, keyID string, content map[string]any) ([]byte, error) {
+	b, err := record.Statement{Kind: kind, DecisionID: decisionID, AccountID: actor.ID, KeyID: keyID, Content: content}.Bytes()
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return b, nil
+}
+
+// authorise checks the signer's own signature over the step's statement
+// (content is what the entry's payload will hold) or, without one, their
+// re-entered password. Codes: those of reauthenticate, signing_key_not_found,
+// signing_key_not_confirmed (403), signing_key_revoked (403),
+// signature_required, signer_signature_invalid.
+func (s *Service) authorise(ctx context.Context, tx pgx.Tx, actor *identity.Account, kind RecordKind, decisionID int64,
+	content map[string]any, password string, sig *SignerSignature) (signOff, error) {
+	if sig == nil || (sig.KeyID == "" && sig.Signature == "") {
+		if err := s.reauthenticate(ctx, actor, password); err != nil {
+			return signOff{}, err
+		}
+		return signOff{}, nil
+	}
+	if sig.KeyID == "" {
+		return signOff{}, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
+	}
+	if sig.Signature == "" {
+		return signOff{}, errs.InvalidField("signature_required", "signature", "请用您的签名密钥签署后再提交")
+	}
+	key, err := signing.SigningKey(ctx, tx, actor.ID, sig.KeyID, s.now())
+	if err != nil {
+		return signOff{}, err
+	}
+	statement, err := statementOf(kind, decisionID, actor, key.KeyID, content)
+	if err != nil {
+		return signOff{}, err
+	}
+	if !record.VerifyStatementSignature(key.PublicKey, statement, sig.Signature) {
+		return signOff{}, errs.InvalidField("signer_signature_invalid", "signature",
+			"签名与签署内容不符：请确认签署的是本页显示的内容，且使用的是所登记的密钥")
+	}
+	return signOff{personal: &record.PersonalSignature{Key: key, Statement: statement, Signature: sig.Signature}}, nil
+}
+
+// errStatementOnly ends a sign-off's transaction once its statement is
+// known (the Statement variants write nothing).
+var errStatementOnly = errors.New("statement only")
