@@ -65,16 +65,14 @@ type SigningStatementView struct {
 	StatementBase64 string `json:"statement_base64" doc:"The same bytes in base64."`
 }
 
-type signingStatementOutput struct {
-	Body SigningStatementView
+// signingStatement is a statement and the key it is for.
+type signingStatement struct {
+	keyID string
+	bytes []byte
 }
 
-func statementOut(keyID string, st []byte, err error) (*signingStatementOutput, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &signingStatementOutput{Body: SigningStatementView{KeyID: keyID, Statement: string(st),
-		StatementBase64: base64.StdEncoding.EncodeToString(st)}}, nil
+func signingStatementView(st signingStatement) SigningStatementView {
+	return SigningStatementView{KeyID: st.keyID, Statement: string(st.bytes), StatementBase64: base64.StdEncoding.EncodeToString(st.bytes)}
 }
 
 type enrolSigningKeyInput struct {
@@ -83,10 +81,6 @@ type enrolSigningKeyInput struct {
 		Origin    string `json:"origin" enum:"browser,client"`
 		Label     string `json:"label,omitempty" maxLength:"400" doc:"A name for the device or client, at most 100 characters."`
 	}
-}
-
-type signingKeyOutput struct {
-	Body SigningKeyView
 }
 
 type signingKeyPathInput struct {
@@ -148,86 +142,69 @@ type confirmationStatementInput struct {
 func (s *server) registerSigningKeys() {
 	tags := []string{"Signing keys"}
 	signers := roles(identity.RoleLegalAdviser, identity.RoleReviewer, identity.RoleAgencyStaff)
-	register(s, huma.Operation{OperationID: "enrol-signing-key", Method: http.MethodPost, Path: "/signing-keys",
+	answer(s, huma.Operation{OperationID: "enrol-signing-key", Method: http.MethodPost, Path: "/signing-keys",
 		Summary: "Enrol a personal signing key", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{403, 409, 422, 503},
 		Description: "Enrols the public half of an Ed25519 key the signer holds (Electronic Signature Law Art. 13: the signature-creation data " +
 			"belongs to the signer alone) and sends a code by SMS to the account's phone; the key signs once confirm-signing-key is given it. " +
 			"Legal advisers, reviewers and agency staff. 409 `signing_key_exists`, `too_many_signing_keys`, `phone_required_for_signing_key`."},
-		signers, func(ctx context.Context, in *enrolSigningKeyInput) (*signingKeyOutput, error) {
-			k, err := s.svc.Consultation.SigningKeys.EnrolKey(ctx, actor(ctx), signing.EnrolInput{PublicKey: in.Body.PublicKey,
+		signers, func(ctx context.Context, in *enrolSigningKeyInput) (signing.Key, error) {
+			return s.svc.Consultation.SigningKeys.EnrolKey(ctx, actor(ctx), signing.EnrolInput{PublicKey: in.Body.PublicKey,
 				Origin: in.Body.Origin, Label: in.Body.Label})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &signingKeyOutput{Body: signingKeyView(k)}, nil
-		})
-	register(s, huma.Operation{OperationID: "confirm-signing-key", Method: http.MethodPost, Path: "/signing-keys/{key_id}/confirmation",
+		}, signingKeyView)
+	answer(s, huma.Operation{OperationID: "confirm-signing-key", Method: http.MethodPost, Path: "/signing-keys/{key_id}/confirmation",
 		Summary: "Confirm a signing key with the SMS code", Tags: tags, Errors: []int{404, 409, 422, 429},
 		Description: "Confirms the caller's pending key with the code sent by SMS (out of band). 422 `signing_code_invalid`, " +
 			"409 `signing_code_expired`, 429 `signing_code_attempts_exceeded` after 5 wrong codes."},
-		signedIn(), func(ctx context.Context, in *confirmSigningKeyInput) (*signingKeyOutput, error) {
-			k, err := s.svc.Consultation.SigningKeys.ConfirmKey(ctx, actor(ctx), in.KeyID, in.Body.Code)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &signingKeyOutput{Body: signingKeyView(k)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-signing-keys", Method: http.MethodGet, Path: "/signing-keys",
+		signedIn(), func(ctx context.Context, in *confirmSigningKeyInput) (signing.Key, error) {
+			return s.svc.Consultation.SigningKeys.ConfirmKey(ctx, actor(ctx), in.KeyID, in.Body.Code)
+		}, signingKeyView)
+	answerWith(s, huma.Operation{OperationID: "list-signing-keys", Method: http.MethodGet, Path: "/signing-keys",
 		Summary: "The caller's personal signing keys", Tags: tags,
 		Description: "Every key the caller enrolled, newest first, with its status."},
-		signedIn(), func(ctx context.Context, _ *struct{}) (*signingKeysOutput, error) {
-			keys, err := s.svc.Consultation.SigningKeys.ListKeys(ctx, actor(ctx))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+		signedIn(), func(ctx context.Context, _ *struct{}) ([]signing.Key, error) {
+			return s.svc.Consultation.SigningKeys.ListKeys(ctx, actor(ctx))
+		}, func(keys []signing.Key) *signingKeysOutput {
 			out := &signingKeysOutput{}
-			out.Body.Keys = make([]SigningKeyView, len(keys))
-			for i, k := range keys {
-				out.Body.Keys[i] = signingKeyView(k)
-			}
-			return out, nil
+			out.Body.Keys = views(keys, signingKeyView)
+			return out
 		})
-	register(s, huma.Operation{OperationID: "revoke-signing-key", Method: http.MethodPost, Path: "/signing-keys/{key_id}/revocation",
+	answer(s, huma.Operation{OperationID: "revoke-signing-key", Method: http.MethodPost, Path: "/signing-keys/{key_id}/revocation",
 		Summary: "Revoke a signing key", Tags: tags, Errors: []int{404, 409},
 		Description: "Revokes one of the caller's keys: it signs nothing from now on (a sign-off with it answers 403 `signing_key_revoked`); " +
 			"what it signed before stays valid. Enrol a new key to replace it."},
-		signedIn(), func(ctx context.Context, in *revokeSigningKeyInput) (*signingKeyOutput, error) {
+		signedIn(), func(ctx context.Context, in *revokeSigningKeyInput) (signing.Key, error) {
 			reason := ""
 			if in.Body != nil {
 				reason = in.Body.Reason
 			}
-			k, err := s.svc.Consultation.SigningKeys.RevokeKey(ctx, actor(ctx), in.KeyID, reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &signingKeyOutput{Body: signingKeyView(k)}, nil
-		})
-	register(s, huma.Operation{OperationID: "prepare-legal-opinion-statement", Method: http.MethodPost,
+			return s.svc.Consultation.SigningKeys.RevokeKey(ctx, actor(ctx), in.KeyID, reason)
+		}, signingKeyView)
+	answer(s, huma.Operation{OperationID: "prepare-legal-opinion-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/opinions/statement", Summary: "The statement to sign for a legal opinion", Tags: tags,
 		Description: "Checks the opinion as create-legal-opinion does (without the password) and returns the exact statement to sign with " +
 			"the key signing_key_id; send the opinion to create-legal-opinion with signing_key_id and the signature. Writes nothing."},
-		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *opinionStatementInput) (*signingStatementOutput, error) {
+		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *opinionStatementInput) (signingStatement, error) {
 			st, err := s.svc.Consultation.LegalOpinionStatement(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
 				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes},
 				in.Body.SigningKeyID)
-			return statementOut(in.Body.SigningKeyID, st, toProblem(ctx, err))
-		})
-	register(s, huma.Operation{OperationID: "prepare-review-conclusion-statement", Method: http.MethodPost,
+			return signingStatement{in.Body.SigningKeyID, st}, err
+		}, signingStatementView)
+	answer(s, huma.Operation{OperationID: "prepare-review-conclusion-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/conclusion/statement", Summary: "The statement to sign for a review conclusion", Tags: tags,
 		Description: "Checks the conclusion as sign-review-conclusion does (without the password) and returns the exact statement to sign. Writes nothing."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *conclusionStatementInput) (*signingStatementOutput, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *conclusionStatementInput) (signingStatement, error) {
 			st, err := s.svc.Consultation.ReviewConclusionStatement(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
 				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
 				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution},
 				in.Body.SigningKeyID)
-			return statementOut(in.Body.SigningKeyID, st, toProblem(ctx, err))
-		})
-	register(s, huma.Operation{OperationID: "prepare-review-confirmation-statement", Method: http.MethodPost,
+			return signingStatement{in.Body.SigningKeyID, st}, err
+		}, signingStatementView)
+	answer(s, huma.Operation{OperationID: "prepare-review-confirmation-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/confirmations/statement", Summary: "The statement to sign for confirming changes", Tags: tags,
 		Description: "Checks the confirmation as confirm-review-changes does (without the password) and returns the exact statement to sign. Writes nothing."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmationStatementInput) (*signingStatementOutput, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmationStatementInput) (signingStatement, error) {
 			st, err := s.svc.Consultation.ReviewConfirmationStatement(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
 				VersionHash: in.Body.VersionHash, Note: in.Body.Note}, in.Body.SigningKeyID)
-			return statementOut(in.Body.SigningKeyID, st, toProblem(ctx, err))
-		})
+			return signingStatement{in.Body.SigningKeyID, st}, err
+		}, signingStatementView)
 }
