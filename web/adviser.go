@@ -34,6 +34,10 @@ func (s *site) renderOpinion(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	data.Action = adviserURL(id)
+	data.Device.ActiveKeys = s.activeKeys(r)
+	if st, ok := p.Data.(deviceSigning); ok {
+		data.Device.KeyID, data.Device.Statement = st.KeyID, st.Statement
+	}
 	p.Title = "法律意见：" + data.Review.DecisionTitle
 	p.Data = data
 	s.render(w, r, status, "adviser_opinion", p)
@@ -53,13 +57,26 @@ func (s *site) signOpinion(w http.ResponseWriter, r *http.Request) {
 		p.Form[k] = r.PostFormValue(k)
 	}
 	in := consultation.OpinionInput{Findings: readFindings(r, &p), Overall: consultation.ReviewOutcome(p.Form["overall"]),
-		Changes: p.Form["changes"], Password: r.PostFormValue("password")}
-	_, err := s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in)
+		Changes: p.Form["changes"], Password: r.PostFormValue("password"), Signature: signerSignature(r)}
+	var err error
+	if key := r.PostFormValue("signing_key_id"); r.PostFormValue("prepare") != "" {
+		// Signing on this device: check the opinion and show the statement
+		// the device signs (signing_keys.go).
+		var st []byte
+		if st, err = s.svc.Consultation.LegalOpinionStatement(r.Context(), currentAccount(r), id, in, key); err == nil {
+			p.Data = deviceSigning{KeyID: key, Statement: string(st)}
+			p.Flash = "请核对以下法律意见，确认无误后用本设备的签名密钥签署。"
+			s.renderOpinion(w, r, http.StatusOK, id, p)
+			return
+		}
+	} else {
+		_, err = s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in)
+	}
 	if err == nil {
 		http.Redirect(w, r, adviserURL(id)+"?flash=opinion_signed", http.StatusSeeOther)
 		return
 	}
-	status := s.signError(r, &p, err, "password")
+	status := signerError(&p, err, s.signError(r, &p, err, "password"))
 	switch {
 	case status == http.StatusNotFound, errs.HasCode(err, "adviser_not_assigned"):
 		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在，或您未被指派审查。")

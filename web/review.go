@@ -168,6 +168,8 @@ type reviewData struct {
 	// RosterQuery (name or firm), those already assigned left out.
 	Roster      []identity.LegalAdviser
 	RosterQuery string
+	// Device is the signing on this device with the signer's own key.
+	Device deviceSigning
 }
 
 func reviewURL(id int64, rest string) string { return "/review/" + strconv.FormatInt(id, 10) + rest }

@@ -111,6 +111,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/comment-receipts/{receipt}", s.commentReceipt)
 		r.Get("/me/comments", s.myComments)
 		r.Post("/me/delete-data", s.deleteMyData)
+		s.mountSigningKeys(r)
 		s.mountSurveys(r)
 		s.mountReview(r)
 		s.mountAdminSynonyms(r)
@@ -217,6 +218,10 @@ var flashText = map[string]string{
 	"resent":     "新的验证码已发送。",
 	"logged_out": "您已退出登录。",
 	"logged_in":  "登录成功。",
+
+	"signing_key_enrolled":  "签名密钥已在本设备生成，验证码已发送到您的手机，请输入验证码确认。",
+	"signing_key_confirmed": "签名密钥已确认，现在可以用它签署。",
+	"signing_key_revoked":   "签名密钥已注销，不能再用它签署；此前的签署仍然有效。",
 
 	"decision_created":      "决策事项已创建。下一步：上传决策草案。",
 	"decision_saved":        "决策事项已保存。",

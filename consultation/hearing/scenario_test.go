@@ -1,6 +1,7 @@
 package hearing_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -353,6 +355,40 @@ func TestHearingFromNoticeToReport(t *testing.T) {
 	}
 	if v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID); err != nil || !v.OK {
 		t.Fatalf("record verification: %+v %v", v, err)
+	}
+
+	// The hearing record and the report are re-read by verification: a
+	// superuser's edit of either is caught online and in the archive,
+	// naming the entry that bound the hearing last (issue 12).
+	for _, c := range []struct{ what, column, text string }{
+		{"the hearing record", "minutes", "各方均同意方案，无异议。"},
+		{"the report", "report", "听证报告正文（已改）"},
+	} {
+		var old string
+		if err := e.DB.QueryRow(ctx, `SELECT `+c.column+` FROM hearings WHERE id = $1`, h.ID).Scan(&old); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.DB.Exec(ctx, `UPDATE hearings SET `+c.column+` = $2 WHERE id = $1`, h.ID, c.text); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID)
+		if err != nil || v.OK || v.FirstBadSeq == 0 || !strings.Contains(v.Problem, "hearings row") {
+			t.Fatalf("%s changed in the database verified: %+v %v", c.what, v, err)
+		}
+		var zip bytes.Buffer
+		if err := e.Consultation.ExportDecisionArchive(ctx, s.staff, s.d.ID, &zip); err != nil {
+			t.Fatal(err)
+		}
+		off, err := record.VerifyArchive(bytes.NewReader(zip.Bytes()), int64(zip.Len()))
+		if err != nil || off.OK || off.FirstBadSeq != v.FirstBadSeq || !strings.Contains(off.Problem, "hearings row") {
+			t.Fatalf("%s changed in the database verified offline: %+v %v", c.what, off, err)
+		}
+		if _, err := e.DB.Exec(ctx, `UPDATE hearings SET `+c.column+` = $2 WHERE id = $1`, h.ID, old); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID); err != nil || !v.OK {
+			t.Fatalf("restored %s: %+v %v", c.what, v, err)
+		}
 	}
 }
 
