@@ -31,7 +31,7 @@ import (
 // 3) and the medians are compared. The target: submission slows by no more
 // than 10% while comments join.
 //
-//	go test ./consultation/themes -run '^$' -bench SubmitPaced -benchtime 1x -timeout 30m
+//	go test ./consultation/themes -run '^$' -bench SubmitPaced -benchtime 1x -timeout 30m -v
 func BenchmarkSubmitPaced(b *testing.B) {
 	rate := benchSize("CANYU_THEMES_BENCH_RATE", 1000)
 	seconds := benchSize("CANYU_THEMES_BENCH_SECONDS", 10)
