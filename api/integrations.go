@@ -238,6 +238,7 @@ func (s *server) registerIntegrations() {
 			return &organisationOutput{Body: organisationView(o)}, nil
 		})
 	s.registerAPIKeys()
+	s.registerWebhooks()
 }
 
 func (s *server) registerAPIKeys() {

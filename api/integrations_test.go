@@ -212,3 +212,51 @@ func TestOrganisationComment(t *testing.T) {
 	body["body"] = "另一条意见"
 	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, http.StatusConflict, "consultation_not_open")
 }
+
+// TestWebhookOperations: a private target is refused unless allowed; the
+// secret is shown once; an event is fanned out and listed as a delivery;
+// redeliver and delete answer; another resident sees none of it.
+func TestWebhookOperations(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	hooks := fmt.Sprintf("/organisations/%d/webhooks", s.orgID)
+	body := map[string]any{"url": "http://127.0.0.1:9/hook", "kinds": []string{"consultation_opened", "decision_published"}}
+	s.Do("POST", hooks, s.manager, body).Expect(t, 422, "webhook_target_private")
+	s.Do("POST", hooks, s.manager, map[string]any{"url": "https://example.org/x", "kinds": []string{"no_such_kind"}}).Expect(t, 422, "")
+	s.Integrations.AllowPrivateTargets = true
+	var hook struct {
+		ID     int64  `json:"id"`
+		Secret string `json:"secret"`
+		Status string `json:"status"`
+	}
+	s.Do("POST", hooks, s.manager, body).Expect(t, 201, "").JSON(t, &hook)
+	if !strings.HasPrefix(hook.Secret, "whsec_") || hook.Status != "active" {
+		t.Fatalf("webhook %+v", hook)
+	}
+	var list struct {
+		Webhooks []map[string]any `json:"webhooks"`
+	}
+	s.Do("GET", hooks, s.manager, nil).Expect(t, 200, "").JSON(t, &list)
+	if len(list.Webhooks) != 1 || list.Webhooks[0]["secret"] != nil {
+		t.Fatalf("webhooks %+v", list.Webhooks)
+	}
+	s.Do("GET", hooks, s.reader, nil).Expect(t, 404, "organisation_not_found")
+	// The consultation of the scene was opened before the webhook: its event is fanned out now.
+	if _, err := s.Integrations.FanOut(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var deliveries struct {
+		Deliveries []struct {
+			ID     int64  `json:"id"`
+			Kind   string `json:"kind"`
+			Status string `json:"status"`
+		} `json:"deliveries"`
+	}
+	s.Do("GET", fmt.Sprintf("%s/%d/deliveries", hooks, hook.ID), s.manager, nil).Expect(t, 200, "").JSON(t, &deliveries)
+	if len(deliveries.Deliveries) != 1 || deliveries.Deliveries[0].Kind != "consultation_opened" || deliveries.Deliveries[0].Status != "pending" {
+		t.Fatalf("deliveries %+v", deliveries.Deliveries)
+	}
+	s.Do("POST", fmt.Sprintf("%s/%d/redeliveries", hooks, hook.ID), s.manager, map[string]any{"delivery_id": 999999}).Expect(t, 404, "delivery_not_found")
+	s.Do("DELETE", fmt.Sprintf("%s/%d", hooks, hook.ID), s.manager, nil).Expect(t, 204, "")
+	s.Do("GET", fmt.Sprintf("%s/%d/deliveries", hooks, hook.ID), s.manager, nil).Expect(t, 404, "webhook_not_found")
+}

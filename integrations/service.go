@@ -8,6 +8,7 @@ package integrations
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +26,19 @@ type Service struct {
 	Identity *identity.Service
 	// Now is the clock (tests inject one).
 	Now func() time.Time
+	// Queue sends webhook deliveries as jobs (internal/jobs); nil: the
+	// deliveries are written and wait (commands and tests without jobs).
+	Queue DeliveryQueue
+	// Backoff is the wait before each retry of a delivery; its length
+	// is the number of retries (DefaultBackoff; tests shorten it).
+	Backoff []time.Duration
+	// AllowPrivateTargets lets webhooks reach loopback and private
+	// addresses (tests and development only:
+	// CANYU_WEBHOOK_ALLOW_PRIVATE).
+	AllowPrivateTargets bool
+	// Client sends deliveries; nil: one with a 10 s timeout whose dialer
+	// refuses private addresses unless AllowPrivateTargets.
+	Client *http.Client
 }
 
 // New returns a Service.

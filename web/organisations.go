@@ -55,6 +55,9 @@ func init() {
 
 type organisationsData struct {
 	Organisations []integrations.Organisation
+	// Paused names the organisations with a paused webhook: the owner is
+	// told on the list too.
+	Paused map[int64]bool
 }
 
 // keyWithUses is a key and its latest uses.
@@ -69,6 +72,8 @@ type organisationData struct {
 	Comments     []integrations.OrganisationCommentRow
 	// NewKey is the key just created: its secret is shown on this answer only.
 	NewKey *integrations.NewAPIKey
+	// Webhooks is the webhooks part (organisation_webhooks.go).
+	Webhooks webhooksData
 }
 
 func (s *site) mountOrganisations(r chi.Router) {
@@ -77,6 +82,7 @@ func (s *site) mountOrganisations(r chi.Router) {
 	r.Get("/organisations/{id}", s.organisationPage)
 	r.Post("/organisations/{id}/keys", s.createKey)
 	r.Post("/organisations/{id}/keys/{key}/revoke", s.revokeKey)
+	s.mountOrganisationWebhooks(r)
 	admin := r.With(s.requireRolePage(identity.RoleAdmin, "此页面供系统管理员使用。"))
 	admin.Get("/admin/organisations", s.adminOrganisations)
 	admin.Post("/admin/organisations/{id}/verification", s.checkOrganisation)
@@ -104,7 +110,18 @@ func (s *site) renderOrganisations(w http.ResponseWriter, r *http.Request, statu
 			own = append(own, o)
 		}
 	}
-	p.Data = organisationsData{Organisations: own}
+	data := organisationsData{Organisations: own, Paused: map[int64]bool{}}
+	for _, o := range own {
+		hooks, err := s.svc.Integrations.ListWebhooks(r.Context(), currentAccount(r), o.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		for _, h := range hooks {
+			data.Paused[o.ID] = data.Paused[o.ID] || h.Status == "paused"
+		}
+	}
+	p.Data = data
 	s.render(w, r, status, "organisations", p)
 }
 
@@ -132,6 +149,11 @@ func (s *site) createOrganisation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) renderOrganisation(w http.ResponseWriter, r *http.Request, status int, p page, newKey *integrations.NewAPIKey) {
+	s.renderOrganisationWith(w, r, status, p, newKey, nil)
+}
+
+func (s *site) renderOrganisationWith(w http.ResponseWriter, r *http.Request, status int, p page, newKey *integrations.NewAPIKey,
+	newHook *integrations.NewWebhook) {
 	id, ok := pathID(r)
 	if !ok || !signedInOrLogin(w, r) {
 		if !ok {
@@ -160,13 +182,16 @@ func (s *site) renderOrganisation(w http.ResponseWriter, r *http.Request, status
 	if err == nil {
 		data.Comments, err = svc.ListOrganisationComments(ctx, actor, id)
 	}
+	if err == nil {
+		data.Webhooks, err = s.loadWebhooks(r, id, newHook)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	p.Title = o.Name
 	p.Data = data
-	if p.Form["key_name"] == "" && len(p.Errors) == 0 {
+	if len(p.Errors) == 0 {
 		p.Form["rate_limit"] = strconv.Itoa(integrations.DefaultRateLimit)
 		p.Form["scope_read"] = "on"
 	}
@@ -204,7 +229,7 @@ func (s *site) createKey(w http.ResponseWriter, r *http.Request) {
 		}
 		status := s.formError(r, &p, err)
 		// The service names the fields name and scopes; the form's are key_name and scope_read.
-		for from, to := range map[string]string{"name": "key_name", "scopes": "scope_read"} {
+		for from, to := range map[string]string{"name": "key_name"} {
 			if m, ok := p.Errors[from]; ok {
 				p.Errors[to] = m
 				delete(p.Errors, from)

@@ -2,13 +2,18 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/web"
@@ -107,6 +112,108 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 		))
 		browsertest.Screenshot(t, b, "organisation-revoked-"+vp.name)
 		e.Do("GET", "/open-data/changes?limit=5", strings.TrimSpace(secret), nil).Expect(t, 401, "api_key_revoked")
+		cancel()
+	}
+}
+
+// TestOrganisationWebhooksInBrowser: on a phone and on a desktop, the
+// manager adds a webhook (its secret shown once), a delivery keeps failing
+// until the webhook is paused, the owner is told on the list and on the
+// organisation's page with every attempt, and "恢复推送并重发" resumes it.
+func TestOrganisationWebhooksInBrowser(t *testing.T) {
+	e := newPagesEnv(t)
+	e.Integrations.AllowPrivateTargets = true
+	var down atomic.Bool
+	down.Store(true)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer recv.Close()
+	_, admin := e.Account(identity.RoleAdmin, "")
+	ctx := context.Background()
+	for i, vp := range []struct {
+		name string
+		size [2]int
+	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+		down.Store(true)
+		manager, token := e.Account(identity.RoleResident, "")
+		org, err := e.Integrations.CreateOrganisation(ctx, &manager, integrations.OrganisationInput{Name: "平顶山市家长互助会",
+			CreditCode: []string{"91350100M000100Y43", "914403001922038216"}[i]})
+		must(t, err)
+		adminAcct := mustAccount(t, e, admin)
+		_, err = e.Integrations.VerifyOrganisation(ctx, adminAcct, org.ID, integrations.OrganisationVerified, "")
+		must(t, err)
+		b := browsertest.New(t, vp.size)
+		b, cancel := context.WithTimeout(b, 90*time.Second)
+		_, err = chromedp.Call(b, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: token, URL: e.URL})
+		must(t, err)
+		must(t, chromedp.Do(b,
+			chromedp.Navigate(fmt.Sprintf("%s/organisations/%d", e.URL, org.ID)),
+			chromedp.WaitVisible(chromedp.ID("f-hook_url")),
+			chromedp.SendKeys(chromedp.ID("f-hook_url"), recv.URL+"/canyu"),
+			chromedp.Click(chromedp.ID("f-kind_consultation_opened")),
+			chromedp.Submit(chromedp.ID("f-hook_url")),
+			chromedp.WaitVisible(chromedp.CSS("#new-webhook-secret, .has-error, #refusal")),
+		))
+		if msg, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(msg, "whsec_") {
+			t.Fatalf("%s: adding the webhook: %q", vp.name, msg)
+		}
+		secret, err := chromedp.Run(b, chromedp.Text(chromedp.ID("new-webhook-secret")))
+		must(t, err)
+		if !strings.HasPrefix(strings.TrimSpace(secret), "whsec_") {
+			t.Fatalf("%s: secret %q", vp.name, secret)
+		}
+		// An event; its delivery fails three times, the last pausing the webhook.
+		e.publish(t, e.decision(t, fmt.Sprintf("平顶山市第%d号停车管理办法", i+1)))
+		if _, err := e.Integrations.FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var deliveryID int64
+		must(t, e.DB.QueryRow(ctx, `SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+			WHERE w.organisation_id = $1`, org.ID).Scan(&deliveryID))
+		for n := 1; n <= 3; n++ {
+			e.Integrations.Deliver(ctx, deliveryID, n, n == 3)
+		}
+		must(t, chromedp.Do(b,
+			chromedp.Navigate(e.URL+"/organisations"),
+			chromedp.WaitVisible(chromedp.CSS(".organisation-list")),
+		))
+		text, err := chromedp.Run(b, chromedp.Text(chromedp.CSS("main")))
+		must(t, err)
+		if !strings.Contains(text, "事件推送已暂停") {
+			t.Fatalf("%s: the list does not tell the owner: %q", vp.name, text)
+		}
+		must(t, chromedp.Do(b,
+			chromedp.Navigate(fmt.Sprintf("%s/organisations/%d#webhooks", e.URL, org.ID)),
+			chromedp.WaitVisible(chromedp.ID("webhook-paused")),
+		))
+		text, err = chromedp.Run(b, chromedp.Text(chromedp.CSS(".webhook")))
+		must(t, err)
+		if !strings.Contains(text, "多次失败") || !strings.Contains(text, "接收方返回 503") || !strings.Contains(text, "开始征求意见") {
+			t.Fatalf("%s: webhook card %q", vp.name, text)
+		}
+		noHorizontalScroll(t, b)
+		browsertest.Screenshot(t, b, "organisation-webhook-paused-"+vp.name)
+		down.Store(false)
+		must(t, chromedp.Do(b,
+			chromedp.Click(chromedp.CSS(".webhook form button")),
+			chromedp.WaitNotPresent(chromedp.ID("webhook-paused")),
+		))
+		if err := e.Integrations.Deliver(ctx, deliveryID, 1, false); err != nil {
+			t.Fatal(err)
+		}
+		must(t, chromedp.Do(b, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".webhook")),
+			chromedp.Click(chromedp.CSS(".webhook details summary")), chromedp.WaitVisible(chromedp.CSS(".delivery-list"))))
+		text, err = chromedp.Run(b, chromedp.Text(chromedp.CSS(".webhook")))
+		must(t, err)
+		if !strings.Contains(text, "已送达") || !strings.Contains(text, "接收方返回 204") {
+			t.Fatalf("%s: after resuming: %q", vp.name, text)
+		}
+		browsertest.Screenshot(t, b, "organisation-webhook-resumed-"+vp.name)
 		cancel()
 	}
 }

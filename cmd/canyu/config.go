@@ -35,6 +35,9 @@ type Config struct {
 	// MailFrom is CANYU_MAIL_FROM, the sender address.
 	SMTPURL  string
 	MailFrom string
+	// WebhookAllowPrivate is CANYU_WEBHOOK_ALLOW_PRIVATE=true: webhooks
+	// may target loopback and private addresses (development only).
+	WebhookAllowPrivate bool
 }
 
 // env reads NAME, or the contents of the file named by NAME_FILE.
@@ -80,6 +83,7 @@ func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
 	read(&c.MailFrom, "CANYU_MAIL_FROM", "")
 	// A file name, not a secret: read as is, not through the _FILE rule.
 	c.SigningKeyFile = getenv("CANYU_SIGNING_KEY_FILE")
+	c.WebhookAllowPrivate = getenv("CANYU_WEBHOOK_ALLOW_PRIVATE") == "true"
 	if err != nil {
 		return c, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
@@ -126,17 +127,20 @@ func (m *Main) Open(ctx context.Context) error {
 	od := opendata.New(db)
 	ts := themes.NewService(db, cs)
 	ns, err := newNotify(db, m.Config, m.Logger, sms)
+	integ := integrations.New(db, cs, ids)
+	integ.AllowPrivateTargets = m.Config.WebhookAllowPrivate
 	if err != nil {
 		return err
 	}
 	runner, err := jobs.New(db, cs, m.Logger, true, jobs.WithSurveys(ss), jobs.WithSupervision(sup), jobs.WithOpenData(od, cs.Signer),
-		jobs.WithRetention(cs, ids), jobs.WithThemes(ts), jobs.WithCalendarReminder(cs), jobs.WithNotify(ns))
+		jobs.WithRetention(cs, ids), jobs.WithThemes(ts), jobs.WithCalendarReminder(cs), jobs.WithNotify(ns), jobs.WithWebhooks(integ))
 	if err != nil {
 		return err
 	}
 	ns.Queue = runner.Client()
 	cs.Scheduler = runner
 	ss.Scheduler = runner
+	integ.Queue = runner
 	m.jobs = runner
 	if m.Config.MeiliURL == "" {
 		// One embedded index per database (README, "Scaling out").
@@ -165,7 +169,7 @@ func (m *Main) Open(ctx context.Context) error {
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Themes: ts, Logger: m.Logger, Metrics: obs.NewMetrics(),
 		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od,
-		MetricsToken: m.Config.MetricsToken, Notify: ns})
+		Integrations: integ, MetricsToken: m.Config.MetricsToken, Notify: ns})
 	// Behind a reverse proxy, the client is what the trusted proxies say
 	// (CANYU_TRUSTED_PROXIES); the wrapper sets the request's RemoteAddr.
 	handler = obs.TrustProxies(m.Config.TrustedProxies)(handler)
