@@ -115,6 +115,7 @@ func New(r chi.Router, svc Services) huma.API {
 	s.registerCatalogue()
 	s.registerImplementation()
 	s.registerIntegrations()
+	s.registerNotifications()
 	return a
 }
 

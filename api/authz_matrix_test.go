@@ -249,6 +249,16 @@ var authzMatrix = map[string][7]int{
 	"withdraw-decision":                 {401, 403, 403, 403, 403, 403, 403},
 	"delete-my-data":                    {401, 422, 403, 403, 403, 403, 403},
 	"delete-session":                    {401, 204, 204, 204, 204, 204, 204},
+	// Issue 17: the caller's own inbox, subscriptions and settings; another
+	// resident's subscription or notification is 404 to everyone else.
+	"create-subscription":          {401, 422, 422, 422, 422, 422, 422},
+	"delete-subscription":          {401, 404, 404, 404, 404, 404, 404},
+	"get-notification-settings":    {401, 200, 200, 200, 200, 200, 200},
+	"list-my-notifications":        {401, 200, 200, 200, 200, 200, 200},
+	"list-my-subscriptions":        {401, 200, 200, 200, 200, 200, 200},
+	"read-all-notifications":       {401, 200, 200, 200, 200, 200, 200},
+	"read-notification":            {401, 404, 404, 404, 404, 404, 404},
+	"update-notification-settings": {401, 422, 422, 422, 422, 422, 422},
 }
 
 // matrixWorld is the fixture: a decision of 市教育局 through consultation,
@@ -413,6 +423,9 @@ func (w *matrixWorld) path(t *testing.T, tmpl string) string {
 				return strconv.FormatInt(id, 10)
 			}
 			return "999999"
+		}
+		if name == "subscription_id" || name == "notification_id" {
+			return w.aliceNotifyObject(t, name)
 		}
 		v, ok := w.params[name]
 		if !ok {
@@ -613,4 +626,25 @@ func joinInts(list []int) string {
 		s[i] = strconv.Itoa(n)
 	}
 	return strings.Join(s, ", ")
+}
+
+// aliceNotifyObject is a subscription or a notification of alice (issue 17),
+// which nobody else may read or change.
+func (w *matrixWorld) aliceNotifyObject(t *testing.T, name string) string {
+	ctx, alice := context.Background(), w.accounts["alice"].ID
+	var id int64
+	var err error
+	if name == "subscription_id" {
+		err = w.DB.QueryRow(ctx, `INSERT INTO subscriptions (account_id, domain) VALUES ($1, 'health')
+			ON CONFLICT (account_id, domain, agency_id, decision_id) DO UPDATE SET domain = 'health' RETURNING id`, alice).Scan(&id)
+	} else {
+		err = w.DB.QueryRow(ctx, `WITH e AS (INSERT INTO domain_events (kind, occurred_at, subject_type, public)
+			VALUES ('survey_opened', now(), 'survey', true) RETURNING id)
+			INSERT INTO notifications (account_id, event_id, kind, title, immediate) SELECT $1, e.id, 'survey_opened', '问卷调查开始', false
+			FROM e RETURNING id`, alice).Scan(&id)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(id, 10)
 }

@@ -139,6 +139,7 @@ func (s *Service) FanOut(ctx context.Context, eventID int64) error {
 	}
 	after := int64(0)
 	for {
+		began := time.Now()
 		var last int64
 		var written int
 		err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
@@ -177,6 +178,14 @@ func (s *Service) FanOut(ctx context.Context, eventID int64) error {
 			return nil
 		}
 		after = last
+		if d := s.FanOutDuty; d > 0 && d < 1 {
+			rest := time.Duration(float64(time.Since(began)) * (1/d - 1))
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(rest):
+			}
+		}
 	}
 }
 

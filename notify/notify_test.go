@@ -19,7 +19,7 @@ import (
 	"github.com/canyu-gov/canyu/notify"
 )
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

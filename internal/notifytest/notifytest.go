@@ -27,6 +27,14 @@ func Start(tb testing.TB, db *pgxpool.Pool, svc *notify.Service) *mailtest.Serve
 		tb.Fatal(err)
 	}
 	svc.Mailer = m
+	StartWorkers(tb, db, svc)
+	return mp
+}
+
+// StartWorkers starts a River client that works only the notify jobs on
+// db; it stops at cleanup.
+func StartWorkers(tb testing.TB, db *pgxpool.Pool, svc *notify.Service) {
+	tb.Helper()
 	workers := river.NewWorkers()
 	cfg := &river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler), FetchPollInterval: 100 * time.Millisecond,
 		FetchCooldown: 20 * time.Millisecond}
@@ -45,5 +53,4 @@ func Start(tb testing.TB, db *pgxpool.Pool, svc *notify.Service) *mailtest.Serve
 		client.Stop(sctx)
 		cancel()
 	})
-	return mp
 }
