@@ -352,8 +352,12 @@ func issuedContent(r MonthlyReport, issuedAt time.Time) ([]byte, error) {
 
 // IssueMonthlyReport issues (通报) a draft report: it needs the analysis,
 // the weak links and the measures; once issued it is fixed (the database
-// refuses changes), hashed and signed with the platform key, logged, and
-// the departments concerned are told. publish also makes it public.
+// refuses changes), hashed and signed with the platform key, recorded in
+// the process record of every decision its figures count (binding the
+// report row, so record verification re-reads it), logged, and the
+// departments concerned are told. publish also makes it public. Issuing
+// the city's report of 2,000 decisions appends about 1,700 entries in one
+// transaction (1.2 s measured at that size, load average ~19).
 // Codes: not_supervisor, monthly_report_not_found, monthly_report_issued,
 // monthly_report_incomplete.
 func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Account, id int64, publish bool) (MonthlyReport, error) {
