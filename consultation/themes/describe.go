@@ -117,7 +117,7 @@ func labelFor(in map[string]int, nIn int, all map[string]int, nAll int) []string
 		score float64
 		df    int
 	}
-	var cs []cand
+	var cs, common []cand
 	for g, df := range in {
 		if df < 2 && nIn > 2 {
 			continue
@@ -125,6 +125,9 @@ func labelFor(in map[string]int, nIn int, all map[string]int, nAll int) []string
 		pIn := float64(df) / float64(nIn)
 		pAll := (float64(all[g]) + 1) / (float64(nAll) + 1)
 		if pIn <= pAll {
+			// A theme that holds (nearly) every comment has no word more
+			// frequent in it than overall: its most frequent words name it.
+			common = append(common, cand{g, pIn * (1 + 0.1*float64(utf8.RuneCountInString(g)-2)), df})
 			continue
 		}
 		s := pIn * math.Log(pIn/pAll)
@@ -133,6 +136,9 @@ func labelFor(in map[string]int, nIn int, all map[string]int, nAll int) []string
 		}
 		s *= 1 + 0.1*float64(utf8.RuneCountInString(g)-2)
 		cs = append(cs, cand{g, s, df})
+	}
+	if len(cs) == 0 {
+		cs = common
 	}
 	sort.Slice(cs, func(a, b int) bool {
 		if cs[a].score != cs[b].score {
