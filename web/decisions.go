@@ -26,6 +26,8 @@ type decisionListData struct {
 	// Deadlines are the ends of the open consultations, by decision id.
 	Deadlines map[int64]*deadline
 	Statuses  []consultation.Status
+	// Follow is the domain's follow button when the list is of one domain.
+	Follow []followButton
 }
 
 // decisions is the public list with filters by domain and status.
@@ -47,6 +49,7 @@ func (s *site) decisions(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Decisions = list
 	data.Deadlines = s.consultationDeadlines(r, list)
+	data.Follow = s.domainFollowButton(r, data.Domain)
 	filters := url.Values{}
 	if data.Domain != "" {
 		filters.Set("domain", string(data.Domain))

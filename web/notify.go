@@ -314,3 +314,13 @@ func (s *site) followButtons(r *http.Request, d consultation.Decision) []followB
 	}
 	return bs
 }
+
+// domainFollowButton is the follow button of a list of one domain's decisions.
+func (s *site) domainFollowButton(r *http.Request, d consultation.Domain) []followButton {
+	if s.svc.Notify == nil || consultation.DomainNames[d] == "" {
+		return nil
+	}
+	b := followButton{Label: consultation.DomainNames[d] + "领域", Field: "domain", Value: string(d), Back: r.URL.RequestURI()}
+	b.SubID, _ = s.svc.Notify.Following(r.Context(), currentAccount(r), notify.Target{Domain: string(d)})
+	return []followButton{b}
+}

@@ -233,6 +233,16 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	if s := text(desk, "#my-"+strconv.FormatInt(c.ID, 10)+" .changed-text"); !strings.Contains(s, "第三条") {
 		t.Fatalf("desktop my comments: %q", s)
 	}
+	// A list of one domain offers to follow the domain.
+	must(t, chromedp.Do(desk,
+		chromedp.Navigate(e.URL+"/decisions?domain=health"),
+		chromedp.WaitVisible(chromedp.CSS(".follow")),
+		chromedp.Click(chromedp.CSS(`.follow button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+	))
+	if f := text(desk, ".follow"); !strings.Contains(f, "已关注医疗卫生领域") {
+		t.Errorf("domain list after following: %q", f)
+	}
 	must(t, chromedp.Do(desk, chromedp.Navigate(unsub), chromedp.WaitVisible(chromedp.CSS(`form[action^="/unsubscribe/"] button`))))
 	browsertest.Screenshot(t, desk, "unsubscribe-desktop")
 }
