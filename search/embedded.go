@@ -53,8 +53,10 @@ const (
 // Version 2 dropped term vectors (issue 8); version 3 normalises the
 // text (normalize.go) and adds the fields extra, py and pyi (issue 16);
 // version 4 drops the analyzer's width and lower-case filters (the text
-// is normalised before) and keeps decision_id as a keyword.
-const settingsVersion = "canyu-embedded-4"
+// is normalised before) and keeps decision_id as a keyword; version 5
+// counts facets from one field of name/value terms (facets) and keeps no
+// doc values for the filter fields.
+const settingsVersion = "canyu-embedded-5"
 
 var settingsKey = []byte("canyu_settings")
 
@@ -209,11 +211,19 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	// see settingsVersion).
 	text.IncludeTermVectors = false
 
+	// Filter fields are only matched, never read per document: no doc
+	// values. The facet counts read one field, facets, instead of four.
 	kw := bleve.NewKeywordFieldMapping()
 	kw.Analyzer = keyword.Name
 	kw.Store = false
 	kw.IncludeInAll = false
-	kw.DocValues = true
+	kw.DocValues = false
+
+	facets := bleve.NewKeywordFieldMapping()
+	facets.Analyzer = keyword.Name
+	facets.Store = false
+	facets.IncludeInAll = false
+	facets.DocValues = true
 
 	date := bleve.NewDateTimeFieldMapping()
 	date.Store = false
@@ -246,6 +256,7 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	// term per document, a number sixteen (bleve indexes a number at
 	// every 4-bit precision step for range queries).
 	doc.AddFieldMappingsAt("decision_id", kw)
+	doc.AddFieldMappingsAt("facets", facets)
 	doc.AddFieldMappingsAt("date", date)
 	doc.AddFieldMappingsAt("doc", stored)
 	m.DefaultMapping = doc
@@ -253,6 +264,9 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	m.IndexDynamic = false
 	return m, nil
 }
+
+// facetSep joins a facet's name and value in the facets field.
+const facetSep = "\x1f"
 
 // fields is what bleve indexes for d.
 func fields(d Document) (map[string]any, error) {
@@ -271,6 +285,8 @@ func fields(d Document) (map[string]any, error) {
 		"moderation_status": d.ModerationStatus,
 		"decision_id":       strconv.FormatInt(d.DecisionID, 10),
 		"doc":               string(raw),
+		"facets": []string{"type" + facetSep + string(d.Type), "domain" + facetSep + d.Domain,
+			"status" + facetSep + d.Status, "lead_agency" + facetSep + d.LeadAgency},
 	}
 	if !d.Date.IsZero() {
 		f["date"] = d.Date.UTC()

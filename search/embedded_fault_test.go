@@ -180,8 +180,9 @@ func TestEmbeddedReadOnly(t *testing.T) {
 	}
 }
 
-// TestIndexerIndexFault runs the service while the index refuses writes:
-// comments are accepted, public search answers 503 search_unavailable,
+// TestIndexerIndexFault runs the service while the index refuses writes,
+// first read-only, then full: comments are accepted, public search answers
+// 503 search_unavailable,
 // /readyz says search is unavailable, and once the disk is back the
 // indexer catches up and search finds the comments.
 func TestIndexerIndexFault(t *testing.T) {
@@ -190,9 +191,26 @@ func TestIndexerIndexFault(t *testing.T) {
 	s.DrainSearch()
 	public := s.Index.Index.(*search.Embedded)
 	staff := s.StaffIndex.Index.(*search.Embedded)
+	// First the directory turns read-only, then (after an operator's
+	// remount) the disk fills, while comments keep arriving.
+	readOnly := func() error { return syscall.EROFS }
+	public.InjectWriteFault(readOnly)
+	staff.InjectWriteFault(readOnly)
+	c0 := s.comment(t, 1, "", "建议在小区出入口设置临时停车泊位")
+	s.moderate(t, c0.ID, consultation.ModerationPublish)
+	if res, err := s.Indexer.DrainOnce(ctx); err != nil || res.Failed == 0 {
+		t.Fatalf("batch on a read-only directory: %+v, %v", res, err)
+	}
+	if resp, err := http.Get(s.URL + "/api/v1/search?q=" + "%E6%B3%8A%E4%BD%8D"); err != nil {
+		t.Fatal(err)
+	} else if body := readAll(t, resp); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"search_unavailable"`) {
+		t.Fatalf("search while the directory is read-only: %d %s", resp.StatusCode, body)
+	}
 	full := func() error { return syscall.ENOSPC }
 	public.InjectWriteFault(full)
 	staff.InjectWriteFault(full)
+	public.RetryNow()
+	staff.RetryNow()
 
 	c := s.comment(t, 0, "", "建议夜间开放学校操场停车，缓解停车难")
 	s.moderate(t, c.ID, consultation.ModerationPublish)
@@ -227,7 +245,7 @@ func TestIndexerIndexFault(t *testing.T) {
 	for _, want := range []struct {
 		q  string
 		id int64
-	}{{"操场", c.ID}, {"夜班", c2.ID}} {
+	}{{"泊位", c0.ID}, {"操场", c.ID}, {"夜班", c2.ID}} {
 		if _, ok := find(t, s.Index, search.Query{Text: want.q})[commentID(want.id)]; !ok {
 			t.Errorf("%s: comment %d not indexed after recovery", want.q, want.id)
 		}
