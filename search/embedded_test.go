@@ -195,19 +195,6 @@ func TestEmbeddedApplySettingsMigrates(t *testing.T) {
 	}
 }
 
-func TestExpandQuery(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"公交票价", "公交票价 公交车 公共汽车 巴士 车费"},
-		{"停车难", "停车难 停车位紧张 停车位不足 车位少 停车位太少"},
-		{"路灯", "路灯"},
-		{"", ""},
-	} {
-		if got := search.ExpandQuery(tc.in); got != tc.want {
-			t.Errorf("ExpandQuery(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestEmbeddedQueryTooLong(t *testing.T) {
 	idx := newEmbedded(t)
 	defer idx.Close()

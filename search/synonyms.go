@@ -7,8 +7,8 @@ import (
 )
 
 // synonymGroups are the near-synonyms residents and drafts use for the same
-// thing. Both backends expand the query text with them (ExpandQuery), the
-// way a search team keeps a synonym list next to the index settings; the
+// thing: the embedded backend expands each query word with them, and the
+// Meilisearch backend sends them as the index's synonyms setting; the
 // relevance set (testdata/relevance) has a query for each group.
 var synonymGroups = [][]string{
 	{"公交车", "公共汽车", "公交", "巴士"},
@@ -70,43 +70,6 @@ var synonymGroups = [][]string{
 
 // maxQueryVariants bounds the expansion of one query.
 const maxQueryVariants = 12
-
-// ExpandQuery returns text followed by the near-synonyms of the words it
-// contains, separated by spaces, for a backend that takes one query string
-// (Meilisearch with matchingStrategy "last"): "公交票价" gives
-// "公交票价 公交车 公共汽车 巴士 车费". Text without known words is
-// returned unchanged.
-func ExpandQuery(text string) string {
-	var extra []string
-	seen := map[string]bool{}
-	for _, f := range strings.Fields(text) {
-		seen[f] = true
-	}
-	for _, g := range synonymGroups {
-		if !groupMatches(text, g) {
-			continue
-		}
-		for _, w := range g {
-			if !seen[w] && !strings.Contains(text, w) {
-				seen[w] = true
-				extra = append(extra, w)
-			}
-		}
-	}
-	if len(extra) == 0 {
-		return text
-	}
-	return text + " " + strings.Join(extra, " ")
-}
-
-func groupMatches(text string, g []string) bool {
-	for _, w := range g {
-		if strings.Contains(text, w) {
-			return true
-		}
-	}
-	return false
-}
 
 // queryVariants returns text and the texts obtained by replacing one known
 // word with each of its near-synonyms, the original first.
