@@ -347,19 +347,7 @@ func (s *Service) ListDecisions(ctx context.Context, actor *identity.Account, f 
 		ORDER BY d.id DESC LIMIT $9`,
 		before, string(f.Domain), string(f.Status), f.LeadAgency, escapeLike(strings.TrimSpace(f.Text)), internalAll && !f.Mine, agencyID, f.Mine, limit+1,
 		reviewAgencyID, adviserID, bodyID)
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Decision])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor.Encode(out[len(out)-1].ID)
-	}
-	return out, next, nil
+	return cursor.Collect(rows, err, limit, pgx.RowToStructByName[Decision], func(v Decision) int64 { return v.ID })
 }
 
 func escapeLike(s string) string {

@@ -154,17 +154,9 @@ func (s *Service) ListImplementationFeedback(ctx context.Context, actor *identit
 	rows, err := s.DB.Query(ctx, `SELECT f.id, f.decision_id, a.pseudonym, f.body, f.body_hash, f.created_at
 		FROM implementation_feedback f JOIN accounts a ON a.id = f.account_id
 		WHERE f.decision_id = $1 AND f.id > $2 ORDER BY f.id LIMIT $3`, decisionID, after, limit+1)
+	list, next, err := cursor.Collect(rows, err, limit, pgx.RowToStructByPos[Feedback], func(v Feedback) int64 { return v.ID })
 	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Feedback])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		next = cursor.Encode(list[len(list)-1].ID)
+		return nil, "", err
 	}
 	if list == nil {
 		list = []Feedback{}

@@ -74,17 +74,9 @@ func (s *Service) ListMyComments(ctx context.Context, actor *identity.Account, l
 		LEFT JOIN adoption_reports r ON r.consultation_id = c.consultation_id
 		WHERE c.account_id = $1 AND ($2 = 0 OR c.id < $2)
 		ORDER BY c.id DESC LIMIT $3`, actor.ID, before, limit+1)
+	out, next, err := cursor.Collect(rows, err, limit, pgx.RowToStructByName[MyComment], func(v MyComment) int64 { return v.ID })
 	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[MyComment])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor.Encode(out[len(out)-1].ID)
+		return nil, "", err
 	}
 	for i := range out {
 		if out[i].ArticleAnchor == "" {

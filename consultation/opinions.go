@@ -303,10 +303,8 @@ func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, rev
 			return err
 		}
 		if actor == nil || actor.Role != identity.RoleLegalAdviser {
-			if acc, err := reviewAccessOf(ctx, tx, actor, &r); err != nil {
+			if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
 				return err
-			} else if acc == accessNone {
-				return errReviewNotFound
 			}
 			return errs.Forbidden("adviser_not_assigned", "只有被指派的法律顾问可以出具法律意见")
 		}
@@ -397,10 +395,8 @@ func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account
 		if err != nil {
 			return err
 		}
-		if acc, err := reviewAccessOf(ctx, tx, actor, &r); err != nil {
+		if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
 			return err
-		} else if acc == accessNone {
-			return errReviewNotFound
 		}
 		out, err = reviewOpinions(ctx, tx, reviewID)
 		return err

@@ -582,10 +582,8 @@ func (s *Service) ResubmitLegalityReview(ctx context.Context, actor *identity.Ac
 		if err != nil {
 			return err
 		}
-		if acc, err := reviewAccessOf(ctx, tx, actor, &r); err != nil {
+		if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
 			return err
-		} else if acc == accessNone {
-			return errReviewNotFound
 		}
 		if err := requireLeadStaff(actor, &d); err != nil {
 			return err

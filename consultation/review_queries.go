@@ -24,10 +24,8 @@ func (s *Service) GetLegalityReview(ctx context.Context, actor *identity.Account
 		if err != nil {
 			return err
 		}
-		if acc, err := reviewAccessOf(ctx, tx, actor, &r); err != nil {
+		if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
 			return err
-		} else if acc == accessNone {
-			return errReviewNotFound
 		}
 		if err := s.fillReview(ctx, tx, &r); err != nil {
 			return err
@@ -165,4 +163,17 @@ func (s *Service) ListLegalityReviews(ctx context.Context, actor *identity.Accou
 // shanghaiDate formats t as a date in Asia/Shanghai, e.g. 2026年2月13日.
 func shanghaiDate(t time.Time) string {
 	return t.In(workday.Location()).Format("2006年1月2日")
+}
+
+// requireReviewVisible refuses, as not found, a caller who may not see the
+// review at all (reviewAccessOf says accessNone).
+func requireReviewVisible(ctx context.Context, tx querier, actor *identity.Account, r *LegalityReview) error {
+	acc, err := reviewAccessOf(ctx, tx, actor, r)
+	if err != nil {
+		return err
+	}
+	if acc == accessNone {
+		return errReviewNotFound
+	}
+	return nil
 }

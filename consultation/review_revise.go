@@ -32,10 +32,8 @@ func (s *Service) ReviseAfterUnlawfulConclusion(ctx context.Context, actor *iden
 		if err != nil {
 			return err
 		}
-		if acc, err := reviewAccessOf(ctx, tx, actor, &r); err != nil {
+		if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
 			return err
-		} else if acc == accessNone {
-			return errReviewNotFound
 		}
 		if err := requireLeadStaff(actor, &d); err != nil {
 			return err

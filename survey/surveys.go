@@ -252,17 +252,5 @@ func (s *Service) ListSurveys(ctx context.Context, actor *identity.Account, f Li
 		  AND ($5 = 0 OR s.decision_id = $5)
 		  AND ($6 = '' OR s.status = $6)
 		ORDER BY s.id DESC LIMIT $7`, after, agency, admin, f.Mine, f.DecisionID, string(f.Status), limit+1)
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Survey])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		next = cursor.Encode(list[limit-1].ID)
-	}
-	return list, next, nil
+	return cursor.Collect(rows, err, limit, pgx.RowToStructByName[Survey], func(v Survey) int64 { return v.ID })
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
@@ -45,4 +47,25 @@ func Limit(n int) int {
 		return MaxLimit
 	}
 	return n
+}
+
+// Collect reads one page from the rows of a query that asked for limit+1
+// rows: the rows mapped by scan and cut at limit, and the cursor of the next
+// page (from id of the last row kept) when the extra row came. An error of
+// the query (queryErr) or of a row is internal. It is the one copy of what
+// every paged list did after its query.
+func Collect[T any](rows pgx.Rows, queryErr error, limit int, scan pgx.RowToFunc[T], id func(T) int64) ([]T, string, error) {
+	if queryErr != nil {
+		return nil, "", errs.Internal(queryErr)
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, "", errs.Internal(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = Encode(id(out[len(out)-1]))
+	}
+	return out, next, nil
 }

@@ -180,19 +180,7 @@ func (s *Service) ListAccounts(ctx context.Context, actor *Account, f AccountFil
 		   AND ($3 = '' OR a.display_name ILIKE $4 OR a.email ILIKE $4 OR a.phone = $5)
 		   AND ($6 = '' OR ag.code = $6)
 		 ORDER BY a.id LIMIT $7`, after, string(f.Role), q, likePattern(q), phone, strings.TrimSpace(f.AgencyCode), limit+1)
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Account])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor.Encode(out[len(out)-1].ID)
-	}
-	return out, next, nil
+	return cursor.Collect(rows, err, limit, pgx.RowToStructByName[Account], func(v Account) int64 { return v.ID })
 }
 
 // GetAccountAsAdmin returns any account, disabled ones included. Only

@@ -118,17 +118,5 @@ func (s *Service) ListAdminAuditLog(ctx context.Context, actor *Account, f Audit
 		WHERE l.id < $1 AND ($2 = '' OR l.action = $2) AND ($3 = '' OR l.target_kind = $3)
 		  AND ($4 = 0 OR l.target_id = $4) AND ($5 = 0 OR l.actor_id = $5)
 		ORDER BY l.id DESC LIMIT $6`, before, f.Action, f.TargetKind, f.TargetID, f.ActorID, limit+1)
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AuditEntry])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor.Encode(out[len(out)-1].ID)
-	}
-	return out, next, nil
+	return cursor.Collect(rows, err, limit, pgx.RowToStructByName[AuditEntry], func(v AuditEntry) int64 { return v.ID })
 }

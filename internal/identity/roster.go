@@ -64,19 +64,7 @@ func (s *Service) ListLegalAdvisers(ctx context.Context, actor *Account, f Advis
 	limit := cursor.Limit(f.Limit)
 	rows, err := s.DB.Query(ctx, adviserSelect+`AND a.id > $1 AND ($2 = '' OR a.display_name ILIKE $3 OR p.firm ILIKE $3)
 		AND ($4 OR a.disabled_at IS NULL) ORDER BY a.id LIMIT $5`, after, q, likePattern(q), actor.Role == RoleAdmin, limit+1)
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[LegalAdviser])
-	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor.Encode(out[len(out)-1].AccountID)
-	}
-	return out, next, nil
+	return cursor.Collect(rows, err, limit, pgx.RowToStructByName[LegalAdviser], func(v LegalAdviser) int64 { return v.AccountID })
 }
 
 // GetLegalAdviser returns one adviser of the roster. Reviewers and admins
