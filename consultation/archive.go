@@ -197,7 +197,7 @@ func (s *Service) writeArchive(ctx context.Context, tx pgx.Tx, d Decision, w io.
 				return err
 			}
 		}
-		return nil
+		return addArchiveComments(ctx, tx, aw, d.ID)
 	}
 	return record.WriteArchive(ctx, tx, record.ArchiveInput{DecisionID: d.ID, ExportedAt: s.now().Truncate(time.Second),
 		Signer: s.Signer, Files: files}, w)

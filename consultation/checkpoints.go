@@ -245,6 +245,7 @@ func init() {
 			}
 			return seq, problem, err
 		},
+		Offline: checkArchiveComments,
 	})
 }
 

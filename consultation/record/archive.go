@@ -267,6 +267,8 @@ const archiveReadme = `决策档案包（重大行政决策过程记录）
                                     其 SHA-256 应等于该条目 payload 中 evidence 列出的 content_hash
   log/inclusion-proofs.json         平台最新的签名树头，及本事项已记入日志的链头的包含证明（RFC 6962）
   signer-keys.json                  签署人本人签名密钥（公钥、账号、确认和注销时间），见第六节
+  comments/checkpoint-<seq>.json    第 seq 条记录（comment_checkpoint）封存的公众意见：每条意见的封存字段和原文；
+                                    原文的 SHA-256 应等于 body_hash，按 id 排序后的默克尔根应等于该条目的 merkle_root
 
 二、核验清单
 ------------
