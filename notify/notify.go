@@ -67,6 +67,9 @@ type Service struct {
 	key   []byte
 }
 
+// MaxFanOutRest caps the rest between two batches of a fan-out.
+const MaxFanOutRest = time.Second
+
 // NewService returns a Service on db with the inbox only.
 func NewService(db *pgxpool.Pool) *Service {
 	return &Service{DB: db, Now: time.Now, Logger: slog.Default(), FanOutBatch: 1000, FanOutDuty: 0.1}
