@@ -33,8 +33,9 @@ const (
 // pseudonym and password are replaced by tombstone values, deleted_at is
 // set, every session is revoked (the next request with its token is 401)
 // and stripped of its user agent and address, and verification codes and
-// the account's re-entry counter is removed. What the account wrote
-// elsewhere is the caller's to anonymise. Codes: account_not_found.
+// the account's re-entry counter is removed; then every registered
+// AccountDataEraser runs. What the account wrote elsewhere is the caller's
+// to anonymise. Codes: account_not_found.
 func DeleteAccountData(ctx context.Context, tx pgx.Tx, accountID int64, now time.Time) error {
 	email := "deleted-" + strconv.FormatInt(accountID, 10) + "@deleted.invalid" // RFC 2606: never deliverable
 	for attempt := 0; ; attempt++ {
@@ -73,6 +74,9 @@ func DeleteAccountData(ctx context.Context, tx pgx.Tx, accountID int64, now time
 		return errs.Internal(err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM rate_limits WHERE key = $1`, "reauth:"+strconv.FormatInt(accountID, 10)); err != nil {
+		return errs.Internal(err)
+	}
+	if err := runErasers(ctx, tx, accountID); err != nil {
 		return errs.Internal(err)
 	}
 	return nil
