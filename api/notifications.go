@@ -13,7 +13,7 @@ import (
 // NotificationView is one message in the caller's inbox (issue 17).
 type NotificationView struct {
 	ID         int64      `json:"id"`
-	Kind       string     `json:"kind" enum:"consultation_opened,survey_opened,opinion_answered,adoption_report_published,decision_published,implementation_report_submitted" doc:"The domain event it tells of."`
+	Kind       string     `json:"kind" enum:"consultation_opened,survey_opened,opinion_answered,adoption_report_published,decision_published,implementation_report_submitted,webhook_paused" doc:"The domain event it tells of (webhook_paused: the reader's organisation's webhook was paused)."`
 	KindName   string     `json:"kind_name" doc:"The kind in Chinese."`
 	DecisionID *int64     `json:"decision_id,omitempty"`
 	Title      string     `json:"title"`

@@ -21,6 +21,10 @@
 //	decision_published             the decision is published (subject: publication)
 //	implementation_report_submitted the implementing unit reported on the
 //	                               execution (subject: implementation_report)
+//	webhook_paused                 an integrator's webhook failed its last
+//	                               attempt and was paused (subject: webhook;
+//	                               never public: it tells the organisation's
+//	                               owner, named in the payload, and no webhook)
 //
 // Ids are a monotonic sequence in commit order (see Emit), so a consumer
 // that has handled every event up to id N never meets a new event with an
@@ -48,9 +52,13 @@ const (
 	AdoptionReportPublished       Kind = "adoption_report_published"
 	DecisionPublished             Kind = "decision_published"
 	ImplementationReportSubmitted Kind = "implementation_report_submitted"
+	// WebhookPaused is about the platform's service to an integrator, not
+	// a decision: it is not in Kinds, so no webhook subscribes to it.
+	WebhookPaused Kind = "webhook_paused"
 )
 
-// Kinds lists every kind in the order of a decision's life.
+// Kinds lists every kind of a decision's life, in its order: what
+// residents follow and integrators subscribe to.
 var Kinds = []Kind{ConsultationOpened, SurveyOpened, OpinionAnswered, AdoptionReportPublished, DecisionPublished,
 	ImplementationReportSubmitted}
 
@@ -62,6 +70,7 @@ var KindNames = map[Kind]string{
 	AdoptionReportPublished:       "公布意见采纳情况",
 	DecisionPublished:             "决策公布",
 	ImplementationReportSubmitted: "报告执行情况",
+	WebhookPaused:                 "数据推送暂停",
 }
 
 // Subject types of events.
@@ -72,6 +81,7 @@ const (
 	SubjectAdoptionReport       = "adoption_report"
 	SubjectPublication          = "publication"
 	SubjectImplementationReport = "implementation_report"
+	SubjectWebhook              = "webhook"
 )
 
 // Event is one domain event as a service emits it.

@@ -246,10 +246,24 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, attempt int, fi
 				last_error = $3, next_attempt_at = NULL WHERE id = $1`, deliveryID, codeArg, errText); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `UPDATE webhooks SET status = 'paused', paused_at = $2, paused_reason = $3
-				WHERE id = $1 AND status = 'active'`, webhookID, now,
-				fmt.Sprintf("第%d号推送尝试%d次均未成功（最后一次：%s），推送已暂停。排除故障后请点“恢复推送并重发”。", deliveryID, attempt, errText))
-			return err
+			var orgID, owner int64
+			err := tx.QueryRow(ctx, `UPDATE webhooks w SET status = 'paused', paused_at = $2, paused_reason = $3
+				FROM organisations o WHERE w.id = $1 AND w.status = 'active' AND o.id = w.organisation_id
+				RETURNING o.id, o.owner_account_id`, webhookID, now,
+				fmt.Sprintf("第%d号推送尝试%d次均未成功（最后一次：%s），推送已暂停。排除故障后请点“恢复推送并重发”。", deliveryID, attempt, errText)).
+				Scan(&orgID, &owner)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // already paused or deleted: told once
+			}
+			if err != nil {
+				return err
+			}
+			// The owner is told in their inbox and, by their settings, by
+			// e-mail and SMS at once (notify reads this private event).
+			return events.Emit(ctx, tx, events.Event{Kind: events.WebhookPaused, OccurredAt: now,
+				SubjectType: events.SubjectWebhook, SubjectIDs: []int64{webhookID},
+				Payload: map[string]any{"webhook_id": webhookID, "organisation_id": orgID, "owner_account_id": owner,
+					"delivery_id": deliveryID, "attempts": attempt}})
 		default:
 			_, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $2, last_error = $3,
 				next_attempt_at = $4 WHERE id = $1`, deliveryID, codeArg, errText, now.Add(s.RetryAfter(attempt)))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/testenv"
+	"github.com/canyu-gov/canyu/notify"
 )
 
 // receiver is an integrator's endpoint: it checks every signature, counts
@@ -281,6 +283,22 @@ func TestWebhookPausedAfterLastAttempt(t *testing.T) {
 	list, _ := s.svc.ListWebhooks(ctx, &s.manager, s.org.ID)
 	if list[0].PausedReason == "" {
 		t.Fatal("a paused webhook without its reason")
+	}
+	// The owner is told: one private event, which notify turns into an
+	// immediate notification in the owner's inbox linking the organisation.
+	var eventID int64
+	var paused int
+	if err := s.svc.DB.QueryRow(ctx, `SELECT max(id), count(*) FROM domain_events WHERE kind = 'webhook_paused' AND NOT public
+		AND (payload->>'owner_account_id')::bigint = $1`, s.manager.ID).Scan(&eventID, &paused); err != nil || paused != 1 {
+		t.Fatalf("webhook_paused events for the owner: %d (%v), want 1", paused, err)
+	}
+	if err := notify.NewService(s.svc.DB).FanOut(ctx, eventID); err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := notify.NewService(s.svc.DB).ListNotifications(ctx, &s.manager, 10, 0)
+	if err != nil || len(inbox) != 1 ||
+		inbox[0].Link != "/organisations/"+strconv.FormatInt(s.org.ID, 10) || !strings.Contains(inbox[0].Title, "数据推送已暂停") {
+		t.Fatalf("owner's inbox after the pause: %+v %v", inbox, err)
 	}
 	s.openConsultations(t, 1)
 	if _, err := s.svc.FanOut(ctx); err != nil {

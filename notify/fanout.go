@@ -56,7 +56,10 @@ type payload struct {
 	ClosesAt       time.Time `json:"closes_at"`
 	Disposition    string    `json:"disposition"`
 	DocumentNumber string    `json:"document_number"`
-	SurveyID       int64     `json:"survey_id"`
+	// webhook_paused
+	OrganisationID int64 `json:"organisation_id"`
+	OwnerAccountID int64 `json:"owner_account_id"`
+	SurveyID       int64 `json:"survey_id"`
 }
 
 func day(t time.Time) string {
@@ -98,6 +101,9 @@ func noteOf(ev events.Stored) (note, error) {
 			body = "决策已正式公布，文号" + p.DocumentNumber + "。"
 		}
 		return note{title: t + "已公布", body: body, link: dl}, nil
+	case events.WebhookPaused:
+		return note{title: "您机构的数据推送已暂停", body: "推送地址多次接收失败，平台已暂停推送，之后的事件暂存待发。排除故障后，请在机构页面点“恢复推送并重发”。",
+			link: "/organisations/" + strconv.FormatInt(p.OrganisationID, 10), immediate: true}, nil
 	case events.ImplementationReportSubmitted:
 		return note{title: t + "有新的执行情况报告", body: "执行单位报告了决策的执行情况。", link: dl}, nil
 	}
@@ -125,6 +131,13 @@ func (s *Service) FanOut(ctx context.Context, eventID int64) error {
 	case ev.Kind == events.OpinionAnswered:
 		recipients = `SELECT DISTINCT c.account_id FROM comments c WHERE c.id = ANY($8) AND c.account_id > $9`
 		args = append(args, ev.SubjectIDs)
+	case ev.Kind == events.WebhookPaused:
+		var p payload
+		if err := json.Unmarshal(ev.Payload, &p); err != nil {
+			return err
+		}
+		recipients = `SELECT $8::bigint AS account_id WHERE $8 > $9`
+		args = append(args, p.OwnerAccountID)
 	case !ev.Public:
 		return nil
 	default:
@@ -150,7 +163,7 @@ func (s *Service) FanOut(ctx context.Context, eventID int64) error {
 				return err
 			}
 			a := append(append([]any{}, args...), after)
-			if ev.Kind != events.OpinionAnswered {
+			if ev.Kind != events.OpinionAnswered && ev.Kind != events.WebhookPaused {
 				a = append(a, ev.AgencyID, ev.DecisionID)
 			}
 			a = append(a, batch)
