@@ -72,6 +72,17 @@ func TestOrganisationRegistration(t *testing.T) {
 	s.Do("POST", fmt.Sprintf("/organisations/%d/verification", s.orgID), s.admin, map[string]any{"status": "rejected"}).
 		Expect(t, 422, "verification_note_required")
 	s.verify(t)
+	// The admin's verification is in the admin audit log (issue 15).
+	var audit struct {
+		Entries []struct {
+			Action   string `json:"action"`
+			TargetID int64  `json:"target_id"`
+		} `json:"entries"`
+	}
+	s.Do("GET", "/admin/audit-log?action=verify_organisation", s.admin, nil).Expect(t, 200, "").JSON(t, &audit)
+	if len(audit.Entries) != 1 || audit.Entries[0].TargetID != s.orgID {
+		t.Fatalf("audit log after verifying the organisation: %+v", audit)
+	}
 	// Another resident neither sees nor manages it.
 	s.Do("GET", fmt.Sprintf("/organisations/%d/api-keys", s.orgID), s.reader, nil).Expect(t, 404, "organisation_not_found")
 	k := s.key(t, 0, "read")

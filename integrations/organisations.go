@@ -164,17 +164,28 @@ func (s *Service) VerifyOrganisation(ctx context.Context, actor *identity.Accoun
 	default:
 		return Organisation{}, errs.InvalidField("invalid_verification", "status", "核验结果只能是通过或不通过")
 	}
-	rows, err := s.DB.Query(ctx, `UPDATE organisations SET status = $2, status_note = $3, verified_by = $4, verified_at = $5
-		WHERE id = $1 RETURNING `+organisationColumns, id, status, note, actor.ID, s.now())
+	var o Organisation
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE organisations SET status = $2, status_note = $3, verified_by = $4, verified_at = $5
+			WHERE id = $1 RETURNING `+organisationColumns, id, status, note, actor.ID, s.now())
+		if err != nil {
+			return errs.Internal(err)
+		}
+		o, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Organisation])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.NotFound("organisation_not_found", "没有这个组织")
+		}
+		if err != nil {
+			return errs.Internal(err)
+		}
+		// The admin's decision is in the admin audit log (issue 15), in
+		// the same transaction.
+		return s.Identity.RecordAdminActionTx(ctx, tx, actor, identity.AdminAction{Action: "verify_organisation",
+			TargetKind: "organisation", TargetID: o.ID, TargetName: o.Name,
+			Detail: map[string]any{"status": string(status), "note": note, "credit_code": o.CreditCode}})
+	})
 	if err != nil {
-		return Organisation{}, errs.Internal(err)
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Organisation])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Organisation{}, errs.NotFound("organisation_not_found", "没有这个组织")
-	}
-	if err != nil {
-		return Organisation{}, errs.Internal(err)
+		return Organisation{}, err
 	}
 	return o, nil
 }

@@ -88,6 +88,16 @@ func (s *Service) RecordAdminAction(ctx context.Context, actor *Account, a Admin
 	return s.audit(ctx, s.DB, actor, a)
 }
 
+// RecordAdminActionTx appends an admin action inside the transaction of
+// the package that carries it out, so the action and its audit entry
+// commit together or not at all. Only admins' actions are recorded.
+func (s *Service) RecordAdminActionTx(ctx context.Context, tx pgx.Tx, actor *Account, a AdminAction) error {
+	if actor == nil || actor.Role != RoleAdmin {
+		return nil
+	}
+	return s.audit(ctx, tx, actor, a)
+}
+
 // AuditFilter narrows ListAdminAuditLog.
 type AuditFilter struct {
 	Action     string
