@@ -133,7 +133,12 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("add-quarter"), "3"),
 		chromedp.Click(chromedp.ID("add-survey")),
 		chromedp.Click(chromedp.CSS(`form[action$="/items"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+	))
+	// Wait for this step's own confirmation: the page still shows the
+	// catalogue's creation notice until the new page arrives, and a click
+	// on the old page would cancel the item's submission.
+	waitNotice(t, phone, "目录事项已增加")
+	must(t, chromedp.Do(phone,
 		// Publishing before the Party committee agreed is refused.
 		chromedp.Click(chromedp.CSS(`form[action$="/publish"] button`)),
 		chromedp.WaitVisible(chromedp.ID("refusal")),
@@ -211,4 +216,17 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	browsertest.Screenshot(t, phone, "implementation-phone")
 	must(t, chromedp.Do(desk, chromedp.Navigate(impl), chromedp.WaitVisible(chromedp.CSS("article.report"))))
 	browsertest.Screenshot(t, desk, "implementation-desktop")
+}
+
+// waitNotice waits until a confirmation notice with the text is shown,
+// across the navigation that brings it.
+func waitNotice(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	expr := `[...document.querySelectorAll('.notice.ok')].some(n => n.textContent.includes(` + strconv.Quote(text) + `))`
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+			return
+		}
+	}
+	t.Fatalf("no notice %q", text)
 }
