@@ -10,7 +10,6 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestAdminPagesPassAxe: the administrator's pages, the account pages and
@@ -35,26 +34,18 @@ func TestAdminPagesPassAxe(t *testing.T) {
 		"/admin/accounts/" + id(e.other.ID), "/admin/accounts/" + id(e.staff.ID), "/admin/advisers", "/admin/calendar",
 		"/admin/calendar?year=2026", "/admin/audit", "/me", "/me/password", "/me/sessions"}
 	login := func(ctx context.Context, phone string) {
-		must(t, chromedp.Do(ctx,
-			chromedp.Navigate(e.URL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SetValue(chromedp.ID("login"), phone),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS("dl.facts")),
-		))
+		must(t, chromedp.Do(ctx, signInSteps(e.URL, phone)))
 	}
 	for _, vp := range []struct {
 		name string
 		size [2]int
 	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
-		ctx := browsertest.New(t, vp.size)
-		ctx, cancel := context.WithTimeout(ctx, 150*time.Second)
+		ctx := chrome(t, vp.size, 150*time.Second)
 		visit := func(p string) {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main"))))
 			browsertest.Axe(t, ctx, vp.name+" "+p)
 			if vp.name == "phone" {
-				changesNoSideScroll(t, ctx, p)
+				noSideScroll(t, ctx, p)
 			}
 			browsertest.Screenshot(t, ctx, vp.name+"-"+shotName(p))
 		}
@@ -65,14 +56,11 @@ func TestAdminPagesPassAxe(t *testing.T) {
 		for _, p := range adminPaths {
 			visit(p)
 		}
-		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`header.site form button`)),
-			chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`))))
+		must(t, chromedp.Do(ctx, signOutSteps))
 		login(ctx, *e.reviewer.Phone)
 		visit("/review/" + id(e.review.ID))
 		visit("/review/" + id(e.review.ID) + "?adviser_q=天平")
-		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`header.site form button`)),
-			chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`))))
-		cancel()
+		must(t, chromedp.Do(ctx, signOutSteps))
 	}
 }
 

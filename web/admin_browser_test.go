@@ -21,19 +21,7 @@ import (
 func TestAdminDeskAndRosterAssignmentBrowser(t *testing.T) {
 	e := newReviewPagesEnv(t)
 	admin, _ := e.Account(identity.RoleAdmin, "")
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	login := func(phone, password string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(e.URL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), phone),
-			chromedp.SendKeys(chromedp.ID("password"), password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS("dl.facts")),
-		)
-	}
+	ctx := chrome(t, browsertest.Phone, 60*time.Second)
 	flash := func(want string) {
 		t.Helper()
 		// The previous page may still show its own notice for a moment.
@@ -52,7 +40,7 @@ func TestAdminDeskAndRosterAssignmentBrowser(t *testing.T) {
 	}
 	// The department, under the city government.
 	must(t, chromedp.Do(ctx,
-		login(*admin.Phone, testenv.Password),
+		signInWith(e.URL, *admin.Phone, testenv.Password),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/admin"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/agencies"]`)),
 		chromedp.Click(chromedp.CSS(`.admin-desk a[href="/admin/agencies"]`)),
@@ -110,9 +98,8 @@ func TestAdminDeskAndRosterAssignmentBrowser(t *testing.T) {
 	// The reviewer finds the adviser by firm and assigns them.
 	rpath := e.URL + "/review/" + strconv.FormatInt(e.review.ID, 10)
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`header.site form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
-		login("13600000001", "reviewer-pass-1"),
+		signOutSteps,
+		signInWith(e.URL, "13600000001", "reviewer-pass-1"),
 		chromedp.Navigate(rpath),
 		chromedp.WaitVisible(chromedp.ID("adviser_q")),
 		chromedp.SendKeys(chromedp.ID("adviser_q"), "天平"),
@@ -155,9 +142,8 @@ func TestAdminDeskAndRosterAssignmentBrowser(t *testing.T) {
 	}
 	// The audit log page lists what the admin did.
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`header.site form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
-		login(*admin.Phone, testenv.Password),
+		signOutSteps,
+		signInWith(e.URL, *admin.Phone, testenv.Password),
 		chromedp.Navigate(e.URL+"/admin/audit"),
 		chromedp.WaitVisible(chromedp.CSS("ol.audit-log")),
 	))
@@ -174,9 +160,7 @@ func TestAdminDeskAndRosterAssignmentBrowser(t *testing.T) {
 func TestForgotPasswordBrowser(t *testing.T) {
 	e := testenv.New(t)
 	resident, _ := e.Account(identity.RoleResident, "")
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 40*time.Second)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/forgot-password"]`)),

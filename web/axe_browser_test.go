@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -23,15 +22,13 @@ func TestPublicPagesPassAxe(t *testing.T) {
 		name string
 		size [2]int
 	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
-		ctx := browsertest.New(t, vp.size)
-		ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		ctx := chrome(t, vp.size, 90*time.Second)
 		for _, p := range paths {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main"))))
 			browsertest.Axe(t, ctx, vp.name+" "+p)
 			if vp.name == "phone" {
-				changesNoSideScroll(t, ctx, p)
+				noSideScroll(t, ctx, p)
 			}
 		}
-		cancel()
 	}
 }

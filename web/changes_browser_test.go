@@ -144,9 +144,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 		name string
 		size [2]int
 	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
-		ctx := browsertest.New(t, vp.size)
-		ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		defer cancel()
+		ctx := chrome(t, vp.size, 40*time.Second)
 		// From the decision's page, as a visitor finds it: the published
 		// box links the consulted draft's comparison with the published text.
 		must(t, chromedp.Do(ctx,
@@ -183,7 +181,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 		if got != receipt {
 			t.Errorf("%s: followed to receipt %q, want %q", vp.name, got, receipt)
 		}
-		changesNoSideScroll(t, ctx, vp.name+" receipt")
+		noSideScroll(t, ctx, vp.name+" receipt")
 		// The process record of the same decision, with its verification.
 		must(t, chromedp.Do(ctx,
 			chromedp.Navigate(e.URL+"/decisions/"+id+"/record"),
@@ -195,7 +193,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 		if !strings.Contains(verdict, "核验通过") {
 			t.Errorf("%s: record verification %q", vp.name, verdict)
 		}
-		changesNoSideScroll(t, ctx, vp.name+" record")
+		noSideScroll(t, ctx, vp.name+" record")
 		browsertest.Axe(t, ctx, vp.name+" record")
 	}
 	// The resident's page, from the opinion to the change.
@@ -207,15 +205,5 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(body, `/decisions/`+id+`/compare?from=1&amp;to=2#art-`+anchors[2]) {
 		t.Errorf("my comments page does not link to the change")
-	}
-}
-
-// noScroll fails when the page scrolls sideways.
-func changesNoSideScroll(t *testing.T, ctx context.Context, what string) {
-	t.Helper()
-	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
-	must(t, err)
-	if wide {
-		t.Errorf("%s scrolls sideways", what)
 	}
 }

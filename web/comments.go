@@ -135,17 +135,11 @@ func (d commentFormData) Target() string {
 // consultation). It renders the error page and reports false when the
 // decision or the article does not exist.
 func (s *site) commentTarget(w http.ResponseWriter, r *http.Request, anchor string) (commentFormData, bool) {
-	id, ok := pathID(r)
+	d, ok := s.publicDecisionFor(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
 		return commentFormData{}, false
 	}
-	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	d, err := svc.GetDecision(ctx, actor, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return commentFormData{}, false
-	}
+	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	data := commentFormData{Decision: d, MaxRunes: consultation.MaxCommentRunes}
 	c, err := svc.CurrentConsultation(ctx, actor, id)
 	switch {
@@ -278,9 +272,7 @@ func (s *site) submitComment(w http.ResponseWriter, r *http.Request) {
 		data.Previous, data.Key = c.Receipt, rand.Text()
 		p.Message = "这张表单已经提交过一条意见（见下方回执编号）。如需再提一条新的意见，请核对内容后再次提交。"
 	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	p.Data = data
 	s.render(w, r, status, "comment_form", p)
 }
@@ -351,17 +343,11 @@ type commentListData struct {
 // (?article=anchor, or "whole" for the whole draft) or on the whole
 // decision, as the public sees them, with cursor pages.
 func (s *site) publicComments(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	d, ok := s.publicDecisionFor(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
 		return
 	}
-	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	d, err := svc.GetDecision(ctx, actor, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	q := r.URL.Query()
 	anchor := q.Get("article")
 	data := commentListData{Decision: d, Whole: anchor == consultation.WholeDraftAnchor}

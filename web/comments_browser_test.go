@@ -22,9 +22,7 @@ import (
 func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	e := newCommentEnv(t, true)
 	resident, _ := e.Account(identity.RoleResident, "")
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	third := e.anchors[2]
 	button := chromedp.CSS(`#` + third + ` a.comment-button`)
 

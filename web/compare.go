@@ -47,17 +47,11 @@ func labelOr(label string, n int) string {
 // publicCompare shows what changed between two public versions
 // (?from=&to=; by default the last two).
 func (s *site) publicCompare(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	d, ok := s.publicDecisionFor(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
 		return
 	}
-	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	d, err := svc.GetDecision(ctx, actor, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	versions, err := s.allVersions(r, id)
 	if err != nil {
 		s.pageError(w, r, err)

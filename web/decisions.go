@@ -154,6 +154,46 @@ func pathID(r *http.Request) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
+// decisionID reads the decision id of a staff action from the path,
+// rendering 404 and reporting false when the path names none.
+func (s *site) decisionID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+	}
+	return id, ok
+}
+
+// postedDecisionID reads a posted form and the decision id of the action.
+func (s *site) postedDecisionID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	if !s.parseForm(w, r) {
+		return 0, false
+	}
+	return s.decisionID(w, r)
+}
+
+// decisionFor loads the decision named in the path as the signed-in
+// account may see it, rendering the error page (notFound when the path
+// names no decision) and reporting false when it cannot.
+func (s *site) decisionFor(w http.ResponseWriter, r *http.Request, notFound string) (consultation.Decision, bool) {
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", notFound)
+		return consultation.Decision{}, false
+	}
+	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return d, false
+	}
+	return d, true
+}
+
+// publicDecisionFor is decisionFor for the public pages.
+func (s *site) publicDecisionFor(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
+	return s.decisionFor(w, r, "您访问的决策事项不存在或尚未公开。")
+}
+
 // notFoundOrError renders the error page for a service error on a GET:
 // 404 for anything not found (including a draft the visitor may not see).
 func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
@@ -180,17 +220,11 @@ func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
 // notice, the draft article by article, the explanation, the legal basis,
 // attachments and the timeline. The service decides what the viewer may see.
 func (s *site) decision(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	d, ok := s.publicDecisionFor(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
 		return
 	}
-	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	d, err := svc.GetDecision(ctx, actor, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	data := decisionPageData{Decision: d, Internal: !d.Public(), LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
 	data.Hearings = s.publicHearings(r, d.ID)
 	data.Follow = s.followButtons(r, d)

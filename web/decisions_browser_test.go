@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +22,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
 	e.Agency("wsj", "平顶山市卫生健康委员会", identity.AgencyDepartment)
 	acct, _ := e.Account(identity.RoleAgencyStaff, "jyj")
-	ctx := browsertest.New(t, browsertest.Phone)
-	// A step that cannot find its element fails fast instead of waiting
-	// for the harness's three minutes.
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	submit := chromedp.CSS(`form.stack button[type=submit]`)
 
 	must(t, chromedp.Do(ctx,
@@ -105,8 +100,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 
 	// Log out and read the public page as an anonymous visitor.
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`header.site form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
+		signOutSteps,
 		chromedp.Navigate(e.URL+"/decisions"),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/decisions/`+id+`"]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/decisions/`+id+`"]`)),

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -17,9 +16,7 @@ import (
 // (issue 17); axe-core's WCAG 2.2 A and AA rules pass in elderly mode.
 func TestElderlyModeInBrowser(t *testing.T) {
 	e := newCommentEnv(t, true)
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 40*time.Second)
 	fontSize := `parseFloat(getComputedStyle(document.body).fontSize)`
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/decisions/"+e.id),
@@ -54,14 +51,14 @@ func TestElderlyModeInBrowser(t *testing.T) {
 	if reads < 5 {
 		t.Errorf("%d read-aloud buttons shown, want one per article and the notice", reads)
 	}
-	changesNoSideScroll(t, ctx, "elderly decision page")
+	noSideScroll(t, ctx, "elderly decision page")
 	browsertest.Axe(t, ctx, "elderly decision page")
 	// The mode is remembered on the next page, and switched off again.
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/decisions"),
 		chromedp.WaitVisible(chromedp.CSS(`html.elderly .elderly-switch a`)),
 	))
-	changesNoSideScroll(t, ctx, "elderly decision list")
+	noSideScroll(t, ctx, "elderly decision list")
 	browsertest.Axe(t, ctx, "elderly decision list")
 	must(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`.elderly-switch a`)),

@@ -17,16 +17,6 @@ import (
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
-// noSideScroll fails when the page is wider than the viewport.
-func noSideScroll(t *testing.T, ctx context.Context, what string) {
-	t.Helper()
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, window.innerWidth]`))
-	must(t, err)
-	if w[0] > w[1] {
-		t.Errorf("%s: page %vpx wide in a %vpx window", what, w[0], w[1])
-	}
-}
-
 // TestHearingInBrowser: a resident applies to a hearing on a phone, saying
 // which side they speak for; after the draw, the list, the materials and
 // the hearing, they sign the hearing record on the phone with an SMS code.
@@ -71,9 +61,7 @@ func TestHearingInBrowser(t *testing.T) {
 		must(t, err)
 	}
 
-	phone := browsertest.New(t, browsertest.Phone)
-	phone, cancel := context.WithTimeout(phone, 60*time.Second)
-	defer cancel()
+	phone := chrome(t, browsertest.Phone, 60*time.Second)
 	login := func(bctx context.Context, acct identity.Account, next string) {
 		t.Helper()
 		must(t, chromedp.Do(bctx,
@@ -178,9 +166,7 @@ func TestHearingInBrowser(t *testing.T) {
 	}
 
 	// Staff pages at desktop width.
-	desk := browsertest.New(t, browsertest.Desktop)
-	desk, cancel2 := context.WithTimeout(desk, 60*time.Second)
-	defer cancel2()
+	desk := chrome(t, browsertest.Desktop, 60*time.Second)
 	login(desk, staff, "/staff/decisions")
 	must(t, chromedp.Do(desk, chromedp.Navigate(fmt.Sprintf("%s/staff/decisions/%d/hearings/%d", e.URL, d.ID, h.ID)),
 		chromedp.WaitVisible(chromedp.ID("step-report"))))

@@ -73,11 +73,7 @@ func (s *site) renderParticipation(w http.ResponseWriter, r *http.Request, statu
 // the message and the values entered.
 func (s *site) participationAction(w http.ResponseWriter, r *http.Request, upload bool, flash string,
 	fn func(ctx context.Context, actor *identity.Account, d consultation.Decision, p *page) (string, error)) {
-	if upload {
-		if !s.parseUpload(w, r) {
-			return
-		}
-	} else if !s.parseForm(w, r) {
+	if !s.parseFormOrUpload(w, r, upload) {
 		return
 	}
 	d, ok := s.staffDecisionFor(w, r)
@@ -96,13 +92,9 @@ func (s *site) participationAction(w http.ResponseWriter, r *http.Request, uploa
 		http.Redirect(w, r, next+"?flash="+flash, http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
-	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
 	}
 	s.renderParticipation(w, r, status, d, p)
 }
@@ -263,11 +255,7 @@ func (s *site) renderStaffHearing(w http.ResponseWriter, r *http.Request, status
 func (s *site) staffHearingStep(w http.ResponseWriter, r *http.Request) {
 	step := chi.URLParam(r, "step")
 	upload := step == "signature"
-	if upload {
-		if !s.parseUpload(w, r) {
-			return
-		}
-	} else if !s.parseForm(w, r) {
+	if !s.parseFormOrUpload(w, r, upload) {
 		return
 	}
 	d, ok := s.staffDecisionFor(w, r)
@@ -340,13 +328,9 @@ func (s *site) staffHearingStep(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back+"?flash=hearing_step_done#step-"+step, http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
-	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
 	}
 	s.renderStaffHearing(w, r, status, d, p)
 }

@@ -70,31 +70,8 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
 	resident, _ := e.Account(identity.RoleResident, "")
-	phone := browsertest.New(t, browsertest.Phone)
-	phone, cancel := context.WithTimeout(phone, 90*time.Second)
-	defer cancel()
-	desk := browsertest.New(t, browsertest.Desktop)
-	desk, cancel2 := context.WithTimeout(desk, 90*time.Second)
-	defer cancel2()
-	login := func(phoneNo string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(e.URL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), phoneNo),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS("dl.facts")),
-		)
-	}
-	logout := chromedp.Steps(chromedp.Click(chromedp.CSS(`header.site form button`)), chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)))
-	narrow := func(page string) {
-		t.Helper()
-		wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
-		must(t, err)
-		if wide {
-			t.Errorf("%s scrolls sideways on a phone", page)
-		}
-	}
+	phone := chrome(t, browsertest.Phone, 90*time.Second)
+	desk := chrome(t, browsertest.Desktop, 90*time.Second)
 	mainText := func(ctx context.Context) string {
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		must(t, err)
@@ -103,7 +80,7 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 
 	// The admin keeps the city government's meeting composition.
 	must(t, chromedp.Do(phone,
-		login(*admin.Phone),
+		signInSteps(e.URL, *admin.Phone),
 		chromedp.Navigate(e.URL+"/admin/meetings"),
 		chromedp.WaitVisible(chromedp.ID("calendar")),
 		chromedp.SetValue(chromedp.ID("members-pdsszf"), "张市长 市长\n李副市长 常务副市长\n王副市长 副市长\n赵副市长 副市长"),
@@ -115,14 +92,14 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 		t.Fatalf("admin page: %q", text)
 	}
 	browsertest.Screenshot(t, phone, "admin-meetings-phone")
-	narrow("/admin/meetings")
-	must(t, chromedp.Do(phone, logout))
-	must(t, chromedp.Do(desk, login(*admin.Phone), chromedp.Navigate(e.URL+"/admin/meetings"), chromedp.WaitVisible(chromedp.ID("calendar"))))
+	noSideScroll(t, phone, "/admin/meetings")
+	must(t, chromedp.Do(phone, signOutSteps))
+	must(t, chromedp.Do(desk, signInSteps(e.URL, *admin.Phone), chromedp.Navigate(e.URL+"/admin/meetings"), chromedp.WaitVisible(chromedp.ID("calendar"))))
 	browsertest.Screenshot(t, desk, "admin-meetings-desktop")
 
 	// The decision body drafts, agrees and publishes its catalogue.
 	must(t, chromedp.Do(phone,
-		login(*body.Phone),
+		signInSteps(e.URL, *body.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/catalogues"]`)),
 		chromedp.WaitVisible(chromedp.ID("f-year")),
 		chromedp.Click(chromedp.CSS(`form[action="/catalogues"] button`)),
@@ -158,19 +135,19 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	must(t, err)
 	catURL = strings.Split(catURL, "?")[0]
 	browsertest.Screenshot(t, phone, "catalogue-staff-phone")
-	narrow("catalogue (staff)")
-	must(t, chromedp.Do(phone, logout, chromedp.Navigate(catURL), chromedp.WaitVisible(chromedp.CSS("table.catalogue-items"))))
+	noSideScroll(t, phone, "catalogue (staff)")
+	must(t, chromedp.Do(phone, signOutSteps, chromedp.Navigate(catURL), chromedp.WaitVisible(chromedp.CSS("table.catalogue-items"))))
 	if text := mainText(phone); !strings.Contains(text, "平顶山市中小学课后服务管理办法") || !strings.Contains(text, "已公布") || !strings.Contains(text, "未启动") {
 		t.Fatalf("public catalogue: %q", text)
 	}
-	narrow("catalogue (public)")
+	noSideScroll(t, phone, "catalogue (public)")
 	browsertest.Screenshot(t, phone, "catalogue-public-phone")
 	must(t, chromedp.Do(desk, chromedp.Navigate(catURL), chromedp.WaitVisible(chromedp.CSS("table.catalogue-items"))))
 	browsertest.Screenshot(t, desk, "catalogue-desktop")
 
 	// A resident proposes; the body answers publicly.
 	must(t, chromedp.Do(phone,
-		login(*resident.Phone),
+		signInSteps(e.URL, *resident.Phone),
 		chromedp.Navigate(e.URL+"/proposals"),
 		chromedp.WaitVisible(chromedp.ID("f-title")),
 		chromedp.SetValue(chromedp.ID("f-decision_body"), "pdsszf"),
@@ -178,21 +155,21 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("f-description"), "老城区停车难，建议统一规范收费。"),
 		chromedp.Click(chromedp.CSS(`form[action="/proposals"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
-		logout,
-		login(*body.Phone),
+		signOutSteps,
+		signInSteps(e.URL, *body.Phone),
 		chromedp.Navigate(e.URL+"/proposals"),
 		chromedp.WaitVisible(chromedp.CSS(`form[action$="/answer"]`)),
 		chromedp.SetValue(chromedp.CSS(`form[action$="/answer"] textarea[name=answer]`), "停车收费由市发展改革委按价格法程序办理，不列入本年度目录。"),
 		chromedp.Click(chromedp.CSS(`form[action$="/answer"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
-		logout,
+		signOutSteps,
 		chromedp.Navigate(e.URL+"/proposals"),
 		chromedp.WaitVisible(chromedp.CSS("article.proposal")),
 	))
 	if text := mainText(phone); !strings.Contains(text, "未采纳") || !strings.Contains(text, "价格法程序") || strings.Contains(text, *resident.Phone) {
 		t.Fatalf("public proposals: %q", text)
 	}
-	narrow("/proposals")
+	noSideScroll(t, phone, "/proposals")
 	browsertest.Screenshot(t, phone, "proposals-phone")
 	must(t, chromedp.Do(desk, chromedp.Navigate(e.URL+"/proposals"), chromedp.WaitVisible(chromedp.CSS("article.proposal"))))
 	browsertest.Screenshot(t, desk, "proposals-desktop")
@@ -201,7 +178,7 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	d := publishedWithheld(t, e, &staff, &body, &admin)
 	impl := e.URL + "/decisions/" + strconv.FormatInt(d.ID, 10) + "/implementation"
 	must(t, chromedp.Do(phone,
-		login(*staff.Phone),
+		signInSteps(e.URL, *staff.Phone),
 		chromedp.Navigate(impl),
 		chromedp.WaitVisible(chromedp.ID("report-form-title")),
 		chromedp.SetValue(chromedp.ID("report-end"), e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)),
@@ -212,7 +189,7 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	if text := mainText(phone); !strings.Contains(text, "全市学校已完成安防设施改造") || !strings.Contains(text, "每30日") {
 		t.Fatalf("implementation page: %q", text)
 	}
-	narrow("implementation")
+	noSideScroll(t, phone, "implementation")
 	browsertest.Screenshot(t, phone, "implementation-phone")
 	must(t, chromedp.Do(desk, chromedp.Navigate(impl), chromedp.WaitVisible(chromedp.CSS("article.report"))))
 	browsertest.Screenshot(t, desk, "implementation-desktop")

@@ -63,17 +63,8 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	_, err = svc.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, "")
 	must(t, err)
 
-	phone := browsertest.New(t, browsertest.Phone)
-	phone, cancel := context.WithTimeout(phone, 120*time.Second)
-	defer cancel()
-	login := chromedp.Steps(
-		chromedp.Navigate(e.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
-	)
+	phone := chrome(t, browsertest.Phone, 120*time.Second)
+	login := signInSteps(e.URL, *resident.Phone)
 	text := func(ctx context.Context, sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -94,7 +85,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	if f := text(phone, ".follow"); !strings.Contains(f, "已关注本事项") {
 		t.Fatalf("follow section after following: %q", f)
 	}
-	changesNoSideScroll(t, phone, "phone decision page")
+	noSideScroll(t, phone, "phone decision page")
 	// Set the e-mail address: two problems at once are both listed.
 	must(t, chromedp.Do(phone,
 		chromedp.Navigate(e.URL+"/me/notifications/settings"),
@@ -118,7 +109,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	}
 	browsertest.Screenshot(t, phone, "notify-settings-phone")
 	browsertest.Axe(t, phone, "phone settings")
-	changesNoSideScroll(t, phone, "phone settings")
+	noSideScroll(t, phone, "phone settings")
 	confirmation := mp.Wait(t, "jumin@example.com", 1, 30*time.Second)[0]
 	link := mailLink.FindString(confirmation.Text)
 	must(t, chromedp.Do(phone,
@@ -207,7 +198,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	))
 	browsertest.Screenshot(t, phone, "inbox-phone")
 	browsertest.Axe(t, phone, "phone inbox")
-	changesNoSideScroll(t, phone, "phone inbox")
+	noSideScroll(t, phone, "phone inbox")
 	if s := text(phone, ".notifications"); !strings.Contains(s, "您对《城区义务教育学校招生入学办法》提出的意见已有答复") || !strings.Contains(s, "意见已答复") {
 		t.Fatalf("inbox %q", s)
 	}
@@ -233,9 +224,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	}
 
 	// The same pages at desktop width.
-	desk := browsertest.New(t, browsertest.Desktop)
-	desk, cancel2 := context.WithTimeout(desk, 60*time.Second)
-	defer cancel2()
+	desk := chrome(t, browsertest.Desktop, 60*time.Second)
 	must(t, chromedp.Do(desk, login, chromedp.Navigate(e.URL+"/me/notifications"), chromedp.WaitVisible(chromedp.CSS(".notifications"))))
 	browsertest.Screenshot(t, desk, "inbox-desktop")
 	browsertest.Axe(t, desk, "desktop inbox")

@@ -27,8 +27,7 @@ func TestOpenDataPageInBrowser(t *testing.T) {
 		name string
 		size [2]int
 	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
-		ctx := browsertest.New(t, vp.size)
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ctx := chrome(t, vp.size, 30*time.Second)
 		must(t, chromedp.Do(ctx,
 			chromedp.Navigate(e.URL+"/open-data"),
 			chromedp.WaitVisible(chromedp.CSS(`.open-data-export`)),
@@ -51,7 +50,6 @@ func TestOpenDataPageInBrowser(t *testing.T) {
 		}
 		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.file-list a').href`))
 		must(t, err)
-		cancel()
 		e.Do("GET", strings.TrimPrefix(href, e.URL), "", nil).Expect(t, 200, "")
 	}
 }

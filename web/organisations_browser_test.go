@@ -10,13 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/web"
 )
 
 // TestOrganisationKeysInBrowser: on a phone and on a desktop, a resident
@@ -32,13 +30,8 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 		code string
 	}{{"phone", browsertest.Phone, "91350100M000100Y43"}, {"desktop", browsertest.Desktop, "914403001922038216"}} {
 		_, manager := e.Account(identity.RoleResident, "")
-		b := browsertest.New(t, vp.size)
-		b, cancel := context.WithTimeout(b, 90*time.Second)
-		signIn := func(token string) {
-			_, err := chromedp.Call(b, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: token, URL: e.URL})
-			must(t, err)
-		}
-		signIn(manager)
+		b := chrome(t, vp.size, 90*time.Second)
+		sessionCookie(t, b, e.URL, manager)
 		name := []string{"平顶山市家长互助会", "平顶山市餐饮行业协会"}[i]
 		must(t, chromedp.Do(b,
 			chromedp.Navigate(e.URL+"/organisations"),
@@ -54,7 +47,7 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 			t.Fatalf("%s: refusal %q", vp.name, errText)
 		}
 		browsertest.Screenshot(t, b, "organisations-refused-"+vp.name)
-		noHorizontalScroll(t, b)
+		noSideScroll(t, b, "the page")
 		must(t, chromedp.Do(b,
 			chromedp.SetValue(chromedp.ID("f-credit_code"), vp.code),
 			chromedp.Submit(chromedp.ID("f-name")),
@@ -66,19 +59,19 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 			t.Fatalf("%s: a pending organisation's page: %q", vp.name, text)
 		}
 		// The admin verifies it.
-		signIn(admin)
+		sessionCookie(t, b, e.URL, admin)
 		must(t, chromedp.Do(b,
 			chromedp.Navigate(e.URL+"/admin/organisations?status=pending"),
 			chromedp.WaitVisible(chromedp.CSS(".admin-organisation")),
 		))
 		browsertest.Screenshot(t, b, "admin-organisations-"+vp.name)
-		noHorizontalScroll(t, b)
+		noSideScroll(t, b, "the page")
 		must(t, chromedp.Do(b,
 			chromedp.Click(chromedp.CSS(`.admin-organisation button[value="verified"]`)),
 			chromedp.WaitVisible(chromedp.CSS(".flash, .notice")),
 		))
 		// The manager creates a key with both scopes.
-		signIn(manager)
+		sessionCookie(t, b, e.URL, manager)
 		must(t, chromedp.Do(b,
 			chromedp.Navigate(e.URL+"/organisations"),
 			chromedp.Click(chromedp.CSS(".organisation-list a")),
@@ -91,7 +84,7 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 		secret, err := chromedp.Run(b, chromedp.Text(chromedp.ID("new-key-secret")))
 		must(t, err)
 		browsertest.Screenshot(t, b, "organisation-new-key-"+vp.name)
-		noHorizontalScroll(t, b)
+		noSideScroll(t, b, "the page")
 		e.Do("GET", "/open-data/changes?limit=5", strings.TrimSpace(secret), nil).Expect(t, 200, "")
 		loc, err := chromedp.Run(b, chromedp.Location())
 		must(t, err)
@@ -112,7 +105,6 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 		))
 		browsertest.Screenshot(t, b, "organisation-revoked-"+vp.name)
 		e.Do("GET", "/open-data/changes?limit=5", strings.TrimSpace(secret), nil).Expect(t, 401, "api_key_revoked")
-		cancel()
 	}
 }
 
@@ -147,10 +139,8 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 		adminAcct := mustAccount(t, e, admin)
 		_, err = e.Integrations.VerifyOrganisation(ctx, adminAcct, org.ID, integrations.OrganisationVerified, "")
 		must(t, err)
-		b := browsertest.New(t, vp.size)
-		b, cancel := context.WithTimeout(b, 90*time.Second)
-		_, err = chromedp.Call(b, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: token, URL: e.URL})
-		must(t, err)
+		b := chrome(t, vp.size, 90*time.Second)
+		sessionCookie(t, b, e.URL, token)
 		must(t, chromedp.Do(b,
 			chromedp.Navigate(fmt.Sprintf("%s/organisations/%d", e.URL, org.ID)),
 			chromedp.WaitVisible(chromedp.ID("f-hook_url")),
@@ -196,7 +186,7 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 		if !strings.Contains(text, "多次失败") || !strings.Contains(text, "接收方返回 503") || !strings.Contains(text, "开始征求意见") {
 			t.Fatalf("%s: webhook card %q", vp.name, text)
 		}
-		noHorizontalScroll(t, b)
+		noSideScroll(t, b, "the page")
 		browsertest.Screenshot(t, b, "organisation-webhook-paused-"+vp.name)
 		down.Store(false)
 		must(t, chromedp.Do(b,
@@ -214,6 +204,5 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 			t.Fatalf("%s: after resuming: %q", vp.name, text)
 		}
 		browsertest.Screenshot(t, b, "organisation-webhook-resumed-"+vp.name)
-		cancel()
 	}
 }

@@ -49,17 +49,11 @@ type recordPageData struct {
 // publicRecord shows a decision's procedure as its process record holds
 // it, the result of verifying the record, and how anyone can verify it.
 func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	d, ok := s.publicDecisionFor(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
 		return
 	}
-	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	d, err := svc.GetDecision(ctx, actor, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	entries, err := svc.GetDecisionRecordKinds(ctx, actor, id, recordKinds, maxTimelineEvents)
 	if err != nil {
 		s.pageError(w, r, err)

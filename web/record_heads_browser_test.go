@@ -45,9 +45,7 @@ func TestRecordHeadsPage(t *testing.T) {
 		t.Fatalf("heads %v %v", head, err)
 	}
 
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/decisions/"+strconv.FormatInt(d.ID, 10)),
 		chromedp.WaitVisible(chromedp.CSS(`.record-link a[href="/record/heads"]`)),

@@ -28,17 +28,11 @@ func reportMissing(err error) bool {
 // 明, Decree 713 Art. 18, 29, 32): the figures as tables and the text.
 // Staff of the lead unit also see the draft, marked as such.
 func (s *site) publicAdoptionReport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	d, ok := s.publicDecisionFor(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公开。")
 		return
 	}
-	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	d, err := svc.GetDecision(ctx, actor, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	rep, err := svc.GetAdoptionReport(ctx, actor, id)
 	if reportMissing(err) {
 		s.renderError(w, r, http.StatusNotFound, "意见采纳情况说明尚未公布", "该决策事项的意见采纳情况说明尚未公布。")
@@ -111,9 +105,7 @@ func (s *site) reportAction(w http.ResponseWriter, r *http.Request, flash string
 		s.pageError(w, r, err)
 		return
 	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	s.renderReportEditor(w, r, status, d, p, p.Form["body"] != "")
 }
 

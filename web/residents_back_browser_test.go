@@ -21,9 +21,7 @@ func TestCommentBackAndResubmitInBrowser(t *testing.T) {
 	e := newCommentEnv(t, true)
 	resident, _ := e.Account(identity.RoleResident, "")
 	for _, vp := range [][2]int{browsertest.Phone, browsertest.Desktop} {
-		ctx := browsertest.New(t, vp)
-		ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		defer cancel()
+		ctx := chrome(t, vp, 40*time.Second)
 		must(t, chromedp.Do(ctx,
 			chromedp.Navigate(e.URL+"/login?next=/decisions/"+e.id+"/comment"),
 			chromedp.WaitVisible(chromedp.ID("login")),

@@ -18,19 +18,7 @@ import (
 // appear on the review page and the decision's record verifies.
 func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 	e := newReviewPagesEnv(t)
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	login := func(phone string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(e.URL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), phone),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS("dl.facts")),
-		)
-	}
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	findings := func() chromedp.Action[chromedp.Void] {
 		var steps []chromedp.Action[chromedp.Void]
 		for _, i := range []string{"0", "1", "2"} {
@@ -43,7 +31,7 @@ func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 	}
 
 	must(t, chromedp.Do(ctx,
-		login(*e.adviser.Phone),
+		signInSteps(e.URL, *e.adviser.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/adviser"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.reviews a`)),
 		chromedp.Click(chromedp.CSS(`ul.reviews a`)),
@@ -56,9 +44,8 @@ func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 	must(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#opinion-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
-		chromedp.Click(chromedp.CSS(`header.site form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
-		login(*e.reviewer.Phone),
+		signOutSteps,
+		signInSteps(e.URL, *e.reviewer.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/review"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.reviews a`)),
 		chromedp.Click(chromedp.CSS(`ul.reviews a`)),
@@ -96,9 +83,7 @@ func TestPublicationPageOnPhone(t *testing.T) {
 	e := newReviewPagesEnv(t)
 	e.concluded(t)
 	e.publishThroughPages(t)
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/decisions/"+strconv.FormatInt(e.d.ID, 10)+"/publication"),
 		chromedp.WaitVisible(chromedp.ID("publication")),

@@ -96,13 +96,9 @@ func (s *site) staffForm(w http.ResponseWriter, r *http.Request, keep []string, 
 		http.Redirect(w, r, staffURL(d.ID, back), http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
-	}
-	if len(p.Errors) > 0 && p.Message == "" && len(p.Gates) == 0 {
-		p.Message = "提交的内容有误，请按提示修改。"
 	}
 	render(status, d, p)
 }

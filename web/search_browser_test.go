@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +17,7 @@ func TestHeaderSearchInBrowser(t *testing.T) {
 	d := e.decision(t, "平顶山市城区义务教育学校招生入学办法")
 	e.publish(t, d)
 	e.DrainSearch()
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/decisions"),
 		chromedp.SendKeys(chromedp.CSS(`header.site .site-search input[name=q]`), "划片招生"),

@@ -28,9 +28,7 @@ import (
 // naming the entry; the revoked key is no longer offered.
 func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	e := newReviewPagesEnv(t)
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 60*time.Second)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login")),

@@ -243,15 +243,31 @@ func (s *site) createDecision(w http.ResponseWriter, r *http.Request) {
 // renderFormError shows a refused form again with the service's messages;
 // a refusal of access is an error page instead (there is no form to fix).
 func (s *site) renderFormError(w http.ResponseWriter, r *http.Request, p *page, err error, name string) {
+	if status, ok := s.refusedForm(w, r, p, err); ok {
+		s.render(w, r, status, name, *p)
+	}
+}
+
+// refusedForm puts a refused submission's error into p and returns the
+// status to show the form again with. It reports false, having rendered the
+// error page, when there is no form to show again (access refused, server
+// failed). Field errors without a message of their own (and no failed
+// gates, which the page lists) get the general prompt to fix them.
+func (s *site) refusedForm(w http.ResponseWriter, r *http.Request, p *page, err error) (int, bool) {
 	status := s.formError(r, p, err)
 	if accessRefusal(status) {
 		s.pageError(w, r, err)
-		return
+		return status, false
 	}
+	p.askToFix()
+	return status, true
+}
+
+// askToFix sets the general prompt when only fields are wrong.
+func (p *page) askToFix() {
 	if len(p.Errors) > 0 && p.Message == "" && len(p.Gates) == 0 {
 		p.Message = "提交的内容有误，请按提示修改。"
 	}
-	s.render(w, r, status, name, *p)
 }
 
 func staffURL(id int64, rest string) string {
@@ -261,17 +277,7 @@ func staffURL(id int64, rest string) string {
 // staffDecisionFor loads the decision of a staff page for the signed-in
 // account, rendering the error page when it cannot.
 func (s *site) staffDecisionFor(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
-	id, ok := pathID(r)
-	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
-		return consultation.Decision{}, false
-	}
-	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return d, false
-	}
-	return d, true
+	return s.decisionFor(w, r, "您访问的决策事项不存在。")
 }
 
 // requireLeadPage answers 403 on the lead unit's forms for anyone else: the
@@ -301,12 +307,8 @@ func (s *site) editDecisionForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) updateDecision(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedDecisionID(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
 		return
 	}
 	p := s.newPage(r, "编辑决策事项")
@@ -337,9 +339,7 @@ func (s *site) updateDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	full.CoSelected = data.CoSelected
 	p.Data = full
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	s.render(w, r, status, "staff_decision_form", p)
 }
 
@@ -400,12 +400,8 @@ func (s *site) renderWorkspace(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *site) withdrawDecision(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedDecisionID(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
 		return
 	}
 	reason := r.PostFormValue("reason")
@@ -416,9 +412,8 @@ func (s *site) withdrawDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "撤回决策事项")
 	p.Form["reason"] = reason
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	d, err = s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)

@@ -209,9 +209,8 @@ func (s *site) commentAction(w http.ResponseWriter, r *http.Request, act func(c 
 		return
 	}
 	p := s.newPage(r, "公众意见审核与处理")
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	msg := p.Message
@@ -330,9 +329,8 @@ func (s *site) setGroupDisposition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "意见分组")
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	msg := p.Message

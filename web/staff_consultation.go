@@ -130,12 +130,8 @@ func mustPathID(r *http.Request) int64 {
 // with a confirmation or shows the page again with every reason it was
 // refused (failed gates with their legal basis).
 func (s *site) consultationAction(w http.ResponseWriter, r *http.Request, flash string, act func(p *page) error) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedDecisionID(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
 		return
 	}
 	p := s.newPage(r, "公开征求意见")
@@ -144,9 +140,8 @@ func (s *site) consultationAction(w http.ResponseWriter, r *http.Request, flash 
 		http.Redirect(w, r, staffURL(id, "/consultation?flash="+flash), http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
@@ -161,9 +156,7 @@ func (s *site) consultationAction(w http.ResponseWriter, r *http.Request, flash 
 	if p.Form["ends_at"] == "" {
 		p.Form["ends_at"] = localValue(defaultConsultationEnd(s.svc.Consultation.Now()))
 	}
-	if len(p.Errors) > 0 && p.Message == "" && len(p.Gates) == 0 {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	p.Data = data
 	s.render(w, r, status, "staff_consultation", p)
 }

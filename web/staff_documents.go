@@ -273,16 +273,9 @@ func documentForm(r *http.Request, p *page, kind consultation.DocumentKind) any 
 }
 
 func (s *site) addDocument(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+	id, ok := s.decisionID(w, r)
+	if !ok || !s.parseUpload(w, r) {
 		return
-	}
-	if !s.parseUpload(w, r) {
-		return
-	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
 	}
 	kind := consultation.DocumentKind(r.URL.Query().Get("kind"))
 	if k := r.PostFormValue("kind"); k != "" {
@@ -311,9 +304,8 @@ func (s *site) addDocument(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, staffURL(id, "/documents?flash=document_added"), http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	// The service names content fields content.xxx; the form names them xxx.
@@ -329,9 +321,7 @@ func (s *site) addDocument(w http.ResponseWriter, r *http.Request) {
 			p.Errors[list+"[0].name"] = msg
 		}
 	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	if len(files) > 0 {
 		p.Errors["attachments"] = strings.TrimSpace(p.Errors["attachments"] + " 请重新选择要上传的附件。")
 	}

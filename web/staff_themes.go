@@ -246,9 +246,8 @@ func (s *site) themeStep(w http.ResponseWriter, r *http.Request, flash string, d
 		return
 	}
 	p := s.newPage(r, "意见主题")
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	for _, m := range p.Errors {

@@ -50,7 +50,17 @@ func (s *site) newVersionForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "staff_version_new", p)
 }
 
+// parseFormOrUpload reads a multipart form when upload is set, else a
+// plain form.
+func (s *site) parseFormOrUpload(w http.ResponseWriter, r *http.Request, upload bool) bool {
+	if upload {
+		return s.parseUpload(w, r)
+	}
+	return s.parseForm(w, r)
+}
+
 // parseUpload reads a multipart form, answering 413 when it is too large.
+// net/http removes the form's temporary files after the handler returns.
 func (s *site) parseUpload(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
@@ -134,16 +144,9 @@ func foldIndexedErrors(p *page, names ...string) {
 }
 
 func (s *site) createVersion(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+	id, ok := s.decisionID(w, r)
+	if !ok || !s.parseUpload(w, r) {
 		return
-	}
-	if !s.parseUpload(w, r) {
-		return
-	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
 	}
 	p := s.newPage(r, "上传草案新版本")
 	for _, k := range []string{"text", "explanation", "legal_basis"} {
@@ -163,15 +166,12 @@ func (s *site) createVersion(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, staffURL(id, "?flash=version_created#version-"+strconv.Itoa(v.Number)), http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	foldIndexedErrors(&p, "attachments")
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	if len(files) > 0 {
 		// Browsers never refill file inputs: say so rather than lose them silently.
 		p.Errors["attachments"] = strings.TrimSpace(p.Errors["attachments"] + " 请重新选择要上传的附件。")

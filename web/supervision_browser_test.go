@@ -58,25 +58,11 @@ func newSupervisionEnv(t *testing.T) *supervisionEnv {
 // phone; the dashboard and a monthly report are looked at on both sizes.
 func TestSupervisionDeskInBrowser(t *testing.T) {
 	e := newSupervisionEnv(t)
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	login := func(phone string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(e.URL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), phone),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS("dl.facts")),
-		)
-	}
-	logout := chromedp.Steps(chromedp.Click(chromedp.CSS(`header.site form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)))
+	ctx := chrome(t, browsertest.Phone, 60*time.Second)
 	deadline := e.Clock.Now().AddDate(0, 0, 10).Format("2006-01-02")
 
 	must(t, chromedp.Do(ctx,
-		login(*e.office.Phone),
+		signInSteps(e.URL, *e.office.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/supervision"]`)),
 		chromedp.WaitVisible(chromedp.ID("overdue-title")),
 	))
@@ -108,7 +94,7 @@ func TestSupervisionDeskInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
 	))
 	browsertest.Screenshot(t, ctx, "supervision-problem-office")
-	must(t, chromedp.Do(ctx, logout, login(*e.staff.Phone),
+	must(t, chromedp.Do(ctx, signOutSteps, signInSteps(e.URL, *e.staff.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/supervision"]`)),
 		chromedp.WaitVisible(chromedp.ID("notices-title")),
 		chromedp.Click(chromedp.CSS(`ul.notices a`)),
@@ -118,7 +104,7 @@ func TestSupervisionDeskInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
 	))
 	browsertest.Screenshot(t, ctx, "supervision-problem-department")
-	must(t, chromedp.Do(ctx, logout, login(*e.office.Phone),
+	must(t, chromedp.Do(ctx, signOutSteps, signInSteps(e.URL, *e.office.Phone),
 		chromedp.Navigate(e.URL+"/supervision/problems"),
 		chromedp.Click(chromedp.CSS(`table a[href^="/supervision/problems/"]`)),
 		chromedp.WaitVisible(chromedp.ID("verify-title")),
@@ -142,12 +128,10 @@ func TestSupervisionDeskInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("svg.trend-chart")),
 	))
 	browsertest.Screenshot(t, ctx, "supervision-report")
-	noScroll(t, ctx)
+	noSideScroll(t, ctx, "the page")
 
-	desk := browsertest.New(t, browsertest.Desktop)
-	desk, cancel2 := context.WithTimeout(desk, 30*time.Second)
-	defer cancel2()
-	must(t, chromedp.Do(desk, login(*e.office.Phone), chromedp.Navigate(e.URL+"/supervision"),
+	desk := chrome(t, browsertest.Desktop, 30*time.Second)
+	must(t, chromedp.Do(desk, signInSteps(e.URL, *e.office.Phone), chromedp.Navigate(e.URL+"/supervision"),
 		chromedp.WaitVisible(chromedp.ID("overdue-title"))))
 	browsertest.Screenshot(t, desk, "supervision-dashboard-desktop")
 	must(t, chromedp.Do(desk, chromedp.Navigate(e.URL+"/supervision/reports"),
@@ -161,14 +145,4 @@ func (e *supervisionEnv) agencyID(t *testing.T, code string) int64 {
 	var id int64
 	must(t, e.DB.QueryRow(context.Background(), `SELECT id FROM agencies WHERE code = $1`, code).Scan(&id))
 	return id
-}
-
-// noScroll fails when the page scrolls sideways.
-func noScroll(t *testing.T, ctx context.Context) {
-	t.Helper()
-	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
-	must(t, err)
-	if wide {
-		t.Fatal("the page scrolls sideways at this width")
-	}
 }

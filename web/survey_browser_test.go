@@ -24,20 +24,11 @@ func TestSurveyInBrowser(t *testing.T) {
 	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
 	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
 	resident, _ := e.Account(identity.RoleResident, "")
-	ctx := browsertest.New(t, browsertest.Phone)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	submit := chromedp.CSS(`form.stack button[type=submit]`)
 	login := func(phone string) {
 		t.Helper()
-		must(t, chromedp.Do(ctx,
-			chromedp.Navigate(e.URL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), phone),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(submit),
-			chromedp.WaitVisible(chromedp.CSS(`header.site form button`)),
-		))
+		must(t, chromedp.Do(ctx, signInSteps(e.URL, phone)))
 	}
 	addQuestion := func(kind, shot string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -92,8 +83,7 @@ func TestSurveyInBrowser(t *testing.T) {
 	must(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`form[action$="/open"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action$="/close"]`)),
-		chromedp.Click(chromedp.CSS(`header.site form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
+		signOutSteps,
 	))
 
 	// A resident answers on a phone.

@@ -353,9 +353,7 @@ func (s *site) saveQuestion(w http.ResponseWriter, r *http.Request, editing bool
 	if m := p.Errors["kind"]; m != "" && p.Message == "" {
 		p.Message = m
 	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	p.Title = "添加" + survey.KindNames[kind]
 	if editing {
 		p.Title = "编辑第" + strconv.Itoa(data.Number) + "题"

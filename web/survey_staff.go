@@ -294,9 +294,7 @@ func (s *site) updateSurvey(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	p.Data = surveyFormData{Survey: &sv, Decisions: decisions, Action: staffSurveyURL(sv.ID, "/edit"), SubmitLabel: "保存设置",
 		CancelURL: staffSurveyURL(sv.ID, "")}
 	s.render(w, r, status, "staff_survey_form", p)

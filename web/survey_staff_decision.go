@@ -67,12 +67,8 @@ func (s *site) renderDecisionSurveys(w http.ResponseWriter, r *http.Request, sta
 }
 
 func (s *site) waiveSurvey(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedDecisionID(w, r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
 		return
 	}
 	p := s.newPage(r, "民意调查")
@@ -82,18 +78,15 @@ func (s *site) waiveSurvey(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/staff/surveys/decisions/"+strconv.FormatInt(id, 10)+"?flash=waiver_recorded", http.StatusSeeOther)
 		return
 	}
-	status := s.formError(r, &p, err)
-	if accessRefusal(status) {
-		s.pageError(w, r, err)
+	status, ok := s.refusedForm(w, r, &p, err)
+	if !ok {
 		return
 	}
 	d, ok := s.staffDecisionFor(w, r)
 	if !ok {
 		return
 	}
-	if len(p.Errors) > 0 && p.Message == "" {
-		p.Message = "提交的内容有误，请按提示修改。"
-	}
+	p.askToFix()
 	p.Title = "民意调查：" + d.Title
 	s.renderDecisionSurveys(w, r, status, d, p)
 }

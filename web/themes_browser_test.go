@@ -6,14 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
-	"github.com/canyu-gov/canyu/web"
 )
 
 // TestThemePagesInBrowser walks staff through the theme pages at phone and
@@ -47,18 +45,15 @@ func TestThemePagesInBrowser(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b := browsertest.New(t, vp.size)
-			b, cancel := context.WithTimeout(b, 60*time.Second)
-			defer cancel()
-			_, err := chromedp.Call(b, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: e.staffToken, URL: e.URL})
-			must(t, err)
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
 			must(t, chromedp.Do(b,
 				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes"),
 				chromedp.WaitVisible(chromedp.CSS(`.theme-actions button`)),
 				chromedp.Click(chromedp.CSS(`.theme-actions button`)),
 				chromedp.WaitVisible(chromedp.ID("theme-board")),
 			))
-			noHorizontalScroll(t, b)
+			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "themes-board-"+vp.name)
 			board, err := chromedp.Run(b, chromedp.Text(chromedp.ID("theme-board")))
 			must(t, err)
@@ -85,7 +80,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 			if h1 != "划片范围公示" {
 				t.Errorf("title after rename: %q", h1)
 			}
-			noHorizontalScroll(t, b)
+			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "theme-page-"+vp.name)
 
 			// After the window closes the theme is answered from its page.
@@ -96,8 +91,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 			// A month later: a new session (sessions last a day).
 			s, err := e.Identity.CreateSession(ctx, identity.LoginInput{Login: *e.staff.Phone, Password: testenv.Password})
 			must(t, err)
-			_, err = chromedp.Call(b, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: s.Token, URL: e.URL})
-			must(t, err)
+			sessionCookie(t, b, e.URL, s.Token)
 			url, err := chromedp.Run(b, chromedp.Evaluate[string](`location.pathname`))
 			must(t, err)
 			must(t, chromedp.Do(b,
@@ -130,15 +124,5 @@ func TestThemePagesInBrowser(t *testing.T) {
 			}
 			browsertest.Screenshot(t, b, "theme-report-"+vp.name)
 		})
-	}
-}
-
-// noHorizontalScroll fails when the page is wider than the viewport.
-func noHorizontalScroll(t *testing.T, b context.Context) {
-	t.Helper()
-	wide, err := chromedp.Run(b, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
-	must(t, err)
-	if wide {
-		t.Error("the page scrolls sideways")
 	}
 }

@@ -7,13 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/web"
 )
 
 // TestThemeSplitAndMoveInBrowser: staff tick comments on a theme's page
@@ -57,11 +55,8 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 			}
 			fromURL := e.URL + "/staff/decisions/" + e.id + "/themes/" + strconv.FormatInt(from, 10)
 
-			b := browsertest.New(t, vp.size)
-			b, cancel := context.WithTimeout(b, 60*time.Second)
-			defer cancel()
-			_, err = chromedp.Call(b, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: e.staffToken, URL: e.URL})
-			must(t, err)
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
 
 			// Nothing ticked: refused, nothing changes.
 			must(t, chromedp.Do(b,
@@ -88,7 +83,7 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`.theme-comments li:nth-child(2) .pick input`)),
 				chromedp.SetValue(chromedp.ID("new-label"), "收费标准"),
 			))
-			noHorizontalScroll(t, b)
+			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "theme-split-form-"+vp.name)
 			must(t, chromedp.Do(b,
 				chromedp.Click(chromedp.CSS(`#pick-form button:not([formaction])`)),
@@ -104,7 +99,7 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 			if n != 2 {
 				t.Errorf("the new theme lists %d comments, want 2", n)
 			}
-			noHorizontalScroll(t, b)
+			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "theme-split-done-"+vp.name)
 
 			// Move one of them back to the theme it came from (the split's

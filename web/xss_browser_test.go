@@ -153,9 +153,7 @@ func TestXSSCorpusRendersInert(t *testing.T) {
 		{"/decisions", []string{"title"}},
 		{"/surveys/" + surveyID + "/results", []string{"survey_title", "question", "option"}},
 	}
-	bctx := browsertest.New(t, browsertest.Desktop)
-	bctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
+	bctx := chrome(t, browsertest.Desktop, 60*time.Second)
 	var dialogs atomic.Int32
 	must(t, chromedp.Listen(bctx, func(ev any) {
 		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
