@@ -206,9 +206,8 @@ func (s *site) adminAgency(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) renderAgency(w http.ResponseWriter, r *http.Request, p page, status int, fill bool) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "机构不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "机构不存在。")
 		return
 	}
 	a, err := s.svc.Identity.GetAgency(r.Context(), id)
@@ -239,12 +238,8 @@ func (s *site) renderAgency(w http.ResponseWriter, r *http.Request, p page, stat
 }
 
 func (s *site) updateAgency(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "机构不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "机构不存在。")
 		return
 	}
 	p := s.newPage(r, "编辑机构")
@@ -333,9 +328,8 @@ func (s *site) adminAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) renderAccount(w http.ResponseWriter, r *http.Request, p page, status int, fill bool) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "账号不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "账号不存在。")
 		return
 	}
 	actor := currentAccount(r)
@@ -371,12 +365,8 @@ func (s *site) renderAccount(w http.ResponseWriter, r *http.Request, p page, sta
 // accountAction runs one action of the account page and redirects with
 // flash, or shows the page again with the refusal.
 func (s *site) accountAction(w http.ResponseWriter, r *http.Request, flash string, keep []string, do func(id int64) error) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "账号不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "账号不存在。")
 		return
 	}
 	p := s.newPage(r, "账号")

@@ -36,10 +36,7 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	login := func(ctx context.Context, phone string) {
 		must(t, chromedp.Do(ctx, signInSteps(e.URL, phone)))
 	}
-	for _, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 150*time.Second)
 		visit := func(p string) {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main"))))

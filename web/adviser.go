@@ -19,9 +19,8 @@ func (s *site) adviserList(w http.ResponseWriter, r *http.Request) {
 func adviserURL(id int64) string { return "/adviser/reviews/" + strconv.FormatInt(id, 10) }
 
 func (s *site) opinionForm(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "合法性审查材料不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在。")
 		return
 	}
 	s.renderOpinion(w, r, http.StatusOK, id, s.newPage(r, "出具法律意见"))
@@ -44,12 +43,8 @@ func (s *site) renderOpinion(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *site) signOpinion(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "合法性审查材料不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在。")
 		return
 	}
 	p := s.newPage(r, "出具法律意见")

@@ -18,10 +18,7 @@ func TestPublicPagesPassAxe(t *testing.T) {
 	paths := []string{"/", "/decisions", "/decisions/" + e.id, "/decisions/" + e.id + "/comment",
 		"/decisions/" + e.id + "/comments", "/login", "/register", "/surveys", "/catalogues", "/record/heads",
 		"/comment-receipts", "/search?q=" + "招生"}
-	for _, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 90*time.Second)
 		for _, p := range paths {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main"))))

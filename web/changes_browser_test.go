@@ -14,7 +14,6 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // revisedDraft is draftText after the consultation: article 3 changed
@@ -40,29 +39,9 @@ const revisedDraft = `平顶山市城区义务教育学校招生入学办法
 func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 	t.Helper()
 	ctx := context.Background()
-	e := &reviewPagesEnv{Env: testenv.New(t)}
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
-	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
-	// The executive meeting's composition (Decree 713 Art. 30), which
-	// publishThroughPages meets with three of four members.
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	if _, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
-		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王秘书长", Position: "秘书长"},
-		{Name: "赵副市长", Position: "副市长"}}); err != nil {
-		t.Fatal(err)
-	}
-	e.reviewer, _ = e.Account(identity.RoleReviewer, "sfj")
-	e.adviser, _ = e.Account(identity.RoleLegalAdviser, "")
+	e := newReviewCity(t)
 	resident, _ := e.Account(identity.RoleResident, "")
-	svc := e.Consultation
-	d, err := svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法", Summary: "简介",
-		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.d = d
+	svc, d := e.Consultation, e.d
 	id := strconv.FormatInt(d.ID, 10)
 	v1, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: draftText,
 		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
@@ -118,15 +97,7 @@ func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 	if _, err := svc.PublishAdoptionReport(ctx, &e.staff, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	r, err := svc.SubmitLegalityReview(ctx, &e.staff, d.ID, consultation.SubmissionInput{VersionHash: v2.ContentHash,
-		LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}, Materials: "附：起草过程说明。"})
-	if err != nil {
-		t.Fatalf("submit: %v", err)
-	}
-	if e.review, err = svc.AssignLegalAdviser(ctx, &e.reviewer, r.ID, []int64{e.adviser.ID}); err != nil {
-		t.Fatalf("assign: %v", err)
-	}
-	e.Clock.Advance(21 * 24 * time.Hour)
+	e.submitForReview(t, v2.ContentHash)
 	e.concluded(t)
 	e.publishThroughPages(t)
 	return e, anchors, newBrowser(t, e.URL, e.signIn(t, resident)), c.Receipt
@@ -140,10 +111,7 @@ func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 	e, anchors, resident, receipt := changedEnv(t)
 	id := strconv.FormatInt(e.d.ID, 10)
-	for _, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 40*time.Second)
 		// From the decision's page, as a visitor finds it: the published
 		// box links the consulted draft's comparison with the published text.

@@ -13,6 +13,13 @@ import (
 	"github.com/canyu-gov/canyu/web"
 )
 
+// viewports are the two widths the pages are tried at: a phone and a
+// desktop.
+var viewports = []struct {
+	name string
+	size [2]int
+}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}}
+
 // chrome starts a headless Chromium with the viewport whose steps must all
 // finish within limit: a step that cannot find its element fails fast
 // instead of waiting for the harness's three minutes.

@@ -52,6 +52,22 @@ func newCommentEnv(t *testing.T, show bool) *commentEnv {
 	return ce
 }
 
+// publishComments has one resident comment on the article with each body
+// (without the rate limits, as from many residents) and the lead unit
+// publish them.
+func (e *commentEnv) publishComments(t *testing.T, anchor string, bodies ...string) {
+	t.Helper()
+	ctx := context.Background()
+	e.Consultation.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
+	resident, _ := e.Account(identity.RoleResident, "")
+	for _, body := range bodies {
+		c, _, err := e.Consultation.SubmitComment(ctx, &resident, e.d.ID, consultation.CommentInput{ArticleAnchor: anchor, Body: body})
+		must(t, err)
+		_, err = e.Consultation.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, "")
+		must(t, err)
+	}
+}
+
 // resident is a verified resident's browser.
 func (e *commentEnv) resident(t *testing.T) (identity.Account, *browser) {
 	t.Helper()

@@ -154,31 +154,41 @@ func pathID(r *http.Request) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// decisionID reads the decision id of a staff action from the path,
-// rendering 404 and reporting false when the path names none.
-func (s *site) decisionID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+// idInPath reads the id in the path, rendering 404 with notFound and
+// reporting false when the path names none.
+func (s *site) idInPath(w http.ResponseWriter, r *http.Request, notFound string) (int64, bool) {
 	id, ok := pathID(r)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在。")
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", notFound)
 	}
 	return id, ok
 }
 
+// decisionID reads the decision id of a staff action from the path.
+func (s *site) decisionID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	return s.idInPath(w, r, "您访问的决策事项不存在。")
+}
+
 // postedDecisionID reads a posted form and the decision id of the action.
 func (s *site) postedDecisionID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	return s.postedID(w, r, "您访问的决策事项不存在。")
+}
+
+// postedID reads a posted form and the id in the path of what it acts on,
+// rendering 404 with notFound and reporting false when the path names none.
+func (s *site) postedID(w http.ResponseWriter, r *http.Request, notFound string) (int64, bool) {
 	if !s.parseForm(w, r) {
 		return 0, false
 	}
-	return s.decisionID(w, r)
+	return s.idInPath(w, r, notFound)
 }
 
 // decisionFor loads the decision named in the path as the signed-in
 // account may see it, rendering the error page (notFound when the path
 // names no decision) and reporting false when it cannot.
 func (s *site) decisionFor(w http.ResponseWriter, r *http.Request, notFound string) (consultation.Decision, bool) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, notFound)
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", notFound)
 		return consultation.Decision{}, false
 	}
 	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)

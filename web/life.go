@@ -299,9 +299,8 @@ func (s *site) cataloguePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) renderCatalogue(w http.ResponseWriter, r *http.Request, status int, p page) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "目录不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "目录不存在。")
 		return
 	}
 	actor := currentAccount(r)
@@ -335,9 +334,8 @@ func itemFromForm(f map[string]string) catalogue.ItemInput {
 }
 
 func (s *site) catalogueAction(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "目录不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "目录不存在。")
 		return
 	}
 	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Catalogue
@@ -470,9 +468,8 @@ func (s *site) implementationPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) renderImplementation(w http.ResponseWriter, r *http.Request, status int, p page) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "决策事项不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "决策事项不存在。")
 		return
 	}
 	ctx, actor := r.Context(), currentAccount(r)
@@ -518,9 +515,8 @@ func (s *site) renderImplementation(w http.ResponseWriter, r *http.Request, stat
 }
 
 func (s *site) implementationAction(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "决策事项不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "决策事项不存在。")
 		return
 	}
 	ctx, actor := r.Context(), currentAccount(r)

@@ -71,9 +71,8 @@ func (s *site) openNotification(w http.ResponseWriter, r *http.Request) {
 	if !s.signedIn(w, r) {
 		return
 	}
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "没有这条消息。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这条消息。")
 		return
 	}
 	n, err := s.svc.Notify.ReadNotification(r.Context(), currentAccount(r), id)
@@ -215,9 +214,8 @@ func (s *site) unfollow(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) || !s.signedIn(w, r) {
 		return
 	}
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "没有这项关注。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这项关注。")
 		return
 	}
 	if err := s.svc.Notify.Unfollow(r.Context(), currentAccount(r), id); err != nil {

@@ -23,10 +23,7 @@ func TestOpenDataPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 30*time.Second)
 		must(t, chromedp.Do(ctx,
 			chromedp.Navigate(e.URL+"/open-data"),

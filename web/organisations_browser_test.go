@@ -127,10 +127,7 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 	defer recv.Close()
 	_, admin := e.Account(identity.RoleAdmin, "")
 	ctx := context.Background()
-	for i, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for i, vp := range viewports {
 		down.Store(true)
 		manager, token := e.Account(identity.RoleResident, "")
 		org, err := e.Integrations.CreateOrganisation(ctx, &manager, integrations.OrganisationInput{Name: "平顶山市家长互助会",

@@ -33,9 +33,8 @@ type publicationData struct {
 }
 
 func (s *site) publicationPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "您访问的决策事项不存在或尚未公布。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公布。")
 		return
 	}
 	s.renderPublication(w, r, http.StatusOK, id, s.newPage(r, "决策公布"))
@@ -74,12 +73,8 @@ func (s *site) renderPublication(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *site) submitFeedback(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "您访问的决策事项不存在或尚未公布。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的决策事项不存在或尚未公布。")
 		return
 	}
 	p := s.newPage(r, "决策公布")

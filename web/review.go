@@ -214,9 +214,8 @@ func (s *site) loadReview(r *http.Request, id int64) (reviewData, error) {
 }
 
 func (s *site) reviewPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "合法性审查材料不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在。")
 		return
 	}
 	p := s.newPage(r, "合法性审查")
@@ -264,12 +263,8 @@ func (s *site) reviewError(w http.ResponseWriter, r *http.Request, err error) {
 // reviewAction runs a reviewer's action from a posted form and redirects
 // back to the review page, or shows it again with the refusal.
 func (s *site) reviewAction(w http.ResponseWriter, r *http.Request, flash, pwField string, keep []string, act func(id int64, p *page) error) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "合法性审查材料不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "合法性审查材料不存在。")
 		return
 	}
 	p := s.newPage(r, "合法性审查")

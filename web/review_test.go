@@ -27,8 +27,12 @@ type reviewPagesEnv struct {
 	review                          consultation.LegalityReview
 }
 
-// newHandlingEnv is the decision in handling, ready to be submitted.
-func newHandlingEnv(t *testing.T) *reviewPagesEnv {
+// newReviewCity is the city of the review pages: the government with its
+// executive meeting's composition (Decree 713 Art. 30), which
+// publishThroughPages meets with three of four members, the education
+// bureau leading the decision (just created), the justice bureau's
+// reviewer and a legal adviser.
+func newReviewCity(t *testing.T) *reviewPagesEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &reviewPagesEnv{Env: testenv.New(t)}
@@ -44,14 +48,39 @@ func newHandlingEnv(t *testing.T) *reviewPagesEnv {
 	}
 	e.reviewer, e.reviewerToken = e.Account(identity.RoleReviewer, "sfj")
 	e.adviser, e.adviserToken = e.Account(identity.RoleLegalAdviser, "")
-	e.other, e.otherToken = e.Account(identity.RoleLegalAdviser, "")
-	svc := e.Consultation
-	d, err := svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法", Summary: "简介",
-		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
+	d, err := e.Consultation.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法",
+		Summary: "简介", Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.d = d
+	return e
+}
+
+// submitForReview submits the version with hash for legality review,
+// assigns the legal adviser and lets the review period pass: 21 calendar
+// days are at least 7 working days even across a holiday.
+func (e *reviewPagesEnv) submitForReview(t *testing.T, hash string) {
+	t.Helper()
+	ctx, svc := context.Background(), e.Consultation
+	r, err := svc.SubmitLegalityReview(ctx, &e.staff, e.d.ID, consultation.SubmissionInput{VersionHash: hash,
+		LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}, Materials: "附：起草过程说明。"})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if e.review, err = svc.AssignLegalAdviser(ctx, &e.reviewer, r.ID, []int64{e.adviser.ID}); err != nil {
+		t.Fatalf("assign: %v", err)
+	}
+	e.Clock.Advance(21 * 24 * time.Hour)
+}
+
+// newHandlingEnv is the decision in handling, ready to be submitted.
+func newHandlingEnv(t *testing.T) *reviewPagesEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := newReviewCity(t)
+	e.other, e.otherToken = e.Account(identity.RoleLegalAdviser, "")
+	svc, d := e.Consultation, e.d
 	v, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: draftText,
 		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
 	if err != nil {
@@ -77,19 +106,8 @@ func newHandlingEnv(t *testing.T) *reviewPagesEnv {
 
 func newReviewPagesEnv(t *testing.T) *reviewPagesEnv {
 	t.Helper()
-	ctx := context.Background()
 	e := newHandlingEnv(t)
-	svc := e.Consultation
-	r, err := svc.SubmitLegalityReview(ctx, &e.staff, e.d.ID, consultation.SubmissionInput{VersionHash: e.hash,
-		LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}, Materials: "附：起草过程说明。"})
-	if err != nil {
-		t.Fatalf("submit: %v", err)
-	}
-	if e.review, err = svc.AssignLegalAdviser(ctx, &e.reviewer, r.ID, []int64{e.adviser.ID}); err != nil {
-		t.Fatalf("assign: %v", err)
-	}
-	// 21 calendar days are at least 7 working days even across a holiday.
-	e.Clock.Advance(21 * 24 * time.Hour)
+	e.submitForReview(t, e.hash)
 	// Sessions expire while the clock runs: sign in again now.
 	e.reviewerToken, e.adviserToken, e.otherToken = e.signIn(t, e.reviewer), e.signIn(t, e.adviser), e.signIn(t, e.other)
 	return e

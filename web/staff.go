@@ -263,6 +263,17 @@ func (s *site) refusedForm(w http.ResponseWriter, r *http.Request, p *page, err 
 	return status, true
 }
 
+// refusedDecisionForm is refusedForm for a form of a decision's staff
+// pages: it also loads the decision, to show the form again with.
+func (s *site) refusedDecisionForm(w http.ResponseWriter, r *http.Request, p *page, err error) (consultation.Decision, int, bool) {
+	status, ok := s.refusedForm(w, r, p, err)
+	if !ok {
+		return consultation.Decision{}, status, false
+	}
+	d, ok := s.staffDecisionFor(w, r)
+	return d, status, ok
+}
+
 // askToFix sets the general prompt when only fields are wrong.
 func (p *page) askToFix() {
 	if len(p.Errors) > 0 && p.Message == "" && len(p.Gates) == 0 {
@@ -327,9 +338,8 @@ func (s *site) updateDecision(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Show the form again; it needs the decision, which the lead unit sees.
-	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
-	if err != nil {
-		s.pageError(w, r, err)
+	d, ok := s.staffDecisionFor(w, r)
+	if !ok {
 		return
 	}
 	full, err := s.decisionFormData(r, &d)
@@ -412,13 +422,8 @@ func (s *site) withdrawDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "撤回决策事项")
 	p.Form["reason"] = reason
-	status, ok := s.refusedForm(w, r, &p, err)
+	d, status, ok := s.refusedDecisionForm(w, r, &p, err)
 	if !ok {
-		return
-	}
-	d, err = s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
-	if err != nil {
-		s.pageError(w, r, err)
 		return
 	}
 	p.Title = d.Title

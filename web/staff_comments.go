@@ -213,12 +213,7 @@ func (s *site) commentAction(w http.ResponseWriter, r *http.Request, act func(c 
 	if !ok {
 		return
 	}
-	msg := p.Message
-	for _, m := range p.Errors {
-		msg = m
-	}
-	p.Message = "回执编号 " + c.Receipt + " 的意见未能处理：" + msg
-	p.Errors = map[string]string{}
+	msg := p.failedRow("回执编号 " + c.Receipt + " 的意见未能处理：")
 	data := staffCommentsData{Failed: c.ID, FailedMessage: msg, FailedKind: r.PostFormValue("disposition"), FailedReason: r.PostFormValue("reason")}
 	s.renderQueue(w, r, status, d, p, back, data)
 }
@@ -333,11 +328,19 @@ func (s *site) setGroupDisposition(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	msg := p.failedRow("该组意见未能处理：")
+	s.renderGroups(w, r, status, d, p, all, staffGroupsData{Failed: gid, FailedMessage: msg, FailedKind: kind, FailedReason: reason})
+}
+
+// failedRow moves a refusal of an action on one row of a list (a comment,
+// a group) to the top of the page, after what, since the list has no
+// fields to show errors next to; it returns the reason for the row itself.
+func (p *page) failedRow(what string) string {
 	msg := p.Message
 	for _, m := range p.Errors {
 		msg = m
 	}
-	p.Message = "该组意见未能处理：" + msg
+	p.Message = what + msg
 	p.Errors = map[string]string{}
-	s.renderGroups(w, r, status, d, p, all, staffGroupsData{Failed: gid, FailedMessage: msg, FailedKind: kind, FailedReason: reason})
+	return msg
 }

@@ -140,13 +140,8 @@ func (s *site) consultationAction(w http.ResponseWriter, r *http.Request, flash 
 		http.Redirect(w, r, staffURL(id, "/consultation?flash="+flash), http.StatusSeeOther)
 		return
 	}
-	status, ok := s.refusedForm(w, r, &p, err)
+	d, status, ok := s.refusedDecisionForm(w, r, &p, err)
 	if !ok {
-		return
-	}
-	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
-	if err != nil {
-		s.pageError(w, r, err)
 		return
 	}
 	data, ok := s.consultationData(w, r, d)
@@ -156,7 +151,6 @@ func (s *site) consultationAction(w http.ResponseWriter, r *http.Request, flash 
 	if p.Form["ends_at"] == "" {
 		p.Form["ends_at"] = localValue(defaultConsultationEnd(s.svc.Consultation.Now()))
 	}
-	p.askToFix()
 	p.Data = data
 	s.render(w, r, status, "staff_consultation", p)
 }

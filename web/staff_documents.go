@@ -291,20 +291,15 @@ func (s *site) addDocument(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Content = raw
 	}
-	files, err := readFiles(r, "attachments", consultation.MaxAttachmentSize)
-	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "提交失败", "无法读取上传的文件，请重试。")
+	if in.Attachments, ok = s.readAttachments(w, r); !ok {
 		return
 	}
-	for _, f := range files {
-		in.Attachments = append(in.Attachments, consultation.AttachmentInput{Filename: f.Filename, ContentType: f.ContentType, Data: f.Data})
-	}
-	_, err = s.svc.Consultation.AddProcedureDocument(r.Context(), currentAccount(r), id, in)
+	_, err := s.svc.Consultation.AddProcedureDocument(r.Context(), currentAccount(r), id, in)
 	if err == nil {
 		http.Redirect(w, r, staffURL(id, "/documents?flash=document_added"), http.StatusSeeOther)
 		return
 	}
-	status, ok := s.refusedForm(w, r, &p, err)
+	d, status, ok := s.refusedDecisionForm(w, r, &p, err)
 	if !ok {
 		return
 	}
@@ -321,15 +316,7 @@ func (s *site) addDocument(w http.ResponseWriter, r *http.Request) {
 			p.Errors[list+"[0].name"] = msg
 		}
 	}
-	p.askToFix()
-	if len(files) > 0 {
-		p.Errors["attachments"] = strings.TrimSpace(p.Errors["attachments"] + " 请重新选择要上传的附件。")
-	}
-	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	askToReselect(&p, in.Attachments)
 	if consultation.DocumentKindNames[kind] == "" {
 		http.Redirect(w, r, staffURL(d.ID, "/documents"), http.StatusSeeOther)
 		return

@@ -95,23 +95,23 @@ func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (s *site) analyzeThemes(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	d, ok := s.themeDecision(w, r)
-	if !ok || !s.requireLeadPage(w, r, d) {
-		return
-	}
-	if _, err := s.svc.Themes.Analyze(r.Context(), currentAccount(r), d.ID); err != nil {
-		p := s.newPage(r, "意见主题")
-		status := s.formError(r, &p, err)
-		s.renderThemes(w, r, status, d, p)
-		return
-	}
-	http.Redirect(w, r, staffURL(d.ID, "/themes?flash=themes_analysed"), http.StatusSeeOther)
+	s.themeBoardStep(w, r, "/themes?flash=themes_analysed", func(d consultation.Decision) error {
+		_, err := s.svc.Themes.Analyze(r.Context(), currentAccount(r), d.ID)
+		return err
+	})
 }
 
 func (s *site) draftReportFromThemes(w http.ResponseWriter, r *http.Request) {
+	s.themeBoardStep(w, r, "/adoption-report?flash=report_from_themes", func(d consultation.Decision) error {
+		_, err := s.svc.Themes.DraftAdoptionReportFromThemes(r.Context(), currentAccount(r), d.ID)
+		return err
+	})
+}
+
+// themeBoardStep runs a form of the theme board for the lead unit: on
+// success it redirects to next (below the decision's staff pages), on a
+// refusal it shows the board again with the reason.
+func (s *site) themeBoardStep(w http.ResponseWriter, r *http.Request, next string, step func(d consultation.Decision) error) {
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -119,13 +119,13 @@ func (s *site) draftReportFromThemes(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.requireLeadPage(w, r, d) {
 		return
 	}
-	if _, err := s.svc.Themes.DraftAdoptionReportFromThemes(r.Context(), currentAccount(r), d.ID); err != nil {
+	if err := step(d); err != nil {
 		p := s.newPage(r, "意见主题")
 		status := s.formError(r, &p, err)
 		s.renderThemes(w, r, status, d, p)
 		return
 	}
-	http.Redirect(w, r, staffURL(d.ID, "/adoption-report?flash=report_from_themes"), http.StatusSeeOther)
+	http.Redirect(w, r, staffURL(d.ID, next), http.StatusSeeOther)
 }
 
 // staffThemeData backs a theme's page.

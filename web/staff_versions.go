@@ -81,6 +81,29 @@ func (s *site) parseUpload(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// readAttachments reads the attachments field of an upload, answering 400
+// when the files cannot be read.
+func (s *site) readAttachments(w http.ResponseWriter, r *http.Request) ([]consultation.AttachmentInput, bool) {
+	files, err := readFiles(r, "attachments", consultation.MaxAttachmentSize)
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "提交失败", "无法读取上传的文件，请重试。")
+		return nil, false
+	}
+	var in []consultation.AttachmentInput
+	for _, f := range files {
+		in = append(in, consultation.AttachmentInput{Filename: f.Filename, ContentType: f.ContentType, Data: f.Data})
+	}
+	return in, true
+}
+
+// askToReselect asks for the attachments again after a refusal: browsers
+// never refill file inputs, so say so rather than lose them silently.
+func askToReselect(p *page, sent []consultation.AttachmentInput) {
+	if len(sent) > 0 {
+		p.Errors["attachments"] = strings.TrimSpace(p.Errors["attachments"] + " 请重新选择要上传的附件。")
+	}
+}
+
 // uploadedFile is one file of a multipart form.
 type uploadedFile struct {
 	Filename, ContentType string
@@ -153,34 +176,20 @@ func (s *site) createVersion(w http.ResponseWriter, r *http.Request) {
 		p.Form[k] = r.PostFormValue(k)
 	}
 	in := consultation.DraftVersionInput{Text: p.Form["text"], Explanation: p.Form["explanation"], LegalBasis: splitLines(p.Form["legal_basis"])}
-	files, err := readFiles(r, "attachments", consultation.MaxAttachmentSize)
-	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "提交失败", "无法读取上传的文件，请重试。")
+	if in.Attachments, ok = s.readAttachments(w, r); !ok {
 		return
-	}
-	for _, f := range files {
-		in.Attachments = append(in.Attachments, consultation.AttachmentInput{Filename: f.Filename, ContentType: f.ContentType, Data: f.Data})
 	}
 	v, err := s.svc.Consultation.CreateDraftVersion(r.Context(), currentAccount(r), id, in)
 	if err == nil {
 		http.Redirect(w, r, staffURL(id, "?flash=version_created#version-"+strconv.Itoa(v.Number)), http.StatusSeeOther)
 		return
 	}
-	status, ok := s.refusedForm(w, r, &p, err)
+	d, status, ok := s.refusedDecisionForm(w, r, &p, err)
 	if !ok {
 		return
 	}
 	foldIndexedErrors(&p, "attachments")
-	p.askToFix()
-	if len(files) > 0 {
-		// Browsers never refill file inputs: say so rather than lose them silently.
-		p.Errors["attachments"] = strings.TrimSpace(p.Errors["attachments"] + " 请重新选择要上传的附件。")
-	}
-	d, err := s.svc.Consultation.GetDecision(r.Context(), currentAccount(r), id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	askToReselect(&p, in.Attachments)
 	p.Data = versionFormData{Decision: d, MaxFiles: consultation.MaxAttachmentsPerVersion}
 	s.render(w, r, status, "staff_version_new", p)
 }

@@ -296,12 +296,8 @@ func (s *site) newQuestionForm(w http.ResponseWriter, r *http.Request) {
 
 // saveQuestion adds or updates a question from the posted form.
 func (s *site) saveQuestion(w http.ResponseWriter, r *http.Request, editing bool) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "您访问的问卷不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的问卷不存在。")
 		return
 	}
 	ctx, actor := r.Context(), currentAccount(r)

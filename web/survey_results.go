@@ -180,16 +180,7 @@ func resultViews(res survey.Results) []resultView {
 			c.Summary += "平均数" + v.Mean + "，中位数" + v.Median + "。"
 			v.Chart = &c
 		case survey.KindMatrix:
-			for n := q.Config.ScaleMin; n <= q.Config.ScaleMax; n++ {
-				p := scalePoint{Value: n}
-				switch n {
-				case q.Config.ScaleMin:
-					p.Label = q.Config.MinLabel
-				case q.Config.ScaleMax:
-					p.Label = q.Config.MaxLabel
-				}
-				v.ScaleHeader = append(v.ScaleHeader, p)
-			}
+			v.ScaleHeader = scalePoints(q)
 			var items []chartItem
 			var parts []string
 			span := float64(q.Config.ScaleMax - q.Config.ScaleMin)
@@ -240,9 +231,8 @@ func resultViews(res survey.Results) []resultView {
 // server and a table with the same numbers, and a cross-tabulation of two
 // choice questions. Who may read them is the service's decision.
 func (s *site) surveyResults(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := s.idInPath(w, r, "您访问的问卷不存在或尚未发布。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的问卷不存在或尚未发布。")
 		return
 	}
 	ctx, actor := r.Context(), currentAccount(r)

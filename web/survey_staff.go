@@ -250,25 +250,27 @@ func (s *site) editSurveyForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	p := s.newPage(r, "问卷设置")
+	surveyFormValues(&p, sv)
+	s.renderSurveySettings(w, r, http.StatusOK, sv, p)
+}
+
+// renderSurveySettings renders the settings form of a survey, also after a
+// refused change (p then carries the refusal and the values sent).
+func (s *site) renderSurveySettings(w http.ResponseWriter, r *http.Request, status int, sv survey.Survey, p page) {
 	decisions, err := s.leadDecisions(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, "问卷设置")
-	surveyFormValues(&p, sv)
 	p.Data = surveyFormData{Survey: &sv, Decisions: decisions, Action: staffSurveyURL(sv.ID, "/edit"), SubmitLabel: "保存设置",
 		CancelURL: staffSurveyURL(sv.ID, "")}
-	s.render(w, r, http.StatusOK, "staff_survey_form", p)
+	s.render(w, r, status, "staff_survey_form", p)
 }
 
 func (s *site) updateSurvey(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "您访问的问卷不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的问卷不存在。")
 		return
 	}
 	p := s.newPage(r, "问卷设置")
@@ -289,15 +291,8 @@ func (s *site) updateSurvey(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	decisions, err := s.leadDecisions(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
 	p.askToFix()
-	p.Data = surveyFormData{Survey: &sv, Decisions: decisions, Action: staffSurveyURL(sv.ID, "/edit"), SubmitLabel: "保存设置",
-		CancelURL: staffSurveyURL(sv.ID, "")}
-	s.render(w, r, status, "staff_survey_form", p)
+	s.renderSurveySettings(w, r, status, sv, p)
 }
 
 // editorData backs the builder's page of one survey.
@@ -348,12 +343,8 @@ func (s *site) renderEditor(w http.ResponseWriter, r *http.Request, status int, 
 // surveyAction runs a builder action and either redirects with a
 // confirmation or shows the builder again with the refusal.
 func (s *site) surveyAction(w http.ResponseWriter, r *http.Request, flash, anchor string, act func(id int64) error) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.postedID(w, r, "您访问的问卷不存在。")
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "您访问的问卷不存在。")
 		return
 	}
 	err := act(id)

@@ -78,15 +78,10 @@ func (s *site) waiveSurvey(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/staff/surveys/decisions/"+strconv.FormatInt(id, 10)+"?flash=waiver_recorded", http.StatusSeeOther)
 		return
 	}
-	status, ok := s.refusedForm(w, r, &p, err)
+	d, status, ok := s.refusedDecisionForm(w, r, &p, err)
 	if !ok {
 		return
 	}
-	d, ok := s.staffDecisionFor(w, r)
-	if !ok {
-		return
-	}
-	p.askToFix()
 	p.Title = "民意调查：" + d.Title
 	s.renderDecisionSurveys(w, r, status, d, p)
 }

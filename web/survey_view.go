@@ -30,6 +30,23 @@ type questionView struct {
 	Options []survey.Option
 }
 
+// scalePoints are the values of a scale or matrix question, the two ends
+// with their labels.
+func scalePoints(q survey.Question) []scalePoint {
+	var out []scalePoint
+	for n := q.Config.ScaleMin; n <= q.Config.ScaleMax; n++ {
+		p := scalePoint{Value: n}
+		switch n {
+		case q.Config.ScaleMin:
+			p.Label = q.Config.MinLabel
+		case q.Config.ScaleMax:
+			p.Label = q.Config.MaxLabel
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // scalePoint is one value of a scale, with its end label if any.
 type scalePoint struct {
 	Value int
@@ -134,16 +151,7 @@ func questionViews(qs []survey.Question, errors map[string]string) []questionVie
 			}
 		}
 		if q.Kind == survey.KindScale || q.Kind == survey.KindMatrix {
-			for n := q.Config.ScaleMin; n <= q.Config.ScaleMax; n++ {
-				p := scalePoint{Value: n}
-				switch n {
-				case q.Config.ScaleMin:
-					p.Label = q.Config.MinLabel
-				case q.Config.ScaleMax:
-					p.Label = q.Config.MaxLabel
-				}
-				v.Scale = append(v.Scale, p)
-			}
+			v.Scale = scalePoints(q)
 		}
 		switch {
 		case q.Kind.Choice():

@@ -19,32 +19,14 @@ import (
 // summary, renaming it, and answering it once the window has closed; the
 // adoption report drafted from the themes shows the theme.
 func TestThemePagesInBrowser(t *testing.T) {
-	for _, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			e.Consultation.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
-			resident, _ := e.Account(identity.RoleResident, "")
-			for i, body := range []string{
-				"划片范围应当提前公示，至少提前一个月，方便家长安排。", "建议划片范围在招生前一个月向社会公示。", "学区划片要公开透明，提前公示划片范围和依据。",
-				"希望划片范围公示的时间再早一点，家长要提前找房子。", "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
-				"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
-			} {
-				anchor := e.anchors[2]
-				if i >= 4 {
-					anchor = e.anchors[3]
-				}
-				c, _, err := e.Consultation.SubmitComment(ctx, &resident, e.d.ID, consultation.CommentInput{ArticleAnchor: anchor, Body: body})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := e.Consultation.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
-					t.Fatal(err)
-				}
-			}
+			e.publishComments(t, e.anchors[2], "划片范围应当提前公示，至少提前一个月，方便家长安排。", "建议划片范围在招生前一个月向社会公示。",
+				"学区划片要公开透明，提前公示划片范围和依据。", "希望划片范围公示的时间再早一点，家长要提前找房子。")
+			e.publishComments(t, e.anchors[3], "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
+				"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
 			b := chrome(t, vp.size, 60*time.Second)
 			sessionCookie(t, b, e.URL, e.staffToken)
 			must(t, chromedp.Do(b,

@@ -9,9 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
-	"github.com/canyu-gov/canyu/internal/identity"
 )
 
 // TestThemeSplitAndMoveInBrowser: staff tick comments on a theme's page
@@ -19,25 +17,13 @@ import (
 // at phone and desktop width. A split with nothing ticked or without a
 // name is refused in Chinese and changes nothing.
 func TestThemeSplitAndMoveInBrowser(t *testing.T) {
-	for _, vp := range []struct {
-		name string
-		size [2]int
-	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			e.Consultation.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
-			resident, _ := e.Account(identity.RoleResident, "")
-			for _, body := range []string{
-				"课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
+			e.publishComments(t, e.anchors[3], "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
 				"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
-				"课后服务的时间太晚了，孩子六点才放学，建议课后服务五点半结束。", "课后服务结束时间能不能灵活一点，家长下班晚。",
-			} {
-				c, _, err := e.Consultation.SubmitComment(ctx, &resident, e.d.ID, consultation.CommentInput{ArticleAnchor: e.anchors[3], Body: body})
-				must(t, err)
-				_, err = e.Consultation.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, "")
-				must(t, err)
-			}
+				"课后服务的时间太晚了，孩子六点才放学，建议课后服务五点半结束。", "课后服务结束时间能不能灵活一点，家长下班晚。")
 			if _, err := e.Themes.Analyze(ctx, &e.staff, e.d.ID); err != nil {
 				t.Fatal(err)
 			}
