@@ -187,9 +187,7 @@ func (s *site) createAgency(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "机构管理")
-	for _, k := range []string{"code", "name", "kind", "parent"} {
-		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
-	}
+	p.keepTrimmed(r, "code", "name", "kind", "parent")
 	_, err := s.svc.Identity.CreateAgency(r.Context(), currentAccount(r), identity.AgencyInput{Code: p.Form["code"], Name: p.Form["name"],
 		Kind: identity.AgencyKind(p.Form["kind"]), ParentCode: p.Form["parent"]})
 	if err != nil {
@@ -243,9 +241,7 @@ func (s *site) updateAgency(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "编辑机构")
-	for _, k := range []string{"name", "kind", "parent"} {
-		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
-	}
+	p.keepTrimmed(r, "name", "kind", "parent")
 	_, err := s.svc.Identity.UpdateAgency(r.Context(), currentAccount(r), id, identity.AgencyUpdate{Name: p.Form["name"],
 		Kind: identity.AgencyKind(p.Form["kind"]), ParentCode: p.Form["parent"]})
 	if err != nil {
@@ -298,9 +294,7 @@ func (s *site) createAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "账号管理")
-	for _, k := range []string{"role", "phone", "email", "display_name", "agency"} {
-		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
-	}
+	p.keepTrimmed(r, "role", "phone", "email", "display_name", "agency")
 	a, err := s.svc.Identity.CreateAccount(r.Context(), currentAccount(r), identity.AccountInput{Role: identity.Role(p.Form["role"]),
 		Phone: p.Form["phone"], Email: p.Form["email"], DisplayName: p.Form["display_name"], AgencyCode: p.Form["agency"],
 		Password: r.PostFormValue("password")})
@@ -370,9 +364,7 @@ func (s *site) accountAction(w http.ResponseWriter, r *http.Request, flash strin
 		return
 	}
 	p := s.newPage(r, "账号")
-	for _, k := range keep {
-		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
-	}
+	p.keepTrimmed(r, keep...)
 	if err := do(id); err != nil {
 		status := s.formError(r, &p, err)
 		if status == http.StatusNotFound {

@@ -168,9 +168,7 @@ func (s *site) uploadNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "工作日历")
-	for _, k := range []string{"year", "title", "number", "holidays", "makeups"} {
-		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
-	}
+	p.keepTrimmed(r, "year", "title", "number", "holidays", "makeups")
 	cur, err := s.svc.Calendar.Current(r.Context())
 	if err != nil {
 		s.pageError(w, r, errs.Internal(err))

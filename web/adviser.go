@@ -48,9 +48,7 @@ func (s *site) signOpinion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "出具法律意见")
-	for _, k := range []string{"overall", "changes"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, "overall", "changes")
 	in := consultation.OpinionInput{Findings: readFindings(r, &p), Overall: consultation.ReviewOutcome(p.Form["overall"]),
 		Changes: p.Form["changes"], Password: r.PostFormValue("password"), Signature: signerSignature(r)}
 	var err error

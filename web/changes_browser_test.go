@@ -56,14 +56,8 @@ func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: true}); err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := svc.SubmitComment(ctx, &resident, d.ID, consultation.CommentInput{ArticleAnchor: anchors[2],
+	c := publishedComment(t, svc, &resident, &e.staff, d.ID, consultation.CommentInput{ArticleAnchor: anchors[2],
 		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
-		t.Fatal(err)
-	}
 	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
 	if _, err := svc.CloseDueConsultations(ctx); err != nil {
 		t.Fatal(err)

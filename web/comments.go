@@ -239,9 +239,7 @@ func (s *site) submitComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "发表意见")
-	for _, k := range []string{"stance", "body", "show_name"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, "stance", "body", "show_name")
 	key := r.PostFormValue("key")
 	c, _, err := s.svc.Consultation.SubmitComment(r.Context(), currentAccount(r), mustPathID(r), consultation.CommentInput{
 		ArticleAnchor: anchor, Stance: p.Form["stance"], Body: p.Form["body"], ShowName: p.Form["show_name"] != "",

@@ -57,15 +57,24 @@ func newCommentEnv(t *testing.T, show bool) *commentEnv {
 // publish them.
 func (e *commentEnv) publishComments(t *testing.T, anchor string, bodies ...string) {
 	t.Helper()
-	ctx := context.Background()
 	e.Consultation.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
 	resident, _ := e.Account(identity.RoleResident, "")
 	for _, body := range bodies {
-		c, _, err := e.Consultation.SubmitComment(ctx, &resident, e.d.ID, consultation.CommentInput{ArticleAnchor: anchor, Body: body})
-		must(t, err)
-		_, err = e.Consultation.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, "")
-		must(t, err)
+		publishedComment(t, e.Consultation, &resident, &e.staff, e.d.ID, consultation.CommentInput{ArticleAnchor: anchor, Body: body})
 	}
+}
+
+// publishedComment submits a comment as author and has the lead unit's
+// staff publish it.
+func publishedComment(t *testing.T, svc *consultation.Service, author, staff *identity.Account, decisionID int64,
+	in consultation.CommentInput) consultation.Comment {
+	t.Helper()
+	ctx := context.Background()
+	c, _, err := svc.SubmitComment(ctx, author, decisionID, in)
+	must(t, err)
+	_, err = svc.ModerateComment(ctx, staff, c.ID, consultation.ModerationPublish, "")
+	must(t, err)
+	return c
 }
 
 // resident is a verified resident's browser.

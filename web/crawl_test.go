@@ -152,13 +152,7 @@ func TestNoEnglishBasisOrCodesOnAnyPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	resident, residentToken := e.Account(identity.RoleResident, "")
-	c, _, err := svc.SubmitComment(ctx, &resident, d.ID, consultation.CommentInput{Body: "建议延长课后服务时间。", Stance: "suggestion"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
-		t.Fatal(err)
-	}
+	c := publishedComment(t, svc, &resident, &e.staff, d.ID, consultation.CommentInput{Body: "建议延长课后服务时间。", Stance: "suggestion"})
 	// A third decision still being drafted, and a survey open for answers.
 	drafting, err := svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市校外培训机构管理规定", Summary: "简介",
 		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "pdsszf", LeadAgency: "jyj"})

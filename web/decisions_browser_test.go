@@ -26,12 +26,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 	submit := chromedp.CSS(`form.stack button[type=submit]`)
 
 	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(e.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *acct.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(submit),
-		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+		signInSteps(e.URL, *acct.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/staff/decisions"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a.button[href="/staff/decisions/new"]`)),
 		chromedp.Click(chromedp.CSS(`a.button[href="/staff/decisions/new"]`)),

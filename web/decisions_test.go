@@ -239,14 +239,24 @@ func TestDecisionPagesEscapeText(t *testing.T) {
 	}
 	e.publish(t, d)
 	id := strconv.FormatInt(d.ID, 10)
-	for _, c := range []struct{ path, token string }{
+	wantEscaped(t, e.URL, []pageAs{
 		{"/decisions/" + id, ""}, {"/decisions", ""}, {"/", ""},
 		{"/staff/decisions", e.staffToken}, {"/staff/decisions/" + id, e.staffToken}, {"/staff/decisions/" + id + "/edit", e.staffToken},
-	} {
-		status, body := newBrowser(t, e.URL, c.token).get(c.path)
+	})
+}
+
+// pageAs is a page and the session it is opened with ("" for a visitor).
+type pageAs struct{ path, token string }
+
+// wantEscaped fails unless every page opens and shows the markup planted
+// in a title as text, never live.
+func wantEscaped(t *testing.T, base string, pages []pageAs) {
+	t.Helper()
+	for _, c := range pages {
+		status, body := newBrowser(t, base, c.token).get(c.path)
 		wantStatus(t, c.path, status, http.StatusOK, body)
 		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
-			t.Errorf("%s: markup from the title is live", c.path)
+			t.Errorf("%s: markup from a title is live", c.path)
 		}
 		if !strings.Contains(body, "&lt;script&gt;alert(") {
 			t.Errorf("%s: the title is not shown escaped", c.path)

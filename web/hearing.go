@@ -132,9 +132,7 @@ func (s *site) applyToHearing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "报名参加听证会")
-	for _, k := range []string{"side", "public_name", "statement"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, "side", "public_name", "statement")
 	_, err := s.svc.Hearing.ApplyToHearing(r.Context(), currentAccount(r), id, hearing.ApplicationInput{Side: p.Form["side"],
 		PublicName: p.Form["public_name"], Statement: p.Form["statement"]})
 	if err == nil {

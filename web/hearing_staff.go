@@ -81,9 +81,7 @@ func (s *site) participationAction(w http.ResponseWriter, r *http.Request, uploa
 		return
 	}
 	p := s.newPage(r, "公众参与："+d.Title)
-	for k, v := range r.PostForm {
-		p.Form[k] = strings.Join(v, "\n")
-	}
+	p.keepAll(r)
 	next, err := fn(r.Context(), currentAccount(r), d, &p)
 	if err == nil {
 		if next == "" {
@@ -265,9 +263,7 @@ func (s *site) staffHearingStep(w http.ResponseWriter, r *http.Request) {
 	ctx, actor, hs := r.Context(), currentAccount(r), s.svc.Hearing
 	hid, _ := strconv.ParseInt(chi.URLParam(r, "hid"), 10, 64)
 	p := s.newPage(r, "听证会")
-	for k, v := range r.PostForm {
-		p.Form[k] = strings.Join(v, "\n")
-	}
+	p.keepAll(r)
 	f := p.Form
 	id := func(k string) int64 { n, _ := strconv.ParseInt(f[k], 10, 64); return n }
 	var err error

@@ -162,9 +162,7 @@ func (s *site) saveNotifySettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "关注与通知设置")
-	for _, k := range []string{"email", "email_on", "sms_on", "quiet_start", "quiet_end"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, "email", "email_on", "sms_on", "quiet_start", "quiet_end")
 	status := s.formError(r, &p, err)
 	if err := s.settingsPage(r, &p); err != nil {
 		s.pageError(w, r, err)

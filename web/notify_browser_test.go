@@ -57,11 +57,8 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: true})
 	must(t, err)
 	third := v1.Articles[2].Anchor
-	c, _, err := svc.SubmitComment(ctx, &resident, e.d.ID, consultation.CommentInput{ArticleAnchor: third,
+	c := publishedComment(t, svc, &resident, &e.staff, e.d.ID, consultation.CommentInput{ArticleAnchor: third,
 		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})
-	must(t, err)
-	_, err = svc.ModerateComment(ctx, &e.staff, c.ID, consultation.ModerationPublish, "")
-	must(t, err)
 
 	phone := chrome(t, browsertest.Phone, 120*time.Second)
 	login := signInSteps(e.URL, *resident.Phone)

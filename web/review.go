@@ -268,9 +268,7 @@ func (s *site) reviewAction(w http.ResponseWriter, r *http.Request, flash, pwFie
 		return
 	}
 	p := s.newPage(r, "合法性审查")
-	for _, k := range keep {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, keep...)
 	err := act(id, &p)
 	if err == nil {
 		http.Redirect(w, r, reviewURL(id, "?flash="+flash), http.StatusSeeOther)

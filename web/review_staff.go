@@ -88,9 +88,7 @@ func (s *site) staffForm(w http.ResponseWriter, r *http.Request, keep []string, 
 		return
 	}
 	p := s.newPage(r, d.Title)
-	for _, k := range keep {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, keep...)
 	err := act(d, &p)
 	if err == nil {
 		http.Redirect(w, r, staffURL(d.ID, back), http.StatusSeeOther)

@@ -65,9 +65,7 @@ func (s *site) signingKeyAction(w http.ResponseWriter, r *http.Request, flash st
 		return
 	}
 	p := s.newPage(r, "我的签名密钥")
-	for _, k := range keep {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, keep...)
 	err := act(&p)
 	if err == nil {
 		http.Redirect(w, r, "/me/signing-keys?flash="+flash, http.StatusSeeOther)

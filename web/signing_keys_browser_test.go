@@ -16,7 +16,6 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/browsertest"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestLegalOpinionSignedWithDeviceKeyInBrowser: a legal adviser makes a
@@ -30,12 +29,7 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	e := newReviewPagesEnv(t)
 	ctx := chrome(t, browsertest.Phone, 60*time.Second)
 	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(e.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *e.adviser.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+		signInSteps(e.URL, *e.adviser.Phone),
 		chromedp.Click(chromedp.CSS(`a[href="/me/signing-keys"]`)),
 		chromedp.WaitVisible(chromedp.ID("enrol-key")),
 		chromedp.SendKeys(chromedp.ID("f-label"), "办公室电脑"),

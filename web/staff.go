@@ -174,9 +174,7 @@ func decisionFormValues(p *page, data *decisionFormData, d consultation.Decision
 // readDecisionForm reads the posted form into the page (to show it again)
 // and the service input. It reports false when a field cannot be parsed.
 func readDecisionForm(r *http.Request, p *page, data *decisionFormData) (consultation.DecisionInput, bool) {
-	for _, k := range []string{"title", "summary", "category", "domain", "decision_body", "not_disclosable_reason", "planned_decision_date"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, "title", "summary", "category", "domain", "decision_body", "not_disclosable_reason", "planned_decision_date")
 	in := consultation.DecisionInput{Title: p.Form["title"], Summary: p.Form["summary"], Category: consultation.Category(p.Form["category"]),
 		Domain: consultation.Domain(p.Form["domain"]), DecisionBody: p.Form["decision_body"], NotDisclosableReason: p.Form["not_disclosable_reason"]}
 	for _, f := range decisionFlags {

@@ -64,8 +64,12 @@ type staffCommentsData struct {
 	Back     string
 	NextURL  string
 	FirstURL string
-	// Failed is the comment whose form was refused, with the refusal and
-	// what was typed, so it shows next to that comment.
+	rowRefusal
+}
+
+// rowRefusal is the row of a list (a comment, a group) whose form was
+// refused, with the refusal and what was typed, so it shows next to it.
+type rowRefusal struct {
 	Failed        int64
 	FailedMessage string
 	FailedKind    string
@@ -214,7 +218,8 @@ func (s *site) commentAction(w http.ResponseWriter, r *http.Request, act func(c 
 		return
 	}
 	msg := p.failedRow("回执编号 " + c.Receipt + " 的意见未能处理：")
-	data := staffCommentsData{Failed: c.ID, FailedMessage: msg, FailedKind: r.PostFormValue("disposition"), FailedReason: r.PostFormValue("reason")}
+	data := staffCommentsData{rowRefusal: rowRefusal{Failed: c.ID, FailedMessage: msg,
+		FailedKind: r.PostFormValue("disposition"), FailedReason: r.PostFormValue("reason")}}
 	s.renderQueue(w, r, status, d, p, back, data)
 }
 
@@ -248,10 +253,7 @@ type staffGroupsData struct {
 	Stats           consultation.CommentStatistics
 	NextURL         string
 	FirstURL        string
-	Failed          int64
-	FailedMessage   string
-	FailedKind      string
-	FailedReason    string
+	rowRefusal
 }
 
 func (s *site) staffCommentGroups(w http.ResponseWriter, r *http.Request) {
@@ -329,7 +331,7 @@ func (s *site) setGroupDisposition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := p.failedRow("该组意见未能处理：")
-	s.renderGroups(w, r, status, d, p, all, staffGroupsData{Failed: gid, FailedMessage: msg, FailedKind: kind, FailedReason: reason})
+	s.renderGroups(w, r, status, d, p, all, staffGroupsData{rowRefusal: rowRefusal{Failed: gid, FailedMessage: msg, FailedKind: kind, FailedReason: reason}})
 }
 
 // failedRow moves a refusal of an action on one row of a list (a comment,

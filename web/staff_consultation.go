@@ -88,9 +88,7 @@ func (s *site) consultationForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) openConsultation(w http.ResponseWriter, r *http.Request) {
 	s.consultationAction(w, r, "consultation_opened", func(p *page) error {
-		for _, k := range []string{"ends_at", "ways_to_comment", "shortening_reason"} {
-			p.Form[k] = r.PostFormValue(k)
-		}
+		p.keep(r, "ends_at", "ways_to_comment", "shortening_reason")
 		if r.PostFormValue("show_comments") != "" {
 			p.Form["show_comments"] = "on"
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -82,13 +83,9 @@ func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, 
 	default:
 		data.Analysed, data.Analysis, data.Themes = true, a, list
 	}
-	arts, err := s.svc.Consultation.ConsultedArticles(ctx, d.ID)
-	if err != nil {
+	if data.Articles, err = s.consultedArticles(ctx, d.ID); err != nil {
 		s.pageError(w, r, err)
 		return
-	}
-	for _, a := range arts {
-		data.Articles = append(data.Articles, articleView{Anchor: a.Anchor, Label: a.Label, Number: a.Number})
 	}
 	p.Data = data
 	s.render(w, r, status, "staff_themes", p)
@@ -207,13 +204,9 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 			data.Others = append(data.Others, o)
 		}
 	}
-	arts, err := s.svc.Consultation.ConsultedArticles(ctx, d.ID)
-	if err != nil {
+	if data.Articles, err = s.consultedArticles(ctx, d.ID); err != nil {
 		s.pageError(w, r, err)
 		return
-	}
-	for _, a := range arts {
-		data.Articles = append(data.Articles, articleView{Anchor: a.Anchor, Label: a.Label, Number: a.Number})
 	}
 	if data.Templates, err = s.svc.Themes.ListAnswerTemplates(ctx, actor, d.ID); err != nil {
 		s.pageError(w, r, err)
@@ -368,4 +361,15 @@ func (s *site) moveThemeComments(w http.ResponseWriter, r *http.Request) {
 		}
 		return t.ID, nil
 	})
+}
+
+// consultedArticles are the articles of the version consulted on, which
+// themes are linked to.
+func (s *site) consultedArticles(ctx context.Context, decisionID int64) ([]articleView, error) {
+	arts, err := s.svc.Consultation.ConsultedArticles(ctx, decisionID)
+	var out []articleView
+	for _, a := range arts {
+		out = append(out, articleView{Anchor: a.Anchor, Label: a.Label, Number: a.Number})
+	}
+	return out, err
 }

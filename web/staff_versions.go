@@ -172,9 +172,7 @@ func (s *site) createVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "上传草案新版本")
-	for _, k := range []string{"text", "explanation", "legal_basis"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
+	p.keep(r, "text", "explanation", "legal_basis")
 	in := consultation.DraftVersionInput{Text: p.Form["text"], Explanation: p.Form["explanation"], LegalBasis: splitLines(p.Form["legal_basis"])}
 	if in.Attachments, ok = s.readAttachments(w, r); !ok {
 		return

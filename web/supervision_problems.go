@@ -122,9 +122,7 @@ func (s *site) problemAction(w http.ResponseWriter, r *http.Request, flash strin
 	}
 	if err := do(); err != nil {
 		p := s.newPage(r, "问题")
-		for _, k := range fields {
-			p.Form[k] = r.PostFormValue(k)
-		}
+		p.keep(r, fields...)
 		s.renderProblem(w, r, s.formError(r, &p, err), p)
 		return
 	}
@@ -229,9 +227,7 @@ func (s *site) createInspection(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.svc.Supervision.CreateInspection(r.Context(), currentAccount(r), in); err != nil {
 		p := s.newPage(r, "督察")
-		for _, k := range []string{"title", "period_from", "period_to", "topics", "starts_on", "ends_on"} {
-			p.Form[k] = r.PostFormValue(k)
-		}
+		p.keep(r, "title", "period_from", "period_to", "topics", "starts_on", "ends_on")
 		s.renderInspections(w, r, s.formError(r, &p, err), p)
 		return
 	}

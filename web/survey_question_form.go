@@ -173,16 +173,10 @@ func optionsOf(labels []string, old []survey.Option) []survey.Option {
 // readQuestionForm reads the posted question into the page and the service
 // input; it reports false when a field cannot be parsed.
 func readQuestionForm(r *http.Request, p *page, data *questionFormData) (survey.QuestionInput, bool) {
-	for _, k := range []string{"title", "help", "config.options", "config.other_label", "config.min_choices", "config.max_choices",
+	p.keep(r, "title", "help", "config.options", "config.other_label", "config.min_choices", "config.max_choices",
 		"config.scale_min", "config.scale_max", "config.min_label", "config.max_label", "config.rows", "config.max_length",
-		"config.number_min", "config.number_max"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
-	for _, k := range []string{"required", "sensitive", "config.allow_other", "config.integer"} {
-		if r.PostFormValue(k) != "" {
-			p.Form[k] = "on"
-		}
-	}
+		"config.number_min", "config.number_max")
+	p.keepChecked(r, "required", "sensitive", "config.allow_other", "config.integer")
 	in := survey.QuestionInput{Kind: data.Kind, Title: p.Form["title"], Help: p.Form["help"], Required: p.Form["required"] != "",
 		Sensitive: p.Form["sensitive"] != ""}
 	var old survey.Config

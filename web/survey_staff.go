@@ -142,14 +142,8 @@ func (s *site) newSurveyForm(w http.ResponseWriter, r *http.Request) {
 // readSurveyForm reads the posted settings into the page and the service
 // input; it reports false when a field cannot be parsed.
 func readSurveyForm(r *http.Request, p *page) (survey.Input, bool) {
-	for _, k := range []string{"title", "description", "decision_id", "opens_at", "closes_at", "privacy_notice", "target_responses"} {
-		p.Form[k] = r.PostFormValue(k)
-	}
-	for _, k := range []string{"anonymous", "results_public_after_close"} {
-		if r.PostFormValue(k) != "" {
-			p.Form[k] = "on"
-		}
-	}
+	p.keep(r, "title", "description", "decision_id", "opens_at", "closes_at", "privacy_notice", "target_responses")
+	p.keepChecked(r, "anonymous", "results_public_after_close")
 	in := survey.Input{Title: p.Form["title"], Description: p.Form["description"], PrivacyNotice: p.Form["privacy_notice"],
 		Anonymous: p.Form["anonymous"] != "", ResultsPublicAfterClose: p.Form["results_public_after_close"] != ""}
 	ok := true

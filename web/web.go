@@ -198,6 +198,37 @@ type page struct {
 	ownSummary bool
 }
 
+// keep keeps the posted values of the fields, to show the form again.
+func (p *page) keep(r *http.Request, fields ...string) {
+	for _, k := range fields {
+		p.Form[k] = r.PostFormValue(k)
+	}
+}
+
+// keepTrimmed is keep without the spaces around the values.
+func (p *page) keepTrimmed(r *http.Request, fields ...string) {
+	for _, k := range fields {
+		p.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+}
+
+// keepChecked keeps the checkboxes that were ticked.
+func (p *page) keepChecked(r *http.Request, boxes ...string) {
+	for _, k := range boxes {
+		if r.PostFormValue(k) != "" {
+			p.Form[k] = "on"
+		}
+	}
+}
+
+// keepAll keeps every posted field, a field sent more than once (a list)
+// as lines.
+func (p *page) keepAll(r *http.Request) {
+	for k, v := range r.PostForm {
+		p.Form[k] = strings.Join(v, "\n")
+	}
+}
+
 func (s *site) newPage(r *http.Request, title string) page {
 	p := page{Title: title, Account: currentAccount(r), Form: map[string]string{}, Errors: map[string]string{},
 		Elderly: elderlyOn(r), Path: r.URL.RequestURI()}

@@ -81,11 +81,8 @@ func TestXSSCorpusRendersInert(t *testing.T) {
 	must(t, err)
 	resident, err = pe.Identity.GetAccount(ctx, resident.ID)
 	must(t, err)
-	c, _, err := pe.Consultation.SubmitComment(ctx, &resident, d.ID, consultation.CommentInput{Body: f["comment"], ShowName: true,
+	c := publishedComment(t, pe.Consultation, &resident, &pe.staff, d.ID, consultation.CommentInput{Body: f["comment"], ShowName: true,
 		Stance: "oppose", ClientAddr: "192.0.2.1"})
-	must(t, err)
-	_, err = pe.Consultation.ModerateComment(ctx, &pe.staff, c.ID, consultation.ModerationPublish, "")
-	must(t, err)
 
 	// A survey with payloads in its title, question and option; a text answer.
 	sv, err := pe.Survey.CreateSurvey(ctx, &pe.staff, survey.Input{Title: f["survey_title"], ClosesAt: pe.Clock.Now().Add(10 * 24 * time.Hour),
