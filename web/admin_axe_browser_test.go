@@ -39,11 +39,7 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 150*time.Second)
 		visit := func(p string) {
-			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main"))))
-			browsertest.Axe(t, ctx, vp.name+" "+p)
-			if vp.name == "phone" {
-				noSideScroll(t, ctx, p)
-			}
+			axeCheck(t, ctx, e.URL, vp.name, p)
 			browsertest.Screenshot(t, ctx, vp.name+"-"+shotName(p))
 		}
 		for _, p := range []string{"/forgot-password", "/forgot-password/confirm"} {

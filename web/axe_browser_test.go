@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -21,11 +22,18 @@ func TestPublicPagesPassAxe(t *testing.T) {
 	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 90*time.Second)
 		for _, p := range paths {
-			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main"))))
-			browsertest.Axe(t, ctx, vp.name+" "+p)
-			if vp.name == "phone" {
-				noSideScroll(t, ctx, p)
-			}
+			axeCheck(t, ctx, e.URL, vp.name, p)
 		}
+	}
+}
+
+// axeCheck opens the page and runs axe-core's WCAG 2.2 A and AA rules on
+// it; on a phone the page must not scroll sideways either.
+func axeCheck(t *testing.T, ctx context.Context, base, viewport, path string) {
+	t.Helper()
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))))
+	browsertest.Axe(t, ctx, viewport+" "+path)
+	if viewport == "phone" {
+		noSideScroll(t, ctx, path)
 	}
 }

@@ -150,11 +150,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	))
 	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("article.adoption-report")))
 	must(t, err)
-	for _, want := range []string{"招生前一个月公示划片范围", "采纳", "第三条", "参与人数"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("the public report lacks %q", want)
-		}
-	}
+	wantContains(t, "the public report", page, "招生前一个月公示划片范围", "采纳", "第三条", "参与人数")
 	browsertest.Screenshot(t, ctx, "public-adoption-report")
 
 	// The resident finds the answer under "my comments".
@@ -170,10 +166,6 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	))
 	mine, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.my-comments`)))
 	must(t, err)
-	for _, want := range []string{receipt, "已公开", "采纳", "招生前一个月公示划片范围"} {
-		if !strings.Contains(mine, want) {
-			t.Errorf("my comments lack %q: %q", want, mine)
-		}
-	}
+	wantContains(t, "my comments", mine, receipt, "已公开", "采纳", "招生前一个月公示划片范围")
 	browsertest.Screenshot(t, ctx, "my-comments")
 }

@@ -263,11 +263,8 @@ func TestCommentFormStates(t *testing.T) {
 	resident, res := e.resident(t)
 	status, body = res.get(form)
 	wantStatus(t, "form", status, http.StatusOK, body)
-	for _, want := range []string{"第三条", "公办学校实行划片招生", `name="key"`, "最多5000字", "谁收集", "为什么收集", "保存多久", `value="support"`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the form lacks %q", want)
-		}
-	}
+	wantContains(t, "the form", body, "第三条", "公办学校实行划片招生", `name="key"`, "最多5000字",
+		"谁收集", "为什么收集", "保存多久", `value="support"`)
 	if strings.Contains(body, `name="show_name" value="on" checked`) {
 		t.Error("showing the display name is pre-ticked")
 	}
@@ -538,11 +535,7 @@ func TestGroupAnswerAndReportPublication(t *testing.T) {
 		t.Fatalf("publish: %d %s", status, loc)
 	}
 	_, body = newBrowser(t, e.URL, "").get("/decisions/" + e.id + "/adoption-report")
-	for _, want := range []string{"（定稿）", "不予采纳", "就近入学是义务教育法的要求", campaign, "参与人数"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the public report lacks %q", want)
-		}
-	}
+	wantContains(t, "the public report", body, "（定稿）", "不予采纳", "就近入学是义务教育法的要求", campaign, "参与人数")
 	if strings.Contains(body, "建议整体增加过渡期安排") {
 		t.Error("the public report shows a rejected comment")
 	}

@@ -62,11 +62,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 	))
 	refusal, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("refusal")))
 	must(t, err)
-	for _, want := range []string{"公开征求意见前必须上传决策草案", "必须附有起草说明", "提出意见的方式和途径", "第十五条"} {
-		if !strings.Contains(refusal, want) {
-			t.Errorf("refusal lacks %q: %q", want, refusal)
-		}
-	}
+	wantContains(t, "refusal", refusal, "公开征求意见前必须上传决策草案", "必须附有起草说明", "提出意见的方式和途径", "第十五条")
 	browsertest.Screenshot(t, ctx, "staff-consultation-refused")
 	must(t, chromedp.Do(ctx, chromedp.Navigate(workspace), chromedp.WaitVisible(chromedp.CSS(".gate-report"))))
 
@@ -103,11 +99,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 	))
 	notice, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("notice")))
 	must(t, err)
-	for _, want := range []string{"正在征求意见", "登录本平台逐条发表意见", "北京时间", "约30日"} {
-		if !strings.Contains(notice, want) {
-			t.Errorf("notice lacks %q: %q", want, notice)
-		}
-	}
+	wantContains(t, "notice", notice, "正在征求意见", "登录本平台逐条发表意见", "北京时间", "约30日")
 	anchors, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll('.draft-article')].map(a => a.id + ' ' + a.querySelector('a.permalink').getAttribute('href'))`))
 	must(t, err)

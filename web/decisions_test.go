@@ -245,6 +245,16 @@ func TestDecisionPagesEscapeText(t *testing.T) {
 	})
 }
 
+// wantContains fails for each wanted phrase the text (of what) lacks.
+func wantContains(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q: %s", what, want, snippet(text))
+		}
+	}
+}
+
 // pageAs is a page and the session it is opened with ("" for a visitor).
 type pageAs struct{ path, token string }
 
@@ -364,11 +374,7 @@ func TestRefusedConsultationShowsFailedGates(t *testing.T) {
 	}
 	status, body = b.get(loc)
 	wantStatus(t, "consultation page when open", status, http.StatusOK, body)
-	for _, want := range []string{"已发布征求意见公告", "正在征求意见", "延长征求意见期限", "秋季学期招生在即"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("open consultation page lacks %q", want)
-		}
-	}
+	wantContains(t, "open consultation page", body, "已发布征求意见公告", "正在征求意见", "延长征求意见期限", "秋季学期招生在即")
 	_, body = newBrowser(t, e.URL, "").get("/decisions/" + strconv.FormatInt(d.ID, 10))
 	if !strings.Contains(body, "征求意见期限少于30日的理由") || !strings.Contains(body, "秋季学期招生在即") {
 		t.Errorf("public page lacks the shortening reason:\n%s", snippet(body))
@@ -402,11 +408,7 @@ func TestStaffFormsCreateAndUpload(t *testing.T) {
 	// The workspace lists the gates of the next stage with their state in words.
 	status, body = b.get(base)
 	wantStatus(t, "workspace", status, http.StatusOK, body)
-	for _, want := range []string{"进入“公开征求意见”阶段的条件", "未满足", "已上传决策草案", "依据：《重大行政决策程序暂行条例》第十五条"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("workspace lacks %q", want)
-		}
-	}
+	wantContains(t, "workspace", body, "进入“公开征求意见”阶段的条件", "未满足", "已上传决策草案", "依据：《重大行政决策程序暂行条例》第十五条")
 
 	pdf := []byte("%PDF-1.4\n% test\n")
 	status, loc = b.postMultipart(base+"/versions/new", url.Values{"text": {draftText}, "explanation": {"起草说明正文"},
@@ -425,11 +427,7 @@ func TestStaffFormsCreateAndUpload(t *testing.T) {
 	}
 	status, body = b.get(base + "/compare?from=1&to=2")
 	wantStatus(t, "compare", status, http.StatusOK, body)
-	for _, want := range []string{"修改1条", "<ins><span class=\"vh\">[新增：</span>与户籍学生", "未修改的条文（3）"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("comparison lacks %q", want)
-		}
-	}
+	wantContains(t, "comparison", body, "修改1条", "<ins><span class=\"vh\">[新增：</span>与户籍学生", "未修改的条文（3）")
 	// The version page of the lead unit shows the attachment link.
 	status, body = b.get("/decisions/" + id + "?version=1")
 	wantStatus(t, "version 1", status, http.StatusOK, body)

@@ -97,9 +97,5 @@ func TestPublicationPageOnPhone(t *testing.T) {
 	}
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 	must(t, err)
-	for _, want := range []string{"决定文本", "第一条", "公众意见采纳情况说明", "决策程序", "对决策实施提出意见"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("publication page lacks %q", want)
-		}
-	}
+	wantContains(t, "publication page", text, "决定文本", "第一条", "公众意见采纳情况说明", "决策程序", "对决策实施提出意见")
 }

@@ -183,11 +183,7 @@ func TestReviewPagesRefuseOthers(t *testing.T) {
 	}
 	status, body = reviewer.get(e.reviewPath("/review/"))
 	wantStatus(t, "review page", status, http.StatusOK, body)
-	for _, want := range []string{"履行决策法定程序的说明", "送审稿即征求意见稿", `autocomplete="current-password"`, "尚无法律意见"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("review page lacks %q", want)
-		}
-	}
+	wantContains(t, "review page", body, "履行决策法定程序的说明", "送审稿即征求意见稿", `autocomplete="current-password"`, "尚无法律意见")
 }
 
 // TestWrongPasswordShownAtPasswordField: a wrong re-entered password keeps
@@ -312,11 +308,8 @@ func TestLeadUnitPagesThroughPublication(t *testing.T) {
 	anon := newBrowser(t, e.URL, "")
 	status, body = anon.get("/decisions/" + id + "/publication")
 	wantStatus(t, "publication page", status, http.StatusOK, body)
-	for _, want := range []string{"平政〔2026〕12号", "第三条", "划片招生", "/decisions/" + id + "/adoption-report", "决策程序", "登录后提出意见"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("publication page lacks %q", want)
-		}
-	}
+	wantContains(t, "publication page", body, "平政〔2026〕12号", "第三条", "划片招生",
+		"/decisions/"+id+"/adoption-report", "决策程序", "登录后提出意见")
 	resident, token := e.Account(identity.RoleResident, "")
 	_ = resident
 	rb := newBrowser(t, e.URL, token)
