@@ -80,10 +80,6 @@ type PasswordResetView struct {
 	Message string `json:"message"`
 }
 
-type passwordResetOutput struct {
-	Body PasswordResetView
-}
-
 type confirmResetInput struct {
 	Body struct {
 		Phone       string `json:"phone" maxLength:"32"`
@@ -102,10 +98,15 @@ type SessionInfoView struct {
 	Current    bool      `json:"current" doc:"The session of this request."`
 }
 
-type sessionsOutput struct {
-	Body struct {
-		Sessions []SessionInfoView `json:"sessions"`
-	}
+// sessionsOutputBody and the other ...OutputBody types are the bodies of
+// list answers; their names are their schemas' names in openapi.yaml.
+type sessionsOutputBody struct {
+	Sessions []SessionInfoView `json:"sessions"`
+}
+
+func sessionInfoView(x identity.SessionInfo) SessionInfoView {
+	return SessionInfoView{ID: x.ID, CreatedAt: x.CreatedAt, ExpiresAt: x.ExpiresAt, UserAgent: x.UserAgent,
+		ClientAddr: x.ClientAddr, Current: x.Current}
 }
 
 type revokeSessionInput struct {
@@ -140,11 +141,9 @@ type listAdvisersInput struct {
 	Cursor string `query:"cursor" maxLength:"200"`
 }
 
-type advisersOutput struct {
-	Body struct {
-		Advisers   []LegalAdviserView `json:"advisers"`
-		NextCursor string             `json:"next_cursor,omitempty"`
-	}
+type advisersOutputBody struct {
+	Advisers   []LegalAdviserView `json:"advisers"`
+	NextCursor string             `json:"next_cursor,omitempty"`
 }
 
 type adviserProfileInput struct {
@@ -155,10 +154,6 @@ type adviserProfileInput struct {
 		Fields        []string `json:"fields,omitempty" maxItems:"20" doc:"Fields of law, e.g. 行政法, 教育."`
 		Conflicts     string   `json:"conflicts,omitempty" maxLength:"8000" doc:"Declared conflicts of interest (clients, relatives, positions)."`
 	}
-}
-
-type adviserOutput struct {
-	Body LegalAdviserView
 }
 
 // AuditEntryView is one recorded admin action.
@@ -183,11 +178,18 @@ type listAuditInput struct {
 	Cursor     string `query:"cursor" maxLength:"200"`
 }
 
-type auditOutput struct {
-	Body struct {
-		Entries    []AuditEntryView `json:"entries"`
-		NextCursor string           `json:"next_cursor,omitempty"`
+func auditEntryView(e identity.AuditEntry) AuditEntryView {
+	v := AuditEntryView{ID: e.ID, ActorID: e.ActorID, Action: e.Action, TargetKind: e.TargetKind, TargetID: e.TargetID,
+		TargetName: e.TargetName, Detail: e.Detail, CreatedAt: e.CreatedAt}
+	if e.ActorName != nil {
+		v.ActorName = *e.ActorName
 	}
+	return v
+}
+
+type auditOutputBody struct {
+	Entries    []AuditEntryView `json:"entries"`
+	NextCursor string           `json:"next_cursor,omitempty"`
 }
 
 // auditAfter records an admin action another package committed (the
@@ -207,178 +209,123 @@ func (s *server) registerAdmin() {
 
 func (s *server) registerAdminAccounts() {
 	tags := []string{"Accounts"}
-	register(s, huma.Operation{OperationID: "update-agency", Method: http.MethodPatch, Path: "/agencies/{id}",
+	admin := roles(identity.RoleAdmin)
+	answer(s, huma.Operation{OperationID: "update-agency", Method: http.MethodPatch, Path: "/agencies/{id}",
 		Summary: "Change an agency's name, kind and parent", Tags: []string{"Agencies"}, Errors: []int{404, 409, 422},
 		Description: "The code stays. The parent must be a government (人民政府), not the agency or one below it. " +
 			"A kind its reviewers, supervisors or sub-agencies depend on cannot change (409 agency_kind_in_use). Audited."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *updateAgencyInput) (*agencyOutput, error) {
-			a, err := s.svc.Identity.UpdateAgency(ctx, actor(ctx), in.ID, identity.AgencyUpdate{Name: in.Body.Name,
+		admin, func(ctx context.Context, in *updateAgencyInput) (identity.Agency, error) {
+			return s.svc.Identity.UpdateAgency(ctx, actor(ctx), in.ID, identity.AgencyUpdate{Name: in.Body.Name,
 				Kind: identity.AgencyKind(in.Body.Kind), ParentCode: in.Body.Parent})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &agencyOutput{Body: agencyView(a)}, nil
-		})
-	register(s, huma.Operation{OperationID: "update-account", Method: http.MethodPatch, Path: "/accounts/{id}",
+		}, agencyView)
+	answer(s, huma.Operation{OperationID: "update-account", Method: http.MethodPatch, Path: "/accounts/{id}",
 		Summary: "Change an account's role, agency or name", Tags: tags, Errors: []int{404, 422},
 		Description: "Fields left out stay. Role and agency are checked together as at creation; an admin cannot drop their own admin role. Audited."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *updateAccountInput) (*accountOutput, error) {
+		admin, func(ctx context.Context, in *updateAccountInput) (identity.Account, error) {
 			var u identity.AccountUpdate
 			if in.Body.Role != nil {
 				r := identity.Role(*in.Body.Role)
 				u.Role = &r
 			}
 			u.AgencyCode, u.DisplayName = in.Body.Agency, in.Body.DisplayName
-			a, err := s.svc.Identity.UpdateAccount(ctx, actor(ctx), in.ID, u)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &accountOutput{Body: accountView(a, false)}, nil
-		})
-	register(s, huma.Operation{OperationID: "disable-account", Method: http.MethodPost, Path: "/accounts/{id}/disable",
+			return s.svc.Identity.UpdateAccount(ctx, actor(ctx), in.ID, u)
+		}, otherAccountView)
+	answer(s, huma.Operation{OperationID: "disable-account", Method: http.MethodPost, Path: "/accounts/{id}/disable",
 		Summary: "Disable an account", Tags: tags, Errors: []int{404, 422},
 		Description: "The account cannot sign in and every session is revoked at once; what it wrote stays. " +
 			"Disabling a disabled account changes nothing. An admin cannot disable themselves. Audited with the reason."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *disableAccountInput) (*accountOutput, error) {
-			a, err := s.svc.Identity.DisableAccount(ctx, actor(ctx), in.ID, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &accountOutput{Body: accountView(a, false)}, nil
-		})
-	register(s, huma.Operation{OperationID: "enable-account", Method: http.MethodPost, Path: "/accounts/{id}/enable",
+		admin, func(ctx context.Context, in *disableAccountInput) (identity.Account, error) {
+			return s.svc.Identity.DisableAccount(ctx, actor(ctx), in.ID, in.Body.Reason)
+		}, otherAccountView)
+	answer(s, huma.Operation{OperationID: "enable-account", Method: http.MethodPost, Path: "/accounts/{id}/enable",
 		Summary: "Enable a disabled account", Tags: tags, Errors: []int{404},
 		Description: "The account can sign in again; its old sessions stay revoked. Audited."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *idPath) (*accountOutput, error) {
-			a, err := s.svc.Identity.EnableAccount(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &accountOutput{Body: accountView(a, false)}, nil
-		})
-	register(s, huma.Operation{OperationID: "reset-account-password", Method: http.MethodPost, Path: "/accounts/{id}/reset-password",
+		admin, func(ctx context.Context, in *idPath) (identity.Account, error) {
+			return s.svc.Identity.EnableAccount(ctx, actor(ctx), in.ID)
+		}, otherAccountView)
+	answer(s, huma.Operation{OperationID: "reset-account-password", Method: http.MethodPost, Path: "/accounts/{id}/reset-password",
 		Summary: "Set a new password for a staff account", Tags: tags, Errors: []int{404, 422},
 		Description: "For every role but resident (residents reset by SMS code: request-password-reset). Revokes all the account's sessions. " +
 			"An admin changes their own password with change-password. Audited, without the password."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *resetPasswordInput) (*accountOutput, error) {
-			a, err := s.svc.Identity.ResetAccountPassword(ctx, actor(ctx), in.ID, in.Body.Password)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &accountOutput{Body: accountView(a, false)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-admin-audit-log", Method: http.MethodGet, Path: "/admin/audit-log",
+		admin, func(ctx context.Context, in *resetPasswordInput) (identity.Account, error) {
+			return s.svc.Identity.ResetAccountPassword(ctx, actor(ctx), in.ID, in.Body.Password)
+		}, otherAccountView)
+	answer(s, huma.Operation{OperationID: "list-admin-audit-log", Method: http.MethodGet, Path: "/admin/audit-log",
 		Summary: "The log of admin actions", Tags: tags, Errors: []int{422},
 		Description: "Every admin action (who, what, when, on which object), newest first. The database refuses to change or delete entries."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *listAuditInput) (*auditOutput, error) {
-			list, next, err := s.svc.Identity.ListAdminAuditLog(ctx, actor(ctx), identity.AuditFilter{Action: in.Action,
-				TargetKind: in.TargetKind, TargetID: in.TargetID, ActorID: in.ActorID, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &auditOutput{}
-			out.Body.Entries = make([]AuditEntryView, len(list))
-			for i, e := range list {
-				v := AuditEntryView{ID: e.ID, ActorID: e.ActorID, Action: e.Action, TargetKind: e.TargetKind, TargetID: e.TargetID,
-					TargetName: e.TargetName, Detail: e.Detail, CreatedAt: e.CreatedAt}
-				if e.ActorName != nil {
-					v.ActorName = *e.ActorName
-				}
-				out.Body.Entries[i] = v
-			}
-			out.Body.NextCursor = next
-			return out, nil
+		admin, func(ctx context.Context, in *listAuditInput) (page[identity.AuditEntry], error) {
+			return pageOf(s.svc.Identity.ListAdminAuditLog(ctx, actor(ctx), identity.AuditFilter{Action: in.Action,
+				TargetKind: in.TargetKind, TargetID: in.TargetID, ActorID: in.ActorID, Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[identity.AuditEntry]) auditOutputBody {
+			return auditOutputBody{Entries: views(p.Items, auditEntryView), NextCursor: p.Next}
 		})
 }
 
 func (s *server) registerLifecycle() {
 	tags := []string{"Accounts"}
-	register(s, huma.Operation{OperationID: "change-password", Method: http.MethodPost, Path: "/me/password",
+	answerNothing(s, huma.Operation{OperationID: "change-password", Method: http.MethodPost, Path: "/me/password",
 		Summary: "Change my password", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{422, 429},
 		Description: "The current password is required and counted like a sign-in (5 wrong, then a doubling wait, 429). " +
 			"Every other session of the account is revoked; this one stays."},
-		signedIn(), func(ctx context.Context, in *changePasswordInput) (*struct{}, error) {
-			return nil, toProblem(ctx, s.svc.Identity.ChangePassword(ctx, actor(ctx), tokenInput{in.Authorization, in.Cookie}.token(), in.Body.CurrentPassword, in.Body.NewPassword))
+		signedIn(), func(ctx context.Context, in *changePasswordInput) error {
+			return s.svc.Identity.ChangePassword(ctx, actor(ctx), tokenInput{in.Authorization, in.Cookie}.token(), in.Body.CurrentPassword, in.Body.NewPassword)
 		})
-	register(s, huma.Operation{OperationID: "request-password-reset", Method: http.MethodPost, Path: "/accounts/password-reset",
+	answer(s, huma.Operation{OperationID: "request-password-reset", Method: http.MethodPost, Path: "/accounts/password-reset",
 		Summary: "Ask for a password-reset code by SMS", Tags: tags, DefaultStatus: http.StatusAccepted, Errors: []int{422, 429},
 		Description: "For residents: a 6-digit code goes to the number of a verified resident account. The answer is the same for every number " +
 			"(registered or not), with the limits of register-resident (one a minute and 5 a day per number, 20 a day per client address; 429). " +
 			"Staff passwords are reset by an admin."},
-		public(), func(ctx context.Context, in *requestResetInput) (*passwordResetOutput, error) {
-			if err := s.svc.Identity.RequestPasswordReset(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr); err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &passwordResetOutput{Body: PasswordResetView{
-				Message: "如该号码已注册并验证，重置密码的验证码已通过短信发送，10分钟内有效。"}}, nil
-		})
-	register(s, huma.Operation{OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/accounts/password-reset/confirm",
+		public(), func(ctx context.Context, in *requestResetInput) (PasswordResetView, error) {
+			return PasswordResetView{Message: "如该号码已注册并验证，重置密码的验证码已通过短信发送，10分钟内有效。"},
+				s.svc.Identity.RequestPasswordReset(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr)
+		}, asIs[PasswordResetView])
+	answerNothing(s, huma.Operation{OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/accounts/password-reset/confirm",
 		Summary: "Set a new password with the SMS code", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{422, 429},
 		Description: "Every failure answers alike (422 reset_code_invalid); 5 tries per number in 10 minutes, then 429. " +
 			"All sessions of the account are revoked; sign in with the new password."},
-		public(), func(ctx context.Context, in *confirmResetInput) (*struct{}, error) {
-			return nil, toProblem(ctx, s.svc.Identity.ConfirmPasswordReset(ctx, in.Body.Phone, in.Body.Code, in.Body.NewPassword))
+		public(), func(ctx context.Context, in *confirmResetInput) error {
+			return s.svc.Identity.ConfirmPasswordReset(ctx, in.Body.Phone, in.Body.Code, in.Body.NewPassword)
 		})
-	register(s, huma.Operation{OperationID: "list-my-sessions", Method: http.MethodGet, Path: "/me/sessions",
+	answer(s, huma.Operation{OperationID: "list-my-sessions", Method: http.MethodGet, Path: "/me/sessions",
 		Summary: "My open sessions", Tags: tags,
 		Description: "Unexpired, unrevoked sessions of the signed-in account, newest first; `current` marks this request's."},
-		signedIn(), func(ctx context.Context, in *tokenInput) (*sessionsOutput, error) {
-			list, err := s.svc.Identity.ListMySessions(ctx, actor(ctx), in.token())
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &sessionsOutput{}
-			out.Body.Sessions = make([]SessionInfoView, len(list))
-			for i, x := range list {
-				out.Body.Sessions[i] = SessionInfoView{ID: x.ID, CreatedAt: x.CreatedAt, ExpiresAt: x.ExpiresAt, UserAgent: x.UserAgent,
-					ClientAddr: x.ClientAddr, Current: x.Current}
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *tokenInput) ([]identity.SessionInfo, error) {
+			return s.svc.Identity.ListMySessions(ctx, actor(ctx), in.token())
+		}, func(list []identity.SessionInfo) sessionsOutputBody {
+			return sessionsOutputBody{Sessions: views(list, sessionInfoView)}
 		})
-	register(s, huma.Operation{OperationID: "revoke-session", Method: http.MethodDelete, Path: "/me/sessions/{id}",
+	answerNothing(s, huma.Operation{OperationID: "revoke-session", Method: http.MethodDelete, Path: "/me/sessions/{id}",
 		Summary: "End one of my sessions", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{404},
 		Description: "Signs out another device. Another account's session is not found (404)."},
-		signedIn(), func(ctx context.Context, in *revokeSessionInput) (*struct{}, error) {
-			return nil, toProblem(ctx, s.svc.Identity.RevokeSession(ctx, actor(ctx), in.ID))
+		signedIn(), func(ctx context.Context, in *revokeSessionInput) error {
+			return s.svc.Identity.RevokeSession(ctx, actor(ctx), in.ID)
 		})
 }
 
 func (s *server) registerRoster() {
 	tags := []string{"Legal advisers"}
-	register(s, huma.Operation{OperationID: "list-legal-advisers", Method: http.MethodGet, Path: "/legal-advisers",
+	answer(s, huma.Operation{OperationID: "list-legal-advisers", Method: http.MethodGet, Path: "/legal-advisers",
 		Summary: "The roster of legal advisers", Tags: tags, Errors: []int{422},
 		Description: "Search by a part of the name or firm. Reviewers choose the advisers of a review from it (assign-legal-adviser); " +
 			"they see the advisers who are not disabled, admins all."},
-		roles(identity.RoleReviewer, identity.RoleAdmin), func(ctx context.Context, in *listAdvisersInput) (*advisersOutput, error) {
-			list, next, err := s.svc.Identity.ListLegalAdvisers(ctx, actor(ctx), identity.AdviserFilter{Query: in.Query,
-				Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &advisersOutput{}
-			out.Body.Advisers = make([]LegalAdviserView, len(list))
-			for i, a := range list {
-				out.Body.Advisers[i] = legalAdviserView(a)
-			}
-			out.Body.NextCursor = next
-			return out, nil
+		roles(identity.RoleReviewer, identity.RoleAdmin), func(ctx context.Context, in *listAdvisersInput) (page[identity.LegalAdviser], error) {
+			return pageOf(s.svc.Identity.ListLegalAdvisers(ctx, actor(ctx), identity.AdviserFilter{Query: in.Query,
+				Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[identity.LegalAdviser]) advisersOutputBody {
+			return advisersOutputBody{Advisers: views(p.Items, legalAdviserView), NextCursor: p.Next}
 		})
-	save := func(create bool) func(ctx context.Context, in *adviserProfileInput) (*adviserOutput, error) {
-		return func(ctx context.Context, in *adviserProfileInput) (*adviserOutput, error) {
-			a, err := s.svc.Identity.SaveLegalAdviserProfile(ctx, actor(ctx), in.ID, identity.AdviserProfileInput{Firm: in.Body.Firm,
+	save := func(create bool) func(ctx context.Context, in *adviserProfileInput) (identity.LegalAdviser, error) {
+		return func(ctx context.Context, in *adviserProfileInput) (identity.LegalAdviser, error) {
+			return s.svc.Identity.SaveLegalAdviserProfile(ctx, actor(ctx), in.ID, identity.AdviserProfileInput{Firm: in.Body.Firm,
 				LicenceNumber: in.Body.LicenceNumber, Fields: in.Body.Fields, Conflicts: in.Body.Conflicts}, create)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &adviserOutput{Body: legalAdviserView(a)}, nil
 		}
 	}
-	register(s, huma.Operation{OperationID: "create-legal-adviser-profile", Method: http.MethodPost, Path: "/legal-advisers/{id}/profile",
+	answer(s, huma.Operation{OperationID: "create-legal-adviser-profile", Method: http.MethodPost, Path: "/legal-advisers/{id}/profile",
 		Summary: "File a legal adviser's roster profile", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 		Description: "For a `legal_adviser` account: firm, licence number (unique), fields and declared conflicts of interest. Audited."},
-		roles(identity.RoleAdmin), save(true))
-	register(s, huma.Operation{OperationID: "update-legal-adviser-profile", Method: http.MethodPut, Path: "/legal-advisers/{id}/profile",
+		roles(identity.RoleAdmin), save(true), legalAdviserView)
+	answer(s, huma.Operation{OperationID: "update-legal-adviser-profile", Method: http.MethodPut, Path: "/legal-advisers/{id}/profile",
 		Summary: "Change a legal adviser's roster profile", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the profile filed with create-legal-adviser-profile. Audited."},
-		roles(identity.RoleAdmin), save(false))
+		roles(identity.RoleAdmin), save(false), legalAdviserView)
 }

@@ -145,8 +145,6 @@ func proposalView(p catalogue.Proposal) DecisionProposalView {
 		AnsweredAt: p.AnsweredAt, CreatedAt: p.CreatedAt}
 }
 
-type catalogueOutput struct{ Body CatalogueView }
-
 type catalogueIDPath struct {
 	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
 }
@@ -155,10 +153,8 @@ type listCataloguesInput struct {
 	DecisionBody string `query:"decision_body" maxLength:"64"`
 }
 
-type cataloguesOutput struct {
-	Body struct {
-		Catalogues []CatalogueView `json:"catalogues"`
-	}
+type cataloguesOutputBody struct {
+	Catalogues []CatalogueView `json:"catalogues"`
 }
 
 type createCatalogueInput struct {
@@ -240,10 +236,8 @@ type listProposalsInput struct {
 	Limit        int    `query:"limit" minimum:"0" maximum:"200"`
 }
 
-type proposalsOutput struct {
-	Body struct {
-		Proposals []DecisionProposalView `json:"proposals"`
-	}
+type proposalsOutputBody struct {
+	Proposals []DecisionProposalView `json:"proposals"`
 }
 
 type answerProposalInput struct {
@@ -259,17 +253,13 @@ type answerProposalInput struct {
 func (s *server) registerCatalogue() {
 	tags := []string{"Catalogue and initiation"}
 	staff := roles(identity.RoleAgencyStaff, identity.RoleAdmin)
-	register(s, huma.Operation{OperationID: "list-catalogues", Method: http.MethodGet, Path: "/catalogues",
+	answer(s, huma.Operation{OperationID: "list-catalogues", Method: http.MethodGet, Path: "/catalogues",
 		Summary: "Catalogues of decision items (决策事项目录)", Tags: tags,
 		Description: "Published catalogues for everyone; drafts of the caller's own decision body. Newest year first."},
-		public(), func(ctx context.Context, in *listCataloguesInput) (*cataloguesOutput, error) {
-			list, err := s.svc.Catalogue.ListCatalogues(ctx, actor(ctx), in.DecisionBody)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &cataloguesOutput{}
-			out.Body.Catalogues = views(list, catalogueView)
-			return out, nil
+		public(), func(ctx context.Context, in *listCataloguesInput) ([]catalogue.Catalogue, error) {
+			return s.svc.Catalogue.ListCatalogues(ctx, actor(ctx), in.DecisionBody)
+		}, func(list []catalogue.Catalogue) cataloguesOutputBody {
+			return cataloguesOutputBody{Catalogues: views(list, catalogueView)}
 		})
 	answer(s, huma.Operation{OperationID: "create-catalogue", Method: http.MethodPost, Path: "/catalogues", DefaultStatus: http.StatusCreated,
 		Summary: "Start a decision body's catalogue for a year", Tags: tags, Errors: []int{409, 422},
@@ -307,22 +297,18 @@ func (s *server) registerCatalogue() {
 			v := catalogueView(catalogue.Catalogue{Adjustments: []catalogue.Adjustment{a}})
 			return &adjustmentOutput{Body: v.Adjustments[0]}, nil
 		})
-	register(s, huma.Operation{OperationID: "record-catalogue-approval", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/approvals",
+	answer(s, huma.Operation{OperationID: "record-catalogue-approval", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/approvals",
 		Summary: "Record the Party committee's agreement", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The same-level Party committee's agreement (document number and date) to the draft catalogue or to an adjustment " +
 			"(Henan Decree 210 Art. 4). Staff of the decision body."},
-		staff, func(ctx context.Context, in *approvalInput) (*catalogueOutput, error) {
+		staff, func(ctx context.Context, in *approvalInput) (catalogue.Catalogue, error) {
 			date, err := parseDateField("date", in.Body.Date)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return catalogue.Catalogue{}, err
 			}
-			c, err := s.svc.Catalogue.RecordCatalogueApproval(ctx, actor(ctx), in.CatalogueID, catalogue.ApprovalInput{
+			return s.svc.Catalogue.RecordCatalogueApproval(ctx, actor(ctx), in.CatalogueID, catalogue.ApprovalInput{
 				AdjustmentID: in.Body.AdjustmentID, DocumentNumber: in.Body.DocumentNumber, Date: date})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &catalogueOutput{Body: catalogueView(c)}, nil
-		})
+		}, catalogueView)
 	answer(s, huma.Operation{OperationID: "publish-catalogue", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/publication",
 		Summary: "Publish a catalogue or its agreed adjustments", Tags: tags, Errors: []int{404, 409},
 		Description: "409 `party_agreement_required` without the Party committee's agreement. Staff of the decision body."},
@@ -362,16 +348,12 @@ func (s *server) registerCatalogue() {
 				ProposerKind: catalogue.ProposerKind(in.Body.ProposerKind), ProposerName: in.Body.ProposerName, Title: in.Body.Title,
 				Description: in.Body.Description})
 		}, proposalView)
-	register(s, huma.Operation{OperationID: "list-decision-proposals", Method: http.MethodGet, Path: "/decision-proposals",
+	answer(s, huma.Operation{OperationID: "list-decision-proposals", Method: http.MethodGet, Path: "/decision-proposals",
 		Summary: "Proposals of decision items and their answers", Tags: tags, Description: "Public, newest first."},
-		public(), func(ctx context.Context, in *listProposalsInput) (*proposalsOutput, error) {
-			list, err := s.svc.Catalogue.ListDecisionProposals(ctx, in.DecisionBody, in.Limit)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &proposalsOutput{}
-			out.Body.Proposals = views(list, proposalView)
-			return out, nil
+		public(), func(ctx context.Context, in *listProposalsInput) ([]catalogue.Proposal, error) {
+			return s.svc.Catalogue.ListDecisionProposals(ctx, in.DecisionBody, in.Limit)
+		}, func(list []catalogue.Proposal) proposalsOutputBody {
+			return proposalsOutputBody{Proposals: views(list, proposalView)}
 		})
 	answer(s, huma.Operation{OperationID: "answer-decision-proposal", Method: http.MethodPost, Path: "/decision-proposals/{proposal_id}/answer",
 		Summary: "Answer a proposal publicly", Tags: tags, Errors: []int{404, 409, 422},

@@ -171,11 +171,9 @@ type listDecisionsInput struct {
 	Cursor     string `query:"cursor" maxLength:"200"`
 }
 
-type decisionsOutput struct {
-	Body struct {
-		Decisions  []DecisionView `json:"decisions"`
-		NextCursor string         `json:"next_cursor,omitempty"`
-	}
+type decisionsOutputBody struct {
+	Decisions  []DecisionView `json:"decisions"`
+	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
 type decisionOutput struct {
@@ -224,35 +222,26 @@ type consultationOutput struct {
 func (s *server) registerDecisions() {
 	tags := []string{"Decisions"}
 	staff := roles(identity.RoleAgencyStaff)
-	register(s, huma.Operation{OperationID: "list-decisions", Method: http.MethodGet, Path: "/decisions",
+	answer(s, huma.Operation{OperationID: "list-decisions", Method: http.MethodGet, Path: "/decisions",
 		Summary: "List decisions", Tags: tags, Errors: []int{422},
 		Description: "Newest first. Residents and anonymous visitors see only public decisions; staff also see their own agency's drafts."},
-		public(), func(ctx context.Context, in *listDecisionsInput) (*decisionsOutput, error) {
-			list, next, err := s.svc.Consultation.ListDecisions(ctx, actor(ctx), consultation.DecisionFilter{
+		public(), func(ctx context.Context, in *listDecisionsInput) (page[consultation.Decision], error) {
+			return pageOf(s.svc.Consultation.ListDecisions(ctx, actor(ctx), consultation.DecisionFilter{
 				Domain: consultation.Domain(in.Domain), Status: consultation.Status(in.Status), LeadAgency: in.LeadAgency,
-				Text: in.Q, Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &decisionsOutput{}
-			out.Body.Decisions = views(list, decisionView)
-			out.Body.NextCursor = next
-			return out, nil
+				Text: in.Q, Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[consultation.Decision]) decisionsOutputBody {
+			return decisionsOutputBody{Decisions: views(p.Items, decisionView), NextCursor: p.Next}
 		})
-	register(s, huma.Operation{OperationID: "create-decision", Method: http.MethodPost, Path: "/decisions",
+	answer(s, huma.Operation{OperationID: "create-decision", Method: http.MethodPost, Path: "/decisions",
 		Summary: "Create a decision item", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,
 		Description: "Creates a decision item in drafting, with the caller's agency as lead unit. Excluded matters (Decree 713 Art. 3) are refused with excluded_matter."},
-		staff, func(ctx context.Context, in *createDecisionInput) (*decisionOutput, error) {
+		staff, func(ctx context.Context, in *createDecisionInput) (consultation.Decision, error) {
 			di, err := in.Body.input()
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return consultation.Decision{}, err
 			}
-			d, err := s.svc.Consultation.CreateDecision(ctx, actor(ctx), di)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionOutput{Body: decisionView(d)}, nil
-		})
+			return s.svc.Consultation.CreateDecision(ctx, actor(ctx), di)
+		}, decisionView)
 	register(s, huma.Operation{OperationID: "get-decision", Method: http.MethodGet, Path: "/decisions/{decision_id}",
 		Summary: "Get a decision", Tags: tags, Errors: []int{404},
 		Description: "With the current consultation notice, if any. A decision that is not yet public is not found for residents and anonymous visitors."},
@@ -271,20 +260,16 @@ func (s *server) registerDecisions() {
 			}
 			return &decisionOutput{Body: v}, nil
 		})
-	register(s, huma.Operation{OperationID: "update-decision", Method: http.MethodPut, Path: "/decisions/{decision_id}",
+	answer(s, huma.Operation{OperationID: "update-decision", Method: http.MethodPut, Path: "/decisions/{decision_id}",
 		Summary: "Update a decision item", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the editable fields; only staff of the lead unit, and not after the legality review. The lead unit cannot change."},
-		staff, func(ctx context.Context, in *updateDecisionInput) (*decisionOutput, error) {
+		staff, func(ctx context.Context, in *updateDecisionInput) (consultation.Decision, error) {
 			di, err := in.Body.input()
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return consultation.Decision{}, err
 			}
-			d, err := s.svc.Consultation.UpdateDecision(ctx, actor(ctx), in.DecisionID, di)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionOutput{Body: decisionView(d)}, nil
-		})
+			return s.svc.Consultation.UpdateDecision(ctx, actor(ctx), in.DecisionID, di)
+		}, decisionView)
 	answer(s, huma.Operation{OperationID: "withdraw-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/withdraw",
 		Summary: "Withdraw a decision item", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Withdraws the decision with a reason, at any stage before publication; an open consultation closes with it."},

@@ -262,11 +262,9 @@ type listMyCommentsInput struct {
 	Cursor string `query:"cursor" maxLength:"200"`
 }
 
-type myCommentsOutput struct {
-	Body struct {
-		Comments   []MyCommentView `json:"comments"`
-		NextCursor string          `json:"next_cursor,omitempty"`
-	}
+type myCommentsOutputBody struct {
+	Comments   []MyCommentView `json:"comments"`
+	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
 type deleteMyDataInput struct {
@@ -378,18 +376,13 @@ func (s *server) registerDispositions() {
 				}}, nil
 		})
 	resident := roles(identity.RoleResident)
-	register(s, huma.Operation{OperationID: "list-my-comments", Method: http.MethodGet, Path: "/me/comments",
+	answer(s, huma.Operation{OperationID: "list-my-comments", Method: http.MethodGet, Path: "/me/comments",
 		Summary: "My comments", Tags: tags, Errors: []int{422},
 		Description: "The caller's own comments, newest first, with the decision, the moderation status and the answer (the reply) once given."},
-		resident, func(ctx context.Context, in *listMyCommentsInput) (*myCommentsOutput, error) {
-			list, next, err := s.svc.Consultation.ListMyComments(ctx, actor(ctx), in.Limit, in.Cursor)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &myCommentsOutput{}
-			out.Body.Comments = views(list, myCommentView)
-			out.Body.NextCursor = next
-			return out, nil
+		resident, func(ctx context.Context, in *listMyCommentsInput) (page[consultation.MyComment], error) {
+			return pageOf(s.svc.Consultation.ListMyComments(ctx, actor(ctx), in.Limit, in.Cursor))
+		}, func(p page[consultation.MyComment]) myCommentsOutputBody {
+			return myCommentsOutputBody{Comments: views(p.Items, myCommentView), NextCursor: p.Next}
 		})
 	register(s, huma.Operation{OperationID: "delete-my-data", Method: http.MethodPost, Path: "/me/delete-data",
 		Summary: "Delete my personal data", Tags: tags, Errors: []int{422},

@@ -80,11 +80,9 @@ type listProcedureDocumentsInput struct {
 	Cursor     string `query:"cursor" maxLength:"200"`
 }
 
-type procedureDocumentsOutput struct {
-	Body struct {
-		Documents  []ProcedureDocumentView `json:"documents"`
-		NextCursor string                  `json:"next_cursor,omitempty"`
-	}
+type procedureDocumentsOutputBody struct {
+	Documents  []ProcedureDocumentView `json:"documents"`
+	NextCursor string                  `json:"next_cursor,omitempty"`
 }
 
 func (s *server) registerDocuments() {
@@ -104,19 +102,14 @@ func (s *server) registerDocuments() {
 			return s.svc.Consultation.AddProcedureDocument(ctx, actor(ctx), in.DecisionID, consultation.ProcedureDocumentInput{
 				Kind: consultation.DocumentKind(in.Body.Kind), Content: in.Body.Content, Attachments: atts})
 		}, func(d consultation.ProcedureDocument) ProcedureDocumentView { return procedureDocumentView(d) })
-	register(s, huma.Operation{OperationID: "list-procedure-documents", Method: http.MethodGet, Path: "/decisions/{decision_id}/procedure-documents",
+	answer(s, huma.Operation{OperationID: "list-procedure-documents", Method: http.MethodGet, Path: "/decisions/{decision_id}/procedure-documents",
 		Summary: "List procedure documents", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "The decision's procedure documents, oldest first, with their files' hashes. They are internal working material: " +
 			"only staff of the agencies concerned, the legality-review department, legal advisers and admins may list them."},
-		signedIn(), func(ctx context.Context, in *listProcedureDocumentsInput) (*procedureDocumentsOutput, error) {
-			docs, next, err := s.svc.Consultation.ListProcedureDocuments(ctx, actor(ctx), in.DecisionID, consultation.DocumentFilter{
-				Kind: consultation.DocumentKind(in.Kind), Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &procedureDocumentsOutput{}
-			out.Body.Documents = views(docs, procedureDocumentView)
-			out.Body.NextCursor = next
-			return out, nil
+		signedIn(), func(ctx context.Context, in *listProcedureDocumentsInput) (page[consultation.ProcedureDocument], error) {
+			return pageOf(s.svc.Consultation.ListProcedureDocuments(ctx, actor(ctx), in.DecisionID, consultation.DocumentFilter{
+				Kind: consultation.DocumentKind(in.Kind), Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[consultation.ProcedureDocument]) procedureDocumentsOutputBody {
+			return procedureDocumentsOutputBody{Documents: views(p.Items, procedureDocumentView), NextCursor: p.Next}
 		})
 }

@@ -57,8 +57,6 @@ type hearingIDPath struct {
 	HearingID int64 `path:"hearing_id" minimum:"1"`
 }
 
-type hearingOutput struct{ Body HearingView }
-
 func hearingView(h hearing.Hearing) HearingView {
 	return HearingView{Hearing: h, SeedRevealed: h.RevealedSeed()}
 }
@@ -70,12 +68,6 @@ const maxScanBody = 64 << 20
 func (s *server) registerHearings() {
 	tags := []string{"Participation and hearings"}
 	staff := roles(identity.RoleAgencyStaff)
-	hearingStep := func(ctx context.Context, h hearing.Hearing, err error) (*hearingOutput, error) {
-		if err != nil {
-			return nil, toProblem(ctx, err)
-		}
-		return &hearingOutput{Body: hearingView(h)}, nil
-	}
 
 	type activityInput struct {
 		DecisionID int64 `path:"decision_id" minimum:"1"`
@@ -101,25 +93,18 @@ func (s *server) registerHearings() {
 				Kind: hearing.ActivityKind(in.Body.Kind), Title: in.Body.Title, StartsOn: in.Body.StartsOn, EndsOn: in.Body.EndsOn,
 				Place: in.Body.Place, Participants: in.Body.Participants, Materials: in.Body.Materials, Minutes: in.Body.Minutes})
 		}, func(a hearing.Activity) ParticipationActivityView { return ParticipationActivityView{a} })
-	type activitiesOutput struct {
-		Body struct {
-			Items []ParticipationActivityView `json:"items"`
-		}
+	type activitiesOutputBody struct {
+		Items []ParticipationActivityView `json:"items"`
 	}
-	register(s, huma.Operation{OperationID: "list-participation-activities", Method: http.MethodGet,
+	answer(s, huma.Operation{OperationID: "list-participation-activities", Method: http.MethodGet,
 		Path: "/decisions/{decision_id}/participation-activities", Summary: "List the participation activities", Tags: tags, Errors: []int{404},
 		Description: "Every participation activity of the decision, oldest first. Anyone who may see the decision."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*activitiesOutput, error) {
-			list, err := s.svc.Hearing.ListParticipationActivities(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &activitiesOutput{}
-			out.Body.Items = make([]ParticipationActivityView, len(list))
-			for i, a := range list {
-				out.Body.Items[i] = ParticipationActivityView{a}
-			}
-			return out, nil
+		public(), func(ctx context.Context, in *decisionIDPath) ([]hearing.Activity, error) {
+			return s.svc.Hearing.ListParticipationActivities(ctx, actor(ctx), in.DecisionID)
+		}, func(list []hearing.Activity) activitiesOutputBody {
+			return activitiesOutputBody{Items: views(list, func(a hearing.Activity) ParticipationActivityView {
+				return ParticipationActivityView{a}
+			})}
 		})
 
 	type offlineOpinionInput struct {
@@ -137,52 +122,37 @@ func (s *server) registerHearings() {
 			Opinions []offlineOpinionInput `json:"opinions" minItems:"1" maxItems:"100"`
 		}
 	}
-	type opinionsOutput struct {
-		Body struct {
-			Items []OfflineOpinionView `json:"items"`
-		}
+	type opinionsOutputBody struct {
+		Items []OfflineOpinionView `json:"items"`
 	}
-	opinionsOut := func(list []hearing.OfflineOpinion) *opinionsOutput {
-		out := &opinionsOutput{}
-		out.Body.Items = make([]OfflineOpinionView, len(list))
-		for i, o := range list {
-			out.Body.Items[i] = OfflineOpinionView{o}
-		}
-		return out
+	opinionsOut := func(list []hearing.OfflineOpinion) opinionsOutputBody {
+		return opinionsOutputBody{Items: views(list, func(o hearing.OfflineOpinion) OfflineOpinionView { return OfflineOpinionView{o} })}
 	}
-	register(s, huma.Operation{OperationID: "record-offline-opinions", Method: http.MethodPost, Path: "/decisions/{decision_id}/offline-opinions",
+	answer(s, huma.Operation{OperationID: "record-offline-opinions", Method: http.MethodPost, Path: "/decisions/{decision_id}/offline-opinions",
 		Summary: "Record opinions received offline", Tags: tags, Errors: []int{404, 409, 413, 422}, DefaultStatus: http.StatusCreated,
 		MaxBodyBytes: maxScanBody,
 		Description: "Opinions received by letter, the 12345 hotline, at a forum, a site visit, through a written request or at a hearing, " +
 			"each with its channel and a scan of the source (base64). They are answered with dispose-offline-opinion and counted and answered " +
 			"by channel in the adoption report (`by_channel`). Staff of the lead unit, before the adoption report is published."},
-		staff, func(ctx context.Context, in *recordOpinionsInput) (*opinionsOutput, error) {
+		staff, func(ctx context.Context, in *recordOpinionsInput) ([]hearing.OfflineOpinion, error) {
 			ops := make([]hearing.OfflineOpinionInput, len(in.Body.Opinions))
 			for i, o := range in.Body.Opinions {
 				ops[i] = hearing.OfflineOpinionInput{Channel: hearing.Channel(o.Channel), ActivityID: o.ActivityID, ReceivedOn: o.ReceivedOn,
 					Source: o.Source, ArticleAnchor: o.ArticleAnchor, Body: o.Body, Scan: o.Scan.scan()}
 			}
-			list, err := s.svc.Hearing.RecordOfflineOpinions(ctx, actor(ctx), in.DecisionID, ops)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return opinionsOut(list), nil
-		})
+			return s.svc.Hearing.RecordOfflineOpinions(ctx, actor(ctx), in.DecisionID, ops)
+		}, opinionsOut)
 	type listOpinionsInput struct {
 		DecisionID int64  `path:"decision_id" minimum:"1"`
 		Channel    string `query:"channel" enum:"letter,hotline,forum,site_visit,written_request,hearing," doc:"Only opinions of this channel."`
 	}
-	register(s, huma.Operation{OperationID: "list-offline-opinions", Method: http.MethodGet, Path: "/decisions/{decision_id}/offline-opinions",
+	answer(s, huma.Operation{OperationID: "list-offline-opinions", Method: http.MethodGet, Path: "/decisions/{decision_id}/offline-opinions",
 		Summary: "List opinions received offline", Tags: tags, Errors: []int{404, 422},
 		Description: "Staff of the lead unit see every offline opinion; anyone else who may see the decision sees the answered ones. " +
 			"Scans are never public."},
-		public(), func(ctx context.Context, in *listOpinionsInput) (*opinionsOutput, error) {
-			list, err := s.svc.Hearing.ListOfflineOpinions(ctx, actor(ctx), in.DecisionID, hearing.Channel(in.Channel))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return opinionsOut(list), nil
-		})
+		public(), func(ctx context.Context, in *listOpinionsInput) ([]hearing.OfflineOpinion, error) {
+			return s.svc.Hearing.ListOfflineOpinions(ctx, actor(ctx), in.DecisionID, hearing.Channel(in.Channel))
+		}, opinionsOut)
 	type disposeInput struct {
 		OpinionID int64 `path:"opinion_id"`
 		Body      struct {
@@ -239,60 +209,50 @@ func (s *server) registerHearings() {
 			SeatsPerSide        int       `json:"seats_per_side" minimum:"1" maximum:"50"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "create-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearings",
+	answer(s, huma.Operation{OperationID: "create-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearings",
 		Summary: "Prepare a hearing", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A hearing (Decree 713 Art. 16–17) on the decision's latest draft version, with its time, place, sides and seats per side. " +
 			"Nothing is public until publish-hearing-notice. Staff of the lead unit, before legality review."},
-		staff, func(ctx context.Context, in *createHearingInput) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.CreateHearing(ctx, actor(ctx), in.DecisionID, hearing.HearingInput{Title: in.Body.Title, Place: in.Body.Place,
+		staff, func(ctx context.Context, in *createHearingInput) (hearing.Hearing, error) {
+			return s.svc.Hearing.CreateHearing(ctx, actor(ctx), in.DecisionID, hearing.HearingInput{Title: in.Body.Title, Place: in.Body.Place,
 				StartsAt: in.Body.StartsAt, ApplicationsCloseAt: in.Body.ApplicationsCloseAt, Sides: in.Body.Sides, SeatsPerSide: in.Body.SeatsPerSide})
-			return hearingStep(ctx, h, err)
-		})
-	type hearingsOutput struct {
-		Body struct {
-			Items []HearingView `json:"items"`
-		}
+		}, hearingView)
+	type hearingsOutputBody struct {
+		Items []HearingView `json:"items"`
 	}
-	register(s, huma.Operation{OperationID: "list-hearings", Method: http.MethodGet, Path: "/decisions/{decision_id}/hearings",
+	answer(s, huma.Operation{OperationID: "list-hearings", Method: http.MethodGet, Path: "/decisions/{decision_id}/hearings",
 		Summary: "List the hearings of a decision", Tags: tags,
 		Description: "Hearings whose notice is published; staff of the lead unit also see those in preparation."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*hearingsOutput, error) {
-			list, err := s.svc.Hearing.ListHearings(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &hearingsOutput{}
-			out.Body.Items = views(list, hearingView)
-			return out, nil
+		public(), func(ctx context.Context, in *decisionIDPath) ([]hearing.Hearing, error) {
+			return s.svc.Hearing.ListHearings(ctx, actor(ctx), in.DecisionID)
+		}, func(list []hearing.Hearing) hearingsOutputBody {
+			return hearingsOutputBody{Items: views(list, hearingView)}
 		})
-	register(s, huma.Operation{OperationID: "get-hearing", Method: http.MethodGet, Path: "/hearings/{hearing_id}", Summary: "Get a hearing",
+	answer(s, huma.Operation{OperationID: "get-hearing", Method: http.MethodGet, Path: "/hearings/{hearing_id}", Summary: "Get a hearing",
 		Tags: tags, Errors: []int{404}, Description: "Public once the notice is published."},
-		public(), func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.GetHearing(ctx, actor(ctx), in.HearingID)
-			return hearingStep(ctx, h, err)
-		})
-	register(s, huma.Operation{OperationID: "publish-hearing-notice", Method: http.MethodPost, Path: "/hearings/{hearing_id}/notice",
+		public(), func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+			return s.svc.Hearing.GetHearing(ctx, actor(ctx), in.HearingID)
+		}, hearingView)
+	answer(s, huma.Operation{OperationID: "publish-hearing-notice", Method: http.MethodPost, Path: "/hearings/{hearing_id}/notice",
 		Summary: "Publish the hearing notice", Tags: tags, Errors: []int{404, 409},
 		Description: "Publishes the draft and its explanation, the time and place and the sides (Decree 713 Art. 17(1)); refused once " +
 			"applications would have closed (`hearing_notice_too_late`). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.PublishHearingNotice(ctx, actor(ctx), in.HearingID)
-			return hearingStep(ctx, h, err)
-		})
+		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+			return s.svc.Hearing.PublishHearingNotice(ctx, actor(ctx), in.HearingID)
+		}, hearingView)
 	type methodInput struct {
 		HearingID int64 `path:"hearing_id" minimum:"1"`
 		Body      struct {
 			SelectionMethod string `json:"selection_method"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "publish-hearing-selection-method", Method: http.MethodPost, Path: "/hearings/{hearing_id}/selection-method",
+	answer(s, huma.Operation{OperationID: "publish-hearing-selection-method", Method: http.MethodPost, Path: "/hearings/{hearing_id}/selection-method",
 		Summary: "Publish the selection method", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Publishes how participants are selected (Decree 713 Art. 17(2)) with the SHA-256 commitment to the draw's secret seed; " +
 			"applications open with it. After the notice, before applications close. Staff of the lead unit."},
-		staff, func(ctx context.Context, in *methodInput) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.PublishHearingSelectionMethod(ctx, actor(ctx), in.HearingID, in.Body.SelectionMethod)
-			return hearingStep(ctx, h, err)
-		})
+		staff, func(ctx context.Context, in *methodInput) (hearing.Hearing, error) {
+			return s.svc.Hearing.PublishHearingSelectionMethod(ctx, actor(ctx), in.HearingID, in.Body.SelectionMethod)
+		}, hearingView)
 	type applyInput struct {
 		HearingID int64 `path:"hearing_id" minimum:"1"`
 		Body      struct {
@@ -309,14 +269,13 @@ func (s *server) registerHearings() {
 			return s.svc.Hearing.ApplyToHearing(ctx, actor(ctx), in.HearingID, hearing.ApplicationInput{Side: in.Body.Side,
 				PublicName: in.Body.PublicName, Statement: in.Body.Statement})
 		}, func(a hearing.Application) HearingApplicationView { return HearingApplicationView{a} })
-	register(s, huma.Operation{OperationID: "draw-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/draw",
+	answer(s, huma.Operation{OperationID: "draw-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/draw",
 		Summary: "Draw the participants by lot", Tags: tags, Errors: []int{404, 409},
 		Description: "After applications close: reveals the seed and selects, per side, the applications with the smallest " +
 			"SHA-256(seed + \":\" + code) (see get-hearing-draw). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.DrawParticipants(ctx, actor(ctx), in.HearingID)
-			return hearingStep(ctx, h, err)
-		})
+		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+			return s.svc.Hearing.DrawParticipants(ctx, actor(ctx), in.HearingID)
+		}, hearingView)
 	answer(s, huma.Operation{OperationID: "get-hearing-draw", Method: http.MethodGet, Path: "/hearings/{hearing_id}/draw",
 		Summary: "Check the draw", Tags: tags, Errors: []int{404, 409},
 		Description: "The seed commitment, every application (number and side), and after the draw the seed and the ranking, so anyone " +
@@ -324,32 +283,24 @@ func (s *server) registerHearings() {
 		public(), func(ctx context.Context, in *hearingIDPath) (hearing.DrawCheck, error) {
 			return s.svc.Hearing.GetHearingDraw(ctx, actor(ctx), in.HearingID)
 		}, func(d hearing.DrawCheck) HearingDrawView { return HearingDrawView{d} })
-	register(s, huma.Operation{OperationID: "publish-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/participants",
+	answer(s, huma.Operation{OperationID: "publish-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/participants",
 		Summary: "Publish the participant list", Tags: tags, Errors: []int{404, 409},
 		Description: "Before the hearing, with every declared side represented (Decree 713 Art. 17(2)). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *hearingIDPath) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.PublishHearingParticipants(ctx, actor(ctx), in.HearingID)
-			return hearingStep(ctx, h, err)
-		})
-	type participantsOutput struct {
-		Body struct {
-			Items []HearingParticipantView `json:"items"`
-		}
+		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+			return s.svc.Hearing.PublishHearingParticipants(ctx, actor(ctx), in.HearingID)
+		}, hearingView)
+	type participantsOutputBody struct {
+		Items []HearingParticipantView `json:"items"`
 	}
-	register(s, huma.Operation{OperationID: "list-hearing-participants", Method: http.MethodGet, Path: "/hearings/{hearing_id}/participants",
+	answer(s, huma.Operation{OperationID: "list-hearing-participants", Method: http.MethodGet, Path: "/hearings/{hearing_id}/participants",
 		Summary: "List the participants", Tags: tags, Errors: []int{404, 409},
 		Description: "The published list, with when materials were delivered and how each participant signed the record."},
-		public(), func(ctx context.Context, in *hearingIDPath) (*participantsOutput, error) {
-			list, err := s.svc.Hearing.Participants(ctx, actor(ctx), in.HearingID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &participantsOutput{}
-			out.Body.Items = make([]HearingParticipantView, len(list))
-			for i, p := range list {
-				out.Body.Items[i] = HearingParticipantView{p}
-			}
-			return out, nil
+		public(), func(ctx context.Context, in *hearingIDPath) ([]hearing.Participant, error) {
+			return s.svc.Hearing.Participants(ctx, actor(ctx), in.HearingID)
+		}, func(list []hearing.Participant) participantsOutputBody {
+			return participantsOutputBody{Items: views(list, func(p hearing.Participant) HearingParticipantView {
+				return HearingParticipantView{p}
+			})}
 		})
 	type deliveryInput struct {
 		HearingID int64 `path:"hearing_id" minimum:"1"`
@@ -359,15 +310,14 @@ func (s *server) registerHearings() {
 			Method        string `json:"method" maxLength:"100"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "record-hearing-materials-delivery", Method: http.MethodPost, Path: "/hearings/{hearing_id}/deliveries",
+	answer(s, huma.Operation{OperationID: "record-hearing-materials-delivery", Method: http.MethodPost, Path: "/hearings/{hearing_id}/deliveries",
 		Summary: "Record delivery of materials to a participant", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Per participant, the date the materials reached them; later than 7 days before the hearing is refused " +
 			"(`hearing_materials_too_late`, Decree 713 Art. 17(3)). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *deliveryInput) (*hearingOutput, error) {
-			h, err := s.svc.Hearing.RecordHearingMaterialsDelivery(ctx, actor(ctx), in.HearingID, hearing.DeliveryInput{
+		staff, func(ctx context.Context, in *deliveryInput) (hearing.Hearing, error) {
+			return s.svc.Hearing.RecordHearingMaterialsDelivery(ctx, actor(ctx), in.HearingID, hearing.DeliveryInput{
 				ApplicationID: in.Body.ApplicationID, DeliveredOn: in.Body.DeliveredOn, Method: in.Body.Method})
-			return hearingStep(ctx, h, err)
-		})
+		}, hearingView)
 	type statementInput struct {
 		ApplicationID *int64 `json:"application_id,omitempty" doc:"The participant who spoke; omit for another speaker named in speaker."`
 		Speaker       string `json:"speaker,omitempty" maxLength:"50"`
@@ -381,47 +331,36 @@ func (s *server) registerHearings() {
 			Statements []statementInput `json:"statements" minItems:"1" maxItems:"200"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "record-hearing-minutes", Method: http.MethodPut, Path: "/hearings/{hearing_id}/minutes",
+	answer(s, huma.Operation{OperationID: "record-hearing-minutes", Method: http.MethodPut, Path: "/hearings/{hearing_id}/minutes",
 		Summary: "Record the hearing record", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The hearing record (笔录): each speaker's main points and reasons. After the hearing began and the materials reached " +
 			"every participant; replaceable until the first participant signs. Staff of the lead unit."},
-		staff, func(ctx context.Context, in *minutesInput) (*hearingOutput, error) {
+		staff, func(ctx context.Context, in *minutesInput) (hearing.Hearing, error) {
 			m := hearing.MinutesInput{Summary: in.Body.Summary}
 			for _, st := range in.Body.Statements {
 				m.Statements = append(m.Statements, hearing.StatementInput{ApplicationID: st.ApplicationID, Speaker: st.Speaker,
 					Points: st.Points, Reasons: st.Reasons})
 			}
-			h, err := s.svc.Hearing.RecordHearingMinutes(ctx, actor(ctx), in.HearingID, m)
-			return hearingStep(ctx, h, err)
-		})
-	type statementsOutput struct {
-		Body struct {
-			Items []HearingStatementView `json:"items"`
-		}
+			return s.svc.Hearing.RecordHearingMinutes(ctx, actor(ctx), in.HearingID, m)
+		}, hearingView)
+	type statementsOutputBody struct {
+		Items []HearingStatementView `json:"items"`
 	}
-	register(s, huma.Operation{OperationID: "list-hearing-statements", Method: http.MethodGet, Path: "/hearings/{hearing_id}/statements",
+	answer(s, huma.Operation{OperationID: "list-hearing-statements", Method: http.MethodGet, Path: "/hearings/{hearing_id}/statements",
 		Summary: "List the statements of the hearing record", Tags: tags, Errors: []int{404},
 		Description: "Each speaker's points and reasons and, once the report is published, the answer."},
-		public(), func(ctx context.Context, in *hearingIDPath) (*statementsOutput, error) {
-			list, err := s.svc.Hearing.Statements(ctx, actor(ctx), in.HearingID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &statementsOutput{}
-			out.Body.Items = make([]HearingStatementView, len(list))
-			for i, st := range list {
-				out.Body.Items[i] = HearingStatementView{st}
-			}
-			return out, nil
+		public(), func(ctx context.Context, in *hearingIDPath) ([]hearing.Statement, error) {
+			return s.svc.Hearing.Statements(ctx, actor(ctx), in.HearingID)
+		}, func(list []hearing.Statement) statementsOutputBody {
+			return statementsOutputBody{Items: views(list, func(st hearing.Statement) HearingStatementView {
+				return HearingStatementView{st}
+			})}
 		})
-	register(s, huma.Operation{OperationID: "send-hearing-signing-code", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signing-code",
+	answerNothing(s, huma.Operation{OperationID: "send-hearing-signing-code", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signing-code",
 		Summary: "Send the participant a code to sign the record", Tags: tags, Errors: []int{403, 404, 409, 429}, DefaultStatus: http.StatusNoContent,
 		Description: "An SMS code to the signed-in participant's phone, valid 10 minutes, for sign-hearing-minutes."},
-		roles(identity.RoleResident), func(ctx context.Context, in *hearingIDPath) (*struct{}, error) {
-			if err := s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID); err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return nil, nil
+		roles(identity.RoleResident), func(ctx context.Context, in *hearingIDPath) error {
+			return s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID)
 		})
 	type signInput struct {
 		HearingID int64 `path:"hearing_id" minimum:"1"`
@@ -432,25 +371,21 @@ func (s *server) registerHearings() {
 			Scan          *ScanUpload `json:"scan,omitempty" doc:"With kind scan."`
 		}
 	}
-	register(s, huma.Operation{OperationID: "sign-hearing-minutes", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signatures",
+	answer(s, huma.Operation{OperationID: "sign-hearing-minutes", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signatures",
 		Summary: "Sign the hearing record", Tags: tags, Errors: []int{403, 404, 409, 413, 422}, MaxBodyBytes: maxScanBody,
 		Description: "A participant confirms and signs the record (Decree 713 Art. 17) with an SMS code (kind `sms`, the participant), " +
 			"or staff of the lead unit upload the scan of the page the participant signed (kind `scan`). The signature covers the record's hash; " +
 			"the record locks when every participant has signed."},
-		signedIn(), func(ctx context.Context, in *signInput) (*hearingOutput, error) {
-			var h hearing.Hearing
-			var err error
+		signedIn(), func(ctx context.Context, in *signInput) (hearing.Hearing, error) {
 			if in.Body.Kind == "scan" {
 				var sc hearing.Scan
 				if in.Body.Scan != nil {
 					sc = in.Body.Scan.scan()
 				}
-				h, err = s.svc.Hearing.RecordScannedSignature(ctx, actor(ctx), in.HearingID, in.Body.ApplicationID, sc)
-			} else {
-				h, err = s.svc.Hearing.SignHearingMinutes(ctx, actor(ctx), in.HearingID, in.Body.Code)
+				return s.svc.Hearing.RecordScannedSignature(ctx, actor(ctx), in.HearingID, in.Body.ApplicationID, sc)
 			}
-			return hearingStep(ctx, h, err)
-		})
+			return s.svc.Hearing.SignHearingMinutes(ctx, actor(ctx), in.HearingID, in.Body.Code)
+		}, hearingView)
 	type answerInput struct {
 		StatementID int64  `json:"statement_id"`
 		Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
@@ -463,17 +398,16 @@ func (s *server) registerHearings() {
 			Answers []answerInput `json:"answers"`
 		}
 	}
-	register(s, huma.Operation{OperationID: "publish-hearing-report", Method: http.MethodPost, Path: "/hearings/{hearing_id}/report",
+	answer(s, huma.Operation{OperationID: "publish-hearing-report", Method: http.MethodPost, Path: "/hearings/{hearing_id}/report",
 		Summary: "Publish the hearing report", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The report made from the signed record, answering each statement with how it was handled and why (Decree 713 " +
 			"Art. 17(5)). Needs the record locked (`hearing_minutes_not_signed` names who has not signed). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *reportInput) (*hearingOutput, error) {
+		staff, func(ctx context.Context, in *reportInput) (hearing.Hearing, error) {
 			r := hearing.ReportInput{Body: in.Body.Body}
 			for _, a := range in.Body.Answers {
 				r.Answers = append(r.Answers, hearing.ViewAnswer{StatementID: a.StatementID,
 					Disposition: consultation.DispositionKind(a.Disposition), Answer: a.Answer})
 			}
-			h, err := s.svc.Hearing.PublishHearingReport(ctx, actor(ctx), in.HearingID, r)
-			return hearingStep(ctx, h, err)
-		})
+			return s.svc.Hearing.PublishHearingReport(ctx, actor(ctx), in.HearingID, r)
+		}, hearingView)
 }

@@ -49,6 +49,11 @@ func accountView(a identity.Account, owner bool) AccountView {
 	return v
 }
 
+// ownAccountView shows an account to its owner, otherAccountView to anyone
+// else (an admin): the phone number masked.
+func ownAccountView(a identity.Account) AccountView   { return accountView(a, true) }
+func otherAccountView(a identity.Account) AccountView { return accountView(a, false) }
+
 // AgencyView is an agency.
 type AgencyView struct {
 	ID        int64     `json:"id"`
@@ -61,10 +66,6 @@ type AgencyView struct {
 
 func agencyView(a identity.Agency) AgencyView {
 	return AgencyView{ID: a.ID, Code: a.Code, Name: a.Name, Kind: string(a.Kind), ParentID: a.ParentID, CreatedAt: a.CreatedAt}
-}
-
-type accountOutput struct {
-	Body AccountView
 }
 
 type registerInput struct {
@@ -90,14 +91,10 @@ type RegistrationView struct {
 	Message string `json:"message"`
 }
 
-type registrationOutput struct {
-	Body RegistrationView
-}
-
-func registrationAnswer(phone string) *registrationOutput {
+func registrationView(phone string) RegistrationView {
 	p, _ := identity.NormalizePhone(phone)
-	return &registrationOutput{Body: RegistrationView{Phone: p,
-		Message: "如该号码可以注册，验证码已通过短信发送，10分钟内有效。请输入验证码和注册时设置的密码完成验证。"}}
+	return RegistrationView{Phone: p,
+		Message: "如该号码可以注册，验证码已通过短信发送，10分钟内有效。请输入验证码和注册时设置的密码完成验证。"}
 }
 
 type resendInput struct {
@@ -129,10 +126,8 @@ type deleteSessionOutput struct {
 	SetCookie http.Cookie `header:"Set-Cookie"`
 }
 
-type agenciesOutput struct {
-	Body struct {
-		Agencies []AgencyView `json:"agencies"`
-	}
+type agenciesOutputBody struct {
+	Agencies []AgencyView `json:"agencies"`
 }
 
 type createAgencyInput struct {
@@ -142,10 +137,6 @@ type createAgencyInput struct {
 		Kind   string `json:"kind" enum:"government,department,legality_review"`
 		Parent string `json:"parent,omitempty" maxLength:"64" doc:"Code of the government the agency belongs to."`
 	}
-}
-
-type agencyOutput struct {
-	Body AgencyView
 }
 
 type createAccountInput struct {
@@ -167,11 +158,9 @@ type listAccountsInput struct {
 	Cursor string `query:"cursor" maxLength:"200"`
 }
 
-type accountsOutput struct {
-	Body struct {
-		Accounts   []AccountView `json:"accounts"`
-		NextCursor string        `json:"next_cursor,omitempty"`
-	}
+type accountsOutputBody struct {
+	Accounts   []AccountView `json:"accounts"`
+	NextCursor string        `json:"next_cursor,omitempty"`
 }
 
 func (s *server) sessionCookie(token string, expires time.Time) http.Cookie {
@@ -186,74 +175,57 @@ func (s *server) sessionCookie(token string, expires time.Time) http.Cookie {
 
 func (s *server) registerIdentity() {
 	tags := []string{"Accounts"}
-	register(s, huma.Operation{OperationID: "register-resident", Method: http.MethodPost, Path: "/accounts/register",
+	answer(s, huma.Operation{OperationID: "register-resident", Method: http.MethodPost, Path: "/accounts/register",
 		Summary: "Register as a resident", Tags: tags, DefaultStatus: http.StatusAccepted,
 		Description: "Sends a 6-digit code to the phone; verify-phone with the code and the same password activates the account. " +
 			"The answer is the same whether or not the number is already registered (a verified number receives nothing); " +
 			"registering a number whose earlier registration is unverified replaces it (password included), and an unverified " +
 			"registration lapses after 24 hours. Limits: one code a minute and 5 a day per number, 20 requests a day per client address (429)."},
-		public(), func(ctx context.Context, in *registerInput) (*registrationOutput, error) {
-			err := s.svc.Identity.Register(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password,
+		public(), func(ctx context.Context, in *registerInput) (string, error) {
+			return in.Body.Phone, s.svc.Identity.Register(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password,
 				DisplayName: in.Body.DisplayName, ClientAddr: obs.ClientFrom(ctx).Addr})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return registrationAnswer(in.Body.Phone), nil
-		})
+		}, registrationView)
 	answer(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
 		Summary: "Verify a phone number with its code", Tags: tags,
 		Description: "The code and the password given at registration. Every failure answers alike (422 verification_code_invalid); " +
 			"5 tries per number in 10 minutes, then 429."},
 		public(), func(ctx context.Context, in *verifyPhoneInput) (identity.Account, error) {
 			return s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code, in.Body.Password)
-		}, func(a identity.Account) AccountView { return accountView(a, true) })
-	register(s, huma.Operation{OperationID: "resend-verification-code", Method: http.MethodPost, Path: "/accounts/resend-verification-code",
+		}, ownAccountView)
+	answerNothing(s, huma.Operation{OperationID: "resend-verification-code", Method: http.MethodPost, Path: "/accounts/resend-verification-code",
 		Summary: "Send a new verification code", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Description: "Answers 204 whether or not the number has an unverified registration (only then is a code sent), with the limits of register-resident."},
-		public(), func(ctx context.Context, in *resendInput) (*struct{}, error) {
-			return nil, toProblem(ctx, s.svc.Identity.ResendVerificationCode(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr))
+		public(), func(ctx context.Context, in *resendInput) error {
+			return s.svc.Identity.ResendVerificationCode(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr)
 		})
-	register(s, huma.Operation{OperationID: "create-session", Method: http.MethodPost, Path: "/sessions",
+	answerWith(s, huma.Operation{OperationID: "create-session", Method: http.MethodPost, Path: "/sessions",
 		Summary: "Sign in", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "Exchanges a login (phone or e-mail) and password for a bearer token, also set as an HttpOnly SameSite cookie. Failed logins are limited per account and per client address (429 with Retry-After)."},
-		public(), func(ctx context.Context, in *sessionInput) (*sessionOutput, error) {
+		public(), func(ctx context.Context, in *sessionInput) (identity.Session, error) {
 			c := obs.ClientFrom(ctx)
-			sess, err := s.svc.Identity.CreateSession(ctx, identity.LoginInput{Login: in.Body.Login, Password: in.Body.Password, ClientAddr: c.Addr, UserAgent: c.UserAgent})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+			return s.svc.Identity.CreateSession(ctx, identity.LoginInput{Login: in.Body.Login, Password: in.Body.Password, ClientAddr: c.Addr, UserAgent: c.UserAgent})
+		}, func(sess identity.Session) *sessionOutput {
 			return &sessionOutput{SetCookie: s.sessionCookie(sess.Token, sess.ExpiresAt),
-				Body: SessionView{Token: sess.Token, ExpiresAt: sess.ExpiresAt, Account: accountView(sess.Account, true)}}, nil
+				Body: SessionView{Token: sess.Token, ExpiresAt: sess.ExpiresAt, Account: accountView(sess.Account, true)}}
 		})
-	register(s, huma.Operation{OperationID: "delete-session", Method: http.MethodDelete, Path: "/sessions/current",
+	answerWith(s, huma.Operation{OperationID: "delete-session", Method: http.MethodDelete, Path: "/sessions/current",
 		Summary: "Sign out", Tags: tags, DefaultStatus: http.StatusNoContent, Description: "Revokes the session token used for this request."},
-		signedIn(), func(ctx context.Context, in *struct {
-			Authorization string `header:"Authorization"`
-			Cookie        string `cookie:"canyu_session"`
-		}) (*deleteSessionOutput, error) {
-			token := bearerToken(func(string) string { return in.Authorization }, func(string) (*http.Cookie, error) {
-				return &http.Cookie{Value: in.Cookie}, nil
-			})
-			if err := s.svc.Identity.DeleteSession(ctx, token); err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &deleteSessionOutput{SetCookie: s.sessionCookie("", time.Time{})}, nil
+		signedIn(), func(ctx context.Context, in *tokenInput) (struct{}, error) {
+			return struct{}{}, s.svc.Identity.DeleteSession(ctx, in.token())
+		}, func(struct{}) *deleteSessionOutput {
+			return &deleteSessionOutput{SetCookie: s.sessionCookie("", time.Time{})}
 		})
-	register(s, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/me",
+	answer(s, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/me",
 		Summary: "The signed-in account", Tags: tags},
-		signedIn(), func(ctx context.Context, _ *struct{}) (*accountOutput, error) {
-			return &accountOutput{Body: accountView(*actor(ctx), true)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-agencies", Method: http.MethodGet, Path: "/agencies",
+		signedIn(), func(ctx context.Context, _ *struct{}) (identity.Account, error) {
+			return *actor(ctx), nil
+		}, ownAccountView)
+	answer(s, huma.Operation{OperationID: "list-agencies", Method: http.MethodGet, Path: "/agencies",
 		Summary: "List agencies", Tags: []string{"Agencies"}},
-		public(), func(ctx context.Context, _ *struct{}) (*agenciesOutput, error) {
-			list, err := s.svc.Identity.ListAgencies(ctx)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &agenciesOutput{}
-			out.Body.Agencies = views(list, agencyView)
-			return out, nil
+		public(), func(ctx context.Context, _ *struct{}) ([]identity.Agency, error) {
+			return s.svc.Identity.ListAgencies(ctx)
+		}, func(list []identity.Agency) agenciesOutputBody {
+			return agenciesOutputBody{Agencies: views(list, agencyView)}
 		})
 	answer(s, huma.Operation{OperationID: "create-agency", Method: http.MethodPost, Path: "/agencies",
 		Summary: "Create an agency", Tags: []string{"Agencies"}, DefaultStatus: http.StatusCreated},
@@ -268,21 +240,13 @@ func (s *server) registerIdentity() {
 			b := in.Body
 			return s.svc.Identity.CreateAccount(ctx, actor(ctx), identity.AccountInput{Role: identity.Role(b.Role), Phone: b.Phone,
 				Email: b.Email, DisplayName: b.DisplayName, AgencyCode: b.Agency, Password: b.Password})
-		}, func(a identity.Account) AccountView { return accountView(a, false) })
-	register(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
+		}, otherAccountView)
+	answer(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
 		Summary: "List accounts", Tags: tags, Description: "Phone numbers are masked."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) (*accountsOutput, error) {
-			list, next, err := s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role),
-				Query: in.Query, AgencyCode: in.Agency, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &accountsOutput{}
-			out.Body.Accounts = make([]AccountView, len(list))
-			for i, a := range list {
-				out.Body.Accounts[i] = accountView(a, false)
-			}
-			out.Body.NextCursor = next
-			return out, nil
+		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) (page[identity.Account], error) {
+			return pageOf(s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role),
+				Query: in.Query, AgencyCode: in.Agency, Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[identity.Account]) accountsOutputBody {
+			return accountsOutputBody{Accounts: views(p.Items, otherAccountView), NextCursor: p.Next}
 		})
 }

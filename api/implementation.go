@@ -39,8 +39,6 @@ type submitReportInput struct {
 	}
 }
 
-type reportOutput struct{ Body ImplementationReportView }
-
 type reportsOutput struct {
 	Body struct {
 		Reports            []ImplementationReportView `json:"reports"`
@@ -144,23 +142,19 @@ type endDecisionInput struct {
 
 func (s *server) registerImplementation() {
 	tags := []string{"Implementation and post-evaluation"}
-	register(s, huma.Operation{OperationID: "submit-implementation-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/implementation-reports",
+	answer(s, huma.Operation{OperationID: "submit-implementation-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/implementation-reports",
 		DefaultStatus: http.StatusCreated, Summary: "Report on a decision's implementation", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Periodic reports on the schedule set at publication, and reports of problems or major changes at once (Decree 713 Art. 35). " +
 			"Staff of the implementing unit named at publication."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *submitReportInput) (*reportOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *submitReportInput) (implementation.Report, error) {
 			end, err := parseDateField("period_end", in.Body.PeriodEnd)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return implementation.Report{}, err
 			}
-			r, err := s.svc.Implementation.SubmitImplementationReport(ctx, actor(ctx), in.DecisionID, implementation.ReportInput{
+			return s.svc.Implementation.SubmitImplementationReport(ctx, actor(ctx), in.DecisionID, implementation.ReportInput{
 				Kind: implementation.ReportKind(in.Body.Kind), PeriodEnd: end, Progress: in.Body.Progress, Problems: in.Body.Problems,
 				EffectAchieved: in.Body.EffectAchieved})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &reportOutput{Body: reportView(r)}, nil
-		})
+		}, reportView)
 	register(s, huma.Operation{OperationID: "list-implementation-reports", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-reports",
 		Summary: "A decision's implementation reports and schedule", Tags: tags, Errors: []int{404},
 		Description: "Oldest first, with the implementing unit, the interval and the next report due. Public once the decision is published."},

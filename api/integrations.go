@@ -108,18 +108,12 @@ type createOrganisationInput struct {
 	}
 }
 
-type organisationOutput struct {
-	Body OrganisationView
-}
-
 type listOrganisationsInput struct {
 	Status string `query:"status" enum:"pending,verified,rejected," doc:"Admins: filter by status."`
 }
 
-type listOrganisationsOutput struct {
-	Body struct {
-		Organisations []OrganisationView `json:"organisations"`
-	}
+type listOrganisationsOutputBody struct {
+	Organisations []OrganisationView `json:"organisations"`
 }
 
 type verifyOrganisationInput struct {
@@ -143,14 +137,8 @@ type newAPIKeyOutput struct {
 	Body NewAPIKeyView
 }
 
-type apiKeysOutput struct {
-	Body struct {
-		Keys []APIKeyView `json:"keys"`
-	}
-}
-
-type apiKeyOutput struct {
-	Body APIKeyView
+type apiKeysOutputBody struct {
+	Keys []APIKeyView `json:"keys"`
 }
 
 type apiKeyUsesInput struct {
@@ -159,10 +147,8 @@ type apiKeyUsesInput struct {
 	Limit          int   `query:"limit" minimum:"0" maximum:"200"`
 }
 
-type apiKeyUsesOutput struct {
-	Body struct {
-		Uses []APIKeyUseView `json:"uses"`
-	}
+type apiKeyUsesOutputBody struct {
+	Uses []APIKeyUseView `json:"uses"`
 }
 
 type submitOrganisationCommentInput struct {
@@ -182,61 +168,40 @@ type organisationCommentOutput struct {
 	Body     OrganisationCommentView
 }
 
-type organisationCommentsOutput struct {
-	Body struct {
-		Comments []OrganisationCommentRowView `json:"comments"`
-	}
+type organisationCommentsOutputBody struct {
+	Comments []OrganisationCommentRowView `json:"comments"`
 }
 
 func (s *server) registerIntegrations() {
 	tags := []string{"Organisations"}
-	register(s, huma.Operation{OperationID: "create-organisation", Method: http.MethodPost, Path: "/organisations",
+	answer(s, huma.Operation{OperationID: "create-organisation", Method: http.MethodPost, Path: "/organisations",
 		Summary: "Register an organisation", Tags: tags, Errors: []int{403, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A signed-in account with a verified phone registers the organisation it manages, with its unified social credit code " +
 			"(18 characters, check character verified per GB 32100-2015: 422 invalid_credit_code). An admin verifies it before it may hold keys."},
-		signedIn(), func(ctx context.Context, in *createOrganisationInput) (*organisationOutput, error) {
-			o, err := s.svc.Integrations.CreateOrganisation(ctx, actor(ctx), integrations.OrganisationInput{Name: in.Body.Name,
+		signedIn(), func(ctx context.Context, in *createOrganisationInput) (integrations.Organisation, error) {
+			return s.svc.Integrations.CreateOrganisation(ctx, actor(ctx), integrations.OrganisationInput{Name: in.Body.Name,
 				CreditCode: in.Body.CreditCode, ContactEmail: in.Body.ContactEmail})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &organisationOutput{Body: organisationView(o)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-organisations", Method: http.MethodGet, Path: "/organisations",
+		}, organisationView)
+	answer(s, huma.Operation{OperationID: "list-organisations", Method: http.MethodGet, Path: "/organisations",
 		Summary: "List organisations", Tags: tags, Errors: []int{422},
 		Description: "The organisations the caller manages; an admin sees all, pending first."},
-		signedIn(), func(ctx context.Context, in *listOrganisationsInput) (*listOrganisationsOutput, error) {
-			list, err := s.svc.Integrations.ListOrganisations(ctx, actor(ctx), in.Status)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &listOrganisationsOutput{}
-			out.Body.Organisations = make([]OrganisationView, len(list))
-			for i, o := range list {
-				out.Body.Organisations[i] = organisationView(o)
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *listOrganisationsInput) ([]integrations.Organisation, error) {
+			return s.svc.Integrations.ListOrganisations(ctx, actor(ctx), in.Status)
+		}, func(list []integrations.Organisation) listOrganisationsOutputBody {
+			return listOrganisationsOutputBody{Organisations: views(list, organisationView)}
 		})
-	register(s, huma.Operation{OperationID: "get-organisation", Method: http.MethodGet, Path: "/organisations/{organisation_id}",
+	answer(s, huma.Operation{OperationID: "get-organisation", Method: http.MethodGet, Path: "/organisations/{organisation_id}",
 		Summary: "Get an organisation", Tags: tags, Errors: []int{404}, Description: "To its manager and admins."},
-		signedIn(), func(ctx context.Context, in *organisationPath) (*organisationOutput, error) {
-			o, err := s.svc.Integrations.GetOrganisation(ctx, actor(ctx), in.OrganisationID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &organisationOutput{Body: organisationView(o)}, nil
-		})
-	register(s, huma.Operation{OperationID: "verify-organisation", Method: http.MethodPost, Path: "/organisations/{organisation_id}/verification",
+		signedIn(), func(ctx context.Context, in *organisationPath) (integrations.Organisation, error) {
+			return s.svc.Integrations.GetOrganisation(ctx, actor(ctx), in.OrganisationID)
+		}, organisationView)
+	answer(s, huma.Operation{OperationID: "verify-organisation", Method: http.MethodPost, Path: "/organisations/{organisation_id}/verification",
 		Summary: "Verify or reject an organisation", Tags: tags, Errors: []int{404, 422},
 		Description: "The admin records the outcome of checking the organisation against its registration. Rejecting needs a note; " +
 			"a rejected organisation's keys stop working at once (403 organisation_not_verified)."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *verifyOrganisationInput) (*organisationOutput, error) {
-			o, err := s.svc.Integrations.VerifyOrganisation(ctx, actor(ctx), in.OrganisationID, integrations.OrganisationStatus(in.Body.Status), in.Body.Note)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &organisationOutput{Body: organisationView(o)}, nil
-		})
+		roles(identity.RoleAdmin), func(ctx context.Context, in *verifyOrganisationInput) (integrations.Organisation, error) {
+			return s.svc.Integrations.VerifyOrganisation(ctx, actor(ctx), in.OrganisationID, integrations.OrganisationStatus(in.Body.Status), in.Body.Note)
+		}, organisationView)
 	s.registerAPIKeys()
 	s.registerWebhooks()
 }
@@ -255,60 +220,39 @@ func (s *server) registerAPIKeys() {
 			}
 			return &newAPIKeyOutput{Body: NewAPIKeyView{APIKeyView: apiKeyView(k.APIKey), Secret: k.Secret}}, nil
 		})
-	register(s, huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys",
+	answer(s, huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys",
 		Summary: "List an organisation's API keys", Tags: tags, Errors: []int{404},
 		Description: "Newest first, revoked ones included, never the secrets. To the organisation's manager and admins."},
-		signedIn(), func(ctx context.Context, in *organisationPath) (*apiKeysOutput, error) {
-			list, err := s.svc.Integrations.ListAPIKeys(ctx, actor(ctx), in.OrganisationID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &apiKeysOutput{}
-			out.Body.Keys = make([]APIKeyView, len(list))
-			for i, k := range list {
-				out.Body.Keys[i] = apiKeyView(k)
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *organisationPath) ([]integrations.APIKey, error) {
+			return s.svc.Integrations.ListAPIKeys(ctx, actor(ctx), in.OrganisationID)
+		}, func(list []integrations.APIKey) apiKeysOutputBody {
+			return apiKeysOutputBody{Keys: views(list, apiKeyView)}
 		})
-	register(s, huma.Operation{OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/api-keys/{key_id}",
+	answer(s, huma.Operation{OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/api-keys/{key_id}",
 		Summary: "Revoke an API key", Tags: tags, Errors: []int{404},
 		Description: "The key stops working at once (401 api_key_revoked); its use log stays. By the organisation's manager or an admin."},
-		signedIn(), func(ctx context.Context, in *apiKeyPath) (*apiKeyOutput, error) {
-			k, err := s.svc.Integrations.RevokeAPIKey(ctx, actor(ctx), in.OrganisationID, in.KeyID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &apiKeyOutput{Body: apiKeyView(k)}, nil
-		})
-	register(s, huma.Operation{OperationID: "list-api-key-uses", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys/{key_id}/uses",
+		signedIn(), func(ctx context.Context, in *apiKeyPath) (integrations.APIKey, error) {
+			return s.svc.Integrations.RevokeAPIKey(ctx, actor(ctx), in.OrganisationID, in.KeyID)
+		}, apiKeyView)
+	answer(s, huma.Operation{OperationID: "list-api-key-uses", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys/{key_id}/uses",
 		Summary: "List the logged uses of an API key", Tags: tags, Errors: []int{404, 422},
 		Description: "Every request made with the key, refused ones included (status 401, 403, 429), newest first."},
-		signedIn(), func(ctx context.Context, in *apiKeyUsesInput) (*apiKeyUsesOutput, error) {
-			list, err := s.svc.Integrations.ListKeyUses(ctx, actor(ctx), in.OrganisationID, in.KeyID, in.Limit)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &apiKeyUsesOutput{}
-			out.Body.Uses = make([]APIKeyUseView, len(list))
-			for i, u := range list {
-				out.Body.Uses[i] = APIKeyUseView{At: u.At, Operation: u.Operation, Method: u.Method, Path: u.Path, Status: u.Status, ClientAddr: u.ClientAddr}
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *apiKeyUsesInput) ([]integrations.KeyUse, error) {
+			return s.svc.Integrations.ListKeyUses(ctx, actor(ctx), in.OrganisationID, in.KeyID, in.Limit)
+		}, func(list []integrations.KeyUse) apiKeyUsesOutputBody {
+			return apiKeyUsesOutputBody{Uses: views(list, func(u integrations.KeyUse) APIKeyUseView {
+				return APIKeyUseView{At: u.At, Operation: u.Operation, Method: u.Method, Path: u.Path, Status: u.Status, ClientAddr: u.ClientAddr}
+			})}
 		})
-	register(s, huma.Operation{OperationID: "list-organisation-comments", Method: http.MethodGet, Path: "/organisations/{organisation_id}/comments",
+	answer(s, huma.Operation{OperationID: "list-organisation-comments", Method: http.MethodGet, Path: "/organisations/{organisation_id}/comments",
 		Summary: "List the comments an organisation submitted", Tags: tags, Errors: []int{404},
 		Description: "Newest first, with their receipts and signatory counts. To the organisation's manager and admins."},
-		signedIn(), func(ctx context.Context, in *organisationPath) (*organisationCommentsOutput, error) {
-			list, err := s.svc.Integrations.ListOrganisationComments(ctx, actor(ctx), in.OrganisationID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &organisationCommentsOutput{}
-			out.Body.Comments = make([]OrganisationCommentRowView, len(list))
-			for i, c := range list {
-				out.Body.Comments[i] = OrganisationCommentRowView(c)
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *organisationPath) ([]integrations.OrganisationCommentRow, error) {
+			return s.svc.Integrations.ListOrganisationComments(ctx, actor(ctx), in.OrganisationID)
+		}, func(list []integrations.OrganisationCommentRow) organisationCommentsOutputBody {
+			return organisationCommentsOutputBody{Comments: views(list, func(c integrations.OrganisationCommentRow) OrganisationCommentRowView {
+				return OrganisationCommentRowView(c)
+			})}
 		})
 	register(s, huma.Operation{OperationID: "submit-organisation-comment", Method: http.MethodPost, Path: "/decisions/{decision_id}/organisation-comments",
 		Summary: "Comment on a draft on an organisation's behalf", Tags: []string{"Comments", "Organisations"}, Errors: []int{404, 409, 422},

@@ -84,8 +84,6 @@ type notificationIDInput struct {
 	NotificationID int64 `path:"notification_id"`
 }
 
-type notificationOutput struct{ Body NotificationView }
-
 type readAllOutput struct {
 	Body struct {
 		Read int `json:"read" doc:"How many were unread."`
@@ -106,13 +104,9 @@ type createSubscriptionInput struct {
 	}
 }
 
-type subscriptionOutput struct{ Body SubscriptionView }
-
 type subscriptionIDInput struct {
 	SubscriptionID int64 `path:"subscription_id"`
 }
-
-type settingsOutput struct{ Body NotificationSettingsView }
 
 type updateSettingsInput struct {
 	Body struct {
@@ -145,15 +139,11 @@ func (s *server) registerNotifications() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "read-notification", Method: http.MethodPost, Path: "/me/notifications/{notification_id}/read",
+	answer(s, huma.Operation{OperationID: "read-notification", Method: http.MethodPost, Path: "/me/notifications/{notification_id}/read",
 		Summary: "Mark a notification read", Tags: tags, Errors: []int{404}},
-		roles(), func(ctx context.Context, in *notificationIDInput) (*notificationOutput, error) {
-			n, err := s.svc.Notify.ReadNotification(ctx, actor(ctx), in.NotificationID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &notificationOutput{Body: notificationView(n)}, nil
-		})
+		roles(), func(ctx context.Context, in *notificationIDInput) (notify.Notification, error) {
+			return s.svc.Notify.ReadNotification(ctx, actor(ctx), in.NotificationID)
+		}, notificationView)
 	register(s, huma.Operation{OperationID: "read-all-notifications", Method: http.MethodPost, Path: "/me/notifications/read-all",
 		Summary: "Mark every notification read", Tags: tags},
 		roles(), func(ctx context.Context, _ *struct{}) (*readAllOutput, error) {
@@ -179,18 +169,14 @@ func (s *server) registerNotifications() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "create-subscription", Method: http.MethodPost, Path: "/me/subscriptions",
+	answer(s, huma.Operation{OperationID: "create-subscription", Method: http.MethodPost, Path: "/me/subscriptions",
 		Summary: "Follow a domain, an agency or a decision", Tags: tags, Errors: []int{404, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Exactly one of domain, agency_id and decision_id (422 invalid_subscription_target otherwise). Following again " +
 			"returns the same subscription."},
-		roles(), func(ctx context.Context, in *createSubscriptionInput) (*subscriptionOutput, error) {
-			sub, err := s.svc.Notify.Follow(ctx, actor(ctx), notify.Target{Domain: in.Body.Domain, AgencyID: in.Body.AgencyID,
+		roles(), func(ctx context.Context, in *createSubscriptionInput) (notify.Subscription, error) {
+			return s.svc.Notify.Follow(ctx, actor(ctx), notify.Target{Domain: in.Body.Domain, AgencyID: in.Body.AgencyID,
 				DecisionID: in.Body.DecisionID})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &subscriptionOutput{Body: subscriptionView(sub)}, nil
-		})
+		}, subscriptionView)
 	register(s, huma.Operation{OperationID: "delete-subscription", Method: http.MethodDelete, Path: "/me/subscriptions/{subscription_id}",
 		Summary: "Stop following", Tags: tags, Errors: []int{404}, DefaultStatus: http.StatusNoContent},
 		roles(), func(ctx context.Context, in *subscriptionIDInput) (*struct{}, error) {
@@ -199,25 +185,17 @@ func (s *server) registerNotifications() {
 			}
 			return nil, nil
 		})
-	register(s, huma.Operation{OperationID: "get-notification-settings", Method: http.MethodGet, Path: "/me/notification-settings",
+	answer(s, huma.Operation{OperationID: "get-notification-settings", Method: http.MethodGet, Path: "/me/notification-settings",
 		Summary: "My notification settings", Tags: tags},
-		roles(), func(ctx context.Context, _ *struct{}) (*settingsOutput, error) {
-			st, err := s.svc.Notify.GetSettings(ctx, actor(ctx))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &settingsOutput{Body: settingsView(st)}, nil
-		})
-	register(s, huma.Operation{OperationID: "update-notification-settings", Method: http.MethodPut, Path: "/me/notification-settings",
+		roles(), func(ctx context.Context, _ *struct{}) (notify.Settings, error) {
+			return s.svc.Notify.GetSettings(ctx, actor(ctx))
+		}, settingsView)
+	answer(s, huma.Operation{OperationID: "update-notification-settings", Method: http.MethodPut, Path: "/me/notification-settings",
 		Summary: "Change my notification settings", Tags: tags, Errors: []int{422},
 		Description: "Replies to one's own opinion go out at once (e-mail, and SMS outside the quiet hours when sms_on); everything " +
 			"else in a daily e-mail digest. A new e-mail address gets a confirmation link and no mail until it is confirmed."},
-		roles(), func(ctx context.Context, in *updateSettingsInput) (*settingsOutput, error) {
-			st, err := s.svc.Notify.UpdateSettings(ctx, actor(ctx), notify.SettingsInput{Email: in.Body.Email, EmailOn: in.Body.EmailOn,
+		roles(), func(ctx context.Context, in *updateSettingsInput) (notify.Settings, error) {
+			return s.svc.Notify.UpdateSettings(ctx, actor(ctx), notify.SettingsInput{Email: in.Body.Email, EmailOn: in.Body.EmailOn,
 				SMSOn: in.Body.SMSOn, QuietStart: in.Body.QuietStart, QuietEnd: in.Body.QuietEnd})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &settingsOutput{Body: settingsView(st)}, nil
-		})
+		}, settingsView)
 }

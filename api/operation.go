@@ -77,3 +77,6 @@ type page[T any] struct {
 func pageOf[T any](items []T, next string, err error) (page[T], error) {
 	return page[T]{Items: items, Next: next}, err
 }
+
+// asIs is the view of a value that is its own view.
+func asIs[T any](t T) T { return t }

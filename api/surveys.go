@@ -344,11 +344,9 @@ type surveyOutput struct {
 	Body SurveyView
 }
 
-type surveysOutput struct {
-	Body struct {
-		Surveys    []SurveyView `json:"surveys"`
-		NextCursor string       `json:"next_cursor,omitempty"`
-	}
+type surveysOutputBody struct {
+	Surveys    []SurveyView `json:"surveys"`
+	NextCursor string       `json:"next_cursor,omitempty"`
 }
 
 type listSurveysInput struct {
@@ -464,22 +462,16 @@ func (s *server) registerSurveys() {
 		}
 		return &surveyOutput{Body: surveyView(sv, now())}, nil
 	}
-	register(s, huma.Operation{OperationID: "list-surveys", Method: http.MethodGet, Path: "/surveys",
+	answer(s, huma.Operation{OperationID: "list-surveys", Method: http.MethodGet, Path: "/surveys",
 		Summary: "List surveys", Tags: tags, Errors: []int{422},
 		Description: "Newest first, without questions. Everyone sees open and closed surveys; staff also their own agency's drafts."},
-		public(), func(ctx context.Context, in *listSurveysInput) (*surveysOutput, error) {
-			list, next, err := s.svc.Survey.ListSurveys(ctx, actor(ctx), survey.ListFilter{DecisionID: in.DecisionID,
-				Status: survey.Status(in.Status), Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &surveysOutput{}
-			out.Body.Surveys = make([]SurveyView, len(list))
-			for i, sv := range list {
-				out.Body.Surveys[i] = surveyView(sv, now())
-			}
-			out.Body.NextCursor = next
-			return out, nil
+		public(), func(ctx context.Context, in *listSurveysInput) (page[survey.Survey], error) {
+			return pageOf(s.svc.Survey.ListSurveys(ctx, actor(ctx), survey.ListFilter{DecisionID: in.DecisionID,
+				Status: survey.Status(in.Status), Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[survey.Survey]) surveysOutputBody {
+			return surveysOutputBody{Surveys: views(p.Items, func(sv survey.Survey) SurveyView {
+				return surveyView(sv, now())
+			}), NextCursor: p.Next}
 		})
 	register(s, huma.Operation{OperationID: "create-survey", Method: http.MethodPost, Path: "/surveys",
 		Summary: "Create a survey", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,

@@ -283,10 +283,8 @@ type themeAnswerOutput struct {
 	}
 }
 
-type themeTemplatesOutput struct {
-	Body struct {
-		Templates []ThemeAnswerTemplateView `json:"templates"`
-	}
+type themeTemplatesOutputBody struct {
+	Templates []ThemeAnswerTemplateView `json:"templates"`
 }
 
 type themeReportOutput struct{ Body ThemeReportView }
@@ -381,17 +379,13 @@ func (s *server) registerThemes() {
 			return s.svc.Themes.SaveAnswerTemplate(ctx, actor(ctx), in.DecisionID, themes.AnswerTemplateInput{ReasonCode: in.Body.ReasonCode,
 				Title: in.Body.Title, Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
 		}, themeTemplateView)
-	register(s, huma.Operation{OperationID: "list-theme-answer-templates", Method: http.MethodGet,
+	answer(s, huma.Operation{OperationID: "list-theme-answer-templates", Method: http.MethodGet,
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "List the answer templates", Tags: tags, Errors: []int{404},
 		Description: "The answer templates of the decision's decision body by reason code. Readers as list-themes."},
-		readers, func(ctx context.Context, in *decisionThemesPath) (*themeTemplatesOutput, error) {
-			ts, err := s.svc.Themes.ListAnswerTemplates(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &themeTemplatesOutput{}
-			out.Body.Templates = views(ts, themeTemplateView)
-			return out, nil
+		readers, func(ctx context.Context, in *decisionThemesPath) ([]themes.AnswerTemplate, error) {
+			return s.svc.Themes.ListAnswerTemplates(ctx, actor(ctx), in.DecisionID)
+		}, func(list []themes.AnswerTemplate) themeTemplatesOutputBody {
+			return themeTemplatesOutputBody{Templates: views(list, themeTemplateView)}
 		})
 	register(s, huma.Operation{OperationID: "draft-adoption-report-from-themes", Method: http.MethodPost,
 		Path: "/decisions/{decision_id}/adoption-report/draft-from-themes", Summary: "Draft the adoption report from the themes",

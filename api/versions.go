@@ -184,11 +184,9 @@ type decisionVersionsInput struct {
 	Cursor     string `query:"cursor" maxLength:"200"`
 }
 
-type draftVersionsOutput struct {
-	Body struct {
-		Versions   []DraftVersionSummaryView `json:"versions"`
-		NextCursor string                    `json:"next_cursor,omitempty"`
-	}
+type draftVersionsOutputBody struct {
+	Versions   []DraftVersionSummaryView `json:"versions"`
+	NextCursor string                    `json:"next_cursor,omitempty"`
 }
 
 type draftVersionInput struct {
@@ -236,18 +234,13 @@ func (s *server) registerVersions() {
 			return s.svc.Consultation.CreateDraftVersion(ctx, actor(ctx), in.DecisionID, consultation.DraftVersionInput{
 				Text: in.Body.Text, Explanation: in.Body.Explanation, LegalBasis: in.Body.LegalBasis, Attachments: atts})
 		}, func(v consultation.DraftVersion) DraftVersionView { return draftVersionView(v) })
-	register(s, huma.Operation{OperationID: "list-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions",
+	answer(s, huma.Operation{OperationID: "list-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions",
 		Summary: "List draft versions", Tags: tags,
 		Description: "Versions in order, without their text. Residents and visitors see only versions that are or were under public consultation."},
-		public(), func(ctx context.Context, in *decisionVersionsInput) (*draftVersionsOutput, error) {
-			vs, next, err := s.svc.Consultation.ListDraftVersions(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &draftVersionsOutput{}
-			out.Body.Versions = views(vs, draftVersionSummaryView)
-			out.Body.NextCursor = next
-			return out, nil
+		public(), func(ctx context.Context, in *decisionVersionsInput) (page[consultation.DraftVersion], error) {
+			return pageOf(s.svc.Consultation.ListDraftVersions(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor))
+		}, func(p page[consultation.DraftVersion]) draftVersionsOutputBody {
+			return draftVersionsOutputBody{Versions: views(p.Items, draftVersionSummaryView), NextCursor: p.Next}
 		})
 	// Registered before /versions/{number}; chi prefers the static segment anyway.
 	register(s, huma.Operation{OperationID: "compare-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/compare",

@@ -79,10 +79,8 @@ type newWebhookOutput struct {
 	Body NewWebhookView
 }
 
-type webhooksOutput struct {
-	Body struct {
-		Webhooks []WebhookView `json:"webhooks"`
-	}
+type webhooksOutputBody struct {
+	Webhooks []WebhookView `json:"webhooks"`
 }
 
 type listDeliveriesInput struct {
@@ -125,20 +123,13 @@ func (s *server) registerWebhooks() {
 			}
 			return &newWebhookOutput{Body: NewWebhookView{WebhookView: webhookView(w.Webhook), Secret: w.Secret}}, nil
 		})
-	register(s, huma.Operation{OperationID: "list-webhooks", Method: http.MethodGet, Path: "/organisations/{organisation_id}/webhooks",
+	answer(s, huma.Operation{OperationID: "list-webhooks", Method: http.MethodGet, Path: "/organisations/{organisation_id}/webhooks",
 		Summary: "List an organisation's webhooks", Tags: tags, Errors: []int{404},
 		Description: "With their state: a paused webhook says why.\n\n" + webhookDoc},
-		signedIn(), func(ctx context.Context, in *organisationPath) (*webhooksOutput, error) {
-			list, err := s.svc.Integrations.ListWebhooks(ctx, actor(ctx), in.OrganisationID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &webhooksOutput{}
-			out.Body.Webhooks = make([]WebhookView, len(list))
-			for i, w := range list {
-				out.Body.Webhooks[i] = webhookView(w)
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *organisationPath) ([]integrations.Webhook, error) {
+			return s.svc.Integrations.ListWebhooks(ctx, actor(ctx), in.OrganisationID)
+		}, func(list []integrations.Webhook) webhooksOutputBody {
+			return webhooksOutputBody{Webhooks: views(list, webhookView)}
 		})
 	register(s, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/webhooks/{webhook_id}",
 		Summary: "Delete a webhook", Tags: tags, Errors: []int{404}, DefaultStatus: http.StatusNoContent,
