@@ -147,10 +147,9 @@ func BenchmarkEmbeddedQuery(b *testing.B) {
 	}
 	b.ReportMetric(builtHeap, "built-heap-MB")
 	b.ReportMetric(builtRSS, "built-rss-MB")
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	b.ReportMetric(ms(percentile(lat, 50)), "p50-ms")
+	b.ReportMetric(ms(percentile(lat, 99)), "p99-ms")
+	b.ReportMetric(ms(percentile(lat, 100)), "max-ms")
 	heap, rss := memUse()
 	b.ReportMetric(heap, "queried-heap-MB")
 	b.ReportMetric(rss, "queried-rss-MB")
@@ -244,9 +243,16 @@ func benchDrafts(n int) []search.Document {
 // BenchmarkEmbeddedGroupedQuery is issue 16's target: benchDocs comments
 // and 2,000 drafts with attachments (CANYU_SEARCH_BENCH_DRAFTS overrides),
 // searched the way the page does (SearchGrouped: relaxation tiers, ten
-// groups), reporting p50/p99/max wall time and CPU per query.
+// groups, four facets). It reports p50/p99/max per query twice: CPU time
+// (getrusage of this process around each query) and wall time. The CPU
+// figures are the target's: on the shared two-core machine the wall time
+// is mostly the wait for a core behind other processes (load average 20
+// and more), which the code cannot change; on an idle machine a query's
+// wall time is its CPU time, as a query runs on one goroutine. Each text
+// is printed with its mean and largest CPU time and its largest wall time.
 //
-//	CANYU_SEARCH_BENCH_DOCS=100000 go test ./search -run '^$' -bench EmbeddedGroupedQuery -benchtime 3x
+//	CANYU_SEARCH_BENCH_GROUPED_INDEX=/tmp/gidx CANYU_SEARCH_BENCH_DOCS=100000 \
+//	  go test ./search -run '^$' -bench EmbeddedGroupedQuery -benchtime 5x -timeout 60m
 func BenchmarkEmbeddedGroupedQuery(b *testing.B) {
 	ctx := context.Background()
 	drafts := 2000
@@ -275,32 +281,58 @@ func BenchmarkEmbeddedGroupedQuery(b *testing.B) {
 	}
 	idx.Settled(5 * time.Minute)
 	queries := append(slices.Clone(benchQueries), "養老補貼", "ＰＭ２.５", "tingche", "晚上工地施工吵得睡不着该找谁投诉", "头盔 充电 罚款", `"阶梯水价"`)
-	var lat []time.Duration
-	cpuBy := map[string]time.Duration{}
-	slowest := map[string]time.Duration{}
+	var wall, cpu []time.Duration
+	type perText struct{ cpu, maxCPU, maxWall time.Duration }
+	by := map[string]perText{}
 	runs := 0
-	cpu0 := cpuTime()
 	for b.Loop() {
 		for _, text := range queries {
 			start, c0 := time.Now(), cpuTime()
-			if _, err := search.SearchGrouped(ctx, idx, search.Query{Text: text, Limit: 10, Facets: []string{"type", "domain", "status", "lead_agency"}}); err != nil {
+			res, err := search.SearchGrouped(ctx, idx, search.Query{Text: text, Limit: 10, Facets: []string{"type", "domain", "status", "lead_agency"}})
+			if err != nil {
 				b.Fatal(err)
 			}
-			d := time.Since(start)
-			lat = append(lat, d)
-			cpuBy[text] += cpuTime() - c0
-			slowest[text] = max(slowest[text], d)
+			// What Service.SearchGrouped adds: the spelling suggestion
+			// when the strict tier found nothing.
+			if !res.StrictMatched {
+				_ = search.Suggest(text)
+			}
+			c, d := cpuTime()-c0, time.Since(start)
+			wall, cpu = append(wall, d), append(cpu, c)
+			t := by[text]
+			t.cpu += c
+			t.maxCPU, t.maxWall = max(t.maxCPU, c), max(t.maxWall, d)
+			by[text] = t
 		}
 		runs++
 	}
-	for _, text := range queries {
-		fmt.Fprintf(os.Stderr, "%s: cpu-ms %.1f, slowest %v\n", text, float64(cpuBy[text].Microseconds())/1000/float64(runs),
-			slowest[text].Round(time.Millisecond/10))
-	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(len(lat)), "cpu-ms/query")
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	for _, text := range queries {
+		t := by[text]
+		fmt.Fprintf(os.Stderr, "%s: cpu-ms mean %.1f max %.1f, wall max %v\n", text, ms(t.cpu)/float64(runs), ms(t.maxCPU),
+			t.maxWall.Round(time.Millisecond/10))
+	}
+	var sum time.Duration
+	for _, c := range cpu {
+		sum += c
+	}
+	b.ReportMetric(ms(sum)/float64(len(cpu)), "cpu-ms/query")
+	for _, p := range []struct {
+		name string
+		lat  []time.Duration
+	}{{"cpu", cpu}, {"wall", wall}} {
+		b.ReportMetric(ms(percentile(p.lat, 50)), p.name+"-p50-ms")
+		b.ReportMetric(ms(percentile(p.lat, 99)), p.name+"-p99-ms")
+		b.ReportMetric(ms(percentile(p.lat, 100)), p.name+"-max-ms")
+	}
 }
+
+// percentile is the nearest-rank p-th percentile of lat (p99 of 100
+// queries is the 99th fastest, not the slowest).
+func percentile(lat []time.Duration, p int) time.Duration {
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	return s[max(0, (len(s)*p+99)/100-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -49,6 +49,10 @@ type GroupedResult struct {
 	// Suggestion is a query that would find something when this one
 	// found nothing (您是不是要找).
 	Suggestion string `json:"suggestion,omitempty"`
+	// StrictMatched says the strict tier (RelaxAll) matched something:
+	// the groups shown did not all come from a relaxed tier. The service
+	// reads it to decide on a suggestion instead of searching again.
+	StrictMatched bool `json:"-"`
 }
 
 // GroupHits groups hits by decision, a survey without a decision being a
@@ -121,6 +125,9 @@ func SearchGrouped(ctx context.Context, idx Index, q Query) (GroupedResult, erro
 		}
 		if len(groups) == 0 {
 			out.Facets = res.Facets
+		}
+		if tier == RelaxAll {
+			out.StrictMatched = len(res.Hits) > 0
 		}
 		before := len(groups)
 		for _, g := range GroupHits(res.Hits, q.Sort == "" && q.Text != "") {

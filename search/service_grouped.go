@@ -71,20 +71,14 @@ func (s *Service) SearchGrouped(ctx context.Context, q Query) (GroupedResult, er
 		}
 	}
 	res.Groups = groups
-	if q.Text != "" && (len(groups) == 0 || strictFoundNothing(ctx, s.Index, q)) {
+	// The strict tier's outcome comes from the search itself: asking the
+	// index again cost a second full strict pass on every query.
+	if q.Text != "" && (len(groups) == 0 || !res.StrictMatched) {
 		if sug := Suggest(q.Text); sug != "" {
 			res.Suggestion = sug
 		}
 	}
 	return res, nil
-}
-
-// strictFoundNothing reports whether q's strict tier matches nothing (the
-// groups shown came from a relaxed tier).
-func strictFoundNothing(ctx context.Context, idx Index, q Query) bool {
-	q.Relax, q.Offset, q.Limit, q.Facets = RelaxAll, 0, 1, nil
-	res, err := idx.Search(ctx, q)
-	return err == nil && len(res.Hits) == 0
 }
 
 func filterHits(hits []Hit, ok map[string]bool) []Hit {
