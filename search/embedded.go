@@ -201,10 +201,7 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	}
 	m.DefaultAnalyzer = analyzer
 
-	text := bleve.NewTextFieldMapping()
-	text.Analyzer = analyzer
-	text.Store = false
-	text.IncludeInAll = false
+	text := notStored(bleve.NewTextFieldMapping(), analyzer)
 	// No term vectors: no query reads locations any more (snippets
 	// re-analyse the page, whole words are bigram conjunctions), and they
 	// were most of the postings (du of the 100,000-comment bench index:
@@ -213,21 +210,13 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 
 	// Filter fields are only matched, never read per document: no doc
 	// values. The facet counts read one field, facets, instead of four.
-	kw := bleve.NewKeywordFieldMapping()
-	kw.Analyzer = keyword.Name
-	kw.Store = false
-	kw.IncludeInAll = false
+	kw := notStored(bleve.NewKeywordFieldMapping(), keyword.Name)
 	kw.DocValues = false
 
-	facets := bleve.NewKeywordFieldMapping()
-	facets.Analyzer = keyword.Name
-	facets.Store = false
-	facets.IncludeInAll = false
+	facets := notStored(bleve.NewKeywordFieldMapping(), keyword.Name)
 	facets.DocValues = true
 
-	date := bleve.NewDateTimeFieldMapping()
-	date.Store = false
-	date.IncludeInAll = false
+	date := notStored(bleve.NewDateTimeFieldMapping(), "")
 
 	stored := bleve.NewTextFieldMapping()
 	stored.Index = false
@@ -237,10 +226,7 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	stored.DocValues = false
 
 	// Pinyin syllable and initial bigrams (pinyin.go), Latin letters only.
-	py := bleve.NewTextFieldMapping()
-	py.Analyzer = simple.Name
-	py.Store = false
-	py.IncludeInAll = false
+	py := notStored(bleve.NewTextFieldMapping(), simple.Name)
 	py.IncludeTermVectors = false
 
 	doc := bleve.NewDocumentStaticMapping()
@@ -263,6 +249,18 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	m.StoreDynamic = false
 	m.IndexDynamic = false
 	return m, nil
+}
+
+// notStored sets f not stored (the document is kept whole in the doc
+// field) and not copied into the _all field, analysed by analyzer unless
+// it is "".
+func notStored(f *mapping.FieldMapping, analyzer string) *mapping.FieldMapping {
+	if analyzer != "" {
+		f.Analyzer = analyzer
+	}
+	f.Store = false
+	f.IncludeInAll = false
+	return f
 }
 
 // facetSep joins a facet's name and value in the facets field.
@@ -487,13 +485,41 @@ func (e *Embedded) each(ctx context.Context, idx bleve.Index, yield func(Documen
 	}
 }
 
+// hitDocument decodes a stored document for a hit without its long texts
+// (explanation, legal basis, attachment text): no page shows them, and
+// decoding the stored documents of a window's hundred hits was 4–6% of a
+// query's CPU at 100,000 comments and 2,000 drafts, a draft's attachment
+// text being thousands of characters (BenchmarkEmbeddedGroupedQuery).
+type hitDocument struct {
+	Document
+	Explanation skipJSON `json:"explanation"`
+	LegalBasis  skipJSON `json:"legal_basis"`
+	Attachments skipJSON `json:"attachments"`
+}
+
+// skipJSON is a JSON value read past, not decoded.
+type skipJSON struct{}
+
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
+
+func storedHit(f map[string]any) (Document, error) {
+	var d hitDocument
+	err := decodeStored(f, &d)
+	return d.Document, err
+}
+
 func storedDocument(f map[string]any) (Document, error) {
 	var d Document
+	err := decodeStored(f, &d)
+	return d, err
+}
+
+func decodeStored(f map[string]any, v any) error {
 	raw, _ := f["doc"].(string)
-	if err := json.Unmarshal([]byte(raw), &d); err != nil {
-		return d, fmt.Errorf("%w: stored document: %v", ErrUnavailable, err)
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return fmt.Errorf("%w: stored document: %v", ErrUnavailable, err)
 	}
-	return d, nil
+	return nil
 }
 
 // Health reports whether the index is open and answers.

@@ -134,7 +134,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (_ Result, err error) {
 	}
 	out := Result{Total: int(res.Total), Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		d, err := storedDocument(h.Fields)
+		d, err := storedHit(h.Fields)
 		if err != nil {
 			return Result{}, err
 		}

@@ -81,7 +81,9 @@ type Query struct {
 	Facets []string
 }
 
-// Hit is one result with a highlighted snippet. Snippet is plain text with
+// Hit is one result with a highlighted snippet. Its Document may lack the
+// long texts of a draft (Explanation, LegalBasis, Attachments): the
+// embedded backend does not decode them for a hit. Snippet is plain text with
 // the matched terms wrapped in HighlightPre/HighlightPost markers, which
 // pages escape and then turn into <mark>.
 type Hit struct {
