@@ -322,18 +322,28 @@ func (e *Embedded) Upsert(ctx context.Context, docs []Document) error {
 }
 
 func upsertInto(ctx context.Context, idx bleve.Index, docs []Document) error {
-	for start := 0; start < len(docs); start += indexBatchSize {
+	return inBatches(ctx, idx, docs, func(b *bleve.Batch, d Document) error {
+		f, err := fields(d)
+		if err == nil {
+			err = b.Index(d.ID, f)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: document %s: %v", ErrInvalid, d.ID, err)
+		}
+		return nil
+	})
+}
+
+// inBatches adds items to idx with add, indexBatchSize to a bleve batch.
+func inBatches[T any](ctx context.Context, idx bleve.Index, items []T, add func(*bleve.Batch, T) error) error {
+	for start := 0; start < len(items); start += indexBatchSize {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		b := idx.NewBatch()
-		for _, d := range docs[start:min(start+indexBatchSize, len(docs))] {
-			f, err := fields(d)
-			if err != nil {
-				return fmt.Errorf("%w: document %s: %v", ErrInvalid, d.ID, err)
-			}
-			if err := b.Index(d.ID, f); err != nil {
-				return fmt.Errorf("%w: document %s: %v", ErrInvalid, d.ID, err)
+		for _, it := range items[start:min(start+indexBatchSize, len(items))] {
+			if err := add(b, it); err != nil {
+				return err
 			}
 		}
 		if err := idx.Batch(b); err != nil {
@@ -409,19 +419,10 @@ func (e *Embedded) Delete(ctx context.Context, ids []string) error {
 }
 
 func deleteFrom(ctx context.Context, idx bleve.Index, ids []string) error {
-	for start := 0; start < len(ids); start += indexBatchSize {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b := idx.NewBatch()
-		for _, id := range ids[start:min(start+indexBatchSize, len(ids))] {
-			b.Delete(id)
-		}
-		if err := idx.Batch(b); err != nil {
-			return fmt.Errorf("%w: %v", ErrUnavailable, err)
-		}
-	}
-	return nil
+	return inBatches(ctx, idx, ids, func(b *bleve.Batch, id string) error {
+		b.Delete(id)
+		return nil
+	})
 }
 
 // record keeps a change made while a rebuild runs so the rebuilt index

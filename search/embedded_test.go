@@ -80,21 +80,10 @@ func TestEmbeddedRebuild(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var searchErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := idx.Search(ctx, search.Query{Text: "公交"}); err != nil {
-				searchErr = err
-				return
-			}
-		}
-	}()
+	loopUntil(&wg, stop, func() error {
+		_, err := idx.Search(ctx, search.Query{Text: "公交"})
+		return err
+	}, func(err error) { searchErr = err })
 	errc := make(chan error, 1)
 	go func() {
 		errc <- idx.Rebuild(ctx, func(yield func(search.Document) error) error {
@@ -205,4 +194,24 @@ func TestEmbeddedQueryTooLong(t *testing.T) {
 	if _, err := idx.Search(context.Background(), search.Query{Text: long}); !errors.Is(err, search.ErrInvalid) {
 		t.Errorf("query of %d characters: %v, want ErrInvalid", search.MaxQueryRunes+1, err)
 	}
+}
+
+// loopUntil runs step over and over in a goroutine counted in wg until
+// stop is closed or step fails, which it reports.
+func loopUntil(wg *sync.WaitGroup, stop <-chan struct{}, step func() error, report func(error)) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := step(); err != nil {
+				report(err)
+				return
+			}
+		}
+	}()
 }

@@ -275,25 +275,13 @@ func TestIndexerTwoWorkers(t *testing.T) {
 	var wg sync.WaitGroup
 	errc := make(chan error, len(workers))
 	for _, w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				res, err := w.DrainOnce(ctx)
-				if err != nil {
-					errc <- err
-					return
-				}
-				if res.Claimed == 0 {
-					time.Sleep(time.Millisecond)
-				}
+		loopUntil(&wg, stop, func() error {
+			res, err := w.DrainOnce(ctx)
+			if err == nil && res.Claimed == 0 {
+				time.Sleep(time.Millisecond)
 			}
-		}()
+			return err
+		}, func(err error) { errc <- err })
 	}
 	defer func() {
 		close(stop)
