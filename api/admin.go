@@ -16,36 +16,24 @@ import (
 // advisers, the admin audit log, and what a person does for themselves
 // (change or reset a password, see and end sessions).
 
-type updateAgencyInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Name   string `json:"name" maxLength:"200" example:"平顶山市教育局"`
-		Kind   string `json:"kind" enum:"government,department,legality_review"`
-		Parent string `json:"parent,omitempty" maxLength:"64" doc:"Code of the government the agency belongs to; empty: none."`
-	}
+type updateAgencyInputBody struct {
+	Name   string `json:"name" maxLength:"200" example:"平顶山市教育局"`
+	Kind   string `json:"kind" enum:"government,department,legality_review"`
+	Parent string `json:"parent,omitempty" maxLength:"64" doc:"Code of the government the agency belongs to; empty: none."`
 }
 
-type updateAccountInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Role        *string `json:"role,omitempty" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor"`
-		Agency      *string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; empty removes the agency (roles without one)."`
-		DisplayName *string `json:"display_name,omitempty" maxLength:"256"`
-	}
+type updateAccountInputBody struct {
+	Role        *string `json:"role,omitempty" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor"`
+	Agency      *string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; empty removes the agency (roles without one)."`
+	DisplayName *string `json:"display_name,omitempty" maxLength:"256"`
 }
 
-type disableAccountInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Why, for the audit log."`
-	}
+type disableAccountInputBody struct {
+	Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Why, for the audit log."`
 }
 
-type resetPasswordInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Password string `json:"password" maxLength:"512" doc:"The new password (at least 8 characters), to hand to the person."`
-	}
+type resetPasswordInputBody struct {
+	Password string `json:"password" maxLength:"512" doc:"The new password (at least 8 characters), to hand to the person."`
 }
 
 type tokenInput struct {
@@ -68,10 +56,8 @@ type changePasswordInput struct {
 	}
 }
 
-type requestResetInput struct {
-	Body struct {
-		Phone string `json:"phone" maxLength:"32" example:"13800138000"`
-	}
+type requestResetInputBody struct {
+	Phone string `json:"phone" maxLength:"32" example:"13800138000"`
 }
 
 // PasswordResetView is the answer to a reset request: the same for every
@@ -80,12 +66,10 @@ type PasswordResetView struct {
 	Message string `json:"message"`
 }
 
-type confirmResetInput struct {
-	Body struct {
-		Phone       string `json:"phone" maxLength:"32"`
-		Code        string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
-		NewPassword string `json:"new_password" maxLength:"512" doc:"At least 8 characters."`
-	}
+type confirmResetInputBody struct {
+	Phone       string `json:"phone" maxLength:"32"`
+	Code        string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
+	NewPassword string `json:"new_password" maxLength:"512" doc:"At least 8 characters."`
 }
 
 // SessionInfoView is one open session of the signed-in account.
@@ -146,14 +130,11 @@ type advisersOutputBody struct {
 	NextCursor string             `json:"next_cursor,omitempty"`
 }
 
-type adviserProfileInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Firm          string   `json:"firm" maxLength:"400"`
-		LicenceNumber string   `json:"licence_number" maxLength:"64" example:"14101201810123456"`
-		Fields        []string `json:"fields,omitempty" maxItems:"20" doc:"Fields of law, e.g. 行政法, 教育."`
-		Conflicts     string   `json:"conflicts,omitempty" maxLength:"8000" doc:"Declared conflicts of interest (clients, relatives, positions)."`
-	}
+type adviserProfileInputBody struct {
+	Firm          string   `json:"firm" maxLength:"400"`
+	LicenceNumber string   `json:"licence_number" maxLength:"64" example:"14101201810123456"`
+	Fields        []string `json:"fields,omitempty" maxItems:"20" doc:"Fields of law, e.g. 行政法, 教育."`
+	Conflicts     string   `json:"conflicts,omitempty" maxLength:"8000" doc:"Declared conflicts of interest (clients, relatives, positions)."`
 }
 
 // AuditEntryView is one recorded admin action.
@@ -214,14 +195,14 @@ func (s *server) registerAdminAccounts() {
 		Summary: "Change an agency's name, kind and parent", Tags: []string{"Agencies"}, Errors: []int{404, 409, 422},
 		Description: "The code stays. The parent must be a government (人民政府), not the agency or one below it. " +
 			"A kind its reviewers, supervisors or sub-agencies depend on cannot change (409 agency_kind_in_use). Audited."},
-		admin, func(ctx context.Context, in *updateAgencyInput) (identity.Agency, error) {
+		admin, func(ctx context.Context, in *byID[updateAgencyInputBody]) (identity.Agency, error) {
 			return s.svc.Identity.UpdateAgency(ctx, actor(ctx), in.ID, identity.AgencyUpdate{Name: in.Body.Name,
 				Kind: identity.AgencyKind(in.Body.Kind), ParentCode: in.Body.Parent})
 		}, agencyView)
 	answer(s, huma.Operation{OperationID: "update-account", Method: http.MethodPatch, Path: "/accounts/{id}",
 		Summary: "Change an account's role, agency or name", Tags: tags, Errors: []int{404, 422},
 		Description: "Fields left out stay. Role and agency are checked together as at creation; an admin cannot drop their own admin role. Audited."},
-		admin, func(ctx context.Context, in *updateAccountInput) (identity.Account, error) {
+		admin, func(ctx context.Context, in *byID[updateAccountInputBody]) (identity.Account, error) {
 			var u identity.AccountUpdate
 			if in.Body.Role != nil {
 				r := identity.Role(*in.Body.Role)
@@ -234,7 +215,7 @@ func (s *server) registerAdminAccounts() {
 		Summary: "Disable an account", Tags: tags, Errors: []int{404, 422},
 		Description: "The account cannot sign in and every session is revoked at once; what it wrote stays. " +
 			"Disabling a disabled account changes nothing. An admin cannot disable themselves. Audited with the reason."},
-		admin, func(ctx context.Context, in *disableAccountInput) (identity.Account, error) {
+		admin, func(ctx context.Context, in *byID[disableAccountInputBody]) (identity.Account, error) {
 			return s.svc.Identity.DisableAccount(ctx, actor(ctx), in.ID, in.Body.Reason)
 		}, otherAccountView)
 	answer(s, huma.Operation{OperationID: "enable-account", Method: http.MethodPost, Path: "/accounts/{id}/enable",
@@ -247,7 +228,7 @@ func (s *server) registerAdminAccounts() {
 		Summary: "Set a new password for a staff account", Tags: tags, Errors: []int{404, 422},
 		Description: "For every role but resident (residents reset by SMS code: request-password-reset). Revokes all the account's sessions. " +
 			"An admin changes their own password with change-password. Audited, without the password."},
-		admin, func(ctx context.Context, in *resetPasswordInput) (identity.Account, error) {
+		admin, func(ctx context.Context, in *byID[resetPasswordInputBody]) (identity.Account, error) {
 			return s.svc.Identity.ResetAccountPassword(ctx, actor(ctx), in.ID, in.Body.Password)
 		}, otherAccountView)
 	answer(s, huma.Operation{OperationID: "list-admin-audit-log", Method: http.MethodGet, Path: "/admin/audit-log",
@@ -275,7 +256,7 @@ func (s *server) registerLifecycle() {
 		Description: "For residents: a 6-digit code goes to the number of a verified resident account. The answer is the same for every number " +
 			"(registered or not), with the limits of register-resident (one a minute and 5 a day per number, 20 a day per client address; 429). " +
 			"Staff passwords are reset by an admin."},
-		public(), func(ctx context.Context, in *requestResetInput) (PasswordResetView, error) {
+		public(), func(ctx context.Context, in *withBody[requestResetInputBody]) (PasswordResetView, error) {
 			return PasswordResetView{Message: "如该号码已注册并验证，重置密码的验证码已通过短信发送，10分钟内有效。"},
 				s.svc.Identity.RequestPasswordReset(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr)
 		}, asIs[PasswordResetView])
@@ -283,7 +264,7 @@ func (s *server) registerLifecycle() {
 		Summary: "Set a new password with the SMS code", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{422, 429},
 		Description: "Every failure answers alike (422 reset_code_invalid); 5 tries per number in 10 minutes, then 429. " +
 			"All sessions of the account are revoked; sign in with the new password."},
-		public(), func(ctx context.Context, in *confirmResetInput) error {
+		public(), func(ctx context.Context, in *withBody[confirmResetInputBody]) error {
 			return s.svc.Identity.ConfirmPasswordReset(ctx, in.Body.Phone, in.Body.Code, in.Body.NewPassword)
 		})
 	answer(s, huma.Operation{OperationID: "list-my-sessions", Method: http.MethodGet, Path: "/me/sessions",
@@ -314,8 +295,8 @@ func (s *server) registerRoster() {
 		}, func(p page[identity.LegalAdviser]) advisersOutputBody {
 			return advisersOutputBody{Advisers: views(p.Items, legalAdviserView), NextCursor: p.Next}
 		})
-	save := func(create bool) func(ctx context.Context, in *adviserProfileInput) (identity.LegalAdviser, error) {
-		return func(ctx context.Context, in *adviserProfileInput) (identity.LegalAdviser, error) {
+	save := func(create bool) func(ctx context.Context, in *byID[adviserProfileInputBody]) (identity.LegalAdviser, error) {
+		return func(ctx context.Context, in *byID[adviserProfileInputBody]) (identity.LegalAdviser, error) {
 			return s.svc.Identity.SaveLegalAdviserProfile(ctx, actor(ctx), in.ID, identity.AdviserProfileInput{Firm: in.Body.Firm,
 				LicenceNumber: in.Body.LicenceNumber, Fields: in.Body.Fields, Conflicts: in.Body.Conflicts}, create)
 		}

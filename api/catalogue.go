@@ -157,11 +157,9 @@ type cataloguesOutputBody struct {
 	Catalogues []CatalogueView `json:"catalogues"`
 }
 
-type createCatalogueInput struct {
-	Body struct {
-		DecisionBody string `json:"decision_body" maxLength:"64" doc:"Code of the decision body (a government or a department, Art. 42)."`
-		Year         int    `json:"year" minimum:"0" maximum:"9999"`
-	}
+type createCatalogueInputBody struct {
+	DecisionBody string `json:"decision_body" maxLength:"64" doc:"Code of the decision body (a government or a department, Art. 42)."`
+	Year         int    `json:"year" minimum:"0" maximum:"9999"`
 }
 
 type addCatalogueItemInput struct {
@@ -214,21 +212,16 @@ type InitiationView struct {
 
 type initiationOutput struct{ Body InitiationView }
 
-type linkDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		CatalogueItemID int64 `json:"catalogue_item_id" minimum:"1"`
-	}
+type linkDecisionInputBody struct {
+	CatalogueItemID int64 `json:"catalogue_item_id" minimum:"1"`
 }
 
-type proposeInput struct {
-	Body struct {
-		DecisionBody string `json:"decision_body" maxLength:"64"`
-		ProposerKind string `json:"proposer_kind" enum:"government_leader,department,npc_deputy,cppcc_member,resident,organisation"`
-		ProposerName string `json:"proposer_name,omitempty" maxLength:"800" doc:"Required except for a resident, who is shown under their pseudonym."`
-		Title        string `json:"title" maxLength:"800"`
-		Description  string `json:"description" maxLength:"20000"`
-	}
+type proposeInputBody struct {
+	DecisionBody string `json:"decision_body" maxLength:"64"`
+	ProposerKind string `json:"proposer_kind" enum:"government_leader,department,npc_deputy,cppcc_member,resident,organisation"`
+	ProposerName string `json:"proposer_name,omitempty" maxLength:"800" doc:"Required except for a resident, who is shown under their pseudonym."`
+	Title        string `json:"title" maxLength:"800"`
+	Description  string `json:"description" maxLength:"20000"`
 }
 
 type listProposalsInput struct {
@@ -264,7 +257,7 @@ func (s *server) registerCatalogue() {
 	answer(s, huma.Operation{OperationID: "create-catalogue", Method: http.MethodPost, Path: "/catalogues", DefaultStatus: http.StatusCreated,
 		Summary: "Start a decision body's catalogue for a year", Tags: tags, Errors: []int{409, 422},
 		Description: "A draft; 409 `catalogue_exists` for a second one of the same year. Staff of the decision body."},
-		staff, func(ctx context.Context, in *createCatalogueInput) (catalogue.Catalogue, error) {
+		staff, func(ctx context.Context, in *withBody[createCatalogueInputBody]) (catalogue.Catalogue, error) {
 			return s.svc.Catalogue.CreateCatalogue(ctx, actor(ctx), in.Body.DecisionBody, in.Body.Year)
 		}, catalogueView)
 	answer(s, huma.Operation{OperationID: "get-catalogue", Method: http.MethodGet, Path: "/catalogues/{catalogue_id}",
@@ -336,14 +329,14 @@ func (s *server) registerCatalogue() {
 		Summary: "Link a decision item to its catalogue entry", Tags: tags, Errors: []int{404, 409},
 		Description: "The entry must be initiated, in a published catalogue of the decision's body, with its lead unit; the initiation and the link " +
 			"go into the decision's process record. Staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *linkDecisionInput) (catalogue.Item, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[linkDecisionInputBody]) (catalogue.Item, error) {
 			return s.svc.Catalogue.LinkDecision(ctx, actor(ctx), in.DecisionID, in.Body.CatalogueItemID)
 		}, catalogueItemView)
 	answer(s, huma.Operation{OperationID: "propose-decision-item", Method: http.MethodPost, Path: "/decision-proposals", DefaultStatus: http.StatusCreated,
 		Summary: "Propose a decision item", Tags: tags, Errors: []int{403, 422},
 		Description: "Residents propose as a resident (under their pseudonym) or an organisation; staff record proposals of leaders, departments, " +
 			"人大代表 and 政协委员 (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account."},
-		signedIn(), func(ctx context.Context, in *proposeInput) (catalogue.Proposal, error) {
+		signedIn(), func(ctx context.Context, in *withBody[proposeInputBody]) (catalogue.Proposal, error) {
 			return s.svc.Catalogue.ProposeDecisionItem(ctx, actor(ctx), catalogue.ProposalInput{DecisionBody: in.Body.DecisionBody,
 				ProposerKind: catalogue.ProposerKind(in.Body.ProposerKind), ProposerName: in.Body.ProposerName, Title: in.Body.Title,
 				Description: in.Body.Description})

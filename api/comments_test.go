@@ -24,10 +24,7 @@ type commentsAPIScene struct {
 
 func newCommentsAPIScene(t *testing.T, opens time.Time) *commentsAPIScene {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wjw", "平顶山市卫生健康委员会", identity.AgencyDepartment)
+	e := newCity(t, "pdsszf", "jyj", "wjw")
 	s := &commentsAPIScene{Env: e}
 	staff, tok := e.Account(identity.RoleAgencyStaff, "jyj")
 	s.staff = tok

@@ -189,30 +189,21 @@ type updateDecisionInput struct {
 	Body       DecisionInputBody
 }
 
-type withdrawDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Why the decision is withdrawn; required."`
-	}
+type withdrawDecisionInputBody struct {
+	Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Why the decision is withdrawn; required."`
 }
 
-type openConsultationInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		OpensAt          *time.Time `json:"opens_at,omitempty" doc:"When the window opens; now when absent or past."`
-		EndsAt           time.Time  `json:"ends_at" doc:"When the window ends. At least 30 days after opening unless shortening_reason is given (Decree 713 Art. 15)."`
-		WaysToComment    string     `json:"ways_to_comment,omitempty" maxLength:"2000" doc:"How to submit opinions; required."`
-		ShorteningReason string     `json:"shortening_reason,omitempty" maxLength:"2000" doc:"Why the window is shorter than 30 days; shown publicly with the notice."`
-		ShowComments     *bool      `json:"show_comments,omitempty" default:"true" doc:"Whether published comments are shown publicly."`
-	}
+type openConsultationInputBody struct {
+	OpensAt          *time.Time `json:"opens_at,omitempty" doc:"When the window opens; now when absent or past."`
+	EndsAt           time.Time  `json:"ends_at" doc:"When the window ends. At least 30 days after opening unless shortening_reason is given (Decree 713 Art. 15)."`
+	WaysToComment    string     `json:"ways_to_comment,omitempty" maxLength:"2000" doc:"How to submit opinions; required."`
+	ShorteningReason string     `json:"shortening_reason,omitempty" maxLength:"2000" doc:"Why the window is shorter than 30 days; shown publicly with the notice."`
+	ShowComments     *bool      `json:"show_comments,omitempty" default:"true" doc:"Whether published comments are shown publicly."`
 }
 
-type extendConsultationInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		EndsAt time.Time `json:"ends_at" doc:"The new end; must be later than the current one."`
-		Reason string    `json:"reason,omitempty" maxLength:"2000" doc:"Why the window is extended; required."`
-	}
+type extendConsultationInputBody struct {
+	EndsAt time.Time `json:"ends_at" doc:"The new end; must be later than the current one."`
+	Reason string    `json:"reason,omitempty" maxLength:"2000" doc:"Why the window is extended; required."`
 }
 
 type consultationOutput struct {
@@ -273,13 +264,13 @@ func (s *server) registerDecisions() {
 	answer(s, huma.Operation{OperationID: "withdraw-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/withdraw",
 		Summary: "Withdraw a decision item", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Withdraws the decision with a reason, at any stage before publication; an open consultation closes with it."},
-		staff, func(ctx context.Context, in *withdrawDecisionInput) (consultation.Decision, error) {
+		staff, func(ctx context.Context, in *onDecision[withdrawDecisionInputBody]) (consultation.Decision, error) {
 			return s.svc.Consultation.WithdrawDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
 		}, decisionView)
 	register(s, huma.Operation{OperationID: "open-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation",
 		Summary: "Open the public consultation", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Opens the consultation on the latest draft version, which needs its explanation. The window is at least 30 calendar days unless a shortening reason is given, which is shown publicly (Decree 713 Art. 15). The consultation closes by itself at its end. A refusal lists every failed gate."},
-		staff, func(ctx context.Context, in *openConsultationInput) (*consultationOutput, error) {
+		staff, func(ctx context.Context, in *onDecision[openConsultationInputBody]) (*consultationOutput, error) {
 			ci := consultation.ConsultationInput{EndsAt: in.Body.EndsAt, WaysToComment: in.Body.WaysToComment,
 				ShorteningReason: in.Body.ShorteningReason, ShowComments: in.Body.ShowComments == nil || *in.Body.ShowComments}
 			if in.Body.OpensAt != nil {
@@ -294,7 +285,7 @@ func (s *server) registerDecisions() {
 	register(s, huma.Operation{OperationID: "extend-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation/extend",
 		Summary: "Extend the open consultation", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Moves the end of the open window later, with a reason. A window is never shortened once open."},
-		staff, func(ctx context.Context, in *extendConsultationInput) (*consultationOutput, error) {
+		staff, func(ctx context.Context, in *onDecision[extendConsultationInputBody]) (*consultationOutput, error) {
 			c, err := s.svc.Consultation.ExtendConsultation(ctx, actor(ctx), in.DecisionID, in.Body.EndsAt, in.Body.Reason)
 			if err != nil {
 				return nil, toProblem(ctx, err)

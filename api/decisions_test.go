@@ -27,10 +27,7 @@ type decisionEnv struct {
 
 func newDecisionEnv(t *testing.T) *decisionEnv {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wjw", "平顶山市卫生健康委员会", identity.AgencyDepartment)
+	e := newCity(t, "pdsszf", "jyj", "wjw")
 	d := &decisionEnv{Env: e}
 	d.staffAcct, d.staff = e.Account(identity.RoleAgencyStaff, "jyj")
 	_, d.other = e.Account(identity.RoleAgencyStaff, "wjw")

@@ -239,11 +239,8 @@ type adoptionReportPath struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 }
 
-type updateAdoptionReportInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Body string `json:"body" maxLength:"400000" doc:"The edited text; at most 100,000 characters."`
-	}
+type updateAdoptionReportInputBody struct {
+	Body string `json:"body" maxLength:"400000" doc:"The edited text; at most 100,000 characters."`
 }
 
 type exportCommentsInput struct {
@@ -267,10 +264,8 @@ type myCommentsOutputBody struct {
 	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
-type deleteMyDataInput struct {
-	Body struct {
-		Confirm bool `json:"confirm" doc:"Must be true: the deletion cannot be undone."`
-	}
+type deleteMyDataInputBody struct {
+	Confirm bool `json:"confirm" doc:"Must be true: the deletion cannot be undone."`
 }
 
 type dataDeletionOutput struct {
@@ -319,7 +314,7 @@ func (s *server) registerDispositions() {
 	answer(s, huma.Operation{OperationID: "update-adoption-report", Method: http.MethodPut, Path: "/decisions/{decision_id}/adoption-report",
 		Summary: "Edit the adoption report", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the text of the draft report; the figures stay as generated. Refused once published (409 `adoption_report_published`)."},
-		staff, func(ctx context.Context, in *updateAdoptionReportInput) (consultation.AdoptionReport, error) {
+		staff, func(ctx context.Context, in *onDecision[updateAdoptionReportInputBody]) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.UpdateAdoptionReport(ctx, actor(ctx), in.DecisionID, in.Body.Body)
 		}, adoptionReportView)
 	answer(s, huma.Operation{OperationID: "publish-adoption-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/adoption-report/publish",
@@ -390,7 +385,7 @@ func (s *server) registerDispositions() {
 			"session is revoked, so the account can no longer sign in and the phone number may register again. The comments stay in the " +
 			"process record as anonymised text, still counted in the statistics and the adoption report. Requires {\"confirm\": true} " +
 			"(422 `confirmation_required`)."},
-		resident, func(ctx context.Context, in *deleteMyDataInput) (*dataDeletionOutput, error) {
+		resident, func(ctx context.Context, in *withBody[deleteMyDataInputBody]) (*dataDeletionOutput, error) {
 			d, err := s.svc.Consultation.DeleteMyData(ctx, actor(ctx), in.Body.Confirm)
 			if err != nil {
 				return nil, toProblem(ctx, err)

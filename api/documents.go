@@ -60,17 +60,14 @@ func procedureDocumentView(d consultation.ProcedureDocument) ProcedureDocumentVi
 	return v
 }
 
-type addProcedureDocumentInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		// Not an enum here: an unknown kind gets the service's
-		// invalid_document_kind with a Chinese message.
-		Kind string `json:"kind" maxLength:"64" doc:"One of expert_argumentation, risk_assessment, stakeholder_consultation, hearing_record, fair_competition_review."`
-		// Optional for huma so that a missing content gets the service's
-		// Chinese field error like any other missing field.
-		Content     json.RawMessage    `json:"content,omitempty" doc:"The kind-specific content, required (see the operation's description)."`
-		Attachments []AttachmentUpload `json:"attachments,omitempty" doc:"At most 10 files (PDF, PNG, JPEG, GIF, WebP), each at most 20 MiB; the signed opinion of an expert argumentation is required."`
-	}
+type addProcedureDocumentInputBody struct {
+	// Not an enum here: an unknown kind gets the service's
+	// invalid_document_kind with a Chinese message.
+	Kind string `json:"kind" maxLength:"64" doc:"One of expert_argumentation, risk_assessment, stakeholder_consultation, hearing_record, fair_competition_review."`
+	// Optional for huma so that a missing content gets the service's
+	// Chinese field error like any other missing field.
+	Content     json.RawMessage    `json:"content,omitempty" doc:"The kind-specific content, required (see the operation's description)."`
+	Attachments []AttachmentUpload `json:"attachments,omitempty" doc:"At most 10 files (PDF, PNG, JPEG, GIF, WebP), each at most 20 MiB; the signed opinion of an expert argumentation is required."`
 }
 
 type listProcedureDocumentsInput struct {
@@ -94,7 +91,7 @@ func (s *server) registerDocuments() {
 			"tied to the decision's current draft version and appended to the process record with the SHA-256 of its content and files. " +
 			"Documents are immutable; a new assessment is a new document. Only staff of the lead unit, before the collective deliberation.\n\n" +
 			documentContentDoc},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *addProcedureDocumentInput) (consultation.ProcedureDocument, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[addProcedureDocumentInputBody]) (consultation.ProcedureDocument, error) {
 			atts := make([]consultation.AttachmentInput, len(in.Body.Attachments))
 			for i, a := range in.Body.Attachments {
 				atts[i] = consultation.AttachmentInput{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data}

@@ -26,11 +26,7 @@ type docEnv struct {
 
 func newDocEnv(t *testing.T) *docEnv {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("fgw", "平顶山市发展和改革委员会", identity.AgencyDepartment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e := newCity(t, "pdsszf", "fgw", "jyj", "sfj")
 	de := &docEnv{e: e}
 	de.staff, _ = e.Account(identity.RoleAgencyStaff, "fgw")
 	other, _ := e.Account(identity.RoleAgencyStaff, "jyj")

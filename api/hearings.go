@@ -69,18 +69,15 @@ func (s *server) registerHearings() {
 	tags := []string{"Participation and hearings"}
 	staff := roles(identity.RoleAgencyStaff)
 
-	type activityInput struct {
-		DecisionID int64 `path:"decision_id" minimum:"1"`
-		Body       struct {
-			Kind         string   `json:"kind" enum:"forum,hearing,site_visit,written_request,online_consultation,questionnaire,opinion_poll"`
-			Title        string   `json:"title" maxLength:"200"`
-			StartsOn     string   `json:"starts_on" doc:"Date, YYYY-MM-DD (Asia/Shanghai)."`
-			EndsOn       string   `json:"ends_on,omitempty" doc:"Date, YYYY-MM-DD; empty: the same day."`
-			Place        string   `json:"place,omitempty" maxLength:"200"`
-			Participants []string `json:"participants,omitempty" maxItems:"100" doc:"Organisations or sides that took part; no private persons."`
-			Materials    string   `json:"materials,omitempty"`
-			Minutes      string   `json:"minutes,omitempty"`
-		}
+	type activityInputBody struct {
+		Kind         string   `json:"kind" enum:"forum,hearing,site_visit,written_request,online_consultation,questionnaire,opinion_poll"`
+		Title        string   `json:"title" maxLength:"200"`
+		StartsOn     string   `json:"starts_on" doc:"Date, YYYY-MM-DD (Asia/Shanghai)."`
+		EndsOn       string   `json:"ends_on,omitempty" doc:"Date, YYYY-MM-DD; empty: the same day."`
+		Place        string   `json:"place,omitempty" maxLength:"200"`
+		Participants []string `json:"participants,omitempty" maxItems:"100" doc:"Organisations or sides that took part; no private persons."`
+		Materials    string   `json:"materials,omitempty"`
+		Minutes      string   `json:"minutes,omitempty"`
 	}
 	answer(s, huma.Operation{OperationID: "create-participation-activity", Method: http.MethodPost,
 		Path: "/decisions/{decision_id}/participation-activities", Summary: "Record a participation activity", Tags: tags,
@@ -88,7 +85,7 @@ func (s *server) registerHearings() {
 		Description: "A forum, hearing, site visit, written request, online consultation, questionnaire or opinion poll (Decree 713 Art. 14) " +
 			"of the decision: dates, place, the organisations or sides that took part, materials and minutes. Recorded in the process record. " +
 			"Staff of the lead unit, before legality review."},
-		staff, func(ctx context.Context, in *activityInput) (hearing.Activity, error) {
+		staff, func(ctx context.Context, in *onDecision[activityInputBody]) (hearing.Activity, error) {
 			return s.svc.Hearing.CreateParticipationActivity(ctx, actor(ctx), in.DecisionID, hearing.ActivityInput{
 				Kind: hearing.ActivityKind(in.Body.Kind), Title: in.Body.Title, StartsOn: in.Body.StartsOn, EndsOn: in.Body.EndsOn,
 				Place: in.Body.Place, Participants: in.Body.Participants, Materials: in.Body.Materials, Minutes: in.Body.Minutes})
@@ -116,11 +113,8 @@ func (s *server) registerHearings() {
 		Body          string     `json:"body"`
 		Scan          ScanUpload `json:"scan"`
 	}
-	type recordOpinionsInput struct {
-		DecisionID int64 `path:"decision_id" minimum:"1"`
-		Body       struct {
-			Opinions []offlineOpinionInput `json:"opinions" minItems:"1" maxItems:"100"`
-		}
+	type recordOpinionsInputBody struct {
+		Opinions []offlineOpinionInput `json:"opinions" minItems:"1" maxItems:"100"`
 	}
 	type opinionsOutputBody struct {
 		Items []OfflineOpinionView `json:"items"`
@@ -134,7 +128,7 @@ func (s *server) registerHearings() {
 		Description: "Opinions received by letter, the 12345 hotline, at a forum, a site visit, through a written request or at a hearing, " +
 			"each with its channel and a scan of the source (base64). They are answered with dispose-offline-opinion and counted and answered " +
 			"by channel in the adoption report (`by_channel`). Staff of the lead unit, before the adoption report is published."},
-		staff, func(ctx context.Context, in *recordOpinionsInput) ([]hearing.OfflineOpinion, error) {
+		staff, func(ctx context.Context, in *onDecision[recordOpinionsInputBody]) ([]hearing.OfflineOpinion, error) {
 			ops := make([]hearing.OfflineOpinionInput, len(in.Body.Opinions))
 			for i, o := range in.Body.Opinions {
 				ops[i] = hearing.OfflineOpinionInput{Channel: hearing.Channel(o.Channel), ActivityID: o.ActivityID, ReceivedOn: o.ReceivedOn,
@@ -169,51 +163,42 @@ func (s *server) registerHearings() {
 				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
 		}, func(o hearing.OfflineOpinion) OfflineOpinionView { return OfflineOpinionView{o} })
 
-	type setRequirementInput struct {
-		DecisionID int64 `path:"decision_id" minimum:"1"`
-		Body       struct {
-			Grounds     string `json:"grounds" enum:"vital_interest,divided_views,both"`
-			Explanation string `json:"explanation"`
-		}
+	type setRequirementInputBody struct {
+		Grounds     string `json:"grounds" enum:"vital_interest,divided_views,both"`
+		Explanation string `json:"explanation"`
 	}
 	answer(s, huma.Operation{OperationID: "set-hearing-requirement", Method: http.MethodPut, Path: "/decisions/{decision_id}/hearing-requirement",
 		Summary: "Flag the decision as needing a hearing", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Direct vital interest or sharply divided views (Decree 713 Art. 16). From then on the `hearing_required` gate holds the " +
 			"decision before legality review until a hearing's record is signed by every participant and its report published, or a written " +
 			"reason for holding none is recorded (waive-hearing). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *setRequirementInput) (hearing.Requirement, error) {
+		staff, func(ctx context.Context, in *onDecision[setRequirementInputBody]) (hearing.Requirement, error) {
 			return s.svc.Hearing.SetHearingRequirement(ctx, actor(ctx), in.DecisionID, hearing.Grounds(in.Body.Grounds), in.Body.Explanation)
 		}, func(r hearing.Requirement) HearingRequirementView { return HearingRequirementView{r} })
-	type waiveInput struct {
-		DecisionID int64 `path:"decision_id" minimum:"1"`
-		Body       struct {
-			Reason string `json:"reason"`
-		}
+	type waiveInputBody struct {
+		Reason string `json:"reason"`
 	}
 	answer(s, huma.Operation{OperationID: "waive-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearing-waiver",
 		Summary: "Record why no hearing is held", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The written reason why a decision flagged as needing a hearing holds none; it satisfies the `hearing_required` gate " +
 			"and is recorded in the process record. Staff of the lead unit."},
-		staff, func(ctx context.Context, in *waiveInput) (hearing.Requirement, error) {
+		staff, func(ctx context.Context, in *onDecision[waiveInputBody]) (hearing.Requirement, error) {
 			return s.svc.Hearing.WaiveHearing(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
 		}, func(r hearing.Requirement) HearingRequirementView { return HearingRequirementView{r} })
 
-	type createHearingInput struct {
-		DecisionID int64 `path:"decision_id" minimum:"1"`
-		Body       struct {
-			Title               string    `json:"title" maxLength:"200"`
-			Place               string    `json:"place" maxLength:"200"`
-			StartsAt            time.Time `json:"starts_at"`
-			ApplicationsCloseAt time.Time `json:"applications_close_at" doc:"No later than 7 days before the hearing (materials must reach participants 7 days before)."`
-			Sides               []string  `json:"sides" minItems:"2" maxItems:"10" doc:"The sides the notice declares; every side must be on the list."`
-			SeatsPerSide        int       `json:"seats_per_side" minimum:"1" maximum:"50"`
-		}
+	type createHearingInputBody struct {
+		Title               string    `json:"title" maxLength:"200"`
+		Place               string    `json:"place" maxLength:"200"`
+		StartsAt            time.Time `json:"starts_at"`
+		ApplicationsCloseAt time.Time `json:"applications_close_at" doc:"No later than 7 days before the hearing (materials must reach participants 7 days before)."`
+		Sides               []string  `json:"sides" minItems:"2" maxItems:"10" doc:"The sides the notice declares; every side must be on the list."`
+		SeatsPerSide        int       `json:"seats_per_side" minimum:"1" maximum:"50"`
 	}
 	answer(s, huma.Operation{OperationID: "create-hearing", Method: http.MethodPost, Path: "/decisions/{decision_id}/hearings",
 		Summary: "Prepare a hearing", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A hearing (Decree 713 Art. 16–17) on the decision's latest draft version, with its time, place, sides and seats per side. " +
 			"Nothing is public until publish-hearing-notice. Staff of the lead unit, before legality review."},
-		staff, func(ctx context.Context, in *createHearingInput) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *onDecision[createHearingInputBody]) (hearing.Hearing, error) {
 			return s.svc.Hearing.CreateHearing(ctx, actor(ctx), in.DecisionID, hearing.HearingInput{Title: in.Body.Title, Place: in.Body.Place,
 				StartsAt: in.Body.StartsAt, ApplicationsCloseAt: in.Body.ApplicationsCloseAt, Sides: in.Body.Sides, SeatsPerSide: in.Body.SeatsPerSide})
 		}, hearingView)
@@ -240,32 +225,26 @@ func (s *server) registerHearings() {
 		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
 			return s.svc.Hearing.PublishHearingNotice(ctx, actor(ctx), in.HearingID)
 		}, hearingView)
-	type methodInput struct {
-		HearingID int64 `path:"hearing_id" minimum:"1"`
-		Body      struct {
-			SelectionMethod string `json:"selection_method"`
-		}
+	type methodInputBody struct {
+		SelectionMethod string `json:"selection_method"`
 	}
 	answer(s, huma.Operation{OperationID: "publish-hearing-selection-method", Method: http.MethodPost, Path: "/hearings/{hearing_id}/selection-method",
 		Summary: "Publish the selection method", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Publishes how participants are selected (Decree 713 Art. 17(2)) with the SHA-256 commitment to the draw's secret seed; " +
 			"applications open with it. After the notice, before applications close. Staff of the lead unit."},
-		staff, func(ctx context.Context, in *methodInput) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *onHearing[methodInputBody]) (hearing.Hearing, error) {
 			return s.svc.Hearing.PublishHearingSelectionMethod(ctx, actor(ctx), in.HearingID, in.Body.SelectionMethod)
 		}, hearingView)
-	type applyInput struct {
-		HearingID int64 `path:"hearing_id" minimum:"1"`
-		Body      struct {
-			Side       string `json:"side" doc:"One of the sides the notice declares."`
-			PublicName string `json:"public_name" maxLength:"30" doc:"How the applicant is named on the published list if selected (e.g. 王女士)."`
-			Statement  string `json:"statement,omitempty" maxLength:"1000"`
-		}
+	type applyInputBody struct {
+		Side       string `json:"side" doc:"One of the sides the notice declares."`
+		PublicName string `json:"public_name" maxLength:"30" doc:"How the applicant is named on the published list if selected (e.g. 王女士)."`
+		Statement  string `json:"statement,omitempty" maxLength:"1000"`
 	}
 	answer(s, huma.Operation{OperationID: "apply-to-hearing", Method: http.MethodPost, Path: "/hearings/{hearing_id}/applications",
 		Summary: "Apply to take part in a hearing", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A verified resident applies, saying which side they speak for; the answer carries the public number the draw uses. " +
 			"Once per resident, while applications are open."},
-		roles(identity.RoleResident), func(ctx context.Context, in *applyInput) (hearing.Application, error) {
+		roles(identity.RoleResident), func(ctx context.Context, in *onHearing[applyInputBody]) (hearing.Application, error) {
 			return s.svc.Hearing.ApplyToHearing(ctx, actor(ctx), in.HearingID, hearing.ApplicationInput{Side: in.Body.Side,
 				PublicName: in.Body.PublicName, Statement: in.Body.Statement})
 		}, func(a hearing.Application) HearingApplicationView { return HearingApplicationView{a} })
@@ -302,19 +281,16 @@ func (s *server) registerHearings() {
 				return HearingParticipantView{p}
 			})}
 		})
-	type deliveryInput struct {
-		HearingID int64 `path:"hearing_id" minimum:"1"`
-		Body      struct {
-			ApplicationID int64  `json:"application_id"`
-			DeliveredOn   string `json:"delivered_on" doc:"Date, YYYY-MM-DD; at least 7 days before the hearing."`
-			Method        string `json:"method" maxLength:"100"`
-		}
+	type deliveryInputBody struct {
+		ApplicationID int64  `json:"application_id"`
+		DeliveredOn   string `json:"delivered_on" doc:"Date, YYYY-MM-DD; at least 7 days before the hearing."`
+		Method        string `json:"method" maxLength:"100"`
 	}
 	answer(s, huma.Operation{OperationID: "record-hearing-materials-delivery", Method: http.MethodPost, Path: "/hearings/{hearing_id}/deliveries",
 		Summary: "Record delivery of materials to a participant", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Per participant, the date the materials reached them; later than 7 days before the hearing is refused " +
 			"(`hearing_materials_too_late`, Decree 713 Art. 17(3)). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *deliveryInput) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *onHearing[deliveryInputBody]) (hearing.Hearing, error) {
 			return s.svc.Hearing.RecordHearingMaterialsDelivery(ctx, actor(ctx), in.HearingID, hearing.DeliveryInput{
 				ApplicationID: in.Body.ApplicationID, DeliveredOn: in.Body.DeliveredOn, Method: in.Body.Method})
 		}, hearingView)
@@ -324,18 +300,15 @@ func (s *server) registerHearings() {
 		Points        string `json:"points"`
 		Reasons       string `json:"reasons"`
 	}
-	type minutesInput struct {
-		HearingID int64 `path:"hearing_id" minimum:"1"`
-		Body      struct {
-			Summary    string           `json:"summary"`
-			Statements []statementInput `json:"statements" minItems:"1" maxItems:"200"`
-		}
+	type minutesInputBody struct {
+		Summary    string           `json:"summary"`
+		Statements []statementInput `json:"statements" minItems:"1" maxItems:"200"`
 	}
 	answer(s, huma.Operation{OperationID: "record-hearing-minutes", Method: http.MethodPut, Path: "/hearings/{hearing_id}/minutes",
 		Summary: "Record the hearing record", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The hearing record (笔录): each speaker's main points and reasons. After the hearing began and the materials reached " +
 			"every participant; replaceable until the first participant signs. Staff of the lead unit."},
-		staff, func(ctx context.Context, in *minutesInput) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *onHearing[minutesInputBody]) (hearing.Hearing, error) {
 			m := hearing.MinutesInput{Summary: in.Body.Summary}
 			for _, st := range in.Body.Statements {
 				m.Statements = append(m.Statements, hearing.StatementInput{ApplicationID: st.ApplicationID, Speaker: st.Speaker,
@@ -362,21 +335,18 @@ func (s *server) registerHearings() {
 		roles(identity.RoleResident), func(ctx context.Context, in *hearingIDPath) error {
 			return s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID)
 		})
-	type signInput struct {
-		HearingID int64 `path:"hearing_id" minimum:"1"`
-		Body      struct {
-			Kind          string      `json:"kind" enum:"sms,scan" doc:"sms: the participant signs with the code; scan: staff upload the signed page."`
-			Code          string      `json:"code,omitempty" doc:"With kind sms."`
-			ApplicationID int64       `json:"application_id,omitempty" doc:"With kind scan: the participant whose signed page this is."`
-			Scan          *ScanUpload `json:"scan,omitempty" doc:"With kind scan."`
-		}
+	type signInputBody struct {
+		Kind          string      `json:"kind" enum:"sms,scan" doc:"sms: the participant signs with the code; scan: staff upload the signed page."`
+		Code          string      `json:"code,omitempty" doc:"With kind sms."`
+		ApplicationID int64       `json:"application_id,omitempty" doc:"With kind scan: the participant whose signed page this is."`
+		Scan          *ScanUpload `json:"scan,omitempty" doc:"With kind scan."`
 	}
 	answer(s, huma.Operation{OperationID: "sign-hearing-minutes", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signatures",
 		Summary: "Sign the hearing record", Tags: tags, Errors: []int{403, 404, 409, 413, 422}, MaxBodyBytes: maxScanBody,
 		Description: "A participant confirms and signs the record (Decree 713 Art. 17) with an SMS code (kind `sms`, the participant), " +
 			"or staff of the lead unit upload the scan of the page the participant signed (kind `scan`). The signature covers the record's hash; " +
 			"the record locks when every participant has signed."},
-		signedIn(), func(ctx context.Context, in *signInput) (hearing.Hearing, error) {
+		signedIn(), func(ctx context.Context, in *onHearing[signInputBody]) (hearing.Hearing, error) {
 			if in.Body.Kind == "scan" {
 				var sc hearing.Scan
 				if in.Body.Scan != nil {
@@ -391,18 +361,15 @@ func (s *server) registerHearings() {
 		Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
 		Answer      string `json:"answer"`
 	}
-	type reportInput struct {
-		HearingID int64 `path:"hearing_id" minimum:"1"`
-		Body      struct {
-			Body    string        `json:"body"`
-			Answers []answerInput `json:"answers"`
-		}
+	type reportInputBody struct {
+		Body    string        `json:"body"`
+		Answers []answerInput `json:"answers"`
 	}
 	answer(s, huma.Operation{OperationID: "publish-hearing-report", Method: http.MethodPost, Path: "/hearings/{hearing_id}/report",
 		Summary: "Publish the hearing report", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The report made from the signed record, answering each statement with how it was handled and why (Decree 713 " +
 			"Art. 17(5)). Needs the record locked (`hearing_minutes_not_signed` names who has not signed). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *reportInput) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *onHearing[reportInputBody]) (hearing.Hearing, error) {
 			r := hearing.ReportInput{Body: in.Body.Body}
 			for _, a := range in.Body.Answers {
 				r.Answers = append(r.Answers, hearing.ViewAnswer{StatementID: a.StatementID,

@@ -9,18 +9,14 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestHearingOperations drives participation activities, offline opinions
 // and the first steps of a hearing through the real router: roles, codes
 // with their article, and that a refusal changes nothing.
 func TestHearingOperations(t *testing.T) {
-	e := testenv.New(t)
+	e := newCity(t, "pdsszf", "jyj", "wjw")
 	ctx := context.Background()
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wjw", "平顶山市卫生健康委员会", identity.AgencyDepartment)
 	staffAcct, staff := e.Account(identity.RoleAgencyStaff, "jyj")
 	_, other := e.Account(identity.RoleAgencyStaff, "wjw")
 	_, resident := e.Account(identity.RoleResident, "")

@@ -68,20 +68,16 @@ func agencyView(a identity.Agency) AgencyView {
 	return AgencyView{ID: a.ID, Code: a.Code, Name: a.Name, Kind: string(a.Kind), ParentID: a.ParentID, CreatedAt: a.CreatedAt}
 }
 
-type registerInput struct {
-	Body struct {
-		Phone       string `json:"phone" maxLength:"32" doc:"Mainland China mobile number." example:"13800138000"`
-		Password    string `json:"password" maxLength:"512" doc:"At least 8 characters."`
-		DisplayName string `json:"display_name,omitempty" maxLength:"256" doc:"Optional name; a pseudonym is shown publicly unless the resident opts in."`
-	}
+type registerInputBody struct {
+	Phone       string `json:"phone" maxLength:"32" doc:"Mainland China mobile number." example:"13800138000"`
+	Password    string `json:"password" maxLength:"512" doc:"At least 8 characters."`
+	DisplayName string `json:"display_name,omitempty" maxLength:"256" doc:"Optional name; a pseudonym is shown publicly unless the resident opts in."`
 }
 
-type verifyPhoneInput struct {
-	Body struct {
-		Phone    string `json:"phone" maxLength:"32"`
-		Code     string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
-		Password string `json:"password" maxLength:"512" doc:"The password given at registration."`
-	}
+type verifyPhoneInputBody struct {
+	Phone    string `json:"phone" maxLength:"32"`
+	Code     string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
+	Password string `json:"password" maxLength:"512" doc:"The password given at registration."`
 }
 
 // RegistrationView is the answer to a registration: the same for every
@@ -97,17 +93,13 @@ func registrationView(phone string) RegistrationView {
 		Message: "如该号码可以注册，验证码已通过短信发送，10分钟内有效。请输入验证码和注册时设置的密码完成验证。"}
 }
 
-type resendInput struct {
-	Body struct {
-		Phone string `json:"phone" maxLength:"32"`
-	}
+type resendInputBody struct {
+	Phone string `json:"phone" maxLength:"32"`
 }
 
-type sessionInput struct {
-	Body struct {
-		Login    string `json:"login" maxLength:"256" doc:"Phone number or e-mail address."`
-		Password string `json:"password" maxLength:"512"`
-	}
+type sessionInputBody struct {
+	Login    string `json:"login" maxLength:"256" doc:"Phone number or e-mail address."`
+	Password string `json:"password" maxLength:"512"`
 }
 
 // SessionView is a new session.
@@ -130,24 +122,20 @@ type agenciesOutputBody struct {
 	Agencies []AgencyView `json:"agencies"`
 }
 
-type createAgencyInput struct {
-	Body struct {
-		Code   string `json:"code" maxLength:"64" example:"jyj"`
-		Name   string `json:"name" maxLength:"200" example:"平顶山市教育局"`
-		Kind   string `json:"kind" enum:"government,department,legality_review"`
-		Parent string `json:"parent,omitempty" maxLength:"64" doc:"Code of the government the agency belongs to."`
-	}
+type createAgencyInputBody struct {
+	Code   string `json:"code" maxLength:"64" example:"jyj"`
+	Name   string `json:"name" maxLength:"200" example:"平顶山市教育局"`
+	Kind   string `json:"kind" enum:"government,department,legality_review"`
+	Parent string `json:"parent,omitempty" maxLength:"64" doc:"Code of the government the agency belongs to."`
 }
 
-type createAccountInput struct {
-	Body struct {
-		Role        string `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor"`
-		Phone       string `json:"phone,omitempty" maxLength:"32"`
-		Email       string `json:"email,omitempty" maxLength:"254"`
-		DisplayName string `json:"display_name" maxLength:"256"`
-		Agency      string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; required for agency_staff, reviewer (a legality_review agency) and supervisor (a government)."`
-		Password    string `json:"password" maxLength:"512"`
-	}
+type createAccountInputBody struct {
+	Role        string `json:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor"`
+	Phone       string `json:"phone,omitempty" maxLength:"32"`
+	Email       string `json:"email,omitempty" maxLength:"254"`
+	DisplayName string `json:"display_name" maxLength:"256"`
+	Agency      string `json:"agency,omitempty" maxLength:"64" doc:"Agency code; required for agency_staff, reviewer (a legality_review agency) and supervisor (a government)."`
+	Password    string `json:"password" maxLength:"512"`
 }
 
 type listAccountsInput struct {
@@ -181,7 +169,7 @@ func (s *server) registerIdentity() {
 			"The answer is the same whether or not the number is already registered (a verified number receives nothing); " +
 			"registering a number whose earlier registration is unverified replaces it (password included), and an unverified " +
 			"registration lapses after 24 hours. Limits: one code a minute and 5 a day per number, 20 requests a day per client address (429)."},
-		public(), func(ctx context.Context, in *registerInput) (string, error) {
+		public(), func(ctx context.Context, in *withBody[registerInputBody]) (string, error) {
 			return in.Body.Phone, s.svc.Identity.Register(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password,
 				DisplayName: in.Body.DisplayName, ClientAddr: obs.ClientFrom(ctx).Addr})
 		}, registrationView)
@@ -189,19 +177,19 @@ func (s *server) registerIdentity() {
 		Summary: "Verify a phone number with its code", Tags: tags,
 		Description: "The code and the password given at registration. Every failure answers alike (422 verification_code_invalid); " +
 			"5 tries per number in 10 minutes, then 429."},
-		public(), func(ctx context.Context, in *verifyPhoneInput) (identity.Account, error) {
+		public(), func(ctx context.Context, in *withBody[verifyPhoneInputBody]) (identity.Account, error) {
 			return s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code, in.Body.Password)
 		}, ownAccountView)
 	answerNothing(s, huma.Operation{OperationID: "resend-verification-code", Method: http.MethodPost, Path: "/accounts/resend-verification-code",
 		Summary: "Send a new verification code", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Description: "Answers 204 whether or not the number has an unverified registration (only then is a code sent), with the limits of register-resident."},
-		public(), func(ctx context.Context, in *resendInput) error {
+		public(), func(ctx context.Context, in *withBody[resendInputBody]) error {
 			return s.svc.Identity.ResendVerificationCode(ctx, in.Body.Phone, obs.ClientFrom(ctx).Addr)
 		})
 	answerWith(s, huma.Operation{OperationID: "create-session", Method: http.MethodPost, Path: "/sessions",
 		Summary: "Sign in", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "Exchanges a login (phone or e-mail) and password for a bearer token, also set as an HttpOnly SameSite cookie. Failed logins are limited per account and per client address (429 with Retry-After)."},
-		public(), func(ctx context.Context, in *sessionInput) (identity.Session, error) {
+		public(), func(ctx context.Context, in *withBody[sessionInputBody]) (identity.Session, error) {
 			c := obs.ClientFrom(ctx)
 			return s.svc.Identity.CreateSession(ctx, identity.LoginInput{Login: in.Body.Login, Password: in.Body.Password, ClientAddr: c.Addr, UserAgent: c.UserAgent})
 		}, func(sess identity.Session) *sessionOutput {
@@ -229,14 +217,14 @@ func (s *server) registerIdentity() {
 		})
 	answer(s, huma.Operation{OperationID: "create-agency", Method: http.MethodPost, Path: "/agencies",
 		Summary: "Create an agency", Tags: []string{"Agencies"}, DefaultStatus: http.StatusCreated},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *createAgencyInput) (identity.Agency, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *withBody[createAgencyInputBody]) (identity.Agency, error) {
 			return s.svc.Identity.CreateAgency(ctx, actor(ctx), identity.AgencyInput{Code: in.Body.Code, Name: in.Body.Name,
 				Kind: identity.AgencyKind(in.Body.Kind), ParentCode: in.Body.Parent})
 		}, agencyView)
 	answer(s, huma.Operation{OperationID: "create-account", Method: http.MethodPost, Path: "/accounts",
 		Summary: "Create an account of any role", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "Accounts an admin creates count as verified."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *createAccountInput) (identity.Account, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *withBody[createAccountInputBody]) (identity.Account, error) {
 			b := in.Body
 			return s.svc.Identity.CreateAccount(ctx, actor(ctx), identity.AccountInput{Role: identity.Role(b.Role), Phone: b.Phone,
 				Email: b.Email, DisplayName: b.DisplayName, AgencyCode: b.Agency, Password: b.Password})

@@ -28,15 +28,12 @@ type ImplementationReportView struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-type submitReportInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Kind           string `json:"kind" enum:"periodic,problem,major_change"`
-		PeriodEnd      string `json:"period_end" format:"date"`
-		Progress       string `json:"progress" maxLength:"80000"`
-		Problems       string `json:"problems,omitempty" maxLength:"80000" doc:"Required for problem and major_change reports."`
-		EffectAchieved bool   `json:"effect_achieved"`
-	}
+type submitReportInputBody struct {
+	Kind           string `json:"kind" enum:"periodic,problem,major_change"`
+	PeriodEnd      string `json:"period_end" format:"date"`
+	Progress       string `json:"progress" maxLength:"80000"`
+	Problems       string `json:"problems,omitempty" maxLength:"80000" doc:"Required for problem and major_change reports."`
+	EffectAchieved bool   `json:"effect_achieved"`
 }
 
 type reportsOutput struct {
@@ -91,22 +88,16 @@ type evaluationsOutput struct {
 	}
 }
 
-type startEvaluationInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Trigger   string `json:"trigger" enum:"effect_not_achieved,feedback_volume,body_choice"`
-		Reason    string `json:"reason,omitempty" maxLength:"20000" doc:"Required for body_choice."`
-		Evaluator string `json:"evaluator" maxLength:"800" doc:"May not be the unit or expert that did the argumentation or risk assessment (Art. 36)."`
-	}
+type startEvaluationInputBody struct {
+	Trigger   string `json:"trigger" enum:"effect_not_achieved,feedback_volume,body_choice"`
+	Reason    string `json:"reason,omitempty" maxLength:"20000" doc:"Required for body_choice."`
+	Evaluator string `json:"evaluator" maxLength:"800" doc:"May not be the unit or expert that did the argumentation or risk assessment (Art. 36)."`
 }
 
-type evaluationReportInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Report              string `json:"report" maxLength:"200000"`
-		PublicParticipation string `json:"public_participation" maxLength:"40000" doc:"How the public's views were heard."`
-		Outcome             string `json:"outcome" enum:"continue,adjust,stop"`
-	}
+type evaluationReportInputBody struct {
+	Report              string `json:"report" maxLength:"200000"`
+	PublicParticipation string `json:"public_participation" maxLength:"40000" doc:"How the public's views were heard."`
+	Outcome             string `json:"outcome" enum:"continue,adjust,stop"`
 }
 
 // DecisionAdjustmentView is an adjustment of a decision in effect.
@@ -121,23 +112,17 @@ type DecisionAdjustmentView struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
-type adjustDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Major       bool   `json:"major" doc:"A major adjustment opens a new decision item that runs the whole procedure again (Art. 37)."`
-		Description string `json:"description" maxLength:"40000"`
-		Reason      string `json:"reason" maxLength:"40000"`
-		NewTitle    string `json:"new_title,omitempty" maxLength:"800"`
-	}
+type adjustDecisionInputBody struct {
+	Major       bool   `json:"major" doc:"A major adjustment opens a new decision item that runs the whole procedure again (Art. 37)."`
+	Description string `json:"description" maxLength:"40000"`
+	Reason      string `json:"reason" maxLength:"40000"`
+	NewTitle    string `json:"new_title,omitempty" maxLength:"800"`
 }
 
 type decisionAdjustmentOutput struct{ Body DecisionAdjustmentView }
 
-type endDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Reason string `json:"reason" maxLength:"20000"`
-	}
+type endDecisionInputBody struct {
+	Reason string `json:"reason" maxLength:"20000"`
 }
 
 func (s *server) registerImplementation() {
@@ -146,7 +131,7 @@ func (s *server) registerImplementation() {
 		DefaultStatus: http.StatusCreated, Summary: "Report on a decision's implementation", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Periodic reports on the schedule set at publication, and reports of problems or major changes at once (Decree 713 Art. 35). " +
 			"Staff of the implementing unit named at publication."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *submitReportInput) (implementation.Report, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[submitReportInputBody]) (implementation.Report, error) {
 			end, err := parseDateField("period_end", in.Body.PeriodEnd)
 			if err != nil {
 				return implementation.Report{}, err
@@ -193,7 +178,7 @@ func (s *server) registerImplementation() {
 		Description: "On a trigger of Decree 713 Art. 36 that is met (409 `trigger_not_met`): the expected effect not achieved, implementation " +
 			"feedback past the body's threshold, or the body's own choice with a reason. The evaluator may not be who did the argumentation or " +
 			"risk assessment (422 `evaluator_not_independent`). The decision moves to evaluated. Staff of the decision body."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *startEvaluationInput) (implementation.Evaluation, error) {
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *onDecision[startEvaluationInputBody]) (implementation.Evaluation, error) {
 			return s.svc.Implementation.StartPostEvaluation(ctx, actor(ctx), in.DecisionID, implementation.StartInput{
 				Trigger: implementation.Trigger(in.Body.Trigger), Reason: in.Body.Reason, Evaluator: in.Body.Evaluator})
 		}, evaluationView)
@@ -201,7 +186,7 @@ func (s *server) registerImplementation() {
 		Summary: "Record a post-evaluation's report and outcome", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "The report, how the public took part, and the outcome: continue or adjust (back in effect), stop (end-decision follows). " +
 			"Staff of the decision body."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *evaluationReportInput) (implementation.Evaluation, error) {
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *onDecision[evaluationReportInputBody]) (implementation.Evaluation, error) {
 			return s.svc.Implementation.SubmitPostEvaluationReport(ctx, actor(ctx), in.DecisionID, implementation.EvaluationReportInput{
 				Report: in.Body.Report, PublicParticipation: in.Body.PublicParticipation, Outcome: implementation.Outcome(in.Body.Outcome)})
 		}, evaluationView)
@@ -209,7 +194,7 @@ func (s *server) registerImplementation() {
 		DefaultStatus: http.StatusCreated, Summary: "Adjust a decision in effect", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "A major adjustment opens a new decision item linked to this one, in drafting, which runs the whole procedure again " +
 			"(Decree 713 Art. 37). Staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *adjustDecisionInput) (*decisionAdjustmentOutput, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[adjustDecisionInputBody]) (*decisionAdjustmentOutput, error) {
 			a, err := s.svc.Implementation.AdjustDecision(ctx, actor(ctx), in.DecisionID, implementation.AdjustmentInput{Major: in.Body.Major,
 				Description: in.Body.Description, Reason: in.Body.Reason, NewTitle: in.Body.NewTitle})
 			if err != nil {
@@ -221,7 +206,7 @@ func (s *server) registerImplementation() {
 	answer(s, huma.Operation{OperationID: "end-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/ending",
 		Summary: "Stop a decision's execution for good (停止执行)", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Only after a post-evaluation concluded stop (409 `post_evaluation_stop_required`, Decree 713 Art. 37). Staff of the decision body."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *endDecisionInput) (consultation.Decision, error) {
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *onDecision[endDecisionInputBody]) (consultation.Decision, error) {
 			return s.svc.Implementation.EndDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
 		}, decisionView)
 }

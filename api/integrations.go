@@ -100,12 +100,10 @@ type apiKeyPath struct {
 	KeyID          int64 `path:"key_id" minimum:"1"`
 }
 
-type createOrganisationInput struct {
-	Body struct {
-		Name         string `json:"name" maxLength:"100"`
-		CreditCode   string `json:"credit_code" maxLength:"18" minLength:"18" doc:"Unified social credit code; its check character is verified (GB 32100-2015)." example:"91350100M000100Y43"`
-		ContactEmail string `json:"contact_email,omitempty" maxLength:"254"`
-	}
+type createOrganisationInputBody struct {
+	Name         string `json:"name" maxLength:"100"`
+	CreditCode   string `json:"credit_code" maxLength:"18" minLength:"18" doc:"Unified social credit code; its check character is verified (GB 32100-2015)." example:"91350100M000100Y43"`
+	ContactEmail string `json:"contact_email,omitempty" maxLength:"254"`
 }
 
 type listOrganisationsInput struct {
@@ -116,21 +114,15 @@ type listOrganisationsOutputBody struct {
 	Organisations []OrganisationView `json:"organisations"`
 }
 
-type verifyOrganisationInput struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	Body           struct {
-		Status string `json:"status" enum:"verified,rejected"`
-		Note   string `json:"note,omitempty" maxLength:"500" doc:"Required when rejected."`
-	}
+type verifyOrganisationInputBody struct {
+	Status string `json:"status" enum:"verified,rejected"`
+	Note   string `json:"note,omitempty" maxLength:"500" doc:"Required when rejected."`
 }
 
-type createAPIKeyInput struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	Body           struct {
-		Name      string   `json:"name" maxLength:"60"`
-		Scopes    []string `json:"scopes" minItems:"1" maxItems:"2" enum:"read,submit_comments"`
-		RateLimit int      `json:"rate_limit,omitempty" minimum:"0" maximum:"1200" doc:"Requests per minute; 120 when absent."`
-	}
+type createAPIKeyInputBody struct {
+	Name      string   `json:"name" maxLength:"60"`
+	Scopes    []string `json:"scopes" minItems:"1" maxItems:"2" enum:"read,submit_comments"`
+	RateLimit int      `json:"rate_limit,omitempty" minimum:"0" maximum:"1200" doc:"Requests per minute; 120 when absent."`
 }
 
 type newAPIKeyOutput struct {
@@ -178,7 +170,7 @@ func (s *server) registerIntegrations() {
 		Summary: "Register an organisation", Tags: tags, Errors: []int{403, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "A signed-in account with a verified phone registers the organisation it manages, with its unified social credit code " +
 			"(18 characters, check character verified per GB 32100-2015: 422 invalid_credit_code). An admin verifies it before it may hold keys."},
-		signedIn(), func(ctx context.Context, in *createOrganisationInput) (integrations.Organisation, error) {
+		signedIn(), func(ctx context.Context, in *withBody[createOrganisationInputBody]) (integrations.Organisation, error) {
 			return s.svc.Integrations.CreateOrganisation(ctx, actor(ctx), integrations.OrganisationInput{Name: in.Body.Name,
 				CreditCode: in.Body.CreditCode, ContactEmail: in.Body.ContactEmail})
 		}, organisationView)
@@ -199,7 +191,7 @@ func (s *server) registerIntegrations() {
 		Summary: "Verify or reject an organisation", Tags: tags, Errors: []int{404, 422},
 		Description: "The admin records the outcome of checking the organisation against its registration. Rejecting needs a note; " +
 			"a rejected organisation's keys stop working at once (403 organisation_not_verified)."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *verifyOrganisationInput) (integrations.Organisation, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *onOrganisation[verifyOrganisationInputBody]) (integrations.Organisation, error) {
 			return s.svc.Integrations.VerifyOrganisation(ctx, actor(ctx), in.OrganisationID, integrations.OrganisationStatus(in.Body.Status), in.Body.Note)
 		}, organisationView)
 	s.registerAPIKeys()
@@ -212,7 +204,7 @@ func (s *server) registerAPIKeys() {
 		Summary: "Create an API key for an organisation", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "The organisation's manager creates a key with scopes `read` and/or `submit_comments` and a limit of requests per minute " +
 			"(default 120, at most 1200). The secret is in this answer only; canyu keeps its SHA-256. 409 organisation_not_verified before an admin verified it."},
-		signedIn(), func(ctx context.Context, in *createAPIKeyInput) (*newAPIKeyOutput, error) {
+		signedIn(), func(ctx context.Context, in *onOrganisation[createAPIKeyInputBody]) (*newAPIKeyOutput, error) {
 			k, err := s.svc.Integrations.CreateAPIKey(ctx, actor(ctx), in.OrganisationID, integrations.APIKeyInput{Name: in.Body.Name,
 				Scopes: in.Body.Scopes, RateLimit: in.Body.RateLimit})
 			if err != nil {

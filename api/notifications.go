@@ -96,26 +96,22 @@ type subscriptionListOutput struct {
 	}
 }
 
-type createSubscriptionInput struct {
-	Body struct {
-		Domain     string `json:"domain,omitempty" doc:"A livelihood domain code."`
-		AgencyID   int64  `json:"agency_id,omitempty"`
-		DecisionID int64  `json:"decision_id,omitempty" doc:"A public decision."`
-	}
+type createSubscriptionInputBody struct {
+	Domain     string `json:"domain,omitempty" doc:"A livelihood domain code."`
+	AgencyID   int64  `json:"agency_id,omitempty"`
+	DecisionID int64  `json:"decision_id,omitempty" doc:"A public decision."`
 }
 
 type subscriptionIDInput struct {
 	SubscriptionID int64 `path:"subscription_id"`
 }
 
-type updateSettingsInput struct {
-	Body struct {
-		Email      string `json:"email" maxLength:"254" doc:"Empty removes the address. A new address is sent a confirmation link."`
-		EmailOn    bool   `json:"email_on"`
-		SMSOn      bool   `json:"sms_on"`
-		QuietStart int    `json:"quiet_start" minimum:"0" maximum:"23"`
-		QuietEnd   int    `json:"quiet_end" minimum:"0" maximum:"23"`
-	}
+type updateSettingsInputBody struct {
+	Email      string `json:"email" maxLength:"254" doc:"Empty removes the address. A new address is sent a confirmation link."`
+	EmailOn    bool   `json:"email_on"`
+	SMSOn      bool   `json:"sms_on"`
+	QuietStart int    `json:"quiet_start" minimum:"0" maximum:"23"`
+	QuietEnd   int    `json:"quiet_end" minimum:"0" maximum:"23"`
 }
 
 func (s *server) registerNotifications() {
@@ -173,7 +169,7 @@ func (s *server) registerNotifications() {
 		Summary: "Follow a domain, an agency or a decision", Tags: tags, Errors: []int{404, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Exactly one of domain, agency_id and decision_id (422 invalid_subscription_target otherwise). Following again " +
 			"returns the same subscription."},
-		roles(), func(ctx context.Context, in *createSubscriptionInput) (notify.Subscription, error) {
+		roles(), func(ctx context.Context, in *withBody[createSubscriptionInputBody]) (notify.Subscription, error) {
 			return s.svc.Notify.Follow(ctx, actor(ctx), notify.Target{Domain: in.Body.Domain, AgencyID: in.Body.AgencyID,
 				DecisionID: in.Body.DecisionID})
 		}, subscriptionView)
@@ -194,7 +190,7 @@ func (s *server) registerNotifications() {
 		Summary: "Change my notification settings", Tags: tags, Errors: []int{422},
 		Description: "Replies to one's own opinion go out at once (e-mail, and SMS outside the quiet hours when sms_on); everything " +
 			"else in a daily e-mail digest. A new e-mail address gets a confirmation link and no mail until it is confirmed."},
-		roles(), func(ctx context.Context, in *updateSettingsInput) (notify.Settings, error) {
+		roles(), func(ctx context.Context, in *withBody[updateSettingsInputBody]) (notify.Settings, error) {
 			return s.svc.Notify.UpdateSettings(ctx, actor(ctx), notify.SettingsInput{Email: in.Body.Email, EmailOn: in.Body.EmailOn,
 				SMSOn: in.Body.SMSOn, QuietStart: in.Body.QuietStart, QuietEnd: in.Body.QuietEnd})
 		}, settingsView)

@@ -80,3 +80,50 @@ func pageOf[T any](items []T, next string, err error) (page[T], error) {
 
 // asIs is the view of a value that is its own view.
 func asIs[T any](t T) T { return t }
+
+// The input of an operation on one object is that object's id in the path
+// and the body. The body is a named type (xInputBody) whose name is its
+// schema's name in openapi.yaml; the id fields keep their names, so
+// handlers read in.DecisionID and in.Body as before.
+
+// withBody is the input of an operation with a body and no path parameter.
+type withBody[B any] struct {
+	Body B
+}
+
+// onDecision is the input of an operation on one decision.
+type onDecision[B any] struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       B
+}
+
+// onReview is the input of an operation on one legality-review package.
+type onReview[B any] struct {
+	ReviewID int64 `path:"review_id" minimum:"1"`
+	Body     B
+}
+
+// onHearing is the input of an operation on one hearing.
+type onHearing[B any] struct {
+	HearingID int64 `path:"hearing_id" minimum:"1"`
+	Body      B
+}
+
+// onTheme is the input of an operation on one theme of comments.
+type onTheme[B any] struct {
+	ThemeID int64 `path:"theme_id" minimum:"1"`
+	Body    B
+}
+
+// onOrganisation is the input of an operation on one organisation.
+type onOrganisation[B any] struct {
+	OrganisationID int64 `path:"organisation_id" minimum:"1"`
+	Body           B
+}
+
+// byID is the input of an operation on an object named by a plain id
+// (an account, a session, a supervision problem).
+type byID[B any] struct {
+	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
+	Body B
+}

@@ -37,10 +37,7 @@ type procedure struct {
 
 func newProcedure(t *testing.T) *procedure {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("gov", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e := newCity(t, "gov", "jyj", "sfj")
 	p := &procedure{Env: e, accounts: map[string]identity.Account{}, tokens: map[string]string{}}
 	for _, a := range []struct {
 		name   string

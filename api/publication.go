@@ -178,59 +178,45 @@ func parseDateField(field, value string) (time.Time, error) {
 	return t, nil
 }
 
-type recordDeliberationInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		VersionHash string                `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version deliberated; it must be the version the valid review sign-off covers."`
-		MeetingKind string                `json:"meeting_kind" maxLength:"50" doc:"executive (常务会议) or plenary (全体会议); nothing else counts (Art. 30, 422 invalid_meeting_kind)."`
-		MeetingDate string                `json:"meeting_date" format:"date" example:"2026-06-30"`
-		Session     string                `json:"session,omitempty" doc:"The meeting's name, e.g. 市政府第28次常务会议."`
-		Members     []MeetingMemberView   `json:"members" maxItems:"100" doc:"Members (组成人员) present with their views, in the order they spoke; the head speaks last (422 head_not_last). Each must be in the decision body's composition (422 not_a_member) and more than half of it must be present (422 meeting_quorum_not_met)."`
-		Attendees   []MeetingAttendeeView `json:"attendees,omitempty" maxItems:"100" doc:"Non-voting attendees (列席), recorded apart; they do not count toward the quorum."`
-		HeadName    string                `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; a member present."`
-		Outcome     string                `json:"outcome" enum:"adopted,rejected,deferred"`
-		HeadReason  string                `json:"head_reason,omitempty" doc:"Required when the outcome departs from the majority of the other members (Art. 30)."`
-		Dissent     []MemberDissentView   `json:"dissent,omitempty" maxItems:"100" doc:"Dissenting views; required for every member who voted against what was decided."`
-		Minutes     string                `json:"minutes,omitempty" doc:"Summary of the discussion, at most 20,000 characters."`
-	}
+type recordDeliberationInputBody struct {
+	VersionHash string                `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version deliberated; it must be the version the valid review sign-off covers."`
+	MeetingKind string                `json:"meeting_kind" maxLength:"50" doc:"executive (常务会议) or plenary (全体会议); nothing else counts (Art. 30, 422 invalid_meeting_kind)."`
+	MeetingDate string                `json:"meeting_date" format:"date" example:"2026-06-30"`
+	Session     string                `json:"session,omitempty" doc:"The meeting's name, e.g. 市政府第28次常务会议."`
+	Members     []MeetingMemberView   `json:"members" maxItems:"100" doc:"Members (组成人员) present with their views, in the order they spoke; the head speaks last (422 head_not_last). Each must be in the decision body's composition (422 not_a_member) and more than half of it must be present (422 meeting_quorum_not_met)."`
+	Attendees   []MeetingAttendeeView `json:"attendees,omitempty" maxItems:"100" doc:"Non-voting attendees (列席), recorded apart; they do not count toward the quorum."`
+	HeadName    string                `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; a member present."`
+	Outcome     string                `json:"outcome" enum:"adopted,rejected,deferred"`
+	HeadReason  string                `json:"head_reason,omitempty" doc:"Required when the outcome departs from the majority of the other members (Art. 30)."`
+	Dissent     []MemberDissentView   `json:"dissent,omitempty" maxItems:"100" doc:"Dissenting views; required for every member who voted against what was decided."`
+	Minutes     string                `json:"minutes,omitempty" doc:"Summary of the discussion, at most 20,000 characters."`
 }
 
-type deliberationsOutput struct {
-	Body struct {
-		Deliberations []DeliberationView `json:"deliberations"`
-	}
+type deliberationsOutputBody struct {
+	Deliberations []DeliberationView `json:"deliberations"`
 }
 
-type recordPartyReportInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		ReportDate      string `json:"report_date" format:"date" example:"2026-07-02"`
-		ReferenceNumber string `json:"reference_number" maxLength:"200" doc:"The report's document number (文号)."`
-		Committee       string `json:"committee,omitempty" maxLength:"200" doc:"The Party committee, e.g. 中共平顶山市委."`
-		Note            string `json:"note,omitempty"`
-	}
+type recordPartyReportInputBody struct {
+	ReportDate      string `json:"report_date" format:"date" example:"2026-07-02"`
+	ReferenceNumber string `json:"reference_number" maxLength:"200" doc:"The report's document number (文号)."`
+	Committee       string `json:"committee,omitempty" maxLength:"200" doc:"The Party committee, e.g. 中共平顶山市委."`
+	Note            string `json:"note,omitempty"`
 }
 
-type publishDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		VersionHash    string   `json:"version_hash" maxLength:"100" doc:"Content hash of the adopted version."`
-		Channels       []string `json:"channels" maxItems:"10" doc:"Where it was published, e.g. 政府公报, 政府网站, 平顶山日报 (Art. 32)."`
-		PublishedOn    string   `json:"published_on" format:"date" example:"2026-07-06"`
-		EffectiveOn    string   `json:"effective_on,omitempty" format:"date" doc:"The date it takes effect (施行日期); the publication date when absent."`
-		DocumentNumber string   `json:"document_number" maxLength:"200" doc:"The issuing document's number (文号)."`
-		Note           string   `json:"note,omitempty"`
-		// The implementing unit (执行单位, Art. 34) and its reporting interval (Art. 35).
-		ImplementingAgency string `json:"implementing_agency,omitempty" maxLength:"64" doc:"Code of the implementing unit (执行单位, Art. 34); the lead unit when absent."`
-		ReportIntervalDays int    `json:"report_interval_days,omitempty" minimum:"0" maximum:"366" doc:"Days between the implementing unit's reports (Art. 35); 90 when absent."`
-	}
+type publishDecisionInputBody struct {
+	VersionHash    string   `json:"version_hash" maxLength:"100" doc:"Content hash of the adopted version."`
+	Channels       []string `json:"channels" maxItems:"10" doc:"Where it was published, e.g. 政府公报, 政府网站, 平顶山日报 (Art. 32)."`
+	PublishedOn    string   `json:"published_on" format:"date" example:"2026-07-06"`
+	EffectiveOn    string   `json:"effective_on,omitempty" format:"date" doc:"The date it takes effect (施行日期); the publication date when absent."`
+	DocumentNumber string   `json:"document_number" maxLength:"200" doc:"The issuing document's number (文号)."`
+	Note           string   `json:"note,omitempty"`
+	// The implementing unit (执行单位, Art. 34) and its reporting interval (Art. 35).
+	ImplementingAgency string `json:"implementing_agency,omitempty" maxLength:"64" doc:"Code of the implementing unit (执行单位, Art. 34); the lead unit when absent."`
+	ReportIntervalDays int    `json:"report_interval_days,omitempty" minimum:"0" maximum:"366" doc:"Days between the implementing unit's reports (Art. 35); 90 when absent."`
 }
 
-type createFeedbackInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Body string `json:"body" maxLength:"10000" doc:"1 to 2,000 characters after trimming."`
-	}
+type createFeedbackInputBody struct {
+	Body string `json:"body" maxLength:"10000" doc:"1 to 2,000 characters after trimming."`
 }
 
 type listFeedbackInput struct {
@@ -239,19 +225,14 @@ type listFeedbackInput struct {
 	Cursor     string `query:"cursor" maxLength:"200"`
 }
 
-type feedbackListOutput struct {
-	Body struct {
-		Feedback   []ImplementationFeedbackView `json:"feedback"`
-		NextCursor string                       `json:"next_cursor,omitempty"`
-	}
+type feedbackListOutputBody struct {
+	Feedback   []ImplementationFeedbackView `json:"feedback"`
+	NextCursor string                       `json:"next_cursor,omitempty"`
 }
 
-type suspendDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Reason   string `json:"reason" doc:"Required, at most 5,000 characters."`
-		HeadName string `json:"head_name,omitempty" maxLength:"50" doc:"Required: the head (行政首长) who decided; must be the head of the decision body's meeting composition (422 suspension_not_by_head, Art. 37)."`
-	}
+type suspendDecisionInputBody struct {
+	Reason   string `json:"reason" doc:"Required, at most 5,000 characters."`
+	HeadName string `json:"head_name,omitempty" maxLength:"50" doc:"Required: the head (行政首长) who decided; must be the head of the decision body's meeting composition (422 suspension_not_by_head, Art. 37)."`
 }
 
 // registerPublication registers deliberation, Party report, publication,
@@ -266,7 +247,7 @@ func (s *server) registerPublication() {
 			"answers 422 `invalid_meeting_kind`; an outcome that departs from the majority of the members without the head's reason 422 " +
 			"`head_reason_required`. The first meeting moves the decision to deliberation; after a deferral or rejection a later meeting may " +
 			"deliberate again. Staff of the lead unit or the decision body."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordDeliberationInput) (consultation.Deliberation, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[recordDeliberationInputBody]) (consultation.Deliberation, error) {
 			date, err := parseDateField("meeting_date", in.Body.MeetingDate)
 			if err != nil {
 				return consultation.Deliberation{}, err
@@ -281,21 +262,19 @@ func (s *server) registerPublication() {
 				Session: in.Body.Session, Members: members, Attendees: attendees, HeadName: in.Body.HeadName, Outcome: consultation.DeliberationOutcome(in.Body.Outcome),
 				HeadReason: in.Body.HeadReason, Dissent: dissent, Minutes: in.Body.Minutes})
 		}, deliberationView)
-	answerWith(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
+	answer(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
 		Summary: "The meetings recorded on a decision", Tags: tags, Errors: []int{404},
 		Description: "Oldest first, with members, votes and dissent. Staff who may see the decision internally; the public reads get-decision-publication."},
 		signedIn(), func(ctx context.Context, in *decisionIDPath) ([]consultation.Deliberation, error) {
 			return s.svc.Consultation.ListDeliberations(ctx, actor(ctx), in.DecisionID)
-		}, func(list []consultation.Deliberation) *deliberationsOutput {
-			out := &deliberationsOutput{}
-			out.Body.Deliberations = views(list, deliberationView)
-			return out
+		}, func(list []consultation.Deliberation) deliberationsOutputBody {
+			return deliberationsOutputBody{Deliberations: views(list, deliberationView)}
 		})
 	answer(s, huma.Operation{OperationID: "record-party-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/party-report",
 		Summary: "Record the report to the Party committee (向同级党委请示报告)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 		Description: "Records the date and reference number of the adopted decision's report to the same-level Party committee (Decree 713 Art. 31). " +
 			"Needs the adopting meeting (409 `adopted_deliberation_required`); once per decision. Staff of the lead unit or the decision body."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *recordPartyReportInput) (consultation.PartyReport, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[recordPartyReportInputBody]) (consultation.PartyReport, error) {
 			date, err := parseDateField("report_date", in.Body.ReportDate)
 			if err != nil {
 				return consultation.PartyReport{}, err
@@ -310,7 +289,7 @@ func (s *server) registerPublication() {
 			"dates and document number. Refused with every failed gate: no adopted deliberation (`adopted_deliberation_required`), no Party report " +
 			"(`party_report_required`, Art. 31), no valid sign-off on the decided version (`valid_review_conclusion_required`). The decision becomes " +
 			"published, and in_effect at once when it takes effect on publication (otherwise on its effective date). Staff of the lead unit or the decision body."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *publishDecisionInput) (consultation.Publication, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[publishDecisionInputBody]) (consultation.Publication, error) {
 			published, err := parseDateField("published_on", in.Body.PublishedOn)
 			if err != nil {
 				return consultation.Publication{}, err
@@ -336,36 +315,33 @@ func (s *server) registerPublication() {
 		Description: "A resident with a verified phone tells the decision body about problems with a published decision (Decree 713 Art. 35), " +
 			"at most 2,000 characters; 409 `feedback_not_open` unless it is published or in effect; 429 `feedback_rate_limited` with Retry-After. " +
 			"The text's SHA-256 is recorded in the process record."},
-		roles(identity.RoleResident), func(ctx context.Context, in *createFeedbackInput) (consultation.Feedback, error) {
+		roles(identity.RoleResident), func(ctx context.Context, in *onDecision[createFeedbackInputBody]) (consultation.Feedback, error) {
 			return s.svc.Consultation.CreateImplementationFeedback(ctx, actor(ctx), in.DecisionID, consultation.FeedbackInput{
 				Body: in.Body.Body, ClientAddr: obs.ClientFrom(ctx).Addr})
 		}, feedbackView)
-	answerWith(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
+	answer(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
 		Summary: "The implementation opinions on a decision", Tags: tags, Errors: []int{404, 422},
 		Description: "Oldest first, under the authors' pseudonyms. Staff of the lead unit or the decision body, and admins; the public sees the count in get-decision-publication."},
 		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *listFeedbackInput) (page[consultation.Feedback], error) {
 			return pageOf(s.svc.Consultation.ListImplementationFeedback(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor))
-		}, func(p page[consultation.Feedback]) *feedbackListOutput {
-			out := &feedbackListOutput{}
-			out.Body.Feedback = views(p.Items, feedbackView)
-			out.Body.NextCursor = p.Next
-			return out
+		}, func(p page[consultation.Feedback]) feedbackListOutputBody {
+			return feedbackListOutputBody{Feedback: views(p.Items, feedbackView), NextCursor: p.Next}
 		})
-	suspension := func(in *suspendDecisionInput) consultation.SuspensionInput {
+	suspension := func(in *onDecision[suspendDecisionInputBody]) consultation.SuspensionInput {
 		return consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName}
 	}
 	answer(s, huma.Operation{OperationID: "suspend-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/suspension",
 		Summary: "Suspend a decision's execution (中止执行)", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Suspends a published or in-effect decision with a reason (Decree 713 Art. 37: the head of the decision body alone may decide to suspend). " +
 			"Staff of the decision body record the head's decision, naming the head, who must be the head of the body's meeting composition; admins may too."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (consultation.Decision, error) {
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *onDecision[suspendDecisionInputBody]) (consultation.Decision, error) {
 			return s.svc.Consultation.SuspendDecision(ctx, actor(ctx), in.DecisionID, suspension(in))
 		}, decisionView)
 	answer(s, huma.Operation{OperationID: "resume-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/resumption",
 		Summary: "Lift a decision's suspension (恢复执行)", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Records the head's decision to lift a suspension with a reason (Decree 713 Art. 37); the decision is in effect again. " +
 			"The same callers and head rule as suspend-decision; 409 `decision_not_suspended` otherwise."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *suspendDecisionInput) (consultation.Decision, error) {
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *onDecision[suspendDecisionInputBody]) (consultation.Decision, error) {
 			return s.svc.Consultation.ResumeDecision(ctx, actor(ctx), in.DecisionID, suspension(in))
 		}, decisionView)
 }

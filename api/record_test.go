@@ -30,11 +30,7 @@ var recordPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer <
 
 func newRecordEnv(t *testing.T) *recordEnv {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("sljj", "平顶山市水利局", identity.AgencyDepartment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e := newCity(t, "pdsszf", "sljj", "jyj", "sfj")
 	r := &recordEnv{Env: e}
 	r.staffAcct, r.staff = e.Account(identity.RoleAgencyStaff, "sljj")
 	_, r.other = e.Account(identity.RoleAgencyStaff, "jyj")

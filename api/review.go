@@ -201,29 +201,20 @@ type reviewPathInput struct {
 	ReviewID int64 `path:"review_id" minimum:"1"`
 }
 
-type submitLegalityReviewInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		VersionHash  string             `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version submitted; must be the latest version."`
-		LegalBasis   []string           `json:"legal_basis" maxItems:"100" doc:"Laws, regulations and rules the decision rests on (Art. 26)."`
-		Materials    string             `json:"materials,omitempty" doc:"Any further explanation, at most 50,000 characters."`
-		Attachments  []AttachmentUpload `json:"attachments,omitempty" maxItems:"10" doc:"Further files (PDF or images), each at most 20 MiB."`
-		ReviewAgency string             `json:"review_agency,omitempty" maxLength:"64" doc:"Code of the legality-review department; optional when there is only one."`
-	}
+type submitLegalityReviewInputBody struct {
+	VersionHash  string             `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version submitted; must be the latest version."`
+	LegalBasis   []string           `json:"legal_basis" maxItems:"100" doc:"Laws, regulations and rules the decision rests on (Art. 26)."`
+	Materials    string             `json:"materials,omitempty" doc:"Any further explanation, at most 50,000 characters."`
+	Attachments  []AttachmentUpload `json:"attachments,omitempty" maxItems:"10" doc:"Further files (PDF or images), each at most 20 MiB."`
+	ReviewAgency string             `json:"review_agency,omitempty" maxLength:"64" doc:"Code of the legality-review department; optional when there is only one."`
 }
 
-type reasonInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Reason string `json:"reason" doc:"Required, at most 5,000 characters."`
-	}
+type reasonInputBody struct {
+	Reason string `json:"reason" doc:"Required, at most 5,000 characters."`
 }
 
-type resolutionInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Resolution string `json:"resolution" doc:"How the unlawful opinions were dealt with; required, at most 10,000 characters."`
-	}
+type resolutionInputBody struct {
+	Resolution string `json:"resolution" doc:"How the unlawful opinions were dealt with; required, at most 10,000 characters."`
 }
 
 // UnlawfulOpinionResolutionView is the reviewer's written resolution of the
@@ -237,19 +228,13 @@ type UnlawfulOpinionResolutionView struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-type resubmitLegalityReviewInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Materials   string             `json:"materials,omitempty" doc:"The material asked for; required unless files are attached."`
-		Attachments []AttachmentUpload `json:"attachments,omitempty" maxItems:"10"`
-	}
+type resubmitLegalityReviewInputBody struct {
+	Materials   string             `json:"materials,omitempty" doc:"The material asked for; required unless files are attached."`
+	Attachments []AttachmentUpload `json:"attachments,omitempty" maxItems:"10"`
 }
 
-type assignLegalAdviserInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		AdviserIDs []int64 `json:"adviser_ids" minItems:"1" maxItems:"20" doc:"Accounts with the legal_adviser role."`
-	}
+type assignLegalAdviserInputBody struct {
+	AdviserIDs []int64 `json:"adviser_ids" minItems:"1" maxItems:"20" doc:"Accounts with the legal_adviser role."`
 }
 
 type listLegalityReviewsInput struct {
@@ -260,52 +245,39 @@ type listLegalityReviewsInput struct {
 	Cursor     string `query:"cursor" maxLength:"200"`
 }
 
-type legalityReviewsOutput struct {
-	Body struct {
-		Reviews    []LegalityReviewView `json:"reviews"`
-		NextCursor string               `json:"next_cursor,omitempty"`
-	}
+type legalityReviewsOutputBody struct {
+	Reviews    []LegalityReviewView `json:"reviews"`
+	NextCursor string               `json:"next_cursor,omitempty"`
 }
 
-type createLegalOpinionInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Findings ReviewFindingsView `json:"findings"`
-		Overall  string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
-		Changes  string             `json:"changes,omitempty" doc:"The changes required; required with lawful_with_changes."`
-		Password string             `json:"password,omitempty" doc:"The adviser's password, re-entered to sign (unless signed with a personal key)."`
-		SignerSignatureFields
-	}
+type createLegalOpinionInputBody struct {
+	Findings ReviewFindingsView `json:"findings"`
+	Overall  string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
+	Changes  string             `json:"changes,omitempty" doc:"The changes required; required with lawful_with_changes."`
+	Password string             `json:"password,omitempty" doc:"The adviser's password, re-entered to sign (unless signed with a personal key)."`
+	SignerSignatureFields
 }
 
-type legalOpinionsOutput struct {
-	Body struct {
-		Opinions []LegalOpinionView `json:"opinions"`
-	}
+type legalOpinionsOutputBody struct {
+	Opinions []LegalOpinionView `json:"opinions"`
 }
 
-type signReviewConclusionInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Findings       ReviewFindingsView `json:"findings"`
-		Outcome        string             `json:"outcome" enum:"lawful,lawful_with_changes,unlawful,exploratory_with_risk"`
-		Changes        string             `json:"changes,omitempty" doc:"Required changes; required with lawful_with_changes."`
-		RiskStatement  string             `json:"risk_statement,omitempty" doc:"The legal risk; required with exploratory_with_risk (Art. 25)."`
-		ExpediteReason string             `json:"expedite_reason,omitempty" doc:"Why the conclusion is signed before 7 working days since receipt."`
-		Resolution     string             `json:"resolution,omitempty" doc:"How an adviser's unlawful opinion was resolved; required for lawful when there is one."`
-		Password       string             `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
-		SignerSignatureFields
-	}
+type signReviewConclusionInputBody struct {
+	Findings       ReviewFindingsView `json:"findings"`
+	Outcome        string             `json:"outcome" enum:"lawful,lawful_with_changes,unlawful,exploratory_with_risk"`
+	Changes        string             `json:"changes,omitempty" doc:"Required changes; required with lawful_with_changes."`
+	RiskStatement  string             `json:"risk_statement,omitempty" doc:"The legal risk; required with exploratory_with_risk (Art. 25)."`
+	ExpediteReason string             `json:"expedite_reason,omitempty" doc:"Why the conclusion is signed before 7 working days since receipt."`
+	Resolution     string             `json:"resolution,omitempty" doc:"How an adviser's unlawful opinion was resolved; required for lawful when there is one."`
+	Password       string             `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
+	SignerSignatureFields
 }
 
-type confirmReviewChangesInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		VersionHash string `json:"version_hash" maxLength:"100" doc:"Content hash of the changed version; must be the latest."`
-		Note        string `json:"note,omitempty"`
-		Password    string `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
-		SignerSignatureFields
-	}
+type confirmReviewChangesInputBody struct {
+	VersionHash string `json:"version_hash" maxLength:"100" doc:"Content hash of the changed version; must be the latest."`
+	Note        string `json:"note,omitempty"`
+	Password    string `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
+	SignerSignatureFields
 }
 
 func attachmentInputs(list []AttachmentUpload) []consultation.AttachmentInput {
@@ -326,23 +298,20 @@ func (s *server) registerReview() {
 			"and moves the decision to under_review; refused with every failed gate (the gate's code, or `procedure_gate_failed` listing them when several fail) when the earlier stages are incomplete. " +
 			"The statement of the procedure followed is generated from the process record. Receipt starts the 7-working-day review period (Decree 713 Art. 26). " +
 			"Only staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *submitLegalityReviewInput) (consultation.LegalityReview, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[submitLegalityReviewInputBody]) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.SubmitLegalityReview(ctx, actor(ctx), in.DecisionID, consultation.SubmissionInput{
 				VersionHash: in.Body.VersionHash, LegalBasis: in.Body.LegalBasis, Materials: in.Body.Materials,
 				Attachments: attachmentInputs(in.Body.Attachments), ReviewAgency: in.Body.ReviewAgency})
 		}, legalityReviewView)
-	answerWith(s, huma.Operation{OperationID: "list-legality-reviews", Method: http.MethodGet, Path: "/legality-reviews",
+	answer(s, huma.Operation{OperationID: "list-legality-reviews", Method: http.MethodGet, Path: "/legality-reviews",
 		Summary: "The legality-review queue", Tags: tags,
 		Description: "Review packages, newest first: reviewers see their department's queue, legal advisers their assignments, " +
 			"lead-unit staff their unit's packages, admins all."},
 		signedIn(), func(ctx context.Context, in *listLegalityReviewsInput) (page[consultation.LegalityReview], error) {
 			return pageOf(s.svc.Consultation.ListLegalityReviews(ctx, actor(ctx), consultation.ReviewFilter{
 				Status: consultation.ReviewStatus(in.Status), AdviserID: in.AdviserID, DecisionID: in.DecisionID, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[consultation.LegalityReview]) *legalityReviewsOutput {
-			out := &legalityReviewsOutput{}
-			out.Body.Reviews = views(p.Items, legalityReviewView)
-			out.Body.NextCursor = p.Next
-			return out
+		}, func(p page[consultation.LegalityReview]) legalityReviewsOutputBody {
+			return legalityReviewsOutputBody{Reviews: views(p.Items, legalityReviewView), NextCursor: p.Next}
 		})
 	answer(s, huma.Operation{OperationID: "get-legality-review", Method: http.MethodGet, Path: "/legality-reviews/{review_id}",
 		Summary: "A review package", Tags: tags,
@@ -356,7 +325,7 @@ func (s *server) registerReview() {
 		Description: "Returns the package with a reason (Decree 713 Art. 26) before a conclusion; the decision goes back to handling. " +
 			"After a conclusion it answers 409 `review_already_concluded`: an unlawful conclusion is followed by revise-after-unlawful-conclusion. " +
 			"Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (consultation.LegalityReview, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[reasonInputBody]) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.ReturnLegalityReview(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
 		}, legalityReviewView)
 	answer(s, huma.Operation{OperationID: "revise-after-unlawful-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/revision",
@@ -364,7 +333,7 @@ func (s *server) registerReview() {
 		Description: "The lead unit takes the decision back to handling to change the draft after the package was concluded unlawful " +
 			"(Decree 713 Art. 25, 28), with its own record entry; a new version then goes to a new package. 409 `conclusion_not_unlawful` " +
 			"for any other package. Staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *reasonInput) (consultation.LegalityReview, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onReview[reasonInputBody]) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.ReviseAfterUnlawfulConclusion(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
 		}, legalityReviewView)
 	answer(s, huma.Operation{OperationID: "resolve-unlawful-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/unlawful-opinion-resolution",
@@ -372,7 +341,7 @@ func (s *server) registerReview() {
 		Description: "Records how the reviewer dealt with the legal advisers' unlawful opinions on the package (中办发〔2016〕30号: matters the advisers " +
 			"consider unlawful may not go to discussion or decision). Without it, any conclusion other than unlawful and deliberation answer 409 " +
 			"`unlawful_opinion_unresolved`. 409 `no_unlawful_opinion` when there is none. Reviewers of the package's department, while the package is open."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *resolutionInput) (consultation.UnlawfulOpinionResolution, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[resolutionInputBody]) (consultation.UnlawfulOpinionResolution, error) {
 			return s.svc.Consultation.ResolveUnlawfulOpinion(ctx, actor(ctx), in.ReviewID, in.Body.Resolution)
 		}, func(r consultation.UnlawfulOpinionResolution) UnlawfulOpinionResolutionView {
 			return UnlawfulOpinionResolutionView{ID: r.ID, ReviewID: r.ReviewID, DecisionID: r.DecisionID,
@@ -382,41 +351,39 @@ func (s *server) registerReview() {
 		Summary: "Ask for more material (要求补充)", Tags: tags,
 		Description: "Asks the lead unit for more material with a reason (Decree 713 Art. 26); the package waits for resubmit-legality-review. " +
 			"Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *reasonInput) (consultation.LegalityReview, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[reasonInputBody]) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.RequestReviewMaterials(ctx, actor(ctx), in.ReviewID, in.Body.Reason)
 		}, legalityReviewView)
 	answer(s, huma.Operation{OperationID: "resubmit-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/resubmissions",
 		Summary: "Add the material asked for", Tags: tags, MaxBodyBytes: maxVersionBodyBytes, BodyReadTimeout: versionBodyReadTimeout,
 		Description: "Adds material after request-review-materials and puts the package back in the queue; the review period runs again from now. " +
 			"Only staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *resubmitLegalityReviewInput) (consultation.LegalityReview, error) {
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onReview[resubmitLegalityReviewInputBody]) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.ResubmitLegalityReview(ctx, actor(ctx), in.ReviewID, consultation.ResubmissionInput{
 				Materials: in.Body.Materials, Attachments: attachmentInputs(in.Body.Attachments)})
 		}, legalityReviewView)
 	answer(s, huma.Operation{OperationID: "assign-legal-adviser", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/advisers",
 		Summary: "Assign legal advisers", Tags: tags,
 		Description: "Assigns legal_adviser accounts to the package (Decree 713 Art. 28); only they see it and may give an opinion. Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *assignLegalAdviserInput) (consultation.LegalityReview, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[assignLegalAdviserInputBody]) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.AssignLegalAdviser(ctx, actor(ctx), in.ReviewID, in.Body.AdviserIDs)
 		}, legalityReviewView)
 	answer(s, huma.Operation{OperationID: "create-legal-opinion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "Sign a legal opinion", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "An assigned legal adviser's opinion on the three questions of Decree 713 Art. 27 and an overall view, signed after re-entering the password " +
 			"(403 `reauthentication_failed`); the signed record entry binds the draft version's content hash. Unassigned advisers get 403 `adviser_not_assigned`."},
-		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *createLegalOpinionInput) (consultation.LegalOpinion, error) {
+		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *onReview[createLegalOpinionInputBody]) (consultation.LegalOpinion, error) {
 			return s.svc.Consultation.CreateLegalOpinion(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
 				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes, Password: in.Body.Password,
 				Signature: in.Body.signature()})
 		}, legalOpinionView)
-	answerWith(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
+	answer(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "The legal opinions of a package", Tags: tags,
 		Description: "Signed legal opinions in order. Whoever may see the package."},
 		signedIn(), func(ctx context.Context, in *reviewPathInput) ([]consultation.LegalOpinion, error) {
 			return s.svc.Consultation.ListLegalOpinions(ctx, actor(ctx), in.ReviewID)
-		}, func(list []consultation.LegalOpinion) *legalOpinionsOutput {
-			out := &legalOpinionsOutput{}
-			out.Body.Opinions = views(list, legalOpinionView)
-			return out
+		}, func(list []consultation.LegalOpinion) legalOpinionsOutputBody {
+			return legalOpinionsOutputBody{Opinions: views(list, legalOpinionView)}
 		})
 	answer(s, huma.Operation{OperationID: "sign-review-conclusion", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/conclusion",
 		Summary: "Sign the review conclusion", Tags: tags, DefaultStatus: http.StatusCreated,
@@ -424,7 +391,7 @@ func (s *server) registerReview() {
 			"Refused before 7 working days since receipt (409 `review_period_not_elapsed`, Art. 26) unless an expedite reason is given, " +
 			"without a signed legal opinion on the version (409 `legal_opinion_required`, Art. 28), and for lawful over an adviser's unlawful opinion " +
 			"without a resolution (409 `unlawful_opinion_unresolved`). Reviewers of the package's department."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *signReviewConclusionInput) (consultation.ReviewConclusion, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[signReviewConclusionInputBody]) (consultation.ReviewConclusion, error) {
 			return s.svc.Consultation.SignReviewConclusion(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
 				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
 				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution, Password: in.Body.Password,
@@ -434,7 +401,7 @@ func (s *server) registerReview() {
 		Summary: "Confirm the changed version", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "After a lawful_with_changes conclusion, confirms that the latest draft version (named by its content hash) makes the changes; " +
 			"the signed entry binds the new hash, which then counts as reviewed. Reviewers of the package's department, re-entering the password."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmReviewChangesInput) (consultation.ReviewConfirmation, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[confirmReviewChangesInputBody]) (consultation.ReviewConfirmation, error) {
 			return s.svc.Consultation.ConfirmReviewChanges(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
 				VersionHash: in.Body.VersionHash, Note: in.Body.Note, Password: in.Body.Password, Signature: in.Body.signature()})
 		}, reviewConfirmationView)

@@ -54,10 +54,7 @@ func reviewFindings() map[string]any {
 }
 
 func TestLegalityReviewAPI(t *testing.T) {
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e := newCity(t, "pdsszf", "zjj", "sfj")
 	staff, staffToken := e.Account(identity.RoleAgencyStaff, "zjj")
 	_, reviewerToken := e.Account(identity.RoleReviewer, "sfj")
 	adviser, adviserToken := e.Account(identity.RoleLegalAdviser, "")

@@ -288,10 +288,8 @@ type searchSynonymListView struct {
 
 type searchSynonymListOutput struct{ Body searchSynonymListView }
 
-type searchSynonymCreateInput struct {
-	Body struct {
-		Words []string `json:"words" minItems:"1" maxItems:"12" doc:"2–12 words that mean the same to residents (a word may also hold several separated by spaces or 、)."`
-	}
+type searchSynonymCreateInputBody struct {
+	Words []string `json:"words" minItems:"1" maxItems:"12" doc:"2–12 words that mean the same to residents (a word may also hold several separated by spaces or 、)."`
 }
 
 type searchSynonymOutput struct{ Body SearchSynonymGroupView }
@@ -329,7 +327,7 @@ func (s *server) registerSearchSynonyms() {
 		Summary: "Add a group of search near-synonyms", Tags: tags, Errors: []int{401, 403, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Adds 2–12 words that find one another in search (a query for one also finds documents with another). " +
 			"Applies at once on this instance and within 30 seconds on the others. 422 invalid_synonyms. Admins only."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *searchSynonymCreateInput) (*searchSynonymOutput, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *withBody[searchSynonymCreateInputBody]) (*searchSynonymOutput, error) {
 			if s.svc.Search == nil {
 				return nil, toProblem(ctx, errs.Internal(errNoSearch))
 			}

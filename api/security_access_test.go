@@ -9,7 +9,6 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -31,12 +30,8 @@ func internalPaths(decisionID, attachmentID int64) []string {
 // department that reviews the decision; an adviser is someone assigned to
 // its review. Everyone else gets 404, as for a decision that does not exist.
 func TestInternalReadsScopedToTheReview(t *testing.T) {
-	e := testenv.New(t)
+	e := newCity(t, "pdsszf", "zjj", "sfj", "sfj2")
 	ctx := context.Background()
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
-	e.Agency("sfj2", "某区司法局", identity.AgencyLegalityReview)
 	staff, staffTok := e.Account(identity.RoleAgencyStaff, "zjj")
 	_, reviewerTok := e.Account(identity.RoleReviewer, "sfj")
 	_, otherReviewerTok := e.Account(identity.RoleReviewer, "sfj2")

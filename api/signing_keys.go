@@ -75,12 +75,10 @@ func signingStatementView(st signingStatement) SigningStatementView {
 	return SigningStatementView{KeyID: st.keyID, Statement: string(st.bytes), StatementBase64: base64.StdEncoding.EncodeToString(st.bytes)}
 }
 
-type enrolSigningKeyInput struct {
-	Body struct {
-		PublicKey string `json:"public_key" maxLength:"1000" doc:"The Ed25519 public key: base64 of the raw 32 bytes (WebCrypto exportKey('raw')) or a PEM PUBLIC KEY."`
-		Origin    string `json:"origin" enum:"browser,client"`
-		Label     string `json:"label,omitempty" maxLength:"400" doc:"A name for the device or client, at most 100 characters."`
-	}
+type enrolSigningKeyInputBody struct {
+	PublicKey string `json:"public_key" maxLength:"1000" doc:"The Ed25519 public key: base64 of the raw 32 bytes (WebCrypto exportKey('raw')) or a PEM PUBLIC KEY."`
+	Origin    string `json:"origin" enum:"browser,client"`
+	Label     string `json:"label,omitempty" maxLength:"400" doc:"A name for the device or client, at most 100 characters."`
 }
 
 type signingKeyPathInput struct {
@@ -101,42 +99,31 @@ type revokeSigningKeyInput struct {
 	}
 }
 
-type signingKeysOutput struct {
-	Body struct {
-		Keys []SigningKeyView `json:"keys"`
-	}
+type signingKeysOutputBody struct {
+	Keys []SigningKeyView `json:"keys"`
 }
 
-type opinionStatementInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Findings     ReviewFindingsView `json:"findings"`
-		Overall      string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
-		Changes      string             `json:"changes,omitempty"`
-		SigningKeyID string             `json:"signing_key_id" maxLength:"64"`
-	}
+type opinionStatementInputBody struct {
+	Findings     ReviewFindingsView `json:"findings"`
+	Overall      string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
+	Changes      string             `json:"changes,omitempty"`
+	SigningKeyID string             `json:"signing_key_id" maxLength:"64"`
 }
 
-type conclusionStatementInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		Findings       ReviewFindingsView `json:"findings"`
-		Outcome        string             `json:"outcome" enum:"lawful,lawful_with_changes,unlawful,exploratory_with_risk"`
-		Changes        string             `json:"changes,omitempty"`
-		RiskStatement  string             `json:"risk_statement,omitempty"`
-		ExpediteReason string             `json:"expedite_reason,omitempty"`
-		Resolution     string             `json:"resolution,omitempty"`
-		SigningKeyID   string             `json:"signing_key_id" maxLength:"64"`
-	}
+type conclusionStatementInputBody struct {
+	Findings       ReviewFindingsView `json:"findings"`
+	Outcome        string             `json:"outcome" enum:"lawful,lawful_with_changes,unlawful,exploratory_with_risk"`
+	Changes        string             `json:"changes,omitempty"`
+	RiskStatement  string             `json:"risk_statement,omitempty"`
+	ExpediteReason string             `json:"expedite_reason,omitempty"`
+	Resolution     string             `json:"resolution,omitempty"`
+	SigningKeyID   string             `json:"signing_key_id" maxLength:"64"`
 }
 
-type confirmationStatementInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     struct {
-		VersionHash  string `json:"version_hash" maxLength:"100"`
-		Note         string `json:"note,omitempty"`
-		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
-	}
+type confirmationStatementInputBody struct {
+	VersionHash  string `json:"version_hash" maxLength:"100"`
+	Note         string `json:"note,omitempty"`
+	SigningKeyID string `json:"signing_key_id" maxLength:"64"`
 }
 
 func (s *server) registerSigningKeys() {
@@ -147,7 +134,7 @@ func (s *server) registerSigningKeys() {
 		Description: "Enrols the public half of an Ed25519 key the signer holds (Electronic Signature Law Art. 13: the signature-creation data " +
 			"belongs to the signer alone) and sends a code by SMS to the account's phone; the key signs once confirm-signing-key is given it. " +
 			"Legal advisers, reviewers and agency staff. 409 `signing_key_exists`, `too_many_signing_keys`, `phone_required_for_signing_key`."},
-		signers, func(ctx context.Context, in *enrolSigningKeyInput) (signing.Key, error) {
+		signers, func(ctx context.Context, in *withBody[enrolSigningKeyInputBody]) (signing.Key, error) {
 			return s.svc.Consultation.SigningKeys.EnrolKey(ctx, actor(ctx), signing.EnrolInput{PublicKey: in.Body.PublicKey,
 				Origin: in.Body.Origin, Label: in.Body.Label})
 		}, signingKeyView)
@@ -158,15 +145,13 @@ func (s *server) registerSigningKeys() {
 		signedIn(), func(ctx context.Context, in *confirmSigningKeyInput) (signing.Key, error) {
 			return s.svc.Consultation.SigningKeys.ConfirmKey(ctx, actor(ctx), in.KeyID, in.Body.Code)
 		}, signingKeyView)
-	answerWith(s, huma.Operation{OperationID: "list-signing-keys", Method: http.MethodGet, Path: "/signing-keys",
+	answer(s, huma.Operation{OperationID: "list-signing-keys", Method: http.MethodGet, Path: "/signing-keys",
 		Summary: "The caller's personal signing keys", Tags: tags,
 		Description: "Every key the caller enrolled, newest first, with its status."},
 		signedIn(), func(ctx context.Context, _ *struct{}) ([]signing.Key, error) {
 			return s.svc.Consultation.SigningKeys.ListKeys(ctx, actor(ctx))
-		}, func(keys []signing.Key) *signingKeysOutput {
-			out := &signingKeysOutput{}
-			out.Body.Keys = views(keys, signingKeyView)
-			return out
+		}, func(keys []signing.Key) signingKeysOutputBody {
+			return signingKeysOutputBody{Keys: views(keys, signingKeyView)}
 		})
 	answer(s, huma.Operation{OperationID: "revoke-signing-key", Method: http.MethodPost, Path: "/signing-keys/{key_id}/revocation",
 		Summary: "Revoke a signing key", Tags: tags, Errors: []int{404, 409},
@@ -183,7 +168,7 @@ func (s *server) registerSigningKeys() {
 		Path: "/legality-reviews/{review_id}/opinions/statement", Summary: "The statement to sign for a legal opinion", Tags: tags,
 		Description: "Checks the opinion as create-legal-opinion does (without the password) and returns the exact statement to sign with " +
 			"the key signing_key_id; send the opinion to create-legal-opinion with signing_key_id and the signature. Writes nothing."},
-		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *opinionStatementInput) (signingStatement, error) {
+		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *onReview[opinionStatementInputBody]) (signingStatement, error) {
 			st, err := s.svc.Consultation.LegalOpinionStatement(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
 				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes},
 				in.Body.SigningKeyID)
@@ -192,7 +177,7 @@ func (s *server) registerSigningKeys() {
 	answer(s, huma.Operation{OperationID: "prepare-review-conclusion-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/conclusion/statement", Summary: "The statement to sign for a review conclusion", Tags: tags,
 		Description: "Checks the conclusion as sign-review-conclusion does (without the password) and returns the exact statement to sign. Writes nothing."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *conclusionStatementInput) (signingStatement, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[conclusionStatementInputBody]) (signingStatement, error) {
 			st, err := s.svc.Consultation.ReviewConclusionStatement(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
 				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
 				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution},
@@ -202,7 +187,7 @@ func (s *server) registerSigningKeys() {
 	answer(s, huma.Operation{OperationID: "prepare-review-confirmation-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/confirmations/statement", Summary: "The statement to sign for confirming changes", Tags: tags,
 		Description: "Checks the confirmation as confirm-review-changes does (without the password) and returns the exact statement to sign. Writes nothing."},
-		roles(identity.RoleReviewer), func(ctx context.Context, in *confirmationStatementInput) (signingStatement, error) {
+		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[confirmationStatementInputBody]) (signingStatement, error) {
 			st, err := s.svc.Consultation.ReviewConfirmationStatement(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
 				VersionHash: in.Body.VersionHash, Note: in.Body.Note}, in.Body.SigningKeyID)
 			return signingStatement{in.Body.SigningKeyID, st}, err

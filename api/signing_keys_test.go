@@ -32,6 +32,36 @@ type personalVerificationJSON struct {
 	PersonalKeys       []string `json:"personal_keys"`
 }
 
+// adviserReview is a review package with one legal adviser assigned.
+type adviserReview struct {
+	e                        *testenv.Env
+	staffToken, adviserToken string
+	adviser                  identity.Account
+	decisionID, reviewID     int64
+	rp                       string // /legality-reviews/{id}
+}
+
+// reviewWithAdviser makes a decision in handling, submits it for legality
+// review on the given legal basis and assigns one legal adviser.
+func reviewWithAdviser(t *testing.T, basis string) adviserReview {
+	t.Helper()
+	e := newCity(t, "pdsszf", "zjj", "sfj")
+	staff, staffToken := e.Account(identity.RoleAgencyStaff, "zjj")
+	_, reviewerToken := e.Account(identity.RoleReviewer, "sfj")
+	adviser, adviserToken := e.Account(identity.RoleLegalAdviser, "")
+	e.Clock.Set(time.Date(2026, 8, 20, 10, 0, 0, 0, workday.Location()))
+	decisionID, hash := handlingDecision(t, e, &staff)
+	var review struct {
+		ID int64 `json:"id"`
+	}
+	e.Do("POST", fmt.Sprintf("/decisions/%d/legality-reviews", decisionID), staffToken,
+		map[string]any{"version_hash": hash, "legal_basis": []string{basis}}).Expect(t, 201, "").JSON(t, &review)
+	rp := fmt.Sprintf("/legality-reviews/%d", review.ID)
+	e.Do("POST", rp+"/advisers", reviewerToken, map[string]any{"adviser_ids": []int64{adviser.ID}}).Expect(t, 200, "")
+	return adviserReview{e: e, staffToken: staffToken, adviserToken: adviserToken, adviser: adviser, decisionID: decisionID,
+		reviewID: review.ID, rp: rp}
+}
+
 // TestLegalOpinionSignedByAPIClientKey: a legal adviser's API client holds
 // its own Ed25519 key (Electronic Signature Law Art. 13), enrols it,
 // confirms it with the SMS code, and signs an opinion with it; the record
@@ -39,23 +69,9 @@ type personalVerificationJSON struct {
 // the revoked key signs nothing new while its opinion stays valid; and an
 // opinion changed in the database afterwards is caught naming the entry.
 func TestLegalOpinionSignedByAPIClientKey(t *testing.T) {
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
-	staff, staffToken := e.Account(identity.RoleAgencyStaff, "zjj")
-	_, reviewerToken := e.Account(identity.RoleReviewer, "sfj")
-	adviser, adviserToken := e.Account(identity.RoleLegalAdviser, "")
+	r := reviewWithAdviser(t, "《中华人民共和国道路交通安全法》第三十三条")
+	e, adviser, adviserToken, rp, staffToken, decisionID := r.e, r.adviser, r.adviserToken, r.rp, r.staffToken, r.decisionID
 	_, residentToken := e.Account(identity.RoleResident, "")
-	e.Clock.Set(time.Date(2026, 8, 20, 10, 0, 0, 0, workday.Location()))
-	decisionID, hash := handlingDecision(t, e, &staff)
-	var review struct {
-		ID int64 `json:"id"`
-	}
-	e.Do("POST", fmt.Sprintf("/decisions/%d/legality-reviews", decisionID), staffToken,
-		map[string]any{"version_hash": hash, "legal_basis": []string{"《中华人民共和国道路交通安全法》第三十三条"}}).Expect(t, 201, "").JSON(t, &review)
-	rp := fmt.Sprintf("/legality-reviews/%d", review.ID)
-	e.Do("POST", rp+"/advisers", reviewerToken, map[string]any{"adviser_ids": []int64{adviser.ID}}).Expect(t, 200, "")
 
 	// The client's own key; the platform only ever sees the public half.
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -155,7 +171,7 @@ func TestLegalOpinionSignedByAPIClientKey(t *testing.T) {
 	// and in an archive exported afterwards, naming the entry.
 	seq := last.Seq
 	recordTamper(t, e, "legal_opinions", "legal_opinions_immutable",
-		`UPDATE legal_opinions SET overall = 'unlawful' WHERE review_id = $1 AND record_seq = $2`, review.ID, seq)
+		`UPDATE legal_opinions SET overall = 'unlawful' WHERE review_id = $1 AND record_seq = $2`, r.reviewID, seq)
 	e.Do("POST", vp, staffToken, nil).Expect(t, 200, "").JSON(t, &ver)
 	if ver.OK || ver.FirstBadSeq != seq || !strings.Contains(ver.Problem, "legal_opinions") {
 		t.Fatalf("tampered opinion verified online: %+v", ver)
@@ -170,22 +186,8 @@ func TestLegalOpinionSignedByAPIClientKey(t *testing.T) {
 // TestSwappedSigningKeyIsCaught: a superuser who replaces a signer's
 // enrolled public key (to claim a different key signed) is caught.
 func TestSwappedSigningKeyIsCaught(t *testing.T) {
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
-	staff, staffToken := e.Account(identity.RoleAgencyStaff, "zjj")
-	_, reviewerToken := e.Account(identity.RoleReviewer, "sfj")
-	adviser, adviserToken := e.Account(identity.RoleLegalAdviser, "")
-	e.Clock.Set(time.Date(2026, 8, 20, 10, 0, 0, 0, workday.Location()))
-	decisionID, hash := handlingDecision(t, e, &staff)
-	var review struct {
-		ID int64 `json:"id"`
-	}
-	e.Do("POST", fmt.Sprintf("/decisions/%d/legality-reviews", decisionID), staffToken,
-		map[string]any{"version_hash": hash, "legal_basis": []string{"《中华人民共和国道路交通安全法》"}}).Expect(t, 201, "").JSON(t, &review)
-	rp := fmt.Sprintf("/legality-reviews/%d", review.ID)
-	e.Do("POST", rp+"/advisers", reviewerToken, map[string]any{"adviser_ids": []int64{adviser.ID}}).Expect(t, 200, "")
+	r := reviewWithAdviser(t, "《中华人民共和国道路交通安全法》")
+	e, adviser, adviserToken, rp, staffToken, decisionID := r.e, r.adviser, r.adviserToken, r.rp, r.staffToken, r.decisionID
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	var key signingKeyJSON
 	e.Do("POST", "/signing-keys", adviserToken, map[string]any{"public_key": string(record.PublicKeyPEM(pub)), "origin": "client"}).

@@ -141,10 +141,8 @@ type complianceInput struct {
 
 type complianceOutput struct{ Body ComplianceOverviewView }
 
-type overdueOutput struct {
-	Body struct {
-		Steps []OverdueStepView `json:"steps"`
-	}
+type overdueOutputBody struct {
+	Steps []OverdueStepView `json:"steps"`
 }
 
 type idPath struct {
@@ -153,32 +151,28 @@ type idPath struct {
 
 type decisionComplianceOutput struct{ Body DecisionComplianceView }
 
-type monthlyReportsOutput struct {
-	Body struct {
-		Reports []MonthlyReportView `json:"reports"`
-	}
+type monthlyReportsOutputBody struct {
+	Reports []MonthlyReportView `json:"reports"`
 }
 
-type analysisInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Analysis  string `json:"analysis" maxLength:"20000" doc:"分析原因"`
-		WeakLinks string `json:"weak_links" maxLength:"20000" doc:"薄弱环节"`
-		Measures  string `json:"measures" maxLength:"20000" doc:"改进措施"`
-	}
+// monthlyReportsBody lists reports; an empty list is [] (generating an
+// empty month answered null before, against the schema).
+func monthlyReportsBody(list []supervision.MonthlyReport) monthlyReportsOutputBody {
+	return monthlyReportsOutputBody{Reports: views(list, monthlyReportView)}
 }
 
-type issueInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Publish bool `json:"publish,omitempty" doc:"Also publish it on the public site."`
-	}
+type analysisInputBody struct {
+	Analysis  string `json:"analysis" maxLength:"20000" doc:"分析原因"`
+	WeakLinks string `json:"weak_links" maxLength:"20000" doc:"薄弱环节"`
+	Measures  string `json:"measures" maxLength:"20000" doc:"改进措施"`
 }
 
-type generateInput struct {
-	Body struct {
-		Month string `json:"month" pattern:"^[0-9]{4}-(0[1-9]|1[0-2])$" example:"2026-11"`
-	}
+type issueInputBody struct {
+	Publish bool `json:"publish,omitempty" doc:"Also publish it on the public site."`
+}
+
+type generateInputBody struct {
+	Month string `json:"month" pattern:"^[0-9]{4}-(0[1-9]|1[0-2])$" example:"2026-11"`
 }
 
 type exportInput struct {
@@ -218,16 +212,12 @@ func (s *server) registerSupervision() {
 			return &complianceOutput{Body: ComplianceOverviewView{At: o.At, Decisions: o.Decisions, Steps: counts(o.Steps),
 				ByBody: complianceRows(o.ByBody), ByDepartment: complianceRows(o.ByDepartment), Overdue: overdueViews(o.Overdue)}}, nil
 		})
-	register(s, huma.Operation{OperationID: "list-overdue-steps", Method: http.MethodGet, Path: "/supervision/overdue-steps",
+	answer(s, huma.Operation{OperationID: "list-overdue-steps", Method: http.MethodGet, Path: "/supervision/overdue-steps",
 		Summary: "Steps past their deadline", Tags: tags, Errors: []int{403}},
-		signedIn(), func(ctx context.Context, in *complianceInput) (*overdueOutput, error) {
-			os, err := sup().ListOverdueSteps(ctx, actor(ctx), in.AgencyID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &overdueOutput{}
-			out.Body.Steps = overdueViews(os)
-			return out, nil
+		signedIn(), func(ctx context.Context, in *complianceInput) ([]supervision.OverdueStep, error) {
+			return sup().ListOverdueSteps(ctx, actor(ctx), in.AgencyID)
+		}, func(list []supervision.OverdueStep) overdueOutputBody {
+			return overdueOutputBody{Steps: overdueViews(list)}
 		})
 	register(s, huma.Operation{OperationID: "get-decision-compliance", Method: http.MethodGet, Path: "/supervision/decisions/{id}/compliance",
 		Summary: "One decision's statutory steps", Tags: tags, Errors: []int{404}},
@@ -242,34 +232,20 @@ func (s *server) registerSupervision() {
 			}
 			return &decisionComplianceOutput{Body: v}, nil
 		})
-	register(s, huma.Operation{OperationID: "list-monthly-reports", Method: http.MethodGet, Path: "/supervision/monthly-reports",
+	answer(s, huma.Operation{OperationID: "list-monthly-reports", Method: http.MethodGet, Path: "/supervision/monthly-reports",
 		Summary: "Monthly reports", Tags: tags, Errors: []int{403},
 		Description: "Generated on the first working day of each month for the previous month, for the city and each department. " +
 			"The office sees all; a department's staff see the issued ones of the city and of their department."},
-		signedIn(), func(ctx context.Context, _ *struct{}) (*monthlyReportsOutput, error) {
-			rs, err := sup().ListMonthlyReports(ctx, actor(ctx))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &monthlyReportsOutput{}
-			out.Body.Reports = views(rs, monthlyReportView)
-			return out, nil
-		})
-	register(s, huma.Operation{OperationID: "generate-monthly-reports", Method: http.MethodPost, Path: "/supervision/monthly-reports/generate",
+		signedIn(), func(ctx context.Context, _ *struct{}) ([]supervision.MonthlyReport, error) {
+			return sup().ListMonthlyReports(ctx, actor(ctx))
+		}, monthlyReportsBody)
+	answer(s, huma.Operation{OperationID: "generate-monthly-reports", Method: http.MethodPost, Path: "/supervision/monthly-reports/generate",
 		Summary: "Generate (again) the reports of a month", Tags: tags, Errors: []int{403},
 		Description: "Recomputes the drafts of the month; issued reports stay as issued."},
-		office, func(ctx context.Context, in *generateInput) (*monthlyReportsOutput, error) {
+		office, func(ctx context.Context, in *withBody[generateInputBody]) ([]supervision.MonthlyReport, error) {
 			t, _ := time.ParseInLocation("2006-01", in.Body.Month, time.UTC)
-			rs, err := sup().GenerateMonthlyReports(ctx, supervision.Month{Year: t.Year(), Month: t.Month()})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &monthlyReportsOutput{}
-			for _, r := range rs {
-				out.Body.Reports = append(out.Body.Reports, monthlyReportView(r))
-			}
-			return out, nil
-		})
+			return sup().GenerateMonthlyReports(ctx, supervision.Month{Year: t.Year(), Month: t.Month()})
+		}, monthlyReportsBody)
 	answer(s, huma.Operation{OperationID: "get-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}",
 		Summary: "A monthly report", Tags: tags, Errors: []int{404},
 		Description: "Public once published; otherwise the office, and once issued the departments concerned."},
@@ -279,7 +255,7 @@ func (s *server) registerSupervision() {
 	answer(s, huma.Operation{OperationID: "update-monthly-report-analysis", Method: http.MethodPut, Path: "/supervision/monthly-reports/{id}/analysis",
 		Summary: "The office's analysis, weak links and measures", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Only while the report is a draft: an issued report answers 409 `monthly_report_issued`."},
-		office, func(ctx context.Context, in *analysisInput) (supervision.MonthlyReport, error) {
+		office, func(ctx context.Context, in *byID[analysisInputBody]) (supervision.MonthlyReport, error) {
 			return sup().UpdateMonthlyReportAnalysis(ctx, actor(ctx), in.ID, supervision.AnalysisInput{Analysis: in.Body.Analysis,
 				WeakLinks: in.Body.WeakLinks, Measures: in.Body.Measures})
 		}, monthlyReportView)
@@ -287,7 +263,7 @@ func (s *server) registerSupervision() {
 		Summary: "Issue (通报) a monthly report", Tags: tags, Errors: []int{404, 409},
 		Description: "Needs the analysis, weak links and measures (409 `monthly_report_incomplete` lists what is missing). Once issued the " +
 			"report is fixed, its content hashed and signed with the platform key, and the departments concerned are told."},
-		office, func(ctx context.Context, in *issueInput) (supervision.MonthlyReport, error) {
+		office, func(ctx context.Context, in *byID[issueInputBody]) (supervision.MonthlyReport, error) {
 			return sup().IssueMonthlyReport(ctx, actor(ctx), in.ID, in.Body.Publish)
 		}, monthlyReportView)
 	register(s, huma.Operation{OperationID: "verify-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}/verify",

@@ -78,10 +78,8 @@ type indicatorsInput struct {
 	}
 }
 
-type indicatorsOutput struct {
-	Body struct {
-		Indicators []IndicatorView `json:"indicators"`
-	}
+type indicatorsOutputBody struct {
+	Indicators []IndicatorView `json:"indicators"`
 }
 
 type adjustInput struct {
@@ -127,16 +125,12 @@ func (s *server) registerAssessment(tags []string, office access) {
 			return &fileOutput{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 				ContentDisposition: contentDisposition(fmt.Sprintf("assessment-%d.xlsx", in.Year)), Body: b}, nil
 		})
-	register(s, huma.Operation{OperationID: "update-assessment-indicators", Method: http.MethodPut,
+	answer(s, huma.Operation{OperationID: "update-assessment-indicators", Method: http.MethodPut,
 		Path: "/supervision/assessments/{year}/indicators", Summary: "Set the year's indicator weights", Tags: tags, Errors: []int{422}},
-		office, func(ctx context.Context, in *indicatorsInput) (*indicatorsOutput, error) {
-			is, err := sup().UpdateAssessmentIndicators(ctx, actor(ctx), in.Year, in.Body.Weights)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &indicatorsOutput{}
-			out.Body.Indicators = indicatorViews(is)
-			return out, nil
+		office, func(ctx context.Context, in *indicatorsInput) ([]supervision.Indicator, error) {
+			return sup().UpdateAssessmentIndicators(ctx, actor(ctx), in.Year, in.Body.Weights)
+		}, func(list []supervision.Indicator) indicatorsOutputBody {
+			return indicatorsOutputBody{Indicators: indicatorViews(list)}
 		})
 	answer(s, huma.Operation{OperationID: "adjust-assessment-score", Method: http.MethodPost,
 		Path: "/supervision/assessments/{year}/adjustments", Summary: "Adjust a department's score, with a written reason",

@@ -74,36 +74,30 @@ func rectificationView(r supervision.Rectification) RectificationView {
 		ReviewNote: r.ReviewNote, ReviewedAt: r.ReviewedAt}
 }
 
-type inspectionInput struct {
-	Body struct {
-		Title      string  `json:"title" maxLength:"200"`
-		AgencyIDs  []int64 `json:"agency_ids" maxItems:"200"`
-		PeriodFrom string  `json:"period_from" maxLength:"10" doc:"The period inspected, YYYY-MM-DD."`
-		PeriodTo   string  `json:"period_to" maxLength:"10"`
-		Topics     string  `json:"topics,omitempty" maxLength:"2000"`
-		StartsOn   string  `json:"starts_on" maxLength:"10" doc:"When the inspection runs, YYYY-MM-DD."`
-		EndsOn     string  `json:"ends_on" maxLength:"10"`
-	}
+type inspectionInputBody struct {
+	Title      string  `json:"title" maxLength:"200"`
+	AgencyIDs  []int64 `json:"agency_ids" maxItems:"200"`
+	PeriodFrom string  `json:"period_from" maxLength:"10" doc:"The period inspected, YYYY-MM-DD."`
+	PeriodTo   string  `json:"period_to" maxLength:"10"`
+	Topics     string  `json:"topics,omitempty" maxLength:"2000"`
+	StartsOn   string  `json:"starts_on" maxLength:"10" doc:"When the inspection runs, YYYY-MM-DD."`
+	EndsOn     string  `json:"ends_on" maxLength:"10"`
 }
 
-type inspectionsOutput struct {
-	Body struct {
-		Inspections []InspectionView `json:"inspections"`
-	}
+type inspectionsOutputBody struct {
+	Inspections []InspectionView `json:"inspections"`
 }
 
-type problemInput struct {
-	Body struct {
-		InspectionID *int64 `json:"inspection_id,omitempty"`
-		AgencyID     int64  `json:"agency_id" minimum:"1" maximum:"9007199254740991"`
-		DecisionID   *int64 `json:"decision_id,omitempty"`
-		Rule         string `json:"rule" maxLength:"500"`
-		Basis        string `json:"basis,omitempty" maxLength:"500"`
-		Evidence     string `json:"evidence" maxLength:"5000"`
-		Severity     string `json:"severity" enum:"general,serious,grave"`
-		Deadline     string `json:"deadline" maxLength:"10" doc:"YYYY-MM-DD; for listed supervision no later than 15 working days."`
-		Listed       bool   `json:"listed,omitempty" doc:"Put under listed supervision (挂牌督办)."`
-	}
+type problemInputBody struct {
+	InspectionID *int64 `json:"inspection_id,omitempty"`
+	AgencyID     int64  `json:"agency_id" minimum:"1" maximum:"9007199254740991"`
+	DecisionID   *int64 `json:"decision_id,omitempty"`
+	Rule         string `json:"rule" maxLength:"500"`
+	Basis        string `json:"basis,omitempty" maxLength:"500"`
+	Evidence     string `json:"evidence" maxLength:"5000"`
+	Severity     string `json:"severity" enum:"general,serious,grave"`
+	Deadline     string `json:"deadline" maxLength:"10" doc:"YYYY-MM-DD; for listed supervision no later than 15 working days."`
+	Listed       bool   `json:"listed,omitempty" doc:"Put under listed supervision (挂牌督办)."`
 }
 
 type problemOutput struct{ Body SupervisionProblemView }
@@ -120,19 +114,13 @@ type problemsOutput struct {
 	}
 }
 
-type rectificationInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Report   string `json:"report" maxLength:"10000"`
-		Evidence string `json:"evidence,omitempty" maxLength:"10000"`
-	}
+type rectificationInputBody struct {
+	Report   string `json:"report" maxLength:"10000"`
+	Evidence string `json:"evidence,omitempty" maxLength:"10000"`
 }
 
-type verdictInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Note string `json:"note,omitempty" maxLength:"5000" doc:"The office's note; required when sending back."`
-	}
+type verdictInputBody struct {
+	Note string `json:"note,omitempty" maxLength:"5000" doc:"The office's note; required when sending back."`
 }
 
 // CirculationView is a circulated problem list (问题清单通报).
@@ -147,20 +135,15 @@ type CirculationView struct {
 	IssuedAt    time.Time                `json:"issued_at"`
 }
 
-type circulateInput struct {
-	Body struct {
-		Title      string  `json:"title" maxLength:"200"`
-		Number     string  `json:"number,omitempty" maxLength:"100" doc:"Document number (文号)."`
-		ProblemIDs []int64 `json:"problem_ids,omitempty" maxItems:"1000" doc:"The problems; absent: every open problem."`
-	}
+type circulateInputBody struct {
+	Title      string  `json:"title" maxLength:"200"`
+	Number     string  `json:"number,omitempty" maxLength:"100" doc:"Document number (文号)."`
+	ProblemIDs []int64 `json:"problem_ids,omitempty" maxItems:"1000" doc:"The problems; absent: every open problem."`
 }
 
-type accountabilityInput struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-	Body struct {
-		Committee  string `json:"committee,omitempty" maxLength:"200" doc:"Default 市委全面依法治市委员会."`
-		Suggestion string `json:"suggestion" maxLength:"5000"`
-	}
+type accountabilityInputBody struct {
+	Committee  string `json:"committee,omitempty" maxLength:"200" doc:"Default 市委全面依法治市委员会."`
+	Suggestion string `json:"suggestion" maxLength:"5000"`
 }
 
 type accountabilityOutput struct {
@@ -178,27 +161,23 @@ func (s *server) registerInspections(tags []string, office access) {
 	now := func() time.Time { return sup().Clock() }
 	answer(s, huma.Operation{OperationID: "create-inspection", Method: http.MethodPost, Path: "/supervision/inspections",
 		Summary: "Plan an inspection (督察)", Tags: tags, Errors: []int{422}},
-		office, func(ctx context.Context, in *inspectionInput) (supervision.Inspection, error) {
+		office, func(ctx context.Context, in *withBody[inspectionInputBody]) (supervision.Inspection, error) {
 			b := in.Body
 			return sup().CreateInspection(ctx, actor(ctx), supervision.InspectionInput{Title: b.Title, AgencyIDs: b.AgencyIDs,
 				PeriodFrom: b.PeriodFrom, PeriodTo: b.PeriodTo, Topics: b.Topics, StartsOn: b.StartsOn, EndsOn: b.EndsOn})
 		}, func(i supervision.Inspection) InspectionView { return inspectionView(i) })
-	register(s, huma.Operation{OperationID: "list-inspections", Method: http.MethodGet, Path: "/supervision/inspections",
+	answer(s, huma.Operation{OperationID: "list-inspections", Method: http.MethodGet, Path: "/supervision/inspections",
 		Summary: "Inspection plans", Tags: tags},
-		office, func(ctx context.Context, _ *struct{}) (*inspectionsOutput, error) {
-			is, err := sup().ListInspections(ctx, actor(ctx))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &inspectionsOutput{}
-			out.Body.Inspections = views(is, inspectionView)
-			return out, nil
+		office, func(ctx context.Context, _ *struct{}) ([]supervision.Inspection, error) {
+			return sup().ListInspections(ctx, actor(ctx))
+		}, func(list []supervision.Inspection) inspectionsOutputBody {
+			return inspectionsOutputBody{Inspections: views(list, inspectionView)}
 		})
 	answer(s, huma.Operation{OperationID: "record-problem", Method: http.MethodPost, Path: "/supervision/problems",
 		Summary: "Record a problem found and assign it for rectification", Tags: tags, Errors: []int{422},
 		Description: "Listed supervision (挂牌督办) is for serious and grave problems, with a deadline within 15 working days " +
 			"(422 `listed_needs_serious`, `listed_deadline_too_long`). The department is told in its inbox."},
-		office, func(ctx context.Context, in *problemInput) (supervision.Problem, error) {
+		office, func(ctx context.Context, in *withBody[problemInputBody]) (supervision.Problem, error) {
 			b := in.Body
 			return sup().RecordProblem(ctx, actor(ctx), supervision.ProblemInput{InspectionID: b.InspectionID, AgencyID: b.AgencyID,
 				DecisionID: b.DecisionID, Rule: b.Rule, Basis: b.Basis, Evidence: b.Evidence, Severity: supervision.Severity(b.Severity),
@@ -242,11 +221,11 @@ func (s *server) registerInspections(tags []string, office access) {
 	answer(s, huma.Operation{OperationID: "submit-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/rectifications",
 		Summary: "Report the rectification (整改情况) with evidence", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Staff of the problem's department only, while it is open or was sent back."},
-		signedIn(), func(ctx context.Context, in *rectificationInput) (supervision.Rectification, error) {
+		signedIn(), func(ctx context.Context, in *byID[rectificationInputBody]) (supervision.Rectification, error) {
 			return sup().SubmitRectification(ctx, actor(ctx), in.ID, in.Body.Report, in.Body.Evidence)
 		}, rectificationView)
-	verdict := func(accept bool) func(ctx context.Context, in *verdictInput) (*problemOutput, error) {
-		return func(ctx context.Context, in *verdictInput) (*problemOutput, error) {
+	verdict := func(accept bool) func(ctx context.Context, in *byID[verdictInputBody]) (*problemOutput, error) {
+		return func(ctx context.Context, in *byID[verdictInputBody]) (*problemOutput, error) {
 			do := sup().ReturnRectification
 			if accept {
 				do = sup().CloseProblem
@@ -267,7 +246,7 @@ func (s *server) registerInspections(tags []string, office access) {
 	answer(s, huma.Operation{OperationID: "circulate-problem-list", Method: http.MethodPost, Path: "/supervision/circulations",
 		Summary: "Circulate the problem list (问题清单通报)", Tags: tags, Errors: []int{422},
 		Description: "The problems' content as of now is fixed, hashed and signed; every department concerned is told."},
-		office, func(ctx context.Context, in *circulateInput) (supervision.Circulation, error) {
+		office, func(ctx context.Context, in *withBody[circulateInputBody]) (supervision.Circulation, error) {
 			return sup().CirculateProblemList(ctx, actor(ctx), in.Body.Title, in.Body.Number, in.Body.ProblemIDs)
 		}, func(c supervision.Circulation) CirculationView { return circulationView(c, now()) })
 	answer(s, huma.Operation{OperationID: "get-circulation", Method: http.MethodGet, Path: "/supervision/circulations/{id}",
@@ -278,7 +257,7 @@ func (s *server) registerInspections(tags []string, office access) {
 	register(s, huma.Operation{OperationID: "record-accountability-suggestion", Method: http.MethodPost,
 		Path: "/supervision/problems/{id}/accountability-suggestions", Summary: "Suggest accountability to the rule-of-law committee",
 		Tags: tags, Errors: []int{404, 422}},
-		office, func(ctx context.Context, in *accountabilityInput) (*accountabilityOutput, error) {
+		office, func(ctx context.Context, in *byID[accountabilityInputBody]) (*accountabilityOutput, error) {
 			a, err := sup().RecordAccountabilitySuggestion(ctx, actor(ctx), in.ID, in.Body.Committee, in.Body.Suggestion)
 			if err != nil {
 				return nil, toProblem(ctx, err)

@@ -5,14 +5,12 @@ import (
 	"testing"
 
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // The office's desk through the API: who may read what, a problem from
 // record to rectification, and the monthly report's export.
 func TestSupervisionOperations(t *testing.T) {
-	e := testenv.New(t)
-	e.Agency("zf", "平顶山市人民政府", identity.AgencyGovernment)
+	e := newCity(t, "zf")
 	zjj := e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
 	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
 	_, office := e.Account(identity.RoleSupervisor, "zf")

@@ -418,11 +418,8 @@ type surveyFileOutput struct {
 	Body               func(huma.Context)
 }
 
-type waiveSurveyRequirementInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		Reason string `json:"reason,omitempty" maxLength:"8000" doc:"Why no opinion survey is held; required, at most 2000 characters."`
-	}
+type waiveSurveyRequirementInputBody struct {
+	Reason string `json:"reason,omitempty" maxLength:"8000" doc:"Why no opinion survey is held; required, at most 2000 characters."`
 }
 
 // surveyFile runs write into a temporary file first, so a refusal or a
@@ -607,7 +604,7 @@ func (s *server) registerSurveys() {
 		Summary: "Record why no opinion survey is held", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "For a decision item in a livelihood domain, the written reason why no opinion survey is held; it satisfies the `survey_required` gate " +
 			"of legality review and is recorded in the process record. Staff of the lead unit, before legality review, once."},
-		staff, func(ctx context.Context, in *waiveSurveyRequirementInput) (survey.Waiver, error) {
+		staff, func(ctx context.Context, in *onDecision[waiveSurveyRequirementInputBody]) (survey.Waiver, error) {
 			return s.svc.Survey.WaiveSurveyRequirement(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
 		}, func(w survey.Waiver) SurveyWaiverView {
 			return SurveyWaiverView{DecisionID: w.DecisionID, Reason: w.Reason, WaivedAt: w.WaivedAt.UTC()}

@@ -29,10 +29,7 @@ type surveyEnv struct {
 
 func newSurveyEnv(t *testing.T) *surveyEnv {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wjw", "平顶山市卫生健康委员会", identity.AgencyDepartment)
+	e := newCity(t, "pdsszf", "jyj", "wjw")
 	s := &surveyEnv{Env: e}
 	for _, a := range []struct {
 		role   identity.Role

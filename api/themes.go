@@ -212,12 +212,9 @@ type getThemeInput struct {
 	Cursor  string `query:"cursor" maxLength:"20"`
 }
 
-type updateThemeInput struct {
-	ThemeID int64 `path:"theme_id" minimum:"1"`
-	Body    struct {
-		Label    *string `json:"label,omitempty" maxLength:"240" doc:"New label, at most 60 characters."`
-		OffTopic *bool   `json:"off_topic,omitempty"`
-	}
+type updateThemeInputBody struct {
+	Label    *string `json:"label,omitempty" maxLength:"240" doc:"New label, at most 60 characters."`
+	OffTopic *bool   `json:"off_topic,omitempty"`
 }
 
 type mergeThemesInput struct {
@@ -228,12 +225,9 @@ type mergeThemesInput struct {
 	}
 }
 
-type splitThemeInput struct {
-	ThemeID int64 `path:"theme_id" minimum:"1"`
-	Body    struct {
-		CommentIDs []int64 `json:"comment_ids" minItems:"1" maxItems:"10000" doc:"The comments of the new theme."`
-		Label      string  `json:"label" maxLength:"240"`
-	}
+type splitThemeInputBody struct {
+	CommentIDs []int64 `json:"comment_ids" minItems:"1" maxItems:"10000" doc:"The comments of the new theme."`
+	Label      string  `json:"label" maxLength:"240"`
 }
 
 type moveCommentsInput struct {
@@ -244,24 +238,18 @@ type moveCommentsInput struct {
 	}
 }
 
-type answerThemeInput struct {
-	ThemeID int64 `path:"theme_id" minimum:"1"`
-	Body    struct {
-		Disposition     string   `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
-		Reason          string   `json:"reason" maxLength:"8000" doc:"Why; required, at most 2000 characters."`
-		ArticlesChanged []string `json:"articles_changed,omitempty" maxItems:"100" doc:"Anchors of the articles changed."`
-		TemplateID      *int64   `json:"template_id,omitempty" doc:"The answer template used (its reason code goes into the record)."`
-	}
+type answerThemeInputBody struct {
+	Disposition     string   `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+	Reason          string   `json:"reason" maxLength:"8000" doc:"Why; required, at most 2000 characters."`
+	ArticlesChanged []string `json:"articles_changed,omitempty" maxItems:"100" doc:"Anchors of the articles changed."`
+	TemplateID      *int64   `json:"template_id,omitempty" doc:"The answer template used (its reason code goes into the record)."`
 }
 
-type saveTemplateInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
-		ReasonCode  string `json:"reason_code" maxLength:"32" doc:"Letters, digits, _ or -; saving an existing code replaces it."`
-		Title       string `json:"title" maxLength:"240"`
-		Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
-		Reason      string `json:"reason" maxLength:"8000"`
-	}
+type saveTemplateInputBody struct {
+	ReasonCode  string `json:"reason_code" maxLength:"32" doc:"Letters, digits, _ or -; saving an existing code replaces it."`
+	Title       string `json:"title" maxLength:"240"`
+	Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`
+	Reason      string `json:"reason" maxLength:"8000"`
 }
 
 type themeListOutput struct {
@@ -330,7 +318,7 @@ func (s *server) registerThemes() {
 	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
 		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "The machine's label and off-topic suggestion are kept beside the staff's. A process-record entry. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *updateThemeInput) (themes.Theme, error) {
+		staff, func(ctx context.Context, in *onTheme[updateThemeInputBody]) (themes.Theme, error) {
 			return s.svc.Themes.UpdateTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeUpdate{Label: in.Body.Label, OffTopic: in.Body.OffTopic})
 		}, themeView)
 	answer(s, huma.Operation{OperationID: "merge-themes", Method: http.MethodPost, Path: "/themes/{theme_id}/merge",
@@ -343,7 +331,7 @@ func (s *server) registerThemes() {
 	answer(s, huma.Operation{OperationID: "split-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/split",
 		Summary: "Split comments off into a new theme", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Makes a new theme, labelled by staff, of some comments of this one. A process-record entry. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *splitThemeInput) (themes.Theme, error) {
+		staff, func(ctx context.Context, in *onTheme[splitThemeInputBody]) (themes.Theme, error) {
 			return s.svc.Themes.SplitTheme(ctx, actor(ctx), in.ThemeID, in.Body.CommentIDs, in.Body.Label)
 		}, themeView)
 	answer(s, huma.Operation{OperationID: "move-comments-to-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/move-comments",
@@ -359,7 +347,7 @@ func (s *server) registerThemes() {
 			"disposition rules of set-comment-disposition (stage, reason, record): comments answered individually or as a group keep " +
 			"their answer; each comment can be overridden afterwards with set-comment-disposition; answering again revises the theme's " +
 			"own answers. Decree 713 Art. 18. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *answerThemeInput) (*themeAnswerOutput, error) {
+		staff, func(ctx context.Context, in *onTheme[answerThemeInputBody]) (*themeAnswerOutput, error) {
 			r, err := s.svc.Themes.AnswerTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeAnswerInput{
 				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason,
 				ArticlesChanged: in.Body.ArticlesChanged, TemplateID: in.Body.TemplateID})
@@ -375,7 +363,7 @@ func (s *server) registerThemes() {
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "Save an answer template", Tags: tags, Errors: []int{404, 422},
 		Description: "Saves an answer template with a reason code for the decision's decision body (replacing one with the same code). " +
 			"Staff of the lead unit or of the decision body."},
-		staff, func(ctx context.Context, in *saveTemplateInput) (themes.AnswerTemplate, error) {
+		staff, func(ctx context.Context, in *onDecision[saveTemplateInputBody]) (themes.AnswerTemplate, error) {
 			return s.svc.Themes.SaveAnswerTemplate(ctx, actor(ctx), in.DecisionID, themes.AnswerTemplateInput{ReasonCode: in.Body.ReasonCode,
 				Title: in.Body.Title, Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
 		}, themeTemplateView)

@@ -31,10 +31,7 @@ type versionFixture struct {
 
 func newVersionFixture(t *testing.T) *versionFixture {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("gov", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("hbj", "平顶山市生态环境局", identity.AgencyDepartment)
+	e := newCity(t, "gov", "jyj", "hbj")
 	staff, tok := e.Account(identity.RoleAgencyStaff, "jyj")
 	d, err := e.Consultation.CreateDecision(context.Background(), &staff, consultation.DecisionInput{
 		Title: "平顶山市中小学课后服务管理办法", Category: consultation.CategoryPublicServices,

@@ -67,12 +67,9 @@ type webhookPath struct {
 	WebhookID      int64 `path:"webhook_id" minimum:"1"`
 }
 
-type createWebhookInput struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	Body           struct {
-		URL   string   `json:"url" maxLength:"2000" example:"https://example.org/canyu-hook"`
-		Kinds []string `json:"kinds" minItems:"1" maxItems:"6" enum:"consultation_opened,survey_opened,opinion_answered,adoption_report_published,decision_published,implementation_report_submitted"`
-	}
+type createWebhookInputBody struct {
+	URL   string   `json:"url" maxLength:"2000" example:"https://example.org/canyu-hook"`
+	Kinds []string `json:"kinds" minItems:"1" maxItems:"6" enum:"consultation_opened,survey_opened,opinion_answered,adoption_report_published,decision_published,implementation_report_submitted"`
 }
 
 type newWebhookOutput struct {
@@ -116,7 +113,7 @@ func (s *server) registerWebhooks() {
 		Summary: "Subscribe a URL to kinds of public events", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "The manager of a verified organisation subscribes an http(s) URL (not a private or loopback address: 422 " +
 			"webhook_target_private) to event kinds. The signing secret is in this answer only.\n\n" + webhookDoc},
-		signedIn(), func(ctx context.Context, in *createWebhookInput) (*newWebhookOutput, error) {
+		signedIn(), func(ctx context.Context, in *onOrganisation[createWebhookInputBody]) (*newWebhookOutput, error) {
 			w, err := s.svc.Integrations.CreateWebhook(ctx, actor(ctx), in.OrganisationID, integrations.WebhookInput{URL: in.Body.URL, Kinds: in.Body.Kinds})
 			if err != nil {
 				return nil, toProblem(ctx, err)
