@@ -120,9 +120,8 @@ func legalAdviserView(a identity.LegalAdviser) LegalAdviserView {
 }
 
 type listAdvisersInput struct {
-	Query  string `query:"q" maxLength:"100" doc:"Part of the adviser's name or firm."`
-	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor string `query:"cursor" maxLength:"200"`
+	Query string `query:"q" maxLength:"100" doc:"Part of the adviser's name or firm."`
+	PageQuery
 }
 
 type advisersOutputBody struct {
@@ -155,8 +154,7 @@ type listAuditInput struct {
 	TargetKind string `query:"target_kind" maxLength:"64"`
 	TargetID   int64  `query:"target_id" minimum:"0" maximum:"9007199254740991"`
 	ActorID    int64  `query:"actor_id" minimum:"0" maximum:"9007199254740991"`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 func auditEntryView(e identity.AuditEntry) AuditEntryView {

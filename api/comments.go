@@ -158,8 +158,7 @@ type listCommentsInput struct {
 	Stance        string `query:"stance" enum:"support,oppose,suggestion,none,"`
 	GroupID       int64  `query:"group_id" minimum:"0"`
 	Disposition   string `query:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope,none," doc:"none: published comments not yet answered."`
-	Limit         int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor        string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type commentListOutput struct {
@@ -183,10 +182,9 @@ type moderateCommentInput struct {
 }
 
 type listCommentGroupsInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	MinSize    int    `query:"min_size" minimum:"0" doc:"Leave out smaller groups; 2 shows only actual duplicates."`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	MinSize    int   `query:"min_size" minimum:"0" doc:"Leave out smaller groups; 2 shows only actual duplicates."`
+	PageQuery
 }
 
 type commentGroupListOutput struct {

@@ -167,8 +167,7 @@ type listDecisionsInput struct {
 	LeadAgency string `query:"lead_agency" maxLength:"64" doc:"Code of the lead unit."`
 	Q          string `query:"q" maxLength:"200" doc:"Text searched in title and summary."`
 	Mine       bool   `query:"mine" doc:"Only the decisions of the caller's agency (lead unit, decision body or co-unit), including those not yet public."`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type decisionsOutputBody struct {

@@ -255,8 +255,7 @@ type commentExportOutput struct {
 }
 
 type listMyCommentsInput struct {
-	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type myCommentsOutputBody struct {

@@ -73,8 +73,7 @@ type addProcedureDocumentInputBody struct {
 type listProcedureDocumentsInput struct {
 	DecisionID int64  `path:"decision_id" minimum:"1"`
 	Kind       string `query:"kind" enum:"expert_argumentation,risk_assessment,stakeholder_consultation,hearing_record,fair_competition_review," doc:"Only documents of this kind."`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type procedureDocumentsOutputBody struct {

@@ -142,8 +142,7 @@ type listAccountsInput struct {
 	Role   string `query:"role" enum:"resident,agency_staff,reviewer,legal_adviser,admin,supervisor,"`
 	Query  string `query:"q" maxLength:"100" doc:"Part of the name or e-mail, or the whole phone number."`
 	Agency string `query:"agency" maxLength:"64" doc:"Agency code."`
-	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type accountsOutputBody struct {

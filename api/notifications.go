@@ -173,13 +173,10 @@ func (s *server) registerNotifications() {
 			return s.svc.Notify.Follow(ctx, actor(ctx), notify.Target{Domain: in.Body.Domain, AgencyID: in.Body.AgencyID,
 				DecisionID: in.Body.DecisionID})
 		}, subscriptionView)
-	register(s, huma.Operation{OperationID: "delete-subscription", Method: http.MethodDelete, Path: "/me/subscriptions/{subscription_id}",
+	answerNothing(s, huma.Operation{OperationID: "delete-subscription", Method: http.MethodDelete, Path: "/me/subscriptions/{subscription_id}",
 		Summary: "Stop following", Tags: tags, Errors: []int{404}, DefaultStatus: http.StatusNoContent},
-		roles(), func(ctx context.Context, in *subscriptionIDInput) (*struct{}, error) {
-			if err := s.svc.Notify.Unfollow(ctx, actor(ctx), in.SubscriptionID); err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return nil, nil
+		roles(), func(ctx context.Context, in *subscriptionIDInput) error {
+			return s.svc.Notify.Unfollow(ctx, actor(ctx), in.SubscriptionID)
 		})
 	answer(s, huma.Operation{OperationID: "get-notification-settings", Method: http.MethodGet, Path: "/me/notification-settings",
 		Summary: "My notification settings", Tags: tags},

@@ -67,6 +67,13 @@ func views[T, V any](list []T, view func(T) V) []V {
 	return out
 }
 
+// PageQuery is the limit and cursor of a paged listing, embedded in the
+// listing's input (exported: huma reads only exported embedded fields).
+type PageQuery struct {
+	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
+	Cursor string `query:"cursor" maxLength:"200"`
+}
+
 // page is a slice of a listing and the cursor of the next slice.
 type page[T any] struct {
 	Items []T

@@ -220,9 +220,8 @@ type createFeedbackInputBody struct {
 }
 
 type listFeedbackInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	PageQuery
 }
 
 type feedbackListOutputBody struct {

@@ -81,9 +81,8 @@ type recordPathInput struct {
 }
 
 type getDecisionRecordInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	PageQuery
 }
 
 type decisionRecordOutput struct {

@@ -54,8 +54,7 @@ type RecordInclusionProofView struct {
 }
 
 type listRecordHeadsInput struct {
-	Limit  int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type recordHeadInput struct {

@@ -241,8 +241,7 @@ type listLegalityReviewsInput struct {
 	Status     string `query:"status" enum:"received,materials_requested,returned,concluded" doc:"Only packages in this status."`
 	AdviserID  int64  `query:"adviser_id" minimum:"0" doc:"Only packages assigned to this legal adviser."`
 	DecisionID int64  `query:"decision_id" minimum:"0" doc:"Only packages of this decision."`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type legalityReviewsOutputBody struct {

@@ -96,8 +96,7 @@ type agencyCommentSearchInput struct {
 	Sort       string `query:"sort" enum:"relevance,date_desc,date_asc" doc:"Default relevance (date_desc when q is empty)."`
 	From       string `query:"from" format:"date" doc:"Earliest date (YYYY-MM-DD, Asia/Shanghai) of the document: publication of a decision, submission of a comment, opening of a survey."`
 	To         string `query:"to" format:"date" doc:"Latest date, inclusive."`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 // errNoSearch means the handler was built without a search service (only

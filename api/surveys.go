@@ -340,10 +340,6 @@ type surveyIDPath struct {
 	SurveyID int64 `path:"survey_id" minimum:"1"`
 }
 
-type surveyOutput struct {
-	Body SurveyView
-}
-
 type surveysOutputBody struct {
 	Surveys    []SurveyView `json:"surveys"`
 	NextCursor string       `json:"next_cursor,omitempty"`
@@ -353,8 +349,7 @@ type listSurveysInput struct {
 	DecisionID int64  `query:"decision_id" minimum:"0" doc:"Only the surveys of this decision item."`
 	Status     string `query:"status" enum:"draft,open,closed,"`
 	Mine       bool   `query:"mine" doc:"Only the surveys of the caller's agency, drafts included."`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	PageQuery
 }
 
 type createSurveyInput struct {
@@ -453,12 +448,7 @@ func (s *server) registerSurveys() {
 	staff := roles(identity.RoleAgencyStaff)
 	resident := roles(identity.RoleResident)
 	now := func() time.Time { return s.svc.Survey.Now() }
-	one := func(ctx context.Context, sv survey.Survey, err error) (*surveyOutput, error) {
-		if err != nil {
-			return nil, toProblem(ctx, err)
-		}
-		return &surveyOutput{Body: surveyView(sv, now())}, nil
-	}
+	view := func(sv survey.Survey) SurveyView { return surveyView(sv, now()) }
 	answer(s, huma.Operation{OperationID: "list-surveys", Method: http.MethodGet, Path: "/surveys",
 		Summary: "List surveys", Tags: tags, Errors: []int{422},
 		Description: "Newest first, without questions. Everyone sees open and closed surveys; staff also their own agency's drafts."},
@@ -470,27 +460,24 @@ func (s *server) registerSurveys() {
 				return surveyView(sv, now())
 			}), NextCursor: p.Next}
 		})
-	register(s, huma.Operation{OperationID: "create-survey", Method: http.MethodPost, Path: "/surveys",
+	answer(s, huma.Operation{OperationID: "create-survey", Method: http.MethodPost, Path: "/surveys",
 		Summary: "Create a survey", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,
 		Description: "Creates a draft survey of the caller's agency, optionally linked to a decision item the agency leads. The privacy notice is required."},
-		staff, func(ctx context.Context, in *createSurveyInput) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.CreateSurvey(ctx, actor(ctx), in.Body.input())
-			return one(ctx, sv, err)
-		})
-	register(s, huma.Operation{OperationID: "get-survey", Method: http.MethodGet, Path: "/surveys/{survey_id}",
+		staff, func(ctx context.Context, in *createSurveyInput) (survey.Survey, error) {
+			return s.svc.Survey.CreateSurvey(ctx, actor(ctx), in.Body.input())
+		}, view)
+	answer(s, huma.Operation{OperationID: "get-survey", Method: http.MethodGet, Path: "/surveys/{survey_id}",
 		Summary: "Get a survey with its questions", Tags: tags, Errors: []int{404},
 		Description: "Open and closed surveys are public; a draft is not found except for its agency's staff."},
-		public(), func(ctx context.Context, in *surveyIDPath) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.GetSurvey(ctx, actor(ctx), in.SurveyID)
-			return one(ctx, sv, err)
-		})
-	register(s, huma.Operation{OperationID: "update-survey", Method: http.MethodPut, Path: "/surveys/{survey_id}",
+		public(), func(ctx context.Context, in *surveyIDPath) (survey.Survey, error) {
+			return s.svc.Survey.GetSurvey(ctx, actor(ctx), in.SurveyID)
+		}, view)
+	answer(s, huma.Operation{OperationID: "update-survey", Method: http.MethodPut, Path: "/surveys/{survey_id}",
 		Summary: "Update a draft survey", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the editable fields. Only while the survey is a draft (409 `survey_not_editable` after opening)."},
-		staff, func(ctx context.Context, in *updateSurveyInput) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.UpdateSurvey(ctx, actor(ctx), in.SurveyID, in.Body.input())
-			return one(ctx, sv, err)
-		})
+		staff, func(ctx context.Context, in *updateSurveyInput) (survey.Survey, error) {
+			return s.svc.Survey.UpdateSurvey(ctx, actor(ctx), in.SurveyID, in.Body.input())
+		}, view)
 	register(s, huma.Operation{OperationID: "add-survey-question", Method: http.MethodPost, Path: "/surveys/{survey_id}/questions",
 		Summary: "Add a question", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Adds a question at `position` or at the end and returns the survey. A display condition names an earlier single or multiple choice question and its options. Only while the survey is a draft."},
@@ -502,34 +489,30 @@ func (s *server) registerSurveys() {
 			return &addSurveyQuestionOutput{Location: "/api/v1/surveys/" + strconv.FormatInt(sv.ID, 10) + "/questions/" + strconv.FormatInt(id, 10),
 				Body: surveyView(sv, now())}, nil
 		})
-	register(s, huma.Operation{OperationID: "update-survey-question", Method: http.MethodPut, Path: "/surveys/{survey_id}/questions/{question_id}",
+	answer(s, huma.Operation{OperationID: "update-survey-question", Method: http.MethodPut, Path: "/surveys/{survey_id}/questions/{question_id}",
 		Summary: "Update or move a question", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the question; `position` moves it. Every display condition must still refer to an earlier choice question. Only while the survey is a draft."},
-		staff, func(ctx context.Context, in *updateSurveyQuestionInput) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.UpdateQuestion(ctx, actor(ctx), in.SurveyID, in.QuestionID, in.Body.input())
-			return one(ctx, sv, err)
-		})
-	register(s, huma.Operation{OperationID: "delete-survey-question", Method: http.MethodDelete, Path: "/surveys/{survey_id}/questions/{question_id}",
+		staff, func(ctx context.Context, in *updateSurveyQuestionInput) (survey.Survey, error) {
+			return s.svc.Survey.UpdateQuestion(ctx, actor(ctx), in.SurveyID, in.QuestionID, in.Body.input())
+		}, view)
+	answer(s, huma.Operation{OperationID: "delete-survey-question", Method: http.MethodDelete, Path: "/surveys/{survey_id}/questions/{question_id}",
 		Summary: "Delete a question", Tags: tags, Errors: []int{404, 409},
 		Description: "Removes the question; refused (409 `survey_question_referenced`) while another question's condition refers to it. Only while the survey is a draft."},
-		staff, func(ctx context.Context, in *surveyQuestionPath) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.DeleteQuestion(ctx, actor(ctx), in.SurveyID, in.QuestionID)
-			return one(ctx, sv, err)
-		})
-	register(s, huma.Operation{OperationID: "open-survey", Method: http.MethodPost, Path: "/surveys/{survey_id}/open",
+		staff, func(ctx context.Context, in *surveyQuestionPath) (survey.Survey, error) {
+			return s.svc.Survey.DeleteQuestion(ctx, actor(ctx), in.SurveyID, in.QuestionID)
+		}, view)
+	answer(s, huma.Operation{OperationID: "open-survey", Method: http.MethodPost, Path: "/surveys/{survey_id}/open",
 		Summary: "Open a survey", Tags: tags, Errors: []int{404, 409},
 		Description: "Publishes the draft: from now on it is fixed, it accepts answers from opens_at to closes_at and closes by itself at closes_at. Recorded in the linked decision's process record."},
-		staff, func(ctx context.Context, in *surveyIDPath) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.OpenSurvey(ctx, actor(ctx), in.SurveyID)
-			return one(ctx, sv, err)
-		})
-	register(s, huma.Operation{OperationID: "close-survey", Method: http.MethodPost, Path: "/surveys/{survey_id}/close",
+		staff, func(ctx context.Context, in *surveyIDPath) (survey.Survey, error) {
+			return s.svc.Survey.OpenSurvey(ctx, actor(ctx), in.SurveyID)
+		}, view)
+	answer(s, huma.Operation{OperationID: "close-survey", Method: http.MethodPost, Path: "/surveys/{survey_id}/close",
 		Summary: "Close a survey early", Tags: tags, Errors: []int{404, 409},
 		Description: "Ends an open survey before closes_at. Recorded in the linked decision's process record."},
-		staff, func(ctx context.Context, in *surveyIDPath) (*surveyOutput, error) {
-			sv, err := s.svc.Survey.CloseSurvey(ctx, actor(ctx), in.SurveyID)
-			return one(ctx, sv, err)
-		})
+		staff, func(ctx context.Context, in *surveyIDPath) (survey.Survey, error) {
+			return s.svc.Survey.CloseSurvey(ctx, actor(ctx), in.SurveyID)
+		}, view)
 	register(s, huma.Operation{OperationID: "submit-survey-response", Method: http.MethodPost, Path: "/surveys/{survey_id}/responses",
 		Summary: "Answer a survey", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Stores a verified resident's response, all of it or nothing. One response per resident (409 `survey_already_answered`, also for " +

@@ -179,9 +179,8 @@ type createDraftVersionInput struct {
 }
 
 type decisionVersionsInput struct {
-	DecisionID int64  `path:"decision_id"`
-	Limit      int    `query:"limit" minimum:"0" maximum:"100"`
-	Cursor     string `query:"cursor" maxLength:"200"`
+	DecisionID int64 `path:"decision_id"`
+	PageQuery
 }
 
 type draftVersionsOutputBody struct {

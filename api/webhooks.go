@@ -128,14 +128,11 @@ func (s *server) registerWebhooks() {
 		}, func(list []integrations.Webhook) webhooksOutputBody {
 			return webhooksOutputBody{Webhooks: views(list, webhookView)}
 		})
-	register(s, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/webhooks/{webhook_id}",
+	answerNothing(s, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/webhooks/{webhook_id}",
 		Summary: "Delete a webhook", Tags: tags, Errors: []int{404}, DefaultStatus: http.StatusNoContent,
 		Description: "Nothing more is sent to it; its deliveries stay listed."},
-		signedIn(), func(ctx context.Context, in *webhookPath) (*struct{}, error) {
-			if err := s.svc.Integrations.DeleteWebhook(ctx, actor(ctx), in.OrganisationID, in.WebhookID); err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return nil, nil
+		signedIn(), func(ctx context.Context, in *webhookPath) error {
+			return s.svc.Integrations.DeleteWebhook(ctx, actor(ctx), in.OrganisationID, in.WebhookID)
 		})
 	register(s, huma.Operation{OperationID: "list-webhook-deliveries", Method: http.MethodGet,
 		Path: "/organisations/{organisation_id}/webhooks/{webhook_id}/deliveries", Summary: "List a webhook's deliveries and their attempts",
