@@ -61,14 +61,12 @@ func TestUpdateAgencyHierarchy(t *testing.T) {
 	if dept.ParentID != nil {
 		t.Fatalf("parent not removed: %+v", dept)
 	}
-	log := auditActions(t, e, admin, "target_kind=agency")
-	if want := "update-agency update-agency create-agency create-agency create-agency create-agency"; log != want {
-		t.Fatalf("audit log of agencies = %q, want %q", log, want)
-	}
+	expectAudit(t, e, admin, "target_kind=agency", "update-agency update-agency create-agency create-agency create-agency create-agency")
 }
 
-// auditActions lists the audit log's actions, newest first, joined by spaces.
-func auditActions(t *testing.T, e *testenv.Env, token, query string) string {
+// expectAudit checks the audit log's actions for query, newest first,
+// joined by spaces.
+func expectAudit(t *testing.T, e *testenv.Env, token, query, want string) {
 	t.Helper()
 	var out struct {
 		Entries []struct {
@@ -81,7 +79,9 @@ func auditActions(t *testing.T, e *testenv.Env, token, query string) string {
 	for _, x := range out.Entries {
 		a = append(a, x.Action)
 	}
-	return strings.Join(a, " ")
+	if got := strings.Join(a, " "); got != want {
+		t.Fatalf("audit log (%s) = %q, want %q", query, got, want)
+	}
 }
 
 func TestUpdateAccountRolesAndAgency(t *testing.T) {
@@ -140,9 +140,7 @@ func TestUpdateAccountRolesAndAgency(t *testing.T) {
 	if len(list.Accounts) != 0 {
 		t.Fatalf("%% matched everything: %+v", list)
 	}
-	if log := auditActions(t, e, admin, fmt.Sprintf("target_kind=account&target_id=%d", staff.ID)); log != "update-account update-account create-account" {
-		t.Fatalf("audit = %q", log)
-	}
+	expectAudit(t, e, admin, fmt.Sprintf("target_kind=account&target_id=%d", staff.ID), "update-account update-account create-account")
 }
 
 func TestDisableEnableAccountRevokesSessions(t *testing.T) {
@@ -187,9 +185,7 @@ func TestDisableEnableAccountRevokesSessions(t *testing.T) {
 	if len(list.Accounts) != 1 || list.Accounts[0].LastSignInAt == nil || !list.Accounts[0].LastSignInAt.Equal(e.Clock.Now()) {
 		t.Fatalf("last sign-in not shown: %+v", list)
 	}
-	if log := auditActions(t, e, admin, fmt.Sprintf("target_id=%d", staff.ID)); log != "enable-account disable-account create-account" {
-		t.Fatalf("audit = %q", log)
-	}
+	expectAudit(t, e, admin, fmt.Sprintf("target_id=%d", staff.ID), "enable-account disable-account create-account")
 }
 
 func TestResetAccountPassword(t *testing.T) {
@@ -399,9 +395,7 @@ func TestLegalAdviserRoster(t *testing.T) {
 	if len(list.Advisers) != 2 {
 		t.Fatalf("admin sees %d advisers, want 2", len(list.Advisers))
 	}
-	if log := auditActions(t, e, admin, "target_kind=legal_adviser"); log != "update-legal-adviser-profile create-legal-adviser-profile" {
-		t.Fatalf("audit = %q", log)
-	}
+	expectAudit(t, e, admin, "target_kind=legal_adviser", "update-legal-adviser-profile create-legal-adviser-profile")
 }
 
 // The audit log is append-only in the database itself, whoever asks, and
@@ -430,10 +424,8 @@ func TestAdminAuditLogAppendOnly(t *testing.T) {
 	e.Do("PUT", "/decision-bodies/jyj/settings", admin, map[string]any{"survey_min_responses": 30, "catalogue_required": false, "feedback_threshold": 20}).Expect(t, 200, "")
 	// (The accounts the test environment created on the command line's
 	// behalf are there too.)
-	if log := auditActions(t, e, admin, ""); log != "set-decision-body-settings add-search-synonym-group update-workday-calendar "+
-		"create-agency create-account create-account" {
-		t.Fatalf("audit = %q", log)
-	}
+	expectAudit(t, e, admin, "", "set-decision-body-settings add-search-synonym-group update-workday-calendar "+
+		"create-agency create-account create-account")
 	var out struct {
 		Entries []struct {
 			ActorName string `json:"actor_name"`

@@ -34,11 +34,8 @@ type handlingFixture struct {
 func newHandlingFixture(t *testing.T) *handlingFixture {
 	t.Helper()
 	ctx := context.Background()
-	e := testenv.New(t)
+	e := newCity(t, "gov", "jyj", "wjw")
 	e.Consultation.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
-	e.Agency("gov", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wjw", "平顶山市卫生健康委员会", identity.AgencyDepartment)
 	f := &handlingFixture{e: e}
 	f.staff, f.staffTok = e.Account(identity.RoleAgencyStaff, "jyj")
 	f.otherStaff, f.otherTok = e.Account(identity.RoleAgencyStaff, "wjw")

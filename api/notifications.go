@@ -84,16 +84,12 @@ type notificationIDInput struct {
 	NotificationID int64 `path:"notification_id"`
 }
 
-type readAllOutput struct {
-	Body struct {
-		Read int `json:"read" doc:"How many were unread."`
-	}
+type readAllOutputBody struct {
+	Read int `json:"read" doc:"How many were unread."`
 }
 
-type subscriptionListOutput struct {
-	Body struct {
-		Subscriptions []SubscriptionView `json:"subscriptions"`
-	}
+type subscriptionListOutputBody struct {
+	Subscriptions []SubscriptionView `json:"subscriptions"`
 }
 
 type createSubscriptionInputBody struct {
@@ -140,30 +136,17 @@ func (s *server) registerNotifications() {
 		roles(), func(ctx context.Context, in *notificationIDInput) (notify.Notification, error) {
 			return s.svc.Notify.ReadNotification(ctx, actor(ctx), in.NotificationID)
 		}, notificationView)
-	register(s, huma.Operation{OperationID: "read-all-notifications", Method: http.MethodPost, Path: "/me/notifications/read-all",
+	answer(s, huma.Operation{OperationID: "read-all-notifications", Method: http.MethodPost, Path: "/me/notifications/read-all",
 		Summary: "Mark every notification read", Tags: tags},
-		roles(), func(ctx context.Context, _ *struct{}) (*readAllOutput, error) {
-			n, err := s.svc.Notify.ReadAll(ctx, actor(ctx))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &readAllOutput{}
-			out.Body.Read = n
-			return out, nil
-		})
-	register(s, huma.Operation{OperationID: "list-my-subscriptions", Method: http.MethodGet, Path: "/me/subscriptions",
+		roles(), func(ctx context.Context, _ *struct{}) (int, error) {
+			return s.svc.Notify.ReadAll(ctx, actor(ctx))
+		}, func(n int) readAllOutputBody { return readAllOutputBody{Read: n} })
+	answer(s, huma.Operation{OperationID: "list-my-subscriptions", Method: http.MethodGet, Path: "/me/subscriptions",
 		Summary: "What I follow", Tags: tags},
-		roles(), func(ctx context.Context, _ *struct{}) (*subscriptionListOutput, error) {
-			subs, err := s.svc.Notify.ListSubscriptions(ctx, actor(ctx))
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &subscriptionListOutput{}
-			out.Body.Subscriptions = []SubscriptionView{}
-			for _, x := range subs {
-				out.Body.Subscriptions = append(out.Body.Subscriptions, subscriptionView(x))
-			}
-			return out, nil
+		roles(), func(ctx context.Context, _ *struct{}) ([]notify.Subscription, error) {
+			return s.svc.Notify.ListSubscriptions(ctx, actor(ctx))
+		}, func(list []notify.Subscription) subscriptionListOutputBody {
+			return subscriptionListOutputBody{Subscriptions: views(list, subscriptionView)}
 		})
 	answer(s, huma.Operation{OperationID: "create-subscription", Method: http.MethodPost, Path: "/me/subscriptions",
 		Summary: "Follow a domain, an agency or a decision", Tags: tags, Errors: []int{404, 422}, DefaultStatus: http.StatusCreated,

@@ -86,6 +86,18 @@ func (p *procedure) path(format string, a ...any) string {
 }
 
 // today is the clock's date in Asia/Shanghai.
+// expectRecordIntact verifies the decision's process record as the public may.
+func (p *procedure) expectRecordIntact(t *testing.T) {
+	t.Helper()
+	var ver struct {
+		OK bool `json:"ok"`
+	}
+	p.Do("POST", p.path("/record/verify"), "", nil).Expect(t, 200, "").JSON(t, &ver)
+	if !ver.OK {
+		t.Fatal("record broken")
+	}
+}
+
 func (p *procedure) today() string { return p.Clock.Now().In(workday.Location()).Format(time.DateOnly) }
 
 type procVersion struct {

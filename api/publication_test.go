@@ -252,13 +252,7 @@ func TestPublicationGates(t *testing.T) {
 	if pub.Status != "in_effect" || !pub.InEffect {
 		t.Fatalf("after the effective date %+v", pub)
 	}
-	var ver struct {
-		OK bool `json:"ok"`
-	}
-	p.Do("POST", p.path("/record/verify"), "", nil).Expect(t, 200, "").JSON(t, &ver)
-	if !ver.OK {
-		t.Fatal("record broken")
-	}
+	p.expectRecordIntact(t)
 }
 
 // TestFeedbackAndSuspension: implementation feedback from residents, and
@@ -329,11 +323,5 @@ func TestFeedbackAndSuspension(t *testing.T) {
 	if pub.Status != "suspended" || pub.FeedbackCount != 3 || pub.Suspension == nil || !strings.Contains(pub.Suspension.Reason, "中止执行") {
 		t.Fatalf("suspended publication %+v", pub)
 	}
-	var ver struct {
-		OK bool `json:"ok"`
-	}
-	p.Do("POST", p.path("/record/verify"), "", nil).Expect(t, 200, "").JSON(t, &ver)
-	if !ver.OK {
-		t.Fatal("record broken")
-	}
+	p.expectRecordIntact(t)
 }

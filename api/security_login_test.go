@@ -20,20 +20,13 @@ func TestLoginBurstCountedBeforeHash(t *testing.T) {
 	e := testenv.New(t)
 	acct, _ := e.Account(identity.RoleResident, "")
 	const n = 60
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pw := "wrong-password-" + string(rune('a'+i%26))
-			if i == n/2 {
-				pw = testenv.Password
-			}
-			statuses[i] = e.Do("POST", "/sessions", "", map[string]any{"login": *acct.Phone, "password": pw}).Status
-		}()
-	}
-	wg.Wait()
+	statuses := concurrently(n, func(i int) int {
+		pw := "wrong-password-" + string(rune('a'+i%26))
+		if i == n/2 {
+			pw = testenv.Password
+		}
+		return e.Do("POST", "/sessions", "", map[string]any{"login": *acct.Phone, "password": pw}).Status
+	})
 	checked := 0
 	for _, st := range statuses {
 		switch st {
@@ -49,21 +42,30 @@ func TestLoginBurstCountedBeforeHash(t *testing.T) {
 	}
 }
 
+// concurrently runs f(0) … f(n-1) at once and returns their results in
+// order.
+func concurrently[T any](n int, f func(i int) T) []T {
+	out := make([]T, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // The same for the password re-entry before a signature.
 func TestReauthBurstCountedBeforeHash(t *testing.T) {
 	e := testenv.New(t)
 	acct, _ := e.Account(identity.RoleLegalAdviser, "")
 	const n = 30
-	errsOut := make([]error, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errsOut[i] = e.Identity.CheckPassword(context.Background(), acct.ID, "wrong-password-1")
-		}()
-	}
-	wg.Wait()
+	errsOut := concurrently(n, func(int) error {
+		return e.Identity.CheckPassword(context.Background(), acct.ID, "wrong-password-1")
+	})
 	checked := 0
 	for _, err := range errsOut {
 		if err == nil {

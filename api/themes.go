@@ -259,8 +259,6 @@ type themeListOutput struct {
 	}
 }
 
-type themeDetailOutput struct{ Body ThemeDetailView }
-
 type themeAnswerOutput struct {
 	Body struct {
 		Theme       ThemeView `json:"theme"`
@@ -304,16 +302,14 @@ func (s *server) registerThemes() {
 			out.Body.Themes = views(ts, themeView)
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
+	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
 		Description: "A theme with its representative comments and a page of its comments, closest first. Readers as list-themes."},
-		readers, func(ctx context.Context, in *getThemeInput) (*themeDetailOutput, error) {
-			t, err := s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, in.Limit, in.Cursor)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &themeDetailOutput{Body: ThemeDetailView{ThemeView: themeView(t.Theme),
-				Representatives: themeCommentViews(t.Representatives), Comments: themeCommentViews(t.Comments), NextCursor: t.NextCursor}}, nil
+		readers, func(ctx context.Context, in *getThemeInput) (themes.ThemeDetail, error) {
+			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, in.Limit, in.Cursor)
+		}, func(t themes.ThemeDetail) ThemeDetailView {
+			return ThemeDetailView{ThemeView: themeView(t.Theme), Representatives: themeCommentViews(t.Representatives),
+				Comments: themeCommentViews(t.Comments), NextCursor: t.NextCursor}
 		})
 	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
 		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},

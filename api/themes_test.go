@@ -24,16 +24,13 @@ type themeJSON struct {
 	} `json:"summary"`
 }
 
-func TestThemesAPI(t *testing.T) {
-	f := newHandlingFixture(t)
+// publishComments submits Alice's comments on the whole draft and
+// publishes them.
+func (f *handlingFixture) publishComments(t *testing.T, bodies ...string) {
+	t.Helper()
 	ctx := context.Background()
-	d := f.decision.ID
-	for _, body := range []string{
-		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
-		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务增加体育活动和兴趣小组。",
-		"课后服务能不能多安排体育锻炼，孩子整天坐着。", "希望课后服务有更多兴趣活动，比如美术音乐体育。",
-	} {
-		c, _, err := f.e.Consultation.SubmitComment(ctx, &f.alice, d, consultation.CommentInput{Body: body})
+	for _, body := range bodies {
+		c, _, err := f.e.Consultation.SubmitComment(ctx, &f.alice, f.decision.ID, consultation.CommentInput{Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,6 +38,15 @@ func TestThemesAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestThemesAPI(t *testing.T) {
+	f := newHandlingFixture(t)
+	d := f.decision.ID
+	f.publishComments(t,
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务增加体育活动和兴趣小组。",
+		"课后服务能不能多安排体育锻炼，孩子整天坐着。", "希望课后服务有更多兴趣活动，比如美术音乐体育。")
 	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.otherTok, nil).Expect(t, 403, "not_lead_unit_staff")
 	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.aliceTok, nil).Expect(t, 403, "forbidden_role")
 	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 404, "theme_analysis_not_found")
@@ -109,20 +115,10 @@ func TestThemesAPI(t *testing.T) {
 // theme of the chosen comments, and a comment moves back.
 func TestThemesSplitMoveAPI(t *testing.T) {
 	f := newHandlingFixture(t)
-	ctx := context.Background()
 	d := f.decision.ID
-	for _, body := range []string{
+	f.publishComments(t,
 		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
-		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
-	} {
-		c, _, err := f.e.Consultation.SubmitComment(ctx, &f.alice, d, consultation.CommentInput{Body: body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.e.Consultation.ModerateComment(ctx, &f.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
 	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
 	var list struct {
 		Themes []themeJSON `json:"themes"`
