@@ -39,7 +39,7 @@ const revisedDraft = `平顶山市城区义务教育学校招生入学办法
 func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 	t.Helper()
 	ctx := context.Background()
-	e := newReviewCity(t)
+	e := newReviewCity(t, "平顶山市城区义务教育学校招生入学办法")
 	resident, _ := e.Account(identity.RoleResident, "")
 	svc, d := e.Consultation, e.d
 	id := strconv.FormatInt(d.ID, 10)

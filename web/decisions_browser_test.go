@@ -8,8 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/canyu-gov/canyu/internal/browsertest"
-	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestLeadUnitOpensConsultationInBrowser walks staff of a lead unit through
@@ -17,11 +15,8 @@ import (
 // consultation on a phone-sized screen, then checks as an anonymous visitor
 // that the public page shows the notice and every article with its anchor.
 func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wsj", "平顶山市卫生健康委员会", identity.AgencyDepartment)
-	acct, _ := e.Account(identity.RoleAgencyStaff, "jyj")
+	e := newPagesEnv(t)
+	acct := e.staff
 	ctx := chrome(t, browsertest.Phone, 30*time.Second)
 	submit := chromedp.CSS(`form.stack button[type=submit]`)
 

@@ -16,7 +16,6 @@ import (
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/notifytest"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 var mailLink = regexp.MustCompile(`https?://\S+`)
@@ -31,24 +30,10 @@ var mailLink = regexp.MustCompile(`https?://\S+`)
 // new pages keep axe-core clean and never scroll sideways on the phone.
 func TestReplyNotificationInBrowser(t *testing.T) {
 	ctx := context.Background()
-	e := &reviewPagesEnv{Env: testenv.New(t)}
+	e := newReviewCity(t, "城区义务教育学校招生入学办法")
 	mp := notifytest.Start(t, e.DB, e.Notify)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
-	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	_, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
-		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王秘书长", Position: "秘书长"},
-		{Name: "赵副市长", Position: "副市长"}})
-	must(t, err)
-	e.reviewer, _ = e.Account(identity.RoleReviewer, "sfj")
-	e.adviser, _ = e.Account(identity.RoleLegalAdviser, "")
 	resident, _ := e.Account(identity.RoleResident, "")
 	svc := e.Consultation
-	e.d, err = svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "城区义务教育学校招生入学办法", Summary: "简介",
-		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
-	must(t, err)
 	id := strconv.FormatInt(e.d.ID, 10)
 	v1, err := svc.CreateDraftVersion(ctx, &e.staff, e.d.ID, consultation.DraftVersionInput{Text: draftText,
 		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})

@@ -30,9 +30,9 @@ type reviewPagesEnv struct {
 // newReviewCity is the city of the review pages: the government with its
 // executive meeting's composition (Decree 713 Art. 30), which
 // publishThroughPages meets with three of four members, the education
-// bureau leading the decision (just created), the justice bureau's
+// bureau leading the decision with the title (just created), the justice bureau's
 // reviewer and a legal adviser.
-func newReviewCity(t *testing.T) *reviewPagesEnv {
+func newReviewCity(t *testing.T, title string) *reviewPagesEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &reviewPagesEnv{Env: testenv.New(t)}
@@ -48,8 +48,7 @@ func newReviewCity(t *testing.T) *reviewPagesEnv {
 	}
 	e.reviewer, e.reviewerToken = e.Account(identity.RoleReviewer, "sfj")
 	e.adviser, e.adviserToken = e.Account(identity.RoleLegalAdviser, "")
-	d, err := e.Consultation.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法",
-		Summary: "简介", Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
+	d, err := e.Consultation.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: title, Summary: "简介", Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func (e *reviewPagesEnv) submitForReview(t *testing.T, hash string) {
 func newHandlingEnv(t *testing.T) *reviewPagesEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := newReviewCity(t)
+	e := newReviewCity(t, "平顶山市城区义务教育学校招生入学办法")
 	e.other, e.otherToken = e.Account(identity.RoleLegalAdviser, "")
 	svc, d := e.Consultation, e.d
 	v, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: draftText,
