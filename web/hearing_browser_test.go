@@ -23,11 +23,8 @@ import (
 // The public draw check recomputes the draw in the browser, and the staff
 // pages of the hearing show each step (screenshots at 390 px and desktop).
 func TestHearingInBrowser(t *testing.T) {
-	e := testenv.New(t)
-	ctx := context.Background()
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
+	e := newPagesEnv(t)
+	ctx, staff := context.Background(), e.staff
 	resident, _ := e.Account(identity.RoleResident, "")
 	loc := workday.Location()
 	// The browser keeps real time: session cookies expire by it, so the

@@ -11,18 +11,14 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
-	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestRecordHeadsPage: the public page of signed tree heads lists the head
 // the log job signed, in Chinese, on a phone without horizontal scrolling,
 // and a public decision's timeline links to it.
 func TestRecordHeadsPage(t *testing.T) {
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
+	e := newPagesEnv(t)
+	staff := e.staff
 	bg := context.Background()
 	d, err := e.Consultation.CreateDecision(bg, &staff, consultation.DecisionInput{Title: "平顶山市城区义务教育学校招生入学办法",
 		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "pdsszf", LeadAgency: "jyj"})
