@@ -37,6 +37,9 @@ import (
 //go:embed words.txt
 var wordsFile string
 
+//go:embed concepts.txt
+var conceptsFile string
+
 // dictionary is the embedded word list (civic and livelihood vocabulary),
 // maxWordRunes its longest entry.
 var (
@@ -236,6 +239,35 @@ func loadSynonyms() {
 	}
 }
 
+// Aspects (concepts.txt): the generic aspects residents raise about any
+// local regulation (cost, time, noise, dirt, enforcement …), one feature
+// per aspect a comment names ("c:KEY"); like the synonym groups they let
+// comments that say the same thing in different words meet.
+var (
+	conceptOnce  sync.Once
+	conceptFirst map[rune][]conceptWord // words by their first character
+)
+
+type conceptWord struct {
+	w   []rune
+	key string
+}
+
+func loadConcepts() {
+	conceptFirst = map[rune][]conceptWord{}
+	for _, l := range strings.Split(conceptsFile, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		for _, w := range f[1:] {
+			if rs := []rune(Normalize(w)); len(rs) > 0 {
+				conceptFirst[rs[0]] = append(conceptFirst[rs[0]], conceptWord{rs, "c:" + f[0]})
+			}
+		}
+	}
+}
+
 // terms returns the features of a normalised text: the character bigrams of
 // its Han runs (except stop bigrams), the dictionary words found in them by
 // forward maximum matching (prefixed "w:"), its content characters ("u:"),
@@ -247,9 +279,11 @@ func terms(s string) []string {
 	dictOnce.Do(loadDictionary)
 	pinyinOnce.Do(loadPinyin)
 	synOnce.Do(loadSynonyms)
+	conceptOnce.Do(loadConcepts)
 	han, alnum := runs(s)
 	var out []string
 	var syn map[int]bool
+	var aspects map[string]bool
 	for _, h := range han {
 		rs := []rune(h)
 		for i := 0; i+1 < len(rs); i++ {
@@ -278,6 +312,15 @@ func terms(s string) []string {
 						syn[sw.group] = true
 						out = append(out, "s:"+strconv.Itoa(sw.group))
 					}
+				}
+			}
+			for _, cw := range conceptFirst[r] {
+				if i+len(cw.w) <= len(rs) && string(rs[i:i+len(cw.w)]) == string(cw.w) && !aspects[cw.key] {
+					if aspects == nil {
+						aspects = map[string]bool{}
+					}
+					aspects[cw.key] = true
+					out = append(out, cw.key)
 				}
 			}
 		}
