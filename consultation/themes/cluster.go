@@ -46,15 +46,8 @@ type Params struct {
 	UnigramWeight float64 `json:"unigram_weight,omitempty"`
 	PinyinWeight  float64 `json:"pinyin_weight,omitempty"`
 	SynonymWeight float64 `json:"synonym_weight,omitempty"`
-	// ConceptWeight weighs the aspects of concepts.txt (cost, noise …).
+	// ConceptWeight weighs the aspects of concepts.txt (0 leaves them out).
 	ConceptWeight float64 `json:"concept_weight,omitempty"`
-	// IDFOffset is added to ln((N+1)/(df+1)): 1 is the usual smoothed
-	// IDF; lower leaves a term most comments of the decision share (the
-	// decision's own subject) little weight.
-	IDFOffset float64 `json:"idf_offset"`
-	// MaxDocShare drops terms found in more than this share of the
-	// comments (0: none dropped).
-	MaxDocShare float64 `json:"max_doc_share,omitempty"`
 	// MergeThreshold: after the cut, two themes whose centroids have at
 	// least this cosine are one theme (0: no merging).
 	MergeThreshold float64 `json:"merge_threshold,omitempty"`
@@ -95,10 +88,10 @@ var DefaultParams = Params{
 	SecondRatio:       0.8,
 	ArticleWeight:     0.4,
 	WordWeight:        1.5,
-	UnigramWeight:     0.6,
+	UnigramWeight:     1.5,
 	PinyinWeight:      0.5,
 	SynonymWeight:     1,
-	IDFOffset:         1,
+	ConceptWeight:     2,
 	Neighbours:        10,
 	Smooth:            1,
 	MinThemeSize:      3,
@@ -173,7 +166,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 			vocabTerms[i] = append(docTerms[i][:len(docTerms[i]):len(docTerms[i])], articleTerm(d.Article))
 		}
 	})
-	voc := buildVocabulary(vocabTerms, p)
+	voc := buildVocabulary(vocabTerms)
 	out := &Clustering{Vocab: voc, Vectors: make([]Vec, len(docs)), First: make([]int, len(docs))}
 	parallel(len(docs), func(i int) {
 		out.Vectors[i] = voc.vector(docTerms[i], docs[i].Article, p)

@@ -64,6 +64,15 @@ func devReport(t *testing.T, name string, p Params) (float64, float64) {
 		f1 += s.F1 / float64(len(drafts))
 		f1n += sn.F1 / float64(len(drafts))
 		line += fmt.Sprintf(" %s=%.2f/%.2f(%d/%d)", d.Key, s.F1, sn.F1, s.Themes, sn.Themes)
+		if os.Getenv("CANYU_THEMES_PR") != "" {
+			un := 0
+			for _, f := range cl.First {
+				if f < 0 {
+					un++
+				}
+			}
+			line += fmt.Sprintf("[P%.2f R%.2f u%d]", sn.Precision, sn.Recall, un)
+		}
 		if dump == d.Key {
 			for g, c := range cl.Clusters {
 				var b strings.Builder

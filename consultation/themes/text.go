@@ -13,7 +13,8 @@
 // simplified (an OpenCC port), character bigrams plus the words of a small
 // embedded dictionary found by forward maximum matching, content
 // characters, toneless pinyin bigrams (a homophone typo reads the same),
-// the near-synonym groups of the search service, TF-IDF; comments are
+// the near-synonym groups of the search service, generic aspects
+// (concepts.txt: cost, time, noise …), TF-IDF; comments are
 // clustered by average link over a second-order similarity (each comment
 // with its nearest neighbours), which short colloquial comments need.
 package themes
@@ -272,7 +273,8 @@ func loadConcepts() {
 // its Han runs (except stop bigrams), the dictionary words found in them by
 // forward maximum matching (prefixed "w:"), its content characters ("u:"),
 // the toneless pinyin of its bigrams ("p:", the same for a homophone typo),
-// the synonym groups it names ("s:"), and letter or digit tokens of two
+// the synonym groups it names ("s:"), the aspects of concepts.txt it names
+// ("c:"), and letter or digit tokens of two
 // characters or more that are not only digits ("a:"). The weight of each
 // kind is a parameter (Vocabulary.vector).
 func terms(s string) []string {

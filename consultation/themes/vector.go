@@ -103,7 +103,7 @@ func articleTerm(anchor string) string {
 // buildVocabulary counts document frequencies over the docs' terms and
 // keeps the terms found in at least two (a term in one comment relates it
 // to nothing and only dilutes its vector). IDF is smoothed: ln((N+1)/(df+1))+1.
-func buildVocabulary(docTerms [][]string, p Params) *Vocabulary {
+func buildVocabulary(docTerms [][]string) *Vocabulary {
 	df := map[string]int{}
 	for _, ts := range docTerms {
 		seen := map[string]bool{}
@@ -115,12 +115,8 @@ func buildVocabulary(docTerms [][]string, p Params) *Vocabulary {
 		}
 	}
 	keep := make([]string, 0, len(df))
-	maxDF := len(docTerms) + 1
-	if p.MaxDocShare > 0 && len(docTerms) >= 20 {
-		maxDF = int(p.MaxDocShare * float64(len(docTerms)))
-	}
 	for t, n := range df {
-		if n >= 2 && n <= maxDF {
+		if n >= 2 {
 			keep = append(keep, t)
 		}
 	}
@@ -129,7 +125,7 @@ func buildVocabulary(docTerms [][]string, p Params) *Vocabulary {
 	n := float64(len(docTerms))
 	for i, t := range keep {
 		v.IDs[t] = int32(i)
-		v.IDF[i] = float32(math.Log((n+1)/float64(df[t]+1)) + p.IDFOffset)
+		v.IDF[i] = float32(math.Log((n+1)/float64(df[t]+1)) + 1)
 	}
 	return v
 }
