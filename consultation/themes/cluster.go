@@ -250,15 +250,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 			firstOf[u] = g
 		}
 	}
-	members := make([][]Vec, len(groups))
-	for u, g := range firstOf {
-		if g >= 0 {
-			members[g] = append(members[g], units[u].vec)
-		}
-	}
-	for g := range cents {
-		cents[g] = centroid(members[g], dim)
-	}
+	followMembers(cents, firstOf, units, dim)
 	// Refinement (spherical k-means): every themed unit moves to the
 	// centroid it is now closest to, and the centroids follow, a few
 	// rounds; average link's early merges are greedy and never revisited.
@@ -276,15 +268,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 		if moved == 0 {
 			break
 		}
-		members := make([][]Vec, len(groups))
-		for u, g := range firstOf {
-			if g >= 0 {
-				members[g] = append(members[g], units[u].vec)
-			}
-		}
-		for g := range cents {
-			cents[g] = centroid(members[g], dim)
-		}
+		followMembers(cents, firstOf, units, dim)
 	}
 	if p.Refine > 0 { // a theme that lost every unit is dropped
 		count := make([]int, len(cents))
@@ -400,6 +384,20 @@ func mergeClose(groups [][]int, cents [][]float32, units []unit, dim int, thresh
 	}
 	sort.SliceStable(groups, func(a, b int) bool { return len(groups[a]) > len(groups[b]) })
 	return groups, recentroid(groups, units, dim)
+}
+
+// followMembers recomputes each centroid from the units whose first theme
+// it is (firstOf: theme per unit, -1 for none).
+func followMembers(cents [][]float32, firstOf []int, units []unit, dim int) {
+	members := make([][]Vec, len(cents))
+	for u, g := range firstOf {
+		if g >= 0 {
+			members[g] = append(members[g], units[u].vec)
+		}
+	}
+	for g := range cents {
+		cents[g] = centroid(members[g], dim)
+	}
 }
 
 func recentroid(groups [][]int, units []unit, dim int) [][]float32 {

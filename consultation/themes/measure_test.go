@@ -16,21 +16,25 @@ import (
 // coded set (testdata/coded, for measuring only) or the development set
 // (testdata/dev, for tuning).
 type labelledDraft struct {
-	Key      string `json:"key"`
-	Title    string `json:"title"`
-	Articles []struct {
-		Anchor string `json:"anchor"`
-		Label  string `json:"label"`
-		Text   string `json:"text"`
-	} `json:"articles"`
-	Comments []struct {
-		ID       string   `json:"id"`
-		Article  string   `json:"article"`
-		Text     string   `json:"text"`
-		Themes   []string `json:"themes"`
-		Stance   string   `json:"stance"`
-		Campaign bool     `json:"campaign"`
-	} `json:"comments"`
+	Key      string            `json:"key"`
+	Title    string            `json:"title"`
+	Articles []labelledArticle `json:"articles"`
+	Comments []labelledComment `json:"comments"`
+}
+
+type labelledArticle struct {
+	Anchor string `json:"anchor"`
+	Label  string `json:"label"`
+	Text   string `json:"text"`
+}
+
+type labelledComment struct {
+	ID       string   `json:"id"`
+	Article  string   `json:"article"`
+	Text     string   `json:"text"`
+	Themes   []string `json:"themes"`
+	Stance   string   `json:"stance"`
+	Campaign bool     `json:"campaign"`
 }
 
 func loadCoded(t *testing.T) []labelledDraft {
@@ -70,25 +74,15 @@ func loadDev(t *testing.T) []labelledDraft {
 				d.Key, d.Title = f[1], f[2]
 			case strings.HasPrefix(l, "article "):
 				f := strings.SplitN(l, " ", 4)
-				d.Articles = append(d.Articles, struct {
-					Anchor string `json:"anchor"`
-					Label  string `json:"label"`
-					Text   string `json:"text"`
-				}{f[1], f[2], f[3]})
+				d.Articles = append(d.Articles, labelledArticle{f[1], f[2], f[3]})
 			default:
 				f := strings.SplitN(l, "\t", 5)
 				if len(f) != 5 {
 					t.Fatalf("%s: bad line %q", fh.Name(), l)
 				}
 				n++
-				d.Comments = append(d.Comments, struct {
-					ID       string   `json:"id"`
-					Article  string   `json:"article"`
-					Text     string   `json:"text"`
-					Themes   []string `json:"themes"`
-					Stance   string   `json:"stance"`
-					Campaign bool     `json:"campaign"`
-				}{fmt.Sprintf("%s-%d", d.Key, n), f[1], f[4], strings.Split(f[0], ","), f[2], f[3] == "1"})
+				d.Comments = append(d.Comments, labelledComment{fmt.Sprintf("%s-%d", d.Key, n), f[1], f[4],
+					strings.Split(f[0], ","), f[2], f[3] == "1"})
 			}
 		}
 		fh.Close()

@@ -213,58 +213,41 @@ func pinyinOf(r rune) string {
 	return pinyinTable[r-cjkFirst]
 }
 
-// Synonym concepts: the near-synonym groups of the search service
+// Phrase features: the near-synonym groups of the search service
 // (search.BuiltinSynonyms: 电动车/电瓶车/电动自行车, 噪音/噪声/吵, 补贴/补助 …)
-// become one feature per group ("s:N"), so comments that name the same
+// become one feature per group ("s:N"), and the generic aspects residents
+// raise about any local regulation (concepts.txt: cost, time, noise, dirt,
+// enforcement …) one per aspect ("c:KEY"), so comments that name the same
 // thing in different words meet.
 var (
-	synOnce  sync.Once
-	synFirst map[rune][]synWord // words by their first character
+	phraseOnce  sync.Once
+	phraseFirst map[rune][]phrase // phrases by their first character
 )
 
-type synWord struct {
-	w     []rune
-	group int
+type phrase struct {
+	w       []rune
+	feature string
 }
 
-func loadSynonyms() {
-	synFirst = map[rune][]synWord{}
-	for g, ws := range search.BuiltinSynonyms() {
-		for _, w := range ws {
-			rs := []rune(Normalize(w))
-			if len(rs) == 0 {
-				continue
-			}
-			synFirst[rs[0]] = append(synFirst[rs[0]], synWord{rs, g})
+func loadPhrases() {
+	phraseFirst = map[rune][]phrase{}
+	add := func(w, feature string) {
+		if rs := []rune(Normalize(w)); len(rs) > 0 {
+			phraseFirst[rs[0]] = append(phraseFirst[rs[0]], phrase{rs, feature})
 		}
 	}
-}
-
-// Aspects (concepts.txt): the generic aspects residents raise about any
-// local regulation (cost, time, noise, dirt, enforcement …), one feature
-// per aspect a comment names ("c:KEY"); like the synonym groups they let
-// comments that say the same thing in different words meet.
-var (
-	conceptOnce  sync.Once
-	conceptFirst map[rune][]conceptWord // words by their first character
-)
-
-type conceptWord struct {
-	w   []rune
-	key string
-}
-
-func loadConcepts() {
-	conceptFirst = map[rune][]conceptWord{}
+	for g, ws := range search.BuiltinSynonyms() {
+		for _, w := range ws {
+			add(w, "s:"+strconv.Itoa(g))
+		}
+	}
 	for _, l := range strings.Split(conceptsFile, "\n") {
 		f := strings.Fields(l)
 		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
 		for _, w := range f[1:] {
-			if rs := []rune(Normalize(w)); len(rs) > 0 {
-				conceptFirst[rs[0]] = append(conceptFirst[rs[0]], conceptWord{rs, "c:" + f[0]})
-			}
+			add(w, "c:"+f[0])
 		}
 	}
 }
@@ -273,19 +256,16 @@ func loadConcepts() {
 // its Han runs (except stop bigrams), the dictionary words found in them by
 // forward maximum matching (prefixed "w:"), its content characters ("u:"),
 // the toneless pinyin of its bigrams ("p:", the same for a homophone typo),
-// the synonym groups it names ("s:"), the aspects of concepts.txt it names
-// ("c:"), and letter or digit tokens of two
-// characters or more that are not only digits ("a:"). The weight of each
-// kind is a parameter (Vocabulary.vector).
+// the synonym groups ("s:") and aspects ("c:") it names, and letter or
+// digit tokens of two characters or more that are not only digits ("a:").
+// The weight of each kind is a parameter (Vocabulary.vector).
 func terms(s string) []string {
 	dictOnce.Do(loadDictionary)
 	pinyinOnce.Do(loadPinyin)
-	synOnce.Do(loadSynonyms)
-	conceptOnce.Do(loadConcepts)
+	phraseOnce.Do(loadPhrases)
 	han, alnum := runs(s)
 	var out []string
-	var syn map[int]bool
-	var aspects map[string]bool
+	var named map[string]bool // phrase features already out
 	for _, h := range han {
 		rs := []rune(h)
 		for i := 0; i+1 < len(rs); i++ {
@@ -305,24 +285,13 @@ func terms(s string) []string {
 			if !unigramStop[r] {
 				out = append(out, "u:"+string(r))
 			}
-			for _, sw := range synFirst[r] {
-				if i+len(sw.w) <= len(rs) && string(rs[i:i+len(sw.w)]) == string(sw.w) {
-					if syn == nil {
-						syn = map[int]bool{}
+			for _, ph := range phraseFirst[r] {
+				if i+len(ph.w) <= len(rs) && string(rs[i:i+len(ph.w)]) == string(ph.w) && !named[ph.feature] {
+					if named == nil {
+						named = map[string]bool{}
 					}
-					if !syn[sw.group] {
-						syn[sw.group] = true
-						out = append(out, "s:"+strconv.Itoa(sw.group))
-					}
-				}
-			}
-			for _, cw := range conceptFirst[r] {
-				if i+len(cw.w) <= len(rs) && string(rs[i:i+len(cw.w)]) == string(cw.w) && !aspects[cw.key] {
-					if aspects == nil {
-						aspects = map[string]bool{}
-					}
-					aspects[cw.key] = true
-					out = append(out, cw.key)
+					named[ph.feature] = true
+					out = append(out, ph.feature)
 				}
 			}
 		}
