@@ -118,16 +118,11 @@ func ArchiveFilename(decisionID int64) string {
 // draft version, also those never published. Nothing is written to w when
 // it refuses. Codes: decision_not_found, archive_forbidden.
 func (s *Service) ExportDecisionArchive(ctx context.Context, actor *identity.Account, decisionID int64, w io.Writer) error {
-	return pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		d, err := getDecision(ctx, tx, decisionID, false)
+	return inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := internalDecision(ctx, tx, actor, decisionID,
+			errs.Forbidden("archive_forbidden", "只有承办单位、决策机关、合法性审查部门的工作人员和管理员可以导出决策档案"))
 		if err != nil {
 			return err
-		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
-		}
-		if !canSeeInternal(actor, &d) {
-			return errs.Forbidden("archive_forbidden", "只有承办单位、决策机关、合法性审查部门的工作人员和管理员可以导出决策档案")
 		}
 		return s.writeArchive(ctx, tx, d, w)
 	})

@@ -2,8 +2,6 @@ package consultation
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -66,17 +64,15 @@ type commentLeaf struct {
 	CreatedAtText string    `json:"created_at"`
 }
 
+// leafTime is how a leaf writes created_at.
+const leafTime = "2006-01-02T15:04:05.000000Z"
+
 const leafColumns = `id, receipt, decision_id, version_id, article_anchor, account_id, stance, body_hash, created_at`
 
-func scanLeaves(rows pgx.Rows, extra ...any) ([]commentLeaf, error) {
-	var out []commentLeaf
-	var l commentLeaf
-	dest := append([]any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID, &l.Stance, &l.BodyHash, &l.CreatedAt}, extra...)
-	_, err := pgx.ForEachRow(rows, dest, func() error {
-		out = append(out, l)
-		return nil
-	})
-	return out, err
+// scanTargets are the destinations of leafColumns, then of extra columns.
+func (l *commentLeaf) scanTargets(extra ...any) []any {
+	return append([]any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID, &l.Stance, &l.BodyHash,
+		&l.CreatedAt}, extra...)
 }
 
 // CommentLeafHash is the Merkle leaf of a comment (see above).
@@ -84,26 +80,12 @@ func CommentLeafHash(id int64, receipt string, decisionID, versionID int64, arti
 	stance *string, bodyHash string, createdAt time.Time) [32]byte {
 	l := commentLeaf{ID: id, Receipt: receipt, DecisionID: decisionID, VersionID: versionID, ArticleAnchor: articleAnchor,
 		AccountID: accountID, Stance: stance, BodyHash: bodyHash, CreatedAt: createdAt}
-	return l.hash()
+	return l.leaf().Hash
 }
 
-func (l commentLeaf) hash() [32]byte {
-	l.CreatedAtText = l.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000Z")
-	b, err := record.CanonicalJSON(l)
-	if err != nil {
-		// Strings and integers always encode.
-		panic("consultation: canonical JSON of a comment leaf: " + err.Error())
-	}
-	return sha256.Sum256(b)
-}
-
-func leavesRoot(leaves []commentLeaf) string {
-	hs := make([][32]byte, len(leaves))
-	for i, l := range leaves {
-		hs[i] = l.hash()
-	}
-	r := record.MerkleRoot(hs)
-	return hex.EncodeToString(r[:])
+func (l commentLeaf) leaf() record.Leaf {
+	l.CreatedAtText = l.CreatedAt.UTC().Format(leafTime)
+	return record.Leaf{ID: l.ID, Hash: record.LeafHash(l)}
 }
 
 // CheckpointComments seals every comment not yet covered by a checkpoint,
@@ -155,14 +137,13 @@ func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int
 		if err != nil {
 			return errs.Internal(err)
 		}
-		var leaves []commentLeaf
+		var leaves []record.Leaf
 		var ungrouped []groupMember
 		var l commentLeaf
 		var needsGroup bool
 		var body *string
-		if _, err := pgx.ForEachRow(rows, []any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID,
-			&l.Stance, &l.BodyHash, &l.CreatedAt, &needsGroup, &body}, func() error {
-			leaves = append(leaves, l)
+		if _, err := pgx.ForEachRow(rows, l.scanTargets(&needsGroup, &body), func() error {
+			leaves = append(leaves, l.leaf())
 			if needsGroup {
 				ungrouped = append(ungrouped, groupMember{id: l.ID, stance: l.Stance, createdAt: l.CreatedAt, fp: fingerprintComment(deref(body))})
 			}
@@ -183,17 +164,15 @@ func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int
 				groupOf[m.id] = gids[i]
 			}
 		}
-		root := leavesRoot(leaves)
-		first, last := leaves[0].ID, leaves[len(leaves)-1].ID
-		e, err := s.appendRecord(ctx, tx, decisionID, nil, RecordCommentCheckpoint, map[string]any{
-			"first_id": first, "last_id": last, "count": len(leaves), "merkle_root": root})
+		cp := record.NewCheckpoint(leaves)
+		e, err := s.appendRecord(ctx, tx, decisionID, nil, RecordCommentCheckpoint, cp.Payload())
 		if err != nil {
 			return err
 		}
 		var cpID int64
 		if err := tx.QueryRow(ctx, `INSERT INTO comment_checkpoints (decision_id, first_comment_id, last_comment_id, comment_count,
 			merkle_root, record_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			decisionID, first, last, len(leaves), root, e.Seq, e.RecordedAt).Scan(&cpID); err != nil {
+			decisionID, cp.FirstID, cp.LastID, cp.Count, cp.Root, e.Seq, e.RecordedAt).Scan(&cpID); err != nil {
 			return errs.Internal(err)
 		}
 		ids, gids := make([]int64, len(leaves)), make([]*int64, len(leaves))
@@ -223,8 +202,8 @@ func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int
 // body and hash only. err is for failures to read. Record verification runs
 // the same check (registered below).
 func (s *Service) VerifyCommentCheckpoints(ctx context.Context, decisionID int64) (ok bool, problem string, err error) {
-	err = pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		_, problem, err = verifyCheckpoints(ctx, tx, decisionID)
+	err = inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
+		_, problem, err = commentCheckpoints.Online(ctx, tx, decisionID)
 		return err
 	})
 	if err != nil {
@@ -233,139 +212,87 @@ func (s *Service) VerifyCommentCheckpoints(ctx context.Context, decisionID int64
 	return problem == "", problem, nil
 }
 
+// commentCheckpoints are the comments' checkpoints as record verification
+// checks them, online from the tables and offline from the archive's
+// comments/ (checkpoints_archive.go).
+var commentCheckpoints = record.Checkpoints{
+	Kind:          RecordCommentCheckpoint,
+	Noun:          "comment",
+	Source:        commentSource{},
+	ArchivePath:   checkpointArchivePath,
+	ArchiveLeaves: archiveCommentLeaves,
+}
+
 // Comments are covered by checkpoints in the record rather than one entry
 // each: record verification recomputes them from the stored rows.
-func init() {
-	record.RegisterCheck(record.Check{
-		Name: "comment checkpoints",
-		Online: func(ctx context.Context, q record.Querier, decisionID int64, _ []record.Entry) (int64, string, error) {
-			seq, problem, err := verifyCheckpoints(ctx, q, decisionID)
-			if problem != "" {
-				problem = "comments: " + problem
-			}
-			return seq, problem, err
-		},
-		Offline: checkArchiveComments,
-	})
-}
+func init() { commentCheckpoints.Register() }
 
-type recordedCheckpoint struct {
-	seq                  int64
-	firstID, lastID, cnt int64
-	root                 string
-}
+// commentSource reads comment_checkpoints and comments for
+// record.Checkpoints. An anonymised comment (personal data deleted, PIPL
+// Art. 47) keeps its text and its hash: the deletion blanks the account's
+// name and address, not what was said, so its text is checked like every
+// other (issue 12: it was skipped, and an edit of it verified).
+type commentSource struct{}
 
-// verifyCheckpoints returns the seq of the checkpoint entry a problem is at
-// (0 for comments not yet sealed) and the problem. An anonymised comment
-// (personal data deleted, PIPL Art. 47) keeps its text and its hash: the
-// deletion blanks the account's name and address, not what was said, so
-// its text is checked like every other (issue 12: it was skipped, and an
-// edit of it verified).
-func verifyCheckpoints(ctx context.Context, tx record.Querier, decisionID int64) (int64, string, error) {
-	rows, err := tx.Query(ctx, `SELECT `+record.Columns+` FROM record_entries WHERE decision_id = $1 AND kind = $2 ORDER BY seq`,
-		decisionID, RecordCommentCheckpoint)
-	if err != nil {
-		return 0, "", err
-	}
-	entries, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordEntry])
-	if err != nil {
-		return 0, "", err
-	}
-	recorded := map[int64]recordedCheckpoint{}
-	for _, e := range entries {
-		if record.EntryHash(e) != e.EntryHash {
-			return e.Seq, fmt.Sprintf("record entry %d (comment_checkpoint): content does not match its hash", e.Seq), nil
-		}
-		p, err := record.ParsePayload(e.Payload)
-		if err != nil {
-			return e.Seq, fmt.Sprintf("record entry %d (comment_checkpoint): payload is not valid JSON", e.Seq), nil
-		}
-		r := recordedCheckpoint{seq: e.Seq, root: record.PayloadString(p, "merkle_root")}
-		r.firstID, _ = record.PayloadInt(p, "first_id")
-		r.lastID, _ = record.PayloadInt(p, "last_id")
-		r.cnt, _ = record.PayloadInt(p, "count")
-		recorded[e.Seq] = r
-	}
-	rows, err = tx.Query(ctx, `SELECT id, first_comment_id, last_comment_id, comment_count, merkle_root, record_seq
+func (commentSource) CheckpointRows(ctx context.Context, q record.Querier, decisionID int64) ([]record.CheckpointRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, record_seq, first_comment_id, last_comment_id, comment_count, merkle_root
 		FROM comment_checkpoints WHERE decision_id = $1 ORDER BY id`, decisionID)
 	if err != nil {
-		return 0, "", err
+		return nil, err
 	}
-	type cpRow struct {
-		id, first, last int64
-		count           int64
-		root            string
-		seq             int64
+	var out []record.CheckpointRow
+	var c record.CheckpointRow
+	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.Seq, &c.FirstID, &c.LastID, &c.Count, &c.Root}, func() error {
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+func (commentSource) SealedLeaves(ctx context.Context, q record.Querier, cp record.CheckpointRow) ([]record.Leaf, string, error) {
+	rows, err := q.Query(ctx, `SELECT `+leafColumns+`, body FROM comments WHERE checkpoint_id = $1 ORDER BY id`, cp.ID)
+	if err != nil {
+		return nil, "", err
 	}
-	var cps []cpRow
-	var c cpRow
-	if _, err := pgx.ForEachRow(rows, []any{&c.id, &c.first, &c.last, &c.count, &c.root, &c.seq}, func() error {
-		cps = append(cps, c)
+	var body, bad string
+	var leaves []record.Leaf
+	var l commentLeaf
+	if _, err := pgx.ForEachRow(rows, l.scanTargets(&body), func() error {
+		if bad == "" {
+			bad = checkCommentText(cp.Seq, l.ID, l.Receipt, body, l.BodyHash)
+		}
+		leaves = append(leaves, l.leaf())
 		return nil
 	}); err != nil {
-		return 0, "", err
+		return nil, "", err
 	}
-	seen := map[int64]bool{}
-	for _, c := range cps {
-		r, ok := recorded[c.seq]
-		if !ok {
-			return c.seq, fmt.Sprintf("checkpoint %d: no comment_checkpoint entry at record seq %d", c.id, c.seq), nil
-		}
-		seen[c.seq] = true
-		if r.firstID != c.first || r.lastID != c.last || r.cnt != c.count || r.root != c.root {
-			return c.seq, fmt.Sprintf("checkpoint %d differs from its record entry %d", c.id, c.seq), nil
-		}
-		rows, err := tx.Query(ctx, `SELECT `+leafColumns+`, body FROM comments WHERE checkpoint_id = $1 ORDER BY id`, c.id)
-		if err != nil {
-			return 0, "", err
-		}
-		var body string
-		var leaves []commentLeaf
-		var bad string
-		var l commentLeaf
-		if _, err := pgx.ForEachRow(rows, []any{&l.ID, &l.Receipt, &l.DecisionID, &l.VersionID, &l.ArticleAnchor, &l.AccountID,
-			&l.Stance, &l.BodyHash, &l.CreatedAt, &body}, func() error {
-			if bad == "" && record.SHA256Hex([]byte(body)) != l.BodyHash {
-				bad = fmt.Sprintf("record entry %d (comment_checkpoint): comment %d (%s): text does not match its hash: changed after submission",
-					c.seq, l.ID, l.Receipt)
-			}
-			leaves = append(leaves, l)
-			return nil
-		}); err != nil {
-			return 0, "", err
-		}
-		if bad != "" {
-			return c.seq, bad, nil
-		}
-		where := fmt.Sprintf("record entry %d (comment_checkpoint %d, comments %d–%d)", c.seq, c.id, r.firstID, r.lastID)
-		if int64(len(leaves)) != r.cnt || len(leaves) == 0 {
-			return c.seq, fmt.Sprintf("%s: %d comments found where %d were sealed: a comment was removed or moved", where, len(leaves), r.cnt), nil
-		}
-		if leaves[0].ID != r.firstID || leaves[len(leaves)-1].ID != r.lastID {
-			return c.seq, fmt.Sprintf("%s: the sealed comments are not the recorded ones", where), nil
-		}
-		if got := leavesRoot(leaves); got != r.root {
-			return c.seq, fmt.Sprintf("%s: Merkle root does not match (recorded %s…, recomputed %s…): a sealed comment was changed", where, record.HashPrefix(r.root), record.HashPrefix(got)), nil
-		}
+	return leaves, bad, nil
+}
+
+// checkCommentText names a sealed comment whose text no longer matches its
+// hash.
+func checkCommentText(seq, id int64, receipt, body, bodyHash string) string {
+	if record.SHA256Hex([]byte(body)) == bodyHash {
+		return ""
 	}
-	for _, e := range entries {
-		if !seen[e.Seq] {
-			return e.Seq, fmt.Sprintf("record entry %d (comment_checkpoint): its checkpoint row is missing", e.Seq), nil
-		}
-	}
-	rows, err = tx.Query(ctx, `SELECT id, receipt FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL
+	return fmt.Sprintf("record entry %d (comment_checkpoint): comment %d (%s): text does not match its hash: changed after submission",
+		seq, id, receipt)
+}
+
+func (commentSource) CheckUnsealed(ctx context.Context, q record.Querier, decisionID int64) (string, error) {
+	rows, err := q.Query(ctx, `SELECT id, receipt FROM comments WHERE decision_id = $1 AND checkpoint_id IS NULL
 		AND encode(sha256(convert_to(body, 'UTF8')), 'hex') <> body_hash ORDER BY id LIMIT 1`, decisionID)
 	if err != nil {
-		return 0, "", err
+		return "", err
 	}
 	var id int64
 	var receipt string
 	found := false
 	if _, err := pgx.ForEachRow(rows, []any{&id, &receipt}, func() error { found = true; return nil }); err != nil {
-		return 0, "", err
+		return "", err
 	}
 	if found {
-		return 0, fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", id, receipt), nil
+		return fmt.Sprintf("comment %d (%s): text does not match its hash: changed after submission", id, receipt), nil
 	}
-	return 0, "", nil
+	return "", nil
 }

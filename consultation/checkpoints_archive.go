@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,16 +24,8 @@ import (
 // archiveComment is one sealed comment in the archive: the leaf's fields
 // and the text.
 type archiveComment struct {
-	ID            int64   `json:"id"`
-	Receipt       string  `json:"receipt"`
-	DecisionID    int64   `json:"decision_id"`
-	VersionID     int64   `json:"version_id"`
-	ArticleAnchor *string `json:"article_anchor"`
-	AccountID     int64   `json:"account_id"`
-	Stance        *string `json:"stance"`
-	BodyHash      string  `json:"body_hash"`
-	CreatedAt     string  `json:"created_at"`
-	Body          string  `json:"body"`
+	commentLeaf
+	Body string `json:"body"`
 }
 
 func checkpointArchivePath(seq int64) string {
@@ -41,8 +34,7 @@ func checkpointArchivePath(seq int64) string {
 
 // addArchiveComments writes each checkpoint's comments, in id order.
 func addArchiveComments(ctx context.Context, tx pgx.Tx, aw *record.ArchiveWriter, decisionID int64) error {
-	rows, err := tx.Query(ctx, `SELECT cp.record_seq, c.id, c.receipt, c.decision_id, c.version_id, c.article_anchor, c.account_id,
-		c.stance, c.body_hash, c.created_at, c.body
+	rows, err := tx.Query(ctx, `SELECT cp.record_seq, `+prefixed("c.", leafColumns)+`, c.body
 		FROM comments c JOIN comment_checkpoints cp ON cp.id = c.checkpoint_id
 		WHERE c.decision_id = $1 ORDER BY cp.record_seq, c.id`, decisionID)
 	if err != nil {
@@ -52,15 +44,13 @@ func addArchiveComments(ctx context.Context, tx pgx.Tx, aw *record.ArchiveWriter
 	var seqs []int64
 	var seq int64
 	var c archiveComment
-	var at time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&seq, &c.ID, &c.Receipt, &c.DecisionID, &c.VersionID, &c.ArticleAnchor, &c.AccountID,
-		&c.Stance, &c.BodyHash, &at, &c.Body}, func() error {
-		c.CreatedAt = at.UTC().Format("2006-01-02T15:04:05.000000Z")
+	if _, err := pgx.ForEachRow(rows, append([]any{&seq}, c.scanTargets(&c.Body)...), func() error {
+		c.CreatedAtText = c.CreatedAt.UTC().Format(leafTime)
 		if _, ok := bySeq[seq]; !ok {
 			seqs = append(seqs, seq)
 		}
 		bySeq[seq] = append(bySeq[seq], c)
-		c = archiveComment{}
+		c.ArticleAnchor, c.Stance = nil, nil
 		return nil
 	}); err != nil {
 		return errs.Internal(err)
@@ -73,42 +63,29 @@ func addArchiveComments(ctx context.Context, tx pgx.Tx, aw *record.ArchiveWriter
 	return nil
 }
 
-// checkArchiveComments is the offline side of verifyCheckpoints.
-func checkArchiveComments(files map[string][]byte, entries []record.Entry) (int64, string) {
-	for _, e := range entries {
-		if e.Kind != RecordCommentCheckpoint {
-			continue
-		}
-		p, err := record.ParsePayload(e.Payload)
-		if err != nil {
-			return e.Seq, fmt.Sprintf("entry %d (comment_checkpoint): payload is not valid JSON", e.Seq)
-		}
-		count, _ := record.PayloadInt(p, "count")
-		data, ok := files[checkpointArchivePath(e.Seq)]
-		if !ok {
-			return e.Seq, fmt.Sprintf("entry %d (comment_checkpoint): %s, the comments it seals, is not in the archive", e.Seq, checkpointArchivePath(e.Seq))
-		}
-		var list []archiveComment
-		if err := json.Unmarshal(data, &list); err != nil {
-			return e.Seq, fmt.Sprintf("entry %d (comment_checkpoint): %s cannot be read: %v", e.Seq, checkpointArchivePath(e.Seq), err)
-		}
-		leaves := make([]commentLeaf, len(list))
-		for i, c := range list {
-			if record.SHA256Hex([]byte(c.Body)) != c.BodyHash {
-				return e.Seq, fmt.Sprintf("comments: record entry %d (comment_checkpoint): comment %d (%s): text does not match its hash: changed after submission",
-					e.Seq, c.ID, c.Receipt)
-			}
-			at, err := time.Parse("2006-01-02T15:04:05.000000Z", c.CreatedAt)
-			if err != nil {
-				return e.Seq, fmt.Sprintf("entry %d (comment_checkpoint): comment %d: created_at %q cannot be read", e.Seq, c.ID, c.CreatedAt)
-			}
-			leaves[i] = commentLeaf{ID: c.ID, Receipt: c.Receipt, DecisionID: c.DecisionID, VersionID: c.VersionID,
-				ArticleAnchor: c.ArticleAnchor, AccountID: c.AccountID, Stance: c.Stance, BodyHash: c.BodyHash, CreatedAt: at}
-		}
-		if int64(len(list)) != count || leavesRoot(leaves) != record.PayloadString(p, "merkle_root") {
-			return e.Seq, fmt.Sprintf("comments: record entry %d (comment_checkpoint): the %d comments in %s do not reproduce its Merkle root over %d comments",
-				e.Seq, len(list), checkpointArchivePath(e.Seq), count)
-		}
+// prefixed qualifies each of a list of columns with a table alias.
+func prefixed(alias, columns string) string {
+	return alias + strings.ReplaceAll(columns, ", ", ", "+alias)
+}
+
+// archiveCommentLeaves reads a checkpoint's comments from the archive as
+// leaves, checking each text against its hash.
+func archiveCommentLeaves(seq int64, data []byte) ([]record.Leaf, string) {
+	var list []archiveComment
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Sprintf("entry %d (comment_checkpoint): %s cannot be read: %v", seq, checkpointArchivePath(seq), err)
 	}
-	return 0, ""
+	leaves := make([]record.Leaf, len(list))
+	for i, c := range list {
+		if bad := checkCommentText(seq, c.ID, c.Receipt, c.Body, c.BodyHash); bad != "" {
+			return nil, "comments: " + bad
+		}
+		at, err := time.Parse(leafTime, c.CreatedAtText)
+		if err != nil {
+			return nil, fmt.Sprintf("entry %d (comment_checkpoint): comment %d: created_at %q cannot be read", seq, c.ID, c.CreatedAtText)
+		}
+		c.CreatedAt = at
+		leaves[i] = c.leaf()
+	}
+	return leaves, ""
 }

@@ -272,7 +272,7 @@ func (s *Service) CommentStatistics(ctx context.Context, actor *identity.Account
 		return CommentStatistics{}, err
 	}
 	st := CommentStatistics{DecisionID: d.ID}
-	err = pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*), count(DISTINCT account_id) FROM comments WHERE decision_id = $1 AND status = 'published'`,
 			d.ID).Scan(&st.Published, &st.Participants); err != nil {
 			return errs.Internal(err)

@@ -73,12 +73,32 @@ func lockDecision(ctx context.Context, tx pgx.Tx, id int64) (Decision, error) {
 // GetDecision returns a decision the actor may see. Residents and anonymous
 // visitors get decision_not_found for anything not yet public.
 func (s *Service) GetDecision(ctx context.Context, actor *identity.Account, id int64) (Decision, error) {
-	d, err := getDecision(ctx, s.DB, id, false)
+	return visibleDecision(ctx, s.DB, actor, id)
+}
+
+// visibleDecision reads a decision the actor may see (canSee); any other
+// is decision_not_found, so its existence does not leak.
+func visibleDecision(ctx context.Context, q querier, actor *identity.Account, id int64) (Decision, error) {
+	d, err := getDecision(ctx, q, id, false)
 	if err != nil {
 		return Decision{}, err
 	}
 	if !canSee(actor, &d) {
 		return Decision{}, errDecisionNotFound
+	}
+	return d, nil
+}
+
+// internalDecision reads a decision the actor may see internally
+// (canSeeInternal). Someone who may only see it publicly gets forbidden,
+// anyone else decision_not_found.
+func internalDecision(ctx context.Context, q querier, actor *identity.Account, id int64, forbidden error) (Decision, error) {
+	d, err := visibleDecision(ctx, q, actor, id)
+	if err != nil {
+		return Decision{}, err
+	}
+	if !canSeeInternal(actor, &d) {
+		return Decision{}, forbidden
 	}
 	return d, nil
 }

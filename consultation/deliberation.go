@@ -603,15 +603,9 @@ func adoptedDeliberation(ctx context.Context, q querier, decisionID int64) (Deli
 // it (canSeeInternal); the public reads the publication instead. Codes:
 // decision_not_found, not_lead_unit_staff.
 func (s *Service) ListDeliberations(ctx context.Context, actor *identity.Account, decisionID int64) ([]Deliberation, error) {
-	d, err := getDecision(ctx, s.DB, decisionID, false)
-	if err != nil {
+	if _, err := internalDecision(ctx, s.DB, actor, decisionID,
+		errs.Forbidden("not_lead_unit_staff", "只有相关机构的工作人员可以查看集体讨论记录")); err != nil {
 		return nil, err
-	}
-	if !canSeeInternal(actor, &d) {
-		if canSee(actor, &d) {
-			return nil, errs.Forbidden("not_lead_unit_staff", "只有相关机构的工作人员可以查看集体讨论记录")
-		}
-		return nil, errDecisionNotFound
 	}
 	list, err := queryDeliberations(ctx, s.DB, `g.decision_id = $1 ORDER BY g.id`, decisionID)
 	if err != nil {

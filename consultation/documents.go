@@ -577,16 +577,10 @@ func (s *Service) ListProcedureDocuments(ctx context.Context, actor *identity.Ac
 	}
 	limit := cursor.Limit(f.Limit)
 	var docs []ProcedureDocument
-	err = pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		d, err := getDecision(ctx, tx, decisionID, false)
-		if err != nil {
+	err = inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
+		if _, err := internalDecision(ctx, tx, actor, decisionID,
+			errs.Forbidden("procedure_documents_not_public", "程序性文件是内部工作材料，决策公布前不对外公开")); err != nil {
 			return err
-		}
-		if !canSeeInternal(actor, &d) {
-			if canSee(actor, &d) {
-				return errs.Forbidden("procedure_documents_not_public", "程序性文件是内部工作材料，决策公布前不对外公开")
-			}
-			return errDecisionNotFound
 		}
 		rows, err := tx.Query(ctx, `SELECT p.id, p.decision_id, coalesce(p.version_id, 0), coalesce(v.number, 0), coalesce(v.content_hash, ''),
 			p.kind, p.content::text, p.created_by, p.created_at

@@ -237,15 +237,9 @@ type GateReport struct {
 func (s *Service) DecisionGates(ctx context.Context, actor *identity.Account, id int64) (GateReport, error) {
 	var rep GateReport
 	err := pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		d, err := getDecision(ctx, tx, id, false)
+		d, err := internalDecision(ctx, tx, actor, id, errs.Forbidden("not_lead_unit_staff", "只有相关机构的工作人员可以查看程序检查清单"))
 		if err != nil {
 			return err
-		}
-		if !canSeeInternal(actor, &d) {
-			if canSee(actor, &d) {
-				return errs.Forbidden("not_lead_unit_staff", "只有相关机构的工作人员可以查看程序检查清单")
-			}
-			return errDecisionNotFound
 		}
 		rep = GateReport{Status: d.Status, NextStage: nextStage(&d), Gates: []GateResult{}}
 		if rep.NextStage == "" {

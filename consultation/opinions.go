@@ -390,7 +390,7 @@ func reviewOpinions(ctx context.Context, q querier, reviewID int64) ([]LegalOpin
 // unit and admins may call it. Codes: legality_review_not_found.
 func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account, reviewID int64) ([]LegalOpinion, error) {
 	var out []LegalOpinion
-	err := pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
 		r, err := getReview(ctx, tx, reviewID)
 		if err != nil {
 			return err

@@ -519,13 +519,10 @@ func getPublication(ctx context.Context, q querier, decisionID int64) (Publicati
 // working records. Codes: decision_not_found, publication_not_found.
 func (s *Service) GetPublication(ctx context.Context, actor *identity.Account, decisionID int64) (Publication, error) {
 	var out Publication
-	err := pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		d, err := getDecision(ctx, tx, decisionID, false)
+	err := inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := visibleDecision(ctx, tx, actor, decisionID)
 		if err != nil {
 			return err
-		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
 		}
 		p, err := getPublication(ctx, tx, decisionID)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/canyu-gov/canyu/consultation/record"
-	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -18,21 +17,7 @@ import (
 // size of the last head of the previous page). Anyone may call it. Codes:
 // invalid_cursor.
 func (s *Service) ListRecordHeads(ctx context.Context, limit int, cur string) ([]record.TreeHead, string, error) {
-	before, err := cursor.Decode(cur)
-	if err != nil {
-		return nil, "", err
-	}
-	limit = cursor.Limit(limit)
-	heads, err := record.Heads(ctx, s.DB, before, limit+1)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(heads) > limit {
-		heads = heads[:limit]
-		next = cursor.Encode(heads[len(heads)-1].TreeSize)
-	}
-	return heads, next, nil
+	return record.ListHeads(ctx, s.DB, limit, cur)
 }
 
 // GetRecordHead returns the signed tree head of a tree size. Anyone may
@@ -50,12 +35,7 @@ func (s *Service) GetRecordConsistencyProof(ctx context.Context, first, second i
 }
 
 // RecordInclusionProof is an inclusion proof of a decision's entry.
-type RecordInclusionProof struct {
-	Head      record.TreeHead
-	Leaf      record.LogLeaf
-	LeafHash  string
-	AuditPath []string
-}
+type RecordInclusionProof = record.EntryProof
 
 // GetRecordInclusionProof proves that entry seq of the decision is covered
 // by the tree head of treeSize (0: the newest): the first logged chain head
@@ -63,17 +43,8 @@ type RecordInclusionProof struct {
 // decision's record may call it. Codes: decision_not_found,
 // record_head_not_found, record_entry_not_logged.
 func (s *Service) GetRecordInclusionProof(ctx context.Context, actor *identity.Account, decisionID, seq, treeSize int64) (RecordInclusionProof, error) {
-	d, err := getDecision(ctx, s.DB, decisionID, false)
-	if err != nil {
+	if _, err := visibleDecision(ctx, s.DB, actor, decisionID); err != nil {
 		return RecordInclusionProof{}, err
 	}
-	if !canSee(actor, &d) {
-		return RecordInclusionProof{}, errDecisionNotFound
-	}
-	h, leaf, path, err := record.InclusionProofFor(ctx, s.DB, decisionID, seq, treeSize)
-	if err != nil {
-		return RecordInclusionProof{}, err
-	}
-	lh := leaf.Hash()
-	return RecordInclusionProof{Head: h, Leaf: leaf, LeafHash: record.HexHashes([][32]byte{lh})[0], AuditPath: record.HexHashes(path)}, nil
+	return record.InclusionProofFor(ctx, s.DB, decisionID, seq, treeSize)
 }

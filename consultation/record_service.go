@@ -2,6 +2,7 @@ package consultation
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,13 +72,10 @@ func (s *Service) GetDecisionRecordKinds(ctx context.Context, actor *identity.Ac
 func (s *Service) readRecord(ctx context.Context, actor *identity.Account, decisionID int64,
 	fetch func(pgx.Tx) ([]RecordEntry, error)) ([]RecordEntry, error) {
 	var out []RecordEntry
-	err := pgx.BeginTxFunc(ctx, s.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		d, err := getDecision(ctx, tx, decisionID, false)
+	err := inSnapshot(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := visibleDecision(ctx, tx, actor, decisionID)
 		if err != nil {
 			return err
-		}
-		if !canSee(actor, &d) {
-			return errDecisionNotFound
 		}
 		entries, err := fetch(tx)
 		if err != nil {
@@ -155,18 +153,7 @@ func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[
 		// shows that it was made before publication (Art. 31).
 		keep = []string{"party_report_id", "deliberation_id", "committee", "report_date", "version_hash"}
 	}
-	reduced := map[string]any{}
-	for _, k := range keep {
-		if v, ok := p[k]; ok {
-			reduced[k] = v
-		}
-	}
-	body, err := CanonicalJSON(reduced)
-	if err != nil {
-		return errs.Internal(err)
-	}
-	e.Payload, e.Redacted = string(body), true
-	return nil
+	return reducePayload(e, keep)
 }
 
 // reviewPublicKeys is what public readers see of the legality review's
@@ -183,24 +170,19 @@ var reviewPublicKeys = map[RecordKind][]string{
 // reducePayload keeps only the keys of an entry's payload, and of a
 // signed_by object its role, time and key id, and marks it Redacted.
 func reducePayload(e *RecordEntry, keep []string) error {
-	p, err := record.ParsePayload(e.Payload)
-	if err != nil {
-		return errs.Internal(err)
-	}
-	reduced := map[string]any{}
-	for _, k := range keep {
-		if v, ok := p[k]; ok {
-			reduced[k] = v
+	body, _, err := record.ReducePayload(e.Payload, func(k string, v any) (any, bool) {
+		if !slices.Contains(keep, k) {
+			return nil, false
 		}
-	}
-	if by, ok := reduced["signed_by"].(map[string]any); ok {
-		reduced["signed_by"] = map[string]any{"role": by["role"], "signed_at": by["signed_at"], "key_id": by["key_id"]}
-	}
-	body, err := CanonicalJSON(reduced)
+		if by, ok := v.(map[string]any); ok && k == "signed_by" {
+			return map[string]any{"role": by["role"], "signed_at": by["signed_at"], "key_id": by["key_id"]}, true
+		}
+		return v, true
+	})
 	if err != nil {
 		return errs.Internal(err)
 	}
-	e.Payload, e.Redacted = string(body), true
+	e.Payload, e.Redacted = body, true
 	return nil
 }
 
@@ -211,12 +193,8 @@ func reducePayload(e *RecordEntry, keep []string) error {
 // Whoever may read the record may verify it (see GetDecisionRecord).
 // Codes: decision_not_found.
 func (s *Service) VerifyDecisionRecord(ctx context.Context, actor *identity.Account, decisionID int64) (VerifyResult, error) {
-	d, err := getDecision(ctx, s.DB, decisionID, false)
-	if err != nil {
+	if _, err := visibleDecision(ctx, s.DB, actor, decisionID); err != nil {
 		return VerifyResult{}, err
-	}
-	if !canSee(actor, &d) {
-		return VerifyResult{}, errDecisionNotFound
 	}
 	return record.Verify(ctx, s.DB, decisionID)
 }
@@ -255,26 +233,12 @@ func (s *Service) VerifyAllRecords(ctx context.Context) ([]VerifyResult, error) 
 var commentSecrets = map[string]bool{"receipt": true, "receipts": true, "body": true}
 
 func redactCommentEntry(e *RecordEntry) error {
-	p, err := record.ParsePayload(e.Payload)
+	body, dropped, err := record.ReducePayload(e.Payload, func(k string, v any) (any, bool) { return v, !commentSecrets[k] })
 	if err != nil {
 		return errs.Internal(err)
 	}
-	reduced := map[string]any{}
-	changed := false
-	for k, v := range p {
-		if commentSecrets[k] {
-			changed = true
-			continue
-		}
-		reduced[k] = v
+	if dropped {
+		e.Payload, e.Redacted = body, true
 	}
-	if !changed {
-		return nil
-	}
-	body, err := CanonicalJSON(reduced)
-	if err != nil {
-		return errs.Internal(err)
-	}
-	e.Payload, e.Redacted = string(body), true
 	return nil
 }

@@ -111,3 +111,9 @@ func canSee(actor *identity.Account, d *Decision) bool {
 func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db, fn)
 }
+
+// inSnapshot runs fn in a read-only transaction that reads one snapshot
+// (repeatable read), so what it reads in several queries fits together.
+func inSnapshot(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}

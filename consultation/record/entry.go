@@ -141,3 +141,25 @@ func HashPrefix(h string) string {
 	}
 	return h
 }
+
+// ReducePayload returns an entry's payload with only what keep lets
+// through (keep returns what to show of a key's value, or false to leave
+// the key out) and whether a key was left out. It serves readers who may
+// not see all of an entry: the hashes still commit to the whole payload.
+func ReducePayload(payload string, keep func(key string, v any) (any, bool)) (string, bool, error) {
+	p, err := ParsePayload(payload)
+	if err != nil {
+		return "", false, err
+	}
+	reduced := make(map[string]any, len(p))
+	dropped := false
+	for k, v := range p {
+		if v, ok := keep(k, v); ok {
+			reduced[k] = v
+		} else {
+			dropped = true
+		}
+	}
+	body, err := CanonicalJSON(reduced)
+	return string(body), dropped, err
+}

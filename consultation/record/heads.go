@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
@@ -223,24 +224,22 @@ func Head(ctx context.Context, q Querier, size int64) (TreeHead, error) {
 	return scanHead(q.QueryRow(ctx, `SELECT `+headColumns+` FROM record_tree_heads WHERE tree_size = $1`, size))
 }
 
-// Heads lists tree heads newest first, below tree size before (0: from the
-// newest), at most limit.
-func Heads(ctx context.Context, q Querier, before int64, limit int) ([]TreeHead, error) {
-	rows, err := q.Query(ctx, `SELECT `+headColumns+` FROM record_tree_heads WHERE ($1 = 0 OR tree_size < $1)
-		ORDER BY tree_size DESC LIMIT $2`, before, limit)
+// ListHeads lists one page of tree heads, newest first (cursor: the tree
+// size of the last head of the previous page). Codes: invalid_cursor.
+func ListHeads(ctx context.Context, q Querier, limit int, cur string) ([]TreeHead, string, error) {
+	before, err := cursor.Decode(cur)
 	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, "", err
 	}
-	var out []TreeHead
-	var h TreeHead
-	if _, err := pgx.ForEachRow(rows, []any{&h.TreeSize, &h.RootHash, &h.CreatedAt, &h.KeyID, &h.Signature}, func() error {
+	limit = cursor.Limit(limit)
+	rows, err := q.Query(ctx, `SELECT `+headColumns+` FROM record_tree_heads WHERE ($1 = 0 OR tree_size < $1)
+		ORDER BY tree_size DESC LIMIT $2`, before, limit+1)
+	return cursor.Collect(rows, err, limit, func(row pgx.CollectableRow) (TreeHead, error) {
+		var h TreeHead
+		err := row.Scan(&h.TreeSize, &h.RootHash, &h.CreatedAt, &h.KeyID, &h.Signature)
 		h.CreatedAt = h.CreatedAt.UTC()
-		out = append(out, h)
-		return nil
-	}); err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+		return h, err
+	}, func(h TreeHead) int64 { return h.TreeSize })
 }
 
 // HexHashes encodes hashes as hex strings.
@@ -274,12 +273,22 @@ func ConsistencyProofBetween(ctx context.Context, q Querier, first, second int64
 	return h1, h2, ConsistencyProof(int(first), leaves), nil
 }
 
+// EntryProof is an inclusion proof of a decision's entry: the tree
+// head, the decision's logged leaf that covers the entry, the leaf's hash
+// and its audit path (hex).
+type EntryProof struct {
+	Head      TreeHead
+	Leaf      LogLeaf
+	LeafHash  string
+	AuditPath []string
+}
+
 // InclusionProofFor proves that the entry seq of a decision is covered by
 // the head of treeSize (0: the newest): it returns the first leaf of the
 // decision at or after seq within that tree (the entry is then linked to
 // the leaf through the decision's hash chain) and the leaf's audit path.
 // Codes: record_head_not_found, record_entry_not_logged.
-func InclusionProofFor(ctx context.Context, q Querier, decisionID, seq, treeSize int64) (TreeHead, LogLeaf, [][32]byte, error) {
+func InclusionProofFor(ctx context.Context, q Querier, decisionID, seq, treeSize int64) (EntryProof, error) {
 	var h TreeHead
 	var err error
 	if treeSize == 0 {
@@ -288,20 +297,22 @@ func InclusionProofFor(ctx context.Context, q Querier, decisionID, seq, treeSize
 		h, err = Head(ctx, q, treeSize)
 	}
 	if err != nil {
-		return TreeHead{}, LogLeaf{}, nil, err
+		return EntryProof{}, err
 	}
 	leaves, err := Leaves(ctx, q, `decision_id = $1 AND seq >= $2 AND leaf_index < $3`, decisionID, seq, h.TreeSize)
 	if err != nil {
-		return TreeHead{}, LogLeaf{}, nil, err
+		return EntryProof{}, err
 	}
 	if len(leaves) == 0 {
-		return TreeHead{}, LogLeaf{}, nil, errs.NotFound("record_entry_not_logged", "该条目尚未记入签名树头，请稍后再试")
+		return EntryProof{}, errs.NotFound("record_entry_not_logged", "该条目尚未记入签名树头，请稍后再试")
 	}
 	all, err := LeafHashes(ctx, q, h.TreeSize)
 	if err != nil {
-		return TreeHead{}, LogLeaf{}, nil, err
+		return EntryProof{}, err
 	}
-	return h, leaves[0], InclusionProof(int(leaves[0].Index), all), nil
+	leaf := leaves[0]
+	return EntryProof{Head: h, Leaf: leaf, LeafHash: HexHashes([][32]byte{leaf.Hash()})[0],
+		AuditPath: HexHashes(InclusionProof(int(leaf.Index), all))}, nil
 }
 
 // checkLogged checks a decision's chain against its logged leaves and the
