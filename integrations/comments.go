@@ -12,6 +12,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Signatory is one person who signed an organisation's comment. Only those
@@ -135,16 +136,8 @@ func (s *Service) ListOrganisationComments(ctx context.Context, actor *identity.
 	if _, err := s.GetOrganisation(ctx, actor, orgID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT oc.comment_id, c.decision_id, d.title AS decision_title, c.receipt, c.status,
+	return pgrows.All[OrganisationCommentRow](ctx, s.DB, `SELECT oc.comment_id, c.decision_id, d.title AS decision_title, c.receipt, c.status,
 			oc.signatory_count, jsonb_array_length(oc.signatories) AS named_count, oc.created_at
 		FROM organisation_comments oc JOIN comments c ON c.id = oc.comment_id JOIN decisions d ON d.id = c.decision_id
 		WHERE oc.organisation_id = $1 ORDER BY oc.comment_id DESC LIMIT 200`, orgID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[OrganisationCommentRow])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return list, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // DeliveryQueue sends one delivery as a job written in tx (internal/jobs).
@@ -440,17 +441,9 @@ func (s *Service) ListDeliveries(ctx context.Context, actor *identity.Account, o
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	rows, err := s.DB.Query(ctx, `SELECT d.id, d.webhook_id, d.event_id, d.kind, d.status, d.attempts, d.last_status, d.last_error,
+	return pgrows.All[WebhookDelivery](ctx, s.DB, `SELECT d.id, d.webhook_id, d.event_id, d.kind, d.status, d.attempts, d.last_status, d.last_error,
 			d.next_attempt_at, d.delivered_at, d.created_at,
 			coalesce((SELECT json_agg(json_build_object('n', a.n, 'at', a.at, 'status_code', a.status_code, 'error', a.error,
 				'duration_ms', a.duration_ms) ORDER BY a.n) FROM webhook_attempts a WHERE a.delivery_id = d.id), '[]') AS attempt_list
 		FROM webhook_deliveries d WHERE d.webhook_id = $1 AND ($2 = 0 OR d.id < $2) ORDER BY d.id DESC LIMIT $3`, webhookID, before, limit)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[WebhookDelivery])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return list, nil
 }

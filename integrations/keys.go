@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // The scopes of an API key.
@@ -156,15 +156,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, actor *identity.Account, orgI
 	if _, err := s.GetOrganisation(ctx, actor, orgID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE organisation_id = $1 ORDER BY id DESC`, orgID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[APIKey])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return list, nil
+	return pgrows.All[APIKey](ctx, s.DB, `SELECT `+keyColumns+` FROM api_keys WHERE organisation_id = $1 ORDER BY id DESC`, orgID)
 }
 
 // RevokeAPIKey stops a key at once; revoking twice is harmless. The
@@ -173,17 +165,6 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor *identity.Account, org
 	if _, err := s.GetOrganisation(ctx, actor, orgID); err != nil {
 		return APIKey{}, err
 	}
-	rows, err := s.DB.Query(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3), revoked_by = coalesce(revoked_by, $4)
+	return pgrows.One[APIKey](ctx, s.DB, errs.NotFound("api_key_not_found", "没有这个密钥"), `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3), revoked_by = coalesce(revoked_by, $4)
 		WHERE id = $2 AND organisation_id = $1 RETURNING `+keyColumns, orgID, keyID, s.now(), actor.ID)
-	if err != nil {
-		return APIKey{}, errs.Internal(err)
-	}
-	k, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[APIKey])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return APIKey{}, errs.NotFound("api_key_not_found", "没有这个密钥")
-	}
-	if err != nil {
-		return APIKey{}, errs.Internal(err)
-	}
-	return k, nil
 }

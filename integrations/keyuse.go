@@ -11,6 +11,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // KeyCall is a request authenticated by an API key, with the key's quota
@@ -148,14 +149,6 @@ func (s *Service) ListKeyUses(ctx context.Context, actor *identity.Account, orgI
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, key_id, at, operation, method, path, status, client_addr FROM api_key_uses
+	return pgrows.All[KeyUse](ctx, s.DB, `SELECT id, key_id, at, operation, method, path, status, client_addr FROM api_key_uses
 		WHERE key_id = $1 ORDER BY id DESC LIMIT $2`, keyID, limit)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[KeyUse])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return list, nil
 }

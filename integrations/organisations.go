@@ -13,6 +13,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // OrganisationStatus is where an organisation's verification stands.
@@ -108,18 +109,7 @@ func canManage(actor *identity.Account, o Organisation) bool {
 }
 
 func (s *Service) organisation(ctx context.Context, id int64) (Organisation, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+organisationColumns+` FROM organisations WHERE id = $1`, id)
-	if err != nil {
-		return Organisation{}, errs.Internal(err)
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Organisation])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Organisation{}, errs.NotFound("organisation_not_found", "没有这个组织")
-	}
-	if err != nil {
-		return Organisation{}, errs.Internal(err)
-	}
-	return o, nil
+	return pgrows.One[Organisation](ctx, s.DB, errs.NotFound("organisation_not_found", "没有这个组织"), `SELECT `+organisationColumns+` FROM organisations WHERE id = $1`, id)
 }
 
 // ListOrganisations returns the organisations actor manages, or every
@@ -132,17 +122,9 @@ func (s *Service) ListOrganisations(ctx context.Context, actor *identity.Account
 	if actor.HasRole(identity.RoleAdmin) {
 		owner = 0
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+organisationColumns+` FROM organisations
+	return pgrows.All[Organisation](ctx, s.DB, `SELECT `+organisationColumns+` FROM organisations
 		WHERE ($1 = 0 OR owner_account_id = $1) AND ($2 = '' OR status = $2)
 		ORDER BY status <> 'pending', id DESC LIMIT 500`, owner, status)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Organisation])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return list, nil
 }
 
 // VerifyOrganisation records an admin's check of the organisation against

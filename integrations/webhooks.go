@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net"
 	"net/url"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Webhook is a URL an organisation subscribed to kinds of public events.
@@ -135,31 +135,12 @@ func (s *Service) ListWebhooks(ctx context.Context, actor *identity.Account, org
 	if _, err := s.GetOrganisation(ctx, actor, orgID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE organisation_id = $1 AND deleted_at IS NULL ORDER BY id`, orgID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Webhook])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return list, nil
+	return pgrows.All[Webhook](ctx, s.DB, `SELECT `+webhookColumns+` FROM webhooks WHERE organisation_id = $1 AND deleted_at IS NULL ORDER BY id`, orgID)
 }
 
 // webhook returns a live webhook of the organisation. Codes: webhook_not_found.
 func (s *Service) webhook(ctx context.Context, orgID, id int64) (Webhook, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1 AND organisation_id = $2 AND deleted_at IS NULL`, id, orgID)
-	if err != nil {
-		return Webhook{}, errs.Internal(err)
-	}
-	w, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Webhook])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Webhook{}, errs.NotFound("webhook_not_found", "没有这个推送地址")
-	}
-	if err != nil {
-		return Webhook{}, errs.Internal(err)
-	}
-	return w, nil
+	return pgrows.One[Webhook](ctx, s.DB, errs.NotFound("webhook_not_found", "没有这个推送地址"), `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1 AND organisation_id = $2 AND deleted_at IS NULL`, id, orgID)
 }
 
 // DeleteWebhook stops a webhook: nothing more is sent to it (a delivery

@@ -2,14 +2,12 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Notification is one message in a resident's inbox.
@@ -36,16 +34,8 @@ func (s *Service) ListNotifications(ctx context.Context, actor *identity.Account
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, kind, decision_id, title, body, link, created_at, read_at FROM notifications
+	return pgrows.All[Notification](ctx, s.DB, `SELECT id, kind, decision_id, title, body, link, created_at, read_at FROM notifications
 		WHERE account_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, actor.ID, before, limit)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	ns, err := pgx.CollectRows(rows, pgx.RowToStructByName[Notification])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return ns, nil
 }
 
 // UnreadCount is how many of the actor's notifications are unread (0 for
@@ -67,19 +57,8 @@ func (s *Service) ReadNotification(ctx context.Context, actor *identity.Account,
 	if err := requireSignedIn(actor); err != nil {
 		return Notification{}, err
 	}
-	rows, err := s.DB.Query(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND account_id = $2
+	return pgrows.One[Notification](ctx, s.DB, errs.NotFound("notification_not_found", "没有这条通知"), `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND account_id = $2
 		RETURNING id, kind, decision_id, title, body, link, created_at, read_at`, id, actor.ID, s.now())
-	if err != nil {
-		return Notification{}, errs.Internal(err)
-	}
-	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Notification])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Notification{}, errs.NotFound("notification_not_found", "没有这条通知")
-	}
-	if err != nil {
-		return Notification{}, errs.Internal(err)
-	}
-	return n, nil
 }
 
 // ReadAll marks every notification of the actor read and says how many

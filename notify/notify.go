@@ -26,6 +26,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // TextSender sends a text message to a mobile number: the SMS gateway, an
@@ -180,18 +181,7 @@ const subscriptionColumns = `s.id, s.account_id, s.domain, s.agency_id, s.decisi
 const subscriptionFrom = ` FROM subscriptions s LEFT JOIN agencies a ON a.id = s.agency_id LEFT JOIN decisions d ON d.id = s.decision_id`
 
 func (s *Service) getSubscription(ctx context.Context, accountID, id int64) (Subscription, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+subscriptionColumns+subscriptionFrom+` WHERE s.id = $1 AND s.account_id = $2`, id, accountID)
-	if err != nil {
-		return Subscription{}, errs.Internal(err)
-	}
-	sub, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Subscription])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Subscription{}, errs.NotFound("subscription_not_found", "没有这项关注")
-	}
-	if err != nil {
-		return Subscription{}, errs.Internal(err)
-	}
-	return sub, nil
+	return pgrows.One[Subscription](ctx, s.DB, errs.NotFound("subscription_not_found", "没有这项关注"), `SELECT `+subscriptionColumns+subscriptionFrom+` WHERE s.id = $1 AND s.account_id = $2`, id, accountID)
 }
 
 // ListSubscriptions returns what the actor follows, newest first. Codes:
@@ -200,15 +190,7 @@ func (s *Service) ListSubscriptions(ctx context.Context, actor *identity.Account
 	if err := requireSignedIn(actor); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+subscriptionColumns+subscriptionFrom+` WHERE s.account_id = $1 ORDER BY s.id DESC`, actor.ID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	subs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Subscription])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return subs, nil
+	return pgrows.All[Subscription](ctx, s.DB, `SELECT `+subscriptionColumns+subscriptionFrom+` WHERE s.account_id = $1 ORDER BY s.id DESC`, actor.ID)
 }
 
 // Following reports which of the targets the actor follows (for the follow

@@ -15,6 +15,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -239,17 +240,9 @@ func (s *Service) ListMonthlyReports(ctx context.Context, actor *identity.Accoun
 	if !office && actor.AgencyID != nil {
 		agency = *actor.AgencyID
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+reportColumns+` FROM monthly_reports
+	return pgrows.All[MonthlyReport](ctx, s.DB, `SELECT `+reportColumns+` FROM monthly_reports
 		WHERE ($1 AND (agency_id IS NULL OR agency_id IN (SELECT a.id FROM agencies a WHERE `+governed(3)+`))) OR (status = 'issued' AND (agency_id IS NULL OR agency_id = $2))
 		ORDER BY month DESC, COALESCE(agency_id, 0) LIMIT 500`, office, agency, bodyOf(actor))
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	rs, err := pgx.CollectRows(rows, pgx.RowToStructByName[MonthlyReport])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return rs, nil
 }
 
 // GetMonthlyReport returns one report. Anyone may read a published one; the

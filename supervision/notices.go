@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Notice is a message in a department's supervision inbox.
@@ -26,16 +25,8 @@ func (s *Service) ListNotices(ctx context.Context, actor *identity.Account) ([]N
 	if actor == nil || actor.AgencyID == nil {
 		return nil, nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, agency_id, kind, title, link, created_at, read_at FROM supervision_notices
+	return pgrows.All[Notice](ctx, s.DB, `SELECT id, agency_id, kind, title, link, created_at, read_at FROM supervision_notices
 		WHERE agency_id = $1 ORDER BY id DESC LIMIT 100`, *actor.AgencyID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Notice])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }
 
 // RunMonthlyJob generates the previous month's reports when today is the

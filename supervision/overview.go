@@ -5,10 +5,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // DecisionCompliance is one decision with its steps.
@@ -72,17 +71,9 @@ const factsQuery = `SELECT f.id, f.title, f.domain, f.status, f.decision_body_id
 // body body (0: every body), led or decided by agency (0: any), or the one
 // decision (0: all).
 func loadFacts(ctx context.Context, q querier, body, agencyID, decisionID int64) ([]Facts, error) {
-	rows, err := q.Query(ctx, factsQuery+` WHERE ($1::bigint = 0 OR f.decision_body_id = $1)
+	return pgrows.All[Facts](ctx, q, factsQuery+` WHERE ($1::bigint = 0 OR f.decision_body_id = $1)
 		AND ($2::bigint = 0 OR f.lead_agency_id = $2 OR f.decision_body_id = $2) AND ($3::bigint = 0 OR f.id = $3) ORDER BY f.id`,
 		body, agencyID, decisionID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	fs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Facts])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return fs, nil
 }
 
 func (s *Service) agencyNames(ctx context.Context) (map[int64]string, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -108,15 +109,7 @@ func (s *Service) ListInspections(ctx context.Context, actor *identity.Account) 
 	if err := requireOffice(actor); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT * FROM inspections ORDER BY id DESC LIMIT 500`)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Inspection])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Inspection](ctx, s.DB, `SELECT * FROM inspections ORDER BY id DESC LIMIT 500`)
 }
 
 // Severity grades a problem.
@@ -328,16 +321,8 @@ func (s *Service) ListProblems(ctx context.Context, actor *identity.Account, f P
 	if err := s.requireScope(actor, f.AgencyID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
+	return pgrows.All[Problem](ctx, s.DB, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
 		WHERE ($1::bigint = 0 OR p.agency_id = $1) AND ($2::bigint = 0 OR p.inspection_id = $2) AND (NOT $3 OR p.listed)
 			AND (NOT $4 OR p.status <> 'closed') AND `+governed(5)+`
 		ORDER BY p.listed DESC, p.deadline, p.id LIMIT 1000`, f.AgencyID, f.InspectionID, f.ListedOnly, f.OpenOnly, bodyOf(actor))
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Problem])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }

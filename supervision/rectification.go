@@ -12,6 +12,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Rectification is a department's report of how it rectified a problem
@@ -30,15 +31,7 @@ type Rectification struct {
 }
 
 func (s *Service) rectifications(ctx context.Context, problemID int64) ([]Rectification, error) {
-	rows, err := s.DB.Query(ctx, `SELECT * FROM problem_rectifications WHERE problem_id = $1 ORDER BY id`, problemID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Rectification])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Rectification](ctx, s.DB, `SELECT * FROM problem_rectifications WHERE problem_id = $1 ORDER BY id`, problemID)
 }
 
 // SubmitRectification is the department's rectification report with its

@@ -11,6 +11,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 const surveyColumns = `s.id, s.agency_id, a.code AS agency_code, a.name AS agency_name, s.decision_id, s.title, s.description,
@@ -30,31 +31,12 @@ func getSurvey(ctx context.Context, q querier, id int64, lock bool) (Survey, err
 	if lock {
 		sql += " FOR UPDATE OF s"
 	}
-	rows, err := q.Query(ctx, sql, id)
-	if err != nil {
-		return Survey{}, errs.Internal(err)
-	}
-	sv, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Survey])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Survey{}, errSurveyNotFound
-	}
-	if err != nil {
-		return Survey{}, errs.Internal(err)
-	}
-	return sv, nil
+	return pgrows.One[Survey](ctx, q, errSurveyNotFound, sql, id)
 }
 
 func getQuestions(ctx context.Context, q querier, surveyID int64) ([]Question, error) {
-	rows, err := q.Query(ctx, `SELECT id, survey_id, position, kind, title, help, required, sensitive, config, condition
+	return pgrows.All[Question](ctx, q, `SELECT id, survey_id, position, kind, title, help, required, sensitive, config, condition
 		FROM survey_questions WHERE survey_id = $1 ORDER BY position`, surveyID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	qs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Question])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return qs, nil
 }
 
 // getSurveyWithQuestions reads a survey with its questions.

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Agencies and their hierarchy: a department (承办单位) and the
@@ -22,15 +23,7 @@ const agencyColumns = `id, code, name, kind, parent_id, created_at`
 
 // ListAgencies returns every agency ordered by kind and code. Anyone may call it.
 func (s *Service) ListAgencies(ctx context.Context) ([]Agency, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+agencyColumns+` FROM agencies ORDER BY kind, code`)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Agency])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Agency](ctx, s.DB, `SELECT `+agencyColumns+` FROM agencies ORDER BY kind, code`)
 }
 
 func (s *Service) queryAgency(ctx context.Context, q pgx.Tx, where string, arg any, what string) (Agency, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // The account lifecycle a person runs themselves: changing the password,
@@ -167,17 +168,9 @@ func (s *Service) ListMySessions(ctx context.Context, actor *Account, currentTok
 	if actor == nil {
 		return nil, errs.Unauthenticated("authentication_required", "请先登录")
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, created_at, expires_at, user_agent, client_addr, token_hash = $3 AS current
+	return pgrows.All[SessionInfo](ctx, s.DB, `SELECT id, created_at, expires_at, user_agent, client_addr, token_hash = $3 AS current
 		FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2
 		ORDER BY created_at DESC, id DESC LIMIT 100`, actor.ID, s.now(), tokenHash(currentToken))
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[SessionInfo])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }
 
 // RevokeSession ends one of the signed-in account's own sessions (another

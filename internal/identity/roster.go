@@ -13,6 +13,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // The roster of legal advisers (法律顾问名册): the legality-review
@@ -81,18 +82,7 @@ type querier interface {
 }
 
 func (s *Service) getAdviser(ctx context.Context, q querier, accountID int64) (LegalAdviser, error) {
-	rows, err := q.Query(ctx, adviserSelect+`AND a.id = $1`, accountID)
-	if err != nil {
-		return LegalAdviser{}, errs.Internal(err)
-	}
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[LegalAdviser])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return LegalAdviser{}, errs.NotFound("legal_adviser_not_found", "法律顾问不存在")
-	}
-	if err != nil {
-		return LegalAdviser{}, errs.Internal(err)
-	}
-	return a, nil
+	return pgrows.One[LegalAdviser](ctx, q, errs.NotFound("legal_adviser_not_found", "法律顾问不存在"), adviserSelect+`AND a.id = $1`, accountID)
 }
 
 // AdviserProfileInput is a roster profile.

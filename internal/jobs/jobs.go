@@ -32,32 +32,6 @@ type SweepArgs struct{}
 // Kind implements river.JobArgs.
 func (SweepArgs) Kind() string { return "close_due_consultations" }
 
-type closeWorker struct {
-	river.WorkerDefaults[CloseConsultationArgs]
-	svc *consultation.Service
-}
-
-// Work closes the consultation if its (possibly extended) end has passed.
-// An extension inserts a new job for the new end, so an early job is a no-op.
-func (w *closeWorker) Work(ctx context.Context, job *river.Job[CloseConsultationArgs]) error {
-	_, err := w.svc.CloseDueConsultation(ctx, job.Args.ConsultationID)
-	return err
-}
-
-type sweepWorker struct {
-	river.WorkerDefaults[SweepArgs]
-	svc *consultation.Service
-}
-
-func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	if _, err := w.svc.CloseDueConsultations(ctx); err != nil {
-		return err
-	}
-	// Published decisions whose effective date has come enter into effect.
-	_, err := w.svc.BringDecisionsIntoEffect(ctx)
-	return err
-}
-
 // CheckpointCommentsArgs seals the comments received since the last
 // checkpoint into the process record (consultation.CheckpointComments).
 type CheckpointCommentsArgs struct{}
@@ -65,32 +39,12 @@ type CheckpointCommentsArgs struct{}
 // Kind implements river.JobArgs.
 func (CheckpointCommentsArgs) Kind() string { return "checkpoint_comments" }
 
-type checkpointWorker struct {
-	river.WorkerDefaults[CheckpointCommentsArgs]
-	svc *consultation.Service
-}
-
-func (w *checkpointWorker) Work(ctx context.Context, _ *river.Job[CheckpointCommentsArgs]) error {
-	_, err := w.svc.CheckpointComments(ctx)
-	return err
-}
-
 // LogRecordHeadsArgs signs a tree head over the process records' chain
 // heads when any grew (record.LogHeads).
 type LogRecordHeadsArgs struct{}
 
 // Kind implements river.JobArgs.
 func (LogRecordHeadsArgs) Kind() string { return "log_record_heads" }
-
-type headsWorker struct {
-	river.WorkerDefaults[LogRecordHeadsArgs]
-	svc *consultation.Service
-}
-
-func (w *headsWorker) Work(ctx context.Context, _ *river.Job[LogRecordHeadsArgs]) error {
-	_, err := w.svc.LogRecordHeads(ctx)
-	return err
-}
 
 // Runner is the River client. It implements consultation.Scheduler.
 type Runner struct {
@@ -103,24 +57,31 @@ func New(db *pgxpool.Pool, svc *consultation.Service, logger *slog.Logger, work 
 	cfg := &river.Config{Logger: logger}
 	if work {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &closeWorker{svc: svc})
-		river.AddWorker(workers, &sweepWorker{svc: svc})
-		river.AddWorker(workers, &checkpointWorker{svc: svc})
-		river.AddWorker(workers, &headsWorker{svc: svc})
+		// A job closes its consultation if the (possibly extended) end has
+		// passed. An extension inserts a new job for the new end, so an early
+		// job is a no-op.
+		river.AddWorker(workers, &serviceWorker[CloseConsultationArgs]{run: func(ctx context.Context, a CloseConsultationArgs) error {
+			_, err := svc.CloseDueConsultation(ctx, a.ConsultationID)
+			return err
+		}})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
-			// Comment checkpoints every few seconds (issue 4); they also group
-			// the comments they seal (consultation/grouping_batch.go). A run that
-			// overlaps the next is harmless: both serialise on the decision
-			// lock and the second finds nothing left to seal.
-			river.NewPeriodicJob(river.PeriodicInterval(consultation.CheckpointInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return CheckpointCommentsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
-			// Tree heads over the records' chain heads (issue 12); a run with
-			// nothing grown signs nothing.
-			river.NewPeriodicJob(river.PeriodicInterval(record.HeadInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return LogRecordHeadsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+		addPeriodic(workers, cfg, time.Minute, SweepArgs{}, func(ctx context.Context) error {
+			if _, err := svc.CloseDueConsultations(ctx); err != nil {
+				return err
+			}
+			// Published decisions whose effective date has come enter into effect.
+			_, err := svc.BringDecisionsIntoEffect(ctx)
+			return err
+		})
+		// Comment checkpoints every few seconds (issue 4); they also group
+		// the comments they seal (consultation/grouping_batch.go). A run that
+		// overlaps the next is harmless: both serialise on the decision
+		// lock and the second finds nothing left to seal.
+		addPeriodic(workers, cfg, consultation.CheckpointInterval, CheckpointCommentsArgs{}, discard(svc.CheckpointComments))
+		// Tree heads over the records' chain heads (issue 12); a run with
+		// nothing grown signs nothing.
+		addPeriodic(workers, cfg, record.HeadInterval, LogRecordHeadsArgs{}, discard(svc.LogRecordHeads))
 		for _, o := range opts {
 			o(workers, cfg)
 		}

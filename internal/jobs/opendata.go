@@ -39,7 +39,6 @@ func (w *openDataExportWorker) Work(ctx context.Context, _ *river.Job[OpenDataEx
 func WithOpenData(svc *opendata.Service, signer opendata.Signer) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
 		river.AddWorker(workers, &openDataExportWorker{svc: svc, signer: signer})
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return OpenDataExportArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, every(time.Hour, OpenDataExportArgs{}))
 	}
 }

@@ -18,29 +18,19 @@ type PurgeArgs struct{}
 // Kind implements river.JobArgs.
 func (PurgeArgs) Kind() string { return "purge_personal_data" }
 
-type purgeWorker struct {
-	river.WorkerDefaults[PurgeArgs]
-	svc *consultation.Service
-	ids *identity.Service
-}
-
-func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
-	if _, err := w.svc.PurgeSourceAddresses(ctx); err != nil {
-		return err
-	}
-	if w.ids != nil {
-		if _, err := w.ids.Purge(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // WithRetention runs the hourly purge (PurgeArgs).
 func WithRetention(svc *consultation.Service, ids *identity.Service) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
-		river.AddWorker(workers, &purgeWorker{svc: svc, ids: ids})
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		addPeriodic(workers, cfg, time.Hour, PurgeArgs{}, func(ctx context.Context) error {
+			if _, err := svc.PurgeSourceAddresses(ctx); err != nil {
+				return err
+			}
+			if ids != nil {
+				if _, err := ids.Purge(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 }

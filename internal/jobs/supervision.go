@@ -17,24 +17,15 @@ type SupervisionArgs struct{}
 // Kind implements river.JobArgs.
 func (SupervisionArgs) Kind() string { return "supervision_daily" }
 
-type supervisionWorker struct {
-	river.WorkerDefaults[SupervisionArgs]
-	svc *supervision.Service
-}
-
-func (w *supervisionWorker) Work(ctx context.Context, _ *river.Job[SupervisionArgs]) error {
-	if _, err := w.svc.RunMonthlyJob(ctx); err != nil {
-		return err
-	}
-	_, err := w.svc.EscalateOverdueProblems(ctx)
-	return err
-}
-
 // WithSupervision runs the supervision job every hour.
 func WithSupervision(svc *supervision.Service) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
-		river.AddWorker(workers, &supervisionWorker{svc: svc})
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return SupervisionArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		addPeriodic(workers, cfg, time.Hour, SupervisionArgs{}, func(ctx context.Context) error {
+			if _, err := svc.RunMonthlyJob(ctx); err != nil {
+				return err
+			}
+			_, err := svc.EscalateOverdueProblems(ctx)
+			return err
+		})
 	}
 }

@@ -27,36 +27,17 @@ type SurveySweepArgs struct{}
 // Kind implements river.JobArgs.
 func (SurveySweepArgs) Kind() string { return "close_due_surveys" }
 
-type closeSurveyWorker struct {
-	river.WorkerDefaults[CloseSurveyArgs]
-	svc *survey.Service
-}
-
-// Work closes the survey if its end has passed (a no-op otherwise, and for
-// a survey staff already closed).
-func (w *closeSurveyWorker) Work(ctx context.Context, job *river.Job[CloseSurveyArgs]) error {
-	_, err := w.svc.CloseDueSurvey(ctx, job.Args.SurveyID)
-	return err
-}
-
-type surveySweepWorker struct {
-	river.WorkerDefaults[SurveySweepArgs]
-	svc *survey.Service
-}
-
-func (w *surveySweepWorker) Work(ctx context.Context, _ *river.Job[SurveySweepArgs]) error {
-	_, err := w.svc.CloseDueSurveys(ctx)
-	return err
-}
-
 // WithSurveys makes the Runner close surveys at their end, with a
 // one-minute sweep as the backstop.
 func WithSurveys(svc *survey.Service) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
-		river.AddWorker(workers, &closeSurveyWorker{svc: svc})
-		river.AddWorker(workers, &surveySweepWorker{svc: svc})
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return SurveySweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		// A job closes its survey if the end has passed (a no-op otherwise,
+		// and for a survey staff already closed).
+		river.AddWorker(workers, &serviceWorker[CloseSurveyArgs]{run: func(ctx context.Context, a CloseSurveyArgs) error {
+			_, err := svc.CloseDueSurvey(ctx, a.SurveyID)
+			return err
+		}})
+		addPeriodic(workers, cfg, time.Minute, SurveySweepArgs{}, discard(svc.CloseDueSurveys))
 	}
 }
 

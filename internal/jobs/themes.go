@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"context"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,23 +18,11 @@ func (JoinThemesArgs) Kind() string { return "join_themes" }
 // JoinThemesInterval is how often new comments join themes.
 const JoinThemesInterval = 5 * time.Second
 
-type joinThemesWorker struct {
-	river.WorkerDefaults[JoinThemesArgs]
-	svc *themes.Service
-}
-
-func (w *joinThemesWorker) Work(ctx context.Context, _ *river.Job[JoinThemesArgs]) error {
-	_, err := w.svc.JoinNewComments(ctx)
-	return err
-}
-
 // WithThemes makes the Runner join new comments to themes every few
 // seconds. Overlapping runs are harmless: each analysis' cursor is taken
 // under a row lock and a second run finds the work done.
 func WithThemes(svc *themes.Service) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
-		river.AddWorker(workers, &joinThemesWorker{svc: svc})
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(JoinThemesInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return JoinThemesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		addPeriodic(workers, cfg, JoinThemesInterval, JoinThemesArgs{}, discard(svc.JoinNewComments))
 	}
 }

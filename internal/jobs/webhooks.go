@@ -28,16 +28,6 @@ func (WebhookDeliveryArgs) Kind() string { return "webhook_delivery" }
 // WebhookFanOutInterval is how often new events are fanned out.
 const WebhookFanOutInterval = 5 * time.Second
 
-type webhookFanOutWorker struct {
-	river.WorkerDefaults[WebhookFanOutArgs]
-	svc *integrations.Service
-}
-
-func (w *webhookFanOutWorker) Work(ctx context.Context, _ *river.Job[WebhookFanOutArgs]) error {
-	_, err := w.svc.FanOut(ctx)
-	return err
-}
-
 type webhookDeliveryWorker struct {
 	river.WorkerDefaults[WebhookDeliveryArgs]
 	svc *integrations.Service
@@ -65,10 +55,8 @@ func (w *webhookDeliveryWorker) Timeout(*river.Job[WebhookDeliveryArgs]) time.Du
 // become jobs.
 func WithWebhooks(svc *integrations.Service) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
-		river.AddWorker(workers, &webhookFanOutWorker{svc: svc})
 		river.AddWorker(workers, &webhookDeliveryWorker{svc: svc})
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(WebhookFanOutInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return WebhookFanOutArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		addPeriodic(workers, cfg, WebhookFanOutInterval, WebhookFanOutArgs{}, discard(svc.FanOut))
 	}
 }
 

@@ -1,0 +1,51 @@
+// Package pgrows reads query results into structs by column name, the one
+// way the services do it, with the error handling every such read repeats:
+// a failed query is an internal error, and a missing single row is the
+// caller's own not-found error (its stable code).
+package pgrows
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// Querier is what a read runs on: a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// All returns every row of the query as a T (columns matched to fields by
+// name); no row is an empty list, not an error.
+func All[T any](ctx context.Context, q Querier, sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return list, nil
+}
+
+// One returns the query's one row as a T, or notFound when there is none.
+// More than one row is an internal error: the query should not allow it.
+func One[T any](ctx context.Context, q Querier, notFound error, sql string, args ...any) (T, error) {
+	var zero T
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return zero, errs.Internal(err)
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[T])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return zero, notFound
+	}
+	if err != nil {
+		return zero, errs.Internal(err)
+	}
+	return v, nil
+}
