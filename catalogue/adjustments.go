@@ -94,14 +94,8 @@ func (s *Service) RequestCatalogueAdjustment(ctx context.Context, actor *identit
 	}
 	var id int64
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := getCatalogue(ctx, tx, catalogueID, true)
+		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
 		if err != nil {
-			return err
-		}
-		if !visible(actor, &c) {
-			return errCatalogueNotFound
-		}
-		if err := requireBodyStaff(actor, c.DecisionBodyID); err != nil {
 			return err
 		}
 		if c.Status != StatusPublished {
@@ -185,14 +179,8 @@ func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.A
 	}
 	date := time.Date(in.Date.Year(), in.Date.Month(), in.Date.Day(), 0, 0, 0, 0, time.UTC)
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := getCatalogue(ctx, tx, catalogueID, true)
+		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
 		if err != nil {
-			return err
-		}
-		if !visible(actor, &c) {
-			return errCatalogueNotFound
-		}
-		if err := requireBodyStaff(actor, c.DecisionBodyID); err != nil {
 			return err
 		}
 		now := s.now()
@@ -244,14 +232,8 @@ func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.A
 // party_agreement_required (409, Henan Decree 210 Art. 4).
 func (s *Service) PublishCatalogue(ctx context.Context, actor *identity.Account, catalogueID int64) (Catalogue, error) {
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := getCatalogue(ctx, tx, catalogueID, true)
+		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
 		if err != nil {
-			return err
-		}
-		if !visible(actor, &c) {
-			return errCatalogueNotFound
-		}
-		if err := requireBodyStaff(actor, c.DecisionBodyID); err != nil {
 			return err
 		}
 		now := s.now()

@@ -48,6 +48,23 @@ func getCatalogue(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Catalogu
 	return list[0], nil
 }
 
+// lockCatalogueForStaff locks a catalogue for a change by the decision
+// body's staff (or an admin). One the actor may not see is not found;
+// otherwise requireBodyStaff decides.
+func lockCatalogueForStaff(ctx context.Context, tx pgx.Tx, actor *identity.Account, id int64) (Catalogue, error) {
+	c, err := getCatalogue(ctx, tx, id, true)
+	if err != nil {
+		return Catalogue{}, err
+	}
+	if !visible(actor, &c) {
+		return Catalogue{}, errCatalogueNotFound
+	}
+	if err := requireBodyStaff(actor, c.DecisionBodyID); err != nil {
+		return Catalogue{}, err
+	}
+	return c, nil
+}
+
 // visible reports whether the actor may see a catalogue: published ones
 // are public; drafts only to the body's staff and admins.
 func visible(actor *identity.Account, c *Catalogue) bool {
@@ -230,14 +247,8 @@ func insertItem(ctx context.Context, tx pgx.Tx, catalogueID int64, in ItemInput,
 func (s *Service) AddCatalogueItem(ctx context.Context, actor *identity.Account, catalogueID int64, in ItemInput) (Item, error) {
 	var out Item
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := getCatalogue(ctx, tx, catalogueID, true)
+		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
 		if err != nil {
-			return err
-		}
-		if !visible(actor, &c) {
-			return errCatalogueNotFound
-		}
-		if err := requireBodyStaff(actor, c.DecisionBodyID); err != nil {
 			return err
 		}
 		if c.Status != StatusDraft {

@@ -206,24 +206,13 @@ func (s *Service) storeDraft(ctx context.Context, m Month, agency int64, fig Mon
 }
 
 func (s *Service) reportByScope(ctx context.Context, m Month, agency int64) (MonthlyReport, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+reportColumns+` FROM monthly_reports
+	return pgrows.One[MonthlyReport](ctx, s.DB, errReportNotFound, `SELECT `+reportColumns+` FROM monthly_reports
 		WHERE month = $1 AND COALESCE(agency_id, 0) = $2`, m.Start().Format("2006-01-02"), agency)
-	if err != nil {
-		return MonthlyReport{}, errs.Internal(err)
-	}
-	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[MonthlyReport])
-	if err != nil {
-		return MonthlyReport{}, notFound(err, "monthly_report_not_found", "月报告不存在")
-	}
-	return r, nil
 }
 
-func notFound(err error, code, msg string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.NotFound(code, msg)
-	}
-	return errs.Internal(err)
-}
+// errReportNotFound is the answer for a report that does not exist or that
+// the actor may not see.
+var errReportNotFound = errs.NotFound("monthly_report_not_found", "月报告不存在")
 
 // ListMonthlyReports lists the reports, newest month first: the office sees
 // all; a department's staff see their department's and the city's issued
@@ -249,13 +238,9 @@ func (s *Service) ListMonthlyReports(ctx context.Context, actor *identity.Accoun
 // office any; a department its own and the city's once issued.
 // Codes: monthly_report_not_found.
 func (s *Service) GetMonthlyReport(ctx context.Context, actor *identity.Account, id int64) (MonthlyReport, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+reportColumns+` FROM monthly_reports WHERE id = $1`, id)
+	r, err := pgrows.One[MonthlyReport](ctx, s.DB, errReportNotFound, `SELECT `+reportColumns+` FROM monthly_reports WHERE id = $1`, id)
 	if err != nil {
-		return MonthlyReport{}, errs.Internal(err)
-	}
-	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[MonthlyReport])
-	if err != nil {
-		return MonthlyReport{}, notFound(err, "monthly_report_not_found", "月报告不存在")
+		return MonthlyReport{}, err
 	}
 	switch {
 	case r.Published:
@@ -264,7 +249,7 @@ func (s *Service) GetMonthlyReport(ctx context.Context, actor *identity.Account,
 	case r.Issued() && actor != nil && actor.Role == identity.RoleAgencyStaff &&
 		(r.AgencyID == nil || actor.IsStaffOf(*r.AgencyID)):
 	default:
-		return MonthlyReport{}, errs.NotFound("monthly_report_not_found", "月报告不存在")
+		return MonthlyReport{}, errReportNotFound
 	}
 	return r, nil
 }
@@ -293,14 +278,9 @@ func (s *Service) UpdateMonthlyReportAnalysis(ctx context.Context, actor *identi
 	}
 	var out MonthlyReport
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		r, err := lockReport(ctx, tx, id)
+		r, err := lockGovernedReport(ctx, tx, actor, id)
 		if err != nil {
 			return err
-		}
-		if r.AgencyID != nil {
-			if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
-				return err
-			}
 		}
 		if r.Issued() {
 			return errs.Conflict("monthly_report_issued", "月报告已通报，内容不可再修改")
@@ -321,13 +301,21 @@ func (s *Service) UpdateMonthlyReportAnalysis(ctx context.Context, actor *identi
 }
 
 func lockReport(ctx context.Context, tx pgx.Tx, id int64) (MonthlyReport, error) {
-	rows, err := tx.Query(ctx, `SELECT `+reportColumns+` FROM monthly_reports WHERE id = $1 FOR UPDATE`, id)
+	return pgrows.One[MonthlyReport](ctx, tx, errReportNotFound, `SELECT `+reportColumns+` FROM monthly_reports WHERE id = $1 FOR UPDATE`, id)
+}
+
+// lockGovernedReport locks a report for the office: the city's report, or
+// a department's one the actor's office governs. Codes:
+// monthly_report_not_found.
+func lockGovernedReport(ctx context.Context, tx pgx.Tx, actor *identity.Account, id int64) (MonthlyReport, error) {
+	r, err := lockReport(ctx, tx, id)
 	if err != nil {
-		return MonthlyReport{}, errs.Internal(err)
+		return MonthlyReport{}, err
 	}
-	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[MonthlyReport])
-	if err != nil {
-		return MonthlyReport{}, notFound(err, "monthly_report_not_found", "月报告不存在")
+	if r.AgencyID != nil {
+		if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
+			return MonthlyReport{}, err
+		}
 	}
 	return r, nil
 }
@@ -359,14 +347,9 @@ func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Accoun
 	}
 	var out MonthlyReport
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		r, err := lockReport(ctx, tx, id)
+		r, err := lockGovernedReport(ctx, tx, actor, id)
 		if err != nil {
 			return err
-		}
-		if r.AgencyID != nil {
-			if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
-				return err
-			}
 		}
 		if r.Issued() {
 			return errs.Conflict("monthly_report_issued", "月报告已通报")
@@ -387,20 +370,14 @@ func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Accoun
 		if err != nil {
 			return errs.Internal(err)
 		}
-		sum := sha256.Sum256(content)
-		hash := hex.EncodeToString(sum[:])
-		sig, key, err := s.sign(ctx, hash)
+		hash, sig, key, err := s.signContent(ctx, content)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `UPDATE monthly_reports SET status = 'issued', published = $2, issued_at = $3,
+		if out, err = pgrows.Returning[MonthlyReport](ctx, tx, `UPDATE monthly_reports SET status = 'issued', published = $2, issued_at = $3,
 			issued_by = $4, content_hash = $5, signature = $6, signer_key = $7, updated_at = $3
-			WHERE id = $1 RETURNING `+reportColumns, id, publish, at, actor.ID, hash, sig, key)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if out, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[MonthlyReport]); err != nil {
-			return errs.Internal(err)
+			WHERE id = $1 RETURNING `+reportColumns, id, publish, at, actor.ID, hash, sig, key); err != nil {
+			return err
 		}
 		recorded, err := s.recordIssued(ctx, tx, actor, out)
 		if err != nil {

@@ -71,14 +71,11 @@ func (s *Service) CreateInspection(ctx context.Context, actor *identity.Account,
 		if err := agenciesExist(ctx, tx, in.AgencyIDs); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO inspections (title, agency_ids, period_from, period_to, topics, starts_on, ends_on,
+		var err error
+		if out, err = pgrows.Returning[Inspection](ctx, tx, `INSERT INTO inspections (title, agency_ids, period_from, period_to, topics, starts_on, ends_on,
 			created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-			in.Title, in.AgencyIDs, pf, pt, strings.TrimSpace(in.Topics), so, eo, actor.ID, s.now())
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if out, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[Inspection]); err != nil {
-			return errs.Internal(err)
+			in.Title, in.AgencyIDs, pf, pt, strings.TrimSpace(in.Topics), so, eo, actor.ID, s.now()); err != nil {
+			return err
 		}
 		return logAction(ctx, tx, s.now(), actor, "inspection_created", "inspection:"+itoa(out.ID), in)
 	})
@@ -276,13 +273,18 @@ func getProblem(ctx context.Context, q querier, id int64, lock bool) (Problem, e
 	if lock {
 		sql += ` FOR UPDATE OF p`
 	}
-	rows, err := q.Query(ctx, sql, id)
+	return pgrows.One[Problem](ctx, q, errs.NotFound("problem_not_found", "问题不存在"), sql, id)
+}
+
+// lockGovernedProblem locks a problem for the office, which must govern
+// its department. Codes: problem_not_found.
+func lockGovernedProblem(ctx context.Context, tx pgx.Tx, actor *identity.Account, id int64) (Problem, error) {
+	p, err := getProblem(ctx, tx, id, true)
 	if err != nil {
-		return Problem{}, errs.Internal(err)
+		return Problem{}, err
 	}
-	p, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Problem])
-	if err != nil {
-		return Problem{}, notFound(err, "problem_not_found", "问题不存在")
+	if err := requireGoverns(ctx, tx, actor, p.AgencyID, "problem_not_found", "问题不存在"); err != nil {
+		return Problem{}, err
 	}
 	return p, nil
 }

@@ -2,8 +2,6 @@ package supervision
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
@@ -59,13 +57,9 @@ func (s *Service) SubmitRectification(ctx context.Context, actor *identity.Accou
 			return errs.Conflict("problem_not_open", "该问题不在待整改状态")
 		}
 		now := s.now()
-		rows, err := tx.Query(ctx, `INSERT INTO problem_rectifications (problem_id, report, evidence, submitted_by, submitted_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING *`, problemID, report, evidence, actor.ID, now)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if out, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[Rectification]); err != nil {
-			return errs.Internal(err)
+		if out, err = pgrows.Returning[Rectification](ctx, tx, `INSERT INTO problem_rectifications (problem_id, report, evidence, submitted_by, submitted_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING *`, problemID, report, evidence, actor.ID, now); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE supervision_problems SET status = 'rectification_submitted' WHERE id = $1`, problemID); err != nil {
 			return errs.Internal(err)
@@ -87,11 +81,8 @@ func (s *Service) reviewRectification(ctx context.Context, actor *identity.Accou
 	}
 	var out Problem
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		p, err := getProblem(ctx, tx, problemID, true)
+		p, err := lockGovernedProblem(ctx, tx, actor, problemID)
 		if err != nil {
-			return err
-		}
-		if err := requireGoverns(ctx, tx, actor, p.AgencyID, "problem_not_found", "问题不存在"); err != nil {
 			return err
 		}
 		if p.Status != "rectification_submitted" {
@@ -196,21 +187,15 @@ func (s *Service) CirculateProblemList(ctx context.Context, actor *identity.Acco
 		if err != nil {
 			return errs.Internal(err)
 		}
-		sum := sha256.Sum256(content)
-		hash := hex.EncodeToString(sum[:])
-		sig, key, err := s.sign(ctx, hash)
+		hash, sig, key, err := s.signContent(ctx, content)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		rows, err = tx.Query(ctx, `INSERT INTO problem_circulations (title, number, problem_ids, content, content_hash, signature,
+		if out, err = pgrows.Returning[Circulation](ctx, tx, `INSERT INTO problem_circulations (title, number, problem_ids, content, content_hash, signature,
 			signer_key, issued_by, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-			title, strings.TrimSpace(number), ids, content, hash, sig, key, actor.ID, now)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if out, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[Circulation]); err != nil {
-			return errs.Internal(err)
+			title, strings.TrimSpace(number), ids, content, hash, sig, key, actor.ID, now); err != nil {
+			return err
 		}
 		if err := logAction(ctx, tx, now, actor, "problem_list_circulated", "circulation:"+itoa(out.ID),
 			map[string]any{"problem_ids": ids, "content_hash": hash}); err != nil {
@@ -235,13 +220,10 @@ func (s *Service) CirculateProblemList(ctx context.Context, actor *identity.Acco
 // GetCirculation returns an issued circulation to the office or a
 // department it concerns. Codes: circulation_not_found.
 func (s *Service) GetCirculation(ctx context.Context, actor *identity.Account, id int64) (Circulation, error) {
-	rows, err := s.DB.Query(ctx, `SELECT * FROM problem_circulations WHERE id = $1`, id)
+	c, err := pgrows.One[Circulation](ctx, s.DB, errs.NotFound("circulation_not_found", "通报不存在"),
+		`SELECT * FROM problem_circulations WHERE id = $1`, id)
 	if err != nil {
-		return Circulation{}, errs.Internal(err)
-	}
-	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Circulation])
-	if err != nil {
-		return Circulation{}, notFound(err, "circulation_not_found", "通报不存在")
+		return Circulation{}, err
 	}
 	if actor.HasRole(identity.RoleAdmin) {
 		return c, nil
@@ -284,21 +266,14 @@ func (s *Service) RecordAccountabilitySuggestion(ctx context.Context, actor *ide
 	}
 	var out AccountabilitySuggestion
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		p, err := getProblem(ctx, tx, problemID, true)
+		_, err := lockGovernedProblem(ctx, tx, actor, problemID)
 		if err != nil {
-			return err
-		}
-		if err := requireGoverns(ctx, tx, actor, p.AgencyID, "problem_not_found", "问题不存在"); err != nil {
 			return err
 		}
 		now := s.now()
-		rows, err := tx.Query(ctx, `INSERT INTO accountability_suggestions (problem_id, committee, suggestion, recorded_by, recorded_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING *`, problemID, committee, suggestion, actor.ID, now)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if out, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[AccountabilitySuggestion]); err != nil {
-			return errs.Internal(err)
+		if out, err = pgrows.Returning[AccountabilitySuggestion](ctx, tx, `INSERT INTO accountability_suggestions (problem_id, committee, suggestion, recorded_by, recorded_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING *`, problemID, committee, suggestion, actor.ID, now); err != nil {
+			return err
 		}
 		return logAction(ctx, tx, now, actor, "accountability_suggested", problemSubject(problemID),
 			map[string]any{"committee": committee, "suggestion": suggestion})

@@ -9,7 +9,9 @@ package supervision
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -43,6 +45,15 @@ func (s *Service) sign(ctx context.Context, hash string) (sig, key string, err e
 		return "", "", err
 	}
 	return s.Signer.SignEntryHash(hash), s.Signer.KeyID(), nil
+}
+
+// signContent hashes an issued document's content (SHA-256, hex) and signs
+// the hash (sign).
+func (s *Service) signContent(ctx context.Context, content []byte) (hash, sig, key string, err error) {
+	sum := sha256.Sum256(content)
+	hash = hex.EncodeToString(sum[:])
+	sig, key, err = s.sign(ctx, hash)
+	return hash, sig, key, err
 }
 
 // Service is the supervision use cases.

@@ -35,16 +35,11 @@ func fuzzQuestions() []Question {
 	}
 }
 
-// fuzzAnswer is an answer as the API receives it.
+// fuzzAnswer is an answer as the API receives it: the question's id beside
+// the Answer's own JSON fields.
 type fuzzAnswer struct {
-	QuestionID int64          `json:"question_id"`
-	Choices    []string       `json:"choices,omitempty"`
-	OtherText  string         `json:"other_text,omitempty"`
-	Value      *int           `json:"value,omitempty"`
-	Rows       map[string]int `json:"rows,omitempty"`
-	Text       string         `json:"text,omitempty"`
-	Number     *float64       `json:"number,omitempty"`
-	Ranking    []string       `json:"ranking,omitempty"`
+	QuestionID int64 `json:"question_id"`
+	Answer
 }
 
 // FuzzSurveyAnswers checks ValidateResponse against a fixed question set for
@@ -78,8 +73,8 @@ func FuzzSurveyAnswers(f *testing.F) {
 		}
 		in := make([]Answer, len(wire))
 		for i, w := range wire {
-			in[i] = Answer{QuestionID: w.QuestionID, Choices: w.Choices, OtherText: w.OtherText, Value: w.Value, Rows: w.Rows,
-				Text: w.Text, Number: w.Number, Ranking: w.Ranking}
+			in[i] = w.Answer
+			in[i].QuestionID = w.QuestionID
 		}
 		got, err := ValidateResponse(qs, in, consent)
 		got2, err2 := ValidateResponse(qs, in, consent)

@@ -21,15 +21,10 @@ import (
 func (s *Service) OpenSurvey(ctx context.Context, actor *identity.Account, id int64) (Survey, error) {
 	var out Survey
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := getSurveyWithQuestions(ctx, tx, id, true)
+		sv, err := lockOwnedSurvey(ctx, tx, actor, id, true, StatusDraft,
+			errs.Conflict("survey_not_draft", "问卷已经发布过"))
 		if err != nil {
 			return err
-		}
-		if err := requireOwner(actor, &sv); err != nil {
-			return err
-		}
-		if sv.Status != StatusDraft {
-			return errs.Conflict("survey_not_draft", "问卷已经发布过")
 		}
 		if len(sv.Questions) == 0 {
 			return errs.Conflict("survey_has_no_questions", "问卷还没有题目")
@@ -98,15 +93,10 @@ func (s *Service) closeSurvey(ctx context.Context, tx pgx.Tx, sv *Survey, actor 
 func (s *Service) CloseSurvey(ctx context.Context, actor *identity.Account, id int64) (Survey, error) {
 	var out Survey
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := getSurvey(ctx, tx, id, true)
+		sv, err := lockOwnedSurvey(ctx, tx, actor, id, false, StatusOpen,
+			errs.Conflict("survey_not_open", "问卷不在进行中"))
 		if err != nil {
 			return err
-		}
-		if err := requireOwner(actor, &sv); err != nil {
-			return err
-		}
-		if sv.Status != StatusOpen {
-			return errs.Conflict("survey_not_open", "问卷不在进行中")
 		}
 		at := s.now()
 		if at.After(sv.ClosesAt) {

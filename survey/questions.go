@@ -20,15 +20,9 @@ func (s *Service) editDraft(ctx context.Context, actor *identity.Account, survey
 	fn func(tx pgx.Tx, qs []Question) ([]Question, error)) (Survey, error) {
 	var out Survey
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := getSurveyWithQuestions(ctx, tx, surveyID, true)
+		sv, err := lockOwnedSurvey(ctx, tx, actor, surveyID, true, StatusDraft, errNotEditable)
 		if err != nil {
 			return err
-		}
-		if err := requireOwner(actor, &sv); err != nil {
-			return err
-		}
-		if sv.Status != StatusDraft {
-			return errNotEditable
 		}
 		qs, err := fn(tx, sv.Questions)
 		if err != nil {

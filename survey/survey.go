@@ -129,6 +129,28 @@ func canSee(actor *identity.Account, sv *Survey) bool {
 	return sv.Status != StatusDraft || canManage(actor, sv) || actor.HasRole(identity.RoleAdmin)
 }
 
+// lockOwnedSurvey locks a survey (with its questions when withQuestions)
+// for a change only its owner may make, in the one status the change
+// needs. Codes: those of requireOwner, or wrongStatus.
+func lockOwnedSurvey(ctx context.Context, tx pgx.Tx, actor *identity.Account, id int64, withQuestions bool,
+	status Status, wrongStatus error) (Survey, error) {
+	get := getSurvey
+	if withQuestions {
+		get = getSurveyWithQuestions
+	}
+	sv, err := get(ctx, tx, id, true)
+	if err != nil {
+		return Survey{}, err
+	}
+	if err := requireOwner(actor, &sv); err != nil {
+		return Survey{}, err
+	}
+	if sv.Status != status {
+		return Survey{}, wrongStatus
+	}
+	return sv, nil
+}
+
 // requireOwner is the check of every builder, lifecycle and export call:
 // staff of another agency get not_survey_owner whether or not they may see
 // the survey (as for decision writes), anyone else who may not see a draft

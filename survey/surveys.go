@@ -162,16 +162,10 @@ func (s *Service) CreateSurvey(ctx context.Context, actor *identity.Account, in 
 func (s *Service) UpdateSurvey(ctx context.Context, actor *identity.Account, id int64, in Input) (Survey, error) {
 	var out Survey
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := getSurvey(ctx, tx, id, true)
-		if err != nil {
+		if _, err := lockOwnedSurvey(ctx, tx, actor, id, false, StatusDraft, errNotEditable); err != nil {
 			return err
 		}
-		if err := requireOwner(actor, &sv); err != nil {
-			return err
-		}
-		if sv.Status != StatusDraft {
-			return errNotEditable
-		}
+		var err error
 		if in, err = s.validateInput(ctx, actor, in); err != nil {
 			return err
 		}

@@ -17,18 +17,10 @@ Commands:
 `
 
 func cmdAdmin(ctx context.Context, env cmdEnv, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprint(env.stdout, adminUsage)
-		return nil
-	}
-	switch args[0] {
-	case "create-agency":
-		return cmdCreateAgency(ctx, env, args[1:])
-	case "create-user":
-		return cmdCreateUser(ctx, env, args[1:])
-	}
-	fmt.Fprint(env.stderr, adminUsage)
-	return fmt.Errorf("unknown admin command %q", args[0])
+	return dispatch(ctx, env, "admin", adminUsage, args, map[string]subcommand{
+		"create-agency": cmdCreateAgency,
+		"create-user":   cmdCreateUser,
+	})
 }
 
 func cmdCreateAgency(ctx context.Context, env cmdEnv, args []string) error {
@@ -40,11 +32,7 @@ func cmdCreateAgency(ctx context.Context, env cmdEnv, args []string) error {
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
-	cfg, err := LoadConfig(env.getenv, true)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	db, _, err := env.connect(ctx)
 	if err != nil {
 		return err
 	}
@@ -77,11 +65,7 @@ func cmdCreateUser(ctx context.Context, env cmdEnv, args []string) error {
 		return fmt.Errorf("reading password from standard input: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	cfg, err := LoadConfig(env.getenv, true)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	db, _, err := env.connect(ctx)
 	if err != nil {
 		return err
 	}

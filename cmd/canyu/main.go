@@ -64,6 +64,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
+// subcommand is one command of a group such as `canyu admin`.
+type subcommand func(ctx context.Context, env cmdEnv, args []string) error
+
+// dispatch runs the subcommand of group named by args[0], or prints the
+// group's usage: to stdout when asked for (no argument, -h, --help), to
+// stderr with an error for an unknown name.
+func dispatch(ctx context.Context, env cmdEnv, group, usage string, args []string, cmds map[string]subcommand) error {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(env.stdout, usage)
+		return nil
+	}
+	if cmd, ok := cmds[args[0]]; ok {
+		return cmd(ctx, env, args[1:])
+	}
+	fmt.Fprint(env.stderr, usage)
+	return fmt.Errorf("unknown %s command %q", group, args[0])
+}
+
 type cmdEnv struct {
 	getenv func(string) string
 	stdin  io.Reader

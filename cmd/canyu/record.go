@@ -32,18 +32,12 @@ Both exit with status 1 when anything is broken.
 `
 
 func cmdRecord(ctx context.Context, env cmdEnv, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprint(env.stdout, recordUsage)
-		return nil
-	}
-	switch args[0] {
-	case "verify":
-		return cmdRecordVerify(ctx, env, args[1:])
-	case "verify-archive":
-		return cmdRecordVerifyArchive(env, args[1:])
-	}
-	fmt.Fprint(env.stderr, recordUsage)
-	return fmt.Errorf("unknown record command %q", args[0])
+	return dispatch(ctx, env, "record", recordUsage, args, map[string]subcommand{
+		"verify": cmdRecordVerify,
+		"verify-archive": func(_ context.Context, env cmdEnv, args []string) error {
+			return cmdRecordVerifyArchive(env, args)
+		},
+	})
 }
 
 func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
@@ -72,11 +66,7 @@ func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 			return err
 		}
 	}
-	cfg, err := LoadConfig(env.getenv, true)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	db, _, err := env.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -83,11 +83,7 @@ func cmdReindex(ctx context.Context, env cmdEnv, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("reindex takes no arguments")
 	}
-	cfg, err := LoadConfig(env.getenv, true)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	db, cfg, err := env.connect(ctx)
 	if err != nil {
 		return err
 	}

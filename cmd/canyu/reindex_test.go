@@ -20,18 +20,9 @@ import (
 // document the store does not have is gone after the swap.
 func TestReindex(t *testing.T) {
 	const generated = 10000
-	url := pgtest.NewURL(t)
 	dataDir := t.TempDir()
-	env := envFunc(map[string]string{"CANYU_DATABASE_URL": url, "CANYU_DATA_DIR": dataDir})
 	ctx := context.Background()
-	if err := run(ctx, []string{"seed", "--demo"}, env, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	env, db := seededDemo(t, dataDir)
 	// 10,000 published comments on the draft of one consultation that
 	// shows comments, generated in SQL.
 	tag, err := db.Exec(ctx, `WITH k AS (SELECT id, decision_id, version_id FROM consultations ORDER BY id LIMIT 1),
@@ -111,17 +102,8 @@ func TestReindexHelp(t *testing.T) {
 // TestReindexQueue re-derives everything through the outbox of a running
 // indexer (as when `canyu serve` holds the embedded index) and waits for it.
 func TestReindexQueue(t *testing.T) {
-	url := pgtest.NewURL(t)
-	env := envFunc(map[string]string{"CANYU_DATABASE_URL": url, "CANYU_DATA_DIR": t.TempDir()})
 	ctx := context.Background()
-	if err := run(ctx, []string{"seed", "--demo"}, env, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	env, db := seededDemo(t, t.TempDir())
 	idx, err := search.NewEmbedded(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -142,4 +124,22 @@ func TestReindexQueue(t *testing.T) {
 	if err != nil || res.Total == 0 {
 		t.Fatalf("no decisions indexed: %+v, %v", res, err)
 	}
+}
+
+// seededDemo runs `canyu seed --demo` on a new database with dataDir, and
+// returns the command environment and a pool on that database (closed at
+// cleanup).
+func seededDemo(t *testing.T, dataDir string) (func(string) string, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.NewURL(t)
+	env := envFunc(map[string]string{"CANYU_DATABASE_URL": url, "CANYU_DATA_DIR": dataDir})
+	if err := run(context.Background(), []string{"seed", "--demo"}, env, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return env, db
 }

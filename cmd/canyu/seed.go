@@ -24,11 +24,7 @@ func cmdSeed(ctx context.Context, env cmdEnv, args []string) error {
 	if !*demo {
 		return fmt.Errorf("only --demo is supported")
 	}
-	cfg, err := LoadConfig(env.getenv, true)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	db, cfg, err := env.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,18 @@ func parseFlags(fs *flag.FlagSet, args []string) (bool, error) {
 	return err == nil, err
 }
 
+// connect loads the configuration from the environment (the database URL
+// required) and opens the pool, for the one-shot commands; the caller
+// closes the pool.
+func (env cmdEnv) connect(ctx context.Context) (*pgxpool.Pool, Config, error) {
+	cfg, err := LoadConfig(env.getenv, true)
+	if err != nil {
+		return nil, Config{}, err
+	}
+	db, err := openDB(ctx, cfg)
+	return db, cfg, err
+}
+
 func openDB(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
@@ -276,11 +288,7 @@ func cmdMigrate(ctx context.Context, env cmdEnv, args []string) error {
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
-	cfg, err := LoadConfig(env.getenv, true)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	db, _, err := env.connect(ctx)
 	if err != nil {
 		return err
 	}

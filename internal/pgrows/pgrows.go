@@ -49,3 +49,10 @@ func One[T any](ctx context.Context, q Querier, notFound error, sql string, args
 	}
 	return v, nil
 }
+
+// Returning returns the one row an INSERT or UPDATE … RETURNING gives as a
+// T. Any failure, no row included, is internal: the caller has already
+// checked that the row exists (locked) or may be inserted.
+func Returning[T any](ctx context.Context, q Querier, sql string, args ...any) (T, error) {
+	return One[T](ctx, q, errs.Internal(pgx.ErrNoRows), sql, args...)
+}
