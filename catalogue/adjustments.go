@@ -88,7 +88,7 @@ func (s *Service) RequestCatalogueAdjustment(ctx context.Context, actor *identit
 	if AdjustmentKindNames[in.Kind] == "" {
 		return Adjustment{}, errs.InvalidField("invalid_adjustment_kind", "kind", "调整类型须为 add（增加）、change（变更）或 remove（删除）")
 	}
-	reason, err := text("reason", "调整理由", in.Reason, 5000, true)
+	reason, err := errs.Text("reason", "调整理由", in.Reason, 5000, true)
 	if err != nil {
 		return Adjustment{}, err
 	}
@@ -167,7 +167,7 @@ type ApprovalInput struct {
 // approval_date_in_future (422), adjustment_not_found (404),
 // catalogue_not_draft, catalogue_empty, adjustment_not_requested (409).
 func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.Account, catalogueID int64, in ApprovalInput) (Catalogue, error) {
-	doc, err := text("document_number", "党委同意的文号", in.DocumentNumber, 100, true)
+	doc, err := errs.Text("document_number", "党委同意的文号", in.DocumentNumber, 100, true)
 	if err != nil {
 		return Catalogue{}, err
 	}

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -148,17 +147,6 @@ func requireBodyStaff(actor *identity.Account, bodyID int64) error {
 		return nil
 	}
 	return errs.Forbidden("not_decision_body_staff", "只有决策机关的工作人员可以编制、调整决策事项目录")
-}
-
-func text(field, label string, s string, max int, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	if required && s == "" {
-		return "", errs.InvalidField(field+"_required", field, "请填写"+label)
-	}
-	if utf8.RuneCountInString(s) > max {
-		return "", errs.InvalidField(field+"_too_long", field, label+"过长")
-	}
-	return s, nil
 }
 
 // body resolves a decision body by code (government or department, Art. 42).

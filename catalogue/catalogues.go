@@ -198,7 +198,7 @@ func queryItems(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]It
 // cleanItem validates an item's fields and resolves its lead unit.
 func cleanItem(ctx context.Context, tx pgx.Tx, in ItemInput) (ItemInput, int64, error) {
 	var err error
-	if in.Title, err = text("title", "事项名称", in.Title, 200, true); err != nil {
+	if in.Title, err = errs.Text("title", "事项名称", in.Title, 200, true); err != nil {
 		return in, 0, err
 	}
 	if in.Category.Excluded() {

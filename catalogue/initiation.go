@@ -111,11 +111,11 @@ func (s *Service) InitiateDecisionItem(ctx context.Context, actor *identity.Acco
 	if ProposerKindNames[in.ProposerKind] == "" {
 		return Initiation{}, errs.InvalidField("invalid_proposer_kind", "proposer_kind", "请选择提出人类型")
 	}
-	name, err := text("proposer_name", "提出人", in.ProposerName, 200, true)
+	name, err := errs.Text("proposer_name", "提出人", in.ProposerName, 200, true)
 	if err != nil {
 		return Initiation{}, err
 	}
-	ref, err := text("start_reference", "决定启动的依据（会议纪要或批示）", in.StartReference, 500, true)
+	ref, err := errs.Text("start_reference", "决定启动的依据（会议纪要或批示）", in.StartReference, 500, true)
 	if err != nil {
 		return Initiation{}, err
 	}

@@ -82,15 +82,15 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 	case actor.Role == identity.RoleResident && staffKinds:
 		return Proposal{}, errs.InvalidField("invalid_proposer_kind", "proposer_kind", "居民以公民或组织名义提出建议")
 	}
-	title, err := text("title", "建议的决策事项", in.Title, 200, true)
+	title, err := errs.Text("title", "建议的决策事项", in.Title, 200, true)
 	if err != nil {
 		return Proposal{}, err
 	}
-	desc, err := text("description", "理由和主要内容", in.Description, 5000, true)
+	desc, err := errs.Text("description", "理由和主要内容", in.Description, 5000, true)
 	if err != nil {
 		return Proposal{}, err
 	}
-	name, err := text("proposer_name", "提出人", in.ProposerName, 200, staffKinds || in.ProposerKind == ProposerOrganisation)
+	name, err := errs.Text("proposer_name", "提出人", in.ProposerName, 200, staffKinds || in.ProposerKind == ProposerOrganisation)
 	if err != nil {
 		return Proposal{}, err
 	}
@@ -179,7 +179,7 @@ type AnswerInput struct {
 // item codes (422), proposal_already_answered, catalogue_of_other_body
 // (409).
 func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Account, proposalID int64, in AnswerInput) (Proposal, error) {
-	answer, err := text("answer", "答复", in.Answer, 5000, true)
+	answer, err := errs.Text("answer", "答复", in.Answer, 5000, true)
 	if err != nil {
 		return Proposal{}, err
 	}

@@ -45,11 +45,11 @@ type AdjustmentInput struct {
 // *_too_long (422), decision_not_published, post_evaluation_in_progress
 // (409), and the codes of CreateDecision for the new item.
 func (s *Service) AdjustDecision(ctx context.Context, actor *identity.Account, decisionID int64, in AdjustmentInput) (Adjustment, error) {
-	desc, err := text("description", "调整内容", in.Description, 10_000, true)
+	desc, err := errs.Text("description", "调整内容", in.Description, 10_000, true)
 	if err != nil {
 		return Adjustment{}, err
 	}
-	reason, err := text("reason", "调整理由", in.Reason, 10_000, true)
+	reason, err := errs.Text("reason", "调整理由", in.Reason, 10_000, true)
 	if err != nil {
 		return Adjustment{}, err
 	}
@@ -177,7 +177,7 @@ func (s *Service) ListAdjustments(ctx context.Context, actor *identity.Account, 
 // reason_too_long (422), decision_not_published,
 // post_evaluation_stop_required, stage_transition_not_allowed (409).
 func (s *Service) EndDecision(ctx context.Context, actor *identity.Account, decisionID int64, reason string) (consultation.Decision, error) {
-	reason, err := text("reason", "停止执行的理由", reason, 5000, true)
+	reason, err := errs.Text("reason", "停止执行的理由", reason, 5000, true)
 	if err != nil {
 		return consultation.Decision{}, err
 	}

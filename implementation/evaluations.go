@@ -130,11 +130,11 @@ func (s *Service) StartPostEvaluation(ctx context.Context, actor *identity.Accou
 	if TriggerNames[in.Trigger] == "" {
 		return Evaluation{}, errs.InvalidField("invalid_trigger", "trigger", "评估启动情形须为 effect_not_achieved、feedback_volume 或 body_choice")
 	}
-	evaluator, err := text("evaluator", "评估单位", in.Evaluator, 200, true)
+	evaluator, err := errs.Text("evaluator", "评估单位", in.Evaluator, 200, true)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	reason, err := text("reason", "组织评估的理由", in.Reason, 5000, in.Trigger == TriggerBodyChoice)
+	reason, err := errs.Text("reason", "组织评估的理由", in.Reason, 5000, in.Trigger == TriggerBodyChoice)
 	if err != nil {
 		return Evaluation{}, err
 	}
@@ -217,11 +217,11 @@ type EvaluationReportInput struct {
 // public_participation_required, invalid_outcome (422),
 // post_evaluation_not_in_progress (409).
 func (s *Service) SubmitPostEvaluationReport(ctx context.Context, actor *identity.Account, decisionID int64, in EvaluationReportInput) (Evaluation, error) {
-	report, err := text("report", "评估报告", in.Report, 50_000, true)
+	report, err := errs.Text("report", "评估报告", in.Report, 50_000, true)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	public, err := text("public_participation", "听取公众意见的情况", in.PublicParticipation, 10_000, true)
+	public, err := errs.Text("public_participation", "听取公众意见的情况", in.PublicParticipation, 10_000, true)
 	if err != nil {
 		return Evaluation{}, err
 	}

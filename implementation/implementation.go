@@ -10,9 +10,7 @@ package implementation
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -54,17 +52,6 @@ func NewService(db *pgxpool.Pool, cs *consultation.Service) *Service {
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
-
-func text(field, label string, s string, max int, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	if required && s == "" {
-		return "", errs.InvalidField(field+"_required", field, "请填写"+label)
-	}
-	if utf8.RuneCountInString(s) > max {
-		return "", errs.InvalidField(field+"_too_long", field, label+"过长")
-	}
-	return s, nil
-}
 
 func actorOf(a *identity.Account) record.Actor {
 	if a == nil {

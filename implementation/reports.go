@@ -72,11 +72,11 @@ func (s *Service) SubmitImplementationReport(ctx context.Context, actor *identit
 	if ReportKindNames[in.Kind] == "" {
 		return Report{}, errs.InvalidField("invalid_report_kind", "kind", "报告类型须为 periodic（定期）、problem（问题）或 major_change（重大变化）")
 	}
-	progress, err := text("progress", "执行情况", in.Progress, 20_000, true)
+	progress, err := errs.Text("progress", "执行情况", in.Progress, 20_000, true)
 	if err != nil {
 		return Report{}, err
 	}
-	problems, err := text("problems", "发现的问题", in.Problems, 20_000, in.Kind != ReportPeriodic)
+	problems, err := errs.Text("problems", "发现的问题", in.Problems, 20_000, in.Kind != ReportPeriodic)
 	if err != nil {
 		return Report{}, err
 	}

@@ -207,10 +207,7 @@ type AccountUpdate struct {
 // agency_kind_mismatch, agency_not_found, display_name_required,
 // cannot_change_own_role.
 func (s *Service) UpdateAccount(ctx context.Context, actor *Account, id int64, in AccountUpdate) (Account, error) {
-	if err := RequireRole(actor, RoleAdmin); err != nil {
-		return Account{}, err
-	}
-	old, err := s.GetAccount(ctx, id)
+	old, err := s.GetAccountAsAdmin(ctx, actor, id)
 	if err != nil {
 		return Account{}, err
 	}
@@ -341,10 +338,7 @@ func (s *Service) setDisabled(ctx context.Context, actor *Account, id int64, dis
 // forbidden_role, account_not_found, resident_resets_by_sms,
 // use_change_password, password_too_short, password_too_long.
 func (s *Service) ResetAccountPassword(ctx context.Context, actor *Account, id int64, password string) (Account, error) {
-	if err := RequireRole(actor, RoleAdmin); err != nil {
-		return Account{}, err
-	}
-	target, err := s.GetAccount(ctx, id)
+	target, err := s.GetAccountAsAdmin(ctx, actor, id)
 	if err != nil {
 		return Account{}, err
 	}

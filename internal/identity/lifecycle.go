@@ -75,20 +75,30 @@ func (s *Service) RequestPasswordReset(ctx context.Context, phoneIn, clientAddr 
 	if !ok {
 		return errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
 	}
-	if err := s.takeSMSQuota(ctx, s.now(), phone, clientAddr); err != nil {
+	return s.sendCodeIfAccount(ctx, s.now(), phone, clientAddr, "reset",
+		`SELECT id FROM accounts WHERE phone = $1 AND role = 'resident' AND deleted_at IS NULL
+			AND verified_at IS NOT NULL AND disabled_at IS NULL FOR UPDATE`, phone)
+}
+
+// sendCodeIfAccount counts the SMS limits (takeSMSQuota) and then sends a
+// code for purpose to the account the query selects (its id, locked). When
+// none matches nothing is sent and the answer is the same, so that the
+// caller cannot tell which numbers have accounts.
+func (s *Service) sendCodeIfAccount(ctx context.Context, now time.Time, phone, clientAddr, purpose, query string,
+	args ...any) error {
+	if err := s.takeSMSQuota(ctx, now, phone, clientAddr); err != nil {
 		return err
 	}
 	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE phone = $1 AND role = 'resident' AND deleted_at IS NULL
-			AND verified_at IS NOT NULL AND disabled_at IS NULL FOR UPDATE`, phone).Scan(&id)
+		err := tx.QueryRow(ctx, query, args...).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return errs.Internal(err)
 		}
-		return s.issueCode(ctx, tx, id, phone, "reset")
+		return s.issueCode(ctx, tx, id, phone, purpose)
 	})
 }
 

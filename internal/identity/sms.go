@@ -18,22 +18,21 @@ type LogSMSSender struct {
 	Logger *slog.Logger
 }
 
+func (s LogSMSSender) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
 // SendText logs a notification text (package notify) at info level.
 func (s LogSMSSender) SendText(ctx context.Context, phone, text string) error {
-	l := s.Logger
-	if l == nil {
-		l = slog.Default()
-	}
-	l.InfoContext(ctx, "sms notification (development sender, not delivered)", "phone", MaskPhone(phone), "text", text)
+	s.logger().InfoContext(ctx, "sms notification (development sender, not delivered)", "phone", MaskPhone(phone), "text", text)
 	return nil
 }
 
 // SendVerificationCode logs the code at info level.
 func (s LogSMSSender) SendVerificationCode(ctx context.Context, phone, code string) error {
-	l := s.Logger
-	if l == nil {
-		l = slog.Default()
-	}
-	l.InfoContext(ctx, "sms verification code (development sender, not delivered)", "phone", MaskPhone(phone), "code", code)
+	s.logger().InfoContext(ctx, "sms verification code (development sender, not delivered)", "phone", MaskPhone(phone), "code", code)
 	return nil
 }

@@ -99,21 +99,9 @@ func (s *Service) ResendVerificationCode(ctx context.Context, phoneIn, clientAdd
 		return errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
 	}
 	now := s.now()
-	if err := s.takeSMSQuota(ctx, now, phone, clientAddr); err != nil {
-		return err
-	}
-	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE phone = $1 AND deleted_at IS NULL AND verified_at IS NULL
-			AND created_at > $2 FOR UPDATE`, phone, now.Add(-UnverifiedTTL)).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		return s.issueCode(ctx, tx, id, phone, "verify")
-	})
+	return s.sendCodeIfAccount(ctx, now, phone, clientAddr, "verify",
+		`SELECT id FROM accounts WHERE phone = $1 AND deleted_at IS NULL AND verified_at IS NULL
+			AND created_at > $2 FOR UPDATE`, phone, now.Add(-UnverifiedTTL))
 }
 
 var errCodeInvalid = errs.InvalidField("verification_code_invalid", "code", "验证码或密码不正确，或验证码已过期，请检查后重试或重新获取")
