@@ -178,7 +178,8 @@ func parseDateField(field, value string) (time.Time, error) {
 	return t, nil
 }
 
-type recordDeliberationInputBody struct {
+// DeliberationFields are the members of a recorded meeting.
+type DeliberationFields struct {
 	VersionHash string                `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version deliberated; it must be the version the valid review sign-off covers."`
 	MeetingKind string                `json:"meeting_kind" maxLength:"50" doc:"executive (常务会议) or plenary (全体会议); nothing else counts (Art. 30, 422 invalid_meeting_kind)."`
 	MeetingDate string                `json:"meeting_date" format:"date" example:"2026-06-30"`
@@ -192,6 +193,26 @@ type recordDeliberationInputBody struct {
 	Minutes     string                `json:"minutes,omitempty" doc:"Summary of the discussion, at most 20,000 characters."`
 }
 
+// input is the meeting as the service takes it.
+func (f DeliberationFields) input() (consultation.DeliberationInput, error) {
+	date, err := parseDateField("meeting_date", f.MeetingDate)
+	if err != nil {
+		return consultation.DeliberationInput{}, err
+	}
+	return consultation.DeliberationInput{VersionHash: f.VersionHash, MeetingKind: consultation.MeetingKind(f.MeetingKind), MeetingDate: date,
+		Session: f.Session, HeadName: f.HeadName, Outcome: consultation.DeliberationOutcome(f.Outcome), HeadReason: f.HeadReason, Minutes: f.Minutes,
+		Members: views(f.Members, func(m MeetingMemberView) consultation.MeetingMember {
+			return consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
+		}),
+		Attendees: views(f.Attendees, func(a MeetingAttendeeView) consultation.MeetingAttendee { return consultation.MeetingAttendee(a) }),
+		Dissent:   views(f.Dissent, func(d MemberDissentView) consultation.MemberDissent { return consultation.MemberDissent(d) })}, nil
+}
+
+type recordDeliberationInputBody struct {
+	DeliberationFields
+	SignerSignatureFields
+}
+
 type deliberationsOutputBody struct {
 	Deliberations []DeliberationView `json:"deliberations"`
 }
@@ -203,7 +224,8 @@ type recordPartyReportInputBody struct {
 	Note            string `json:"note,omitempty"`
 }
 
-type publishDecisionInputBody struct {
+// PublicationFields are the members of a publication.
+type PublicationFields struct {
 	VersionHash    string   `json:"version_hash" maxLength:"100" doc:"Content hash of the adopted version."`
 	Channels       []string `json:"channels" maxItems:"10" doc:"Where it was published, e.g. 政府公报, 政府网站, 平顶山日报 (Art. 32)."`
 	PublishedOn    string   `json:"published_on" format:"date" example:"2026-07-06"`
@@ -213,6 +235,25 @@ type publishDecisionInputBody struct {
 	// The implementing unit (执行单位, Art. 34) and its reporting interval (Art. 35).
 	ImplementingAgency string `json:"implementing_agency,omitempty" maxLength:"64" doc:"Code of the implementing unit (执行单位, Art. 34); the lead unit when absent."`
 	ReportIntervalDays int    `json:"report_interval_days,omitempty" minimum:"0" maximum:"366" doc:"Days between the implementing unit's reports (Art. 35); 90 when absent."`
+}
+
+// input is the publication as the service takes it.
+func (f PublicationFields) input() (consultation.PublicationInput, error) {
+	published, err := parseDateField("published_on", f.PublishedOn)
+	if err != nil {
+		return consultation.PublicationInput{}, err
+	}
+	effective, err := parseDateField("effective_on", f.EffectiveOn)
+	if err != nil {
+		return consultation.PublicationInput{}, err
+	}
+	return consultation.PublicationInput{VersionHash: f.VersionHash, Channels: f.Channels, PublishedOn: published, EffectiveOn: effective,
+		DocumentNumber: f.DocumentNumber, Note: f.Note, ImplementingAgency: f.ImplementingAgency, ReportIntervalDays: f.ReportIntervalDays}, nil
+}
+
+type publishDecisionInputBody struct {
+	PublicationFields
+	SignerSignatureFields
 }
 
 type createFeedbackInputBody struct {
@@ -245,21 +286,16 @@ func (s *server) registerPublication() {
 			"legality sign-off (Art. 25), and 409 `decided_version_mismatch` unless version_hash names exactly that version. Any other meeting kind " +
 			"answers 422 `invalid_meeting_kind`; an outcome that departs from the majority of the members without the head's reason 422 " +
 			"`head_reason_required`. The first meeting moves the decision to deliberation; after a deferral or rejection a later meeting may " +
-			"deliberate again. Staff of the lead unit or the decision body."},
+			"deliberate again. Staff of the lead unit or the decision body. With signing_key_id and signature (over the statement from " +
+			"prepare-deliberation-statement) the entry carries the signer's own signature, countersigned by the platform; without them the " +
+			"platform signs alone (signature_method platform)."},
 		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[recordDeliberationInputBody]) (consultation.Deliberation, error) {
-			date, err := parseDateField("meeting_date", in.Body.MeetingDate)
+			d, err := in.Body.input()
 			if err != nil {
 				return consultation.Deliberation{}, err
 			}
-			members := views(in.Body.Members, func(m MeetingMemberView) consultation.MeetingMember {
-				return consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
-			})
-			attendees := views(in.Body.Attendees, func(a MeetingAttendeeView) consultation.MeetingAttendee { return consultation.MeetingAttendee(a) })
-			dissent := views(in.Body.Dissent, func(d MemberDissentView) consultation.MemberDissent { return consultation.MemberDissent(d) })
-			return s.svc.Consultation.RecordDeliberation(ctx, actor(ctx), in.DecisionID, consultation.DeliberationInput{
-				VersionHash: in.Body.VersionHash, MeetingKind: consultation.MeetingKind(in.Body.MeetingKind), MeetingDate: date,
-				Session: in.Body.Session, Members: members, Attendees: attendees, HeadName: in.Body.HeadName, Outcome: consultation.DeliberationOutcome(in.Body.Outcome),
-				HeadReason: in.Body.HeadReason, Dissent: dissent, Minutes: in.Body.Minutes})
+			d.Signature = in.Body.signature()
+			return s.svc.Consultation.RecordDeliberation(ctx, actor(ctx), in.DecisionID, d)
 		}, deliberationView)
 	answer(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
 		Summary: "The meetings recorded on a decision", Tags: tags, Errors: []int{404},
@@ -287,19 +323,16 @@ func (s *server) registerPublication() {
 			"otherwise) is the published text, the published adoption report is linked, and a signed record entry binds the version hash, channels, " +
 			"dates and document number. Refused with every failed gate: no adopted deliberation (`adopted_deliberation_required`), no Party report " +
 			"(`party_report_required`, Art. 31), no valid sign-off on the decided version (`valid_review_conclusion_required`). The decision becomes " +
-			"published, and in_effect at once when it takes effect on publication (otherwise on its effective date). Staff of the lead unit or the decision body."},
+			"published, and in_effect at once when it takes effect on publication (otherwise on its effective date). Staff of the lead unit or the decision body. " +
+			"With signing_key_id and signature (over the statement from prepare-publication-statement) the entry carries the signer's own " +
+			"signature, countersigned by the platform; without them the platform signs alone."},
 		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[publishDecisionInputBody]) (consultation.Publication, error) {
-			published, err := parseDateField("published_on", in.Body.PublishedOn)
+			p, err := in.Body.input()
 			if err != nil {
 				return consultation.Publication{}, err
 			}
-			effective, err := parseDateField("effective_on", in.Body.EffectiveOn)
-			if err != nil {
-				return consultation.Publication{}, err
-			}
-			return s.svc.Consultation.PublishDecision(ctx, actor(ctx), in.DecisionID, consultation.PublicationInput{VersionHash: in.Body.VersionHash,
-				Channels: in.Body.Channels, PublishedOn: published, EffectiveOn: effective, DocumentNumber: in.Body.DocumentNumber, Note: in.Body.Note,
-				ImplementingAgency: in.Body.ImplementingAgency, ReportIntervalDays: in.Body.ReportIntervalDays})
+			p.Signature = in.Body.signature()
+			return s.svc.Consultation.PublishDecision(ctx, actor(ctx), in.DecisionID, p)
 		}, publicationView)
 	answer(s, huma.Operation{OperationID: "get-decision-publication", Method: http.MethodGet, Path: "/decisions/{decision_id}/publication",
 		Summary: "The published decision", Tags: tags, Errors: []int{404},

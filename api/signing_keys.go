@@ -15,10 +15,10 @@ import (
 
 // Personal signing keys (Electronic Signature Law Art. 13): a signer enrols
 // the public half of an Ed25519 key they hold, confirms it with the code
-// sent by SMS, and then signs opinions, conclusions and confirmations with
-// it: first ask for the step's statement (the prepare-*-statement
-// operations), sign its bytes, then send the step with signing_key_id and
-// signature instead of the password.
+// sent by SMS, and then signs opinions, conclusions, confirmations,
+// deliberations and publications with it: first ask for the step's
+// statement (the prepare-*-statement operations), sign its bytes, then
+// send the step with signing_key_id and signature instead of the password.
 
 // SigningKeyView is one of the caller's personal signing keys.
 type SigningKeyView struct {
@@ -126,6 +126,22 @@ type confirmationStatementInputBody struct {
 	SigningKeyID string `json:"signing_key_id" maxLength:"64"`
 }
 
+type deliberationStatementInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		DeliberationFields
+		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
+	}
+}
+
+type publicationStatementInput struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+	Body       struct {
+		PublicationFields
+		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
+	}
+}
+
 func (s *server) registerSigningKeys() {
 	tags := []string{"Signing keys"}
 	signers := roles(identity.RoleLegalAdviser, identity.RoleReviewer, identity.RoleAgencyStaff)
@@ -190,6 +206,31 @@ func (s *server) registerSigningKeys() {
 		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[confirmationStatementInputBody]) (signingStatement, error) {
 			st, err := s.svc.Consultation.ReviewConfirmationStatement(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
 				VersionHash: in.Body.VersionHash, Note: in.Body.Note}, in.Body.SigningKeyID)
+			return signingStatement{in.Body.SigningKeyID, st}, err
+		}, signingStatementView)
+	answer(s, huma.Operation{OperationID: "prepare-deliberation-statement", Method: http.MethodPost,
+		Path: "/decisions/{decision_id}/deliberations/statement", Summary: "The statement to sign for a recorded meeting", Tags: tags,
+		Description: "Checks the meeting as record-deliberation does and returns the exact statement to sign with the key signing_key_id " +
+			"(the head or the staff member who records the decision body's meeting); send the meeting to record-deliberation with " +
+			"signing_key_id and the signature. Writes nothing."},
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *deliberationStatementInput) (signingStatement, error) {
+			d, err := in.Body.input()
+			if err != nil {
+				return signingStatement{}, err
+			}
+			st, err := s.svc.Consultation.DeliberationStatement(ctx, actor(ctx), in.DecisionID, d, in.Body.SigningKeyID)
+			return signingStatement{in.Body.SigningKeyID, st}, err
+		}, signingStatementView)
+	answer(s, huma.Operation{OperationID: "prepare-publication-statement", Method: http.MethodPost,
+		Path: "/decisions/{decision_id}/publication/statement", Summary: "The statement to sign for publishing a decision", Tags: tags,
+		Description: "Checks the publication as publish-decision does and returns the exact statement to sign with the key signing_key_id; " +
+			"send the publication to publish-decision with signing_key_id and the signature. Writes nothing."},
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *publicationStatementInput) (signingStatement, error) {
+			p, err := in.Body.input()
+			if err != nil {
+				return signingStatement{}, err
+			}
+			st, err := s.svc.Consultation.PublicationStatement(ctx, actor(ctx), in.DecisionID, p, in.Body.SigningKeyID)
 			return signingStatement{in.Body.SigningKeyID, st}, err
 		}, signingStatementView)
 }

@@ -159,6 +159,10 @@ type DeliberationInput struct {
 	Dissent    []MemberDissent
 	// Minutes is a summary of the discussion (optional).
 	Minutes string
+	// Signature is the recording staff member's (the head's) own
+	// signature over the statement (DeliberationStatement); without one
+	// the platform signs alone.
+	Signature *SignerSignature
 }
 
 // Deliberation is a recorded meeting.
@@ -269,7 +273,8 @@ func nextID(ctx context.Context, tx pgx.Tx, table string) (int64, error) {
 // cleanDeliberation validates a meeting record, everything that needs no
 // database.
 func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
-	out := DeliberationInput{VersionHash: strings.TrimSpace(in.VersionHash), MeetingKind: in.MeetingKind, Outcome: in.Outcome}
+	out := DeliberationInput{VersionHash: strings.TrimSpace(in.VersionHash), MeetingKind: in.MeetingKind, Outcome: in.Outcome,
+		Signature: in.Signature}
 	if out.VersionHash == "" {
 		return out, errs.InvalidField("version_hash_required", "version_hash", "请写明所讨论草案版本的内容哈希")
 	}
@@ -442,7 +447,9 @@ func init() {
 // version's content hash. The first meeting moves the decision from
 // under_review to deliberation through the stage gates; later meetings
 // (after a deferral or rejection) are recorded in deliberation. Only staff
-// of the lead unit or of the decision body may call it. Codes:
+// of the lead unit or of the decision body may call it; with in.Signature
+// the entry carries their own signature (signed_by.method personal_key),
+// otherwise the platform's alone (platform). Codes:
 // decision_not_found, not_decision_staff, version_hash_required,
 // invalid_meeting_kind, meeting_date_required, meeting_date_in_future,
 // meeting_before_review_conclusion, invalid_deliberation_outcome,
@@ -453,17 +460,38 @@ func init() {
 // head_reason_too_long, head_reason_required (422);
 // valid_review_conclusion_required, decided_version_mismatch,
 // decision_already_adopted, stage_transition_not_allowed,
-// decision_has_no_version (409).
+// decision_has_no_version (409); with a signature also
+// signing_key_not_found (422), signing_key_not_confirmed,
+// signing_key_revoked (403), signature_required, signer_signature_invalid (422).
 func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput) (Deliberation, error) {
+	out, _, err := s.recordDeliberation(ctx, actor, decisionID, in, "")
+	return out, err
+}
+
+// DeliberationStatement returns the statement the recording staff member
+// signs with their key keyID for the meeting in (record.Statement):
+// RecordDeliberation with the signature then records it, countersigned by
+// the platform. It checks what RecordDeliberation checks and writes
+// nothing. Codes: those of RecordDeliberation, signing_key_id_required.
+func (s *Service) DeliberationStatement(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput,
+	keyID string) ([]byte, error) {
+	return statementFor(keyID, func(key string) (Deliberation, []byte, error) {
+		return s.recordDeliberation(ctx, actor, decisionID, in, key)
+	})
+}
+
+func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput,
+	statementKey string) (Deliberation, []byte, error) {
 	in, err := cleanDeliberation(in)
 	if err != nil {
-		return Deliberation{}, err
+		return Deliberation{}, nil, err
 	}
 	today := civilDate(s.now())
 	if in.MeetingDate.After(today) {
-		return Deliberation{}, errs.InvalidField("meeting_date_in_future", "meeting_date", "会议日期不能晚于今天：请在会议召开后记录")
+		return Deliberation{}, nil, errs.InvalidField("meeting_date_in_future", "meeting_date", "会议日期不能晚于今天：请在会议召开后记录")
 	}
 	var out Deliberation
+	var statement []byte
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
@@ -515,19 +543,34 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 			Members: in.Members, Attendees: in.Attendees, CompositionSize: size, HeadName: in.HeadName, Outcome: in.Outcome, Majority: MajorityView(in.Members, in.HeadName),
 			HeadReason: in.HeadReason, Dissent: in.Dissent, Minutes: in.Minutes, RecordedBy: actor.ID}
 		out.DepartsFromMajority = DepartsFromMajority(out.Outcome, out.Majority)
+		// What the signer signs: the whole entry but the row's id, which
+		// is drawn only when the meeting is written.
+		content := map[string]any{
+			"version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
+			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
+			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "composition_size": out.CompositionSize,
+			"quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
+			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
+			"version_hash": out.VersionHash,
+		}
+		if statementKey != "" {
+			if statement, err = statementOf(RecordDeliberation, d.ID, actor, statementKey, content); err != nil {
+				return err
+			}
+			return errStatementOnly
+		}
+		auth, err := s.authoriseRecorded(ctx, tx, actor, RecordDeliberation, d.ID, content, in.Signature)
+		if err != nil {
+			return err
+		}
 		if out.ID, err = nextID(ctx, tx, "deliberations"); err != nil {
 			return err
 		}
 		members, _ := json.Marshal(out.Members)
 		attendees, _ := json.Marshal(out.Attendees)
 		dissent, _ := json.Marshal(out.Dissent)
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDeliberation, payload: map[string]any{
-			"deliberation_id": out.ID, "version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
-			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
-			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "composition_size": out.CompositionSize,
-			"quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
-			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
-		}, versionHash: out.VersionHash, signed: true, at: s.now()}, func(seq int64, at time.Time) (string, int64, error) {
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDeliberation, payload: withMember(content, "deliberation_id", out.ID),
+			versionHash: out.VersionHash, signed: true, at: s.now(), auth: &auth}, func(seq int64, at time.Time) (string, int64, error) {
 			out.RecordSeq, out.CreatedAt = seq, at
 			_, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
 				meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at,
@@ -538,15 +581,9 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 				attendees, out.CompositionSize)
 			return "deliberations", out.ID, err
 		})
-		if err != nil {
-			return err
-		}
-		return nil
+		return err
 	})
-	if err != nil {
-		return Deliberation{}, err
-	}
-	return out, nil
+	return statementOrResult(out, statement, err)
 }
 
 const deliberationColumns = `g.id, g.decision_id, g.version_id, v.number, g.version_hash, g.review_id, g.sign_off_seq, g.meeting_kind, g.meeting_date,

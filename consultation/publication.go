@@ -92,6 +92,10 @@ type PublicationInput struct {
 	// ReportIntervalDays is how often the implementing unit reports on the
 	// implementation (Art. 35; the body sets it); 0: DefaultReportIntervalDays.
 	ReportIntervalDays int
+	// Signature is the publishing staff member's own signature over the
+	// statement (PublicationStatement); without one the platform signs
+	// alone.
+	Signature *SignerSignature
 }
 
 // DefaultReportIntervalDays is the reporting interval when the body sets
@@ -308,7 +312,9 @@ func cleanChannels(in []string) ([]string, error) {
 // decision moves to published through the gates (adopted deliberation,
 // Party report, valid sign-off on the decided version), which list every
 // failed gate, and on to in_effect when it takes effect on publication.
-// Only staff of the lead unit or of the decision body may call it. Codes:
+// Only staff of the lead unit or of the decision body may call it; with
+// in.Signature the entry carries their own signature (signed_by.method
+// personal_key), otherwise the platform's alone (platform). Codes:
 // decision_not_found, not_decision_staff, version_hash_required,
 // publication_channels_required, invalid_publication_channel,
 // publication_date_required, publication_date_in_future,
@@ -317,44 +323,66 @@ func cleanChannels(in []string) ([]string, error) {
 // publication_before_deliberation, publication_before_party_report (422);
 // decided_version_mismatch, stage_transition_not_allowed,
 // adopted_deliberation_required, party_report_required,
-// valid_review_conclusion_required, procedure_gate_failed (several gates) (409).
+// valid_review_conclusion_required, procedure_gate_failed (several gates) (409);
+// with a signature also RecordDeliberation's signing codes.
 func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, decisionID int64, in PublicationInput) (Publication, error) {
+	if _, _, err := s.publishDecision(ctx, actor, decisionID, in, ""); err != nil {
+		return Publication{}, err
+	}
+	return s.GetPublication(ctx, actor, decisionID)
+}
+
+// PublicationStatement returns the statement the publishing staff member
+// signs with their key keyID for the publication in (record.Statement):
+// PublishDecision with the signature then records it, countersigned by the
+// platform. It checks what PublishDecision checks and writes nothing.
+// Codes: those of PublishDecision, signing_key_id_required.
+func (s *Service) PublicationStatement(ctx context.Context, actor *identity.Account, decisionID int64, in PublicationInput,
+	keyID string) ([]byte, error) {
+	return statementFor(keyID, func(key string) (Publication, []byte, error) {
+		return s.publishDecision(ctx, actor, decisionID, in, key)
+	})
+}
+
+func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, decisionID int64, in PublicationInput,
+	statementKey string) (Publication, []byte, error) {
 	p := Publication{VersionHash: strings.TrimSpace(in.VersionHash)}
 	if p.VersionHash == "" {
-		return Publication{}, errs.InvalidField("version_hash_required", "version_hash", "请写明公布的草案版本的内容哈希")
+		return Publication{}, nil, errs.InvalidField("version_hash_required", "version_hash", "请写明公布的草案版本的内容哈希")
 	}
 	var err error
 	if p.Channels, err = cleanChannels(in.Channels); err != nil {
-		return Publication{}, err
+		return Publication{}, nil, err
 	}
 	if in.PublishedOn.IsZero() {
-		return Publication{}, errs.InvalidField("publication_date_required", "published_on", "请填写公布日期")
+		return Publication{}, nil, errs.InvalidField("publication_date_required", "published_on", "请填写公布日期")
 	}
 	p.PublishedOn = dateOnly(in.PublishedOn)
 	today := civilDate(s.now())
 	if p.PublishedOn.After(today) {
-		return Publication{}, errs.InvalidField("publication_date_in_future", "published_on", "公布日期不能晚于今天：请在公布后记录")
+		return Publication{}, nil, errs.InvalidField("publication_date_in_future", "published_on", "公布日期不能晚于今天：请在公布后记录")
 	}
 	p.EffectiveOn = p.PublishedOn
 	if !in.EffectiveOn.IsZero() {
 		p.EffectiveOn = dateOnly(in.EffectiveOn)
 	}
 	if p.EffectiveOn.Before(p.PublishedOn) {
-		return Publication{}, errs.InvalidField("effective_date_before_publication", "effective_on", "施行日期不能早于公布日期")
+		return Publication{}, nil, errs.InvalidField("effective_date_before_publication", "effective_on", "施行日期不能早于公布日期")
 	}
 	if p.DocumentNumber, err = limitText("document_number", "document_number", "文号", in.DocumentNumber, MaxReferenceNumberRunes, true); err != nil {
-		return Publication{}, err
+		return Publication{}, nil, err
 	}
 	if p.Note, err = limitText("note", "note", "说明", in.Note, MaxPublicationNoteRunes, false); err != nil {
-		return Publication{}, err
+		return Publication{}, nil, err
 	}
 	p.ReportIntervalDays = in.ReportIntervalDays
 	if p.ReportIntervalDays == 0 {
 		p.ReportIntervalDays = DefaultReportIntervalDays
 	}
 	if p.ReportIntervalDays < 7 || p.ReportIntervalDays > 366 {
-		return Publication{}, errs.InvalidField("invalid_report_interval", "report_interval_days", "执行情况报告周期须为7至366日")
+		return Publication{}, nil, errs.InvalidField("invalid_report_interval", "report_interval_days", "执行情况报告周期须为7至366日")
 	}
+	var statement []byte
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
@@ -409,17 +437,29 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 		}
 		p.DecisionID, p.DeliberationID, p.PartyReportID, p.VersionID, p.VersionNumber = d.ID, g.ID, r.ID, g.VersionID, g.VersionNumber
 		p.AdoptionReportID, p.AdoptionReportHash, p.PublishedBy = reportID, reportHash, actor.ID
+		// What the signer signs: the whole entry but the row's id.
+		content := map[string]any{
+			"deliberation_id": g.ID, "party_report_id": r.ID, "version_id": g.VersionID,
+			"version_number": g.VersionNumber, "text_sha256": SHA256Hex([]byte(text)), "document_number": p.DocumentNumber,
+			"channels": p.Channels, "published_on": formatDate(p.PublishedOn), "effective_on": formatDate(p.EffectiveOn),
+			"adoption_report_id": reportID, "adoption_report_hash": reportHash, "note": p.Note,
+			"implementing_agency": p.ImplementingAgencyCode, "report_interval_days": p.ReportIntervalDays, "version_hash": p.VersionHash}
+		if statementKey != "" {
+			if statement, err = statementOf(RecordDecisionPublished, d.ID, actor, statementKey, content); err != nil {
+				return err
+			}
+			return errStatementOnly
+		}
+		auth, err := s.authoriseRecorded(ctx, tx, actor, RecordDecisionPublished, d.ID, content, in.Signature)
+		if err != nil {
+			return err
+		}
 		if p.ID, err = nextID(ctx, tx, "decision_publications"); err != nil {
 			return err
 		}
 		channels, _ := json.Marshal(p.Channels)
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDecisionPublished, payload: map[string]any{
-			"publication_id": p.ID, "deliberation_id": g.ID, "party_report_id": r.ID, "version_id": g.VersionID,
-			"version_number": g.VersionNumber, "text_sha256": SHA256Hex([]byte(text)), "document_number": p.DocumentNumber,
-			"channels": p.Channels, "published_on": formatDate(p.PublishedOn), "effective_on": formatDate(p.EffectiveOn),
-			"adoption_report_id": reportID, "adoption_report_hash": reportHash, "note": p.Note,
-			"implementing_agency": p.ImplementingAgencyCode, "report_interval_days": p.ReportIntervalDays}, versionHash: p.VersionHash, signed: true,
-			at: s.now()}, func(seq int64, at time.Time) (string, int64, error) {
+		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDecisionPublished, payload: withMember(content, "publication_id", p.ID),
+			versionHash: p.VersionHash, signed: true, at: s.now(), auth: &auth}, func(seq int64, at time.Time) (string, int64, error) {
 			p.RecordSeq, p.CreatedAt = seq, at
 			_, err := tx.Exec(ctx, `INSERT INTO decision_publications (id, decision_id, deliberation_id, party_report_id, version_id,
 				version_hash, document_number, channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note,
@@ -442,10 +482,7 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 			"publication_id": p.ID, "document_number": p.DocumentNumber, "published_on": formatDate(p.PublishedOn),
 			"effective_on": formatDate(p.EffectiveOn)})
 	})
-	if err != nil {
-		return Publication{}, err
-	}
-	return s.GetPublication(ctx, actor, decisionID)
+	return statementOrResult(p, statement, err)
 }
 
 // BringDecisionsIntoEffect moves every published decision whose effective

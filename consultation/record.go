@@ -128,6 +128,8 @@ func (s *Service) appendStep(ctx context.Context, tx pgx.Tx, st signedStep) (Rec
 			for k, v := range st.auth.personal.SignedBy() {
 				signedBy[k] = v
 			}
+		case st.auth != nil && st.auth.platform:
+			signedBy["method"] = record.MethodPlatform
 		case st.auth != nil:
 			signedBy["method"] = record.MethodPassword
 		}

@@ -30,10 +30,12 @@ type SignerSignature struct {
 	Signature string
 }
 
-// signOff is what authorises a sign-off: the signer's own signature, or nil
-// after a re-entered password.
+// signOff is what authorises a sign-off: the signer's own signature, or
+// (personal nil) a re-entered password, or, for a step the platform signs
+// on the actor's behalf (platform), nothing more than the session.
 type signOff struct {
 	personal *record.PersonalSignature
+	platform bool
 }
 
 // statementOf returns the bytes a signer signs with key keyID for the step.
@@ -58,6 +60,27 @@ func (s *Service) authorise(ctx context.Context, tx pgx.Tx, actor *identity.Acco
 		}
 		return signOff{}, nil
 	}
+	return s.personalSignOff(ctx, tx, actor, kind, decisionID, content, sig)
+}
+
+// authoriseRecorded authorises a step that staff record for the decision
+// body (a deliberation, a publication): with the signer's own signature it
+// is checked as authorise checks it; without one the platform signs alone,
+// as it always did for these steps, and the entry says so
+// (signed_by.method "platform"). Codes: those of authorise but the
+// password's.
+func (s *Service) authoriseRecorded(ctx context.Context, tx pgx.Tx, actor *identity.Account, kind RecordKind, decisionID int64,
+	content map[string]any, sig *SignerSignature) (signOff, error) {
+	if sig == nil || (sig.KeyID == "" && sig.Signature == "") {
+		return signOff{platform: true}, nil
+	}
+	return s.personalSignOff(ctx, tx, actor, kind, decisionID, content, sig)
+}
+
+// personalSignOff checks the signer's own signature over the step's
+// statement with their enrolled key.
+func (s *Service) personalSignOff(ctx context.Context, tx pgx.Tx, actor *identity.Account, kind RecordKind, decisionID int64,
+	content map[string]any, sig *SignerSignature) (signOff, error) {
 	if sig.KeyID == "" {
 		return signOff{}, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
 	}
@@ -82,3 +105,42 @@ func (s *Service) authorise(ctx context.Context, tx pgx.Tx, actor *identity.Acco
 // errStatementOnly ends a sign-off's transaction once its statement is
 // known (the Statement variants write nothing).
 var errStatementOnly = errors.New("statement only")
+
+// statementFor runs a sign-off in statement mode with the key keyID (run
+// returns the statement and rolls its transaction back with
+// errStatementOnly) and returns the statement. Codes: those of run,
+// signing_key_id_required.
+func statementFor[T any](keyID string, run func(keyID string) (T, []byte, error)) ([]byte, error) {
+	if keyID == "" {
+		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
+	}
+	_, st, err := run(keyID)
+	return st, err
+}
+
+// statementOrResult ends a sign-off: in statement mode the statement,
+// otherwise the step's result or its error.
+func statementOrResult[T any](out T, statement []byte, err error) (T, []byte, error) {
+	var zero T
+	switch {
+	case errors.Is(err, errStatementOnly):
+		return zero, statement, nil
+	case err != nil:
+		if e, ok := errs.As(err); ok {
+			return zero, nil, e
+		}
+		return zero, nil, errs.Internal(err)
+	}
+	return out, nil, nil
+}
+
+// withMember returns a copy of content with the member k set to v (the
+// entry's payload: what the signer signed and the row's id).
+func withMember(content map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(content)+1)
+	for name, x := range content {
+		out[name] = x
+	}
+	out[k] = v
+	return out
+}

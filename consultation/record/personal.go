@@ -37,9 +37,10 @@ import (
 const (
 	MethodPersonalKey = "personal_key"
 	MethodPassword    = "password"
-	// MethodPlatform is a signed entry without a method: the platform
-	// signed on the actor's behalf (a deliberation, a publication, and the
-	// sign-offs recorded before methods were, which followed a password).
+	// MethodPlatform: the platform signed on the actor's behalf (a
+	// deliberation or publication recorded without the signer's own key).
+	// A signed entry without a method is read as this too (the sign-offs
+	// recorded before methods were, which followed a password).
 	MethodPlatform = "platform"
 )
 
