@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -33,10 +34,7 @@ func (s *site) renderOpinion(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	data.Action = adviserURL(id)
-	data.Device.ActiveKeys = s.activeKeys(r)
-	if st, ok := p.Data.(deviceSigning); ok {
-		data.Device.KeyID, data.Device.Statement = st.KeyID, st.Statement
-	}
+	s.withDeviceKeys(r, &p)
 	p.Title = "法律意见：" + data.Review.DecisionTitle
 	p.Data = data
 	s.render(w, r, status, "adviser_opinion", p)
@@ -51,21 +49,17 @@ func (s *site) signOpinion(w http.ResponseWriter, r *http.Request) {
 	p.keep(r, "overall", "changes")
 	in := consultation.OpinionInput{Findings: readFindings(r, &p), Overall: consultation.ReviewOutcome(p.Form["overall"]),
 		Changes: p.Form["changes"], Password: r.PostFormValue("password"), Signature: signerSignature(r)}
-	var err error
-	if key := r.PostFormValue("signing_key_id"); r.PostFormValue("prepare") != "" {
-		// Signing on this device: check the opinion and show the statement
-		// the device signs (signing_keys.go).
-		var st []byte
-		if st, err = s.svc.Consultation.LegalOpinionStatement(r.Context(), currentAccount(r), id, in, key); err == nil {
-			p.Data = deviceSigning{KeyID: key, Statement: string(st)}
-			p.Flash = "请核对以下法律意见，确认无误后用本设备的签名密钥签署。"
-			s.renderOpinion(w, r, http.StatusOK, id, p)
-			return
-		}
-	} else {
-		_, err = s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in)
-	}
-	if err == nil {
+	err := signOnDevice(r, &p, "opinion", func(key string) ([]byte, error) {
+		return s.svc.Consultation.LegalOpinionStatement(r.Context(), currentAccount(r), id, in, key)
+	}, func() error {
+		_, err := s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in)
+		return err
+	})
+	switch {
+	case errors.Is(err, errSignOnDevice):
+		s.renderOpinion(w, r, http.StatusOK, id, p)
+		return
+	case err == nil:
 		http.Redirect(w, r, adviserURL(id)+"?flash=opinion_signed", http.StatusSeeOther)
 		return
 	}

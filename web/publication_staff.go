@@ -65,6 +65,7 @@ func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, st
 		s.pageError(w, r, err)
 		return
 	}
+	s.withDeviceKeys(r, &p)
 	p.Title = "集体讨论与公布：" + d.Title
 	p.Data = data
 	s.render(w, r, status, "publication_staff", p)
@@ -135,8 +136,13 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 			}
 			in.Dissent = append(in.Dissent, consultation.MemberDissent{Member: p.Form[pre+"member"], View: p.Form[pre+"view"]})
 		}
-		_, err := s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in)
-		return err
+		in.Signature = signerSignature(r)
+		return signOnDevice(r, p, "deliberation", func(key string) ([]byte, error) {
+			return s.svc.Consultation.DeliberationStatement(r.Context(), currentAccount(r), d.ID, in, key)
+		}, func() error {
+			_, err := s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in)
+			return err
+		})
 	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
 }
 
@@ -164,9 +170,15 @@ func (s *site) publishDecision(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return errs.InvalidField("invalid_effective_date", "effective_on", p.Errors["effective_on"])
 		}
-		_, err := s.svc.Consultation.PublishDecision(r.Context(), currentAccount(r), d.ID, consultation.PublicationInput{
-			VersionHash: p.Form["pub_version_hash"], Channels: splitLines(p.Form["channels"]), PublishedOn: pub, EffectiveOn: eff,
-			DocumentNumber: p.Form["document_number"], Note: p.Form["pub_note"]})
+		in := consultation.PublicationInput{VersionHash: p.Form["pub_version_hash"], Channels: splitLines(p.Form["channels"]),
+			PublishedOn: pub, EffectiveOn: eff, DocumentNumber: p.Form["document_number"], Note: p.Form["pub_note"],
+			Signature: signerSignature(r)}
+		err := signOnDevice(r, p, "publication", func(key string) ([]byte, error) {
+			return s.svc.Consultation.PublicationStatement(r.Context(), currentAccount(r), d.ID, in, key)
+		}, func() error {
+			_, err := s.svc.Consultation.PublishDecision(r.Context(), currentAccount(r), d.ID, in)
+			return err
+		})
 		return renameField(renameField(err, "version_hash", "pub_version_hash"), "note", "pub_note")
 	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
 }

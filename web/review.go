@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -168,8 +169,6 @@ type reviewData struct {
 	// RosterQuery (name or firm), those already assigned left out.
 	Roster      []identity.LegalAdviser
 	RosterQuery string
-	// Device is the signing on this device with the signer's own key.
-	Device deviceSigning
 }
 
 func reviewURL(id int64, rest string) string { return "/review/" + strconv.FormatInt(id, 10) + rest }
@@ -246,6 +245,7 @@ func (s *site) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 			}
 		}
 	}
+	s.withDeviceKeys(r, &p)
 	p.Title = "合法性审查：" + data.Review.DecisionTitle
 	p.Data = data
 	s.render(w, r, status, "review", p)
@@ -270,11 +270,15 @@ func (s *site) reviewAction(w http.ResponseWriter, r *http.Request, flash, pwFie
 	p := s.newPage(r, "合法性审查")
 	p.keep(r, keep...)
 	err := act(id, &p)
-	if err == nil {
+	switch {
+	case errors.Is(err, errSignOnDevice):
+		s.renderReview(w, r, http.StatusOK, id, p)
+		return
+	case err == nil:
 		http.Redirect(w, r, reviewURL(id, "?flash="+flash), http.StatusSeeOther)
 		return
 	}
-	status := s.signError(r, &p, err, pwField)
+	status := signerError(&p, err, s.signError(r, &p, err, pwField))
 	if status == http.StatusNotFound {
 		s.reviewError(w, r, err)
 		return
@@ -375,17 +379,26 @@ func (s *site) signConclusion(w http.ResponseWriter, r *http.Request) {
 	s.reviewAction(w, r, "conclusion_signed", "password", keep, func(id int64, p *page) error {
 		in := consultation.ConclusionInput{Findings: readFindings(r, p), Outcome: consultation.ReviewOutcome(p.Form["outcome"]),
 			Changes: p.Form["changes"], RiskStatement: p.Form["risk_statement"], ExpediteReason: p.Form["expedite_reason"],
-			Resolution: p.Form["resolution"], Password: r.PostFormValue("password")}
-		_, err := s.svc.Consultation.SignReviewConclusion(r.Context(), currentAccount(r), id, in)
-		return err
+			Resolution: p.Form["resolution"], Password: r.PostFormValue("password"), Signature: signerSignature(r)}
+		return signOnDevice(r, p, "conclusion", func(key string) ([]byte, error) {
+			return s.svc.Consultation.ReviewConclusionStatement(r.Context(), currentAccount(r), id, in, key)
+		}, func() error {
+			_, err := s.svc.Consultation.SignReviewConclusion(r.Context(), currentAccount(r), id, in)
+			return err
+		})
 	})
 }
 
 func (s *site) confirmChanges(w http.ResponseWriter, r *http.Request) {
 	s.reviewAction(w, r, "changes_confirmed", "confirm_password", []string{"version_hash", "note"}, func(id int64, p *page) error {
-		_, err := s.svc.Consultation.ConfirmReviewChanges(r.Context(), currentAccount(r), id, consultation.ConfirmationInput{
-			VersionHash: p.Form["version_hash"], Note: p.Form["note"], Password: r.PostFormValue("confirm_password")})
-		return renameField(err, "password", "confirm_password")
+		in := consultation.ConfirmationInput{VersionHash: p.Form["version_hash"], Note: p.Form["note"],
+			Password: r.PostFormValue("confirm_password"), Signature: signerSignature(r)}
+		return renameField(signOnDevice(r, p, "confirmation", func(key string) ([]byte, error) {
+			return s.svc.Consultation.ReviewConfirmationStatement(r.Context(), currentAccount(r), id, in, key)
+		}, func() error {
+			_, err := s.svc.Consultation.ConfirmReviewChanges(r.Context(), currentAccount(r), id, in)
+			return err
+		}), "password", "confirm_password")
 	})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -90,7 +91,11 @@ func (s *site) staffForm(w http.ResponseWriter, r *http.Request, keep []string, 
 	p := s.newPage(r, d.Title)
 	p.keep(r, keep...)
 	err := act(d, &p)
-	if err == nil {
+	switch {
+	case errors.Is(err, errSignOnDevice):
+		render(http.StatusOK, d, p)
+		return
+	case err == nil:
 		http.Redirect(w, r, staffURL(d.ID, back), http.StatusSeeOther)
 		return
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -15,9 +16,11 @@ import (
 // page where a legal adviser, reviewer or head makes a key on this device
 // (WebCrypto Ed25519, non-extractable, kept in the browser's IndexedDB by
 // static/signing-keys.js; only the public half is sent), confirms it with
-// the SMS code and revokes it; and the device-signing part of the opinion
-// form: the form is first checked and the statement to sign shown
-// (prepare), then signed on the device and sent with the signature.
+// the SMS code and revokes it; and the device-signing part of the sign-off
+// forms (the opinion, the conclusion, the confirmation of changes, the
+// deliberation and the publication): the form is first checked and the
+// statement to sign shown (prepare), then signed on the device and sent
+// with the signature.
 
 var keyStatusNames = map[signing.Status]string{signing.StatusPending: "待确认", signing.StatusActive: "有效",
 	signing.StatusRevoked: "已注销", signing.StatusAbandoned: "未确认，已失效"}
@@ -25,6 +28,7 @@ var keyStatusNames = map[signing.Status]string{signing.StatusPending: "待确认
 func init() {
 	pageNames = append(pageNames, "signing_keys")
 	funcs["keyStatusName"] = func(s signing.Status) string { return keyStatusNames[s] }
+	funcs["deviceFor"] = deviceFor
 }
 
 func (s *site) mountSigningKeys(r chi.Router) {
@@ -114,13 +118,46 @@ func (s *site) revokeSigningKey(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// deviceSigning is the device-signing part of a sign-off form: the
-// signer's active keys (the script looks for one of them on this device)
-// and, after the form was checked, the statement to sign with KeyID.
+// deviceSigning is the device-signing part of a page's sign-off forms:
+// the signer's active browser keys (the script looks for one of them on
+// this device) and, once a form was checked, which form, the key and the
+// statement it signs.
 type deviceSigning struct {
 	ActiveKeys string
+	Form       string
 	KeyID      string
 	Statement  string
+}
+
+// deviceForm is what the device-signing partial shows in one form: Form
+// names it (its elements' ids start with it), Password says the form also
+// signs with a re-entered password (otherwise the platform signs alone).
+type deviceForm struct {
+	Form, ActiveKeys, KeyID, Statement string
+	Password                           bool
+}
+
+func deviceFor(p page, form string, password bool) deviceForm {
+	f := deviceForm{Form: form, Password: password}
+	if p.Device != nil {
+		f.ActiveKeys = p.Device.ActiveKeys
+		if p.Device.Form == form {
+			f.KeyID, f.Statement = p.Device.KeyID, p.Device.Statement
+		}
+	}
+	return f
+}
+
+// withDeviceKeys puts the signer's active browser keys on a page with
+// sign-off forms.
+func (s *site) withDeviceKeys(r *http.Request, p *page) {
+	if a := currentAccount(r); a == nil || !signing.MaySign(a.Role) {
+		return
+	}
+	if p.Device == nil {
+		p.Device = &deviceSigning{}
+	}
+	p.Device.ActiveKeys = s.activeKeys(r)
 }
 
 func (s *site) activeKeys(r *http.Request) string {
@@ -135,6 +172,29 @@ func (s *site) activeKeys(r *http.Request) string {
 		}
 	}
 	return strings.Join(ids, " ")
+}
+
+// errSignOnDevice says a sign-off form was checked and its statement is to
+// be signed on the device: the form's page is shown again, not left.
+var errSignOnDevice = errors.New("web: statement to sign on the device")
+
+// signOnDevice posts the sign-off form named form: with "prepare" set (the
+// signer chose their key on this device) it asks statement for what the
+// posted key signs and keeps it on the page for the form to confirm,
+// returning errSignOnDevice; otherwise sign records the step, with the
+// device signature when the form carries one (signerSignature).
+func signOnDevice(r *http.Request, p *page, form string, statement func(keyID string) ([]byte, error), sign func() error) error {
+	if r.PostFormValue("prepare") == "" {
+		return sign()
+	}
+	key := r.PostFormValue("signing_key_id")
+	st, err := statement(key)
+	if err != nil {
+		return err
+	}
+	p.Device = &deviceSigning{Form: form, KeyID: key, Statement: string(st)}
+	p.Flash = "请核对填写的内容，确认无误后用本设备的签名密钥签署。"
+	return errSignOnDevice
 }
 
 // signerSignature reads the device signature of a sign-off form.

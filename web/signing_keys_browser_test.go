@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,8 +15,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/browsertest"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestLegalOpinionSignedWithDeviceKeyInBrowser: a legal adviser makes a
@@ -28,34 +32,7 @@ import (
 func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	e := newReviewPagesEnv(t)
 	ctx := chrome(t, browsertest.Phone, 60*time.Second)
-	must(t, chromedp.Do(ctx,
-		signInSteps(e.URL, *e.adviser.Phone),
-		chromedp.Click(chromedp.CSS(`a[href="/me/signing-keys"]`)),
-		chromedp.WaitVisible(chromedp.ID("enrol-key")),
-		chromedp.SendKeys(chromedp.ID("f-label"), "办公室电脑"),
-		chromedp.Click(chromedp.ID("enrol-button")),
-		chromedp.WaitVisible(chromedp.CSS(`li.key-pending`)),
-	))
-	keyID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('li.key-pending').dataset.keyId`))
-	must(t, err)
-	code := e.SMS.Code(*e.adviser.Phone)
-	if len(code) != 6 || len(keyID) != 16 {
-		t.Fatalf("key %q, SMS code %q", keyID, code)
-	}
-	// What the browser sent is only the public key, and it has the id the page shows.
-	var pub []byte
-	var origin string
-	if err := e.DB.QueryRow(context.Background(), `SELECT public_key, origin FROM personal_signing_keys WHERE key_id = $1`, keyID).
-		Scan(&pub, &origin); err != nil || record.KeyID(pub) != keyID || origin != "browser" {
-		t.Fatalf("enrolled key %x %s: %v", pub, origin, err)
-	}
-	browsertest.Screenshot(t, ctx, "signing-keys-pending")
-	must(t, chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.ID("code-"+keyID), code),
-		chromedp.Click(chromedp.CSS(`li.key-pending form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`li.key-active .on-device`)),
-	))
-	browsertest.Screenshot(t, ctx, "signing-keys-active")
+	keyID := enrolDeviceKey(t, ctx, e, e.adviser, "办公室电脑")
 	// The private key cannot be read out of the browser.
 	extractable, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(function (resolve) {
 		var r = indexedDB.open('canyu-signing-keys', 1);
@@ -82,23 +59,18 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	}
 	must(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("f-overall-0")),
-		chromedp.WaitVisible(chromedp.ID("prepare-signature")),
-		chromedp.Click(chromedp.ID("prepare-signature")),
-		chromedp.WaitVisible(chromedp.ID("confirm-sign")),
+		chromedp.WaitVisible(chromedp.ID("opinion-prepare-signature")),
+		chromedp.Click(chromedp.ID("opinion-prepare-signature")),
+		chromedp.WaitVisible(chromedp.ID("opinion-confirm-sign")),
 	))
 	browsertest.Screenshot(t, ctx, "opinion-device-confirm")
 	noSideScroll(t, ctx, "the confirmation of a device signature")
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.ID("confirm-sign")),
-		chromedp.WaitNotPresent(chromedp.ID("confirm-sign")),
+		chromedp.Click(chromedp.ID("opinion-confirm-sign")),
+		chromedp.WaitNotPresent(chromedp.ID("opinion-confirm-sign")),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
 	))
-	loc, err := chromedp.Run(ctx, chromedp.Location())
-	must(t, err)
-	if !strings.Contains(loc, "flash=opinion_signed") {
-		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-		t.Fatalf("not signed: at %s: %s", loc, body)
-	}
+	wantLocation(t, ctx, "flash=opinion_signed")
 
 	// The record: the adviser's own signature, countersigned, verifies online…
 	res, err := e.Consultation.VerifyDecisionRecord(context.Background(), &e.staff, e.d.ID)
@@ -131,7 +103,7 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("opinion-form")),
 	))
 	time.Sleep(300 * time.Millisecond) // the script looks for a key on this device
-	offered, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById('device-signing') && !document.getElementById('device-signing').hidden`))
+	offered, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById('opinion-device-signing') && !document.getElementById('opinion-device-signing').hidden`))
 	must(t, err)
 	if offered {
 		t.Fatal("a revoked key is still offered for signing")
@@ -162,6 +134,234 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	if err != nil || off.OK || off.FirstBadSeq != seq || !strings.Contains(off.Problem, "legal_opinions") {
 		t.Fatalf("tampered opinion verified offline: %+v %v", off, err)
 	}
+}
+
+// enrolDeviceKey signs the account in, makes a key in this browser on
+// /me/signing-keys (only the public half reaches the platform) and
+// confirms it with the SMS code; it returns the key's id.
+func enrolDeviceKey(t *testing.T, ctx context.Context, e *reviewPagesEnv, a identity.Account, label string) string {
+	t.Helper()
+	must(t, chromedp.Do(ctx,
+		signInSteps(e.URL, *a.Phone),
+		chromedp.Click(chromedp.CSS(`a[href="/me/signing-keys"]`)),
+		chromedp.WaitVisible(chromedp.ID("enrol-key")),
+		chromedp.SendKeys(chromedp.ID("f-label"), label),
+		chromedp.Click(chromedp.ID("enrol-button")),
+		chromedp.WaitVisible(chromedp.CSS(`li.key-pending`)),
+	))
+	keyID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('li.key-pending').dataset.keyId`))
+	must(t, err)
+	code := e.SMS.Code(*a.Phone)
+	if len(code) != 6 || len(keyID) != 16 {
+		t.Fatalf("key %q, SMS code %q", keyID, code)
+	}
+	// What the browser sent is only the public key, and it has the id the page shows.
+	var pub []byte
+	var origin string
+	if err := e.DB.QueryRow(context.Background(), `SELECT public_key, origin FROM personal_signing_keys WHERE key_id = $1`, keyID).
+		Scan(&pub, &origin); err != nil || record.KeyID(pub) != keyID || origin != "browser" {
+		t.Fatalf("enrolled key %x %s: %v", pub, origin, err)
+	}
+	browsertest.Screenshot(t, ctx, "signing-keys-pending")
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("code-"+keyID), code),
+		chromedp.Click(chromedp.CSS(`li.key-pending form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`li.key-active[data-key-id="`+keyID+`"] .on-device`)),
+	))
+	browsertest.Screenshot(t, ctx, "signing-keys-active")
+	return keyID
+}
+
+// TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser: a reviewer
+// signs the review conclusion in Chromium with a personal WebCrypto key,
+// and the head of the decision body's office signs the next signed step,
+// the meeting's decision, with theirs on the deliberation form (which
+// shares its page with the publication form). The record says each was
+// signed with the signer's own key, countersigned by the platform; both
+// verify through the verify operation and in the exported archive
+// offline, naming the two keys; the meeting changed in the database
+// afterwards is caught online and offline naming its entry.
+func TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser(t *testing.T) {
+	e := newReviewPagesEnv(t)
+	head, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	var fs []consultation.QuestionFinding
+	for _, q := range consultation.ReviewQuestions {
+		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "经审查，符合规定。"})
+	}
+	if _, err := e.Consultation.CreateLegalOpinion(context.Background(), &e.adviser, e.review.ID, consultation.OpinionInput{Findings: fs,
+		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
+		t.Fatalf("opinion: %v", err)
+	}
+	ctx := chrome(t, browsertest.Phone, 120*time.Second)
+
+	// The reviewer's conclusion, signed on this device.
+	reviewerKey := enrolDeviceKey(t, ctx, e, e.reviewer, "审查处电脑")
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+e.reviewPath("/review/")),
+		chromedp.WaitVisible(chromedp.ID("conclusion-form")),
+	))
+	for _, i := range []string{"0", "1", "2"} {
+		must(t, chromedp.Do(ctx,
+			chromedp.Click(chromedp.ID("f-findings-"+i+"-finding-0")),
+			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-reasoning"), "经审查，符合规定。"),
+			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-cited_provisions"), "《重大行政决策程序暂行条例》第二十七条")))
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("f-outcome-0")),
+		chromedp.WaitVisible(chromedp.ID("conclusion-prepare-signature")),
+		chromedp.Click(chromedp.ID("conclusion-prepare-signature")),
+		chromedp.WaitVisible(chromedp.ID("conclusion-confirm-sign")),
+	))
+	browsertest.Screenshot(t, ctx, "conclusion-device-confirm")
+	noSideScroll(t, ctx, "the conclusion's device signature")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("conclusion-confirm-sign")),
+		chromedp.WaitVisible(chromedp.ID("conclusion")),
+	))
+	wantLocation(t, ctx, "flash=conclusion_signed")
+
+	// The head's meeting decision, signed on this device too: the
+	// reviewer's key is not offered to them.
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`header.site form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
+	))
+	headKey := enrolDeviceKey(t, ctx, e, head, "市政府办公室电脑")
+	today := e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/staff/decisions/%d/publication", e.URL, e.d.ID)),
+		chromedp.WaitVisible(chromedp.ID("deliberation-form")),
+		chromedp.Click(chromedp.ID("f-meeting_kind-0")),
+		chromedp.SetValue(chromedp.ID("f-meeting_date"), today),
+		chromedp.SetValue(chromedp.ID("f-session"), "市政府第28次常务会议"),
+		chromedp.SetValue(chromedp.ID("f-head_name"), "张市长"),
+		chromedp.Click(chromedp.ID("f-outcome-0")),
+	))
+	// In the order they spoke, the head last; three of four members.
+	for i, m := range []string{"李副市长", "王秘书长", "张市长"} {
+		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(fmt.Sprintf("f-members-%d-name", i)), m)))
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.ID("deliberation-prepare-signature")),
+		chromedp.WaitVisible(chromedp.ID("publication-prepare-signature")),
+		chromedp.Click(chromedp.ID("deliberation-prepare-signature")),
+		chromedp.WaitVisible(chromedp.ID("deliberation-confirm-sign")),
+	))
+	offered, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('deliberation-signing-key-id').value + ' ' +
+		!!document.getElementById('publication-confirm-sign')`))
+	must(t, err)
+	if offered != headKey+" false" {
+		t.Fatalf("key and confirmation on the page: %q, want the head's key %s on the deliberation form only", offered, headKey)
+	}
+	browsertest.Screenshot(t, ctx, "deliberation-device-confirm")
+	noSideScroll(t, ctx, "the meeting's device signature")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("deliberation-confirm-sign")),
+		chromedp.WaitVisible(chromedp.CSS("article.deliberation")),
+	))
+	wantLocation(t, ctx, "flash=deliberation_saved")
+
+	// The record: each step carries its signer's own signature and the
+	// platform's countersignature, verified by the verify operation…
+	kinds := map[string]string{}
+	rows, err := e.DB.Query(context.Background(), `SELECT kind, payload, seq FROM record_entries WHERE decision_id = $1
+		AND kind IN ('review_conclusion_signed', 'deliberation_recorded') AND signature <> ''`, e.d.ID)
+	must(t, err)
+	var meetingSeq int64
+	for rows.Next() {
+		var kind, payload string
+		var seq int64
+		must(t, rows.Scan(&kind, &payload, &seq))
+		kinds[kind] = payload
+		if kind == "deliberation_recorded" {
+			meetingSeq = seq
+		}
+	}
+	must(t, rows.Err())
+	for kind, key := range map[string]string{"review_conclusion_signed": reviewerKey, "deliberation_recorded": headKey} {
+		if p := kinds[kind]; !strings.Contains(p, `"method":"personal_key"`) || !strings.Contains(p, `"key_id":"`+key+`"`) ||
+			!strings.Contains(p, `"origin":"browser"`) {
+			t.Fatalf("%s is not signed with key %s on the device: %s", kind, key, p)
+		}
+	}
+	keys := []string{reviewerKey, headKey}
+	slices.Sort(keys)
+	ver := verifyOperation(t, e)
+	if !ver.OK || ver.PersonalSignatures != 2 || !slices.Equal(sorted(ver.PersonalKeys), keys) {
+		t.Fatalf("verify operation: %+v", ver)
+	}
+	// …and offline in the archive.
+	archive := exportArchive(t, e)
+	off, err := record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil || !off.OK || off.PersonalSignatures != 2 || !slices.Equal(sorted(off.PersonalKeys), keys) {
+		t.Fatalf("offline verification %+v: %v", off, err)
+	}
+
+	// A superuser turns the signed meeting into a deferral: caught by the
+	// verify operation and in an archive exported afterwards.
+	if err := pgx.BeginFunc(context.Background(), e.DB, func(tx pgx.Tx) error {
+		for _, q := range []string{`ALTER TABLE deliberations DISABLE TRIGGER deliberations_immutable`,
+			`UPDATE deliberations SET outcome = 'deferred' WHERE decision_id = ` + fmt.Sprint(e.d.ID),
+			`ALTER TABLE deliberations ENABLE TRIGGER deliberations_immutable`} {
+			if _, err := tx.Exec(context.Background(), q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ver = verifyOperation(t, e); ver.OK || ver.FirstBadSeq != meetingSeq || !strings.Contains(ver.Problem, "deliberations") {
+		t.Fatalf("tampered meeting verified online: %+v", ver)
+	}
+	archive = exportArchive(t, e)
+	off, err = record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil || off.OK || off.FirstBadSeq != meetingSeq || !strings.Contains(off.Problem, "deliberations") {
+		t.Fatalf("tampered meeting verified offline: %+v %v", off, err)
+	}
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+func wantLocation(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	if !strings.Contains(loc, want) {
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		t.Fatalf("not signed: at %s: %s", loc, body)
+	}
+}
+
+// deviceVerification is the verify operation's answer.
+type deviceVerification struct {
+	OK                 bool     `json:"ok"`
+	FirstBadSeq        int64    `json:"first_bad_seq"`
+	Problem            string   `json:"problem"`
+	PersonalSignatures int      `json:"personal_signatures"`
+	PersonalKeys       []string `json:"personal_keys"`
+}
+
+// verifyOperation calls the verify operation (POST …/record/verify) as
+// the lead unit's staff.
+func verifyOperation(t *testing.T, e *reviewPagesEnv) deviceVerification {
+	t.Helper()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/decisions/%d/record/verify", e.URL, e.d.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+e.signIn(t, e.staff))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v deviceVerification
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&v) != nil {
+		t.Fatalf("verify operation: %d", resp.StatusCode)
+	}
+	return v
 }
 
 func exportArchive(t *testing.T, e *reviewPagesEnv) []byte {

@@ -252,7 +252,9 @@ func (s *site) renderFormError(w http.ResponseWriter, r *http.Request, p *page, 
 // failed). Field errors without a message of their own (and no failed
 // gates, which the page lists) get the general prompt to fix them.
 func (s *site) refusedForm(w http.ResponseWriter, r *http.Request, p *page, err error) (int, bool) {
-	status := s.formError(r, p, err)
+	// A refused device signature (signing_keys.go) is the form's message,
+	// not a refusal of access.
+	status := signerError(p, err, s.formError(r, p, err))
 	if accessRefusal(status) {
 		s.pageError(w, r, err)
 		return status, false

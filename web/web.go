@@ -190,7 +190,10 @@ type page struct {
 	Elderly bool
 	Path    string
 	// Unread is the signed-in account's unread notifications (the header).
-	Unread     int
+	Unread int
+	// Device is the signing with the signer's own key on this device in
+	// the page's sign-off forms (signing_keys.go).
+	Device     *deviceSigning
 	errorOrder []string
 	plainIDs   bool
 	// ownSummary: the page lists its problems itself (the survey form

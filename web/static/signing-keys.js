@@ -3,7 +3,8 @@
 // key is made by WebCrypto as Ed25519 with a non-extractable private half,
 // kept in this browser's IndexedDB under its key id; only the public half
 // leaves the device. Pages: /me/signing-keys (make, mark, revoke) and the
-// sign-off forms (find a key on this device, sign the statement shown).
+// sign-off forms (find a key on this device, sign the statement shown;
+// each form on its own, as a page may hold two).
 (function () {
   'use strict';
   var DB_NAME = 'canyu-signing-keys';
@@ -97,47 +98,53 @@
     });
   }
 
-  // Offering a key found on this device on a sign-off form.
+  // Offering a key found on this device in each sign-off form of the page.
   function setUpOffer() {
-    var section = document.getElementById('device-signing');
-    if (!section || !window.indexedDB) { return; }
-    var ids = (section.dataset.keys || '').split(' ').filter(Boolean);
-    (function next(i) {
-      if (i >= ids.length) { return; }
-      getKey(ids[i]).then(function (rec) {
-        if (!rec) { next(i + 1); return; }
-        document.getElementById('signing-key-id').value = ids[i];
-        section.hidden = false;
-        document.getElementById('prepare-signature').addEventListener('click', function () {
-          document.getElementById('prepare').value = '1';
-          section.closest('form').submit();
-        });
-      }).catch(function () {});
-    })(0);
+    if (!window.indexedDB) { return; }
+    document.querySelectorAll('section.device-signing[data-keys]').forEach(function (section) {
+      var form = section.closest('form');
+      var ids = (section.dataset.keys || '').split(' ').filter(Boolean);
+      (function next(i) {
+        if (i >= ids.length) { return; }
+        getKey(ids[i]).then(function (rec) {
+          if (!rec) { next(i + 1); return; }
+          form.elements.signing_key_id.value = ids[i];
+          section.hidden = false;
+          section.querySelector('.prepare-signature').addEventListener('click', function () {
+            form.elements.prepare.value = '1';
+            // The page comes back at the statement to confirm, not at its top.
+            form.action = form.action.split('#')[0] + '#' + section.id.replace(/device-signing$/, 'confirm-signature');
+            form.submit();
+          });
+        }).catch(function () {});
+      })(0);
+    });
   }
 
-  // Signing the statement the server showed, and sending the form.
+  // Signing the statement the server showed in a form, and sending it.
   function setUpConfirm() {
-    var box = document.getElementById('confirm-signature');
-    if (!box) { return; }
-    var button = document.getElementById('confirm-sign');
-    var fail = function (msg) {
-      var p = document.getElementById('device-sign-error');
-      p.textContent = msg;
-      p.hidden = false;
-      button.disabled = false;
-    };
-    button.addEventListener('click', function () {
-      button.disabled = true;
-      getKey(box.dataset.key).then(function (rec) {
-        if (!rec) { throw new Error('missing'); }
-        var bytes = new TextEncoder().encode(box.dataset.statement);
-        return crypto.subtle.sign({ name: 'Ed25519' }, rec.privateKey, bytes);
-      }).then(function (sig) {
-        document.getElementById('signature').value = base64(sig);
-        button.closest('form').submit();
-      }).catch(function (e) {
-        fail(e && e.message === 'missing' ? '本设备上没有找到这把签名密钥，请在登记它的设备上签署，或输入密码签署。' : '签署失败，请重试或输入密码签署。');
+    document.querySelectorAll('section.device-confirm[data-key]').forEach(function (box) {
+      var form = box.closest('form');
+      var button = box.querySelector('.confirm-sign');
+      var fail = function (msg) {
+        var p = box.querySelector('.device-error');
+        p.textContent = msg;
+        p.hidden = false;
+        button.disabled = false;
+      };
+      button.addEventListener('click', function () {
+        button.disabled = true;
+        getKey(box.dataset.key).then(function (rec) {
+          if (!rec) { throw new Error('missing'); }
+          var bytes = new TextEncoder().encode(box.dataset.statement);
+          return crypto.subtle.sign({ name: 'Ed25519' }, rec.privateKey, bytes);
+        }).then(function (sig) {
+          form.elements.signature.value = base64(sig);
+          form.submit();
+        }).catch(function (e) {
+          var other = box.dataset.fallback || '输入密码签署';
+          fail(e && e.message === 'missing' ? '本设备上没有找到这把签名密钥，请在登记它的设备上签署，或' + other + '。' : '签署失败，请重试或' + other + '。');
+        });
       });
     });
   }
