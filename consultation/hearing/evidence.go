@@ -23,6 +23,35 @@ func init() {
 	record.RegisterEvidence("offline_opinions", hashOfflineOpinion)
 	record.RegisterEvidence("hearing_requirements", hashRequirement)
 	record.RegisterEvidence("hearing_signatures", hashSignature)
+	record.RegisterEvidence("participation_activities", hashActivity)
+	record.RegisterEvidence("hearing_applications", hashApplication)
+}
+
+// hashActivity is the activity as CreateParticipationActivity bound it
+// (the row insertActivity returns); the public list and the offline
+// opinions' channel check read it.
+func hashActivity(ctx context.Context, q record.Querier, id int64) ([]byte, error) {
+	rows, err := q.Query(ctx, `SELECT `+activityColumns+` FROM participation_activities WHERE id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Activity])
+	if err != nil {
+		return nil, err
+	}
+	return consultation.CanonicalJSON(a)
+}
+
+// hashApplication is an application's public number and side, as
+// ApplyToHearing bound them: the draw and the signatures of the hearing
+// record read them (the name and statement stay out, so that data
+// deletion does not change what is hashed).
+func hashApplication(ctx context.Context, q record.Querier, id int64) ([]byte, error) {
+	var a DrawApplication
+	if err := q.QueryRow(ctx, `SELECT code, side FROM hearing_applications WHERE id = $1`, id).Scan(&a.Code, &a.Side); err != nil {
+		return nil, err
+	}
+	return consultation.CanonicalJSON(a)
 }
 
 // hashHearing is the canonical publicView of a hearing, with the record's

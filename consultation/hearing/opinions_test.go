@@ -29,6 +29,9 @@ func TestOfflineOpinionsCountedByChannel(t *testing.T) {
 	}
 	_, err = hs.CreateParticipationActivity(ctx, s.staff, s.d.ID, hearing.ActivityInput{Kind: "banquet", Title: "x", StartsOn: "2026-03-05"})
 	wantCode(t, err, "invalid_activity_kind")
+	// The activity the list and the opinions' channel read is bound: its
+	// title changed in the database is caught online and offline.
+	tamperRow(t, s, "an activity's title", "participation_activities", "title", "市领导接待日", forum.ID)
 	e.Clock.Set(s.t0.Add(5 * 24 * time.Hour))
 	in := []hearing.OfflineOpinionInput{
 		{Channel: hearing.ChannelLetter, ReceivedOn: "2026-03-04", Source: "市民来信", Body: "建议保留原片区三年过渡期。",

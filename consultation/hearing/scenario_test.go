@@ -357,38 +357,56 @@ func TestHearingFromNoticeToReport(t *testing.T) {
 		t.Fatalf("record verification: %+v %v", v, err)
 	}
 
-	// The hearing record and the report are re-read by verification: a
-	// superuser's edit of either is caught online and in the archive,
-	// naming the entry that bound the hearing last (issue 12).
-	for _, c := range []struct{ what, column, text string }{
-		{"the hearing record", "minutes", "各方均同意方案，无异议。"},
-		{"the report", "report", "听证报告正文（已改）"},
+	// The hearing record, the report and an application's side are re-read
+	// by verification: a superuser's edit of any is caught online and in
+	// the archive, naming the entry that bound the row last (issue 12).
+	var appID int64
+	if err := e.DB.QueryRow(ctx, `SELECT id FROM hearing_applications WHERE hearing_id = $1 ORDER BY code LIMIT 1`, h.ID).Scan(&appID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what, table, column, text string
+		id                        int64
+	}{
+		{"the hearing record", "hearings", "minutes", "各方均同意方案，无异议。", h.ID},
+		{"the report", "hearings", "report", "听证报告正文（已改）", h.ID},
+		{"an application's side", "hearing_applications", "side", "另一方", appID},
 	} {
-		var old string
-		if err := e.DB.QueryRow(ctx, `SELECT `+c.column+` FROM hearings WHERE id = $1`, h.ID).Scan(&old); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.DB.Exec(ctx, `UPDATE hearings SET `+c.column+` = $2 WHERE id = $1`, h.ID, c.text); err != nil {
-			t.Fatal(err)
-		}
-		v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID)
-		if err != nil || v.OK || v.FirstBadSeq == 0 || !strings.Contains(v.Problem, "hearings row") {
-			t.Fatalf("%s changed in the database verified: %+v %v", c.what, v, err)
-		}
-		var zip bytes.Buffer
-		if err := e.Consultation.ExportDecisionArchive(ctx, s.staff, s.d.ID, &zip); err != nil {
-			t.Fatal(err)
-		}
-		off, err := record.VerifyArchive(bytes.NewReader(zip.Bytes()), int64(zip.Len()))
-		if err != nil || off.OK || off.FirstBadSeq != v.FirstBadSeq || !strings.Contains(off.Problem, "hearings row") {
-			t.Fatalf("%s changed in the database verified offline: %+v %v", c.what, off, err)
-		}
-		if _, err := e.DB.Exec(ctx, `UPDATE hearings SET `+c.column+` = $2 WHERE id = $1`, h.ID, old); err != nil {
-			t.Fatal(err)
-		}
-		if v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID); err != nil || !v.OK {
-			t.Fatalf("restored %s: %+v %v", c.what, v, err)
-		}
+		tamperRow(t, s, c.what, c.table, c.column, c.text, c.id)
+	}
+}
+
+// tamperRow changes one column of a bound row as a superuser would, checks
+// that verification online and of an archive exported afterwards names the
+// table and the row at the same entry, and restores the row.
+func tamperRow(t *testing.T, s *scene, what, table, column, text string, id int64) {
+	t.Helper()
+	e, ctx := s.e, s.ctx
+	var old string
+	if err := e.DB.QueryRow(ctx, `SELECT `+column+` FROM `+table+` WHERE id = $1`, id).Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DB.Exec(ctx, `UPDATE `+table+` SET `+column+` = $2 WHERE id = $1`, id, text); err != nil {
+		t.Fatal(err)
+	}
+	row := fmt.Sprintf("%s row %d", table, id)
+	v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID)
+	if err != nil || v.OK || v.FirstBadSeq == 0 || !strings.Contains(v.Problem, row) {
+		t.Fatalf("%s changed in the database verified: %+v %v", what, v, err)
+	}
+	var zip bytes.Buffer
+	if err := e.Consultation.ExportDecisionArchive(ctx, s.staff, s.d.ID, &zip); err != nil {
+		t.Fatal(err)
+	}
+	off, err := record.VerifyArchive(bytes.NewReader(zip.Bytes()), int64(zip.Len()))
+	if err != nil || off.OK || off.FirstBadSeq != v.FirstBadSeq || !strings.Contains(off.Problem, row) {
+		t.Fatalf("%s changed in the database verified offline: %+v %v", what, off, err)
+	}
+	if _, err := e.DB.Exec(ctx, `UPDATE `+table+` SET `+column+` = $2 WHERE id = $1`, id, old); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := e.Consultation.VerifyStoredRecord(ctx, s.d.ID); err != nil || !v.OK {
+		t.Fatalf("restored %s: %+v %v", what, v, err)
 	}
 }
 
