@@ -147,13 +147,29 @@ func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[
 		// Members' votes, dissent, the head's reason and the minutes are the
 		// meeting's internal record (Decree 713 Art. 30); the public learns
 		// which meeting decided what on which version.
-		keep = []string{"deliberation_id", "meeting_kind", "meeting_date", "session", "outcome", "version_id", "version_number", "version_hash"}
+		keep = []string{"deliberation_id", "meeting_kind", "meeting_date", "session", "outcome", "version_id", "version_number", "version_hash",
+			"signed_by"}
 	case RecordPartyReport:
 		// A report to the Party committee is an internal document; its date
 		// shows that it was made before publication (Art. 31).
 		keep = []string{"party_report_id", "deliberation_id", "committee", "report_date", "version_hash"}
 	}
 	return reducePayload(e, keep)
+}
+
+// publicSignedBy reduces a kept signed_by to what public readers see: the
+// role, time and platform key, how it was signed (method) and, for the
+// signer's own key, its id and origin; not the account, nor the statement,
+// which repeats the internal content.
+func publicSignedBy(by map[string]any) map[string]any {
+	out := map[string]any{"role": by["role"], "signed_at": by["signed_at"], "key_id": by["key_id"]}
+	if m, ok := by["method"]; ok {
+		out["method"] = m
+	}
+	if k, ok := by["personal"].(map[string]any); ok {
+		out["personal"] = map[string]any{"key_id": k["key_id"], "origin": k["origin"]}
+	}
+	return out
 }
 
 // reviewPublicKeys is what public readers see of the legality review's
@@ -168,14 +184,14 @@ var reviewPublicKeys = map[RecordKind][]string{
 }
 
 // reducePayload keeps only the keys of an entry's payload, and of a
-// signed_by object its role, time and key id, and marks it Redacted.
+// signed_by object what publicSignedBy keeps, and marks it Redacted.
 func reducePayload(e *RecordEntry, keep []string) error {
 	body, _, err := record.ReducePayload(e.Payload, func(k string, v any) (any, bool) {
 		if !slices.Contains(keep, k) {
 			return nil, false
 		}
 		if by, ok := v.(map[string]any); ok && k == "signed_by" {
-			return map[string]any{"role": by["role"], "signed_at": by["signed_at"], "key_id": by["key_id"]}, true
+			return publicSignedBy(by), true
 		}
 		return v, true
 	})

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 )
 
 // recordKinds are the steps the public process-record page lists: the
@@ -20,6 +21,27 @@ type recordStep struct {
 	Basis   string
 	DocURL  string
 	DocName string
+	// Signed says how a signed step was signed (signedHow).
+	Signed string
+}
+
+// signedHow says in words how a signed entry was signed (the record's
+// signed_by.method): with the signer's own key, countersigned by the
+// platform (naming the key), by the platform after the signer re-entered
+// their password, or by the platform alone; "" for an unsigned entry.
+func signedHow(e consultation.RecordEntry) string {
+	switch record.SignatureMethod(e) {
+	case record.MethodPersonalKey:
+		p, _ := record.ParsePayload(e.Payload)
+		sb, _ := p["signed_by"].(map[string]any)
+		personal, _ := sb["personal"].(map[string]any)
+		return "本人电子签名（密钥编号 " + record.PayloadString(personal, "key_id") + "），平台加签"
+	case record.MethodPassword:
+		return "本人输入密码确认后，由平台电子签名"
+	case record.MethodPlatform:
+		return "平台电子签名"
+	}
+	return ""
 }
 
 // stepBasis is the legal basis of each recorded step, in the short form
@@ -87,6 +109,7 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 			step.DocURL, step.DocName = base+"#notice", "征求意见公告"
 		}
 		step.timelineEvent = ev
+		step.Signed = signedHow(e)
 		data.Steps = append(data.Steps, step)
 	}
 	if v, err := svc.VerifyDecisionRecord(ctx, actor, id); err == nil {

@@ -182,6 +182,12 @@ func enrolDeviceKey(t *testing.T, ctx context.Context, e *reviewPagesEnv, a iden
 // offline, naming the two keys; the meeting changed in the database
 // afterwards is caught online and offline naming its entry.
 func TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser(t *testing.T) {
+	signStepsWithDeviceKeys(t, browsertest.Phone)
+}
+
+// signStepsWithDeviceKeys runs the conclusion and the meeting signed with
+// device keys in a browser of the given viewport.
+func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 	e := newReviewPagesEnv(t)
 	head, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
 	var fs []consultation.QuestionFinding
@@ -192,7 +198,7 @@ func TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser(t *testing.T) {
 		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
 		t.Fatalf("opinion: %v", err)
 	}
-	ctx := chrome(t, browsertest.Phone, 120*time.Second)
+	ctx := chrome(t, viewport, 120*time.Second)
 
 	// The reviewer's conclusion, signed on this device.
 	reviewerKey := enrolDeviceKey(t, ctx, e, e.reviewer, "审查处电脑")
@@ -296,6 +302,23 @@ func TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser(t *testing.T) {
 	if err != nil || !off.OK || off.PersonalSignatures != 2 || !slices.Equal(sorted(off.PersonalKeys), keys) {
 		t.Fatalf("offline verification %+v: %v", off, err)
 	}
+
+	// The record page says how each step was signed, to staff and to the
+	// public alike.
+	recordPage := fmt.Sprintf("/decisions/%d/record", e.d.ID)
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+recordPage),
+		chromedp.WaitVisible(chromedp.ID("verify-result")),
+	))
+	steps, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("ol.record-steps")))
+	must(t, err)
+	_, public := newBrowser(t, e.URL, "").get(recordPage)
+	for _, want := range []string{"签署：本人电子签名（密钥编号 " + reviewerKey, "签署：本人电子签名（密钥编号 " + headKey} {
+		if !strings.Contains(steps, want) || !strings.Contains(public, want) {
+			t.Errorf("the record page does not say %q: %s\npublic: %s", want, steps, public)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "record-signed-steps")
 
 	// A superuser turns the signed meeting into a deferral: caught by the
 	// verify operation and in an archive exported afterwards.
