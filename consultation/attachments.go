@@ -3,7 +3,6 @@ package consultation
 import (
 	"bytes"
 	"context"
-	"errors"
 	"path"
 	"strconv"
 	"strings"
@@ -212,16 +211,9 @@ var errAttachmentNotFound = errs.NotFound("attachment_not_found", "附件不存�
 // an unpublished file is indistinguishable from a missing one. Codes:
 // attachment_not_found.
 func (s *Service) GetAttachment(ctx context.Context, actor *identity.Account, id int64) (AttachmentContent, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE id = $1`, id)
+	a, err := queryOne[Attachment](ctx, s.DB, errAttachmentNotFound, `SELECT `+attachmentColumns+` FROM attachments WHERE id = $1`, id)
 	if err != nil {
-		return AttachmentContent{}, errs.Internal(err)
-	}
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Attachment])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return AttachmentContent{}, errAttachmentNotFound
-	}
-	if err != nil {
-		return AttachmentContent{}, errs.Internal(err)
+		return AttachmentContent{}, err
 	}
 	visible, err := s.attachmentVisible(ctx, actor, a)
 	if err != nil {

@@ -94,13 +94,9 @@ func (l commentLeaf) leaf() record.Leaf {
 // every CheckpointInterval; two instances running it at once serialise on
 // the decision lock, and the second finds nothing left to seal.
 func (s *Service) CheckpointComments(ctx context.Context) (int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT DISTINCT decision_id FROM comments WHERE checkpoint_id IS NULL ORDER BY 1`)
+	ids, err := queryIDs(ctx, s.DB, `SELECT DISTINCT decision_id FROM comments WHERE checkpoint_id IS NULL ORDER BY 1`)
 	if err != nil {
-		return 0, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, errs.Internal(err)
+		return 0, err
 	}
 	n := 0
 	for _, id := range ids {

@@ -580,14 +580,7 @@ func (s *Service) ModerateComment(ctx context.Context, actor *identity.Account, 
 		return Comment{}, errs.Internal(err)
 	}
 	var out Comment
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadStaff, func(tx pgx.Tx, d Decision) (err error) {
 		if d.Status != StatusConsulting && d.Status != StatusHandling {
 			return errs.Conflict("moderation_not_allowed_in_stage", "决策事项处于"+StatusNames[d.Status]+"阶段，不能再审核意见")
 		}

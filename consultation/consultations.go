@@ -48,19 +48,9 @@ const consultationColumns = `c.id, c.decision_id, c.version_id, v.number AS vers
 	c.ways_to_comment, c.shortening_reason, c.show_comments, c.opened_by, c.closed_at`
 
 func getLatestConsultation(ctx context.Context, q querier, decisionID int64) (Consultation, error) {
-	rows, err := q.Query(ctx, `SELECT `+consultationColumns+` FROM consultations c JOIN draft_versions v ON v.id = c.version_id
+	return queryOne[Consultation](ctx, q, errs.NotFound("consultation_not_found", "该决策事项尚未公开征求意见"),
+		`SELECT `+consultationColumns+` FROM consultations c JOIN draft_versions v ON v.id = c.version_id
 		WHERE c.decision_id = $1 ORDER BY c.id DESC LIMIT 1`, decisionID)
-	if err != nil {
-		return Consultation{}, errs.Internal(err)
-	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Consultation])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Consultation{}, errs.NotFound("consultation_not_found", "该决策事项尚未公开征求意见")
-	}
-	if err != nil {
-		return Consultation{}, errs.Internal(err)
-	}
-	return c, nil
 }
 
 // CurrentConsultation returns the decision's latest consultation, if the
@@ -93,14 +83,7 @@ func (s *Service) OpenConsultation(ctx context.Context, actor *identity.Account,
 		return Consultation{}, errs.Invalid("text_too_long", "说明文字不能超过2000字")
 	}
 	var out Consultation
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadWriter(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
 		if g := checkWindow(in.OpensAt, in.EndsAt, in.ShorteningReason); g != nil && g.Code == "consultation_window_invalid" {
 			return &errs.Error{Kind: errs.KindInvalid, Code: g.Code, Basis: g.Basis, Message: g.Message,
 				Fields: []errs.FieldError{{Field: "ends_at", Message: g.Message}}}
@@ -153,14 +136,7 @@ func (s *Service) ExtendConsultation(ctx context.Context, actor *identity.Accoun
 	reason = strings.TrimSpace(reason)
 	endsAt = endsAt.UTC().Truncate(time.Second)
 	var out Consultation
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadWriter(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
 		c, err := getLatestConsultation(ctx, tx, decisionID)
 		if err != nil {
 			return err
@@ -244,13 +220,9 @@ func (s *Service) CloseDueConsultation(ctx context.Context, consultationID int64
 // backs up the scheduled jobs (for instance after a restore) and is what
 // tests with an injected clock call.
 func (s *Service) CloseDueConsultations(ctx context.Context) (int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT id FROM consultations WHERE closed_at IS NULL AND ends_at <= $1 ORDER BY id`, s.now())
+	ids, err := queryIDs(ctx, s.DB, `SELECT id FROM consultations WHERE closed_at IS NULL AND ends_at <= $1 ORDER BY id`, s.now())
 	if err != nil {
-		return 0, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, errs.Internal(err)
+		return 0, err
 	}
 	n := 0
 	for _, id := range ids {

@@ -36,18 +36,7 @@ func getDecision(ctx context.Context, q querier, id int64, lock bool) (Decision,
 		// comment inserts, whose foreign key takes a KEY SHARE lock on this row.
 		sql += " FOR NO KEY UPDATE OF d"
 	}
-	rows, err := q.Query(ctx, sql, id)
-	if err != nil {
-		return Decision{}, errs.Internal(err)
-	}
-	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Decision])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Decision{}, errDecisionNotFound
-	}
-	if err != nil {
-		return Decision{}, errs.Internal(err)
-	}
-	return d, nil
+	return queryOne[Decision](ctx, q, errDecisionNotFound, sql, id)
 }
 
 var errDecisionNotFound = errs.NotFound("decision_not_found", "决策事项不存在")
@@ -251,14 +240,7 @@ func decisionRecord(d Decision) map[string]any {
 // decision_not_editable, lead_agency_immutable.
 func (s *Service) UpdateDecision(ctx context.Context, actor *identity.Account, id int64, in DecisionInput) (Decision, error) {
 	var out Decision
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadWriter(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, id, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
 		switch d.Status {
 		case StatusDrafting, StatusConsulting, StatusHandling:
 		default:
@@ -381,14 +363,7 @@ func escapeLike(s string) string {
 func (s *Service) WithdrawDecision(ctx context.Context, actor *identity.Account, id int64, reason string) (Decision, error) {
 	reason = strings.TrimSpace(reason)
 	var out Decision
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadWriter(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, id, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
 		if reason == "" {
 			return errs.InvalidField("withdraw_reason_required", "reason", "撤回决策事项必须说明理由")
 		}

@@ -137,16 +137,8 @@ func handlingOpen(ctx context.Context, tx pgx.Tx, d *Decision, stageCode, what s
 // adoptionReportPublished reports whether the adoption report of the
 // decision's latest consultation is published.
 func adoptionReportPublished(ctx context.Context, q querier, decisionID int64) (bool, error) {
-	rows, err := q.Query(ctx, `SELECT EXISTS (SELECT 1 FROM adoption_reports r WHERE r.status = 'published'
+	return queryValue[bool](ctx, q, `SELECT EXISTS (SELECT 1 FROM adoption_reports r WHERE r.status = 'published'
 		AND r.consultation_id = (SELECT max(c.id) FROM consultations c WHERE c.decision_id = $1))`, decisionID)
-	if err != nil {
-		return false, errs.Internal(err)
-	}
-	ok, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[bool])
-	if err != nil {
-		return false, errs.Internal(err)
-	}
-	return ok, nil
 }
 
 var errNoSuchComment = errs.NotFound("comment_not_found", "意见不存在")
@@ -171,19 +163,9 @@ const dispositionColumns = `p.comment_id, p.decision_id, c.receipt, p.dispositio
 	p.changed_version, p.changed_articles`
 
 func getDisposition(ctx context.Context, q querier, commentID int64) (Disposition, error) {
-	rows, err := q.Query(ctx, `SELECT `+dispositionColumns+` FROM comment_dispositions p JOIN comments c ON c.id = p.comment_id
+	return queryOne[Disposition](ctx, q, errs.NotFound("disposition_not_found", "该意见尚未处理"),
+		`SELECT `+dispositionColumns+` FROM comment_dispositions p JOIN comments c ON c.id = p.comment_id
 		WHERE p.comment_id = $1`, commentID)
-	if err != nil {
-		return Disposition{}, errs.Internal(err)
-	}
-	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Disposition])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Disposition{}, errs.NotFound("disposition_not_found", "该意见尚未处理")
-	}
-	if err != nil {
-		return Disposition{}, errs.Internal(err)
-	}
-	return d, nil
 }
 
 // SetCommentDisposition answers one published comment with a disposition
@@ -211,14 +193,7 @@ func (s *Service) SetCommentDispositionWith(ctx context.Context, actor *identity
 		return Disposition{}, err
 	}
 	var out Disposition
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	err = s.writeDecision(ctx, actor, decisionID, requireLeadStaff, func(tx pgx.Tx, d Decision) (err error) {
 		if reason, err = checkDispositionInput(kind, reason); err != nil {
 			return err
 		}
@@ -309,14 +284,7 @@ func (s *Service) SetGroupDisposition(ctx context.Context, actor *identity.Accou
 		return GroupDispositionResult{}, err
 	}
 	res := GroupDispositionResult{GroupID: groupID, DecisionID: decisionID, Disposition: kind, CommentIDs: []int64{}, Receipts: []string{}}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	err = s.writeDecision(ctx, actor, decisionID, requireLeadStaff, func(tx pgx.Tx, d Decision) (err error) {
 		if res.Reason, err = checkDispositionInput(kind, reason); err != nil {
 			return err
 		}
@@ -340,19 +308,9 @@ func (s *Service) SetGroupDisposition(ctx context.Context, actor *identity.Accou
 				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at
 			RETURNING comment_id, (SELECT receipt FROM comments WHERE id = comment_id)`,
 			groupID, kind, res.Reason, actor.ID, now)
-		if err != nil {
-			return errs.Internal(err)
+		if res.CommentIDs, res.Receipts, err = answered(rows, err); err != nil {
+			return err
 		}
-		var id int64
-		var receipt string
-		if _, err := pgx.ForEachRow(rows, []any{&id, &receipt}, func() error {
-			res.CommentIDs = append(res.CommentIDs, id)
-			res.Receipts = append(res.Receipts, receipt)
-			return nil
-		}); err != nil {
-			return errs.Internal(err)
-		}
-		sortReceiptsByID(res.CommentIDs, res.Receipts)
 		res.Set = len(res.CommentIDs)
 		res.SkippedIndividual = published - res.Set
 		if res.Set == 0 {
@@ -379,6 +337,26 @@ func (s *Service) SetGroupDisposition(ctx context.Context, actor *identity.Accou
 
 // sortReceiptsByID sorts ids ascending and receipts along with them (RETURNING has
 // no guaranteed order, and the record entry should not depend on it).
+// answered reads the (comment id, receipt) rows an answer to many comments
+// returns, in order of comment id.
+func answered(rows pgx.Rows, queryErr error) ([]int64, []string, error) {
+	if queryErr != nil {
+		return nil, nil, errs.Internal(queryErr)
+	}
+	ids, receipts := []int64{}, []string{}
+	var id int64
+	var receipt string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &receipt}, func() error {
+		ids = append(ids, id)
+		receipts = append(receipts, receipt)
+		return nil
+	}); err != nil {
+		return nil, nil, errs.Internal(err)
+	}
+	sortReceiptsByID(ids, receipts)
+	return ids, receipts, nil
+}
+
 func sortReceiptsByID(ids []int64, receipts []string) {
 	idx := make([]int, len(ids))
 	for i := range idx {
@@ -396,16 +374,8 @@ func sortReceiptsByID(ids []int64, receipts []string) {
 // countWithoutDisposition counts the published comments of a decision that
 // have no disposition.
 func countWithoutDisposition(ctx context.Context, q querier, decisionID int64) (int, error) {
-	rows, err := q.Query(ctx, `SELECT count(*)::int FROM comments c WHERE c.decision_id = $1 AND c.status = 'published'
+	return queryValue[int](ctx, q, `SELECT count(*)::int FROM comments c WHERE c.decision_id = $1 AND c.status = 'published'
 		AND NOT EXISTS (SELECT 1 FROM comment_dispositions p WHERE p.comment_id = c.id)`, decisionID)
-	if err != nil {
-		return 0, errs.Internal(err)
-	}
-	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int])
-	if err != nil {
-		return 0, errs.Internal(err)
-	}
-	return n, nil
 }
 
 func errCommentsWithoutDisposition(n int) error {

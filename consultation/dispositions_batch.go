@@ -62,14 +62,7 @@ func (s *Service) SetBatchDisposition(ctx context.Context, actor *identity.Accou
 	}
 	res := BatchDispositionResult{CommentIDs: []int64{}, Receipts: []string{}}
 	ref := strings.TrimSpace(in.Ref)
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadStaff, func(tx pgx.Tx, d Decision) (err error) {
 		reason, err := checkDispositionInput(in.Kind, in.Reason)
 		if err != nil {
 			return err
@@ -98,19 +91,9 @@ func (s *Service) SetBatchDisposition(ctx context.Context, actor *identity.Accou
 				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at
 			RETURNING comment_id, (SELECT receipt FROM comments WHERE id = comment_id)`,
 			in.CommentIDs, decisionID, in.Kind, reason, ref, actor.ID, now)
-		if err != nil {
-			return errs.Internal(err)
+		if res.CommentIDs, res.Receipts, err = answered(rows, err); err != nil {
+			return err
 		}
-		var id int64
-		var receipt string
-		if _, err := pgx.ForEachRow(rows, []any{&id, &receipt}, func() error {
-			res.CommentIDs = append(res.CommentIDs, id)
-			res.Receipts = append(res.Receipts, receipt)
-			return nil
-		}); err != nil {
-			return errs.Internal(err)
-		}
-		sortReceiptsByID(res.CommentIDs, res.Receipts)
 		res.Set = len(res.CommentIDs)
 		res.Kept = published - res.Set
 		if res.Set > 0 {

@@ -482,14 +482,7 @@ func documentStageAllowed(s Status) bool {
 // attachment_type_not_allowed, draft_version_required.
 func (s *Service) AddProcedureDocument(ctx context.Context, actor *identity.Account, decisionID int64, in ProcedureDocumentInput) (ProcedureDocument, error) {
 	var out ProcedureDocument
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadWriter(actor, &d); err != nil {
-			return err
-		}
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
 		if !documentStageAllowed(d.Status) {
 			return errs.Conflict("document_not_allowed_in_stage", "决策事项处于"+StatusNames[d.Status]+"阶段，不能再添加程序性文件")
 		}

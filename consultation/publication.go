@@ -235,14 +235,7 @@ func (s *Service) RecordPartyReport(ctx context.Context, actor *identity.Account
 	if r.Note, err = limitText("note", "note", "说明", in.Note, MaxPublicationNoteRunes, false); err != nil {
 		return PartyReport{}, err
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireDecisionStaff(actor, &d); err != nil {
-			return err
-		}
+	err = s.writeDecision(ctx, actor, decisionID, requireDecisionStaff, func(tx pgx.Tx, d Decision) (err error) {
 		if d.Status != StatusDeliberation {
 			if d.Status == StatusUnderReview {
 				return errs.Conflict("adopted_deliberation_required", "决策草案尚未经集体讨论通过，不能记录向党委请示报告的情况")
@@ -490,14 +483,10 @@ func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, 
 // how many it moved. The periodic job runs it; running it twice changes
 // nothing. It fails only on a database error.
 func (s *Service) BringDecisionsIntoEffect(ctx context.Context) (int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT p.decision_id FROM decision_publications p JOIN decisions d ON d.id = p.decision_id
+	ids, err := queryIDs(ctx, s.DB, `SELECT p.decision_id FROM decision_publications p JOIN decisions d ON d.id = p.decision_id
 		WHERE d.status = 'published' AND p.effective_on <= $1 ORDER BY p.decision_id`, civilDate(s.now()))
 	if err != nil {
-		return 0, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, errs.Internal(err)
+		return 0, err
 	}
 	n := 0
 	for _, id := range ids {
@@ -661,24 +650,11 @@ func requireHeadDecision(ctx context.Context, tx pgx.Tx, actor *identity.Account
 // suspension_not_by_head (422), meeting_composition_required,
 // decision_not_in_effect (409).
 func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, decisionID int64, in SuspensionInput) (Decision, error) {
-	reason, err := limitText("reason", "suspension_reason", "中止执行的理由", in.Reason, MaxSuspensionReasonRunes, true)
-	if err != nil {
-		return Decision{}, err
-	}
-	var out Decision
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		head, err := requireHeadDecision(ctx, tx, actor, &d, in.HeadName)
-		if err != nil {
-			return err
-		}
+	return s.headDecision(ctx, actor, decisionID, in, "中止执行的理由", func(tx pgx.Tx, d *Decision, reason, head string) error {
 		if d.Status != StatusPublished && d.Status != StatusInEffect {
 			return errs.Conflict("decision_not_in_effect", "决策事项处于"+StatusNames[d.Status]+"阶段，只有已公布或实施中的决策可以中止执行")
 		}
-		if err := s.transition(ctx, tx, actor, &d, StatusSuspended, map[string]any{"reason": reason, "basis": suspensionBasis}); err != nil {
+		if err := s.transition(ctx, tx, actor, d, StatusSuspended, map[string]any{"reason": reason, "basis": suspensionBasis}); err != nil {
 			return err
 		}
 		e, err := s.appendRecord(ctx, tx, d.ID, actor, RecordDecisionSuspended, map[string]any{"reason": reason, "head": head})
@@ -689,10 +665,8 @@ func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, 
 			VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, reason, actor.ID, e.Seq, e.RecordedAt, head); err != nil {
 			return errs.Internal(err)
 		}
-		out, err = lockDecision(ctx, tx, d.ID)
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // ResumeDecision records the head's decision to lift a suspension (Decree
@@ -702,20 +676,7 @@ func (s *Service) SuspendDecision(ctx context.Context, actor *identity.Account, 
 // suspension_reason_too_long, suspension_not_by_head (422),
 // meeting_composition_required, decision_not_suspended (409).
 func (s *Service) ResumeDecision(ctx context.Context, actor *identity.Account, decisionID int64, in SuspensionInput) (Decision, error) {
-	reason, err := limitText("reason", "suspension_reason", "恢复执行的理由", in.Reason, MaxSuspensionReasonRunes, true)
-	if err != nil {
-		return Decision{}, err
-	}
-	var out Decision
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		head, err := requireHeadDecision(ctx, tx, actor, &d, in.HeadName)
-		if err != nil {
-			return err
-		}
+	return s.headDecision(ctx, actor, decisionID, in, "恢复执行的理由", func(tx pgx.Tx, d *Decision, reason, head string) error {
 		if d.Status != StatusSuspended {
 			return errs.Conflict("decision_not_suspended", "决策事项处于"+StatusNames[d.Status]+"阶段，只有中止执行的决策可以恢复执行")
 		}
@@ -727,7 +688,31 @@ func (s *Service) ResumeDecision(ctx context.Context, actor *identity.Account, d
 			VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, reason, head, actor.ID, e.Seq, e.RecordedAt); err != nil {
 			return errs.Internal(err)
 		}
-		if err := s.transition(ctx, tx, actor, &d, StatusInEffect, map[string]any{"reason": reason, "basis": suspensionBasis}); err != nil {
+		return s.transition(ctx, tx, actor, d, StatusInEffect, map[string]any{"reason": reason, "basis": suspensionBasis})
+	})
+}
+
+// headDecision records a head's decision on a decision in force (suspend
+// or resume, Decree 713 Art. 37): the reason (labelled for its error) is
+// checked, the head verified, and step checks the stage and writes; the
+// decision is returned as it is afterwards.
+func (s *Service) headDecision(ctx context.Context, actor *identity.Account, decisionID int64, in SuspensionInput, reasonLabel string,
+	step func(tx pgx.Tx, d *Decision, reason, head string) error) (Decision, error) {
+	reason, err := limitText("reason", "suspension_reason", reasonLabel, in.Reason, MaxSuspensionReasonRunes, true)
+	if err != nil {
+		return Decision{}, err
+	}
+	var out Decision
+	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := lockDecision(ctx, tx, decisionID)
+		if err != nil {
+			return err
+		}
+		head, err := requireHeadDecision(ctx, tx, actor, &d, in.HeadName)
+		if err != nil {
+			return err
+		}
+		if err := step(tx, &d, reason, head); err != nil {
 			return err
 		}
 		out, err = lockDecision(ctx, tx, d.ID)

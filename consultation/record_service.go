@@ -229,13 +229,9 @@ func (s *Service) VerifyStoredRecord(ctx context.Context, decisionID int64) (Ver
 // for an operator with database access (`canyu record verify`). It fails
 // only on a database error; broken records are results with OK false.
 func (s *Service) VerifyAllRecords(ctx context.Context) ([]VerifyResult, error) {
-	rows, err := s.DB.Query(ctx, `SELECT id FROM decisions ORDER BY id`)
+	ids, err := queryIDs(ctx, s.DB, `SELECT id FROM decisions ORDER BY id`)
 	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, err
 	}
 	return record.VerifyAll(ctx, s.DB, ids)
 }

@@ -2,7 +2,6 @@ package consultation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -154,18 +153,7 @@ const reportColumns = `id, decision_id, consultation_id, figures, body, status, 
 	published_at, published_by, published_hash`
 
 func getReport(ctx context.Context, q querier, consultationID int64) (AdoptionReport, error) {
-	rows, err := q.Query(ctx, `SELECT `+reportColumns+` FROM adoption_reports WHERE consultation_id = $1`, consultationID)
-	if err != nil {
-		return AdoptionReport{}, errs.Internal(err)
-	}
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[AdoptionReport])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return AdoptionReport{}, errReportNotFound
-	}
-	if err != nil {
-		return AdoptionReport{}, errs.Internal(err)
-	}
-	return r, nil
+	return queryOne[AdoptionReport](ctx, q, errReportNotFound, `SELECT `+reportColumns+` FROM adoption_reports WHERE consultation_id = $1`, consultationID)
 }
 
 // computeFigures computes the figures of a consultation from the data.
@@ -209,16 +197,10 @@ func (f *AdoptionFigures) countArticles(ctx context.Context, tx pgx.Tx, c *Consu
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	rows, err := tx.Query(ctx, `SELECT coalesce(article_anchor, ''), count(*)::int FROM comments
+	counts, err := countBy(ctx, tx, `SELECT coalesce(article_anchor, ''), count(*)::int FROM comments
 		WHERE consultation_id = $1 AND status = 'published' GROUP BY 1`, c.ID)
 	if err != nil {
-		return errs.Internal(err)
-	}
-	var anchor string
-	var n int
-	if _, err := pgx.ForEachRow(rows, []any{&anchor, &n}, func() error { counts[anchor] = n; return nil }); err != nil {
-		return errs.Internal(err)
+		return err
 	}
 	for _, a := range articles {
 		label := a.Label
@@ -241,21 +223,30 @@ func (f *AdoptionFigures) countArticles(ctx context.Context, tx pgx.Tx, c *Consu
 	return nil
 }
 
+// countBy reads the (key, count) rows of query as a map.
+func countBy(ctx context.Context, q querier, query string, args ...any) (map[string]int, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	counts := map[string]int{}
+	var k string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&k, &n}, func() error { counts[k] = n; return nil }); err != nil {
+		return nil, errs.Internal(err)
+	}
+	return counts, nil
+}
+
 func sortedAnchors(m map[string]int) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
 func (f *AdoptionFigures) countStances(ctx context.Context, tx pgx.Tx, consultationID int64) error {
-	counts := map[string]int{}
-	rows, err := tx.Query(ctx, `SELECT coalesce(stance, 'none'), count(*)::int FROM comments
+	counts, err := countBy(ctx, tx, `SELECT coalesce(stance, 'none'), count(*)::int FROM comments
 		WHERE consultation_id = $1 AND status = 'published' GROUP BY 1`, consultationID)
 	if err != nil {
-		return errs.Internal(err)
-	}
-	var k string
-	var n int
-	if _, err := pgx.ForEachRow(rows, []any{&k, &n}, func() error { counts[k] = n; return nil }); err != nil {
-		return errs.Internal(err)
+		return err
 	}
 	for _, k := range stanceOrder {
 		f.ByStance = append(f.ByStance, CountFigure{Key: k, Name: stanceNames[k], Count: counts[k]})
@@ -264,16 +255,10 @@ func (f *AdoptionFigures) countStances(ctx context.Context, tx pgx.Tx, consultat
 }
 
 func (f *AdoptionFigures) countDispositions(ctx context.Context, tx pgx.Tx, consultationID int64) error {
-	counts := map[string]int{}
-	rows, err := tx.Query(ctx, `SELECT p.disposition, count(*)::int FROM comments c JOIN comment_dispositions p ON p.comment_id = c.id
+	counts, err := countBy(ctx, tx, `SELECT p.disposition, count(*)::int FROM comments c JOIN comment_dispositions p ON p.comment_id = c.id
 		WHERE c.consultation_id = $1 AND c.status = 'published' GROUP BY 1`, consultationID)
 	if err != nil {
-		return errs.Internal(err)
-	}
-	var k string
-	var n int
-	if _, err := pgx.ForEachRow(rows, []any{&k, &n}, func() error { counts[k] = n; return nil }); err != nil {
-		return errs.Internal(err)
+		return err
 	}
 	for _, k := range Dispositions {
 		f.ByDisposition = append(f.ByDisposition, CountFigure{Key: string(k), Name: DispositionNames[k], Count: counts[string(k)]})

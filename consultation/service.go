@@ -112,6 +112,24 @@ func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error 
 	return pgx.BeginFunc(ctx, db, fn)
 }
 
+// writeDecision runs fn in a transaction that holds the decision's row
+// lock (lockDecision), once may (requireLeadWriter, requireLeadStaff, …)
+// has let the actor write it: how a step on a decision starts. fn gets the
+// decision as locked.
+func (s *Service) writeDecision(ctx context.Context, actor *identity.Account, id int64,
+	may func(*identity.Account, *Decision) error, fn func(tx pgx.Tx, d Decision) error) error {
+	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := lockDecision(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := may(actor, &d); err != nil {
+			return err
+		}
+		return fn(tx, d)
+	})
+}
+
 // inSnapshot runs fn in a read-only transaction that reads one snapshot
 // (repeatable read), so what it reads in several queries fits together.
 func inSnapshot(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {

@@ -1,0 +1,59 @@
+package consultation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canyu-gov/canyu/internal/errs"
+)
+
+// The shapes of read that recur across the package's stores: one row by
+// name, one value, a list of ids. Failures to read are internal errors.
+
+// queryOne reads the one row of query into a T by column name; no row is
+// notFound.
+func queryOne[T any](ctx context.Context, q querier, notFound error, query string, args ...any) (T, error) {
+	var zero T
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return zero, errs.Internal(err)
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[T])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return zero, notFound
+	}
+	if err != nil {
+		return zero, errs.Internal(err)
+	}
+	return v, nil
+}
+
+// queryValue reads the one value of a query that always returns one row
+// (EXISTS, count).
+func queryValue[T any](ctx context.Context, q querier, query string, args ...any) (T, error) {
+	var zero T
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return zero, errs.Internal(err)
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[T])
+	if err != nil {
+		return zero, errs.Internal(err)
+	}
+	return v, nil
+}
+
+// queryIDs reads a column of ids.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return ids, nil
+}
