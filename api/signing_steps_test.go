@@ -115,16 +115,30 @@ func TestEverySignOffSignedByAPIClientKeys(t *testing.T) {
 		SignatureMethod string         `json:"signature_method"`
 		Signature       string         `json:"signature"`
 	}
-	var entries []entry
-	for cursor := ""; ; {
-		var page struct {
-			Entries    []entry `json:"entries"`
-			NextCursor string  `json:"next_cursor"`
+	readRecord := func(tok string) (entries []entry) {
+		for cursor := ""; ; {
+			var page struct {
+				Entries    []entry `json:"entries"`
+				NextCursor string  `json:"next_cursor"`
+			}
+			p.Do("GET", p.path("/record?limit=100&cursor=%s", cursor), tok, nil).Expect(t, 200, "").JSON(t, &page)
+			entries = append(entries, page.Entries...)
+			if cursor = page.NextCursor; cursor == "" {
+				return entries
+			}
 		}
-		p.Do("GET", p.path("/record?limit=100&cursor=%s", cursor), p.tok("staff"), nil).Expect(t, 200, "").JSON(t, &page)
-		entries = append(entries, page.Entries...)
-		if cursor = page.NextCursor; cursor == "" {
-			break
+	}
+	entries := readRecord(p.tok("staff"))
+	// The public reads how each step was signed, never by which account
+	// nor the statement the signer signed (it repeats internal content).
+	for _, e := range readRecord("") {
+		sb, _ := e.Payload["signed_by"].(map[string]any)
+		personal, _ := sb["personal"].(map[string]any)
+		if sb["account_id"] != nil || sb["statement"] != nil || personal["account_id"] != nil || personal["statement"] != nil {
+			t.Fatalf("public entry %d (%s) shows the signer: %v", e.Seq, e.Kind, sb)
+		}
+		if e.Kind == "decision_published" && (sb["method"] != "personal_key" || personal["key_id"] != newHeadKey.id) {
+			t.Fatalf("public publication entry does not say how it was signed: %v", sb)
 		}
 	}
 	var methods []string

@@ -3,6 +3,7 @@ package consultation
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -108,6 +109,11 @@ func redactForPublic(ctx context.Context, q querier, e *RecordEntry, public map[
 		if k, ok := reviewPublicKeys[e.Kind]; ok {
 			return reducePayload(e, k)
 		}
+		if strings.Contains(e.Payload, `"signed_by"`) {
+			// Any other signed step (the publication): its content is
+			// public, its signer's account and statement are not.
+			return reduceSignedBy(e)
+		}
 		return nil
 	}
 	p, err := record.ParsePayload(e.Payload)
@@ -186,8 +192,18 @@ var reviewPublicKeys = map[RecordKind][]string{
 // reducePayload keeps only the keys of an entry's payload, and of a
 // signed_by object what publicSignedBy keeps, and marks it Redacted.
 func reducePayload(e *RecordEntry, keep []string) error {
+	return reduceEntry(e, func(k string) bool { return slices.Contains(keep, k) })
+}
+
+// reduceSignedBy keeps the whole payload but reduces its signed_by to what
+// publicSignedBy keeps, and marks the entry Redacted.
+func reduceSignedBy(e *RecordEntry) error {
+	return reduceEntry(e, func(string) bool { return true })
+}
+
+func reduceEntry(e *RecordEntry, keep func(key string) bool) error {
 	body, _, err := record.ReducePayload(e.Payload, func(k string, v any) (any, bool) {
-		if !slices.Contains(keep, k) {
+		if !keep(k) {
 			return nil, false
 		}
 		if by, ok := v.(map[string]any); ok && k == "signed_by" {
