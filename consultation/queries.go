@@ -2,32 +2,20 @@ package consultation
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // The shapes of read that recur across the package's stores: one row by
 // name, one value, a list of ids. Failures to read are internal errors.
 
 // queryOne reads the one row of query into a T by column name; no row is
-// notFound.
+// notFound (pgrows.One, the same read the other packages use).
 func queryOne[T any](ctx context.Context, q querier, notFound error, query string, args ...any) (T, error) {
-	var zero T
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return zero, errs.Internal(err)
-	}
-	v, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[T])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return zero, notFound
-	}
-	if err != nil {
-		return zero, errs.Internal(err)
-	}
-	return v, nil
+	return pgrows.One[T](ctx, q, notFound, query, args...)
 }
 
 // queryValue reads the one value of a query that always returns one row
