@@ -326,6 +326,13 @@ func (s *Service) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
+	s.clientOnce.Do(func() { s.defaultClient = s.newClient() })
+	return s.defaultClient
+}
+
+// newClient is the default delivery client: a 10 s timeout, no redirects,
+// and a dialer that refuses private addresses unless AllowPrivateTargets.
+func (s *Service) newClient() *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	if !s.AllowPrivateTargets {
 		// Checked at connect time, after DNS: a name that resolved to a
@@ -342,10 +349,9 @@ func (s *Service) client() *http.Client {
 			return nil
 		}
 	}
-	s.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, Proxy: nil,
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, Proxy: nil,
 		MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return s.Client
 }
 
 // Redeliver sends again a webhook's failed and held deliveries (or only

@@ -9,6 +9,7 @@ package integrations
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,6 +40,11 @@ type Service struct {
 	// Client sends deliveries; nil: one with a 10 s timeout whose dialer
 	// refuses private addresses unless AllowPrivateTargets.
 	Client *http.Client
+
+	// defaultClient is built once, on first use, when Client is nil
+	// (deliveries run in parallel jobs).
+	clientOnce    sync.Once
+	defaultClient *http.Client
 }
 
 // New returns a Service.
