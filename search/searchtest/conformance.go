@@ -400,38 +400,31 @@ func residentDocs() []search.Document {
 	}
 }
 
-// fixture is a small corpus over two decisions.
+// fixture is a small corpus over two decisions: decision 1 (utilities,
+// fgw) and decision 2 (environment, sthjj).
 func fixture() []search.Document {
-	d := func(n int) time.Time { return day0.AddDate(0, 0, n) }
+	doc := func(id string, typ search.DocType, decision int64, title, body, status, url string, day int) search.Document {
+		domain, lead := "utilities", "fgw"
+		if decision == 2 {
+			domain, lead = "environment", "sthjj"
+		}
+		return search.Document{ID: id, Type: typ, DecisionID: decision, Title: title, Body: body,
+			Domain: domain, Status: status, LeadAgency: lead, URL: url, Date: day0.AddDate(0, 0, day)}
+	}
+	fare := doc("article-1-a-fare", search.TypeArticle, 1, "第三条 票价",
+		"本市城市公共交通票价实行政府定价。调整票价应当举行听证，并对老年人、学生等群体给予优惠。",
+		"consulting", "/decisions/1#a-fare", 0)
+	fare.ArticleAnchor, fare.ArticleLabel = "a-fare", "第三条"
 	return []search.Document{
-		{ID: "article-1-a-fare", Type: search.TypeArticle, DecisionID: 1, Title: "第三条 票价",
-			Body:   "本市城市公共交通票价实行政府定价。调整票价应当举行听证，并对老年人、学生等群体给予优惠。",
-			Domain: "utilities", Status: "consulting", LeadAgency: "fgw", ArticleAnchor: "a-fare", ArticleLabel: "第三条",
-			URL: "/decisions/1#a-fare", Date: d(0)},
-		{ID: "decision-1", Type: search.TypeDecision, DecisionID: 1, Title: "城市公交票价调整方案",
-			Body: "拟调整城市公交基础票价。", Domain: "utilities", Status: "consulting", LeadAgency: "fgw",
-			URL: "/decisions/1", Date: d(0)},
-		{ID: "article-1-a-card", Type: search.TypeArticle, DecisionID: 1, Title: "第四条 乘车卡",
-			Body: "持卡乘车享受折扣。", Domain: "utilities", Status: "consulting", LeadAgency: "fgw",
-			URL: "/decisions/1#a-card", Date: d(1)},
-		{ID: "comment-1", Type: search.TypeComment, DecisionID: 1, Title: "对第三条的意见",
-			Body: "涨价以后老人坐车怎么办？建议保留免费乘车。", Domain: "utilities", Status: "consulting", LeadAgency: "fgw",
-			URL: "/decisions/1#comment-1", Date: d(2)},
-		{ID: "decision-2", Type: search.TypeDecision, DecisionID: 2, Title: "餐饮油烟污染防治办法",
-			Body: "规范餐饮服务业油烟排放。", Domain: "environment", Status: "drafting", LeadAgency: "sthjj",
-			URL: "/decisions/2", Date: d(3)},
-		{ID: "comment-2", Type: search.TypeComment, DecisionID: 2, Title: "意见",
-			Body: "小区楼下烧烤油烟太大了，晚上窗户都不敢开。", Domain: "environment", Status: "drafting", LeadAgency: "sthjj",
-			URL: "/decisions/2#comment-2", Date: d(4)},
-		{ID: "comment-3", Type: search.TypeComment, DecisionID: 2, Title: "意见",
-			Body: "建议把垃圾分类也写进去。", Domain: "environment", Status: "consulting", LeadAgency: "sthjj",
-			URL: "/decisions/2#comment-3", Date: d(5)},
-		{ID: "comment-4", Type: search.TypeComment, DecisionID: 1, Title: "意见",
-			Body: "建议公交站增加遮阳棚。", Domain: "utilities", Status: "consulting", LeadAgency: "fgw",
-			URL: "/decisions/1#comment-4", Date: d(6)},
-		{ID: "survey-1", Type: search.TypeSurvey, DecisionID: 1, Title: "公交出行问卷",
-			Body: "请告诉我们您每周乘车几次。", Domain: "utilities", Status: "consulting", LeadAgency: "fgw",
-			URL: "/surveys/1", Date: d(7)},
+		fare,
+		doc("decision-1", search.TypeDecision, 1, "城市公交票价调整方案", "拟调整城市公交基础票价。", "consulting", "/decisions/1", 0),
+		doc("article-1-a-card", search.TypeArticle, 1, "第四条 乘车卡", "持卡乘车享受折扣。", "consulting", "/decisions/1#a-card", 1),
+		doc("comment-1", search.TypeComment, 1, "对第三条的意见", "涨价以后老人坐车怎么办？建议保留免费乘车。", "consulting", "/decisions/1#comment-1", 2),
+		doc("decision-2", search.TypeDecision, 2, "餐饮油烟污染防治办法", "规范餐饮服务业油烟排放。", "drafting", "/decisions/2", 3),
+		doc("comment-2", search.TypeComment, 2, "意见", "小区楼下烧烤油烟太大了，晚上窗户都不敢开。", "drafting", "/decisions/2#comment-2", 4),
+		doc("comment-3", search.TypeComment, 2, "意见", "建议把垃圾分类也写进去。", "consulting", "/decisions/2#comment-3", 5),
+		doc("comment-4", search.TypeComment, 1, "意见", "建议公交站增加遮阳棚。", "consulting", "/decisions/1#comment-4", 6),
+		doc("survey-1", search.TypeSurvey, 1, "公交出行问卷", "请告诉我们您每周乘车几次。", "consulting", "/surveys/1", 7),
 	}
 }
 
