@@ -12,30 +12,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
+. scripts/fault-lib.sh
 DB=${1:-${CANYU_DATABASE_URL:?set CANYU_DATABASE_URL or pass the database URL}}
 PORT=${PORT:-8093}
 LOAD_SECS=${LOAD_SECS:-40}
 KILL_AFTER=${KILL_AFTER:-12}
 DOWN_SECS=${DOWN_SECS:-3}
-# CANYU_BIN: a canyu binary to use instead of building this tree.
-CANYU=${CANYU_BIN:-bin/canyu}
-[[ -n "${CANYU_BIN:-}" ]] || go build -o bin/canyu ./cmd/canyu
-go build -o bin/canyu-load ./cmd/canyu-load
-export CANYU_DATABASE_URL=$DB CANYU_ADDR=127.0.0.1:$PORT CANYU_DATA_DIR=${CANYU_DATA_DIR:-/tmp/canyu-fault-var} CANYU_LOG_LEVEL=warn
-"$CANYU" migrate
+# CANYU_BIN / LOAD_BIN: binaries to use instead of building this tree.
+fault_build
+fault_env "$DB" "$PORT" "${CANYU_DATA_DIR:-/tmp/canyu-fault-var}"
 log=$(mktemp /tmp/canyu-fault-kill9.XXXXXX)
 start_service() {
   "$CANYU" serve >>"$log" 2>&1 &
   svc=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "service did not become ready; log in $log"; exit 1
+  wait_up "http://127.0.0.1:$PORT/readyz" || { echo "service did not become ready; log in $log"; exit 1; }
 }
 start_service
 echo "service pid $svc, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-bin/canyu-load --base-url "http://127.0.0.1:$PORT" --database-url "$DB" --duration "${LOAD_SECS}s" \
+"$LOAD" --base-url "http://127.0.0.1:$PORT" --database-url "$DB" --duration "${LOAD_SECS}s" \
   --concurrency 32 --residents 5000 --retry-for 90s &
 load=$!
 sleep "$KILL_AFTER"

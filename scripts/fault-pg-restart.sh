@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
+. scripts/fault-lib.sh
 VER=${1:-$(ls /etc/postgresql | sort -V | tail -1)}
 CLUSTER=${2:-canyuload}
 PGPORT=${3:-5499}
@@ -28,28 +29,21 @@ fi
 pg_ctlcluster "$VER" "$CLUSTER" start 2>/dev/null || true
 DB="postgres://postgres@127.0.0.1:$PGPORT/canyu?sslmode=disable"
 psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'DROP DATABASE IF EXISTS canyu' -qc 'CREATE DATABASE canyu'
-# CANYU_BIN: a canyu binary to use instead of building this tree.
-CANYU=${CANYU_BIN:-bin/canyu}
-[[ -n "${CANYU_BIN:-}" ]] || go build -o bin/canyu ./cmd/canyu
-go build -o bin/canyu-load ./cmd/canyu-load
-export CANYU_DATABASE_URL=$DB CANYU_ADDR=127.0.0.1:$PORT CANYU_DATA_DIR=${CANYU_DATA_DIR:-/tmp/canyu-fault-var} CANYU_LOG_LEVEL=warn
-"$CANYU" migrate
+# CANYU_BIN / LOAD_BIN: binaries to use instead of building this tree.
+fault_build
+fault_env "$DB" "$PORT" "${CANYU_DATA_DIR:-/tmp/canyu-fault-var}"
 log=$(mktemp /tmp/canyu-fault-pg.XXXXXX)
 "$CANYU" serve >>"$log" 2>&1 &
 svc=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_up "http://127.0.0.1:$PORT/readyz" || true
 echo "service pid $svc, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-bin/canyu-load --base-url "http://127.0.0.1:$PORT" --database-url "$DB" --duration "${LOAD_SECS}s" \
+"$LOAD" --base-url "http://127.0.0.1:$PORT" --database-url "$DB" --duration "${LOAD_SECS}s" \
   --concurrency 32 --residents 5000 --retry-for 90s &
 load=$!
 # /readyz every 200 ms from the restart until it answers 200 again.
 sleep "$RESTART_AFTER"
 readyz_log=$(mktemp /tmp/canyu-readyz.XXXXXX)
-( while kill -0 "$load" 2>/dev/null; do
-    echo "$(date +%T.%N | cut -c1-12) $(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$PORT/readyz")"
-    sleep 0.2
-  done ) >"$readyz_log" &
-poll=$!
+poll_readyz "$PORT" 0.2 2 "$readyz_log"
 echo "$(date +%T) pg_ctlcluster $VER $CLUSTER restart"
 pg_ctlcluster "$VER" "$CLUSTER" restart
 echo "$(date +%T) PostgreSQL back"
@@ -59,7 +53,7 @@ kill "$poll" 2>/dev/null || true
 not_ready=$(grep -vc ' 200$' "$readyz_log" || true)
 ready_end=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")
 alive=yes; kill -0 "$svc" 2>/dev/null || alive=no
-echo "/readyz during the restart: $not_ready non-200 answers (log $readyz_log: $(awk '{print $2}' "$readyz_log" | uniq -c | tr -s ' \n' ' '))"
+echo "/readyz during the restart: $not_ready non-200 answers (log $readyz_log: $(readyz_summary "$readyz_log"))"
 echo "/readyz after: $ready_end; service still the same process: $alive"
 kill "$svc" 2>/dev/null; wait "$svc" 2>/dev/null || true
 echo "service log: $log"

@@ -32,6 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
+. scripts/fault-lib.sh
 DB=${1:-${CANYU_DATABASE_URL:?set CANYU_DATABASE_URL or pass the database URL}}
 PORT=${PORT:-8096}
 MEILI_PORT=${MEILI_PORT:-7799}
@@ -43,15 +44,11 @@ CONCURRENCY=${CONCURRENCY:-24}
 RESIDENTS=${RESIDENTS:-6000}
 MAX_P99_RATIO=${MAX_P99_RATIO:-2}
 DRAIN_LIMIT=${DRAIN_LIMIT:-300}
-CANYU=${CANYU_BIN:-bin/canyu}
-LOAD=${LOAD_BIN:-bin/canyu-load}
-[[ -n "${CANYU_BIN:-}" ]] || go build -o bin/canyu ./cmd/canyu
-[[ -n "${LOAD_BIN:-}" ]] || go build -o bin/canyu-load ./cmd/canyu-load
+fault_build
 work=${WORK_DIR:-$(mktemp -d /tmp/canyu-fault-search.XXXXXX)}
 mkdir -p "$work"; rm -f "$work/started" "$work/meili.json"
-export CANYU_DATABASE_URL=$DB CANYU_ADDR=127.0.0.1:$PORT CANYU_DATA_DIR=$work/var CANYU_LOG_LEVEL=warn
 export CANYU_MEILI_URL=http://127.0.0.1:$MEILI_PORT
-"$CANYU" migrate
+fault_env "$DB" "$PORT" "$work/var"
 fake=; svc=; load=; poll=
 cleanup() {
   for p in $poll $load $svc $fake; do kill "$p" 2>/dev/null || true; done
@@ -61,16 +58,12 @@ trap cleanup EXIT
 start_fake() {
   "$LOAD" fake-meili --addr "127.0.0.1:$MEILI_PORT" --data "$work/meili.json" >>"$work/fake.log" 2>&1 &
   fake=$!
-  for _ in $(seq 100); do
-    curl -fs "$CANYU_MEILI_URL/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "fake meilisearch did not start; log in $work/fake.log"; exit 1
+  wait_up "$CANYU_MEILI_URL/health" || { echo "fake meilisearch did not start; log in $work/fake.log"; exit 1; }
 }
 start_fake
 "$CANYU" serve >>"$work/serve.log" 2>&1 &
 svc=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_up "http://127.0.0.1:$PORT/readyz" || true
 echo "service pid $svc (search: fake Meilisearch pid $fake), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$LOAD" --base-url "http://127.0.0.1:$PORT" --database-url "$DB" --duration "${LOAD_SECS}s" \
   --concurrency "$CONCURRENCY" --residents "$RESIDENTS" --mix comment=4,page=2,search=1 --retry-for 90s \
@@ -81,11 +74,7 @@ load=$!
 for _ in $(seq 600); do [[ -s $work/started ]] && break; sleep 0.1; done
 [[ -s $work/started ]] || { echo "canyu-load did not start its run"; exit 1; }
 sleep "$OUTAGE_AFTER"
-( while kill -0 "$load" 2>/dev/null; do
-    echo "$(date +%T.%N | cut -c1-12) $(curl -s -o /dev/null -w '%{http_code}' -m 3 "http://127.0.0.1:$PORT/readyz")"
-    sleep 0.5
-  done ) >"$work/readyz.log" &
-poll=$!
+poll_readyz "$PORT" 0.5 3 "$work/readyz.log"
 echo "$(date +%T.%N | cut -c1-12) search backend down (fake stopped)"
 kill "$fake"; wait "$fake" 2>/dev/null || true
 sleep "$OUTAGE_SECS"
@@ -113,7 +102,7 @@ load=
 kill "$poll" 2>/dev/null || true
 cat "$work/load.out"
 ready_end=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")
-echo "/readyz during the outage: $down_readyz answers 503 (log $work/readyz.log: $(awk '{print $2}' "$work/readyz.log" | uniq -c | tr -s ' \n' ' ')); after: $ready_end"
+echo "/readyz during the outage: $down_readyz answers 503 (log $work/readyz.log: $(readyz_summary "$work/readyz.log")); after: $ready_end"
 # comment inside: N ok, p50 X ms, p95 Y ms, p99 Z ms, ... | outside: N ok, p50 ..., p99 W ms
 ratio_ok=$(awk -v max="$MAX_P99_RATIO" '$1 == "comment" && $2 == "inside:" {
     for (i = 1; i <= NF; i++) if ($i == "p99") { p[++n] = $(i + 1) }
