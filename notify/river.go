@@ -73,58 +73,6 @@ func (DigestArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueName, MaxAttempts: 12}
 }
 
-type drainWorker struct {
-	river.WorkerDefaults[DrainArgs]
-	s *Service
-}
-
-func (w *drainWorker) Work(ctx context.Context, _ *river.Job[DrainArgs]) error {
-	_, err := w.s.DrainEvents(ctx)
-	return err
-}
-
-type fanOutWorker struct {
-	river.WorkerDefaults[FanOutArgs]
-	s *Service
-}
-
-func (w *fanOutWorker) Work(ctx context.Context, j *river.Job[FanOutArgs]) error {
-	return w.s.FanOut(ctx, j.Args.EventID)
-}
-
-type deliverWorker struct {
-	river.WorkerDefaults[DeliverArgs]
-	s *Service
-}
-
-func (w *deliverWorker) Work(ctx context.Context, j *river.Job[DeliverArgs]) error {
-	err := w.s.Deliver(ctx, j.Args.NotificationID, j.Args.Channel)
-	var held *ErrHeld
-	if errors.As(err, &held) {
-		return river.JobSnooze(held.Until.Sub(w.s.now()))
-	}
-	return err
-}
-
-type digestQueueWorker struct {
-	river.WorkerDefaults[DigestQueueArgs]
-	s *Service
-}
-
-func (w *digestQueueWorker) Work(ctx context.Context, _ *river.Job[DigestQueueArgs]) error {
-	_, err := w.s.QueueDigests(ctx)
-	return err
-}
-
-type digestWorker struct {
-	river.WorkerDefaults[DigestArgs]
-	s *Service
-}
-
-func (w *digestWorker) Work(ctx context.Context, j *river.Job[DigestArgs]) error {
-	return w.s.SendDigest(ctx, j.Args.AccountID)
-}
-
 // DrainInterval is how often new events are picked up.
 const DrainInterval = 2 * time.Second
 
@@ -146,11 +94,28 @@ func (d dailyAt) Next(t time.Time) time.Time {
 // every DrainInterval, the digests daily at DigestHour, and the notify
 // queue with workers of its own.
 func (s *Service) AddWorkers(workers *river.Workers, cfg *river.Config) {
-	river.AddWorker(workers, &drainWorker{s: s})
-	river.AddWorker(workers, &fanOutWorker{s: s})
-	river.AddWorker(workers, &deliverWorker{s: s})
-	river.AddWorker(workers, &digestQueueWorker{s: s})
-	river.AddWorker(workers, &digestWorker{s: s})
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[DrainArgs]) error {
+		_, err := s.DrainEvents(ctx)
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[FanOutArgs]) error {
+		return s.FanOut(ctx, j.Args.EventID)
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[DeliverArgs]) error {
+		err := s.Deliver(ctx, j.Args.NotificationID, j.Args.Channel)
+		var held *ErrHeld
+		if errors.As(err, &held) {
+			return river.JobSnooze(held.Until.Sub(s.now()))
+		}
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[DigestQueueArgs]) error {
+		_, err := s.QueueDigests(ctx)
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[DigestArgs]) error {
+		return s.SendDigest(ctx, j.Args.AccountID)
+	}))
 	if cfg.Queues == nil {
 		cfg.Queues = map[string]river.QueueConfig{}
 	}
