@@ -91,7 +91,7 @@ var DefaultParams = Params{
 	UnigramWeight:     1.5,
 	PinyinWeight:      0.5,
 	SynonymWeight:     1,
-	ConceptWeight:     2,
+	ConceptWeight:     2.5,
 	Neighbours:        10,
 	Smooth:            1,
 	MinThemeSize:      3,

@@ -72,13 +72,35 @@ func measureDev(t *testing.T, name string, p Params) devFigures {
 // more than 15 or 30% of the comments, bigrams of content characters,
 // clustering again what the first round left in no theme, joining a
 // comment by its nearest clustered comments instead of the centroid.
+//
+// Runs of 2026-12-03 afternoon (eight drafts; before: 0.700 and 0.566, per
+// draft with/without articles afterschool 0.63/0.56, dogs 0.82/0.67, ebikes
+// 0.80/0.69, heating 0.62/0.50, lifts 0.70/0.47, parking 0.53/0.46, parks
+// 0.81/0.66, vendors 0.69/0.51). Ten more generic aspects in concepts.txt
+// (convenience, online, inform, supply, upkeep, subsidy, transition,
+// consent, responsibility, green) with the aspect weight 2.5 give 0.700
+// and 0.591: afterschool 0.62/0.57, dogs 0.83/0.73, ebikes 0.81/0.66,
+// heating 0.62/0.51, lifts 0.70/0.61, parking 0.53/0.50, parks 0.81/0.64,
+// vendors 0.69/0.51 (without articles five drafts better, two worse by
+// 0.02–0.03; with articles unchanged). Most of the gain comes from supply,
+// consent and online, aspects chosen after reading the development set's
+// theme names (without them 0.702 and 0.571): the held-out figure says
+// whether they carry. Measured and left out: matching the aspect and
+// synonym phrases of two characters or more by their toneless syllables
+// (homophone typos; 0.693 and 0.556, worse on heating and parks: 事件 for
+// 时间 and the like), the aspect weight 1.5 or 3, no pinyin bigrams, a
+// second weight 2 on synonym groups, 20 neighbours or smoothing weight 2,
+// merging themes whose centroids have a cosine of 0.35–0.55, 20 rounds of
+// refinement, a theme at least 8% of the units, the cut at 0.22 or 0.28,
+// the join threshold 0, 0.05 or 0.15, the second-theme ratio 0.7 or 0.9,
+// the silhouette cut (0.661 and 0.557): none better on both figures.
 func TestDevRobustSweep(t *testing.T) {
 	if os.Getenv("CANYU_THEMES_SWEEP") == "" {
 		t.Skip("set CANYU_THEMES_SWEEP=1 to sweep the parameters on the development set")
 	}
 	rs := []devFigures{measureDev(t, "default", DefaultParams)}
 	t.Log(rs[0])
-	for _, c := range []float64{0, 1, 2} {
+	for _, c := range []float64{0, 1, 2, 2.5} {
 		for _, u := range []float64{0.6, 1, 1.5} {
 			for _, th := range []float64{0.2, 0.25} {
 				p := DefaultParams
