@@ -278,12 +278,8 @@ func (s *Service) UpdateMonthlyReportAnalysis(ctx context.Context, actor *identi
 	}
 	var out MonthlyReport
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		r, err := lockGovernedReport(ctx, tx, actor, id)
-		if err != nil {
+		if _, err := lockDraftReport(ctx, tx, actor, id, "月报告已通报，内容不可再修改"); err != nil {
 			return err
-		}
-		if r.Issued() {
-			return errs.Conflict("monthly_report_issued", "月报告已通报，内容不可再修改")
 		}
 		rows, err := tx.Query(ctx, `UPDATE monthly_reports SET analysis = $2, weak_links = $3, measures = $4, updated_at = $5
 			WHERE id = $1 RETURNING `+reportColumns, id, strings.TrimSpace(in.Analysis), strings.TrimSpace(in.WeakLinks),
@@ -304,10 +300,11 @@ func lockReport(ctx context.Context, tx pgx.Tx, id int64) (MonthlyReport, error)
 	return pgrows.One[MonthlyReport](ctx, tx, errReportNotFound, `SELECT `+reportColumns+` FROM monthly_reports WHERE id = $1 FOR UPDATE`, id)
 }
 
-// lockGovernedReport locks a report for the office: the city's report, or
-// a department's one the actor's office governs. Codes:
-// monthly_report_not_found.
-func lockGovernedReport(ctx context.Context, tx pgx.Tx, actor *identity.Account, id int64) (MonthlyReport, error) {
+// lockDraftReport locks a report for the office: the city's report, or a
+// department's one the actor's office governs, not yet issued (issued says
+// why not in the 409). Codes: monthly_report_not_found,
+// monthly_report_issued.
+func lockDraftReport(ctx context.Context, tx pgx.Tx, actor *identity.Account, id int64, issued string) (MonthlyReport, error) {
 	r, err := lockReport(ctx, tx, id)
 	if err != nil {
 		return MonthlyReport{}, err
@@ -316,6 +313,9 @@ func lockGovernedReport(ctx context.Context, tx pgx.Tx, actor *identity.Account,
 		if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
 			return MonthlyReport{}, err
 		}
+	}
+	if r.Issued() {
+		return MonthlyReport{}, errs.Conflict("monthly_report_issued", issued)
 	}
 	return r, nil
 }
@@ -347,12 +347,9 @@ func (s *Service) IssueMonthlyReport(ctx context.Context, actor *identity.Accoun
 	}
 	var out MonthlyReport
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		r, err := lockGovernedReport(ctx, tx, actor, id)
+		r, err := lockDraftReport(ctx, tx, actor, id, "月报告已通报")
 		if err != nil {
 			return err
-		}
-		if r.Issued() {
-			return errs.Conflict("monthly_report_issued", "月报告已通报")
 		}
 		var missing []errs.FieldError
 		for _, f := range []struct{ name, v, title string }{{"analysis", r.Analysis, "分析原因"},
