@@ -33,6 +33,26 @@ func (s *Service) CommentsForAnalysis(ctx context.Context, decisionID, afterID i
 	if err := s.settleGroups(ctx, decisionID); err != nil {
 		return nil, err
 	}
+	return s.analysisComments(ctx, decisionID, afterID, limit, createdBefore, false)
+}
+
+// GroupedCommentsForAnalysis is CommentsForAnalysis for a reader that runs
+// beside the comment checkpoint job (themes' join of new comments): it
+// groups nothing itself and returns the comments up to, not including, the
+// oldest one the checkpoint has not grouped yet, so a cursor over ids never
+// passes a comment still waiting for its group. Grouping here instead would
+// write each new comment row twice, once for its group and once more when
+// the checkpoint seals it (grouping_batch.go: the checkpoint does both in one
+// write), and spend the MinHash CPU in the reader's burst: at 1,000
+// comments a second that raised submission's mean latency by 84% (issue 19,
+// BENCHMARKS.md). The checkpoint groups every comment within
+// CheckpointInterval of its arrival.
+func (s *Service) GroupedCommentsForAnalysis(ctx context.Context, decisionID, afterID int64, limit int, createdBefore time.Time) ([]AnalysisComment, error) {
+	return s.analysisComments(ctx, decisionID, afterID, limit, createdBefore, true)
+}
+
+func (s *Service) analysisComments(ctx context.Context, decisionID, afterID int64, limit int, createdBefore time.Time,
+	groupedOnly bool) ([]AnalysisComment, error) {
 	if limit <= 0 {
 		limit = 1 << 30
 	}
@@ -40,10 +60,16 @@ func (s *Service) CommentsForAnalysis(ctx context.Context, decisionID, afterID i
 	if !createdBefore.IsZero() {
 		before = &createdBefore
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, receipt, coalesce(article_anchor, '') AS article_anchor, coalesce(group_id, 0) AS group_id,
-			coalesce(stance, '') AS stance, body, status
-		FROM comments WHERE decision_id = $1 AND id > $2 AND status <> 'rejected' AND ($4::timestamptz IS NULL OR created_at < $4)
-		ORDER BY id LIMIT $3`, decisionID, afterID, limit, before)
+	// An ungrouped comment is unsealed: comments_unchecked_idx finds the
+	// oldest in a few index pages.
+	rows, err := s.DB.Query(ctx, `WITH waiting AS (
+			SELECT min(id) AS id FROM comments WHERE $5 AND decision_id = $1 AND checkpoint_id IS NULL AND group_id IS NULL)
+		SELECT c.id, c.receipt, coalesce(c.article_anchor, '') AS article_anchor, coalesce(c.group_id, 0) AS group_id,
+			coalesce(c.stance, '') AS stance, c.body, c.status
+		FROM comments c, waiting w
+		WHERE c.decision_id = $1 AND c.id > $2 AND c.status <> 'rejected' AND ($4::timestamptz IS NULL OR c.created_at < $4)
+			AND (w.id IS NULL OR c.id < w.id)
+		ORDER BY c.id LIMIT $3`, decisionID, afterID, limit, before, groupedOnly)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}

@@ -154,6 +154,16 @@ func newScene(t testing.TB, n int) *scene {
 // then lets consultation group them.
 func (s *scene) insert(t testing.TB, cs []genComment) {
 	t.Helper()
+	s.insertUngrouped(t, cs)
+	if _, err := s.e.Consultation.GroupComments(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// insertUngrouped stores comments as insert does and leaves them as
+// submission does: not yet grouped nor sealed by a checkpoint.
+func (s *scene) insertUngrouped(t testing.TB, cs []genComment) {
+	t.Helper()
 	ctx := context.Background()
 	residents := make([]int64, 50)
 	for i := range residents {
@@ -188,9 +198,6 @@ func (s *scene) insert(t testing.TB, cs []genComment) {
 		t.Fatal(err)
 	}
 	s.commentID = append(s.commentID, ids...)
-	if _, err := s.e.Consultation.GroupComments(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // closeWindow ends the consultation: the decision moves to handling.

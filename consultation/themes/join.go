@@ -57,8 +57,12 @@ func (s *Service) vocabulary(ctx context.Context, analysisID int64) (*Vocabulary
 // when at least the analysis' JoinThreshold (and a second theme as in the
 // analysis), a copy of a campaign joins the theme its group is in, and the
 // rest stay unthemed until the next full analysis. It runs in a River job
-// (internal/jobs), never on the request path. It returns how many comments
-// it looked at.
+// (internal/jobs), never on the request path. It takes only comments the
+// comment checkpoint has grouped (consultation.GroupedCommentsForAnalysis):
+// grouping them here cost submission more than the join itself (issue 19),
+// so a comment joins at the first run after the checkpoint that sealed it,
+// about 10 s after its receipt with both jobs every 5 s. It returns how many
+// comments it looked at.
 func (s *Service) JoinNewComments(ctx context.Context) (int, error) {
 	rows, err := s.DB.Query(ctx, `SELECT a.id, a.decision_id FROM theme_analyses a
 		WHERE a.version = (SELECT max(version) FROM theme_analyses b WHERE b.decision_id = a.decision_id)
@@ -93,7 +97,7 @@ func (s *Service) joinDecision(ctx context.Context, analysisID, decisionID int64
 	if err := s.DB.QueryRow(ctx, `SELECT last_comment_id FROM theme_analyses WHERE id = $1`, analysisID).Scan(&last); err != nil {
 		return 0, errs.Internal(err)
 	}
-	comments, err := s.Consultation.CommentsForAnalysis(ctx, decisionID, last, joinBatch, s.now().Add(-JoinLag))
+	comments, err := s.Consultation.GroupedCommentsForAnalysis(ctx, decisionID, last, joinBatch, s.now().Add(-JoinLag))
 	if err != nil || len(comments) == 0 {
 		return 0, err
 	}

@@ -19,7 +19,8 @@ func (JoinThemesArgs) Kind() string { return "join_themes" }
 const JoinThemesInterval = 5 * time.Second
 
 // WithThemes makes the Runner join new comments to themes every few
-// seconds. Overlapping runs are harmless: each analysis' cursor is taken
+// seconds, once the comment checkpoint (every consultation.CheckpointInterval)
+// has grouped them: about 10 s after receipt. Overlapping runs are harmless: each analysis' cursor is taken
 // under a row lock and a second run finds the work done.
 func WithThemes(svc *themes.Service) Option {
 	return func(workers *river.Workers, cfg *river.Config) {
