@@ -55,8 +55,9 @@ const (
 // version 4 drops the analyzer's width and lower-case filters (the text
 // is normalised before) and keeps decision_id as a keyword; version 5
 // counts facets from one field of name/value terms (facets) and keeps no
-// doc values for the filter fields.
-const settingsVersion = "canyu-embedded-5"
+// doc values for the filter fields; version 6 replaces facets by one
+// doc value per document, group (embedded_collect.go).
+const settingsVersion = "canyu-embedded-6"
 
 var settingsKey = []byte("canyu_settings")
 
@@ -209,12 +210,12 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	text.IncludeTermVectors = false
 
 	// Filter fields are only matched, never read per document: no doc
-	// values. The facet counts read one field, facets, instead of four.
+	// values. Facets and grouping read one term per match, group.
 	kw := notStored(bleve.NewKeywordFieldMapping(), keyword.Name)
 	kw.DocValues = false
 
-	facets := notStored(bleve.NewKeywordFieldMapping(), keyword.Name)
-	facets.DocValues = true
+	group := notStored(bleve.NewKeywordFieldMapping(), keyword.Name)
+	group.DocValues = true
 
 	date := notStored(bleve.NewDateTimeFieldMapping(), "")
 
@@ -242,7 +243,7 @@ func buildMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
 	// term per document, a number sixteen (bleve indexes a number at
 	// every 4-bit precision step for range queries).
 	doc.AddFieldMappingsAt("decision_id", kw)
-	doc.AddFieldMappingsAt("facets", facets)
+	doc.AddFieldMappingsAt("group", group)
 	doc.AddFieldMappingsAt("date", date)
 	doc.AddFieldMappingsAt("doc", stored)
 	m.DefaultMapping = doc
@@ -263,9 +264,6 @@ func notStored(f *mapping.FieldMapping, analyzer string) *mapping.FieldMapping {
 	return f
 }
 
-// facetSep joins a facet's name and value in the facets field.
-const facetSep = "\x1f"
-
 // fields is what bleve indexes for d.
 func fields(d Document) (map[string]any, error) {
 	raw, err := json.Marshal(d)
@@ -283,8 +281,7 @@ func fields(d Document) (map[string]any, error) {
 		"moderation_status": d.ModerationStatus,
 		"decision_id":       strconv.FormatInt(d.DecisionID, 10),
 		"doc":               string(raw),
-		"facets": []string{"type" + facetSep + string(d.Type), "domain" + facetSep + d.Domain,
-			"status" + facetSep + d.Status, "lead_agency" + facetSep + d.LeadAgency},
+		"group":             groupTerm(d),
 	}
 	if !d.Date.IsZero() {
 		f["date"] = d.Date.UTC()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	blevesearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -70,11 +71,6 @@ const (
 	shortQueryVariants = 5
 )
 
-// facetTerms bounds the distinct name/value terms a facet count returns
-// (types, domains, statuses and agencies together: a city has about a
-// hundred agencies).
-const facetTerms = 2000
-
 // facetFields are the facets Search can count.
 var facetFields = map[string]bool{"type": true, "domain": true, "status": true, "lead_agency": true}
 
@@ -111,19 +107,16 @@ func (e *Embedded) Search(ctx context.Context, q Query) (_ Result, err error) {
 		// across pages bleve's order (score, then index order) is stable.
 		req.SortBy([]string{"-_score"})
 	}
-	// A facet the query filters to one value counts every match under
-	// it: reading its doc values for each match was a quarter of a
-	// faceted query's facet cost.
-	// The four facets are counted from one field of name/value terms:
-	// reading four fields' doc values for every match was a third to a
-	// half of a faceted query's CPU at 100,000 comments and 2,000 drafts
-	// (BenchmarkEmbeddedGroupedQuery).
-	fixed := fixedFacets(q)
-	for _, f := range q.Facets {
-		if _, ok := fixed[f]; !ok {
-			req.AddFacet("facets", bleve.NewFacetRequest("facets", facetTerms))
-			break
+	// Facets and the grouped window come from our own pass over the
+	// matches (embedded_collect.go).
+	var gc *groupCollector
+	if len(q.Facets) > 0 || (q.perGroup > 0 && q.Sort == "") {
+		perGroup := 0
+		if q.Sort == "" {
+			perGroup = q.perGroup
 		}
+		gc = newGroupCollector(perGroup)
+		ctx = context.WithValue(ctx, blevesearch.MakeDocumentMatchHandlerKey, blevesearch.MakeDocumentMatchHandler(gc.handler))
 	}
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -159,40 +152,13 @@ func (e *Embedded) Search(ctx context.Context, q Query) (_ Result, err error) {
 			return strings.Compare(a.Document.ID, b.Document.ID)
 		})
 	}
-	if len(q.Facets) > 0 {
-		out.Facets = map[string]map[string]int{}
-		for _, f := range q.Facets {
-			counts := map[string]int{}
-			if v, ok := fixed[f]; ok {
-				if out.Total > 0 {
-					counts[v] = out.Total
-				}
-			} else if fr := res.Facets["facets"]; fr != nil && fr.Terms != nil {
-				for _, t := range fr.Terms.Terms() {
-					if name, v, ok := strings.Cut(t.Term, facetSep); ok && name == f && v != "" {
-						counts[v] = t.Count
-					}
-				}
-			}
-			out.Facets[f] = counts
+	if gc != nil {
+		out.Total, out.support = gc.total, gc.support
+		if len(q.Facets) > 0 {
+			out.Facets = gc.facets(q)
 		}
 	}
 	return out, nil
-}
-
-// fixedFacets maps the facet fields q filters to a single value to that
-// value (the filters of buildQuery).
-func fixedFacets(q Query) map[string]string {
-	fixed := map[string]string{}
-	if len(q.Types) == 1 {
-		fixed["type"] = string(q.Types[0])
-	}
-	for field, v := range map[string]string{"domain": q.Domain, "status": q.Status, "lead_agency": q.LeadAgency} {
-		if v != "" {
-			fixed[field] = v
-		}
-	}
-	return fixed
 }
 
 // validate checks q and fills defaults; errors wrap ErrInvalid.

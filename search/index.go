@@ -79,6 +79,10 @@ type Query struct {
 	Limit      int
 	// Facets requested: any of "type", "domain", "status", "lead_agency".
 	Facets []string
+	// perGroup, when set on a relevance search, lets at most this many
+	// hits of one decision into the page (SearchGrouped's window); the
+	// embedded backend honours it, Meilisearch ignores it.
+	perGroup int
 }
 
 // Hit is one result with a highlighted snippet. Its Document may lack the
@@ -103,6 +107,10 @@ type Result struct {
 	Total  int                       `json:"total"`
 	Hits   []Hit                     `json:"hits"`
 	Facets map[string]map[string]int `json:"facets,omitempty"`
+	// support is, by decision, the summed score of its matches that
+	// Query.perGroup kept out of the page: SearchGrouped adds it to the
+	// group's score as it would the hits themselves.
+	support map[int64]float64
 }
 
 // Health is a backend's status for /readyz.
