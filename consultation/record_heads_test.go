@@ -6,46 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 )
-
-// rewriteChain changes the payload of entry seq of the decision's record
-// and recomputes every entry hash from there on, as a superuser with the
-// append-only trigger disabled could: the chain itself then verifies.
-func rewriteChain(t *testing.T, f *recFixture, seq int64) {
-	t.Helper()
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, f.e.DB, func(tx pgx.Tx) error {
-		entries, err := record.Entries(ctx, tx, f.decision.ID, 0, 0)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `ALTER TABLE record_entries DISABLE TRIGGER record_entries_append_only`); err != nil {
-			return err
-		}
-		prev := entries[seq-2].EntryHash
-		for _, e := range entries[seq-1:] {
-			if e.Seq == seq {
-				e.Payload = strings.Replace(e.Payload, "阶梯水价", "统一水价", 1)
-			}
-			e.PrevHash = prev
-			e.EntryHash = record.EntryHash(e)
-			prev = e.EntryHash
-			if _, err := tx.Exec(ctx, `UPDATE record_entries SET payload = $2, prev_hash = $3, entry_hash = $4 WHERE id = $1`,
-				e.ID, e.Payload, e.PrevHash, e.EntryHash); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, `ALTER TABLE record_entries ENABLE TRIGGER record_entries_append_only`)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestRecomputedChainCaughtByTreeHeads: a decision with no signed entry
 // whose chain is recomputed from a changed entry on verified "ok" before
@@ -73,8 +36,8 @@ func TestRecomputedChainCaughtByTreeHeads(t *testing.T) {
 	}
 	logged := int64(r.Entries) // the chain head when the head was signed
 	updated := f.seqOf(t, consultation.RecordDecisionUpdated, 1)
-	rewriteChain(t, f, updated)
-	if got := record.VerifyChain(f.decision.ID, mustEntries(t, f)); !got.OK {
+	f.e.RewriteChain(t, f.decision.ID, updated, func(p string) string { return strings.Replace(p, "阶梯水价", "统一水价", 1) })
+	if got := record.VerifyChain(f.decision.ID, mustEntries(t, f.e.DB, f.decision.ID)); !got.OK {
 		t.Fatalf("the rewrite should leave a consistent chain: %+v", got)
 	}
 
@@ -92,15 +55,9 @@ func TestRecomputedChainCaughtByTreeHeads(t *testing.T) {
 	}
 
 	// The attacker rebuilds the log from the rewritten chain and drops the
-	// signed heads: the database alone no longer shows it, the saved head does.
-	if _, err := f.e.DB.Exec(ctx, `ALTER TABLE record_log_leaves DISABLE TRIGGER record_log_leaves_append_only;
-		ALTER TABLE record_tree_heads DISABLE TRIGGER record_tree_heads_append_only;
-		UPDATE record_log_leaves l SET entry_hash = e.entry_hash FROM record_entries e WHERE e.decision_id = l.decision_id AND e.seq = l.seq;
-		DELETE FROM record_tree_heads;
-		ALTER TABLE record_log_leaves ENABLE TRIGGER record_log_leaves_append_only;
-		ALTER TABLE record_tree_heads ENABLE TRIGGER record_tree_heads_append_only`); err != nil {
-		t.Fatal(err)
-	}
+	// signed heads, and the service signs a head over the rebuilt log: the
+	// database alone no longer shows it, the saved head does.
+	f.e.RebuildLog(t)
 	if r, err := f.svc.VerifyStoredRecord(ctx, f.decision.ID); err != nil || !r.OK {
 		t.Fatalf("after the log was rebuilt the database is consistent with itself: %+v %v", r, err)
 	}
@@ -116,9 +73,9 @@ func TestRecomputedChainCaughtByTreeHeads(t *testing.T) {
 	}
 }
 
-func mustEntries(t *testing.T, f *recFixture) []record.Entry {
+func mustEntries(t *testing.T, q record.Querier, decisionID int64) []record.Entry {
 	t.Helper()
-	entries, err := record.Entries(context.Background(), f.e.DB, f.decision.ID, 0, 0)
+	entries, err := record.Entries(context.Background(), q, decisionID, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,6 +196,34 @@ func TestRecordVerifyHeads(t *testing.T) {
 	e := testenv.New(t)
 	ctx := context.Background()
 	recordCLIDecisions(t, e, 2)
+	file := saveHeads(t, e)
+	if _, err := e.DB.Exec(ctx, `ALTER TABLE record_log_leaves DISABLE TRIGGER record_log_leaves_append_only;
+		ALTER TABLE record_tree_heads DISABLE TRIGGER record_tree_heads_append_only;
+		DELETE FROM record_tree_heads; DELETE FROM record_log_leaves;
+		ALTER TABLE record_log_leaves ENABLE TRIGGER record_log_leaves_append_only;
+		ALTER TABLE record_tree_heads ENABLE TRIGGER record_tree_heads_append_only`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runRecord(t, e.DatabaseURL, "verify"); err != nil {
+		t.Fatalf("without the saved head the cut-back log goes unnoticed: %v\n%s", err, out)
+	}
+	out, err := runRecord(t, e.DatabaseURL, "verify", "--heads", file)
+	if err == nil || !strings.Contains(out, "the log was cut back") {
+		t.Fatalf("cut-back log accepted: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(file, []byte(`{"heads": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runRecord(t, e.DatabaseURL, "verify", "--heads", file); err == nil || !strings.Contains(err.Error(), "no signed tree heads") {
+		t.Fatalf("empty heads file: %v", err)
+	}
+}
+
+// saveHeads logs the chain heads, saves the body of list-record-heads as
+// anyone could and checks that `record verify --heads` accepts it.
+func saveHeads(t *testing.T, e *testenv.Env) string {
+	t.Helper()
+	ctx := context.Background()
 	if _, err := e.Consultation.LogRecordHeads(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -212,24 +240,56 @@ func TestRecordVerifyHeads(t *testing.T) {
 	if err != nil || !strings.Contains(out, "consistent with 1 saved tree heads") {
 		t.Fatalf("intact: %v\n%s", err, out)
 	}
-	if _, err := e.DB.Exec(ctx, `ALTER TABLE record_log_leaves DISABLE TRIGGER record_log_leaves_append_only;
-		ALTER TABLE record_tree_heads DISABLE TRIGGER record_tree_heads_append_only;
-		DELETE FROM record_tree_heads; DELETE FROM record_log_leaves;
-		ALTER TABLE record_log_leaves ENABLE TRIGGER record_log_leaves_append_only;
-		ALTER TABLE record_tree_heads ENABLE TRIGGER record_tree_heads_append_only`); err != nil {
-		t.Fatal(err)
+	return file
+}
+
+// TestRecordVerifyHeadsCatchesRewrittenChain: a decision with no signed
+// entry has its whole chain recomputed and re-linked from a changed entry
+// on, as a superuser with the triggers off could (issue 12). `record
+// verify` and the archive name the logged chain head that no longer
+// matches; once the attacker also rebuilds the log of chain heads (and the
+// service signs a head over it), the database and an archive exported then
+// are consistent with themselves, and only `record verify --heads` with a
+// head saved before shows the rewrite.
+func TestRecordVerifyHeadsCatchesRewrittenChain(t *testing.T) {
+	e := testenv.New(t)
+	ids, staff := recordCLIDecisions(t, e, 2)
+	file := saveHeads(t, e)
+	e.RewriteChain(t, ids[1], 2, func(p string) string { return strings.Replace(p, "道路", "河道", 1) })
+
+	out, err := runRecord(t, e.DatabaseURL, "verify")
+	if err == nil || !strings.Contains(out, fmt.Sprintf("decision %d: ok, 3 entries", ids[0])) ||
+		!strings.Contains(out, fmt.Sprintf("decision %d: BROKEN at entry 3: entry 3: its hash ", ids[1])) ||
+		!strings.Contains(out, "the chain was rewritten at or before it") {
+		t.Fatalf("rewritten chain, log intact: %v\n%s", err, out)
 	}
+	archive := func() string {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := e.Consultation.ExportDecisionArchive(context.Background(), &staff, ids[1], &buf); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(t.TempDir(), "archive.zip")
+		if err := os.WriteFile(name, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	if out, err := runRecord(t, "", "verify", "--archive", archive()); err == nil ||
+		!strings.Contains(out, "BROKEN at entry 3: entry 3: its hash ") || !strings.Contains(out, "the chain was rewritten") {
+		t.Fatalf("rewritten chain, offline: %v\n%s", err, out)
+	}
+
+	e.RebuildLog(t)
 	if out, err := runRecord(t, e.DatabaseURL, "verify"); err != nil {
-		t.Fatalf("without the saved head the cut-back log goes unnoticed: %v\n%s", err, out)
+		t.Fatalf("after the log was rebuilt the database is consistent with itself: %v\n%s", err, out)
+	}
+	if out, err := runRecord(t, "", "verify", "--archive", archive()); err != nil {
+		t.Fatalf("an archive exported after the log was rebuilt is consistent with itself: %v\n%s", err, out)
 	}
 	out, err = runRecord(t, e.DatabaseURL, "verify", "--heads", file)
-	if err == nil || !strings.Contains(out, "the log was cut back") {
-		t.Fatalf("cut-back log accepted: %v\n%s", err, out)
-	}
-	if err := os.WriteFile(file, []byte(`{"heads": []}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := runRecord(t, e.DatabaseURL, "verify", "--heads", file); err == nil || !strings.Contains(err.Error(), "no signed tree heads") {
-		t.Fatalf("empty heads file: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "today's log is inconsistent with 1 of 1 saved tree heads") ||
+		!strings.Contains(out, file+": BROKEN: saved tree head 2 (") || !strings.Contains(out, "inconsistent with the saved head, the log was rewritten") {
+		t.Fatalf("saved head: %v\n%s", err, out)
 	}
 }
