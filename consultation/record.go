@@ -204,22 +204,3 @@ func (s *Service) LogRecordHeads(ctx context.Context) (bool, error) {
 	})
 	return signed, err
 }
-
-// Names kept from before the record moved, for code written against them
-// (each is the record package's function of the same name).
-var (
-	// GenerateSigner is record.GenerateSigner.
-	GenerateSigner = record.GenerateSigner
-	// NewSigner is record.NewSigner.
-	NewSigner = record.NewSigner
-	// LoadSigningKey is record.LoadSigningKey.
-	LoadSigningKey = record.LoadSigningKey
-	// LoadOrCreateSigningKey is record.LoadOrCreateSigningKey.
-	LoadOrCreateSigningKey = record.LoadOrCreateSigningKey
-	// KeyID is record.KeyID.
-	KeyID = record.KeyID
-	// ParsePublicKeyPEM is record.ParsePublicKeyPEM.
-	ParsePublicKeyPEM = record.ParsePublicKeyPEM
-	// VerifyArchive is record.VerifyArchive.
-	VerifyArchive = record.VerifyArchive
-)
