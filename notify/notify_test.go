@@ -161,7 +161,7 @@ func TestReplyDigestUnsubscribeQuietHours(t *testing.T) {
 	if !strings.Contains(digest.Subject, "每日通知汇总") || !strings.Contains(digest.Text, "开始公开征求意见") {
 		t.Fatalf("digest: %q %q", digest.Subject, digest.Text)
 	}
-	time.Sleep(500 * time.Millisecond)
+	jobsDone(t, e, "the digests queued")
 	if got, _ := mp.To("commenter@example.com"); len(got) != 2 {
 		t.Fatalf("the commenter got %d mails, want the confirmation and the reply (no digest of an immediate reply)", len(got))
 	}
@@ -199,13 +199,27 @@ func TestReplyDigestUnsubscribeQuietHours(t *testing.T) {
 	waitFor(t, "the adoption report in the inbox", func() bool { return len(unread(t, e, &follower)) == 2 })
 	_, err = e.Notify.QueueDigests(ctx)
 	must(t, err)
-	time.Sleep(time.Second)
+	jobsDone(t, e, "the digests queued after unsubscribing")
 	if got, _ := mp.To("follower@example.com"); len(got) != 2 {
 		t.Fatalf("mail after unsubscribing: %d messages", len(got))
 	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// jobsDone waits until no digest or delivery job is waiting to run or
+// running (a delivery held until later in the test clock's day stays
+// scheduled), so that a check that nothing more was sent follows the jobs
+// rather than a fixed pause they may outlast on a loaded machine.
+func jobsDone(t *testing.T, e *testenv.Env, what string) {
+	t.Helper()
+	waitFor(t, "the jobs of "+what+" to finish", func() bool {
+		var n int
+		must(t, e.DB.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind IN ('notify_digest', 'notify_deliver')
+			AND state IN ('available', 'running', 'retryable')`).Scan(&n))
+		return n == 0
+	})
+}
 
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
