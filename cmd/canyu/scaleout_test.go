@@ -264,21 +264,28 @@ func TestTwoInstancesRoundRobin(t *testing.T) {
 		if tag.RowsAffected() != 1 {
 			t.Fatalf("%d close_survey jobs for the survey, want 1", tag.RowsAffected())
 		}
+		// Each state is awaited with a deadline: the survey closed, then its
+		// job completed (no run of it in flight) before the entries are
+		// counted, so a second run would have landed by then.
 		deadline := time.Now().Add(30 * time.Second)
-		for {
-			var status string
-			if err := e.DB.QueryRow(ctx, `SELECT status FROM surveys WHERE id = $1`, sv.ID).Scan(&status); err != nil {
-				t.Fatal(err)
+		await := func(what, query, want string) {
+			t.Helper()
+			for {
+				var got string
+				if err := e.DB.QueryRow(ctx, query, sv.ID).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if got == want {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s still %s 30 s after its close job fell due", what, got)
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
-			if status == "closed" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("survey still %s 30 s after its close job fell due", status)
-			}
-			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(time.Second) // a second run would land now
+		await("survey", `SELECT status FROM surveys WHERE id = $1`, "closed")
+		await("the close job", `SELECT state::text FROM river_job WHERE kind = 'close_survey' AND (args->>'survey_id')::bigint = $1`, "completed")
 		var closings int
 		if err := e.DB.QueryRow(ctx, `SELECT count(*) FROM record_entries WHERE decision_id = $1 AND kind = $2`,
 			d.ID, string(survey.RecordSurveyClosed)).Scan(&closings); err != nil {
