@@ -464,8 +464,7 @@ func init() {
 // signing_key_not_found (422), signing_key_not_confirmed,
 // signing_key_revoked (403), signature_required, signer_signature_invalid (422).
 func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput) (Deliberation, error) {
-	out, _, err := s.recordDeliberation(ctx, actor, decisionID, in, "")
-	return out, err
+	return signed(s.recordDeliberation(ctx, actor, decisionID, in, ""))
 }
 
 // DeliberationStatement returns the statement the recording staff member
@@ -491,7 +490,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		return Deliberation{}, nil, errs.InvalidField("meeting_date_in_future", "meeting_date", "会议日期不能晚于今天：请在会议召开后记录")
 	}
 	var out Deliberation
-	var statement []byte
+	run := signOffRun{key: statementKey}
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
@@ -553,24 +552,16 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
 			"version_hash": out.VersionHash,
 		}
-		if statementKey != "" {
-			if statement, err = statementOf(RecordDeliberation, d.ID, actor, statementKey, content); err != nil {
-				return err
-			}
-			return errStatementOnly
-		}
-		auth, err := s.authoriseRecorded(ctx, tx, actor, RecordDeliberation, d.ID, content, in.Signature)
+		step, id, err := s.signNewRow(ctx, tx, &run, signedStep{decisionID: d.ID, actor: actor, kind: RecordDeliberation, payload: content,
+			versionHash: out.VersionHash}, signerAuth{recorded: true, signature: in.Signature}, "deliberations", "deliberation_id")
 		if err != nil {
 			return err
 		}
-		if out.ID, err = nextID(ctx, tx, "deliberations"); err != nil {
-			return err
-		}
+		out.ID = id
 		members, _ := json.Marshal(out.Members)
 		attendees, _ := json.Marshal(out.Attendees)
 		dissent, _ := json.Marshal(out.Dissent)
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDeliberation, payload: withMember(content, "deliberation_id", out.ID),
-			versionHash: out.VersionHash, signed: true, at: s.now(), auth: &auth}, func(seq int64, at time.Time) (string, int64, error) {
+		_, err = s.appendBound(ctx, tx, step, func(seq int64, at time.Time) (string, int64, error) {
 			out.RecordSeq, out.CreatedAt = seq, at
 			_, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
 				meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at,
@@ -583,7 +574,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		})
 		return err
 	})
-	return statementOrResult(out, statement, err)
+	return statementOrResult(out, run.statement, err)
 }
 
 const deliberationColumns = `g.id, g.decision_id, g.version_id, v.number, g.version_hash, g.review_id, g.sign_off_seq, g.meeting_kind, g.meeting_date,

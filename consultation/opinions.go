@@ -263,8 +263,7 @@ func (s *Service) reauthenticate(ctx context.Context, actor *identity.Account, p
 // reauthentication_failed (403), too_many_login_attempts (429),
 // review_not_open, review_version_outdated.
 func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput) (LegalOpinion, error) {
-	out, _, err := s.legalOpinion(ctx, actor, reviewID, in, "")
-	return out, err
+	return signed(s.legalOpinion(ctx, actor, reviewID, in, ""))
 }
 
 // LegalOpinionStatement returns the statement an adviser signs with their
@@ -273,16 +272,13 @@ func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Accoun
 // but the password and writes nothing. Codes: those of CreateLegalOpinion
 // but the password's, signing_key_id_required.
 func (s *Service) LegalOpinionStatement(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput, keyID string) ([]byte, error) {
-	if keyID == "" {
-		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
-	}
-	_, st, err := s.legalOpinion(ctx, actor, reviewID, in, keyID)
-	return st, err
+	return statementFor(keyID, func(key string) (LegalOpinion, []byte, error) {
+		return s.legalOpinion(ctx, actor, reviewID, in, key)
+	})
 }
 
 func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput,
 	statementKey string) (LegalOpinion, []byte, error) {
-	var statement []byte
 	findings, err := cleanFindings(in.Findings)
 	if err != nil {
 		return LegalOpinion{}, nil, err
@@ -297,42 +293,20 @@ func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, rev
 		return LegalOpinion{}, nil, err
 	}
 	var out LegalOpinion
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if actor == nil || actor.Role != identity.RoleLegalAdviser {
-			if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
-				return err
-			}
-			return errs.Forbidden("adviser_not_assigned", "只有被指派的法律顾问可以出具法律意见")
-		}
-		assigned, err := adviserAssigned(ctx, tx, r.ID, actor.ID)
-		if err != nil {
-			return err
-		}
-		if !assigned {
-			return errs.Forbidden("adviser_not_assigned", "您未被指派审查该决策草案，不能出具法律意见")
-		}
+	run := signOffRun{key: statementKey}
+	err = s.writeReview(ctx, actor, reviewID, requireAssignedAdviser, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if err := signingTarget(ctx, tx, &r); err != nil {
 			return err
 		}
 		content := map[string]any{"review_id": r.ID, "version_id": r.VersionID, "version_number": r.VersionNumber,
 			"findings": findings, "overall": in.Overall, "changes": changes, "version_hash": r.VersionHash}
-		if statementKey != "" {
-			if statement, err = statementOf(RecordLegalOpinion, d.ID, actor, statementKey, content); err != nil {
-				return err
-			}
-			return errStatementOnly
-		}
-		auth, err := s.authorise(ctx, tx, actor, RecordLegalOpinion, d.ID, content, in.Password, in.Signature)
+		step, err := s.sign(ctx, tx, &run, signedStep{decisionID: d.ID, actor: actor, kind: RecordLegalOpinion, payload: content,
+			versionHash: r.VersionHash}, signerAuth{password: in.Password, signature: in.Signature})
 		if err != nil {
 			return err
 		}
 		// The opinion is written first and bound by its signed entry.
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordLegalOpinion, payload: content,
-			versionHash: r.VersionHash, signed: true, at: s.now(), auth: &auth},
+		_, err = s.appendBound(ctx, tx, step,
 			func(seq int64, at time.Time) (string, int64, error) {
 				out = LegalOpinion{ReviewID: r.ID, DecisionID: d.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber,
 					VersionHash: r.VersionHash, AdviserID: actor.ID, AdviserDisplayName: actor.DisplayName, Findings: findings,
@@ -345,16 +319,7 @@ func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, rev
 			})
 		return err
 	})
-	switch {
-	case errors.Is(err, errStatementOnly):
-		return LegalOpinion{}, statement, nil
-	case err != nil:
-		if e, ok := errs.As(err); ok {
-			return LegalOpinion{}, nil, e
-		}
-		return LegalOpinion{}, nil, errs.Internal(err)
-	}
-	return out, nil, nil
+	return statementOrResult(out, run.statement, err)
 }
 
 func reviewOpinions(ctx context.Context, q querier, reviewID int64) ([]LegalOpinion, error) {
@@ -422,8 +387,7 @@ func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account
 // review_period_not_elapsed, legal_opinion_required,
 // unlawful_opinion_unresolved, calendar_not_covered.
 func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput) (ReviewConclusion, error) {
-	out, _, err := s.reviewConclusion(ctx, actor, reviewID, in, "")
-	return out, err
+	return signed(s.reviewConclusion(ctx, actor, reviewID, in, ""))
 }
 
 // ReviewConclusionStatement returns the statement a reviewer signs with
@@ -432,16 +396,13 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 // SignReviewConclusion checks but the password and writes nothing. Codes:
 // those of SignReviewConclusion but the password's, signing_key_id_required.
 func (s *Service) ReviewConclusionStatement(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput, keyID string) ([]byte, error) {
-	if keyID == "" {
-		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
-	}
-	_, st, err := s.reviewConclusion(ctx, actor, reviewID, in, keyID)
-	return st, err
+	return statementFor(keyID, func(key string) (ReviewConclusion, []byte, error) {
+		return s.reviewConclusion(ctx, actor, reviewID, in, key)
+	})
 }
 
 func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput,
 	statementKey string) (ReviewConclusion, []byte, error) {
-	var statement []byte
 	findings, err := cleanFindings(in.Findings)
 	if err != nil {
 		return ReviewConclusion{}, nil, err
@@ -472,14 +433,8 @@ func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account,
 	if err != nil {
 		return ReviewConclusion{}, nil, errs.Internal(err)
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewer(ctx, tx, actor, &r); err != nil {
-			return err
-		}
+	run := signOffRun{key: statementKey}
+	err = s.writeReview(ctx, actor, reviewID, requireReviewer, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if r.Status == ReviewMaterialsRequested {
 			return errs.Conflict("review_materials_pending", "已要求承办单位补充材料，补充后才能作出审查意见")
 		}
@@ -487,6 +442,7 @@ func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account,
 			return err
 		}
 		now := s.now()
+		var err error
 		if c.EarliestAt, err = reviewDeadline(cal, r.ReceivedAt); err != nil {
 			return err
 		}
@@ -526,18 +482,12 @@ func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account,
 			"changes": c.Changes, "risk_statement": c.RiskStatement, "expedite_reason": c.ExpediteReason, "resolution": c.Resolution,
 			"received_at": r.ReceivedAt.UTC().Format(time.RFC3339Nano), "earliest_at": c.EarliestAt.Format(time.RFC3339),
 			"calendar_version": c.CalendarVersion, "legal_opinions": counted, "version_hash": r.VersionHash}
-		if statementKey != "" {
-			if statement, err = statementOf(RecordReviewConclusion, d.ID, actor, statementKey, content); err != nil {
-				return err
-			}
-			return errStatementOnly
-		}
-		auth, err := s.authorise(ctx, tx, actor, RecordReviewConclusion, d.ID, content, in.Password, in.Signature)
+		step, err := s.sign(ctx, tx, &run, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConclusion, payload: content,
+			versionHash: r.VersionHash}, signerAuth{password: in.Password, signature: in.Signature})
 		if err != nil {
 			return err
 		}
-		if _, err := s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConclusion, payload: content,
-			versionHash: r.VersionHash, signed: true, at: s.now(), auth: &auth},
+		if _, err := s.appendBound(ctx, tx, step,
 			func(seq int64, at time.Time) (string, int64, error) {
 				c.ReviewID, c.DecisionID, c.VersionID, c.VersionNumber, c.VersionHash = r.ID, d.ID, r.VersionID, r.VersionNumber, r.VersionHash
 				c.ReviewerID, c.RecordSeq, c.CreatedAt = actor.ID, seq, at
@@ -555,13 +505,7 @@ func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account,
 		}
 		return nil
 	})
-	switch {
-	case errors.Is(err, errStatementOnly):
-		return ReviewConclusion{}, statement, nil
-	case err != nil:
-		return ReviewConclusion{}, nil, err
-	}
-	return c, nil, nil
+	return statementOrResult(c, run.statement, err)
 }
 
 func reviewConclusions(ctx context.Context, q querier, where string, arg any) ([]ReviewConclusion, error) {
@@ -617,8 +561,7 @@ func reviewConfirmations(ctx context.Context, q querier, reviewID int64) ([]Revi
 // too_many_login_attempts (429), review_changes_not_required,
 // changed_version_required.
 func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput) (ReviewConfirmation, error) {
-	out, _, err := s.confirmReviewChanges(ctx, actor, reviewID, in, "")
-	return out, err
+	return signed(s.confirmReviewChanges(ctx, actor, reviewID, in, ""))
 }
 
 // ReviewConfirmationStatement returns the statement a reviewer signs with
@@ -626,29 +569,20 @@ func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Acco
 // ConfirmReviewChanges checks but the password and writes nothing. Codes:
 // those of ConfirmReviewChanges but the password's, signing_key_id_required.
 func (s *Service) ReviewConfirmationStatement(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput, keyID string) ([]byte, error) {
-	if keyID == "" {
-		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
-	}
-	_, st, err := s.confirmReviewChanges(ctx, actor, reviewID, in, keyID)
-	return st, err
+	return statementFor(keyID, func(key string) (ReviewConfirmation, []byte, error) {
+		return s.confirmReviewChanges(ctx, actor, reviewID, in, key)
+	})
 }
 
 func (s *Service) confirmReviewChanges(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput,
 	statementKey string) (ReviewConfirmation, []byte, error) {
-	var statement []byte
 	note, err := limitText("note", "note", "确认说明", in.Note, MaxReasoningRunes, false)
 	if err != nil {
 		return ReviewConfirmation{}, nil, err
 	}
 	var out ReviewConfirmation
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewer(ctx, tx, actor, &r); err != nil {
-			return err
-		}
+	run := signOffRun{key: statementKey}
+	err = s.writeReview(ctx, actor, reviewID, requireReviewer, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		conclusions, err := reviewConclusions(ctx, tx, "review_id = $1", r.ID)
 		if err != nil {
 			return err
@@ -669,18 +603,12 @@ func (s *Service) confirmReviewChanges(ctx context.Context, actor *identity.Acco
 		}
 		content := map[string]any{"review_id": r.ID, "conclusion_seq": c.RecordSeq, "reviewed_version_hash": c.VersionHash,
 			"version_id": v.ID, "version_number": v.Number, "note": note, "version_hash": v.Hash}
-		if statementKey != "" {
-			if statement, err = statementOf(RecordReviewConfirmation, d.ID, actor, statementKey, content); err != nil {
-				return err
-			}
-			return errStatementOnly
-		}
-		auth, err := s.authorise(ctx, tx, actor, RecordReviewConfirmation, d.ID, content, in.Password, in.Signature)
+		step, err := s.sign(ctx, tx, &run, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConfirmation, payload: content,
+			versionHash: v.Hash}, signerAuth{password: in.Password, signature: in.Signature})
 		if err != nil {
 			return err
 		}
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordReviewConfirmation, payload: content,
-			versionHash: v.Hash, signed: true, at: s.now(), auth: &auth},
+		_, err = s.appendBound(ctx, tx, step,
 			func(seq int64, at time.Time) (string, int64, error) {
 				out = ReviewConfirmation{ReviewID: r.ID, ConclusionID: c.ID, VersionID: v.ID, VersionNumber: v.Number, VersionHash: v.Hash,
 					ReviewerID: actor.ID, Note: note, RecordSeq: seq, CreatedAt: at}
@@ -692,14 +620,5 @@ func (s *Service) confirmReviewChanges(ctx context.Context, actor *identity.Acco
 			})
 		return err
 	})
-	switch {
-	case errors.Is(err, errStatementOnly):
-		return ReviewConfirmation{}, statement, nil
-	case err != nil:
-		if e, ok := errs.As(err); ok {
-			return ReviewConfirmation{}, nil, e
-		}
-		return ReviewConfirmation{}, nil, errs.Internal(err)
-	}
-	return out, nil, nil
+	return statementOrResult(out, run.statement, err)
 }

@@ -375,7 +375,7 @@ func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, 
 	if p.ReportIntervalDays < 7 || p.ReportIntervalDays > 366 {
 		return Publication{}, nil, errs.InvalidField("invalid_report_interval", "report_interval_days", "执行情况报告周期须为7至366日")
 	}
-	var statement []byte
+	run := signOffRun{key: statementKey}
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
@@ -437,22 +437,14 @@ func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, 
 			"channels": p.Channels, "published_on": formatDate(p.PublishedOn), "effective_on": formatDate(p.EffectiveOn),
 			"adoption_report_id": reportID, "adoption_report_hash": reportHash, "note": p.Note,
 			"implementing_agency": p.ImplementingAgencyCode, "report_interval_days": p.ReportIntervalDays, "version_hash": p.VersionHash}
-		if statementKey != "" {
-			if statement, err = statementOf(RecordDecisionPublished, d.ID, actor, statementKey, content); err != nil {
-				return err
-			}
-			return errStatementOnly
-		}
-		auth, err := s.authoriseRecorded(ctx, tx, actor, RecordDecisionPublished, d.ID, content, in.Signature)
+		step, id, err := s.signNewRow(ctx, tx, &run, signedStep{decisionID: d.ID, actor: actor, kind: RecordDecisionPublished, payload: content,
+			versionHash: p.VersionHash}, signerAuth{recorded: true, signature: in.Signature}, "decision_publications", "publication_id")
 		if err != nil {
 			return err
 		}
-		if p.ID, err = nextID(ctx, tx, "decision_publications"); err != nil {
-			return err
-		}
+		p.ID = id
 		channels, _ := json.Marshal(p.Channels)
-		_, err = s.appendBound(ctx, tx, signedStep{decisionID: d.ID, actor: actor, kind: RecordDecisionPublished, payload: withMember(content, "publication_id", p.ID),
-			versionHash: p.VersionHash, signed: true, at: s.now(), auth: &auth}, func(seq int64, at time.Time) (string, int64, error) {
+		_, err = s.appendBound(ctx, tx, step, func(seq int64, at time.Time) (string, int64, error) {
 			p.RecordSeq, p.CreatedAt = seq, at
 			_, err := tx.Exec(ctx, `INSERT INTO decision_publications (id, decision_id, deliberation_id, party_report_id, version_id,
 				version_hash, document_number, channels, published_on, effective_on, adoption_report_id, adoption_report_hash, note,
@@ -475,7 +467,7 @@ func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, 
 			"publication_id": p.ID, "document_number": p.DocumentNumber, "published_on": formatDate(p.PublishedOn),
 			"effective_on": formatDate(p.EffectiveOn)})
 	})
-	return statementOrResult(p, statement, err)
+	return statementOrResult(p, run.statement, err)
 }
 
 // BringDecisionsIntoEffect moves every published decision whose effective

@@ -361,6 +361,39 @@ func lockReview(ctx context.Context, tx pgx.Tx, reviewID int64) (Decision, Legal
 	return d, r, err
 }
 
+// reviewCheck is what lets an actor take a step on a review package
+// (requireReviewer, requireReviewLead, requireAssignedAdviser), checked on
+// the package as locked.
+type reviewCheck func(ctx context.Context, q querier, actor *identity.Account, d *Decision, r *LegalityReview) error
+
+// writeReview runs fn in a transaction that holds the lock of the review's
+// decision (lockReview), once may has let the actor take the step: how a
+// step on a review package starts. fn gets the decision and the package as
+// locked.
+func (s *Service) writeReview(ctx context.Context, actor *identity.Account, reviewID int64, may reviewCheck,
+	fn func(tx pgx.Tx, d Decision, r LegalityReview) error) error {
+	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, r, err := lockReview(ctx, tx, reviewID)
+		if err != nil {
+			return err
+		}
+		if err := may(ctx, tx, actor, &d, &r); err != nil {
+			return err
+		}
+		return fn(tx, d, r)
+	})
+}
+
+// reviewStep runs a step on a review package (writeReview) and returns the
+// package as it then stands.
+func (s *Service) reviewStep(ctx context.Context, actor *identity.Account, reviewID int64, may reviewCheck,
+	fn func(tx pgx.Tx, d Decision, r LegalityReview) error) (LegalityReview, error) {
+	if err := s.writeReview(ctx, actor, reviewID, may, fn); err != nil {
+		return LegalityReview{}, err
+	}
+	return s.GetLegalityReview(ctx, actor, reviewID)
+}
+
 const reviewColumns = `r.id, r.decision_id, d.title, d.lead_agency_id, r.version_id, v.number, r.version_hash, r.review_agency_id, a.code, a.name,
 	r.status, r.legal_basis, r.materials, r.procedure_statement, r.submitted_by, r.submitted_at, r.received_at, r.reason, r.updated_at`
 
@@ -450,8 +483,9 @@ func adviserAssigned(ctx context.Context, q querier, reviewID, adviserID int64) 
 }
 
 // requireReviewer refuses anyone but a reviewer of the package's department;
-// those who may not see the package get legality_review_not_found.
-func requireReviewer(ctx context.Context, q querier, actor *identity.Account, r *LegalityReview) error {
+// those who may not see the package get legality_review_not_found. The
+// package names its department: the decision is not needed.
+func requireReviewer(ctx context.Context, q querier, actor *identity.Account, _ *Decision, r *LegalityReview) error {
 	acc, err := reviewAccessOf(ctx, q, actor, r)
 	if err != nil {
 		return err
@@ -463,6 +497,34 @@ func requireReviewer(ctx context.Context, q querier, actor *identity.Account, r 
 		return errReviewNotFound
 	}
 	return errs.Forbidden("not_review_department", "只有负责该合法性审查的部门的审查人员可以执行此操作")
+}
+
+// requireReviewLead refuses anyone but staff of the decision's lead unit;
+// those who may not see the package get legality_review_not_found.
+func requireReviewLead(ctx context.Context, q querier, actor *identity.Account, d *Decision, r *LegalityReview) error {
+	if err := requireReviewVisible(ctx, q, actor, r); err != nil {
+		return err
+	}
+	return requireLeadStaff(actor, d)
+}
+
+// requireAssignedAdviser refuses anyone but a legal adviser assigned to the
+// package; those who may not see the package get legality_review_not_found.
+func requireAssignedAdviser(ctx context.Context, q querier, actor *identity.Account, _ *Decision, r *LegalityReview) error {
+	if actor == nil || actor.Role != identity.RoleLegalAdviser {
+		if err := requireReviewVisible(ctx, q, actor, r); err != nil {
+			return err
+		}
+		return errs.Forbidden("adviser_not_assigned", "只有被指派的法律顾问可以出具法律意见")
+	}
+	assigned, err := adviserAssigned(ctx, q, r.ID, actor.ID)
+	if err != nil {
+		return err
+	}
+	if !assigned {
+		return errs.Forbidden("adviser_not_assigned", "您未被指派审查该决策草案，不能出具法律意见")
+	}
+	return nil
 }
 
 func requireOpen(r *LegalityReview) error {
@@ -486,14 +548,7 @@ func (s *Service) ReturnLegalityReview(ctx context.Context, actor *identity.Acco
 	if err != nil {
 		return LegalityReview{}, err
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewer(ctx, tx, actor, &r); err != nil {
-			return err
-		}
+	return s.reviewStep(ctx, actor, reviewID, requireReviewer, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if r.Status == ReviewReturned {
 			return errs.Conflict("review_not_open", "该合法性审查已退回")
 		}
@@ -512,10 +567,6 @@ func (s *Service) ReturnLegalityReview(ctx context.Context, actor *identity.Acco
 		}
 		return s.transition(ctx, tx, actor, &d, StatusHandling, map[string]any{"review_id": r.ID, "reason": reason})
 	})
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	return s.GetLegalityReview(ctx, actor, reviewID)
 }
 
 // RequestReviewMaterials asks the lead unit for more material (要求补充,
@@ -529,14 +580,7 @@ func (s *Service) RequestReviewMaterials(ctx context.Context, actor *identity.Ac
 	if err != nil {
 		return LegalityReview{}, err
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewer(ctx, tx, actor, &r); err != nil {
-			return err
-		}
+	return s.reviewStep(ctx, actor, reviewID, requireReviewer, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if r.Status != ReviewReceived {
 			if err := requireOpen(&r); err != nil {
 				return err
@@ -546,13 +590,9 @@ func (s *Service) RequestReviewMaterials(ctx context.Context, actor *identity.Ac
 		if _, err := tx.Exec(ctx, `UPDATE legality_reviews SET status = 'materials_requested', reason = $2, updated_at = $3 WHERE id = $1`, r.ID, reason, s.now()); err != nil {
 			return errs.Internal(err)
 		}
-		_, err = s.appendRecord(ctx, tx, d.ID, actor, RecordReviewMaterialsRequested, map[string]any{"review_id": r.ID, "reason": reason})
+		_, err := s.appendRecord(ctx, tx, d.ID, actor, RecordReviewMaterialsRequested, map[string]any{"review_id": r.ID, "reason": reason})
 		return err
 	})
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	return s.GetLegalityReview(ctx, actor, reviewID)
 }
 
 // ResubmitLegalityReview adds the material the department asked for and puts
@@ -577,17 +617,7 @@ func (s *Service) ResubmitLegalityReview(ctx context.Context, actor *identity.Ac
 	if err != nil {
 		return LegalityReview{}, errs.Internal(err)
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
-			return err
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	return s.reviewStep(ctx, actor, reviewID, requireReviewLead, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if r.Status != ReviewMaterialsRequested {
 			return errs.Conflict("review_materials_not_requested", "审查部门没有要求补充材料")
 		}
@@ -606,10 +636,6 @@ func (s *Service) ResubmitLegalityReview(ctx context.Context, actor *identity.Ac
 			"materials_sha256": SHA256Hex([]byte(materials)), "attachments": files, "received_at": now.Format(time.RFC3339Nano)})
 		return err
 	})
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	return s.GetLegalityReview(ctx, actor, reviewID)
 }
 
 // AssignLegalAdviser assigns legal_adviser accounts to a package (Decree 713
@@ -622,14 +648,7 @@ func (s *Service) AssignLegalAdviser(ctx context.Context, actor *identity.Accoun
 	if len(adviserIDs) == 0 || len(adviserIDs) > 20 {
 		return LegalityReview{}, errs.InvalidField("advisers_required", "adviser_ids", "请选择1至20名法律顾问")
 	}
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewer(ctx, tx, actor, &r); err != nil {
-			return err
-		}
+	return s.reviewStep(ctx, actor, reviewID, requireReviewer, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if err := requireOpen(&r); err != nil {
 			return err
 		}
@@ -656,11 +675,7 @@ func (s *Service) AssignLegalAdviser(ctx context.Context, actor *identity.Accoun
 		if len(added) == 0 {
 			return nil
 		}
-		_, err = s.appendRecord(ctx, tx, d.ID, actor, RecordAdviserAssigned, map[string]any{"review_id": r.ID, "adviser_ids": added})
+		_, err := s.appendRecord(ctx, tx, d.ID, actor, RecordAdviserAssigned, map[string]any{"review_id": r.ID, "adviser_ids": added})
 		return err
 	})
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	return s.GetLegalityReview(ctx, actor, reviewID)
 }

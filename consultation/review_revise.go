@@ -27,17 +27,7 @@ func (s *Service) ReviseAfterUnlawfulConclusion(ctx context.Context, actor *iden
 	if err != nil {
 		return LegalityReview{}, err
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewVisible(ctx, tx, actor, &r); err != nil {
-			return err
-		}
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	return s.reviewStep(ctx, actor, reviewID, requireReviewLead, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		conclusions, err := reviewConclusions(ctx, tx, "review_id = $1", r.ID)
 		if err != nil {
 			return err
@@ -55,8 +45,4 @@ func (s *Service) ReviseAfterUnlawfulConclusion(ctx context.Context, actor *iden
 		}
 		return s.transition(ctx, tx, actor, &d, StatusHandling, map[string]any{"review_id": r.ID, "reason": reason, "after": "unlawful_conclusion"})
 	})
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	return s.GetLegalityReview(ctx, actor, reviewID)
 }

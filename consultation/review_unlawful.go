@@ -102,14 +102,7 @@ func (s *Service) ResolveUnlawfulOpinion(ctx context.Context, actor *identity.Ac
 		return UnlawfulOpinionResolution{}, err
 	}
 	var out UnlawfulOpinionResolution
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, r, err := lockReview(ctx, tx, reviewID)
-		if err != nil {
-			return err
-		}
-		if err := requireReviewer(ctx, tx, actor, &r); err != nil {
-			return err
-		}
+	err = s.writeReview(ctx, actor, reviewID, requireReviewer, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if err := requireOpen(&r); err != nil {
 			return err
 		}

@@ -47,15 +47,50 @@ func statementOf(kind RecordKind, decisionID int64, actor *identity.Account, key
 	return b, nil
 }
 
+// signNewRow signs st (sign) for a step that writes a new row of table,
+// then draws the row's id (nextID) and names it in the payload as member:
+// the signer signs the whole entry but the id, which is drawn only when the
+// row is written. Codes: those of sign.
+func (s *Service) signNewRow(ctx context.Context, tx pgx.Tx, run *signOffRun, st signedStep, a signerAuth,
+	table, member string) (signedStep, int64, error) {
+	st, err := s.sign(ctx, tx, run, st, a)
+	if err != nil {
+		return st, 0, err
+	}
+	id, err := nextID(ctx, tx, table)
+	if err != nil {
+		return st, 0, err
+	}
+	st.payload = withMember(st.payload, member, id)
+	return st, id, nil
+}
+
+// signerAuth is what a signer gave to authorise a sign-off: their own
+// signature over the step's statement or, without one, their re-entered
+// password. A step that staff record for the decision body (a deliberation,
+// a publication) is recorded: it takes no password, and without a
+// signature the platform signs alone, as it always did for these steps, and
+// the entry says so (signed_by.method "platform").
+type signerAuth struct {
+	password  string
+	recorded  bool
+	signature *SignerSignature
+}
+
 // authorise checks the signer's own signature over the step's statement
 // (content is what the entry's payload will hold) or, without one, their
-// re-entered password. Codes: those of reauthenticate, signing_key_not_found,
+// re-entered password (none for a recorded step). Codes: those of
+// reauthenticate (not for a recorded step), signing_key_not_found,
 // signing_key_not_confirmed (403), signing_key_revoked (403),
 // signature_required, signer_signature_invalid.
 func (s *Service) authorise(ctx context.Context, tx pgx.Tx, actor *identity.Account, kind RecordKind, decisionID int64,
-	content map[string]any, password string, sig *SignerSignature) (signOff, error) {
+	content map[string]any, a signerAuth) (signOff, error) {
+	sig := a.signature
 	if sig == nil || (sig.KeyID == "" && sig.Signature == "") {
-		if err := s.reauthenticate(ctx, actor, password); err != nil {
+		if a.recorded {
+			return signOff{platform: true}, nil
+		}
+		if err := s.reauthenticate(ctx, actor, a.password); err != nil {
 			return signOff{}, err
 		}
 		return signOff{}, nil
@@ -63,18 +98,34 @@ func (s *Service) authorise(ctx context.Context, tx pgx.Tx, actor *identity.Acco
 	return s.personalSignOff(ctx, tx, actor, kind, decisionID, content, sig)
 }
 
-// authoriseRecorded authorises a step that staff record for the decision
-// body (a deliberation, a publication): with the signer's own signature it
-// is checked as authorise checks it; without one the platform signs alone,
-// as it always did for these steps, and the entry says so
-// (signed_by.method "platform"). Codes: those of authorise but the
-// password's.
-func (s *Service) authoriseRecorded(ctx context.Context, tx pgx.Tx, actor *identity.Account, kind RecordKind, decisionID int64,
-	content map[string]any, sig *SignerSignature) (signOff, error) {
-	if sig == nil || (sig.KeyID == "" && sig.Signature == "") {
-		return signOff{platform: true}, nil
+// signOffRun is one run of a sign-off step. With key set it runs in
+// statement mode: it checks what the step checks, keeps the statement the
+// signer signs with that key and writes nothing.
+type signOffRun struct {
+	key       string
+	statement []byte
+}
+
+// sign authorises the sign-off st, whose payload is what the signer signs,
+// and returns it ready for appendBound: signed by the platform too, now,
+// saying how the signer authorised it. In statement mode it keeps the
+// statement instead and returns errStatementOnly, which rolls the
+// transaction back. Codes: those of authorise.
+func (s *Service) sign(ctx context.Context, tx pgx.Tx, run *signOffRun, st signedStep, a signerAuth) (signedStep, error) {
+	if run.key != "" {
+		statement, err := statementOf(st.kind, st.decisionID, st.actor, run.key, st.payload)
+		if err != nil {
+			return st, err
+		}
+		run.statement = statement
+		return st, errStatementOnly
 	}
-	return s.personalSignOff(ctx, tx, actor, kind, decisionID, content, sig)
+	auth, err := s.authorise(ctx, tx, st.actor, st.kind, st.decisionID, st.payload, a)
+	if err != nil {
+		return st, err
+	}
+	st.signed, st.at, st.auth = true, s.now(), &auth
+	return st, nil
 }
 
 // personalSignOff checks the signer's own signature over the step's
@@ -116,6 +167,11 @@ func statementFor[T any](keyID string, run func(keyID string) (T, []byte, error)
 	}
 	_, st, err := run(keyID)
 	return st, err
+}
+
+// signed is a sign-off's result outside statement mode.
+func signed[T any](out T, _ []byte, err error) (T, error) {
+	return out, err
 }
 
 // statementOrResult ends a sign-off: in statement mode the statement,

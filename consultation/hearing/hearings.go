@@ -111,10 +111,7 @@ func (s *Service) step(ctx context.Context, actor *identity.Account, hearingID i
 	}
 	var out Hearing
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if err := lockOpenStage(ctx, tx, h.DecisionID, what); err != nil {
-			return err
-		}
-		h, err := getHearing(ctx, tx, hearingID, true)
+		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, what)
 		if err != nil {
 			return err
 		}

@@ -326,15 +326,9 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 	var out Hearing
 	var codeErr error
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if err := lockOpenStage(ctx, tx, h.DecisionID, "签字确认听证笔录"); err != nil {
-			return err
-		}
-		h, err := getHearing(ctx, tx, hearingID, true)
+		h, err := lockOpenMinutes(ctx, tx, h.DecisionID, hearingID, "签字确认听证笔录")
 		if err != nil {
 			return err
-		}
-		if h.MinutesLockedAt != nil {
-			return errMinutesLocked
 		}
 		app, err := ownParticipation(ctx, tx, actor, &h)
 		if err != nil {
@@ -385,15 +379,9 @@ func (s *Service) RecordScannedSignature(ctx context.Context, actor *identity.Ac
 	}
 	var out Hearing
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if err := lockOpenStage(ctx, tx, h.DecisionID, "登记纸质签字"); err != nil {
-			return err
-		}
-		h, err := getHearing(ctx, tx, hearingID, true)
+		h, err := lockOpenMinutes(ctx, tx, h.DecisionID, hearingID, "登记纸质签字")
 		if err != nil {
 			return err
-		}
-		if h.MinutesLockedAt != nil {
-			return errMinutesLocked
 		}
 		if h.MinutesRecordedAt == nil {
 			return errMinutesMissing

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -82,16 +83,31 @@ func (s *Service) SetHearingRequirement(ctx context.Context, actor *identity.Acc
 	if err := requireText("explanation", "说明", explanation, 2000); err != nil {
 		return Requirement{}, err
 	}
+	return s.requirementStep(ctx, actor, decisionID, "标记需要听证", RecordRequirementSet,
+		map[string]any{"grounds": grounds, "explanation": explanation}, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO hearing_requirements (decision_id, grounds, explanation, set_by, set_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO UPDATE SET grounds = EXCLUDED.grounds,
+				explanation = EXCLUDED.explanation, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`,
+				decisionID, grounds, explanation, actor.ID, s.now()); err != nil {
+				return errs.Internal(err)
+			}
+			return nil
+		})
+}
+
+// requirementStep changes the decision's hearing requirement: under the
+// decision lock (lockOpenStage, refusing after legality review; what names
+// the step) write changes the row, and the record gets kind with payload
+// and the row as it then stands as evidence.
+func (s *Service) requirementStep(ctx context.Context, actor *identity.Account, decisionID int64, what string, kind record.Kind,
+	payload map[string]any, write func(tx pgx.Tx) error) (Requirement, error) {
 	var out Requirement
 	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if err := lockOpenStage(ctx, tx, decisionID, "标记需要听证"); err != nil {
+		if err := lockOpenStage(ctx, tx, decisionID, what); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO hearing_requirements (decision_id, grounds, explanation, set_by, set_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO UPDATE SET grounds = EXCLUDED.grounds,
-			explanation = EXCLUDED.explanation, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`,
-			decisionID, grounds, explanation, actor.ID, s.now()); err != nil {
-			return errs.Internal(err)
+		if err := write(tx); err != nil {
+			return err
 		}
 		r, err := getRequirement(ctx, tx, decisionID)
 		if err != nil {
@@ -102,8 +118,7 @@ func (s *Service) SetHearingRequirement(ctx context.Context, actor *identity.Acc
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordRequirementSet,
-			map[string]any{"grounds": grounds, "explanation": explanation}, ev)
+		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), kind, payload, ev)
 	})
 	return out, err
 }
@@ -122,31 +137,18 @@ func (s *Service) WaiveHearing(ctx context.Context, actor *identity.Account, dec
 	if err := requireText("reason", "不举行听证会的理由", reason, 2000); err != nil {
 		return Requirement{}, err
 	}
-	var out Requirement
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if err := lockOpenStage(ctx, tx, decisionID, "说明不举行听证会的理由"); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `UPDATE hearing_requirements SET waiver_reason = $2, waived_by = $3, waived_at = $4 WHERE decision_id = $1`,
-			decisionID, reason, actor.ID, s.now())
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errs.Conflict("hearing_not_required", "该决策事项未标记为需要听证")
-		}
-		r, err := getRequirement(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		out = *r
-		ev, err := evidence("hearing_requirements", decisionID, out)
-		if err != nil {
-			return err
-		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordHearingWaived, map[string]any{"reason": reason}, ev)
-	})
-	return out, err
+	return s.requirementStep(ctx, actor, decisionID, "说明不举行听证会的理由", RecordHearingWaived, map[string]any{"reason": reason},
+		func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `UPDATE hearing_requirements SET waiver_reason = $2, waived_by = $3, waived_at = $4 WHERE decision_id = $1`,
+				decisionID, reason, actor.ID, s.now())
+			if err != nil {
+				return errs.Internal(err)
+			}
+			if tag.RowsAffected() == 0 {
+				return errs.Conflict("hearing_not_required", "该决策事项未标记为需要听证")
+			}
+			return nil
+		})
 }
 
 func init() {
