@@ -70,7 +70,7 @@ var agencyKindNames = map[identity.AgencyKind]string{
 }
 
 func (s *site) mountAdmin(r chi.Router) {
-	admin := r.With(s.requireRolePage(identity.RoleAdmin, "此页面供平台管理员使用。"))
+	admin := r.With(s.requireRolePage("此页面供平台管理员使用。", identity.RoleAdmin))
 	admin.Get("/admin", s.adminHome)
 	admin.Get("/admin/agencies", s.adminAgencies)
 	admin.Post("/admin/agencies", s.createAgency)
@@ -276,10 +276,7 @@ func (s *site) accountsData(r *http.Request, p *page) *adminAccountsData {
 		return d
 	}
 	d.Accounts = accts
-	if next != "" {
-		v := url.Values{"q": {d.Query}, "role": {d.Role}, "agency": {q.Get("agency")}, "cursor": {next}}
-		d.NextURL = "/admin/accounts?" + v.Encode()
-	}
+	d.NextURL = nextPageURL("/admin/accounts", url.Values{"q": {d.Query}, "role": {d.Role}, "agency": {q.Get("agency")}}, next)
 	return d
 }
 
@@ -442,9 +439,7 @@ func (s *site) adminAdvisers(w http.ResponseWriter, r *http.Request) {
 		status = s.formError(r, &p, err)
 	}
 	d.Advisers = list
-	if next != "" {
-		d.NextURL = "/admin/advisers?" + url.Values{"q": {d.Query}, "cursor": {next}}.Encode()
-	}
+	d.NextURL = nextPageURL("/admin/advisers", url.Values{"q": {d.Query}}, next)
 	p.Data = d
 	s.render(w, r, status, "admin_advisers", p)
 }
@@ -507,9 +502,7 @@ func (s *site) adminAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Entries = append(d.Entries, row)
 	}
-	if next != "" {
-		d.NextURL = "/admin/audit?" + url.Values{"cursor": {next}, "target": {r.URL.Query().Get("target")}}.Encode()
-	}
+	d.NextURL = nextPageURL("/admin/audit", url.Values{"target": {r.URL.Query().Get("target")}}, next)
 	p.Data = d
 	s.render(w, r, status, "admin_audit", p)
 }

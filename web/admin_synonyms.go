@@ -30,7 +30,7 @@ type adminSynonymsData struct {
 
 // mountAdminSynonyms adds the page's routes, for admins only.
 func (s *site) mountAdminSynonyms(r chi.Router) {
-	admin := r.With(s.requireRolePage(identity.RoleAdmin, "此页面供系统管理员使用。"))
+	admin := r.With(s.requireRolePage("此页面供系统管理员使用。", identity.RoleAdmin))
 	admin.Get("/admin/synonyms", s.adminSynonyms)
 	admin.Post("/admin/synonyms", s.addSynonyms)
 	admin.Post("/admin/synonyms/{id}/delete", s.deleteSynonyms)

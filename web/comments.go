@@ -402,20 +402,11 @@ func (s *site) publicComments(w http.ResponseWriter, r *http.Request) {
 			data.Comments = append(data.Comments, cm)
 		}
 	}
-	base := "/decisions/" + strconv.FormatInt(id, 10) + "/comments"
+	var filters url.Values
 	if anchor != "" {
-		base += "?article=" + url.QueryEscape(anchor)
+		filters = url.Values{"article": {anchor}}
 	}
-	if list.NextCursor != "" {
-		sep := "?"
-		if anchor != "" {
-			sep = "&"
-		}
-		data.NextURL = base + sep + "cursor=" + url.QueryEscape(list.NextCursor)
-	}
-	if q.Get("cursor") != "" {
-		data.FirstURL = base
-	}
+	data.NextURL, data.FirstURL = pageLinks("/decisions/"+strconv.FormatInt(id, 10)+"/comments", filters, q.Get("cursor"), list.NextCursor)
 	p := s.newPage(r, "公众意见 · "+d.Title)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "decision_comments", p)

@@ -60,20 +60,7 @@ func (s *site) decisions(w http.ResponseWriter, r *http.Request) {
 	if data.Query != "" {
 		filters.Set("q", data.Query)
 	}
-	if next != "" {
-		nq := url.Values{}
-		for k, v := range filters {
-			nq[k] = v
-		}
-		nq.Set("cursor", next)
-		data.NextURL = "/decisions?" + nq.Encode()
-	}
-	if q.Get("cursor") != "" {
-		data.FirstURL = "/decisions"
-		if len(filters) > 0 {
-			data.FirstURL += "?" + filters.Encode()
-		}
-	}
+	data.NextURL, data.FirstURL = pageLinks("/decisions", filters, q.Get("cursor"), next)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "decisions", p)
 }

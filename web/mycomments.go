@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
@@ -36,12 +35,7 @@ func (s *site) myComments(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if next != "" {
-		data.NextURL = "/me/comments?cursor=" + url.QueryEscape(next)
-	}
-	if cur != "" {
-		data.FirstURL = "/me/comments"
-	}
+	data.NextURL, data.FirstURL = pageLinks("/me/comments", nil, cur, next)
 	p := s.newPage(r, "我的意见")
 	p.Data = data
 	s.render(w, r, http.StatusOK, "my_comments", p)

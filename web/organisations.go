@@ -83,7 +83,7 @@ func (s *site) mountOrganisations(r chi.Router) {
 	r.Post("/organisations/{id}/keys", s.createKey)
 	r.Post("/organisations/{id}/keys/{key}/revoke", s.revokeKey)
 	s.mountOrganisationWebhooks(r)
-	admin := r.With(s.requireRolePage(identity.RoleAdmin, "此页面供系统管理员使用。"))
+	admin := r.With(s.requireRolePage("此页面供系统管理员使用。", identity.RoleAdmin))
 	admin.Get("/admin/organisations", s.adminOrganisations)
 	admin.Post("/admin/organisations/{id}/verification", s.checkOrganisation)
 }

@@ -79,9 +79,10 @@ var reviewFlash = map[string]string{
 	"feedback_submitted":  "您对决策实施的意见已提交，谢谢。",
 }
 
-// requireRolePage sends anonymous visitors to the login page and answers
-// 403 to accounts without the role.
-func (s *site) requireRolePage(role identity.Role, msg string) func(http.Handler) http.Handler {
+// requireRolePage sends anonymous visitors to the login page (back to the
+// page they asked for after signing in) and answers 403 with msg to
+// accounts that have none of the roles.
+func (s *site) requireRolePage(msg string, roles ...identity.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a := currentAccount(r)
@@ -93,7 +94,7 @@ func (s *site) requireRolePage(role identity.Role, msg string) func(http.Handler
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(target), http.StatusSeeOther)
 				return
 			}
-			if !a.HasRole(role) {
+			if !a.HasRole(roles...) {
 				s.renderError(w, r, http.StatusForbidden, "无权访问", msg)
 				return
 			}
@@ -105,7 +106,7 @@ func (s *site) requireRolePage(role identity.Role, msg string) func(http.Handler
 // mountReview adds the review department's and the legal advisers' pages.
 func (s *site) mountReview(r chi.Router) {
 	r.Route("/review", func(r chi.Router) {
-		r.Use(s.requireRolePage(identity.RoleReviewer, "这些页面供合法性审查部门的审查人员使用。"))
+		r.Use(s.requireRolePage("这些页面供合法性审查部门的审查人员使用。", identity.RoleReviewer))
 		r.Get("/", s.reviewQueue)
 		r.Get("/{id}", s.reviewPage)
 		r.Post("/{id}/advisers", s.assignAdvisers)
@@ -115,7 +116,7 @@ func (s *site) mountReview(r chi.Router) {
 		r.Post("/{id}/confirm", s.confirmChanges)
 	})
 	r.Route("/adviser", func(r chi.Router) {
-		r.Use(s.requireRolePage(identity.RoleLegalAdviser, "这些页面供受指派的法律顾问使用。"))
+		r.Use(s.requireRolePage("这些页面供受指派的法律顾问使用。", identity.RoleLegalAdviser))
 		r.Get("/", s.adviserList)
 		r.Get("/reviews/{id}", s.opinionForm)
 		r.Post("/reviews/{id}", s.signOpinion)

@@ -19,24 +19,13 @@ import (
 func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 	e := newReviewPagesEnv(t)
 	ctx := chrome(t, browsertest.Phone, 30*time.Second)
-	findings := func() chromedp.Action[chromedp.Void] {
-		var steps []chromedp.Action[chromedp.Void]
-		for _, i := range []string{"0", "1", "2"} {
-			steps = append(steps,
-				chromedp.Click(chromedp.ID("f-findings-"+i+"-finding-0")),
-				chromedp.SetValue(chromedp.ID("f-findings-"+i+"-reasoning"), "经审查，符合规定。"),
-				chromedp.SetValue(chromedp.ID("f-findings-"+i+"-cited_provisions"), "《重大行政决策程序暂行条例》第二十七条"))
-		}
-		return chromedp.Steps(steps...)
-	}
-
 	must(t, chromedp.Do(ctx,
 		signInSteps(e.URL, *e.adviser.Phone),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/adviser"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.reviews a`)),
 		chromedp.Click(chromedp.CSS(`ul.reviews a`)),
 		chromedp.WaitVisible(chromedp.ID("opinion-form")),
-		findings(),
+		compliantFindings(),
 		chromedp.Click(chromedp.ID("f-overall-0")),
 		chromedp.SendKeys(chromedp.ID("f-password"), testenv.Password),
 	))
@@ -57,7 +46,7 @@ func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 		t.Fatalf("opinions on the review page: %q", opinions)
 	}
 	must(t, chromedp.Do(ctx,
-		findings(),
+		compliantFindings(),
 		chromedp.Click(chromedp.ID("f-outcome-0")),
 		chromedp.SendKeys(chromedp.ID("f-password"), testenv.Password),
 		chromedp.Click(chromedp.CSS(`#conclusion-form button[type=submit]`)),
@@ -74,6 +63,19 @@ func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 	if err != nil || !res.OK {
 		t.Fatalf("record verification: %+v %v", res, err)
 	}
+}
+
+// compliantFindings answers each of the three review questions on an
+// opinion or conclusion form: compliant, with reasoning and the article.
+func compliantFindings() chromedp.Action[chromedp.Void] {
+	var steps []chromedp.Action[chromedp.Void]
+	for _, i := range []string{"0", "1", "2"} {
+		steps = append(steps,
+			chromedp.Click(chromedp.ID("f-findings-"+i+"-finding-0")),
+			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-reasoning"), "经审查，符合规定。"),
+			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-cited_provisions"), "《重大行政决策程序暂行条例》第二十七条"))
+	}
+	return chromedp.Steps(steps...)
 }
 
 // TestPublicationPageOnPhone reads a published decision's page on a phone:

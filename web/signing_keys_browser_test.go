@@ -47,29 +47,9 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	}
 
 	// The opinion, signed on this device.
-	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(e.URL+e.reviewPath("/adviser/reviews/")),
-		chromedp.WaitVisible(chromedp.ID("opinion-form")),
-	))
-	for _, i := range []string{"0", "1", "2"} {
-		must(t, chromedp.Do(ctx,
-			chromedp.Click(chromedp.ID("f-findings-"+i+"-finding-0")),
-			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-reasoning"), "经审查，符合规定。"),
-			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-cited_provisions"), "《重大行政决策程序暂行条例》第二十七条")))
-	}
-	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.ID("f-overall-0")),
-		chromedp.WaitVisible(chromedp.ID("opinion-prepare-signature")),
-		chromedp.Click(chromedp.ID("opinion-prepare-signature")),
-		chromedp.WaitVisible(chromedp.ID("opinion-confirm-sign")),
-	))
-	browsertest.Screenshot(t, ctx, "opinion-device-confirm")
-	noSideScroll(t, ctx, "the confirmation of a device signature")
-	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.ID("opinion-confirm-sign")),
+	signFindingsOnDevice(t, ctx, e.URL+e.reviewPath("/adviser/reviews/"), "opinion", "overall", "the confirmation of a device signature",
 		chromedp.WaitNotPresent(chromedp.ID("opinion-confirm-sign")),
-		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
-	))
+		chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 	wantLocation(t, ctx, "flash=opinion_signed")
 
 	// The record: the adviser's own signature, countersigned, verifies online…
@@ -87,8 +67,7 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 		t.Fatalf("the entry does not carry the device signature: %s", payload)
 	}
 	// …and offline in the archive.
-	archive := exportArchive(t, e)
-	off, err := record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
+	off, err := verifyExportedArchive(t, e)
 	if err != nil || !off.OK || off.PersonalSignatures != 1 || !slices.Equal(off.PersonalKeys, []string{keyID}) {
 		t.Fatalf("offline verification %+v: %v", off, err)
 	}
@@ -113,24 +92,12 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 	}
 
 	// A superuser changes the signed opinion: caught online and offline, naming the entry.
-	if err := pgx.BeginFunc(context.Background(), e.DB, func(tx pgx.Tx) error {
-		for _, q := range []string{`ALTER TABLE legal_opinions DISABLE TRIGGER legal_opinions_immutable`,
-			`UPDATE legal_opinions SET overall = 'unlawful' WHERE decision_id = ` + fmt.Sprint(e.d.ID),
-			`ALTER TABLE legal_opinions ENABLE TRIGGER legal_opinions_immutable`} {
-			if _, err := tx.Exec(context.Background(), q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	changeAsSuperuser(t, e, "legal_opinions", "overall = 'unlawful'")
 	res, err = e.Consultation.VerifyDecisionRecord(context.Background(), &e.staff, e.d.ID)
 	if err != nil || res.OK || res.FirstBadSeq != seq || !strings.Contains(res.Problem, "legal_opinions") {
 		t.Fatalf("tampered opinion verified online: %+v %v", res, err)
 	}
-	archive = exportArchive(t, e)
-	off, err = record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
+	off, err = verifyExportedArchive(t, e)
 	if err != nil || off.OK || off.FirstBadSeq != seq || !strings.Contains(off.Problem, "legal_opinions") {
 		t.Fatalf("tampered opinion verified offline: %+v %v", off, err)
 	}
@@ -202,28 +169,8 @@ func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 
 	// The reviewer's conclusion, signed on this device.
 	reviewerKey := enrolDeviceKey(t, ctx, e, e.reviewer, "审查处电脑")
-	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(e.URL+e.reviewPath("/review/")),
-		chromedp.WaitVisible(chromedp.ID("conclusion-form")),
-	))
-	for _, i := range []string{"0", "1", "2"} {
-		must(t, chromedp.Do(ctx,
-			chromedp.Click(chromedp.ID("f-findings-"+i+"-finding-0")),
-			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-reasoning"), "经审查，符合规定。"),
-			chromedp.SetValue(chromedp.ID("f-findings-"+i+"-cited_provisions"), "《重大行政决策程序暂行条例》第二十七条")))
-	}
-	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.ID("f-outcome-0")),
-		chromedp.WaitVisible(chromedp.ID("conclusion-prepare-signature")),
-		chromedp.Click(chromedp.ID("conclusion-prepare-signature")),
-		chromedp.WaitVisible(chromedp.ID("conclusion-confirm-sign")),
-	))
-	browsertest.Screenshot(t, ctx, "conclusion-device-confirm")
-	noSideScroll(t, ctx, "the conclusion's device signature")
-	must(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.ID("conclusion-confirm-sign")),
-		chromedp.WaitVisible(chromedp.ID("conclusion")),
-	))
+	signFindingsOnDevice(t, ctx, e.URL+e.reviewPath("/review/"), "conclusion", "outcome", "the conclusion's device signature",
+		chromedp.WaitVisible(chromedp.ID("conclusion")))
 	wantLocation(t, ctx, "flash=conclusion_signed")
 
 	// The head's meeting decision, signed on this device too: the
@@ -297,8 +244,7 @@ func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 		t.Fatalf("verify operation: %+v", ver)
 	}
 	// …and offline in the archive.
-	archive := exportArchive(t, e)
-	off, err := record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
+	off, err := verifyExportedArchive(t, e)
 	if err != nil || !off.OK || off.PersonalSignatures != 2 || !slices.Equal(sorted(off.PersonalKeys), keys) {
 		t.Fatalf("offline verification %+v: %v", off, err)
 	}
@@ -322,10 +268,45 @@ func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 
 	// A superuser turns the signed meeting into a deferral: caught by the
 	// verify operation and in an archive exported afterwards.
+	changeAsSuperuser(t, e, "deliberations", "outcome = 'deferred'")
+	if ver = verifyOperation(t, e); ver.OK || ver.FirstBadSeq != meetingSeq || !strings.Contains(ver.Problem, "deliberations") {
+		t.Fatalf("tampered meeting verified online: %+v", ver)
+	}
+	off, err = verifyExportedArchive(t, e)
+	if err != nil || off.OK || off.FirstBadSeq != meetingSeq || !strings.Contains(off.Problem, "deliberations") {
+		t.Fatalf("tampered meeting verified offline: %+v %v", off, err)
+	}
+}
+
+// signFindingsOnDevice opens the form (opinion or conclusion) at url,
+// finds every review question compliant, chooses the first answer of its
+// outcome field and signs with the key kept on this device, checking the
+// confirmation (named what) does not scroll sideways; done waits for the
+// signed page.
+func signFindingsOnDevice(t *testing.T, ctx context.Context, url, form, outcome, what string, done ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID(form+"-form")),
+		compliantFindings(),
+		chromedp.Click(chromedp.ID("f-"+outcome+"-0")),
+		chromedp.WaitVisible(chromedp.ID(form+"-prepare-signature")),
+		chromedp.Click(chromedp.ID(form+"-prepare-signature")),
+		chromedp.WaitVisible(chromedp.ID(form+"-confirm-sign")),
+	))
+	browsertest.Screenshot(t, ctx, form+"-device-confirm")
+	noSideScroll(t, ctx, what)
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID(form+"-confirm-sign")), chromedp.Steps(done...)))
+}
+
+// changeAsSuperuser sets a column of the decision's row in an immutable
+// table the way a superuser could: with its trigger disabled.
+func changeAsSuperuser(t *testing.T, e *reviewPagesEnv, table, set string) {
+	t.Helper()
 	if err := pgx.BeginFunc(context.Background(), e.DB, func(tx pgx.Tx) error {
-		for _, q := range []string{`ALTER TABLE deliberations DISABLE TRIGGER deliberations_immutable`,
-			`UPDATE deliberations SET outcome = 'deferred' WHERE decision_id = ` + fmt.Sprint(e.d.ID),
-			`ALTER TABLE deliberations ENABLE TRIGGER deliberations_immutable`} {
+		for _, q := range []string{`ALTER TABLE ` + table + ` DISABLE TRIGGER ` + table + `_immutable`,
+			`UPDATE ` + table + ` SET ` + set + ` WHERE decision_id = ` + fmt.Sprint(e.d.ID),
+			`ALTER TABLE ` + table + ` ENABLE TRIGGER ` + table + `_immutable`} {
 			if _, err := tx.Exec(context.Background(), q); err != nil {
 				return err
 			}
@@ -333,14 +314,6 @@ func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
-	}
-	if ver = verifyOperation(t, e); ver.OK || ver.FirstBadSeq != meetingSeq || !strings.Contains(ver.Problem, "deliberations") {
-		t.Fatalf("tampered meeting verified online: %+v", ver)
-	}
-	archive = exportArchive(t, e)
-	off, err = record.VerifyArchive(bytes.NewReader(archive), int64(len(archive)))
-	if err != nil || off.OK || off.FirstBadSeq != meetingSeq || !strings.Contains(off.Problem, "deliberations") {
-		t.Fatalf("tampered meeting verified offline: %+v %v", off, err)
 	}
 }
 
@@ -373,12 +346,7 @@ type deviceVerification struct {
 // the lead unit's staff.
 func verifyOperation(t *testing.T, e *reviewPagesEnv) deviceVerification {
 	t.Helper()
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/decisions/%d/record/verify", e.URL, e.d.ID), nil)
-	req.Header.Set("Authorization", "Bearer "+e.signIn(t, e.staff))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := staffAPICall(t, e, "POST", "record/verify")
 	defer resp.Body.Close()
 	var v deviceVerification
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&v) != nil {
@@ -387,18 +355,28 @@ func verifyOperation(t *testing.T, e *reviewPagesEnv) deviceVerification {
 	return v
 }
 
-func exportArchive(t *testing.T, e *reviewPagesEnv) []byte {
+// verifyExportedArchive exports the decision's archive as the lead unit's
+// staff and verifies it offline.
+func verifyExportedArchive(t *testing.T, e *reviewPagesEnv) (record.VerifyResult, error) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/decisions/%d/archive", e.URL, e.d.ID), nil)
-	req.Header.Set("Authorization", "Bearer "+e.signIn(t, e.staff))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := staffAPICall(t, e, "GET", "archive")
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("archive: %d %s", resp.StatusCode, body)
 	}
-	return body
+	return record.VerifyArchive(bytes.NewReader(body), int64(len(body)))
+}
+
+// staffAPICall calls the decision's operation at …/decisions/{id}/path as
+// the lead unit's staff.
+func staffAPICall(t *testing.T, e *reviewPagesEnv, method, path string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, fmt.Sprintf("%s/api/v1/decisions/%d/%s", e.URL, e.d.ID, path), nil)
+	req.Header.Set("Authorization", "Bearer "+e.signIn(t, e.staff))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }

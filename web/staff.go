@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,22 +38,7 @@ func (s *site) mountStaff(r chi.Router) {
 // requireStaff sends anonymous visitors to the login page and answers 403
 // to signed-in accounts that are not agency staff.
 func (s *site) requireStaff(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := currentAccount(r)
-		if a == nil {
-			target := r.URL.RequestURI()
-			if r.Method != http.MethodGet {
-				target = r.URL.Path
-			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(target), http.StatusSeeOther)
-			return
-		}
-		if !a.HasRole(identity.RoleAgencyStaff) {
-			s.renderError(w, r, http.StatusForbidden, "无权访问", "这些页面供决策承办单位的工作人员使用。")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return s.requireRolePage("这些页面供决策承办单位的工作人员使用。", identity.RoleAgencyStaff)(next)
 }
 
 // staffListData is the lead unit's list of its decisions.
@@ -73,12 +57,7 @@ func (s *site) staffDecisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := staffListData{Decisions: list}
-	if next != "" {
-		data.NextURL = "/staff/decisions?cursor=" + url.QueryEscape(next)
-	}
-	if cur != "" {
-		data.FirstURL = "/staff/decisions"
-	}
+	data.NextURL, data.FirstURL = pageLinks("/staff/decisions", nil, cur, next)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "staff_decisions", p)
 }

@@ -158,14 +158,9 @@ func (s *site) renderQueue(w http.ResponseWriter, r *http.Request, status int, d
 		status = st
 	}
 	data.Comments = list.Comments
-	base := staffURL(d.ID, "/comments?")
-	if list.NextCursor != "" {
-		nq := queueQuery(q)
-		nq.Set("cursor", list.NextCursor)
-		data.NextURL = base + nq.Encode()
-	}
+	data.NextURL = nextPageURL(staffURL(d.ID, "/comments"), q, list.NextCursor)
 	if r.URL.Query().Get("cursor") != "" {
-		data.FirstURL = base + q.Encode()
+		data.FirstURL = staffURL(d.ID, "/comments?") + q.Encode()
 	}
 	p.Data = data
 	s.render(w, r, status, "staff_comments", p)
@@ -283,16 +278,11 @@ func (s *site) renderGroups(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	data.Groups = list
-	base := staffURL(d.ID, "/comment-groups?")
+	var filters url.Values
 	if all {
-		base += "all=1&"
+		filters = url.Values{"all": {"1"}}
 	}
-	if next != "" {
-		data.NextURL = base + "cursor=" + url.QueryEscape(next)
-	}
-	if r.URL.Query().Get("cursor") != "" {
-		data.FirstURL = strings.TrimSuffix(strings.TrimSuffix(base, "&"), "?")
-	}
+	data.NextURL, data.FirstURL = pageLinks(staffURL(d.ID, "/comment-groups"), filters, r.URL.Query().Get("cursor"), next)
 	p.Data = data
 	s.render(w, r, status, "staff_comment_groups", p)
 }

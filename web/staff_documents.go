@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,9 +44,7 @@ func (s *site) documents(w http.ResponseWriter, r *http.Request) {
 	for _, doc := range docs {
 		data.Documents = append(data.Documents, documentView{ProcedureDocument: doc, Facts: documentFacts(doc)})
 	}
-	if next != "" {
-		data.NextURL = staffURL(d.ID, "/documents?cursor="+url.QueryEscape(next))
-	}
+	data.NextURL = nextPageURL(staffURL(d.ID, "/documents"), nil, next)
 	p := s.newPage(r, "程序性文件")
 	p.Data = data
 	s.render(w, r, http.StatusOK, "staff_documents", p)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -188,12 +187,7 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 	if data.Kind == "" && t.Answer != nil {
 		data.Kind, data.Reason = string(t.Answer.Disposition), t.Answer.Reason
 	}
-	if t.NextCursor != "" {
-		data.NextURL = staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10)+"?cursor="+url.QueryEscape(t.NextCursor))
-	}
-	if cursor != "" {
-		data.FirstURL = staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10))
-	}
+	data.NextURL, data.FirstURL = pageLinks(staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10)), nil, cursor, t.NextCursor)
 	others, _, err := s.svc.Themes.ListThemes(ctx, actor, d.ID, "")
 	if err != nil {
 		s.pageError(w, r, err)

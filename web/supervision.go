@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,7 +99,8 @@ var supervisionFlash = map[string]string{
 // city, a department's staff their own department.
 func (s *site) mountSupervision(r chi.Router) {
 	r.Route("/supervision", func(r chi.Router) {
-		r.Use(s.requireSupervisionPage)
+		r.Use(s.requireRolePage("这些页面供法治政府建设办公室和各单位工作人员使用。",
+			identity.RoleSupervisor, identity.RoleAdmin, identity.RoleAgencyStaff))
 		r.Get("/", s.supervisionDashboard)
 		r.Get("/decisions", s.supervisionDecisions)
 		r.Get("/decisions/{id}", s.supervisionDecision)
@@ -124,21 +124,6 @@ func (s *site) mountSupervision(r chi.Router) {
 		r.Get("/assessment", s.supervisionAssessment)
 		r.Post("/assessment/adjust", s.adjustScore)
 		r.Get("/assessment/download", s.downloadAssessment)
-	})
-}
-
-func (s *site) requireSupervisionPage(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := currentAccount(r)
-		if a == nil {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
-			return
-		}
-		if !a.HasRole(identity.RoleSupervisor, identity.RoleAdmin, identity.RoleAgencyStaff) {
-			s.renderError(w, r, http.StatusForbidden, "无权访问", "这些页面供法治政府建设办公室和各单位工作人员使用。")
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
 }
 

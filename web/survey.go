@@ -122,19 +122,11 @@ func (s *site) surveys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Surveys, data.Now = list, s.svc.Survey.Now()
-	if next != "" {
-		nq := url.Values{"cursor": {next}}
-		if data.Status != "" {
-			nq.Set("status", string(data.Status))
-		}
-		data.NextURL = "/surveys?" + nq.Encode()
+	filters := url.Values{}
+	if data.Status != "" {
+		filters.Set("status", string(data.Status))
 	}
-	if q.Get("cursor") != "" {
-		data.FirstURL = "/surveys"
-		if data.Status != "" {
-			data.FirstURL += "?status=" + url.QueryEscape(string(data.Status))
-		}
-	}
+	data.NextURL, data.FirstURL = pageLinks("/surveys", filters, q.Get("cursor"), next)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "surveys", p)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -56,12 +55,7 @@ func (s *site) staffSurveys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := staffSurveyListData{Surveys: list}
-	if next != "" {
-		data.NextURL = "/staff/surveys?cursor=" + url.QueryEscape(next)
-	}
-	if cur != "" {
-		data.FirstURL = "/staff/surveys"
-	}
+	data.NextURL, data.FirstURL = pageLinks("/staff/surveys", nil, cur, next)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "staff_surveys", p)
 }
