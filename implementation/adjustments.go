@@ -88,14 +88,10 @@ func (s *Service) AdjustDecision(ctx context.Context, actor *identity.Account, d
 		newDecision = &d
 	}
 	var out Adjustment
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := s.lockPublished(ctx, tx, actor, decisionID)
+	err = s.withPublished(ctx, actor, decisionID, nil, func(tx pgx.Tx, d consultation.Decision) error {
+		open, err := evaluationInProgress(ctx, tx, d.ID)
 		if err != nil {
 			return err
-		}
-		var open bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM post_evaluations WHERE decision_id = $1 AND status = 'in_progress')`, d.ID).Scan(&open); err != nil {
-			return errs.Internal(err)
 		}
 		if open {
 			return errs.Conflict("post_evaluation_in_progress", "后评估正在进行，请在评估报告作出后再调整")
@@ -182,14 +178,7 @@ func (s *Service) EndDecision(ctx context.Context, actor *identity.Account, deci
 		return consultation.Decision{}, err
 	}
 	var out consultation.Decision
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := s.lockPublished(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireBody(actor, &d); err != nil {
-			return err
-		}
+	err = s.withPublished(ctx, actor, decisionID, requireBody, func(tx pgx.Tx, d consultation.Decision) error {
 		ev, err := latestReported(ctx, tx, d.ID)
 		if err != nil {
 			return err

@@ -95,11 +95,7 @@ func triggers(ctx context.Context, tx pgx.Tx, d *consultation.Decision) ([]Trigg
 // decision_not_found, decision_not_published.
 func (s *Service) PostEvaluationTriggers(ctx context.Context, actor *identity.Account, decisionID int64) ([]TriggerState, error) {
 	var out []TriggerState
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := s.lockPublished(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
+	err := s.withPublished(ctx, actor, decisionID, nil, func(tx pgx.Tx, d consultation.Decision) (err error) {
 		out, err = triggers(ctx, tx, &d)
 		return err
 	})
@@ -139,14 +135,7 @@ func (s *Service) StartPostEvaluation(ctx context.Context, actor *identity.Accou
 		return Evaluation{}, err
 	}
 	var out Evaluation
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := s.lockPublished(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireBody(actor, &d); err != nil {
-			return err
-		}
+	err = s.withPublished(ctx, actor, decisionID, requireBody, func(tx pgx.Tx, d consultation.Decision) error {
 		ts, err := triggers(ctx, tx, &d)
 		if err != nil {
 			return err
@@ -177,9 +166,9 @@ func (s *Service) StartPostEvaluation(ctx context.Context, actor *identity.Accou
 				return e
 			}
 		}
-		var open bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM post_evaluations WHERE decision_id = $1 AND status = 'in_progress')`, d.ID).Scan(&open); err != nil {
-			return errs.Internal(err)
+		open, err := evaluationInProgress(ctx, tx, d.ID)
+		if err != nil {
+			return err
 		}
 		if open {
 			return errs.Conflict("post_evaluation_in_progress", "该决策的后评估正在进行")
@@ -229,14 +218,7 @@ func (s *Service) SubmitPostEvaluationReport(ctx context.Context, actor *identit
 		return Evaluation{}, errs.InvalidField("invalid_outcome", "outcome", "评估结论须为 continue（继续执行）、adjust（调整）或 stop（停止执行）")
 	}
 	var out Evaluation
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := s.lockPublished(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireBody(actor, &d); err != nil {
-			return err
-		}
+	err = s.withPublished(ctx, actor, decisionID, requireBody, func(tx pgx.Tx, d consultation.Decision) error {
 		list, err := queryEvaluations(ctx, tx, `decision_id = $1 AND status = 'in_progress'`, d.ID)
 		if err != nil {
 			return err
@@ -290,6 +272,17 @@ func (s *Service) ListPostEvaluations(ctx context.Context, actor *identity.Accou
 		return nil, err
 	}
 	return queryEvaluations(ctx, s.DB, `decision_id = $1`, decisionID)
+}
+
+// evaluationInProgress reports whether a post-evaluation of the decision is
+// in progress.
+func evaluationInProgress(ctx context.Context, tx pgx.Tx, decisionID int64) (bool, error) {
+	var open bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM post_evaluations WHERE decision_id = $1 AND status = 'in_progress')`,
+		decisionID).Scan(&open); err != nil {
+		return false, errs.Internal(err)
+	}
+	return open, nil
 }
 
 // latestOutcome returns the latest reported evaluation, or nil.

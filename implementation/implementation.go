@@ -97,6 +97,26 @@ func (s *Service) lockPublished(ctx context.Context, tx pgx.Tx, actor *identity.
 	return d, nil
 }
 
+// withPublished runs fn in a transaction that holds the lock of a published
+// decision (lockPublished), once may (requireBody, …; nil: no more than
+// lockPublished checks) has let the actor take the step. fn gets the
+// decision as locked.
+func (s *Service) withPublished(ctx context.Context, actor *identity.Account, decisionID int64,
+	may func(*identity.Account, *consultation.Decision) error, fn func(tx pgx.Tx, d consultation.Decision) error) error {
+	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		d, err := s.lockPublished(ctx, tx, actor, decisionID)
+		if err != nil {
+			return err
+		}
+		if may != nil {
+			if err := may(actor, &d); err != nil {
+				return err
+			}
+		}
+		return fn(tx, d)
+	})
+}
+
 // requireBody refuses anyone but staff of the decision body (or admins).
 func requireBody(actor *identity.Account, d *consultation.Decision) error {
 	if actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(d.DecisionBodyID) {

@@ -92,14 +92,13 @@ func (s *Service) SubmitImplementationReport(ctx context.Context, actor *identit
 		return Report{}, err
 	}
 	var out Report
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := s.lockPublished(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
+	implementingUnit := func(actor *identity.Account, _ *consultation.Decision) error {
 		if !actor.IsStaffOf(pub.ImplementingAgencyID) {
 			return errs.Forbidden("not_implementing_unit", "只有公布时确定的执行单位（"+pub.ImplementingAgencyName+"）可以报告执行情况")
 		}
+		return nil
+	}
+	err = s.withPublished(ctx, actor, decisionID, implementingUnit, func(tx pgx.Tx, d consultation.Decision) error {
 		date := time.Date(in.PeriodEnd.Year(), in.PeriodEnd.Month(), in.PeriodEnd.Day(), 0, 0, 0, 0, time.UTC)
 		now := s.now()
 		out = Report{DecisionID: d.ID, AgencyID: pub.ImplementingAgencyID, AgencyName: pub.ImplementingAgencyName, Kind: in.Kind,

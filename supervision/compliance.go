@@ -192,11 +192,7 @@ func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 		cons.State, cons.DoneAt = StepDone, f.ConsultationOpensAt
 		days := int(f.ConsultationEndsAt.Sub(*f.ConsultationOpensAt).Hours() / 24)
 		if days < minConsultationDays {
-			reason := ""
-			if f.ShorteningReason != nil {
-				reason = *f.ShorteningReason
-			}
-			if reason == "" {
+			if reason := deref(f.ShorteningReason); reason == "" {
 				cons.State, cons.Note = StepProblem, "征求意见期限少于30日且未说明理由"
 			} else {
 				cons.Note = "征求意见期限缩短，理由已公开：" + reason
@@ -234,11 +230,7 @@ func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 	case !livelihoodDomains[f.Domain]:
 		sv.State = StepNotApplicable
 	case f.SurveyWaivedAt != nil:
-		reason := ""
-		if f.SurveyWaiverReason != nil {
-			reason = *f.SurveyWaiverReason
-		}
-		sv.State, sv.DoneAt, sv.Note = StepSkipped, f.SurveyWaivedAt, "书面说明不开展民意调查："+reason
+		sv.State, sv.DoneAt, sv.Note = StepSkipped, f.SurveyWaivedAt, "书面说明不开展民意调查："+deref(f.SurveyWaiverReason)
 	case f.surveyHeld():
 		sv.State, sv.DoneAt = StepDone, f.SurveyClosedAt
 	case f.ReviewSubmittedAt != nil:
