@@ -80,6 +80,13 @@ type CommentGroupView struct {
 	CreatedAt             time.Time `json:"created_at"`
 }
 
+func commentGroupView(g consultation.CommentGroup) CommentGroupView {
+	return CommentGroupView{ID: g.ID, DecisionID: g.DecisionID, Size: g.Size, Stance: g.Stance,
+		RepresentativeID: g.RepresentativeID, RepresentativeReceipt: g.RepresentativeReceipt, RepresentativeText: g.RepresentativeText,
+		ArticleAnchor: g.ArticleAnchor, ArticleLabel: g.ArticleLabel, Pending: g.Pending, Published: g.Published,
+		Rejected: g.Rejected, Disposed: g.Disposed, CreatedAt: g.CreatedAt.UTC()}
+}
+
 // CommentGroupListView is one page of comment groups, largest first.
 type CommentGroupListView struct {
 	Groups     []CommentGroupView `json:"groups"`
@@ -161,10 +168,6 @@ type listCommentsInput struct {
 	PageQuery
 }
 
-type commentListOutput struct {
-	Body CommentListView
-}
-
 type commentIDPath struct {
 	CommentID int64 `path:"comment_id" minimum:"1"`
 }
@@ -185,10 +188,6 @@ type listCommentGroupsInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	MinSize    int   `query:"min_size" minimum:"0" doc:"Leave out smaller groups; 2 shows only actual duplicates."`
 	PageQuery
-}
-
-type commentGroupListOutput struct {
-	Body CommentGroupListView
 }
 
 func (s *server) registerComments() {
@@ -212,23 +211,17 @@ func (s *server) registerComments() {
 			}
 			return out, nil
 		})
-	register(s, huma.Operation{OperationID: "list-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comments",
+	answer(s, huma.Operation{OperationID: "list-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comments",
 		Summary: "List a decision's comments", Tags: tags, Errors: []int{404, 422},
 		Description: "Oldest first. Staff of the lead unit see every comment with its receipt and may filter by status, article, stance, group and " +
 			"disposition. Everyone else sees published comments (when the consultation shows comments publicly) under a pseudonym or chosen " +
 			"display name, plus their own comments in any state."},
-		public(), func(ctx context.Context, in *listCommentsInput) (*commentListOutput, error) {
-			p, err := s.svc.Consultation.ListComments(ctx, actor(ctx), in.DecisionID, consultation.CommentFilter{
+		public(), func(ctx context.Context, in *listCommentsInput) (consultation.CommentPage, error) {
+			return s.svc.Consultation.ListComments(ctx, actor(ctx), in.DecisionID, consultation.CommentFilter{
 				Status: consultation.CommentStatus(in.Status), ArticleAnchor: in.ArticleAnchor, Stance: in.Stance, GroupID: in.GroupID,
 				Disposition: in.Disposition, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			v := CommentListView{Comments: make([]CommentView, len(p.Comments)), NextCursor: p.NextCursor, CommentsPublic: p.CommentsPublic}
-			for i, c := range p.Comments {
-				v.Comments[i] = commentView(c)
-			}
-			return &commentListOutput{Body: v}, nil
+		}, func(p consultation.CommentPage) CommentListView {
+			return CommentListView{Comments: views(p.Comments, commentView), NextCursor: p.NextCursor, CommentsPublic: p.CommentsPublic}
 		})
 	answer(s, huma.Operation{OperationID: "get-comment", Method: http.MethodGet, Path: "/comments/{comment_id}",
 		Summary: "Get a comment", Tags: tags, Errors: []int{404},
@@ -251,24 +244,15 @@ func (s *server) registerComments() {
 		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *moderateCommentInput) (consultation.Comment, error) {
 			return s.svc.Consultation.ModerateComment(ctx, actor(ctx), in.CommentID, consultation.ModerationAction(in.Body.Action), in.Body.Reason)
 		}, commentView)
-	register(s, huma.Operation{OperationID: "list-comment-groups", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-groups",
+	answer(s, huma.Operation{OperationID: "list-comment-groups", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-groups",
 		Summary: "List groups of identical or near-identical comments", Tags: tags, Errors: []int{404, 422},
 		Description: "Mass campaigns: comments are grouped as they arrive (same text after normalising width, case, spaces and punctuation, or " +
 			"similar character bigrams). Largest first, with the representative text and counts by state. Staff of the lead unit only."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *listCommentGroupsInput) (*commentGroupListOutput, error) {
-			list, next, err := s.svc.Consultation.ListCommentGroups(ctx, actor(ctx), in.DecisionID,
-				consultation.CommentGroupFilter{MinSize: in.MinSize, Limit: in.Limit, Cursor: in.Cursor})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			v := CommentGroupListView{Groups: make([]CommentGroupView, len(list)), NextCursor: next}
-			for i, g := range list {
-				v.Groups[i] = CommentGroupView{ID: g.ID, DecisionID: g.DecisionID, Size: g.Size, Stance: g.Stance,
-					RepresentativeID: g.RepresentativeID, RepresentativeReceipt: g.RepresentativeReceipt, RepresentativeText: g.RepresentativeText,
-					ArticleAnchor: g.ArticleAnchor, ArticleLabel: g.ArticleLabel, Pending: g.Pending, Published: g.Published,
-					Rejected: g.Rejected, Disposed: g.Disposed, CreatedAt: g.CreatedAt.UTC()}
-			}
-			return &commentGroupListOutput{Body: v}, nil
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *listCommentGroupsInput) (page[consultation.CommentGroup], error) {
+			return pageOf(s.svc.Consultation.ListCommentGroups(ctx, actor(ctx), in.DecisionID,
+				consultation.CommentGroupFilter{MinSize: in.MinSize, Limit: in.Limit, Cursor: in.Cursor}))
+		}, func(p page[consultation.CommentGroup]) CommentGroupListView {
+			return CommentGroupListView{Groups: views(p.Items, commentGroupView), NextCursor: p.Next}
 		})
 	answer(s, huma.Operation{OperationID: "get-comment-statistics", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-statistics",
 		Summary: "Count a decision's comments", Tags: tags, Errors: []int{404},

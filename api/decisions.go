@@ -117,11 +117,11 @@ type GateReportView struct {
 }
 
 func gateReportView(r consultation.GateReport) GateReportView {
-	v := GateReportView{Status: string(r.Status), NextStage: string(r.NextStage), Ready: r.Ready, Gates: make([]GateResultView, len(r.Gates))}
-	for i, g := range r.Gates {
-		v.Gates[i] = GateResultView{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: g.Passed, State: string(g.State), Message: g.Message}
-	}
-	return v
+	return GateReportView{Status: string(r.Status), NextStage: string(r.NextStage), Ready: r.Ready, Gates: views(r.Gates, gateResultView)}
+}
+
+func gateResultView(g consultation.GateResult) GateResultView {
+	return GateResultView{Code: g.Code, Basis: g.Basis, Title: g.Title, Passed: g.Passed, State: string(g.State), Message: g.Message}
 }
 
 // DecisionInputBody is the editable part of a decision.
@@ -155,10 +155,6 @@ func (b DecisionInputBody) input() (consultation.DecisionInput, error) {
 		in.PlannedDecisionDate = &t
 	}
 	return in, nil
-}
-
-type decisionIDPath struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
 }
 
 type listDecisionsInput struct {
@@ -205,13 +201,12 @@ type extendConsultationInputBody struct {
 	Reason string    `json:"reason,omitempty" maxLength:"2000" doc:"Why the window is extended; required."`
 }
 
-type consultationOutput struct {
-	Body *ConsultationView
-}
-
 func (s *server) registerDecisions() {
 	tags := []string{"Decisions"}
 	staff := roles(identity.RoleAgencyStaff)
+	consultationNow := func(c consultation.Consultation) *ConsultationView {
+		return consultationView(c, s.svc.Consultation.Now())
+	}
 	answer(s, huma.Operation{OperationID: "list-decisions", Method: http.MethodGet, Path: "/decisions",
 		Summary: "List decisions", Tags: tags, Errors: []int{422},
 		Description: "Newest first. Residents and anonymous visitors see only public decisions; staff also see their own agency's drafts."},
@@ -266,31 +261,23 @@ func (s *server) registerDecisions() {
 		staff, func(ctx context.Context, in *onDecision[withdrawDecisionInputBody]) (consultation.Decision, error) {
 			return s.svc.Consultation.WithdrawDecision(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
 		}, decisionView)
-	register(s, huma.Operation{OperationID: "open-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation",
+	answer(s, huma.Operation{OperationID: "open-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation",
 		Summary: "Open the public consultation", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Opens the consultation on the latest draft version, which needs its explanation. The window is at least 30 calendar days unless a shortening reason is given, which is shown publicly (Decree 713 Art. 15). The consultation closes by itself at its end. A refusal lists every failed gate."},
-		staff, func(ctx context.Context, in *onDecision[openConsultationInputBody]) (*consultationOutput, error) {
+		staff, func(ctx context.Context, in *onDecision[openConsultationInputBody]) (consultation.Consultation, error) {
 			ci := consultation.ConsultationInput{EndsAt: in.Body.EndsAt, WaysToComment: in.Body.WaysToComment,
 				ShorteningReason: in.Body.ShorteningReason, ShowComments: in.Body.ShowComments == nil || *in.Body.ShowComments}
 			if in.Body.OpensAt != nil {
 				ci.OpensAt = *in.Body.OpensAt
 			}
-			c, err := s.svc.Consultation.OpenConsultation(ctx, actor(ctx), in.DecisionID, ci)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &consultationOutput{Body: consultationView(c, s.svc.Consultation.Now())}, nil
-		})
-	register(s, huma.Operation{OperationID: "extend-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation/extend",
+			return s.svc.Consultation.OpenConsultation(ctx, actor(ctx), in.DecisionID, ci)
+		}, consultationNow)
+	answer(s, huma.Operation{OperationID: "extend-consultation", Method: http.MethodPost, Path: "/decisions/{decision_id}/consultation/extend",
 		Summary: "Extend the open consultation", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Moves the end of the open window later, with a reason. A window is never shortened once open."},
-		staff, func(ctx context.Context, in *onDecision[extendConsultationInputBody]) (*consultationOutput, error) {
-			c, err := s.svc.Consultation.ExtendConsultation(ctx, actor(ctx), in.DecisionID, in.Body.EndsAt, in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &consultationOutput{Body: consultationView(c, s.svc.Consultation.Now())}, nil
-		})
+		staff, func(ctx context.Context, in *onDecision[extendConsultationInputBody]) (consultation.Consultation, error) {
+			return s.svc.Consultation.ExtendConsultation(ctx, actor(ctx), in.DecisionID, in.Body.EndsAt, in.Body.Reason)
+		}, consultationNow)
 	answer(s, huma.Operation{OperationID: "get-decision-gates", Method: http.MethodGet, Path: "/decisions/{decision_id}/gates",
 		Summary: "What the next stage still needs", Tags: tags, Errors: []int{403, 404},
 		Description: "Evaluates the gates of the decision's next stage without changing anything. For staff of the agencies concerned, the legality-review department, legal advisers and admins."},

@@ -121,31 +121,25 @@ type AdoptionReportView struct {
 	PublishedHash string              `json:"published_hash,omitempty" doc:"Hex SHA-256 of the canonical JSON of {\"body\", \"figures\"} (figures as stored in the process record's adoption_report_published entry)."`
 }
 
-func reportReplyViews(rs []consultation.ReplyFigure) []ReportReplyView {
-	out := make([]ReportReplyView, len(rs))
-	for i, r := range rs {
-		out[i] = ReportReplyView{Disposition: string(r.Disposition), Name: r.Name, Reason: r.Reason, Count: r.Count}
-	}
-	return out
+func reportReplyView(r consultation.ReplyFigure) ReportReplyView {
+	return ReportReplyView{Disposition: string(r.Disposition), Name: r.Name, Reason: r.Reason, Count: r.Count}
 }
 
-func reportArticleViews(as []consultation.ArticleFigure) []ReportArticleView {
-	out := make([]ReportArticleView, len(as))
-	for i, a := range as {
-		out[i] = ReportArticleView{Anchor: a.Anchor, Label: a.Label, Comments: a.Comments}
-		if len(a.Replies) > 0 {
-			out[i].Replies = reportReplyViews(a.Replies)
-		}
+func reportArticleView(a consultation.ArticleFigure) ReportArticleView {
+	v := ReportArticleView{Anchor: a.Anchor, Label: a.Label, Comments: a.Comments}
+	if len(a.Replies) > 0 {
+		v.Replies = views(a.Replies, reportReplyView)
 	}
-	return out
+	return v
 }
 
-func reportCountViews(cs []consultation.CountFigure) []ReportCountView {
-	out := make([]ReportCountView, len(cs))
-	for i, c := range cs {
-		out[i] = ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count}
-	}
-	return out
+func reportCountView(c consultation.CountFigure) ReportCountView {
+	return ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count}
+}
+
+func reportOpinionView(o consultation.OpinionFigure) ReportOpinionView {
+	return ReportOpinionView{GroupID: o.GroupID, Size: o.Size, Text: o.Text, ArticleAnchor: o.ArticleAnchor,
+		ArticleLabel: o.ArticleLabel, Replies: views(o.Replies, reportReplyView)}
 }
 
 func adoptionReportView(r consultation.AdoptionReport) AdoptionReportView {
@@ -154,13 +148,9 @@ func adoptionReportView(r consultation.AdoptionReport) AdoptionReportView {
 		UpdatedAt: r.UpdatedAt.UTC(), PublishedAt: utcPtr(r.PublishedAt),
 		Figures: AdoptionFiguresView{ConsultationID: f.ConsultationID, VersionNumber: f.VersionNumber, OpensAt: f.OpensAt.UTC(),
 			EndsAt: f.EndsAt.UTC(), Participants: f.Participants, Received: f.Received, Published: f.Published, Rejected: f.Rejected,
-			Pending: f.Pending, WithoutDisposition: f.WithoutDisposition, ByArticle: reportArticleViews(f.ByArticle),
-			ByStance: reportCountViews(f.ByStance), ByDisposition: reportCountViews(f.ByDisposition),
-			MainOpinions: make([]ReportOpinionView, len(f.MainOpinions)), TopArticles: reportArticleViews(f.TopArticles)}}
-	for i, o := range f.MainOpinions {
-		v.Figures.MainOpinions[i] = ReportOpinionView{GroupID: o.GroupID, Size: o.Size, Text: o.Text, ArticleAnchor: o.ArticleAnchor,
-			ArticleLabel: o.ArticleLabel, Replies: reportReplyViews(o.Replies)}
-	}
+			Pending: f.Pending, WithoutDisposition: f.WithoutDisposition, ByArticle: views(f.ByArticle, reportArticleView),
+			ByStance: views(f.ByStance, reportCountView), ByDisposition: views(f.ByDisposition, reportCountView),
+			MainOpinions: views(f.MainOpinions, reportOpinionView), TopArticles: views(f.TopArticles, reportArticleView)}}
 	if r.PublishedHash != nil {
 		v.PublishedHash = *r.PublishedHash
 	}
@@ -231,14 +221,6 @@ type setGroupDispositionInput struct {
 	Body    dispositionBody
 }
 
-type groupDispositionOutput struct {
-	Body GroupDispositionView
-}
-
-type adoptionReportPath struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-}
-
 type updateAdoptionReportInputBody struct {
 	Body string `json:"body" maxLength:"400000" doc:"The edited text; at most 100,000 characters."`
 }
@@ -286,28 +268,26 @@ func (s *server) registerDispositions() {
 			return s.svc.Consultation.SetCommentDispositionWith(ctx, actor(ctx), in.CommentID, consultation.DispositionInput{
 				Kind: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason, ChangedArticles: in.Body.ChangedArticles})
 		}, commentDispositionView)
-	register(s, huma.Operation{OperationID: "set-group-disposition", Method: http.MethodPut, Path: "/comment-groups/{group_id}/disposition",
+	answer(s, huma.Operation{OperationID: "set-group-disposition", Method: http.MethodPut, Path: "/comment-groups/{group_id}/disposition",
 		Summary: "Answer a group of comments", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Answers a mass campaign once: every published comment of the group without an individual answer gets the disposition " +
 			"(also those carrying an earlier answer of this group, so it can be revised). Individual answers are never overwritten; " +
 			"the answer says how many were set and how many kept their own. One process-record entry lists the receipts. " +
 			"Stage rules and codes as set-comment-disposition."},
-		staff, func(ctx context.Context, in *setGroupDispositionInput) (*groupDispositionOutput, error) {
-			r, err := s.svc.Consultation.SetGroupDisposition(ctx, actor(ctx), in.GroupID,
+		staff, func(ctx context.Context, in *setGroupDispositionInput) (consultation.GroupDispositionResult, error) {
+			return s.svc.Consultation.SetGroupDisposition(ctx, actor(ctx), in.GroupID,
 				consultation.DispositionKind(in.Body.Disposition), in.Body.Reason)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &groupDispositionOutput{Body: GroupDispositionView{GroupID: r.GroupID, DecisionID: r.DecisionID,
+		}, func(r consultation.GroupDispositionResult) GroupDispositionView {
+			return GroupDispositionView{GroupID: r.GroupID, DecisionID: r.DecisionID,
 				Disposition: string(r.Disposition), Reason: r.Reason, Set: r.Set, CommentIDs: r.CommentIDs, Receipts: r.Receipts,
-				SkippedIndividual: r.SkippedIndividual, Unpublished: r.Unpublished}}, nil
+				SkippedIndividual: r.SkippedIndividual, Unpublished: r.Unpublished}
 		})
 	answer(s, huma.Operation{OperationID: "generate-adoption-report", Method: http.MethodPost, Path: "/decisions/{decision_id}/adoption-report/generate",
 		Summary: "Generate the adoption report", Tags: tags, Errors: []int{404, 409},
 		Description: "Computes the figures (participants, comments, counts per article, stance and disposition, the main opinions and the " +
 			"most-commented articles with their answers) and generates the text of the adoption report (意见采纳情况说明), replacing an " +
 			"earlier draft including its edits. Only staff of the lead unit, while the decision is in handling and the report is not published."},
-		staff, func(ctx context.Context, in *adoptionReportPath) (consultation.AdoptionReport, error) {
+		staff, func(ctx context.Context, in *decisionIDPath) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.GenerateAdoptionReport(ctx, actor(ctx), in.DecisionID)
 		}, adoptionReportView)
 	answer(s, huma.Operation{OperationID: "update-adoption-report", Method: http.MethodPut, Path: "/decisions/{decision_id}/adoption-report",
@@ -321,13 +301,13 @@ func (s *server) registerDispositions() {
 		Description: "Freezes the text and figures, stores published_hash and appends them to the process record (Decree 713 Art. 29, 32). " +
 			"Refused while a published comment has no answer (409 `comments_without_disposition`, with the count), while a comment waits for " +
 			"moderation (409 `comments_pending_moderation`), and when an answer changed since the report was generated (409 `adoption_report_outdated`)."},
-		staff, func(ctx context.Context, in *adoptionReportPath) (consultation.AdoptionReport, error) {
+		staff, func(ctx context.Context, in *decisionIDPath) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.PublishAdoptionReport(ctx, actor(ctx), in.DecisionID)
 		}, adoptionReportView)
 	answer(s, huma.Operation{OperationID: "get-adoption-report", Method: http.MethodGet, Path: "/decisions/{decision_id}/adoption-report",
 		Summary: "The adoption report", Tags: tags, Errors: []int{404},
 		Description: "Public once published; before that only staff of the lead unit see the draft (everyone else gets 404 `adoption_report_not_found`)."},
-		public(), func(ctx context.Context, in *adoptionReportPath) (consultation.AdoptionReport, error) {
+		public(), func(ctx context.Context, in *decisionIDPath) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.GetAdoptionReport(ctx, actor(ctx), in.DecisionID)
 		}, adoptionReportView)
 	register(s, huma.Operation{OperationID: "export-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comments/export",

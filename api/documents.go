@@ -51,13 +51,9 @@ type ProcedureDocumentView struct {
 }
 
 func procedureDocumentView(d consultation.ProcedureDocument) ProcedureDocumentView {
-	v := ProcedureDocumentView{ID: d.ID, DecisionID: d.DecisionID, Kind: string(d.Kind), KindName: consultation.DocumentKindNames[d.Kind],
+	return ProcedureDocumentView{ID: d.ID, DecisionID: d.DecisionID, Kind: string(d.Kind), KindName: consultation.DocumentKindNames[d.Kind],
 		VersionNumber: d.VersionNumber, VersionHash: d.VersionHash, Content: d.Content, ContentHash: d.ContentHash,
-		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Attachments: make([]AttachmentView, len(d.Attachments))}
-	for i, a := range d.Attachments {
-		v.Attachments[i] = attachmentView(a)
-	}
-	return v
+		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Attachments: views(d.Attachments, attachmentView)}
 }
 
 type addProcedureDocumentInputBody struct {

@@ -119,8 +119,6 @@ type adjustDecisionInputBody struct {
 	NewTitle    string `json:"new_title,omitempty" maxLength:"800"`
 }
 
-type decisionAdjustmentOutput struct{ Body DecisionAdjustmentView }
-
 type endDecisionInputBody struct {
 	Reason string `json:"reason" maxLength:"20000"`
 }
@@ -190,18 +188,16 @@ func (s *server) registerImplementation() {
 			return s.svc.Implementation.SubmitPostEvaluationReport(ctx, actor(ctx), in.DecisionID, implementation.EvaluationReportInput{
 				Report: in.Body.Report, PublicParticipation: in.Body.PublicParticipation, Outcome: implementation.Outcome(in.Body.Outcome)})
 		}, evaluationView)
-	register(s, huma.Operation{OperationID: "adjust-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/adjustments",
+	answer(s, huma.Operation{OperationID: "adjust-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/adjustments",
 		DefaultStatus: http.StatusCreated, Summary: "Adjust a decision in effect", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "A major adjustment opens a new decision item linked to this one, in drafting, which runs the whole procedure again " +
 			"(Decree 713 Art. 37). Staff of the lead unit."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[adjustDecisionInputBody]) (*decisionAdjustmentOutput, error) {
-			a, err := s.svc.Implementation.AdjustDecision(ctx, actor(ctx), in.DecisionID, implementation.AdjustmentInput{Major: in.Body.Major,
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *onDecision[adjustDecisionInputBody]) (implementation.Adjustment, error) {
+			return s.svc.Implementation.AdjustDecision(ctx, actor(ctx), in.DecisionID, implementation.AdjustmentInput{Major: in.Body.Major,
 				Description: in.Body.Description, Reason: in.Body.Reason, NewTitle: in.Body.NewTitle})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &decisionAdjustmentOutput{Body: DecisionAdjustmentView{ID: a.ID, DecisionID: a.DecisionID, Major: a.Major, Description: a.Description,
-				Reason: a.Reason, EvaluationID: a.EvaluationID, NewDecisionID: a.NewDecisionID, CreatedAt: a.CreatedAt.UTC()}}, nil
+		}, func(a implementation.Adjustment) DecisionAdjustmentView {
+			return DecisionAdjustmentView{ID: a.ID, DecisionID: a.DecisionID, Major: a.Major, Description: a.Description,
+				Reason: a.Reason, EvaluationID: a.EvaluationID, NewDecisionID: a.NewDecisionID, CreatedAt: a.CreatedAt.UTC()}
 		})
 	answer(s, huma.Operation{OperationID: "end-decision", Method: http.MethodPost, Path: "/decisions/{decision_id}/ending",
 		Summary: "Stop a decision's execution for good (停止执行)", Tags: tags, Errors: []int{403, 404, 409, 422},

@@ -125,10 +125,6 @@ type createAPIKeyInputBody struct {
 	RateLimit int      `json:"rate_limit,omitempty" minimum:"0" maximum:"1200" doc:"Requests per minute; 120 when absent."`
 }
 
-type newAPIKeyOutput struct {
-	Body NewAPIKeyView
-}
-
 type apiKeysOutputBody struct {
 	Keys []APIKeyView `json:"keys"`
 }
@@ -200,17 +196,15 @@ func (s *server) registerIntegrations() {
 
 func (s *server) registerAPIKeys() {
 	tags := []string{"Organisations"}
-	register(s, huma.Operation{OperationID: "create-api-key", Method: http.MethodPost, Path: "/organisations/{organisation_id}/api-keys",
+	answer(s, huma.Operation{OperationID: "create-api-key", Method: http.MethodPost, Path: "/organisations/{organisation_id}/api-keys",
 		Summary: "Create an API key for an organisation", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "The organisation's manager creates a key with scopes `read` and/or `submit_comments` and a limit of requests per minute " +
 			"(default 120, at most 1200). The secret is in this answer only; canyu keeps its SHA-256. 409 organisation_not_verified before an admin verified it."},
-		signedIn(), func(ctx context.Context, in *onOrganisation[createAPIKeyInputBody]) (*newAPIKeyOutput, error) {
-			k, err := s.svc.Integrations.CreateAPIKey(ctx, actor(ctx), in.OrganisationID, integrations.APIKeyInput{Name: in.Body.Name,
+		signedIn(), func(ctx context.Context, in *onOrganisation[createAPIKeyInputBody]) (integrations.NewAPIKey, error) {
+			return s.svc.Integrations.CreateAPIKey(ctx, actor(ctx), in.OrganisationID, integrations.APIKeyInput{Name: in.Body.Name,
 				Scopes: in.Body.Scopes, RateLimit: in.Body.RateLimit})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &newAPIKeyOutput{Body: NewAPIKeyView{APIKeyView: apiKeyView(k.APIKey), Secret: k.Secret}}, nil
+		}, func(k integrations.NewAPIKey) NewAPIKeyView {
+			return NewAPIKeyView{APIKeyView: apiKeyView(k.APIKey), Secret: k.Secret}
 		})
 	answer(s, huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys",
 		Summary: "List an organisation's API keys", Tags: tags, Errors: []int{404},

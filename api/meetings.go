@@ -32,14 +32,15 @@ type MeetingCompositionView struct {
 
 func compositionView(c consultation.MeetingComposition) MeetingCompositionView {
 	v := MeetingCompositionView{DecisionBody: c.DecisionBodyCode, DecisionBodyName: c.DecisionBodyName,
-		Members: make([]CompositionMemberView, len(c.Members)), Quorum: len(c.Members)/2 + 1, UpdatedAt: c.UpdatedAt}
+		Members: views(c.Members, compositionMemberView), Quorum: len(c.Members)/2 + 1, UpdatedAt: c.UpdatedAt}
 	if len(c.Members) == 0 {
 		v.Quorum = 0
 	}
-	for i, m := range c.Members {
-		v.Members[i] = CompositionMemberView{Name: m.Name, Position: m.Position, IsHead: m.IsHead}
-	}
 	return v
+}
+
+func compositionMemberView(m consultation.MeetingCompositionMember) CompositionMemberView {
+	return CompositionMemberView{Name: m.Name, Position: m.Position, IsHead: m.IsHead}
 }
 
 type bodyCodePath struct {
@@ -51,10 +52,6 @@ type setCompositionInput struct {
 	Body struct {
 		Members []CompositionMemberView `json:"members" maxItems:"100" doc:"Every member of the executive or plenary meeting; exactly one is the head."`
 	}
-}
-
-type compositionOutput struct {
-	Body MeetingCompositionView
 }
 
 // BodySettingsView are a decision body's settings.
@@ -85,30 +82,25 @@ type CalendarCoverageView struct {
 	ReminderSent *time.Time `json:"reminder_sent_at,omitempty" doc:"When the admins were reminded to load it (each November)."`
 }
 
-type calendarCoverageOutput struct {
-	Body CalendarCoverageView
-}
-
 func (s *server) registerMeetings() {
 	tags := []string{"Decision bodies"}
-	register(s, huma.Operation{OperationID: "set-meeting-composition", Method: http.MethodPut, Path: "/decision-bodies/{code}/meeting-composition",
+	answer(s, huma.Operation{OperationID: "set-meeting-composition", Method: http.MethodPut, Path: "/decision-bodies/{code}/meeting-composition",
 		Summary: "Set a decision body's meeting composition (组成人员)", Tags: tags, Errors: []int{404, 422},
 		Description: "Replaces the members of the decision body's executive or plenary meeting, with its head (行政首长). Meeting records are " +
 			"checked against it: every member listed belongs to it, more than half present, the head speaks last (Decree 713 Art. 30). " +
 			"Departments and township governments keep their own (Art. 42). Admins."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *setCompositionInput) (*compositionOutput, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *setCompositionInput) (consultation.MeetingComposition, error) {
 			members := make([]consultation.MeetingCompositionMember, len(in.Body.Members))
 			for i, m := range in.Body.Members {
 				members[i] = consultation.MeetingCompositionMember{Name: m.Name, Position: m.Position, IsHead: m.IsHead}
 			}
 			c, err := s.svc.Consultation.SetMeetingComposition(ctx, actor(ctx), in.Code, members)
-			if err != nil {
-				return nil, toProblem(ctx, err)
+			if err == nil {
+				s.auditAfter(ctx, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetName: in.Code,
+					Detail: map[string]any{"members": len(members)}})
 			}
-			s.auditAfter(ctx, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetName: in.Code,
-				Detail: map[string]any{"members": len(members)}})
-			return &compositionOutput{Body: compositionView(c)}, nil
-		})
+			return c, err
+		}, compositionView)
 	answer(s, huma.Operation{OperationID: "get-meeting-composition", Method: http.MethodGet, Path: "/decision-bodies/{code}/meeting-composition",
 		Summary: "A decision body's meeting composition", Tags: tags, Errors: []int{404},
 		Description: "Empty members when none is kept yet. Admins, agency staff and reviewers."},
@@ -133,16 +125,14 @@ func (s *server) registerMeetings() {
 		roles(identity.RoleAdmin, identity.RoleAgencyStaff), func(ctx context.Context, in *bodyCodePath) (consultation.BodySettings, error) {
 			return s.svc.Consultation.GetBodySettings(ctx, actor(ctx), in.Code)
 		}, bodySettingsView)
-	register(s, huma.Operation{OperationID: "get-workday-calendar-coverage", Method: http.MethodGet, Path: "/workday-calendar/coverage",
+	answer(s, huma.Operation{OperationID: "get-workday-calendar-coverage", Method: http.MethodGet, Path: "/workday-calendar/coverage",
 		Summary: "Which years the working-day calendar covers", Tags: []string{"Working-day calendar"},
 		Description: "A deadline in working days that runs into a year whose State Council notice is not loaded is refused with 409 " +
 			"`calendar_not_covered`; admins are reminded each November to load the next year's notice."},
-		public(), func(ctx context.Context, _ *struct{}) (*calendarCoverageOutput, error) {
-			c, err := s.svc.Consultation.CalendarCoverage(ctx)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &calendarCoverageOutput{Body: CalendarCoverageView{Version: c.Version, Years: c.Years, NextYear: c.NextYear,
-				NextMissing: c.NextMissing, ReminderSent: c.ReminderSent}}, nil
+		public(), func(ctx context.Context, _ *struct{}) (consultation.CalendarCoverage, error) {
+			return s.svc.Consultation.CalendarCoverage(ctx)
+		}, func(c consultation.CalendarCoverage) CalendarCoverageView {
+			return CalendarCoverageView{Version: c.Version, Years: c.Years, NextYear: c.NextYear,
+				NextMissing: c.NextMissing, ReminderSent: c.ReminderSent}
 		})
 }

@@ -61,10 +61,7 @@ func (s *server) registerOpenData() {
 			if err != nil {
 				return nil, toProblem(ctx, err)
 			}
-			out := &listChangesOutput{CacheControl: "no-cache", Body: ChangePageView{Items: make([]ChangeView, len(page.Changes)), Next: page.Next, More: page.More}}
-			for i, c := range page.Changes {
-				out.Body.Items[i] = ChangeView{Seq: c.Seq, Kind: c.Kind, ID: c.ID, Removed: c.Removed, ChangedAt: c.ChangedAt, Data: c.Data}
-			}
+			out := &listChangesOutput{CacheControl: "no-cache", Body: ChangePageView{Items: views(page.Changes, changeView), Next: page.Next, More: page.More}}
 			// The ETag is over the page as read (opendata.ChangePage.ETag),
 			// so it changes whenever anything in it does, including an
 			// object's current state; hashing the rows saves encoding the
@@ -75,6 +72,10 @@ func (s *server) registerOpenData() {
 			}
 			return out, nil
 		})
+}
+
+func changeView(c opendata.Change) ChangeView {
+	return ChangeView{Seq: c.Seq, Kind: c.Kind, ID: c.ID, Removed: c.Removed, ChangedAt: c.ChangedAt, Data: c.Data}
 }
 
 // etagMatches implements If-None-Match (RFC 9110 13.1.2, weak comparison).
@@ -112,13 +113,12 @@ type OpenDataExportView struct {
 }
 
 func openDataExportView(e opendata.Export) OpenDataExportView {
-	v := OpenDataExportView{ID: e.ID, Day: e.Day.Format(time.DateOnly), CreatedAt: e.CreatedAt, FeedSeq: e.FeedSeq, Manifest: e.Manifest,
-		Signature: e.Signature, KeyID: e.SignerKey, Licence: opendata.Licence, Files: make([]OpenDataFileView, len(e.Files))}
-	for i, f := range e.Files {
-		v.Files[i] = OpenDataFileView{Name: f.Name, ContentType: f.ContentType, Bytes: f.Bytes, SHA256: f.SHA256, Rows: f.Rows,
-			URL: fmt.Sprintf("/api/v1/open-data/exports/%d/files/%s", e.ID, f.Name)}
-	}
-	return v
+	return OpenDataExportView{ID: e.ID, Day: e.Day.Format(time.DateOnly), CreatedAt: e.CreatedAt, FeedSeq: e.FeedSeq, Manifest: e.Manifest,
+		Signature: e.Signature, KeyID: e.SignerKey, Licence: opendata.Licence,
+		Files: views(e.Files, func(f opendata.ExportFile) OpenDataFileView {
+			return OpenDataFileView{Name: f.Name, ContentType: f.ContentType, Bytes: f.Bytes, SHA256: f.SHA256, Rows: f.Rows,
+				URL: fmt.Sprintf("/api/v1/open-data/exports/%d/files/%s", e.ID, f.Name)}
+		})}
 }
 
 type listOpenDataExportsInput struct {
@@ -126,11 +126,9 @@ type listOpenDataExportsInput struct {
 	Cursor string `query:"cursor"`
 }
 
-type listOpenDataExportsOutput struct {
-	Body struct {
-		Exports    []OpenDataExportView `json:"exports"`
-		NextCursor string               `json:"next_cursor,omitempty"`
-	}
+type listOpenDataExportsOutputBody struct {
+	Exports    []OpenDataExportView `json:"exports"`
+	NextCursor string               `json:"next_cursor,omitempty"`
 }
 
 type openDataExportInput struct {
@@ -151,21 +149,14 @@ type openDataFileOutput struct {
 
 func (s *server) registerOpenDataExports() {
 	tags := []string{"Open data"}
-	register(s, huma.Operation{OperationID: "list-open-data-exports", Method: http.MethodGet, Path: "/open-data/exports",
+	answer(s, huma.Operation{OperationID: "list-open-data-exports", Method: http.MethodGet, Path: "/open-data/exports",
 		Summary: "List the daily open-data exports", Tags: tags, Errors: []int{http.StatusUnprocessableEntity},
 		Description: "Everything public, exported once a day as gzip JSON Lines and CSV per collection, with a data dictionary, " +
 			"the licence (CC BY 4.0) and a manifest of SHA-256 checksums signed with the platform's Ed25519 record key. Kept 30 days; newest first."},
-		public(), func(ctx context.Context, in *listOpenDataExportsInput) (*listOpenDataExportsOutput, error) {
-			list, next, err := s.svc.OpenData.ListExports(ctx, in.Limit, in.Cursor)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &listOpenDataExportsOutput{}
-			out.Body.Exports, out.Body.NextCursor = make([]OpenDataExportView, len(list)), next
-			for i, e := range list {
-				out.Body.Exports[i] = openDataExportView(e)
-			}
-			return out, nil
+		public(), func(ctx context.Context, in *listOpenDataExportsInput) (page[opendata.Export], error) {
+			return pageOf(s.svc.OpenData.ListExports(ctx, in.Limit, in.Cursor))
+		}, func(p page[opendata.Export]) listOpenDataExportsOutputBody {
+			return listOpenDataExportsOutputBody{Exports: views(p.Items, openDataExportView), NextCursor: p.Next}
 		})
 	answer(s, huma.Operation{OperationID: "get-open-data-export", Method: http.MethodGet, Path: "/open-data/exports/{export_id}",
 		Summary: "Get one open-data export and its signed manifest", Tags: tags, Errors: []int{http.StatusNotFound}},

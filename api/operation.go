@@ -98,6 +98,11 @@ type withBody[B any] struct {
 	Body B
 }
 
+// decisionIDPath is the input of an operation on one decision without a body.
+type decisionIDPath struct {
+	DecisionID int64 `path:"decision_id" minimum:"1"`
+}
+
 // onDecision is the input of an operation on one decision.
 type onDecision[B any] struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`

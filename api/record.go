@@ -76,10 +76,6 @@ func recordVerificationView(r consultation.VerifyResult) RecordVerificationView 
 		Anchored: r.Anchored, PersonalSignatures: r.PersonalSignatures, PersonalKeys: r.PersonalKeys}
 }
 
-type recordPathInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-}
-
 type getDecisionRecordInput struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 	PageQuery
@@ -122,7 +118,7 @@ func (s *server) registerRecord() {
 			"conclusions, procedure documents, deliberations, dispositions, adoption reports, publications), the comments' checkpoints, " +
 			"the signatures with every key the platform published and the chain against the signed tree heads; names the first broken entry. " +
 			"Whoever may read the record may verify it. A broken record is a 200 answer with ok false."},
-		public(), func(ctx context.Context, in *recordPathInput) (consultation.VerifyResult, error) {
+		public(), func(ctx context.Context, in *decisionIDPath) (consultation.VerifyResult, error) {
 			return s.svc.Consultation.VerifyDecisionRecord(ctx, actor(ctx), in.DecisionID)
 		}, recordVerificationView)
 	register(s, huma.Operation{OperationID: "export-decision-archive", Method: http.MethodGet, Path: "/decisions/{decision_id}/archive",
@@ -133,7 +129,7 @@ func (s *server) registerRecord() {
 		Errors: []int{http.StatusForbidden, http.StatusNotFound},
 		Responses: map[string]*huma.Response{"200": {Description: "The archive package.",
 			Content: map[string]*huma.MediaType{"application/zip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
-		signedIn(), func(ctx context.Context, in *recordPathInput) (*archiveOutput, error) {
+		signedIn(), func(ctx context.Context, in *decisionIDPath) (*archiveOutput, error) {
 			// The archive is built in a temporary file first, so a refusal or a
 			// failure halfway is still a problem answer, and attachments of
 			// up to 20 MiB each are not all held in memory.

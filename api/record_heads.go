@@ -72,27 +72,19 @@ type inclusionProofInput struct {
 	TreeSize   int64 `query:"tree_size" minimum:"0" doc:"The head to prove against; 0 or absent: the newest."`
 }
 
-type recordHeadsOutput struct{ Body RecordTreeHeadsView }
 type consistencyProofOutput struct{ Body RecordConsistencyProofView }
-type inclusionProofOutput struct{ Body RecordInclusionProofView }
 
 func (s *server) registerRecordHeads() {
 	tags := []string{"Process record"}
-	register(s, huma.Operation{OperationID: "list-record-heads", Method: http.MethodGet, Path: "/record/heads",
+	answer(s, huma.Operation{OperationID: "list-record-heads", Method: http.MethodGet, Path: "/record/heads",
 		Summary: "Signed tree heads of the process records", Tags: tags,
 		Description: "An append-only log, newest first. Every few minutes while any record grew, and at every signed step, the platform logs " +
 			"each decision's chain head as a leaf and signs the RFC 6962 Merkle root over all leaves. Save a head: " +
 			"`canyu record verify --heads FILE` or get-record-consistency-proof later shows whether the log was rewritten since."},
-		public(), func(ctx context.Context, in *listRecordHeadsInput) (*recordHeadsOutput, error) {
-			heads, next, err := s.svc.Consultation.ListRecordHeads(ctx, in.Limit, in.Cursor)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &recordHeadsOutput{Body: RecordTreeHeadsView{Heads: make([]RecordTreeHeadView, len(heads)), NextCursor: next}}
-			for i, h := range heads {
-				out.Body.Heads[i] = treeHeadView(h)
-			}
-			return out, nil
+		public(), func(ctx context.Context, in *listRecordHeadsInput) (page[record.TreeHead], error) {
+			return pageOf(s.svc.Consultation.ListRecordHeads(ctx, in.Limit, in.Cursor))
+		}, func(p page[record.TreeHead]) RecordTreeHeadsView {
+			return RecordTreeHeadsView{Heads: views(p.Items, treeHeadView), NextCursor: p.Next}
 		})
 	answer(s, huma.Operation{OperationID: "get-record-head", Method: http.MethodGet, Path: "/record/heads/{tree_size}",
 		Summary: "One signed tree head", Tags: tags, Errors: []int{http.StatusNotFound}},
@@ -109,19 +101,17 @@ func (s *server) registerRecordHeads() {
 			}
 			return &consistencyProofOutput{Body: RecordConsistencyProofView{First: treeHeadView(h1), Second: treeHeadView(h2), Proof: proof}}, nil
 		})
-	register(s, huma.Operation{OperationID: "get-record-inclusion-proof", Method: http.MethodGet,
+	answer(s, huma.Operation{OperationID: "get-record-inclusion-proof", Method: http.MethodGet,
 		Path:    "/decisions/{decision_id}/record/inclusion-proof",
 		Summary: "Inclusion proof of a record entry in a tree head", Tags: tags, Errors: []int{http.StatusNotFound},
 		Description: "The first logged chain head of the decision at or after entry seq, and its audit path to the tree head's root " +
 			"(RFC 6962 2.1.1). The entry links to the logged head through the record's hash chain (get-decision-record). " +
 			"Whoever may read the record may ask; 404 `record_entry_not_logged` until the next tree head covers the entry."},
-		public(), func(ctx context.Context, in *inclusionProofInput) (*inclusionProofOutput, error) {
-			p, err := s.svc.Consultation.GetRecordInclusionProof(ctx, actor(ctx), in.DecisionID, in.Seq, in.TreeSize)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &inclusionProofOutput{Body: RecordInclusionProofView{TreeHead: treeHeadView(p.Head), LeafHash: p.LeafHash, AuditPath: p.AuditPath,
+		public(), func(ctx context.Context, in *inclusionProofInput) (record.EntryProof, error) {
+			return s.svc.Consultation.GetRecordInclusionProof(ctx, actor(ctx), in.DecisionID, in.Seq, in.TreeSize)
+		}, func(p record.EntryProof) RecordInclusionProofView {
+			return RecordInclusionProofView{TreeHead: treeHeadView(p.Head), LeafHash: p.LeafHash, AuditPath: p.AuditPath,
 				Leaf: RecordLogLeafView{LeafIndex: p.Leaf.Index, DecisionID: p.Leaf.DecisionID, Seq: p.Leaf.Seq, EntryHash: p.Leaf.EntryHash,
-					LeafData: string(p.Leaf.Bytes())}}}, nil
+					LeafData: string(p.Leaf.Bytes())}}
 		})
 }

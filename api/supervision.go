@@ -66,22 +66,14 @@ func counts(c supervision.StateCounts) map[string]int {
 	return m
 }
 
-func complianceRows(rs []supervision.AgencyCompliance) []ComplianceRowView {
-	out := make([]ComplianceRowView, len(rs))
-	for i, r := range rs {
-		out[i] = ComplianceRowView{AgencyID: r.AgencyID, AgencyName: r.AgencyName, Decisions: r.Decisions,
-			Steps: counts(r.Steps), DecisionIDs: r.DecisionIDs}
-	}
-	return out
+func complianceRow(r supervision.AgencyCompliance) ComplianceRowView {
+	return ComplianceRowView{AgencyID: r.AgencyID, AgencyName: r.AgencyName, Decisions: r.Decisions,
+		Steps: counts(r.Steps), DecisionIDs: r.DecisionIDs}
 }
 
-func overdueViews(os []supervision.OverdueStep) []OverdueStepView {
-	out := make([]OverdueStepView, len(os))
-	for i, o := range os {
-		out[i] = OverdueStepView{DecisionID: o.DecisionID, DecisionTitle: o.DecisionTitle, AgencyID: o.AgencyID,
-			AgencyName: o.AgencyName, Step: stepView(o.Step), DaysLate: o.DaysLate}
-	}
-	return out
+func overdueView(o supervision.OverdueStep) OverdueStepView {
+	return OverdueStepView{DecisionID: o.DecisionID, DecisionTitle: o.DecisionTitle, AgencyID: o.AgencyID,
+		AgencyName: o.AgencyName, Step: stepView(o.Step), DaysLate: o.DaysLate}
 }
 
 // DecisionComplianceView is one decision's steps.
@@ -90,6 +82,14 @@ type DecisionComplianceView struct {
 	Title      string                `json:"title"`
 	Status     string                `json:"status"`
 	Steps      []SupervisionStepView `json:"steps"`
+}
+
+func decisionComplianceView(dc supervision.DecisionCompliance) DecisionComplianceView {
+	v := DecisionComplianceView{DecisionID: dc.Facts.ID, Title: dc.Facts.Title, Status: dc.Facts.Status}
+	for _, st := range dc.Steps {
+		v.Steps = append(v.Steps, stepView(st))
+	}
+	return v
 }
 
 // MonthlyReportView is a monthly report (法治政府建设月报告).
@@ -139,8 +139,6 @@ type complianceInput struct {
 	AgencyID int64 `query:"agency_id" minimum:"0" maximum:"9007199254740991" doc:"A department or decision body; 0 or absent: the whole city (office only)."`
 }
 
-type complianceOutput struct{ Body ComplianceOverviewView }
-
 type overdueOutputBody struct {
 	Steps []OverdueStepView `json:"steps"`
 }
@@ -148,8 +146,6 @@ type overdueOutputBody struct {
 type idPath struct {
 	ID int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
 }
-
-type decisionComplianceOutput struct{ Body DecisionComplianceView }
 
 type monthlyReportsOutputBody struct {
 	Reports []MonthlyReportView `json:"reports"`
@@ -186,52 +182,40 @@ type fileOutput struct {
 	Body               []byte
 }
 
-type verificationOutput struct {
-	Body struct {
-		OK        bool   `json:"ok"`
-		Hash      string `json:"content_hash"`
-		SignerKey string `json:"signer_key"`
-		Problem   string `json:"problem,omitempty"`
-	}
+type verificationOutputBody struct {
+	OK        bool   `json:"ok"`
+	Hash      string `json:"content_hash"`
+	SignerKey string `json:"signer_key"`
+	Problem   string `json:"problem,omitempty"`
 }
 
 func (s *server) registerSupervision() {
 	tags := []string{"Supervision"}
 	office := roles(identity.RoleSupervisor, identity.RoleAdmin)
 	sup := func() *supervision.Service { return s.svc.Supervision }
-	register(s, huma.Operation{OperationID: "get-compliance-overview", Method: http.MethodGet, Path: "/supervision/compliance",
+	answer(s, huma.Operation{OperationID: "get-compliance-overview", Method: http.MethodGet, Path: "/supervision/compliance",
 		Summary: "The compliance dashboard", Tags: tags, Errors: []int{403},
 		Description: "Every decision's statutory steps (consultation, adoption report, survey or waiver, legality review, adviser opinions, " +
 			"deliberation, Party report, publication) with their deadlines on the working-day calendar, counted by decision body and " +
 			"department, and the overdue list. The rule-of-law office sees the whole city; a department's staff see their own."},
-		signedIn(), func(ctx context.Context, in *complianceInput) (*complianceOutput, error) {
-			o, err := sup().GetComplianceOverview(ctx, actor(ctx), in.AgencyID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &complianceOutput{Body: ComplianceOverviewView{At: o.At, Decisions: o.Decisions, Steps: counts(o.Steps),
-				ByBody: complianceRows(o.ByBody), ByDepartment: complianceRows(o.ByDepartment), Overdue: overdueViews(o.Overdue)}}, nil
+		signedIn(), func(ctx context.Context, in *complianceInput) (supervision.Overview, error) {
+			return sup().GetComplianceOverview(ctx, actor(ctx), in.AgencyID)
+		}, func(o supervision.Overview) ComplianceOverviewView {
+			return ComplianceOverviewView{At: o.At, Decisions: o.Decisions, Steps: counts(o.Steps), ByBody: views(o.ByBody, complianceRow),
+				ByDepartment: views(o.ByDepartment, complianceRow), Overdue: views(o.Overdue, overdueView)}
 		})
 	answer(s, huma.Operation{OperationID: "list-overdue-steps", Method: http.MethodGet, Path: "/supervision/overdue-steps",
 		Summary: "Steps past their deadline", Tags: tags, Errors: []int{403}},
 		signedIn(), func(ctx context.Context, in *complianceInput) ([]supervision.OverdueStep, error) {
 			return sup().ListOverdueSteps(ctx, actor(ctx), in.AgencyID)
 		}, func(list []supervision.OverdueStep) overdueOutputBody {
-			return overdueOutputBody{Steps: overdueViews(list)}
+			return overdueOutputBody{Steps: views(list, overdueView)}
 		})
-	register(s, huma.Operation{OperationID: "get-decision-compliance", Method: http.MethodGet, Path: "/supervision/decisions/{id}/compliance",
+	answer(s, huma.Operation{OperationID: "get-decision-compliance", Method: http.MethodGet, Path: "/supervision/decisions/{id}/compliance",
 		Summary: "One decision's statutory steps", Tags: tags, Errors: []int{404}},
-		signedIn(), func(ctx context.Context, in *idPath) (*decisionComplianceOutput, error) {
-			dc, err := sup().GetDecisionCompliance(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			v := DecisionComplianceView{DecisionID: dc.Facts.ID, Title: dc.Facts.Title, Status: dc.Facts.Status}
-			for _, st := range dc.Steps {
-				v.Steps = append(v.Steps, stepView(st))
-			}
-			return &decisionComplianceOutput{Body: v}, nil
-		})
+		signedIn(), func(ctx context.Context, in *idPath) (supervision.DecisionCompliance, error) {
+			return sup().GetDecisionCompliance(ctx, actor(ctx), in.ID)
+		}, decisionComplianceView)
 	answer(s, huma.Operation{OperationID: "list-monthly-reports", Method: http.MethodGet, Path: "/supervision/monthly-reports",
 		Summary: "Monthly reports", Tags: tags, Errors: []int{403},
 		Description: "Generated on the first working day of each month for the previous month, for the city and each department. " +
@@ -266,16 +250,12 @@ func (s *server) registerSupervision() {
 		office, func(ctx context.Context, in *byID[issueInputBody]) (supervision.MonthlyReport, error) {
 			return sup().IssueMonthlyReport(ctx, actor(ctx), in.ID, in.Body.Publish)
 		}, monthlyReportView)
-	register(s, huma.Operation{OperationID: "verify-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}/verify",
+	answer(s, huma.Operation{OperationID: "verify-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}/verify",
 		Summary: "Check an issued report against its hash and signature", Tags: tags, Errors: []int{404, 409}},
-		public(), func(ctx context.Context, in *idPath) (*verificationOutput, error) {
-			v, err := sup().VerifyMonthlyReport(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &verificationOutput{}
-			out.Body.OK, out.Body.Hash, out.Body.SignerKey, out.Body.Problem = v.OK, v.Hash, v.SignerKey, v.Problem
-			return out, nil
+		public(), func(ctx context.Context, in *idPath) (supervision.ReportVerification, error) {
+			return sup().VerifyMonthlyReport(ctx, actor(ctx), in.ID)
+		}, func(v supervision.ReportVerification) verificationOutputBody {
+			return verificationOutputBody{OK: v.OK, Hash: v.Hash, SignerKey: v.SignerKey, Problem: v.Problem}
 		})
 	register(s, huma.Operation{OperationID: "export-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}/export",
 		Summary: "Download a monthly report as PDF or XLSX", Tags: tags, Errors: []int{404, 422},

@@ -47,12 +47,8 @@ type IndicatorLineView struct {
 	ProblemIDs  []int64 `json:"problem_ids,omitempty"`
 }
 
-func indicatorViews(is []supervision.Indicator) []IndicatorView {
-	out := make([]IndicatorView, len(is))
-	for i, x := range is {
-		out[i] = IndicatorView{Key: x.Key, Title: x.Title, Weight: x.Weight}
-	}
-	return out
+func indicatorView(x supervision.Indicator) IndicatorView {
+	return IndicatorView{Key: x.Key, Title: x.Title, Weight: x.Weight}
 }
 
 func departmentScoreView(d supervision.DepartmentScore) DepartmentScoreView {
@@ -65,11 +61,17 @@ func departmentScoreView(d supervision.DepartmentScore) DepartmentScoreView {
 	return v
 }
 
+func assessmentView(a supervision.Assessment) AssessmentView {
+	v := AssessmentView{Year: a.Year, Indicators: views(a.Indicators, indicatorView)}
+	for _, d := range a.Departments {
+		v.Departments = append(v.Departments, departmentScoreView(d))
+	}
+	return v
+}
+
 type yearPath struct {
 	Year int `path:"year" minimum:"2019" maximum:"2100"`
 }
-
-type assessmentOutput struct{ Body AssessmentView }
 
 type indicatorsInput struct {
 	Year int `path:"year" minimum:"2019" maximum:"2100"`
@@ -93,21 +95,13 @@ type adjustInput struct {
 
 func (s *server) registerAssessment(tags []string, office access) {
 	sup := func() *supervision.Service { return s.svc.Supervision }
-	register(s, huma.Operation{OperationID: "get-annual-assessment", Method: http.MethodGet, Path: "/supervision/assessments/{year}",
+	answer(s, huma.Operation{OperationID: "get-annual-assessment", Method: http.MethodGet, Path: "/supervision/assessments/{year}",
 		Summary: "The year-end assessment (依法行政考核)", Tags: tags, Errors: []int{403, 422},
 		Description: "A scoring sheet per department computed from the data, each line with the decisions or problems it counted. " +
 			"A department's staff see their own sheet."},
-		signedIn(), func(ctx context.Context, in *yearPath) (*assessmentOutput, error) {
-			a, err := sup().GetAnnualAssessment(ctx, actor(ctx), in.Year)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			v := AssessmentView{Year: a.Year, Indicators: indicatorViews(a.Indicators)}
-			for _, d := range a.Departments {
-				v.Departments = append(v.Departments, departmentScoreView(d))
-			}
-			return &assessmentOutput{Body: v}, nil
-		})
+		signedIn(), func(ctx context.Context, in *yearPath) (supervision.Assessment, error) {
+			return sup().GetAnnualAssessment(ctx, actor(ctx), in.Year)
+		}, assessmentView)
 	register(s, huma.Operation{OperationID: "export-annual-assessment", Method: http.MethodGet, Path: "/supervision/assessments/{year}/export",
 		Summary: "Download the year-end assessment as XLSX", Tags: tags, Errors: []int{403, 422},
 		Responses: map[string]*huma.Response{"200": {Description: "The scoring sheets.", Content: map[string]*huma.MediaType{
@@ -130,7 +124,7 @@ func (s *server) registerAssessment(tags []string, office access) {
 		office, func(ctx context.Context, in *indicatorsInput) ([]supervision.Indicator, error) {
 			return sup().UpdateAssessmentIndicators(ctx, actor(ctx), in.Year, in.Body.Weights)
 		}, func(list []supervision.Indicator) indicatorsOutputBody {
-			return indicatorsOutputBody{Indicators: indicatorViews(list)}
+			return indicatorsOutputBody{Indicators: views(list, indicatorView)}
 		})
 	answer(s, huma.Operation{OperationID: "adjust-assessment-score", Method: http.MethodPost,
 		Path: "/supervision/assessments/{year}/adjustments", Summary: "Adjust a department's score, with a written reason",

@@ -100,18 +100,14 @@ type problemInputBody struct {
 	Listed       bool   `json:"listed,omitempty" doc:"Put under listed supervision (挂牌督办)."`
 }
 
-type problemOutput struct{ Body SupervisionProblemView }
-
 type problemsInput struct {
 	AgencyID     int64 `query:"agency_id" minimum:"0" maximum:"9007199254740991"`
 	InspectionID int64 `query:"inspection_id" minimum:"0" maximum:"9007199254740991"`
 	Open         bool  `query:"open" doc:"Only problems not yet closed."`
 }
 
-type problemsOutput struct {
-	Body struct {
-		Problems []SupervisionProblemView `json:"problems"`
-	}
+type problemsOutputBody struct {
+	Problems []SupervisionProblemView `json:"problems"`
 }
 
 type rectificationInputBody struct {
@@ -146,19 +142,18 @@ type accountabilityInputBody struct {
 	Suggestion string `json:"suggestion" maxLength:"5000"`
 }
 
-type accountabilityOutput struct {
-	Body struct {
-		ID         int64     `json:"id"`
-		ProblemID  int64     `json:"problem_id"`
-		Committee  string    `json:"committee"`
-		Suggestion string    `json:"suggestion"`
-		RecordedAt time.Time `json:"recorded_at"`
-	}
+type accountabilityOutputBody struct {
+	ID         int64     `json:"id"`
+	ProblemID  int64     `json:"problem_id"`
+	Committee  string    `json:"committee"`
+	Suggestion string    `json:"suggestion"`
+	RecordedAt time.Time `json:"recorded_at"`
 }
 
 func (s *server) registerInspections(tags []string, office access) {
 	sup := func() *supervision.Service { return s.svc.Supervision }
 	now := func() time.Time { return sup().Clock() }
+	problem := func(p supervision.Problem) SupervisionProblemView { return problemView(p, now()) }
 	answer(s, huma.Operation{OperationID: "create-inspection", Method: http.MethodPost, Path: "/supervision/inspections",
 		Summary: "Plan an inspection (督察)", Tags: tags, Errors: []int{422}},
 		office, func(ctx context.Context, in *withBody[inspectionInputBody]) (supervision.Inspection, error) {
@@ -182,67 +177,57 @@ func (s *server) registerInspections(tags []string, office access) {
 			return sup().RecordProblem(ctx, actor(ctx), supervision.ProblemInput{InspectionID: b.InspectionID, AgencyID: b.AgencyID,
 				DecisionID: b.DecisionID, Rule: b.Rule, Basis: b.Basis, Evidence: b.Evidence, Severity: supervision.Severity(b.Severity),
 				Deadline: b.Deadline, Listed: b.Listed})
-		}, func(p supervision.Problem) SupervisionProblemView { return problemView(p, now()) })
-	list := func(listed bool) func(ctx context.Context, in *problemsInput) (*problemsOutput, error) {
-		return func(ctx context.Context, in *problemsInput) (*problemsOutput, error) {
-			ps, err := sup().ListProblems(ctx, actor(ctx), supervision.ProblemFilter{AgencyID: in.AgencyID,
+		}, problem)
+	list := func(listed bool) func(ctx context.Context, in *problemsInput) ([]supervision.Problem, error) {
+		return func(ctx context.Context, in *problemsInput) ([]supervision.Problem, error) {
+			return sup().ListProblems(ctx, actor(ctx), supervision.ProblemFilter{AgencyID: in.AgencyID,
 				InspectionID: in.InspectionID, ListedOnly: listed, OpenOnly: in.Open})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &problemsOutput{}
-			out.Body.Problems = make([]SupervisionProblemView, len(ps))
-			for i, p := range ps {
-				out.Body.Problems[i] = problemView(p, now())
-			}
-			return out, nil
 		}
 	}
-	register(s, huma.Operation{OperationID: "list-problems", Method: http.MethodGet, Path: "/supervision/problems",
+	problems := func(ps []supervision.Problem) problemsOutputBody {
+		return problemsOutputBody{Problems: views(ps, problem)}
+	}
+	answer(s, huma.Operation{OperationID: "list-problems", Method: http.MethodGet, Path: "/supervision/problems",
 		Summary: "The problem list", Tags: tags, Errors: []int{403},
 		Description: "The office sees every department's problems; a department's staff see their own."},
-		signedIn(), list(false))
-	register(s, huma.Operation{OperationID: "list-listed-supervision", Method: http.MethodGet, Path: "/supervision/listed-problems",
+		signedIn(), list(false), problems)
+	answer(s, huma.Operation{OperationID: "list-listed-supervision", Method: http.MethodGet, Path: "/supervision/listed-problems",
 		Summary: "Problems under listed supervision (挂牌督办)", Tags: tags, Errors: []int{403}},
-		signedIn(), list(true))
-	register(s, huma.Operation{OperationID: "get-problem", Method: http.MethodGet, Path: "/supervision/problems/{id}",
+		signedIn(), list(true), problems)
+	answer(s, huma.Operation{OperationID: "get-problem", Method: http.MethodGet, Path: "/supervision/problems/{id}",
 		Summary: "A problem with its rectification reports", Tags: tags, Errors: []int{404}},
-		signedIn(), func(ctx context.Context, in *idPath) (*problemOutput, error) {
+		signedIn(), func(ctx context.Context, in *idPath) (SupervisionProblemView, error) {
 			p, rs, err := sup().GetProblem(ctx, actor(ctx), in.ID)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return SupervisionProblemView{}, err
 			}
 			v := problemView(p, now())
 			for _, r := range rs {
 				v.Rectifications = append(v.Rectifications, rectificationView(r))
 			}
-			return &problemOutput{Body: v}, nil
-		})
+			return v, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "submit-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/rectifications",
 		Summary: "Report the rectification (整改情况) with evidence", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "Staff of the problem's department only, while it is open or was sent back."},
 		signedIn(), func(ctx context.Context, in *byID[rectificationInputBody]) (supervision.Rectification, error) {
 			return sup().SubmitRectification(ctx, actor(ctx), in.ID, in.Body.Report, in.Body.Evidence)
 		}, rectificationView)
-	verdict := func(accept bool) func(ctx context.Context, in *byID[verdictInputBody]) (*problemOutput, error) {
-		return func(ctx context.Context, in *byID[verdictInputBody]) (*problemOutput, error) {
+	verdict := func(accept bool) func(ctx context.Context, in *byID[verdictInputBody]) (supervision.Problem, error) {
+		return func(ctx context.Context, in *byID[verdictInputBody]) (supervision.Problem, error) {
 			do := sup().ReturnRectification
 			if accept {
 				do = sup().CloseProblem
 			}
-			p, err := do(ctx, actor(ctx), in.ID, in.Body.Note)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &problemOutput{Body: problemView(p, now())}, nil
+			return do(ctx, actor(ctx), in.ID, in.Body.Note)
 		}
 	}
-	register(s, huma.Operation{OperationID: "close-problem", Method: http.MethodPost, Path: "/supervision/problems/{id}/close",
+	answer(s, huma.Operation{OperationID: "close-problem", Method: http.MethodPost, Path: "/supervision/problems/{id}/close",
 		Summary: "Verify the rectification and close the problem (销号)", Tags: tags, Errors: []int{404, 409}},
-		office, verdict(true))
-	register(s, huma.Operation{OperationID: "return-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/return",
+		office, verdict(true), problem)
+	answer(s, huma.Operation{OperationID: "return-rectification", Method: http.MethodPost, Path: "/supervision/problems/{id}/return",
 		Summary: "Send the rectification back, with the reason", Tags: tags, Errors: []int{404, 409, 422}},
-		office, verdict(false))
+		office, verdict(false), problem)
 	answer(s, huma.Operation{OperationID: "circulate-problem-list", Method: http.MethodPost, Path: "/supervision/circulations",
 		Summary: "Circulate the problem list (问题清单通报)", Tags: tags, Errors: []int{422},
 		Description: "The problems' content as of now is fixed, hashed and signed; every department concerned is told."},
@@ -254,18 +239,14 @@ func (s *server) registerInspections(tags []string, office access) {
 		signedIn(), func(ctx context.Context, in *idPath) (supervision.Circulation, error) {
 			return sup().GetCirculation(ctx, actor(ctx), in.ID)
 		}, func(c supervision.Circulation) CirculationView { return circulationView(c, now()) })
-	register(s, huma.Operation{OperationID: "record-accountability-suggestion", Method: http.MethodPost,
+	answer(s, huma.Operation{OperationID: "record-accountability-suggestion", Method: http.MethodPost,
 		Path: "/supervision/problems/{id}/accountability-suggestions", Summary: "Suggest accountability to the rule-of-law committee",
 		Tags: tags, Errors: []int{404, 422}},
-		office, func(ctx context.Context, in *byID[accountabilityInputBody]) (*accountabilityOutput, error) {
-			a, err := sup().RecordAccountabilitySuggestion(ctx, actor(ctx), in.ID, in.Body.Committee, in.Body.Suggestion)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &accountabilityOutput{}
-			out.Body.ID, out.Body.ProblemID, out.Body.Committee, out.Body.Suggestion, out.Body.RecordedAt =
-				a.ID, a.ProblemID, a.Committee, a.Suggestion, a.RecordedAt
-			return out, nil
+		office, func(ctx context.Context, in *byID[accountabilityInputBody]) (supervision.AccountabilitySuggestion, error) {
+			return sup().RecordAccountabilitySuggestion(ctx, actor(ctx), in.ID, in.Body.Committee, in.Body.Suggestion)
+		}, func(a supervision.AccountabilitySuggestion) accountabilityOutputBody {
+			return accountabilityOutputBody{ID: a.ID, ProblemID: a.ProblemID, Committee: a.Committee, Suggestion: a.Suggestion,
+				RecordedAt: a.RecordedAt}
 		})
 	s.registerAssessment(tags, office)
 }

@@ -89,11 +89,7 @@ func surveyOptionViews(os []survey.Option) []SurveyOptionView {
 	if os == nil {
 		return nil
 	}
-	out := make([]SurveyOptionView, len(os))
-	for i, o := range os {
-		out[i] = SurveyOptionView{ID: o.ID, Label: o.Label}
-	}
-	return out
+	return views(os, func(o survey.Option) SurveyOptionView { return SurveyOptionView{ID: o.ID, Label: o.Label} })
 }
 
 func surveyOptions(vs []SurveyOptionView) []survey.Option {
@@ -122,16 +118,12 @@ func surveyQuestionView(q survey.Question) SurveyQuestionView {
 }
 
 func surveyView(sv survey.Survey, now time.Time) SurveyView {
-	v := SurveyView{ID: sv.ID, Agency: AgencyRefView{Code: sv.AgencyCode, Name: sv.AgencyName}, DecisionID: sv.DecisionID,
+	return SurveyView{ID: sv.ID, Agency: AgencyRefView{Code: sv.AgencyCode, Name: sv.AgencyName}, DecisionID: sv.DecisionID,
 		Title: sv.Title, Description: sv.Description, OpensAt: sv.OpensAt.UTC(), ClosesAt: sv.ClosesAt.UTC(), Audience: string(sv.Audience),
 		Anonymous: sv.Anonymous, ResultsPublicAfterClose: sv.ResultsPublicAfterClose, PrivacyNotice: sv.PrivacyNotice,
 		Status: string(sv.Status), StatusName: survey.StatusNames[sv.Status], AcceptingResponses: sv.AcceptsResponses(now),
 		CreatedAt: sv.CreatedAt.UTC(), UpdatedAt: sv.UpdatedAt.UTC(), OpenedAt: utcPtr(sv.OpenedAt), ClosedAt: utcPtr(sv.ClosedAt),
-		TargetResponses: sv.TargetResponses, Questions: make([]SurveyQuestionView, len(sv.Questions))}
-	for i, q := range sv.Questions {
-		v.Questions[i] = surveyQuestionView(q)
-	}
-	return v
+		TargetResponses: sv.TargetResponses, Questions: views(sv.Questions, surveyQuestionView)}
 }
 
 // SurveyInputBody is the editable part of a survey.
@@ -273,12 +265,8 @@ type SurveyResultsView struct {
 	Questions           []SurveyQuestionResultView `json:"questions"`
 }
 
-func surveyValueCounts(ds []survey.ValueCount) []SurveyValueCountView {
-	out := make([]SurveyValueCountView, len(ds))
-	for i, d := range ds {
-		out[i] = SurveyValueCountView{Value: d.Value, Count: d.Count, Percent: d.Percent}
-	}
-	return out
+func surveyValueCount(d survey.ValueCount) SurveyValueCountView {
+	return SurveyValueCountView{Value: d.Value, Count: d.Count, Percent: d.Percent}
 }
 
 func surveyResultsView(r survey.Results) SurveyResultsView {
@@ -291,10 +279,10 @@ func surveyResultsView(r survey.Results) SurveyResultsView {
 			qv.Options = append(qv.Options, SurveyOptionCountView{ID: o.ID, Label: o.Label, Count: o.Count, Percent: o.Percent})
 		}
 		if q.Distribution != nil {
-			qv.Distribution = surveyValueCounts(q.Distribution)
+			qv.Distribution = views(q.Distribution, surveyValueCount)
 		}
 		for _, row := range q.Rows {
-			qv.Rows = append(qv.Rows, SurveyRowResultView{ID: row.ID, Label: row.Label, Distribution: surveyValueCounts(row.Distribution),
+			qv.Rows = append(qv.Rows, SurveyRowResultView{ID: row.ID, Label: row.Label, Distribution: views(row.Distribution, surveyValueCount),
 				Mean: row.Mean, Median: row.Median})
 		}
 		for _, rr := range q.Ranking {

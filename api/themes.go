@@ -135,14 +135,10 @@ type ThemeCommentView struct {
 	FromTheme     bool    `json:"from_theme" doc:"The comment carries this theme's answer (false: none, or overridden)."`
 }
 
-func themeCommentViews(cs []themes.ThemeComment) []ThemeCommentView {
-	out := make([]ThemeCommentView, len(cs))
-	for i, c := range cs {
-		out[i] = ThemeCommentView{ID: c.ID, Receipt: c.Receipt, ArticleAnchor: c.ArticleAnchor, ArticleLabel: c.ArticleLabel,
-			Stance: c.Stance, Body: c.Body, Status: c.Status, Primary: c.Primary, AddedBy: c.AddedBy, Similarity: c.Similarity,
-			GroupID: c.GroupID, Disposition: string(c.Disposition), FromTheme: c.FromTheme}
-	}
-	return out
+func themeCommentView(c themes.ThemeComment) ThemeCommentView {
+	return ThemeCommentView{ID: c.ID, Receipt: c.Receipt, ArticleAnchor: c.ArticleAnchor, ArticleLabel: c.ArticleLabel,
+		Stance: c.Stance, Body: c.Body, Status: c.Status, Primary: c.Primary, AddedBy: c.AddedBy, Similarity: c.Similarity,
+		GroupID: c.GroupID, Disposition: string(c.Disposition), FromTheme: c.FromTheme}
 }
 
 // ThemeDetailView is a theme with its representatives and a page of comments.
@@ -195,10 +191,6 @@ type ThemeReportView struct {
 
 type themePath struct {
 	ThemeID int64 `path:"theme_id" minimum:"1"`
-}
-
-type decisionThemesPath struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
 }
 
 type listThemesInput struct {
@@ -285,7 +277,7 @@ func (s *server) registerThemes() {
 			"service), labels each by its distinctive words, writes a cited extractive summary, and stores the result as the next version. " +
 			"New comments then join the latest version's themes every few seconds in a background job. One process-record entry " +
 			"(themes_analysed) with the content hash. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *decisionThemesPath) (themes.Analysis, error) {
+		staff, func(ctx context.Context, in *decisionIDPath) (themes.Analysis, error) {
 			return s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
 		}, themeAnalysisView)
 	register(s, huma.Operation{OperationID: "list-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes",
@@ -308,8 +300,8 @@ func (s *server) registerThemes() {
 		readers, func(ctx context.Context, in *getThemeInput) (themes.ThemeDetail, error) {
 			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, in.Limit, in.Cursor)
 		}, func(t themes.ThemeDetail) ThemeDetailView {
-			return ThemeDetailView{ThemeView: themeView(t.Theme), Representatives: themeCommentViews(t.Representatives),
-				Comments: themeCommentViews(t.Comments), NextCursor: t.NextCursor}
+			return ThemeDetailView{ThemeView: themeView(t.Theme), Representatives: views(t.Representatives, themeCommentView),
+				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor}
 		})
 	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
 		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},
@@ -366,7 +358,7 @@ func (s *server) registerThemes() {
 	answer(s, huma.Operation{OperationID: "list-theme-answer-templates", Method: http.MethodGet,
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "List the answer templates", Tags: tags, Errors: []int{404},
 		Description: "The answer templates of the decision's decision body by reason code. Readers as list-themes."},
-		readers, func(ctx context.Context, in *decisionThemesPath) ([]themes.AnswerTemplate, error) {
+		readers, func(ctx context.Context, in *decisionIDPath) ([]themes.AnswerTemplate, error) {
 			return s.svc.Themes.ListAnswerTemplates(ctx, actor(ctx), in.DecisionID)
 		}, func(list []themes.AnswerTemplate) themeTemplatesOutputBody {
 			return themeTemplatesOutputBody{Templates: views(list, themeTemplateView)}
@@ -377,7 +369,7 @@ func (s *server) registerThemes() {
 		Description: "Generates the adoption report (as generate-adoption-report) and adds a section per theme: its published comments " +
 			"by channel, representative quotes, its answer and the articles changed. Staff then edit it with update-adoption-report and " +
 			"publish it as usual. Only staff of the lead unit, while the decision is in handling."},
-		staff, func(ctx context.Context, in *decisionThemesPath) (*themeReportOutput, error) {
+		staff, func(ctx context.Context, in *decisionIDPath) (*themeReportOutput, error) {
 			r, err := s.svc.Themes.DraftAdoptionReportFromThemes(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
 				return nil, toProblem(ctx, err)

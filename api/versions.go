@@ -113,17 +113,15 @@ func attachmentView(a consultation.Attachment) AttachmentView {
 func draftVersionView(v consultation.DraftVersion) DraftVersionView {
 	out := DraftVersionView{ID: v.ID, DecisionID: v.DecisionID, Number: v.Number, Text: v.Text, Preamble: v.Preamble,
 		Explanation: v.Explanation, LegalBasis: v.LegalBasis, ContentHash: v.ContentHash, Public: v.Public,
-		Articles: make([]DraftArticleView, len(v.Articles)), Attachments: make([]AttachmentView, len(v.Attachments)), CreatedAt: v.CreatedAt}
+		Articles: views(v.Articles, draftArticleView), Attachments: views(v.Attachments, attachmentView), CreatedAt: v.CreatedAt}
 	if out.LegalBasis == nil {
 		out.LegalBasis = []string{}
 	}
-	for i, a := range v.Articles {
-		out.Articles[i] = DraftArticleView{Number: a.Number, Anchor: a.Anchor, Label: a.Label, Heading: a.Heading, Text: a.Text}
-	}
-	for i, a := range v.Attachments {
-		out.Attachments[i] = attachmentView(a)
-	}
 	return out
+}
+
+func draftArticleView(a consultation.AnchoredArticle) DraftArticleView {
+	return DraftArticleView{Number: a.Number, Anchor: a.Anchor, Label: a.Label, Heading: a.Heading, Text: a.Text}
 }
 
 func draftVersionSummaryView(v consultation.DraftVersion) DraftVersionSummaryView {
@@ -135,15 +133,12 @@ func draftVersionSummaryView(v consultation.DraftVersion) DraftVersionSummaryVie
 	return out
 }
 
-func articleChangeViews(cs []consultation.ArticleChange) []ArticleChangeView {
-	out := make([]ArticleChangeView, len(cs))
-	for i, c := range cs {
-		out[i] = ArticleChangeView{Anchor: c.Anchor, OldNumber: c.OldNumber, NewNumber: c.NewNumber, OldText: c.OldText, NewText: c.NewText}
-		for _, d := range c.Diff {
-			out[i].Diff = append(out[i].Diff, DiffSegmentView{Op: d.Op, Text: d.Text})
-		}
+func articleChangeView(c consultation.ArticleChange) ArticleChangeView {
+	v := ArticleChangeView{Anchor: c.Anchor, OldNumber: c.OldNumber, NewNumber: c.NewNumber, OldText: c.OldText, NewText: c.NewText}
+	for _, d := range c.Diff {
+		v.Diff = append(v.Diff, DiffSegmentView{Op: d.Op, Text: d.Text})
 	}
-	return out
+	return v
 }
 
 // contentDisposition makes an attachment download header: an ASCII fallback
@@ -251,8 +246,8 @@ func (s *server) registerVersions() {
 				return nil, toProblem(ctx, err)
 			}
 			return &versionComparisonOutput{Body: VersionComparisonView{From: in.From, To: in.To,
-				Added: articleChangeViews(c.Added), Removed: articleChangeViews(c.Removed),
-				Changed: articleChangeViews(c.Changed), Unchanged: articleChangeViews(c.Unchanged)}}, nil
+				Added: views(c.Added, articleChangeView), Removed: views(c.Removed, articleChangeView),
+				Changed: views(c.Changed, articleChangeView), Unchanged: views(c.Unchanged, articleChangeView)}}, nil
 		})
 	answer(s, huma.Operation{OperationID: "get-draft-version", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/{number}",
 		Summary: "Get a draft version", Tags: tags,

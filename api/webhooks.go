@@ -62,6 +62,12 @@ type WebhookDeliveryView struct {
 	Attempts      []WebhookAttemptView `json:"attempts"`
 }
 
+func webhookDeliveryView(d integrations.WebhookDelivery) WebhookDeliveryView {
+	return WebhookDeliveryView{ID: d.ID, EventID: d.EventID, Kind: d.Kind, Status: d.Status, NextAttemptAt: d.NextAttemptAt,
+		DeliveredAt: d.DeliveredAt, CreatedAt: d.CreatedAt,
+		Attempts: views(d.Attempts, func(a integrations.WebhookAttempt) WebhookAttemptView { return WebhookAttemptView(a) })}
+}
+
 type webhookPath struct {
 	OrganisationID int64 `path:"organisation_id" minimum:"1"`
 	WebhookID      int64 `path:"webhook_id" minimum:"1"`
@@ -70,10 +76,6 @@ type webhookPath struct {
 type createWebhookInputBody struct {
 	URL   string   `json:"url" maxLength:"2000" example:"https://example.org/canyu-hook"`
 	Kinds []string `json:"kinds" minItems:"1" maxItems:"6" enum:"consultation_opened,survey_opened,opinion_answered,adoption_report_published,decision_published,implementation_report_submitted"`
-}
-
-type newWebhookOutput struct {
-	Body NewWebhookView
 }
 
 type webhooksOutputBody struct {
@@ -87,10 +89,8 @@ type listDeliveriesInput struct {
 	Limit          int   `query:"limit" minimum:"0" maximum:"100"`
 }
 
-type deliveriesOutput struct {
-	Body struct {
-		Deliveries []WebhookDeliveryView `json:"deliveries"`
-	}
+type deliveriesOutputBody struct {
+	Deliveries []WebhookDeliveryView `json:"deliveries"`
 }
 
 type redeliverInput struct {
@@ -101,24 +101,20 @@ type redeliverInput struct {
 	}
 }
 
-type redeliverOutput struct {
-	Body struct {
-		Queued int `json:"queued" doc:"Deliveries queued again."`
-	}
+type redeliverOutputBody struct {
+	Queued int `json:"queued" doc:"Deliveries queued again."`
 }
 
 func (s *server) registerWebhooks() {
 	tags := []string{"Webhooks"}
-	register(s, huma.Operation{OperationID: "create-webhook", Method: http.MethodPost, Path: "/organisations/{organisation_id}/webhooks",
+	answer(s, huma.Operation{OperationID: "create-webhook", Method: http.MethodPost, Path: "/organisations/{organisation_id}/webhooks",
 		Summary: "Subscribe a URL to kinds of public events", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "The manager of a verified organisation subscribes an http(s) URL (not a private or loopback address: 422 " +
 			"webhook_target_private) to event kinds. The signing secret is in this answer only.\n\n" + webhookDoc},
-		signedIn(), func(ctx context.Context, in *onOrganisation[createWebhookInputBody]) (*newWebhookOutput, error) {
-			w, err := s.svc.Integrations.CreateWebhook(ctx, actor(ctx), in.OrganisationID, integrations.WebhookInput{URL: in.Body.URL, Kinds: in.Body.Kinds})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &newWebhookOutput{Body: NewWebhookView{WebhookView: webhookView(w.Webhook), Secret: w.Secret}}, nil
+		signedIn(), func(ctx context.Context, in *onOrganisation[createWebhookInputBody]) (integrations.NewWebhook, error) {
+			return s.svc.Integrations.CreateWebhook(ctx, actor(ctx), in.OrganisationID, integrations.WebhookInput{URL: in.Body.URL, Kinds: in.Body.Kinds})
+		}, func(w integrations.NewWebhook) NewWebhookView {
+			return NewWebhookView{WebhookView: webhookView(w.Webhook), Secret: w.Secret}
 		})
 	answer(s, huma.Operation{OperationID: "list-webhooks", Method: http.MethodGet, Path: "/organisations/{organisation_id}/webhooks",
 		Summary: "List an organisation's webhooks", Tags: tags, Errors: []int{404},
@@ -134,37 +130,19 @@ func (s *server) registerWebhooks() {
 		signedIn(), func(ctx context.Context, in *webhookPath) error {
 			return s.svc.Integrations.DeleteWebhook(ctx, actor(ctx), in.OrganisationID, in.WebhookID)
 		})
-	register(s, huma.Operation{OperationID: "list-webhook-deliveries", Method: http.MethodGet,
+	answer(s, huma.Operation{OperationID: "list-webhook-deliveries", Method: http.MethodGet,
 		Path: "/organisations/{organisation_id}/webhooks/{webhook_id}/deliveries", Summary: "List a webhook's deliveries and their attempts",
 		Tags: tags, Errors: []int{404, 422}, Description: "Newest first, each with every attempt (time, HTTP status or error, duration).\n\n" + webhookDoc},
-		signedIn(), func(ctx context.Context, in *listDeliveriesInput) (*deliveriesOutput, error) {
-			list, err := s.svc.Integrations.ListDeliveries(ctx, actor(ctx), in.OrganisationID, in.WebhookID, in.Before, in.Limit)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &deliveriesOutput{}
-			out.Body.Deliveries = make([]WebhookDeliveryView, len(list))
-			for i, d := range list {
-				v := WebhookDeliveryView{ID: d.ID, EventID: d.EventID, Kind: d.Kind, Status: d.Status, NextAttemptAt: d.NextAttemptAt,
-					DeliveredAt: d.DeliveredAt, CreatedAt: d.CreatedAt, Attempts: make([]WebhookAttemptView, len(d.Attempts))}
-				for j, a := range d.Attempts {
-					v.Attempts[j] = WebhookAttemptView(a)
-				}
-				out.Body.Deliveries[i] = v
-			}
-			return out, nil
+		signedIn(), func(ctx context.Context, in *listDeliveriesInput) ([]integrations.WebhookDelivery, error) {
+			return s.svc.Integrations.ListDeliveries(ctx, actor(ctx), in.OrganisationID, in.WebhookID, in.Before, in.Limit)
+		}, func(list []integrations.WebhookDelivery) deliveriesOutputBody {
+			return deliveriesOutputBody{Deliveries: views(list, webhookDeliveryView)}
 		})
-	register(s, huma.Operation{OperationID: "redeliver-webhook", Method: http.MethodPost,
+	answer(s, huma.Operation{OperationID: "redeliver-webhook", Method: http.MethodPost,
 		Path: "/organisations/{organisation_id}/webhooks/{webhook_id}/redeliveries", Summary: "Resume a webhook and send deliveries again",
 		Tags: tags, Errors: []int{404, 422}, Description: "Resumes a paused webhook and queues again every failed and held delivery, or the one " +
 			"named (with a new series of attempts). The receiver may get a delivery it already handled: the Canyu-Webhook-Id is the same.\n\n" + webhookDoc},
-		signedIn(), func(ctx context.Context, in *redeliverInput) (*redeliverOutput, error) {
-			n, err := s.svc.Integrations.Redeliver(ctx, actor(ctx), in.OrganisationID, in.WebhookID, in.Body.DeliveryID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &redeliverOutput{}
-			out.Body.Queued = n
-			return out, nil
-		})
+		signedIn(), func(ctx context.Context, in *redeliverInput) (int, error) {
+			return s.svc.Integrations.Redeliver(ctx, actor(ctx), in.OrganisationID, in.WebhookID, in.Body.DeliveryID)
+		}, func(n int) redeliverOutputBody { return redeliverOutputBody{Queued: n} })
 }

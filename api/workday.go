@@ -42,19 +42,13 @@ type WorkdayMakeUpDayView struct {
 }
 
 func workdayCalendarView(d workday.Data) WorkdayCalendarView {
-	v := WorkdayCalendarView{Version: d.Version, Notices: make([]WorkdayNoticeView, len(d.Notices))}
-	for i, n := range d.Notices {
-		nv := WorkdayNoticeView{Year: n.Year, Title: n.Title, Number: n.Number, Note: n.Note,
-			Holidays: make([]WorkdayHolidayView, len(n.Holidays)), MakeUpWorkingDays: make([]WorkdayMakeUpDayView, len(n.MakeUpWorkingDays))}
-		for j, h := range n.Holidays {
-			nv.Holidays[j] = WorkdayHolidayView{Date: h.Date, Name: h.Name}
-		}
-		for j, m := range n.MakeUpWorkingDays {
-			nv.MakeUpWorkingDays[j] = WorkdayMakeUpDayView{Date: m.Date, Name: m.Name}
-		}
-		v.Notices[i] = nv
-	}
-	return v
+	return WorkdayCalendarView{Version: d.Version, Notices: views(d.Notices, workdayNoticeView)}
+}
+
+func workdayNoticeView(n workday.HolidayNotice) WorkdayNoticeView {
+	return WorkdayNoticeView{Year: n.Year, Title: n.Title, Number: n.Number, Note: n.Note,
+		Holidays:          views(n.Holidays, func(h workday.Holiday) WorkdayHolidayView { return WorkdayHolidayView(h) }),
+		MakeUpWorkingDays: views(n.MakeUpWorkingDays, func(m workday.MakeUpWorkingDay) WorkdayMakeUpDayView { return WorkdayMakeUpDayView(m) })}
 }
 
 func workdayData(v WorkdayCalendarView) workday.Data {
@@ -72,39 +66,35 @@ func workdayData(v WorkdayCalendarView) workday.Data {
 	return d
 }
 
-type workdayCalendarOutput struct {
-	Body WorkdayCalendarView
-}
-
 type updateWorkdayCalendarInput struct {
 	Body WorkdayCalendarView
 }
 
 func (s *server) registerWorkday() {
 	tags := []string{"Working-day calendar"}
-	register(s, huma.Operation{OperationID: "get-workday-calendar", Method: http.MethodGet, Path: "/workday-calendar",
+	answer(s, huma.Operation{OperationID: "get-workday-calendar", Method: http.MethodGet, Path: "/workday-calendar",
 		Summary: "The current working-day calendar", Tags: tags,
 		Description: "The holidays and make-up working days (调休) of the State Council's notices that deadlines counted in working days use (e.g. the 7 working days of legality review, Decree 713 Art. 26)."},
-		public(), func(ctx context.Context, _ *struct{}) (*workdayCalendarOutput, error) {
+		public(), func(ctx context.Context, _ *struct{}) (workday.Data, error) {
 			c, err := s.svc.Calendar.Current(ctx)
 			if err != nil {
 				// A stored row that no longer validates is our fault, not the caller's.
-				return nil, toProblem(ctx, errs.Internal(err))
+				return workday.Data{}, errs.Internal(err)
 			}
-			return &workdayCalendarOutput{Body: workdayCalendarView(c.Data())}, nil
-		})
-	register(s, huma.Operation{OperationID: "update-workday-calendar", Method: http.MethodPut, Path: "/workday-calendar",
+			return c.Data(), nil
+		}, workdayCalendarView)
+	answer(s, huma.Operation{OperationID: "update-workday-calendar", Method: http.MethodPut, Path: "/workday-calendar",
 		Summary: "Upload a new version of the working-day calendar", Tags: tags,
 		Description: "Stores the data as the newest version, used for every deadline computed from now on; deadlines already computed keep the version they recorded. " +
 			"Invalid data answers 422 `invalid_calendar` listing every problem; a version already used answers 409 `calendar_version_exists`.",
 		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *updateWorkdayCalendarInput) (*workdayCalendarOutput, error) {
+		roles(identity.RoleAdmin), func(ctx context.Context, in *updateWorkdayCalendarInput) (workday.Data, error) {
 			c, err := s.svc.Calendar.Save(ctx, workdayData(in.Body), actor(ctx).ID)
 			if err != nil {
-				return nil, toProblem(ctx, workday.ServiceError(err))
+				return workday.Data{}, workday.ServiceError(err)
 			}
 			s.auditAfter(ctx, identity.AdminAction{Action: "update-workday-calendar", TargetKind: "workday_calendar",
 				TargetName: c.Version(), Detail: map[string]any{"years": c.CoveredYears()}})
-			return &workdayCalendarOutput{Body: workdayCalendarView(c.Data())}, nil
-		})
+			return c.Data(), nil
+		}, workdayCalendarView)
 }
