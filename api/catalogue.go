@@ -177,8 +177,6 @@ type requestAdjustmentInput struct {
 	}
 }
 
-type adjustmentOutput struct{ Body CatalogueAdjustmentView }
-
 type approvalInput struct {
 	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
 	Body        struct {
@@ -209,8 +207,6 @@ type InitiationView struct {
 	StartDate      string `json:"start_date" format:"date"`
 	LeadAgency     string `json:"lead_agency"`
 }
-
-type initiationOutput struct{ Body InitiationView }
 
 type linkDecisionInputBody struct {
 	CatalogueItemID int64 `json:"catalogue_item_id" minimum:"1"`
@@ -273,22 +269,19 @@ func (s *server) registerCatalogue() {
 		staff, func(ctx context.Context, in *addCatalogueItemInput) (catalogue.Item, error) {
 			return s.svc.Catalogue.AddCatalogueItem(ctx, actor(ctx), in.CatalogueID, in.Body.domain())
 		}, catalogueItemView)
-	register(s, huma.Operation{OperationID: "request-catalogue-adjustment", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/adjustments",
+	answer(s, huma.Operation{OperationID: "request-catalogue-adjustment", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/adjustments",
 		DefaultStatus: http.StatusCreated, Summary: "Request an adjustment of a published catalogue", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "add, change or remove, with a reason; it takes effect after the Party committee agrees (record-catalogue-approval) and it is " +
 			"published (publish-catalogue). Staff of the decision body."},
-		staff, func(ctx context.Context, in *requestAdjustmentInput) (*adjustmentOutput, error) {
+		staff, func(ctx context.Context, in *requestAdjustmentInput) (catalogue.Adjustment, error) {
 			var item catalogue.ItemInput
 			if in.Body.Item != nil {
 				item = in.Body.Item.domain()
 			}
-			a, err := s.svc.Catalogue.RequestCatalogueAdjustment(ctx, actor(ctx), in.CatalogueID, catalogue.AdjustmentInput{
+			return s.svc.Catalogue.RequestCatalogueAdjustment(ctx, actor(ctx), in.CatalogueID, catalogue.AdjustmentInput{
 				Kind: catalogue.AdjustmentKind(in.Body.Kind), ItemID: in.Body.ItemID, Item: item, Reason: in.Body.Reason})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			v := catalogueView(catalogue.Catalogue{Adjustments: []catalogue.Adjustment{a}})
-			return &adjustmentOutput{Body: v.Adjustments[0]}, nil
+		}, func(a catalogue.Adjustment) CatalogueAdjustmentView {
+			return catalogueView(catalogue.Catalogue{Adjustments: []catalogue.Adjustment{a}}).Adjustments[0]
 		})
 	answer(s, huma.Operation{OperationID: "record-catalogue-approval", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/approvals",
 		Summary: "Record the Party committee's agreement", Tags: tags, Errors: []int{404, 409, 422},
@@ -308,22 +301,20 @@ func (s *server) registerCatalogue() {
 		staff, func(ctx context.Context, in *catalogueIDPath) (catalogue.Catalogue, error) {
 			return s.svc.Catalogue.PublishCatalogue(ctx, actor(ctx), in.CatalogueID)
 		}, catalogueView)
-	register(s, huma.Operation{OperationID: "initiate-decision-item", Method: http.MethodPost, Path: "/catalogue-items/{item_id}/initiation",
+	answer(s, huma.Operation{OperationID: "initiate-decision-item", Method: http.MethodPost, Path: "/catalogue-items/{item_id}/initiation",
 		DefaultStatus: http.StatusCreated, Summary: "Record the decision to start a catalogue item (决策启动)", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Who proposed it and the decision body's decision to start it, naming the lead unit (Decree 713 Art. 10–11). Staff of the decision body."},
-		staff, func(ctx context.Context, in *initiateInput) (*initiationOutput, error) {
+		staff, func(ctx context.Context, in *initiateInput) (catalogue.Initiation, error) {
 			date, err := parseDateField("start_date", in.Body.StartDate)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return catalogue.Initiation{}, err
 			}
-			i, err := s.svc.Catalogue.InitiateDecisionItem(ctx, actor(ctx), in.ItemID, catalogue.InitiationInput{
+			return s.svc.Catalogue.InitiateDecisionItem(ctx, actor(ctx), in.ItemID, catalogue.InitiationInput{
 				ProposerKind: catalogue.ProposerKind(in.Body.ProposerKind), ProposerName: in.Body.ProposerName, ProposalID: in.Body.ProposalID,
 				StartReference: in.Body.StartReference, StartDate: date, LeadAgency: in.Body.LeadAgency})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			return &initiationOutput{Body: InitiationView{ItemID: i.ItemID, ProposerKind: string(i.ProposerKind), ProposerName: i.ProposerName,
-				StartReference: i.StartReference, StartDate: i.StartDate.Format(time.DateOnly), LeadAgency: i.LeadAgencyCode}}, nil
+		}, func(i catalogue.Initiation) InitiationView {
+			return InitiationView{ItemID: i.ItemID, ProposerKind: string(i.ProposerKind), ProposerName: i.ProposerName,
+				StartReference: i.StartReference, StartDate: i.StartDate.Format(time.DateOnly), LeadAgency: i.LeadAgencyCode}
 		})
 	answer(s, huma.Operation{OperationID: "link-decision-catalogue-item", Method: http.MethodPut, Path: "/decisions/{decision_id}/catalogue-item",
 		Summary: "Link a decision item to its catalogue entry", Tags: tags, Errors: []int{404, 409},

@@ -4,13 +4,11 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/canyu-gov/canyu/consultation"
-	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -230,12 +228,6 @@ type exportCommentsInput struct {
 	Format     string `query:"format" enum:"csv,xlsx" default:"csv" doc:"csv (UTF-8 with a byte-order mark) or xlsx."`
 }
 
-type commentExportOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	Body               func(huma.Context)
-}
-
 type listMyCommentsInput struct {
 	PageQuery
 }
@@ -321,33 +313,16 @@ func (s *server) registerDispositions() {
 				"text/csv": {Schema: &huma.Schema{Type: "string"}},
 				consultation.ExportContentType(consultation.ExportXLSX): {Schema: &huma.Schema{Type: "string", Format: "binary"}},
 			}}}},
-		staff, func(ctx context.Context, in *exportCommentsInput) (*commentExportOutput, error) {
+		staff, func(ctx context.Context, in *exportCommentsInput) (*streamedFile, error) {
 			format := in.Format
 			if format == "" {
 				format = consultation.ExportCSV
 			}
-			// The file is built first, so a refusal is still a problem answer.
-			f, err := os.CreateTemp("", "canyu-comments-*")
-			if err != nil {
-				return nil, toProblem(ctx, errs.Internal(err))
-			}
-			discard := func() { f.Close(); os.Remove(f.Name()) }
-			if err := s.svc.Consultation.ExportComments(ctx, actor(ctx), in.DecisionID, format, f); err != nil {
-				discard()
-				return nil, toProblem(ctx, err)
-			}
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				discard()
-				return nil, toProblem(ctx, errs.Internal(err))
-			}
 			name := consultation.ExportFilename(in.DecisionID, format, s.svc.Consultation.Now())
-			return &commentExportOutput{ContentType: consultation.ExportContentType(format),
-				ContentDisposition: contentDisposition(name),
-				Body: func(hctx huma.Context) {
-					defer discard()
-					hctx.SetStatus(http.StatusOK)
-					io.Copy(hctx.BodyWriter(), f)
-				}}, nil
+			return streamFile(ctx, "canyu-comments-*", consultation.ExportContentType(format), contentDisposition(name),
+				func(w io.Writer) error {
+					return s.svc.Consultation.ExportComments(ctx, actor(ctx), in.DecisionID, format, w)
+				})
 		})
 	resident := roles(identity.RoleResident)
 	answer(s, huma.Operation{OperationID: "list-my-comments", Method: http.MethodGet, Path: "/me/comments",

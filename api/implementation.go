@@ -36,14 +36,12 @@ type submitReportInputBody struct {
 	EffectAchieved bool   `json:"effect_achieved"`
 }
 
-type reportsOutput struct {
-	Body struct {
-		Reports            []ImplementationReportView `json:"reports"`
-		ImplementingAgency string                     `json:"implementing_agency"`
-		IntervalDays       int                        `json:"report_interval_days"`
-		NextDue            string                     `json:"next_due" format:"date"`
-		Overdue            bool                       `json:"overdue"`
-	}
+type reportsOutputBody struct {
+	Reports            []ImplementationReportView `json:"reports"`
+	ImplementingAgency string                     `json:"implementing_agency"`
+	IntervalDays       int                        `json:"report_interval_days"`
+	NextDue            string                     `json:"next_due" format:"date"`
+	Overdue            bool                       `json:"overdue"`
 }
 
 func reportView(r implementation.Report) ImplementationReportView {
@@ -81,11 +79,9 @@ type EvaluationTriggerView struct {
 	Detail  string `json:"detail"`
 }
 
-type evaluationsOutput struct {
-	Body struct {
-		Evaluations []PostEvaluationView    `json:"evaluations"`
-		Triggers    []EvaluationTriggerView `json:"triggers,omitempty" doc:"For staff of the decision's units."`
-	}
+type evaluationsOutputBody struct {
+	Evaluations []PostEvaluationView    `json:"evaluations"`
+	Triggers    []EvaluationTriggerView `json:"triggers,omitempty" doc:"For staff of the decision's units."`
 }
 
 type startEvaluationInputBody struct {
@@ -138,39 +134,35 @@ func (s *server) registerImplementation() {
 				Kind: implementation.ReportKind(in.Body.Kind), PeriodEnd: end, Progress: in.Body.Progress, Problems: in.Body.Problems,
 				EffectAchieved: in.Body.EffectAchieved})
 		}, reportView)
-	register(s, huma.Operation{OperationID: "list-implementation-reports", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-reports",
+	answer(s, huma.Operation{OperationID: "list-implementation-reports", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-reports",
 		Summary: "A decision's implementation reports and schedule", Tags: tags, Errors: []int{404},
 		Description: "Oldest first, with the implementing unit, the interval and the next report due. Public once the decision is published."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*reportsOutput, error) {
+		public(), func(ctx context.Context, in *decisionIDPath) (reportsOutputBody, error) {
 			list, sch, err := s.svc.Implementation.ListImplementationReports(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return reportsOutputBody{}, err
 			}
-			out := &reportsOutput{}
-			out.Body.Reports = views(list, reportView)
-			out.Body.ImplementingAgency, out.Body.IntervalDays = sch.ImplementingAgencyName, sch.IntervalDays
-			out.Body.NextDue, out.Body.Overdue = sch.NextDue.Format(time.DateOnly), sch.Overdue
-			return out, nil
-		})
-	register(s, huma.Operation{OperationID: "list-post-evaluations", Method: http.MethodGet, Path: "/decisions/{decision_id}/post-evaluations",
+			return reportsOutputBody{Reports: views(list, reportView), ImplementingAgency: sch.ImplementingAgencyName,
+				IntervalDays: sch.IntervalDays, NextDue: sch.NextDue.Format(time.DateOnly), Overdue: sch.Overdue}, nil
+		}, asIs)
+	answer(s, huma.Operation{OperationID: "list-post-evaluations", Method: http.MethodGet, Path: "/decisions/{decision_id}/post-evaluations",
 		Summary: "A decision's post-evaluations and their triggers", Tags: tags, Errors: []int{404},
 		Description: "Public once the decision is published; the triggers of Art. 36 are shown to staff of the decision's units."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*evaluationsOutput, error) {
+		public(), func(ctx context.Context, in *decisionIDPath) (evaluationsOutputBody, error) {
 			list, err := s.svc.Implementation.ListPostEvaluations(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return evaluationsOutputBody{}, err
 			}
-			out := &evaluationsOutput{}
-			out.Body.Evaluations = views(list, evaluationView)
+			out := evaluationsOutputBody{Evaluations: views(list, evaluationView)}
 			if a := actor(ctx); a != nil && a.HasRole(identity.RoleAgencyStaff, identity.RoleAdmin) {
 				if ts, err := s.svc.Implementation.PostEvaluationTriggers(ctx, a, in.DecisionID); err == nil {
 					for _, t := range ts {
-						out.Body.Triggers = append(out.Body.Triggers, EvaluationTriggerView{Trigger: string(t.Trigger), Met: t.Met, Detail: t.Detail})
+						out.Triggers = append(out.Triggers, EvaluationTriggerView{Trigger: string(t.Trigger), Met: t.Met, Detail: t.Detail})
 					}
 				}
 			}
 			return out, nil
-		})
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "start-post-evaluation", Method: http.MethodPost, Path: "/decisions/{decision_id}/post-evaluations",
 		DefaultStatus: http.StatusCreated, Summary: "Organise a post-evaluation (决策后评估)", Tags: tags, Errors: []int{403, 404, 409, 422},
 		Description: "On a trigger of Decree 713 Art. 36 that is met (409 `trigger_not_met`): the expected effect not achieved, implementation " +

@@ -78,8 +78,6 @@ type notificationListInput struct {
 	Limit  int   `query:"limit" minimum:"1" maximum:"100" default:"50"`
 }
 
-type notificationListOutput struct{ Body NotificationListView }
-
 type notificationIDInput struct {
 	NotificationID int64 `path:"notification_id"`
 }
@@ -112,25 +110,21 @@ type updateSettingsInputBody struct {
 
 func (s *server) registerNotifications() {
 	tags := []string{"Notifications"}
-	register(s, huma.Operation{OperationID: "list-my-notifications", Method: http.MethodGet, Path: "/me/notifications",
+	answer(s, huma.Operation{OperationID: "list-my-notifications", Method: http.MethodGet, Path: "/me/notifications",
 		Summary: "My notifications", Tags: tags, Errors: []int{422},
 		Description: "The caller's inbox, newest first, and how many are unread. Followers of a domain, an agency or a decision get one " +
 			"notification per domain event; an author gets one when their opinion is answered."},
-		roles(), func(ctx context.Context, in *notificationListInput) (*notificationListOutput, error) {
+		roles(), func(ctx context.Context, in *notificationListInput) (NotificationListView, error) {
 			ns, err := s.svc.Notify.ListNotifications(ctx, actor(ctx), in.Limit, in.Before)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return NotificationListView{}, err
 			}
 			n, err := s.svc.Notify.UnreadCount(ctx, actor(ctx))
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return NotificationListView{}, err
 			}
-			out := &notificationListOutput{Body: NotificationListView{Notifications: []NotificationView{}, Unread: n}}
-			for _, x := range ns {
-				out.Body.Notifications = append(out.Body.Notifications, notificationView(x))
-			}
-			return out, nil
-		})
+			return NotificationListView{Notifications: views(ns, notificationView), Unread: n}, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "read-notification", Method: http.MethodPost, Path: "/me/notifications/{notification_id}/read",
 		Summary: "Mark a notification read", Tags: tags, Errors: []int{404}},
 		roles(), func(ctx context.Context, in *notificationIDInput) (notify.Notification, error) {

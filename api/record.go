@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -85,12 +84,6 @@ type decisionRecordOutput struct {
 	Body DecisionRecordView
 }
 
-type archiveOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	Body               func(huma.Context)
-}
-
 func (s *server) registerRecord() {
 	tags := []string{"Process record"}
 	s.registerRecordHeads()
@@ -129,29 +122,10 @@ func (s *server) registerRecord() {
 		Errors: []int{http.StatusForbidden, http.StatusNotFound},
 		Responses: map[string]*huma.Response{"200": {Description: "The archive package.",
 			Content: map[string]*huma.MediaType{"application/zip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
-		signedIn(), func(ctx context.Context, in *decisionIDPath) (*archiveOutput, error) {
-			// The archive is built in a temporary file first, so a refusal or a
-			// failure halfway is still a problem answer, and attachments of
-			// up to 20 MiB each are not all held in memory.
-			f, err := os.CreateTemp("", "canyu-archive-*.zip")
-			if err != nil {
-				return nil, toProblem(ctx, errs.Internal(err))
-			}
-			discard := func() { f.Close(); os.Remove(f.Name()) }
-			if err := s.svc.Consultation.ExportDecisionArchive(ctx, actor(ctx), in.DecisionID, f); err != nil {
-				discard()
-				return nil, toProblem(ctx, err)
-			}
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				discard()
-				return nil, toProblem(ctx, errs.Internal(err))
-			}
-			return &archiveOutput{ContentType: "application/zip",
-				ContentDisposition: `attachment; filename="` + consultation.ArchiveFilename(in.DecisionID) + `"`,
-				Body: func(hctx huma.Context) {
-					defer discard()
-					hctx.SetStatus(http.StatusOK)
-					io.Copy(hctx.BodyWriter(), f)
-				}}, nil
+		signedIn(), func(ctx context.Context, in *decisionIDPath) (*streamedFile, error) {
+			return streamFile(ctx, "canyu-archive-*.zip", "application/zip",
+				`attachment; filename="`+consultation.ArchiveFilename(in.DecisionID)+`"`, func(w io.Writer) error {
+					return s.svc.Consultation.ExportDecisionArchive(ctx, actor(ctx), in.DecisionID, w)
+				})
 		})
 }

@@ -103,8 +103,12 @@ type agencyCommentSearchInput struct {
 // `canyu openapi` does that).
 var errNoSearch = errors.New("search service not configured")
 
-type searchOutput struct {
-	Body SearchResultView
+// searcher is the search service, or errNoSearch as an internal error.
+func (s *server) searcher() (*search.Service, error) {
+	if s.svc.Search == nil {
+		return nil, errs.Internal(errNoSearch)
+	}
+	return s.svc.Search, nil
 }
 
 // shanghaiZone is where dates of the date range are read (DOMAIN.md, "Time").
@@ -220,7 +224,7 @@ func facetCounts(m map[string]int) []SearchFacetCountView {
 
 func (s *server) registerSearch() {
 	tags := []string{"Search"}
-	register(s, huma.Operation{OperationID: "search", Method: http.MethodGet, Path: "/search",
+	answer(s, huma.Operation{OperationID: "search", Method: http.MethodGet, Path: "/search",
 		Summary: "Search drafts, articles, comments and surveys", Tags: tags, Errors: []int{422, 503},
 		Description: "Full-text search (Chinese) of what the public may see: public decision items, the articles of their public draft version, " +
 			"published comments of consultations that show comments, and surveys that are not drafts. Filters by type (repeatable), domain, " +
@@ -228,49 +232,51 @@ func (s *server) registerSearch() {
 			"with the matched terms marked. Traditional characters, full-width letters and digits, pinyin and homophones are matched; " +
 			"a query that matches nothing exactly is relaxed (fewer required words, then any word, then by sound) instead of " +
 			"finding nothing. group=true groups the hits under their decision and may carry a suggestion. Pagination by next_cursor. 503 search_unavailable while the search backend is down."},
-		public(), func(ctx context.Context, in *searchInput) (*searchOutput, error) {
-			if s.svc.Search == nil {
-				return nil, toProblem(ctx, errs.Internal(errNoSearch))
+		public(), func(ctx context.Context, in *searchInput) (SearchResultView, error) {
+			srch, err := s.searcher()
+			if err != nil {
+				return SearchResultView{}, err
 			}
 			q, err := searchQueryFields{Q: in.Q, Sort: in.Sort, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit}.toQuery()
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return SearchResultView{}, err
 			}
 			for _, t := range in.Type {
 				q.Types = append(q.Types, search.DocType(t))
 			}
 			q.Domain, q.Status, q.LeadAgency, q.DecisionID = in.Domain, in.Status, in.LeadAgency, in.Decision
 			if in.Group {
-				res, err := s.svc.Search.SearchGrouped(ctx, q)
+				res, err := srch.SearchGrouped(ctx, q)
 				if err != nil {
-					return nil, toProblem(ctx, err)
+					return SearchResultView{}, err
 				}
-				return &searchOutput{Body: searchGroupedView(q, res)}, nil
+				return searchGroupedView(q, res), nil
 			}
-			res, err := s.svc.Search.Search(ctx, q)
+			res, err := srch.Search(ctx, q)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return SearchResultView{}, err
 			}
-			return &searchOutput{Body: searchResultView(q, res)}, nil
-		})
-	register(s, huma.Operation{OperationID: "search-agency-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-search",
+			return searchResultView(q, res), nil
+		}, asIs)
+	answer(s, huma.Operation{OperationID: "search-agency-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-search",
 		Summary: "Search a decision's comments in every moderation state", Tags: tags, Errors: []int{403, 404, 422, 503},
 		Description: "Staff of the decision's lead unit search its comments whether pending, published or rejected (moderation_status on each hit). " +
 			"Anyone else: 403 not_lead_unit_staff (404 when they may not see the decision)."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *agencyCommentSearchInput) (*searchOutput, error) {
-			if s.svc.Search == nil {
-				return nil, toProblem(ctx, errs.Internal(errNoSearch))
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *agencyCommentSearchInput) (SearchResultView, error) {
+			srch, err := s.searcher()
+			if err != nil {
+				return SearchResultView{}, err
 			}
 			q, err := searchQueryFields{Q: in.Q, Sort: in.Sort, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit}.toQuery()
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return SearchResultView{}, err
 			}
-			res, err := s.svc.Search.SearchAgencyComments(ctx, actor(ctx), in.DecisionID, q)
+			res, err := srch.SearchAgencyComments(ctx, actor(ctx), in.DecisionID, q)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return SearchResultView{}, err
 			}
-			return &searchOutput{Body: searchResultView(q, res)}, nil
-		})
+			return searchResultView(q, res), nil
+		}, asIs)
 }
 
 // SearchSynonymGroupView is a near-synonym group staff added.
@@ -285,13 +291,9 @@ type searchSynonymListView struct {
 	Groups  []SearchSynonymGroupView `json:"groups" doc:"Groups staff added."`
 }
 
-type searchSynonymListOutput struct{ Body searchSynonymListView }
-
 type searchSynonymCreateInputBody struct {
 	Words []string `json:"words" minItems:"1" maxItems:"12" doc:"2–12 words that mean the same to residents (a word may also hold several separated by spaces or 、)."`
 }
-
-type searchSynonymOutput struct{ Body SearchSynonymGroupView }
 
 type searchSynonymDeleteInput struct {
 	ID int64 `path:"id" minimum:"1"`
@@ -305,50 +307,47 @@ func synonymGroupView(g search.SynonymGroup) SearchSynonymGroupView {
 // table search expands queries with (issue 16).
 func (s *server) registerSearchSynonyms() {
 	tags := []string{"Search"}
-	register(s, huma.Operation{OperationID: "list-search-synonyms", Method: http.MethodGet, Path: "/search/synonyms",
+	answer(s, huma.Operation{OperationID: "list-search-synonyms", Method: http.MethodGet, Path: "/search/synonyms",
 		Summary: "List search near-synonyms", Tags: tags, Errors: []int{401, 403},
 		Description: "The near-synonym groups search matches as one another: the built-in ones and those staff added. Admins only."},
-		roles(identity.RoleAdmin), func(ctx context.Context, _ *struct{}) (*searchSynonymListOutput, error) {
-			if s.svc.Search == nil {
-				return nil, toProblem(ctx, errs.Internal(errNoSearch))
-			}
-			list, err := s.svc.Search.ListSynonymGroups(ctx, actor(ctx))
+		roles(identity.RoleAdmin), func(ctx context.Context, _ *struct{}) ([]search.SynonymGroup, error) {
+			srch, err := s.searcher()
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return nil, err
 			}
-			v := searchSynonymListView{Builtin: search.BuiltinSynonyms(), Groups: []SearchSynonymGroupView{}}
-			for _, g := range list {
-				v.Groups = append(v.Groups, synonymGroupView(g))
-			}
-			return &searchSynonymListOutput{Body: v}, nil
+			return srch.ListSynonymGroups(ctx, actor(ctx))
+		}, func(list []search.SynonymGroup) searchSynonymListView {
+			return searchSynonymListView{Builtin: search.BuiltinSynonyms(), Groups: views(list, synonymGroupView)}
 		})
-	register(s, huma.Operation{OperationID: "create-search-synonym-group", Method: http.MethodPost, Path: "/search/synonyms",
+	answer(s, huma.Operation{OperationID: "create-search-synonym-group", Method: http.MethodPost, Path: "/search/synonyms",
 		Summary: "Add a group of search near-synonyms", Tags: tags, Errors: []int{401, 403, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Adds 2–12 words that find one another in search (a query for one also finds documents with another). " +
 			"Applies at once on this instance and within 30 seconds on the others. 422 invalid_synonyms. Admins only."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *withBody[searchSynonymCreateInputBody]) (*searchSynonymOutput, error) {
-			if s.svc.Search == nil {
-				return nil, toProblem(ctx, errs.Internal(errNoSearch))
-			}
-			g, err := s.svc.Search.AddSynonymGroup(ctx, actor(ctx), in.Body.Words)
+		roles(identity.RoleAdmin), func(ctx context.Context, in *withBody[searchSynonymCreateInputBody]) (search.SynonymGroup, error) {
+			srch, err := s.searcher()
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return search.SynonymGroup{}, err
+			}
+			g, err := srch.AddSynonymGroup(ctx, actor(ctx), in.Body.Words)
+			if err != nil {
+				return search.SynonymGroup{}, err
 			}
 			s.auditAfter(ctx, identity.AdminAction{Action: "add-search-synonym-group", TargetKind: "synonym_group", TargetID: g.ID,
 				TargetName: strings.Join(g.Words, "、")})
-			return &searchSynonymOutput{Body: synonymGroupView(g)}, nil
-		})
-	register(s, huma.Operation{OperationID: "delete-search-synonym-group", Method: http.MethodDelete, Path: "/search/synonyms/{id}",
+			return g, nil
+		}, synonymGroupView)
+	answerNothing(s, huma.Operation{OperationID: "delete-search-synonym-group", Method: http.MethodDelete, Path: "/search/synonyms/{id}",
 		Summary: "Remove a group of search near-synonyms", Tags: tags, Errors: []int{401, 403, 404}, DefaultStatus: http.StatusNoContent,
 		Description: "Removes a group staff added (built-in groups cannot be removed). 404 synonym_group_not_found. Admins only."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *searchSynonymDeleteInput) (*struct{}, error) {
-			if s.svc.Search == nil {
-				return nil, toProblem(ctx, errs.Internal(errNoSearch))
+		roles(identity.RoleAdmin), func(ctx context.Context, in *searchSynonymDeleteInput) error {
+			srch, err := s.searcher()
+			if err != nil {
+				return err
 			}
-			if err := s.svc.Search.DeleteSynonymGroup(ctx, actor(ctx), in.ID); err != nil {
-				return nil, toProblem(ctx, err)
+			if err := srch.DeleteSynonymGroup(ctx, actor(ctx), in.ID); err != nil {
+				return err
 			}
 			s.auditAfter(ctx, identity.AdminAction{Action: "delete-search-synonym-group", TargetKind: "synonym_group", TargetID: in.ID})
-			return nil, nil
+			return nil
 		})
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/survey"
 )
@@ -395,38 +393,13 @@ type exportSurveyResponsesInput struct {
 	Format   string `query:"format" enum:"csv,xlsx" default:"csv"`
 }
 
-type surveyFileOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	Body               func(huma.Context)
-}
-
 type waiveSurveyRequirementInputBody struct {
 	Reason string `json:"reason,omitempty" maxLength:"8000" doc:"Why no opinion survey is held; required, at most 2000 characters."`
 }
 
-// surveyFile runs write into a temporary file first, so a refusal or a
-// failure halfway is still a problem answer, then streams the file.
-func surveyFile(ctx context.Context, contentType, filename string, write func(io.Writer) error) (*surveyFileOutput, error) {
-	f, err := os.CreateTemp("", "canyu-survey-*")
-	if err != nil {
-		return nil, toProblem(ctx, errs.Internal(err))
-	}
-	discard := func() { f.Close(); os.Remove(f.Name()) }
-	if err := write(f); err != nil {
-		discard()
-		return nil, toProblem(ctx, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		discard()
-		return nil, toProblem(ctx, errs.Internal(err))
-	}
-	return &surveyFileOutput{ContentType: contentType, ContentDisposition: `attachment; filename="` + filename + `"`,
-		Body: func(hctx huma.Context) {
-			defer discard()
-			hctx.SetStatus(http.StatusOK)
-			io.Copy(hctx.BodyWriter(), f)
-		}}, nil
+// surveyFile streams what write makes as the file filename.
+func surveyFile(ctx context.Context, contentType, filename string, write func(io.Writer) error) (*streamedFile, error) {
+	return streamFile(ctx, "canyu-survey-*", contentType, `attachment; filename="`+filename+`"`, write)
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -550,7 +523,7 @@ func (s *server) registerSurveys() {
 			"No personal data: no account, name or phone; an anonymous survey's rows carry no time and are not in submission order. Staff of the survey's agency only.",
 		Responses: map[string]*huma.Response{"200": {Description: "The responses.", Content: map[string]*huma.MediaType{
 			"text/csv": {Schema: &huma.Schema{Type: "string"}}, xlsxType: {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
-		staff, func(ctx context.Context, in *exportSurveyResponsesInput) (*surveyFileOutput, error) {
+		staff, func(ctx context.Context, in *exportSurveyResponsesInput) (*streamedFile, error) {
 			ct := "text/csv; charset=utf-8"
 			if in.Format == survey.FormatXLSX {
 				ct = xlsxType
@@ -565,7 +538,7 @@ func (s *server) registerSurveys() {
 		Description: "The results as XLSX: per question its counts and percentages, distribution, mean and median. Staff of the survey's agency only.",
 		Responses: map[string]*huma.Response{"200": {Description: "The results workbook.", Content: map[string]*huma.MediaType{
 			xlsxType: {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
-		staff, func(ctx context.Context, in *surveyIDPath) (*surveyFileOutput, error) {
+		staff, func(ctx context.Context, in *surveyIDPath) (*streamedFile, error) {
 			name := "survey-" + strconv.FormatInt(in.SurveyID, 10) + "-results.xlsx"
 			return surveyFile(ctx, xlsxType, name, func(w io.Writer) error {
 				return s.svc.Survey.ExportResults(ctx, actor(ctx), in.SurveyID, w)

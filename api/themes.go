@@ -244,11 +244,9 @@ type saveTemplateInputBody struct {
 	Reason      string `json:"reason" maxLength:"8000"`
 }
 
-type themeListOutput struct {
-	Body struct {
-		Analysis ThemeAnalysisView `json:"analysis"`
-		Themes   []ThemeView       `json:"themes"`
-	}
+type themeListOutputBody struct {
+	Analysis ThemeAnalysisView `json:"analysis"`
+	Themes   []ThemeView       `json:"themes"`
 }
 
 type themeAnswerOutput struct {
@@ -265,8 +263,6 @@ type themeTemplatesOutputBody struct {
 	Templates []ThemeAnswerTemplateView `json:"templates"`
 }
 
-type themeReportOutput struct{ Body ThemeReportView }
-
 func (s *server) registerThemes() {
 	tags := []string{"themes"}
 	staff := roles(identity.RoleAgencyStaff)
@@ -280,20 +276,17 @@ func (s *server) registerThemes() {
 		staff, func(ctx context.Context, in *decisionIDPath) (themes.Analysis, error) {
 			return s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
 		}, themeAnalysisView)
-	register(s, huma.Operation{OperationID: "list-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes",
+	answer(s, huma.Operation{OperationID: "list-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes",
 		Summary: "List the themes", Tags: tags, Errors: []int{404},
 		Description: "The active themes of the latest analysis, largest first (off-topic ones last), with sizes, stances, articles, " +
 			"summaries and answers. Staff of the lead unit, the decision body and co-units, and admins."},
-		readers, func(ctx context.Context, in *listThemesInput) (*themeListOutput, error) {
+		readers, func(ctx context.Context, in *listThemesInput) (themeListOutputBody, error) {
 			ts, a, err := s.svc.Themes.ListThemes(ctx, actor(ctx), in.DecisionID, in.Article)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return themeListOutputBody{}, err
 			}
-			out := &themeListOutput{}
-			out.Body.Analysis = themeAnalysisView(a)
-			out.Body.Themes = views(ts, themeView)
-			return out, nil
-		})
+			return themeListOutputBody{Analysis: themeAnalysisView(a), Themes: views(ts, themeView)}, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
 		Description: "A theme with its representative comments and a page of its comments, closest first. Readers as list-themes."},
@@ -329,23 +322,21 @@ func (s *server) registerThemes() {
 		staff, func(ctx context.Context, in *moveCommentsInput) (themes.Theme, error) {
 			return s.svc.Themes.MoveComments(ctx, actor(ctx), in.ThemeID, in.Body.ToThemeID, in.Body.CommentIDs)
 		}, themeView)
-	register(s, huma.Operation{OperationID: "answer-theme", Method: http.MethodPut, Path: "/themes/{theme_id}/answer",
+	answerWith(s, huma.Operation{OperationID: "answer-theme", Method: http.MethodPut, Path: "/themes/{theme_id}/answer",
 		Summary: "Answer every comment of a theme", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "One disposition (kind, reason, articles changed) fanned out to every published comment of the theme through the " +
 			"disposition rules of set-comment-disposition (stage, reason, record): comments answered individually or as a group keep " +
 			"their answer; each comment can be overridden afterwards with set-comment-disposition; answering again revises the theme's " +
 			"own answers. Decree 713 Art. 18. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *onTheme[answerThemeInputBody]) (*themeAnswerOutput, error) {
-			r, err := s.svc.Themes.AnswerTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeAnswerInput{
+		staff, func(ctx context.Context, in *onTheme[answerThemeInputBody]) (themes.ThemeAnswerResult, error) {
+			return s.svc.Themes.AnswerTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeAnswerInput{
 				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason,
 				ArticlesChanged: in.Body.ArticlesChanged, TemplateID: in.Body.TemplateID})
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
+		}, func(r themes.ThemeAnswerResult) *themeAnswerOutput {
 			out := &themeAnswerOutput{}
 			out.Body.Theme, out.Body.Set, out.Body.Kept, out.Body.Unpublished, out.Body.Receipts =
 				themeView(r.Theme), r.Set, r.Kept, r.Unpublished, r.Receipts
-			return out, nil
+			return out
 		})
 	answer(s, huma.Operation{OperationID: "save-theme-answer-template", Method: http.MethodPost,
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "Save an answer template", Tags: tags, Errors: []int{404, 422},
@@ -363,32 +354,26 @@ func (s *server) registerThemes() {
 		}, func(list []themes.AnswerTemplate) themeTemplatesOutputBody {
 			return themeTemplatesOutputBody{Templates: views(list, themeTemplateView)}
 		})
-	register(s, huma.Operation{OperationID: "draft-adoption-report-from-themes", Method: http.MethodPost,
+	answer(s, huma.Operation{OperationID: "draft-adoption-report-from-themes", Method: http.MethodPost,
 		Path: "/decisions/{decision_id}/adoption-report/draft-from-themes", Summary: "Draft the adoption report from the themes",
 		Tags: tags, Errors: []int{404, 409},
 		Description: "Generates the adoption report (as generate-adoption-report) and adds a section per theme: its published comments " +
 			"by channel, representative quotes, its answer and the articles changed. Staff then edit it with update-adoption-report and " +
 			"publish it as usual. Only staff of the lead unit, while the decision is in handling."},
-		staff, func(ctx context.Context, in *decisionIDPath) (*themeReportOutput, error) {
-			r, err := s.svc.Themes.DraftAdoptionReportFromThemes(ctx, actor(ctx), in.DecisionID)
-			if err != nil {
-				return nil, toProblem(ctx, err)
-			}
-			out := &themeReportOutput{Body: ThemeReportView{Report: adoptionReportView(r.Report), Themes: []ThemeReportFigureView{}}}
-			for _, f := range r.Themes {
-				v := ThemeReportFigureView{ThemeID: f.ThemeID, Label: f.Label, Published: f.Published, ByChannel: []ReportCountView{},
-					Quotes: []ThemeQuoteView{}, ArticlesChanged: f.ArticlesChanged, Answered: f.Answered, Overridden: f.Overridden}
-				for _, c := range f.ByChannel {
-					v.ByChannel = append(v.ByChannel, ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count})
-				}
-				for _, q := range f.Quotes {
-					v.Quotes = append(v.Quotes, ThemeQuoteView{Receipt: q.Receipt, Text: q.Text})
-				}
-				if f.Answer != nil {
-					v.Answer = themeView(themes.Theme{Answer: f.Answer}).Answer
-				}
-				out.Body.Themes = append(out.Body.Themes, v)
-			}
-			return out, nil
+		staff, func(ctx context.Context, in *decisionIDPath) (themes.ThemeReport, error) {
+			return s.svc.Themes.DraftAdoptionReportFromThemes(ctx, actor(ctx), in.DecisionID)
+		}, func(r themes.ThemeReport) ThemeReportView {
+			return ThemeReportView{Report: adoptionReportView(r.Report), Themes: views(r.Themes, themeReportFigureView)}
 		})
+}
+
+func themeReportFigureView(f themes.ThemeFigure) ThemeReportFigureView {
+	v := ThemeReportFigureView{ThemeID: f.ThemeID, Label: f.Label, Published: f.Published,
+		ByChannel:       views(f.ByChannel, func(c themes.Count) ReportCountView { return ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count} }),
+		Quotes:          views(f.Quotes, func(q themes.Quote) ThemeQuoteView { return ThemeQuoteView{Receipt: q.Receipt, Text: q.Text} }),
+		ArticlesChanged: f.ArticlesChanged, Answered: f.Answered, Overridden: f.Overridden}
+	if f.Answer != nil {
+		v.Answer = themeView(themes.Theme{Answer: f.Answer}).Answer
+	}
+	return v
 }

@@ -194,10 +194,6 @@ type compareVersionsInput struct {
 	To         int   `query:"to" required:"true" minimum:"1" doc:"Number of the new version."`
 }
 
-type versionComparisonOutput struct {
-	Body VersionComparisonView
-}
-
 type attachmentInput struct {
 	AttachmentID int64 `path:"attachment_id"`
 }
@@ -237,18 +233,18 @@ func (s *server) registerVersions() {
 			return draftVersionsOutputBody{Versions: views(p.Items, draftVersionSummaryView), NextCursor: p.Next}
 		})
 	// Registered before /versions/{number}; chi prefers the static segment anyway.
-	register(s, huma.Operation{OperationID: "compare-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/compare",
+	answer(s, huma.Operation{OperationID: "compare-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/compare",
 		Summary: "Compare two draft versions", Tags: tags,
 		Description: "Articles added, removed, changed (with a character-level diff) and unchanged between version `from` and version `to`, matched by anchor."},
-		public(), func(ctx context.Context, in *compareVersionsInput) (*versionComparisonOutput, error) {
+		public(), func(ctx context.Context, in *compareVersionsInput) (VersionComparisonView, error) {
 			c, err := s.svc.Consultation.CompareDraftVersions(ctx, actor(ctx), in.DecisionID, in.From, in.To)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return VersionComparisonView{}, err
 			}
-			return &versionComparisonOutput{Body: VersionComparisonView{From: in.From, To: in.To,
+			return VersionComparisonView{From: in.From, To: in.To,
 				Added: views(c.Added, articleChangeView), Removed: views(c.Removed, articleChangeView),
-				Changed: views(c.Changed, articleChangeView), Unchanged: views(c.Unchanged, articleChangeView)}}, nil
-		})
+				Changed: views(c.Changed, articleChangeView), Unchanged: views(c.Unchanged, articleChangeView)}, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "get-draft-version", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/{number}",
 		Summary: "Get a draft version", Tags: tags,
 		Description: "The version's text, articles with their anchors, explanation, legal basis and attachment metadata."},
