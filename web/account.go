@@ -20,8 +20,7 @@ func (s *site) register(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "注册")
 	p.plainIDs = true
-	p.Form["phone"] = r.PostFormValue("phone")
-	p.Form["display_name"] = r.PostFormValue("display_name")
+	p.keep(r, "phone", "display_name")
 	in := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"]}
 	// Every problem is shown at once: the fields the service checks and
 	// the consent, which is never pre-ticked and must be given (PIPL Art. 14).
@@ -78,11 +77,15 @@ func phoneToVerify(r *http.Request) string {
 	return ""
 }
 
-func (s *site) verifyForm(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "验证手机号码")
-	p.plainIDs = true
-	p.Form["phone"] = phoneToVerify(r)
-	s.render(w, r, http.StatusOK, "verify", p)
+// phoneForm serves the form tmpl about the number being verified
+// (phoneToVerify), filled in; plainIDs as on the page.
+func (s *site) phoneForm(tmpl, title string, plainIDs bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.newPage(r, title)
+		p.plainIDs = plainIDs
+		p.Form["phone"] = phoneToVerify(r)
+		s.render(w, r, http.StatusOK, tmpl, p)
+	}
 }
 
 func (s *site) verify(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +94,7 @@ func (s *site) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "验证手机号码")
 	p.plainIDs = true
-	p.Form["phone"] = r.PostFormValue("phone")
+	p.keep(r, "phone")
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" {
 		p.Errors["code"] = "请输入验证码"
@@ -120,7 +123,7 @@ func (s *site) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "验证手机号码")
-	p.Form["phone"] = r.PostFormValue("phone")
+	p.keep(r, "phone")
 	if err := s.svc.Identity.ResendVerificationCode(r.Context(), p.Form["phone"], obs.ClientFrom(r.Context()).Addr); err != nil {
 		status := s.formError(r, &p, err)
 		if msg, ok := p.Errors["phone"]; ok {
@@ -152,8 +155,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "登录")
 	p.plainIDs = true
-	p.Form["login"] = r.PostFormValue("login")
-	p.Form["next"] = r.PostFormValue("next")
+	p.keep(r, "login", "next")
 	if strings.TrimSpace(p.Form["login"]) == "" {
 		p.Errors["login"] = "请输入手机号码或电子邮箱"
 	}

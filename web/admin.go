@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -48,7 +49,7 @@ func init() {
 		}
 		return *code
 	}
-	for k, v := range map[string]string{
+	maps.Copy(flashText, map[string]string{
 		"agency_created":   "机构已创建。",
 		"agency_saved":     "机构信息已保存。",
 		"account_created":  "账号已创建。请把登录账号和初始密码当面或通过安全渠道交给本人。",
@@ -57,9 +58,7 @@ func init() {
 		"account_enabled":  "账号已恢复使用。",
 		"password_reset":   "新密码已设置，该账号的所有登录会话已失效。请把新密码通过安全渠道交给本人。",
 		"profile_saved":    "法律顾问名册信息已保存。",
-	} {
-		flashText[k] = v
-	}
+	})
 }
 
 // agencyKindNames are the Chinese names of the agency kinds.
@@ -72,12 +71,12 @@ var agencyKindNames = map[identity.AgencyKind]string{
 func (s *site) mountAdmin(r chi.Router) {
 	admin := r.With(s.requireRolePage("此页面供平台管理员使用。", identity.RoleAdmin))
 	admin.Get("/admin", s.adminHome)
-	admin.Get("/admin/agencies", s.adminAgencies)
-	admin.Post("/admin/agencies", s.createAgency)
+	admin.Get("/admin/agencies", agenciesPage.get(s))
+	admin.Post("/admin/agencies", agenciesPage.create(s, s.createAgency, "code", "name", "kind", "parent"))
 	admin.Get("/admin/agencies/{id}", s.adminAgency)
 	admin.Post("/admin/agencies/{id}", s.updateAgency)
-	admin.Get("/admin/accounts", s.adminAccounts)
-	admin.Post("/admin/accounts", s.createAccount)
+	admin.Get("/admin/accounts", accountsPage.get(s))
+	admin.Post("/admin/accounts", accountsPage.create(s, s.createAccount, "role", "phone", "email", "display_name", "agency"))
 	admin.Get("/admin/accounts/{id}", s.adminAccount)
 	admin.Post("/admin/accounts/{id}", s.updateAccount)
 	admin.Post("/admin/accounts/{id}/disable", s.disableAccount)
@@ -100,6 +99,47 @@ func (s *site) auditAdmin(r *http.Request, a identity.AdminAction) {
 
 func (s *site) adminHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin_home", s.newPage(r, "管理"))
+}
+
+// adminListPage is an admin page that lists what data loads (a failure to
+// load is the page's message) and holds a form to create one more.
+type adminListPage[T any] struct {
+	title, tmpl string
+	data        func(s *site, r *http.Request, p *page) T
+}
+
+var (
+	agenciesPage = adminListPage[*adminAgenciesData]{"机构管理", "admin_agencies", (*site).agenciesData}
+	accountsPage = adminListPage[*adminAccountsData]{"账号管理", "admin_accounts", (*site).accountsData}
+)
+
+func (l adminListPage[T]) get(s *site) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.newPage(r, l.title)
+		p.Data = l.data(s, r, &p)
+		s.render(w, r, http.StatusOK, l.tmpl, p)
+	}
+}
+
+// create serves the page's form: its fields keep (trimmed) are shown
+// again, and add creates and says where to go next; a refusal shows the
+// list again.
+func (l adminListPage[T]) create(s *site, add func(r *http.Request, p *page) (string, error), keep ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.parseForm(w, r) {
+			return
+		}
+		p := s.newPage(r, l.title)
+		p.keepTrimmed(r, keep...)
+		next, err := add(r, &p)
+		if err != nil {
+			status := s.formError(r, &p, err)
+			p.Data = l.data(s, r, &p)
+			s.render(w, r, status, l.tmpl, p)
+			return
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}
 }
 
 // agencyNode is an agency in the hierarchy, with its depth for indenting.
@@ -176,27 +216,10 @@ func (s *site) agenciesData(r *http.Request, p *page) *adminAgenciesData {
 	return d
 }
 
-func (s *site) adminAgencies(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "机构管理")
-	p.Data = s.agenciesData(r, &p)
-	s.render(w, r, http.StatusOK, "admin_agencies", p)
-}
-
-func (s *site) createAgency(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	p := s.newPage(r, "机构管理")
-	p.keepTrimmed(r, "code", "name", "kind", "parent")
+func (s *site) createAgency(r *http.Request, p *page) (string, error) {
 	_, err := s.svc.Identity.CreateAgency(r.Context(), currentAccount(r), identity.AgencyInput{Code: p.Form["code"], Name: p.Form["name"],
 		Kind: identity.AgencyKind(p.Form["kind"]), ParentCode: p.Form["parent"]})
-	if err != nil {
-		status := s.formError(r, &p, err)
-		p.Data = s.agenciesData(r, &p)
-		s.render(w, r, status, "admin_agencies", p)
-		return
-	}
-	http.Redirect(w, r, "/admin/agencies?flash=agency_created", http.StatusSeeOther)
+	return "/admin/agencies?flash=agency_created", err
 }
 
 func (s *site) adminAgency(w http.ResponseWriter, r *http.Request) {
@@ -280,28 +303,11 @@ func (s *site) accountsData(r *http.Request, p *page) *adminAccountsData {
 	return d
 }
 
-func (s *site) adminAccounts(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "账号管理")
-	p.Data = s.accountsData(r, &p)
-	s.render(w, r, http.StatusOK, "admin_accounts", p)
-}
-
-func (s *site) createAccount(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	p := s.newPage(r, "账号管理")
-	p.keepTrimmed(r, "role", "phone", "email", "display_name", "agency")
+func (s *site) createAccount(r *http.Request, p *page) (string, error) {
 	a, err := s.svc.Identity.CreateAccount(r.Context(), currentAccount(r), identity.AccountInput{Role: identity.Role(p.Form["role"]),
 		Phone: p.Form["phone"], Email: p.Form["email"], DisplayName: p.Form["display_name"], AgencyCode: p.Form["agency"],
 		Password: r.PostFormValue("password")})
-	if err != nil {
-		status := s.formError(r, &p, err)
-		p.Data = s.accountsData(r, &p)
-		s.render(w, r, status, "admin_accounts", p)
-		return
-	}
-	http.Redirect(w, r, accountURL(a.ID)+"?flash=account_created", http.StatusSeeOther)
+	return accountURL(a.ID) + "?flash=account_created", err
 }
 
 func accountURL(id int64) string { return "/admin/accounts/" + strconv.FormatInt(id, 10) }
@@ -379,23 +385,20 @@ func (s *site) updateAccount(w http.ResponseWriter, r *http.Request) {
 		role := identity.Role(strings.TrimSpace(r.PostFormValue("role")))
 		agency := strings.TrimSpace(r.PostFormValue("agency"))
 		name := r.PostFormValue("display_name")
-		_, err := s.svc.Identity.UpdateAccount(r.Context(), currentAccount(r), id, identity.AccountUpdate{Role: &role,
-			AgencyCode: &agency, DisplayName: &name})
-		return err
+		return errOf(s.svc.Identity.UpdateAccount(r.Context(), currentAccount(r), id, identity.AccountUpdate{Role: &role,
+			AgencyCode: &agency, DisplayName: &name}))
 	})
 }
 
 func (s *site) disableAccount(w http.ResponseWriter, r *http.Request) {
 	s.accountAction(w, r, "account_disabled", []string{"reason"}, func(id int64) error {
-		_, err := s.svc.Identity.DisableAccount(r.Context(), currentAccount(r), id, r.PostFormValue("reason"))
-		return err
+		return errOf(s.svc.Identity.DisableAccount(r.Context(), currentAccount(r), id, r.PostFormValue("reason")))
 	})
 }
 
 func (s *site) enableAccount(w http.ResponseWriter, r *http.Request) {
 	s.accountAction(w, r, "account_enabled", nil, func(id int64) error {
-		_, err := s.svc.Identity.EnableAccount(r.Context(), currentAccount(r), id)
-		return err
+		return errOf(s.svc.Identity.EnableAccount(r.Context(), currentAccount(r), id))
 	})
 }
 
@@ -415,8 +418,7 @@ func (s *site) saveAdviserProfile(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		_, err = s.svc.Identity.SaveLegalAdviserProfile(r.Context(), actor, id, in, !adv.HasProfile)
-		return err
+		return errOf(s.svc.Identity.SaveLegalAdviserProfile(r.Context(), actor, id, in, !adv.HasProfile))
 	})
 }
 

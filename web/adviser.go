@@ -52,8 +52,7 @@ func (s *site) signOpinion(w http.ResponseWriter, r *http.Request) {
 	err := signOnDevice(r, &p, "opinion", func(key string) ([]byte, error) {
 		return s.svc.Consultation.LegalOpinionStatement(r.Context(), currentAccount(r), id, in, key)
 	}, func() error {
-		_, err := s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in)
-		return err
+		return errOf(s.svc.Consultation.CreateLegalOpinion(r.Context(), currentAccount(r), id, in))
 	})
 	switch {
 	case errors.Is(err, errSignOnDevice):

@@ -141,6 +141,17 @@ func pathID(r *http.Request) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
+// kindInQuery is the ?kind= of a form that adds one of the kinds names
+// has; for any other it sends the visitor back and reports false.
+func kindInQuery[K ~string](w http.ResponseWriter, r *http.Request, names map[K]string, back string) (K, bool) {
+	k := K(r.URL.Query().Get("kind"))
+	if names[k] == "" {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return k, false
+	}
+	return k, true
+}
+
 // idInPath reads the id in the path, rendering 404 with notFound and
 // reporting false when the path names none.
 func (s *site) idInPath(w http.ResponseWriter, r *http.Request, notFound string) (int64, bool) {

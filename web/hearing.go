@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,7 +16,7 @@ import (
 // and the participant's signing page.
 
 func init() {
-	for k, v := range map[string]string{
+	maps.Copy(flashText, map[string]string{
 		"hearing_applied":       "报名成功。报名截止后将按公布的遴选办法公开抽签，请留意本页公布的听证参加人名单。",
 		"hearing_code_sent":     "验证码已发送到您的手机，10分钟内有效。",
 		"hearing_signed":        "您已确认并签署听证笔录。",
@@ -23,9 +24,7 @@ func init() {
 		"activity_created":      "公众参与活动已登记。",
 		"offline_opinions_done": "线下意见已登记，请逐条答复。",
 		"hearing_created":       "听证会已创建。下一步：公布听证公告。",
-	} {
-		flashText[k] = v
-	}
+	})
 	pageNames = append(pageNames, "hearing", "hearing_draw", "hearing_sign", "staff_participation", "staff_hearing")
 }
 
@@ -112,13 +111,19 @@ func (s *site) loadHearing(w http.ResponseWriter, r *http.Request) (hearingData,
 // seed commitment, the application form, then the list, the record and
 // the report as they are published.
 func (s *site) hearingNotice(w http.ResponseWriter, r *http.Request) {
+	s.renderHearing(w, r, http.StatusOK, "hearing", "听证公告", s.newPage(r, ""))
+}
+
+// renderHearing shows the hearing's page tmpl titled what and the
+// hearing's title, with p's refusal when a form on it was refused.
+func (s *site) renderHearing(w http.ResponseWriter, r *http.Request, status int, tmpl, what string, p page) {
 	d, ok := s.loadHearing(w, r)
 	if !ok {
 		return
 	}
-	p := s.newPage(r, "听证公告 · "+d.Hearing.Title)
+	p.Title = what + " · " + d.Hearing.Title
 	p.Data = d
-	s.render(w, r, http.StatusOK, "hearing", p)
+	s.render(w, r, status, tmpl, p)
 }
 
 func (s *site) applyToHearing(w http.ResponseWriter, r *http.Request) {
@@ -140,13 +145,7 @@ func (s *site) applyToHearing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := s.formError(r, &p, err)
-	d, ok := s.loadHearing(w, r)
-	if !ok {
-		return
-	}
-	p.Title = "听证公告 · " + d.Hearing.Title
-	p.Data = d
-	s.render(w, r, status, "hearing", p)
+	s.renderHearing(w, r, status, "hearing", "听证公告", p)
 }
 
 // hearingDraw is the public draw check: the commitment, the applications,
@@ -177,13 +176,7 @@ func (s *site) hearingSignPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loginURL(r.URL.Path), http.StatusSeeOther)
 		return
 	}
-	d, ok := s.loadHearing(w, r)
-	if !ok {
-		return
-	}
-	p := s.newPage(r, "确认听证笔录 · "+d.Hearing.Title)
-	p.Data = d
-	s.render(w, r, http.StatusOK, "hearing_sign", p)
+	s.renderHearing(w, r, http.StatusOK, "hearing_sign", "确认听证笔录", s.newPage(r, ""))
 }
 
 func (s *site) hearingSendCode(w http.ResponseWriter, r *http.Request) {
@@ -194,8 +187,7 @@ func (s *site) hearingSendCode(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) hearingSign(w http.ResponseWriter, r *http.Request) {
 	s.hearingSignAction(w, r, "hearing_signed", func(id int64) error {
-		_, err := s.svc.Hearing.SignHearingMinutes(r.Context(), currentAccount(r), id, r.PostFormValue("code"))
-		return err
+		return errOf(s.svc.Hearing.SignHearingMinutes(r.Context(), currentAccount(r), id, r.PostFormValue("code")))
 	})
 }
 
@@ -214,14 +206,9 @@ func (s *site) hearingSignAction(w http.ResponseWriter, r *http.Request, flash s
 		http.Redirect(w, r, back+"?flash="+flash, http.StatusSeeOther)
 		return
 	}
-	p := s.newPage(r, "确认听证笔录")
+	p := s.newPage(r, "")
 	status := s.formError(r, &p, err)
-	d, ok := s.loadHearing(w, r)
-	if !ok {
-		return
-	}
-	p.Data = d
-	s.render(w, r, status, "hearing_sign", p)
+	s.renderHearing(w, r, status, "hearing_sign", "确认听证笔录", p)
 }
 
 // Template helpers of the hearing pages.

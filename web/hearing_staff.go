@@ -83,18 +83,10 @@ func (s *site) participationAction(w http.ResponseWriter, r *http.Request, uploa
 	p := s.newPage(r, "公众参与："+d.Title)
 	p.keepAll(r)
 	next, err := fn(r.Context(), currentAccount(r), d, &p)
-	if err == nil {
-		if next == "" {
-			next = staffURL(d.ID, "/participation")
-		}
-		http.Redirect(w, r, next+"?flash="+flash, http.StatusSeeOther)
-		return
+	if next == "" {
+		next = staffURL(d.ID, "/participation")
 	}
-	status, ok := s.refusedForm(w, r, &p, err)
-	if !ok {
-		return
-	}
-	s.renderParticipation(w, r, status, d, p)
+	s.finishForm(w, r, &p, err, next+"?flash="+flash, func(status int) { s.renderParticipation(w, r, status, d, p) })
 }
 
 func (s *site) staffCreateActivity(w http.ResponseWriter, r *http.Request) {
@@ -319,14 +311,6 @@ func (s *site) staffHearingStep(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这个步骤。")
 		return
 	}
-	back := staffURL(d.ID, "/hearings/"+strconv.FormatInt(hid, 10))
-	if err == nil {
-		http.Redirect(w, r, back+"?flash=hearing_step_done#step-"+step, http.StatusSeeOther)
-		return
-	}
-	status, ok := s.refusedForm(w, r, &p, err)
-	if !ok {
-		return
-	}
-	s.renderStaffHearing(w, r, status, d, p)
+	s.finishForm(w, r, &p, err, staffURL(d.ID, "/hearings/"+strconv.FormatInt(hid, 10)+"?flash=hearing_step_done#step-"+step),
+		func(status int) { s.renderStaffHearing(w, r, status, d, p) })
 }

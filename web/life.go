@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -24,9 +25,7 @@ import (
 
 func init() {
 	pageNames = append(pageNames, "admin_meetings", "catalogues", "catalogue", "proposals", "implementation")
-	for k, v := range lifeFlash {
-		flashText[k] = v
-	}
+	maps.Copy(flashText, lifeFlash)
 	funcs["catalogueStatusName"] = func(s catalogue.Status) string { return catalogue.StatusNames[s] }
 	funcs["adjustmentKindName"] = func(k catalogue.AdjustmentKind) string { return catalogue.AdjustmentKindNames[k] }
 	funcs["proposerKindName"] = func(k catalogue.ProposerKind) string { return catalogue.ProposerKindNames[k] }
@@ -123,6 +122,25 @@ func (s *site) lifeActTo(w http.ResponseWriter, r *http.Request, back func() str
 		p.Message = strings.Join(msgs, "；")
 	}
 	render(status, p)
+}
+
+// lifeAction is one of the actions a page posts to …/{action}: the flash
+// its success redirects with, and what it does with the form.
+type lifeAction struct {
+	flash string
+	do    func(f map[string]string) error
+}
+
+// lifePageAction runs, through lifeAct, the action the path names of the
+// page at back (404 when the page has no such action).
+func (s *site) lifePageAction(w http.ResponseWriter, r *http.Request, back string, actions map[string]lifeAction,
+	render func(status int, p page)) {
+	a, ok := actions[chi.URLParam(r, "action")]
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这项操作。")
+		return
+	}
+	s.lifeAct(w, r, back+"?flash="+a.flash, func(p *page) error { return a.do(p.Form) }, render)
 }
 
 func lifeDate(v string) time.Time {
@@ -289,9 +307,26 @@ type catalogueData struct {
 	BodyStaff bool
 	LeadCode  string
 	YearOver  bool
+	itemChoices
+}
+
+// itemChoices are the choices of a catalogue item's form, on the catalogue
+// page and on a proposal's answer: the domains, the categories a catalogue
+// may list (not the excluded ones) and the kinds of proposer.
+type itemChoices struct {
 	Domains   []consultation.Domain
 	Cats      []consultation.Category
 	Proposers []catalogue.ProposerKind
+}
+
+func newItemChoices(proposers []catalogue.ProposerKind) itemChoices {
+	c := itemChoices{Domains: consultation.Domains, Proposers: proposers}
+	for _, k := range consultation.Categories {
+		if !k.Excluded() {
+			c.Cats = append(c.Cats, k)
+		}
+	}
+	return c
 }
 
 func (s *site) cataloguePage(w http.ResponseWriter, r *http.Request) {
@@ -309,13 +344,8 @@ func (s *site) renderCatalogue(w http.ResponseWriter, r *http.Request, status in
 		s.pageError(w, r, err)
 		return
 	}
-	data := catalogueData{Catalogue: c, Domains: consultation.Domains, Proposers: catalogue.ProposerKinds,
+	data := catalogueData{Catalogue: c, itemChoices: newItemChoices(catalogue.ProposerKinds),
 		YearOver: s.svc.Consultation.Now().In(shanghai).Year() > c.Year}
-	for _, k := range consultation.Categories {
-		if !k.Excluded() {
-			data.Cats = append(data.Cats, k)
-		}
-	}
 	if actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(c.DecisionBodyID)) {
 		data.BodyStaff = true
 	}
@@ -339,36 +369,29 @@ func (s *site) catalogueAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Catalogue
-	action := chi.URLParam(r, "action")
-	flash := map[string]string{"items": "item_added", "approval": "approval_recorded", "publish": "catalogue_published",
-		"adjustments": "adjustment_requested", "initiate": "item_initiated", "link": "decision_linked"}[action]
-	if flash == "" {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这项操作。")
-		return
-	}
-	back := "/catalogues/" + strconv.FormatInt(id, 10) + "?flash=" + flash
-	s.lifeAct(w, r, back, func(p *page) error {
-		f := p.Form
-		var err error
-		switch action {
-		case "items":
-			_, err = svc.AddCatalogueItem(ctx, actor, id, itemFromForm(f))
-		case "approval":
-			_, err = svc.RecordCatalogueApproval(ctx, actor, id, catalogue.ApprovalInput{AdjustmentID: int64(lifeInt(f["adjustment_id"])),
-				DocumentNumber: f["document_number"], Date: lifeDate(f["date"])})
-		case "publish":
-			_, err = svc.PublishCatalogue(ctx, actor, id)
-		case "adjustments":
-			_, err = svc.RequestCatalogueAdjustment(ctx, actor, id, catalogue.AdjustmentInput{Kind: catalogue.AdjustmentKind(f["kind"]),
-				ItemID: int64(lifeInt(f["item_id"])), Item: itemFromForm(f), Reason: f["reason"]})
-		case "initiate":
-			_, err = svc.InitiateDecisionItem(ctx, actor, int64(lifeInt(f["item_id"])), catalogue.InitiationInput{
+	s.lifePageAction(w, r, "/catalogues/"+strconv.FormatInt(id, 10), map[string]lifeAction{
+		"items": {"item_added", func(f map[string]string) error {
+			return errOf(svc.AddCatalogueItem(ctx, actor, id, itemFromForm(f)))
+		}},
+		"approval": {"approval_recorded", func(f map[string]string) error {
+			return errOf(svc.RecordCatalogueApproval(ctx, actor, id, catalogue.ApprovalInput{AdjustmentID: int64(lifeInt(f["adjustment_id"])),
+				DocumentNumber: f["document_number"], Date: lifeDate(f["date"])}))
+		}},
+		"publish": {"catalogue_published", func(map[string]string) error {
+			return errOf(svc.PublishCatalogue(ctx, actor, id))
+		}},
+		"adjustments": {"adjustment_requested", func(f map[string]string) error {
+			return errOf(svc.RequestCatalogueAdjustment(ctx, actor, id, catalogue.AdjustmentInput{Kind: catalogue.AdjustmentKind(f["kind"]),
+				ItemID: int64(lifeInt(f["item_id"])), Item: itemFromForm(f), Reason: f["reason"]}))
+		}},
+		"initiate": {"item_initiated", func(f map[string]string) error {
+			return errOf(svc.InitiateDecisionItem(ctx, actor, int64(lifeInt(f["item_id"])), catalogue.InitiationInput{
 				ProposerKind: catalogue.ProposerKind(f["proposer_kind"]), ProposerName: f["proposer_name"],
-				StartReference: f["start_reference"], StartDate: lifeDate(f["start_date"])})
-		case "link":
-			_, err = svc.LinkDecision(ctx, actor, int64(lifeInt(f["decision_id"])), int64(lifeInt(f["item_id"])))
-		}
-		return err
+				StartReference: f["start_reference"], StartDate: lifeDate(f["start_date"])}))
+		}},
+		"link": {"decision_linked", func(f map[string]string) error {
+			return errOf(svc.LinkDecision(ctx, actor, int64(lifeInt(f["decision_id"])), int64(lifeInt(f["item_id"]))))
+		}},
 	}, func(status int, p page) { s.renderCatalogue(w, r, status, p) })
 }
 
@@ -380,9 +403,7 @@ type proposalsData struct {
 	CanPropose bool
 	Resident   bool
 	StaffOf    func(int64) bool
-	Domains    []consultation.Domain
-	Cats       []consultation.Category
-	Proposers  []catalogue.ProposerKind
+	itemChoices
 }
 
 func (s *site) proposalsPage(w http.ResponseWriter, r *http.Request) {
@@ -396,20 +417,17 @@ func (s *site) renderProposals(w http.ResponseWriter, r *http.Request, status in
 		s.pageError(w, r, err)
 		return
 	}
-	data := proposalsData{Proposals: list, CanPropose: actor.Verified(), Resident: actor != nil && actor.Role == identity.RoleResident,
-		Domains: consultation.Domains, Catalogues: map[int64][]catalogue.Catalogue{},
-		StaffOf: func(id int64) bool { return actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(id)) }}
-	for _, k := range consultation.Categories {
-		if !k.Excluded() {
-			data.Cats = append(data.Cats, k)
-		}
-	}
+	resident := actor != nil && actor.Role == identity.RoleResident
+	var proposers []catalogue.ProposerKind
 	for _, k := range catalogue.ProposerKinds {
-		if data.Resident && k != catalogue.ProposerResident && k != catalogue.ProposerOrganisation {
+		if resident && k != catalogue.ProposerResident && k != catalogue.ProposerOrganisation {
 			continue
 		}
-		data.Proposers = append(data.Proposers, k)
+		proposers = append(proposers, k)
 	}
+	data := proposalsData{Proposals: list, CanPropose: actor.Verified(), Resident: resident,
+		itemChoices: newItemChoices(proposers), Catalogues: map[int64][]catalogue.Catalogue{},
+		StaffOf: func(id int64) bool { return actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(id)) }}
 	if actor != nil && actor.Role != identity.RoleResident {
 		cats, err := s.svc.Catalogue.ListCatalogues(r.Context(), actor, "")
 		if err != nil {
@@ -430,20 +448,18 @@ func (s *site) renderProposals(w http.ResponseWriter, r *http.Request, status in
 
 func (s *site) submitProposal(w http.ResponseWriter, r *http.Request) {
 	s.lifeAct(w, r, "/proposals?flash=proposal_submitted", func(p *page) error {
-		_, err := s.svc.Catalogue.ProposeDecisionItem(r.Context(), currentAccount(r), catalogue.ProposalInput{DecisionBody: p.Form["decision_body"],
+		return errOf(s.svc.Catalogue.ProposeDecisionItem(r.Context(), currentAccount(r), catalogue.ProposalInput{DecisionBody: p.Form["decision_body"],
 			ProposerKind: catalogue.ProposerKind(p.Form["proposer_kind"]), ProposerName: p.Form["proposer_name"],
-			Title: p.Form["title"], Description: p.Form["description"]})
-		return err
+			Title: p.Form["title"], Description: p.Form["description"]}))
 	}, func(status int, p page) { s.renderProposals(w, r, status, p) })
 }
 
 func (s *site) answerProposal(w http.ResponseWriter, r *http.Request) {
 	id, _ := pathID(r)
 	s.lifeAct(w, r, "/proposals?flash=proposal_answered#proposal-"+strconv.FormatInt(id, 10), func(p *page) error {
-		_, err := s.svc.Catalogue.AnswerDecisionProposal(r.Context(), currentAccount(r), id, catalogue.AnswerInput{
+		return errOf(s.svc.Catalogue.AnswerDecisionProposal(r.Context(), currentAccount(r), id, catalogue.AnswerInput{
 			Accepted: p.Form["accepted"] == "yes", Answer: p.Form["answer"], CatalogueID: int64(lifeInt(p.Form["catalogue_id"])),
-			Item: itemFromForm(p.Form)})
-		return err
+			Item: itemFromForm(p.Form)}))
 	}, func(status int, p page) { s.renderProposals(w, r, status, p) })
 }
 
@@ -521,38 +537,32 @@ func (s *site) implementationAction(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, actor := r.Context(), currentAccount(r)
 	impl, cs := s.svc.Implementation, s.svc.Consultation
-	action := chi.URLParam(r, "action")
-	flash := map[string]string{"report": "report_submitted", "evaluation": "evaluation_started", "evaluation-report": "evaluation_reported",
-		"adjust": "decision_adjusted", "suspend": "decision_suspended", "resume": "decision_resumed", "end": "decision_ended"}[action]
-	if flash == "" {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这项操作。")
-		return
-	}
-	back := "/decisions/" + strconv.FormatInt(id, 10) + "/implementation?flash=" + flash
-	s.lifeAct(w, r, back, func(p *page) error {
-		f := p.Form
-		var err error
-		switch action {
-		case "report":
-			_, err = impl.SubmitImplementationReport(ctx, actor, id, implementation.ReportInput{Kind: implementation.ReportKind(f["kind"]),
-				PeriodEnd: lifeDate(f["period_end"]), Progress: f["progress"], Problems: f["problems"], EffectAchieved: f["effect_achieved"] == "yes"})
-		case "evaluation":
-			_, err = impl.StartPostEvaluation(ctx, actor, id, implementation.StartInput{Trigger: implementation.Trigger(f["trigger"]),
-				Reason: f["reason"], Evaluator: f["evaluator"]})
-		case "evaluation-report":
-			_, err = impl.SubmitPostEvaluationReport(ctx, actor, id, implementation.EvaluationReportInput{Report: f["report"],
-				PublicParticipation: f["public_participation"], Outcome: implementation.Outcome(f["outcome"])})
-		case "adjust":
-			_, err = impl.AdjustDecision(ctx, actor, id, implementation.AdjustmentInput{Major: f["major"] == "on", Description: f["description"],
-				Reason: f["reason"], NewTitle: f["new_title"]})
-		case "suspend":
-			_, err = cs.SuspendDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["reason"], HeadName: f["head_name"]})
-		case "resume":
-			_, err = cs.ResumeDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["reason"], HeadName: f["head_name"]})
-		case "end":
-			_, err = impl.EndDecision(ctx, actor, id, f["reason"])
-		}
-		return err
+	s.lifePageAction(w, r, "/decisions/"+strconv.FormatInt(id, 10)+"/implementation", map[string]lifeAction{
+		"report": {"report_submitted", func(f map[string]string) error {
+			return errOf(impl.SubmitImplementationReport(ctx, actor, id, implementation.ReportInput{Kind: implementation.ReportKind(f["kind"]),
+				PeriodEnd: lifeDate(f["period_end"]), Progress: f["progress"], Problems: f["problems"], EffectAchieved: f["effect_achieved"] == "yes"}))
+		}},
+		"evaluation": {"evaluation_started", func(f map[string]string) error {
+			return errOf(impl.StartPostEvaluation(ctx, actor, id, implementation.StartInput{Trigger: implementation.Trigger(f["trigger"]),
+				Reason: f["reason"], Evaluator: f["evaluator"]}))
+		}},
+		"evaluation-report": {"evaluation_reported", func(f map[string]string) error {
+			return errOf(impl.SubmitPostEvaluationReport(ctx, actor, id, implementation.EvaluationReportInput{Report: f["report"],
+				PublicParticipation: f["public_participation"], Outcome: implementation.Outcome(f["outcome"])}))
+		}},
+		"adjust": {"decision_adjusted", func(f map[string]string) error {
+			return errOf(impl.AdjustDecision(ctx, actor, id, implementation.AdjustmentInput{Major: f["major"] == "on", Description: f["description"],
+				Reason: f["reason"], NewTitle: f["new_title"]}))
+		}},
+		"suspend": {"decision_suspended", func(f map[string]string) error {
+			return errOf(cs.SuspendDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["reason"], HeadName: f["head_name"]}))
+		}},
+		"resume": {"decision_resumed", func(f map[string]string) error {
+			return errOf(cs.ResumeDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["reason"], HeadName: f["head_name"]}))
+		}},
+		"end": {"decision_ended", func(f map[string]string) error {
+			return errOf(impl.EndDecision(ctx, actor, id, f["reason"]))
+		}},
 	}, func(status int, p page) { s.renderImplementation(w, r, status, p) })
 }
 

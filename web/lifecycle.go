@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,22 +19,20 @@ import (
 
 func init() {
 	pageNames = append(pageNames, "password_change", "password_forgot", "password_reset", "my_sessions")
-	for k, v := range map[string]string{
+	maps.Copy(flashText, map[string]string{
 		"password_changed": "密码已修改。其他设备上的登录已失效。",
 		"reset_sent":       "如该号码已注册并完成验证，验证码已通过短信发送，10分钟内有效。",
 		"reset_done":       "密码已重置，所有设备上的登录已失效。请用新密码登录。",
 		"session_revoked":  "已退出该设备的登录。",
-	} {
-		flashText[k] = v
-	}
+	})
 }
 
 func (s *site) mountLifecycle(r chi.Router) {
 	r.Get("/me/password", s.passwordForm)
 	r.Post("/me/password", s.changePassword)
-	r.Get("/forgot-password", s.forgotForm)
+	r.Get("/forgot-password", s.phoneForm("password_forgot", "忘记密码", false))
 	r.Post("/forgot-password", s.requestReset)
-	r.Get("/forgot-password/confirm", s.resetForm)
+	r.Get("/forgot-password/confirm", s.phoneForm("password_reset", "重置密码", false))
 	r.Post("/forgot-password/confirm", s.confirmReset)
 	r.Get("/me/sessions", s.mySessions)
 	r.Post("/me/sessions/{id}/revoke", s.revokeSession)
@@ -79,18 +78,12 @@ func (s *site) changePassword(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/me?flash=password_changed", http.StatusSeeOther)
 }
 
-func (s *site) forgotForm(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "忘记密码")
-	p.Form["phone"] = phoneToVerify(r)
-	s.render(w, r, http.StatusOK, "password_forgot", p)
-}
-
 func (s *site) requestReset(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	p := s.newPage(r, "忘记密码")
-	p.Form["phone"] = strings.TrimSpace(r.PostFormValue("phone"))
+	p.keepTrimmed(r, "phone")
 	if err := s.svc.Identity.RequestPasswordReset(r.Context(), p.Form["phone"], obs.ClientFrom(r.Context()).Addr); err != nil {
 		s.render(w, r, s.formError(r, &p, err), "password_forgot", p)
 		return
@@ -100,19 +93,12 @@ func (s *site) requestReset(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/forgot-password/confirm?flash=reset_sent", http.StatusSeeOther)
 }
 
-func (s *site) resetForm(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "重置密码")
-	p.Form["phone"] = phoneToVerify(r)
-	s.render(w, r, http.StatusOK, "password_reset", p)
-}
-
 func (s *site) confirmReset(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	p := s.newPage(r, "重置密码")
-	p.Form["phone"] = strings.TrimSpace(r.PostFormValue("phone"))
-	p.Form["code"] = strings.TrimSpace(r.PostFormValue("code"))
+	p.keepTrimmed(r, "phone", "code")
 	if p.Form["code"] == "" {
 		p.Errors["code"] = "请输入短信验证码"
 	}

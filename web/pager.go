@@ -1,6 +1,9 @@
 package web
 
-import "net/url"
+import (
+	"net/http"
+	"net/url"
+)
 
 // pageLinks are the links of a list shown a page at a time (the "pager"
 // partial): nextURL to the page after this one when the service returned a
@@ -28,4 +31,29 @@ func nextPageURL(path string, filters url.Values, next string) string {
 		q[k] = v
 	}
 	return path + "?" + q.Encode()
+}
+
+// cursorList is one page of a list the service gives a page at a time,
+// with the pager's links.
+type cursorList[T any] struct {
+	Items    []T
+	NextURL  string
+	FirstURL string
+}
+
+// renderCursorList renders tmpl, titled title, with one page of the list at
+// path: load gives the page at the query's cursor and the next cursor.
+func renderCursorList[T any](s *site, w http.ResponseWriter, r *http.Request, title, tmpl, path string,
+	load func(cursor string) ([]T, string, error)) {
+	cursor := r.URL.Query().Get("cursor")
+	items, next, err := load(cursor)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := cursorList[T]{Items: items}
+	data.NextURL, data.FirstURL = pageLinks(path, nil, cursor, next)
+	p := s.newPage(r, title)
+	p.Data = data
+	s.render(w, r, http.StatusOK, tmpl, p)
 }

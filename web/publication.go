@@ -78,7 +78,7 @@ func (s *site) submitFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "决策公布")
-	p.Form["body"] = r.PostFormValue("body")
+	p.keep(r, "body")
 	_, err := s.svc.Consultation.CreateImplementationFeedback(r.Context(), currentAccount(r), id, consultation.FeedbackInput{
 		Body: p.Form["body"], ClientAddr: obs.ClientFrom(r.Context()).Addr})
 	if err == nil {

@@ -140,8 +140,7 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 		return signOnDevice(r, p, "deliberation", func(key string) ([]byte, error) {
 			return s.svc.Consultation.DeliberationStatement(r.Context(), currentAccount(r), d.ID, in, key)
 		}, func() error {
-			_, err := s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in)
-			return err
+			return errOf(s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in))
 		})
 	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
 }
@@ -176,8 +175,7 @@ func (s *site) publishDecision(w http.ResponseWriter, r *http.Request) {
 		err := signOnDevice(r, p, "publication", func(key string) ([]byte, error) {
 			return s.svc.Consultation.PublicationStatement(r.Context(), currentAccount(r), d.ID, in, key)
 		}, func() error {
-			_, err := s.svc.Consultation.PublishDecision(r.Context(), currentAccount(r), d.ID, in)
-			return err
+			return errOf(s.svc.Consultation.PublishDecision(r.Context(), currentAccount(r), d.ID, in))
 		})
 		return renameField(renameField(err, "version_hash", "pub_version_hash"), "note", "pub_note")
 	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })

@@ -111,16 +111,14 @@ func (s *site) reportAction(w http.ResponseWriter, r *http.Request, flash string
 
 func (s *site) generateAdoptionReport(w http.ResponseWriter, r *http.Request) {
 	s.reportAction(w, r, "report_generated", func(d consultation.Decision, _ *page) error {
-		_, err := s.svc.Consultation.GenerateAdoptionReport(r.Context(), currentAccount(r), d.ID)
-		return err
+		return errOf(s.svc.Consultation.GenerateAdoptionReport(r.Context(), currentAccount(r), d.ID))
 	})
 }
 
 func (s *site) updateAdoptionReport(w http.ResponseWriter, r *http.Request) {
 	s.reportAction(w, r, "report_saved", func(d consultation.Decision, p *page) error {
-		p.Form["body"] = r.PostFormValue("body")
-		_, err := s.svc.Consultation.UpdateAdoptionReport(r.Context(), currentAccount(r), d.ID, p.Form["body"])
-		return err
+		p.keep(r, "body")
+		return errOf(s.svc.Consultation.UpdateAdoptionReport(r.Context(), currentAccount(r), d.ID, p.Form["body"]))
 	})
 }
 
@@ -129,12 +127,11 @@ func (s *site) publishAdoptionReport(w http.ResponseWriter, r *http.Request) {
 		// "Save and publish" posts the edited text with it, so an edit is
 		// never lost to a forgotten save; a refused publication keeps it.
 		if _, ok := r.PostForm["body"]; ok {
-			p.Form["body"] = r.PostFormValue("body")
+			p.keep(r, "body")
 			if _, err := s.svc.Consultation.UpdateAdoptionReport(r.Context(), currentAccount(r), d.ID, p.Form["body"]); err != nil {
 				return err
 			}
 		}
-		_, err := s.svc.Consultation.PublishAdoptionReport(r.Context(), currentAccount(r), d.ID)
-		return err
+		return errOf(s.svc.Consultation.PublishAdoptionReport(r.Context(), currentAccount(r), d.ID))
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,9 +28,7 @@ func init() {
 	for k, v := range reviewFuncs {
 		funcs[k] = v
 	}
-	for k, v := range reviewFlash {
-		flashText[k] = v
-	}
+	maps.Copy(flashText, reviewFlash)
 }
 
 var reviewStatusNames = map[consultation.ReviewStatus]string{
@@ -384,8 +383,7 @@ func (s *site) signConclusion(w http.ResponseWriter, r *http.Request) {
 		return signOnDevice(r, p, "conclusion", func(key string) ([]byte, error) {
 			return s.svc.Consultation.ReviewConclusionStatement(r.Context(), currentAccount(r), id, in, key)
 		}, func() error {
-			_, err := s.svc.Consultation.SignReviewConclusion(r.Context(), currentAccount(r), id, in)
-			return err
+			return errOf(s.svc.Consultation.SignReviewConclusion(r.Context(), currentAccount(r), id, in))
 		})
 	})
 }
@@ -397,8 +395,7 @@ func (s *site) confirmChanges(w http.ResponseWriter, r *http.Request) {
 		return renameField(signOnDevice(r, p, "confirmation", func(key string) ([]byte, error) {
 			return s.svc.Consultation.ReviewConfirmationStatement(r.Context(), currentAccount(r), id, in, key)
 		}, func() error {
-			_, err := s.svc.Consultation.ConfirmReviewChanges(r.Context(), currentAccount(r), id, in)
-			return err
+			return errOf(s.svc.Consultation.ConfirmReviewChanges(r.Context(), currentAccount(r), id, in))
 		}), "password", "confirm_password")
 	})
 }

@@ -91,27 +91,18 @@ func (s *site) staffForm(w http.ResponseWriter, r *http.Request, keep []string, 
 	p := s.newPage(r, d.Title)
 	p.keep(r, keep...)
 	err := act(d, &p)
-	switch {
-	case errors.Is(err, errSignOnDevice):
+	if errors.Is(err, errSignOnDevice) {
 		render(http.StatusOK, d, p)
 		return
-	case err == nil:
-		http.Redirect(w, r, staffURL(d.ID, back), http.StatusSeeOther)
-		return
 	}
-	status, ok := s.refusedForm(w, r, &p, err)
-	if !ok {
-		return
-	}
-	render(status, d, p)
+	s.finishForm(w, r, &p, err, staffURL(d.ID, back), func(status int) { render(status, d, p) })
 }
 
 func (s *site) submitReview(w http.ResponseWriter, r *http.Request) {
 	s.staffForm(w, r, []string{"version_hash", "legal_basis", "materials"}, "/review?flash=review_submitted",
 		func(d consultation.Decision, p *page) error {
-			_, err := s.svc.Consultation.SubmitLegalityReview(r.Context(), currentAccount(r), d.ID, consultation.SubmissionInput{
-				VersionHash: p.Form["version_hash"], LegalBasis: splitLines(p.Form["legal_basis"]), Materials: p.Form["materials"]})
-			return err
+			return errOf(s.svc.Consultation.SubmitLegalityReview(r.Context(), currentAccount(r), d.ID, consultation.SubmissionInput{
+				VersionHash: p.Form["version_hash"], LegalBasis: splitLines(p.Form["legal_basis"]), Materials: p.Form["materials"]}))
 		}, func(status int, d consultation.Decision, p page) { s.renderStaffReview(w, r, status, d, p) })
 }
 

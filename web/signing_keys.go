@@ -113,8 +113,7 @@ func (s *site) confirmSigningKey(w http.ResponseWriter, r *http.Request) {
 func (s *site) revokeSigningKey(w http.ResponseWriter, r *http.Request) {
 	key := chi.URLParam(r, "key")
 	s.signingKeyAction(w, r, "signing_key_revoked", nil, func(p *page) error {
-		_, err := s.svc.Consultation.SigningKeys.RevokeKey(r.Context(), currentAccount(r), key, r.PostFormValue("reason"))
-		return err
+		return errOf(s.svc.Consultation.SigningKeys.RevokeKey(r.Context(), currentAccount(r), key, r.PostFormValue("reason")))
 	})
 }
 

@@ -41,25 +41,11 @@ func (s *site) requireStaff(next http.Handler) http.Handler {
 	return s.requireRolePage("这些页面供决策承办单位的工作人员使用。", identity.RoleAgencyStaff)(next)
 }
 
-// staffListData is the lead unit's list of its decisions.
-type staffListData struct {
-	Decisions []consultation.Decision
-	NextURL   string
-	FirstURL  string
-}
-
+// staffDecisions lists the decisions of the lead unit.
 func (s *site) staffDecisions(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "本单位决策事项")
-	cur := r.URL.Query().Get("cursor")
-	list, next, err := s.svc.Consultation.ListDecisions(r.Context(), currentAccount(r), consultation.DecisionFilter{Mine: true, Cursor: cur})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	data := staffListData{Decisions: list}
-	data.NextURL, data.FirstURL = pageLinks("/staff/decisions", nil, cur, next)
-	p.Data = data
-	s.render(w, r, http.StatusOK, "staff_decisions", p)
+	renderCursorList(s, w, r, "本单位决策事项", "staff_decisions", "/staff/decisions", func(cursor string) ([]consultation.Decision, string, error) {
+		return s.svc.Consultation.ListDecisions(r.Context(), currentAccount(r), consultation.DecisionFilter{Mine: true, Cursor: cursor})
+	})
 }
 
 // decisionFormData backs the create and edit form.
@@ -181,28 +167,34 @@ func readDecisionForm(r *http.Request, p *page, data *decisionFormData) (consult
 	return in, true
 }
 
-func (s *site) newDecisionForm(w http.ResponseWriter, r *http.Request) {
+// newDecisionPage is the page of the form that creates a decision, with
+// the form's data; it renders the error page and reports false when the
+// data cannot be loaded.
+func (s *site) newDecisionPage(w http.ResponseWriter, r *http.Request) (page, decisionFormData, bool) {
 	p := s.newPage(r, "新建决策事项")
 	data, err := s.decisionFormData(r, nil)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
+		return p, data, false
 	}
 	p.Data = data
-	s.render(w, r, http.StatusOK, "staff_decision_form", p)
+	return p, data, true
+}
+
+func (s *site) newDecisionForm(w http.ResponseWriter, r *http.Request) {
+	if p, _, ok := s.newDecisionPage(w, r); ok {
+		s.render(w, r, http.StatusOK, "staff_decision_form", p)
+	}
 }
 
 func (s *site) createDecision(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	p := s.newPage(r, "新建决策事项")
-	data, err := s.decisionFormData(r, nil)
-	if err != nil {
-		s.pageError(w, r, err)
+	p, data, ok := s.newDecisionPage(w, r)
+	if !ok {
 		return
 	}
-	p.Data = data
 	in, ok := readDecisionForm(r, &p, &data)
 	if !ok {
 		s.render(w, r, http.StatusUnprocessableEntity, "staff_decision_form", p)
@@ -240,6 +232,19 @@ func (s *site) refusedForm(w http.ResponseWriter, r *http.Request, p *page, err 
 	}
 	p.askToFix()
 	return status, true
+}
+
+// finishForm ends a posted form: when it went through (err is nil) it
+// redirects to next; a refusal shows the form again through again, with
+// the status refusedForm gives, unless there is no form to show.
+func (s *site) finishForm(w http.ResponseWriter, r *http.Request, p *page, err error, next string, again func(status int)) {
+	if err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	if status, ok := s.refusedForm(w, r, p, err); ok {
+		again(status)
+	}
 }
 
 // refusedDecisionForm is refusedForm for a form of a decision's staff

@@ -96,17 +96,15 @@ func (s *site) openConsultation(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return errs.InvalidField("invalid_ends_at", "ends_at", "请填写征求意见截止的日期和时间")
 		}
-		_, err := s.svc.Consultation.OpenConsultation(r.Context(), currentAccount(r), mustPathID(r), consultation.ConsultationInput{
+		return errOf(s.svc.Consultation.OpenConsultation(r.Context(), currentAccount(r), mustPathID(r), consultation.ConsultationInput{
 			EndsAt: ends, WaysToComment: p.Form["ways_to_comment"], ShorteningReason: p.Form["shortening_reason"],
-			ShowComments: p.Form["show_comments"] != ""})
-		return err
+			ShowComments: p.Form["show_comments"] != ""}))
 	})
 }
 
 func (s *site) extendConsultation(w http.ResponseWriter, r *http.Request) {
 	s.consultationAction(w, r, "consultation_extended", func(p *page) error {
-		p.Form["new_ends_at"] = r.PostFormValue("new_ends_at")
-		p.Form["reason"] = r.PostFormValue("reason")
+		p.keep(r, "new_ends_at", "reason")
 		ends, ok := parseLocalTime(p.Form["new_ends_at"])
 		if !ok {
 			return errs.InvalidField("invalid_ends_at", "new_ends_at", "请填写新的截止日期和时间")

@@ -187,9 +187,8 @@ func (s *site) newDocumentForm(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.requireLeadPage(w, r, d) {
 		return
 	}
-	kind := consultation.DocumentKind(r.URL.Query().Get("kind"))
-	if consultation.DocumentKindNames[kind] == "" {
-		http.Redirect(w, r, staffURL(d.ID, "/documents"), http.StatusSeeOther)
+	kind, ok := kindInQuery(w, r, consultation.DocumentKindNames, staffURL(d.ID, "/documents"))
+	if !ok {
 		return
 	}
 	p := s.newPage(r, "添加"+consultation.DocumentKindNames[kind])

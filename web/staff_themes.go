@@ -92,15 +92,13 @@ func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, 
 
 func (s *site) analyzeThemes(w http.ResponseWriter, r *http.Request) {
 	s.themeBoardStep(w, r, "/themes?flash=themes_analysed", func(d consultation.Decision) error {
-		_, err := s.svc.Themes.Analyze(r.Context(), currentAccount(r), d.ID)
-		return err
+		return errOf(s.svc.Themes.Analyze(r.Context(), currentAccount(r), d.ID))
 	})
 }
 
 func (s *site) draftReportFromThemes(w http.ResponseWriter, r *http.Request) {
 	s.themeBoardStep(w, r, "/adoption-report?flash=report_from_themes", func(d consultation.Decision) error {
-		_, err := s.svc.Themes.DraftAdoptionReportFromThemes(r.Context(), currentAccount(r), d.ID)
-		return err
+		return errOf(s.svc.Themes.DraftAdoptionReportFromThemes(r.Context(), currentAccount(r), d.ID))
 	})
 }
 

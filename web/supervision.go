@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -27,9 +28,7 @@ func init() {
 	for k, v := range supervisionFuncs {
 		funcs[k] = v
 	}
-	for k, v := range supervisionFlash {
-		flashText[k] = v
-	}
+	maps.Copy(flashText, supervisionFlash)
 }
 
 var supervisionFuncs = map[string]any{

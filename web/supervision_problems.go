@@ -131,31 +131,27 @@ func (s *site) problemAction(w http.ResponseWriter, r *http.Request, flash strin
 
 func (s *site) submitRectification(w http.ResponseWriter, r *http.Request) {
 	s.problemAction(w, r, "rectification_sent", []string{"report", "evidence"}, func() error {
-		_, err := s.svc.Supervision.SubmitRectification(r.Context(), currentAccount(r), supID(r), r.PostFormValue("report"),
-			r.PostFormValue("evidence"))
-		return err
+		return errOf(s.svc.Supervision.SubmitRectification(r.Context(), currentAccount(r), supID(r), r.PostFormValue("report"),
+			r.PostFormValue("evidence")))
 	})
 }
 
 func (s *site) closeProblem(w http.ResponseWriter, r *http.Request) {
 	s.problemAction(w, r, "problem_closed", []string{"note"}, func() error {
-		_, err := s.svc.Supervision.CloseProblem(r.Context(), currentAccount(r), supID(r), r.PostFormValue("note"))
-		return err
+		return errOf(s.svc.Supervision.CloseProblem(r.Context(), currentAccount(r), supID(r), r.PostFormValue("note")))
 	})
 }
 
 func (s *site) returnRectification(w http.ResponseWriter, r *http.Request) {
 	s.problemAction(w, r, "rectification_back", []string{"note"}, func() error {
-		_, err := s.svc.Supervision.ReturnRectification(r.Context(), currentAccount(r), supID(r), r.PostFormValue("note"))
-		return err
+		return errOf(s.svc.Supervision.ReturnRectification(r.Context(), currentAccount(r), supID(r), r.PostFormValue("note")))
 	})
 }
 
 func (s *site) recordAccountability(w http.ResponseWriter, r *http.Request) {
 	s.problemAction(w, r, "accountability_saved", []string{"suggestion", "committee"}, func() error {
-		_, err := s.svc.Supervision.RecordAccountabilitySuggestion(r.Context(), currentAccount(r), supID(r),
-			r.PostFormValue("committee"), r.PostFormValue("suggestion"))
-		return err
+		return errOf(s.svc.Supervision.RecordAccountabilitySuggestion(r.Context(), currentAccount(r), supID(r),
+			r.PostFormValue("committee"), r.PostFormValue("suggestion")))
 	})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 )
 
 func init() {
-	for k, v := range map[string]string{
+	maps.Copy(flashText, map[string]string{
 		"survey_created":   "问卷已创建。下一步：添加题目。",
 		"survey_saved":     "问卷设置已保存。",
 		"question_added":   "题目已添加。",
@@ -24,9 +25,7 @@ func init() {
 		"survey_opened":    "问卷已发布，居民现在可以填写。",
 		"survey_closed":    "问卷已结束，不再接受填写。",
 		"waiver_recorded":  "未开展民意调查的理由已记入决策档案。",
-	} {
-		flashText[k] = v
-	}
+	})
 }
 
 // surveyMode says what the survey page offers the visitor.

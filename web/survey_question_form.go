@@ -276,9 +276,8 @@ func (s *site) newQuestionForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	kind := survey.Kind(r.URL.Query().Get("kind"))
-	if survey.KindNames[kind] == "" {
-		http.Redirect(w, r, staffSurveyURL(sv.ID, "#add-question"), http.StatusSeeOther)
+	kind, ok := kindInQuery(w, r, survey.KindNames, staffSurveyURL(sv.ID, "#add-question"))
+	if !ok {
 		return
 	}
 	p := s.newPage(r, "添加"+survey.KindNames[kind])

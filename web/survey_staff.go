@@ -39,25 +39,11 @@ func staffSurveyURL(id int64, rest string) string {
 	return "/staff/surveys/" + strconv.FormatInt(id, 10) + rest
 }
 
-// staffSurveyListData is the agency's list of surveys.
-type staffSurveyListData struct {
-	Surveys  []survey.Survey
-	NextURL  string
-	FirstURL string
-}
-
+// staffSurveys lists the surveys of the agency.
 func (s *site) staffSurveys(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "本单位问卷")
-	cur := r.URL.Query().Get("cursor")
-	list, next, err := s.svc.Survey.ListSurveys(r.Context(), currentAccount(r), survey.ListFilter{Mine: true, Cursor: cur})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	data := staffSurveyListData{Surveys: list}
-	data.NextURL, data.FirstURL = pageLinks("/staff/surveys", nil, cur, next)
-	p.Data = data
-	s.render(w, r, http.StatusOK, "staff_surveys", p)
+	renderCursorList(s, w, r, "本单位问卷", "staff_surveys", "/staff/surveys", func(cursor string) ([]survey.Survey, string, error) {
+		return s.svc.Survey.ListSurveys(r.Context(), currentAccount(r), survey.ListFilter{Mine: true, Cursor: cursor})
+	})
 }
 
 // surveyFormData backs the create and settings form.
@@ -361,15 +347,13 @@ func (s *site) surveyAction(w http.ResponseWriter, r *http.Request, flash, ancho
 
 func (s *site) openSurvey(w http.ResponseWriter, r *http.Request) {
 	s.surveyAction(w, r, "survey_opened", "", func(id int64) error {
-		_, err := s.svc.Survey.OpenSurvey(r.Context(), currentAccount(r), id)
-		return err
+		return errOf(s.svc.Survey.OpenSurvey(r.Context(), currentAccount(r), id))
 	})
 }
 
 func (s *site) closeSurvey(w http.ResponseWriter, r *http.Request) {
 	s.surveyAction(w, r, "survey_closed", "", func(id int64) error {
-		_, err := s.svc.Survey.CloseSurvey(r.Context(), currentAccount(r), id)
-		return err
+		return errOf(s.svc.Survey.CloseSurvey(r.Context(), currentAccount(r), id))
 	})
 }
 
@@ -380,8 +364,7 @@ func questionID(r *http.Request) int64 {
 
 func (s *site) deleteQuestion(w http.ResponseWriter, r *http.Request) {
 	s.surveyAction(w, r, "question_deleted", "#questions", func(id int64) error {
-		_, err := s.svc.Survey.DeleteQuestion(r.Context(), currentAccount(r), id, questionID(r))
-		return err
+		return errOf(s.svc.Survey.DeleteQuestion(r.Context(), currentAccount(r), id, questionID(r)))
 	})
 }
 
@@ -395,8 +378,7 @@ func (s *site) moveQuestion(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			// Let the builder operation give its own refusal (a survey
 			// of another agency is not_survey_owner there, not "not found").
-			_, err = s.svc.Survey.UpdateQuestion(ctx, actor, id, qid, survey.QuestionInput{})
-			return err
+			return errOf(s.svc.Survey.UpdateQuestion(ctx, actor, id, qid, survey.QuestionInput{}))
 		}
 		for i, q := range sv.Questions {
 			if q.ID != qid {
@@ -414,11 +396,9 @@ func (s *site) moveQuestion(w http.ResponseWriter, r *http.Request) {
 			pos = max(1, min(pos, len(sv.Questions)))
 			in := inputOf(q)
 			in.Position = pos
-			_, err = s.svc.Survey.UpdateQuestion(ctx, actor, id, qid, in)
-			return err
+			return errOf(s.svc.Survey.UpdateQuestion(ctx, actor, id, qid, in))
 		}
-		_, err = s.svc.Survey.UpdateQuestion(ctx, actor, id, qid, survey.QuestionInput{})
-		return err
+		return errOf(s.svc.Survey.UpdateQuestion(ctx, actor, id, qid, survey.QuestionInput{}))
 	})
 }
 

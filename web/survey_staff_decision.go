@@ -72,7 +72,7 @@ func (s *site) waiveSurvey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "民意调查")
-	p.Form["reason"] = r.PostFormValue("reason")
+	p.keep(r, "reason")
 	_, err := s.svc.Survey.WaiveSurveyRequirement(r.Context(), currentAccount(r), id, p.Form["reason"])
 	if err == nil {
 		http.Redirect(w, r, "/staff/surveys/decisions/"+strconv.FormatInt(id, 10)+"?flash=waiver_recorded", http.StatusSeeOther)

@@ -90,7 +90,7 @@ func Mount(r chi.Router, svc Services) {
 		r.Get("/register", s.registerForm)
 		r.Get("/elderly-mode", s.toggleElderly)
 		r.Post("/register", s.register)
-		r.Get("/verify", s.verifyForm)
+		r.Get("/verify", s.phoneForm("verify", "验证手机号码", true))
 		r.Post("/verify", s.verify)
 		r.Post("/verify/resend", s.resend)
 		r.Get("/login", s.loginForm)
@@ -366,6 +366,9 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 	}
 	return http.StatusUnprocessableEntity
 }
+
+// errOf is the error of a service call whose result a form does not show.
+func errOf[T any](_ T, err error) error { return err }
 
 func (s *site) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
