@@ -158,12 +158,8 @@ type listAuditInput struct {
 }
 
 func auditEntryView(e identity.AuditEntry) AuditEntryView {
-	v := AuditEntryView{ID: e.ID, ActorID: e.ActorID, Action: e.Action, TargetKind: e.TargetKind, TargetID: e.TargetID,
-		TargetName: e.TargetName, Detail: e.Detail, CreatedAt: e.CreatedAt}
-	if e.ActorName != nil {
-		v.ActorName = *e.ActorName
-	}
-	return v
+	return AuditEntryView{ID: e.ID, ActorID: e.ActorID, ActorName: deref(e.ActorName), Action: e.Action, TargetKind: e.TargetKind,
+		TargetID: e.TargetID, TargetName: e.TargetName, Detail: e.Detail, CreatedAt: e.CreatedAt}
 }
 
 type auditOutputBody struct {
@@ -229,14 +225,14 @@ func (s *server) registerAdminAccounts() {
 		admin, func(ctx context.Context, in *byID[resetPasswordInputBody]) (identity.Account, error) {
 			return s.svc.Identity.ResetAccountPassword(ctx, actor(ctx), in.ID, in.Body.Password)
 		}, otherAccountView)
-	answer(s, huma.Operation{OperationID: "list-admin-audit-log", Method: http.MethodGet, Path: "/admin/audit-log",
+	answerPage(s, huma.Operation{OperationID: "list-admin-audit-log", Method: http.MethodGet, Path: "/admin/audit-log",
 		Summary: "The log of admin actions", Tags: tags, Errors: []int{422},
 		Description: "Every admin action (who, what, when, on which object), newest first. The database refuses to change or delete entries."},
-		admin, func(ctx context.Context, in *listAuditInput) (page[identity.AuditEntry], error) {
-			return pageOf(s.svc.Identity.ListAdminAuditLog(ctx, actor(ctx), identity.AuditFilter{Action: in.Action,
-				TargetKind: in.TargetKind, TargetID: in.TargetID, ActorID: in.ActorID, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[identity.AuditEntry]) auditOutputBody {
-			return auditOutputBody{Entries: views(p.Items, auditEntryView), NextCursor: p.Next}
+		admin, func(ctx context.Context, in *listAuditInput) ([]identity.AuditEntry, string, error) {
+			return s.svc.Identity.ListAdminAuditLog(ctx, actor(ctx), identity.AuditFilter{Action: in.Action,
+				TargetKind: in.TargetKind, TargetID: in.TargetID, ActorID: in.ActorID, Limit: in.Limit, Cursor: in.Cursor})
+		}, auditEntryView, func(list []AuditEntryView, next string) auditOutputBody {
+			return auditOutputBody{Entries: list, NextCursor: next}
 		})
 }
 
@@ -283,15 +279,15 @@ func (s *server) registerLifecycle() {
 
 func (s *server) registerRoster() {
 	tags := []string{"Legal advisers"}
-	answer(s, huma.Operation{OperationID: "list-legal-advisers", Method: http.MethodGet, Path: "/legal-advisers",
+	answerPage(s, huma.Operation{OperationID: "list-legal-advisers", Method: http.MethodGet, Path: "/legal-advisers",
 		Summary: "The roster of legal advisers", Tags: tags, Errors: []int{422},
 		Description: "Search by a part of the name or firm. Reviewers choose the advisers of a review from it (assign-legal-adviser); " +
 			"they see the advisers who are not disabled, admins all."},
-		roles(identity.RoleReviewer, identity.RoleAdmin), func(ctx context.Context, in *listAdvisersInput) (page[identity.LegalAdviser], error) {
-			return pageOf(s.svc.Identity.ListLegalAdvisers(ctx, actor(ctx), identity.AdviserFilter{Query: in.Query,
-				Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[identity.LegalAdviser]) advisersOutputBody {
-			return advisersOutputBody{Advisers: views(p.Items, legalAdviserView), NextCursor: p.Next}
+		roles(identity.RoleReviewer, identity.RoleAdmin), func(ctx context.Context, in *listAdvisersInput) ([]identity.LegalAdviser, string, error) {
+			return s.svc.Identity.ListLegalAdvisers(ctx, actor(ctx), identity.AdviserFilter{Query: in.Query,
+				Limit: in.Limit, Cursor: in.Cursor})
+		}, legalAdviserView, func(list []LegalAdviserView, next string) advisersOutputBody {
+			return advisersOutputBody{Advisers: list, NextCursor: next}
 		})
 	save := func(create bool) func(ctx context.Context, in *byID[adviserProfileInputBody]) (identity.LegalAdviser, error) {
 		return func(ctx context.Context, in *byID[adviserProfileInputBody]) (identity.LegalAdviser, error) {

@@ -43,16 +43,12 @@ type CommentView struct {
 }
 
 func commentView(c consultation.Comment) CommentView {
-	v := CommentView{ID: c.ID, DecisionID: c.DecisionID, VersionNumber: c.VersionNumber, ArticleAnchor: c.ArticleAnchor,
+	return CommentView{ID: c.ID, DecisionID: c.DecisionID, VersionNumber: c.VersionNumber, ArticleAnchor: c.ArticleAnchor,
 		ArticleLabel: c.ArticleLabel, ArticleNumber: c.ArticleNumber, AuthorName: c.AuthorName, Receipt: c.Receipt,
 		Stance: c.Stance, Body: c.Body, BodyHash: c.BodyHash, ShowName: c.ShowName, Status: string(c.Status),
 		StatusName: consultation.CommentStatusNames[c.Status], RejectionReason: c.RejectionReason, Disposition: c.Disposition,
 		DispositionReason: c.DispositionReason, DisposedAt: utcPtr(c.DisposedAt), Own: c.Own, Anonymised: c.AnonymisedAt != nil,
-		Sealed: c.CheckpointID != nil, CreatedAt: c.CreatedAt.UTC(), ModeratedAt: utcPtr(c.ModeratedAt)}
-	if c.GroupID != nil {
-		v.GroupID = *c.GroupID
-	}
-	return v
+		Sealed: c.CheckpointID != nil, CreatedAt: c.CreatedAt.UTC(), ModeratedAt: utcPtr(c.ModeratedAt), GroupID: deref(c.GroupID)}
 }
 
 // CommentListView is one page of comments.
@@ -244,15 +240,15 @@ func (s *server) registerComments() {
 		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *moderateCommentInput) (consultation.Comment, error) {
 			return s.svc.Consultation.ModerateComment(ctx, actor(ctx), in.CommentID, consultation.ModerationAction(in.Body.Action), in.Body.Reason)
 		}, commentView)
-	answer(s, huma.Operation{OperationID: "list-comment-groups", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-groups",
+	answerPage(s, huma.Operation{OperationID: "list-comment-groups", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-groups",
 		Summary: "List groups of identical or near-identical comments", Tags: tags, Errors: []int{404, 422},
 		Description: "Mass campaigns: comments are grouped as they arrive (same text after normalising width, case, spaces and punctuation, or " +
 			"similar character bigrams). Largest first, with the representative text and counts by state. Staff of the lead unit only."},
-		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *listCommentGroupsInput) (page[consultation.CommentGroup], error) {
-			return pageOf(s.svc.Consultation.ListCommentGroups(ctx, actor(ctx), in.DecisionID,
-				consultation.CommentGroupFilter{MinSize: in.MinSize, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[consultation.CommentGroup]) CommentGroupListView {
-			return CommentGroupListView{Groups: views(p.Items, commentGroupView), NextCursor: p.Next}
+		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *listCommentGroupsInput) ([]consultation.CommentGroup, string, error) {
+			return s.svc.Consultation.ListCommentGroups(ctx, actor(ctx), in.DecisionID,
+				consultation.CommentGroupFilter{MinSize: in.MinSize, Limit: in.Limit, Cursor: in.Cursor})
+		}, commentGroupView, func(list []CommentGroupView, next string) CommentGroupListView {
+			return CommentGroupListView{Groups: list, NextCursor: next}
 		})
 	answer(s, huma.Operation{OperationID: "get-comment-statistics", Method: http.MethodGet, Path: "/decisions/{decision_id}/comment-statistics",
 		Summary: "Count a decision's comments", Tags: tags, Errors: []int{404},

@@ -207,15 +207,15 @@ func (s *server) registerDecisions() {
 	consultationNow := func(c consultation.Consultation) *ConsultationView {
 		return consultationView(c, s.svc.Consultation.Now())
 	}
-	answer(s, huma.Operation{OperationID: "list-decisions", Method: http.MethodGet, Path: "/decisions",
+	answerPage(s, huma.Operation{OperationID: "list-decisions", Method: http.MethodGet, Path: "/decisions",
 		Summary: "List decisions", Tags: tags, Errors: []int{422},
 		Description: "Newest first. Residents and anonymous visitors see only public decisions; staff also see their own agency's drafts."},
-		public(), func(ctx context.Context, in *listDecisionsInput) (page[consultation.Decision], error) {
-			return pageOf(s.svc.Consultation.ListDecisions(ctx, actor(ctx), consultation.DecisionFilter{
+		public(), func(ctx context.Context, in *listDecisionsInput) ([]consultation.Decision, string, error) {
+			return s.svc.Consultation.ListDecisions(ctx, actor(ctx), consultation.DecisionFilter{
 				Domain: consultation.Domain(in.Domain), Status: consultation.Status(in.Status), LeadAgency: in.LeadAgency,
-				Text: in.Q, Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[consultation.Decision]) decisionsOutputBody {
-			return decisionsOutputBody{Decisions: views(p.Items, decisionView), NextCursor: p.Next}
+				Text: in.Q, Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor})
+		}, decisionView, func(list []DecisionView, next string) decisionsOutputBody {
+			return decisionsOutputBody{Decisions: list, NextCursor: next}
 		})
 	answer(s, huma.Operation{OperationID: "create-decision", Method: http.MethodPost, Path: "/decisions",
 		Summary: "Create a decision item", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,

@@ -29,10 +29,7 @@ type CommentDispositionView struct {
 
 func commentDispositionView(d consultation.Disposition) CommentDispositionView {
 	v := CommentDispositionView{CommentID: d.CommentID, DecisionID: d.DecisionID, Receipt: d.Receipt, Disposition: string(d.Disposition),
-		Name: consultation.DispositionNames[d.Disposition], Reason: d.Reason, DecidedAt: d.DecidedAt.UTC()}
-	if d.GroupID != nil {
-		v.GroupID = *d.GroupID
-	}
+		Name: consultation.DispositionNames[d.Disposition], Reason: d.Reason, DecidedAt: d.DecidedAt.UTC(), GroupID: deref(d.GroupID)}
 	if d.ChangedVersion != nil {
 		v.ChangedVersion, v.ChangedArticles = *d.ChangedVersion, d.ChangedArticles
 	}
@@ -142,17 +139,13 @@ func reportOpinionView(o consultation.OpinionFigure) ReportOpinionView {
 
 func adoptionReportView(r consultation.AdoptionReport) AdoptionReportView {
 	f := r.Figures
-	v := AdoptionReportView{DecisionID: r.DecisionID, Status: r.Status, Body: r.Body, GeneratedAt: r.GeneratedAt.UTC(),
-		UpdatedAt: r.UpdatedAt.UTC(), PublishedAt: utcPtr(r.PublishedAt),
+	return AdoptionReportView{DecisionID: r.DecisionID, Status: r.Status, Body: r.Body, GeneratedAt: r.GeneratedAt.UTC(),
+		UpdatedAt: r.UpdatedAt.UTC(), PublishedAt: utcPtr(r.PublishedAt), PublishedHash: deref(r.PublishedHash),
 		Figures: AdoptionFiguresView{ConsultationID: f.ConsultationID, VersionNumber: f.VersionNumber, OpensAt: f.OpensAt.UTC(),
 			EndsAt: f.EndsAt.UTC(), Participants: f.Participants, Received: f.Received, Published: f.Published, Rejected: f.Rejected,
 			Pending: f.Pending, WithoutDisposition: f.WithoutDisposition, ByArticle: views(f.ByArticle, reportArticleView),
 			ByStance: views(f.ByStance, reportCountView), ByDisposition: views(f.ByDisposition, reportCountView),
 			MainOpinions: views(f.MainOpinions, reportOpinionView), TopArticles: views(f.TopArticles, reportArticleView)}}
-	if r.PublishedHash != nil {
-		v.PublishedHash = *r.PublishedHash
-	}
-	return v
 }
 
 // MyCommentView is one of the caller's own comments with how it was handled.
@@ -182,15 +175,8 @@ func myCommentView(c consultation.MyComment) MyCommentView {
 		ArticleAnchor: c.ArticleAnchor, ArticleLabel: c.ArticleLabel, Stance: c.Stance, Body: c.Body, Status: c.Status,
 		RejectionReason: c.RejectionReason, CreatedAt: c.CreatedAt.UTC(), Disposition: string(c.Disposition),
 		DispositionName: consultation.DispositionNames[c.Disposition], DispositionReason: c.DispositionReason,
-		RepliedAt: utcPtr(c.RepliedAt), ReplyFinal: c.ReportPublished, ChangedVersion: derefInt(c.ChangedVersion),
+		RepliedAt: utcPtr(c.RepliedAt), ReplyFinal: c.ReportPublished, ChangedVersion: deref(c.ChangedVersion),
 		ChangedArticles: c.ChangedArticles}
-}
-
-func derefInt(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // DataDeletionView says what deleting one's personal data did.
@@ -325,13 +311,13 @@ func (s *server) registerDispositions() {
 				})
 		})
 	resident := roles(identity.RoleResident)
-	answer(s, huma.Operation{OperationID: "list-my-comments", Method: http.MethodGet, Path: "/me/comments",
+	answerPage(s, huma.Operation{OperationID: "list-my-comments", Method: http.MethodGet, Path: "/me/comments",
 		Summary: "My comments", Tags: tags, Errors: []int{422},
 		Description: "The caller's own comments, newest first, with the decision, the moderation status and the answer (the reply) once given."},
-		resident, func(ctx context.Context, in *listMyCommentsInput) (page[consultation.MyComment], error) {
-			return pageOf(s.svc.Consultation.ListMyComments(ctx, actor(ctx), in.Limit, in.Cursor))
-		}, func(p page[consultation.MyComment]) myCommentsOutputBody {
-			return myCommentsOutputBody{Comments: views(p.Items, myCommentView), NextCursor: p.Next}
+		resident, func(ctx context.Context, in *listMyCommentsInput) ([]consultation.MyComment, string, error) {
+			return s.svc.Consultation.ListMyComments(ctx, actor(ctx), in.Limit, in.Cursor)
+		}, myCommentView, func(list []MyCommentView, next string) myCommentsOutputBody {
+			return myCommentsOutputBody{Comments: list, NextCursor: next}
 		})
 	register(s, huma.Operation{OperationID: "delete-my-data", Method: http.MethodPost, Path: "/me/delete-data",
 		Summary: "Delete my personal data", Tags: tags, Errors: []int{422},

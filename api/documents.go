@@ -94,14 +94,14 @@ func (s *server) registerDocuments() {
 			return s.svc.Consultation.AddProcedureDocument(ctx, actor(ctx), in.DecisionID, consultation.ProcedureDocumentInput{
 				Kind: consultation.DocumentKind(in.Body.Kind), Content: in.Body.Content, Attachments: atts})
 		}, func(d consultation.ProcedureDocument) ProcedureDocumentView { return procedureDocumentView(d) })
-	answer(s, huma.Operation{OperationID: "list-procedure-documents", Method: http.MethodGet, Path: "/decisions/{decision_id}/procedure-documents",
+	answerPage(s, huma.Operation{OperationID: "list-procedure-documents", Method: http.MethodGet, Path: "/decisions/{decision_id}/procedure-documents",
 		Summary: "List procedure documents", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "The decision's procedure documents, oldest first, with their files' hashes. They are internal working material: " +
 			"only staff of the agencies concerned, the legality-review department, legal advisers and admins may list them."},
-		signedIn(), func(ctx context.Context, in *listProcedureDocumentsInput) (page[consultation.ProcedureDocument], error) {
-			return pageOf(s.svc.Consultation.ListProcedureDocuments(ctx, actor(ctx), in.DecisionID, consultation.DocumentFilter{
-				Kind: consultation.DocumentKind(in.Kind), Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[consultation.ProcedureDocument]) procedureDocumentsOutputBody {
-			return procedureDocumentsOutputBody{Documents: views(p.Items, procedureDocumentView), NextCursor: p.Next}
+		signedIn(), func(ctx context.Context, in *listProcedureDocumentsInput) ([]consultation.ProcedureDocument, string, error) {
+			return s.svc.Consultation.ListProcedureDocuments(ctx, actor(ctx), in.DecisionID, consultation.DocumentFilter{
+				Kind: consultation.DocumentKind(in.Kind), Limit: in.Limit, Cursor: in.Cursor})
+		}, procedureDocumentView, func(list []ProcedureDocumentView, next string) procedureDocumentsOutputBody {
+			return procedureDocumentsOutputBody{Documents: list, NextCursor: next}
 		})
 }

@@ -24,6 +24,11 @@ type docEnv struct {
 	drafting, inHandling int64
 }
 
+// docsPath is the procedure documents of a decision.
+func docsPath(decisionID int64) string {
+	return fmt.Sprintf("/decisions/%d/procedure-documents", decisionID)
+}
+
 func newDocEnv(t *testing.T) *docEnv {
 	t.Helper()
 	e := newCity(t, "pdsszf", "fgw", "jyj", "sfj")
@@ -114,7 +119,7 @@ type docView struct {
 func TestAddProcedureDocument(t *testing.T) {
 	de := newDocEnv(t)
 	e := de.e
-	path := fmt.Sprintf("/decisions/%d/procedure-documents", de.drafting)
+	path := docsPath(de.drafting)
 	r := e.Do("POST", path, de.staffTok, expertArgumentationBody(true)).Expect(t, 201, "")
 	var doc docView
 	r.JSON(t, &doc)
@@ -151,8 +156,7 @@ func TestAddProcedureDocument(t *testing.T) {
 func TestAddProcedureDocumentRefusals(t *testing.T) {
 	de := newDocEnv(t)
 	e := de.e
-	drafting := fmt.Sprintf("/decisions/%d/procedure-documents", de.drafting)
-	handling := fmt.Sprintf("/decisions/%d/procedure-documents", de.inHandling)
+	drafting, handling := docsPath(de.drafting), docsPath(de.inHandling)
 	missingTopic := expertArgumentationBody(true)
 	delete(missingTopic["content"].(map[string]any), "topic")
 	noOpinion := expertArgumentationBody(true)
@@ -202,8 +206,7 @@ func TestAddProcedureDocumentRefusals(t *testing.T) {
 func TestListProcedureDocumentsAccess(t *testing.T) {
 	de := newDocEnv(t)
 	e := de.e
-	drafting := fmt.Sprintf("/decisions/%d/procedure-documents", de.drafting)
-	handling := fmt.Sprintf("/decisions/%d/procedure-documents", de.inHandling)
+	drafting, handling := docsPath(de.drafting), docsPath(de.inHandling)
 	cases := []struct {
 		name   string
 		path   string
@@ -234,7 +237,7 @@ func TestListProcedureDocumentsAccess(t *testing.T) {
 func TestProcedureDocumentGatesAPI(t *testing.T) {
 	de := newDocEnv(t)
 	e := de.e
-	docs := fmt.Sprintf("/decisions/%d/procedure-documents", de.inHandling)
+	docs := docsPath(de.inHandling)
 	gates := fmt.Sprintf("/decisions/%d/gates", de.inHandling)
 	type report struct {
 		NextStage string `json:"next_stage"`

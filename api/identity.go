@@ -33,18 +33,12 @@ type AccountView struct {
 func accountView(a identity.Account, owner bool) AccountView {
 	v := AccountView{ID: a.ID, Role: string(a.Role), DisplayName: a.DisplayName, Pseudonym: a.Pseudonym,
 		Verified: a.Verified(), VerifiedAt: a.VerifiedAt, CreatedAt: a.CreatedAt, LastSignInAt: a.LastSignInAt,
-		Disabled: a.DisabledAt != nil, DisabledAt: a.DisabledAt}
+		Disabled: a.DisabledAt != nil, DisabledAt: a.DisabledAt, Email: deref(a.Email), Agency: deref(a.AgencyCode)}
 	if a.Phone != nil {
 		v.Phone = identity.MaskPhone(*a.Phone)
 		if owner {
 			v.Phone = *a.Phone
 		}
-	}
-	if a.Email != nil {
-		v.Email = *a.Email
-	}
-	if a.AgencyCode != nil {
-		v.Agency = *a.AgencyCode
 	}
 	return v
 }
@@ -228,12 +222,12 @@ func (s *server) registerIdentity() {
 			return s.svc.Identity.CreateAccount(ctx, actor(ctx), identity.AccountInput{Role: identity.Role(b.Role), Phone: b.Phone,
 				Email: b.Email, DisplayName: b.DisplayName, AgencyCode: b.Agency, Password: b.Password})
 		}, otherAccountView)
-	answer(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
+	answerPage(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
 		Summary: "List accounts", Tags: tags, Description: "Phone numbers are masked."},
-		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) (page[identity.Account], error) {
-			return pageOf(s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role),
-				Query: in.Query, AgencyCode: in.Agency, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[identity.Account]) accountsOutputBody {
-			return accountsOutputBody{Accounts: views(p.Items, otherAccountView), NextCursor: p.Next}
+		roles(identity.RoleAdmin), func(ctx context.Context, in *listAccountsInput) ([]identity.Account, string, error) {
+			return s.svc.Identity.ListAccounts(ctx, actor(ctx), identity.AccountFilter{Role: identity.Role(in.Role),
+				Query: in.Query, AgencyCode: in.Agency, Limit: in.Limit, Cursor: in.Cursor})
+		}, otherAccountView, func(list []AccountView, next string) accountsOutputBody {
+			return accountsOutputBody{Accounts: list, NextCursor: next}
 		})
 }

@@ -45,17 +45,8 @@ type SubscriptionView struct {
 }
 
 func subscriptionView(s notify.Subscription) SubscriptionView {
-	v := SubscriptionView{ID: s.ID, Label: s.Label(), CreatedAt: s.CreatedAt.UTC()}
-	if s.Domain != nil {
-		v.Domain = *s.Domain
-	}
-	if s.AgencyID != nil {
-		v.AgencyID = *s.AgencyID
-	}
-	if s.DecisionID != nil {
-		v.DecisionID = *s.DecisionID
-	}
-	return v
+	return SubscriptionView{ID: s.ID, Domain: deref(s.Domain), AgencyID: deref(s.AgencyID), DecisionID: deref(s.DecisionID),
+		Label: s.Label(), CreatedAt: s.CreatedAt.UTC()}
 }
 
 // NotificationSettingsView is how the caller wants to be told.

@@ -149,14 +149,14 @@ type openDataFileOutput struct {
 
 func (s *server) registerOpenDataExports() {
 	tags := []string{"Open data"}
-	answer(s, huma.Operation{OperationID: "list-open-data-exports", Method: http.MethodGet, Path: "/open-data/exports",
+	answerPage(s, huma.Operation{OperationID: "list-open-data-exports", Method: http.MethodGet, Path: "/open-data/exports",
 		Summary: "List the daily open-data exports", Tags: tags, Errors: []int{http.StatusUnprocessableEntity},
 		Description: "Everything public, exported once a day as gzip JSON Lines and CSV per collection, with a data dictionary, " +
 			"the licence (CC BY 4.0) and a manifest of SHA-256 checksums signed with the platform's Ed25519 record key. Kept 30 days; newest first."},
-		public(), func(ctx context.Context, in *listOpenDataExportsInput) (page[opendata.Export], error) {
-			return pageOf(s.svc.OpenData.ListExports(ctx, in.Limit, in.Cursor))
-		}, func(p page[opendata.Export]) listOpenDataExportsOutputBody {
-			return listOpenDataExportsOutputBody{Exports: views(p.Items, openDataExportView), NextCursor: p.Next}
+		public(), func(ctx context.Context, in *listOpenDataExportsInput) ([]opendata.Export, string, error) {
+			return s.svc.OpenData.ListExports(ctx, in.Limit, in.Cursor)
+		}, openDataExportView, func(list []OpenDataExportView, next string) listOpenDataExportsOutputBody {
+			return listOpenDataExportsOutputBody{Exports: list, NextCursor: next}
 		})
 	answer(s, huma.Operation{OperationID: "get-open-data-export", Method: http.MethodGet, Path: "/open-data/exports/{export_id}",
 		Summary: "Get one open-data export and its signed manifest", Tags: tags, Errors: []int{http.StatusNotFound}},

@@ -74,15 +74,28 @@ type PageQuery struct {
 	Cursor string `query:"cursor" maxLength:"200"`
 }
 
-// page is a slice of a listing and the cursor of the next slice.
-type page[T any] struct {
-	Items []T
-	Next  string
+// answerPage registers a listing with cursor paging: list returns one page
+// and the cursor of the next; body makes the answer of the page's views
+// (never nil) and that cursor.
+func answerPage[I, T, V, B any](s *server, op huma.Operation, acc access,
+	list func(context.Context, *I) ([]T, string, error), view func(T) V, body func([]V, string) B) {
+	type page struct {
+		items []T
+		next  string
+	}
+	answer(s, op, acc, func(ctx context.Context, in *I) (page, error) {
+		items, next, err := list(ctx, in)
+		return page{items, next}, err
+	}, func(p page) B { return body(views(p.items, view), p.next) })
 }
 
-// pageOf makes a page of what a paged service method returns.
-func pageOf[T any](items []T, next string, err error) (page[T], error) {
-	return page[T]{Items: items, Next: next}, err
+// deref is what p points to, or the zero value (an absent optional field).
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 // asIs is the view of a value that is its own view.

@@ -207,6 +207,15 @@ func (p *procedure) submit(t *testing.T, hash string) procReview {
 	return r
 }
 
+// submitted creates the draft, runs its consultation and sends the version
+// to legality review.
+func (p *procedure) submitted(t *testing.T) (procVersion, procReview) {
+	t.Helper()
+	v := p.create(t)
+	p.consult(t, v)
+	return v, p.submit(t, v.ContentHash)
+}
+
 func procFindings() map[string]any {
 	ok := func(why string) map[string]any { return map[string]any{"finding": "compliant", "reasoning": why} }
 	return map[string]any{"authority": ok("属于市人民政府的法定职权。"), "procedure": ok("已公开征求意见30日并开展民意调查。"),
@@ -395,9 +404,7 @@ func TestWholeProcedure(t *testing.T) {
 // hash the conclusion does not cover.
 func TestDeliberationVersionPinning(t *testing.T) {
 	p := newProcedure(t)
-	v := p.create(t)
-	p.consult(t, v)
-	r := p.submit(t, v.ContentHash)
+	v, r := p.submitted(t)
 	p.Do("POST", p.path("/deliberations"), p.tok("staff"), p.meeting(v.ContentHash, nil)).Expect(t, 409, "valid_review_conclusion_required")
 	p.review(t, r)
 

@@ -351,13 +351,13 @@ func (s *server) registerPublication() {
 			return s.svc.Consultation.CreateImplementationFeedback(ctx, actor(ctx), in.DecisionID, consultation.FeedbackInput{
 				Body: in.Body.Body, ClientAddr: obs.ClientFrom(ctx).Addr})
 		}, feedbackView)
-	answer(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
+	answerPage(s, huma.Operation{OperationID: "list-implementation-feedback", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-feedback",
 		Summary: "The implementation opinions on a decision", Tags: tags, Errors: []int{404, 422},
 		Description: "Oldest first, under the authors' pseudonyms. Staff of the lead unit or the decision body, and admins; the public sees the count in get-decision-publication."},
-		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *listFeedbackInput) (page[consultation.Feedback], error) {
-			return pageOf(s.svc.Consultation.ListImplementationFeedback(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor))
-		}, func(p page[consultation.Feedback]) feedbackListOutputBody {
-			return feedbackListOutputBody{Feedback: views(p.Items, feedbackView), NextCursor: p.Next}
+		roles(identity.RoleAgencyStaff, identity.RoleAdmin), func(ctx context.Context, in *listFeedbackInput) ([]consultation.Feedback, string, error) {
+			return s.svc.Consultation.ListImplementationFeedback(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
+		}, feedbackView, func(list []ImplementationFeedbackView, next string) feedbackListOutputBody {
+			return feedbackListOutputBody{Feedback: list, NextCursor: next}
 		})
 	suspension := func(in *onDecision[suspendDecisionInputBody]) consultation.SuspensionInput {
 		return consultation.SuspensionInput{Reason: in.Body.Reason, HeadName: in.Body.HeadName}

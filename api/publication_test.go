@@ -15,9 +15,8 @@ import (
 func reviewedProcedure(t *testing.T) (*procedure, string) {
 	t.Helper()
 	p := newProcedure(t)
-	v := p.create(t)
-	p.consult(t, v)
-	p.review(t, p.submit(t, v.ContentHash))
+	v, r := p.submitted(t)
+	p.review(t, r)
 	return p, v.ContentHash
 }
 
@@ -149,9 +148,7 @@ func TestDeliberationMeetingRules(t *testing.T) {
 // that version may be deliberated.
 func TestDeliberationOnConfirmedChanges(t *testing.T) {
 	p := newProcedure(t)
-	v := p.create(t)
-	p.consult(t, v)
-	r := p.submit(t, v.ContentHash)
+	v, r := p.submitted(t)
 	rp := fmt.Sprintf("/legality-reviews/%d", r.ID)
 	p.Do("POST", rp+"/advisers", p.tok("reviewer"), map[string]any{"adviser_ids": []int64{p.accounts["adviser"].ID}}).Expect(t, 200, "")
 	p.Do("POST", rp+"/opinions", p.tok("adviser"), map[string]any{"findings": procFindings(), "overall": "lawful_with_changes",

@@ -76,15 +76,15 @@ type consistencyProofOutput struct{ Body RecordConsistencyProofView }
 
 func (s *server) registerRecordHeads() {
 	tags := []string{"Process record"}
-	answer(s, huma.Operation{OperationID: "list-record-heads", Method: http.MethodGet, Path: "/record/heads",
+	answerPage(s, huma.Operation{OperationID: "list-record-heads", Method: http.MethodGet, Path: "/record/heads",
 		Summary: "Signed tree heads of the process records", Tags: tags,
 		Description: "An append-only log, newest first. Every few minutes while any record grew, and at every signed step, the platform logs " +
 			"each decision's chain head as a leaf and signs the RFC 6962 Merkle root over all leaves. Save a head: " +
 			"`canyu record verify --heads FILE` or get-record-consistency-proof later shows whether the log was rewritten since."},
-		public(), func(ctx context.Context, in *listRecordHeadsInput) (page[record.TreeHead], error) {
-			return pageOf(s.svc.Consultation.ListRecordHeads(ctx, in.Limit, in.Cursor))
-		}, func(p page[record.TreeHead]) RecordTreeHeadsView {
-			return RecordTreeHeadsView{Heads: views(p.Items, treeHeadView), NextCursor: p.Next}
+		public(), func(ctx context.Context, in *listRecordHeadsInput) ([]record.TreeHead, string, error) {
+			return s.svc.Consultation.ListRecordHeads(ctx, in.Limit, in.Cursor)
+		}, treeHeadView, func(list []RecordTreeHeadView, next string) RecordTreeHeadsView {
+			return RecordTreeHeadsView{Heads: list, NextCursor: next}
 		})
 	answer(s, huma.Operation{OperationID: "get-record-head", Method: http.MethodGet, Path: "/record/heads/{tree_size}",
 		Summary: "One signed tree head", Tags: tags, Errors: []int{http.StatusNotFound}},

@@ -302,15 +302,15 @@ func (s *server) registerReview() {
 				VersionHash: in.Body.VersionHash, LegalBasis: in.Body.LegalBasis, Materials: in.Body.Materials,
 				Attachments: attachmentInputs(in.Body.Attachments), ReviewAgency: in.Body.ReviewAgency})
 		}, legalityReviewView)
-	answer(s, huma.Operation{OperationID: "list-legality-reviews", Method: http.MethodGet, Path: "/legality-reviews",
+	answerPage(s, huma.Operation{OperationID: "list-legality-reviews", Method: http.MethodGet, Path: "/legality-reviews",
 		Summary: "The legality-review queue", Tags: tags,
 		Description: "Review packages, newest first: reviewers see their department's queue, legal advisers their assignments, " +
 			"lead-unit staff their unit's packages, admins all."},
-		signedIn(), func(ctx context.Context, in *listLegalityReviewsInput) (page[consultation.LegalityReview], error) {
-			return pageOf(s.svc.Consultation.ListLegalityReviews(ctx, actor(ctx), consultation.ReviewFilter{
-				Status: consultation.ReviewStatus(in.Status), AdviserID: in.AdviserID, DecisionID: in.DecisionID, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[consultation.LegalityReview]) legalityReviewsOutputBody {
-			return legalityReviewsOutputBody{Reviews: views(p.Items, legalityReviewView), NextCursor: p.Next}
+		signedIn(), func(ctx context.Context, in *listLegalityReviewsInput) ([]consultation.LegalityReview, string, error) {
+			return s.svc.Consultation.ListLegalityReviews(ctx, actor(ctx), consultation.ReviewFilter{
+				Status: consultation.ReviewStatus(in.Status), AdviserID: in.AdviserID, DecisionID: in.DecisionID, Limit: in.Limit, Cursor: in.Cursor})
+		}, legalityReviewView, func(list []LegalityReviewView, next string) legalityReviewsOutputBody {
+			return legalityReviewsOutputBody{Reviews: list, NextCursor: next}
 		})
 	answer(s, huma.Operation{OperationID: "get-legality-review", Method: http.MethodGet, Path: "/legality-reviews/{review_id}",
 		Summary: "A review package", Tags: tags,

@@ -111,6 +111,17 @@ func (s *server) searcher() (*search.Service, error) {
 	return s.svc.Search, nil
 }
 
+// searchFor is the search service and the query of the fields, or the
+// error to answer (searcher's, toQuery's).
+func (s *server) searchFor(f searchQueryFields) (*search.Service, search.Query, error) {
+	srch, err := s.searcher()
+	if err != nil {
+		return nil, search.Query{}, err
+	}
+	q, err := f.toQuery()
+	return srch, q, err
+}
+
 // shanghaiZone is where dates of the date range are read (DOMAIN.md, "Time").
 var shanghaiZone = workday.Location()
 
@@ -233,11 +244,8 @@ func (s *server) registerSearch() {
 			"a query that matches nothing exactly is relaxed (fewer required words, then any word, then by sound) instead of " +
 			"finding nothing. group=true groups the hits under their decision and may carry a suggestion. Pagination by next_cursor. 503 search_unavailable while the search backend is down."},
 		public(), func(ctx context.Context, in *searchInput) (SearchResultView, error) {
-			srch, err := s.searcher()
-			if err != nil {
-				return SearchResultView{}, err
-			}
-			q, err := searchQueryFields{Q: in.Q, Sort: in.Sort, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit}.toQuery()
+			srch, q, err := s.searchFor(searchQueryFields{Q: in.Q, Sort: in.Sort, From: in.From, To: in.To,
+				Cursor: in.Cursor, Limit: in.Limit})
 			if err != nil {
 				return SearchResultView{}, err
 			}
@@ -263,11 +271,8 @@ func (s *server) registerSearch() {
 		Description: "Staff of the decision's lead unit search its comments whether pending, published or rejected (moderation_status on each hit). " +
 			"Anyone else: 403 not_lead_unit_staff (404 when they may not see the decision)."},
 		roles(identity.RoleAgencyStaff), func(ctx context.Context, in *agencyCommentSearchInput) (SearchResultView, error) {
-			srch, err := s.searcher()
-			if err != nil {
-				return SearchResultView{}, err
-			}
-			q, err := searchQueryFields{Q: in.Q, Sort: in.Sort, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit}.toQuery()
+			srch, q, err := s.searchFor(searchQueryFields{Q: in.Q, Sort: in.Sort, From: in.From, To: in.To,
+				Cursor: in.Cursor, Limit: in.Limit})
 			if err != nil {
 				return SearchResultView{}, err
 			}

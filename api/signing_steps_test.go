@@ -62,9 +62,7 @@ func (p *procedure) signed(t *testing.T, who, statementPath string, body map[str
 // database is caught online and offline naming its entry.
 func TestEverySignOffSignedByAPIClientKeys(t *testing.T) {
 	p := newProcedure(t)
-	v := p.create(t)
-	p.consult(t, v)
-	r := p.submit(t, v.ContentHash)
+	_, r := p.submitted(t)
 	rp := fmt.Sprintf("/legality-reviews/%d", r.ID)
 	reviewerKey := p.enrolClientKey(t, "reviewer")
 	headKey := p.enrolClientKey(t, "body")

@@ -122,12 +122,9 @@ type MonthlyFigureView struct {
 func monthlyReportView(r supervision.MonthlyReport) MonthlyReportView {
 	v := MonthlyReportView{ID: r.ID, Month: r.Month.Format("2006-01"), AgencyID: r.AgencyID, ScopeName: r.Figures.ScopeName,
 		Figures: r.Figures, GeneratedAt: r.GeneratedAt, Analysis: r.Analysis, WeakLinks: r.WeakLinks, Measures: r.Measures,
-		Status: r.Status, Published: r.Published, IssuedAt: r.IssuedAt}
+		Status: r.Status, Published: r.Published, IssuedAt: r.IssuedAt, ContentHash: deref(r.ContentHash)}
 	for _, row := range r.Figures.Rows() {
 		v.Rows = append(v.Rows, MonthlyFigureView{Label: row.Label, Value: row.Value, Source: row.Source})
-	}
-	if r.ContentHash != nil {
-		v.ContentHash = *r.ContentHash
 	}
 	if r.Signature != nil {
 		v.Signature, v.SignerKey = *r.Signature, *r.SignerKey

@@ -139,13 +139,9 @@ type SurveyInputBody struct {
 }
 
 func (b SurveyInputBody) input() survey.Input {
-	in := survey.Input{Title: b.Title, Description: b.Description, DecisionID: b.DecisionID, ClosesAt: b.ClosesAt,
-		Anonymous: b.Anonymous, ResultsPublicAfterClose: b.ResultsPublicAfterClose, PrivacyNotice: b.PrivacyNotice,
-		TargetResponses: b.TargetResponses}
-	if b.OpensAt != nil {
-		in.OpensAt = *b.OpensAt
-	}
-	return in
+	return survey.Input{Title: b.Title, Description: b.Description, DecisionID: b.DecisionID, OpensAt: deref(b.OpensAt),
+		ClosesAt: b.ClosesAt, Anonymous: b.Anonymous, ResultsPublicAfterClose: b.ResultsPublicAfterClose,
+		PrivacyNotice: b.PrivacyNotice, TargetResponses: b.TargetResponses}
 }
 
 // SurveyQuestionInputBody is a question as the builder sends it.
@@ -410,16 +406,14 @@ func (s *server) registerSurveys() {
 	resident := roles(identity.RoleResident)
 	now := func() time.Time { return s.svc.Survey.Now() }
 	view := func(sv survey.Survey) SurveyView { return surveyView(sv, now()) }
-	answer(s, huma.Operation{OperationID: "list-surveys", Method: http.MethodGet, Path: "/surveys",
+	answerPage(s, huma.Operation{OperationID: "list-surveys", Method: http.MethodGet, Path: "/surveys",
 		Summary: "List surveys", Tags: tags, Errors: []int{422},
 		Description: "Newest first, without questions. Everyone sees open and closed surveys; staff also their own agency's drafts."},
-		public(), func(ctx context.Context, in *listSurveysInput) (page[survey.Survey], error) {
-			return pageOf(s.svc.Survey.ListSurveys(ctx, actor(ctx), survey.ListFilter{DecisionID: in.DecisionID,
-				Status: survey.Status(in.Status), Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor}))
-		}, func(p page[survey.Survey]) surveysOutputBody {
-			return surveysOutputBody{Surveys: views(p.Items, func(sv survey.Survey) SurveyView {
-				return surveyView(sv, now())
-			}), NextCursor: p.Next}
+		public(), func(ctx context.Context, in *listSurveysInput) ([]survey.Survey, string, error) {
+			return s.svc.Survey.ListSurveys(ctx, actor(ctx), survey.ListFilter{DecisionID: in.DecisionID,
+				Status: survey.Status(in.Status), Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor})
+		}, view, func(list []SurveyView, next string) surveysOutputBody {
+			return surveysOutputBody{Surveys: list, NextCursor: next}
 		})
 	answer(s, huma.Operation{OperationID: "create-survey", Method: http.MethodPost, Path: "/surveys",
 		Summary: "Create a survey", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,

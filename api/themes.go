@@ -84,35 +84,23 @@ type ThemeView struct {
 func themeView(t themes.Theme) ThemeView {
 	v := ThemeView{ID: t.ID, AnalysisID: t.AnalysisID, DecisionID: t.DecisionID, Version: t.Version, Origin: t.Origin, Label: t.Label,
 		MachineLabel: t.MachineLabel, Words: t.Words, OffTopic: t.OffTopic, MachineOffTopic: t.MachineOffTopic, Status: t.Status,
-		Size: t.Size, Primary: t.Primary, Published: t.Published, Stances: []ReportCountView{}, Articles: []ThemeArticleView{},
-		Summary: []ThemeSummarySentenceView{}, Answered: t.Answered, Overridden: t.Overridden, Unanswered: t.Unanswered,
-		UpdatedAt: t.UpdatedAt.UTC()}
+		Size: t.Size, Primary: t.Primary, Published: t.Published, Stances: views(t.Stances, themeCountView),
+		Articles: views(t.Articles, func(a themes.ArticleCount) ThemeArticleView {
+			return ThemeArticleView{Anchor: a.Anchor, Label: a.Label, Count: a.Count}
+		}),
+		Summary: views(t.Summary, func(s themes.Cited) ThemeSummarySentenceView {
+			return ThemeSummarySentenceView{Text: s.Text, Receipts: s.Receipts, Sources: s.Sources}
+		}),
+		Answered: t.Answered, Overridden: t.Overridden, Unanswered: t.Unanswered,
+		MergedInto: deref(t.MergedInto), SplitFrom: deref(t.SplitFrom), UpdatedAt: t.UpdatedAt.UTC()}
 	if v.Words == nil {
 		v.Words = []string{}
 	}
-	if t.MergedInto != nil {
-		v.MergedInto = *t.MergedInto
-	}
-	if t.SplitFrom != nil {
-		v.SplitFrom = *t.SplitFrom
-	}
-	for _, c := range t.Stances {
-		v.Stances = append(v.Stances, ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count})
-	}
-	for _, a := range t.Articles {
-		v.Articles = append(v.Articles, ThemeArticleView{Anchor: a.Anchor, Label: a.Label, Count: a.Count})
-	}
-	for _, s := range t.Summary {
-		v.Summary = append(v.Summary, ThemeSummarySentenceView{Text: s.Text, Receipts: s.Receipts, Sources: s.Sources})
-	}
 	if a := t.Answer; a != nil {
 		v.Answer = &ThemeAnswerView{Disposition: string(a.Disposition), Name: consultation.DispositionNames[a.Disposition],
-			Reason: a.Reason, ArticlesChanged: a.ArticlesChanged, AnsweredAt: a.AnsweredAt.UTC()}
+			Reason: a.Reason, ArticlesChanged: a.ArticlesChanged, TemplateID: deref(a.TemplateID), AnsweredAt: a.AnsweredAt.UTC()}
 		if v.Answer.ArticlesChanged == nil {
 			v.Answer.ArticlesChanged = []string{}
-		}
-		if a.TemplateID != nil {
-			v.Answer.TemplateID = *a.TemplateID
 		}
 	}
 	return v
@@ -369,11 +357,15 @@ func (s *server) registerThemes() {
 
 func themeReportFigureView(f themes.ThemeFigure) ThemeReportFigureView {
 	v := ThemeReportFigureView{ThemeID: f.ThemeID, Label: f.Label, Published: f.Published,
-		ByChannel:       views(f.ByChannel, func(c themes.Count) ReportCountView { return ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count} }),
+		ByChannel:       views(f.ByChannel, themeCountView),
 		Quotes:          views(f.Quotes, func(q themes.Quote) ThemeQuoteView { return ThemeQuoteView{Receipt: q.Receipt, Text: q.Text} }),
 		ArticlesChanged: f.ArticlesChanged, Answered: f.Answered, Overridden: f.Overridden}
 	if f.Answer != nil {
 		v.Answer = themeView(themes.Theme{Answer: f.Answer}).Answer
 	}
 	return v
+}
+
+func themeCountView(c themes.Count) ReportCountView {
+	return ReportCountView{Key: c.Key, Name: c.Name, Count: c.Count}
 }

@@ -224,13 +224,13 @@ func (s *server) registerVersions() {
 			return s.svc.Consultation.CreateDraftVersion(ctx, actor(ctx), in.DecisionID, consultation.DraftVersionInput{
 				Text: in.Body.Text, Explanation: in.Body.Explanation, LegalBasis: in.Body.LegalBasis, Attachments: atts})
 		}, func(v consultation.DraftVersion) DraftVersionView { return draftVersionView(v) })
-	answer(s, huma.Operation{OperationID: "list-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions",
+	answerPage(s, huma.Operation{OperationID: "list-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions",
 		Summary: "List draft versions", Tags: tags,
 		Description: "Versions in order, without their text. Residents and visitors see only versions that are or were under public consultation."},
-		public(), func(ctx context.Context, in *decisionVersionsInput) (page[consultation.DraftVersion], error) {
-			return pageOf(s.svc.Consultation.ListDraftVersions(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor))
-		}, func(p page[consultation.DraftVersion]) draftVersionsOutputBody {
-			return draftVersionsOutputBody{Versions: views(p.Items, draftVersionSummaryView), NextCursor: p.Next}
+		public(), func(ctx context.Context, in *decisionVersionsInput) ([]consultation.DraftVersion, string, error) {
+			return s.svc.Consultation.ListDraftVersions(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
+		}, draftVersionSummaryView, func(list []DraftVersionSummaryView, next string) draftVersionsOutputBody {
+			return draftVersionsOutputBody{Versions: list, NextCursor: next}
 		})
 	// Registered before /versions/{number}; chi prefers the static segment anyway.
 	answer(s, huma.Operation{OperationID: "compare-draft-versions", Method: http.MethodGet, Path: "/decisions/{decision_id}/versions/compare",
