@@ -34,10 +34,7 @@ func publishedWithheld(t *testing.T, e *testenv.Env, staff, body, admin *identit
 	must(t, err)
 	_, err = svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID})
 	must(t, err)
-	var fs []consultation.QuestionFinding
-	for _, q := range consultation.ReviewQuestions {
-		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "符合规定。"})
-	}
+	fs := compliantQuestionFindings("符合规定。")
 	_, err = svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: fs, Overall: consultation.OutcomeLawful, Password: testenv.Password})
 	must(t, err)
 	_, err = svc.SignReviewConclusion(ctx, &reviewer, r.ID, consultation.ConclusionInput{Findings: fs, Outcome: consultation.OutcomeLawful,

@@ -126,35 +126,49 @@ type sessionRow struct {
 	Device string
 }
 
+// uaName names what a user agent is when it contains one of the words.
+type uaName struct {
+	words []string
+	name  string
+}
+
+// The systems and browsers a user agent may say it is, in the order they
+// are looked for: Android and Edge user agents also name Linux, Chrome and
+// Safari.
+var (
+	uaSystems = []uaName{
+		{[]string{"iphone", "ipad"}, "苹果手机或平板"},
+		{[]string{"android"}, "安卓手机"},
+		{[]string{"windows"}, "Windows电脑"},
+		{[]string{"mac os"}, "苹果电脑"},
+		{[]string{"linux"}, "Linux电脑"},
+	}
+	uaBrowsers = []uaName{
+		{[]string{"micromessenger"}, "微信"},
+		{[]string{"edg/"}, "Edge浏览器"},
+		{[]string{"chrome", "chromium"}, "Chrome浏览器"},
+		{[]string{"firefox"}, "Firefox浏览器"},
+		{[]string{"safari"}, "Safari浏览器"},
+	}
+)
+
+// firstName is the name of the first of names whose words the lower-case
+// user agent l contains ("" for none).
+func firstName(l string, names []uaName) string {
+	for _, n := range names {
+		for _, w := range n.words {
+			if strings.Contains(l, w) {
+				return n.name
+			}
+		}
+	}
+	return ""
+}
+
 // deviceName says in plain words what a user agent is.
 func deviceName(ua string) string {
 	l := strings.ToLower(ua)
-	os := ""
-	switch {
-	case strings.Contains(l, "iphone"), strings.Contains(l, "ipad"):
-		os = "苹果手机或平板"
-	case strings.Contains(l, "android"):
-		os = "安卓手机"
-	case strings.Contains(l, "windows"):
-		os = "Windows电脑"
-	case strings.Contains(l, "mac os"):
-		os = "苹果电脑"
-	case strings.Contains(l, "linux"):
-		os = "Linux电脑"
-	}
-	browser := ""
-	switch {
-	case strings.Contains(l, "micromessenger"):
-		browser = "微信"
-	case strings.Contains(l, "edg/"):
-		browser = "Edge浏览器"
-	case strings.Contains(l, "chrome"), strings.Contains(l, "chromium"):
-		browser = "Chrome浏览器"
-	case strings.Contains(l, "firefox"):
-		browser = "Firefox浏览器"
-	case strings.Contains(l, "safari"):
-		browser = "Safari浏览器"
-	}
+	os, browser := firstName(l, uaSystems), firstName(l, uaBrowsers)
 	switch {
 	case os == "" && browser == "":
 		if ua == "" {

@@ -228,19 +228,33 @@ func TestWrongPasswordShownAtPasswordField(t *testing.T) {
 // concluded signs an opinion and a lawful conclusion through the service.
 func (e *reviewPagesEnv) concluded(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
-	var fs []consultation.QuestionFinding
-	for _, q := range consultation.ReviewQuestions {
-		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "经审查，符合规定。"})
-	}
-	if _, err := e.Consultation.CreateLegalOpinion(ctx, &e.adviser, e.review.ID, consultation.OpinionInput{Findings: fs,
-		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
-		t.Fatalf("opinion: %v", err)
-	}
-	if _, err := e.Consultation.SignReviewConclusion(ctx, &e.reviewer, e.review.ID, consultation.ConclusionInput{Findings: fs,
+	fs := e.lawfulOpinion(t)
+	if _, err := e.Consultation.SignReviewConclusion(context.Background(), &e.reviewer, e.review.ID, consultation.ConclusionInput{Findings: fs,
 		Outcome: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
 		t.Fatalf("conclusion: %v", err)
 	}
+}
+
+// lawfulOpinion signs the adviser's lawful opinion through the service and
+// returns its findings.
+func (e *reviewPagesEnv) lawfulOpinion(t *testing.T) []consultation.QuestionFinding {
+	t.Helper()
+	fs := compliantQuestionFindings("经审查，符合规定。")
+	if _, err := e.Consultation.CreateLegalOpinion(context.Background(), &e.adviser, e.review.ID, consultation.OpinionInput{Findings: fs,
+		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
+		t.Fatalf("opinion: %v", err)
+	}
+	return fs
+}
+
+// compliantQuestionFindings finds every review question compliant, for the
+// reason given.
+func compliantQuestionFindings(reasoning string) []consultation.QuestionFinding {
+	var fs []consultation.QuestionFinding
+	for _, q := range consultation.ReviewQuestions {
+		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: reasoning})
+	}
+	return fs
 }
 
 // publishThroughPages records the deliberation and the Party report and

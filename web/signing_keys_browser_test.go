@@ -15,11 +15,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestLegalOpinionSignedWithDeviceKeyInBrowser: a legal adviser makes a
@@ -157,14 +155,7 @@ func TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser(t *testing.T) {
 func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 	e := newReviewPagesEnv(t)
 	head, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
-	var fs []consultation.QuestionFinding
-	for _, q := range consultation.ReviewQuestions {
-		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "经审查，符合规定。"})
-	}
-	if _, err := e.Consultation.CreateLegalOpinion(context.Background(), &e.adviser, e.review.ID, consultation.OpinionInput{Findings: fs,
-		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
-		t.Fatalf("opinion: %v", err)
-	}
+	e.lawfulOpinion(t)
 	ctx := chrome(t, viewport, 120*time.Second)
 
 	// The reviewer's conclusion, signed on this device.

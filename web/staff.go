@@ -247,6 +247,21 @@ func (s *site) finishForm(w http.ResponseWriter, r *http.Request, p *page, err e
 	}
 }
 
+// refusedFilter puts the refusal of a list's filters into p and returns
+// the status to show the list again with; it reports false, having
+// rendered the error page, when access was refused.
+func (s *site) refusedFilter(w http.ResponseWriter, r *http.Request, p *page, err error) (int, bool) {
+	status := s.formError(r, p, err)
+	if accessRefusal(status) {
+		s.pageError(w, r, err)
+		return status, false
+	}
+	if p.Message == "" {
+		p.Message = "筛选条件无效，请重新选择。"
+	}
+	return status, true
+}
+
 // refusedDecisionForm is refusedForm for a form of a decision's staff
 // pages: it also loads the decision, to show the form again with.
 func (s *site) refusedDecisionForm(w http.ResponseWriter, r *http.Request, p *page, err error) (consultation.Decision, int, bool) {

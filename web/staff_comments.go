@@ -146,13 +146,9 @@ func (s *site) renderQueue(w http.ResponseWriter, r *http.Request, status int, d
 	}
 	list, err := s.svc.Consultation.ListComments(r.Context(), currentAccount(r), d.ID, f)
 	if err != nil {
-		st := s.formError(r, &p, err)
-		if accessRefusal(st) {
-			s.pageError(w, r, err)
+		st, ok := s.refusedFilter(w, r, &p, err)
+		if !ok {
 			return
-		}
-		if p.Message == "" {
-			p.Message = "筛选条件无效，请重新选择。"
 		}
 		p.Errors = map[string]string{}
 		status = st

@@ -107,13 +107,9 @@ func (s *site) surveys(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "民意调查")
 	list, next, err := s.svc.Survey.ListSurveys(r.Context(), currentAccount(r), survey.ListFilter{Status: data.Status, Cursor: q.Get("cursor")})
 	if err != nil {
-		status := s.formError(r, &p, err)
-		if accessRefusal(status) {
-			s.pageError(w, r, err)
+		status, ok := s.refusedFilter(w, r, &p, err)
+		if !ok {
 			return
-		}
-		if p.Message == "" {
-			p.Message = "筛选条件无效，请重新选择。"
 		}
 		data.Status = ""
 		p.Data = data
