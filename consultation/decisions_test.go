@@ -23,16 +23,25 @@ type fixture struct {
 	resident *identity.Account
 }
 
-func newFixture(t *testing.T) *fixture {
+// cityEnv is a test environment with the city government (pdsszf) and the
+// departments given as code and name, in that order, and a maker of
+// accounts of a role in an agency.
+func cityEnv(t *testing.T, departments ...[2]string) (*testenv.Env, func(identity.Role, string) *identity.Account) {
 	t.Helper()
 	e := testenv.New(t)
 	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("wjw", "平顶山市卫生健康委员会", identity.AgencyDepartment)
-	acct := func(role identity.Role, agency string) *identity.Account {
+	for _, d := range departments {
+		e.Agency(d[0], d[1], identity.AgencyDepartment)
+	}
+	return e, func(role identity.Role, agency string) *identity.Account {
 		a, _ := e.Account(role, agency)
 		return &a
 	}
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	e, acct := cityEnv(t, [2]string{"jyj", "平顶山市教育局"}, [2]string{"wjw", "平顶山市卫生健康委员会"})
 	// The city government's executive meeting: the mayor (head) and eight
 	// other members, so a meeting needs five present (Decree 713 Art. 30).
 	if _, err := e.Consultation.SetMeetingComposition(context.Background(), acct(identity.RoleAdmin, ""), "pdsszf", testComposition(8)); err != nil {

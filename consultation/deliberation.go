@@ -491,14 +491,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 	}
 	var out Deliberation
 	run := signOffRun{key: statementKey}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireDecisionStaff(actor, &d); err != nil {
-			return err
-		}
+	err = s.writeDecision(ctx, actor, decisionID, requireDecisionStaff, func(tx pgx.Tx, d Decision) (err error) {
 		if d.Status != StatusUnderReview && d.Status != StatusDeliberation {
 			return errs.Conflict("stage_transition_not_allowed", "决策事项处于"+StatusNames[d.Status]+"阶段，不能记录集体讨论决定")
 		}

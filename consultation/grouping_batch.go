@@ -46,13 +46,9 @@ const groupLockClass = 0x636d7467 // "cmtg"
 // how many it grouped. The checkpoint groups what it seals; this is for
 // callers that need every comment grouped now.
 func (s *Service) GroupComments(ctx context.Context) (int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT DISTINCT decision_id FROM comments WHERE checkpoint_id IS NULL AND group_id IS NULL`)
+	ids, err := queryIDs(ctx, s.DB, `SELECT DISTINCT decision_id FROM comments WHERE checkpoint_id IS NULL AND group_id IS NULL`)
 	if err != nil {
-		return 0, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, errs.Internal(err)
+		return 0, err
 	}
 	total := 0
 	for _, id := range ids {

@@ -376,14 +376,7 @@ func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, 
 		return Publication{}, nil, errs.InvalidField("invalid_report_interval", "report_interval_days", "执行情况报告周期须为7至366日")
 	}
 	run := signOffRun{key: statementKey}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireDecisionStaff(actor, &d); err != nil {
-			return err
-		}
+	err = s.writeDecision(ctx, actor, decisionID, requireDecisionStaff, func(tx pgx.Tx, d Decision) (err error) {
 		p.ImplementingAgencyID, p.ImplementingAgencyCode = d.LeadAgencyID, d.LeadAgencyCode
 		if code := strings.TrimSpace(in.ImplementingAgency); code != "" && code != d.LeadAgencyCode {
 			if err := tx.QueryRow(ctx, `SELECT id, code FROM agencies WHERE code = $1 AND kind IN ('government', 'department')`, code).

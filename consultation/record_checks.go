@@ -117,12 +117,15 @@ func (ev *evidence) check(entries []RecordEntry) (int64, string) {
 	seenVersion := map[int64]bool{}
 	seenAttachment := map[int64]bool{}
 	for _, e := range entries {
+		if e.Kind != RecordDraftVersionCreated && e.Kind != RecordAttachmentStored {
+			continue
+		}
+		p, err := record.ParsePayload(e.Payload)
+		if err != nil {
+			return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, err)
+		}
 		switch e.Kind {
 		case RecordDraftVersionCreated:
-			p, err := record.ParsePayload(e.Payload)
-			if err != nil {
-				return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, err)
-			}
 			v, ok := ev.findVersion(p)
 			if !ok {
 				return e.Seq, fmt.Sprintf("entry %d: the draft version it records is not stored", e.Seq)
@@ -132,10 +135,6 @@ func (ev *evidence) check(entries []RecordEntry) (int64, string) {
 				return e.Seq, problem
 			}
 		case RecordAttachmentStored:
-			p, err := record.ParsePayload(e.Payload)
-			if err != nil {
-				return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, err)
-			}
 			a, ok := ev.findAttachment(p)
 			if !ok {
 				return e.Seq, fmt.Sprintf("entry %d: the attachment it records is not stored", e.Seq)

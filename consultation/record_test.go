@@ -41,14 +41,7 @@ var recPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /
 
 func newRecFixture(t *testing.T) *recFixture {
 	t.Helper()
-	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("sljj", "平顶山市水利局", identity.AgencyDepartment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	acct := func(role identity.Role, agency string) *identity.Account {
-		a, _ := e.Account(role, agency)
-		return &a
-	}
+	e, acct := cityEnv(t, [2]string{"sljj", "平顶山市水利局"}, [2]string{"jyj", "平顶山市教育局"})
 	f := &recFixture{e: e, svc: e.Consultation, staff: acct(identity.RoleAgencyStaff, "sljj"), other: acct(identity.RoleAgencyStaff, "jyj"),
 		resident: acct(identity.RoleResident, ""), admin: acct(identity.RoleAdmin, "")}
 	ctx := context.Background()

@@ -465,22 +465,28 @@ func writeReportReplies(b *strings.Builder, rs []ReplyFigure) {
 	}
 }
 
-// reportTarget locks the decision and returns it with its latest
-// consultation, after the access and stage checks every write to the
-// report makes.
-func (s *Service) reportTarget(ctx context.Context, tx pgx.Tx, actor *identity.Account, decisionID int64) (Decision, Consultation, error) {
-	d, err := lockDecision(ctx, tx, decisionID)
-	if err != nil {
-		return d, Consultation{}, err
-	}
-	if err := requireLeadWriter(actor, &d); err != nil {
-		return d, Consultation{}, err
-	}
-	if err := handlingOpen(ctx, tx, &d, "adoption_report_not_allowed_in_stage", "编辑意见采纳情况说明"); err != nil {
-		return d, Consultation{}, err
-	}
-	c, err := getLatestConsultation(ctx, tx, decisionID)
-	return d, c, err
+// reportStep runs fn, a write to the adoption report, in a transaction that
+// locks the decision, after the access and stage checks every write to the
+// report makes; fn gets the decision and its latest consultation. It
+// returns the report as it then stands.
+func (s *Service) reportStep(ctx context.Context, actor *identity.Account, decisionID int64,
+	fn func(tx pgx.Tx, d Decision, c Consultation) error) (AdoptionReport, error) {
+	var out AdoptionReport
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
+		if err := handlingOpen(ctx, tx, &d, "adoption_report_not_allowed_in_stage", "编辑意见采纳情况说明"); err != nil {
+			return err
+		}
+		c, err := getLatestConsultation(ctx, tx, decisionID)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, d, c); err != nil {
+			return err
+		}
+		out, err = getReport(ctx, tx, c.ID)
+		return err
+	})
+	return out, err
 }
 
 // GenerateAdoptionReport computes the figures of the decision's
@@ -492,15 +498,10 @@ func (s *Service) reportTarget(ctx context.Context, tx pgx.Tx, actor *identity.A
 // adoption_report_not_allowed_in_stage, adoption_report_published,
 // consultation_not_found (a decision withheld from consultation has none).
 func (s *Service) GenerateAdoptionReport(ctx context.Context, actor *identity.Account, decisionID int64) (AdoptionReport, error) {
-	var out AdoptionReport
 	if err := s.settleGroups(ctx, decisionID); err != nil {
 		return AdoptionReport{}, err
 	}
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, c, err := s.reportTarget(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
+	return s.reportStep(ctx, actor, decisionID, func(tx pgx.Tx, d Decision, c Consultation) error {
 		f, err := computeFigures(ctx, tx, &d, &c)
 		if err != nil {
 			return err
@@ -513,10 +514,8 @@ func (s *Service) GenerateAdoptionReport(ctx context.Context, actor *identity.Ac
 			decisionID, c.ID, f, AdoptionReportText(f, now), now, actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		out, err = getReport(ctx, tx, c.ID)
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // UpdateAdoptionReport replaces the text of the draft adoption report (the
@@ -528,12 +527,7 @@ func (s *Service) GenerateAdoptionReport(ctx context.Context, actor *identity.Ac
 // consultation_not_found, adoption_report_not_found.
 func (s *Service) UpdateAdoptionReport(ctx context.Context, actor *identity.Account, decisionID int64, body string) (AdoptionReport, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(cleanText(body), "\r\n", "\n"))
-	var out AdoptionReport
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		_, c, err := s.reportTarget(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
+	return s.reportStep(ctx, actor, decisionID, func(tx pgx.Tx, _ Decision, c Consultation) error {
 		if body == "" {
 			return errs.InvalidField("adoption_report_body_required", "body", "意见采纳情况说明的正文不能为空")
 		}
@@ -547,10 +541,8 @@ func (s *Service) UpdateAdoptionReport(ctx context.Context, actor *identity.Acco
 			c.ID, body, s.now().Truncate(time.Microsecond), actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		out, err = getReport(ctx, tx, c.ID)
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // PublishAdoptionReport publishes the adoption report: it freezes the text
@@ -567,15 +559,10 @@ func (s *Service) UpdateAdoptionReport(ctx context.Context, actor *identity.Acco
 // comments_without_disposition, comments_pending_moderation,
 // adoption_report_outdated.
 func (s *Service) PublishAdoptionReport(ctx context.Context, actor *identity.Account, decisionID int64) (AdoptionReport, error) {
-	var out AdoptionReport
 	if err := s.settleGroups(ctx, decisionID); err != nil {
 		return AdoptionReport{}, err
 	}
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, c, err := s.reportTarget(ctx, tx, actor, decisionID)
-		if err != nil {
-			return err
-		}
+	return s.reportStep(ctx, actor, decisionID, func(tx pgx.Tx, d Decision, c Consultation) error {
 		r, err := getReport(ctx, tx, c.ID)
 		if err != nil {
 			return err
@@ -622,14 +609,9 @@ func (s *Service) PublishAdoptionReport(ctx context.Context, actor *identity.Acc
 			"consultation_id": c.ID, "figures": r.Figures, "body": r.Body, "published_hash": hash}, ev...); err != nil {
 			return err
 		}
-		if err := emit(ctx, tx, &d, events.AdoptionReportPublished, events.SubjectAdoptionReport, []int64{r.ID}, now, map[string]any{
-			"consultation_id": c.ID}); err != nil {
-			return err
-		}
-		out, err = getReport(ctx, tx, c.ID)
-		return err
+		return emit(ctx, tx, &d, events.AdoptionReportPublished, events.SubjectAdoptionReport, []int64{r.ID}, now, map[string]any{
+			"consultation_id": c.ID})
 	})
-	return out, err
 }
 
 // GetAdoptionReport returns the adoption report of the decision's latest

@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 // The legality review (合法性审查, Decree 713 Art. 25–28; DOMAIN.md stage 4):
@@ -258,27 +259,12 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 	if err != nil {
 		return LegalityReview{}, err
 	}
-	materials, err := limitText("materials", "materials", "补充材料说明", in.Materials, MaxReviewMaterialsRunes, false)
+	m, err := s.prepareMaterials(ctx, in.Materials, false, in.Attachments)
 	if err != nil {
 		return LegalityReview{}, err
-	}
-	atts, err := prepareAttachments(in.Attachments)
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	cal, err := s.Calendar.Current(ctx)
-	if err != nil {
-		return LegalityReview{}, errs.Internal(err)
 	}
 	var id int64
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if err := requireLeadWriter(actor, &d); err != nil {
-			return err
-		}
+	err = s.writeDecision(ctx, actor, decisionID, requireLeadWriter, func(tx pgx.Tx, d Decision) (err error) {
 		v, err := getLatestVersion(ctx, tx, decisionID)
 		if err != nil {
 			return err
@@ -290,8 +276,8 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 		if err != nil {
 			return err
 		}
-		now := s.now().Truncate(time.Microsecond)
-		if _, err := reviewDeadline(cal, now); err != nil {
+		now, err := m.receipt(s.now())
+		if err != nil {
 			return err
 		}
 		statement, err := procedureStatement(ctx, tx, &d, v, now)
@@ -304,16 +290,16 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 		if err := tx.QueryRow(ctx, `INSERT INTO legality_reviews (decision_id, version_id, version_hash, review_agency_id, status, legal_basis,
 			materials, procedure_statement, submitted_by, submitted_at, received_at, updated_at)
 			VALUES ($1, $2, $3, $4, 'received', $5, $6, $7, $8, $9, $9, $9) RETURNING id`,
-			decisionID, v.ID, v.Hash, agencyID, legal, materials, statement, actor.ID, now).Scan(&id); err != nil {
+			decisionID, v.ID, v.Hash, agencyID, legal, m.text, statement, actor.ID, now).Scan(&id); err != nil {
 			return errs.Internal(err)
 		}
-		files, err := s.addMaterials(ctx, tx, actor, id, materials, atts, now)
+		files, err := s.addMaterials(ctx, tx, actor, id, m, now)
 		if err != nil {
 			return err
 		}
 		_, err = s.appendRecord(ctx, tx, decisionID, actor, RecordReviewSubmitted, map[string]any{
 			"review_id": id, "version_id": v.ID, "version_number": v.Number, "version_hash": v.Hash, "review_agency": agencyCode,
-			"legal_basis": legal, "materials_sha256": SHA256Hex([]byte(materials)), "procedure_statement_sha256": SHA256Hex([]byte(statement)),
+			"legal_basis": legal, "materials_sha256": SHA256Hex([]byte(m.text)), "procedure_statement_sha256": SHA256Hex([]byte(statement)),
 			"attachments": files, "received_at": now.Format(time.RFC3339Nano)})
 		return err
 	})
@@ -323,17 +309,55 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 	return s.GetLegalityReview(ctx, actor, id)
 }
 
+// packageMaterials is what a submission or resubmission adds to a package,
+// checked before its transaction: the materials text and files, and the
+// working-day calendar by which the review period runs from receipt.
+type packageMaterials struct {
+	text string
+	atts []preparedAttachment
+	cal  workday.Calendar
+}
+
+// prepareMaterials checks the materials text (required: when no file comes
+// with it) and the files, and reads the current calendar. Codes:
+// materials_required, materials_too_long, the attachment codes.
+func (s *Service) prepareMaterials(ctx context.Context, text string, required bool, files []AttachmentInput) (packageMaterials, error) {
+	var m packageMaterials
+	var err error
+	if m.text, err = limitText("materials", "materials", "补充材料说明", text, MaxReviewMaterialsRunes, required); err != nil {
+		return m, err
+	}
+	if m.atts, err = prepareAttachments(files); err != nil {
+		return m, err
+	}
+	if m.cal, err = s.Calendar.Current(ctx); err != nil {
+		return m, errs.Internal(err)
+	}
+	return m, nil
+}
+
+// receipt returns the time of receipt at now, from which the review period
+// runs, once the calendar covers that period (calendar_not_covered).
+func (m packageMaterials) receipt(now time.Time) (time.Time, error) {
+	now = now.Truncate(time.Microsecond)
+	if _, err := reviewDeadline(m.cal, now); err != nil {
+		return now, err
+	}
+	return now, nil
+}
+
 // addMaterials stores the materials text (when not empty) and files of a
 // submission or resubmission and returns the files' digests for the record.
-func (s *Service) addMaterials(ctx context.Context, tx pgx.Tx, actor *identity.Account, reviewID int64, text string, atts []preparedAttachment, now time.Time) ([]AttachmentDigest, error) {
-	if text != "" {
+func (s *Service) addMaterials(ctx context.Context, tx pgx.Tx, actor *identity.Account, reviewID int64, m packageMaterials,
+	now time.Time) ([]AttachmentDigest, error) {
+	if m.text != "" {
 		if _, err := tx.Exec(ctx, `INSERT INTO review_materials (review_id, text, created_by, created_at) VALUES ($1, $2, $3, $4)`,
-			reviewID, text, actor.ID, now); err != nil {
+			reviewID, m.text, actor.ID, now); err != nil {
 			return nil, errs.Internal(err)
 		}
 	}
-	files := make([]AttachmentDigest, 0, len(atts))
-	for _, a := range atts {
+	files := make([]AttachmentDigest, 0, len(m.atts))
+	for _, a := range m.atts {
 		if _, err := tx.Exec(ctx, `INSERT INTO review_materials (review_id, filename, content_type, size, sha256, data, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, reviewID, a.filename, a.contentType, len(a.data), a.sha256, a.data, actor.ID, now); err != nil {
 			return nil, errs.Internal(err)
@@ -471,15 +495,8 @@ func reviewAccessOf(ctx context.Context, q querier, actor *identity.Account, r *
 }
 
 func adviserAssigned(ctx context.Context, q querier, reviewID, adviserID int64) (bool, error) {
-	rows, err := q.Query(ctx, `SELECT EXISTS (SELECT 1 FROM review_assignments WHERE review_id = $1 AND adviser_id = $2)`, reviewID, adviserID)
-	if err != nil {
-		return false, errs.Internal(err)
-	}
-	ok, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[bool])
-	if err != nil {
-		return false, errs.Internal(err)
-	}
-	return ok, nil
+	return queryValue[bool](ctx, q, `SELECT EXISTS (SELECT 1 FROM review_assignments WHERE review_id = $1 AND adviser_id = $2)`,
+		reviewID, adviserID)
 }
 
 // requireReviewer refuses anyone but a reviewer of the package's department;
@@ -605,35 +622,27 @@ func (s *Service) RequestReviewMaterials(ctx context.Context, actor *identity.Ac
 // not_lead_unit_staff, materials_required, materials_too_long, the
 // attachment codes, review_materials_not_requested.
 func (s *Service) ResubmitLegalityReview(ctx context.Context, actor *identity.Account, reviewID int64, in ResubmissionInput) (LegalityReview, error) {
-	materials, err := limitText("materials", "materials", "补充材料说明", in.Materials, MaxReviewMaterialsRunes, len(in.Attachments) == 0)
+	m, err := s.prepareMaterials(ctx, in.Materials, len(in.Attachments) == 0, in.Attachments)
 	if err != nil {
 		return LegalityReview{}, err
-	}
-	atts, err := prepareAttachments(in.Attachments)
-	if err != nil {
-		return LegalityReview{}, err
-	}
-	cal, err := s.Calendar.Current(ctx)
-	if err != nil {
-		return LegalityReview{}, errs.Internal(err)
 	}
 	return s.reviewStep(ctx, actor, reviewID, requireReviewLead, func(tx pgx.Tx, d Decision, r LegalityReview) error {
 		if r.Status != ReviewMaterialsRequested {
 			return errs.Conflict("review_materials_not_requested", "审查部门没有要求补充材料")
 		}
-		now := s.now().Truncate(time.Microsecond)
-		if _, err := reviewDeadline(cal, now); err != nil {
+		now, err := m.receipt(s.now())
+		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE legality_reviews SET status = 'received', received_at = $2, updated_at = $2 WHERE id = $1`, r.ID, now); err != nil {
 			return errs.Internal(err)
 		}
-		files, err := s.addMaterials(ctx, tx, actor, r.ID, materials, atts, now)
+		files, err := s.addMaterials(ctx, tx, actor, r.ID, m, now)
 		if err != nil {
 			return err
 		}
 		_, err = s.appendRecord(ctx, tx, d.ID, actor, RecordReviewResubmitted, map[string]any{"review_id": r.ID,
-			"materials_sha256": SHA256Hex([]byte(materials)), "attachments": files, "received_at": now.Format(time.RFC3339Nano)})
+			"materials_sha256": SHA256Hex([]byte(m.text)), "attachments": files, "received_at": now.Format(time.RFC3339Nano)})
 		return err
 	})
 }

@@ -157,17 +157,10 @@ func versionStageAllowed(s Status) bool {
 // attachment_type_not_allowed.
 func (s *Service) CreateDraftVersion(ctx context.Context, actor *identity.Account, decisionID int64, in DraftVersionInput) (DraftVersion, error) {
 	var out DraftVersion
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		d, err := lockDecision(ctx, tx, decisionID)
-		if err != nil {
-			return err
-		}
-		// Every write by anyone but the lead unit is refused with 403, also
-		// for a decision the caller cannot see (staff of other agencies
-		// learn no more than that the number exists).
-		if err := requireLeadStaff(actor, &d); err != nil {
-			return err
-		}
+	// Every write by anyone but the lead unit is refused with 403, also for
+	// a decision the caller cannot see (staff of other agencies learn no
+	// more than that the number exists).
+	err := s.writeDecision(ctx, actor, decisionID, requireLeadStaff, func(tx pgx.Tx, d Decision) (err error) {
 		if !versionStageAllowed(d.Status) {
 			return errs.Conflict("version_not_allowed_in_stage", "决策事项处于"+StatusNames[d.Status]+"阶段，不能上传新的草案版本")
 		}
@@ -235,16 +228,8 @@ func (s *Service) CreateDraftVersion(ctx context.Context, actor *identity.Accoun
 // consultation, or it is the decided version that was published (Decree 713
 // Art. 32). This is the one place that decides it.
 func versionPublic(ctx context.Context, q querier, decisionID, versionID int64) (bool, error) {
-	rows, err := q.Query(ctx, `SELECT EXISTS (SELECT 1 FROM consultations WHERE decision_id = $1 AND version_id = $2)
+	return queryValue[bool](ctx, q, `SELECT EXISTS (SELECT 1 FROM consultations WHERE decision_id = $1 AND version_id = $2)
 		OR EXISTS (SELECT 1 FROM decision_publications WHERE decision_id = $1 AND version_id = $2)`, decisionID, versionID)
-	if err != nil {
-		return false, errs.Internal(err)
-	}
-	public, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[bool])
-	if err != nil {
-		return false, errs.Internal(err)
-	}
-	return public, nil
 }
 
 // versionArticles reads a version's anchored articles in reading order.

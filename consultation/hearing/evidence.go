@@ -96,7 +96,7 @@ func reportAnswers(sts []Statement) []map[string]any {
 }
 
 func hashOfflineOpinion(ctx context.Context, q record.Querier, id int64) ([]byte, error) {
-	ops, err := getOpinions(ctx, q, "o.id = $1", id)
+	ops, err := getOpinions(ctx, q, "o.id = $1 ORDER BY o.id", id)
 	if err != nil {
 		return nil, err
 	}

@@ -120,19 +120,6 @@ func lockHearing(ctx context.Context, tx pgx.Tx, decisionID, hearingID int64, wh
 	return getHearing(ctx, tx, hearingID, true)
 }
 
-// lockOpenMinutes is lockHearing for a step on a hearing record that is
-// not yet locked by its last signature (hearing_minutes_locked).
-func lockOpenMinutes(ctx context.Context, tx pgx.Tx, decisionID, hearingID int64, what string) (Hearing, error) {
-	h, err := lockHearing(ctx, tx, decisionID, hearingID, what)
-	if err != nil {
-		return Hearing{}, err
-	}
-	if h.MinutesLockedAt != nil {
-		return Hearing{}, errMinutesLocked
-	}
-	return h, nil
-}
-
 // lockOpenStage takes the decision row lock (the one every step of the
 // procedure takes, so a stage change cannot pass a gate while a step here
 // is half done) and refuses once the decision has gone to legality review:

@@ -96,26 +96,36 @@ func (h Hearing) publicView() map[string]any {
 		"seed": h.RevealedSeed(), "minutes_hash": h.MinutesHash, "report_hash": h.ReportHash}
 }
 
-// step runs one step on a hearing of the lead unit: it checks the actor,
-// locks the decision (refusing after legality review) and the hearing, runs
-// fn, re-reads the hearing and appends kind to the record with payload and
-// the hearing row's evidence.
-func (s *Service) step(ctx context.Context, actor *identity.Account, hearingID int64, kind record.Kind, what string,
-	fn func(tx pgx.Tx, h *Hearing) (map[string]any, error)) (Hearing, error) {
+// leadStep runs fn, a step of the lead unit on a hearing: it checks the
+// actor (leadDecision), then in one transaction locks the decision
+// (refusing after legality review; what names the step) and the hearing
+// (lockHearing) and runs fn on the hearing as locked.
+func (s *Service) leadStep(ctx context.Context, actor *identity.Account, hearingID int64, what string,
+	fn func(tx pgx.Tx, h *Hearing) error) error {
 	h, err := getHearing(ctx, s.DB, hearingID, false)
 	if err != nil {
-		return Hearing{}, err
+		return err
 	}
 	if _, err := s.leadDecision(ctx, actor, h.DecisionID); err != nil {
-		return Hearing{}, err
+		return err
 	}
-	var out Hearing
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
 		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, what)
 		if err != nil {
 			return err
 		}
-		payload, err := fn(tx, &h)
+		return fn(tx, &h)
+	})
+}
+
+// step runs one step on a hearing of the lead unit (leadStep): after fn it
+// re-reads the hearing and appends kind to the record with payload and the
+// hearing row's evidence.
+func (s *Service) step(ctx context.Context, actor *identity.Account, hearingID int64, kind record.Kind, what string,
+	fn func(tx pgx.Tx, h *Hearing) (map[string]any, error)) (Hearing, error) {
+	var out Hearing
+	err := s.leadStep(ctx, actor, hearingID, what, func(tx pgx.Tx, h *Hearing) error {
+		payload, err := fn(tx, h)
 		if err != nil {
 			return err
 		}

@@ -326,9 +326,12 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 	var out Hearing
 	var codeErr error
 	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		h, err := lockOpenMinutes(ctx, tx, h.DecisionID, hearingID, "签字确认听证笔录")
+		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, "签字确认听证笔录")
 		if err != nil {
 			return err
+		}
+		if h.MinutesLockedAt != nil {
+			return errMinutesLocked
 		}
 		app, err := ownParticipation(ctx, tx, actor, &h)
 		if err != nil {
@@ -370,18 +373,10 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 // hearing_minutes_already_signed, scan_required, scan_type_not_allowed,
 // participation_not_allowed_in_stage.
 func (s *Service) RecordScannedSignature(ctx context.Context, actor *identity.Account, hearingID, applicationID int64, sc Scan) (Hearing, error) {
-	h, err := getHearing(ctx, s.DB, hearingID, false)
-	if err != nil {
-		return Hearing{}, err
-	}
-	if _, err := s.leadDecision(ctx, actor, h.DecisionID); err != nil {
-		return Hearing{}, err
-	}
 	var out Hearing
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		h, err := lockOpenMinutes(ctx, tx, h.DecisionID, hearingID, "登记纸质签字")
-		if err != nil {
-			return err
+	err := s.leadStep(ctx, actor, hearingID, "登记纸质签字", func(tx pgx.Tx, h *Hearing) error {
+		if h.MinutesLockedAt != nil {
+			return errMinutesLocked
 		}
 		if h.MinutesRecordedAt == nil {
 			return errMinutesMissing
@@ -397,7 +392,7 @@ func (s *Service) RecordScannedSignature(ctx context.Context, actor *identity.Ac
 		if err != nil {
 			return err
 		}
-		out, err = s.sign(ctx, tx, actor, &h, apps[0], "scan", &f)
+		out, err = s.sign(ctx, tx, actor, h, apps[0], "scan", &f)
 		return err
 	})
 	return out, err

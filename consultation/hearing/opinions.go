@@ -161,7 +161,7 @@ func (s *Service) RecordOfflineOpinions(ctx context.Context, actor *identity.Acc
 			ids = append(ids, id)
 		}
 		var err error
-		if out, err = getOpinions(ctx, tx, "o.id = ANY($1)", ids); err != nil {
+		if out, err = getOpinions(ctx, tx, "o.id = ANY($1) ORDER BY o.id", ids); err != nil {
 			return err
 		}
 		summary := make([]map[string]any, len(out))
@@ -212,8 +212,10 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-func getOpinions(ctx context.Context, q querier, where string, arg any) ([]OfflineOpinion, error) {
-	rows, err := q.Query(ctx, `SELECT `+opinionColumns+opinionFrom+`WHERE `+where+` ORDER BY o.id`, arg)
+// getOpinions reads the offline opinions that where (with its ORDER BY)
+// selects.
+func getOpinions(ctx context.Context, q querier, where string, args ...any) ([]OfflineOpinion, error) {
+	rows, err := q.Query(ctx, `SELECT `+opinionColumns+opinionFrom+`WHERE `+where, args...)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -270,7 +272,7 @@ func (s *Service) DisposeOfflineOpinion(ctx context.Context, actor *identity.Acc
 			opinionID, in.Disposition, in.Reason, actor.ID, s.now()); err != nil {
 			return errs.Internal(err)
 		}
-		ops, err := getOpinions(ctx, tx, "o.id = $1", opinionID)
+		ops, err := getOpinions(ctx, tx, "o.id = $1 ORDER BY o.id", opinionID)
 		if err != nil {
 			return err
 		}
@@ -302,15 +304,7 @@ func (s *Service) ListOfflineOpinions(ctx context.Context, actor *identity.Accou
 	if !actor.IsStaffOf(d.LeadAgencyID) {
 		where += " AND o.disposition IS NOT NULL"
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+opinionColumns+opinionFrom+`WHERE `+where+` ORDER BY o.received_on, o.id`, decisionID, string(channel))
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[OfflineOpinion])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return getOpinions(ctx, s.DB, where+" ORDER BY o.received_on, o.id", decisionID, string(channel))
 }
 
 func init() {
