@@ -93,11 +93,7 @@ func (s *Service) RequestCatalogueAdjustment(ctx context.Context, actor *identit
 		return Adjustment{}, err
 	}
 	var id int64
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
-		if err != nil {
-			return err
-		}
+	err = s.writeCatalogue(ctx, actor, catalogueID, func(tx pgx.Tx, c Catalogue) (err error) {
 		if c.Status != StatusPublished {
 			return errs.Conflict("catalogue_not_published", "目录公布前可直接修改草案；公布后的调整才需提出调整申请")
 		}
@@ -122,9 +118,8 @@ func (s *Service) RequestCatalogueAdjustment(ctx context.Context, actor *identit
 			}
 		}
 		now := s.now()
-		if err := tx.QueryRow(ctx, `INSERT INTO catalogue_adjustments (catalogue_id, kind, item_id, proposed, reason, requested_by, requested_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.ID, in.Kind, itemID, proposed, reason, actor.ID, now).Scan(&id); err != nil {
-			return errs.Internal(err)
+		if id, err = requestAdjustment(ctx, tx, c.ID, in.Kind, itemID, proposed, reason, actor, now); err != nil {
+			return err
 		}
 		return event(ctx, tx, c.ID, itemID, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": in.Kind, "reason": reason,
 			"proposed": proposed}, actor, now)
@@ -133,6 +128,18 @@ func (s *Service) RequestCatalogueAdjustment(ctx context.Context, actor *identit
 		return Adjustment{}, err
 	}
 	return s.getAdjustment(ctx, id)
+}
+
+// requestAdjustment stores a requested adjustment of a published
+// catalogue (itemID nil for an added item) and returns its id.
+func requestAdjustment(ctx context.Context, tx pgx.Tx, catalogueID int64, kind AdjustmentKind, itemID *int64, proposed ItemInput,
+	reason string, actor *identity.Account, now time.Time) (int64, error) {
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO catalogue_adjustments (catalogue_id, kind, item_id, proposed, reason, requested_by, requested_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, catalogueID, kind, itemID, proposed, reason, actor.ID, now).Scan(&id); err != nil {
+		return 0, errs.Internal(err)
+	}
+	return id, nil
 }
 
 func (s *Service) getAdjustment(ctx context.Context, id int64) (Adjustment, error) {
@@ -178,11 +185,7 @@ func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.A
 		return Catalogue{}, errs.InvalidField("approval_date_in_future", "date", "同意日期不能晚于今天")
 	}
 	date := time.Date(in.Date.Year(), in.Date.Month(), in.Date.Day(), 0, 0, 0, 0, time.UTC)
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
-		if err != nil {
-			return err
-		}
+	err = s.writeCatalogue(ctx, actor, catalogueID, func(tx pgx.Tx, c Catalogue) (err error) {
 		now := s.now()
 		payload := map[string]any{"document_number": doc, "date": date.Format(time.DateOnly), "basis": CatalogueBasis}
 		if in.AdjustmentID != 0 {
@@ -231,11 +234,7 @@ func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.A
 // call it. Codes: catalogue_not_found, not_decision_body_staff,
 // party_agreement_required (409, Henan Decree 210 Art. 4).
 func (s *Service) PublishCatalogue(ctx context.Context, actor *identity.Account, catalogueID int64) (Catalogue, error) {
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
-		if err != nil {
-			return err
-		}
+	err := s.writeCatalogue(ctx, actor, catalogueID, func(tx pgx.Tx, c Catalogue) (err error) {
 		now := s.now()
 		switch c.Status {
 		case StatusAgreed:

@@ -65,6 +65,19 @@ func lockCatalogueForStaff(ctx context.Context, tx pgx.Tx, actor *identity.Accou
 	return c, nil
 }
 
+// writeCatalogue runs fn in a transaction on the catalogue as locked for a
+// change by the decision body's staff (lockCatalogueForStaff).
+func (s *Service) writeCatalogue(ctx context.Context, actor *identity.Account, catalogueID int64,
+	fn func(tx pgx.Tx, c Catalogue) error) error {
+	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
+		if err != nil {
+			return err
+		}
+		return fn(tx, c)
+	})
+}
+
 // visible reports whether the actor may see a catalogue: published ones
 // are public; drafts only to the body's staff and admins.
 func visible(actor *identity.Account, c *Catalogue) bool {
@@ -246,11 +259,7 @@ func insertItem(ctx context.Context, tx pgx.Tx, catalogueID int64, in ItemInput,
 // catalogue_not_draft (409).
 func (s *Service) AddCatalogueItem(ctx context.Context, actor *identity.Account, catalogueID int64, in ItemInput) (Item, error) {
 	var out Item
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
-		if err != nil {
-			return err
-		}
+	err := s.writeCatalogue(ctx, actor, catalogueID, func(tx pgx.Tx, c Catalogue) (err error) {
 		if c.Status != StatusDraft {
 			return errs.Conflict("catalogue_not_draft", "目录已经党委同意或已公布，增加事项须提出目录调整")
 		}

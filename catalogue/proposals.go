@@ -225,10 +225,9 @@ func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Ac
 					return err
 				}
 			default:
-				var id int64
-				if err := tx.QueryRow(ctx, `INSERT INTO catalogue_adjustments (catalogue_id, kind, proposed, reason, requested_by, requested_at)
-					VALUES ($1, 'add', $2, $3, $4, $5) RETURNING id`, c.ID, item, "采纳建议："+p.Title, actor.ID, now).Scan(&id); err != nil {
-					return errs.Internal(err)
+				id, err := requestAdjustment(ctx, tx, c.ID, AdjustAdd, nil, item, "采纳建议："+p.Title, actor, now)
+				if err != nil {
+					return err
 				}
 				adjID = &id
 				if err := event(ctx, tx, c.ID, nil, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": AdjustAdd,

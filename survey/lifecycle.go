@@ -19,13 +19,8 @@ import (
 // agency may call it. Codes: survey_not_found, not_survey_owner,
 // survey_not_draft, survey_has_no_questions, survey_window_ended.
 func (s *Service) OpenSurvey(ctx context.Context, actor *identity.Account, id int64) (Survey, error) {
-	var out Survey
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := lockOwnedSurvey(ctx, tx, actor, id, true, StatusDraft,
-			errs.Conflict("survey_not_draft", "问卷已经发布过"))
-		if err != nil {
-			return err
-		}
+	notDraft := errs.Conflict("survey_not_draft", "问卷已经发布过")
+	return s.ownerStep(ctx, actor, id, true, StatusDraft, notDraft, func(tx pgx.Tx, sv *Survey) error {
 		if len(sv.Questions) == 0 {
 			return errs.Conflict("survey_has_no_questions", "问卷还没有题目")
 		}
@@ -42,7 +37,7 @@ func (s *Service) OpenSurvey(ctx context.Context, actor *identity.Account, id in
 			return errs.Internal(err)
 		}
 		sv.OpensAt = opens
-		if err := s.record(ctx, tx, &sv, actor, RecordSurveyOpened, map[string]any{"opens_at": opens, "closes_at": sv.ClosesAt,
+		if err := s.record(ctx, tx, sv, actor, RecordSurveyOpened, map[string]any{"opens_at": opens, "closes_at": sv.ClosesAt,
 			"anonymous": sv.Anonymous, "questions": len(sv.Questions), "privacy_notice": sv.PrivacyNotice}); err != nil {
 			return err
 		}
@@ -51,13 +46,8 @@ func (s *Service) OpenSurvey(ctx context.Context, actor *identity.Account, id in
 				return errs.Internal(err)
 			}
 		}
-		if err := emitSurveyOpened(ctx, tx, &sv, now); err != nil {
-			return err
-		}
-		out, err = getSurveyWithQuestions(ctx, tx, id, false)
-		return err
+		return emitSurveyOpened(ctx, tx, sv, now)
 	})
-	return out, err
 }
 
 // closeSurvey closes an open survey inside tx (its row locked) and records
@@ -91,24 +81,14 @@ func (s *Service) closeSurvey(ctx context.Context, tx pgx.Tx, sv *Survey, actor 
 // the survey's agency may call it. Codes: survey_not_found,
 // not_survey_owner, survey_not_open.
 func (s *Service) CloseSurvey(ctx context.Context, actor *identity.Account, id int64) (Survey, error) {
-	var out Survey
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := lockOwnedSurvey(ctx, tx, actor, id, false, StatusOpen,
-			errs.Conflict("survey_not_open", "问卷不在进行中"))
-		if err != nil {
-			return err
-		}
+	notOpen := errs.Conflict("survey_not_open", "问卷不在进行中")
+	return s.ownerStep(ctx, actor, id, false, StatusOpen, notOpen, func(tx pgx.Tx, sv *Survey) error {
 		at := s.now()
 		if at.After(sv.ClosesAt) {
 			at = sv.ClosesAt
 		}
-		if err := s.closeSurvey(ctx, tx, &sv, actor, at); err != nil {
-			return err
-		}
-		out, err = getSurveyWithQuestions(ctx, tx, id, false)
-		return err
+		return s.closeSurvey(ctx, tx, sv, actor, at)
 	})
-	return out, err
 }
 
 // CloseDueSurvey closes an open survey whose end has passed; the scheduled

@@ -18,12 +18,7 @@ var errQuestionNotFound = errs.NotFound("survey_question_not_found", "题目不�
 // stored with positions 1..n. It returns the survey as stored.
 func (s *Service) editDraft(ctx context.Context, actor *identity.Account, surveyID int64,
 	fn func(tx pgx.Tx, qs []Question) ([]Question, error)) (Survey, error) {
-	var out Survey
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		sv, err := lockOwnedSurvey(ctx, tx, actor, surveyID, true, StatusDraft, errNotEditable)
-		if err != nil {
-			return err
-		}
+	return s.ownerStep(ctx, actor, surveyID, true, StatusDraft, errNotEditable, func(tx pgx.Tx, sv *Survey) error {
 		qs, err := fn(tx, sv.Questions)
 		if err != nil {
 			return err
@@ -43,10 +38,8 @@ func (s *Service) editDraft(ctx context.Context, actor *identity.Account, survey
 		if _, err := tx.Exec(ctx, `UPDATE surveys SET updated_at = $2 WHERE id = $1`, surveyID, s.now()); err != nil {
 			return errs.Internal(err)
 		}
-		out, err = getSurveyWithQuestions(ctx, tx, surveyID, false)
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // place moves q to the 1-based position pos of qs (0 or past the end: last).

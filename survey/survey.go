@@ -151,6 +151,26 @@ func lockOwnedSurvey(ctx context.Context, tx pgx.Tx, actor *identity.Account, id
 	return sv, nil
 }
 
+// ownerStep runs fn, a change only the survey's owner may make in status,
+// in a transaction on the survey as locked (lockOwnedSurvey) and returns
+// the survey as then stored, with its questions.
+func (s *Service) ownerStep(ctx context.Context, actor *identity.Account, id int64, withQuestions bool,
+	status Status, wrongStatus error, fn func(tx pgx.Tx, sv *Survey) error) (Survey, error) {
+	var out Survey
+	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		sv, err := lockOwnedSurvey(ctx, tx, actor, id, withQuestions, status, wrongStatus)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, &sv); err != nil {
+			return err
+		}
+		out, err = getSurveyWithQuestions(ctx, tx, id, false)
+		return err
+	})
+	return out, err
+}
+
 // requireOwner is the check of every builder, lifecycle and export call:
 // staff of another agency get not_survey_owner whether or not they may see
 // the survey (as for decision writes), anyone else who may not see a draft

@@ -160,11 +160,7 @@ func (s *Service) CreateSurvey(ctx context.Context, actor *identity.Account, in 
 // the survey's agency may call it. Codes: those of CreateSurvey,
 // survey_not_found, not_survey_owner, survey_not_editable.
 func (s *Service) UpdateSurvey(ctx context.Context, actor *identity.Account, id int64, in Input) (Survey, error) {
-	var out Survey
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
-		if _, err := lockOwnedSurvey(ctx, tx, actor, id, false, StatusDraft, errNotEditable); err != nil {
-			return err
-		}
+	return s.ownerStep(ctx, actor, id, false, StatusDraft, errNotEditable, func(tx pgx.Tx, _ *Survey) error {
 		var err error
 		if in, err = s.validateInput(ctx, actor, in); err != nil {
 			return err
@@ -175,10 +171,8 @@ func (s *Service) UpdateSurvey(ctx context.Context, actor *identity.Account, id 
 			in.PrivacyNotice, s.now(), in.TargetResponses); err != nil {
 			return errs.Internal(err)
 		}
-		out, err = getSurveyWithQuestions(ctx, tx, id, false)
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // GetSurvey returns a survey with its questions. Anyone may read an open or
