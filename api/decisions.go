@@ -171,10 +171,6 @@ type decisionsOutputBody struct {
 	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
-type decisionOutput struct {
-	Body DecisionView
-}
-
 type createDecisionInput struct {
 	Body DecisionInputBody
 }
@@ -227,24 +223,24 @@ func (s *server) registerDecisions() {
 			}
 			return s.svc.Consultation.CreateDecision(ctx, actor(ctx), di)
 		}, decisionView)
-	register(s, huma.Operation{OperationID: "get-decision", Method: http.MethodGet, Path: "/decisions/{decision_id}",
+	answer(s, huma.Operation{OperationID: "get-decision", Method: http.MethodGet, Path: "/decisions/{decision_id}",
 		Summary: "Get a decision", Tags: tags, Errors: []int{404},
 		Description: "With the current consultation notice, if any. A decision that is not yet public is not found for residents and anonymous visitors."},
-		public(), func(ctx context.Context, in *decisionIDPath) (*decisionOutput, error) {
+		public(), func(ctx context.Context, in *decisionIDPath) (DecisionView, error) {
 			d, err := s.svc.Consultation.GetDecision(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return DecisionView{}, err
 			}
 			v := decisionView(d)
 			c, err := s.svc.Consultation.CurrentConsultation(ctx, actor(ctx), in.DecisionID)
 			switch {
 			case err == nil:
-				v.Consultation = consultationView(c, s.svc.Consultation.Now())
+				v.Consultation = consultationNow(c)
 			case !errs.HasCode(err, "consultation_not_found"):
-				return nil, toProblem(ctx, err)
+				return DecisionView{}, err
 			}
-			return &decisionOutput{Body: v}, nil
-		})
+			return v, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "update-decision", Method: http.MethodPut, Path: "/decisions/{decision_id}",
 		Summary: "Update a decision item", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the editable fields; only staff of the lead unit, and not after the legality review. The lead unit cannot change."},

@@ -80,31 +80,27 @@ type getDecisionRecordInput struct {
 	PageQuery
 }
 
-type decisionRecordOutput struct {
-	Body DecisionRecordView
-}
-
 func (s *server) registerRecord() {
 	tags := []string{"Process record"}
 	s.registerRecordHeads()
-	register(s, huma.Operation{OperationID: "get-decision-record", Method: http.MethodGet, Path: "/decisions/{decision_id}/record",
+	answer(s, huma.Operation{OperationID: "get-decision-record", Method: http.MethodGet, Path: "/decisions/{decision_id}/record",
 		Summary: "The decision's process record", Tags: tags,
 		Description: "The append-only, hash-chained record of every step (Decree 713 Art. 33), oldest first. " +
 			"Public once the decision is public; before that only staff who may see the decision internally read it. " +
 			"Public readers see the acting role, never the account."},
-		public(), func(ctx context.Context, in *getDecisionRecordInput) (*decisionRecordOutput, error) {
+		public(), func(ctx context.Context, in *getDecisionRecordInput) (DecisionRecordView, error) {
 			entries, next, err := s.svc.Consultation.GetDecisionRecord(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return DecisionRecordView{}, err
 			}
-			out := &decisionRecordOutput{Body: DecisionRecordView{DecisionID: in.DecisionID, Entries: make([]RecordEntryView, len(entries)), NextCursor: next}}
+			v := DecisionRecordView{DecisionID: in.DecisionID, Entries: make([]RecordEntryView, len(entries)), NextCursor: next}
 			for i, e := range entries {
-				if out.Body.Entries[i], err = recordEntryView(e); err != nil {
-					return nil, toProblem(ctx, err)
+				if v.Entries[i], err = recordEntryView(e); err != nil {
+					return DecisionRecordView{}, err
 				}
 			}
-			return out, nil
-		})
+			return v, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "verify-decision-record", Method: http.MethodPost, Path: "/decisions/{decision_id}/record/verify",
 		Summary: "Verify the decision's process record", Tags: tags,
 		Description: "Recomputes the hash chain, checks every recorded draft version and attachment, every row an entry binds (opinions, " +

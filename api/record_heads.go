@@ -72,8 +72,6 @@ type inclusionProofInput struct {
 	TreeSize   int64 `query:"tree_size" minimum:"0" doc:"The head to prove against; 0 or absent: the newest."`
 }
 
-type consistencyProofOutput struct{ Body RecordConsistencyProofView }
-
 func (s *server) registerRecordHeads() {
 	tags := []string{"Process record"}
 	answerPage(s, huma.Operation{OperationID: "list-record-heads", Method: http.MethodGet, Path: "/record/heads",
@@ -91,16 +89,16 @@ func (s *server) registerRecordHeads() {
 		public(), func(ctx context.Context, in *recordHeadInput) (record.TreeHead, error) {
 			return s.svc.Consultation.GetRecordHead(ctx, in.TreeSize)
 		}, treeHeadView)
-	register(s, huma.Operation{OperationID: "get-record-consistency-proof", Method: http.MethodGet, Path: "/record/consistency-proof",
+	answer(s, huma.Operation{OperationID: "get-record-consistency-proof", Method: http.MethodGet, Path: "/record/consistency-proof",
 		Summary: "Consistency proof between two tree heads", Tags: tags, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 		Description: "Proves that the log of the first head is a prefix of the log of the second (RFC 6962 2.1.2): nothing logged was changed or removed."},
-		public(), func(ctx context.Context, in *consistencyProofInput) (*consistencyProofOutput, error) {
+		public(), func(ctx context.Context, in *consistencyProofInput) (RecordConsistencyProofView, error) {
 			h1, h2, proof, err := s.svc.Consultation.GetRecordConsistencyProof(ctx, in.First, in.Second)
 			if err != nil {
-				return nil, toProblem(ctx, err)
+				return RecordConsistencyProofView{}, err
 			}
-			return &consistencyProofOutput{Body: RecordConsistencyProofView{First: treeHeadView(h1), Second: treeHeadView(h2), Proof: proof}}, nil
-		})
+			return RecordConsistencyProofView{First: treeHeadView(h1), Second: treeHeadView(h2), Proof: proof}, nil
+		}, asIs)
 	answer(s, huma.Operation{OperationID: "get-record-inclusion-proof", Method: http.MethodGet,
 		Path:    "/decisions/{decision_id}/record/inclusion-proof",
 		Summary: "Inclusion proof of a record entry in a tree head", Tags: tags, Errors: []int{http.StatusNotFound},
