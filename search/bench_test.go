@@ -286,6 +286,10 @@ func BenchmarkEmbeddedGroupedQuery(b *testing.B) {
 	}
 	idx.Settled(5 * time.Minute)
 	queries := append(slices.Clone(benchQueries), "養老補貼", "ＰＭ２.５", "tingche", "晚上工地施工吵得睡不着该找谁投诉", "头盔 充电 罚款", `"阶梯水价"`)
+	// CANYU_SEARCH_BENCH_TEXTS="a|b" runs only those texts (to profile one).
+	if s := os.Getenv("CANYU_SEARCH_BENCH_TEXTS"); s != "" {
+		queries = strings.Split(s, "|")
+	}
 	var wall, cpu []time.Duration
 	type perText struct{ cpu, maxCPU, maxWall time.Duration }
 	by := map[string]perText{}

@@ -113,7 +113,14 @@ func (e *Embedded) tierQuery(idx bleve.Index, q Query, terms map[string]bool) qu
 
 // termQuery matches a term or one of its near-synonyms (ranked lower) in
 // any text field: as a whole word (all its bigrams) or, unless it is a
-// quoted phrase, by a share of its tokens.
+// quoted phrase, by a share of its tokens. A word of a long question
+// (公交票价涨了老人怎么办) is matched by its share of tokens only in its own
+// form and only when it has three characters or more: for 老人, 公交 and
+// their near-synonyms 长者, 巴士 the share clause is "both characters
+// anywhere in the text", which in a sentence adds noise, not recall, and
+// walked the long postings of 人, 公, 长 over three fields (the strict tier
+// of that sentence: 62 → 38 ms of CPU at 100,000 comments; the judged
+// development set and the relevance set unchanged).
 func (e *Embedded) termQuery(idx bleve.Index, t queryTerm, terms map[string]bool) query.Query {
 	var clauses []query.Query
 	for i, form := range append([]string{t.text}, t.alts...) {
@@ -150,7 +157,7 @@ func (e *Embedded) termQuery(idx bleve.Index, t queryTerm, terms map[string]bool
 				w = append(w, fieldTerm(f.field, tk, f.whole*scale))
 			}
 			clauses = append(clauses, conjunction(w))
-			if t.phrase || len(tokens) == 1 {
+			if t.phrase || len(tokens) == 1 || (t.sentence && (i > 0 || n <= unigramRunes)) {
 				continue
 			}
 			clauses = append(clauses, shareQuery(f.field, tokens, ratio, f.terms*scale))

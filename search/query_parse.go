@@ -14,6 +14,9 @@ type queryTerm struct {
 	text   string   // normalised
 	phrase bool     // quoted by the resident: matched only as a whole
 	alts   []string // near-synonyms (normalised), matched like text but ranked lower
+	// sentence: the term is a word of a long question, matched as a
+	// whole word in the strict tiers (see termQuery).
+	sentence bool
 }
 
 // quoted finds phrases in straight or Chinese quotes.
@@ -48,7 +51,7 @@ func parseQuery(raw string, syn *synonymSet) []queryTerm {
 				if long && utf8.RuneCountInString(w) == 1 && !voc.words[w] && !isDigitWord(w) {
 					continue // a stray character of a sentence
 				}
-				terms = append(terms, queryTerm{text: w})
+				terms = append(terms, queryTerm{text: w, sentence: long})
 			}
 		}
 	}
