@@ -86,6 +86,8 @@ type Embedded struct {
 	fault  faultState // embedded_fault.go
 
 	syn atomic.Pointer[synonymSet] // nil: the default table
+
+	groups *groupTables // embedded_groups.go
 }
 
 type journalOp struct {
@@ -103,7 +105,7 @@ func newEmbedded(dir, analyzer string) (*Embedded, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: create %s: %v", ErrUnavailable, dir, err)
 	}
-	e := &Embedded{dir: dir, analyzer: analyzer}
+	e := &Embedded{dir: dir, analyzer: analyzer, groups: newGroupTables()}
 	cur, err := os.ReadFile(filepath.Join(dir, "CURRENT"))
 	switch {
 	case err == nil && strings.TrimSpace(string(cur)) != "":

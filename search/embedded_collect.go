@@ -1,7 +1,6 @@
 package search
 
 import (
-	"bytes"
 	"cmp"
 	"slices"
 	"strconv"
@@ -38,12 +37,13 @@ func groupTerm(d Document) string {
 
 // groupCollector is one search's handler state.
 type groupCollector struct {
-	perGroup int // 0: every match goes on to the top-N handler
-	counts   map[string]*int
+	tables   *groupTables
+	perGroup int           // 0: every match goes on to the top-N handler
+	counts   map[int32]int // matches by interned group
 	// kept holds a decision's best perGroup+supportHits matches; the
 	// best perGroup go on to the top-N handler, the scores of the others
 	// are the decision's support (Result.support).
-	kept    map[string][]*blevesearch.DocumentMatch
+	kept    map[int64][]*blevesearch.DocumentMatch
 	support map[int64]float64
 	total   int
 }
@@ -55,9 +55,9 @@ type groupCollector struct {
 // 停車收費 fell to second).
 const supportHits = 5
 
-func newGroupCollector(perGroup int) *groupCollector {
-	return &groupCollector{perGroup: perGroup, counts: map[string]*int{}, kept: map[string][]*blevesearch.DocumentMatch{},
-		support: map[int64]float64{}}
+func newGroupCollector(tables *groupTables, perGroup int) *groupCollector {
+	return &groupCollector{tables: tables, perGroup: perGroup, counts: map[int32]int{},
+		kept: map[int64][]*blevesearch.DocumentMatch{}, support: map[int64]float64{}}
 }
 
 // handler is a search.MakeDocumentMatchHandler.
@@ -66,20 +66,17 @@ func (g *groupCollector) handler(sctx *blevesearch.SearchContext) (blevesearch.D
 	if err != nil {
 		return nil, false, err
 	}
-	dv, err := sctx.IndexReader.DocValueReader([]string{"group"})
+	groupOf, err := g.groupReader(sctx)
 	if err != nil {
 		return nil, false, err
 	}
-	var term []byte
-	visit := func(_ string, t []byte) { term = t }
 	return func(dm *blevesearch.DocumentMatch) error {
 		if dm == nil {
 			for dec, hs := range g.kept {
 				slices.SortFunc(hs, better)
 				for i, h := range hs {
 					if i >= g.perGroup {
-						id, _ := strconv.ParseInt(dec, 10, 64)
-						g.support[id] += h.Score
+						g.support[dec] += h.Score
 						sctx.DocumentMatchPool.Put(h)
 						continue
 					}
@@ -90,24 +87,20 @@ func (g *groupCollector) handler(sctx *blevesearch.SearchContext) (blevesearch.D
 			}
 			return next(nil)
 		}
-		term = nil
-		if err := dv.VisitDocValues(dm.IndexInternalID, visit); err != nil {
+		id, dec, err := groupOf(dm)
+		if err != nil {
 			return err
 		}
 		g.total++
-		if c := g.counts[string(term)]; c != nil {
-			*c++
-		} else {
-			n := 1
-			g.counts[string(term)] = &n
+		if id >= 0 {
+			g.counts[id]++
 		}
-		dec, _, _ := bytes.Cut(term, []byte(groupSep))
-		if g.perGroup == 0 || len(dec) == 0 || string(dec) == "0" {
+		if g.perGroup == 0 || dec == 0 {
 			return next(dm)
 		}
-		hs := g.kept[string(dec)]
+		hs := g.kept[dec]
 		if len(hs) < g.perGroup+supportHits {
-			g.kept[string(dec)] = append(hs, dm)
+			g.kept[dec] = append(hs, dm)
 			return nil
 		}
 		// The weakest kept match (the later one of equal scores, as
@@ -126,6 +119,38 @@ func (g *groupCollector) handler(sctx *blevesearch.SearchContext) (blevesearch.D
 	}, loadID, nil
 }
 
+// groupReader returns how to read a match's interned group and decision:
+// from the per-segment tables (embedded_groups.go), or, where the reader
+// has none, from the doc values.
+func (g *groupCollector) groupReader(sctx *blevesearch.SearchContext) (func(*blevesearch.DocumentMatch) (int32, int64, error), error) {
+	if snap, ok := g.tables.forReader(sctx.IndexReader); ok {
+		return func(dm *blevesearch.DocumentMatch) (int32, int64, error) {
+			id := snap.group(dm.IndexInternalID.Value())
+			if id < 0 || int(id) >= len(snap.groups) {
+				return -1, 0, nil
+			}
+			return id, snap.groups[id].decision, nil
+		}, nil
+	}
+	dv, err := sctx.IndexReader.DocValueReader([]string{"group"})
+	if err != nil {
+		return nil, err
+	}
+	var term []byte
+	visit := func(_ string, t []byte) { term = t }
+	return func(dm *blevesearch.DocumentMatch) (int32, int64, error) {
+		term = nil
+		if err := dv.VisitDocValues(dm.IndexInternalID, visit); err != nil {
+			return -1, 0, err
+		}
+		id := g.tables.internTerm(term)
+		if id < 0 {
+			return -1, 0, nil
+		}
+		return id, g.tables.interned(id).decision, nil
+	}, nil
+}
+
 // better orders matches best first: by score, then in index order (as
 // bleve orders ties).
 func better(a, b *blevesearch.DocumentMatch) int {
@@ -141,15 +166,15 @@ func (g *groupCollector) facets(q Query) map[string]map[string]int {
 	for _, f := range q.Facets {
 		out[f] = map[string]int{}
 	}
-	for term, n := range g.counts {
-		parts := strings.Split(term, groupSep)
+	for id, n := range g.counts {
+		parts := strings.Split(g.tables.interned(id).term, groupSep)
 		if len(parts) != 5 {
 			continue
 		}
 		values := map[string]string{"type": parts[1], "domain": parts[2], "status": parts[3], "lead_agency": parts[4]}
 		for _, f := range q.Facets {
 			if v := values[f]; v != "" {
-				out[f][v] += *n
+				out[f][v] += n
 			}
 		}
 	}

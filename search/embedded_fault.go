@@ -104,7 +104,7 @@ func OpenEmbedded(dir string, logger *slog.Logger) *Embedded {
 		logger = slog.Default()
 	}
 	logger.Error("search: the embedded index cannot be opened; search is unavailable until it can", "dir", dir, "error", err)
-	e = &Embedded{dir: dir, analyzer: defaultAnalyzer, logger: logger}
+	e = &Embedded{dir: dir, analyzer: defaultAnalyzer, logger: logger, groups: newGroupTables()}
 	e.markFault(err)
 	return e
 }

@@ -115,7 +115,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (_ Result, err error) {
 		if q.Sort == "" {
 			perGroup = q.perGroup
 		}
-		gc = newGroupCollector(perGroup)
+		gc = newGroupCollector(e.groups, perGroup)
 		ctx = context.WithValue(ctx, blevesearch.MakeDocumentMatchHandlerKey, blevesearch.MakeDocumentMatchHandler(gc.handler))
 	}
 	res, err := idx.SearchInContext(ctx, req)
