@@ -408,6 +408,7 @@ func (e *Embedded) apply(ctx context.Context, docs []Document, ids []string) (er
 	if err := flush(true); err != nil {
 		return err
 	}
+	e.groups.warm(idx)
 	e.record(journalOp{upsert: docs, delete: ids})
 	return nil
 }
@@ -448,6 +449,7 @@ func (e *Embedded) ApplySettings(ctx context.Context) error {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	if string(v) == settingsVersion+"/"+e.analyzer {
+		e.groups.warm(idx) // the first query after a start finds the tables built
 		return nil
 	}
 	return e.Rebuild(ctx, func(yield func(Document) error) error {

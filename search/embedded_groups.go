@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
 	scorchseg "github.com/blevesearch/scorch_segment_api/v2"
@@ -36,6 +37,22 @@ type internedGroup struct {
 
 func newGroupTables() *groupTables {
 	return &groupTables{bySeg: map[scorchseg.Segment][]int32{}, ids: map[string]int32{}}
+}
+
+// warm builds the tables of idx's segments that have none yet, so that the
+// indexer pays for a new segment's table rather than the next query (a
+// merged segment appears in the background: the next batch builds its).
+func (t *groupTables) warm(idx bleve.Index) {
+	ai, err := idx.Advanced()
+	if err != nil {
+		return
+	}
+	r, err := ai.Reader()
+	if err != nil {
+		return
+	}
+	defer r.Close()
+	t.forReader(r)
 }
 
 // snapshotGroups maps a snapshot's document numbers to interned groups.
