@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
 )
 
 // TestGroupTablesFollowSegments checks the facet counts and the grouped
