@@ -58,6 +58,30 @@ func CanonicalJSON(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
+// AppendJSONString appends s as CanonicalJSON writes a string: quoted, with
+// what encoding/json escapes escaped, HTML characters left as they are and
+// invalid UTF-8 replaced by U+FFFD. Strings of printable ASCII without quote or backslash (receipts, hashes,
+// anchors, stances) take the short path.
+func AppendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b, _ := CanonicalJSON(s) // a string always encodes
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// AppendJSONStringPtr is AppendJSONString, or null for nil.
+func AppendJSONStringPtr(buf []byte, s *string) []byte {
+	if s == nil {
+		return append(buf, "null"...)
+	}
+	return AppendJSONString(buf, *s)
+}
+
 // SHA256Hex returns the hex SHA-256 of b.
 func SHA256Hex(b []byte) string {
 	h := sha256.Sum256(b)
