@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CPU profile of the service during a comment flood (issue 16: what share of
-# the service's CPU indexing comments takes). Migrates a fresh database,
+# the service's CPU indexing comments takes; issue 12: what the comment
+# checkpoints and their Merkle hashing take). Migrates a fresh database,
 # starts `canyu serve --pprof-addr` with the embedded search backend, runs
 # canyu-load with comments only and takes a CPU profile in the middle of the
 # run, then prints the share of the samples under the search indexer (the
@@ -68,4 +69,12 @@ awk -v t="$total" -v i="$idx" -v n="$((c1 - c0))" -v secs="$PROFILE_SECS" 'BEGIN
   printf "service CPU in the profile: %.2f s over %d s (%.0f%% of one core)\n", t, secs, 100*t/secs
   printf "search indexing: %.2f s = %.1f%% of the service CPU\n", i, 100*i/t
   if (n > 0) printf "per accepted comment: service %.0f us, of which indexing %.0f us\n", t*1e6/n, i*1e6/n }'
+# The comment checkpoint job (issue 12): the whole pass (campaign grouping,
+# MinHash, the UPDATE per comment, the record entry) and within it the
+# Merkle leaves and root that seal the comments.
+cp=$(sum 'Service\)\.CheckpointComments')
+mk=$(sum 'commentLeaf\)\.leaf|record\.MerkleRoot|record\.LeavesRoot')
+awk -v t="$total" -v c="$cp" -v m="$mk" -v n="$((c1 - c0))" 'BEGIN {
+  printf "comment checkpoints: %.2f s = %.1f%% of the service CPU; Merkle leaves and root %.3f s = %.2f%%\n", c, 100*c/t, m, 100*m/t
+  if (n > 0) printf "per accepted comment: checkpoint %.1f us, of which Merkle %.2f us\n", c*1e6/n, m*1e6/n }'
 echo "profile: $PROFILE (go tool pprof -top -cum -focus 'Indexer|scorch|zapx' $CANYU $PROFILE)"
