@@ -55,21 +55,14 @@ const (
 	unigramRunes = 2
 )
 
-// A long query is a sentence (公交票价涨了老人怎么办): each near-synonym
-// variant repeats its twenty-odd token clauses, which took 2.1 s at 20,000
-// comments with all twelve variants; its own words carry it anyway.
-//
-// Every variant adds its own term clauses: 停车难 with all five of its
-// variants cost 94 ms of CPU at 100,000 comments against 15–30 ms for a
-// word without synonyms. Five variants (the original and four) measured
-// the same recall@10 and MRR on the relevance set as twelve, and so did
-// three. A sentence keeps two: 公交票价涨了老人怎么办 took 31 cpu-ms with
-// three and 23 with two, recall and MRR unchanged.
-const (
-	longQueryRunes     = 6
-	longQueryVariants  = 2
-	shortQueryVariants = 5
-)
+// longQueryRunes: a query term of three to longQueryRunes characters is
+// matched by bigramShouldRatio of its bigrams, a longer one (an unknown run
+// the vocabulary did not cut) by minShouldRatio of them. Each near-synonym
+// of a term (synonyms.go, at most maxQueryVariants) adds its own clauses;
+// the older caps per query (five variants for a word, two for a sentence)
+// went when queries came to be cut into vocabulary words (query_parse.go),
+// each word with its own synonym group.
+const longQueryRunes = 6
 
 // facetFields are the facets Search can count.
 var facetFields = map[string]bool{"type": true, "domain": true, "status": true, "lead_agency": true}
