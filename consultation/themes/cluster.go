@@ -27,6 +27,39 @@ type Doc struct {
 // Params are the parameters of the method. DefaultParams were chosen on the
 // development set (testdata/dev), never on the coded set.
 type Params struct {
+	// Method is how the sample of units is clustered: "" average link over
+	// a second-order similarity, cut at Threshold; "dmm" the Dirichlet
+	// multinomial mixture of dmm.go (the DMM fields). Both then share the
+	// themes' minimum size, the joining and refinement by centroid.
+	Method string `json:"method,omitempty"`
+	// DMMClusters is the sampler's upper bound on clusters, DMMAlpha and
+	// DMMBeta its priors (0: 30, 0.1 and 0.1, the paper's), DMMIterations
+	// its sweeps (0: 30), DMMRestarts the seeded restarts (PCG seeded
+	// DMMSeed, restart number), DMMConsensus the share of restarts at which
+	// their co-association is cut (0: keep the restart of the highest
+	// likelihood), DMMKinds the feature kinds that are words ("b" bigrams
+	// and the prefixes of terms: "w", "u", "p", "s", "c", "a"; "" for
+	// "bwsc"), DMMArticle the count of the article as a word (0: not),
+	// DMMMaxShare leaves out words in more than that share of the units
+	// (0: none).
+	DMMClusters   int     `json:"dmm_clusters,omitempty"`
+	DMMAlpha      float64 `json:"dmm_alpha,omitempty"`
+	DMMBeta       float64 `json:"dmm_beta,omitempty"`
+	DMMIterations int     `json:"dmm_iterations,omitempty"`
+	DMMRestarts   int     `json:"dmm_restarts,omitempty"`
+	DMMSeed       uint64  `json:"dmm_seed,omitempty"`
+	DMMConsensus  float64 `json:"dmm_consensus,omitempty"`
+	DMMKinds      string  `json:"dmm_kinds,omitempty"`
+	DMMArticle    float64 `json:"dmm_article,omitempty"`
+	// DMMIDF raises each word's count to a weight of IDF^DMMIDF (0: plain
+	// counts) and DMMKindWeights multiplies it by its kind's weight
+	// (WordWeight …); the weights are scaled to a mean of 1 a word.
+	DMMIDF         float64 `json:"dmm_idf,omitempty"`
+	DMMKindWeights bool    `json:"dmm_kind_weights,omitempty"`
+	// DMMExpand adds to each unit's counts its Neighbours nearest units'
+	// (by cosine) with this weight, scaled back to its own total (0: none).
+	DMMExpand   float64 `json:"dmm_expand,omitempty"`
+	DMMMaxShare float64 `json:"dmm_max_share,omitempty"`
 	// Threshold is where the average-link dendrogram is cut (cosine).
 	Threshold float64 `json:"threshold"`
 	// JoinThreshold is the least cosine to a theme's centroid with which a
@@ -176,7 +209,8 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	if len(units) == 0 {
 		return out
 	}
-	// Cluster a deterministic sample by average link.
+	// Cluster a deterministic sample by average link (or, Method "dmm",
+	// by the Dirichlet multinomial mixture of dmm.go).
 	order := make([]int, len(units))
 	for i := range order {
 		order[i] = i
@@ -196,10 +230,13 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	}
 	minSize = max(p.MinThemeSize, minSize)
 	var labels []int
-	if p.AutoCut {
+	switch {
+	case p.Method == "dmm":
+		labels = dmmLabels(sample, units, docs, docTerms, voc, p)
+	case p.AutoCut:
 		merges, sim := dendrogram(sv, true, p.Neighbours, p.Smooth)
 		labels = cut(merges, len(sv), silhouetteCut(merges, sim, len(sv), minSize, p.MinCut, p.Threshold))
-	} else {
+	default:
 		merges, _ := dendrogram(sv, false, p.Neighbours, p.Smooth)
 		labels = cut(merges, len(sv), p.Threshold)
 	}
@@ -492,6 +529,12 @@ func dendrogram(vs []Vec, keep bool, neighbours int, smooth float64) ([]merge, [
 	if keep {
 		orig = append([]float32(nil), sim...)
 	}
+	return linkage(sim, n), orig
+}
+
+// linkage returns the merges of average linkage over the n×n similarity
+// matrix sim, which it overwrites.
+func linkage(sim []float32, n int) []merge {
 	size := make([]int, n)
 	active := make([]bool, n)
 	for i := range size {
@@ -543,7 +586,7 @@ func dendrogram(vs []Vec, keep bool, neighbours int, smooth float64) ([]merge, [
 		}
 		chain = append(chain, b)
 	}
-	return merges, orig
+	return merges
 }
 
 // smoothSimilarity is the second-order similarity of short texts: each

@@ -1,13 +1,15 @@
 package themes_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/canyu-gov/canyu/consultation/themes"
 )
 
 // BenchmarkClusterInMemory times the method alone (features, clustering,
-// labels, summaries) on generated comments, without the database:
+// labels, summaries) on generated comments, without the database
+// (CANYU_THEMES_BENCH_METHOD=dmm for DMMParams):
 //
 //	CANYU_THEMES_BENCH_COMMENTS=100000 go test ./consultation/themes -run '^$' -bench ClusterInMemory -benchtime 1x
 func BenchmarkClusterInMemory(b *testing.B) {
@@ -20,10 +22,14 @@ func BenchmarkClusterInMemory(b *testing.B) {
 			docs[i].Group = 1
 		}
 	}
+	p := themes.DefaultParams
+	if os.Getenv("CANYU_THEMES_BENCH_METHOD") == "dmm" {
+		p = themes.DMMParams
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		cl := themes.ClusterDocs(docs, nil, themes.DefaultParams)
-		themes.Describe(docs, cl, themes.DefaultParams)
+		cl := themes.ClusterDocs(docs, nil, p)
+		themes.Describe(docs, cl, p)
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "comments/s")
 }

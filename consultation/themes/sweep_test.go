@@ -154,3 +154,32 @@ func variantsFromFile(t *testing.T) []namedParams {
 	}
 	return out
 }
+
+// TestDevDMMSweep prints the development set's figures for the Dirichlet
+// multinomial mixture (DMMParams, dmm.go) beside the default method
+// (CANYU_THEMES_SWEEP=1), and variants of DMMParams as JSON lines in the
+// file named by CANYU_THEMES_DMM_VARIANTS).
+func TestDevDMMSweep(t *testing.T) {
+	if os.Getenv("CANYU_THEMES_SWEEP") == "" {
+		t.Skip("set CANYU_THEMES_SWEEP=1 to sweep the parameters on the development set")
+	}
+	rs := []devFigures{measureDev(t, "default", DefaultParams), measureDev(t, "dmm", DMMParams)}
+	t.Log(rs[0])
+	t.Log(rs[1])
+	if f := os.Getenv("CANYU_THEMES_DMM_VARIANTS"); f != "" {
+		t.Setenv("CANYU_THEMES_VARIANTS", f)
+		saved := DefaultParams
+		DefaultParams = DMMParams
+		vs := variantsFromFile(t)
+		DefaultParams = saved
+		for _, v := range vs {
+			r := measureDev(t, v.name, v.p)
+			t.Log(r)
+			rs = append(rs, r)
+		}
+	}
+	sort.SliceStable(rs, func(a, b int) bool { return rs[a].f1+rs[a].f1n > rs[b].f1+rs[b].f1n })
+	for _, r := range rs[:min(30, len(rs))] {
+		t.Log(r)
+	}
+}
