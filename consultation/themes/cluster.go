@@ -58,7 +58,10 @@ type Params struct {
 	DMMKindWeights bool    `json:"dmm_kind_weights,omitempty"`
 	// DMMExpand adds to each unit's counts its Neighbours nearest units'
 	// (by cosine) with this weight, scaled back to its own total (0: none).
-	DMMExpand   float64 `json:"dmm_expand,omitempty"`
+	DMMExpand float64 `json:"dmm_expand,omitempty"`
+	// DMMFromLink starts the sampler from the average-link clusters (cut
+	// at Threshold) instead of a random assignment.
+	DMMFromLink bool    `json:"dmm_from_link,omitempty"`
 	DMMMaxShare float64 `json:"dmm_max_share,omitempty"`
 	// Threshold is where the average-link dendrogram is cut (cosine).
 	Threshold float64 `json:"threshold"`

@@ -72,7 +72,7 @@ func TestGSDMMSeparates(t *testing.T) {
 	}
 	run := func(seed uint64) []int {
 		g := newGSDMM(docs, 8, 20, 0.1, 0.1)
-		g.run(rngFor(seed, 0), 30)
+		g.run(rngFor(seed, 0), 30, nil)
 		return g.z
 	}
 	z := run(7)
