@@ -197,10 +197,7 @@ func signedOff(t *testing.T, f *fixture, outcome consultation.ReviewOutcome) (co
 	if _, err := f.svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID}); err != nil {
 		t.Fatal(err)
 	}
-	var findings []consultation.QuestionFinding
-	for _, q := range consultation.ReviewQuestions {
-		findings = append(findings, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "符合规定。"})
-	}
+	findings := testenv.CompliantFindings("符合规定。")
 	overall := outcome
 	if overall == consultation.OutcomeExploratoryWithRisk {
 		overall = consultation.OutcomeLawful

@@ -75,7 +75,11 @@ func TestStepsEmitEvents(t *testing.T) {
 	must(t, err)
 
 	// A decision withheld from consultation: published, then reported on.
-	w := publishedWithheld(t, e, &staff, &body)
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	_, err = svc.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "常务副市长"}, {Name: "王副市长", Position: "副市长"}})
+	must(t, err)
+	w := e.PublishedWithheld(&staff, &body)
 	rep, err := e.Implementation.SubmitImplementationReport(ctx, &staff, w.ID, implementation.ReportInput{Kind: implementation.ReportPeriodic,
 		PeriodEnd: e.Clock.Now().Add(-24 * time.Hour), Progress: "已在全市推行。"})
 	must(t, err)
@@ -130,52 +134,6 @@ func TestStepsEmitEvents(t *testing.T) {
 	if p["disposition"] != "adopted" {
 		t.Errorf("opinion_answered payload %v", p)
 	}
-}
-
-// publishedWithheld publishes a decision withheld from consultation and
-// from disclosure (drafting → review → meeting → Party report → publication).
-func publishedWithheld(t *testing.T, e *testenv.Env, staff, body *identity.Account) consultation.Decision {
-	t.Helper()
-	ctx, svc := context.Background(), e.Consultation
-	reviewer, _ := e.Account(identity.RoleReviewer, "sfj")
-	adviser, _ := e.Account(identity.RoleLegalAdviser, "")
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	_, err := svc.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{{Name: "张市长", Position: "市长", IsHead: true},
-		{Name: "李副市长", Position: "常务副市长"}, {Name: "王副市长", Position: "副市长"}})
-	must(t, err)
-	d, err := svc.CreateDecision(ctx, staff, consultation.DecisionInput{Title: "平顶山市校园安全防范工作方案", Category: consultation.CategorySocialManagement,
-		Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj", NotDisclosable: true,
-		NotDisclosableReason: "涉及校园安保部署，依《中华人民共和国反恐怖主义法》不予公开"})
-	must(t, err)
-	v, err := svc.CreateDraftVersion(ctx, staff, d.ID, consultation.DraftVersionInput{Text: "第一条 为加强校园安全防范，制定本方案。\n第二条 本方案自公布之日起施行。",
-		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国反恐怖主义法》"}})
-	must(t, err)
-	r, err := svc.SubmitLegalityReview(ctx, staff, d.ID, consultation.SubmissionInput{VersionHash: v.ContentHash, LegalBasis: []string{"《中华人民共和国反恐怖主义法》"}})
-	must(t, err)
-	_, err = svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID})
-	must(t, err)
-	var fs []consultation.QuestionFinding
-	for _, q := range consultation.ReviewQuestions {
-		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: "符合规定。"})
-	}
-	_, err = svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: fs, Overall: consultation.OutcomeLawful, Password: testenv.Password})
-	must(t, err)
-	_, err = svc.SignReviewConclusion(ctx, &reviewer, r.ID, consultation.ConclusionInput{Findings: fs, Outcome: consultation.OutcomeLawful,
-		ExpediteReason: "安全形势紧迫", Password: testenv.Password})
-	must(t, err)
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	today := e.Clock.Now().In(loc)
-	date := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	_, err = svc.RecordDeliberation(ctx, body, d.ID, consultation.DeliberationInput{VersionHash: v.ContentHash, MeetingKind: consultation.MeetingExecutive,
-		MeetingDate: date, Members: []consultation.MeetingMember{{Name: "李副市长", Vote: consultation.VoteFor}, {Name: "王副市长", Vote: consultation.VoteFor},
-			{Name: "张市长"}}, HeadName: "张市长", Outcome: consultation.OutcomeAdopted})
-	must(t, err)
-	_, err = svc.RecordPartyReport(ctx, body, d.ID, consultation.PartyReportInput{ReportDate: date, ReferenceNumber: "平政党组〔2026〕9号"})
-	must(t, err)
-	_, err = svc.PublishDecision(ctx, body, d.ID, consultation.PublicationInput{VersionHash: v.ContentHash, Channels: []string{"平顶山市人民政府网站"},
-		PublishedOn: date, DocumentNumber: "平政〔2026〕20号", ReportIntervalDays: 30})
-	must(t, err)
-	return d
 }
 
 func emit(ctx context.Context, tx pgx.Tx, subject int64) error {

@@ -9,50 +9,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 )
-
-// publishedWithheld publishes a decision withheld from consultation through
-// the services (drafting → review → meeting → Party report → publication).
-func publishedWithheld(t *testing.T, e *testenv.Env, staff, body, admin *identity.Account) consultation.Decision {
-	t.Helper()
-	ctx, svc := context.Background(), e.Consultation
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
-	reviewer, _ := e.Account(identity.RoleReviewer, "sfj")
-	adviser, _ := e.Account(identity.RoleLegalAdviser, "")
-	d, err := svc.CreateDecision(ctx, staff, consultation.DecisionInput{Title: "平顶山市校园安全防范工作方案", Category: consultation.CategorySocialManagement,
-		Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj", NotDisclosable: true,
-		NotDisclosableReason: "涉及校园安保部署，依《中华人民共和国反恐怖主义法》不予公开"})
-	must(t, err)
-	v, err := svc.CreateDraftVersion(ctx, staff, d.ID, consultation.DraftVersionInput{Text: "第一条 为加强校园安全防范，制定本方案。\n第二条 本方案自公布之日起施行。",
-		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国反恐怖主义法》"}})
-	must(t, err)
-	r, err := svc.SubmitLegalityReview(ctx, staff, d.ID, consultation.SubmissionInput{VersionHash: v.ContentHash, LegalBasis: []string{"《中华人民共和国反恐怖主义法》"}})
-	must(t, err)
-	_, err = svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID})
-	must(t, err)
-	fs := compliantQuestionFindings("符合规定。")
-	_, err = svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: fs, Overall: consultation.OutcomeLawful, Password: testenv.Password})
-	must(t, err)
-	_, err = svc.SignReviewConclusion(ctx, &reviewer, r.ID, consultation.ConclusionInput{Findings: fs, Outcome: consultation.OutcomeLawful,
-		ExpediteReason: "安全形势紧迫", Password: testenv.Password})
-	must(t, err)
-	today := e.Clock.Now().In(shanghaiZone)
-	date := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	_, err = svc.RecordDeliberation(ctx, body, d.ID, consultation.DeliberationInput{VersionHash: v.ContentHash, MeetingKind: consultation.MeetingExecutive,
-		MeetingDate: date, Members: []consultation.MeetingMember{{Name: "李副市长", Vote: consultation.VoteFor}, {Name: "王副市长", Vote: consultation.VoteFor},
-			{Name: "张市长"}}, HeadName: "张市长", Outcome: consultation.OutcomeAdopted})
-	must(t, err)
-	_, err = svc.RecordPartyReport(ctx, body, d.ID, consultation.PartyReportInput{ReportDate: date, ReferenceNumber: "平政党组〔2026〕9号"})
-	must(t, err)
-	_, err = svc.PublishDecision(ctx, body, d.ID, consultation.PublicationInput{VersionHash: v.ContentHash, Channels: []string{"平顶山市人民政府网站"},
-		PublishedOn: date, DocumentNumber: "平政〔2026〕20号", ReportIntervalDays: 30})
-	must(t, err)
-	return d
-}
 
 // TestDecisionLifePagesInBrowser: the admin keeps the meeting composition,
 // the decision body drafts, agrees and publishes its catalogue, a resident
@@ -172,7 +132,8 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	browsertest.Screenshot(t, desk, "proposals-desktop")
 
 	// The implementing unit reports on a published decision.
-	d := publishedWithheld(t, e, &staff, &body, &admin)
+	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	d := e.PublishedWithheld(&staff, &body)
 	impl := e.URL + "/decisions/" + strconv.FormatInt(d.ID, 10) + "/implementation"
 	must(t, chromedp.Do(phone,
 		signInSteps(e.URL, *staff.Phone),

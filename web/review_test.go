@@ -12,6 +12,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
+	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 // reviewPagesEnv is a decision under legality review (domain other, no
@@ -239,20 +240,10 @@ func (e *reviewPagesEnv) concluded(t *testing.T) {
 // returns its findings.
 func (e *reviewPagesEnv) lawfulOpinion(t *testing.T) []consultation.QuestionFinding {
 	t.Helper()
-	fs := compliantQuestionFindings("经审查，符合规定。")
+	fs := testenv.CompliantFindings("经审查，符合规定。")
 	if _, err := e.Consultation.CreateLegalOpinion(context.Background(), &e.adviser, e.review.ID, consultation.OpinionInput{Findings: fs,
 		Overall: consultation.OutcomeLawful, Password: testenv.Password}); err != nil {
 		t.Fatalf("opinion: %v", err)
-	}
-	return fs
-}
-
-// compliantQuestionFindings finds every review question compliant, for the
-// reason given.
-func compliantQuestionFindings(reasoning string) []consultation.QuestionFinding {
-	var fs []consultation.QuestionFinding
-	for _, q := range consultation.ReviewQuestions {
-		fs = append(fs, consultation.QuestionFinding{Question: q, Finding: consultation.FindingCompliant, Reasoning: reasoning})
 	}
 	return fs
 }
@@ -295,13 +286,8 @@ func (e *reviewPagesEnv) publishThroughPages(t *testing.T) {
 	wantStatus(t, "publication", status, http.StatusSeeOther, loc)
 }
 
-var shanghaiZone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+// shanghaiZone is the zone of the dates a person enters.
+var shanghaiZone = workday.Location()
 
 // TestLeadUnitPagesThroughPublication: the lead unit's review page, the
 // deliberation, Party report and publication forms, and the public
