@@ -48,19 +48,6 @@ func (p *Problem) ContentType(ct string) string {
 	return ct
 }
 
-// statusOfKind is the one table from domain error kinds to HTTP statuses.
-var statusOfKind = map[errs.Kind]int{
-	errs.KindInternal:        http.StatusInternalServerError,
-	errs.KindInvalid:         http.StatusUnprocessableEntity,
-	errs.KindNotFound:        http.StatusNotFound,
-	errs.KindConflict:        http.StatusConflict,
-	errs.KindUnauthenticated: http.StatusUnauthorized,
-	errs.KindForbidden:       http.StatusForbidden,
-	errs.KindRateLimited:     http.StatusTooManyRequests,
-	errs.KindTooLarge:        http.StatusRequestEntityTooLarge,
-	errs.KindUnavailable:     http.StatusServiceUnavailable,
-}
-
 // codeOfStatus names the errors huma raises itself (parsing, validation).
 var codeOfStatus = map[int]string{
 	http.StatusBadRequest:            "malformed_request",
@@ -147,7 +134,7 @@ func toProblem(ctx context.Context, err error) error {
 	if !ok || e.Kind == errs.KindInternal {
 		return newProblem(ctx, http.StatusInternalServerError, "internal", err)
 	}
-	status := statusOfKind[e.Kind]
+	status := e.Kind.HTTPStatus()
 	if status >= 500 {
 		obs.Logger(ctx).ErrorContext(ctx, "service unavailable", "code", e.Code, "error", err.Error())
 	}

@@ -348,23 +348,7 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 	} else {
 		p.Message = pageMessage(e)
 	}
-	switch e.Kind {
-	case errs.KindUnavailable:
-		return http.StatusServiceUnavailable
-	case errs.KindRateLimited:
-		return http.StatusTooManyRequests
-	case errs.KindTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case errs.KindConflict:
-		return http.StatusConflict
-	case errs.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case errs.KindForbidden:
-		return http.StatusForbidden
-	case errs.KindNotFound:
-		return http.StatusNotFound
-	}
-	return http.StatusUnprocessableEntity
+	return e.Kind.HTTPStatus()
 }
 
 // errOf is the error of a service call whose result a form does not show.
