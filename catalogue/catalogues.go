@@ -12,6 +12,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 const catalogueColumns = `c.id, c.decision_body_id, b.code, b.name, c.year, c.status, c.party_doc_number, c.party_doc_date, c.published_at, c.created_at`
@@ -161,12 +162,9 @@ func (s *Service) GetCatalogue(ctx context.Context, actor *identity.Account, id 
 		if c.Adjustments, err = queryAdjustments(ctx, tx, `catalogue_id = $1 ORDER BY id`, id); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, item_id, kind, payload, created_at FROM catalogue_events WHERE catalogue_id = $1 ORDER BY id`, id)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if c.History, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Event]); err != nil {
-			return errs.Internal(err)
+		if c.History, err = pgrows.AllByPos[Event](ctx, tx, `SELECT id, item_id, kind, payload, created_at FROM catalogue_events
+			WHERE catalogue_id = $1 ORDER BY id`, id); err != nil {
+			return err
 		}
 		out = c
 		return nil

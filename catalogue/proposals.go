@@ -9,6 +9,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Proposals of decision items (Decree 713 Art. 10–11: government leaders,
@@ -119,22 +120,9 @@ const proposalColumns = `p.id, p.decision_body_id, b.code, b.name, p.proposer_ki
 	CASE WHEN p.proposer_name <> '' THEN p.proposer_name ELSE a.pseudonym END, p.account_id, p.title, p.description, p.status, p.answer,
 	p.adjustment_id, p.catalogue_item_id, p.answered_at, p.created_at`
 
-func queryProposals(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, where string, args ...any) ([]Proposal, error) {
-	rows, err := q.Query(ctx, `SELECT `+proposalColumns+` FROM decision_proposals p JOIN agencies b ON b.id = p.decision_body_id
-		JOIN accounts a ON a.id = p.account_id WHERE `+where, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Proposal])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	if out == nil {
-		out = []Proposal{}
-	}
-	return out, nil
+func queryProposals(ctx context.Context, q pgrows.Querier, where string, args ...any) ([]Proposal, error) {
+	return pgrows.AllByPos[Proposal](ctx, q, `SELECT `+proposalColumns+` FROM decision_proposals p
+		JOIN agencies b ON b.id = p.decision_body_id JOIN accounts a ON a.id = p.account_id WHERE `+where, args...)
 }
 
 func (s *Service) getProposal(ctx context.Context, id int64) (Proposal, error) {

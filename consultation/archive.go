@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // The archive package (决策档案, Decree 713 Art. 33 and 38–41) is written by
@@ -229,17 +230,12 @@ func archiveVersions(ctx context.Context, tx pgx.Tx, decisionID int64) ([]archiv
 		return nil, errs.Internal(err)
 	}
 	for i := range out {
-		rows, err := tx.Query(ctx, `SELECT number, anchor, label, heading, text FROM draft_articles WHERE version_id = $1 ORDER BY number`, out[i].ID)
+		arts, err := pgrows.AllByPos[archiveArticle](ctx, tx, `SELECT number, anchor, label, heading, text FROM draft_articles
+			WHERE version_id = $1 ORDER BY number`, out[i].ID)
 		if err != nil {
-			return nil, errs.Internal(err)
+			return nil, err
 		}
-		arts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[archiveArticle])
-		if err != nil {
-			return nil, errs.Internal(err)
-		}
-		if arts != nil {
-			out[i].Articles = arts
-		}
+		out[i].Articles = arts
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -534,19 +535,9 @@ func reviewConclusions(ctx context.Context, q querier, where string, arg any) ([
 }
 
 func reviewConfirmations(ctx context.Context, q querier, reviewID int64) ([]ReviewConfirmation, error) {
-	rows, err := q.Query(ctx, `SELECT f.id, f.review_id, f.conclusion_id, f.version_id, v.number, f.version_hash, f.reviewer_id, f.note, f.record_seq, f.created_at
+	return pgrows.AllByPos[ReviewConfirmation](ctx, q, `SELECT f.id, f.review_id, f.conclusion_id, f.version_id, v.number,
+		f.version_hash, f.reviewer_id, f.note, f.record_seq, f.created_at
 		FROM review_confirmations f JOIN draft_versions v ON v.id = f.version_id WHERE f.review_id = $1 ORDER BY f.record_seq`, reviewID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewConfirmation])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	if out == nil {
-		out = []ReviewConfirmation{}
-	}
-	return out, nil
 }
 
 // ConfirmReviewChanges confirms that a draft version uploaded after a

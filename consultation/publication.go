@@ -15,6 +15,7 @@ import (
 	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // The Party committee report (向同级党委请示报告, Decree 713 Art. 31),
@@ -180,16 +181,8 @@ func init() {
 }
 
 func queryPartyReports(ctx context.Context, q querier, where string, args ...any) ([]PartyReport, error) {
-	rows, err := q.Query(ctx, `SELECT id, decision_id, deliberation_id, committee, report_date, reference_number, note, recorded_by, record_seq, created_at
-		FROM party_reports WHERE `+where, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PartyReport])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.AllByPos[PartyReport](ctx, q, `SELECT id, decision_id, deliberation_id, committee, report_date, reference_number,
+		note, recorded_by, record_seq, created_at FROM party_reports WHERE `+where, args...)
 }
 
 // adoptedPartyReport returns the Party report recorded after the adopting

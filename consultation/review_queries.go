@@ -9,6 +9,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/jackc/pgx/v5"
 )
@@ -51,21 +52,16 @@ func (s *Service) fillReview(ctx context.Context, tx pgx.Tx, r *LegalityReview) 
 	if err := s.earliest(ctx, r); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, `SELECT s.adviser_id, a.display_name, s.assigned_at FROM review_assignments s JOIN accounts a ON a.id = s.adviser_id
-		WHERE s.review_id = $1 ORDER BY s.assigned_at, s.adviser_id`, r.ID)
-	if err != nil {
-		return errs.Internal(err)
+	var err error
+	if r.Advisers, err = pgrows.AllByPos[ReviewAdviser](ctx, tx, `SELECT s.adviser_id, a.display_name, s.assigned_at
+		FROM review_assignments s JOIN accounts a ON a.id = s.adviser_id
+		WHERE s.review_id = $1 ORDER BY s.assigned_at, s.adviser_id`, r.ID); err != nil {
+		return err
 	}
-	if r.Advisers, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewAdviser]); err != nil {
-		return errs.Internal(err)
-	}
-	rows, err = tx.Query(ctx, `SELECT id, text, coalesce(filename, ''), coalesce(content_type, ''), coalesce(size, 0), coalesce(sha256, ''),
-		created_by, created_at FROM review_materials WHERE review_id = $1 ORDER BY id`, r.ID)
-	if err != nil {
-		return errs.Internal(err)
-	}
-	if r.Additions, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewMaterial]); err != nil {
-		return errs.Internal(err)
+	if r.Additions, err = pgrows.AllByPos[ReviewMaterial](ctx, tx, `SELECT id, text, coalesce(filename, ''),
+		coalesce(content_type, ''), coalesce(size, 0), coalesce(sha256, ''), created_by, created_at
+		FROM review_materials WHERE review_id = $1 ORDER BY id`, r.ID); err != nil {
+		return err
 	}
 	conclusions, err := reviewConclusions(ctx, tx, "review_id = $1", r.ID)
 	if err != nil {

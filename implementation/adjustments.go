@@ -9,6 +9,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Adjustment is an adjustment of a decision in effect.
@@ -138,16 +139,8 @@ func (s *Service) ListAdjustments(ctx context.Context, actor *identity.Account, 
 		return nil, nil, err
 	}
 	q := func(where string) ([]Adjustment, error) {
-		rows, err := s.DB.Query(ctx, `SELECT id, decision_id, major, description, reason, evaluation_id, new_decision_id, created_at
-			FROM decision_adjustments WHERE `+where+` ORDER BY id`, decisionID)
-		if err != nil {
-			return nil, errs.Internal(err)
-		}
-		out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Adjustment])
-		if err != nil {
-			return nil, errs.Internal(err)
-		}
-		return out, nil
+		return pgrows.AllByPos[Adjustment](ctx, s.DB, `SELECT id, decision_id, major, description, reason, evaluation_id,
+			new_decision_id, created_at FROM decision_adjustments WHERE `+where+` ORDER BY id`, decisionID)
 	}
 	if list, err = q(`decision_id = $1`); err != nil {
 		return nil, nil, err

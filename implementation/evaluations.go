@@ -12,6 +12,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Trigger is why a post-evaluation is organised (Decree 713 Art. 36).
@@ -247,22 +248,9 @@ func (s *Service) SubmitPostEvaluationReport(ctx context.Context, actor *identit
 	return out, err
 }
 
-func queryEvaluations(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, where string, args ...any) ([]Evaluation, error) {
-	rows, err := q.Query(ctx, `SELECT id, decision_id, trigger, trigger_detail, evaluator, status, public_participation, report, outcome,
-		started_at, reported_at FROM post_evaluations WHERE `+where+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Evaluation])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	if out == nil {
-		out = []Evaluation{}
-	}
-	return out, nil
+func queryEvaluations(ctx context.Context, q pgrows.Querier, where string, args ...any) ([]Evaluation, error) {
+	return pgrows.AllByPos[Evaluation](ctx, q, `SELECT id, decision_id, trigger, trigger_detail, evaluator, status,
+		public_participation, report, outcome, started_at, reported_at FROM post_evaluations WHERE `+where+` ORDER BY id`, args...)
 }
 
 // ListPostEvaluations returns a decision's post-evaluations. Anyone who may

@@ -10,6 +10,7 @@ import (
 	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -130,22 +131,10 @@ func (s *Service) SubmitImplementationReport(ctx context.Context, actor *identit
 	return out, nil
 }
 
-func queryReports(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, decisionID int64) ([]Report, error) {
-	rows, err := q.Query(ctx, `SELECT r.id, r.decision_id, r.agency_id, a.name, r.kind, r.period_end, r.progress, r.problems, r.effect_achieved,
-		r.record_seq, r.created_at FROM implementation_reports r JOIN agencies a ON a.id = r.agency_id WHERE r.decision_id = $1 ORDER BY r.id`, decisionID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Report])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	if out == nil {
-		out = []Report{}
-	}
-	return out, nil
+func queryReports(ctx context.Context, q pgrows.Querier, decisionID int64) ([]Report, error) {
+	return pgrows.AllByPos[Report](ctx, q, `SELECT r.id, r.decision_id, r.agency_id, a.name, r.kind, r.period_end, r.progress,
+		r.problems, r.effect_achieved, r.record_seq, r.created_at
+		FROM implementation_reports r JOIN agencies a ON a.id = r.agency_id WHERE r.decision_id = $1 ORDER BY r.id`, decisionID)
 }
 
 // ListImplementationReports returns a decision's implementation reports,

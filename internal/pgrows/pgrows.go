@@ -21,11 +21,21 @@ type Querier interface {
 // All returns every row of the query as a T (columns matched to fields by
 // name); no row is an empty list, not an error.
 func All[T any](ctx context.Context, q Querier, sql string, args ...any) ([]T, error) {
+	return collect(ctx, q, pgx.RowToStructByName[T], sql, args...)
+}
+
+// AllByPos is All for a T whose fields are the query's columns in order
+// (joined columns such as an agency's name have no field name to match).
+func AllByPos[T any](ctx context.Context, q Querier, sql string, args ...any) ([]T, error) {
+	return collect(ctx, q, pgx.RowToStructByPos[T], sql, args...)
+}
+
+func collect[T any](ctx context.Context, q Querier, row pgx.RowToFunc[T], sql string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+	list, err := pgx.CollectRows(rows, row)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
