@@ -180,11 +180,3 @@ func event(ctx context.Context, tx pgx.Tx, catalogueID int64, itemID *int64, kin
 func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db, fn)
 }
-
-func actorOf(a *identity.Account) record.Actor {
-	if a == nil {
-		return record.System
-	}
-	id := a.ID
-	return record.Actor{AccountID: &id, Role: string(a.Role)}
-}

@@ -216,13 +216,13 @@ func (s *Service) LinkDecision(ctx context.Context, actor *identity.Account, dec
 			return errs.Internal(err)
 		}
 		ini := it.Initiation
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordDecisionInitiated, map[string]any{
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordDecisionInitiated, map[string]any{
 			"catalogue_item_id": it.ID, "proposer_kind": ini.ProposerKind, "proposer_name": ini.ProposerName, "proposal_id": ini.ProposalID,
 			"start_reference": ini.StartReference, "start_date": ini.StartDate.Format(time.DateOnly), "lead_agency": ini.LeadAgencyCode,
 			"basis": InitiationBasis}); err != nil {
 			return err
 		}
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordCatalogueLinked, map[string]any{
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordCatalogueLinked, map[string]any{
 			"catalogue_id": c.ID, "year": c.Year, "catalogue_item_id": it.ID, "title": it.Title,
 			"party_doc_number": c.PartyDocNumber, "basis": CatalogueBasis}); err != nil {
 			return err

@@ -55,7 +55,9 @@ func SHA256Hex(b []byte) string { return record.SHA256Hex(b) }
 // keeping numbers exact (json.Number), for showing it.
 func ParseRecordPayload(payload string) (map[string]any, error) { return record.ParsePayload(payload) }
 
-func recordActor(a *identity.Account) record.Actor {
+// RecordActor is the record's actor of a step that the account took, or
+// the system's when there is no account (a scheduled step).
+func RecordActor(a *identity.Account) record.Actor {
 	if a == nil {
 		return record.System
 	}
@@ -67,7 +69,7 @@ func recordActor(a *identity.Account) record.Actor {
 // (lockDecision), which orders entries per decision.
 func (s *Service) appendRecord(ctx context.Context, tx pgx.Tx, decisionID int64, actor *identity.Account, kind RecordKind,
 	payload any, evidence ...record.Evidence) (RecordEntry, error) {
-	return record.AppendEntry(ctx, tx, record.Step{DecisionID: decisionID, Actor: recordActor(actor), Kind: kind,
+	return record.AppendEntry(ctx, tx, record.Step{DecisionID: decisionID, Actor: RecordActor(actor), Kind: kind,
 		Payload: payload, Evidence: evidence, At: s.now()}, nil)
 }
 
@@ -138,7 +140,7 @@ func (s *Service) appendStep(ctx context.Context, tx pgx.Tx, st signedStep) (Rec
 	if st.versionHash != "" {
 		body["version_hash"] = st.versionHash
 	}
-	return record.AppendEntry(ctx, tx, record.Step{DecisionID: st.decisionID, Actor: recordActor(st.actor), Kind: st.kind,
+	return record.AppendEntry(ctx, tx, record.Step{DecisionID: st.decisionID, Actor: RecordActor(st.actor), Kind: st.kind,
 		Payload: body, Evidence: st.evidence, At: at, Seq: st.seq}, signer)
 }
 

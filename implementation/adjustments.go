@@ -114,13 +114,13 @@ func (s *Service) AdjustDecision(ctx context.Context, actor *identity.Account, d
 			out.NewDecisionID, actor.ID, now).Scan(&out.ID); err != nil {
 			return errs.Internal(err)
 		}
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordAdjusted, map[string]any{"adjustment_id": out.ID, "major": in.Major,
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordAdjusted, map[string]any{"adjustment_id": out.ID, "major": in.Major,
 			"description": desc, "reason": reason, "evaluation_id": out.EvaluationID, "new_decision_id": out.NewDecisionID,
 			"basis": AdjustmentBasis}); err != nil {
 			return err
 		}
 		if newDecision != nil {
-			return s.Record.Append(ctx, tx, newDecision.ID, actorOf(actor), RecordAdjustmentOf, map[string]any{"adjustment_id": out.ID,
+			return s.Record.Append(ctx, tx, newDecision.ID, consultation.RecordActor(actor), RecordAdjustmentOf, map[string]any{"adjustment_id": out.ID,
 				"previous_decision_id": d.ID, "previous_title": d.Title, "reason": reason, "basis": AdjustmentBasis})
 		}
 		return nil
@@ -186,7 +186,7 @@ func (s *Service) EndDecision(ctx context.Context, actor *identity.Account, deci
 			d.ID, reason, ev.ID, actor.ID, now); err != nil {
 			return errs.Internal(err)
 		}
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordEnded, map[string]any{"reason": reason, "evaluation_id": ev.ID,
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordEnded, map[string]any{"reason": reason, "evaluation_id": ev.ID,
 			"basis": AdjustmentBasis}); err != nil {
 			return err
 		}

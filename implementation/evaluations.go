@@ -180,7 +180,7 @@ func (s *Service) StartPostEvaluation(ctx context.Context, actor *identity.Accou
 			return errs.Internal(err)
 		}
 		out = Evaluation{ID: out.ID, DecisionID: d.ID, Trigger: in.Trigger, TriggerDetail: detail, Evaluator: evaluator, Status: "in_progress", StartedAt: now}
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordEvaluationStarted, map[string]any{"evaluation_id": out.ID,
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordEvaluationStarted, map[string]any{"evaluation_id": out.ID,
 			"trigger": in.Trigger, "trigger_detail": detail, "evaluator": evaluator, "basis": EvaluationBasis}); err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Service) SubmitPostEvaluationReport(ctx context.Context, actor *identit
 			return errs.Internal(err)
 		}
 		out.Status, out.Report, out.PublicParticipation, out.Outcome, out.ReportedAt = "reported", report, public, &in.Outcome, &now
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordEvaluationReported, map[string]any{"evaluation_id": out.ID,
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordEvaluationReported, map[string]any{"evaluation_id": out.ID,
 			"evaluator": out.Evaluator, "outcome": in.Outcome, "report_sha256": consultation.SHA256Hex([]byte(report)),
 			"public_participation": public, "basis": EvaluationBasis}); err != nil {
 			return err

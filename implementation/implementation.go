@@ -53,14 +53,6 @@ func NewService(db *pgxpool.Pool, cs *consultation.Service) *Service {
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-func actorOf(a *identity.Account) record.Actor {
-	if a == nil {
-		return record.System
-	}
-	id := a.ID
-	return record.Actor{AccountID: &id, Role: string(a.Role)}
-}
-
 func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db, fn)
 }

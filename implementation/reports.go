@@ -104,7 +104,7 @@ func (s *Service) SubmitImplementationReport(ctx context.Context, actor *identit
 		now := s.now()
 		out = Report{DecisionID: d.ID, AgencyID: pub.ImplementingAgencyID, AgencyName: pub.ImplementingAgencyName, Kind: in.Kind,
 			PeriodEnd: date, Progress: progress, Problems: problems, EffectAchieved: in.EffectAchieved, CreatedAt: now}
-		if err := s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordReport, map[string]any{"kind": in.Kind,
+		if err := s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordReport, map[string]any{"kind": in.Kind,
 			"period_end": date.Format(time.DateOnly), "implementing_agency": pub.ImplementingAgencyCode, "progress_sha256": consultation.SHA256Hex([]byte(progress)),
 			"problems": problems, "effect_achieved": in.EffectAchieved, "basis": ReportBasis}); err != nil {
 			return err

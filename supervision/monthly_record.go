@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -81,7 +82,7 @@ func (s *Service) recordIssued(ctx context.Context, tx pgx.Tx, actor *identity.A
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	who := record.Actor{AccountID: &actor.ID, Role: string(actor.Role)}
+	who := consultation.RecordActor(actor)
 	for _, id := range ids {
 		if err := s.Record.Append(ctx, tx, id, who, RecordMonthlyReportIssued, map[string]any{
 			"monthly_report_id": r.ID, "month": r.Month.Format("2006-01"), "scope": r.Figures.ScopeName,
