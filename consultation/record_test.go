@@ -378,44 +378,13 @@ func (f *recFixture) export(t *testing.T, actor *identity.Account) []byte {
 	return buf.Bytes()
 }
 
-// rewriteArchive copies an archive, passing each file's content through edit.
-func rewriteArchive(t *testing.T, archive []byte, edit func(name string, data []byte) []byte) []byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := zw.Create(f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(edit(f.Name, data))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
 // remanifest recomputes the manifest's hash of every changed file, as a
 // forger who understands the format would.
 func remanifest(t *testing.T, archive []byte) []byte {
 	t.Helper()
 	sums := map[string][]byte{}
-	rewriteArchive(t, archive, func(name string, data []byte) []byte { sums[name] = data; return data })
-	return rewriteArchive(t, archive, func(name string, data []byte) []byte {
+	testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte { sums[name] = data; return data })
+	return testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte {
 		if name != "manifest.json" {
 			return data
 		}
@@ -484,7 +453,7 @@ func TestExportDecisionArchive(t *testing.T) {
 		problem string
 	}{
 		{"RecordByte", func() []byte {
-			return rewriteArchive(t, archive, func(name string, data []byte) []byte {
+			return testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte {
 				if name == "record.json" {
 					data = bytes.Replace(data, []byte("阶梯水价"), []byte("统一水价"), 1)
 				}
@@ -492,7 +461,7 @@ func TestExportDecisionArchive(t *testing.T) {
 			})
 		}, 0, "file record.json does not match the manifest"},
 		{"AttachmentContent", func() []byte {
-			return rewriteArchive(t, archive, func(name string, data []byte) []byte {
+			return testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte {
 				if strings.HasPrefix(name, "attachments/") {
 					data = append([]byte(nil), data...)
 					data[10] ^= 1
@@ -501,7 +470,7 @@ func TestExportDecisionArchive(t *testing.T) {
 			})
 		}, 0, "does not match the manifest"},
 		{"FaithfulCopy", func() []byte {
-			return rewriteArchive(t, archive, func(name string, data []byte) []byte { return data })
+			return testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte { return data })
 		}, -1, ""},
 		{"ExtraFile", func() []byte {
 			zr, _ := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
@@ -518,7 +487,7 @@ func TestExportDecisionArchive(t *testing.T) {
 			return out.Bytes()
 		}, 0, "is not listed in the manifest"},
 		{"RecordWithManifest", func() []byte {
-			return remanifest(t, rewriteArchive(t, archive, func(name string, data []byte) []byte {
+			return remanifest(t, testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte {
 				if name == "record.json" {
 					data = bytes.Replace(data, []byte("阶梯水价"), []byte("统一水价"), 1)
 				}
@@ -526,7 +495,7 @@ func TestExportDecisionArchive(t *testing.T) {
 			}))
 		}, created, "does not match its hash"},
 		{"VersionTextWithManifest", func() []byte {
-			return remanifest(t, rewriteArchive(t, archive, func(name string, data []byte) []byte {
+			return remanifest(t, testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte {
 				if name == "versions/v2/text.txt" {
 					data = bytes.Replace(data, []byte("五立方米"), []byte("十立方米"), 1)
 				}

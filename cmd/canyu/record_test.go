@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -148,33 +147,12 @@ func TestRecordVerifyArchiveCommand(t *testing.T) {
 
 // forgeRecord copies an archive with one word of record.json changed.
 func forgeRecord(t *testing.T, archive []byte) []byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, f := range zr.File {
-		if f.Name != "record.json" {
-			if err := zw.Copy(f); err != nil {
-				t.Fatal(err)
-			}
-			continue
+	return testenv.RewriteArchive(t, archive, func(name string, data []byte) []byte {
+		if name != "record.json" {
+			return data
 		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(rc)
-		rc.Close()
-		w, _ := zw.Create(f.Name)
-		w.Write(bytes.Replace(data, []byte("道路"), []byte("河道"), 1))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+		return bytes.Replace(data, []byte("道路"), []byte("河道"), 1)
+	})
 }
 
 func TestRecordHelp(t *testing.T) {
