@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/sheet"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -55,21 +55,6 @@ var exportStatusNames = map[string]string{"pending": "待审核", "published": "
 
 var exportRejectionNames = map[string]string{"spam": "广告或垃圾信息", "abuse": "辱骂、攻击等不当言论", "personal_information": "含个人信息",
 	"off_topic": "与本次征求意见内容无关", "duplicate_submission": "重复提交"}
-
-// exportCell neutralises spreadsheet formula injection (OWASP "CSV
-// injection"): a cell that starts with = + - @ (or a tab or carriage
-// return, which some programs skip before looking for one) is prefixed with
-// an apostrophe so that it is shown as text and never evaluated.
-func exportCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
 
 type exportRow struct {
 	Receipt         string    `db:"receipt"`
@@ -119,7 +104,7 @@ func (r *exportRow) cells() []string {
 		exportStatusNames[r.Status], exportRejectionNames[r.RejectionReason], group, size,
 		DispositionNames[DispositionKind(r.Disposition)], r.Reason, r.Pseudonym, phone, body}
 	for i, c := range cells {
-		cells[i] = exportCell(strings.ToValidUTF8(c, "\uFFFD"))
+		cells[i] = sheet.Text(strings.ToValidUTF8(c, "\uFFFD"))
 	}
 	return cells
 }
@@ -133,12 +118,10 @@ type sheetWriter interface {
 type csvSheet struct{ w *csv.Writer }
 
 func newCSVSheet(w io.Writer) (*csvSheet, error) {
-	// The byte-order mark makes Excel read the file as UTF-8 instead of the
-	// local code page, which would garble Chinese text.
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+	cw, err := sheet.NewCSV(w)
+	if err != nil {
 		return nil, err
 	}
-	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	return &csvSheet{w: cw}, nil
 }
@@ -150,58 +133,30 @@ func (s *csvSheet) Close() error {
 	return s.w.Error()
 }
 
-type xlsxSheet struct {
-	f   *excelize.File
-	sw  *excelize.StreamWriter
-	out io.Writer
-	row int
-}
-
-const exportSheetName = "公众意见"
+// xlsxSheet writes cells as text cells: excelize writes a Go string as an
+// inline string, never as a formula.
+type xlsxSheet struct{ x *sheet.XLSX }
 
 func newXLSXSheet(w io.Writer) (*xlsxSheet, error) {
-	f := excelize.NewFile()
-	if err := f.SetSheetName("Sheet1", exportSheetName); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(exportSheetName)
+	x, err := sheet.NewXLSX(w, "公众意见", sheet.Layout{
+		Widths:       []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 80},
+		FreezeHeader: true,
+	})
 	if err != nil {
 		return nil, err
 	}
-	widths := []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 80}
-	for i, wd := range widths {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-			return nil, err
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
-	}
-	return &xlsxSheet{f: f, sw: sw, out: w}, nil
+	return &xlsxSheet{x: x}, nil
 }
 
-// WriteRow writes cells as text cells: excelize writes a Go string as an
-// inline string, never as a formula.
 func (s *xlsxSheet) WriteRow(cells []string) error {
-	s.row++
-	ref, err := excelize.CoordinatesToCellName(1, s.row)
-	if err != nil {
-		return err
-	}
 	vals := make([]any, len(cells))
 	for i, c := range cells {
 		vals[i] = c
 	}
-	return s.sw.SetRow(ref, vals)
+	return s.x.WriteRow(vals)
 }
 
-func (s *xlsxSheet) Close() error {
-	defer s.f.Close()
-	if err := s.sw.Flush(); err != nil {
-		return err
-	}
-	return s.f.Write(s.out)
-}
+func (s *xlsxSheet) Close() error { return s.x.Close() }
 
 // ExportComments writes every comment of the decision, whatever its status,
 // as CSV (UTF-8 with a byte-order mark) or XLSX: receipt, time (Asia/
@@ -239,16 +194,16 @@ func (s *Service) ExportComments(ctx context.Context, actor *identity.Account, d
 		return errs.Internal(err)
 	}
 	defer rows.Close()
-	var sheet sheetWriter
+	var out sheetWriter
 	if format == ExportXLSX {
-		sheet, err = newXLSXSheet(w)
+		out, err = newXLSXSheet(w)
 	} else {
-		sheet, err = newCSVSheet(w)
+		out, err = newCSVSheet(w)
 	}
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if err := sheet.WriteRow(exportHeader); err != nil {
+	if err := out.WriteRow(exportHeader); err != nil {
 		return errs.Internal(err)
 	}
 	scan := pgx.RowToAddrOfStructByName[exportRow]
@@ -257,14 +212,14 @@ func (s *Service) ExportComments(ctx context.Context, actor *identity.Account, d
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if err := sheet.WriteRow(r.cells()); err != nil {
+		if err := out.WriteRow(r.cells()); err != nil {
 			return errs.Internal(err)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return errs.Internal(err)
 	}
-	if err := sheet.Close(); err != nil {
+	if err := out.Close(); err != nil {
 		return errs.Internal(err)
 	}
 	return nil

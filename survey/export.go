@@ -2,11 +2,9 @@ package survey
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/sheet"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -135,10 +134,7 @@ func csvText(v any, _ bool) string {
 	case float64:
 		return formatNumber(x)
 	case string:
-		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
-			return "'" + x
-		}
-		return x
+		return sheet.Text(x)
 	}
 	return fmt.Sprint(v)
 }
@@ -214,14 +210,16 @@ func (s *Service) ExportResponses(ctx context.Context, actor *identity.Account, 
 		}
 		n := 0
 		if format == FormatCSV {
-			io.WriteString(w, "\ufeff")
-			cw := csv.NewWriter(w)
+			cw, err := sheet.NewCSV(w)
+			if err != nil {
+				return err
+			}
 			escaped := make([]string, len(header))
 			for i, h := range header {
 				escaped[i] = csvText(h, false)
 			}
 			cw.Write(escaped)
-			err := eachResponse(ctx, tx, sv, func(as Answers, at time.Time) error {
+			err = eachResponse(ctx, tx, sv, func(as Answers, at time.Time) error {
 				n++
 				rec := []string{strconv.Itoa(n)}
 				if !sv.Anonymous {
@@ -238,21 +236,16 @@ func (s *Service) ExportResponses(ctx context.Context, actor *identity.Account, 
 			cw.Flush()
 			return cw.Error()
 		}
-		f := excelize.NewFile()
-		defer f.Close()
-		const sheet = "答卷"
-		if err := f.SetSheetName("Sheet1", sheet); err != nil {
-			return errs.Internal(err)
-		}
-		sw, err := f.NewStreamWriter(sheet)
+		x, err := sheet.NewXLSX(w, "答卷", sheet.Layout{})
 		if err != nil {
 			return errs.Internal(err)
 		}
+		defer x.Discard()
 		row := make([]any, len(header))
 		for i, h := range header {
 			row[i] = h
 		}
-		if err := sw.SetRow("A1", row); err != nil {
+		if err := x.WriteRow(row); err != nil {
 			return errs.Internal(err)
 		}
 		err = eachResponse(ctx, tx, sv, func(as Answers, at time.Time) error {
@@ -264,16 +257,12 @@ func (s *Service) ExportResponses(ctx context.Context, actor *identity.Account, 
 			for _, c := range cols {
 				row = append(row, c.cell(as))
 			}
-			cell, _ := excelize.CoordinatesToCellName(1, n+1)
-			return sw.SetRow(cell, row)
+			return x.WriteRow(row)
 		})
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if err := sw.Flush(); err != nil {
-			return errs.Internal(err)
-		}
-		return f.Write(w)
+		return x.Close()
 	})
 }
 
