@@ -22,6 +22,19 @@ func benchSize(name string, def int) int {
 	return def
 }
 
+// benchParams are the parameters the benchmarks run with:
+// themes.DefaultParams, or themes.DMMParams or themes.SpectralParams when
+// CANYU_THEMES_BENCH_METHOD is dmm or spectral.
+func benchParams() themes.Params {
+	switch os.Getenv("CANYU_THEMES_BENCH_METHOD") {
+	case "dmm":
+		return themes.DMMParams
+	case themes.MethodSpectral:
+		return themes.SpectralParams
+	}
+	return themes.DefaultParams
+}
+
 // BenchmarkAnalyze times a full theme analysis of one decision's comments
 // (loading them, features, clustering, labels, summaries, storing the
 // themes and members, the record entry). The target is 100,000 comments in
@@ -33,6 +46,7 @@ func benchSize(name string, def int) int {
 func BenchmarkAnalyze(b *testing.B) {
 	n := benchSize("CANYU_THEMES_BENCH_COMMENTS", 20_000)
 	s := newScene(b, n)
+	s.svc.Params = benchParams()
 	ctx := context.Background()
 	b.ResetTimer()
 	var last themes.Analysis

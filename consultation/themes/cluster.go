@@ -31,6 +31,8 @@ type Params struct {
 	// a second-order similarity, cut at Threshold; "dmm" the Dirichlet
 	// multinomial mixture of dmm.go (the DMM fields). Both then share the
 	// themes' minimum size, the joining and refinement by centroid.
+	// "spectral" is latent semantic analysis and spectral clustering
+	// (spectral.go, the fields from LSADims on).
 	Method string `json:"method,omitempty"`
 	// DMMClusters is the sampler's upper bound on clusters, DMMAlpha and
 	// DMMBeta its priors (0: 30, 0.1 and 0.1, the paper's), DMMIterations
@@ -113,6 +115,35 @@ type Params struct {
 	// OffTopicThreshold: a comment in no theme whose cosine to every
 	// article of the draft is below it is suggested as off-topic.
 	OffTopicThreshold float64 `json:"off_topic_threshold"`
+	// The fields below are the spectral method's (Method "spectral",
+	// spectral.go), which uses, of those above, the features, MinThemeSize,
+	// MinThemeShare, MaxMinThemeSize, Refine, JoinThreshold (second themes
+	// and the incremental join), SecondRatio and OffTopicThreshold.
+	//
+	// LSADims is the rank of the truncated SVD of the term matrix (latent
+	// semantic analysis); 0 stands for 40.
+	LSADims int `json:"lsa_dims,omitempty"`
+	// LSAPower: a unit's reduced coordinates are its row of U·Σ^LSAPower
+	// (1 is classic LSA, 0 would whiten); 0 stands for 1.5.
+	LSAPower float64 `json:"lsa_power,omitempty"`
+	// SpectralNeighbours keeps, of the affinity between two units, only
+	// the pairs where one is among the other's SpectralNeighbours nearest;
+	// 0 stands for 8.
+	SpectralNeighbours int `json:"spectral_neighbours,omitempty"`
+	// MaxThemes bounds the number of themes of the spectral method; 0
+	// stands for 12.
+	MaxThemes int `json:"max_themes,omitempty"`
+	// Restarts is the number of seeded k-means++ runs the spectral method
+	// combines by consensus; 0 stands for 10.
+	Restarts int `json:"restarts,omitempty"`
+	// LSAJoin is the least cosine in the reduced space with which a unit
+	// outside the clustered sample, or in a cluster too small to be a
+	// theme, joins the nearest theme.
+	LSAJoin float64 `json:"lsa_join,omitempty"`
+	// SpectralSample bounds the units the spectral method clusters (two
+	// dense eigenproblems of that size); the rest join by LSAJoin. 0 stands
+	// for 800.
+	SpectralSample int `json:"spectral_sample,omitempty"`
 }
 
 // DefaultParams are the parameters chosen on testdata/dev (see
@@ -189,8 +220,9 @@ type unit struct {
 	key  uint64 // deterministic sampling order
 }
 
-// Cluster finds the themes of docs. articles are the texts of the draft's
-// articles, used only to suggest off-topic comments.
+// ClusterDocs finds the themes of docs with the method p.Method names.
+// articles are the texts of the draft's articles, used only to suggest
+// off-topic comments.
 func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	docTerms := make([][]string, len(docs))
 	vocabTerms := make([][]string, len(docs))
@@ -212,14 +244,49 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	if len(units) == 0 {
 		return out
 	}
-	// Cluster a deterministic sample by average link (or, Method "dmm",
-	// by the Dirichlet multinomial mixture of dmm.go).
+	var firstOf []int
+	var cents [][]float32
+	switch p.Method {
+	case MethodSpectral:
+		firstOf, cents = spectralThemes(units, len(voc.Terms), p)
+	default:
+		firstOf, cents = linkThemes(units, docs, docTerms, voc, p)
+	}
+	finishThemes(out, units, firstOf, cents, articles, p)
+	return out
+}
+
+// sampleOrder is the units in a deterministic order (by the hash of their
+// first comment's id): its first n are the sample a method clusters when
+// there are too many units for it.
+func sampleOrder(units []unit) []int {
 	order := make([]int, len(units))
 	for i := range order {
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return units[order[a]].key < units[order[b]].key })
-	sample := order
+	return order
+}
+
+// minThemeSize is the least number of units of a sample of n that make a
+// theme (see Params.MinThemeSize).
+func (p Params) minThemeSize(n int) int {
+	minSize := int(math.Ceil(p.MinThemeShare * float64(n)))
+	if p.MaxMinThemeSize > 0 {
+		minSize = min(minSize, p.MaxMinThemeSize)
+	}
+	return max(p.MinThemeSize, minSize)
+}
+
+// linkThemes is the methods "" and "dmm": a sample clustered by average
+// link over the second-order similarity, cut (or, Method "dmm", by the
+// Dirichlet multinomial mixture of dmm.go), small clusters dropped, the
+// rest joining by centroid, then k-means refinement. It returns each
+// unit's theme (-1 for none) and the themes' centroids over the vocabulary.
+func linkThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabulary, p Params) ([]int, [][]float32) {
+	dim := len(voc.Terms)
+	// Cluster a deterministic sample.
+	sample := sampleOrder(units)
 	if len(sample) > p.MaxAgglomerative {
 		sample = sample[:p.MaxAgglomerative]
 	}
@@ -227,11 +294,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	for i, u := range sample {
 		sv[i] = units[u].vec
 	}
-	minSize := int(math.Ceil(p.MinThemeShare * float64(len(sample))))
-	if p.MaxMinThemeSize > 0 {
-		minSize = min(minSize, p.MaxMinThemeSize)
-	}
-	minSize = max(p.MinThemeSize, minSize)
+	minSize := p.minThemeSize(len(sample))
 	var labels []int
 	switch {
 	case p.Method == "dmm":
@@ -260,7 +323,6 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 		}
 		return groups[a][0] < groups[b][0]
 	})
-	dim := len(voc.Terms)
 	cents := make([][]float32, len(groups))
 	firstOf := make([]int, len(units))
 	for i := range firstOf {
@@ -332,10 +394,17 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 			}
 		}
 		cents = kept
-		groups = groups[:len(kept)] // only its length is used below
 	}
+	return firstOf, cents
+}
+
+// finishThemes fills out.Clusters and out.First from each unit's theme
+// (firstOf, -1 for none) and the themes' centroids: the members with their
+// cosines, second themes, and the off-topic suggestion.
+func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float32, articles []string, p Params) {
+	voc, dim := out.Vocab, len(out.Vocab.Terms)
+	clusters := make([]Cluster, len(cents))
 	// Themes with their members, first and second.
-	clusters := make([]Cluster, len(groups))
 	for g := range clusters {
 		clusters[g].Centroid = cents[g]
 	}
@@ -383,7 +452,6 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 		}
 	}
 	out.Clusters = clusters
-	return out
 }
 
 // mergeClose merges, closest pair first, the groups whose centroids have a

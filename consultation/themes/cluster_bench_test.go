@@ -1,7 +1,6 @@
 package themes_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/canyu-gov/canyu/consultation/themes"
@@ -9,7 +8,7 @@ import (
 
 // BenchmarkClusterInMemory times the method alone (features, clustering,
 // labels, summaries) on generated comments, without the database
-// (CANYU_THEMES_BENCH_METHOD=dmm for DMMParams):
+// (CANYU_THEMES_BENCH_METHOD=dmm for DMMParams, spectral for SpectralParams):
 //
 //	CANYU_THEMES_BENCH_COMMENTS=100000 go test ./consultation/themes -run '^$' -bench ClusterInMemory -benchtime 1x
 func BenchmarkClusterInMemory(b *testing.B) {
@@ -22,10 +21,7 @@ func BenchmarkClusterInMemory(b *testing.B) {
 			docs[i].Group = 1
 		}
 	}
-	p := themes.DefaultParams
-	if os.Getenv("CANYU_THEMES_BENCH_METHOD") == "dmm" {
-		p = themes.DMMParams
-	}
+	p := benchParams()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		cl := themes.ClusterDocs(docs, nil, p)

@@ -54,9 +54,11 @@ func measureDev(t *testing.T, name string, p Params) devFigures {
 // removed (CANYU_THEMES_SWEEP=1). The article a comment is on lines up with
 // its theme in the first five drafts of the development set more than it
 // does elsewhere; the text alone must carry the themes, so DefaultParams
-// were chosen for the best sum of the two figures. Variants of
+// were chosen for the best sum of the two figures. It measures the
+// spectral method too (SpectralParams and a grid around it). Variants of
 // DefaultParams can also be given as JSON lines in the file named by
-// CANYU_THEMES_VARIANTS ({"name": …, "p": {partial Params}}).
+// CANYU_THEMES_VARIANTS ({"name": …, "p": {partial Params}}; "method":
+// "spectral" for the spectral method).
 //
 // Runs of 2026-12-03 (five drafts): plain cosine cut at 0.12 gave 0.772
 // with articles and 0.421 without; the second-order similarity (10
@@ -106,6 +108,18 @@ func TestDevRobustSweep(t *testing.T) {
 				p := DefaultParams
 				p.ConceptWeight, p.UnigramWeight, p.Threshold = c, u, th
 				rs = append(rs, measureDev(t, fmt.Sprintf("concept=%.1f unigram=%.1f th=%.2f", c, u, th), p))
+			}
+		}
+	}
+	// The spectral method (spectral.go; SpectralParams has its figures).
+	rs = append(rs, measureDev(t, "spectral", SpectralParams))
+	t.Log(rs[len(rs)-1])
+	for _, d := range []int{20, 40} {
+		for _, nb := range []int{8, 10} {
+			for _, pw := range []float64{1, 1.5} {
+				p := SpectralParams
+				p.LSADims, p.SpectralNeighbours, p.LSAPower = d, nb, pw
+				rs = append(rs, measureDev(t, fmt.Sprintf("spectral dims=%d neighbours=%d power=%.1f", d, nb, pw), p))
 			}
 		}
 	}

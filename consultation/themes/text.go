@@ -16,7 +16,9 @@
 // the near-synonym groups of the search service, generic aspects
 // (concepts.txt: cost, time, noise …), TF-IDF; comments are
 // clustered by average link over a second-order similarity (each comment
-// with its nearest neighbours), which short colloquial comments need.
+// with its nearest neighbours), which short colloquial comments need; as an
+// option (Params.Method "spectral", spectral.go) by spectral clustering of
+// their latent semantic analysis, no better on the development set.
 package themes
 
 import (
