@@ -14,14 +14,14 @@ import (
 // (the service's own parameters are back to the default by then).
 func TestSpectralAnalyzeAndJoin(t *testing.T) {
 	ctx := context.Background()
-	s := newScene(t, 400)
+	s := newScene(t, 200)
 	s.svc.Params = themes.SpectralParams
 	a, err := s.svc.Analyze(ctx, s.staff, s.d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("analysed %d comments into %d themes (%d unthemed)", a.CommentCount, a.ThemeCount, a.Unthemed)
-	if a.ThemeCount < 3 || a.Unthemed > 40 {
+	if a.ThemeCount < 3 || a.Unthemed > 20 {
 		t.Fatalf("analysis %+v", a)
 	}
 	var campaign []int64
