@@ -38,8 +38,7 @@ func BenchmarkCheckpointComments(b *testing.B) {
 	}
 	ctx := context.Background()
 	e := testenv.New(b)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.City("pdsszf", "jyj")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
 	svc := e.Consultation
 	svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}

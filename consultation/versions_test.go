@@ -78,8 +78,7 @@ type versionEnv struct {
 func newVersionEnv(t *testing.T) *versionEnv {
 	t.Helper()
 	e := testenv.New(t)
-	e.Agency("gov", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.City("gov", "jyj")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
 	return &versionEnv{e: e, svc: e.Consultation, staff: &staff}
 }

@@ -21,8 +21,7 @@ import (
 // width, and none scrolls sideways on the phone.
 func TestDecisionLifePagesInBrowser(t *testing.T) {
 	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.City("pdsszf", "jyj")
 	admin, _ := e.Account(identity.RoleAdmin, "")
 	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")

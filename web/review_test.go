@@ -37,9 +37,7 @@ func newReviewCity(t *testing.T, title string) *reviewPagesEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &reviewPagesEnv{Env: testenv.New(t)}
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e.City("pdsszf", "jyj", "sfj")
 	e.staff, _ = e.Account(identity.RoleAgencyStaff, "jyj")
 	admin, _ := e.Account(identity.RoleAdmin, "")
 	if _, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{

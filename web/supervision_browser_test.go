@@ -27,8 +27,7 @@ func newSupervisionEnv(t *testing.T) *supervisionEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := testenv.New(t)
-	e.Agency("zf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("zjj", "平顶山市住房和城乡建设局", identity.AgencyDepartment)
+	e.City("zf", "zjj")
 	office, _ := e.Account(identity.RoleSupervisor, "zf")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "zjj")
 	d, err := e.Consultation.CreateDecision(ctx, &staff, consultation.DecisionInput{Title: "平顶山市老旧小区加装电梯管理办法",

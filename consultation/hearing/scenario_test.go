@@ -64,9 +64,7 @@ type scene struct {
 // consultation from t0 for 30 days, with its draft version.
 func newScene(t *testing.T) *scene {
 	e := testenv.New(t)
-	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
-	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
-	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	e.City("pdsszf", "jyj", "sfj")
 	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
 	s := &scene{e: e, ctx: context.Background(), staff: &staff, t0: shanghai(2026, 3, 2, 9)}
 	e.Clock.Set(s.t0)
