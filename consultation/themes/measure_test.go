@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,10 +53,14 @@ func loadCoded(t *testing.T) []labelledDraft {
 	return set.Drafts
 }
 
-// loadDev reads the development set's line format (see testdata/dev/dogs.txt).
-func loadDev(t *testing.T) []labelledDraft {
+// loadDev reads the development set (testdata/dev).
+func loadDev(t *testing.T) []labelledDraft { return loadLines(t, "testdata/dev") }
+
+// loadLines reads the drafts of a directory in the development set's line
+// format (see testdata/dev/dogs.txt).
+func loadLines(t *testing.T, dir string) []labelledDraft {
 	t.Helper()
-	files, _ := filepath.Glob("testdata/dev/*.txt")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
 	var out []labelledDraft
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -327,6 +332,41 @@ func TestDevSet(t *testing.T) {
 	}
 }
 
+// TestValidationSet measures the method on the validation set
+// (testdata/validation): three drafts written and coded in session 8 by a
+// helper that saw neither the method nor the other sets, after the method
+// was chosen. It is for choosing between methods tuned on the development
+// set without spending a reading of the coded set, never for tuning
+// parameters. Every method is measured with its own parameters;
+// DefaultParams' is the one the service uses.
+func TestValidationSet(t *testing.T) {
+	drafts := loadLines(t, "testdata/validation")
+	if len(drafts) == 0 {
+		t.Fatal("no validation drafts")
+	}
+	for _, p := range validationMethods() {
+		m := p.Method
+		var f1, f1n float64
+		for _, d := range drafts {
+			s, _ := measure(d, p)
+			noArticles := d
+			noArticles.Comments = slices.Clone(d.Comments)
+			for j := range noArticles.Comments {
+				noArticles.Comments[j].Article = ""
+			}
+			sn, _ := measure(noArticles, p)
+			t.Logf("validation method=%-8q %-9s n=%3d themes=%2d/%2d (coded %d)  P=%.3f R=%.3f F1=%.3f ARI=%.3f campaign-themes=%d; without articles F1=%.3f",
+				m, d.Key, len(d.Comments), s.Themes, sn.Themes, codedThemes(d), s.Precision, s.Recall, s.F1, s.ARI, s.CampaignThemes, sn.F1)
+			f1 += s.F1 / float64(len(drafts))
+			f1n += sn.F1 / float64(len(drafts))
+			if m == DefaultParams.Method && s.CampaignThemes != 1 {
+				t.Errorf("validation %s: the campaign is in %d themes", d.Key, s.CampaignThemes)
+			}
+		}
+		t.Logf("validation method=%-8q mean pairwise F1 %.3f, without articles %.3f", m, f1, f1n)
+	}
+}
+
 // TestCodedSet measures the method against the committed coded set
 // (testdata/coded: 398 comments on three drafts, coded into themes by a
 // helper who never saw the method). It is for measuring only: no
@@ -385,3 +425,7 @@ func codedThemes(d labelledDraft) int {
 	}
 	return len(seen)
 }
+
+// validationMethods are the methods TestValidationSet measures, each with
+// the parameters chosen for it on the development set.
+func validationMethods() []Params { return []Params{DefaultParams, DMMParams, SpectralParams} }
