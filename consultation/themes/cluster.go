@@ -306,23 +306,7 @@ func linkThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabulary, 
 		merges, _ := dendrogram(sv, false, p.Neighbours, p.Smooth)
 		labels = cut(merges, len(sv), p.Threshold)
 	}
-	byLabel := map[int][]int{}
-	for i, l := range labels {
-		byLabel[l] = append(byLabel[l], sample[i])
-	}
-	var groups [][]int // unit indexes per theme
-	for _, us := range byLabel {
-		if len(us) >= minSize {
-			sort.Ints(us)
-			groups = append(groups, us)
-		}
-	}
-	sort.Slice(groups, func(a, b int) bool {
-		if len(groups[a]) != len(groups[b]) {
-			return len(groups[a]) > len(groups[b])
-		}
-		return groups[a][0] < groups[b][0]
-	})
+	groups := labelGroups(labels, sample, minSize) // unit indexes per theme
 	cents := make([][]float32, len(groups))
 	firstOf := make([]int, len(units))
 	for i := range firstOf {
@@ -887,4 +871,29 @@ func similarityMatrix(vs []Vec) []float32 {
 		}
 	}
 	return sim
+}
+
+// labelGroups turns the cluster labels of the clustered units (labels[i]
+// is the label of unit sample[i]) into themes: the units of each label
+// with at least minSize of them, in order, largest theme first (ties by
+// first unit), so the numbering is deterministic.
+func labelGroups(labels, sample []int, minSize int) [][]int {
+	byLabel := map[int][]int{}
+	for i, l := range labels {
+		byLabel[l] = append(byLabel[l], sample[i])
+	}
+	var groups [][]int
+	for _, us := range byLabel {
+		if len(us) >= minSize {
+			sort.Ints(us)
+			groups = append(groups, us)
+		}
+	}
+	sort.Slice(groups, func(a, b int) bool {
+		if len(groups[a]) != len(groups[b]) {
+			return len(groups[a]) > len(groups[b])
+		}
+		return groups[a][0] < groups[b][0]
+	})
+	return groups
 }

@@ -94,23 +94,7 @@ func spectralThemes(units []unit, dim int, p Params) ([]int, [][]float32) {
 		zs[i] = z[u]
 	}
 	labels := spectralLabels(zs, minSize, p)
-	byLabel := map[int][]int{}
-	for i, l := range labels {
-		byLabel[l] = append(byLabel[l], idx[i])
-	}
-	var groups [][]int
-	for _, us := range byLabel {
-		if len(us) >= minSize {
-			sort.Ints(us)
-			groups = append(groups, us)
-		}
-	}
-	sort.Slice(groups, func(a, b int) bool {
-		if len(groups[a]) != len(groups[b]) {
-			return len(groups[a]) > len(groups[b])
-		}
-		return groups[a][0] < groups[b][0]
-	})
+	groups := labelGroups(labels, idx, minSize)
 	for g, us := range groups {
 		for _, u := range us {
 			firstOf[u] = g
