@@ -16,20 +16,10 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 
-	"github.com/canyu-gov/canyu/catalogue"
-	"github.com/canyu-gov/canyu/consultation"
-	"github.com/canyu-gov/canyu/consultation/hearing"
-	"github.com/canyu-gov/canyu/consultation/themes"
-	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
-	"github.com/canyu-gov/canyu/internal/workday"
-	"github.com/canyu-gov/canyu/notify"
-	"github.com/canyu-gov/canyu/opendata"
-	"github.com/canyu-gov/canyu/search"
-	"github.com/canyu-gov/canyu/supervision"
-	"github.com/canyu-gov/canyu/survey"
+	"github.com/canyu-gov/canyu/internal/services"
 )
 
 // Version is the API version shown in the spec.
@@ -41,30 +31,7 @@ const SessionCookie = "canyu_session"
 
 // Services are the domain services the API calls. A zero Services is enough
 // to generate the spec (`canyu openapi`).
-type Services struct {
-	Identity     *identity.Service
-	Consultation *consultation.Service
-	Calendar     *workday.Store
-	Survey       *survey.Service
-	Hearing      *hearing.Service
-	// Themes is the theme analysis of comments (issue 19).
-	Themes *themes.Service
-	// Search is the search service (issue 7).
-	Search *search.Service
-	// OpenData is the change feed and the bulk exports (issue 20).
-	OpenData *opendata.Service
-	// Supervision is the rule-of-law office's desk.
-	Supervision *supervision.Service
-	// SecureCookies marks cookies Secure (when served over https).
-	SecureCookies bool
-	// Catalogue and Implementation (issue 13).
-	Catalogue      *catalogue.Service
-	Implementation *implementation.Service
-	// Integrations is organisations, API keys and webhooks (issue 20).
-	Integrations *integrations.Service
-	// Notify is subscriptions, the inbox and notification settings (issue 17).
-	Notify *notify.Service
-}
+type Services = services.Set
 
 type server struct {
 	svc Services

@@ -16,21 +16,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/canyu-gov/canyu/catalogue"
-	"github.com/canyu-gov/canyu/consultation"
-	"github.com/canyu-gov/canyu/consultation/hearing"
-	"github.com/canyu-gov/canyu/consultation/themes"
-	"github.com/canyu-gov/canyu/implementation"
-	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pagecache"
-	"github.com/canyu-gov/canyu/internal/workday"
-	"github.com/canyu-gov/canyu/notify"
-	"github.com/canyu-gov/canyu/opendata"
-	"github.com/canyu-gov/canyu/search"
-	"github.com/canyu-gov/canyu/supervision"
-	"github.com/canyu-gov/canyu/survey"
+	"github.com/canyu-gov/canyu/internal/services"
 )
 
 //go:embed templates/*.html
@@ -46,27 +35,7 @@ const SessionCookie = "canyu_session"
 const maxFormBytes = 1 << 20
 
 // Services are the domain services the pages call.
-type Services struct {
-	Identity      *identity.Service
-	Consultation  *consultation.Service
-	Survey        *survey.Service
-	Hearing       *hearing.Service
-	Calendar      *workday.Store
-	Search        *search.Service
-	OpenData      *opendata.Service
-	Supervision   *supervision.Service
-	SecureCookies bool
-	Logger        *slog.Logger
-	// Themes is the theme analysis of comments (issue 19).
-	Themes *themes.Service
-	// Catalogue and Implementation (issue 13).
-	Catalogue      *catalogue.Service
-	Implementation *implementation.Service
-	// Integrations is organisations, API keys and webhooks (issue 20).
-	Integrations *integrations.Service
-	// Notify is subscriptions, the inbox and notification settings (issue 17).
-	Notify *notify.Service
-}
+type Services = services.Set
 
 type site struct {
 	svc   Services

@@ -25,6 +25,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
+	"github.com/canyu-gov/canyu/internal/services"
 	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
@@ -147,14 +148,13 @@ func New(d Deps) http.Handler {
 	if d.Supervision == nil {
 		d.Supervision = NewSupervision(d.DB, d.Consultation)
 	}
+	set := services.Set{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing,
+		Themes: d.Themes, Search: d.Search, OpenData: d.OpenData, Supervision: d.Supervision, Catalogue: d.Catalogue,
+		Implementation: d.Implementation, Integrations: d.Integrations, Notify: d.Notify, SecureCookies: d.SecureCookies, Logger: d.Logger}
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, api.Services{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies,
-			Supervision: d.Supervision, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation, Integrations: d.Integrations,
-			Notify: d.Notify})
+		api.New(r, set)
 	})
-	web.Mount(r, web.Services{Identity: d.Identity, Consultation: d.Consultation, Survey: d.Survey, Calendar: d.Calendar, Search: d.Search, OpenData: d.OpenData, SecureCookies: d.SecureCookies, Logger: d.Logger,
-		Supervision: d.Supervision, Hearing: d.Hearing, Themes: d.Themes, Catalogue: d.Catalogue, Implementation: d.Implementation,
-		Integrations: d.Integrations, Notify: d.Notify})
+	web.Mount(r, set)
 	return r
 }
 
