@@ -30,19 +30,7 @@ func TestDMMDevSet(t *testing.T) {
 		if s.Themes < 2 {
 			t.Errorf("dmm %s: %d themes", d.Key, s.Themes)
 		}
-		docs := make([]Doc, len(d.Comments))
-		for i, c := range d.Comments {
-			docs[i] = Doc{ID: int64(i + 1), Text: c.Text, Article: c.Article}
-		}
-		desc := Describe(docs, cl, DMMParams)
-		for g, c := range cl.Clusters {
-			if len(c.Centroid) != len(cl.Vocab.Terms) {
-				t.Errorf("dmm %s theme %d: centroid of %d for %d terms", d.Key, g, len(c.Centroid), len(cl.Vocab.Terms))
-			}
-			if !c.OffTopic && desc[g].Label == "" {
-				t.Errorf("dmm %s theme %d: no label", d.Key, g)
-			}
-		}
+		checkDescribed(t, d, cl, DMMParams)
 	}
 	t.Logf("dmm mean pairwise F1 %.3f", mean)
 	if mean < dmmDevFloor {

@@ -208,3 +208,20 @@ func (s *scene) closeWindow(t testing.TB) {
 		t.Fatal(err)
 	}
 }
+
+// campaignThemes is the number of themes the campaign's copies are in as
+// their first theme.
+func (s *scene) campaignThemes(t testing.TB) (copies, themes int) {
+	t.Helper()
+	var campaign []int64
+	for i, c := range s.comments {
+		if c.campaign {
+			campaign = append(campaign, s.commentID[i])
+		}
+	}
+	if err := s.e.DB.QueryRow(context.Background(), `SELECT count(DISTINCT theme_id) FROM theme_members WHERE comment_id = ANY($1) AND is_primary`,
+		campaign).Scan(&themes); err != nil {
+		t.Fatal(err)
+	}
+	return len(campaign), themes
+}

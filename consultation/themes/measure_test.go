@@ -429,3 +429,23 @@ func codedThemes(d labelledDraft) int {
 // validationMethods are the methods TestValidationSet measures, each with
 // the parameters chosen for it on the development set.
 func validationMethods() []Params { return []Params{DefaultParams, DMMParams, SpectralParams} }
+
+// checkDescribed fails t when a theme of cl has a centroid that is not over
+// the whole vocabulary (the incremental join needs it) or, unless it is
+// off-topic, no label.
+func checkDescribed(t *testing.T, d labelledDraft, cl *Clustering, p Params) {
+	t.Helper()
+	docs := make([]Doc, len(d.Comments))
+	for i, c := range d.Comments {
+		docs[i] = Doc{ID: int64(i + 1), Text: c.Text, Article: c.Article}
+	}
+	desc := Describe(docs, cl, p)
+	for g, c := range cl.Clusters {
+		if len(c.Centroid) != len(cl.Vocab.Terms) {
+			t.Errorf("%s (method %q) theme %d: centroid over %d terms of %d", d.Key, p.Method, g, len(c.Centroid), len(cl.Vocab.Terms))
+		}
+		if !c.OffTopic && desc[g].Label == "" {
+			t.Errorf("%s (method %q) theme %d: no label", d.Key, p.Method, g)
+		}
+	}
+}

@@ -35,19 +35,8 @@ func TestScenarioFiveThousand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The campaign is in one theme.
-	var campaign []int64
-	for i, c := range s.comments {
-		if c.campaign {
-			campaign = append(campaign, s.commentID[i])
-		}
-	}
-	var campaignThemes int
-	if err := s.e.DB.QueryRow(ctx, `SELECT count(DISTINCT theme_id) FROM theme_members WHERE comment_id = ANY($1) AND is_primary`,
-		campaign).Scan(&campaignThemes); err != nil {
-		t.Fatal(err)
-	}
-	if campaignThemes != 1 {
-		t.Fatalf("the campaign's %d copies are in %d themes", len(campaign), campaignThemes)
+	if copies, n := s.campaignThemes(t); n != 1 {
+		t.Fatalf("the campaign's %d copies are in %d themes", copies, n)
 	}
 	for _, th := range list {
 		t.Logf("theme %d %q size %d articles %v", th.ID, th.Label, th.Size, th.Articles[:min(2, len(th.Articles))])

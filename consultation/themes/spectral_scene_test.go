@@ -24,16 +24,8 @@ func TestSpectralAnalyzeAndJoin(t *testing.T) {
 	if a.ThemeCount < 3 || a.Unthemed > 20 {
 		t.Fatalf("analysis %+v", a)
 	}
-	var campaign []int64
-	for i, c := range s.comments {
-		if c.campaign {
-			campaign = append(campaign, s.commentID[i])
-		}
-	}
-	var campaignThemes int
-	if err := s.e.DB.QueryRow(ctx, `SELECT count(DISTINCT theme_id) FROM theme_members WHERE comment_id = ANY($1) AND is_primary`,
-		campaign).Scan(&campaignThemes); err != nil || campaignThemes != 1 {
-		t.Fatalf("the campaign's %d copies are in %d themes (%v)", len(campaign), campaignThemes, err)
+	if copies, n := s.campaignThemes(t); n != 1 {
+		t.Fatalf("the campaign's %d copies are in %d themes", copies, n)
 	}
 	var method string
 	if err := s.e.DB.QueryRow(ctx, `SELECT params->>'method' FROM theme_analyses WHERE decision_id = $1`, s.d.ID).Scan(&method); err != nil || method != themes.MethodSpectral {

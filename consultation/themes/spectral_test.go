@@ -32,19 +32,7 @@ func TestSpectralDevSet(t *testing.T) {
 			if s.Themes < 2 {
 				t.Errorf("dev %s (without articles %v): %d themes", d.Key, noArticles, s.Themes)
 			}
-			docs := make([]Doc, len(d.Comments))
-			for i, c := range d.Comments {
-				docs[i] = Doc{ID: int64(i + 1), Text: c.Text, Article: c.Article}
-			}
-			desc := Describe(docs, cl, SpectralParams)
-			for g, c := range cl.Clusters {
-				if len(c.Centroid) != len(cl.Vocab.Terms) {
-					t.Errorf("dev %s: theme %d centroid over %d terms of %d", d.Key, g, len(c.Centroid), len(cl.Vocab.Terms))
-				}
-				if desc[g].Label == "" && !c.OffTopic {
-					t.Errorf("dev %s: theme %d has no label", d.Key, g)
-				}
-			}
+			checkDescribed(t, d, cl, SpectralParams)
 			t.Logf("dev %-11s without articles %-5v themes=%2d P=%.3f R=%.3f F1=%.3f", d.Key, noArticles, s.Themes,
 				s.Precision, s.Recall, s.F1)
 			if noArticles {
