@@ -3,9 +3,8 @@ package consultation
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -124,7 +123,6 @@ func fingerprintComment(body string) commentFingerprint {
 	return fp
 }
 
-// shingles returns the base hashes of the distinct k-rune substrings of s.
 // hashNormalized is the hex SHA-256 of a normalised text: the
 // normalized_hash that identical comments share.
 func hashNormalized(n string) string {
@@ -132,23 +130,46 @@ func hashNormalized(n string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func shingles(s string, k int) map[uint64]struct{} {
-	runes := []rune(s)
-	out := make(map[uint64]struct{}, len(runes))
-	if len(runes) < k {
-		out[fnv64(s)] = struct{}{}
-		return out
-	}
-	for i := 0; i+k <= len(runes); i++ {
-		out[fnv64(string(runes[i:i+k]))] = struct{}{}
-	}
-	return out
-}
+// FNV-1a, 64 bits, written out so that hashing a shingle allocates nothing
+// (hash/fnv's New64a and the string conversion cost more than the hash).
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
 
 func fnv64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+	h := uint64(fnvOffset64)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime64
+	}
+	return h
+}
+
+// shingles returns the FNV-1a hashes of the distinct k-rune substrings of
+// s, sorted; the whole of s when it is shorter than k runes. A shingle is
+// hashed over its UTF-8 bytes as they stand in s, which for the valid UTF-8
+// that NormalizeComment returns are the bytes of its runes re-encoded: the
+// signatures stored before this was written this way are unchanged
+// (TestFingerprintMatchesReference).
+func shingles(s string, k int) []uint64 {
+	if utf8.RuneCountInString(s) < k {
+		return []uint64{fnv64(s)}
+	}
+	if !utf8.ValidString(s) {
+		s = string([]rune(s)) // each invalid byte becomes U+FFFD, as before
+	}
+	starts := make([]int, 0, len(s)/3+2)
+	for i := range s {
+		starts = append(starts, i)
+	}
+	starts = append(starts, len(s))
+	n := len(starts) - 1 // runes
+	out := make([]uint64, 0, n-k+1)
+	for i := 0; i+k <= n; i++ {
+		out = append(out, fnv64(s[starts[i]:starts[i+k]]))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // splitmix64 is a strong 64-bit mixing function; minHash derives its
@@ -161,42 +182,49 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// minHash computes the MinHash signature of a shingle set.
-func minHash(set map[uint64]struct{}) []int64 {
-	sig := make([]uint64, MinHashSize)
-	for i := range sig {
-		sig[i] = ^uint64(0)
-	}
-	for sh := range set {
-		for i := range sig {
-			if v := splitmix64(sh ^ (uint64(i+1) * 0xd6e8feb86659fd93)); v < sig[i] {
-				sig[i] = v
-			}
-		}
-	}
+// minHash computes the MinHash signature of a set of shingle hashes: value
+// i is the least splitmix64(shingle ^ (i+1)·K) over the set. Four values
+// are taken at a time over all shingles, their minima kept in registers and
+// their four independent hash chains interleaved by the processor.
+func minHash(set []uint64) []int64 {
+	var _ [0]struct{} = [MinHashSize % 4]struct{}{} // four at a time
+	const k = 0xd6e8feb86659fd93
 	out := make([]int64, MinHashSize)
-	for i, v := range sig {
-		out[i] = int64(v)
+	for i := 0; i < MinHashSize; i += 4 {
+		s0, s1, s2, s3 := uint64(i+1)*k, uint64(i+2)*k, uint64(i+3)*k, uint64(i+4)*k
+		m0, m1, m2, m3 := ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
+		for _, sh := range set {
+			m0 = min(m0, splitmix64(sh^s0))
+			m1 = min(m1, splitmix64(sh^s1))
+			m2 = min(m2, splitmix64(sh^s2))
+			m3 = min(m3, splitmix64(sh^s3))
+		}
+		out[i], out[i+1], out[i+2], out[i+3] = int64(m0), int64(m1), int64(m2), int64(m3)
 	}
 	return out
 }
 
 // lshBuckets hashes each band of LSHRows signature values, together with the
-// band's index, into one bucket id.
+// band's index, into one bucket id: FNV-1a over the band index and the
+// values, each as eight big-endian bytes.
 func lshBuckets(sig []int64) []int64 {
 	out := make([]int64, LSHBands)
-	var buf [8]byte
 	for b := range LSHBands {
-		h := fnv.New64a()
-		binary.BigEndian.PutUint64(buf[:], uint64(b))
-		h.Write(buf[:])
+		h := fnvWord(fnvOffset64, uint64(b))
 		for _, v := range sig[b*LSHRows : (b+1)*LSHRows] {
-			binary.BigEndian.PutUint64(buf[:], uint64(v))
-			h.Write(buf[:])
+			h = fnvWord(h, uint64(v))
 		}
-		out[b] = int64(h.Sum64())
+		out[b] = int64(h)
 	}
 	return out
+}
+
+// fnvWord continues FNV-1a hash h over the eight big-endian bytes of v.
+func fnvWord(h, v uint64) uint64 {
+	for shift := 56; shift >= 0; shift -= 8 {
+		h = (h ^ (v >> uint(shift) & 0xff)) * fnvPrime64
+	}
+	return h
 }
 
 // signatureSimilarity estimates the Jaccard similarity of two shingle sets

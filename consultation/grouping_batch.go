@@ -110,6 +110,9 @@ type groupIndex struct {
 	byBucket map[int64][]*candidateGroup
 	byID     map[int64]*candidateGroup
 	fresh    []*candidateGroup
+	// seen is find's scratch set of the candidates already compared,
+	// cleared and reused for every comment of the batch.
+	seen map[*candidateGroup]bool
 }
 
 // stanceFits reports whether a comment of the stance may join the group: a
@@ -134,7 +137,11 @@ func (x *groupIndex) find(m *groupMember) *candidateGroup {
 		return best
 	}
 	bestSim := 0.0
-	seen := map[*candidateGroup]bool{}
+	if x.seen == nil {
+		x.seen = map[*candidateGroup]bool{}
+	}
+	seen := x.seen
+	clear(seen)
 	for _, b := range m.fp.buckets {
 		for _, g := range x.byBucket[b] {
 			if seen[g] || !g.stanceFits(m.stance) {
@@ -253,8 +260,8 @@ func ungroupedComments(ctx context.Context, tx pgx.Tx, decisionID int64) ([]grou
 // an LSH bucket with any comment of the batch: three indexed queries.
 func loadGroupIndex(ctx context.Context, tx pgx.Tx, decisionID int64, members []groupMember) (*groupIndex, error) {
 	x := &groupIndex{byHash: map[string][]*candidateGroup{}, byBucket: map[int64][]*candidateGroup{}, byID: map[int64]*candidateGroup{}}
-	var hashes []string
-	var buckets []int64
+	hashes := make([]string, 0, len(members))
+	buckets := make([]int64, 0, len(members)*LSHBands)
 	for _, m := range members {
 		hashes = append(hashes, m.fp.hash)
 		buckets = append(buckets, m.fp.buckets...)

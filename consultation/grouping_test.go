@@ -86,11 +86,20 @@ func CampaignCopy(rng *rand.Rand, template string) string {
 	return b.String()
 }
 
-func exactJaccard(a, b map[uint64]struct{}) float64 {
+// exactJaccard is the Jaccard similarity of two sorted sets of shingle
+// hashes.
+func exactJaccard(a, b []uint64) float64 {
 	inter := 0
-	for k := range a {
-		if _, ok := b[k]; ok {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
 			inter++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
 		}
 	}
 	union := len(a) + len(b) - inter
