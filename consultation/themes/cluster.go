@@ -32,7 +32,8 @@ type Params struct {
 	// multinomial mixture of dmm.go (the DMM fields). Both then share the
 	// themes' minimum size, the joining and refinement by centroid.
 	// "spectral" is latent semantic analysis and spectral clustering
-	// (spectral.go, the fields from LSADims on).
+	// (spectral.go, the fields from LSADims on). "keyphrase" anchors
+	// themes by distinctive key phrases (keyphrase.go, the Phrase fields).
 	Method string `json:"method,omitempty"`
 	// DMMClusters is the sampler's upper bound on clusters, DMMAlpha and
 	// DMMBeta its priors (0: 30, 0.1 and 0.1, the paper's), DMMIterations
@@ -144,6 +145,40 @@ type Params struct {
 	// dense eigenproblems of that size); the rest join by LSAJoin. 0 stands
 	// for 800.
 	SpectralSample int `json:"spectral_sample,omitempty"`
+	// The fields below are the key-phrase method's (Method "keyphrase",
+	// keyphrase.go), which uses, of those above, the features,
+	// MinThemeSize, MinThemeShare, MaxMinThemeSize, JoinThreshold (units
+	// without an anchor phrase, and the incremental join), SecondRatio (of
+	// the anchor weights) and OffTopicThreshold.
+	//
+	// PhraseMinDF is the least number of the sample's units a candidate
+	// phrase is in (0: 3); PhraseMaxShare the greatest share of them (0:
+	// 0.2), beyond which a phrase is the draft's topic, not a theme's.
+	PhraseMinDF    int     `json:"phrase_min_df,omitempty"`
+	PhraseMaxShare float64 `json:"phrase_max_share,omitempty"`
+	// PhraseMax is the number of best-ranked candidate phrases clustered
+	// into seeds (0: 150).
+	PhraseMax int `json:"phrase_max,omitempty"`
+	// PhraseThreshold cuts the average-link dendrogram of the phrases;
+	// PhraseCooc is the weight of their co-occurrence in their similarity,
+	// the rest going to the cosine of their units' centroids.
+	PhraseThreshold float64 `json:"phrase_threshold,omitempty"`
+	PhraseCooc      float64 `json:"phrase_cooc,omitempty"`
+	// PhraseSample bounds the units the phrases are found in (0: 3,000);
+	// every unit is then placed by the phrases it contains.
+	PhraseSample int `json:"phrase_sample,omitempty"`
+	// PhraseLift keeps only the phrases whose units' mean pairwise cosine
+	// is at least PhraseLift times their mean cosine to the sample's other
+	// units (0: every phrase).
+	PhraseLift float64 `json:"phrase_lift,omitempty"`
+	// PhraseRefine is the most rounds of k-means refinement over every
+	// themed unit after the phrases placed them (0: none; the anchors stay).
+	PhraseRefine int `json:"phrase_refine,omitempty"`
+	// PhraseWeight, when not 0, makes the seeds features instead of
+	// anchors: each unit's vector gets its anchor weights per seed,
+	// normalised, times PhraseWeight, and the average-link method (the
+	// fields up to OffTopicThreshold) clusters the units so represented.
+	PhraseWeight float64 `json:"phrase_weight,omitempty"`
 }
 
 // DefaultParams are the parameters chosen on testdata/dev (see
@@ -244,15 +279,17 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	if len(units) == 0 {
 		return out
 	}
-	var firstOf []int
+	var firstOf, secondOf []int
 	var cents [][]float32
 	switch p.Method {
 	case MethodSpectral:
 		firstOf, cents = spectralThemes(units, len(voc.Terms), p)
+	case MethodKeyphrase:
+		firstOf, cents, secondOf = keyphraseThemes(units, docs, docTerms, voc, p)
 	default:
 		firstOf, cents = linkThemes(units, docs, docTerms, voc, p)
 	}
-	finishThemes(out, units, firstOf, cents, articles, p)
+	finishThemes(out, units, firstOf, secondOf, cents, articles, p)
 	return out
 }
 
@@ -384,8 +421,10 @@ func linkThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabulary, 
 
 // finishThemes fills out.Clusters and out.First from each unit's theme
 // (firstOf, -1 for none) and the themes' centroids: the members with their
-// cosines, second themes, and the off-topic suggestion.
-func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float32, articles []string, p Params) {
+// cosines, second themes, and the off-topic suggestion. A unit's second
+// theme is secondOf's when the method chose them (-1 for none), else the
+// next centroid when close enough.
+func finishThemes(out *Clustering, units []unit, firstOf, secondOf []int, cents [][]float32, articles []string, p Params) {
 	voc, dim := out.Vocab, len(out.Vocab.Terms)
 	clusters := make([]Cluster, len(cents))
 	// Themes with their members, first and second.
@@ -401,10 +440,16 @@ func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float3
 		}
 		s1 := un.vec.dotDense(cents[g])
 		second, s2 := nearest(un.vec, cents, g)
+		if secondOf != nil {
+			second = secondOf[u]
+			if second >= 0 {
+				s2 = un.vec.dotDense(cents[second])
+			}
+		}
 		for _, d := range un.docs {
 			out.First[d] = g
 			clusters[g].add(d, true, s1)
-			if second >= 0 && s2 >= p.JoinThreshold && s2 >= p.SecondRatio*s1 {
+			if second >= 0 && second != g && (secondOf != nil || s2 >= p.JoinThreshold && s2 >= p.SecondRatio*s1) {
 				clusters[second].add(d, false, s2)
 			}
 		}

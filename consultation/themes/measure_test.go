@@ -428,7 +428,9 @@ func codedThemes(d labelledDraft) int {
 
 // validationMethods are the methods TestValidationSet measures, each with
 // the parameters chosen for it on the development set.
-func validationMethods() []Params { return []Params{DefaultParams, DMMParams, SpectralParams} }
+func validationMethods() []Params {
+	return []Params{DefaultParams, DMMParams, SpectralParams, KeyphraseParams}
+}
 
 // checkDescribed fails t when a theme of cl has a centroid that is not over
 // the whole vocabulary (the incremental join needs it) or, unless it is

@@ -18,7 +18,9 @@
 // clustered by average link over a second-order similarity (each comment
 // with its nearest neighbours), which short colloquial comments need; as an
 // option (Params.Method "spectral", spectral.go) by spectral clustering of
-// their latent semantic analysis, no better on the development set.
+// their latent semantic analysis, or (Method "keyphrase", keyphrase.go)
+// anchored by distinctive key phrases, neither better on the development
+// set.
 package themes
 
 import (
