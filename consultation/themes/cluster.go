@@ -87,6 +87,9 @@ type Params struct {
 	SynonymWeight float64 `json:"synonym_weight,omitempty"`
 	// ConceptWeight weighs the aspects of concepts.txt (0 leaves them out).
 	ConceptWeight float64 `json:"concept_weight,omitempty"`
+	// GlossWeight weighs the gloss features (gloss.go: words that share a
+	// token of their CC-CEDICT English glosses meet); 0 leaves them out.
+	GlossWeight float64 `json:"gloss_weight,omitempty"`
 	// MergeThreshold: after the cut, two themes whose centroids have at
 	// least this cosine are one theme (0: no merging).
 	MergeThreshold float64 `json:"merge_threshold,omitempty"`
@@ -263,7 +266,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	vocabTerms := make([][]string, len(docs))
 	parallel(len(docs), func(i int) {
 		d := docs[i]
-		docTerms[i] = terms(Normalize(d.Text))
+		docTerms[i] = terms(Normalize(d.Text), p.GlossWeight > 0)
 		vocabTerms[i] = docTerms[i]
 		if d.Article != "" {
 			vocabTerms[i] = append(docTerms[i][:len(docTerms[i]):len(docTerms[i])], articleTerm(d.Article))
@@ -459,7 +462,7 @@ func finishThemes(out *Clustering, units []unit, firstOf, secondOf []int, cents 
 	if len(articles) > 0 && len(unthemed) > 0 {
 		art := make([][]float32, len(articles))
 		for i, a := range articles {
-			art[i] = voc.vector(terms(Normalize(a)), "", p.textOnly()).dense(dim)
+			art[i] = voc.vector(terms(Normalize(a), p.GlossWeight > 0), "", p.textOnly()).dense(dim)
 		}
 		var off Cluster
 		var offVecs []Vec
