@@ -19,7 +19,9 @@ import (
 // the extension (closedness). They are ranked by units × IDF × the
 // coherence of the units that contain them (the mean pairwise cosine of
 // their feature vectors: comments using a key phrase are about one thing,
-// comments using a topic word are not), and the best PhraseMax kept. (2)
+// comments using a topic word are not), those whose coherence is under
+// PhraseLift times their units' mean cosine to the other units left out,
+// and the best PhraseMax kept. (2)
 // The phrases are clustered by average link over a similarity that mixes
 // their co-occurrence (overlap coefficient of their units) and the cosine
 // of the centroids of the units that contain them, cut at
@@ -29,7 +31,9 @@ import (
 // fewer units than a theme needs are dissolved into the next seed of their
 // units, smallest first. Units with no anchor phrase join the nearest
 // theme centroid over the usual features (JoinThreshold), as do the units
-// outside the sample when they have no phrase; the off-topic bucket,
+// outside the sample when they have no phrase. (4) With PhraseRefine,
+// rounds of k-means over every themed unit follow: the seeds then choose
+// the number of themes and where they start. The off-topic bucket,
 // centroids, labels and summaries are those of the other methods.
 const MethodKeyphrase = "keyphrase"
 
@@ -374,7 +378,7 @@ func candidatePhrases(units []unit, uph [][]string, sample []int, p Params) []ke
 		if len(us) < minDF || len(us) > maxDF || fragment[g] {
 			continue
 		}
-		var sum map[int32]float32 = map[int32]float32{}
+		sum := map[int32]float32{}
 		for _, i := range us {
 			v := units[sample[i]].vec
 			for j, id := range v.IDs {
