@@ -23,17 +23,14 @@ func benchSize(name string, def int) int {
 }
 
 // benchParams are the parameters the benchmarks run with:
-// themes.DefaultParams, or themes.DMMParams, themes.SpectralParams or
-// themes.KeyphraseParams when CANYU_THEMES_BENCH_METHOD is dmm, spectral or
-// keyphrase.
+// themes.DefaultParams, or themes.DMMParams or themes.SpectralParams when
+// CANYU_THEMES_BENCH_METHOD is dmm or spectral.
 func benchParams() themes.Params {
 	switch os.Getenv("CANYU_THEMES_BENCH_METHOD") {
 	case "dmm":
 		return themes.DMMParams
 	case themes.MethodSpectral:
 		return themes.SpectralParams
-	case themes.MethodKeyphrase:
-		return themes.KeyphraseParams
 	}
 	return themes.DefaultParams
 }

@@ -32,8 +32,18 @@ type Params struct {
 	// multinomial mixture of dmm.go (the DMM fields). Both then share the
 	// themes' minimum size, the joining and refinement by centroid.
 	// "spectral" is latent semantic analysis and spectral clustering
-	// (spectral.go, the fields from LSADims on). "keyphrase" anchors
-	// themes by distinctive key phrases (keyphrase.go, the Phrase fields).
+	// (spectral.go, the fields from LSADims on).
+	//
+	// Tried as further options in session 9 and removed because neither
+	// beat the default (mean pairwise F1 with articles / without, on the
+	// development set and on the validation set; default 0.700 / 0.591 and
+	// 0.535 / 0.376): English glosses from CC-CEDICT as features, so that
+	// words of the same meaning meet (噪音 and 吵: 0.704 / 0.592 and 0.538 /
+	// 0.392, within noise; on the development set, pairs of comments that
+	// share a gloss but no character pair were in one coded theme 13% of the
+	// time against 16% for any two comments), in 69df96b; and themes seeded
+	// by key phrases that co-occur, then refined by centroid (0.605 / 0.510
+	// and 0.435 / 0.370), in 2def795..42483b0.
 	Method string `json:"method,omitempty"`
 	// DMMClusters is the sampler's upper bound on clusters, DMMAlpha and
 	// DMMBeta its priors (0: 30, 0.1 and 0.1, the paper's), DMMIterations
@@ -87,9 +97,6 @@ type Params struct {
 	SynonymWeight float64 `json:"synonym_weight,omitempty"`
 	// ConceptWeight weighs the aspects of concepts.txt (0 leaves them out).
 	ConceptWeight float64 `json:"concept_weight,omitempty"`
-	// GlossWeight weighs the gloss features (gloss.go: words that share a
-	// token of their CC-CEDICT English glosses meet); 0 leaves them out.
-	GlossWeight float64 `json:"gloss_weight,omitempty"`
 	// MergeThreshold: after the cut, two themes whose centroids have at
 	// least this cosine are one theme (0: no merging).
 	MergeThreshold float64 `json:"merge_threshold,omitempty"`
@@ -148,40 +155,6 @@ type Params struct {
 	// dense eigenproblems of that size); the rest join by LSAJoin. 0 stands
 	// for 800.
 	SpectralSample int `json:"spectral_sample,omitempty"`
-	// The fields below are the key-phrase method's (Method "keyphrase",
-	// keyphrase.go), which uses, of those above, the features,
-	// MinThemeSize, MinThemeShare, MaxMinThemeSize, JoinThreshold (units
-	// without an anchor phrase, and the incremental join), SecondRatio (of
-	// the anchor weights) and OffTopicThreshold.
-	//
-	// PhraseMinDF is the least number of the sample's units a candidate
-	// phrase is in (0: 3); PhraseMaxShare the greatest share of them (0:
-	// 0.2), beyond which a phrase is the draft's topic, not a theme's.
-	PhraseMinDF    int     `json:"phrase_min_df,omitempty"`
-	PhraseMaxShare float64 `json:"phrase_max_share,omitempty"`
-	// PhraseMax is the number of best-ranked candidate phrases clustered
-	// into seeds (0: 150).
-	PhraseMax int `json:"phrase_max,omitempty"`
-	// PhraseThreshold cuts the average-link dendrogram of the phrases;
-	// PhraseCooc is the weight of their co-occurrence in their similarity,
-	// the rest going to the cosine of their units' centroids.
-	PhraseThreshold float64 `json:"phrase_threshold,omitempty"`
-	PhraseCooc      float64 `json:"phrase_cooc,omitempty"`
-	// PhraseSample bounds the units the phrases are found in (0: 3,000);
-	// every unit is then placed by the phrases it contains.
-	PhraseSample int `json:"phrase_sample,omitempty"`
-	// PhraseLift keeps only the phrases whose units' mean pairwise cosine
-	// is at least PhraseLift times their mean cosine to the sample's other
-	// units (0: every phrase).
-	PhraseLift float64 `json:"phrase_lift,omitempty"`
-	// PhraseRefine is the most rounds of k-means refinement over every
-	// themed unit after the phrases placed them (0: none; the anchors stay).
-	PhraseRefine int `json:"phrase_refine,omitempty"`
-	// PhraseWeight, when not 0, makes the seeds features instead of
-	// anchors: each unit's vector gets its anchor weights per seed,
-	// normalised, times PhraseWeight, and the average-link method (the
-	// fields up to OffTopicThreshold) clusters the units so represented.
-	PhraseWeight float64 `json:"phrase_weight,omitempty"`
 }
 
 // DefaultParams are the parameters chosen on testdata/dev (see
@@ -266,7 +239,7 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	vocabTerms := make([][]string, len(docs))
 	parallel(len(docs), func(i int) {
 		d := docs[i]
-		docTerms[i] = terms(Normalize(d.Text), p.GlossWeight > 0)
+		docTerms[i] = terms(Normalize(d.Text))
 		vocabTerms[i] = docTerms[i]
 		if d.Article != "" {
 			vocabTerms[i] = append(docTerms[i][:len(docTerms[i]):len(docTerms[i])], articleTerm(d.Article))
@@ -282,17 +255,15 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	if len(units) == 0 {
 		return out
 	}
-	var firstOf, secondOf []int
+	var firstOf []int
 	var cents [][]float32
 	switch p.Method {
 	case MethodSpectral:
 		firstOf, cents = spectralThemes(units, len(voc.Terms), p)
-	case MethodKeyphrase:
-		firstOf, cents, secondOf = keyphraseThemes(units, docs, docTerms, voc, p)
 	default:
 		firstOf, cents = linkThemes(units, docs, docTerms, voc, p)
 	}
-	finishThemes(out, units, firstOf, secondOf, cents, articles, p)
+	finishThemes(out, units, firstOf, cents, articles, p)
 	return out
 }
 
@@ -424,10 +395,8 @@ func linkThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabulary, 
 
 // finishThemes fills out.Clusters and out.First from each unit's theme
 // (firstOf, -1 for none) and the themes' centroids: the members with their
-// cosines, second themes, and the off-topic suggestion. A unit's second
-// theme is secondOf's when the method chose them (-1 for none), else the
-// next centroid when close enough.
-func finishThemes(out *Clustering, units []unit, firstOf, secondOf []int, cents [][]float32, articles []string, p Params) {
+// cosines, second themes, and the off-topic suggestion.
+func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float32, articles []string, p Params) {
 	voc, dim := out.Vocab, len(out.Vocab.Terms)
 	clusters := make([]Cluster, len(cents))
 	// Themes with their members, first and second.
@@ -443,16 +412,10 @@ func finishThemes(out *Clustering, units []unit, firstOf, secondOf []int, cents 
 		}
 		s1 := un.vec.dotDense(cents[g])
 		second, s2 := nearest(un.vec, cents, g)
-		if secondOf != nil {
-			second = secondOf[u]
-			if second >= 0 {
-				s2 = un.vec.dotDense(cents[second])
-			}
-		}
 		for _, d := range un.docs {
 			out.First[d] = g
 			clusters[g].add(d, true, s1)
-			if second >= 0 && second != g && (secondOf != nil || s2 >= p.JoinThreshold && s2 >= p.SecondRatio*s1) {
+			if second >= 0 && s2 >= p.JoinThreshold && s2 >= p.SecondRatio*s1 {
 				clusters[second].add(d, false, s2)
 			}
 		}
@@ -462,7 +425,7 @@ func finishThemes(out *Clustering, units []unit, firstOf, secondOf []int, cents 
 	if len(articles) > 0 && len(unthemed) > 0 {
 		art := make([][]float32, len(articles))
 		for i, a := range articles {
-			art[i] = voc.vector(terms(Normalize(a), p.GlossWeight > 0), "", p.textOnly()).dense(dim)
+			art[i] = voc.vector(terms(Normalize(a)), "", p.textOnly()).dense(dim)
 		}
 		var off Cluster
 		var offVecs []Vec

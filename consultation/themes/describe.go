@@ -265,7 +265,7 @@ func summarize(docs []Doc, members []int, cl *Clustering, cent []float32, p Para
 			if n < minSentenceRunes || n > maxSentenceRunes {
 				continue
 			}
-			v := cl.Vocab.vector(terms(Normalize(s), p.GlossWeight > 0), "", p.textOnly())
+			v := cl.Vocab.vector(terms(Normalize(s)), "", p.textOnly())
 			if len(v.IDs) == 0 {
 				continue
 			}

@@ -165,7 +165,7 @@ func (s *Service) joinDecision(ctx context.Context, analysisID, decisionID int64
 				members = append(members, []any{th, c.ID, float32(1), true, "incremental", now})
 				continue
 			}
-			v := voc.vector(terms(Normalize(c.Body), p.GlossWeight > 0), c.ArticleAnchor, p)
+			v := voc.vector(terms(Normalize(c.Body)), c.ArticleAnchor, p)
 			best, bs, second, ss := -1, 0.0, -1, 0.0
 			for i, t := range themes {
 				sim := v.Dot(t.vec)

@@ -338,9 +338,7 @@ func TestDevSet(t *testing.T) {
 // was chosen. It is for choosing between methods tuned on the development
 // set without spending a reading of the coded set, never for tuning
 // parameters. Every method is measured with its own parameters;
-// DefaultParams' is the one the service uses. The last is DefaultParams with
-// the gloss features (glossParams; method "" like the default, logged
-// last): 0.538 and 0.392 without articles on 2026-12-04.
+// DefaultParams' is the one the service uses.
 func TestValidationSet(t *testing.T) {
 	drafts := loadLines(t, "testdata/validation")
 	if len(drafts) == 0 {
@@ -430,17 +428,7 @@ func codedThemes(d labelledDraft) int {
 
 // validationMethods are the methods TestValidationSet measures, each with
 // the parameters chosen for it on the development set.
-func validationMethods() []Params {
-	return []Params{DefaultParams, DMMParams, SpectralParams, KeyphraseParams, glossParams()}
-}
-
-// glossParams are DefaultParams with the gloss features (gloss.go) at the
-// weight chosen on the development set.
-func glossParams() Params {
-	p := DefaultParams
-	p.GlossWeight = 0.5
-	return p
-}
+func validationMethods() []Params { return []Params{DefaultParams, DMMParams, SpectralParams} }
 
 // checkDescribed fails t when a theme of cl has a centroid that is not over
 // the whole vocabulary (the incremental join needs it) or, unless it is

@@ -364,7 +364,7 @@ func centroidOf(ctx context.Context, tx pgx.Tx, analysisID int64, ids []int64) (
 	var vs []Vec
 	var body, anchor string
 	if _, err := pgx.ForEachRow(rows, []any{&body, &anchor}, func() error {
-		vs = append(vs, voc.vector(terms(Normalize(body), p.GlossWeight > 0), anchor, p))
+		vs = append(vs, voc.vector(terms(Normalize(body)), anchor, p))
 		return nil
 	}); err != nil {
 		return nil, errs.Internal(err)

@@ -111,12 +111,6 @@ func TestDevRobustSweep(t *testing.T) {
 			}
 		}
 	}
-	// The gloss features of CC-CEDICT (gloss.go has the figures).
-	for _, g := range []float64{0.3, 0.5, 0.7, 1} {
-		p := DefaultParams
-		p.GlossWeight = g
-		rs = append(rs, measureDev(t, fmt.Sprintf("gloss=%.1f", g), p))
-	}
 	// The spectral method (spectral.go; SpectralParams has its figures).
 	rs = append(rs, measureDev(t, "spectral", SpectralParams))
 	t.Log(rs[len(rs)-1])

@@ -14,14 +14,11 @@
 // embedded dictionary found by forward maximum matching, content
 // characters, toneless pinyin bigrams (a homophone typo reads the same),
 // the near-synonym groups of the search service, generic aspects
-// (concepts.txt: cost, time, noise …), as an option the tokens of words'
-// English glosses in CC-CEDICT (gloss.go, Params.GlossWeight), TF-IDF; comments are
+// (concepts.txt: cost, time, noise …), TF-IDF; comments are
 // clustered by average link over a second-order similarity (each comment
 // with its nearest neighbours), which short colloquial comments need; as an
 // option (Params.Method "spectral", spectral.go) by spectral clustering of
-// their latent semantic analysis, or (Method "keyphrase", keyphrase.go)
-// anchored by distinctive key phrases, neither better on the development
-// set.
+// their latent semantic analysis, no better on the development set.
 package themes
 
 import (
@@ -264,9 +261,8 @@ func loadPhrases() {
 // the toneless pinyin of its bigrams ("p:", the same for a homophone typo),
 // the synonym groups ("s:") and aspects ("c:") it names, and letter or
 // digit tokens of two characters or more that are not only digits ("a:").
-// With glosses, the gloss features of its words too ("g:", gloss.go). The
-// weight of each kind is a parameter (Vocabulary.vector).
-func terms(s string, glosses bool) []string {
+// The weight of each kind is a parameter (Vocabulary.vector).
+func terms(s string) []string {
 	dictOnce.Do(loadDictionary)
 	pinyinOnce.Do(loadPinyin)
 	phraseOnce.Do(loadPhrases)
@@ -319,9 +315,6 @@ func terms(s string, glosses bool) []string {
 				continue
 			}
 			i++
-		}
-		if glosses {
-			out = glossTerms(out, rs)
 		}
 	}
 	for _, a := range alnum {

@@ -81,8 +81,6 @@ func (p Params) termWeight(t string) float64 {
 		return p.SynonymWeight
 	case 'c':
 		return p.ConceptWeight
-	case 'g':
-		return p.GlossWeight
 	}
 	return 1
 }
@@ -104,8 +102,7 @@ func articleTerm(anchor string) string {
 
 // buildVocabulary counts document frequencies over the docs' terms and
 // keeps the terms found in at least two (a term in one comment relates it
-// to nothing and only dilutes its vector) and, of the gloss features, those
-// in at most glossMaxShare of them. IDF is smoothed: ln((N+1)/(df+1))+1.
+// to nothing and only dilutes its vector). IDF is smoothed: ln((N+1)/(df+1))+1.
 func buildVocabulary(docTerms [][]string) *Vocabulary {
 	df := map[string]int{}
 	for _, ts := range docTerms {
@@ -118,11 +115,7 @@ func buildVocabulary(docTerms [][]string) *Vocabulary {
 		}
 	}
 	keep := make([]string, 0, len(df))
-	maxGloss := int(glossMaxShare * float64(len(docTerms)))
 	for t, n := range df {
-		if n > maxGloss && isGloss(t) {
-			continue
-		}
 		if n >= 2 {
 			keep = append(keep, t)
 		}
