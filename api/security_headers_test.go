@@ -29,8 +29,9 @@ func TestSecurityHeadersAndMetricsAccess(t *testing.T) {
 		t.Errorf("HSTS over plain http: %q", h)
 	}
 
-	tls := httptest.NewServer(server.New(server.Deps{DB: e.DB, Identity: e.Identity, Consultation: e.Consultation,
-		Calendar: e.Consultation.Calendar, Survey: e.Survey, Search: e.Search, SecureCookies: true, MetricsToken: "s3cret-metrics"}))
+	https := e.Deps
+	https.SecureCookies, https.MetricsToken = true, "s3cret-metrics"
+	tls := httptest.NewServer(server.New(https))
 	defer tls.Close()
 	res, err = http.Get(tls.URL + "/")
 	if err != nil {

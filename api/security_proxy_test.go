@@ -38,8 +38,7 @@ func TestTrustedProxies(t *testing.T) {
 	e := testenv.New(t)
 	acct, _ := e.Account(identity.RoleResident, "")
 	proxied := httptest.NewServer(obs.TrustProxies([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})(
-		server.New(server.Deps{DB: e.DB, Identity: e.Identity, Consultation: e.Consultation,
-			Calendar: e.Consultation.Calendar, Survey: e.Survey, Search: e.Search})))
+		server.New(e.Deps)))
 	defer proxied.Close()
 	for i := 0; i < identity.LoginFreeAttemptsPerPair; i++ {
 		if st := signInVia(t, proxied.URL, "203.0.113.9", *acct.Phone, "guess-guess-1"); st != 401 {

@@ -16,6 +16,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/pgtest"
 	"github.com/canyu-gov/canyu/internal/server"
+	"github.com/canyu-gov/canyu/internal/services"
 	"github.com/canyu-gov/canyu/internal/testenv"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/survey"
@@ -76,8 +77,10 @@ func startService(t *testing.T, meiliURL string) *service {
 	}
 	indexer := search.NewIndexer(db, public, staff, logger)
 	indexer.Start(ctx)
-	h := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Logger: logger,
-		Search: &search.Service{DB: db, Index: public, Staff: staff, Consultation: cs}, Indexer: indexer})
+	h := server.New(server.Deps{
+		Set: services.Set{Identity: ids, Consultation: cs, Survey: ss, Logger: logger,
+			Search: &search.Service{DB: db, Index: public, Staff: staff, Consultation: cs}},
+		DB: db, Indexer: indexer})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()

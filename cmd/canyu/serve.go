@@ -23,6 +23,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/jobs"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/server"
+	"github.com/canyu-gov/canyu/internal/services"
 	"github.com/canyu-gov/canyu/migrations"
 	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
@@ -179,9 +180,11 @@ func (m *Main) Open(ctx context.Context) error {
 	cancel()
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
-	handler := server.New(server.Deps{DB: db, Identity: ids, Consultation: cs, Calendar: cs.Calendar, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms), Themes: ts, Logger: m.Logger, Metrics: obs.NewMetrics(),
-		SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://"), Search: searchSvc, Indexer: m.indexer, OpenData: od,
-		Integrations: integ, MetricsToken: m.Config.MetricsToken, Notify: ns})
+	handler := server.New(server.Deps{
+		Set: services.Set{Identity: ids, Consultation: cs, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms),
+			Themes: ts, Search: searchSvc, OpenData: od, Integrations: integ, Notify: ns, Logger: m.Logger,
+			SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://")},
+		DB: db, Metrics: obs.NewMetrics(), Indexer: m.indexer, MetricsToken: m.Config.MetricsToken})
 	// Behind a reverse proxy, the client is what the trusted proxies say
 	// (CANYU_TRUSTED_PROXIES); the wrapper sets the request's RemoteAddr.
 	handler = obs.TrustProxies(m.Config.TrustedProxies)(handler)

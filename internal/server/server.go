@@ -20,65 +20,43 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/canyu-gov/canyu/api"
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
-	"github.com/canyu-gov/canyu/consultation/hearing"
-	"github.com/canyu-gov/canyu/consultation/themes"
-	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/implementation"
+	"github.com/canyu-gov/canyu/integrations"
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/services"
-	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/notify"
 	"github.com/canyu-gov/canyu/opendata"
 	"github.com/canyu-gov/canyu/search"
 	"github.com/canyu-gov/canyu/supervision"
-	"github.com/canyu-gov/canyu/survey"
 	"github.com/canyu-gov/canyu/web"
-
-	"github.com/canyu-gov/canyu/catalogue"
-	"github.com/canyu-gov/canyu/implementation"
-	"github.com/canyu-gov/canyu/integrations"
 )
 
-// Deps are what the handler needs.
+// Deps are what the handler needs: the domain services and what only the
+// server uses. New fills what is nil from DB and Consultation: Calendar
+// (the consultation service's), Supervision (NewSupervision), Catalogue and
+// Implementation (issue 13), Integrations (issue 20), OpenData (the change
+// feed and exports), Notify (issue 17: the inbox only) and Logger.
 type Deps struct {
-	DB            *pgxpool.Pool
-	Identity      *identity.Service
-	Consultation  *consultation.Service
-	Calendar      *workday.Store
-	Survey        *survey.Service
-	Hearing       *hearing.Service
-	Themes        *themes.Service
-	Logger        *slog.Logger
-	Metrics       *obs.Metrics
-	SecureCookies bool
-	// Search answers searches and reports the index's health; Indexer,
-	// when set, exports the outbox backlog and lag on /metrics.
-	Search *search.Service
-	// Supervision is the rule-of-law office's desk; nil builds one on DB
-	// with the consultation service's clock and signing key.
-	Supervision *supervision.Service
-	Indexer     *search.Indexer
-	// OpenData is the change feed and exports; nil: one on DB.
-	OpenData *opendata.Service
+	services.Set
+	DB      *pgxpool.Pool
+	Metrics *obs.Metrics
+	// Indexer, when set, exports the search outbox backlog and lag on
+	// /metrics.
+	Indexer *search.Indexer
 	// MetricsToken, when set (CANYU_METRICS_TOKEN), is the bearer token
 	// /metrics requires; unset, /metrics answers loopback peers only.
 	MetricsToken string
-	// Catalogue and Implementation (issue 13); built from DB and
-	// Consultation when nil.
-	Catalogue      *catalogue.Service
-	Implementation *implementation.Service
-	// Integrations is organisations, API keys and webhooks (issue 20);
-	// nil: one on DB.
-	Integrations *integrations.Service
-	// Notify is the subscriptions and the inbox (issue 17); nil: one on DB
-	// with the inbox only.
-	Notify *notify.Service
 }
 
 // New returns the service's root handler.
 func New(d Deps) http.Handler {
 	if d.Metrics == nil {
 		d.Metrics = obs.NewMetrics()
+	}
+	if d.Calendar == nil && d.Consultation != nil {
+		d.Calendar = d.Consultation.Calendar
 	}
 	if d.Catalogue == nil && d.Consultation != nil {
 		d.Catalogue = catalogue.NewService(d.DB, d.Consultation)
@@ -148,13 +126,10 @@ func New(d Deps) http.Handler {
 	if d.Supervision == nil {
 		d.Supervision = NewSupervision(d.DB, d.Consultation)
 	}
-	set := services.Set{Identity: d.Identity, Consultation: d.Consultation, Calendar: d.Calendar, Survey: d.Survey, Hearing: d.Hearing,
-		Themes: d.Themes, Search: d.Search, OpenData: d.OpenData, Supervision: d.Supervision, Catalogue: d.Catalogue,
-		Implementation: d.Implementation, Integrations: d.Integrations, Notify: d.Notify, SecureCookies: d.SecureCookies, Logger: d.Logger}
 	r.Route("/api/v1", func(r chi.Router) {
-		api.New(r, set)
+		api.New(r, d.Set)
 	})
-	web.Mount(r, set)
+	web.Mount(r, d.Set)
 	return r
 }
 

@@ -111,30 +111,20 @@ func (s *SMS) Code(phone string) string {
 	return s.codes[phone]
 }
 
-// Env is a running service for one test.
+// Env is a running service for one test: Deps are what its handler was
+// built with, the domain services on the Env's clock. Notify is the inbox
+// only until a test sets Notify.Mailer, and its jobs are queued, not worked
+// (notifytest starts workers); Supervision and OpenData stay nil here (the
+// handler builds its own).
 type Env struct {
-	T            testing.TB
-	DB           *pgxpool.Pool
-	DatabaseURL  string
-	Server       *httptest.Server
-	URL          string
-	Identity     *identity.Service
-	Consultation *consultation.Service
-	Survey       *survey.Service
-	Hearing      *hearing.Service
-	Themes       *themes.Service
-	Clock        *Clock
-	// Catalogue and Implementation (issue 13).
-	Catalogue      *catalogue.Service
-	Implementation *implementation.Service
-	// Integrations is organisations, API keys and webhooks (issue 20).
-	Integrations *integrations.Service
-	// Notify is subscriptions and notifications (issue 17): the inbox
-	// only until a test sets Notify.Mailer; jobs are queued, not worked
-	// (notifytest starts workers).
-	Notify *notify.Service
-	SMS    *SMS
-	Logs   *SyncBuffer
+	server.Deps
+	T           testing.TB
+	DatabaseURL string
+	Server      *httptest.Server
+	URL         string
+	Clock       *Clock
+	SMS         *SMS
+	Logs        *SyncBuffer
 	// Index is the public search index (the embedded backend in a temporary
 	// directory) behind a switch that simulates an outage; StaffIndex is
 	// the index of search-agency-comments. No indexer runs in the
@@ -142,8 +132,6 @@ type Env struct {
 	// the outbox when they want to.
 	Index      *StoppableIndex
 	StaffIndex *StoppableIndex
-	Indexer    *search.Indexer
-	Search     *search.Service
 }
 
 // StoppableIndex is a search backend that can be switched off: while
@@ -267,7 +255,7 @@ func New(tb testing.TB) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &Env{T: tb, DB: db, DatabaseURL: url, Clock: &Clock{t: time.Now().UTC().Truncate(time.Second)}, SMS: &SMS{}, Logs: &SyncBuffer{}}
+	e := &Env{Deps: server.Deps{DB: db}, T: tb, DatabaseURL: url, Clock: &Clock{t: time.Now().UTC().Truncate(time.Second)}, SMS: &SMS{}, Logs: &SyncBuffer{}}
 	logger := obs.NewLogger(e.Logs, "debug")
 	e.Identity = identity.NewService(db, e.SMS)
 	e.Identity.Now = e.Clock.Now
@@ -303,9 +291,8 @@ func New(tb testing.TB) *Env {
 	e.Integrations.Now = e.Clock.Now
 	e.Notify = notify.NewService(db)
 	e.Notify.Now, e.Notify.SMS, e.Notify.Queue, e.Notify.Logger = e.Clock.Now, e.SMS, runner.Client(), logger
-	h := server.New(server.Deps{Notify: e.Notify, Integrations: e.Integrations, Catalogue: e.Catalogue, Implementation: e.Implementation, DB: db, Identity: e.Identity, Consultation: e.Consultation,
-		Calendar: e.Consultation.Calendar, Survey: e.Survey, Hearing: e.Hearing, Themes: e.Themes, Logger: logger,
-		Search: e.Search, Indexer: e.Indexer})
+	e.Calendar, e.Logger = e.Consultation.Calendar, logger
+	h := server.New(e.Deps)
 	e.Server = httptest.NewServer(h)
 	e.URL = e.Server.URL
 	e.Notify.BaseURL = e.URL
