@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -85,10 +84,7 @@ func newHandlingFixture(t *testing.T) *handlingFixture {
 
 func (f *handlingFixture) closeWindow(t *testing.T) {
 	t.Helper()
-	f.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := f.e.Consultation.CloseDueConsultations(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	f.e.CloseConsultations()
 	// Sessions last a day; sign everyone in again a month later.
 	for _, a := range []struct {
 		acct *identity.Account

@@ -35,10 +35,7 @@ func handlingDecision(t *testing.T, e *testenv.Env, staff *identity.Account) (in
 		WaysToComment: "登录本平台提出意见"}); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.CloseConsultations()
 	if _, err := svc.GenerateAdoptionReport(ctx, staff, d.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -488,10 +488,7 @@ func (s *surveyEnv) handlingDecision(t *testing.T, domain string) int64 {
 		"text": "第一条 为规范城区义务教育学校招生入学工作，制定本办法。\n第二条 本办法适用于本市城区公办义务教育学校。", "explanation": "起草说明"}).Expect(t, 201, "")
 	s.Do("POST", fmt.Sprintf("/decisions/%d/consultation", d.ID), s.staff, map[string]any{
 		"ends_at": s.Clock.Now().Add(consultation.MinConsultationWindow).Format(time.RFC3339), "ways_to_comment": "登录本平台提出意见"}).Expect(t, 201, "")
-	s.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := s.Consultation.CloseDueConsultations(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s.CloseConsultations()
 	s.signInAgain(t)
 	return d.ID
 }

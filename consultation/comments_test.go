@@ -211,10 +211,7 @@ func TestCommentAnchorSurvivesNewVersion(t *testing.T) {
 	ctx := context.Background()
 	r := s.newResident(t)
 	c := s.submit(t, r, consultation.CommentInput{ArticleAnchor: s.anchors[2], Stance: "oppose", Body: "收费标准偏高，建议降到200元。"})
-	s.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := s.svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s.e.CloseConsultations()
 	v2text := strings.Replace(submitDraft, "第三条 课后服务每生", "第三条 学校应当公示课后服务的内容、时间和收费。\n第四条 课后服务每生", 1)
 	v2text = strings.Replace(strings.Replace(v2text, "第四条 课后服务以", "第五条 课后服务以", 1), "第五条 本办法自", "第六条 本办法自", 1)
 	if _, err := s.svc.CreateDraftVersion(ctx, s.staff, s.d.ID, consultation.DraftVersionInput{Text: v2text, Explanation: "根据意见修改。"}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
@@ -71,10 +70,7 @@ func (f *commentFixture) consultingDecision(t *testing.T, edit func(*consultatio
 // close, which moves the decision to handling.
 func (f *commentFixture) closeWindow(t *testing.T) {
 	t.Helper()
-	f.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := f.svc.CloseDueConsultations(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	f.e.CloseConsultations()
 	d, err := f.svc.GetDecision(context.Background(), f.staff, f.d.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -335,10 +331,7 @@ func TestGroupDisposition(t *testing.T) {
 		d2, _, _ := f.consultingDecision(t, nil)
 		id := f.comment(t, d2, newComment{author: f.resident(t), body: "这是一条尚未审核的意见内容，请勿公开"})
 		empty := f.groupOf(t, id)
-		f.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-		if _, err := f.svc.CloseDueConsultations(ctx); err != nil {
-			t.Fatal(err)
-		}
+		f.e.CloseConsultations()
 		_, err := f.svc.SetGroupDisposition(ctx, f.staff, empty, consultation.DispositionAdopted, "采纳")
 		wantCode(t, err, "comment_not_published")
 	})

@@ -177,10 +177,7 @@ func signedOff(t *testing.T, f *fixture, outcome consultation.ReviewOutcome) (co
 		EndsAt: f.e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见"}); err != nil {
 		t.Fatal(err)
 	}
-	f.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := f.svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.e.CloseConsultations()
 	if _, err := f.svc.GenerateAdoptionReport(ctx, f.staff, d.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -71,10 +71,7 @@ func newEvidenceScene(t *testing.T) *evidenceScene {
 	if _, err := s.svc.CheckpointComments(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := s.svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s.e.CloseConsultations()
 	for _, c := range []consultation.Comment{s.kept, s.anonymised} {
 		if _, err := s.svc.SetCommentDisposition(ctx, s.staff, c.ID, consultation.DispositionNotAdopted, "与上位法规定不一致。"); err != nil {
 			t.Fatal(err)

@@ -51,10 +51,7 @@ func newReviewScene(t *testing.T, receipt time.Time, edit func(*consultation.Dec
 		EndsAt: s.e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条提出意见", ShowComments: true}); err != nil {
 		t.Fatalf("open consultation: %v", err)
 	}
-	s.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := s.svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s.e.CloseConsultations()
 	s.e.Clock.Set(receipt)
 	s.hash = s.latestHash(t)
 	return s

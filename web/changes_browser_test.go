@@ -58,10 +58,7 @@ func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 	}
 	c := publishedComment(t, svc, &resident, &e.staff, d.ID, consultation.CommentInput{ArticleAnchor: anchors[2],
 		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})
-	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.CloseConsultations()
 	v2, err := svc.CreateDraftVersion(ctx, &e.staff, d.ID, consultation.DraftVersionInput{Text: revisedDraft,
 		Explanation: "根据公众意见修改。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
 	if err != nil {

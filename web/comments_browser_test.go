@@ -1,14 +1,12 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -97,10 +95,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	))
 
 	// The window closes; staff answer the comment.
-	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := e.Consultation.CloseDueConsultations(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e.CloseConsultations()
 	// A month later the session has expired: staff sign in again.
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/comments?status=published"),

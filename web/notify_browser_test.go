@@ -106,9 +106,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 
 	// The window closes; version 2 changes article 3; the lead unit answers
 	// on its page and names 第三条 of version 2.
-	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	_, err = svc.CloseDueConsultations(ctx)
-	must(t, err)
+	e.CloseConsultations()
 	v2, err := svc.CreateDraftVersion(ctx, &e.staff, e.d.ID, consultation.DraftVersionInput{Text: revisedDraft,
 		Explanation: "根据公众意见修改。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
 	must(t, err)

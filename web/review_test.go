@@ -88,10 +88,7 @@ func newHandlingEnv(t *testing.T) *reviewPagesEnv {
 		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见"}); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := svc.CloseDueConsultations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.CloseConsultations()
 	if _, err := svc.GenerateAdoptionReport(ctx, &e.staff, d.ID); err != nil {
 		t.Fatal(err)
 	}

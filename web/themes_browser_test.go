@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -67,10 +66,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 			browsertest.Screenshot(t, b, "theme-page-"+vp.name)
 
 			// After the window closes the theme is answered from its page.
-			e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-			if _, err := e.Consultation.CloseDueConsultations(ctx); err != nil {
-				t.Fatal(err)
-			}
+			e.CloseConsultations()
 			// A month later: a new session (sessions last a day).
 			s, err := e.Identity.CreateSession(ctx, identity.LoginInput{Login: *e.staff.Phone, Password: testenv.Password})
 			must(t, err)

@@ -203,10 +203,7 @@ func (s *scene) insertUngrouped(t testing.TB, cs []genComment) {
 // closeWindow ends the consultation: the decision moves to handling.
 func (s *scene) closeWindow(t testing.TB) {
 	t.Helper()
-	s.e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
-	if _, err := s.e.Consultation.CloseDueConsultations(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s.e.CloseConsultations()
 }
 
 // campaignThemes is the number of themes the campaign's copies are in as

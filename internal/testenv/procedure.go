@@ -79,3 +79,14 @@ func (e *Env) PublishedWithheld(staff, body *identity.Account) consultation.Deci
 	must("publication", err)
 	return d
 }
+
+// CloseConsultations moves the clock a minute past the shortest
+// consultation window (consultation.MinConsultationWindow) and closes the
+// consultations then due, as the scheduled job does.
+func (e *Env) CloseConsultations() {
+	e.T.Helper()
+	e.Clock.Advance(consultation.MinConsultationWindow + time.Minute)
+	if _, err := e.Consultation.CloseDueConsultations(context.Background()); err != nil {
+		e.T.Fatalf("close due consultations: %v", err)
+	}
+}
