@@ -37,7 +37,8 @@ import (
 // server uses. New fills what is nil from DB and Consultation: Calendar
 // (the consultation service's), Supervision (NewSupervision), Catalogue and
 // Implementation (issue 13), Integrations (issue 20), OpenData (the change
-// feed and exports), Notify (issue 17: the inbox only) and Logger.
+// feed and exports) and Notify (issue 17: the inbox only); Logger defaults
+// to slog.Default().
 type Deps struct {
 	services.Set
 	DB      *pgxpool.Pool
