@@ -50,10 +50,7 @@ func newHandlingFixture(t *testing.T) *handlingFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Consultation.OpenConsultation(ctx, &f.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录平台逐条提出意见"}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&f.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录平台逐条提出意见"})
 	f.decision = d
 	submit := func(who *identity.Account, anchor, body string, action consultation.ModerationAction, reason string) int64 {
 		t.Helper()

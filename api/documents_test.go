@@ -40,10 +40,7 @@ func newDocEnv(t *testing.T) *docEnv {
 	de.drafting = de.decision(t, func(in *consultation.DecisionInput) { in.Technical = true })
 	de.inHandling = de.decision(t, func(in *consultation.DecisionInput) { in.StabilityRisk = true })
 	ctx := context.Background()
-	if _, err := e.Consultation.OpenConsultation(ctx, &de.staff, de.inHandling, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见"}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&de.staff, de.inHandling, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见"})
 	e.Clock.Advance(consultation.MinConsultationWindow + 1)
 	if _, err := e.Consultation.CloseDueConsultations(ctx); err != nil {
 		t.Fatal(err)

@@ -31,10 +31,7 @@ func handlingDecision(t *testing.T, e *testenv.Env, staff *identity.Account) (in
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.OpenConsultation(ctx, staff, d.ID, consultation.ConsultationInput{EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow),
-		WaysToComment: "登录本平台提出意见"}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见"})
 	e.CloseConsultations()
 	if _, err := svc.GenerateAdoptionReport(ctx, staff, d.ID); err != nil {
 		t.Fatal(err)

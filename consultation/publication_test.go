@@ -173,10 +173,7 @@ func signedOff(t *testing.T, f *fixture, outcome consultation.ReviewOutcome) (co
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.OpenConsultation(ctx, f.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: f.e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见"}); err != nil {
-		t.Fatal(err)
-	}
+	f.e.OpenConsultation(f.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见"})
 	f.e.CloseConsultations()
 	if _, err := f.svc.GenerateAdoptionReport(ctx, f.staff, d.ID); err != nil {
 		t.Fatal(err)

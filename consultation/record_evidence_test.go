@@ -50,10 +50,7 @@ func newEvidenceScene(t *testing.T) *evidenceScene {
 		Kind: consultation.DocRiskAssessment, Content: content}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.OpenConsultation(ctx, s.staff, s.d.ID, consultation.ConsultationInput{
-		EndsAt: s.e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.e.OpenConsultation(s.staff, s.d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
 	comment := func(body string) consultation.Comment {
 		author, _ := s.e.Account(identity.RoleResident, "")
 		c, _, err := s.svc.SubmitComment(ctx, &author, s.d.ID, consultation.CommentInput{Body: body, ClientAddr: "203.0.113.7"})

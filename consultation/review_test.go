@@ -31,7 +31,6 @@ func shanghai(y int, m time.Month, d, h, min int) time.Time {
 
 func newReviewScene(t *testing.T, receipt time.Time, edit func(*consultation.DecisionInput)) *reviewScene {
 	t.Helper()
-	ctx := context.Background()
 	s := &reviewScene{fixture: newFixture(t)}
 	s.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
 	acct := func(role identity.Role, agency string) *identity.Account {
@@ -47,10 +46,7 @@ func newReviewScene(t *testing.T, receipt time.Time, edit func(*consultation.Dec
 		}
 	})
 	s.addVersion(t, s.d.ID, "起草说明：依据义务教育法，结合本市实际。")
-	if _, err := s.svc.OpenConsultation(ctx, s.staff, s.d.ID, consultation.ConsultationInput{
-		EndsAt: s.e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条提出意见", ShowComments: true}); err != nil {
-		t.Fatalf("open consultation: %v", err)
-	}
+	s.e.OpenConsultation(s.staff, s.d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条提出意见", ShowComments: true})
 	s.e.CloseConsultations()
 	s.e.Clock.Set(receipt)
 	s.hash = s.latestHash(t)

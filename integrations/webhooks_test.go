@@ -142,10 +142,7 @@ func (s *webhookScene) openConsultations(t *testing.T, n int) {
 			Explanation: "起草说明"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Consultation.OpenConsultation(ctx, &s.staff, d.ID, consultation.ConsultationInput{
-			EndsAt: s.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台"}); err != nil {
-			t.Fatal(err)
-		}
+		s.OpenConsultation(&s.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台"})
 	}
 }
 

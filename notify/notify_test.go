@@ -100,9 +100,7 @@ func TestReplyDigestUnsubscribeQuietHours(t *testing.T) {
 	_, err = svc.CreateDraftVersion(ctx, &staff, d.ID, consultation.DraftVersionInput{Text: "第一条 为规范课后服务，制定本办法。\n第二条 本办法自公布之日起施行。",
 		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国教育法》"}})
 	must(t, err)
-	_, err = svc.OpenConsultation(ctx, &staff, d.ID, consultation.ConsultationInput{EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow),
-		WaysToComment: "登录本平台提出意见", ShowComments: true})
-	must(t, err)
+	e.OpenConsultation(&staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
 	waitFor(t, "the follower's inbox", func() bool { return len(unread(t, e, &follower)) == 1 })
 	if n := unread(t, e, &follower)[0]; !strings.Contains(n.Title, "开始公开征求意见") || n.Link != "/decisions/"+itoa(d.ID) {
 		t.Fatalf("inbox: %+v", n)

@@ -52,10 +52,7 @@ func newFeedScene(t testing.TB) *feedScene {
 
 func (s *feedScene) open(t testing.TB) {
 	t.Helper()
-	if _, err := s.Consultation.OpenConsultation(context.Background(), &s.staff, s.decision.ID, consultation.ConsultationInput{
-		EndsAt: s.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.OpenConsultation(&s.staff, s.decision.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
 }
 
 // all pages through the feed from since to its end.

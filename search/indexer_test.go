@@ -55,10 +55,7 @@ func newSearchScene(t testing.TB, residents int) *searchScene {
 	for _, a := range v.Articles {
 		s.anchors = append(s.anchors, a.Anchor)
 	}
-	if _, err := e.Consultation.OpenConsultation(ctx, &s.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&s.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
 	s.decision = d
 	return s
 }

@@ -131,10 +131,7 @@ func TestSearchUnderstandsResidents(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Consultation.OpenConsultation(ctx, &s.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: s.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.OpenConsultation(&s.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
 	c := s.comment(t, 0, "", "小区里PM2.5太高，停车场旁边还在施工")
 	s.moderate(t, c.ID, consultation.ModerationPublish)
 	for i := 0; i < 4; i++ {

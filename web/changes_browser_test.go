@@ -52,10 +52,7 @@ func changedEnv(t *testing.T) (*reviewPagesEnv, []string, *browser, string) {
 	for _, a := range v1.Articles {
 		anchors = append(anchors, a.Anchor)
 	}
-	if _, err := svc.OpenConsultation(ctx, &e.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&e.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条发表意见", ShowComments: true})
 	c := publishedComment(t, svc, &resident, &e.staff, d.ID, consultation.CommentInput{ArticleAnchor: anchors[2],
 		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})
 	e.CloseConsultations()

@@ -34,10 +34,7 @@ func newCommentEnv(t *testing.T, show bool) *commentEnv {
 		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Consultation.OpenConsultation(ctx, &e.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: show}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&e.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条发表意见", ShowComments: show})
 	v, err := e.Consultation.GetDraftVersion(ctx, &e.staff, d.ID, 1)
 	if err != nil {
 		t.Fatal(err)

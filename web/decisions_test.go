@@ -66,10 +66,7 @@ func (e *pagesEnv) publish(t *testing.T, d consultation.Decision) {
 		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Consultation.OpenConsultation(ctx, &e.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见"}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&e.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条发表意见"})
 }
 
 // browser is an HTTP client with a cookie jar, signed in when token is set.

@@ -38,9 +38,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	v1, err := svc.CreateDraftVersion(ctx, &e.staff, e.d.ID, consultation.DraftVersionInput{Text: draftText,
 		Explanation: "为落实义务教育法，起草本办法。", LegalBasis: []string{"《中华人民共和国义务教育法》第十二条"}})
 	must(t, err)
-	_, err = svc.OpenConsultation(ctx, &e.staff, e.d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见", ShowComments: true})
-	must(t, err)
+	e.OpenConsultation(&e.staff, e.d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条发表意见", ShowComments: true})
 	third := v1.Articles[2].Anchor
 	c := publishedComment(t, svc, &resident, &e.staff, e.d.ID, consultation.CommentInput{ArticleAnchor: third,
 		Body: "建议在招生前公示划片范围，方便家长安排。", Stance: "suggestion"})

@@ -84,10 +84,7 @@ func newHandlingEnv(t *testing.T) *reviewPagesEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.OpenConsultation(ctx, &e.staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台逐条发表意见"}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&e.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条发表意见"})
 	e.CloseConsultations()
 	if _, err := svc.GenerateAdoptionReport(ctx, &e.staff, d.ID); err != nil {
 		t.Fatal(err)

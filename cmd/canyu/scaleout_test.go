@@ -107,10 +107,7 @@ func TestTwoInstancesRoundRobin(t *testing.T) {
 		Text: "第一条 为规范老旧小区停车秩序，制定本办法。\n第二条 本办法适用于本市城区老旧小区。", Explanation: "起草说明"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Consultation.OpenConsultation(ctx, &staff, d.ID, consultation.ConsultationInput{
-		EndsAt: e.Clock.Now().Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
 	sv, err := e.Survey.CreateSurvey(ctx, &staff, survey.Input{Title: "老旧小区停车收费意见调查",
 		PrivacyNotice: "平顶山市住房和城乡建设局收集您的回答，仅用于本次决策参考，保存两年。",
 		ClosesAt:      e.Clock.Now().Add(7 * 24 * time.Hour), DecisionID: &d.ID})

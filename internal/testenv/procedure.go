@@ -90,3 +90,18 @@ func (e *Env) CloseConsultations() {
 		e.T.Fatalf("close due consultations: %v", err)
 	}
 }
+
+// OpenConsultation opens the decision's consultation as staff, for the
+// shortest window (consultation.MinConsultationWindow from now) unless
+// in.EndsAt says otherwise.
+func (e *Env) OpenConsultation(staff *identity.Account, decisionID int64, in consultation.ConsultationInput) consultation.Consultation {
+	e.T.Helper()
+	if in.EndsAt.IsZero() {
+		in.EndsAt = e.Clock.Now().Add(consultation.MinConsultationWindow)
+	}
+	c, err := e.Consultation.OpenConsultation(context.Background(), staff, decisionID, in)
+	if err != nil {
+		e.T.Fatalf("open the consultation: %v", err)
+	}
+	return c
+}
