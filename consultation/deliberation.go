@@ -474,9 +474,7 @@ func (s *Service) RecordDeliberation(ctx context.Context, actor *identity.Accoun
 // nothing. Codes: those of RecordDeliberation, signing_key_id_required.
 func (s *Service) DeliberationStatement(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput,
 	keyID string) ([]byte, error) {
-	return statementFor(keyID, func(key string) (Deliberation, []byte, error) {
-		return s.recordDeliberation(ctx, actor, decisionID, in, key)
-	})
+	return signOffStatement(ctx, actor, decisionID, in, keyID, s.recordDeliberation)
 }
 
 func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Account, decisionID int64, in DeliberationInput,

@@ -77,14 +77,18 @@ func addGate(to Status, g Gate) {
 
 func always(*Decision) bool { return true }
 
-// present turns a lookup that fails with missingCode when the thing looked
-// for does not exist into a gate answer: absence fails the gate, any other
-// error is an error.
-func present(err error, missingCode string) (bool, error) {
-	if errs.HasCode(err, missingCode) {
-		return false, nil
+// recorded is a gate check that passes when find finds the decision's row
+// (its adopting meeting, its Party report): find's not-found error, whose
+// code is missingCode, fails the gate; any other error is an error.
+func recorded[T any](find func(context.Context, querier, int64) (T, error),
+	missingCode string) func(context.Context, *GateState) (bool, error) {
+	return func(ctx context.Context, st *GateState) (bool, error) {
+		_, err := find(ctx, st.Tx, st.Decision.ID)
+		if errs.HasCode(err, missingCode) {
+			return false, nil
+		}
+		return err == nil, err
 	}
-	return err == nil, err
 }
 
 // GateResult is the outcome of one gate for a decision.

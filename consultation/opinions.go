@@ -2,7 +2,6 @@ package consultation
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -273,9 +272,7 @@ func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Accoun
 // but the password and writes nothing. Codes: those of CreateLegalOpinion
 // but the password's, signing_key_id_required.
 func (s *Service) LegalOpinionStatement(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput, keyID string) ([]byte, error) {
-	return statementFor(keyID, func(key string) (LegalOpinion, []byte, error) {
-		return s.legalOpinion(ctx, actor, reviewID, in, key)
-	})
+	return signOffStatement(ctx, actor, reviewID, in, keyID, s.legalOpinion)
 }
 
 func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput,
@@ -323,32 +320,13 @@ func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, rev
 	return statementOrResult(out, run.statement, err)
 }
 
+// reviewOpinions lists a package's legal opinions in order (pgx decodes the
+// jsonb questions into Findings).
 func reviewOpinions(ctx context.Context, q querier, reviewID int64) ([]LegalOpinion, error) {
-	rows, err := q.Query(ctx, `SELECT o.id, o.review_id, o.decision_id, o.version_id, v.number, o.version_hash, o.adviser_id, a.display_name,
-		o.questions, o.overall, o.changes, o.record_seq, o.created_at
+	return pgrows.AllByPos[LegalOpinion](ctx, q, `SELECT o.id, o.review_id, o.decision_id, o.version_id, v.number, o.version_hash,
+		o.adviser_id, a.display_name, o.questions, o.overall, o.changes, o.record_seq, o.created_at
 		FROM legal_opinions o JOIN draft_versions v ON v.id = o.version_id JOIN accounts a ON a.id = o.adviser_id
 		WHERE o.review_id = $1 ORDER BY o.id`, reviewID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	var out []LegalOpinion
-	var o LegalOpinion
-	var questions []byte
-	if _, err := pgx.ForEachRow(rows, []any{&o.ID, &o.ReviewID, &o.DecisionID, &o.VersionID, &o.VersionNumber, &o.VersionHash, &o.AdviserID,
-		&o.AdviserDisplayName, &questions, &o.Overall, &o.Changes, &o.RecordSeq, &o.CreatedAt}, func() error {
-		if err := json.Unmarshal(questions, &o.Findings); err != nil {
-			return err
-		}
-		out = append(out, o)
-		o = LegalOpinion{}
-		return nil
-	}); err != nil {
-		return nil, errs.Internal(err)
-	}
-	if out == nil {
-		out = []LegalOpinion{}
-	}
-	return out, nil
 }
 
 // ListLegalOpinions lists the signed legal opinions of a package in order.
@@ -397,9 +375,7 @@ func (s *Service) SignReviewConclusion(ctx context.Context, actor *identity.Acco
 // SignReviewConclusion checks but the password and writes nothing. Codes:
 // those of SignReviewConclusion but the password's, signing_key_id_required.
 func (s *Service) ReviewConclusionStatement(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput, keyID string) ([]byte, error) {
-	return statementFor(keyID, func(key string) (ReviewConclusion, []byte, error) {
-		return s.reviewConclusion(ctx, actor, reviewID, in, key)
-	})
+	return signOffStatement(ctx, actor, reviewID, in, keyID, s.reviewConclusion)
 }
 
 func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account, reviewID int64, in ConclusionInput,
@@ -509,29 +485,13 @@ func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account,
 	return statementOrResult(c, run.statement, err)
 }
 
+// reviewConclusions lists the conclusions matching where (a condition on a
+// column of review_conclusions, with $1 arg) in record order.
 func reviewConclusions(ctx context.Context, q querier, where string, arg any) ([]ReviewConclusion, error) {
-	rows, err := q.Query(ctx, `SELECT c.id, c.review_id, c.decision_id, c.version_id, v.number, c.version_hash, c.reviewer_id, c.questions, c.outcome,
-		c.changes, c.risk_statement, c.expedite_reason, c.resolution, c.earliest_at, c.calendar_version, c.record_seq, c.created_at
+	return pgrows.AllByPos[ReviewConclusion](ctx, q, `SELECT c.id, c.review_id, c.decision_id, c.version_id, v.number, c.version_hash,
+		c.reviewer_id, c.questions, c.outcome, c.changes, c.risk_statement, c.expedite_reason, c.resolution, c.earliest_at,
+		c.calendar_version, c.record_seq, c.created_at
 		FROM review_conclusions c JOIN draft_versions v ON v.id = c.version_id WHERE c.`+where+` ORDER BY c.record_seq`, arg)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	var out []ReviewConclusion
-	var c ReviewConclusion
-	var questions []byte
-	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.ReviewID, &c.DecisionID, &c.VersionID, &c.VersionNumber, &c.VersionHash, &c.ReviewerID,
-		&questions, &c.Outcome, &c.Changes, &c.RiskStatement, &c.ExpediteReason, &c.Resolution, &c.EarliestAt, &c.CalendarVersion,
-		&c.RecordSeq, &c.CreatedAt}, func() error {
-		if err := json.Unmarshal(questions, &c.Findings); err != nil {
-			return err
-		}
-		out = append(out, c)
-		c = ReviewConclusion{}
-		return nil
-	}); err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }
 
 func reviewConfirmations(ctx context.Context, q querier, reviewID int64) ([]ReviewConfirmation, error) {
@@ -560,9 +520,7 @@ func (s *Service) ConfirmReviewChanges(ctx context.Context, actor *identity.Acco
 // ConfirmReviewChanges checks but the password and writes nothing. Codes:
 // those of ConfirmReviewChanges but the password's, signing_key_id_required.
 func (s *Service) ReviewConfirmationStatement(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput, keyID string) ([]byte, error) {
-	return statementFor(keyID, func(key string) (ReviewConfirmation, []byte, error) {
-		return s.confirmReviewChanges(ctx, actor, reviewID, in, key)
-	})
+	return signOffStatement(ctx, actor, reviewID, in, keyID, s.confirmReviewChanges)
 }
 
 func (s *Service) confirmReviewChanges(ctx context.Context, actor *identity.Account, reviewID int64, in ConfirmationInput,

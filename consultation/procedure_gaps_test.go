@@ -168,8 +168,23 @@ func reviewWithOpinion(t *testing.T, f *fixture, overall consultation.ReviewOutc
 	t.Helper()
 	ctx := context.Background()
 	d, v := withheld(t, f, nil)
-	r, err := f.svc.SubmitLegalityReview(ctx, f.staff, d.ID, consultation.SubmissionInput{VersionHash: v.ContentHash,
-		LegalBasis: []string{"《中华人民共和国保守国家秘密法》"}})
+	r, reviewer, adviser := f.submitWithAdviser(t, d.ID, v.ContentHash, "《中华人民共和国保守国家秘密法》")
+	if _, err := f.svc.CreateLegalOpinion(ctx, adviser, r.ID, consultation.OpinionInput{Findings: findings(consultation.FindingCompliant), Overall: overall,
+		Password: testenv.Password}); err != nil {
+		t.Fatal(err)
+	}
+	return d, r, reviewer
+}
+
+// submitWithAdviser submits the version with the content hash for legality
+// review on the legal basis and has a reviewer of 司法局 (sfj) assign a legal
+// adviser: it returns the package, the reviewer and the adviser.
+func (f *fixture) submitWithAdviser(t *testing.T, decisionID int64, hash, legalBasis string) (consultation.LegalityReview,
+	*identity.Account, *identity.Account) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.svc.SubmitLegalityReview(ctx, f.staff, decisionID, consultation.SubmissionInput{VersionHash: hash,
+		LegalBasis: []string{legalBasis}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +193,7 @@ func reviewWithOpinion(t *testing.T, f *fixture, overall consultation.ReviewOutc
 	if _, err := f.svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: findings(consultation.FindingCompliant), Overall: overall,
-		Password: testenv.Password}); err != nil {
-		t.Fatal(err)
-	}
-	return d, r, &reviewer
+	return r, &reviewer, &adviser
 }
 
 // TestUnlawfulOpinionNeedsWrittenResolution: gap 3.

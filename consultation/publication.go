@@ -150,17 +150,11 @@ func init() {
 	addGate(StatusPublished, Gate{Code: "adopted_deliberation_required", Basis: deliberationBasis, Applies: always,
 		Title:   "决策草案已经决策机关常务会议或者全体会议讨论通过",
 		Message: "决策草案尚未经决策机关常务会议或者全体会议讨论通过（《重大行政决策程序暂行条例》第三十条）",
-		Check: func(ctx context.Context, st *GateState) (bool, error) {
-			_, err := adoptedDeliberation(ctx, st.Tx, st.Decision.ID)
-			return present(err, "adopted_deliberation_required")
-		}})
+		Check:   recorded(adoptedDeliberation, "adopted_deliberation_required")})
 	addGate(StatusPublished, Gate{Code: "party_report_required", Basis: partyReportBasis, Applies: always,
 		Title:   "已向同级党委请示报告",
 		Message: "重大行政决策出台前应当按照规定向同级党委请示报告，请先记录请示报告的日期和文号（《重大行政决策程序暂行条例》第三十一条）",
-		Check: func(ctx context.Context, st *GateState) (bool, error) {
-			_, err := adoptedPartyReport(ctx, st.Tx, st.Decision.ID)
-			return present(err, "party_report_required")
-		}})
+		Check:   recorded(adoptedPartyReport, "party_report_required")})
 	addGate(StatusPublished, Gate{Code: "valid_review_conclusion_required", Basis: signOffBasis, Applies: always,
 		Title:   "讨论通过的草案版本仍有有效的合法性审查意见",
 		Message: "讨论通过的草案版本没有有效的合法性审查意见，或审查意见针对的不是该版本",
@@ -325,9 +319,7 @@ func (s *Service) PublishDecision(ctx context.Context, actor *identity.Account, 
 // Codes: those of PublishDecision, signing_key_id_required.
 func (s *Service) PublicationStatement(ctx context.Context, actor *identity.Account, decisionID int64, in PublicationInput,
 	keyID string) ([]byte, error) {
-	return statementFor(keyID, func(key string) (Publication, []byte, error) {
-		return s.publishDecision(ctx, actor, decisionID, in, key)
-	})
+	return signOffStatement(ctx, actor, decisionID, in, keyID, s.publishDecision)
 }
 
 func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, decisionID int64, in PublicationInput,

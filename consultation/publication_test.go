@@ -181,26 +181,17 @@ func signedOff(t *testing.T, f *fixture, outcome consultation.ReviewOutcome) (co
 	if _, err := f.svc.PublishAdoptionReport(ctx, f.staff, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	r, err := f.svc.SubmitLegalityReview(ctx, f.staff, d.ID, consultation.SubmissionInput{VersionHash: v.ContentHash,
-		LegalBasis: []string{"《中华人民共和国义务教育法》"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reviewer, _ := f.e.Account(identity.RoleReviewer, "sfj")
-	adviser, _ := f.e.Account(identity.RoleLegalAdviser, "")
-	if _, err := f.svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID}); err != nil {
-		t.Fatal(err)
-	}
+	r, reviewer, adviser := f.submitWithAdviser(t, d.ID, v.ContentHash, "《中华人民共和国义务教育法》")
 	findings := testenv.CompliantFindings("符合规定。")
 	overall := outcome
 	if overall == consultation.OutcomeExploratoryWithRisk {
 		overall = consultation.OutcomeLawful
 	}
-	if _, err := f.svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: findings, Overall: overall,
+	if _, err := f.svc.CreateLegalOpinion(ctx, adviser, r.ID, consultation.OpinionInput{Findings: findings, Overall: overall,
 		Changes: "修改第三条。", Password: testenv.Password}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.SignReviewConclusion(ctx, &reviewer, r.ID, consultation.ConclusionInput{Findings: findings, Outcome: outcome,
+	if _, err := f.svc.SignReviewConclusion(ctx, reviewer, r.ID, consultation.ConclusionInput{Findings: findings, Outcome: outcome,
 		Changes: "修改第三条。", RiskStatement: "属于探索性改革，存在一定法律风险。", ExpediteReason: "测试", Resolution: "已处理",
 		Password: testenv.Password}); err != nil {
 		t.Fatal(err)

@@ -84,22 +84,13 @@ func newEvidenceScene(t *testing.T) *evidenceScene {
 	if _, err := s.svc.PublishAdoptionReport(ctx, s.staff, s.d.ID); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.svc.SubmitLegalityReview(ctx, s.staff, s.d.ID, consultation.SubmissionInput{VersionHash: v.ContentHash,
-		LegalBasis: []string{"《中华人民共和国义务教育法》"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reviewer, _ := s.e.Account(identity.RoleReviewer, "sfj")
-	adviser, _ := s.e.Account(identity.RoleLegalAdviser, "")
-	if _, err := s.svc.AssignLegalAdviser(ctx, &reviewer, r.ID, []int64{adviser.ID}); err != nil {
-		t.Fatal(err)
-	}
+	r, reviewer, adviser := s.submitWithAdviser(t, s.d.ID, v.ContentHash, "《中华人民共和国义务教育法》")
 	found := findings(consultation.FindingCompliant)
-	if s.opinion, err = s.svc.CreateLegalOpinion(ctx, &adviser, r.ID, consultation.OpinionInput{Findings: found,
+	if s.opinion, err = s.svc.CreateLegalOpinion(ctx, adviser, r.ID, consultation.OpinionInput{Findings: found,
 		Overall: consultation.OutcomeUnlawful, Changes: "第三条与上位法抵触。", Password: testenv.Password}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SignReviewConclusion(ctx, &reviewer, r.ID, consultation.ConclusionInput{Findings: found,
+	if _, err := s.svc.SignReviewConclusion(ctx, reviewer, r.ID, consultation.ConclusionInput{Findings: found,
 		Outcome: consultation.OutcomeLawful, ExpediteReason: "测试", Resolution: "经核实，第三条已依据上位法调整，法律顾问意见已处理。",
 		Password: testenv.Password}); err != nil {
 		t.Fatal(err)

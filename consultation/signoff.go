@@ -157,15 +157,16 @@ func (s *Service) personalSignOff(ctx context.Context, tx pgx.Tx, actor *identit
 // known (the Statement variants write nothing).
 var errStatementOnly = errors.New("statement only")
 
-// statementFor runs a sign-off in statement mode with the key keyID (run
-// returns the statement and rolls its transaction back with
-// errStatementOnly) and returns the statement. Codes: those of run,
-// signing_key_id_required.
-func statementFor[T any](keyID string, run func(keyID string) (T, []byte, error)) ([]byte, error) {
+// signOffStatement runs the sign-off step in statement mode with the key
+// keyID (the step returns the statement and rolls its transaction back with
+// errStatementOnly) and returns the statement: the body of each Statement
+// variant. Codes: those of step, signing_key_id_required.
+func signOffStatement[In, Out any](ctx context.Context, actor *identity.Account, id int64, in In, keyID string,
+	step func(context.Context, *identity.Account, int64, In, string) (Out, []byte, error)) ([]byte, error) {
 	if keyID == "" {
 		return nil, errs.InvalidField("signing_key_id_required", "signing_key_id", "请注明签名所用的密钥")
 	}
-	_, st, err := run(keyID)
+	_, st, err := step(ctx, actor, id, in, keyID)
 	return st, err
 }
 
