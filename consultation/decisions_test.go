@@ -52,6 +52,15 @@ func newFixture(t *testing.T) *fixture {
 		resident: acct(identity.RoleResident, "")}
 }
 
+// newReviewFixture is newFixture with the city's legality review
+// department, 平顶山市司法局 (sfj), whose reviewers sign conclusions.
+func newReviewFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	return f
+}
+
 // testComposition is 张市长 (the head) and 委员1 … 委员n.
 func testComposition(n int) []consultation.MeetingCompositionMember {
 	out := []consultation.MeetingCompositionMember{{Name: "张市长", Position: "市长", IsHead: true}}
@@ -144,8 +153,7 @@ func wantCode(t *testing.T, err error, code string) *errs.Error {
 }
 
 func TestCreateDecisionRefusals(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	cases := []struct {
 		name  string
 		actor *identity.Account

@@ -44,8 +44,7 @@ func withheld(t *testing.T, f *fixture, edit func(*consultation.DecisionInput)) 
 
 // TestWithheldDecisionGoesToReviewWithoutConsultation: gap 1.
 func TestWithheldDecisionGoesToReviewWithoutConsultation(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	d, v := withheld(t, f, nil)
 	rep, err := f.svc.DecisionGates(ctx, f.staff, d.ID)
@@ -90,8 +89,7 @@ func TestWithheldDecisionGoesToReviewWithoutConsultation(t *testing.T) {
 // TestMeetingQuorumAndComposition: gap 2 at its boundary (a composition of
 // ten: five present is exactly half and refused, six accepted).
 func TestMeetingQuorumAndComposition(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.SetMeetingComposition(ctx, f.admin(t), "pdsszf", testComposition(9)); err != nil {
 		t.Fatal(err)
@@ -198,8 +196,7 @@ func (f *fixture) submitWithAdviser(t *testing.T, decisionID int64, hash, legalB
 
 // TestUnlawfulOpinionNeedsWrittenResolution: gap 3.
 func TestUnlawfulOpinionNeedsWrittenResolution(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	d, r, reviewer := reviewWithOpinion(t, f, consultation.OutcomeUnlawful)
 	sign := func(outcome consultation.ReviewOutcome) error {
@@ -234,12 +231,10 @@ func TestUnlawfulOpinionNeedsWrittenResolution(t *testing.T) {
 // TestUnlawfulConclusionWithoutResolution: an unlawful conclusion needs no
 // resolution, and no resolution is asked when no adviser said unlawful.
 func TestUnlawfulConclusionWithoutResolution(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	_, r, reviewer := reviewWithOpinion(t, f, consultation.OutcomeUnlawful)
-	if _, err := f.svc.SignReviewConclusion(ctx, reviewer, r.ID, consultation.ConclusionInput{Findings: findings(consultation.FindingCompliant),
-		Outcome: consultation.OutcomeUnlawful, ExpediteReason: "测试", Password: testenv.Password}); err != nil {
+	if _, err := f.svc.SignReviewConclusion(ctx, reviewer, r.ID, expedited(consultation.OutcomeUnlawful)); err != nil {
 		t.Fatal(err)
 	}
 	_, r2, reviewer2 := reviewWithOpinion(t, f, consultation.OutcomeLawful)
@@ -250,15 +245,13 @@ func TestUnlawfulConclusionWithoutResolution(t *testing.T) {
 
 // TestReturnAndReviseAreSeparate: gap 6.
 func TestReturnAndReviseAreSeparate(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	d, r, reviewer := reviewWithOpinion(t, f, consultation.OutcomeUnlawful)
 	if _, err := f.svc.ReviseAfterUnlawfulConclusion(ctx, f.staff, r.ID, "修改草案"); !errs.HasCode(err, "conclusion_not_unlawful") {
 		t.Fatalf("revise before a conclusion: %v", err)
 	}
-	if _, err := f.svc.SignReviewConclusion(ctx, reviewer, r.ID, consultation.ConclusionInput{Findings: findings(consultation.FindingCompliant),
-		Outcome: consultation.OutcomeUnlawful, ExpediteReason: "测试", Password: testenv.Password}); err != nil {
+	if _, err := f.svc.SignReviewConclusion(ctx, reviewer, r.ID, expedited(consultation.OutcomeUnlawful)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.ReturnLegalityReview(ctx, reviewer, r.ID, "退回"); !errs.HasCode(err, "review_already_concluded") {
@@ -294,8 +287,7 @@ func TestReturnAndReviseAreSeparate(t *testing.T) {
 // on 31 December, the last covered day; one received on 23 December would
 // count 1 January 2027, a day no loaded notice covers.
 func TestCalendarCoverageBoundary(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	f.svc.Calendar.Builtin = nil // the shipped calendar, without the test's assumed years
 	submit := func(day int) error {
@@ -333,8 +325,7 @@ func TestCalendarCoverageBoundary(t *testing.T) {
 
 // TestStatementStatesFindings: gap 8.
 func TestStatementStatesFindings(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	ctx := context.Background()
 	d, _ := withheld(t, f, func(in *consultation.DecisionInput) { in.StabilityRisk = true })
 	risk := func(conclusion string) {

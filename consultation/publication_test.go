@@ -9,7 +9,6 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
-	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
@@ -202,8 +201,7 @@ func signedOff(t *testing.T, f *fixture, outcome consultation.ReviewOutcome) (co
 // TestDeliberationNeedsValidSignOff: only a lawful or exploratory
 // conclusion on the version lets it go to deliberation (Decree 713 Art. 25).
 func TestDeliberationNeedsValidSignOff(t *testing.T) {
-	f := newFixture(t)
-	f.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	f := newReviewFixture(t)
 	cases := []struct {
 		outcome consultation.ReviewOutcome
 		code    string // empty: recorded

@@ -34,9 +34,8 @@ type evidenceScene struct {
 func newEvidenceScene(t *testing.T) *evidenceScene {
 	t.Helper()
 	ctx := context.Background()
-	s := &evidenceScene{fixture: newFixture(t)}
+	s := &evidenceScene{fixture: newReviewFixture(t)}
 	s.svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
-	s.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
 	s.d = s.create(t, func(in *consultation.DecisionInput) { in.Domain = consultation.DomainOther })
 	v, err := s.svc.CreateDraftVersion(ctx, s.staff, s.d.ID, consultation.DraftVersionInput{Text: commentDraft,
 		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国义务教育法》"}})

@@ -31,8 +31,7 @@ func shanghai(y int, m time.Month, d, h, min int) time.Time {
 
 func newReviewScene(t *testing.T, receipt time.Time, edit func(*consultation.DecisionInput)) *reviewScene {
 	t.Helper()
-	s := &reviewScene{fixture: newFixture(t)}
-	s.e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	s := &reviewScene{fixture: newReviewFixture(t)}
 	acct := func(role identity.Role, agency string) *identity.Account {
 		a, _ := s.e.Account(role, agency)
 		return &a
@@ -127,6 +126,14 @@ func conclusion(outcome consultation.ReviewOutcome) consultation.ConclusionInput
 	case consultation.OutcomeExploratoryWithRisk:
 		in.RiskStatement = "国家尚无明确规定，存在被上位法调整的风险。"
 	}
+	return in
+}
+
+// expedited is conclusion(outcome) signed before the review period has
+// passed, with an expedite reason.
+func expedited(outcome consultation.ReviewOutcome) consultation.ConclusionInput {
+	in := conclusion(outcome)
+	in.ExpediteReason = "测试"
 	return in
 }
 
