@@ -47,15 +47,11 @@ type ThemeAnswerResult struct {
 // disposition_not_allowed_in_stage, adoption_report_published,
 // comment_not_published, unknown_article, answer_template_not_found.
 func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, themeID int64, in ThemeAnswerInput) (ThemeAnswerResult, error) {
-	decisionID, err := s.decisionOfTheme(ctx, themeID)
+	d, err := s.writableTheme(ctx, actor, themeID)
 	if err != nil {
 		return ThemeAnswerResult{}, err
 	}
-	d, err := s.writable(ctx, actor, decisionID)
-	if err != nil {
-		return ThemeAnswerResult{}, err
-	}
-	labels, err := s.articleLabels(ctx, decisionID)
+	labels, err := s.articleLabels(ctx, d.ID)
 	if err != nil {
 		return ThemeAnswerResult{}, err
 	}
@@ -90,10 +86,10 @@ func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, them
 	if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 		return ThemeAnswerResult{}, errs.Internal(err)
 	}
-	res, err := s.Consultation.SetBatchDisposition(ctx, actor, decisionID, consultation.BatchDispositionInput{
+	res, err := s.Consultation.SetBatchDisposition(ctx, actor, d.ID, consultation.BatchDispositionInput{
 		Ref: themeRef(themeID), CommentIDs: ids, Kind: in.Disposition, Reason: in.Reason, Note: note,
 		Within: func(ctx context.Context, tx pgx.Tx, _ consultation.BatchDispositionResult) error {
-			if _, err := lockedTheme(ctx, tx, themeID, decisionID); err != nil {
+			if _, err := lockedTheme(ctx, tx, themeID, d.ID); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO theme_answers (theme_id, disposition, reason, articles_changed, template_id, answered_by, answered_at)
@@ -110,7 +106,7 @@ func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, them
 	if err != nil {
 		return ThemeAnswerResult{}, err
 	}
-	t, err := s.themeByID(ctx, themeID, decisionID)
+	t, err := s.themeByID(ctx, themeID, d.ID)
 	return ThemeAnswerResult{Theme: t, BatchDispositionResult: res}, err
 }
 

@@ -62,16 +62,22 @@ func actorOf(a *identity.Account) record.Actor {
 	return record.Actor{AccountID: &id, Role: string(a.Role)}
 }
 
+// signedInDecision reads the decision for a signed-in actor. Codes:
+// authentication_required, decision_not_found.
+func (s *Service) signedInDecision(ctx context.Context, actor *identity.Account, decisionID int64) (consultation.Decision, error) {
+	if actor == nil {
+		return consultation.Decision{}, errs.Unauthenticated("authentication_required", "请先登录")
+	}
+	return s.Consultation.GetDecision(ctx, actor, decisionID)
+}
+
 // readable returns the decision when the actor may read its themes: staff
 // of the lead unit, of the decision body or of a co-unit, and admins
 // (themes are an internal working view; the public sees them only in the
 // published adoption report). Codes: decision_not_found,
 // authentication_required, themes_not_visible.
 func (s *Service) readable(ctx context.Context, actor *identity.Account, decisionID int64) (consultation.Decision, error) {
-	if actor == nil {
-		return consultation.Decision{}, errs.Unauthenticated("authentication_required", "请先登录")
-	}
-	d, err := s.Consultation.GetDecision(ctx, actor, decisionID)
+	d, err := s.signedInDecision(ctx, actor, decisionID)
 	if err != nil {
 		return d, err
 	}
@@ -89,10 +95,7 @@ func (s *Service) readable(ctx context.Context, actor *identity.Account, decisio
 // writable returns the decision when the actor is staff of its lead unit.
 // Codes: decision_not_found, authentication_required, not_lead_unit_staff.
 func (s *Service) writable(ctx context.Context, actor *identity.Account, decisionID int64) (consultation.Decision, error) {
-	if actor == nil {
-		return consultation.Decision{}, errs.Unauthenticated("authentication_required", "请先登录")
-	}
-	d, err := s.Consultation.GetDecision(ctx, actor, decisionID)
+	d, err := s.signedInDecision(ctx, actor, decisionID)
 	if err != nil {
 		return d, err
 	}
@@ -100,6 +103,17 @@ func (s *Service) writable(ctx context.Context, actor *identity.Account, decisio
 		return d, errs.Forbidden("not_lead_unit_staff", "只有该决策事项承办单位的工作人员可以执行此操作")
 	}
 	return d, nil
+}
+
+// writableTheme returns the decision of the theme when the actor may
+// change its themes (writable). Codes: theme_not_found and those of
+// writable.
+func (s *Service) writableTheme(ctx context.Context, actor *identity.Account, themeID int64) (consultation.Decision, error) {
+	decisionID, err := s.decisionOfTheme(ctx, themeID)
+	if err != nil {
+		return consultation.Decision{}, err
+	}
+	return s.writable(ctx, actor, decisionID)
 }
 
 // decisionOfTheme returns the decision a theme belongs to.

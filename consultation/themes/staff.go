@@ -81,11 +81,8 @@ type ThemeUpdate struct {
 // theme_merged, theme_analysis_outdated, theme_label_required,
 // theme_label_too_long.
 func (s *Service) UpdateTheme(ctx context.Context, actor *identity.Account, themeID int64, in ThemeUpdate) (Theme, error) {
-	decisionID, err := s.decisionOfTheme(ctx, themeID)
+	d, err := s.writableTheme(ctx, actor, themeID)
 	if err != nil {
-		return Theme{}, err
-	}
-	if _, err := s.writable(ctx, actor, decisionID); err != nil {
 		return Theme{}, err
 	}
 	var label string
@@ -95,7 +92,7 @@ func (s *Service) UpdateTheme(ctx context.Context, actor *identity.Account, them
 		}
 	}
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		t, err := lockedTheme(ctx, tx, themeID, decisionID)
+		t, err := lockedTheme(ctx, tx, themeID, d.ID)
 		if err != nil {
 			return err
 		}
@@ -113,13 +110,13 @@ func (s *Service) UpdateTheme(ctx context.Context, actor *identity.Account, them
 			themeID, newLabel, newOff, s.now(), actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordThemeUpdated, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemeUpdated, map[string]any{
 			"theme_id": themeID, "label": newLabel, "previous_label": t.label, "off_topic": newOff, "previous_off_topic": t.offTopic})
 	})
 	if err != nil {
 		return Theme{}, err
 	}
-	return s.themeByID(ctx, themeID, decisionID)
+	return s.themeByID(ctx, themeID, d.ID)
 }
 
 func (s *Service) themeByID(ctx context.Context, themeID, decisionID int64) (Theme, error) {
@@ -141,11 +138,8 @@ func (s *Service) themeByID(ctx context.Context, themeID, decisionID int64) (The
 // theme_analysis_outdated, themes_to_merge_required,
 // themes_of_other_decisions, theme_answered, theme_label_too_long.
 func (s *Service) MergeThemes(ctx context.Context, actor *identity.Account, into int64, others []int64, label string) (Theme, error) {
-	decisionID, err := s.decisionOfTheme(ctx, into)
+	d, err := s.writableTheme(ctx, actor, into)
 	if err != nil {
-		return Theme{}, err
-	}
-	if _, err := s.writable(ctx, actor, decisionID); err != nil {
 		return Theme{}, err
 	}
 	others = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(others))), func(id int64) bool { return id == into })
@@ -158,13 +152,13 @@ func (s *Service) MergeThemes(ctx context.Context, actor *identity.Account, into
 		}
 	}
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		target, err := lockedTheme(ctx, tx, into, decisionID)
+		target, err := lockedTheme(ctx, tx, into, d.ID)
 		if err != nil {
 			return err
 		}
 		labels := []string{target.label}
 		for _, id := range others {
-			o, err := lockedTheme(ctx, tx, id, decisionID)
+			o, err := lockedTheme(ctx, tx, id, d.ID)
 			if errs.HasCode(err, "theme_not_found") {
 				return errs.Conflict("themes_of_other_decisions", "只能合并同一决策事项、同一分析版本的主题")
 			}
@@ -199,13 +193,13 @@ func (s *Service) MergeThemes(ctx context.Context, actor *identity.Account, into
 			into, newLabel, now, actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordThemesMerged, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemesMerged, map[string]any{
 			"into": into, "merged": others, "labels": labels, "label": newLabel})
 	})
 	if err != nil {
 		return Theme{}, err
 	}
-	return s.themeByID(ctx, into, decisionID)
+	return s.themeByID(ctx, into, d.ID)
 }
 
 // moveMembers removes the comments from theme from (marking the
@@ -258,11 +252,8 @@ func checkMoved(ids []int64) ([]int64, error) {
 // theme_analysis_outdated, comments_required, too_many_comments,
 // comment_not_in_theme, same_theme, themes_of_other_decisions.
 func (s *Service) MoveComments(ctx context.Context, actor *identity.Account, from, to int64, commentIDs []int64) (Theme, error) {
-	decisionID, err := s.decisionOfTheme(ctx, from)
+	d, err := s.writableTheme(ctx, actor, from)
 	if err != nil {
-		return Theme{}, err
-	}
-	if _, err := s.writable(ctx, actor, decisionID); err != nil {
 		return Theme{}, err
 	}
 	ids, err := checkMoved(commentIDs)
@@ -273,10 +264,10 @@ func (s *Service) MoveComments(ctx context.Context, actor *identity.Account, fro
 		return Theme{}, errs.InvalidField("same_theme", "to_theme_id", "目标主题与原主题相同")
 	}
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		if _, err := lockedTheme(ctx, tx, from, decisionID); err != nil {
+		if _, err := lockedTheme(ctx, tx, from, d.ID); err != nil {
 			return err
 		}
-		if _, err := lockedTheme(ctx, tx, to, decisionID); err != nil {
+		if _, err := lockedTheme(ctx, tx, to, d.ID); err != nil {
 			if errs.HasCode(err, "theme_not_found") {
 				return errs.Conflict("themes_of_other_decisions", "只能在同一决策事项、同一分析版本的主题之间移动意见")
 			}
@@ -286,13 +277,13 @@ func (s *Service) MoveComments(ctx context.Context, actor *identity.Account, fro
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordThemeCommentsMove, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemeCommentsMove, map[string]any{
 			"from": from, "to": to, "comment_ids": ids, "receipts": receipts})
 	})
 	if err != nil {
 		return Theme{}, err
 	}
-	return s.themeByID(ctx, to, decisionID)
+	return s.themeByID(ctx, to, d.ID)
 }
 
 // SplitTheme makes a new theme of some comments of a theme, labelled by
@@ -303,11 +294,8 @@ func (s *Service) MoveComments(ctx context.Context, actor *identity.Account, fro
 // comments_required, too_many_comments, comment_not_in_theme,
 // theme_answered.
 func (s *Service) SplitTheme(ctx context.Context, actor *identity.Account, themeID int64, commentIDs []int64, label string) (Theme, error) {
-	decisionID, err := s.decisionOfTheme(ctx, themeID)
+	d, err := s.writableTheme(ctx, actor, themeID)
 	if err != nil {
-		return Theme{}, err
-	}
-	if _, err := s.writable(ctx, actor, decisionID); err != nil {
 		return Theme{}, err
 	}
 	if label, err = checkLabel(label); err != nil {
@@ -319,7 +307,7 @@ func (s *Service) SplitTheme(ctx context.Context, actor *identity.Account, theme
 	}
 	var newID int64
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		t, err := lockedTheme(ctx, tx, themeID, decisionID)
+		t, err := lockedTheme(ctx, tx, themeID, d.ID)
 		if err != nil {
 			return err
 		}
@@ -334,20 +322,20 @@ func (s *Service) SplitTheme(ctx context.Context, actor *identity.Account, theme
 		if err := tx.QueryRow(ctx, `INSERT INTO themes (analysis_id, decision_id, origin, machine_label, label, words, centroid, summary,
 				representative_ids, split_from, created_at, updated_at, updated_by)
 			VALUES ($1, $2, 'staff', '', $3, '{}', $4, '[]', '{}', $5, $6, $6, $7) RETURNING id`,
-			t.analysisID, decisionID, label, cent, themeID, now, actor.ID).Scan(&newID); err != nil {
+			t.analysisID, d.ID, label, cent, themeID, now, actor.ID).Scan(&newID); err != nil {
 			return errs.Internal(err)
 		}
 		receipts, err := moveMembers(ctx, tx, themeID, newID, ids, actor.ID, now)
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordThemeSplit, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemeSplit, map[string]any{
 			"theme_id": themeID, "new_theme_id": newID, "label": label, "comment_ids": ids, "receipts": receipts})
 	})
 	if err != nil {
 		return Theme{}, err
 	}
-	return s.themeByID(ctx, newID, decisionID)
+	return s.themeByID(ctx, newID, d.ID)
 }
 
 // centroidOf computes the stored centroid of some comments with the
