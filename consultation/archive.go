@@ -298,14 +298,11 @@ func archiveDocuments(ctx context.Context, tx pgx.Tx, decisionID int64) ([]archi
 }
 
 func archiveConsultations(ctx context.Context, tx pgx.Tx, decisionID int64) ([]archiveConsultation, error) {
-	rows, err := tx.Query(ctx, `SELECT `+consultationColumns+` FROM consultations c JOIN draft_versions v ON v.id = c.version_id
+	list, err := pgrows.All[Consultation](ctx, tx, `SELECT `+consultationColumns+`
+		FROM consultations c JOIN draft_versions v ON v.id = c.version_id
 		WHERE c.decision_id = $1 ORDER BY c.id`, decisionID)
 	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Consultation])
-	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, err
 	}
 	out := make([]archiveConsultation, len(list))
 	for i, c := range list {

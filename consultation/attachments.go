@@ -14,6 +14,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // MaxAttachmentSize is the largest attachment accepted: 20 MiB (issue 3),
@@ -191,15 +192,8 @@ const attachmentColumns = `id, decision_id, version_id, procedure_document_id, f
 
 // versionAttachments lists the attachments of a draft version in upload order.
 func versionAttachments(ctx context.Context, q querier, versionID int64) ([]Attachment, error) {
-	rows, err := q.Query(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE version_id = $1 ORDER BY id`, versionID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Attachment])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Attachment](ctx, q, `SELECT `+attachmentColumns+` FROM attachments WHERE version_id = $1 ORDER BY id`,
+		versionID)
 }
 
 var errAttachmentNotFound = errs.NotFound("attachment_not_found", "附件不存在")

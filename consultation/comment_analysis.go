@@ -4,9 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // AnalysisComment is a comment as text analysis reads it (themes, issue 19).
@@ -62,7 +61,7 @@ func (s *Service) analysisComments(ctx context.Context, decisionID, afterID int6
 	}
 	// An ungrouped comment is unsealed: comments_unchecked_idx finds the
 	// oldest in a few index pages.
-	rows, err := s.DB.Query(ctx, `WITH waiting AS (
+	return pgrows.All[AnalysisComment](ctx, s.DB, `WITH waiting AS (
 			SELECT min(id) AS id FROM comments WHERE $5 AND decision_id = $1 AND checkpoint_id IS NULL AND group_id IS NULL)
 		SELECT c.id, c.receipt, coalesce(c.article_anchor, '') AS article_anchor, coalesce(c.group_id, 0) AS group_id,
 			coalesce(c.stance, '') AS stance, c.body, c.status
@@ -70,14 +69,6 @@ func (s *Service) analysisComments(ctx context.Context, decisionID, afterID int6
 		WHERE c.decision_id = $1 AND c.id > $2 AND c.status <> 'rejected' AND ($4::timestamptz IS NULL OR c.created_at < $4)
 			AND (w.id IS NULL OR c.id < w.id)
 		ORDER BY c.id LIMIT $3`, decisionID, afterID, limit, before, groupedOnly)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AnalysisComment])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }
 
 // ConsultedArticles returns the articles of the draft version under (or

@@ -14,6 +14,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -157,15 +158,7 @@ const commentFrom = ` FROM comments c JOIN draft_versions v ON v.id = c.version_
 var errCommentNotFound = errs.NotFound("comment_not_found", "意见不存在")
 
 func queryComments(ctx context.Context, q querier, where string, args ...any) ([]Comment, error) {
-	rows, err := q.Query(ctx, `SELECT `+commentColumns+commentFrom+where, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Comment])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Comment](ctx, q, `SELECT `+commentColumns+commentFrom+where, args...)
 }
 
 func getComment(ctx context.Context, q querier, id int64) (Comment, error) {

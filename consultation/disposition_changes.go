@@ -8,6 +8,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // DispositionInput is the answer to one comment: the disposition, its
@@ -95,7 +96,7 @@ func (s *Service) OpinionsBehindChanges(ctx context.Context, actor *identity.Acc
 	if _, _, err := s.visibleDecision(ctx, actor, decisionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT c.id AS comment_id, c.receipt,
+	list, err := pgrows.All[OpinionBehindChange](ctx, s.DB, `SELECT c.id AS comment_id, c.receipt,
 		CASE WHEN c.anonymised_at IS NOT NULL THEN '`+anonymisedAuthor+`' WHEN c.show_name THEN acc.display_name ELSE acc.pseudonym END AS author_name,
 		coalesce(a.label, '') AS article_label, c.body, p.disposition, p.reason, ch.anchor
 		FROM comment_dispositions p
@@ -106,11 +107,7 @@ func (s *Service) OpinionsBehindChanges(ctx context.Context, actor *identity.Acc
 		WHERE p.decision_id = $1 AND p.changed_version = $2 AND c.status = 'published'
 		ORDER BY c.id`, decisionID, version)
 	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[OpinionBehindChange])
-	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, err
 	}
 	out := map[string][]OpinionBehindChange{}
 	for _, o := range list {

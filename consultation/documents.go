@@ -17,6 +17,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -609,13 +610,10 @@ func (s *Service) ListProcedureDocuments(ctx context.Context, actor *identity.Ac
 			ids[i] = docs[i].ID
 			byID[docs[i].ID] = &docs[i]
 		}
-		rows, err = tx.Query(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE procedure_document_id = ANY ($1) ORDER BY id`, ids)
+		atts, err := pgrows.All[Attachment](ctx, tx, `SELECT `+attachmentColumns+` FROM attachments
+			WHERE procedure_document_id = ANY ($1) ORDER BY id`, ids)
 		if err != nil {
-			return errs.Internal(err)
-		}
-		atts, err := pgx.CollectRows(rows, pgx.RowToStructByName[Attachment])
-		if err != nil {
-			return errs.Internal(err)
+			return err
 		}
 		for _, a := range atts {
 			if p := byID[*a.ProcedureDocumentID]; p != nil {

@@ -10,13 +10,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
 
 	"github.com/canyu-gov/canyu/internal/cursor"
-	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Mass campaigns (DOMAIN.md, stage 3: identical or near-identical comments
@@ -297,7 +296,7 @@ func (s *Service) ListCommentGroups(ctx context.Context, actor *identity.Account
 		return nil, "", err
 	}
 	limit := cursor.Limit(f.Limit)
-	rows, err := s.DB.Query(ctx, `SELECT g.id, g.decision_id, g.size, coalesce(g.stance, '') AS stance,
+	list, err := pgrows.All[CommentGroup](ctx, s.DB, `SELECT g.id, g.decision_id, g.size, coalesce(g.stance, '') AS stance,
 		coalesce(g.representative_id, 0) AS representative_id, coalesce(r.receipt, '') AS representative_receipt,
 		coalesce(r.body, '') AS representative_text, coalesce(r.article_anchor, '') AS article_anchor,
 		coalesce(a.label, '') AS article_label, n.pending, n.published, n.rejected, n.disposed, g.created_at
@@ -312,11 +311,7 @@ func (s *Service) ListCommentGroups(ctx context.Context, actor *identity.Account
 		WHERE g.decision_id = $1 AND g.size >= $2 AND g.representative_id IS NOT NULL
 		ORDER BY g.size DESC, g.id OFFSET $3 LIMIT $4`, d.ID, f.MinSize, offset, limit+1)
 	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[CommentGroup])
-	if err != nil {
-		return nil, "", errs.Internal(err)
+		return nil, "", err
 	}
 	next := ""
 	if len(list) > limit {

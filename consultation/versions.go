@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Limits of a draft version's fields. The text bound is issue 3's; a
@@ -281,14 +282,10 @@ func (s *Service) ListDraftVersions(ctx context.Context, actor *identity.Account
 	}
 	// A decision has a handful of versions: they are read whole and
 	// filtered here so that versionPublic stays the one rule.
-	rows, err := s.DB.Query(ctx, `SELECT `+versionColumns+`, '' AS text FROM draft_versions v
+	all, err := pgrows.All[DraftVersion](ctx, s.DB, `SELECT `+versionColumns+`, '' AS text FROM draft_versions v
 		WHERE v.decision_id = $1 AND v.number > $2 ORDER BY v.number`, d.ID, afterNumber)
 	if err != nil {
-		return nil, "", errs.Internal(err)
-	}
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[DraftVersion])
-	if err != nil {
-		return nil, "", errs.Internal(err)
+		return nil, "", err
 	}
 	limit = cursor.Limit(limit)
 	out := []DraftVersion{}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -179,14 +180,6 @@ func (s *Service) ListParticipationActivities(ctx context.Context, actor *identi
 	if _, err := s.Consultation.GetDecision(ctx, actor, decisionID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+activityColumns+` FROM participation_activities WHERE decision_id = $1
+	return pgrows.All[Activity](ctx, s.DB, `SELECT `+activityColumns+` FROM participation_activities WHERE decision_id = $1
 		ORDER BY starts_on, id`, decisionID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Activity])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }

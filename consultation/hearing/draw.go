@@ -12,6 +12,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // DrawAlgorithm is the published description of the draw, recorded with
@@ -39,15 +40,8 @@ type Application struct {
 const applicationColumns = `id, hearing_id, code, account_id, side, public_name, statement, created_at, selected, draw_rank`
 
 func listApplications(ctx context.Context, q querier, hearingID int64, where string) ([]Application, error) {
-	rows, err := q.Query(ctx, `SELECT `+applicationColumns+` FROM hearing_applications WHERE hearing_id = $1 `+where+` ORDER BY code`, hearingID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Application])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Application](ctx, q, `SELECT `+applicationColumns+` FROM hearing_applications
+		WHERE hearing_id = $1 `+where+` ORDER BY code`, hearingID)
 }
 
 // ApplicationInput is an application: the side the resident speaks for,

@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Hearing is a hearing (听证会) of a decision, Decree 713 Art. 16–17.
@@ -345,13 +346,10 @@ func (s *Service) canSeeHearing(ctx context.Context, actor *identity.Account, h 
 // ListHearings lists the hearings of a decision the actor may see. Codes:
 // none beyond internal errors; an unknown decision lists nothing.
 func (s *Service) ListHearings(ctx context.Context, actor *identity.Account, decisionID int64) ([]Hearing, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+hearingColumns+` FROM hearings WHERE decision_id = $1 ORDER BY id`, decisionID)
+	all, err := pgrows.All[Hearing](ctx, s.DB, `SELECT `+hearingColumns+` FROM hearings
+		WHERE decision_id = $1 ORDER BY id`, decisionID)
 	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[Hearing])
-	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, err
 	}
 	out := []Hearing{}
 	lead := false

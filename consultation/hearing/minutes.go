@@ -17,6 +17,7 @@ import (
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // DeliveryInput records that the materials reached one participant.
@@ -112,16 +113,9 @@ func (s *Service) Statements(ctx context.Context, actor *identity.Account, heari
 }
 
 func statements(ctx context.Context, q querier, hearingID int64) ([]Statement, error) {
-	rows, err := q.Query(ctx, `SELECT id, position, application_id, speaker, points, reasons, disposition, answer
+	return pgrows.All[Statement](ctx, q, `SELECT id, position, application_id, speaker, points, reasons,
+		disposition, answer
 		FROM hearing_statements WHERE hearing_id = $1 ORDER BY position`, hearingID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Statement])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
 }
 
 // minutesHash is what every signature covers: the summary and each

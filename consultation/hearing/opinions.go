@@ -12,6 +12,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Channel is how an opinion received outside the online consultation
@@ -215,15 +216,7 @@ type querier interface {
 // getOpinions reads the offline opinions that where (with its ORDER BY)
 // selects.
 func getOpinions(ctx context.Context, q querier, where string, args ...any) ([]OfflineOpinion, error) {
-	rows, err := q.Query(ctx, `SELECT `+opinionColumns+opinionFrom+`WHERE `+where, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[OfflineOpinion])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[OfflineOpinion](ctx, q, `SELECT `+opinionColumns+opinionFrom+`WHERE `+where, args...)
 }
 
 // OpinionDispositionInput answers one offline opinion.

@@ -10,6 +10,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Grounds are why a decision needs a hearing (Art. 16).
@@ -40,14 +41,11 @@ type Requirement struct {
 }
 
 func getRequirement(ctx context.Context, q querier, decisionID int64) (*Requirement, error) {
-	rows, err := q.Query(ctx, `SELECT decision_id, grounds, explanation, set_at, waiver_reason, waived_at FROM hearing_requirements
+	list, err := pgrows.All[Requirement](ctx, q, `SELECT decision_id, grounds, explanation, set_at, waiver_reason, waived_at
+		FROM hearing_requirements
 		WHERE decision_id = $1`, decisionID)
 	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Requirement])
-	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, err
 	}
 	if len(list) == 0 {
 		return nil, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Querier is what the record's SQL runs on: a pool, a connection or a
@@ -148,13 +149,5 @@ func EntriesOfKinds(ctx context.Context, q Querier, decisionID int64, kinds []Ki
 }
 
 func queryEntries(ctx context.Context, q Querier, sql string, args ...any) ([]Entry, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Entry])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[Entry](ctx, q, sql, args...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // ThemeAnswerInput is one answer for a whole theme.
@@ -205,21 +206,13 @@ func (s *Service) ListAnswerTemplates(ctx context.Context, actor *identity.Accou
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, decision_body_id, reason_code, title, disposition, reason, created_by, created_at
-		FROM theme_answer_templates WHERE decision_body_id = $1 ORDER BY reason_code`, d.DecisionBodyID)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AnswerTemplate])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return out, nil
+	return pgrows.All[AnswerTemplate](ctx, s.DB, `SELECT id, decision_body_id, reason_code, title, disposition, reason,
+		created_by, created_at FROM theme_answer_templates WHERE decision_body_id = $1 ORDER BY reason_code`, d.DecisionBodyID)
 }
 
 func (s *Service) getTemplate(ctx context.Context, id int64) (AnswerTemplate, error) {
-	rows, err := s.DB.Query(ctx, `SELECT id, decision_body_id, reason_code, title, disposition, reason, created_by, created_at
-		FROM theme_answer_templates WHERE id = $1`, id)
+	rows, err := s.DB.Query(ctx, `SELECT id, decision_body_id, reason_code, title, disposition, reason,
+		created_by, created_at FROM theme_answer_templates WHERE id = $1`, id)
 	if err != nil {
 		return AnswerTemplate{}, errs.Internal(err)
 	}
@@ -234,8 +227,8 @@ func (s *Service) getTemplate(ctx context.Context, id int64) (AnswerTemplate, er
 }
 
 func getTemplateTx(ctx context.Context, tx pgx.Tx, id int64) (AnswerTemplate, error) {
-	rows, err := tx.Query(ctx, `SELECT id, decision_body_id, reason_code, title, disposition, reason, created_by, created_at
-		FROM theme_answer_templates WHERE id = $1`, id)
+	rows, err := tx.Query(ctx, `SELECT id, decision_body_id, reason_code, title, disposition, reason,
+		created_by, created_at FROM theme_answer_templates WHERE id = $1`, id)
 	if err != nil {
 		return AnswerTemplate{}, errs.Internal(err)
 	}
