@@ -8,6 +8,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -277,24 +278,19 @@ func (s *Service) CommentStatistics(ctx context.Context, actor *identity.Account
 			d.ID).Scan(&st.Published, &st.Participants); err != nil {
 			return errs.Internal(err)
 		}
-		rows, err := tx.Query(ctx, `SELECT coalesce(c.article_anchor, '') AS article_anchor, coalesce(max(a.label), '') AS article_label,
+		var err error
+		if st.ByArticle, err = pgrows.All[ArticleCommentCount](ctx, tx,
+			`SELECT coalesce(c.article_anchor, '') AS article_anchor, coalesce(max(a.label), '') AS article_label,
 			coalesce(max(a.number), 0) AS article_number, count(*)::int AS count
 			FROM comments c LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = c.article_anchor
-			WHERE c.decision_id = $1 AND c.status = 'published' GROUP BY 1 ORDER BY 3, 1`, d.ID)
-		if err != nil {
-			return errs.Internal(err)
+			WHERE c.decision_id = $1 AND c.status = 'published' GROUP BY 1 ORDER BY 3, 1`, d.ID); err != nil {
+			return err
 		}
-		if st.ByArticle, err = pgx.CollectRows(rows, pgx.RowToStructByName[ArticleCommentCount]); err != nil {
-			return errs.Internal(err)
-		}
-		rows, err = tx.Query(ctx, `SELECT coalesce(stance, 'none') AS stance, count(*)::int AS count FROM comments
+		byStance, err := pgrows.All[StanceCommentCount](ctx, tx,
+			`SELECT coalesce(stance, 'none') AS stance, count(*)::int AS count FROM comments
 			WHERE decision_id = $1 AND status = 'published' GROUP BY 1`, d.ID)
 		if err != nil {
-			return errs.Internal(err)
-		}
-		byStance, err := pgx.CollectRows(rows, pgx.RowToStructByName[StanceCommentCount])
-		if err != nil {
-			return errs.Internal(err)
+			return err
 		}
 		counts := map[string]int{}
 		for _, c := range byStance {

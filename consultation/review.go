@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -218,17 +219,13 @@ func reviewAgency(ctx context.Context, q querier, code string) (int64, string, e
 		sql += ` AND code = $1`
 		args = append(args, code)
 	}
-	rows, err := q.Query(ctx, sql+` ORDER BY id LIMIT 2`, args...)
-	if err != nil {
-		return 0, "", errs.Internal(err)
-	}
 	type agency struct {
 		ID   int64
 		Code string
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[agency])
+	list, err := pgrows.AllByPos[agency](ctx, q, sql+` ORDER BY id LIMIT 2`, args...)
 	if err != nil {
-		return 0, "", errs.Internal(err)
+		return 0, "", err
 	}
 	switch {
 	case len(list) == 0 && code != "":
