@@ -24,7 +24,7 @@ func init() {
 		"admin_advisers", "admin_audit")
 	roleNames[identity.RoleSupervisor] = "监督人员"
 	funcs["mod"] = func(a, b int) int { return a % b }
-	funcs["indent"] = func(depth int) string { return strings.Repeat("　", depth) }
+	funcs["agencyKinds"] = func() []identity.AgencyKind { return agencyKinds }
 	funcs["maskPhone"] = func(p *string) string {
 		if p == nil {
 			return ""
@@ -60,6 +60,10 @@ func init() {
 		"profile_saved":    "法律顾问名册信息已保存。",
 	})
 }
+
+// agencyKinds are the kinds an agency may have, in the order the agency
+// form offers them.
+var agencyKinds = []identity.AgencyKind{identity.AgencyGovernment, identity.AgencyDepartment, identity.AgencyLegalityReview}
 
 // agencyKindNames are the Chinese names of the agency kinds.
 var agencyKindNames = map[identity.AgencyKind]string{

@@ -71,8 +71,9 @@ var funcs = template.FuncMap{
 		}
 		return *p
 	},
-	"fieldOf": func(p page, name string) fieldRef { return fieldRef{Name: name, Errors: p.Errors} },
-	"input":   input,
+	"fieldOf":  func(p page, name string) fieldRef { return fieldRef{Name: name, Errors: p.Errors} },
+	"input":    input,
+	"selectOf": selectOf,
 	"radios": func(p page, name, label string, choices []choice) radioGroup {
 		return radioGroup{inputRef: input(p, name, label), Choices: choices}
 	},
@@ -232,6 +233,64 @@ func input(p page, name, label string, opts ...string) inputRef {
 		}
 	}
 	return f
+}
+
+// selectField is a drop-down list in a labelled field, for the "select"
+// template.
+type selectField struct {
+	inputRef
+	// Empty labels a first option without a value ("请选择"); none when "".
+	Empty   string
+	Choices []choice
+}
+
+// selectOf builds a selectField: selectOf page name label list [options…],
+// with input's options and "empty=…"; list is what choicesOf turns into
+// the options.
+func selectOf(p page, name, label string, list any, opts ...string) selectField {
+	f := selectField{inputRef: input(p, name, label, opts...), Choices: choicesOf(list)}
+	for _, o := range opts {
+		if v, ok := strings.CutPrefix(o, "empty="); ok {
+			f.Empty = v
+		}
+	}
+	return f
+}
+
+// choicesOf makes the options of a select from a list a form offers: each
+// element's value and the name a person reads.
+func choicesOf(list any) []choice {
+	switch l := list.(type) {
+	case []choice:
+		return l
+	case []consultation.Category:
+		return mapChoices(l, func(c consultation.Category) choice {
+			return choice{string(c), consultation.CategoryNames[c]}
+		})
+	case []consultation.Domain:
+		return mapChoices(l, func(d consultation.Domain) choice { return choice{string(d), consultation.DomainNames[d]} })
+	case []consultation.Decision:
+		return mapChoices(l, func(d consultation.Decision) choice {
+			return choice{strconv.FormatInt(d.ID, 10), d.Title + "（" + consultation.StatusNames[d.Status] + "）"}
+		})
+	case []identity.AgencyKind:
+		return mapChoices(l, func(k identity.AgencyKind) choice { return choice{string(k), agencyKindNames[k]} })
+	case []identity.Role:
+		return mapChoices(l, func(r identity.Role) choice { return choice{string(r), roleNames[r]} })
+	case []identity.Agency:
+		return mapChoices(l, func(a identity.Agency) choice { return choice{a.Code, a.Name} })
+	case []agencyNode:
+		return mapChoices(l, func(a agencyNode) choice { return choice{a.Code, strings.Repeat("　", a.Depth) + a.Name} })
+	}
+	panic(fmt.Sprintf("web: no choices for %T", list))
+}
+
+func mapChoices[T any](list []T, option func(T) choice) []choice {
+	out := make([]choice, len(list))
+	for i, v := range list {
+		out[i] = option(v)
+	}
+	return out
 }
 
 // radioGroup is a required choice shown as radio buttons in a fieldset.
