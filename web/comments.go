@@ -217,9 +217,7 @@ func (s *site) commentForm(w http.ResponseWriter, r *http.Request) {
 		data.Problem = accountProblem(a)
 	}
 	data.Key = rand.Text()
-	p := s.newPage(r, "发表意见")
-	p.Data = data
-	s.render(w, r, http.StatusOK, "comment_form", p)
+	s.show(w, r, "comment_form", "发表意见", data)
 }
 
 // submitComment submits the form through the same service method as the
@@ -292,9 +290,7 @@ func (s *site) receiptLookup(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, receiptURL(v), http.StatusSeeOther)
 		return
 	}
-	p := s.newPage(r, "查询意见处理情况")
-	p.Data = receiptData{}
-	s.render(w, r, http.StatusOK, "comment_receipt", p)
+	s.show(w, r, "comment_receipt", "查询意见处理情况", receiptData{})
 }
 
 // commentReceipt shows what the holder of a receipt may see: the status,
@@ -407,7 +403,5 @@ func (s *site) publicComments(w http.ResponseWriter, r *http.Request) {
 		filters = url.Values{"article": {anchor}}
 	}
 	data.NextURL, data.FirstURL = pageLinks("/decisions/"+strconv.FormatInt(id, 10)+"/comments", filters, q.Get("cursor"), list.NextCursor)
-	p := s.newPage(r, "公众意见 · "+d.Title)
-	p.Data = data
-	s.render(w, r, http.StatusOK, "decision_comments", p)
+	s.show(w, r, "decision_comments", "公众意见 · "+d.Title, data)
 }

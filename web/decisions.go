@@ -285,9 +285,7 @@ func (s *site) decision(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, d.Title)
-	p.Data = data
-	s.render(w, r, http.StatusOK, "decision", p)
+	s.show(w, r, "decision", d.Title, data)
 }
 
 // allVersions lists every draft version of a decision the viewer may see.

@@ -164,9 +164,7 @@ func (s *site) hearingDraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Draw = draw
-	p := s.newPage(r, "抽签核验 · "+d.Hearing.Title)
-	p.Data = d
-	s.render(w, r, http.StatusOK, "hearing_draw", p)
+	s.show(w, r, "hearing_draw", "抽签核验 · "+d.Hearing.Title, d)
 }
 
 // hearingSignPage is the participant's page to confirm and sign the

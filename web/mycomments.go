@@ -36,9 +36,7 @@ func (s *site) myComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.NextURL, data.FirstURL = pageLinks("/me/comments", nil, cur, next)
-	p := s.newPage(r, "我的意见")
-	p.Data = data
-	s.render(w, r, http.StatusOK, "my_comments", p)
+	s.show(w, r, "my_comments", "我的意见", data)
 }
 
 // deleteMyData deletes the resident's personal data after they ticked the

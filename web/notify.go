@@ -250,9 +250,7 @@ func (s *site) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "链接无效", "这个退订链接无效。请在“关注与通知设置”中管理通知。")
 		return
 	}
-	p := s.newPage(r, "退订通知")
-	p.Data = unsubscribeData{Token: token, What: u.What}
-	s.render(w, r, http.StatusOK, "unsubscribe", p)
+	s.show(w, r, "unsubscribe", "退订通知", unsubscribeData{Token: token, What: u.What})
 }
 
 // unsubscribe is the one-click POST (RFC 8058: a mail client posts
@@ -266,9 +264,7 @@ func (s *site) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "链接无效", "这个退订链接无效。请在“关注与通知设置”中管理通知。")
 		return
 	}
-	p := s.newPage(r, "已退订")
-	p.Data = unsubscribeData{What: u.What, Done: true}
-	s.render(w, r, http.StatusOK, "unsubscribe", p)
+	s.show(w, r, "unsubscribe", "已退订", unsubscribeData{What: u.What, Done: true})
 }
 
 func (s *site) confirmEmail(w http.ResponseWriter, r *http.Request) {
@@ -277,9 +273,7 @@ func (s *site) confirmEmail(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "链接无效", "这个确认链接无效，或者邮箱地址已经更换。请在“关注与通知设置”中重新发送确认邮件。")
 		return
 	}
-	p := s.newPage(r, "邮箱已确认")
-	p.Data = unsubscribeData{What: email}
-	s.render(w, r, http.StatusOK, "email_confirmed", p)
+	s.show(w, r, "email_confirmed", "邮箱已确认", unsubscribeData{What: email})
 }
 
 // followButton is one follow (or unfollow) button of a page.

@@ -24,7 +24,5 @@ func (s *site) openData(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, "公开数据下载")
-	p.Data = openDataPageData{Exports: list, Titles: opendata.FileTitles()}
-	s.render(w, r, http.StatusOK, "open_data", p)
+	s.show(w, r, "open_data", "公开数据下载", openDataPageData{Exports: list, Titles: opendata.FileTitles()})
 }

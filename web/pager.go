@@ -53,7 +53,5 @@ func renderCursorList[T any](s *site, w http.ResponseWriter, r *http.Request, ti
 	}
 	data := cursorList[T]{Items: items}
 	data.NextURL, data.FirstURL = pageLinks(path, nil, cursor, next)
-	p := s.newPage(r, title)
-	p.Data = data
-	s.render(w, r, http.StatusOK, tmpl, p)
+	s.show(w, r, tmpl, title, data)
 }

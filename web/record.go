@@ -117,7 +117,5 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.svc.Logger.WarnContext(ctx, "record page: verification failed to run", "decision", id, "error", err)
 	}
-	p := s.newPage(r, "决策过程记录 · "+d.Title)
-	p.Data = data
-	s.render(w, r, http.StatusOK, "record", p)
+	s.show(w, r, "record", "决策过程记录 · "+d.Title, data)
 }

@@ -24,7 +24,6 @@ func (s *site) recordHeads(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, "过程记录签名树头")
-	p.Data = recordHeadsData{Heads: heads, NextCursor: next, Interval: int(record.HeadInterval.Minutes())}
-	s.render(w, r, http.StatusOK, "record_heads", p)
+	data := recordHeadsData{Heads: heads, NextCursor: next, Interval: int(record.HeadInterval.Minutes())}
+	s.show(w, r, "record_heads", "过程记录签名树头", data)
 }

@@ -42,9 +42,8 @@ func (s *site) publicAdoptionReport(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, "意见采纳情况说明 · "+d.Title)
-	p.Data = reportPageData{Decision: d, Report: &rep, LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
-	s.render(w, r, http.StatusOK, "adoption_report", p)
+	data := reportPageData{Decision: d, Report: &rep, LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
+	s.show(w, r, "adoption_report", "意见采纳情况说明 · "+d.Title, data)
 }
 
 func (s *site) staffAdoptionReport(w http.ResponseWriter, r *http.Request) {

@@ -45,9 +45,7 @@ func (s *site) documents(w http.ResponseWriter, r *http.Request) {
 		data.Documents = append(data.Documents, documentView{ProcedureDocument: doc, Facts: documentFacts(doc)})
 	}
 	data.NextURL = nextPageURL(staffURL(d.ID, "/documents"), nil, next)
-	p := s.newPage(r, "程序性文件")
-	p.Data = data
-	s.render(w, r, http.StatusOK, "staff_documents", p)
+	s.show(w, r, "staff_documents", "程序性文件", data)
 }
 
 // documentLabels name the content fields of every kind, in display order.
@@ -191,9 +189,7 @@ func (s *site) newDocumentForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := s.newPage(r, "添加"+consultation.DocumentKindNames[kind])
-	p.Data = s.documentFormData(d, kind)
-	s.render(w, r, http.StatusOK, "staff_document_new", p)
+	s.show(w, r, "staff_document_new", "添加"+consultation.DocumentKindNames[kind], s.documentFormData(d, kind))
 }
 
 // documentForm reads the posted form of a kind into the document content.

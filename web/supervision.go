@@ -227,9 +227,7 @@ func (s *site) supervisionDecision(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, "程序情况："+dc.Facts.Title)
-	p.Data = dc
-	s.render(w, r, http.StatusOK, "supervision_decision", p)
+	s.show(w, r, "supervision_decision", "程序情况："+dc.Facts.Title, dc)
 }
 
 // trendChart draws the twelve-month trend as an SVG bar chart of comments

@@ -175,9 +175,7 @@ func (s *site) supervisionCirculation(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p := s.newPage(r, c.Title)
-	p.Data = c
-	s.render(w, r, http.StatusOK, "supervision_circulation", p)
+	s.show(w, r, "supervision_circulation", c.Title, c)
 }
 
 type supervisionInspectionsData struct {

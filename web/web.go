@@ -282,6 +282,14 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name s
 	w.Write(buf.Bytes())
 }
 
+// show renders the page tmpl that shows data under title, answering 200:
+// how most GET handlers end.
+func (s *site) show(w http.ResponseWriter, r *http.Request, tmpl, title string, data any) {
+	p := s.newPage(r, title)
+	p.Data = data
+	s.render(w, r, http.StatusOK, tmpl, p)
+}
+
 func (s *site) renderError(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
 	p := s.newPage(r, title)
 	p.Message = msg
