@@ -32,8 +32,7 @@ func TestAccountPagesInBrowser(t *testing.T) {
 	// One submit shows all three problems, next to their fields and in a
 	// summary at the top whose links lead to the fields (issue 17).
 	for id, want := range map[string]string{"consent-error": "同意", "phone-error": "手机号码", "password-error": "密码"} {
-		msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
-		must(t, err)
+		msg := textOf(t, ctx, chromedp.ID(id))
 		if !strings.Contains(msg, want) {
 			t.Errorf("%s: %q", id, msg)
 		}
@@ -73,8 +72,7 @@ func TestAccountPagesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
 	))
-	facts, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dl.facts")))
-	must(t, err)
+	facts := textOf(t, ctx, chromedp.CSS("dl.facts"))
 	if !strings.Contains(facts, phone) || !strings.Contains(facts, "已验证") {
 		t.Fatalf("my account page: %q", facts)
 	}

@@ -111,20 +111,17 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 		))
 		browsertest.Screenshot(t, ctx, "compare-"+vp.name)
 		browsertest.Axe(t, ctx, vp.name+" comparison")
-		summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("compare-summary")))
-		must(t, err)
+		summary := textOf(t, ctx, chromedp.ID("compare-summary"))
 		if !strings.Contains(summary, "修改1条，新增1条，删除0条，移动或重新编号1条") {
 			t.Errorf("%s: summary %q", vp.name, summary)
 		}
-		art, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("art-"+anchors[2])))
-		must(t, err)
+		art := textOf(t, ctx, chromedp.ID("art-"+anchors[2]))
 		for _, want := range []string{"第三条", "划片范围提前公示", "据以修改的公众意见（1条）", "建议在招生前公示划片范围", "采纳"} {
 			if !strings.Contains(art, want) {
 				t.Errorf("%s: changed article lacks %q: %q", vp.name, want, art)
 			}
 		}
-		moved, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("art-"+anchors[3])))
-		must(t, err)
+		moved := textOf(t, ctx, chromedp.ID("art-"+anchors[3]))
 		if !strings.Contains(moved, "原第四条 → 现第五条") {
 			t.Errorf("%s: moved article %q", vp.name, moved)
 		}
@@ -132,8 +129,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#art-`+anchors[2]+` a[href^="/comment-receipts/"]`)),
 			chromedp.WaitVisible(chromedp.ID("receipt")),
 		))
-		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt")))
-		must(t, err)
+		got := textOf(t, ctx, chromedp.ID("receipt"))
 		if got != receipt {
 			t.Errorf("%s: followed to receipt %q, want %q", vp.name, got, receipt)
 		}
@@ -144,8 +140,7 @@ func TestVersionComparisonLeadsToOpinionsInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("verify-result")),
 		))
 		browsertest.Screenshot(t, ctx, "record-"+vp.name)
-		verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("verify-result")))
-		must(t, err)
+		verdict := textOf(t, ctx, chromedp.ID("verify-result"))
 		if !strings.Contains(verdict, "核验通过") {
 			t.Errorf("%s: record verification %q", vp.name, verdict)
 		}

@@ -60,6 +60,15 @@ func sessionCookie(t *testing.T, ctx context.Context, base, token string) {
 	must(t, err)
 }
 
+// textOf is the text of the element sel finds; the test fails when it
+// cannot be read.
+func textOf[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) string {
+	t.Helper()
+	text, err := chromedp.Run(ctx, chromedp.Text(sel))
+	must(t, err)
+	return text
+}
+
 // noSideScroll fails when the page is wider than the viewport's content
 // area (what a phone would scroll sideways).
 func noSideScroll(t *testing.T, ctx context.Context, what string) {

@@ -45,8 +45,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("f-body")),
 	))
-	quote, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".article-quote")))
-	must(t, err)
+	quote := textOf(t, ctx, chromedp.CSS(".article-quote"))
 	if !strings.Contains(quote, "第三条") || !strings.Contains(quote, "划片招生") {
 		t.Fatalf("the form quotes %q", quote)
 	}
@@ -64,13 +63,11 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button.submit-comment`)),
 		chromedp.WaitVisible(chromedp.ID("receipt")),
 	))
-	receipt, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt")))
-	must(t, err)
+	receipt := textOf(t, ctx, chromedp.ID("receipt"))
 	if !strings.HasPrefix(receipt, "YJ-") {
 		t.Fatalf("receipt %q", receipt)
 	}
-	facts, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt-facts")))
-	must(t, err)
+	facts := textOf(t, ctx, chromedp.ID("receipt-facts"))
 	if !strings.Contains(facts, "待审核") {
 		t.Errorf("receipt page: %q", facts)
 	}
@@ -133,8 +130,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#`+third+` details.article-comments summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`#`+third+` .comment .reply`)),
 	))
-	answer, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#`+third+` .article-comments`)))
-	must(t, err)
+	answer := textOf(t, ctx, chromedp.CSS(`#`+third+` .article-comments`))
 	if !strings.Contains(answer, "方便家长安排") || !strings.Contains(answer, "承办单位答复：采纳") {
 		t.Errorf("article 3's comments: %q", answer)
 	}
@@ -143,8 +139,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("report-link")),
 		chromedp.WaitVisible(chromedp.ID("report-text")),
 	))
-	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("article.adoption-report")))
-	must(t, err)
+	page := textOf(t, ctx, chromedp.CSS("article.adoption-report"))
 	wantContains(t, "the public report", page, "招生前一个月公示划片范围", "采纳", "第三条", "参与人数")
 	browsertest.Screenshot(t, ctx, "public-adoption-report")
 
@@ -159,8 +154,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`header.site a[href="/me/comments"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.my-comments`)),
 	))
-	mine, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.my-comments`)))
-	must(t, err)
+	mine := textOf(t, ctx, chromedp.CSS(`.my-comments`))
 	wantContains(t, "my comments", mine, receipt, "已公开", "采纳", "招生前一个月公示划片范围")
 	browsertest.Screenshot(t, ctx, "my-comments")
 }

@@ -41,8 +41,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 	workspace, err := chromedp.Run(ctx, chromedp.Location())
 	must(t, err)
 	id := strings.TrimPrefix(strings.Split(workspace, "?")[0], e.URL+"/staff/decisions/")
-	gates, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".gate-report")))
-	must(t, err)
+	gates := textOf(t, ctx, chromedp.CSS(".gate-report"))
 	if !strings.Contains(gates, "未满足") || !strings.Contains(gates, "已上传决策草案") {
 		t.Fatalf("gate checklist: %q", gates)
 	}
@@ -55,8 +54,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action$="/consultation"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("refusal")),
 	))
-	refusal, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("refusal")))
-	must(t, err)
+	refusal := textOf(t, ctx, chromedp.ID("refusal"))
 	wantContains(t, "refusal", refusal, "公开征求意见前必须上传决策草案", "必须附有起草说明", "提出意见的方式和途径", "第十五条")
 	browsertest.Screenshot(t, ctx, "staff-consultation-refused")
 	must(t, chromedp.Do(ctx, chromedp.Navigate(workspace), chromedp.WaitVisible(chromedp.CSS(".gate-report"))))
@@ -78,8 +76,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action$="/consultation"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
 	))
-	flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".notice.ok")))
-	must(t, err)
+	flash := textOf(t, ctx, chromedp.CSS(".notice.ok"))
 	if !strings.Contains(flash, "已发布征求意见公告") {
 		t.Fatalf("after opening: %q", flash)
 	}
@@ -92,8 +89,7 @@ func TestLeadUnitOpensConsultationInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href="/decisions/`+id+`"]`)),
 		chromedp.WaitVisible(chromedp.ID("notice")),
 	))
-	notice, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("notice")))
-	must(t, err)
+	notice := textOf(t, ctx, chromedp.ID("notice"))
 	wantContains(t, "notice", notice, "正在征求意见", "登录本平台逐条发表意见", "北京时间", "约30日")
 	anchors, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll('.draft-article')].map(a => a.id + ' ' + a.querySelector('a.permalink').getAttribute('href'))`))

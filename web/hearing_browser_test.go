@@ -92,8 +92,7 @@ func TestHearingInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#my-application form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#my-application .notice.ok`)),
 	))
-	mine, err := chromedp.Run(phone, chromedp.Text(chromedp.CSS(`#my-application .notice.ok`)))
-	must(t, err)
+	mine := textOf(t, phone, chromedp.CSS(`#my-application .notice.ok`))
 	if !strings.Contains(mine, "A004") || !strings.Contains(mine, "反对方") || !strings.Contains(mine, "王女士") {
 		t.Fatalf("application confirmation: %q", mine)
 	}
@@ -168,8 +167,7 @@ func TestHearingInBrowser(t *testing.T) {
 	must(t, chromedp.Do(desk, chromedp.Navigate(fmt.Sprintf("%s/staff/decisions/%d/hearings/%d", e.URL, d.ID, h.ID)),
 		chromedp.WaitVisible(chromedp.ID("step-report"))))
 	browsertest.Screenshot(t, desk, "staff-hearing-desktop")
-	steps, err := chromedp.Run(desk, chromedp.Text(chromedp.ID("step-participants")))
-	must(t, err)
+	steps := textOf(t, desk, chromedp.ID("step-participants"))
 	if !strings.Contains(steps, "本人在平台以短信验证码签字") || !strings.Contains(steps, "尚未签字") {
 		t.Fatalf("staff page signatures: %q", steps)
 	}

@@ -29,8 +29,7 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 	phone := chrome(t, browsertest.Phone, 90*time.Second)
 	desk := chrome(t, browsertest.Desktop, 90*time.Second)
 	mainText := func(ctx context.Context) string {
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-		must(t, err)
+		s := textOf(t, ctx, chromedp.CSS("main"))
 		return s
 	}
 

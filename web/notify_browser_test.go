@@ -47,8 +47,7 @@ func TestReplyNotificationInBrowser(t *testing.T) {
 	login := signInSteps(e.URL, *resident.Phone)
 	text := func(ctx context.Context, sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must(t, err)
+		s := textOf(t, ctx, chromedp.CSS(sel))
 		return s
 	}
 	// Follow the decision from its page.

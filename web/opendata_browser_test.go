@@ -29,8 +29,7 @@ func TestOpenDataPageInBrowser(t *testing.T) {
 			chromedp.Navigate(e.URL+"/open-data"),
 			chromedp.WaitVisible(chromedp.CSS(`.open-data-export`)),
 		))
-		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-		must(t, err)
+		text := textOf(t, ctx, chromedp.CSS("main"))
 		browsertest.Screenshot(t, ctx, "open-data-"+vp.name)
 		if !strings.Contains(text, "已公开的公众意见（CSV，gzip 压缩）") || !strings.Contains(text, ex.Files[0].SHA256) {
 			t.Fatalf("%s: page text %q", vp.name, text)

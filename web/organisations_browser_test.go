@@ -41,8 +41,7 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 			chromedp.Submit(chromedp.ID("f-name")),
 			chromedp.WaitVisible(chromedp.CSS(".has-error")),
 		))
-		errText, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(".has-error .error")))
-		must(t, err)
+		errText := textOf(t, b, chromedp.CSS(".has-error .error"))
 		if !strings.Contains(errText, "校验位") {
 			t.Fatalf("%s: refusal %q", vp.name, errText)
 		}
@@ -53,8 +52,7 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 			chromedp.Submit(chromedp.ID("f-name")),
 			chromedp.WaitVisible(chromedp.CSS(".facts")),
 		))
-		text, err := chromedp.Run(b, chromedp.Text(chromedp.CSS("main")))
-		must(t, err)
+		text := textOf(t, b, chromedp.CSS("main"))
 		if !strings.Contains(text, "待核验") || strings.Contains(text, "创建密钥") {
 			t.Fatalf("%s: a pending organisation's page: %q", vp.name, text)
 		}
@@ -81,8 +79,7 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 			chromedp.Submit(chromedp.ID("f-key_name")),
 			chromedp.WaitVisible(chromedp.ID("new-key-secret")),
 		))
-		secret, err := chromedp.Run(b, chromedp.Text(chromedp.ID("new-key-secret")))
-		must(t, err)
+		secret := textOf(t, b, chromedp.ID("new-key-secret"))
 		browsertest.Screenshot(t, b, "organisation-new-key-"+vp.name)
 		noSideScroll(t, b, "the page")
 		e.Do("GET", "/open-data/changes?limit=5", strings.TrimSpace(secret), nil).Expect(t, 200, "")
@@ -92,8 +89,7 @@ func TestOrganisationKeysInBrowser(t *testing.T) {
 			chromedp.Navigate(strings.TrimSuffix(loc, "/keys")),
 			chromedp.WaitVisible(chromedp.CSS(".api-key")),
 		))
-		text, err = chromedp.Run(b, chromedp.Text(chromedp.CSS("main")))
-		must(t, err)
+		text = textOf(t, b, chromedp.CSS("main"))
 		if strings.Contains(text, strings.TrimSpace(secret)) || !strings.Contains(text, "最近1次使用记录") ||
 			!strings.Contains(text, "以本组织名义提交意见") {
 			t.Fatalf("%s: the key's page after reload: %q", vp.name, text)
@@ -149,8 +145,7 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 		if msg, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(msg, "whsec_") {
 			t.Fatalf("%s: adding the webhook: %q", vp.name, msg)
 		}
-		secret, err := chromedp.Run(b, chromedp.Text(chromedp.ID("new-webhook-secret")))
-		must(t, err)
+		secret := textOf(t, b, chromedp.ID("new-webhook-secret"))
 		if !strings.HasPrefix(strings.TrimSpace(secret), "whsec_") {
 			t.Fatalf("%s: secret %q", vp.name, secret)
 		}
@@ -169,8 +164,7 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 			chromedp.Navigate(e.URL+"/organisations"),
 			chromedp.WaitVisible(chromedp.CSS(".organisation-list")),
 		))
-		text, err := chromedp.Run(b, chromedp.Text(chromedp.CSS("main")))
-		must(t, err)
+		text := textOf(t, b, chromedp.CSS("main"))
 		if !strings.Contains(text, "事件推送已暂停") {
 			t.Fatalf("%s: the list does not tell the owner: %q", vp.name, text)
 		}
@@ -178,8 +172,7 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 			chromedp.Navigate(fmt.Sprintf("%s/organisations/%d#webhooks", e.URL, org.ID)),
 			chromedp.WaitVisible(chromedp.ID("webhook-paused")),
 		))
-		text, err = chromedp.Run(b, chromedp.Text(chromedp.CSS(".webhook")))
-		must(t, err)
+		text = textOf(t, b, chromedp.CSS(".webhook"))
 		if !strings.Contains(text, "多次失败") || !strings.Contains(text, "接收方返回 503") || !strings.Contains(text, "开始征求意见") {
 			t.Fatalf("%s: webhook card %q", vp.name, text)
 		}
@@ -195,8 +188,7 @@ func TestOrganisationWebhooksInBrowser(t *testing.T) {
 		}
 		must(t, chromedp.Do(b, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".webhook")),
 			chromedp.Click(chromedp.CSS(".webhook details summary")), chromedp.WaitVisible(chromedp.CSS(".delivery-list"))))
-		text, err = chromedp.Run(b, chromedp.Text(chromedp.CSS(".webhook")))
-		must(t, err)
+		text = textOf(t, b, chromedp.CSS(".webhook"))
 		if !strings.Contains(text, "已送达") || !strings.Contains(text, "接收方返回 204") {
 			t.Fatalf("%s: after resuming: %q", vp.name, text)
 		}

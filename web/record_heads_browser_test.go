@@ -45,8 +45,7 @@ func TestRecordHeadsPage(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.record-link a[href="/record/heads"]`)),
 		chromedp.WaitVisible(chromedp.ID("record-heads")),
 	))
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("record-heads")))
-	must(t, err)
+	text := textOf(t, ctx, chromedp.ID("record-heads"))
 	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 	must(t, err)
 	browsertest.Screenshot(t, ctx, "record-heads-phone")

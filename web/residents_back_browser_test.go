@@ -34,12 +34,11 @@ func TestCommentBackAndResubmitInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`button.submit-comment`)),
 			chromedp.WaitVisible(chromedp.ID("receipt")),
 		))
-		first, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("receipt")))
-		must(t, err)
+		first := textOf(t, ctx, chromedp.ID("receipt"))
 		// Back: Chromium restores the form page (from its back-forward
 		// cache, or by loading it again); chromedp's DOM tracking does not
 		// follow a restored page, so the steps after it run as script.
-		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`setTimeout(() => history.back(), 10), true`))
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`setTimeout(() => history.back(), 10), true`))
 		must(t, err)
 		waitJS(t, ctx, `location.pathname.endsWith('/comment') && !!document.getElementById('f-body')`)
 		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {

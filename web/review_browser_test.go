@@ -40,8 +40,7 @@ func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`ul.reviews a`)),
 		chromedp.WaitVisible(chromedp.ID("conclusion-form")),
 	))
-	opinions, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("opinions")))
-	must(t, err)
+	opinions := textOf(t, ctx, chromedp.ID("opinions"))
 	if !strings.Contains(opinions, e.adviser.DisplayName) || !strings.Contains(opinions, "合法") {
 		t.Fatalf("opinions on the review page: %q", opinions)
 	}
@@ -52,8 +51,7 @@ func TestAdviserAndReviewerSignInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#conclusion-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("conclusion")),
 	))
-	conclusion, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("conclusion")))
-	must(t, err)
+	conclusion := textOf(t, ctx, chromedp.ID("conclusion"))
 	if !strings.Contains(conclusion, "合法性审查意见") || !strings.Contains(conclusion, "合法") || !strings.Contains(conclusion, "经审查，符合规定。") {
 		t.Fatalf("conclusion on the review page: %q", conclusion)
 	}
@@ -97,7 +95,6 @@ func TestPublicationPageOnPhone(t *testing.T) {
 	if wide {
 		t.Error("the publication page scrolls sideways on a phone")
 	}
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-	must(t, err)
+	text := textOf(t, ctx, chromedp.CSS("main"))
 	wantContains(t, "publication page", text, "决定文本", "第一条", "公众意见采纳情况说明", "决策程序", "对决策实施提出意见")
 }

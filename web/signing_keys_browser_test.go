@@ -247,8 +247,7 @@ func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 		chromedp.Navigate(e.URL+recordPage),
 		chromedp.WaitVisible(chromedp.ID("verify-result")),
 	))
-	steps, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("ol.record-steps")))
-	must(t, err)
+	steps := textOf(t, ctx, chromedp.CSS("ol.record-steps"))
 	_, public := newBrowser(t, e.URL, "").get(recordPage)
 	for _, want := range []string{"签署：本人电子签名（密钥编号 " + reviewerKey, "签署：本人电子签名（密钥编号 " + headKey} {
 		if !strings.Contains(steps, want) || !strings.Contains(public, want) {

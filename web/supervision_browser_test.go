@@ -65,8 +65,7 @@ func TestSupervisionDeskInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`header.site a[href="/supervision"]`)),
 		chromedp.WaitVisible(chromedp.ID("overdue-title")),
 	))
-	overdue, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-	must(t, err)
+	overdue := textOf(t, ctx, chromedp.CSS("main"))
 	if !strings.Contains(overdue, "平顶山市老旧小区加装电梯管理办法") || !strings.Contains(overdue, "公布意见采纳情况") {
 		t.Fatalf("the dashboard does not list the overdue adoption report:\n%s", overdue)
 	}
@@ -78,8 +77,7 @@ func TestSupervisionDeskInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/supervision/problems"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	))
-	summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("error-summary")))
-	must(t, err)
+	summary := textOf(t, ctx, chromedp.ID("error-summary"))
 	if strings.Count(summary, "\n") < 2 {
 		t.Fatalf("the error summary does not list every problem: %q", summary)
 	}
@@ -112,8 +110,7 @@ func TestSupervisionDeskInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("close-problem")),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
 	))
-	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dl.facts")))
-	must(t, err)
+	status := textOf(t, ctx, chromedp.CSS("dl.facts"))
 	if !strings.Contains(status, "已销号") {
 		t.Fatalf("the problem is not closed: %q", status)
 	}

@@ -72,8 +72,7 @@ func TestSurveyInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("f-config-integer")),
 		chromedp.Click(chromedp.CSS(`input[name=condition][value$=":o1"]`)))
 	addQuestion("scale", "", chromedp.SendKeys(chromedp.ID("f-title"), "您对招生办法的总体评价"))
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.builder-questions`)))
-	must(t, err)
+	text := textOf(t, ctx, chromedp.CSS(`.builder-questions`))
 	wantContains(t, "builder", text, "显示条件：第1题选择了“有”时显示", "敏感信息", "您对招生办法的总体评价")
 	browsertest.Screenshot(t, ctx, "staff-survey-editor")
 	must(t, chromedp.Do(ctx,
@@ -118,13 +117,11 @@ func TestSurveyInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.survey-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	))
-	summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("error-summary")))
-	must(t, err)
+	summary := textOf(t, ctx, chromedp.ID("error-summary"))
 	if !strings.Contains(summary, "单独同意") {
 		t.Errorf("error summary: %q", summary)
 	}
-	qerr, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(ids[1]+"-error")))
-	must(t, err)
+	qerr := textOf(t, ctx, chromedp.ID(ids[1]+"-error"))
 	if !strings.Contains(qerr, "第2题") {
 		t.Errorf("error at the question: %q", qerr)
 	}
@@ -134,8 +131,7 @@ func TestSurveyInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.survey-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
 	))
-	thanks, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-	must(t, err)
+	thanks := textOf(t, ctx, chromedp.CSS("main"))
 	if !strings.Contains(thanks, "感谢您的参与") {
 		t.Fatalf("after submitting: %q", thanks)
 	}
@@ -163,8 +159,7 @@ func TestSurveyInBrowser(t *testing.T) {
 	if len(cells) != 2 || cells[0] != "有 1 100.0%" || cells[1] != "没有 0 0.0%" {
 		t.Errorf("first question's table: %q", cells)
 	}
-	foot, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#`+strings.Replace(ids[2], "q-", "result-", 1)+` tfoot`)))
-	must(t, err)
+	foot := textOf(t, ctx, chromedp.CSS(`#`+strings.Replace(ids[2], "q-", "result-", 1)+` tfoot`))
 	if !strings.Contains(foot, "平均数") || !strings.Contains(foot, "4") {
 		t.Errorf("scale summary: %q", foot)
 	}

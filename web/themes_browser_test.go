@@ -37,8 +37,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 			))
 			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "themes-board-"+vp.name)
-			board, err := chromedp.Run(b, chromedp.Text(chromedp.ID("theme-board")))
-			must(t, err)
+			board := textOf(t, b, chromedp.ID("theme-board"))
 			if !strings.Contains(board, "条") || !strings.Contains(board, "涉及条款") {
 				t.Fatalf("board: %q", board)
 			}
@@ -46,8 +45,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`.theme-card h2 a`)),
 				chromedp.WaitVisible(chromedp.ID("summary-title")),
 			))
-			summary, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`.theme-summary`)))
-			must(t, err)
+			summary := textOf(t, b, chromedp.CSS(`.theme-summary`))
 			if !strings.Contains(summary, "回执") || !strings.Contains(summary, "YJ-") {
 				t.Errorf("summary does not cite receipts: %q", summary)
 			}
@@ -57,8 +55,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form[action$="/update"] button`)),
 				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
 			))
-			h1, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`h1`)))
-			must(t, err)
+			h1 := textOf(t, b, chromedp.CSS(`h1`))
 			if h1 != "划片范围公示" {
 				t.Errorf("title after rename: %q", h1)
 			}
@@ -85,8 +82,7 @@ func TestThemePagesInBrowser(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#answer-form button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
 			))
-			page, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`main`)))
-			must(t, err)
+			page := textOf(t, b, chromedp.CSS(`main`))
 			if !strings.Contains(page, "当前答复：采纳") || !strings.Contains(page, "已答复") {
 				t.Fatalf("after answering: %q", page)
 			}
@@ -146,8 +142,7 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#pick-form button:not([formaction])`)),
 				chromedp.WaitVisible(chromedp.CSS(`.notice.error, [role=alert]`)),
 			))
-			msg, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`main`)))
-			must(t, err)
+			msg := textOf(t, b, chromedp.CSS(`main`))
 			if !strings.Contains(msg, "请先勾选要调整的意见") {
 				t.Errorf("refusal without a ticked comment: %q", msg)
 			}
@@ -169,8 +164,7 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#pick-form button:not([formaction])`)),
 				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
 			))
-			h1, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`h1`)))
-			must(t, err)
+			h1 := textOf(t, b, chromedp.CSS(`h1`))
 			if h1 != "收费标准" {
 				t.Fatalf("after the split the page shows %q", h1)
 			}
