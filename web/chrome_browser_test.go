@@ -40,11 +40,19 @@ func signInSteps(base, login string) chromedp.Action[chromedp.Void] {
 func signInWith(base, login, password string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Navigate(base+"/login"),
+		loginFormSteps(login, password),
+		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+	)
+}
+
+// loginFormSteps wait for the login page the browser is on or is sent to,
+// fill it in and submit it.
+func loginFormSteps(login, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), login),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
 	)
 }
 

@@ -39,10 +39,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	}
 	must(t, chromedp.Do(ctx,
 		chromedp.Click(button),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		loginFormSteps(*resident.Phone, testenv.Password),
 		chromedp.WaitVisible(chromedp.ID("f-body")),
 	))
 	quote := textOf(t, ctx, chromedp.CSS(".article-quote"))
@@ -79,10 +76,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 		logout,
 		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/login"]`)),
 		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/comments?status=pending"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *e.staff.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		loginFormSteps(*e.staff.Phone, testenv.Password),
 		chromedp.WaitVisible(chromedp.CSS(`button.publish`)),
 	))
 	browsertest.Screenshot(t, ctx, "staff-moderation-queue")
@@ -96,10 +90,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	// A month later the session has expired: staff sign in again.
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/comments?status=published"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *e.staff.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		loginFormSteps(*e.staff.Phone, testenv.Password),
 		chromedp.WaitVisible(chromedp.CSS(`details.disposition-form textarea`)),
 		chromedp.Click(chromedp.CSS(`details.disposition-form input[value=adopted]`)),
 		chromedp.SendKeys(chromedp.CSS(`details.disposition-form textarea`), "采纳。第三条增加“招生前一个月公示划片范围”。"),
@@ -146,10 +137,7 @@ func TestResidentCommentsStaffAnswersInBrowser(t *testing.T) {
 	// The resident finds the answer under "my comments".
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
-		chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		loginFormSteps(*resident.Phone, testenv.Password),
 		chromedp.WaitVisible(chromedp.CSS(`header.site a[href="/me/comments"]`)),
 		chromedp.Click(chromedp.CSS(`header.site a[href="/me/comments"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.my-comments`)),

@@ -63,10 +63,7 @@ func TestHearingInBrowser(t *testing.T) {
 		t.Helper()
 		must(t, chromedp.Do(bctx,
 			chromedp.Navigate(e.URL+"/login?next="+next),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), *acct.Phone),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+			loginFormSteps(*acct.Phone, testenv.Password),
 		))
 		tctx, c := context.WithTimeout(bctx, 5*time.Second)
 		defer c()

@@ -24,10 +24,7 @@ func TestCommentBackAndResubmitInBrowser(t *testing.T) {
 		ctx := chrome(t, vp, 40*time.Second)
 		must(t, chromedp.Do(ctx,
 			chromedp.Navigate(e.URL+"/login?next=/decisions/"+e.id+"/comment"),
-			chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), *resident.Phone),
-			chromedp.SendKeys(chromedp.ID("password"), testenv.Password),
-			chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+			loginFormSteps(*resident.Phone, testenv.Password),
 			chromedp.WaitVisible(chromedp.ID("f-body")),
 			chromedp.Click(chromedp.ID("stance-suggestion")),
 			chromedp.SendKeys(chromedp.ID("f-body"), "建议延长课后服务时间到下午六点。"),
