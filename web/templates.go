@@ -74,6 +74,7 @@ var funcs = template.FuncMap{
 	"fieldOf":  func(p page, name string) fieldRef { return fieldRef{Name: name, Errors: p.Errors} },
 	"input":    input,
 	"selectOf": selectOf,
+	"filterOf": filterOf,
 	"radios": func(p page, name, label string, choices []choice) radioGroup {
 		return radioGroup{inputRef: input(p, name, label), Choices: choices}
 	},
@@ -269,6 +270,10 @@ func choicesOf(list any) []choice {
 		})
 	case []consultation.Domain:
 		return mapChoices(l, func(d consultation.Domain) choice { return choice{string(d), consultation.DomainNames[d]} })
+	case []consultation.Status:
+		return mapChoices(l, func(s consultation.Status) choice { return choice{string(s), consultation.StatusNames[s]} })
+	case []consultation.ReviewStatus:
+		return mapChoices(l, func(s consultation.ReviewStatus) choice { return choice{string(s), reviewStatusNames[s]} })
 	case []consultation.Decision:
 		return mapChoices(l, func(d consultation.Decision) choice {
 			return choice{strconv.FormatInt(d.ID, 10), d.Title + "（" + consultation.StatusNames[d.Status] + "）"}
@@ -283,6 +288,21 @@ func choicesOf(list any) []choice {
 		return mapChoices(l, func(a agencyNode) choice { return choice{a.Code, strings.Repeat("　", a.Depth) + a.Name} })
 	}
 	panic(fmt.Sprintf("web: no choices for %T", list))
+}
+
+// filterField is a drop-down list that narrows a list page (the
+// "filter-select" template): its first option, All, does not narrow.
+type filterField struct {
+	ID, Name, Label, All string
+	Choices              []choice
+	// Current is the value the list is narrowed by now.
+	Current string
+}
+
+// filterOf builds a filterField: filterOf id name label all list current,
+// with list as in choicesOf.
+func filterOf(id, name, label, all string, list, current any) filterField {
+	return filterField{ID: id, Name: name, Label: label, All: all, Choices: choicesOf(list), Current: fmt.Sprint(current)}
 }
 
 func mapChoices[T any](list []T, option func(T) choice) []choice {
