@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -31,18 +30,11 @@ func newCommentsAPIScene(t *testing.T, opens time.Time) *commentsAPIScene {
 	_, s.other = e.Account(identity.RoleAgencyStaff, "wjw")
 	_, s.author = e.Account(identity.RoleResident, "")
 	_, s.reader = e.Account(identity.RoleResident, "")
-	ctx := context.Background()
-	d, err := e.Consultation.CreateDecision(ctx, &staff, consultation.DecisionInput{Title: "平顶山市中小学课后服务管理办法",
-		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "pdsszf", LeadAgency: "jyj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := e.Consultation.CreateDraftVersion(ctx, &staff, d.ID, consultation.DraftVersionInput{
-		Text:        "第一条 为规范课后服务，制定本办法。\n第二条 本办法适用于城区公办学校。\n第三条 课后服务每生每学期收费不超过300元。",
-		Explanation: "起草说明"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, v := draftDecision(t, e, &staff, consultation.DecisionInput{Title: "平顶山市中小学课后服务管理办法",
+		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "pdsszf", LeadAgency: "jyj"},
+		consultation.DraftVersionInput{
+			Text:        "第一条 为规范课后服务，制定本办法。\n第二条 本办法适用于城区公办学校。\n第三条 课后服务每生每学期收费不超过300元。",
+			Explanation: "起草说明"})
 	for _, a := range v.Articles {
 		s.anchors = append(s.anchors, a.Anchor)
 	}
@@ -50,10 +42,8 @@ func newCommentsAPIScene(t *testing.T, opens time.Time) *commentsAPIScene {
 	if start.IsZero() {
 		start = e.Clock.Now()
 	}
-	if _, err := e.Consultation.OpenConsultation(ctx, &staff, d.ID, consultation.ConsultationInput{OpensAt: opens,
-		EndsAt: start.Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true}); err != nil {
-		t.Fatal(err)
-	}
+	e.OpenConsultation(&staff, d.ID, consultation.ConsultationInput{OpensAt: opens,
+		EndsAt: start.Add(consultation.MinConsultationWindow), WaysToComment: "登录本平台提出意见", ShowComments: true})
 	s.decision = d
 	return s
 }

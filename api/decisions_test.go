@@ -91,11 +91,9 @@ func (d *decisionEnv) create(t *testing.T, edit func(map[string]any)) int64 {
 // addVersion uploads the next draft version of the decision.
 func (d *decisionEnv) addVersion(t *testing.T, decisionID int64, explanation string) {
 	t.Helper()
-	if _, err := d.Consultation.CreateDraftVersion(context.Background(), &d.staffAcct, decisionID, consultation.DraftVersionInput{
+	draftVersion(t, d.Env, &d.staffAcct, decisionID, consultation.DraftVersionInput{
 		Text:        "第一条 为规范城区义务教育学校招生入学工作，制定本办法。\n第二条 本办法适用于本市城区公办义务教育学校。",
-		Explanation: explanation, LegalBasis: []string{"《中华人民共和国义务教育法》"}}); err != nil {
-		t.Fatalf("add version: %v", err)
-	}
+		Explanation: explanation, LegalBasis: []string{"《中华人民共和国义务教育法》"}})
 }
 
 func (d *decisionEnv) openBody(ends time.Time) map[string]any {
@@ -468,10 +466,7 @@ func TestListDecisionsAPI(t *testing.T) {
 		e.Do("POST", "/decisions", hbj, decisionBody(func(b map[string]any) {
 			b["title"], b["domain"], b["lead_agency"], b["summary"] = fmt.Sprintf("白龟湖水源地保护方案%d", i), "environment", "hbj", "饮用水水源保护区划定"
 		})).Expect(t, 201, "").JSON(t, &out)
-		if _, err := e.Consultation.CreateDraftVersion(context.Background(), &hbjAcct, out.ID, consultation.DraftVersionInput{
-			Text: "第一条 为保护白龟湖饮用水水源，制定本方案。", Explanation: "起草说明"}); err != nil {
-			t.Fatal(err)
-		}
+		draftVersion(t, e, &hbjAcct, out.ID, consultation.DraftVersionInput{Text: "第一条 为保护白龟湖饮用水水源，制定本方案。", Explanation: "起草说明"})
 		e.Do("POST", fmt.Sprintf("/decisions/%d/consultation", out.ID), hbj, d.openBody(e.Clock.Now().Add(consultation.MinConsultationWindow))).Expect(t, 201, "")
 		ids = append(ids, out.ID)
 	}

@@ -40,16 +40,9 @@ func newHandlingFixture(t *testing.T) *handlingFixture {
 	f.otherStaff, f.otherTok = e.Account(identity.RoleAgencyStaff, "wjw")
 	f.alice, f.aliceTok = e.Account(identity.RoleResident, "")
 	f.bob, f.bobTok = e.Account(identity.RoleResident, "")
-	d, err := e.Consultation.CreateDecision(ctx, &f.staff, consultation.DecisionInput{Title: "平顶山市中小学课后服务管理办法",
-		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "gov", LeadAgency: "jyj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := e.Consultation.CreateDraftVersion(ctx, &f.staff, d.ID, consultation.DraftVersionInput{Text: draftV1,
-		Explanation: "为落实“双减”要求起草本办法。", LegalBasis: []string{"《中华人民共和国教育法》"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, v := draftDecision(t, e, &f.staff, consultation.DecisionInput{Title: "平顶山市中小学课后服务管理办法",
+		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "gov", LeadAgency: "jyj"},
+		consultation.DraftVersionInput{Text: draftV1, Explanation: "为落实“双减”要求起草本办法。", LegalBasis: []string{"《中华人民共和国教育法》"}})
 	e.OpenConsultation(&f.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录平台逐条提出意见"})
 	f.decision = d
 	submit := func(who *identity.Account, anchor, body string, action consultation.ModerationAction, reason string) int64 {

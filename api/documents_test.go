@@ -61,18 +61,11 @@ func newDocEnv(t *testing.T) *docEnv {
 // decision creates a drafting decision with one draft version.
 func (de *docEnv) decision(t *testing.T, edit func(*consultation.DecisionInput)) int64 {
 	t.Helper()
-	ctx := context.Background()
 	in := consultation.DecisionInput{Title: "平顶山市城区居民用水阶梯价格调整方案", Category: consultation.CategoryPublicServices,
 		Domain: consultation.DomainPublicUtilities, DecisionBody: "pdsszf", LeadAgency: "fgw"}
 	edit(&in)
-	d, err := de.e.Consultation.CreateDecision(ctx, &de.staff, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := de.e.Consultation.CreateDraftVersion(ctx, &de.staff, d.ID, consultation.DraftVersionInput{
-		Text: "第一条 为促进节约用水，制定本方案。\n第二条 本方案适用于城区居民生活用水。", Explanation: "起草说明。"}); err != nil {
-		t.Fatal(err)
-	}
+	d, _ := draftDecision(t, de.e, &de.staff, in, consultation.DraftVersionInput{
+		Text: "第一条 为促进节约用水，制定本方案。\n第二条 本方案适用于城区居民生活用水。", Explanation: "起草说明。"})
 	return d.ID
 }
 

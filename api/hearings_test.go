@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -16,19 +15,13 @@ import (
 // with their article, and that a refusal changes nothing.
 func TestHearingOperations(t *testing.T) {
 	e := newCity(t, "pdsszf", "jyj", "wjw")
-	ctx := context.Background()
 	staffAcct, staff := e.Account(identity.RoleAgencyStaff, "jyj")
 	_, other := e.Account(identity.RoleAgencyStaff, "wjw")
 	_, resident := e.Account(identity.RoleResident, "")
-	d, err := e.Consultation.CreateDecision(ctx, &staffAcct, consultation.DecisionInput{Title: "城区学校划片调整方案", Summary: "调整片区。",
-		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Consultation.CreateDraftVersion(ctx, &staffAcct, d.ID, consultation.DraftVersionInput{Text: "第一条 为合理配置教育资源，制定本方案。",
-		Explanation: "起草说明。", LegalBasis: []string{"《中华人民共和国义务教育法》"}}); err != nil {
-		t.Fatal(err)
-	}
+	d, _ := draftDecision(t, e, &staffAcct, consultation.DecisionInput{Title: "城区学校划片调整方案", Summary: "调整片区。",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj"},
+		consultation.DraftVersionInput{Text: "第一条 为合理配置教育资源，制定本方案。",
+			Explanation: "起草说明。", LegalBasis: []string{"《中华人民共和国义务教育法》"}})
 	base := fmt.Sprintf("/decisions/%d", d.ID)
 	activity := map[string]any{"kind": "forum", "title": "家长代表座谈会", "starts_on": "2026-03-05", "participants": []string{"家长代表"}}
 	if r := e.Do(http.MethodPost, base+"/participation-activities", resident, activity); r.Status != http.StatusForbidden {

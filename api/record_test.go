@@ -37,21 +37,16 @@ func newRecordEnv(t *testing.T) *recordEnv {
 	_, r.resident = e.Account(identity.RoleResident, "")
 	_, r.admin = e.Account(identity.RoleAdmin, "")
 	_, r.reviewer = e.Account(identity.RoleReviewer, "sfj")
-	ctx := context.Background()
-	d, err := e.Consultation.CreateDecision(ctx, &r.staffAcct, consultation.DecisionInput{Title: "平顶山市城市供水价格调整方案",
+	version := func(n int, atts []consultation.AttachmentInput) consultation.DraftVersionInput {
+		return consultation.DraftVersionInput{
+			Text:        fmt.Sprintf("第一条 为规范城市供水价格管理，制定本方案。\n第二条 居民生活用水实行阶梯水价，第%d稿。", n),
+			Explanation: "根据成本监审结果起草。", LegalBasis: []string{"《中华人民共和国价格法》"}, Attachments: atts}
+	}
+	d, _ := draftDecision(t, e, &r.staffAcct, consultation.DecisionInput{Title: "平顶山市城市供水价格调整方案",
 		Summary: "调整城市居民生活用水阶梯水价。", Category: consultation.CategoryPublicServices, Domain: consultation.DomainPublicUtilities,
-		DecisionBody: "pdsszf", LeadAgency: "sljj"})
-	if err != nil {
-		t.Fatal(err)
-	}
+		DecisionBody: "pdsszf", LeadAgency: "sljj"}, version(1, nil))
+	draftVersion(t, e, &r.staffAcct, d.ID, version(2, []consultation.AttachmentInput{{Filename: "成本监审报告.pdf", Data: recordPDF}}))
 	r.decisionID = d.ID
-	for i, atts := range [][]consultation.AttachmentInput{nil, {{Filename: "成本监审报告.pdf", Data: recordPDF}}} {
-		if _, err := e.Consultation.CreateDraftVersion(ctx, &r.staffAcct, d.ID, consultation.DraftVersionInput{
-			Text:        fmt.Sprintf("第一条 为规范城市供水价格管理，制定本方案。\n第二条 居民生活用水实行阶梯水价，第%d稿。", i+1),
-			Explanation: "根据成本监审结果起草。", LegalBasis: []string{"《中华人民共和国价格法》"}, Attachments: atts}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return r
 }
 

@@ -20,17 +20,11 @@ func handlingDecision(t *testing.T, e *testenv.Env, staff *identity.Account) (in
 	t.Helper()
 	ctx := context.Background()
 	svc := e.Consultation
-	d, err := svc.CreateDecision(ctx, staff, consultation.DecisionInput{Title: "平顶山市公共停车场管理办法", Summary: "规范公共停车场管理。",
-		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "zjj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := svc.CreateDraftVersion(ctx, staff, d.ID, consultation.DraftVersionInput{
-		Text:        "第一条 为规范公共停车场管理，制定本办法。\n第二条 本办法适用于本市城区公共停车场。",
-		Explanation: "起草说明：依据道路交通安全法。", LegalBasis: []string{"《中华人民共和国道路交通安全法》"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, v := draftDecision(t, e, staff, consultation.DecisionInput{Title: "平顶山市公共停车场管理办法", Summary: "规范公共停车场管理。",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "zjj"},
+		consultation.DraftVersionInput{
+			Text:        "第一条 为规范公共停车场管理，制定本办法。\n第二条 本办法适用于本市城区公共停车场。",
+			Explanation: "起草说明：依据道路交通安全法。", LegalBasis: []string{"《中华人民共和国道路交通安全法》"}})
 	e.OpenConsultation(staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见"})
 	e.CloseConsultations()
 	if _, err := svc.GenerateAdoptionReport(ctx, staff, d.ID); err != nil {

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -31,7 +30,6 @@ func internalPaths(decisionID, attachmentID int64) []string {
 // its review. Everyone else gets 404, as for a decision that does not exist.
 func TestInternalReadsScopedToTheReview(t *testing.T) {
 	e := newCity(t, "pdsszf", "zjj", "sfj", "sfj2")
-	ctx := context.Background()
 	staff, staffTok := e.Account(identity.RoleAgencyStaff, "zjj")
 	_, reviewerTok := e.Account(identity.RoleReviewer, "sfj")
 	_, otherReviewerTok := e.Account(identity.RoleReviewer, "sfj2")
@@ -40,17 +38,10 @@ func TestInternalReadsScopedToTheReview(t *testing.T) {
 	_, adminTok := e.Account(identity.RoleAdmin, "")
 
 	// A draft nobody outside the agencies has seen.
-	d, err := e.Consultation.CreateDecision(ctx, &staff, consultation.DecisionInput{Title: "平顶山市物业服务收费管理办法", Summary: "草案。",
-		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "zjj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := e.Consultation.CreateDraftVersion(ctx, &staff, d.ID, consultation.DraftVersionInput{Text: "第一条 为规范物业服务收费，制定本办法。",
-		Explanation: "起草说明。", LegalBasis: []string{"《物业管理条例》"},
-		Attachments: []consultation.AttachmentInput{{Filename: "说明.pdf", ContentType: "application/pdf", Data: pdfBytes}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, v := draftDecision(t, e, &staff, consultation.DecisionInput{Title: "平顶山市物业服务收费管理办法", Summary: "草案。",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "zjj"},
+		consultation.DraftVersionInput{Text: "第一条 为规范物业服务收费，制定本办法。", Explanation: "起草说明。", LegalBasis: []string{"《物业管理条例》"},
+			Attachments: []consultation.AttachmentInput{{Filename: "说明.pdf", ContentType: "application/pdf", Data: pdfBytes}}})
 	for _, p := range internalPaths(d.ID, v.Attachments[0].ID) {
 		for name, tok := range map[string]string{"reviewer": reviewerTok, "adviser": adviserTok, "anonymous": ""} {
 			if r := e.Do("GET", p, tok, nil); r.Status != 404 && !(tok == "" && r.Status == 401) {
