@@ -93,10 +93,6 @@ func sessionInfoView(x identity.SessionInfo) SessionInfoView {
 		ClientAddr: x.ClientAddr, Current: x.Current}
 }
 
-type revokeSessionInput struct {
-	ID int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-}
-
 // LegalAdviserView is an adviser of the roster.
 type LegalAdviserView struct {
 	AccountID     int64      `json:"account_id"`
@@ -215,7 +211,7 @@ func (s *server) registerAdminAccounts() {
 	answer(s, huma.Operation{OperationID: "enable-account", Method: http.MethodPost, Path: "/accounts/{id}/enable",
 		Summary: "Enable a disabled account", Tags: tags, Errors: []int{404},
 		Description: "The account can sign in again; its old sessions stay revoked. Audited."},
-		admin, func(ctx context.Context, in *idPath) (identity.Account, error) {
+		admin, func(ctx context.Context, in *IDPath) (identity.Account, error) {
 			return s.svc.Identity.EnableAccount(ctx, actor(ctx), in.ID)
 		}, otherAccountView)
 	answer(s, huma.Operation{OperationID: "reset-account-password", Method: http.MethodPost, Path: "/accounts/{id}/reset-password",
@@ -272,7 +268,7 @@ func (s *server) registerLifecycle() {
 	answerNothing(s, huma.Operation{OperationID: "revoke-session", Method: http.MethodDelete, Path: "/me/sessions/{id}",
 		Summary: "End one of my sessions", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{404},
 		Description: "Signs out another device. Another account's session is not found (404)."},
-		signedIn(), func(ctx context.Context, in *revokeSessionInput) error {
+		signedIn(), func(ctx context.Context, in *IDPath) error {
 			return s.svc.Identity.RevokeSession(ctx, actor(ctx), in.ID)
 		})
 }

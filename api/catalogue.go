@@ -145,7 +145,8 @@ func proposalView(p catalogue.Proposal) DecisionProposalView {
 		AnsweredAt: p.AnsweredAt, CreatedAt: p.CreatedAt}
 }
 
-type catalogueIDPath struct {
+// CataloguePath names one decision catalogue in the path.
+type CataloguePath struct {
 	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
 }
 
@@ -163,13 +164,13 @@ type createCatalogueInputBody struct {
 }
 
 type addCatalogueItemInput struct {
-	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
-	Body        CatalogueItemInputView
+	CataloguePath
+	Body CatalogueItemInputView
 }
 
 type requestAdjustmentInput struct {
-	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
-	Body        struct {
+	CataloguePath
+	Body struct {
 		Kind   string                  `json:"kind" enum:"add,change,remove"`
 		ItemID int64                   `json:"item_id,omitempty" doc:"The item to change or remove."`
 		Item   *CatalogueItemInputView `json:"item,omitempty" doc:"The new item (add) or its fields after the change."`
@@ -178,8 +179,8 @@ type requestAdjustmentInput struct {
 }
 
 type approvalInput struct {
-	CatalogueID int64 `path:"catalogue_id" minimum:"1"`
-	Body        struct {
+	CataloguePath
+	Body struct {
 		AdjustmentID   int64  `json:"adjustment_id,omitempty" doc:"The adjustment agreed; absent: the draft catalogue."`
 		DocumentNumber string `json:"document_number" maxLength:"400" doc:"The Party committee's document number (文号)."`
 		Date           string `json:"date" format:"date"`
@@ -259,7 +260,7 @@ func (s *server) registerCatalogue() {
 	answer(s, huma.Operation{OperationID: "get-catalogue", Method: http.MethodGet, Path: "/catalogues/{catalogue_id}",
 		Summary: "A catalogue with its items, adjustments and history", Tags: tags, Errors: []int{404},
 		Description: "Each item with the stage of its decision and whether it was completed. Published catalogues are public."},
-		public(), func(ctx context.Context, in *catalogueIDPath) (catalogue.Catalogue, error) {
+		public(), func(ctx context.Context, in *CataloguePath) (catalogue.Catalogue, error) {
 			return s.svc.Catalogue.GetCatalogue(ctx, actor(ctx), in.CatalogueID)
 		}, catalogueView)
 	answer(s, huma.Operation{OperationID: "add-catalogue-item", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/items", DefaultStatus: http.StatusCreated,
@@ -298,7 +299,7 @@ func (s *server) registerCatalogue() {
 	answer(s, huma.Operation{OperationID: "publish-catalogue", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/publication",
 		Summary: "Publish a catalogue or its agreed adjustments", Tags: tags, Errors: []int{404, 409},
 		Description: "409 `party_agreement_required` without the Party committee's agreement. Staff of the decision body."},
-		staff, func(ctx context.Context, in *catalogueIDPath) (catalogue.Catalogue, error) {
+		staff, func(ctx context.Context, in *CataloguePath) (catalogue.Catalogue, error) {
 			return s.svc.Catalogue.PublishCatalogue(ctx, actor(ctx), in.CatalogueID)
 		}, catalogueView)
 	answer(s, huma.Operation{OperationID: "initiate-decision-item", Method: http.MethodPost, Path: "/catalogue-items/{item_id}/initiation",

@@ -139,7 +139,7 @@ func commentStatisticsView(st consultation.CommentStatistics) CommentStatisticsV
 }
 
 type createCommentInput struct {
-	DecisionID     int64  `path:"decision_id" minimum:"1"`
+	DecisionPath
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A retry with the same key returns the first comment (same receipt) and creates nothing; the same key with a different comment is refused with idempotency_key_reused."`
 	Body           struct {
 		ArticleAnchor string `json:"article_anchor,omitempty" maxLength:"100" doc:"Anchor of an article of the version under consultation; absent for the whole draft."`
@@ -155,7 +155,7 @@ type createCommentOutput struct {
 }
 
 type listCommentsInput struct {
-	DecisionID    int64  `path:"decision_id" minimum:"1"`
+	DecisionPath
 	Status        string `query:"status" enum:"pending,published,rejected," doc:"Staff of the lead unit: any; others see only published comments and their own anyway."`
 	ArticleAnchor string `query:"article" maxLength:"100" doc:"An article anchor, or \"whole\" for comments on the whole draft."`
 	Stance        string `query:"stance" enum:"support,oppose,suggestion,none,"`
@@ -164,7 +164,8 @@ type listCommentsInput struct {
 	PageQuery
 }
 
-type commentIDPath struct {
+// CommentPath names one comment in the path.
+type CommentPath struct {
 	CommentID int64 `path:"comment_id" minimum:"1"`
 }
 
@@ -173,16 +174,16 @@ type commentReceiptPath struct {
 }
 
 type moderateCommentInput struct {
-	CommentID int64 `path:"comment_id" minimum:"1"`
-	Body      struct {
+	CommentPath
+	Body struct {
 		Action string `json:"action" enum:"publish,reject"`
 		Reason string `json:"reason,omitempty" enum:"spam,abuse,personal_information,off_topic,duplicate_submission," doc:"Required to reject."`
 	}
 }
 
 type listCommentGroupsInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	MinSize    int   `query:"min_size" minimum:"0" doc:"Leave out smaller groups; 2 shows only actual duplicates."`
+	DecisionPath
+	MinSize int `query:"min_size" minimum:"0" doc:"Leave out smaller groups; 2 shows only actual duplicates."`
 	PageQuery
 }
 
@@ -222,7 +223,7 @@ func (s *server) registerComments() {
 	answer(s, huma.Operation{OperationID: "get-comment", Method: http.MethodGet, Path: "/comments/{comment_id}",
 		Summary: "Get a comment", Tags: tags, Errors: []int{404},
 		Description: "The author and staff of the lead unit see it in any state; everyone else only a published comment of a consultation that shows comments."},
-		public(), func(ctx context.Context, in *commentIDPath) (consultation.Comment, error) {
+		public(), func(ctx context.Context, in *CommentPath) (consultation.Comment, error) {
 			return s.svc.Consultation.GetComment(ctx, actor(ctx), in.CommentID)
 		}, commentView)
 	answer(s, huma.Operation{OperationID: "get-comment-by-receipt", Method: http.MethodGet, Path: "/comment-receipts/{receipt}",
@@ -254,7 +255,7 @@ func (s *server) registerComments() {
 		Summary: "Count a decision's comments", Tags: tags, Errors: []int{404},
 		Description: "Public: published comments in total, per article and per stance, and the number of participants, also when the comments " +
 			"themselves are not shown. Staff of the lead unit also get pending, rejected, group and disposition counts."},
-		public(), func(ctx context.Context, in *decisionIDPath) (consultation.CommentStatistics, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (consultation.CommentStatistics, error) {
 			return s.svc.Consultation.CommentStatistics(ctx, actor(ctx), in.DecisionID)
 		}, commentStatisticsView)
 }

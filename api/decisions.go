@@ -171,15 +171,6 @@ type decisionsOutputBody struct {
 	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
-type createDecisionInput struct {
-	Body DecisionInputBody
-}
-
-type updateDecisionInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       DecisionInputBody
-}
-
 type withdrawDecisionInputBody struct {
 	Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Why the decision is withdrawn; required."`
 }
@@ -216,7 +207,7 @@ func (s *server) registerDecisions() {
 	answer(s, huma.Operation{OperationID: "create-decision", Method: http.MethodPost, Path: "/decisions",
 		Summary: "Create a decision item", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,
 		Description: "Creates a decision item in drafting, with the caller's agency as lead unit. Excluded matters (Decree 713 Art. 3) are refused with excluded_matter."},
-		staff, func(ctx context.Context, in *createDecisionInput) (consultation.Decision, error) {
+		staff, func(ctx context.Context, in *withBody[DecisionInputBody]) (consultation.Decision, error) {
 			di, err := in.Body.input()
 			if err != nil {
 				return consultation.Decision{}, err
@@ -226,7 +217,7 @@ func (s *server) registerDecisions() {
 	answer(s, huma.Operation{OperationID: "get-decision", Method: http.MethodGet, Path: "/decisions/{decision_id}",
 		Summary: "Get a decision", Tags: tags, Errors: []int{404},
 		Description: "With the current consultation notice, if any. A decision that is not yet public is not found for residents and anonymous visitors."},
-		public(), func(ctx context.Context, in *decisionIDPath) (DecisionView, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (DecisionView, error) {
 			d, err := s.svc.Consultation.GetDecision(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
 				return DecisionView{}, err
@@ -244,7 +235,7 @@ func (s *server) registerDecisions() {
 	answer(s, huma.Operation{OperationID: "update-decision", Method: http.MethodPut, Path: "/decisions/{decision_id}",
 		Summary: "Update a decision item", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Replaces the editable fields; only staff of the lead unit, and not after the legality review. The lead unit cannot change."},
-		staff, func(ctx context.Context, in *updateDecisionInput) (consultation.Decision, error) {
+		staff, func(ctx context.Context, in *onDecision[DecisionInputBody]) (consultation.Decision, error) {
 			di, err := in.Body.input()
 			if err != nil {
 				return consultation.Decision{}, err
@@ -277,7 +268,7 @@ func (s *server) registerDecisions() {
 	answer(s, huma.Operation{OperationID: "get-decision-gates", Method: http.MethodGet, Path: "/decisions/{decision_id}/gates",
 		Summary: "What the next stage still needs", Tags: tags, Errors: []int{403, 404},
 		Description: "Evaluates the gates of the decision's next stage without changing anything. For staff of the agencies concerned, the legality-review department, legal advisers and admins."},
-		signedIn(), func(ctx context.Context, in *decisionIDPath) (consultation.GateReport, error) {
+		signedIn(), func(ctx context.Context, in *DecisionPath) (consultation.GateReport, error) {
 			return s.svc.Consultation.DecisionGates(ctx, actor(ctx), in.DecisionID)
 		}, gateReportView)
 }

@@ -192,8 +192,8 @@ type dispositionBody struct {
 }
 
 type setCommentDispositionInput struct {
-	CommentID int64 `path:"comment_id" minimum:"1"`
-	Body      struct {
+	CommentPath
+	Body struct {
 		Disposition     string   `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope" doc:"采纳, 部分采纳, 不予采纳 or 不属于本次征求范围."`
 		Reason          string   `json:"reason" maxLength:"8000" doc:"Why; required, at most 2000 characters."`
 		ChangedArticles []string `json:"changed_articles,omitempty" maxItems:"50" doc:"Anchors of the articles of the latest draft version that were changed because of this opinion; the latest version must be later than the one commented on (422 revised_version_required, changed_article_not_found). Shown publicly on the version comparison and to the resident."`
@@ -210,8 +210,8 @@ type updateAdoptionReportInputBody struct {
 }
 
 type exportCommentsInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	Format     string `query:"format" enum:"csv,xlsx" default:"csv" doc:"csv (UTF-8 with a byte-order mark) or xlsx."`
+	DecisionPath
+	Format string `query:"format" enum:"csv,xlsx" default:"csv" doc:"csv (UTF-8 with a byte-order mark) or xlsx."`
 }
 
 type listMyCommentsInput struct {
@@ -265,7 +265,7 @@ func (s *server) registerDispositions() {
 		Description: "Computes the figures (participants, comments, counts per article, stance and disposition, the main opinions and the " +
 			"most-commented articles with their answers) and generates the text of the adoption report (意见采纳情况说明), replacing an " +
 			"earlier draft including its edits. Only staff of the lead unit, while the decision is in handling and the report is not published."},
-		staff, func(ctx context.Context, in *decisionIDPath) (consultation.AdoptionReport, error) {
+		staff, func(ctx context.Context, in *DecisionPath) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.GenerateAdoptionReport(ctx, actor(ctx), in.DecisionID)
 		}, adoptionReportView)
 	answer(s, huma.Operation{OperationID: "update-adoption-report", Method: http.MethodPut, Path: "/decisions/{decision_id}/adoption-report",
@@ -279,13 +279,13 @@ func (s *server) registerDispositions() {
 		Description: "Freezes the text and figures, stores published_hash and appends them to the process record (Decree 713 Art. 29, 32). " +
 			"Refused while a published comment has no answer (409 `comments_without_disposition`, with the count), while a comment waits for " +
 			"moderation (409 `comments_pending_moderation`), and when an answer changed since the report was generated (409 `adoption_report_outdated`)."},
-		staff, func(ctx context.Context, in *decisionIDPath) (consultation.AdoptionReport, error) {
+		staff, func(ctx context.Context, in *DecisionPath) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.PublishAdoptionReport(ctx, actor(ctx), in.DecisionID)
 		}, adoptionReportView)
 	answer(s, huma.Operation{OperationID: "get-adoption-report", Method: http.MethodGet, Path: "/decisions/{decision_id}/adoption-report",
 		Summary: "The adoption report", Tags: tags, Errors: []int{404},
 		Description: "Public once published; before that only staff of the lead unit see the draft (everyone else gets 404 `adoption_report_not_found`)."},
-		public(), func(ctx context.Context, in *decisionIDPath) (consultation.AdoptionReport, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (consultation.AdoptionReport, error) {
 			return s.svc.Consultation.GetAdoptionReport(ctx, actor(ctx), in.DecisionID)
 		}, adoptionReportView)
 	register(s, huma.Operation{OperationID: "export-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/comments/export",

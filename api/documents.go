@@ -67,8 +67,8 @@ type addProcedureDocumentInputBody struct {
 }
 
 type listProcedureDocumentsInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	Kind       string `query:"kind" enum:"expert_argumentation,risk_assessment,stakeholder_consultation,hearing_record,fair_competition_review," doc:"Only documents of this kind."`
+	DecisionPath
+	Kind string `query:"kind" enum:"expert_argumentation,risk_assessment,stakeholder_consultation,hearing_record,fair_competition_review," doc:"Only documents of this kind."`
 	PageQuery
 }
 

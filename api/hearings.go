@@ -53,10 +53,6 @@ type ScanUpload struct {
 
 func (u ScanUpload) scan() hearing.Scan { return hearing.Scan{Filename: u.Filename, Data: u.Data} }
 
-type hearingIDPath struct {
-	HearingID int64 `path:"hearing_id" minimum:"1"`
-}
-
 func hearingView(h hearing.Hearing) HearingView {
 	return HearingView{Hearing: h, SeedRevealed: h.RevealedSeed()}
 }
@@ -96,7 +92,7 @@ func (s *server) registerHearings() {
 	answer(s, huma.Operation{OperationID: "list-participation-activities", Method: http.MethodGet,
 		Path: "/decisions/{decision_id}/participation-activities", Summary: "List the participation activities", Tags: tags, Errors: []int{404},
 		Description: "Every participation activity of the decision, oldest first. Anyone who may see the decision."},
-		public(), func(ctx context.Context, in *decisionIDPath) ([]hearing.Activity, error) {
+		public(), func(ctx context.Context, in *DecisionPath) ([]hearing.Activity, error) {
 			return s.svc.Hearing.ListParticipationActivities(ctx, actor(ctx), in.DecisionID)
 		}, func(list []hearing.Activity) activitiesOutputBody {
 			return activitiesOutputBody{Items: views(list, func(a hearing.Activity) ParticipationActivityView {
@@ -137,8 +133,8 @@ func (s *server) registerHearings() {
 			return s.svc.Hearing.RecordOfflineOpinions(ctx, actor(ctx), in.DecisionID, ops)
 		}, opinionsOut)
 	type listOpinionsInput struct {
-		DecisionID int64  `path:"decision_id" minimum:"1"`
-		Channel    string `query:"channel" enum:"letter,hotline,forum,site_visit,written_request,hearing," doc:"Only opinions of this channel."`
+		DecisionPath
+		Channel string `query:"channel" enum:"letter,hotline,forum,site_visit,written_request,hearing," doc:"Only opinions of this channel."`
 	}
 	answer(s, huma.Operation{OperationID: "list-offline-opinions", Method: http.MethodGet, Path: "/decisions/{decision_id}/offline-opinions",
 		Summary: "List opinions received offline", Tags: tags, Errors: []int{404, 422},
@@ -208,21 +204,21 @@ func (s *server) registerHearings() {
 	answer(s, huma.Operation{OperationID: "list-hearings", Method: http.MethodGet, Path: "/decisions/{decision_id}/hearings",
 		Summary: "List the hearings of a decision", Tags: tags,
 		Description: "Hearings whose notice is published; staff of the lead unit also see those in preparation."},
-		public(), func(ctx context.Context, in *decisionIDPath) ([]hearing.Hearing, error) {
+		public(), func(ctx context.Context, in *DecisionPath) ([]hearing.Hearing, error) {
 			return s.svc.Hearing.ListHearings(ctx, actor(ctx), in.DecisionID)
 		}, func(list []hearing.Hearing) hearingsOutputBody {
 			return hearingsOutputBody{Items: views(list, hearingView)}
 		})
 	answer(s, huma.Operation{OperationID: "get-hearing", Method: http.MethodGet, Path: "/hearings/{hearing_id}", Summary: "Get a hearing",
 		Tags: tags, Errors: []int{404}, Description: "Public once the notice is published."},
-		public(), func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+		public(), func(ctx context.Context, in *HearingPath) (hearing.Hearing, error) {
 			return s.svc.Hearing.GetHearing(ctx, actor(ctx), in.HearingID)
 		}, hearingView)
 	answer(s, huma.Operation{OperationID: "publish-hearing-notice", Method: http.MethodPost, Path: "/hearings/{hearing_id}/notice",
 		Summary: "Publish the hearing notice", Tags: tags, Errors: []int{404, 409},
 		Description: "Publishes the draft and its explanation, the time and place and the sides (Decree 713 Art. 17(1)); refused once " +
 			"applications would have closed (`hearing_notice_too_late`). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *HearingPath) (hearing.Hearing, error) {
 			return s.svc.Hearing.PublishHearingNotice(ctx, actor(ctx), in.HearingID)
 		}, hearingView)
 	type methodInputBody struct {
@@ -252,20 +248,20 @@ func (s *server) registerHearings() {
 		Summary: "Draw the participants by lot", Tags: tags, Errors: []int{404, 409},
 		Description: "After applications close: reveals the seed and selects, per side, the applications with the smallest " +
 			"SHA-256(seed + \":\" + code) (see get-hearing-draw). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *HearingPath) (hearing.Hearing, error) {
 			return s.svc.Hearing.DrawParticipants(ctx, actor(ctx), in.HearingID)
 		}, hearingView)
 	answer(s, huma.Operation{OperationID: "get-hearing-draw", Method: http.MethodGet, Path: "/hearings/{hearing_id}/draw",
 		Summary: "Check the draw", Tags: tags, Errors: []int{404, 409},
 		Description: "The seed commitment, every application (number and side), and after the draw the seed and the ranking, so anyone " +
 			"can recompute it: score = hex SHA-256 of seed + \":\" + code; per side ascending by score (then code); the first seats_per_side selected."},
-		public(), func(ctx context.Context, in *hearingIDPath) (hearing.DrawCheck, error) {
+		public(), func(ctx context.Context, in *HearingPath) (hearing.DrawCheck, error) {
 			return s.svc.Hearing.GetHearingDraw(ctx, actor(ctx), in.HearingID)
 		}, func(d hearing.DrawCheck) HearingDrawView { return HearingDrawView{d} })
 	answer(s, huma.Operation{OperationID: "publish-hearing-participants", Method: http.MethodPost, Path: "/hearings/{hearing_id}/participants",
 		Summary: "Publish the participant list", Tags: tags, Errors: []int{404, 409},
 		Description: "Before the hearing, with every declared side represented (Decree 713 Art. 17(2)). Staff of the lead unit."},
-		staff, func(ctx context.Context, in *hearingIDPath) (hearing.Hearing, error) {
+		staff, func(ctx context.Context, in *HearingPath) (hearing.Hearing, error) {
 			return s.svc.Hearing.PublishHearingParticipants(ctx, actor(ctx), in.HearingID)
 		}, hearingView)
 	type participantsOutputBody struct {
@@ -274,7 +270,7 @@ func (s *server) registerHearings() {
 	answer(s, huma.Operation{OperationID: "list-hearing-participants", Method: http.MethodGet, Path: "/hearings/{hearing_id}/participants",
 		Summary: "List the participants", Tags: tags, Errors: []int{404, 409},
 		Description: "The published list, with when materials were delivered and how each participant signed the record."},
-		public(), func(ctx context.Context, in *hearingIDPath) ([]hearing.Participant, error) {
+		public(), func(ctx context.Context, in *HearingPath) ([]hearing.Participant, error) {
 			return s.svc.Hearing.Participants(ctx, actor(ctx), in.HearingID)
 		}, func(list []hearing.Participant) participantsOutputBody {
 			return participantsOutputBody{Items: views(list, func(p hearing.Participant) HearingParticipantView {
@@ -322,7 +318,7 @@ func (s *server) registerHearings() {
 	answer(s, huma.Operation{OperationID: "list-hearing-statements", Method: http.MethodGet, Path: "/hearings/{hearing_id}/statements",
 		Summary: "List the statements of the hearing record", Tags: tags, Errors: []int{404},
 		Description: "Each speaker's points and reasons and, once the report is published, the answer."},
-		public(), func(ctx context.Context, in *hearingIDPath) ([]hearing.Statement, error) {
+		public(), func(ctx context.Context, in *HearingPath) ([]hearing.Statement, error) {
 			return s.svc.Hearing.Statements(ctx, actor(ctx), in.HearingID)
 		}, func(list []hearing.Statement) statementsOutputBody {
 			return statementsOutputBody{Items: views(list, func(st hearing.Statement) HearingStatementView {
@@ -332,7 +328,7 @@ func (s *server) registerHearings() {
 	answerNothing(s, huma.Operation{OperationID: "send-hearing-signing-code", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signing-code",
 		Summary: "Send the participant a code to sign the record", Tags: tags, Errors: []int{403, 404, 409, 429}, DefaultStatus: http.StatusNoContent,
 		Description: "An SMS code to the signed-in participant's phone, valid 10 minutes, for sign-hearing-minutes."},
-		roles(identity.RoleResident), func(ctx context.Context, in *hearingIDPath) error {
+		roles(identity.RoleResident), func(ctx context.Context, in *HearingPath) error {
 			return s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID)
 		})
 	type signInputBody struct {

@@ -137,7 +137,7 @@ func (s *server) registerImplementation() {
 	answer(s, huma.Operation{OperationID: "list-implementation-reports", Method: http.MethodGet, Path: "/decisions/{decision_id}/implementation-reports",
 		Summary: "A decision's implementation reports and schedule", Tags: tags, Errors: []int{404},
 		Description: "Oldest first, with the implementing unit, the interval and the next report due. Public once the decision is published."},
-		public(), func(ctx context.Context, in *decisionIDPath) (reportsOutputBody, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (reportsOutputBody, error) {
 			list, sch, err := s.svc.Implementation.ListImplementationReports(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
 				return reportsOutputBody{}, err
@@ -148,7 +148,7 @@ func (s *server) registerImplementation() {
 	answer(s, huma.Operation{OperationID: "list-post-evaluations", Method: http.MethodGet, Path: "/decisions/{decision_id}/post-evaluations",
 		Summary: "A decision's post-evaluations and their triggers", Tags: tags, Errors: []int{404},
 		Description: "Public once the decision is published; the triggers of Art. 36 are shown to staff of the decision's units."},
-		public(), func(ctx context.Context, in *decisionIDPath) (evaluationsOutputBody, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (evaluationsOutputBody, error) {
 			list, err := s.svc.Implementation.ListPostEvaluations(ctx, actor(ctx), in.DecisionID)
 			if err != nil {
 				return evaluationsOutputBody{}, err

@@ -91,13 +91,10 @@ type OrganisationCommentRowView struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-type organisationPath struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-}
-
-type apiKeyPath struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	KeyID          int64 `path:"key_id" minimum:"1"`
+// APIKeyPath names one API key of an organisation in the path.
+type APIKeyPath struct {
+	OrganisationPath
+	KeyID int64 `path:"key_id" minimum:"1"`
 }
 
 type createOrganisationInputBody struct {
@@ -130,9 +127,8 @@ type apiKeysOutputBody struct {
 }
 
 type apiKeyUsesInput struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	KeyID          int64 `path:"key_id" minimum:"1"`
-	Limit          int   `query:"limit" minimum:"0" maximum:"200"`
+	APIKeyPath
+	Limit int `query:"limit" minimum:"0" maximum:"200"`
 }
 
 type apiKeyUsesOutputBody struct {
@@ -140,7 +136,7 @@ type apiKeyUsesOutputBody struct {
 }
 
 type submitOrganisationCommentInput struct {
-	DecisionID     int64  `path:"decision_id" minimum:"1"`
+	DecisionPath
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200"`
 	Body           struct {
 		ArticleAnchor  string           `json:"article_anchor,omitempty" maxLength:"100"`
@@ -180,7 +176,7 @@ func (s *server) registerIntegrations() {
 		})
 	answer(s, huma.Operation{OperationID: "get-organisation", Method: http.MethodGet, Path: "/organisations/{organisation_id}",
 		Summary: "Get an organisation", Tags: tags, Errors: []int{404}, Description: "To its manager and admins."},
-		signedIn(), func(ctx context.Context, in *organisationPath) (integrations.Organisation, error) {
+		signedIn(), func(ctx context.Context, in *OrganisationPath) (integrations.Organisation, error) {
 			return s.svc.Integrations.GetOrganisation(ctx, actor(ctx), in.OrganisationID)
 		}, organisationView)
 	answer(s, huma.Operation{OperationID: "verify-organisation", Method: http.MethodPost, Path: "/organisations/{organisation_id}/verification",
@@ -209,7 +205,7 @@ func (s *server) registerAPIKeys() {
 	answer(s, huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys",
 		Summary: "List an organisation's API keys", Tags: tags, Errors: []int{404},
 		Description: "Newest first, revoked ones included, never the secrets. To the organisation's manager and admins."},
-		signedIn(), func(ctx context.Context, in *organisationPath) ([]integrations.APIKey, error) {
+		signedIn(), func(ctx context.Context, in *OrganisationPath) ([]integrations.APIKey, error) {
 			return s.svc.Integrations.ListAPIKeys(ctx, actor(ctx), in.OrganisationID)
 		}, func(list []integrations.APIKey) apiKeysOutputBody {
 			return apiKeysOutputBody{Keys: views(list, apiKeyView)}
@@ -217,7 +213,7 @@ func (s *server) registerAPIKeys() {
 	answer(s, huma.Operation{OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/api-keys/{key_id}",
 		Summary: "Revoke an API key", Tags: tags, Errors: []int{404},
 		Description: "The key stops working at once (401 api_key_revoked); its use log stays. By the organisation's manager or an admin."},
-		signedIn(), func(ctx context.Context, in *apiKeyPath) (integrations.APIKey, error) {
+		signedIn(), func(ctx context.Context, in *APIKeyPath) (integrations.APIKey, error) {
 			return s.svc.Integrations.RevokeAPIKey(ctx, actor(ctx), in.OrganisationID, in.KeyID)
 		}, apiKeyView)
 	answer(s, huma.Operation{OperationID: "list-api-key-uses", Method: http.MethodGet, Path: "/organisations/{organisation_id}/api-keys/{key_id}/uses",
@@ -233,7 +229,7 @@ func (s *server) registerAPIKeys() {
 	answer(s, huma.Operation{OperationID: "list-organisation-comments", Method: http.MethodGet, Path: "/organisations/{organisation_id}/comments",
 		Summary: "List the comments an organisation submitted", Tags: tags, Errors: []int{404},
 		Description: "Newest first, with their receipts and signatory counts. To the organisation's manager and admins."},
-		signedIn(), func(ctx context.Context, in *organisationPath) ([]integrations.OrganisationCommentRow, error) {
+		signedIn(), func(ctx context.Context, in *OrganisationPath) ([]integrations.OrganisationCommentRow, error) {
 			return s.svc.Integrations.ListOrganisationComments(ctx, actor(ctx), in.OrganisationID)
 		}, func(list []integrations.OrganisationCommentRow) organisationCommentsOutputBody {
 			return organisationCommentsOutputBody{Comments: views(list, func(c integrations.OrganisationCommentRow) OrganisationCommentRowView {

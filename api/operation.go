@@ -102,53 +102,80 @@ func deref[T any](p *T) T {
 func asIs[T any](t T) T { return t }
 
 // The input of an operation on one object is that object's id in the path
-// and the body. The body is a named type (xInputBody) whose name is its
-// schema's name in openapi.yaml; the id fields keep their names, so
-// handlers read in.DecisionID and in.Body as before.
+// and the body. The id is declared once, in the object's path type (XPath,
+// exported: huma reads only exported embedded fields), which is the whole
+// input of an operation without a body and is embedded in the other inputs
+// on the object, so handlers read in.DecisionID. The body is a named type
+// (xInputBody) whose name is its schema's name in openapi.yaml.
 
 // withBody is the input of an operation with a body and no path parameter.
 type withBody[B any] struct {
 	Body B
 }
 
-// decisionIDPath is the input of an operation on one decision without a body.
-type decisionIDPath struct {
+// DecisionPath names one decision in the path.
+type DecisionPath struct {
 	DecisionID int64 `path:"decision_id" minimum:"1"`
 }
 
 // onDecision is the input of an operation on one decision.
 type onDecision[B any] struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       B
+	DecisionPath
+	Body B
+}
+
+// ReviewPath names one legality-review package in the path.
+type ReviewPath struct {
+	ReviewID int64 `path:"review_id" minimum:"1"`
 }
 
 // onReview is the input of an operation on one legality-review package.
 type onReview[B any] struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-	Body     B
+	ReviewPath
+	Body B
+}
+
+// HearingPath names one hearing in the path.
+type HearingPath struct {
+	HearingID int64 `path:"hearing_id" minimum:"1"`
 }
 
 // onHearing is the input of an operation on one hearing.
 type onHearing[B any] struct {
-	HearingID int64 `path:"hearing_id" minimum:"1"`
-	Body      B
+	HearingPath
+	Body B
+}
+
+// ThemePath names one theme of comments in the path.
+type ThemePath struct {
+	ThemeID int64 `path:"theme_id" minimum:"1"`
 }
 
 // onTheme is the input of an operation on one theme of comments.
 type onTheme[B any] struct {
-	ThemeID int64 `path:"theme_id" minimum:"1"`
-	Body    B
+	ThemePath
+	Body B
+}
+
+// OrganisationPath names one organisation in the path.
+type OrganisationPath struct {
+	OrganisationID int64 `path:"organisation_id" minimum:"1"`
 }
 
 // onOrganisation is the input of an operation on one organisation.
 type onOrganisation[B any] struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	Body           B
+	OrganisationPath
+	Body B
 }
 
-// byID is the input of an operation on an object named by a plain id
-// (an account, a session, a supervision problem).
+// IDPath names an object by a plain id in the path (an account, a
+// session, a supervision problem, a monthly report).
+type IDPath struct {
+	ID int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
+}
+
+// byID is the input of an operation on an object named by a plain id.
 type byID[B any] struct {
-	ID   int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
+	IDPath
 	Body B
 }

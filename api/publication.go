@@ -261,7 +261,7 @@ type createFeedbackInputBody struct {
 }
 
 type listFeedbackInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
+	DecisionPath
 	PageQuery
 }
 
@@ -300,7 +300,7 @@ func (s *server) registerPublication() {
 	answer(s, huma.Operation{OperationID: "list-deliberations", Method: http.MethodGet, Path: "/decisions/{decision_id}/deliberations",
 		Summary: "The meetings recorded on a decision", Tags: tags, Errors: []int{404},
 		Description: "Oldest first, with members, votes and dissent. Staff who may see the decision internally; the public reads get-decision-publication."},
-		signedIn(), func(ctx context.Context, in *decisionIDPath) ([]consultation.Deliberation, error) {
+		signedIn(), func(ctx context.Context, in *DecisionPath) ([]consultation.Deliberation, error) {
 			return s.svc.Consultation.ListDeliberations(ctx, actor(ctx), in.DecisionID)
 		}, func(list []consultation.Deliberation) deliberationsOutputBody {
 			return deliberationsOutputBody{Deliberations: views(list, deliberationView)}
@@ -339,7 +339,7 @@ func (s *server) registerPublication() {
 		Description: "The decided text, channels, dates, document number, the adopting meeting, the Party report, the linked adoption report, the number of " +
 			"implementation opinions and any suspension. Public once published (404 `publication_not_found` before); the public does not see the " +
 			"members' votes, dissent and minutes or the Party report's reference number."},
-		public(), func(ctx context.Context, in *decisionIDPath) (consultation.Publication, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (consultation.Publication, error) {
 			return s.svc.Consultation.GetPublication(ctx, actor(ctx), in.DecisionID)
 		}, publicationView)
 	answer(s, huma.Operation{OperationID: "create-implementation-feedback", Method: http.MethodPost, Path: "/decisions/{decision_id}/implementation-feedback",

@@ -76,7 +76,7 @@ func recordVerificationView(r consultation.VerifyResult) RecordVerificationView 
 }
 
 type getDecisionRecordInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
+	DecisionPath
 	PageQuery
 }
 
@@ -107,7 +107,7 @@ func (s *server) registerRecord() {
 			"conclusions, procedure documents, deliberations, dispositions, adoption reports, publications), the comments' checkpoints, " +
 			"the signatures with every key the platform published and the chain against the signed tree heads; names the first broken entry. " +
 			"Whoever may read the record may verify it. A broken record is a 200 answer with ok false."},
-		public(), func(ctx context.Context, in *decisionIDPath) (consultation.VerifyResult, error) {
+		public(), func(ctx context.Context, in *DecisionPath) (consultation.VerifyResult, error) {
 			return s.svc.Consultation.VerifyDecisionRecord(ctx, actor(ctx), in.DecisionID)
 		}, recordVerificationView)
 	register(s, huma.Operation{OperationID: "export-decision-archive", Method: http.MethodGet, Path: "/decisions/{decision_id}/archive",
@@ -118,7 +118,7 @@ func (s *server) registerRecord() {
 		Errors: []int{http.StatusForbidden, http.StatusNotFound},
 		Responses: map[string]*huma.Response{"200": {Description: "The archive package.",
 			Content: map[string]*huma.MediaType{"application/zip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
-		signedIn(), func(ctx context.Context, in *decisionIDPath) (*streamedFile, error) {
+		signedIn(), func(ctx context.Context, in *DecisionPath) (*streamedFile, error) {
 			return streamFile(ctx, "canyu-archive-*.zip", "application/zip",
 				`attachment; filename="`+consultation.ArchiveFilename(in.DecisionID)+`"`, func(w io.Writer) error {
 					return s.svc.Consultation.ExportDecisionArchive(ctx, actor(ctx), in.DecisionID, w)

@@ -67,9 +67,9 @@ type consistencyProofInput struct {
 }
 
 type inclusionProofInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Seq        int64 `query:"seq" minimum:"1" required:"true"`
-	TreeSize   int64 `query:"tree_size" minimum:"0" doc:"The head to prove against; 0 or absent: the newest."`
+	DecisionPath
+	Seq      int64 `query:"seq" minimum:"1" required:"true"`
+	TreeSize int64 `query:"tree_size" minimum:"0" doc:"The head to prove against; 0 or absent: the newest."`
 }
 
 func (s *server) registerRecordHeads() {

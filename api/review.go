@@ -197,10 +197,6 @@ type RecordPublicKeyView struct {
 	Base64    string `json:"base64" doc:"The raw 32-byte public key, base64."`
 }
 
-type reviewPathInput struct {
-	ReviewID int64 `path:"review_id" minimum:"1"`
-}
-
 type submitLegalityReviewInputBody struct {
 	VersionHash  string             `json:"version_hash" maxLength:"100" doc:"Content hash of the draft version submitted; must be the latest version."`
 	LegalBasis   []string           `json:"legal_basis" maxItems:"100" doc:"Laws, regulations and rules the decision rests on (Art. 26)."`
@@ -316,7 +312,7 @@ func (s *server) registerReview() {
 		Summary: "A review package", Tags: tags,
 		Description: "The package with its procedure statement, materials, advisers, conclusion and confirmations. " +
 			"Reviewers of its department, assigned legal advisers, lead-unit staff and admins; 404 for anyone else."},
-		signedIn(), func(ctx context.Context, in *reviewPathInput) (consultation.LegalityReview, error) {
+		signedIn(), func(ctx context.Context, in *ReviewPath) (consultation.LegalityReview, error) {
 			return s.svc.Consultation.GetLegalityReview(ctx, actor(ctx), in.ReviewID)
 		}, legalityReviewView)
 	answer(s, huma.Operation{OperationID: "return-legality-review", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/return",
@@ -379,7 +375,7 @@ func (s *server) registerReview() {
 	answer(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "The legal opinions of a package", Tags: tags,
 		Description: "Signed legal opinions in order. Whoever may see the package."},
-		signedIn(), func(ctx context.Context, in *reviewPathInput) ([]consultation.LegalOpinion, error) {
+		signedIn(), func(ctx context.Context, in *ReviewPath) ([]consultation.LegalOpinion, error) {
 			return s.svc.Consultation.ListLegalOpinions(ctx, actor(ctx), in.ReviewID)
 		}, func(list []consultation.LegalOpinion) legalOpinionsOutputBody {
 			return legalOpinionsOutputBody{Opinions: views(list, legalOpinionView)}

@@ -91,11 +91,11 @@ type searchInput struct {
 }
 
 type agencyCommentSearchInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	Q          string `query:"q" maxLength:"200" doc:"Chinese or other text; empty lists the filtered documents, newest first."`
-	Sort       string `query:"sort" enum:"relevance,date_desc,date_asc" doc:"Default relevance (date_desc when q is empty)."`
-	From       string `query:"from" format:"date" doc:"Earliest date (YYYY-MM-DD, Asia/Shanghai) of the document: publication of a decision, submission of a comment, opening of a survey."`
-	To         string `query:"to" format:"date" doc:"Latest date, inclusive."`
+	DecisionPath
+	Q    string `query:"q" maxLength:"200" doc:"Chinese or other text; empty lists the filtered documents, newest first."`
+	Sort string `query:"sort" enum:"relevance,date_desc,date_asc" doc:"Default relevance (date_desc when q is empty)."`
+	From string `query:"from" format:"date" doc:"Earliest date (YYYY-MM-DD, Asia/Shanghai) of the document: publication of a decision, submission of a comment, opening of a survey."`
+	To   string `query:"to" format:"date" doc:"Latest date, inclusive."`
 	PageQuery
 }
 

@@ -81,20 +81,21 @@ type enrolSigningKeyInputBody struct {
 	Label     string `json:"label,omitempty" maxLength:"400" doc:"A name for the device or client, at most 100 characters."`
 }
 
-type signingKeyPathInput struct {
+// SigningKeyPath names one of the caller's signing keys in the path.
+type SigningKeyPath struct {
 	KeyID string `path:"key_id" maxLength:"64"`
 }
 
 type confirmSigningKeyInput struct {
-	KeyID string `path:"key_id" maxLength:"64"`
-	Body  struct {
+	SigningKeyPath
+	Body struct {
 		Code string `json:"code" maxLength:"20" doc:"The code sent by SMS to the account's phone."`
 	}
 }
 
 type revokeSigningKeyInput struct {
-	KeyID string `path:"key_id" maxLength:"64"`
-	Body  *struct {
+	SigningKeyPath
+	Body *struct {
 		Reason string `json:"reason,omitempty" maxLength:"400"`
 	}
 }
@@ -127,16 +128,16 @@ type confirmationStatementInputBody struct {
 }
 
 type deliberationStatementInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
+	DecisionPath
+	Body struct {
 		DeliberationFields
 		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
 	}
 }
 
 type publicationStatementInput struct {
-	DecisionID int64 `path:"decision_id" minimum:"1"`
-	Body       struct {
+	DecisionPath
+	Body struct {
 		PublicationFields
 		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
 	}

@@ -140,10 +140,6 @@ type overdueOutputBody struct {
 	Steps []OverdueStepView `json:"steps"`
 }
 
-type idPath struct {
-	ID int64 `path:"id" minimum:"1" maximum:"9007199254740991"`
-}
-
 type monthlyReportsOutputBody struct {
 	Reports []MonthlyReportView `json:"reports"`
 }
@@ -210,7 +206,7 @@ func (s *server) registerSupervision() {
 		})
 	answer(s, huma.Operation{OperationID: "get-decision-compliance", Method: http.MethodGet, Path: "/supervision/decisions/{id}/compliance",
 		Summary: "One decision's statutory steps", Tags: tags, Errors: []int{404}},
-		signedIn(), func(ctx context.Context, in *idPath) (supervision.DecisionCompliance, error) {
+		signedIn(), func(ctx context.Context, in *IDPath) (supervision.DecisionCompliance, error) {
 			return sup().GetDecisionCompliance(ctx, actor(ctx), in.ID)
 		}, decisionComplianceView)
 	answer(s, huma.Operation{OperationID: "list-monthly-reports", Method: http.MethodGet, Path: "/supervision/monthly-reports",
@@ -230,7 +226,7 @@ func (s *server) registerSupervision() {
 	answer(s, huma.Operation{OperationID: "get-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}",
 		Summary: "A monthly report", Tags: tags, Errors: []int{404},
 		Description: "Public once published; otherwise the office, and once issued the departments concerned."},
-		public(), func(ctx context.Context, in *idPath) (supervision.MonthlyReport, error) {
+		public(), func(ctx context.Context, in *IDPath) (supervision.MonthlyReport, error) {
 			return sup().GetMonthlyReport(ctx, actor(ctx), in.ID)
 		}, monthlyReportView)
 	answer(s, huma.Operation{OperationID: "update-monthly-report-analysis", Method: http.MethodPut, Path: "/supervision/monthly-reports/{id}/analysis",
@@ -249,7 +245,7 @@ func (s *server) registerSupervision() {
 		}, monthlyReportView)
 	answer(s, huma.Operation{OperationID: "verify-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}/verify",
 		Summary: "Check an issued report against its hash and signature", Tags: tags, Errors: []int{404, 409}},
-		public(), func(ctx context.Context, in *idPath) (supervision.ReportVerification, error) {
+		public(), func(ctx context.Context, in *IDPath) (supervision.ReportVerification, error) {
 			return sup().VerifyMonthlyReport(ctx, actor(ctx), in.ID)
 		}, func(v supervision.ReportVerification) verificationOutputBody {
 			return verificationOutputBody{OK: v.OK, Hash: v.Hash, SignerKey: v.SignerKey, Problem: v.Problem}

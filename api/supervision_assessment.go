@@ -69,12 +69,13 @@ func assessmentView(a supervision.Assessment) AssessmentView {
 	return v
 }
 
-type yearPath struct {
+// YearPath names the year of an annual assessment in the path.
+type YearPath struct {
 	Year int `path:"year" minimum:"2019" maximum:"2100"`
 }
 
 type indicatorsInput struct {
-	Year int `path:"year" minimum:"2019" maximum:"2100"`
+	YearPath
 	Body struct {
 		Weights map[string]float64 `json:"weights" doc:"Weight of every indicator (keys of get-annual-assessment), summing to 100."`
 	}
@@ -85,7 +86,7 @@ type indicatorsOutputBody struct {
 }
 
 type adjustInput struct {
-	Year int `path:"year" minimum:"2019" maximum:"2100"`
+	YearPath
 	Body struct {
 		AgencyID int64   `json:"agency_id" minimum:"1" maximum:"9007199254740991"`
 		Score    float64 `json:"score" minimum:"0" maximum:"100"`
@@ -99,7 +100,7 @@ func (s *server) registerAssessment(tags []string, office access) {
 		Summary: "The year-end assessment (依法行政考核)", Tags: tags, Errors: []int{403, 422},
 		Description: "A scoring sheet per department computed from the data, each line with the decisions or problems it counted. " +
 			"A department's staff see their own sheet."},
-		signedIn(), func(ctx context.Context, in *yearPath) (supervision.Assessment, error) {
+		signedIn(), func(ctx context.Context, in *YearPath) (supervision.Assessment, error) {
 			return sup().GetAnnualAssessment(ctx, actor(ctx), in.Year)
 		}, assessmentView)
 	register(s, huma.Operation{OperationID: "export-annual-assessment", Method: http.MethodGet, Path: "/supervision/assessments/{year}/export",
@@ -107,7 +108,7 @@ func (s *server) registerAssessment(tags []string, office access) {
 		Responses: map[string]*huma.Response{"200": {Description: "The scoring sheets.", Content: map[string]*huma.MediaType{
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
 		}}}},
-		signedIn(), func(ctx context.Context, in *yearPath) (*fileOutput, error) {
+		signedIn(), func(ctx context.Context, in *YearPath) (*fileOutput, error) {
 			a, err := sup().GetAnnualAssessment(ctx, actor(ctx), in.Year)
 			if err != nil {
 				return nil, toProblem(ctx, err)

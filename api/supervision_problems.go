@@ -196,7 +196,7 @@ func (s *server) registerInspections(tags []string, office access) {
 		signedIn(), list(true), problems)
 	answer(s, huma.Operation{OperationID: "get-problem", Method: http.MethodGet, Path: "/supervision/problems/{id}",
 		Summary: "A problem with its rectification reports", Tags: tags, Errors: []int{404}},
-		signedIn(), func(ctx context.Context, in *idPath) (SupervisionProblemView, error) {
+		signedIn(), func(ctx context.Context, in *IDPath) (SupervisionProblemView, error) {
 			p, rs, err := sup().GetProblem(ctx, actor(ctx), in.ID)
 			if err != nil {
 				return SupervisionProblemView{}, err
@@ -236,7 +236,7 @@ func (s *server) registerInspections(tags []string, office access) {
 		}, func(c supervision.Circulation) CirculationView { return circulationView(c, now()) })
 	answer(s, huma.Operation{OperationID: "get-circulation", Method: http.MethodGet, Path: "/supervision/circulations/{id}",
 		Summary: "A circulated problem list", Tags: tags, Errors: []int{404}},
-		signedIn(), func(ctx context.Context, in *idPath) (supervision.Circulation, error) {
+		signedIn(), func(ctx context.Context, in *IDPath) (supervision.Circulation, error) {
 			return sup().GetCirculation(ctx, actor(ctx), in.ID)
 		}, func(c supervision.Circulation) CirculationView { return circulationView(c, now()) })
 	answer(s, huma.Operation{OperationID: "record-accountability-suggestion", Method: http.MethodPost,

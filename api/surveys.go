@@ -318,7 +318,8 @@ type SurveyWaiverView struct {
 	WaivedAt   time.Time `json:"waived_at"`
 }
 
-type surveyIDPath struct {
+// SurveyPath names one survey in the path.
+type SurveyPath struct {
 	SurveyID int64 `path:"survey_id" minimum:"1"`
 }
 
@@ -334,29 +335,25 @@ type listSurveysInput struct {
 	PageQuery
 }
 
-type createSurveyInput struct {
+type updateSurveyInput struct {
+	SurveyPath
 	Body SurveyInputBody
 }
 
-type updateSurveyInput struct {
-	SurveyID int64 `path:"survey_id" minimum:"1"`
-	Body     SurveyInputBody
-}
-
 type addSurveyQuestionInput struct {
-	SurveyID int64 `path:"survey_id" minimum:"1"`
-	Body     SurveyQuestionInputBody
+	SurveyPath
+	Body SurveyQuestionInputBody
 }
 
-type surveyQuestionPath struct {
-	SurveyID   int64 `path:"survey_id" minimum:"1"`
+// SurveyQuestionPath names one question of a survey in the path.
+type SurveyQuestionPath struct {
+	SurveyPath
 	QuestionID int64 `path:"question_id" minimum:"1"`
 }
 
 type updateSurveyQuestionInput struct {
-	SurveyID   int64 `path:"survey_id" minimum:"1"`
-	QuestionID int64 `path:"question_id" minimum:"1"`
-	Body       SurveyQuestionInputBody
+	SurveyQuestionPath
+	Body SurveyQuestionInputBody
 }
 
 type addSurveyQuestionOutput struct {
@@ -418,13 +415,13 @@ func (s *server) registerSurveys() {
 	answer(s, huma.Operation{OperationID: "create-survey", Method: http.MethodPost, Path: "/surveys",
 		Summary: "Create a survey", Tags: tags, Errors: []int{422}, DefaultStatus: http.StatusCreated,
 		Description: "Creates a draft survey of the caller's agency, optionally linked to a decision item the agency leads. The privacy notice is required."},
-		staff, func(ctx context.Context, in *createSurveyInput) (survey.Survey, error) {
+		staff, func(ctx context.Context, in *withBody[SurveyInputBody]) (survey.Survey, error) {
 			return s.svc.Survey.CreateSurvey(ctx, actor(ctx), in.Body.input())
 		}, view)
 	answer(s, huma.Operation{OperationID: "get-survey", Method: http.MethodGet, Path: "/surveys/{survey_id}",
 		Summary: "Get a survey with its questions", Tags: tags, Errors: []int{404},
 		Description: "Open and closed surveys are public; a draft is not found except for its agency's staff."},
-		public(), func(ctx context.Context, in *surveyIDPath) (survey.Survey, error) {
+		public(), func(ctx context.Context, in *SurveyPath) (survey.Survey, error) {
 			return s.svc.Survey.GetSurvey(ctx, actor(ctx), in.SurveyID)
 		}, view)
 	answer(s, huma.Operation{OperationID: "update-survey", Method: http.MethodPut, Path: "/surveys/{survey_id}",
@@ -453,19 +450,19 @@ func (s *server) registerSurveys() {
 	answer(s, huma.Operation{OperationID: "delete-survey-question", Method: http.MethodDelete, Path: "/surveys/{survey_id}/questions/{question_id}",
 		Summary: "Delete a question", Tags: tags, Errors: []int{404, 409},
 		Description: "Removes the question; refused (409 `survey_question_referenced`) while another question's condition refers to it. Only while the survey is a draft."},
-		staff, func(ctx context.Context, in *surveyQuestionPath) (survey.Survey, error) {
+		staff, func(ctx context.Context, in *SurveyQuestionPath) (survey.Survey, error) {
 			return s.svc.Survey.DeleteQuestion(ctx, actor(ctx), in.SurveyID, in.QuestionID)
 		}, view)
 	answer(s, huma.Operation{OperationID: "open-survey", Method: http.MethodPost, Path: "/surveys/{survey_id}/open",
 		Summary: "Open a survey", Tags: tags, Errors: []int{404, 409},
 		Description: "Publishes the draft: from now on it is fixed, it accepts answers from opens_at to closes_at and closes by itself at closes_at. Recorded in the linked decision's process record."},
-		staff, func(ctx context.Context, in *surveyIDPath) (survey.Survey, error) {
+		staff, func(ctx context.Context, in *SurveyPath) (survey.Survey, error) {
 			return s.svc.Survey.OpenSurvey(ctx, actor(ctx), in.SurveyID)
 		}, view)
 	answer(s, huma.Operation{OperationID: "close-survey", Method: http.MethodPost, Path: "/surveys/{survey_id}/close",
 		Summary: "Close a survey early", Tags: tags, Errors: []int{404, 409},
 		Description: "Ends an open survey before closes_at. Recorded in the linked decision's process record."},
-		staff, func(ctx context.Context, in *surveyIDPath) (survey.Survey, error) {
+		staff, func(ctx context.Context, in *SurveyPath) (survey.Survey, error) {
 			return s.svc.Survey.CloseSurvey(ctx, actor(ctx), in.SurveyID)
 		}, view)
 	register(s, huma.Operation{OperationID: "submit-survey-response", Method: http.MethodPost, Path: "/surveys/{survey_id}/responses",
@@ -493,7 +490,7 @@ func (s *server) registerSurveys() {
 	answerWith(s, huma.Operation{OperationID: "get-my-survey-response", Method: http.MethodGet, Path: "/surveys/{survey_id}/responses/mine",
 		Summary: "My response to a survey", Tags: tags, Errors: []int{404},
 		Description: "The caller's own response (404 `survey_response_not_found` before answering)."},
-		resident, func(ctx context.Context, in *surveyIDPath) (survey.Response, error) {
+		resident, func(ctx context.Context, in *SurveyPath) (survey.Response, error) {
 			return s.svc.Survey.MyResponse(ctx, actor(ctx), in.SurveyID)
 		}, func(r survey.Response) *surveyResponseOutput {
 			return &surveyResponseOutput{Body: surveyResponseView(r)}
@@ -502,7 +499,7 @@ func (s *server) registerSurveys() {
 		Summary: "Survey results", Tags: tags, Errors: []int{403, 404},
 		Description: "Counts and percentages (choice), distribution, mean and median (scale, number, matrix rows), average rank (ranking) and the respondent count. " +
 			"The survey's staff always, with the newest text answers; everyone else once it has closed, if its results were announced as public (403 `survey_results_not_public`)."},
-		public(), func(ctx context.Context, in *surveyIDPath) (survey.Results, error) {
+		public(), func(ctx context.Context, in *SurveyPath) (survey.Results, error) {
 			return s.svc.Survey.SurveyResults(ctx, actor(ctx), in.SurveyID)
 		}, surveyResultsView)
 	answer(s, huma.Operation{OperationID: "get-survey-crosstab", Method: http.MethodGet, Path: "/surveys/{survey_id}/crosstab",
@@ -532,7 +529,7 @@ func (s *server) registerSurveys() {
 		Description: "The results as XLSX: per question its counts and percentages, distribution, mean and median. Staff of the survey's agency only.",
 		Responses: map[string]*huma.Response{"200": {Description: "The results workbook.", Content: map[string]*huma.MediaType{
 			xlsxType: {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
-		staff, func(ctx context.Context, in *surveyIDPath) (*streamedFile, error) {
+		staff, func(ctx context.Context, in *SurveyPath) (*streamedFile, error) {
 			name := "survey-" + strconv.FormatInt(in.SurveyID, 10) + "-results.xlsx"
 			return surveyFile(ctx, xlsxType, name, func(w io.Writer) error {
 				return s.svc.Survey.ExportResults(ctx, actor(ctx), in.SurveyID, w)

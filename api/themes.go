@@ -177,13 +177,9 @@ type ThemeReportView struct {
 	Themes []ThemeReportFigureView `json:"themes"`
 }
 
-type themePath struct {
-	ThemeID int64 `path:"theme_id" minimum:"1"`
-}
-
 type listThemesInput struct {
-	DecisionID int64  `path:"decision_id" minimum:"1"`
-	Article    string `query:"article" maxLength:"100" doc:"Only themes with comments on this article (its anchor, or whole for the whole draft)."`
+	DecisionPath
+	Article string `query:"article" maxLength:"100" doc:"Only themes with comments on this article (its anchor, or whole for the whole draft)."`
 }
 
 type getThemeInput struct {
@@ -261,7 +257,7 @@ func (s *server) registerThemes() {
 			"service), labels each by its distinctive words, writes a cited extractive summary, and stores the result as the next version. " +
 			"New comments then join the latest version's themes every few seconds in a background job. One process-record entry " +
 			"(themes_analysed) with the content hash. Only staff of the lead unit."},
-		staff, func(ctx context.Context, in *decisionIDPath) (themes.Analysis, error) {
+		staff, func(ctx context.Context, in *DecisionPath) (themes.Analysis, error) {
 			return s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
 		}, themeAnalysisView)
 	answer(s, huma.Operation{OperationID: "list-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes",
@@ -337,7 +333,7 @@ func (s *server) registerThemes() {
 	answer(s, huma.Operation{OperationID: "list-theme-answer-templates", Method: http.MethodGet,
 		Path: "/decisions/{decision_id}/theme-answer-templates", Summary: "List the answer templates", Tags: tags, Errors: []int{404},
 		Description: "The answer templates of the decision's decision body by reason code. Readers as list-themes."},
-		readers, func(ctx context.Context, in *decisionIDPath) ([]themes.AnswerTemplate, error) {
+		readers, func(ctx context.Context, in *DecisionPath) ([]themes.AnswerTemplate, error) {
 			return s.svc.Themes.ListAnswerTemplates(ctx, actor(ctx), in.DecisionID)
 		}, func(list []themes.AnswerTemplate) themeTemplatesOutputBody {
 			return themeTemplatesOutputBody{Templates: views(list, themeTemplateView)}
@@ -348,7 +344,7 @@ func (s *server) registerThemes() {
 		Description: "Generates the adoption report (as generate-adoption-report) and adds a section per theme: its published comments " +
 			"by channel, representative quotes, its answer and the articles changed. Staff then edit it with update-adoption-report and " +
 			"publish it as usual. Only staff of the lead unit, while the decision is in handling."},
-		staff, func(ctx context.Context, in *decisionIDPath) (themes.ThemeReport, error) {
+		staff, func(ctx context.Context, in *DecisionPath) (themes.ThemeReport, error) {
 			return s.svc.Themes.DraftAdoptionReportFromThemes(ctx, actor(ctx), in.DecisionID)
 		}, func(r themes.ThemeReport) ThemeReportView {
 			return ThemeReportView{Report: adoptionReportView(r.Report), Themes: views(r.Themes, themeReportFigureView)}

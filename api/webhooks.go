@@ -68,9 +68,10 @@ func webhookDeliveryView(d integrations.WebhookDelivery) WebhookDeliveryView {
 		Attempts: views(d.Attempts, func(a integrations.WebhookAttempt) WebhookAttemptView { return WebhookAttemptView(a) })}
 }
 
-type webhookPath struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	WebhookID      int64 `path:"webhook_id" minimum:"1"`
+// WebhookPath names one webhook of an organisation in the path.
+type WebhookPath struct {
+	OrganisationPath
+	WebhookID int64 `path:"webhook_id" minimum:"1"`
 }
 
 type createWebhookInputBody struct {
@@ -83,10 +84,9 @@ type webhooksOutputBody struct {
 }
 
 type listDeliveriesInput struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	WebhookID      int64 `path:"webhook_id" minimum:"1"`
-	Before         int64 `query:"before" minimum:"0" doc:"A delivery id: the page before it (0: the newest)."`
-	Limit          int   `query:"limit" minimum:"0" maximum:"100"`
+	WebhookPath
+	Before int64 `query:"before" minimum:"0" doc:"A delivery id: the page before it (0: the newest)."`
+	Limit  int   `query:"limit" minimum:"0" maximum:"100"`
 }
 
 type deliveriesOutputBody struct {
@@ -94,9 +94,8 @@ type deliveriesOutputBody struct {
 }
 
 type redeliverInput struct {
-	OrganisationID int64 `path:"organisation_id" minimum:"1"`
-	WebhookID      int64 `path:"webhook_id" minimum:"1"`
-	Body           struct {
+	WebhookPath
+	Body struct {
 		DeliveryID int64 `json:"delivery_id,omitempty" minimum:"0" doc:"One delivery to send again; absent: every failed and held delivery."`
 	}
 }
@@ -119,7 +118,7 @@ func (s *server) registerWebhooks() {
 	answer(s, huma.Operation{OperationID: "list-webhooks", Method: http.MethodGet, Path: "/organisations/{organisation_id}/webhooks",
 		Summary: "List an organisation's webhooks", Tags: tags, Errors: []int{404},
 		Description: "With their state: a paused webhook says why.\n\n" + webhookDoc},
-		signedIn(), func(ctx context.Context, in *organisationPath) ([]integrations.Webhook, error) {
+		signedIn(), func(ctx context.Context, in *OrganisationPath) ([]integrations.Webhook, error) {
 			return s.svc.Integrations.ListWebhooks(ctx, actor(ctx), in.OrganisationID)
 		}, func(list []integrations.Webhook) webhooksOutputBody {
 			return webhooksOutputBody{Webhooks: views(list, webhookView)}
@@ -127,7 +126,7 @@ func (s *server) registerWebhooks() {
 	answerNothing(s, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: "/organisations/{organisation_id}/webhooks/{webhook_id}",
 		Summary: "Delete a webhook", Tags: tags, Errors: []int{404}, DefaultStatus: http.StatusNoContent,
 		Description: "Nothing more is sent to it; its deliveries stay listed."},
-		signedIn(), func(ctx context.Context, in *webhookPath) error {
+		signedIn(), func(ctx context.Context, in *WebhookPath) error {
 			return s.svc.Integrations.DeleteWebhook(ctx, actor(ctx), in.OrganisationID, in.WebhookID)
 		})
 	answer(s, huma.Operation{OperationID: "list-webhook-deliveries", Method: http.MethodGet,
