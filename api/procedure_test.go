@@ -222,14 +222,30 @@ func procFindings() map[string]any {
 		"content": ok("内容不违反法律、法规和国家政策。")}
 }
 
+// procChanges are the changes a lawful_with_changes opinion or conclusion
+// asks for.
+const procChanges = "第四条应写明收费标准向社会公示。"
+
+// adviserOpinion has the reviewer assign the adviser to the package, who
+// then signs an opinion with the overall view (asking for procChanges with
+// lawful_with_changes); it returns the package's path.
+func (p *procedure) adviserOpinion(t *testing.T, r procReview, overall string) string {
+	t.Helper()
+	rp := fmt.Sprintf("/legality-reviews/%d", r.ID)
+	p.Do("POST", rp+"/advisers", p.tok("reviewer"), map[string]any{"adviser_ids": []int64{p.accounts["adviser"].ID}}).Expect(t, 200, "")
+	opinion := map[string]any{"findings": procFindings(), "overall": overall, "password": testenv.Password}
+	if overall == "lawful_with_changes" {
+		opinion["changes"] = procChanges
+	}
+	p.Do("POST", rp+"/opinions", p.tok("adviser"), opinion).Expect(t, 201, "")
+	return rp
+}
+
 // review assigns the adviser, who signs an opinion, and waits out the 7
 // working days on the clock before the reviewer signs a lawful conclusion.
 func (p *procedure) review(t *testing.T, r procReview) {
 	t.Helper()
-	rp := fmt.Sprintf("/legality-reviews/%d", r.ID)
-	p.Do("POST", rp+"/advisers", p.tok("reviewer"), map[string]any{"adviser_ids": []int64{p.accounts["adviser"].ID}}).Expect(t, 200, "")
-	p.Do("POST", rp+"/opinions", p.tok("adviser"), map[string]any{"findings": procFindings(), "overall": "lawful",
-		"password": testenv.Password}).Expect(t, 201, "")
+	rp := p.adviserOpinion(t, r, "lawful")
 	conclusion := map[string]any{"findings": procFindings(), "outcome": "lawful", "password": testenv.Password}
 	p.Do("POST", rp+"/conclusion", p.tok("reviewer"), conclusion).Expect(t, 409, "review_period_not_elapsed")
 	p.Clock.Set(r.EarliestConclusionAt.Add(time.Minute))

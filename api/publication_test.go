@@ -149,12 +149,9 @@ func TestDeliberationMeetingRules(t *testing.T) {
 func TestDeliberationOnConfirmedChanges(t *testing.T) {
 	p := newProcedure(t)
 	v, r := p.submitted(t)
-	rp := fmt.Sprintf("/legality-reviews/%d", r.ID)
-	p.Do("POST", rp+"/advisers", p.tok("reviewer"), map[string]any{"adviser_ids": []int64{p.accounts["adviser"].ID}}).Expect(t, 200, "")
-	p.Do("POST", rp+"/opinions", p.tok("adviser"), map[string]any{"findings": procFindings(), "overall": "lawful_with_changes",
-		"changes": "第四条应写明收费标准向社会公示。", "password": testenv.Password}).Expect(t, 201, "")
+	rp := p.adviserOpinion(t, r, "lawful_with_changes")
 	p.Do("POST", rp+"/conclusion", p.tok("reviewer"), map[string]any{"findings": procFindings(), "outcome": "lawful_with_changes",
-		"changes": "第四条应写明收费标准向社会公示。", "expedite_reason": "学期开始前须出台", "password": testenv.Password}).Expect(t, 201, "")
+		"changes": procChanges, "expedite_reason": "学期开始前须出台", "password": testenv.Password}).Expect(t, 201, "")
 	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(v.ContentHash, nil)).Expect(t, 409, "valid_review_conclusion_required")
 
 	changed := p.upload(t, strings.Replace(procDraft, "核定。", "核定，并向社会公示。", 1))

@@ -36,6 +36,25 @@ func handlingDecision(t *testing.T, e *testenv.Env, staff *identity.Account) (in
 	return d.ID, v.ContentHash
 }
 
+// submittedWithAdviser makes a decision through handlingDecision, received
+// on Thursday 20 August 2026, submits its version for legality review with
+// the other members of submission, and has the reviewer assign adviser; it
+// returns the decision id and the package's id.
+func submittedWithAdviser(t *testing.T, e *testenv.Env, staff *identity.Account, staffToken, reviewerToken string,
+	adviser identity.Account, submission map[string]any) (int64, int64) {
+	t.Helper()
+	e.Clock.Set(time.Date(2026, 8, 20, 10, 0, 0, 0, workday.Location()))
+	decisionID, hash := handlingDecision(t, e, staff)
+	submission["version_hash"] = hash
+	var review struct {
+		ID int64 `json:"id"`
+	}
+	e.Do("POST", fmt.Sprintf("/decisions/%d/legality-reviews", decisionID), staffToken, submission).Expect(t, 201, "").JSON(t, &review)
+	e.Do("POST", fmt.Sprintf("/legality-reviews/%d/advisers", review.ID), reviewerToken,
+		map[string]any{"adviser_ids": []int64{adviser.ID}}).Expect(t, 200, "")
+	return decisionID, review.ID
+}
+
 func reviewFindings() map[string]any {
 	one := map[string]any{"finding": "compliant", "reasoning": "符合规定。", "cited_provisions": []string{"《重大行政决策程序暂行条例》第二十七条"}}
 	return map[string]any{"authority": one, "procedure": one, "content": one}

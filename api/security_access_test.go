@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 // internalPaths are the reads of a decision that show what is not public.
@@ -58,15 +56,8 @@ func TestInternalReadsScopedToTheReview(t *testing.T) {
 	// Under review by sfj with one adviser assigned: the department's
 	// reviewers and that adviser read it; the others still get 404 for what
 	// is not public (the archive holds every version).
-	e.Clock.Set(time.Date(2026, 8, 20, 10, 0, 0, 0, workday.Location()))
-	decisionID, hash := handlingDecision(t, e, &staff)
-	var review struct {
-		ID int64 `json:"id"`
-	}
-	e.Do("POST", fmt.Sprintf("/decisions/%d/legality-reviews", decisionID), staffTok,
-		map[string]any{"version_hash": hash, "review_agency": "sfj", "legal_basis": []string{"《道路交通安全法》"}}).Expect(t, 201, "").JSON(t, &review)
-	e.Do("POST", fmt.Sprintf("/legality-reviews/%d/advisers", review.ID), reviewerTok,
-		map[string]any{"adviser_ids": []int64{adviser.ID}}).Expect(t, 200, "")
+	decisionID, _ := submittedWithAdviser(t, e, &staff, staffTok, reviewerTok, adviser,
+		map[string]any{"review_agency": "sfj", "legal_basis": []string{"《道路交通安全法》"}})
 	archive := fmt.Sprintf("/decisions/%d/archive", decisionID)
 	for name, tok := range map[string]string{"reviewer of sfj": reviewerTok, "assigned adviser": adviserTok} {
 		if r := e.Do("GET", archive, tok, nil); r.Status != 200 {

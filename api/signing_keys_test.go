@@ -14,7 +14,6 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
-	"github.com/canyu-gov/canyu/internal/workday"
 )
 
 type signingKeyJSON struct {
@@ -49,17 +48,10 @@ func reviewWithAdviser(t *testing.T, basis string) adviserReview {
 	staff, staffToken := e.Account(identity.RoleAgencyStaff, "zjj")
 	_, reviewerToken := e.Account(identity.RoleReviewer, "sfj")
 	adviser, adviserToken := e.Account(identity.RoleLegalAdviser, "")
-	e.Clock.Set(time.Date(2026, 8, 20, 10, 0, 0, 0, workday.Location()))
-	decisionID, hash := handlingDecision(t, e, &staff)
-	var review struct {
-		ID int64 `json:"id"`
-	}
-	e.Do("POST", fmt.Sprintf("/decisions/%d/legality-reviews", decisionID), staffToken,
-		map[string]any{"version_hash": hash, "legal_basis": []string{basis}}).Expect(t, 201, "").JSON(t, &review)
-	rp := fmt.Sprintf("/legality-reviews/%d", review.ID)
-	e.Do("POST", rp+"/advisers", reviewerToken, map[string]any{"adviser_ids": []int64{adviser.ID}}).Expect(t, 200, "")
+	decisionID, reviewID := submittedWithAdviser(t, e, &staff, staffToken, reviewerToken, adviser,
+		map[string]any{"legal_basis": []string{basis}})
 	return adviserReview{e: e, staffToken: staffToken, adviserToken: adviserToken, adviser: adviser, decisionID: decisionID,
-		reviewID: review.ID, rp: rp}
+		reviewID: reviewID, rp: fmt.Sprintf("/legality-reviews/%d", reviewID)}
 }
 
 // TestLegalOpinionSignedByAPIClientKey: a legal adviser's API client holds

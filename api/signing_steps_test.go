@@ -5,13 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/canyu-gov/canyu/consultation/record"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // clientKey is a signer's API client holding its own Ed25519 key.
@@ -63,16 +61,13 @@ func (p *procedure) signed(t *testing.T, who, statementPath string, body map[str
 func TestEverySignOffSignedByAPIClientKeys(t *testing.T) {
 	p := newProcedure(t)
 	_, r := p.submitted(t)
-	rp := fmt.Sprintf("/legality-reviews/%d", r.ID)
 	reviewerKey := p.enrolClientKey(t, "reviewer")
 	headKey := p.enrolClientKey(t, "body")
-	p.Do("POST", rp+"/advisers", p.tok("reviewer"), map[string]any{"adviser_ids": []int64{p.accounts["adviser"].ID}}).Expect(t, 200, "")
-	p.Do("POST", rp+"/opinions", p.tok("adviser"), map[string]any{"findings": procFindings(), "overall": "lawful_with_changes",
-		"changes": "第四条应写明收费标准向社会公示。", "password": testenv.Password}).Expect(t, 201, "")
+	rp := p.adviserOpinion(t, r, "lawful_with_changes")
 
 	// The reviewer's conclusion and confirmation, signed with their key.
 	conclusion := map[string]any{"findings": procFindings(), "outcome": "lawful_with_changes",
-		"changes": "第四条应写明收费标准向社会公示。", "expedite_reason": "学期开始前须出台"}
+		"changes": procChanges, "expedite_reason": "学期开始前须出台"}
 	p.Do("POST", rp+"/conclusion", p.tok("reviewer"), p.signed(t, "reviewer", rp+"/conclusion/statement", conclusion, reviewerKey)).
 		Expect(t, 201, "")
 	changed := p.upload(t, strings.Replace(procDraft, "核定。", "核定，并向社会公示。", 1))
