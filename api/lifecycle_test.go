@@ -116,8 +116,7 @@ func TestDecisionLifeFromCatalogueToAdjustment(t *testing.T) {
 		t.Fatalf("statement: %s", r.ProcedureStatement)
 	}
 	p.review(t, r)
-	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(v.ContentHash, nil)).Expect(t, 201, "")
-	p.Do("POST", p.path("/party-report"), p.tok("body"), p.partyReport()).Expect(t, 201, "")
+	p.adopt(t, v.ContentHash)
 	pub := p.publication(v.ContentHash)
 	pub["implementing_agency"], pub["report_interval_days"] = "jyj", 30
 	p.Do("POST", p.path("/publication"), p.tok("body"), pub).Expect(t, 201, "")
@@ -239,9 +238,7 @@ func TestWithheldDecisionFromDraftingToPublication(t *testing.T) {
 		t.Fatalf("statement: %s", r.ProcedureStatement)
 	}
 	p.review(t, r)
-	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(v.ContentHash, nil)).Expect(t, 201, "")
-	p.Do("POST", p.path("/party-report"), p.tok("body"), p.partyReport()).Expect(t, 201, "")
-	p.Do("POST", p.path("/publication"), p.tok("body"), p.publication(v.ContentHash)).Expect(t, 201, "")
+	p.publish(t, v.ContentHash)
 	kinds := recordKinds(t, p, d.ID)
 	if strings.Contains(kinds, "consultation_opened") || !strings.Contains(kinds, "decision_published") {
 		t.Fatalf("record: %s", kinds)

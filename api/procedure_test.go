@@ -274,6 +274,21 @@ func (p *procedure) partyReport() map[string]any {
 	return map[string]any{"report_date": p.today(), "reference_number": "平政党组〔2026〕12号", "committee": "中共平顶山市委"}
 }
 
+// adopt records the meeting that adopts the version and the report to the
+// Party committee (Decree 713 Art. 30, 31).
+func (p *procedure) adopt(t *testing.T, hash string) {
+	t.Helper()
+	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(hash, nil)).Expect(t, 201, "")
+	p.Do("POST", p.path("/party-report"), p.tok("body"), p.partyReport()).Expect(t, 201, "")
+}
+
+// publish adopts the version and publishes the decision (Art. 32).
+func (p *procedure) publish(t *testing.T, hash string) {
+	t.Helper()
+	p.adopt(t, hash)
+	p.Do("POST", p.path("/publication"), p.tok("body"), p.publication(hash)).Expect(t, 201, "")
+}
+
 func (p *procedure) publication(hash string) map[string]any {
 	return map[string]any{"version_hash": hash, "channels": []string{"平顶山市人民政府网站", "平顶山市人民政府公报", "平顶山日报"},
 		"published_on": p.today(), "document_number": "平政〔2026〕15号"}

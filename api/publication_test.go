@@ -254,9 +254,7 @@ func TestPublicationGates(t *testing.T) {
 func TestFeedbackAndSuspension(t *testing.T) {
 	p, hash := reviewedProcedure(t)
 	p.Do("POST", p.path("/implementation-feedback"), p.tok("alice"), map[string]any{"body": "尚未公布"}).Expect(t, 409, "feedback_not_open")
-	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(hash, nil)).Expect(t, 201, "")
-	p.Do("POST", p.path("/party-report"), p.tok("body"), p.partyReport()).Expect(t, 201, "")
-	p.Do("POST", p.path("/publication"), p.tok("body"), p.publication(hash)).Expect(t, 201, "")
+	p.publish(t, hash)
 
 	fb := func(body string) *testenv.Response {
 		return p.Do("POST", p.path("/implementation-feedback"), p.tok("alice"), map[string]any{"body": body})

@@ -11,9 +11,7 @@ import (
 // the resident wrote or where from remains.
 func TestDataDeletionRemovesFeedbackTextAndAddress(t *testing.T) {
 	p, hash := reviewedProcedure(t)
-	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(hash, nil)).Expect(t, 201, "")
-	p.Do("POST", p.path("/party-report"), p.tok("body"), p.partyReport()).Expect(t, 201, "")
-	p.Do("POST", p.path("/publication"), p.tok("body"), p.publication(hash)).Expect(t, 201, "")
+	p.publish(t, hash)
 	const secret = "我住在幸福小区3号楼，学校仍要求全体学生参加课后服务。"
 	p.Do("POST", p.path("/implementation-feedback"), p.tok("alice"), map[string]any{"body": secret}).Expect(t, 201, "")
 	p.Do("POST", "/me/delete-data", p.tok("alice"), map[string]any{"confirm": true}).Expect(t, 200, "")
