@@ -53,6 +53,18 @@ type ScanUpload struct {
 
 func (u ScanUpload) scan() hearing.Scan { return hearing.Scan{Filename: u.Filename, Data: u.Data} }
 
+func participationActivityView(a hearing.Activity) ParticipationActivityView {
+	return ParticipationActivityView{a}
+}
+
+func offlineOpinionView(o hearing.OfflineOpinion) OfflineOpinionView {
+	return OfflineOpinionView{o}
+}
+
+func hearingRequirementView(r hearing.Requirement) HearingRequirementView {
+	return HearingRequirementView{r}
+}
+
 func hearingView(h hearing.Hearing) HearingView {
 	return HearingView{Hearing: h, SeedRevealed: h.RevealedSeed()}
 }
@@ -85,7 +97,7 @@ func (s *server) registerHearings() {
 			return s.svc.Hearing.CreateParticipationActivity(ctx, actor(ctx), in.DecisionID, hearing.ActivityInput{
 				Kind: hearing.ActivityKind(in.Body.Kind), Title: in.Body.Title, StartsOn: in.Body.StartsOn, EndsOn: in.Body.EndsOn,
 				Place: in.Body.Place, Participants: in.Body.Participants, Materials: in.Body.Materials, Minutes: in.Body.Minutes})
-		}, func(a hearing.Activity) ParticipationActivityView { return ParticipationActivityView{a} })
+		}, participationActivityView)
 	type activitiesOutputBody struct {
 		Items []ParticipationActivityView `json:"items"`
 	}
@@ -95,9 +107,7 @@ func (s *server) registerHearings() {
 		public(), func(ctx context.Context, in *DecisionPath) ([]hearing.Activity, error) {
 			return s.svc.Hearing.ListParticipationActivities(ctx, actor(ctx), in.DecisionID)
 		}, func(list []hearing.Activity) activitiesOutputBody {
-			return activitiesOutputBody{Items: views(list, func(a hearing.Activity) ParticipationActivityView {
-				return ParticipationActivityView{a}
-			})}
+			return activitiesOutputBody{Items: views(list, participationActivityView)}
 		})
 
 	type offlineOpinionInput struct {
@@ -116,7 +126,7 @@ func (s *server) registerHearings() {
 		Items []OfflineOpinionView `json:"items"`
 	}
 	opinionsOut := func(list []hearing.OfflineOpinion) opinionsOutputBody {
-		return opinionsOutputBody{Items: views(list, func(o hearing.OfflineOpinion) OfflineOpinionView { return OfflineOpinionView{o} })}
+		return opinionsOutputBody{Items: views(list, offlineOpinionView)}
 	}
 	answer(s, huma.Operation{OperationID: "record-offline-opinions", Method: http.MethodPost, Path: "/decisions/{decision_id}/offline-opinions",
 		Summary: "Record opinions received offline", Tags: tags, Errors: []int{404, 409, 413, 422}, DefaultStatus: http.StatusCreated,
@@ -157,7 +167,7 @@ func (s *server) registerHearings() {
 		staff, func(ctx context.Context, in *disposeInput) (hearing.OfflineOpinion, error) {
 			return s.svc.Hearing.DisposeOfflineOpinion(ctx, actor(ctx), in.OpinionID, hearing.OpinionDispositionInput{
 				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason})
-		}, func(o hearing.OfflineOpinion) OfflineOpinionView { return OfflineOpinionView{o} })
+		}, offlineOpinionView)
 
 	type setRequirementInputBody struct {
 		Grounds     string `json:"grounds" enum:"vital_interest,divided_views,both"`
@@ -170,7 +180,7 @@ func (s *server) registerHearings() {
 			"reason for holding none is recorded (waive-hearing). Staff of the lead unit."},
 		staff, func(ctx context.Context, in *onDecision[setRequirementInputBody]) (hearing.Requirement, error) {
 			return s.svc.Hearing.SetHearingRequirement(ctx, actor(ctx), in.DecisionID, hearing.Grounds(in.Body.Grounds), in.Body.Explanation)
-		}, func(r hearing.Requirement) HearingRequirementView { return HearingRequirementView{r} })
+		}, hearingRequirementView)
 	type waiveInputBody struct {
 		Reason string `json:"reason"`
 	}
@@ -180,7 +190,7 @@ func (s *server) registerHearings() {
 			"and is recorded in the process record. Staff of the lead unit."},
 		staff, func(ctx context.Context, in *onDecision[waiveInputBody]) (hearing.Requirement, error) {
 			return s.svc.Hearing.WaiveHearing(ctx, actor(ctx), in.DecisionID, in.Body.Reason)
-		}, func(r hearing.Requirement) HearingRequirementView { return HearingRequirementView{r} })
+		}, hearingRequirementView)
 
 	type createHearingInputBody struct {
 		Title               string    `json:"title" maxLength:"200"`
