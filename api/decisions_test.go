@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/canyu-gov/canyu/api"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/cursor"
@@ -436,14 +438,11 @@ func TestWithdrawDecisionAPI(t *testing.T) {
 	if g.Status != "withdrawn" || g.WithdrawnReason != "上位法修订，暂停制定" || g.Consultation == nil || g.Consultation.Open || g.Consultation.ClosedAt == "" {
 		t.Fatalf("withdrawn consultation: %+v", g)
 	}
-	var kinds []string
 	rows, _ := d.DB.Query(context.Background(), `SELECT kind || ':' || payload FROM record_entries WHERE decision_id = $1 ORDER BY seq`, public)
-	for rows.Next() {
-		var k string
-		rows.Scan(&k)
-		kinds = append(kinds, k)
+	kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
-	rows.Close()
 	last := kinds[len(kinds)-2:]
 	if !strings.HasPrefix(last[0], `stage_changed:{"from":"consulting","reason":"上位法修订，暂停制定","to":"withdrawn"}`) ||
 		!strings.HasPrefix(last[1], "consultation_closed:") {

@@ -1,14 +1,11 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -243,15 +240,7 @@ func TestExportCommentsAPI(t *testing.T) {
 	if cd := x.Header.Get("Content-Disposition"); !strings.HasSuffix(cd, ".xlsx") {
 		t.Fatalf("content disposition %q", cd)
 	}
-	book, err := excelize.OpenReader(bytes.NewReader(x.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer book.Close()
-	rows, err := book.GetRows(book.GetSheetList()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := xlsxRows(t, x.Body)
 	if len(rows) != 6 {
 		t.Fatalf("%d rows", len(rows))
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -404,17 +406,11 @@ func TestWholeProcedure(t *testing.T) {
 	if !ver.OK || ver.Signatures < 4 {
 		t.Fatalf("record verification %+v", ver)
 	}
-	var kinds []string
-	rows, err := p.DB.Query(context.Background(), `SELECT kind FROM record_entries WHERE decision_id = $1 AND signature <> '' ORDER BY seq`, p.decision)
+	rows, _ := p.DB.Query(context.Background(), `SELECT kind FROM record_entries WHERE decision_id = $1 AND signature <> '' ORDER BY seq`, p.decision)
+	kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var k string
-		rows.Scan(&k)
-		kinds = append(kinds, k)
-	}
-	rows.Close()
 	signed := strings.Join(kinds, " ")
 	for _, k := range []string{"legal_opinion_signed", "review_conclusion_signed", "deliberation_recorded", "decision_published"} {
 		if !strings.Contains(signed, k) {
