@@ -162,8 +162,7 @@ func TestLegalOpinionSignedByAPIClientKey(t *testing.T) {
 	// A superuser turns the signed opinion into "unlawful": caught online
 	// and in an archive exported afterwards, naming the entry.
 	seq := last.Seq
-	recordTamper(t, e, "legal_opinions", "legal_opinions_immutable",
-		`UPDATE legal_opinions SET overall = 'unlawful' WHERE review_id = $1 AND record_seq = $2`, r.reviewID, seq)
+	recordTamper(t, e, `UPDATE legal_opinions SET overall = 'unlawful' WHERE review_id = $1 AND record_seq = $2`, r.reviewID, seq)
 	e.Do("POST", vp, staffToken, nil).Expect(t, 200, "").JSON(t, &ver)
 	if ver.OK || ver.FirstBadSeq != seq || !strings.Contains(ver.Problem, "legal_opinions") {
 		t.Fatalf("tampered opinion verified online: %+v", ver)

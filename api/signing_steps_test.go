@@ -175,8 +175,7 @@ func TestEverySignOffSignedByAPIClientKeys(t *testing.T) {
 
 	// A superuser turns the head's signed meeting into a deferral: caught
 	// online and in an archive exported afterwards, naming the entry.
-	recordTamper(t, p.Env, "deliberations", "deliberations_immutable",
-		`UPDATE deliberations SET outcome = 'deferred' WHERE decision_id = $1 AND record_seq = $2`, p.decision, meetingSeq)
+	recordTamper(t, p.Env, `UPDATE deliberations SET outcome = 'deferred' WHERE decision_id = $1 AND record_seq = $2`, p.decision, meetingSeq)
 	p.Do("POST", p.path("/record/verify"), "", nil).Expect(t, 200, "").JSON(t, &ver)
 	if ver.OK || ver.FirstBadSeq != meetingSeq || !strings.Contains(ver.Problem, "deliberations") {
 		t.Fatalf("tampered meeting verified online: %+v", ver)
