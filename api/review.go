@@ -245,11 +245,22 @@ type legalityReviewsOutputBody struct {
 	NextCursor string               `json:"next_cursor,omitempty"`
 }
 
-type createLegalOpinionInputBody struct {
+// OpinionFields are the members of a legal opinion, signed with the
+// password (create-legal-opinion) or stated for a personal key to sign
+// (prepare-legal-opinion-statement).
+type OpinionFields struct {
 	Findings ReviewFindingsView `json:"findings"`
 	Overall  string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
 	Changes  string             `json:"changes,omitempty" doc:"The changes required; required with lawful_with_changes."`
-	Password string             `json:"password,omitempty" doc:"The adviser's password, re-entered to sign (unless signed with a personal key)."`
+}
+
+func (f OpinionFields) input() consultation.OpinionInput {
+	return consultation.OpinionInput{Findings: findingsIn(f.Findings), Overall: consultation.ReviewOutcome(f.Overall), Changes: f.Changes}
+}
+
+type createLegalOpinionInputBody struct {
+	OpinionFields
+	Password string `json:"password,omitempty" doc:"The adviser's password, re-entered to sign (unless signed with a personal key)."`
 	SignerSignatureFields
 }
 
@@ -257,21 +268,40 @@ type legalOpinionsOutputBody struct {
 	Opinions []LegalOpinionView `json:"opinions"`
 }
 
-type signReviewConclusionInputBody struct {
+// ConclusionFields are the members of a review conclusion.
+type ConclusionFields struct {
 	Findings       ReviewFindingsView `json:"findings"`
 	Outcome        string             `json:"outcome" enum:"lawful,lawful_with_changes,unlawful,exploratory_with_risk"`
 	Changes        string             `json:"changes,omitempty" doc:"Required changes; required with lawful_with_changes."`
 	RiskStatement  string             `json:"risk_statement,omitempty" doc:"The legal risk; required with exploratory_with_risk (Art. 25)."`
 	ExpediteReason string             `json:"expedite_reason,omitempty" doc:"Why the conclusion is signed before 7 working days since receipt."`
 	Resolution     string             `json:"resolution,omitempty" doc:"How an adviser's unlawful opinion was resolved; required for lawful when there is one."`
-	Password       string             `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
+}
+
+func (f ConclusionFields) input() consultation.ConclusionInput {
+	return consultation.ConclusionInput{Findings: findingsIn(f.Findings), Outcome: consultation.ReviewOutcome(f.Outcome), Changes: f.Changes,
+		RiskStatement: f.RiskStatement, ExpediteReason: f.ExpediteReason, Resolution: f.Resolution}
+}
+
+type signReviewConclusionInputBody struct {
+	ConclusionFields
+	Password string `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
 	SignerSignatureFields
 }
 
-type confirmReviewChangesInputBody struct {
+// ConfirmationFields are the members of a confirmation of changes.
+type ConfirmationFields struct {
 	VersionHash string `json:"version_hash" maxLength:"100" doc:"Content hash of the changed version; must be the latest."`
 	Note        string `json:"note,omitempty"`
-	Password    string `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
+}
+
+func (f ConfirmationFields) input() consultation.ConfirmationInput {
+	return consultation.ConfirmationInput{VersionHash: f.VersionHash, Note: f.Note}
+}
+
+type confirmReviewChangesInputBody struct {
+	ConfirmationFields
+	Password string `json:"password,omitempty" doc:"The reviewer's password, re-entered to sign (unless signed with a personal key)."`
 	SignerSignatureFields
 }
 
@@ -368,9 +398,9 @@ func (s *server) registerReview() {
 		Description: "An assigned legal adviser's opinion on the three questions of Decree 713 Art. 27 and an overall view, signed after re-entering the password " +
 			"(403 `reauthentication_failed`); the signed record entry binds the draft version's content hash. Unassigned advisers get 403 `adviser_not_assigned`."},
 		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *onReview[createLegalOpinionInputBody]) (consultation.LegalOpinion, error) {
-			return s.svc.Consultation.CreateLegalOpinion(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
-				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes, Password: in.Body.Password,
-				Signature: in.Body.signature()})
+			o := in.Body.input()
+			o.Password, o.Signature = in.Body.Password, in.Body.signature()
+			return s.svc.Consultation.CreateLegalOpinion(ctx, actor(ctx), in.ReviewID, o)
 		}, legalOpinionView)
 	answer(s, huma.Operation{OperationID: "list-legal-opinions", Method: http.MethodGet, Path: "/legality-reviews/{review_id}/opinions",
 		Summary: "The legal opinions of a package", Tags: tags,
@@ -387,18 +417,18 @@ func (s *server) registerReview() {
 			"without a signed legal opinion on the version (409 `legal_opinion_required`, Art. 28), and for lawful over an adviser's unlawful opinion " +
 			"without a resolution (409 `unlawful_opinion_unresolved`). Reviewers of the package's department."},
 		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[signReviewConclusionInputBody]) (consultation.ReviewConclusion, error) {
-			return s.svc.Consultation.SignReviewConclusion(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
-				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
-				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution, Password: in.Body.Password,
-				Signature: in.Body.signature()})
+			c := in.Body.input()
+			c.Password, c.Signature = in.Body.Password, in.Body.signature()
+			return s.svc.Consultation.SignReviewConclusion(ctx, actor(ctx), in.ReviewID, c)
 		}, reviewConclusionView)
 	answer(s, huma.Operation{OperationID: "confirm-review-changes", Method: http.MethodPost, Path: "/legality-reviews/{review_id}/confirmations",
 		Summary: "Confirm the changed version", Tags: tags, DefaultStatus: http.StatusCreated,
 		Description: "After a lawful_with_changes conclusion, confirms that the latest draft version (named by its content hash) makes the changes; " +
 			"the signed entry binds the new hash, which then counts as reviewed. Reviewers of the package's department, re-entering the password."},
 		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[confirmReviewChangesInputBody]) (consultation.ReviewConfirmation, error) {
-			return s.svc.Consultation.ConfirmReviewChanges(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
-				VersionHash: in.Body.VersionHash, Note: in.Body.Note, Password: in.Body.Password, Signature: in.Body.signature()})
+			c := in.Body.input()
+			c.Password, c.Signature = in.Body.Password, in.Body.signature()
+			return s.svc.Consultation.ConfirmReviewChanges(ctx, actor(ctx), in.ReviewID, c)
 		}, reviewConfirmationView)
 	answer(s, huma.Operation{OperationID: "get-record-public-key", Method: http.MethodGet, Path: "/record/public-key",
 		Summary: "The record-signing public key", Tags: []string{"Process record"},

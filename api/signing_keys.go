@@ -104,34 +104,31 @@ type signingKeysOutputBody struct {
 	Keys []SigningKeyView `json:"keys"`
 }
 
+// StatementKeyField names the personal key a prepared statement is for.
+type StatementKeyField struct {
+	SigningKeyID string `json:"signing_key_id" maxLength:"64"`
+}
+
 type opinionStatementInputBody struct {
-	Findings     ReviewFindingsView `json:"findings"`
-	Overall      string             `json:"overall" enum:"lawful,lawful_with_changes,unlawful"`
-	Changes      string             `json:"changes,omitempty"`
-	SigningKeyID string             `json:"signing_key_id" maxLength:"64"`
+	OpinionFields
+	StatementKeyField
 }
 
 type conclusionStatementInputBody struct {
-	Findings       ReviewFindingsView `json:"findings"`
-	Outcome        string             `json:"outcome" enum:"lawful,lawful_with_changes,unlawful,exploratory_with_risk"`
-	Changes        string             `json:"changes,omitempty"`
-	RiskStatement  string             `json:"risk_statement,omitempty"`
-	ExpediteReason string             `json:"expedite_reason,omitempty"`
-	Resolution     string             `json:"resolution,omitempty"`
-	SigningKeyID   string             `json:"signing_key_id" maxLength:"64"`
+	ConclusionFields
+	StatementKeyField
 }
 
 type confirmationStatementInputBody struct {
-	VersionHash  string `json:"version_hash" maxLength:"100"`
-	Note         string `json:"note,omitempty"`
-	SigningKeyID string `json:"signing_key_id" maxLength:"64"`
+	ConfirmationFields
+	StatementKeyField
 }
 
 type deliberationStatementInput struct {
 	DecisionPath
 	Body struct {
 		DeliberationFields
-		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
+		StatementKeyField
 	}
 }
 
@@ -139,7 +136,7 @@ type publicationStatementInput struct {
 	DecisionPath
 	Body struct {
 		PublicationFields
-		SigningKeyID string `json:"signing_key_id" maxLength:"64"`
+		StatementKeyField
 	}
 }
 
@@ -186,27 +183,21 @@ func (s *server) registerSigningKeys() {
 		Description: "Checks the opinion as create-legal-opinion does (without the password) and returns the exact statement to sign with " +
 			"the key signing_key_id; send the opinion to create-legal-opinion with signing_key_id and the signature. Writes nothing."},
 		roles(identity.RoleLegalAdviser), func(ctx context.Context, in *onReview[opinionStatementInputBody]) (signingStatement, error) {
-			st, err := s.svc.Consultation.LegalOpinionStatement(ctx, actor(ctx), in.ReviewID, consultation.OpinionInput{
-				Findings: findingsIn(in.Body.Findings), Overall: consultation.ReviewOutcome(in.Body.Overall), Changes: in.Body.Changes},
-				in.Body.SigningKeyID)
+			st, err := s.svc.Consultation.LegalOpinionStatement(ctx, actor(ctx), in.ReviewID, in.Body.input(), in.Body.SigningKeyID)
 			return signingStatement{in.Body.SigningKeyID, st}, err
 		}, signingStatementView)
 	answer(s, huma.Operation{OperationID: "prepare-review-conclusion-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/conclusion/statement", Summary: "The statement to sign for a review conclusion", Tags: tags,
 		Description: "Checks the conclusion as sign-review-conclusion does (without the password) and returns the exact statement to sign. Writes nothing."},
 		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[conclusionStatementInputBody]) (signingStatement, error) {
-			st, err := s.svc.Consultation.ReviewConclusionStatement(ctx, actor(ctx), in.ReviewID, consultation.ConclusionInput{
-				Findings: findingsIn(in.Body.Findings), Outcome: consultation.ReviewOutcome(in.Body.Outcome), Changes: in.Body.Changes,
-				RiskStatement: in.Body.RiskStatement, ExpediteReason: in.Body.ExpediteReason, Resolution: in.Body.Resolution},
-				in.Body.SigningKeyID)
+			st, err := s.svc.Consultation.ReviewConclusionStatement(ctx, actor(ctx), in.ReviewID, in.Body.input(), in.Body.SigningKeyID)
 			return signingStatement{in.Body.SigningKeyID, st}, err
 		}, signingStatementView)
 	answer(s, huma.Operation{OperationID: "prepare-review-confirmation-statement", Method: http.MethodPost,
 		Path: "/legality-reviews/{review_id}/confirmations/statement", Summary: "The statement to sign for confirming changes", Tags: tags,
 		Description: "Checks the confirmation as confirm-review-changes does (without the password) and returns the exact statement to sign. Writes nothing."},
 		roles(identity.RoleReviewer), func(ctx context.Context, in *onReview[confirmationStatementInputBody]) (signingStatement, error) {
-			st, err := s.svc.Consultation.ReviewConfirmationStatement(ctx, actor(ctx), in.ReviewID, consultation.ConfirmationInput{
-				VersionHash: in.Body.VersionHash, Note: in.Body.Note}, in.Body.SigningKeyID)
+			st, err := s.svc.Consultation.ReviewConfirmationStatement(ctx, actor(ctx), in.ReviewID, in.Body.input(), in.Body.SigningKeyID)
 			return signingStatement{in.Body.SigningKeyID, st}, err
 		}, signingStatementView)
 	answer(s, huma.Operation{OperationID: "prepare-deliberation-statement", Method: http.MethodPost,
