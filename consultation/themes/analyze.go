@@ -38,6 +38,20 @@ type Analysis struct {
 	Took         time.Duration
 }
 
+// articleTexts are the texts of the articles of the draft version under
+// consultation, in the draft's order.
+func (s *Service) articleTexts(ctx context.Context, decisionID int64) ([]string, error) {
+	articles, err := s.Consultation.ConsultedArticles(ctx, decisionID)
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(articles))
+	for i, a := range articles {
+		texts[i] = a.Text
+	}
+	return texts, nil
+}
+
 // storedVec is a sparse centroid as stored.
 type storedVec struct {
 	IDs []int32   `json:"ids"`
@@ -68,13 +82,9 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 	if len(comments) == 0 {
 		return Analysis{}, errs.Conflict("no_comments_to_analyse", "该决策事项还没有可以分析的公众意见")
 	}
-	articles, err := s.Consultation.ConsultedArticles(ctx, decisionID)
+	texts, err := s.articleTexts(ctx, decisionID)
 	if err != nil {
 		return Analysis{}, err
-	}
-	texts := make([]string, len(articles))
-	for i, a := range articles {
-		texts[i] = a.Text
 	}
 	docs := make([]Doc, len(comments))
 	for i, c := range comments {

@@ -27,29 +27,41 @@ var vocabCache struct {
 	m map[int64]cachedVocab
 }
 
+// cachedVocab is what an analysis computes a comment's vector with: its
+// vocabulary and parameters, and the vectors of the draft's articles when
+// the parameters infer a comment's article.
 type cachedVocab struct {
-	voc *Vocabulary
-	p   Params
+	voc  *Vocabulary
+	p    Params
+	arts []Vec
 }
 
-func (s *Service) vocabulary(ctx context.Context, analysisID int64) (*Vocabulary, Params, error) {
+func (s *Service) vocabulary(ctx context.Context, analysisID, decisionID int64) (cachedVocab, error) {
 	vocabCache.Lock()
 	c, ok := vocabCache.m[analysisID]
 	vocabCache.Unlock()
 	if ok {
-		return c.voc, c.p, nil
+		return c, nil
 	}
 	voc, p, err := loadVocabulary(ctx, s.DB, analysisID)
 	if err != nil {
-		return nil, p, err
+		return c, err
+	}
+	c = cachedVocab{voc: voc, p: p}
+	if p.InferredArticleWeight > 0 {
+		texts, err := s.articleTexts(ctx, decisionID)
+		if err != nil {
+			return c, err
+		}
+		c.arts = voc.articleVectors(texts, p)
 	}
 	vocabCache.Lock()
 	if vocabCache.m == nil || len(vocabCache.m) > 64 {
 		vocabCache.m = map[int64]cachedVocab{}
 	}
-	vocabCache.m[analysisID] = cachedVocab{voc, p}
+	vocabCache.m[analysisID] = c
 	vocabCache.Unlock()
-	return voc, p, nil
+	return c, nil
 }
 
 // JoinNewComments places the comments that arrived after each decision's
@@ -101,10 +113,11 @@ func (s *Service) joinDecision(ctx context.Context, analysisID, decisionID int64
 	if err != nil || len(comments) == 0 {
 		return 0, err
 	}
-	voc, p, err := s.vocabulary(ctx, analysisID)
+	an, err := s.vocabulary(ctx, analysisID, decisionID)
 	if err != nil {
 		return 0, err
 	}
+	p := an.p
 	n := len(comments)
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		// One joiner per analysis at a time; a second finds the work done.
@@ -165,7 +178,7 @@ func (s *Service) joinDecision(ctx context.Context, analysisID, decisionID int64
 				members = append(members, []any{th, c.ID, float32(1), true, "incremental", now})
 				continue
 			}
-			v := voc.vector(terms(Normalize(c.Body)), c.ArticleAnchor, p)
+			v := an.voc.commentVector(c.Body, c.ArticleAnchor, an.arts, p)
 			best, bs, second, ss := -1, 0.0, -1, 0.0
 			for i, t := range themes {
 				sim := v.Dot(t.vec)

@@ -413,8 +413,13 @@ func TestCodedSet(t *testing.T) {
 // weighing 2.5, chosen on the development set where they gave 0.700 and
 // 0.591 for 0.700 and 0.566; per draft 0.433, 0.524, 0.624, lower on all
 // three: the dev gain came from aspects picked after reading the dev
-// themes, and did not carry). The target 0.75 is not reached.
-const codedFloor = 0.45
+// themes, and did not carry); 0.562 (session 11: the article a comment's
+// text is closest to as a feature, InferredArticleWeight 1.2 and least
+// cosine 0.05 chosen on the development set, where it gave 0.712 / 0.642
+// for 0.700 / 0.591, then 0.542 / 0.424 for 0.535 / 0.376 on the
+// validation set; per draft 0.466, 0.595, 0.625, precision 0.56–0.79,
+// recall 0.40–0.55). The target 0.75 is not reached.
+const codedFloor = 0.50
 
 func codedThemes(d labelledDraft) int {
 	seen := map[string]bool{}

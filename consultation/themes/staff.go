@@ -314,7 +314,7 @@ func (s *Service) SplitTheme(ctx context.Context, actor *identity.Account, theme
 		if t.answered {
 			return errs.Conflict("theme_answered", "已答复的主题不能拆分")
 		}
-		cent, err := centroidOf(ctx, tx, t.analysisID, ids)
+		cent, err := s.centroidOf(ctx, tx, t.analysisID, d.ID, ids)
 		if err != nil {
 			return err
 		}
@@ -340,8 +340,8 @@ func (s *Service) SplitTheme(ctx context.Context, actor *identity.Account, theme
 
 // centroidOf computes the stored centroid of some comments with the
 // analysis' vocabulary and parameters.
-func centroidOf(ctx context.Context, tx pgx.Tx, analysisID int64, ids []int64) ([]byte, error) {
-	voc, p, err := loadVocabulary(ctx, tx, analysisID)
+func (s *Service) centroidOf(ctx context.Context, tx pgx.Tx, analysisID, decisionID int64, ids []int64) ([]byte, error) {
+	an, err := s.vocabulary(ctx, analysisID, decisionID)
 	if err != nil {
 		return nil, err
 	}
@@ -352,12 +352,12 @@ func centroidOf(ctx context.Context, tx pgx.Tx, analysisID int64, ids []int64) (
 	var vs []Vec
 	var body, anchor string
 	if _, err := pgx.ForEachRow(rows, []any{&body, &anchor}, func() error {
-		vs = append(vs, voc.vector(terms(Normalize(body)), anchor, p))
+		vs = append(vs, an.voc.commentVector(body, anchor, an.arts, an.p))
 		return nil
 	}); err != nil {
 		return nil, errs.Internal(err)
 	}
-	sv := sparse(centroid(vs, len(voc.Terms)), 300)
+	sv := sparse(centroid(vs, len(an.voc.Terms)), 300)
 	b, err := json.Marshal(storedVec{IDs: sv.IDs, W: sv.W})
 	if err != nil {
 		return nil, errs.Internal(err)

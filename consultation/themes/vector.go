@@ -3,6 +3,7 @@ package themes
 import (
 	"math"
 	"sort"
+	"strconv"
 )
 
 // Vec is a sparse vector: term ids ascending, with their weights.
@@ -171,16 +172,85 @@ func (v *Vocabulary) vector(ts []string, article string, p Params) Vec {
 	out.normalize()
 	if p.ArticleWeight > 0 && len(out.IDs) > 0 && article != "" {
 		if id, ok := v.IDs[articleTerm(article)]; ok {
-			pos := sort.Search(len(out.IDs), func(i int) bool { return out.IDs[i] >= id })
-			out.IDs = append(out.IDs, 0)
-			out.W = append(out.W, 0)
-			copy(out.IDs[pos+1:], out.IDs[pos:])
-			copy(out.W[pos+1:], out.W[pos:])
-			out.IDs[pos], out.W[pos] = id, float32(p.ArticleWeight)
-			out.normalize()
+			out = out.with(id, float32(p.ArticleWeight))
 		}
 	}
 	return out
+}
+
+// with is a normalised a with the feature id added at weight w (a holds
+// no id yet).
+func (a Vec) with(id int32, w float32) Vec {
+	pos := sort.Search(len(a.IDs), func(i int) bool { return a.IDs[i] >= id })
+	out := Vec{IDs: make([]int32, 0, len(a.IDs)+1), W: make([]float32, 0, len(a.W)+1)}
+	out.IDs = append(append(append(out.IDs, a.IDs[:pos]...), id), a.IDs[pos:]...)
+	out.W = append(append(append(out.W, a.W[:pos]...), w), a.W[pos:]...)
+	out.normalize()
+	return out
+}
+
+// inferredArticleTerm is the feature of the draft's i-th article as the one
+// a comment's text is closest to (Params.InferredArticleWeight).
+func inferredArticleTerm(i int) string { return "~" + strconv.Itoa(i) }
+
+// addInferredArticles adds the features of n articles as inferred ones
+// (weight 1 before the parameter's).
+func (v *Vocabulary) addInferredArticles(n int) {
+	for i := range n {
+		t := inferredArticleTerm(i)
+		if _, ok := v.IDs[t]; ok {
+			continue
+		}
+		v.IDs[t] = int32(len(v.Terms))
+		v.Terms = append(v.Terms, t)
+		v.IDF = append(v.IDF, 1)
+	}
+}
+
+// articleVectors are the texts of the draft's articles as vectors: nil
+// when p infers no article.
+func (v *Vocabulary) articleVectors(articles []string, p Params) []Vec {
+	if p.InferredArticleWeight <= 0 {
+		return nil
+	}
+	out := make([]Vec, len(articles))
+	for i, a := range articles {
+		out[i] = v.vector(terms(Normalize(a)), "", p.textOnly())
+	}
+	return out
+}
+
+// withInferredArticle adds to a comment's vector x the feature of the
+// article whose text it is closest to, weighing InferredArticleWeight times
+// that cosine, when the cosine is at least InferredArticleMin: comments
+// about what one article provides lean together whether they were filed
+// on that article, on another, or on the whole draft.
+func (v *Vocabulary) withInferredArticle(x Vec, arts []Vec, p Params) Vec {
+	best, bs := -1, 0.0
+	for i, a := range arts {
+		if s := x.Dot(a); s > bs {
+			best, bs = i, s
+		}
+	}
+	if best < 0 || bs < p.InferredArticleMin {
+		return x
+	}
+	id, ok := v.IDs[inferredArticleTerm(best)]
+	if !ok {
+		return x
+	}
+	return x.with(id, float32(p.InferredArticleWeight*bs))
+}
+
+// commentVector is a comment's vector as the analysis' method sees it: its
+// text and article (vector) and, with articles' vectors, the article its
+// text is closest to.
+func (v *Vocabulary) commentVector(text, article string, arts []Vec, p Params) Vec {
+	x := v.vector(terms(Normalize(text)), article, p)
+	if len(arts) > 0 && len(x.IDs) > 0 {
+		x = v.withInferredArticle(x, arts, p)
+	}
+	return x
 }
 
 // centroid is the normalised mean of vectors, dense over the vocabulary.
