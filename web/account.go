@@ -196,5 +196,20 @@ func (s *site) me(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?next=/me", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "me", s.newPage(r, "我的账号"))
+	s.render(w, r, http.StatusOK, "me", s.mePage(r))
+}
+
+// meData is what the account page shows beside the account: the name of
+// the agency staff belong to.
+type meData struct {
+	AgencyName string
+}
+
+// mePage is the account page of the signed-in account.
+func (s *site) mePage(r *http.Request) page {
+	p := s.newPage(r, "我的账号")
+	if currentAccount(r).AgencyCode != nil {
+		p.Data = meData{AgencyName: s.agencyName(r)}
+	}
+	return p
 }

@@ -504,3 +504,17 @@ func TestDocumentFormsPerKind(t *testing.T) {
 		t.Errorf("undeclared expert refusal:\n%s", snippet(body))
 	}
 }
+
+// TestMePageNamesTheAgency: staff see the name of the agency they belong
+// to on their account page, not its internal code.
+func TestMePageNamesTheAgency(t *testing.T) {
+	e := newPagesEnv(t)
+	status, body := newBrowser(t, e.URL, e.staffToken).get("/me")
+	wantStatus(t, "GET /me", status, http.StatusOK, body)
+	if !strings.Contains(body, "<dd>平顶山市教育局</dd>") {
+		t.Errorf("/me does not name the agency:\n%s", snippet(body))
+	}
+	if strings.Contains(body, "<dd>jyj</dd>") {
+		t.Error("/me shows the agency's internal code")
+	}
+}

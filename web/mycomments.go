@@ -58,7 +58,7 @@ func (s *site) deleteMyData(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/?flash=data_deleted", http.StatusSeeOther)
 		return
 	}
-	p := s.newPage(r, "我的账号")
+	p := s.mePage(r)
 	status := s.formError(r, &p, err)
 	if status == http.StatusInternalServerError {
 		s.renderError(w, r, status, "删除失败", p.Message)
