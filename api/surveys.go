@@ -487,14 +487,12 @@ func (s *server) registerSurveys() {
 			}
 			return out, nil
 		})
-	answerWith(s, huma.Operation{OperationID: "get-my-survey-response", Method: http.MethodGet, Path: "/surveys/{survey_id}/responses/mine",
+	answer(s, huma.Operation{OperationID: "get-my-survey-response", Method: http.MethodGet, Path: "/surveys/{survey_id}/responses/mine",
 		Summary: "My response to a survey", Tags: tags, Errors: []int{404},
 		Description: "The caller's own response (404 `survey_response_not_found` before answering)."},
 		resident, func(ctx context.Context, in *SurveyPath) (survey.Response, error) {
 			return s.svc.Survey.MyResponse(ctx, actor(ctx), in.SurveyID)
-		}, func(r survey.Response) *surveyResponseOutput {
-			return &surveyResponseOutput{Body: surveyResponseView(r)}
-		})
+		}, surveyResponseView)
 	answer(s, huma.Operation{OperationID: "get-survey-results", Method: http.MethodGet, Path: "/surveys/{survey_id}/results",
 		Summary: "Survey results", Tags: tags, Errors: []int{403, 404},
 		Description: "Counts and percentages (choice), distribution, mean and median (scale, number, matrix rows), average rank (ranking) and the respondent count. " +
