@@ -176,7 +176,3 @@ func event(ctx context.Context, tx pgx.Tx, catalogueID int64, itemID *int64, kin
 	}
 	return nil
 }
-
-func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db, fn)
-}

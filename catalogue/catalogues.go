@@ -70,7 +70,7 @@ func lockCatalogueForStaff(ctx context.Context, tx pgx.Tx, actor *identity.Accou
 // change by the decision body's staff (lockCatalogueForStaff).
 func (s *Service) writeCatalogue(ctx context.Context, actor *identity.Account, catalogueID int64,
 	fn func(tx pgx.Tx, c Catalogue) error) error {
-	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		c, err := lockCatalogueForStaff(ctx, tx, actor, catalogueID)
 		if err != nil {
 			return err
@@ -94,7 +94,7 @@ func (s *Service) CreateCatalogue(ctx context.Context, actor *identity.Account, 
 		return Catalogue{}, errs.InvalidField("invalid_year", "year", "年度须为2000至2100之间")
 	}
 	var id int64
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		bodyID, err := body(ctx, tx, bodyCode)
 		if err != nil {
 			return err

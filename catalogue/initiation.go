@@ -123,7 +123,7 @@ func (s *Service) InitiateDecisionItem(ctx context.Context, actor *identity.Acco
 		return Initiation{}, errs.InvalidField("start_date_required", "start_date", "请填写决定启动的日期")
 	}
 	var out Initiation
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		it, c, err := itemWithCatalogue(ctx, tx, itemID)
 		if err != nil {
 			return err
@@ -173,7 +173,7 @@ func (s *Service) InitiateDecisionItem(ctx context.Context, actor *identity.Acco
 // catalogue_item_linked, decision_already_linked (409).
 func (s *Service) LinkDecision(ctx context.Context, actor *identity.Account, decisionID, itemID int64) (Item, error) {
 	var out Item
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := s.Consultation.LockDecisionTx(ctx, tx, decisionID)
 		if err != nil {
 			return err

@@ -99,7 +99,7 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 		name = "" // shown under the resident's pseudonym (后台实名、前台自愿)
 	}
 	var id int64
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		bodyID, err := body(ctx, tx, in.DecisionBody)
 		if err != nil {
 			return err
@@ -171,7 +171,7 @@ func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Ac
 	if err != nil {
 		return Proposal{}, err
 	}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		list, err := queryProposals(ctx, tx, `p.id = $1 FOR UPDATE OF p`, proposalID)
 		if err != nil {
 			return err

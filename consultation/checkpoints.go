@@ -151,7 +151,7 @@ func (s *Service) CheckpointComments(ctx context.Context) (int, error) {
 // the few milliseconds of one batch.
 func (s *Service) checkpointDecision(ctx context.Context, decisionID int64) (int, error) {
 	sealed := 0
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if _, err := lockDecision(ctx, tx, decisionID); err != nil {
 			return err
 		}

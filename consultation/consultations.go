@@ -177,7 +177,7 @@ func (s *Service) ExtendConsultation(ctx context.Context, actor *identity.Accoun
 // It reports whether it closed the consultation.
 func (s *Service) CloseDueConsultation(ctx context.Context, consultationID int64) (bool, error) {
 	closed := false
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		var decisionID int64
 		if err := tx.QueryRow(ctx, `SELECT decision_id FROM consultations WHERE id = $1`, consultationID).Scan(&decisionID); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {

@@ -197,7 +197,7 @@ func (s *Service) CreateDecision(ctx context.Context, actor *identity.Account, i
 		return Decision{}, errs.Forbidden("not_lead_unit_staff", "只能以本单位作为承办单位创建决策事项")
 	}
 	var out Decision
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		now := s.now()
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO decisions (title, summary, category, domain, decision_body_id, lead_agency_id, co_agency_ids,

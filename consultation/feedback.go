@@ -76,7 +76,7 @@ func (s *Service) CreateImplementationFeedback(ctx context.Context, actor *ident
 		return Feedback{}, errs.InvalidField("feedback_body_too_long", "body", "意见不能超过"+strconv.Itoa(MaxFeedbackRunes)+"字")
 	}
 	f := Feedback{Body: body, BodyHash: SHA256Hex([]byte(body)), AuthorName: actor.Pseudonym}
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
 			return err

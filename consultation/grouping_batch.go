@@ -169,7 +169,7 @@ func (x *groupIndex) add(g *candidateGroup, buckets []int64) {
 // comments in one transaction and returns how many it took.
 func (s *Service) groupBatch(ctx context.Context, decisionID int64) (int, error) {
 	var n int
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := lockGrouping(ctx, tx, decisionID); err != nil {
 			return err
 		}

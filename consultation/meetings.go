@@ -114,7 +114,7 @@ func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Acc
 		return MeetingComposition{}, invalidWithBasis("composition_head_required", "members",
 			"组成人员中须有且只有一名行政首长（决策机关的主要负责人）", deliberationBasis)
 	}
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		id, _, _, err := decisionBody(ctx, tx, bodyCode)
 		if err != nil {
 			return err

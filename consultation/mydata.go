@@ -120,7 +120,7 @@ func (s *Service) DeleteMyData(ctx context.Context, actor *identity.Account, con
 		return DataDeletion{}, errs.InvalidField("confirmation_required", "confirm", "删除个人数据后账号将无法恢复，请确认后再提交")
 	}
 	out := DataDeletion{DeletedAt: s.now().Truncate(time.Microsecond)}
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT decision_id, count(*)::int FROM comments WHERE account_id = $1
 			GROUP BY decision_id ORDER BY decision_id`, actor.ID)
 		if err != nil {

@@ -460,7 +460,7 @@ func (s *Service) BringDecisionsIntoEffect(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+		err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 			d, err := lockDecision(ctx, tx, id)
 			if err != nil || d.Status != StatusPublished {
 				return err
@@ -673,7 +673,7 @@ func (s *Service) headDecision(ctx context.Context, actor *identity.Account, dec
 		return Decision{}, err
 	}
 	var out Decision
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, decisionID)
 		if err != nil {
 			return err

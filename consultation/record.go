@@ -199,7 +199,7 @@ func (s *Service) LogRecordHeads(ctx context.Context) (bool, error) {
 		return false, nil // nothing can be signed; the service starts with a key
 	}
 	signed := false
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		_, made, err := record.LogHeads(ctx, tx, s.Signer, s.now())
 		signed = made
 		return err

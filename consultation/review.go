@@ -393,7 +393,7 @@ type reviewCheck func(ctx context.Context, q querier, actor *identity.Account, d
 // locked.
 func (s *Service) writeReview(ctx context.Context, actor *identity.Account, reviewID int64, may reviewCheck,
 	fn func(tx pgx.Tx, d Decision, r LegalityReview) error) error {
-	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		d, r, err := lockReview(ctx, tx, reviewID)
 		if err != nil {
 			return err

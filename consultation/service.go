@@ -108,17 +108,13 @@ func canSee(actor *identity.Account, d *Decision) bool {
 	return d.Public() || canSeeInternal(actor, d)
 }
 
-func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db, fn)
-}
-
 // writeDecision runs fn in a transaction that holds the decision's row
 // lock (lockDecision), once may (requireLeadWriter, requireLeadStaff, …)
 // has let the actor write it: how a step on a decision starts. fn gets the
 // decision as locked.
 func (s *Service) writeDecision(ctx context.Context, actor *identity.Account, id int64,
 	may func(*identity.Account, *Decision) error, fn func(tx pgx.Tx, d Decision) error) error {
-	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := lockDecision(ctx, tx, id)
 		if err != nil {
 			return err

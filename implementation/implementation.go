@@ -53,10 +53,6 @@ func NewService(db *pgxpool.Pool, cs *consultation.Service) *Service {
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db, fn)
-}
-
 // afterPublication reports whether the decision has been published and not
 // ended.
 func afterPublication(st consultation.Status) bool {
@@ -95,7 +91,7 @@ func (s *Service) lockPublished(ctx context.Context, tx pgx.Tx, actor *identity.
 // decision as locked.
 func (s *Service) withPublished(ctx context.Context, actor *identity.Account, decisionID int64,
 	may func(*identity.Account, *consultation.Decision) error, fn func(tx pgx.Tx, d consultation.Decision) error) error {
-	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		d, err := s.lockPublished(ctx, tx, actor, decisionID)
 		if err != nil {
 			return err

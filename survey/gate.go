@@ -91,7 +91,7 @@ func (s *Service) WaiveSurveyRequirement(ctx context.Context, actor *identity.Ac
 		return Waiver{}, errs.Conflict("survey_not_required", "该决策事项不属于民生领域，无须开展民意调查")
 	}
 	out := Waiver{DecisionID: decisionID, Reason: reason, WaivedBy: actor.ID, WaivedAt: s.now()}
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if _, err := s.Consultation.AppendRecordTx(ctx, tx, decisionID, actor, RecordSurveyRequirementWaived,
 			map[string]any{"reason": reason}); err != nil {
 			return err

@@ -95,7 +95,7 @@ func (s *Service) CloseSurvey(ctx context.Context, actor *identity.Account, id i
 // job calls it. It is idempotent and reports whether it closed the survey.
 func (s *Service) CloseDueSurvey(ctx context.Context, id int64) (bool, error) {
 	closed := false
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		sv, err := getSurvey(ctx, tx, id, true)
 		if errors.Is(err, errSurveyNotFound) {
 			return nil

@@ -157,7 +157,7 @@ func lockOwnedSurvey(ctx context.Context, tx pgx.Tx, actor *identity.Account, id
 func (s *Service) ownerStep(ctx context.Context, actor *identity.Account, id int64, withQuestions bool,
 	status Status, wrongStatus error, fn func(tx pgx.Tx, sv *Survey) error) (Survey, error) {
 	var out Survey
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		sv, err := lockOwnedSurvey(ctx, tx, actor, id, withQuestions, status, wrongStatus)
 		if err != nil {
 			return err
@@ -186,10 +186,6 @@ func requireOwner(actor *identity.Account, sv *Survey) error {
 		return errNotSurveyOwner
 	}
 	return nil
-}
-
-func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db, fn)
 }
 
 // record appends a lifecycle entry to the linked decision's record, if any.

@@ -140,7 +140,7 @@ func (s *Service) CreateSurvey(ctx context.Context, actor *identity.Account, in 
 		return Survey{}, err
 	}
 	var out Survey
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		now := s.now()
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO surveys (agency_id, decision_id, title, description, opens_at, closes_at, anonymous,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pgrows"
@@ -140,7 +141,7 @@ func (s *Service) CreateParticipationActivity(ctx context.Context, actor *identi
 		return Activity{}, errs.InvalidField("activity_dates_out_of_order", "ends_on", "结束日期不能早于开始日期")
 	}
 	var out Activity
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := lockOpenStage(ctx, tx, decisionID, "登记公众参与活动"); err != nil {
 			return err
 		}
@@ -152,7 +153,7 @@ func (s *Service) CreateParticipationActivity(ctx context.Context, actor *identi
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordActivityCreated, map[string]any{
+		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordActivityCreated, map[string]any{
 			"activity_id": out.ID, "kind": out.Kind, "title": out.Title, "starts_on": in.StartsOn, "place": out.Place,
 			"participants": out.Participants}, ev)
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pgrows"
@@ -82,7 +83,7 @@ func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, h
 		return Application{}, errs.InvalidField("statement_too_long", "statement", "主要观点不能超过1000字")
 	}
 	var out Application
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		h, err := getHearing(ctx, tx, hearingID, true)
 		if err != nil {
 			return err
@@ -116,7 +117,7 @@ func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, h
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, h.DecisionID, actorOf(actor), RecordApplicationReceived,
+		return s.Record.Append(ctx, tx, h.DecisionID, consultation.RecordActor(actor), RecordApplicationReceived,
 			map[string]any{"hearing_id": h.ID, "code": out.Code, "side": out.Side}, ev)
 	})
 	return out, err

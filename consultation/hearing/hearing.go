@@ -83,10 +83,6 @@ var (
 	errUnauthenticated = errs.Unauthenticated("authentication_required", "请先登录")
 )
 
-func withTx(ctx context.Context, db *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db, fn)
-}
-
 // leadDecision returns the decision when the actor is staff of its lead
 // unit: staff of another agency are told they may not, whether or not the
 // decision is visible to them, as for every other decision write.
@@ -135,12 +131,6 @@ func lockOpenStage(ctx context.Context, tx pgx.Tx, decisionID int64, what string
 	}
 	return &errs.Error{Kind: errs.KindConflict, Code: "participation_not_allowed_in_stage", Basis: BasisChannels,
 		Message: "决策事项处于" + consultation.StatusNames[status] + "阶段，不能再" + what}
-}
-
-// actorOf turns an account into the record's actor.
-func actorOf(a *identity.Account) record.Actor {
-	id := a.ID
-	return record.Actor{AccountID: &id, Role: string(a.Role)}
 }
 
 // evidence is the record.Evidence of a row: the SHA-256 of the canonical

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -110,7 +111,7 @@ func (s *Service) leadStep(ctx context.Context, actor *identity.Account, hearing
 	if _, err := s.leadDecision(ctx, actor, h.DecisionID); err != nil {
 		return err
 	}
-	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, what)
 		if err != nil {
 			return err
@@ -141,7 +142,7 @@ func (s *Service) step(ctx context.Context, actor *identity.Account, hearingID i
 			payload = map[string]any{}
 		}
 		payload["hearing_id"] = out.ID
-		return s.Record.Append(ctx, tx, out.DecisionID, actorOf(actor), kind, payload, ev)
+		return s.Record.Append(ctx, tx, out.DecisionID, consultation.RecordActor(actor), kind, payload, ev)
 	})
 	return out, err
 }
@@ -213,7 +214,7 @@ func (s *Service) CreateHearing(ctx context.Context, actor *identity.Account, de
 		return Hearing{}, err
 	}
 	var out Hearing
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := lockOpenStage(ctx, tx, decisionID, "组织听证"); err != nil {
 			return err
 		}
@@ -237,7 +238,7 @@ func (s *Service) CreateHearing(ctx context.Context, actor *identity.Account, de
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordHearingCreated, map[string]any{"hearing_id": id,
+		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordHearingCreated, map[string]any{"hearing_id": id,
 			"activity_id": a.ID, "starts_at": out.StartsAt.UTC(), "place": out.Place, "sides": sides, "version_hash": v.ContentHash}, ev)
 	})
 	return out, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 
 	"github.com/canyu-gov/canyu/internal/errs"
@@ -270,7 +271,7 @@ func (s *Service) SendSigningCode(ctx context.Context, actor *identity.Account, 
 	if actor.Phone == nil {
 		return errs.Conflict("phone_required", "您的账号没有手机号码，请联系承办单位以纸质签字方式确认笔录")
 	}
-	return withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		var signed bool
 		var last *time.Time
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM hearing_signatures WHERE application_id = $1),
@@ -319,7 +320,7 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 	}
 	var out Hearing
 	var codeErr error
-	err = withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, "签字确认听证笔录")
 		if err != nil {
 			return err
@@ -414,7 +415,7 @@ func (s *Service) sign(ctx context.Context, tx pgx.Tx, actor *identity.Account, 
 	if err != nil {
 		return Hearing{}, err
 	}
-	if err := s.Record.Append(ctx, tx, h.DecisionID, actorOf(actor), RecordMinutesSigned, payload, ev); err != nil {
+	if err := s.Record.Append(ctx, tx, h.DecisionID, consultation.RecordActor(actor), RecordMinutesSigned, payload, ev); err != nil {
 		return Hearing{}, err
 	}
 	var unsigned int

@@ -149,7 +149,7 @@ func (s *Service) RecordOfflineOpinions(ctx context.Context, actor *identity.Acc
 		return nil, errReportFixed
 	}
 	var out []OfflineOpinion
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := lockOpenStage(ctx, tx, decisionID, "登记线下意见"); err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (s *Service) RecordOfflineOpinions(ctx context.Context, actor *identity.Acc
 				return err
 			}
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordOfflineOpinions, map[string]any{"opinions": summary}, evs...)
+		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordOfflineOpinions, map[string]any{"opinions": summary}, evs...)
 	})
 	return out, err
 }
@@ -257,7 +257,7 @@ func (s *Service) DisposeOfflineOpinion(ctx context.Context, actor *identity.Acc
 		return OfflineOpinion{}, errReportFixed
 	}
 	var out OfflineOpinion
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := lockOpenStage(ctx, tx, decisionID, "答复线下意见"); err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func (s *Service) DisposeOfflineOpinion(ctx context.Context, actor *identity.Acc
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordOfflineDisposition, map[string]any{
+		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordOfflineDisposition, map[string]any{
 			"opinion_id": out.ID, "channel": out.Channel, "disposition": in.Disposition, "reason": in.Reason}, ev)
 	})
 	return out, err

@@ -100,7 +100,7 @@ func (s *Service) SetHearingRequirement(ctx context.Context, actor *identity.Acc
 func (s *Service) requirementStep(ctx context.Context, actor *identity.Account, decisionID int64, what string, kind record.Kind,
 	payload map[string]any, write func(tx pgx.Tx) error) (Requirement, error) {
 	var out Requirement
-	err := withTx(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := lockOpenStage(ctx, tx, decisionID, what); err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Service) requirementStep(ctx context.Context, actor *identity.Account, 
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), kind, payload, ev)
+		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), kind, payload, ev)
 	})
 	return out, err
 }

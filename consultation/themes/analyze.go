@@ -208,7 +208,7 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 		if entryThemes == nil {
 			entryThemes = []map[string]any{}
 		}
-		return s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordThemesAnalysed, map[string]any{
+		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordThemesAnalysed, map[string]any{
 			"analysis_id": out.ID, "version": out.Version, "comment_count": len(comments), "unthemed": unthemed,
 			"themes": entryThemes, "content_hash": out.ContentHash},
 			record.Evidence{Table: "theme_analyses", RowID: out.ID, ContentHash: out.ContentHash})

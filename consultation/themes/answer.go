@@ -188,7 +188,7 @@ func (s *Service) SaveAnswerTemplate(ctx context.Context, actor *identity.Accoun
 			RETURNING id`, d.DecisionBodyID, in.ReasonCode, in.Title, in.Disposition, in.Reason, actor.ID, s.now()).Scan(&id); err != nil {
 			return errs.Internal(err)
 		}
-		if err := s.Record.Append(ctx, tx, decisionID, actorOf(actor), RecordThemeTemplate, map[string]any{
+		if err := s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordThemeTemplate, map[string]any{
 			"template_id": id, "reason_code": in.ReasonCode, "disposition": in.Disposition, "reason": in.Reason}); err != nil {
 			return err
 		}

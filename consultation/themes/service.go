@@ -54,14 +54,6 @@ var (
 	errNoAnalysis = errs.NotFound("theme_analysis_not_found", "尚未对该决策事项的公众意见进行主题分析")
 )
 
-func actorOf(a *identity.Account) record.Actor {
-	if a == nil {
-		return record.System
-	}
-	id := a.ID
-	return record.Actor{AccountID: &id, Role: string(a.Role)}
-}
-
 // signedInDecision reads the decision for a signed-in actor. Codes:
 // authentication_required, decision_not_found.
 func (s *Service) signedInDecision(ctx context.Context, actor *identity.Account, decisionID int64) (consultation.Decision, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -110,7 +111,7 @@ func (s *Service) UpdateTheme(ctx context.Context, actor *identity.Account, them
 			themeID, newLabel, newOff, s.now(), actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemeUpdated, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemeUpdated, map[string]any{
 			"theme_id": themeID, "label": newLabel, "previous_label": t.label, "off_topic": newOff, "previous_off_topic": t.offTopic})
 	})
 	if err != nil {
@@ -193,7 +194,7 @@ func (s *Service) MergeThemes(ctx context.Context, actor *identity.Account, into
 			into, newLabel, now, actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemesMerged, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemesMerged, map[string]any{
 			"into": into, "merged": others, "labels": labels, "label": newLabel})
 	})
 	if err != nil {
@@ -277,7 +278,7 @@ func (s *Service) MoveComments(ctx context.Context, actor *identity.Account, fro
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemeCommentsMove, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemeCommentsMove, map[string]any{
 			"from": from, "to": to, "comment_ids": ids, "receipts": receipts})
 	})
 	if err != nil {
@@ -329,7 +330,7 @@ func (s *Service) SplitTheme(ctx context.Context, actor *identity.Account, theme
 		if err != nil {
 			return err
 		}
-		return s.Record.Append(ctx, tx, d.ID, actorOf(actor), RecordThemeSplit, map[string]any{
+		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemeSplit, map[string]any{
 			"theme_id": themeID, "new_theme_id": newID, "label": label, "comment_ids": ids, "receipts": receipts})
 	})
 	if err != nil {
