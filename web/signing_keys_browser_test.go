@@ -79,8 +79,11 @@ func TestLegalOpinionSignedWithDeviceKeyInBrowser(t *testing.T) {
 		chromedp.Navigate(e.URL+e.reviewPath("/adviser/reviews/")),
 		chromedp.WaitVisible(chromedp.ID("opinion-form")),
 	))
-	time.Sleep(300 * time.Millisecond) // the script looks for a key on this device
-	offered, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById('opinion-device-signing') && !document.getElementById('opinion-device-signing').hidden`))
+	// Once the script has looked for a key on this device (data-checked).
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('opinion-device-signing').dataset.checked === '1'`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	must(t, err)
+	offered, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById('opinion-device-signing').hidden`))
 	must(t, err)
 	if offered {
 		t.Fatal("a revoked key is still offered for signing")

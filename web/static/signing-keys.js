@@ -104,10 +104,13 @@
     document.querySelectorAll('section.device-signing[data-keys]').forEach(function (section) {
       var form = section.closest('form');
       var ids = (section.dataset.keys || '').split(' ').filter(Boolean);
+      // data-checked marks the search over this device's keys as finished.
+      var done = function () { section.dataset.checked = '1'; };
       (function next(i) {
-        if (i >= ids.length) { return; }
+        if (i >= ids.length) { done(); return; }
         getKey(ids[i]).then(function (rec) {
           if (!rec) { next(i + 1); return; }
+          done();
           form.elements.signing_key_id.value = ids[i];
           section.hidden = false;
           section.querySelector('.prepare-signature').addEventListener('click', function () {
@@ -116,7 +119,7 @@
             form.action = form.action.split('#')[0] + '#' + section.id.replace(/device-signing$/, 'confirm-signature');
             form.submit();
           });
-        }).catch(function () {});
+        }).catch(done);
       })(0);
     });
   }
