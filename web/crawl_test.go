@@ -127,7 +127,8 @@ func crawl(t *testing.T, b *browser, who string, public bool, seeds ...string) i
 // TestNoEnglishBasisOrCodesOnAnyPage crawls every page reachable from the
 // entry points as each role (anonymous visitor, resident, lead-unit staff,
 // reviewer, legal adviser), with a decision taken through publication, one
-// in consultation with a comment, a survey and refused forms, and fails
+// in consultation with comments and a theme analysis (the staff theme
+// board and a theme's page), a survey and refused forms, and fails
 // when a page shows a Latin-letter legal basis ("Decree 713", "Art. 15"), a
 // snake_case code, or (on a public page) hash jargon (issue 17).
 func TestNoEnglishBasisOrCodesOnAnyPage(t *testing.T) {
@@ -150,6 +151,16 @@ func TestNoEnglishBasisOrCodesOnAnyPage(t *testing.T) {
 	e.OpenConsultation(&e.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台逐条发表意见", ShowComments: true})
 	resident, residentToken := e.Account(identity.RoleResident, "")
 	c := publishedComment(t, svc, &resident, &e.staff, d.ID, consultation.CommentInput{Body: "建议延长课后服务时间。", Stance: "suggestion"})
+	// More comments and a theme analysis, so the staff theme board and a
+	// theme's page are crawled too.
+	for _, body := range []string{"课后服务时间太短，建议延长到六点。", "希望延长课后服务时间，家长下班晚。", "课后服务收费太高，建议降低收费。",
+		"收费标准应当公开，课后服务收费要透明。", "延长课后服务的时间，方便双职工家庭。", "课后服务收费偏高，困难家庭负担不起。"} {
+		other, _ := e.Account(identity.RoleResident, "")
+		publishedComment(t, svc, &other, &e.staff, d.ID, consultation.CommentInput{Body: body, Stance: "suggestion"})
+	}
+	if _, err := e.Themes.Analyze(ctx, &e.staff, d.ID); err != nil {
+		t.Fatal(err)
+	}
 	// A third decision still being drafted, and a survey open for answers.
 	drafting, err := svc.CreateDecision(ctx, &e.staff, consultation.DecisionInput{Title: "平顶山市校外培训机构管理规定", Summary: "简介",
 		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "pdsszf", LeadAgency: "jyj"})
@@ -178,7 +189,7 @@ func TestNoEnglishBasisOrCodesOnAnyPage(t *testing.T) {
 	}{
 		{"anonymous visitor", "", true, []string{"/", "/decisions", "/surveys", "/search?q=招生", "/comment-receipts?receipt=" + c.Receipt}},
 		{"resident", residentToken, false, []string{"/", "/me", "/me/comments", "/decisions/" + strconv.FormatInt(d.ID, 10) + "/comment"}},
-		{"lead-unit staff", staffToken, false, []string{"/staff/decisions", "/staff/surveys"}},
+		{"lead-unit staff", staffToken, false, []string{"/staff/decisions", "/staff/surveys", "/staff/decisions/" + strconv.FormatInt(d.ID, 10) + "/themes"}},
 		{"reviewer", e.reviewerToken, false, []string{"/review"}},
 		{"legal adviser", e.adviserToken, false, []string{"/adviser"}},
 		{"admin", adminToken, false, []string{"/", "/me"}},
