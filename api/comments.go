@@ -22,7 +22,8 @@ type CommentView struct {
 	ArticleAnchor     string     `json:"article_anchor" doc:"Stable anchor of the article commented on; empty for the whole draft."`
 	ArticleLabel      string     `json:"article_label" doc:"The article's label in that version, e.g. 第三条; empty for the whole draft."`
 	ArticleNumber     int        `json:"article_number" doc:"The article's position in that version; 0 for the whole draft."`
-	AuthorName        string     `json:"author_name" doc:"The author's pseudonym, or display name if they chose to show it. Never a phone number."`
+	AuthorName        string     `json:"author_name" doc:"The author's pseudonym, or display name if they chose to show it; for a comment an organisation submitted on its own behalf (submit-organisation-comment), the organisation's name. Never a phone number."`
+	SignatoryCount    int        `json:"signatory_count,omitempty" doc:"For an organisation's comment: how many people it speaks for (the organisation's signatory count). Absent for a resident's own comment."`
 	Receipt           string     `json:"receipt,omitempty" doc:"Receipt number, e.g. YJ-20261125-7K3Q9M2X; only for the author and the lead unit. Keep it: it looks the comment up without signing in."`
 	Stance            string     `json:"stance" enum:"support,oppose,suggestion," doc:"支持, 反对, 建议, or empty."`
 	Body              string     `json:"body" doc:"The text as submitted (plain text; render it escaped). Empty for a receipt lookup of a comment that is not published."`
@@ -44,7 +45,7 @@ type CommentView struct {
 
 func commentView(c consultation.Comment) CommentView {
 	return CommentView{ID: c.ID, DecisionID: c.DecisionID, VersionNumber: c.VersionNumber, ArticleAnchor: c.ArticleAnchor,
-		ArticleLabel: c.ArticleLabel, ArticleNumber: c.ArticleNumber, AuthorName: c.AuthorName, Receipt: c.Receipt,
+		ArticleLabel: c.ArticleLabel, ArticleNumber: c.ArticleNumber, AuthorName: c.AuthorName, SignatoryCount: c.SignatoryCount, Receipt: c.Receipt,
 		Stance: c.Stance, Body: c.Body, BodyHash: c.BodyHash, ShowName: c.ShowName, Status: string(c.Status),
 		StatusName: consultation.CommentStatusNames[c.Status], RejectionReason: c.RejectionReason, Disposition: c.Disposition,
 		DispositionReason: c.DispositionReason, DisposedAt: utcPtr(c.DisposedAt), Own: c.Own, Anonymised: c.AnonymisedAt != nil,

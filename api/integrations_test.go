@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -218,6 +219,27 @@ func TestOrganisationComment(t *testing.T) {
 	if len(list.Comments) != 1 || list.Comments[0].CommentID != oc.Comment.ID || list.Comments[0].NamedCount != 2 {
 		t.Fatalf("organisation's comments %+v", list.Comments)
 	}
+	// Published, it stands under the organisation's name with the number
+	// it speaks for, not under its manager's pseudonym.
+	s.Do("POST", fmt.Sprintf("/comments/%d/moderation", oc.Comment.ID), s.staff, map[string]any{"action": "publish"}).Expect(t, 200, "")
+	var public struct {
+		Comments []struct {
+			ID             int64  `json:"id"`
+			AuthorName     string `json:"author_name"`
+			SignatoryCount int    `json:"signatory_count"`
+		} `json:"comments"`
+	}
+	s.Do("GET", s.path("comments"), "", nil).Expect(t, 200, "").JSON(t, &public)
+	if len(public.Comments) != 1 || public.Comments[0].AuthorName != "平顶山市家长互助会" || public.Comments[0].SignatoryCount != 120 {
+		t.Fatalf("the published organisation comment: %+v", public.Comments)
+	}
+	// The open data (exports and change feed read the open_* views) says the same.
+	var openAuthor string
+	if err := s.DB.QueryRow(context.Background(), `SELECT author_name FROM open_comments WHERE id = $1`, oc.Comment.ID).Scan(&openAuthor); err != nil ||
+		openAuthor != "平顶山市家长互助会" {
+		t.Fatalf("open_comments author %q: %v", openAuthor, err)
+	}
+
 	// The window closes: the same gate as a resident's comment.
 	s.Clock.Advance(31 * 24 * time.Hour)
 	body["body"] = "另一条意见"

@@ -108,8 +108,13 @@ type Comment struct {
 	// AccountID is 0 for readers other than the author and the lead unit.
 	AccountID int64 `db:"account_id"`
 	// AuthorName is the pseudonym, or the display name if the resident chose
-	// to show it (PIPL: 后台实名、前台自愿). Never a phone number.
+	// to show it (PIPL: 后台实名、前台自愿). Never a phone number. For a
+	// comment an organisation submitted on its own behalf (integrations),
+	// the organisation's name.
 	AuthorName string `db:"author_name"`
+	// SignatoryCount is how many people an organisation's comment speaks
+	// for; 0 for a resident's own comment.
+	SignatoryCount int `db:"signatory_count"`
 	// Receipt is the receipt number, a bearer secret: empty for readers
 	// other than the author and the lead unit.
 	Receipt string `db:"receipt"`
@@ -143,15 +148,25 @@ type Comment struct {
 // anonymisedAuthor is shown for a comment whose author deleted their data.
 const anonymisedAuthor = "已注销用户"
 
+// authorName is the SQL of the name a comment is shown under, over c
+// (comments), acc (its account) and org (the organisation it was
+// submitted for, if any): the organisation's name, else the anonymised
+// author, else the display name the resident chose to show, else the
+// pseudonym. An organisation is no person, so its name stays when the
+// account that manages it deletes its data.
+const authorName = `CASE WHEN org.name IS NOT NULL THEN org.name WHEN c.anonymised_at IS NOT NULL THEN '` + anonymisedAuthor +
+	`' WHEN c.show_name THEN acc.display_name ELSE acc.pseudonym END`
+
 const commentColumns = `c.id, c.decision_id, c.consultation_id, c.version_id, v.number AS version_number,
 	coalesce(c.article_anchor, '') AS article_anchor, coalesce(a.label, '') AS article_label, coalesce(a.number, 0) AS article_number,
-	c.account_id, CASE WHEN c.anonymised_at IS NOT NULL THEN '` + anonymisedAuthor + `' WHEN c.show_name THEN acc.display_name ELSE acc.pseudonym END AS author_name,
+	c.account_id, ` + authorName + ` AS author_name, coalesce(oc.signatory_count, 0) AS signatory_count,
 	c.receipt, coalesce(c.stance, '') AS stance, c.body, c.body_hash, c.show_name, c.status,
 	coalesce(c.rejection_reason, '') AS rejection_reason, c.moderated_at, c.group_id, c.created_at, c.anonymised_at, c.checkpoint_id,
 	coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS disposition_reason, p.decided_at AS disposed_at,
 	p.changed_version, coalesce(p.changed_articles, '{}') AS changed_articles`
 
 const commentFrom = ` FROM comments c JOIN draft_versions v ON v.id = c.version_id JOIN accounts acc ON acc.id = c.account_id
+	LEFT JOIN organisation_comments oc ON oc.comment_id = c.id LEFT JOIN organisations org ON org.id = oc.organisation_id
 	LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = c.article_anchor
 	LEFT JOIN comment_dispositions p ON p.comment_id = c.id `
 

@@ -97,12 +97,13 @@ func (s *Service) OpinionsBehindChanges(ctx context.Context, actor *identity.Acc
 		return nil, err
 	}
 	list, err := pgrows.All[OpinionBehindChange](ctx, s.DB, `SELECT c.id AS comment_id, c.receipt,
-		CASE WHEN c.anonymised_at IS NOT NULL THEN '`+anonymisedAuthor+`' WHEN c.show_name THEN acc.display_name ELSE acc.pseudonym END AS author_name,
+		`+authorName+` AS author_name,
 		coalesce(a.label, '') AS article_label, c.body, p.disposition, p.reason, ch.anchor
 		FROM comment_dispositions p
 		CROSS JOIN LATERAL unnest(p.changed_articles) AS ch(anchor)
 		JOIN comments c ON c.id = p.comment_id
 		JOIN accounts acc ON acc.id = c.account_id
+		LEFT JOIN organisation_comments oc ON oc.comment_id = c.id LEFT JOIN organisations org ON org.id = oc.organisation_id
 		LEFT JOIN draft_articles a ON a.version_id = c.version_id AND a.anchor = c.article_anchor
 		WHERE p.decision_id = $1 AND p.changed_version = $2 AND c.status = 'published'
 		ORDER BY c.id`, decisionID, version)

@@ -37,7 +37,7 @@ var fieldNotes = map[string]string{
 	"version_number":             "意见针对的草案版本号",
 	"article_anchor":             "意见针对的条文锚点；空表示针对草案整体",
 	"stance":                     "support（支持）、oppose（反对）、suggestion（建议）或空",
-	"author_name":                "作者化名或其自愿公开的显示名，从不含手机号",
+	"author_name":                "作者化名或其自愿公开的显示名，从不含手机号；组织以自身名义提交的意见为该组织的名称",
 	"body":                       "正文（纯文本）",
 	"body_hash":                  "正文的 SHA-256（十六进制），与决策档案中的默克尔检查点一致",
 	"disposition":                "adopted（采纳）、partially_adopted（部分采纳）、not_adopted（不采纳）、out_of_scope（不属于征求意见范围）",
