@@ -292,7 +292,8 @@ func (s *server) registerDispositions() {
 		Summary: "Export the comments", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "Every comment of the decision as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) or XLSX: receipt, time " +
 			"(Asia/Shanghai), article, stance, moderation status and reason, group and size, disposition and reason, the author's pseudonym " +
-			"and masked phone number (never the full number), and the text. Texts rejected for personal information and texts not yet moderated " +
+			"and masked phone number (never the full number), the organisation and its signatory count for a comment an organisation submitted " +
+			"on its own behalf, and the text. Texts rejected for personal information and texts not yet moderated " +
 			"are left out; a cell that a spreadsheet could evaluate as a formula starts with an apostrophe. Only staff of the lead unit.",
 		Responses: map[string]*huma.Response{"200": {Description: "The export file.",
 			Content: map[string]*huma.MediaType{

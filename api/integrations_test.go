@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -238,6 +239,17 @@ func TestOrganisationComment(t *testing.T) {
 	if err := s.DB.QueryRow(context.Background(), `SELECT author_name FROM open_comments WHERE id = $1`, oc.Comment.ID).Scan(&openAuthor); err != nil ||
 		openAuthor != "平顶山市家长互助会" {
 		t.Fatalf("open_comments author %q: %v", openAuthor, err)
+	}
+	// The staff export names the organisation and how many it speaks for
+	// beside its manager's account.
+	export := s.Do("GET", fmt.Sprintf("/decisions/%d/comments/export", s.decision.ID), s.staff, nil).Expect(t, 200, "")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(export.Body), "\uFEFF"))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("export rows %v: %v", rows, err)
+	}
+	if rows[0][13] != "提交组织" || rows[0][14] != "联署人数" || rows[1][13] != "平顶山市家长互助会" || rows[1][14] != "120" ||
+		rows[1][15] != "建议课后服务延长到18点，并对低保家庭免费。" {
+		t.Fatalf("export:\n%v\n%v", rows[0], rows[1])
 	}
 
 	// The window closes: the same gate as a resident's comment.

@@ -49,7 +49,7 @@ const (
 )
 
 var exportHeader = []string{"回执编号", "提交时间（北京时间）", "条款", "条款锚点", "意见倾向", "审核状态", "不予公开原因",
-	"意见组", "意见组规模", "处理结果", "处理理由", "提交人（化名）", "手机号（脱敏）", "意见内容"}
+	"意见组", "意见组规模", "处理结果", "处理理由", "提交人（化名）", "手机号（脱敏）", "提交组织", "联署人数", "意见内容"}
 
 var exportStatusNames = map[string]string{"pending": "待审核", "published": "已公开", "rejected": "不予公开"}
 
@@ -70,6 +70,8 @@ type exportRow struct {
 	Reason          string    `db:"reason"`
 	Pseudonym       string    `db:"pseudonym"`
 	Phone           string    `db:"phone"`
+	Organisation    string    `db:"organisation"`
+	SignatoryCount  int       `db:"signatory_count"`
 	Body            string    `db:"body"`
 }
 
@@ -93,6 +95,10 @@ func (r *exportRow) cells() []string {
 		// Staff never see a resident's full number (DOMAIN.md, PIPL).
 		phone = identity.MaskPhone(r.Phone)
 	}
+	signatories := ""
+	if r.SignatoryCount > 0 {
+		signatories = strconv.Itoa(r.SignatoryCount)
+	}
 	body := r.Body
 	switch {
 	case r.Status == "rejected" && r.RejectionReason == "personal_information":
@@ -102,7 +108,7 @@ func (r *exportRow) cells() []string {
 	}
 	cells := []string{r.Receipt, r.CreatedAt.In(workday.Location()).Format("2006-01-02 15:04:05"), label, r.ArticleAnchor, stance,
 		exportStatusNames[r.Status], exportRejectionNames[r.RejectionReason], group, size,
-		DispositionNames[DispositionKind(r.Disposition)], r.Reason, r.Pseudonym, phone, body}
+		DispositionNames[DispositionKind(r.Disposition)], r.Reason, r.Pseudonym, phone, r.Organisation, signatories, body}
 	for i, c := range cells {
 		cells[i] = sheet.Text(strings.ToValidUTF8(c, "\uFFFD"))
 	}
@@ -139,7 +145,7 @@ type xlsxSheet struct{ x *sheet.XLSX }
 
 func newXLSXSheet(w io.Writer) (*xlsxSheet, error) {
 	x, err := sheet.NewXLSX(w, "公众意见", sheet.Layout{
-		Widths:       []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 80},
+		Widths:       []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 24, 10, 80},
 		FreezeHeader: true,
 	})
 	if err != nil {
@@ -162,7 +168,9 @@ func (s *xlsxSheet) Close() error { return s.x.Close() }
 // as CSV (UTF-8 with a byte-order mark) or XLSX: receipt, time (Asia/
 // Shanghai), article, stance, moderation status and reason, group and its
 // size, disposition and reason, the author's pseudonym and masked phone
-// number, and the text. A comment rejected for personal information and a
+// number, the organisation that submitted it on its own behalf and how
+// many it speaks for (for an organisation's comment: the account is its
+// manager's), and the text. A comment rejected for personal information and a
 // comment not yet moderated are exported without their text. Only staff of
 // the lead unit may call it. Codes: invalid_export_format,
 // decision_not_found, not_lead_unit_staff.
@@ -183,12 +191,15 @@ func (s *Service) ExportComments(ctx context.Context, actor *identity.Account, d
 	rows, err := s.DB.Query(ctx, `SELECT c.receipt, c.created_at, coalesce(c.article_anchor, '') AS article_anchor,
 		coalesce(da.label, '') AS article_label, coalesce(c.stance, '') AS stance, c.status,
 		coalesce(c.rejection_reason, '') AS rejection_reason, c.group_id, coalesce(g.size, 0) AS group_size,
-		coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS reason, a.pseudonym, coalesce(a.phone, '') AS phone, c.body
+		coalesce(p.disposition, '') AS disposition, coalesce(p.reason, '') AS reason, a.pseudonym, coalesce(a.phone, '') AS phone,
+		coalesce(org.name, '') AS organisation, coalesce(oc.signatory_count, 0) AS signatory_count, c.body
 		FROM comments c
 		JOIN accounts a ON a.id = c.account_id
 		LEFT JOIN draft_articles da ON da.version_id = c.version_id AND da.anchor = c.article_anchor
 		LEFT JOIN comment_groups g ON g.id = c.group_id
 		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
+		LEFT JOIN organisation_comments oc ON oc.comment_id = c.id
+		LEFT JOIN organisations org ON org.id = oc.organisation_id
 		WHERE c.decision_id = $1 ORDER BY c.id`, decisionID)
 	if err != nil {
 		return errs.Internal(err)

@@ -283,8 +283,8 @@ func TestExportComments(t *testing.T) {
 				}
 			}
 			sawMasked = sawMasked || row[12] == masked
-			sawHidden = sawHidden || row[13] == "[已隐去：含个人信息]"
-			if row[13] == "反对不得考试选拔，建议保留特长生招生。" {
+			sawHidden = sawHidden || row[15] == "[已隐去：含个人信息]"
+			if row[15] == "反对不得考试选拔，建议保留特长生招生。" {
 				sawCampaign = true
 				if row[2] != "第三条" || row[3] != s.anchors[2] || row[4] != "反对" || row[5] != "已公开" || row[8] != "5" ||
 					row[9] != "不予采纳" || !strings.Contains(row[10], "第十二条") {

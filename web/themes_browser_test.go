@@ -37,6 +37,11 @@ func TestThemePagesInBrowser(t *testing.T) {
 			))
 			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "themes-board-"+vp.name)
+			// Staff are told the grouping is the machine's first draft, to check
+			// before answering a theme once.
+			if caveat := textOf(t, b, chromedp.ID("theme-caveat")); !strings.Contains(caveat, "核对") {
+				t.Errorf("caveat: %q", caveat)
+			}
 			board := textOf(t, b, chromedp.ID("theme-board"))
 			if !strings.Contains(board, "条") || !strings.Contains(board, "涉及条款") {
 				t.Fatalf("board: %q", board)
