@@ -186,6 +186,7 @@ type getThemeInput struct {
 	ThemeID int64  `path:"theme_id" minimum:"1"`
 	Limit   int    `query:"limit" minimum:"0" maximum:"200"`
 	Cursor  string `query:"cursor" maxLength:"20"`
+	Order   string `query:"order" enum:"closest,weakest" doc:"closest (the default): the theme's first comments, closest to its centroid first, then those in it as their second theme. weakest: the comments the machine placed, least close first, then those staff placed, to find comments in the wrong theme."`
 }
 
 type updateThemeInputBody struct {
@@ -273,9 +274,9 @@ func (s *server) registerThemes() {
 		}, asIs)
 	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
-		Description: "A theme with its representative comments and a page of its comments, closest first. Readers as list-themes."},
+		Description: "A theme with its representative comments and a page of its comments, closest first or (order=weakest) least close first. Readers as list-themes."},
 		readers, func(ctx context.Context, in *getThemeInput) (themes.ThemeDetail, error) {
-			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, in.Limit, in.Cursor)
+			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, themes.ThemePage{Limit: in.Limit, Cursor: in.Cursor, Order: in.Order})
 		}, func(t themes.ThemeDetail) ThemeDetailView {
 			return ThemeDetailView{ThemeView: themeView(t.Theme), Representatives: views(t.Representatives, themeCommentView),
 				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor}

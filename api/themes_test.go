@@ -173,6 +173,26 @@ func TestThemesSplitMoveAPI(t *testing.T) {
 	if back.ID != from.ID || back.Size != from.Size-1 {
 		t.Fatalf("after moving one back %+v", back)
 	}
+	// Least close first: the machine's placements by rising similarity,
+	// then the comment staff moved back.
+	var weakest struct {
+		Comments []struct {
+			ID         int64   `json:"id"`
+			AddedBy    string  `json:"added_by"`
+			Similarity float64 `json:"similarity"`
+		} `json:"comments"`
+	}
+	f.e.Do("GET", f.path("/themes/%d?order=weakest", from.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &weakest)
+	cs := weakest.Comments
+	if len(cs) != back.Size || cs[len(cs)-1].ID != a || cs[len(cs)-1].AddedBy != "staff" {
+		t.Fatalf("weakest first: %+v", cs)
+	}
+	for i := 1; i < len(cs)-1; i++ {
+		if cs[i].Similarity < cs[i-1].Similarity {
+			t.Fatalf("weakest first, not by rising similarity: %+v", cs)
+		}
+	}
+	f.e.Do("GET", f.path("/themes/%d?order=nearest", from.ID), f.staffTok, nil).Expect(t, 422, "")
 	f.e.Do("GET", f.path("/themes/%d", made.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
 	if got.Size != 1 {
 		t.Fatalf("the split theme has %d comments after the move, want 1", got.Size)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -133,6 +134,10 @@ type staffThemeData struct {
 	Lead      bool
 	NextURL   string
 	FirstURL  string
+	// Weakest: the comments are listed least close to the theme first;
+	// ClosestURL and WeakestURL switch the order.
+	Weakest                bool
+	ClosestURL, WeakestURL string
 	// Answer form values after a refusal.
 	Kind, Reason string
 	Changed      map[string]bool
@@ -164,7 +169,11 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 		return
 	}
 	cursor := r.URL.Query().Get("cursor")
-	t, err := s.svc.Themes.GetTheme(ctx, actor, tid, 50, cursor)
+	order := themes.OrderClosest
+	if r.URL.Query().Get("order") == themes.OrderWeakest {
+		order = themes.OrderWeakest
+	}
+	t, err := s.svc.Themes.GetTheme(ctx, actor, tid, themes.ThemePage{Limit: 50, Cursor: cursor, Order: order})
 	if err == nil && t.DecisionID != d.ID {
 		err = errs.NotFound("theme_not_found", "主题不存在")
 	}
@@ -185,7 +194,13 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 	if data.Kind == "" && t.Answer != nil {
 		data.Kind, data.Reason = string(t.Answer.Disposition), t.Answer.Reason
 	}
-	data.NextURL, data.FirstURL = pageLinks(staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10)), nil, cursor, t.NextCursor)
+	path := staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10))
+	var filters url.Values
+	if order == themes.OrderWeakest {
+		filters = url.Values{"order": {order}}
+	}
+	data.NextURL, data.FirstURL = pageLinks(path, filters, cursor, t.NextCursor)
+	data.Weakest, data.ClosestURL, data.WeakestURL = order == themes.OrderWeakest, path+"#comments-title", path+"?order=weakest#comments-title"
 	others, _, err := s.svc.Themes.ListThemes(ctx, actor, d.ID, "")
 	if err != nil {
 		s.pageError(w, r, err)

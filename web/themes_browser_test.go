@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -66,6 +67,17 @@ func TestThemePagesInBrowser(t *testing.T) {
 			}
 			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "theme-page-"+vp.name)
+			// Staff can list the comments most likely misplaced first.
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.CSS(`#comment-order a`)),
+				chromedp.WaitVisible(chromedp.CSS(`#comment-order a[href$="#comments-title"]:not([href*="weakest"])`)),
+			))
+			if cur := textOf(t, b, chromedp.CSS(`#comment-order [aria-current]`)); cur != "最可能归错的在前" {
+				t.Errorf("current order after the switch: %q", cur)
+			}
+			noSideScroll(t, b, "the page, weakest first")
+			browsertest.Screenshot(t, b, "theme-page-weakest-"+vp.name)
+			must(t, chromedp.Do(b, chromedp.Click(chromedp.CSS(`#comment-order a`)), chromedp.WaitVisible(chromedp.CSS(`#comment-order a[href*="weakest"]`))))
 
 			// After the window closes the theme is answered from its page.
 			e.CloseConsultations()
@@ -197,7 +209,7 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 				t.Errorf("after the move the page is %s", path)
 			}
 			browsertest.Screenshot(t, b, "theme-move-done-"+vp.name)
-			got, err := e.Themes.GetTheme(ctx, &e.staff, from, 50, "")
+			got, err := e.Themes.GetTheme(ctx, &e.staff, from, themes.ThemePage{Limit: 50})
 			must(t, err)
 			if got.Size != fromSize-1 {
 				t.Errorf("the first theme has %d comments after split and move back, want %d", got.Size, fromSize-1)

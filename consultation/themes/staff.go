@@ -204,7 +204,9 @@ func (s *Service) MergeThemes(ctx context.Context, actor *identity.Account, into
 }
 
 // moveMembers removes the comments from theme from (marking the
-// memberships removed) and adds them to theme to as staff's; it returns
+// memberships removed) and adds them to theme to as staff's, also when
+// one goes back to a theme the machine had put it in (the machine's
+// placement stays in the analysis and the process record); it returns
 // their receipts. Every comment must be a current member of from.
 func moveMembers(ctx context.Context, tx pgx.Tx, from, to int64, ids []int64, actorID int64, now any) ([]string, error) {
 	rows, err := tx.Query(ctx, `UPDATE theme_members m SET removed_at = $3, removed_by = $4
@@ -224,7 +226,8 @@ func moveMembers(ctx context.Context, tx pgx.Tx, from, to int64, ids []int64, ac
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO theme_members (theme_id, comment_id, similarity, is_primary, added_by, added_at)
 		SELECT $1, unnest($2::bigint[]), 0, true, 'staff', $3
-		ON CONFLICT (theme_id, comment_id) DO UPDATE SET removed_at = NULL, removed_by = NULL, is_primary = true`,
+		ON CONFLICT (theme_id, comment_id) DO UPDATE SET removed_at = NULL, removed_by = NULL, is_primary = true,
+			added_by = 'staff', added_at = EXCLUDED.added_at`,
 		to, ids, now); err != nil {
 		return nil, errs.Internal(err)
 	}

@@ -65,7 +65,7 @@ func TestJoinSplitMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	th := list[0]
-	detail, err := s.svc.GetTheme(ctx, s.staff, th.ID, 5, "")
+	detail, err := s.svc.GetTheme(ctx, s.staff, th.ID, themes.ThemePage{Limit: 5})
 	if err != nil || len(detail.Comments) != 5 || detail.NextCursor == "" {
 		t.Fatalf("get theme: %d comments, cursor %q, %v", len(detail.Comments), detail.NextCursor, err)
 	}
