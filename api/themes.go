@@ -135,6 +135,7 @@ type ThemeDetailView struct {
 	Representatives []ThemeCommentView `json:"representatives"`
 	Comments        []ThemeCommentView `json:"comments"`
 	NextCursor      string             `json:"next_cursor,omitempty"`
+	Matching        int                `json:"matching,omitempty" doc:"With q: how many of the theme's comments contain it."`
 }
 
 // ThemeAnswerTemplateView is an answer template of a decision body.
@@ -186,6 +187,7 @@ type getThemeInput struct {
 	ThemeID int64  `path:"theme_id" minimum:"1"`
 	Limit   int    `query:"limit" minimum:"0" maximum:"200"`
 	Cursor  string `query:"cursor" maxLength:"20"`
+	Q       string `query:"q" maxLength:"120" doc:"Only the comments that contain this text (at most 30 characters; also found in traditional characters and in full width)."`
 	Order   string `query:"order" enum:"closest,weakest" doc:"closest (the default): the theme's first comments, closest to its centroid first, then those in it as their second theme. weakest: the comments the machine placed, least close first, then those staff placed, to find comments in the wrong theme."`
 }
 
@@ -274,12 +276,13 @@ func (s *server) registerThemes() {
 		}, asIs)
 	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
-		Description: "A theme with its representative comments and a page of its comments, closest first or (order=weakest) least close first. Readers as list-themes."},
+		Description: "A theme with its representative comments and a page of its comments, closest first or (order=weakest) least close first, " +
+			"only those containing q when it is given (their number in matching). Readers as list-themes."},
 		readers, func(ctx context.Context, in *getThemeInput) (themes.ThemeDetail, error) {
-			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, themes.ThemePage{Limit: in.Limit, Cursor: in.Cursor, Order: in.Order})
+			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, themes.ThemePage{Limit: in.Limit, Cursor: in.Cursor, Order: in.Order, Query: in.Q})
 		}, func(t themes.ThemeDetail) ThemeDetailView {
 			return ThemeDetailView{ThemeView: themeView(t.Theme), Representatives: views(t.Representatives, themeCommentView),
-				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor}
+				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor, Matching: t.Matching}
 		})
 	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
 		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},

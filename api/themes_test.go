@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -193,6 +194,26 @@ func TestThemesSplitMoveAPI(t *testing.T) {
 		}
 	}
 	f.e.Do("GET", f.path("/themes/%d?order=nearest", from.ID), f.staffTok, nil).Expect(t, 422, "")
+	// Only the comments that contain a text, and how many.
+	type bodies struct {
+		Matching int `json:"matching"`
+		Comments []struct {
+			Body string `json:"body"`
+		} `json:"comments"`
+	}
+	var whole, found bodies
+	f.e.Do("GET", f.path("/themes/%d", from.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &whole)
+	want := 0
+	for _, c := range whole.Comments {
+		if strings.Contains(c.Body, "收费") {
+			want++
+		}
+	}
+	f.e.Do("GET", f.path("/themes/%d?q=%s&limit=1", from.ID, url.QueryEscape("收費")), f.staffTok, nil).Expect(t, 200, "").JSON(t, &found)
+	if want == 0 || whole.Matching != 0 || found.Matching != want || len(found.Comments) != 1 || !strings.Contains(found.Comments[0].Body, "收费") {
+		t.Fatalf("comments with 收费 (typed 收費): %+v of %+v", found, whole)
+	}
+	f.e.Do("GET", f.path("/themes/%d?q=%s", from.ID, url.QueryEscape(strings.Repeat("费", 31))), f.staffTok, nil).Expect(t, 422, "invalid_query")
 	f.e.Do("GET", f.path("/themes/%d", made.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
 	if got.Size != 1 {
 		t.Fatalf("the split theme has %d comments after the move, want 1", got.Size)

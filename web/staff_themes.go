@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -135,9 +136,12 @@ type staffThemeData struct {
 	NextURL   string
 	FirstURL  string
 	// Weakest: the comments are listed least close to the theme first;
-	// ClosestURL and WeakestURL switch the order.
+	// ClosestURL and WeakestURL switch the order. Query: only the comments
+	// containing it are listed (ClearURL lists them all again).
 	Weakest                bool
 	ClosestURL, WeakestURL string
+	Query, ClearURL        string
+	AllMatching            bool
 	// Answer form values after a refusal.
 	Kind, Reason string
 	Changed      map[string]bool
@@ -170,10 +174,11 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 	}
 	cursor := r.URL.Query().Get("cursor")
 	order := themes.OrderClosest
-	if r.URL.Query().Get("order") == themes.OrderWeakest {
+	if r.FormValue("order") == themes.OrderWeakest {
 		order = themes.OrderWeakest
 	}
-	t, err := s.svc.Themes.GetTheme(ctx, actor, tid, themes.ThemePage{Limit: 50, Cursor: cursor, Order: order})
+	query := strings.TrimSpace(r.FormValue("q"))
+	t, err := s.svc.Themes.GetTheme(ctx, actor, tid, themes.ThemePage{Limit: 50, Cursor: cursor, Order: order, Query: query})
 	if err == nil && t.DecisionID != d.ID {
 		err = errs.NotFound("theme_not_found", "主题不存在")
 	}
@@ -195,12 +200,30 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 		data.Kind, data.Reason = string(t.Answer.Disposition), t.Answer.Reason
 	}
 	path := staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10))
-	var filters url.Values
+	link := func(order, query string) string {
+		v := url.Values{}
+		if order == themes.OrderWeakest {
+			v.Set("order", order)
+		}
+		if query != "" {
+			v.Set("q", query)
+		}
+		if len(v) == 0 {
+			return path + "#comments-title"
+		}
+		return path + "?" + v.Encode() + "#comments-title"
+	}
+	filters := url.Values{}
 	if order == themes.OrderWeakest {
-		filters = url.Values{"order": {order}}
+		filters.Set("order", order)
+	}
+	if query != "" {
+		filters.Set("q", query)
 	}
 	data.NextURL, data.FirstURL = pageLinks(path, filters, cursor, t.NextCursor)
-	data.Weakest, data.ClosestURL, data.WeakestURL = order == themes.OrderWeakest, path+"#comments-title", path+"?order=weakest#comments-title"
+	data.Weakest, data.Query = order == themes.OrderWeakest, query
+	data.ClosestURL, data.WeakestURL = link(themes.OrderClosest, query), link(themes.OrderWeakest, query)
+	data.ClearURL = link(order, "")
 	others, _, err := s.svc.Themes.ListThemes(ctx, actor, d.ID, "")
 	if err != nil {
 		s.pageError(w, r, err)
@@ -299,6 +322,21 @@ func (s *site) answerTheme(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// stepComments are the comments a split or a move on theme tid is for:
+// all the theme's comments that contain the page's query when "all
+// matching" was ticked, else those ticked.
+func (s *site) stepComments(r *http.Request, tid int64) ([]int64, error) {
+	if r.PostFormValue("all_matching") != "" {
+		ids, err := s.svc.Themes.MatchingComments(r.Context(), currentAccount(r), tid, r.PostFormValue("q"))
+		if err == nil && len(ids) == 0 {
+			err = errs.InvalidField("comments_required", "comment_ids", "本主题中没有含所查内容的意见")
+		}
+		return ids, err
+	}
+	ids, _, err := pickedComments(r)
+	return ids, err
+}
+
 // pickedComments reads the comments ticked on a theme's page.
 func pickedComments(r *http.Request) ([]int64, map[int64]bool, error) {
 	var ids []int64
@@ -327,9 +365,9 @@ func (s *site) splitTheme(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, picked, _ := pickedComments(r)
-	data := staffThemeData{Picked: picked, NewLabel: r.PostFormValue("new_label")}
+	data := staffThemeData{Picked: picked, NewLabel: r.PostFormValue("new_label"), AllMatching: r.PostFormValue("all_matching") != ""}
 	s.themeStep(w, r, "theme_split", data, func(d consultation.Decision, tid int64) (int64, error) {
-		ids, _, err := pickedComments(r)
+		ids, err := s.stepComments(r, tid)
 		if err != nil {
 			return tid, err
 		}
@@ -353,9 +391,9 @@ func (s *site) moveThemeComments(w http.ResponseWriter, r *http.Request) {
 	}
 	_, picked, _ := pickedComments(r)
 	to, _ := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
-	data := staffThemeData{Picked: picked, MoveTo: to}
+	data := staffThemeData{Picked: picked, MoveTo: to, AllMatching: r.PostFormValue("all_matching") != ""}
 	s.themeStep(w, r, "comments_moved", data, func(d consultation.Decision, tid int64) (int64, error) {
-		ids, _, err := pickedComments(r)
+		ids, err := s.stepComments(r, tid)
 		if err != nil {
 			return tid, err
 		}

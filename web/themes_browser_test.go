@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -213,6 +214,85 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 			must(t, err)
 			if got.Size != fromSize-1 {
 				t.Errorf("the first theme has %d comments after split and move back, want %d", got.Size, fromSize-1)
+			}
+		})
+	}
+}
+
+// TestThemeFindAndSplitAllInBrowser: staff find the comments of a theme
+// that contain a text and split all of
+// them off at once into a new theme, at phone and desktop width.
+func TestThemeFindAndSplitAllInBrowser(t *testing.T) {
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			e := newCommentEnv(t, true)
+			ctx := context.Background()
+			e.publishComments(t, e.anchors[3], "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
+				"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
+				"课后服务的时间太晚了，孩子六点才放学，建议课后服务五点半结束。", "课后服务结束时间能不能灵活一点，家长下班晚。")
+			if _, err := e.Themes.Analyze(ctx, &e.staff, e.d.ID); err != nil {
+				t.Fatal(err)
+			}
+			list, _, err := e.Themes.ListThemes(ctx, &e.staff, e.d.ID, "")
+			must(t, err)
+			var from themes.Theme
+			for _, th := range list {
+				if th.Size > from.Size && !th.OffTopic {
+					from = th
+				}
+			}
+			whole, err := e.Themes.GetTheme(ctx, &e.staff, from.ID, themes.ThemePage{Limit: 50})
+			must(t, err)
+			var want []string
+			for _, c := range whole.Comments {
+				if strings.Contains(c.Body, "降低") {
+					want = append(want, c.Receipt)
+				}
+			}
+			if len(want) == 0 || len(want) == from.Size {
+				t.Fatalf("the largest theme (%d comments) has %d with 降低", from.Size, len(want))
+			}
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes/"+strconv.FormatInt(from.ID, 10)),
+				chromedp.WaitVisible(chromedp.ID("theme-q")),
+				chromedp.SendKeys(chromedp.ID("theme-q"), "降低"),
+				chromedp.Submit(chromedp.ID("theme-q")),
+				chromedp.WaitVisible(chromedp.ID("find-result")),
+			))
+			found := textOf(t, b, chromedp.ID("find-result"))
+			if !strings.Contains(found, fmt.Sprintf("共%d条", len(want))) {
+				t.Errorf("find result %q, want %d", found, len(want))
+			}
+			n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll('.theme-comments li').length`))
+			must(t, err)
+			if n != len(want) {
+				t.Errorf("%d comments listed, want %d", n, len(want))
+			}
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.ID("all-matching")),
+				chromedp.SetValue(chromedp.ID("new-label"), "降低收费"),
+			))
+			noSideScroll(t, b, "the page")
+			browsertest.Screenshot(t, b, "theme-find-"+vp.name)
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.CSS(`#pick-form button:not([formaction])`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+			))
+			if h1 := textOf(t, b, chromedp.CSS(`h1`)); h1 != "降低收费" {
+				t.Fatalf("after the split the page shows %q", h1)
+			}
+			listed := textOf(t, b, chromedp.CSS(`.theme-comments`))
+			for _, r := range want {
+				if !strings.Contains(listed, r) {
+					t.Errorf("the new theme lacks %s: %q", r, listed)
+				}
+			}
+			after, err := e.Themes.GetTheme(ctx, &e.staff, from.ID, themes.ThemePage{Limit: 50})
+			must(t, err)
+			if after.Size != from.Size-len(want) {
+				t.Errorf("the first theme has %d comments after the split, want %d", after.Size, from.Size-len(want))
 			}
 		})
 	}

@@ -4,11 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/longbridgeapp/opencc"
+	"golang.org/x/text/width"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
@@ -334,17 +341,25 @@ type ThemeDetail struct {
 	Representatives []ThemeComment
 	Comments        []ThemeComment
 	NextCursor      string
+	// Matching is the number of the theme's comments that contain the
+	// page's Query (0 without one).
+	Matching int
 }
 
 // GetTheme returns a theme with its counts, summary, representatives and
 // a page of its comments (page.Limit at most 200, page.Cursor from
-// NextCursor) in page.Order. Readers as ListThemes. Codes:
-// theme_not_found, decision_not_found, authentication_required,
-// themes_not_visible, invalid_cursor, invalid_order.
+// NextCursor) in page.Order, only those containing page.Query when it is
+// set. Readers as ListThemes. Codes: theme_not_found, decision_not_found,
+// authentication_required, themes_not_visible, invalid_cursor,
+// invalid_order, invalid_query.
 func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID int64, page ThemePage) (ThemeDetail, error) {
 	limit, cursor := page.Limit, page.Cursor
 	if page.Order != OrderClosest && page.Order != OrderWeakest && page.Order != "" {
 		return ThemeDetail{}, errs.InvalidField("invalid_order", "order", "排列方式应为 closest 或 weakest")
+	}
+	forms, err := queryForms(page.Query)
+	if err != nil {
+		return ThemeDetail{}, err
 	}
 	decisionID, err := s.decisionOfTheme(ctx, themeID)
 	if err != nil {
@@ -374,7 +389,7 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 			return out, errs.InvalidField("invalid_cursor", "cursor", "翻页参数无效")
 		}
 	}
-	list, err := s.themeComments(ctx, themeID, nil, page.Order, limit+1, offset, labels)
+	list, err := s.themeComments(ctx, themeID, nil, page.Order, forms, limit+1, offset, labels)
 	if err != nil {
 		return out, err
 	}
@@ -383,7 +398,14 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 		out.NextCursor = strconv.Itoa(offset + limit)
 	}
 	out.Comments = list
-	if out.Representatives, err = s.themeComments(ctx, themeID, out.RepresentativeIDs, OrderClosest, len(out.RepresentativeIDs), 0,
+	if forms != nil {
+		if err := s.DB.QueryRow(ctx, `SELECT count(*) FROM theme_members m JOIN comments c ON c.id = m.comment_id
+			WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsAny, themeID, forms).
+			Scan(&out.Matching); err != nil {
+			return out, errs.Internal(err)
+		}
+	}
+	if out.Representatives, err = s.themeComments(ctx, themeID, out.RepresentativeIDs, OrderClosest, nil, len(out.RepresentativeIDs), 0,
 		labels); err != nil {
 		return out, err
 	}
@@ -396,6 +418,75 @@ type ThemePage struct {
 	Cursor string
 	// Order is OrderClosest ("" too) or OrderWeakest.
 	Order string
+	// Query, when set, keeps the comments that contain it (queryForms).
+	Query string
+}
+
+// MaxQueryRunes bounds a query within a theme's comments.
+const MaxQueryRunes = 30
+
+// queryForms are the forms of a query a comment's text is searched for:
+// as typed after normalising (full-width letters and digits folded, lower
+// case, traditional characters simplified), in traditional characters and
+// in full-width, so that 停车 finds 停車 and 300 finds ３００. nil for an
+// empty query. Code: invalid_query.
+func queryForms(q string) ([]string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	if utf8.RuneCountInString(q) > MaxQueryRunes {
+		return nil, errs.InvalidField("invalid_query", "q", fmt.Sprintf("查找内容不能超过%d个字", MaxQueryRunes))
+	}
+	n := Normalize(q)
+	forms := []string{n}
+	s2tOnce.Do(func() { s2t, _ = opencc.New("s2t") })
+	if s2t != nil {
+		if t, err := s2t.Convert(n); err == nil && !slices.Contains(forms, t) {
+			forms = append(forms, t)
+		}
+	}
+	if w := width.Widen.String(n); !slices.Contains(forms, w) {
+		forms = append(forms, w)
+	}
+	return forms, nil
+}
+
+var (
+	s2tOnce sync.Once
+	s2t     *opencc.OpenCC
+)
+
+// containsAny is the SQL condition that comment c's text contains one of
+// the forms in $2 (lower case; nil: any text).
+const containsAny = `($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) f WHERE strpos(lower(c.body), f) > 0))`
+
+// MatchingComments returns the ids of all the theme's current comments
+// that contain query (queryForms), for a step on all of them at once
+// (split-theme, move-comments-to-theme). Readers as ListThemes. Codes:
+// theme_not_found, themes_not_visible, invalid_query.
+func (s *Service) MatchingComments(ctx context.Context, actor *identity.Account, themeID int64, query string) ([]int64, error) {
+	decisionID, err := s.decisionOfTheme(ctx, themeID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.readable(ctx, actor, decisionID); err != nil {
+		return nil, err
+	}
+	forms, err := queryForms(query)
+	if err != nil || forms == nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT c.id FROM theme_members m JOIN comments c ON c.id = m.comment_id
+		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsAny+` ORDER BY c.id`, themeID, forms)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return ids, nil
 }
 
 // The orders of a theme's comments. OrderClosest: the theme's first
@@ -412,8 +503,9 @@ const (
 )
 
 // themeComments lists the theme's current comments in order, only those
-// of ids when ids is not nil.
-func (s *Service) themeComments(ctx context.Context, themeID int64, ids []int64, order string, limit, offset int,
+// of ids when ids is not nil and those containing one of forms when forms
+// is not nil.
+func (s *Service) themeComments(ctx context.Context, themeID int64, ids []int64, order string, forms []string, limit, offset int,
 	labels articleLabeller) ([]ThemeComment, error) {
 	if ids != nil && len(ids) == 0 {
 		return []ThemeComment{}, nil
@@ -427,8 +519,9 @@ func (s *Service) themeComments(ctx context.Context, themeID int64, ids []int64,
 			coalesce(p.batch_ref = 'theme:' || $1::bigint, false)
 		FROM theme_members m JOIN comments c ON c.id = m.comment_id
 		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
-		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND ($2::bigint[] IS NULL OR c.id = ANY($2))
-		ORDER BY `+orderBy+` LIMIT $3 OFFSET $4`, themeID, ids, limit, offset)
+		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND ($5::bigint[] IS NULL OR c.id = ANY($5))
+			AND `+containsAny+`
+		ORDER BY `+orderBy+` LIMIT $3 OFFSET $4`, themeID, forms, limit, offset, ids)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}

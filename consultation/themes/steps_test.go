@@ -2,10 +2,12 @@ package themes_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation/themes"
+	"github.com/canyu-gov/canyu/internal/identity"
 )
 
 // TestJoinSplitMove: new comments join the themes of the latest analysis
@@ -125,3 +127,47 @@ func TestJoinSplitMove(t *testing.T) {
 }
 
 func errsHas(err error, code string) bool { return hasCode(err, code) }
+
+// TestThemeQuery: a theme's comments that contain a query, a page of them
+// with their number, and all of them for a step on every one at once.
+func TestThemeQuery(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t, 300)
+	if _, err := s.svc.Analyze(ctx, s.staff, s.d.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := s.svc.ListThemes(ctx, s.staff, s.d.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := list[0]
+	const q = "供暖"
+	var want int
+	if err := s.e.DB.QueryRow(ctx, `SELECT count(*) FROM theme_members m JOIN comments c ON c.id = m.comment_id
+		WHERE m.theme_id = $1 AND m.removed_at IS NULL AND c.status <> 'rejected' AND strpos(c.body, $2) > 0`, th.ID, q).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if want < 6 || want == th.Size {
+		t.Fatalf("the scene's first theme (%d comments) has %d with %q: choose another query", th.Size, want, q)
+	}
+	page, err := s.svc.GetTheme(ctx, s.staff, th.ID, themes.ThemePage{Limit: 5, Query: " " + q + " "})
+	if err != nil || page.Matching != want || len(page.Comments) != 5 || page.NextCursor == "" {
+		t.Fatalf("query page: %d matching (want %d), %d comments, cursor %q, %v", page.Matching, want, len(page.Comments), page.NextCursor, err)
+	}
+	for _, c := range page.Comments {
+		if !strings.Contains(c.Body, q) {
+			t.Fatalf("comment %q does not contain %q", c.Body, q)
+		}
+	}
+	all, err := s.svc.MatchingComments(ctx, s.staff, th.ID, q)
+	if err != nil || len(all) != want {
+		t.Fatalf("matching comments: %d, want %d, %v", len(all), want, err)
+	}
+	if _, err := s.svc.GetTheme(ctx, s.staff, th.ID, themes.ThemePage{Query: strings.Repeat("长", themes.MaxQueryRunes+1)}); !errsHas(err, "invalid_query") {
+		t.Fatalf("a query too long: %v", err)
+	}
+	resident, _ := s.e.Account(identity.RoleResident, "")
+	if _, err := s.svc.MatchingComments(ctx, &resident, th.ID, q); !errsHas(err, "themes_not_visible") {
+		t.Fatalf("a resident read the theme's comments: %v", err)
+	}
+}

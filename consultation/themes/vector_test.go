@@ -3,6 +3,8 @@ package themes
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +74,32 @@ func TestInferredArticle(t *testing.T) {
 				t.Errorf("comment %d has an inferred article with the weight 0", i)
 			}
 		}
+	}
+}
+
+// TestQueryForms: a query within a theme is searched for as normalised,
+// in traditional characters and in full width.
+func TestQueryForms(t *testing.T) {
+	for q, want := range map[string][]string{
+		"停車":   {"停车", "停車", "停车"},
+		"３００元": {"300元", "３００元"},
+		"APP":  {"app", "ａｐｐ"},
+		"  ":   nil,
+	} {
+		got, err := queryForms(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("forms of %q: %q lacks %q", q, got, w)
+			}
+		}
+		if want == nil && got != nil {
+			t.Errorf("forms of a blank query: %q", got)
+		}
+	}
+	if _, err := queryForms(strings.Repeat("停", MaxQueryRunes+1)); err == nil {
+		t.Error("a query too long was accepted")
 	}
 }
