@@ -39,7 +39,8 @@ import (
 // (MIT, from npm's nodejieba) beside or instead of the bigrams (0.731 /
 // 0.562), with its general-corpus IDF (0.730 / 0.557) or nouns weighing
 // more; every comment's cosine to each sentence or clause of the draft as
-// features (0.731 / 0.571); the aspect weight 0 or 4, content characters
+// features (0.731 / 0.571); character trigrams (0.734 / 0.560) or
+// pairs of characters one apart (0.730 / 0.568); the aspect weight 0 or 4, content characters
 // 0.5 or 3, no pinyin (0.727 / 0.572), no inferred article (0.713 /
 // 0.555). Two comments of one theme mostly share meaning, not words; a
 // reader finds it (0.914 above), character statistics do not.
