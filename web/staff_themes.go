@@ -200,7 +200,7 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 		data.Kind, data.Reason = string(t.Answer.Disposition), t.Answer.Reason
 	}
 	path := staffURL(d.ID, "/themes/"+strconv.FormatInt(tid, 10))
-	link := func(order, query string) string {
+	filters := func(order, query string) url.Values {
 		v := url.Values{}
 		if order == themes.OrderWeakest {
 			v.Set("order", order)
@@ -208,19 +208,15 @@ func (s *site) renderTheme(w http.ResponseWriter, r *http.Request, status int, d
 		if query != "" {
 			v.Set("q", query)
 		}
-		if len(v) == 0 {
-			return path + "#comments-title"
+		return v
+	}
+	link := func(order, query string) string {
+		if v := filters(order, query); len(v) > 0 {
+			return path + "?" + v.Encode() + "#comments-title"
 		}
-		return path + "?" + v.Encode() + "#comments-title"
+		return path + "#comments-title"
 	}
-	filters := url.Values{}
-	if order == themes.OrderWeakest {
-		filters.Set("order", order)
-	}
-	if query != "" {
-		filters.Set("q", query)
-	}
-	data.NextURL, data.FirstURL = pageLinks(path, filters, cursor, t.NextCursor)
+	data.NextURL, data.FirstURL = pageLinks(path, filters(order, query), cursor, t.NextCursor)
 	data.Weakest, data.Query = order == themes.OrderWeakest, query
 	data.ClosestURL, data.WeakestURL = link(themes.OrderClosest, query), link(themes.OrderWeakest, query)
 	data.ClearURL = link(order, "")
