@@ -397,6 +397,43 @@ func TestCodedSet(t *testing.T) {
 	}
 }
 
+// TestSecondCodedSet measures the method on a second held-out set
+// (testdata/coded2: 380 comments on three drafts, eldercare, water prices
+// and bus routes, written and coded in session 12 by a helper who saw
+// neither the method nor any other data, to the coded set's brief). It was
+// measured once, after every choice of this session, and never tuned on.
+// First measurement (DefaultParams of session 11): bus 0.770, eldercare
+// 0.623, water 0.709, mean 0.701 (without the articles comments are on
+// 0.503); the Dirichlet mixture 0.718 and the spectral method 0.704, the
+// same within noise. The set's coders filed most comments on the article
+// they discuss, where the coded set's often did not: the two held-out
+// sets together average 0.632. The test fails below coded2Floor, a
+// regression guard, or when the campaign is split.
+func TestSecondCodedSet(t *testing.T) {
+	drafts := loadLines(t, "testdata/coded2")
+	if len(drafts) != 3 {
+		t.Fatalf("second coded set: %d drafts", len(drafts))
+	}
+	var meanF1 float64
+	for _, d := range drafts {
+		s, _ := measure(d, DefaultParams)
+		meanF1 += s.F1 / float64(len(drafts))
+		t.Logf("coded2 %-9s n=%3d themes=%2d (coded %d)  P=%.3f R=%.3f F1=%.3f ARI=%.3f campaign-themes=%d",
+			d.Key, len(d.Comments), s.Themes, codedThemes(d), s.Precision, s.Recall, s.F1, s.ARI, s.CampaignThemes)
+		if s.CampaignThemes != 1 {
+			t.Errorf("coded2 %s: the campaign is in %d themes", d.Key, s.CampaignThemes)
+		}
+	}
+	t.Logf("coded2 mean pairwise F1 %.3f (target 0.75)", meanF1)
+	if meanF1 < coded2Floor {
+		t.Errorf("mean pairwise F1 %.3f below the regression floor %.2f", meanF1, coded2Floor)
+	}
+}
+
+// coded2Floor guards against regressions on the second coded set, under
+// its first measurement (0.701).
+const coded2Floor = 0.65
+
 // codedFloor guards against regressions of the method on the coded set.
 // Every measurement taken, in order: 0.346 (first method: bigrams and
 // words, cosine cut at 0.12); 0.345 (with content characters, pinyin
