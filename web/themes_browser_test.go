@@ -129,21 +129,8 @@ func TestThemeSplitAndMoveInBrowser(t *testing.T) {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			e.publishComments(t, e.anchors[3], "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
-				"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
-				"课后服务的时间太晚了，孩子六点才放学，建议课后服务五点半结束。", "课后服务结束时间能不能灵活一点，家长下班晚。")
-			if _, err := e.Themes.Analyze(ctx, &e.staff, e.d.ID); err != nil {
-				t.Fatal(err)
-			}
-			list, _, err := e.Themes.ListThemes(ctx, &e.staff, e.d.ID, "")
-			must(t, err)
-			var from int64
-			var fromSize int
-			for _, th := range list {
-				if th.Size > fromSize && !th.OffTopic {
-					from, fromSize = th.ID, th.Size
-				}
-			}
+			list, largest := e.analysedFeeAndTimeComments(t)
+			from, fromSize := largest.ID, largest.Size
 			if fromSize < 3 {
 				t.Fatalf("no theme of 3 comments to split: %+v", list)
 			}
@@ -227,20 +214,7 @@ func TestThemeFindAndSplitAllInBrowser(t *testing.T) {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			e.publishComments(t, e.anchors[3], "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
-				"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
-				"课后服务的时间太晚了，孩子六点才放学，建议课后服务五点半结束。", "课后服务结束时间能不能灵活一点，家长下班晚。")
-			if _, err := e.Themes.Analyze(ctx, &e.staff, e.d.ID); err != nil {
-				t.Fatal(err)
-			}
-			list, _, err := e.Themes.ListThemes(ctx, &e.staff, e.d.ID, "")
-			must(t, err)
-			var from themes.Theme
-			for _, th := range list {
-				if th.Size > from.Size && !th.OffTopic {
-					from = th
-				}
-			}
+			_, from := e.analysedFeeAndTimeComments(t)
 			whole, err := e.Themes.GetTheme(ctx, &e.staff, from.ID, themes.ThemePage{Limit: 50})
 			must(t, err)
 			var want []string
@@ -296,4 +270,27 @@ func TestThemeFindAndSplitAllInBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// analysedFeeAndTimeComments publishes six comments on one article, four
+// on after-school fees and two on its hours, analyses the decision's
+// themes and returns them with the largest theme not off-topic.
+func (e *commentEnv) analysedFeeAndTimeComments(t *testing.T) ([]themes.Theme, themes.Theme) {
+	t.Helper()
+	ctx := context.Background()
+	e.publishComments(t, e.anchors[3], "课后服务收费太高了，建议降低收费。", "课后服务费用每学期三百元负担重，希望降低收费标准。",
+		"课后服务收费标准要公开，费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
+		"课后服务的时间太晚了，孩子六点才放学，建议课后服务五点半结束。", "课后服务结束时间能不能灵活一点，家长下班晚。")
+	if _, err := e.Themes.Analyze(ctx, &e.staff, e.d.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := e.Themes.ListThemes(ctx, &e.staff, e.d.ID, "")
+	must(t, err)
+	var largest themes.Theme
+	for _, th := range list {
+		if th.Size > largest.Size && !th.OffTopic {
+			largest = th
+		}
+	}
+	return list, largest
 }
