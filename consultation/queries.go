@@ -35,13 +35,5 @@ func queryValue[T any](ctx context.Context, q querier, query string, args ...any
 
 // queryIDs reads a column of ids.
 func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return ids, nil
+	return pgrows.Column[int64](ctx, q, query, args...)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Theme is one theme as staff see it on the board.
@@ -477,16 +478,8 @@ func (s *Service) MatchingComments(ctx context.Context, actor *identity.Account,
 	if err != nil || forms == nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT c.id FROM theme_members m JOIN comments c ON c.id = m.comment_id
+	return pgrows.Column[int64](ctx, s.DB, `SELECT c.id FROM theme_members m JOIN comments c ON c.id = m.comment_id
 		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsAny+` ORDER BY c.id`, themeID, forms)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return ids, nil
 }
 
 // The orders of a theme's comments. OrderClosest: the theme's first

@@ -30,6 +30,11 @@ func AllByPos[T any](ctx context.Context, q Querier, sql string, args ...any) ([
 	return collect(ctx, q, pgx.RowToStructByPos[T], sql, args...)
 }
 
+// Column returns the query's one column of every row as a T (ids, names).
+func Column[T any](ctx context.Context, q Querier, sql string, args ...any) ([]T, error) {
+	return collect(ctx, q, pgx.RowTo[T], sql, args...)
+}
+
 func collect[T any](ctx context.Context, q Querier, row pgx.RowToFunc[T], sql string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
