@@ -223,6 +223,9 @@ type Cluster struct {
 	// Centroid is dense over the vocabulary.
 	Centroid []float32
 	OffTopic bool
+	// Carries is 1 + the index of the kept theme (ClusterDocsKeeping) this
+	// theme carries on, 0 for a new theme.
+	Carries int
 }
 
 // Clustering is the result of clustering a set of comments.
@@ -270,6 +273,13 @@ type unit struct {
 // (Params.InferredArticleWeight), and comments close to no article are
 // suggested as off-topic.
 func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
+	return ClusterDocsKeeping(docs, articles, nil, p)
+}
+
+// ClusterDocsKeeping is ClusterDocs keeping the themes staff worked on
+// (keep.go): their clusters come first, in kept's order, whatever becomes
+// of their members.
+func ClusterDocsKeeping(docs []Doc, articles []string, kept []KeptTheme, p Params) *Clustering {
 	docTerms := make([][]string, len(docs))
 	vocabTerms := make([][]string, len(docs))
 	parallel(len(docs), func(i int) {
@@ -300,13 +310,19 @@ func ClusterDocs(docs []Doc, articles []string, p Params) *Clustering {
 	}
 	var firstOf []int
 	var cents [][]float32
-	switch p.Method {
-	case MethodSpectral:
+	var pinned []bool
+	switch {
+	case len(kept) > 0:
+		firstOf, cents, pinned = keepingThemes(units, docs, docTerms, voc, kept, p)
+	case p.Method == MethodSpectral:
 		firstOf, cents = spectralThemes(units, len(voc.Terms), p)
 	default:
 		firstOf, cents = linkThemes(units, docs, docTerms, voc, p)
 	}
-	finishThemes(out, units, firstOf, cents, articles, p)
+	finishThemes(out, units, firstOf, cents, pinned, articles, p)
+	for g := range min(len(kept), len(out.Clusters)) {
+		out.Clusters[g].Carries = g + 1
+	}
 	return out
 }
 
@@ -438,8 +454,9 @@ func linkThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabulary, 
 
 // finishThemes fills out.Clusters and out.First from each unit's theme
 // (firstOf, -1 for none) and the themes' centroids: the members with their
-// cosines, second themes, and the off-topic suggestion.
-func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float32, articles []string, p Params) {
+// cosines, second themes, and the off-topic suggestion. A pinned unit (nil:
+// none) is where staff put it and gets no second theme from the machine.
+func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float32, pinned []bool, articles []string, p Params) {
 	voc, dim := out.Vocab, len(out.Vocab.Terms)
 	clusters := make([]Cluster, len(cents))
 	// Themes with their members, first and second.
@@ -458,7 +475,7 @@ func finishThemes(out *Clustering, units []unit, firstOf []int, cents [][]float3
 		for _, d := range un.docs {
 			out.First[d] = g
 			clusters[g].add(d, true, s1)
-			if second >= 0 && s2 >= p.JoinThreshold && s2 >= p.SecondRatio*s1 {
+			if second >= 0 && (pinned == nil || !pinned[u]) && s2 >= p.JoinThreshold && s2 >= p.SecondRatio*s1 {
 				clusters[second].add(d, false, s2)
 			}
 		}
@@ -504,13 +521,7 @@ func mergeClose(groups [][]int, cents [][]float32, units []unit, dim int, thresh
 		ba, bb, bs := -1, -1, threshold
 		for a := range cents {
 			for b := a + 1; b < len(cents); b++ {
-				var s float64
-				for i, w := range cents[a] {
-					if w != 0 {
-						s += float64(w) * float64(cents[b][i])
-					}
-				}
-				if s >= bs {
+				if s := dot32(cents[a], cents[b]); s >= bs {
 					ba, bb, bs = a, b, s
 				}
 			}

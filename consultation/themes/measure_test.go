@@ -171,6 +171,15 @@ type scores struct {
 // partition: it compares first coded theme with first theme found, each
 // comment in no theme counted as a cluster of its own.
 func measure(d labelledDraft, p Params) (scores, *Clustering) {
+	docs, arts := prepare(d)
+	cl := ClusterDocs(docs, arts, p)
+	return score(d, cl), cl
+}
+
+// prepare is a labelled draft as the service would cluster it: its
+// comments as docs with the campaign groups consultation would find, and
+// the texts of its articles.
+func prepare(d labelledDraft) ([]Doc, []string) {
 	texts := make([]string, len(d.Comments))
 	for i, c := range d.Comments {
 		texts[i] = c.Text
@@ -187,8 +196,12 @@ func measure(d labelledDraft, p Params) (scores, *Clustering) {
 	for _, a := range d.Articles {
 		arts = append(arts, a.Text)
 	}
-	cl := ClusterDocs(docs, arts, p)
-	sets := make([]map[int]bool, len(docs))
+	return docs, arts
+}
+
+// score compares a clustering of d's comments with d's coding (see measure).
+func score(d labelledDraft, cl *Clustering) scores {
+	sets := make([]map[int]bool, len(d.Comments))
 	for i := range sets {
 		sets[i] = map[int]bool{}
 	}
@@ -198,8 +211,8 @@ func measure(d labelledDraft, p Params) (scores, *Clustering) {
 		}
 	}
 	var tp, fp, fn float64
-	for i := range docs {
-		for j := i + 1; j < len(docs); j++ {
+	for i := range sets {
+		for j := i + 1; j < len(sets); j++ {
 			gold := intersects(d.Comments[i].Themes, d.Comments[j].Themes)
 			pred := false
 			for g := range sets[i] {
@@ -228,8 +241,8 @@ func measure(d labelledDraft, p Params) (scores, *Clustering) {
 	if s.Precision+s.Recall > 0 {
 		s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
 	}
-	goldFirst := make([]string, len(docs))
-	predFirst := make([]string, len(docs))
+	goldFirst := make([]string, len(sets))
+	predFirst := make([]string, len(sets))
 	camp := map[int]bool{} // first themes of the campaign's comments (none: no campaign)
 	for i, c := range d.Comments {
 		goldFirst[i] = c.Themes[0]
@@ -247,7 +260,7 @@ func measure(d labelledDraft, p Params) (scores, *Clustering) {
 	if camp[-1] {
 		s.CampaignThemes = 99 // in no theme: not "one theme"
 	}
-	return s, cl
+	return s
 }
 
 func countOf(xs []int64, x int64) int {
