@@ -20,13 +20,14 @@ type ThemeAnalysisView struct {
 	CommentCount int       `json:"comment_count" doc:"Comments analysed (published and pending)."`
 	ThemeCount   int       `json:"theme_count"`
 	Unthemed     int       `json:"unthemed,omitempty" doc:"Comments close to no theme (only in the answer of analyze-themes)."`
+	Kept         int       `json:"kept,omitempty" doc:"Themes staff worked on in the previous version that this one carries on."`
 	ContentHash  string    `json:"content_hash" doc:"SHA-256 of the canonical result, also in the themes_analysed record entry."`
 	CreatedAt    time.Time `json:"created_at"`
 }
 
 func themeAnalysisView(a themes.Analysis) ThemeAnalysisView {
 	return ThemeAnalysisView{ID: a.ID, DecisionID: a.DecisionID, Version: a.Version, CommentCount: a.CommentCount,
-		ThemeCount: a.ThemeCount, Unthemed: a.Unthemed, ContentHash: a.ContentHash, CreatedAt: a.CreatedAt.UTC()}
+		ThemeCount: a.ThemeCount, Unthemed: a.Unthemed, Kept: a.Kept, ContentHash: a.ContentHash, CreatedAt: a.CreatedAt.UTC()}
 }
 
 // ThemeArticleView counts a theme's comments on one article.
@@ -68,6 +69,7 @@ type ThemeView struct {
 	Status          string                     `json:"status" enum:"active,merged"`
 	MergedInto      int64                      `json:"merged_into,omitempty"`
 	SplitFrom       int64                      `json:"split_from,omitempty"`
+	CarriedFrom     int64                      `json:"carried_from,omitempty" doc:"The theme of the previous version this one carries on: a re-analysis keeps the themes staff worked on, with their label, mark and answer."`
 	Size            int                        `json:"size" doc:"Comments in the theme (first or second theme; rejected ones left out)."`
 	Primary         int                        `json:"primary" doc:"Comments whose first theme this is."`
 	Published       int                        `json:"published"`
@@ -92,7 +94,7 @@ func themeView(t themes.Theme) ThemeView {
 			return ThemeSummarySentenceView{Text: s.Text, Receipts: s.Receipts, Sources: s.Sources}
 		}),
 		Answered: t.Answered, Overridden: t.Overridden, Unanswered: t.Unanswered,
-		MergedInto: deref(t.MergedInto), SplitFrom: deref(t.SplitFrom), UpdatedAt: t.UpdatedAt.UTC()}
+		MergedInto: deref(t.MergedInto), SplitFrom: deref(t.SplitFrom), CarriedFrom: deref(t.CarriedFrom), UpdatedAt: t.UpdatedAt.UTC()}
 	if v.Words == nil {
 		v.Words = []string{}
 	}
@@ -258,8 +260,11 @@ func (s *server) registerThemes() {
 		Summary: "Analyse the themes of the comments", Tags: tags, Errors: []int{404, 409},
 		Description: "Clusters the decision's comments (published and pending) into themes with Chinese-aware features (no model, no outside " +
 			"service), labels each by its distinctive words, writes a cited extractive summary, and stores the result as the next version. " +
-			"New comments then join the latest version's themes every few seconds in a background job. One process-record entry " +
-			"(themes_analysed) with the content hash. Only staff of the lead unit."},
+			"New comments then join the latest version's themes every few seconds in a background job. A re-analysis keeps what staff " +
+			"decided: every theme of the latest version that staff renamed, marked, merged, split, answered or moved comments into is " +
+			"carried on (`carried_from`) with its label, mark and answer; the comments staff placed and those answered through it stay " +
+			"there, and the machine regroups the rest. One process-record entry (themes_analysed) with the content hash. Only staff of " +
+			"the lead unit. 409 `themes_changed_during_analysis` when staff kept changing the themes while it ran."},
 		staff, func(ctx context.Context, in *DecisionPath) (themes.Analysis, error) {
 			return s.svc.Themes.Analyze(ctx, actor(ctx), in.DecisionID)
 		}, themeAnalysisView)

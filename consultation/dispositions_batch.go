@@ -20,7 +20,10 @@ const RecordBatchDisposition RecordKind = "batch_disposition_set"
 type BatchDispositionInput struct {
 	// Ref names the batch, e.g. "theme:12": answering the same Ref again
 	// revises the comments that still carry its earlier answer.
-	Ref        string
+	Ref string
+	// Replaces are earlier batches (e.g. the themes a re-analysis carried
+	// this one on from) whose answers this batch revises like its own.
+	Replaces   []string
 	CommentIDs []int64
 	Kind       DispositionKind
 	Reason     string
@@ -46,7 +49,8 @@ type BatchDispositionResult struct {
 
 // SetBatchDisposition answers the listed published comments of a decision
 // with one disposition: every one without an answer, and every one that
-// still carries an earlier answer of the same batch (Ref). Individual and
+// still carries an earlier answer of the same batch (Ref) or of one it
+// replaces (Replaces). Individual and
 // group answers are never overwritten, and an individual answer given later
 // (SetCommentDisposition) replaces the batch's for that comment, so each
 // comment stays overridable. One record entry lists the comment ids and
@@ -86,11 +90,11 @@ func (s *Service) SetBatchDisposition(ctx context.Context, actor *identity.Accou
 		rows, err := tx.Query(ctx, `INSERT INTO comment_dispositions (comment_id, decision_id, disposition, reason, group_id, batch_ref, decided_by, decided_at)
 			SELECT c.id, c.decision_id, $3, $4, NULL, $5, $6, $7 FROM comments c
 			LEFT JOIN comment_dispositions p ON p.comment_id = c.id
-			WHERE c.id = ANY($1) AND c.decision_id = $2 AND c.status = 'published' AND (p.comment_id IS NULL OR p.batch_ref = $5)
+			WHERE c.id = ANY($1) AND c.decision_id = $2 AND c.status = 'published' AND (p.comment_id IS NULL OR p.batch_ref = $5 OR p.batch_ref = ANY($8))
 			ON CONFLICT (comment_id) DO UPDATE SET disposition = EXCLUDED.disposition, reason = EXCLUDED.reason,
 				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at
 			RETURNING comment_id, (SELECT receipt FROM comments WHERE id = comment_id)`,
-			in.CommentIDs, decisionID, in.Kind, reason, ref, actor.ID, now)
+			in.CommentIDs, decisionID, in.Kind, reason, ref, actor.ID, now, in.Replaces)
 		if res.CommentIDs, res.Receipts, err = answered(rows, err); err != nil {
 			return err
 		}

@@ -294,3 +294,42 @@ func (e *commentEnv) analysedFeeAndTimeComments(t *testing.T) ([]themes.Theme, t
 	}
 	return list, largest
 }
+
+// TestThemeReanalysisKeepsInBrowser: staff rename a theme, read on the
+// board what a re-analysis keeps, analyse again, and find the renamed
+// theme carried on under their name, at phone and desktop width.
+func TestThemeReanalysisKeepsInBrowser(t *testing.T) {
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			e := newCommentEnv(t, true)
+			ctx := context.Background()
+			_, largest := e.analysedFeeAndTimeComments(t)
+			label := "课后服务收费标准"
+			_, err := e.Themes.UpdateTheme(ctx, &e.staff, largest.ID, themes.ThemeUpdate{Label: &label})
+			must(t, err)
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes"),
+				chromedp.WaitVisible(chromedp.ID("reanalyse-hint")),
+			))
+			if hint := textOf(t, b, chromedp.ID("reanalyse-hint")); !strings.Contains(hint, "重新分析会保留您的工作") {
+				t.Errorf("hint %q", hint)
+			}
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.CSS(`button[aria-describedby=reanalyse-hint]`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+			))
+			meta := textOf(t, b, chromedp.ID("analysis-meta"))
+			if !strings.Contains(meta, "第2版分析") || !strings.Contains(meta, "保留工作人员调整过的主题1个") {
+				t.Errorf("analysis meta %q", meta)
+			}
+			board := textOf(t, b, chromedp.ID("theme-board"))
+			if !strings.Contains(board, label) || !strings.Contains(board, "沿用上一版（工作人员调整过）") {
+				t.Errorf("board after re-analysis: %q", board)
+			}
+			noSideScroll(t, b, "the board")
+			browsertest.Screenshot(t, b, "theme-reanalysed-"+vp.name)
+		})
+	}
+}

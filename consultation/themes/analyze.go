@@ -3,6 +3,7 @@ package themes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,15 +28,18 @@ type Cited struct {
 
 // Analysis is one versioned theme analysis of a decision.
 type Analysis struct {
-	ID           int64     `json:"id"`
-	DecisionID   int64     `json:"decision_id"`
-	Version      int       `json:"version"`
-	CommentCount int       `json:"comment_count"`
-	ThemeCount   int       `json:"theme_count"`
-	Unthemed     int       `json:"unthemed"`
-	ContentHash  string    `json:"content_hash"`
-	CreatedAt    time.Time `json:"created_at"`
-	Took         time.Duration
+	ID           int64 `json:"id"`
+	DecisionID   int64 `json:"decision_id"`
+	Version      int   `json:"version"`
+	CommentCount int   `json:"comment_count"`
+	ThemeCount   int   `json:"theme_count"`
+	Unthemed     int   `json:"unthemed"`
+	// Kept counts the themes staff worked on that this version carries on
+	// from the previous one.
+	Kept        int       `json:"kept"`
+	ContentHash string    `json:"content_hash"`
+	CreatedAt   time.Time `json:"created_at"`
+	Took        time.Duration
 }
 
 // articleTexts are the texts of the articles of the draft version under
@@ -62,10 +66,15 @@ type storedVec struct {
 // and pending) and stores it as the next version: themes with their
 // machine labels, members (first and second themes), representatives and
 // cited summaries. Earlier versions and staff changes to them stay; staff
-// work from the latest. One record entry names the version, the themes and
-// the SHA-256 of the result (evidence). Only staff of the lead unit. Codes:
+// work from the latest. The themes staff worked on in the latest version
+// (renamed, marked, merged, split, answered, or given comments by hand)
+// are carried into the new one with their names, marks and answers, the
+// comments staff placed and those answered through them staying there
+// (keep.go); the machine regroups the rest. One record entry names the
+// version, the themes (with the theme each carries on) and the SHA-256 of
+// the result (evidence). Only staff of the lead unit. Codes:
 // decision_not_found, authentication_required, not_lead_unit_staff,
-// no_comments_to_analyse.
+// no_comments_to_analyse, themes_changed_during_analysis.
 func (s *Service) Analyze(ctx context.Context, actor *identity.Account, decisionID int64) (Analysis, error) {
 	if _, err := s.writable(ctx, actor, decisionID); err != nil {
 		return Analysis{}, err
@@ -73,8 +82,151 @@ func (s *Service) Analyze(ctx context.Context, actor *identity.Account, decision
 	return s.analyze(ctx, actor, decisionID)
 }
 
+// keptAttempts bounds how often an analysis starts again because staff
+// changed the themes it keeps while it ran.
+const keptAttempts = 3
+
+var errKeptChanged = errs.Conflict("themes_changed_during_analysis", "分析期间有工作人员调整了主题，请稍后重新分析")
+
 func (s *Service) analyze(ctx context.Context, actor *identity.Account, decisionID int64) (Analysis, error) {
+	for attempt := 1; ; attempt++ {
+		a, err := s.analyzeOnce(ctx, actor, decisionID)
+		if !errors.Is(err, errKeptChanged) || attempt == keptAttempts {
+			return a, err
+		}
+	}
+}
+
+// keptTheme is a theme of the latest analysis that staff worked on, as a
+// re-analysis carries it on.
+type keptTheme struct {
+	ID              int64    `json:"id"`
+	Origin          string   `json:"origin"`
+	MachineLabel    string   `json:"machine_label"`
+	Label           string   `json:"label"`
+	MachineOffTopic bool     `json:"machine_off_topic"`
+	OffTopic        bool     `json:"off_topic"`
+	Answered        bool     `json:"answered"`
+	Refs            []string `json:"refs"`
+	// Pinned are the comments that stay (placed by staff or answered
+	// through the theme), StaffPlaced those of them staff placed.
+	Pinned      []int64 `json:"pinned"`
+	StaffPlaced []bool  `json:"staff_placed"`
+	// others are its other first-theme comments: they start in it.
+	others []int64
+}
+
+// keptState is what a re-analysis keeps of the latest analysis; hash
+// covers everything but the unpinned comments (which the incremental
+// joiner may add meanwhile), so a staff change while the analysis runs is
+// noticed before it is stored.
+type keptState struct {
+	themes []keptTheme
+	hash   string
+}
+
+// readKept reads the themes of the decision's latest analysis that staff
+// worked on.
+func readKept(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, decisionID int64) (keptState, error) {
+	var st keptState
+	analysisID, _, err := currentAnalysis(ctx, q, decisionID)
+	if errors.Is(err, errNoAnalysis) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	rows, err := q.Query(ctx, `SELECT t.id, t.origin, t.machine_label, t.label, t.machine_off_topic, t.off_topic,
+			w.theme_id IS NOT NULL, t.answer_refs
+		FROM themes t LEFT JOIN theme_answers w ON w.theme_id = t.id
+		WHERE t.analysis_id = $1 AND t.status = 'active' AND (t.origin = 'staff' OR t.label <> t.machine_label
+			OR t.off_topic <> t.machine_off_topic OR w.theme_id IS NOT NULL OR t.carried_from IS NOT NULL
+			OR EXISTS (SELECT 1 FROM theme_members m WHERE m.theme_id = t.id AND m.removed_at IS NULL AND m.added_by = 'staff'))
+		ORDER BY t.id`, analysisID)
+	if err != nil {
+		return st, errs.Internal(err)
+	}
+	var k keptTheme
+	if _, err := pgx.ForEachRow(rows, []any{&k.ID, &k.Origin, &k.MachineLabel, &k.Label, &k.MachineOffTopic, &k.OffTopic,
+		&k.Answered, &k.Refs}, func() error {
+		k.Refs = append(k.Refs, themeRef(k.ID))
+		k.Pinned, k.StaffPlaced = []int64{}, []bool{}
+		st.themes = append(st.themes, k)
+		return nil
+	}); err != nil {
+		return st, errs.Internal(err)
+	}
+	if len(st.themes) > 0 {
+		ids := make([]int64, len(st.themes))
+		at := map[int64]int{}
+		for i, t := range st.themes {
+			ids[i], at[t.ID] = t.ID, i
+		}
+		rows, err = q.Query(ctx, `SELECT m.theme_id, m.comment_id, m.added_by = 'staff',
+				coalesce(p.batch_ref = ANY(t.answer_refs || ('theme:' || t.id)), false)
+			FROM theme_members m JOIN themes t ON t.id = m.theme_id
+			LEFT JOIN comment_dispositions p ON p.comment_id = m.comment_id
+			WHERE m.theme_id = ANY($1) AND m.removed_at IS NULL AND m.is_primary ORDER BY m.theme_id, m.comment_id`, ids)
+		if err != nil {
+			return st, errs.Internal(err)
+		}
+		var themeID, commentID int64
+		var staff, answered bool
+		if _, err := pgx.ForEachRow(rows, []any{&themeID, &commentID, &staff, &answered}, func() error {
+			t := &st.themes[at[themeID]]
+			if staff || answered {
+				t.Pinned = append(t.Pinned, commentID)
+				t.StaffPlaced = append(t.StaffPlaced, staff)
+			} else {
+				t.others = append(t.others, commentID)
+			}
+			return nil
+		}); err != nil {
+			return st, errs.Internal(err)
+		}
+	}
+	b, err := json.Marshal(st.themes)
+	if err != nil {
+		return st, errs.Internal(err)
+	}
+	st.hash = consultation.SHA256Hex(b)
+	return st, nil
+}
+
+// clusterKept is what ClusterDocsKeeping needs of the kept themes: their
+// comments as indexes into docs (comments no longer analysed are left out).
+func (st keptState) clusterKept(docs []Doc) []KeptTheme {
+	index := make(map[int64]int, len(docs))
+	for i, d := range docs {
+		index[d.ID] = i
+	}
+	out := make([]KeptTheme, len(st.themes))
+	for k, t := range st.themes {
+		for _, id := range t.Pinned {
+			if i, ok := index[id]; ok {
+				out[k].Members = append(out[k].Members, i)
+				out[k].Pinned = append(out[k].Pinned, true)
+			}
+		}
+		for _, id := range t.others {
+			if i, ok := index[id]; ok {
+				out[k].Members = append(out[k].Members, i)
+				out[k].Pinned = append(out[k].Pinned, false)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Service) analyzeOnce(ctx context.Context, actor *identity.Account, decisionID int64) (Analysis, error) {
 	started := time.Now()
+	kept, err := readKept(ctx, s.DB, decisionID)
+	if err != nil {
+		return Analysis{}, err
+	}
 	comments, err := s.Consultation.CommentsForAnalysis(ctx, decisionID, 0, 0, time.Time{})
 	if err != nil {
 		return Analysis{}, err
@@ -94,7 +246,7 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 	if p.MaxAgglomerative == 0 {
 		p = DefaultParams
 	}
-	cl := ClusterDocs(docs, texts, p)
+	cl := ClusterDocsKeeping(docs, texts, kept.clusterKept(docs), p)
 	desc := Describe(docs, cl, p)
 
 	type themeRow struct {
@@ -106,12 +258,16 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 		summary  []Cited
 		reps     []int64
 		members  [][2]int64 // comment id, primary (1/0)
+		kept     *keptTheme
 	}
 	rows := make([]themeRow, len(cl.Clusters))
 	for g, c := range cl.Clusters {
 		sv := sparse(c.Centroid, 300)
 		r := themeRow{label: desc[g].Label, words: desc[g].Words, offTopic: c.OffTopic,
 			centroid: storedVec{IDs: sv.IDs, W: sv.W}, summary: []Cited{}, reps: []int64{}}
+		if c.Carries > 0 {
+			r.kept = &kept.themes[c.Carries-1]
+		}
 		if r.label == "" {
 			r.label = "未命名主题"
 		}
@@ -148,7 +304,8 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 	if err != nil {
 		return Analysis{}, errs.Internal(err)
 	}
-	out := Analysis{DecisionID: decisionID, CommentCount: len(comments), ThemeCount: len(rows), Unthemed: unthemed}
+	out := Analysis{DecisionID: decisionID, CommentCount: len(comments), ThemeCount: len(rows), Unthemed: unthemed,
+		Kept: len(kept.themes)}
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		now := s.now()
 		out.CreatedAt = now
@@ -160,6 +317,13 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 		// the record append takes; take it first so two analyses queue.
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM decisions WHERE id = $1 FOR UPDATE`, decisionID); err != nil {
 			return errs.Internal(err)
+		}
+		// Staff steps take the same lock: what the analysis kept is still
+		// what staff decided, or it starts again.
+		if now, err := readKept(ctx, tx, decisionID); err != nil {
+			return err
+		} else if now.hash != kept.hash {
+			return errKeptChanged
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO theme_analyses (decision_id, version, params, vocabulary, comment_count, content_hash,
 				created_by, created_at, last_comment_id)
@@ -176,20 +340,49 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 			r := &rows[i]
 			cent, _ := json.Marshal(r.centroid)
 			sum, _ := json.Marshal(r.summary)
+			// A new theme is the machine's; a kept one keeps staff's name,
+			// mark and answer beside the machine's new suggestion.
+			origin, label, machineOff, off := "machine", r.label, r.offTopic, r.offTopic
+			var carriedFrom *int64
+			refs := []string{}
+			staffPlaced := map[int64]bool{}
+			if k := r.kept; k != nil {
+				origin, label, machineOff, off, carriedFrom, refs = k.Origin, k.Label, k.MachineOffTopic, k.OffTopic, &k.ID, k.Refs
+				for j, id := range k.Pinned {
+					staffPlaced[id] = k.StaffPlaced[j]
+				}
+			}
 			if err := tx.QueryRow(ctx, `INSERT INTO themes (analysis_id, decision_id, origin, machine_label, label, words,
-					machine_off_topic, off_topic, centroid, summary, representative_ids, created_at, updated_at)
-				VALUES ($1, $2, 'machine', $3, $3, $4, $5, $5, $6, $7, $8, $9, $9) RETURNING id`,
-				out.ID, decisionID, r.label, r.words, r.offTopic, cent, sum, r.reps, now).Scan(&r.id); err != nil {
+					machine_off_topic, off_topic, centroid, summary, representative_ids, created_at, updated_at, carried_from, answer_refs)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING id`,
+				out.ID, decisionID, origin, r.label, label, r.words, machineOff, off, cent, sum, r.reps, now, carriedFrom, refs).
+				Scan(&r.id); err != nil {
 				return errs.Internal(err)
+			}
+			if r.kept != nil && r.kept.Answered {
+				if _, err := tx.Exec(ctx, `INSERT INTO theme_answers (theme_id, disposition, reason, articles_changed, template_id,
+						answered_by, answered_at)
+					SELECT $1, disposition, reason, articles_changed, template_id, answered_by, answered_at
+					FROM theme_answers WHERE theme_id = $2`, r.id, r.kept.ID); err != nil {
+					return errs.Internal(err)
+				}
 			}
 			sims := cl.Clusters[i].Sims
 			for j, m := range r.members {
-				memberRows = append(memberRows, []any{r.id, m[0], float32(sims[j]), m[1] == 1, "machine", now})
+				by := "machine"
+				if m[1] == 1 && staffPlaced[m[0]] {
+					by = "staff"
+				}
+				memberRows = append(memberRows, []any{r.id, m[0], float32(sims[j]), m[1] == 1, by, now})
 			}
-			themesCanon = append(themesCanon, map[string]any{"theme_id": r.id, "label": r.label, "words": r.words,
-				"off_topic": r.offTopic, "members": r.members, "summary": r.summary})
-			entryThemes = append(entryThemes, map[string]any{"theme_id": r.id, "label": r.label, "size": len(r.members),
-				"off_topic": r.offTopic})
+			tc := map[string]any{"theme_id": r.id, "label": label, "words": r.words,
+				"off_topic": off, "members": r.members, "summary": r.summary}
+			te := map[string]any{"theme_id": r.id, "label": label, "size": len(r.members), "off_topic": off}
+			if carriedFrom != nil {
+				tc["carried_from"], tc["machine_label"], te["carried_from"] = *carriedFrom, r.label, *carriedFrom
+			}
+			themesCanon = append(themesCanon, tc)
+			entryThemes = append(entryThemes, te)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"theme_members"},
 			[]string{"theme_id", "comment_id", "similarity", "is_primary", "added_by", "added_at"},
@@ -209,7 +402,7 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 			entryThemes = []map[string]any{}
 		}
 		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordThemesAnalysed, map[string]any{
-			"analysis_id": out.ID, "version": out.Version, "comment_count": len(comments), "unthemed": unthemed,
+			"analysis_id": out.ID, "version": out.Version, "comment_count": len(comments), "unthemed": unthemed, "kept": out.Kept,
 			"themes": entryThemes, "content_hash": out.ContentHash},
 			record.Evidence{Table: "theme_analyses", RowID: out.ID, ContentHash: out.ContentHash})
 	})

@@ -77,6 +77,12 @@ func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, them
 		}
 		note["reason_code"] = tp.ReasonCode
 	}
+	// A theme a re-analysis carried on revises the answers of the themes
+	// it descends from as its own.
+	var carried []string
+	if err := s.DB.QueryRow(ctx, `SELECT answer_refs FROM themes WHERE id = $1`, themeID).Scan(&carried); err != nil {
+		return ThemeAnswerResult{}, errs.Internal(err)
+	}
 	// The comments are read before the batch's transaction; a comment
 	// joining the theme meanwhile is answered by the next answer or by hand.
 	var ids []int64
@@ -88,7 +94,7 @@ func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, them
 		return ThemeAnswerResult{}, errs.Internal(err)
 	}
 	res, err := s.Consultation.SetBatchDisposition(ctx, actor, d.ID, consultation.BatchDispositionInput{
-		Ref: themeRef(themeID), CommentIDs: ids, Kind: in.Disposition, Reason: in.Reason, Note: note,
+		Ref: themeRef(themeID), Replaces: carried, CommentIDs: ids, Kind: in.Disposition, Reason: in.Reason, Note: note,
 		Within: func(ctx context.Context, tx pgx.Tx, _ consultation.BatchDispositionResult) error {
 			if _, err := lockedTheme(ctx, tx, themeID, d.ID); err != nil {
 				return err

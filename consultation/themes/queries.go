@@ -38,6 +38,12 @@ type Theme struct {
 	Status          string // active or merged
 	MergedInto      *int64
 	SplitFrom       *int64
+	// CarriedFrom is the theme of the previous analysis this one carries on
+	// (a re-analysis keeps the themes staff worked on, keep.go).
+	CarriedFrom *int64
+	// answerRefs are the batch references whose answers count as the
+	// theme's own: its own and those of the themes it carries on.
+	answerRefs []string
 	// Size counts its comments (first or second theme), Primary those whose
 	// first theme it is, Published the published ones among Size.
 	Size      int
@@ -86,7 +92,7 @@ var StanceNames = map[string]string{StanceSupport: "支持", StanceOppose: "反�
 var stanceOrder = []string{StanceSupport, StanceOppose, StanceSuggestion, StanceNone}
 
 const themeColumns = `t.id, t.analysis_id, t.decision_id, a.version, t.origin, t.machine_label, t.label, t.words, t.machine_off_topic,
-	t.off_topic, t.status, t.merged_into, t.split_from, t.summary, t.representative_ids, t.updated_at,
+	t.off_topic, t.status, t.merged_into, t.split_from, t.carried_from, t.answer_refs, t.summary, t.representative_ids, t.updated_at,
 	w.disposition, w.reason, w.articles_changed, w.template_id, w.answered_by, w.answered_at`
 
 func scanTheme(row pgx.Row) (Theme, error) {
@@ -97,7 +103,7 @@ func scanTheme(row pgx.Row) (Theme, error) {
 	var tmpl, by *int64
 	var at *time.Time
 	err := row.Scan(&t.ID, &t.AnalysisID, &t.DecisionID, &t.Version, &t.Origin, &t.MachineLabel, &t.Label, &t.Words,
-		&t.MachineOffTopic, &t.OffTopic, &t.Status, &t.MergedInto, &t.SplitFrom, &summary, &t.RepresentativeIDs, &t.UpdatedAt,
+		&t.MachineOffTopic, &t.OffTopic, &t.Status, &t.MergedInto, &t.SplitFrom, &t.CarriedFrom, &t.answerRefs, &summary, &t.RepresentativeIDs, &t.UpdatedAt,
 		&disp, &reason, &changed, &tmpl, &by, &at)
 	if err != nil {
 		return t, err
@@ -110,6 +116,7 @@ func scanTheme(row pgx.Row) (Theme, error) {
 			TemplateID: tmpl, AnsweredBy: *by, AnsweredAt: at.UTC()}
 	}
 	t.UpdatedAt = t.UpdatedAt.UTC()
+	t.answerRefs = append(t.answerRefs, themeRef(t.ID))
 	return t, nil
 }
 
@@ -189,7 +196,7 @@ func (s *Service) loadThemes(ctx context.Context, q interface {
 			}
 			t.Published++
 			switch {
-			case f.batchRef != nil && *f.batchRef == themeRef(t.ID):
+			case f.batchRef != nil && slices.Contains(t.answerRefs, *f.batchRef):
 				t.Answered++
 			case f.answered:
 				t.Overridden++
@@ -304,9 +311,10 @@ func (s *Service) ListThemes(ctx context.Context, actor *identity.Account, decis
 func (s *Service) getAnalysis(ctx context.Context, decisionID int64) (Analysis, error) {
 	var a Analysis
 	err := s.DB.QueryRow(ctx, `SELECT id, decision_id, version, comment_count, content_hash, created_at,
-			(SELECT count(*) FROM themes t WHERE t.analysis_id = x.id AND t.status = 'active')::int
+			(SELECT count(*) FROM themes t WHERE t.analysis_id = x.id AND t.status = 'active')::int,
+			(SELECT count(*) FROM themes t WHERE t.analysis_id = x.id AND t.carried_from IS NOT NULL)::int
 		FROM theme_analyses x WHERE decision_id = $1 ORDER BY version DESC LIMIT 1`, decisionID).
-		Scan(&a.ID, &a.DecisionID, &a.Version, &a.CommentCount, &a.ContentHash, &a.CreatedAt, &a.ThemeCount)
+		Scan(&a.ID, &a.DecisionID, &a.Version, &a.CommentCount, &a.ContentHash, &a.CreatedAt, &a.ThemeCount, &a.Kept)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, errNoAnalysis
 	}
@@ -510,8 +518,8 @@ func (s *Service) themeComments(ctx context.Context, themeID int64, ids []int64,
 	}
 	rows, err := s.DB.Query(ctx, `SELECT c.id, c.receipt, coalesce(c.article_anchor, ''), coalesce(c.stance, ''), c.body, c.status,
 			m.is_primary, m.added_by, m.similarity, coalesce(c.group_id, 0), coalesce(p.disposition, ''), coalesce(p.reason, ''),
-			coalesce(p.batch_ref = 'theme:' || $1::bigint, false)
-		FROM theme_members m JOIN comments c ON c.id = m.comment_id
+			coalesce(p.batch_ref = 'theme:' || $1::bigint OR p.batch_ref = ANY(t.answer_refs), false)
+		FROM theme_members m JOIN themes t ON t.id = m.theme_id JOIN comments c ON c.id = m.comment_id
 		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
 		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND ($5::bigint[] IS NULL OR c.id = ANY($5))
 			AND `+containsAny+`
