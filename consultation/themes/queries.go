@@ -14,8 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/longbridgeapp/opencc"
-	"golang.org/x/text/width"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
@@ -409,7 +409,7 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 	out.Comments = list
 	if forms != nil {
 		if err := s.DB.QueryRow(ctx, `SELECT count(*) FROM theme_members m JOIN comments c ON c.id = m.comment_id
-			WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsAny, themeID, forms).
+			WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsText(), themeID, forms).
 			Scan(&out.Matching); err != nil {
 			return out, errs.Internal(err)
 		}
@@ -435,10 +435,10 @@ type ThemePage struct {
 const MaxQueryRunes = 30
 
 // queryForms are the forms of a query a comment's text is searched for:
-// as typed after normalising (full-width letters and digits folded, lower
-// case, traditional characters simplified), in traditional characters and
-// in full-width, so that 停车 finds 停車 and 300 finds ３００. nil for an
-// empty query. Code: invalid_query.
+// the query folded as containsAny folds the text (foldQuery), so that 停车
+// finds 停車 and 停車收费 finds 停车收費, 300 finds ３００ and APP finds ａｐｐ,
+// however the query and the text mix them. nil for an empty query. Code:
+// invalid_query.
 func queryForms(q string) ([]string, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
@@ -447,28 +447,61 @@ func queryForms(q string) ([]string, error) {
 	if utf8.RuneCountInString(q) > MaxQueryRunes {
 		return nil, errs.InvalidField("invalid_query", "q", fmt.Sprintf("查找内容不能超过%d个字", MaxQueryRunes))
 	}
-	n := Normalize(q)
-	forms := []string{n}
-	s2tOnce.Do(func() { s2t, _ = opencc.New("s2t") })
-	if s2t != nil {
-		if t, err := s2t.Convert(n); err == nil && !slices.Contains(forms, t) {
-			forms = append(forms, t)
-		}
-	}
-	if w := width.Widen.String(n); !slices.Contains(forms, w) {
-		forms = append(forms, w)
-	}
-	return forms, nil
+	return []string{foldQuery(q)}, nil
 }
 
+// The text a query is looked for in is folded in SQL, character by
+// character, the way foldQuery folds the query: NFKC (full-width letters,
+// digits and punctuation to their usual forms), lower case, and every
+// traditional character OpenCC simplifies to one character simplified.
 var (
-	s2tOnce sync.Once
-	s2t     *opencc.OpenCC
+	foldOnce sync.Once
+	foldRune map[rune]rune
+	// containsAny is the SQL condition that comment c's folded text
+	// contains one of the forms in $2 (nil: any text).
+	containsAny string
 )
 
-// containsAny is the SQL condition that comment c's text contains one of
-// the forms in $2 (lower case; nil: any text).
-const containsAny = `($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) f WHERE strpos(lower(c.body), f) > 0))`
+func loadFold() {
+	t2sOnce.Do(loadT2S)
+	foldRune = map[rune]rune{}
+	var from, to strings.Builder
+	if t2s != nil {
+		for r := rune(cjkFirst); r <= cjkLast; r++ {
+			if !tradRunes[r-cjkFirst] {
+				continue
+			}
+			out, err := t2s.Convert(string(r))
+			if o := []rune(out); err == nil && len(o) == 1 && o[0] != r && o[0] != '\'' {
+				foldRune[r] = o[0]
+				from.WriteRune(r)
+				to.WriteRune(o[0])
+			}
+		}
+	}
+	folded := `lower(normalize(c.body, NFKC))`
+	if from.Len() > 0 {
+		folded = `translate(` + folded + `, '` + from.String() + `', '` + to.String() + `')`
+	}
+	containsAny = `($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) f WHERE strpos(` + folded + `, f) > 0))`
+}
+
+// foldQuery folds a query as the SQL of containsAny folds the text.
+func foldQuery(q string) string {
+	foldOnce.Do(loadFold)
+	return strings.Map(func(r rune) rune {
+		if f, ok := foldRune[r]; ok {
+			return f
+		}
+		return r
+	}, strings.ToLower(norm.NFKC.String(q)))
+}
+
+// containsText is containsAny, once the fold is loaded.
+func containsText() string {
+	foldOnce.Do(loadFold)
+	return containsAny
+}
 
 // MatchingComments returns the ids of all the theme's current comments
 // that contain query (queryForms), for a step on all of them at once
@@ -487,7 +520,7 @@ func (s *Service) MatchingComments(ctx context.Context, actor *identity.Account,
 		return nil, err
 	}
 	return pgrows.Column[int64](ctx, s.DB, `SELECT c.id FROM theme_members m JOIN comments c ON c.id = m.comment_id
-		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsAny+` ORDER BY c.id`, themeID, forms)
+		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND `+containsText()+` ORDER BY c.id`, themeID, forms)
 }
 
 // The orders of a theme's comments. OrderClosest: the theme's first
@@ -522,7 +555,7 @@ func (s *Service) themeComments(ctx context.Context, themeID int64, ids []int64,
 		FROM theme_members m JOIN themes t ON t.id = m.theme_id JOIN comments c ON c.id = m.comment_id
 		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
 		WHERE m.theme_id = $1 AND c.status <> 'rejected' AND m.removed_at IS NULL AND ($5::bigint[] IS NULL OR c.id = ANY($5))
-			AND `+containsAny+`
+			AND `+containsText()+`
 		ORDER BY `+orderBy+` LIMIT $3 OFFSET $4`, themeID, forms, limit, offset, ids)
 	if err != nil {
 		return nil, errs.Internal(err)

@@ -163,6 +163,31 @@ func TestThemeQuery(t *testing.T) {
 	if err != nil || len(all) != want {
 		t.Fatalf("matching comments: %d, want %d, %v", len(all), want, err)
 	}
+	// A comment typed half in traditional characters, with full-width
+	// capitals, is found by queries that mix them otherwise.
+	s.insert(t, []genComment{{theme: "fee", article: 0, body: "供暖停車收费太贵了，ＡＰＰ上交費也不方便，建议降低"}})
+	s.e.Clock.Advance(themes.JoinLag + time.Second)
+	if n, err := s.svc.JoinNewComments(ctx); err != nil || n != 1 {
+		t.Fatalf("joined %d, %v", n, err)
+	}
+	var joinedTheme int64
+	if err := s.e.DB.QueryRow(ctx, `SELECT theme_id FROM theme_members WHERE comment_id = $1 AND is_primary`,
+		s.commentID[len(s.commentID)-1]).Scan(&joinedTheme); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"停车收费", "停車收費", "停车收費", "app上交费", "App上交費"} {
+		page, err := s.svc.GetTheme(ctx, s.staff, joinedTheme, themes.ThemePage{Query: q, Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, c := range page.Comments {
+			found = found || c.ID == s.commentID[len(s.commentID)-1]
+		}
+		if !found || page.Matching != len(page.Comments) {
+			t.Errorf("query %q: the mixed comment found %v, matching %d of %d listed", q, found, page.Matching, len(page.Comments))
+		}
+	}
 	if _, err := s.svc.GetTheme(ctx, s.staff, th.ID, themes.ThemePage{Query: strings.Repeat("长", themes.MaxQueryRunes+1)}); !errsHas(err, "invalid_query") {
 		t.Fatalf("a query too long: %v", err)
 	}
