@@ -56,31 +56,34 @@ type ThemeAnswerView struct {
 
 // ThemeView is a theme of a decision's comments.
 type ThemeView struct {
-	ID              int64                      `json:"id"`
-	AnalysisID      int64                      `json:"analysis_id"`
-	DecisionID      int64                      `json:"decision_id"`
-	Version         int                        `json:"version"`
-	Origin          string                     `json:"origin" enum:"machine,staff" doc:"machine: found by the analysis; staff: made by split-theme."`
-	Label           string                     `json:"label" doc:"The label staff work with (the machine's until renamed)."`
-	MachineLabel    string                     `json:"machine_label" doc:"The machine's label (its distinctive words), kept after a rename."`
-	Words           []string                   `json:"words"`
-	OffTopic        bool                       `json:"off_topic"`
-	MachineOffTopic bool                       `json:"machine_off_topic" doc:"The machine suggested the theme as off-topic."`
-	Status          string                     `json:"status" enum:"active,merged"`
-	MergedInto      int64                      `json:"merged_into,omitempty"`
-	SplitFrom       int64                      `json:"split_from,omitempty"`
-	CarriedFrom     int64                      `json:"carried_from,omitempty" doc:"The theme of the previous version this one carries on: a re-analysis keeps the themes staff worked on, with their label, mark and answer."`
-	Size            int                        `json:"size" doc:"Comments in the theme (first or second theme; rejected ones left out)."`
-	Primary         int                        `json:"primary" doc:"Comments whose first theme this is."`
-	Published       int                        `json:"published"`
-	Stances         []ReportCountView          `json:"stances" doc:"The stance the resident chose, else one read by a small lexicon."`
-	Articles        []ThemeArticleView         `json:"articles" doc:"Articles concerned, most comments first."`
-	Summary         []ThemeSummarySentenceView `json:"summary"`
-	Answer          *ThemeAnswerView           `json:"answer,omitempty"`
-	Answered        int                        `json:"answered" doc:"Published comments carrying the theme's answer."`
-	Overridden      int                        `json:"overridden" doc:"Published comments answered otherwise (individually or as a group)."`
-	Unanswered      int                        `json:"unanswered"`
-	UpdatedAt       time.Time                  `json:"updated_at"`
+	ID               int64                      `json:"id"`
+	AnalysisID       int64                      `json:"analysis_id"`
+	DecisionID       int64                      `json:"decision_id"`
+	Version          int                        `json:"version"`
+	Origin           string                     `json:"origin" enum:"machine,staff" doc:"machine: found by the analysis; staff: made by split-theme."`
+	Label            string                     `json:"label" doc:"The label staff work with (the machine's until renamed)."`
+	MachineLabel     string                     `json:"machine_label" doc:"The machine's label (its distinctive words), kept after a rename."`
+	Words            []string                   `json:"words"`
+	OffTopic         bool                       `json:"off_topic"`
+	MachineOffTopic  bool                       `json:"machine_off_topic" doc:"The machine suggested the theme as off-topic."`
+	Status           string                     `json:"status" enum:"active,merged"`
+	MergedInto       int64                      `json:"merged_into,omitempty"`
+	SplitFrom        int64                      `json:"split_from,omitempty"`
+	CheckedAt        *time.Time                 `json:"checked_at,omitempty" doc:"When staff marked the theme checked."`
+	CheckedBy        int64                      `json:"checked_by,omitempty" doc:"The account that marked it checked."`
+	JoinedSinceCheck int                        `json:"joined_since_check" doc:"Comments the machine placed in the theme since it was checked, not yet confirmed."`
+	CarriedFrom      int64                      `json:"carried_from,omitempty" doc:"The theme of the previous version this one carries on: a re-analysis keeps the themes staff worked on, with their label, mark and answer."`
+	Size             int                        `json:"size" doc:"Comments in the theme (first or second theme; rejected ones left out)."`
+	Primary          int                        `json:"primary" doc:"Comments whose first theme this is."`
+	Published        int                        `json:"published"`
+	Stances          []ReportCountView          `json:"stances" doc:"The stance the resident chose, else one read by a small lexicon."`
+	Articles         []ThemeArticleView         `json:"articles" doc:"Articles concerned, most comments first."`
+	Summary          []ThemeSummarySentenceView `json:"summary"`
+	Answer           *ThemeAnswerView           `json:"answer,omitempty"`
+	Answered         int                        `json:"answered" doc:"Published comments carrying the theme's answer."`
+	Overridden       int                        `json:"overridden" doc:"Published comments answered otherwise (individually or as a group)."`
+	Unanswered       int                        `json:"unanswered"`
+	UpdatedAt        time.Time                  `json:"updated_at"`
 }
 
 func themeView(t themes.Theme) ThemeView {
@@ -94,7 +97,8 @@ func themeView(t themes.Theme) ThemeView {
 			return ThemeSummarySentenceView{Text: s.Text, Receipts: s.Receipts, Sources: s.Sources}
 		}),
 		Answered: t.Answered, Overridden: t.Overridden, Unanswered: t.Unanswered,
-		MergedInto: deref(t.MergedInto), SplitFrom: deref(t.SplitFrom), CarriedFrom: deref(t.CarriedFrom), UpdatedAt: t.UpdatedAt.UTC()}
+		MergedInto: deref(t.MergedInto), SplitFrom: deref(t.SplitFrom), CarriedFrom: deref(t.CarriedFrom), CheckedAt: t.CheckedAt, CheckedBy: deref(t.CheckedBy),
+		JoinedSinceCheck: t.JoinedSinceCheck, UpdatedAt: t.UpdatedAt.UTC()}
 	if v.Words == nil {
 		v.Words = []string{}
 	}
@@ -196,6 +200,7 @@ type getThemeInput struct {
 type updateThemeInputBody struct {
 	Label    *string `json:"label,omitempty" maxLength:"240" doc:"New label, at most 60 characters."`
 	OffTopic *bool   `json:"off_topic,omitempty"`
+	Checked  *bool   `json:"checked,omitempty" doc:"true: staff have read the theme's comments and moved those that belong elsewhere; the comments in it now are confirmed and stay in it when the decision is analysed again. true again on a checked theme confirms the comments that joined it since; false takes the mark off."`
 }
 
 type mergeThemesInput struct {
@@ -261,8 +266,8 @@ func (s *server) registerThemes() {
 		Description: "Clusters the decision's comments (published and pending) into themes with Chinese-aware features (no model, no outside " +
 			"service), labels each by its distinctive words, writes a cited extractive summary, and stores the result as the next version. " +
 			"New comments then join the latest version's themes every few seconds in a background job. A re-analysis keeps what staff " +
-			"decided: every theme of the latest version that staff renamed, marked, merged, split, answered or moved comments into is " +
-			"carried on (`carried_from`) with its label, mark and answer; the comments staff placed and those answered through it stay " +
+			"decided: every theme of the latest version that staff renamed, marked, checked, merged, split, answered or moved comments into is " +
+			"carried on (`carried_from`) with its label, marks and answer; the comments staff placed or confirmed and those answered through it stay " +
 			"there, and the machine regroups the rest. One process-record entry (themes_analysed) with the content hash. Only staff of " +
 			"the lead unit. 409 `themes_changed_during_analysis` when staff kept changing the themes while it ran."},
 		staff, func(ctx context.Context, in *DecisionPath) (themes.Analysis, error) {
@@ -290,10 +295,11 @@ func (s *server) registerThemes() {
 				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor, Matching: t.Matching}
 		})
 	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
-		Summary: "Rename a theme or mark it off-topic", Tags: tags, Errors: []int{404, 409, 422},
-		Description: "The machine's label and off-topic suggestion are kept beside the staff's. A process-record entry. Only staff of the lead unit."},
+		Summary: "Rename a theme, mark it off-topic or checked", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "The machine's label and off-topic suggestion are kept beside the staff's. A checked theme keeps the comments it has " +
+			"when the decision is analysed again. A process-record entry. Only staff of the lead unit."},
 		staff, func(ctx context.Context, in *onTheme[updateThemeInputBody]) (themes.Theme, error) {
-			return s.svc.Themes.UpdateTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeUpdate{Label: in.Body.Label, OffTopic: in.Body.OffTopic})
+			return s.svc.Themes.UpdateTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeUpdate{Label: in.Body.Label, OffTopic: in.Body.OffTopic, Checked: in.Body.Checked})
 		}, themeView)
 	answer(s, huma.Operation{OperationID: "merge-themes", Method: http.MethodPost, Path: "/themes/{theme_id}/merge",
 		Summary: "Merge themes into this one", Tags: tags, Errors: []int{404, 409, 422},

@@ -23,6 +23,7 @@ func (s *site) mountStaffThemes(r chi.Router) {
 	r.Post("/{id}/themes/report", s.draftReportFromThemes)
 	r.Get("/{id}/themes/{tid}", s.staffTheme)
 	r.Post("/{id}/themes/{tid}/update", s.updateTheme)
+	r.Post("/{id}/themes/{tid}/check", s.checkTheme)
 	r.Post("/{id}/themes/{tid}/merge", s.mergeTheme)
 	r.Post("/{id}/themes/{tid}/answer", s.answerTheme)
 	r.Post("/{id}/themes/{tid}/split", s.splitTheme)
@@ -32,6 +33,8 @@ func (s *site) mountStaffThemes(r chi.Router) {
 func init() {
 	flashText["themes_analysed"] = "主题分析已完成。新收到的意见会自动归入最接近的主题。"
 	flashText["theme_saved"] = "主题已保存。"
+	flashText["theme_checked"] = "已标记为核对完毕。重新分析时，本主题现有的意见都会留在本主题。"
+	flashText["theme_unchecked"] = "已取消核对标记。"
 	flashText["themes_merged"] = "主题已合并。"
 	flashText["theme_answered"] = "已对该主题统一作出处理；已单独处理或按意见组处理的意见不受影响。"
 	flashText["theme_split"] = "已把选中的意见拆分为新主题，现在看到的是新主题。"
@@ -49,6 +52,8 @@ type staffThemesData struct {
 	Article  string
 	Handling bool
 	Lead     bool
+	// Checked counts the themes (not off-topic) staff marked checked, of ToCheck.
+	Checked, ToCheck int
 }
 
 func (s *site) themeDecision(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
@@ -83,6 +88,14 @@ func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	default:
 		data.Analysed, data.Analysis, data.Themes = true, a, list
+		for _, th := range list {
+			if !th.OffTopic {
+				data.ToCheck++
+				if th.CheckedAt != nil {
+					data.Checked++
+				}
+			}
+		}
 	}
 	if data.Articles, err = s.consultedArticles(ctx, d.ID); err != nil {
 		s.pageError(w, r, err)
@@ -280,6 +293,19 @@ func (s *site) updateTheme(w http.ResponseWriter, r *http.Request) {
 		label := r.PostFormValue("label")
 		off := r.PostFormValue("off_topic") != ""
 		_, err := s.svc.Themes.UpdateTheme(r.Context(), currentAccount(r), tid, themes.ThemeUpdate{Label: &label, OffTopic: &off})
+		return tid, err
+	})
+}
+
+// checkTheme marks a theme checked (check=1) or not.
+func (s *site) checkTheme(w http.ResponseWriter, r *http.Request) {
+	check := r.PostFormValue("check") == "1"
+	flash := "theme_checked"
+	if !check {
+		flash = "theme_unchecked"
+	}
+	s.themeStep(w, r, flash, staffThemeData{}, func(d consultation.Decision, tid int64) (int64, error) {
+		_, err := s.svc.Themes.UpdateTheme(r.Context(), currentAccount(r), tid, themes.ThemeUpdate{Checked: &check})
 		return tid, err
 	})
 }

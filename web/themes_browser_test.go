@@ -295,24 +295,52 @@ func (e *commentEnv) analysedFeeAndTimeComments(t *testing.T) ([]themes.Theme, t
 	return list, largest
 }
 
-// TestThemeReanalysisKeepsInBrowser: staff rename a theme, read on the
-// board what a re-analysis keeps, analyse again, and find the renamed
-// theme carried on under their name, at phone and desktop width.
+// TestThemeReanalysisKeepsInBrowser: staff rename a theme, mark it
+// checked on its page, see the progress on the board and read what a
+// re-analysis keeps, analyse again, and find the theme carried on under
+// their name and still checked, at phone and desktop width.
 func TestThemeReanalysisKeepsInBrowser(t *testing.T) {
 	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			_, largest := e.analysedFeeAndTimeComments(t)
+			list, largest := e.analysedFeeAndTimeComments(t)
 			label := "课后服务收费标准"
 			_, err := e.Themes.UpdateTheme(ctx, &e.staff, largest.ID, themes.ThemeUpdate{Label: &label})
 			must(t, err)
 			b := chrome(t, vp.size, 60*time.Second)
 			sessionCookie(t, b, e.URL, e.staffToken)
 			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes/"+strconv.FormatInt(largest.ID, 10)),
+				chromedp.WaitVisible(chromedp.ID("check-button")),
+			))
+			if btn := textOf(t, b, chromedp.ID("check-button")); btn != "本主题已核对完毕" {
+				t.Errorf("check button %q", btn)
+			}
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.ID("check-button")),
+				chromedp.WaitVisible(chromedp.ID("check-state")),
+			))
+			if st := textOf(t, b, chromedp.ID("check-state")); !strings.Contains(st, "核对") {
+				t.Errorf("check state %q", st)
+			}
+			if btn := textOf(t, b, chromedp.ID("check-button")); btn != "取消核对标记" {
+				t.Errorf("after checking the button reads %q", btn)
+			}
+			browsertest.Screenshot(t, b, "theme-checked-"+vp.name)
+			must(t, chromedp.Do(b,
 				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes"),
 				chromedp.WaitVisible(chromedp.ID("reanalyse-hint")),
 			))
+			toCheck := 0
+			for _, th := range list {
+				if !th.OffTopic {
+					toCheck++
+				}
+			}
+			if p := textOf(t, b, chromedp.ID("check-progress")); p != fmt.Sprintf("已核对主题1个，共%d个", toCheck) {
+				t.Errorf("progress %q", p)
+			}
 			if hint := textOf(t, b, chromedp.ID("reanalyse-hint")); !strings.Contains(hint, "重新分析会保留您的工作") {
 				t.Errorf("hint %q", hint)
 			}
@@ -325,7 +353,7 @@ func TestThemeReanalysisKeepsInBrowser(t *testing.T) {
 				t.Errorf("analysis meta %q", meta)
 			}
 			board := textOf(t, b, chromedp.ID("theme-board"))
-			if !strings.Contains(board, label) || !strings.Contains(board, "沿用上一版（工作人员调整过）") {
+			if !strings.Contains(board, label) || !strings.Contains(board, "沿用上一版（工作人员调整过）") || !strings.Contains(board, "已核对") {
 				t.Errorf("board after re-analysis: %q", board)
 			}
 			noSideScroll(t, b, "the board")

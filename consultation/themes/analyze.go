@@ -67,9 +67,10 @@ type storedVec struct {
 // machine labels, members (first and second themes), representatives and
 // cited summaries. Earlier versions and staff changes to them stay; staff
 // work from the latest. The themes staff worked on in the latest version
-// (renamed, marked, merged, split, answered, or given comments by hand)
-// are carried into the new one with their names, marks and answers, the
-// comments staff placed and those answered through them staying there
+// (renamed, marked, checked, merged, split, answered, or given comments by
+// hand) are carried into the new one with their names, marks and answers,
+// the comments staff placed or confirmed by checking and those answered
+// through them staying there
 // (keep.go); the machine regroups the rest. One record entry names the
 // version, the themes (with the theme each carries on) and the SHA-256 of
 // the result (evidence). Only staff of the lead unit. Codes:
@@ -100,18 +101,22 @@ func (s *Service) analyze(ctx context.Context, actor *identity.Account, decision
 // keptTheme is a theme of the latest analysis that staff worked on, as a
 // re-analysis carries it on.
 type keptTheme struct {
-	ID              int64    `json:"id"`
-	Origin          string   `json:"origin"`
-	MachineLabel    string   `json:"machine_label"`
-	Label           string   `json:"label"`
-	MachineOffTopic bool     `json:"machine_off_topic"`
-	OffTopic        bool     `json:"off_topic"`
-	Answered        bool     `json:"answered"`
-	Refs            []string `json:"refs"`
-	// Pinned are the comments that stay (placed by staff or answered
-	// through the theme), StaffPlaced those of them staff placed.
+	ID              int64      `json:"id"`
+	Origin          string     `json:"origin"`
+	MachineLabel    string     `json:"machine_label"`
+	Label           string     `json:"label"`
+	MachineOffTopic bool       `json:"machine_off_topic"`
+	OffTopic        bool       `json:"off_topic"`
+	Answered        bool       `json:"answered"`
+	Refs            []string   `json:"refs"`
+	CheckedAt       *time.Time `json:"checked_at"`
+	CheckedBy       *int64     `json:"checked_by"`
+	// Pinned are the comments that stay (placed by staff, confirmed by
+	// checking the theme, or answered through it); StaffPlaced and
+	// Confirmed say which of them staff placed and which were confirmed.
 	Pinned      []int64 `json:"pinned"`
 	StaffPlaced []bool  `json:"staff_placed"`
+	Confirmed   []bool  `json:"confirmed"`
 	// others are its other first-theme comments: they start in it.
 	others []int64
 }
@@ -140,10 +145,10 @@ func readKept(ctx context.Context, q interface {
 		return st, err
 	}
 	rows, err := q.Query(ctx, `SELECT t.id, t.origin, t.machine_label, t.label, t.machine_off_topic, t.off_topic,
-			w.theme_id IS NOT NULL, t.answer_refs
+			w.theme_id IS NOT NULL, t.answer_refs, t.checked_at, t.checked_by
 		FROM themes t LEFT JOIN theme_answers w ON w.theme_id = t.id
 		WHERE t.analysis_id = $1 AND t.status = 'active' AND (t.origin = 'staff' OR t.label <> t.machine_label
-			OR t.off_topic <> t.machine_off_topic OR w.theme_id IS NOT NULL OR t.carried_from IS NOT NULL
+			OR t.off_topic <> t.machine_off_topic OR w.theme_id IS NOT NULL OR t.carried_from IS NOT NULL OR t.checked_at IS NOT NULL
 			OR EXISTS (SELECT 1 FROM theme_members m WHERE m.theme_id = t.id AND m.removed_at IS NULL AND m.added_by = 'staff'))
 		ORDER BY t.id`, analysisID)
 	if err != nil {
@@ -151,9 +156,9 @@ func readKept(ctx context.Context, q interface {
 	}
 	var k keptTheme
 	if _, err := pgx.ForEachRow(rows, []any{&k.ID, &k.Origin, &k.MachineLabel, &k.Label, &k.MachineOffTopic, &k.OffTopic,
-		&k.Answered, &k.Refs}, func() error {
+		&k.Answered, &k.Refs, &k.CheckedAt, &k.CheckedBy}, func() error {
 		k.Refs = append(k.Refs, themeRef(k.ID))
-		k.Pinned, k.StaffPlaced = []int64{}, []bool{}
+		k.Pinned, k.StaffPlaced, k.Confirmed = []int64{}, []bool{}, []bool{}
 		st.themes = append(st.themes, k)
 		return nil
 	}); err != nil {
@@ -165,7 +170,7 @@ func readKept(ctx context.Context, q interface {
 		for i, t := range st.themes {
 			ids[i], at[t.ID] = t.ID, i
 		}
-		rows, err = q.Query(ctx, `SELECT m.theme_id, m.comment_id, m.added_by = 'staff',
+		rows, err = q.Query(ctx, `SELECT m.theme_id, m.comment_id, m.added_by = 'staff', m.confirmed,
 				coalesce(p.batch_ref = ANY(t.answer_refs || ('theme:' || t.id)), false)
 			FROM theme_members m JOIN themes t ON t.id = m.theme_id
 			LEFT JOIN comment_dispositions p ON p.comment_id = m.comment_id
@@ -174,12 +179,13 @@ func readKept(ctx context.Context, q interface {
 			return st, errs.Internal(err)
 		}
 		var themeID, commentID int64
-		var staff, answered bool
-		if _, err := pgx.ForEachRow(rows, []any{&themeID, &commentID, &staff, &answered}, func() error {
+		var staff, confirmed, answered bool
+		if _, err := pgx.ForEachRow(rows, []any{&themeID, &commentID, &staff, &confirmed, &answered}, func() error {
 			t := &st.themes[at[themeID]]
-			if staff || answered {
+			if staff || confirmed || answered {
 				t.Pinned = append(t.Pinned, commentID)
 				t.StaffPlaced = append(t.StaffPlaced, staff)
+				t.Confirmed = append(t.Confirmed, confirmed)
 			} else {
 				t.others = append(t.others, commentID)
 			}
@@ -343,20 +349,23 @@ func (s *Service) analyzeOnce(ctx context.Context, actor *identity.Account, deci
 			// A new theme is the machine's; a kept one keeps staff's name,
 			// mark and answer beside the machine's new suggestion.
 			origin, label, machineOff, off := "machine", r.label, r.offTopic, r.offTopic
-			var carriedFrom *int64
+			var carriedFrom, checkedBy *int64
+			var checkedAt *time.Time
 			refs := []string{}
-			staffPlaced := map[int64]bool{}
+			staffPlaced, confirmed := map[int64]bool{}, map[int64]bool{}
 			if k := r.kept; k != nil {
 				origin, label, machineOff, off, carriedFrom, refs = k.Origin, k.Label, k.MachineOffTopic, k.OffTopic, &k.ID, k.Refs
+				checkedAt, checkedBy = k.CheckedAt, k.CheckedBy
 				for j, id := range k.Pinned {
-					staffPlaced[id] = k.StaffPlaced[j]
+					staffPlaced[id], confirmed[id] = k.StaffPlaced[j], k.Confirmed[j]
 				}
 			}
 			if err := tx.QueryRow(ctx, `INSERT INTO themes (analysis_id, decision_id, origin, machine_label, label, words,
-					machine_off_topic, off_topic, centroid, summary, representative_ids, created_at, updated_at, carried_from, answer_refs)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING id`,
-				out.ID, decisionID, origin, r.label, label, r.words, machineOff, off, cent, sum, r.reps, now, carriedFrom, refs).
-				Scan(&r.id); err != nil {
+					machine_off_topic, off_topic, centroid, summary, representative_ids, created_at, updated_at, carried_from, answer_refs,
+					checked_at, checked_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16) RETURNING id`,
+				out.ID, decisionID, origin, r.label, label, r.words, machineOff, off, cent, sum, r.reps, now, carriedFrom, refs,
+				checkedAt, checkedBy).Scan(&r.id); err != nil {
 				return errs.Internal(err)
 			}
 			if r.kept != nil && r.kept.Answered {
@@ -373,7 +382,7 @@ func (s *Service) analyzeOnce(ctx context.Context, actor *identity.Account, deci
 				if m[1] == 1 && staffPlaced[m[0]] {
 					by = "staff"
 				}
-				memberRows = append(memberRows, []any{r.id, m[0], float32(sims[j]), m[1] == 1, by, now})
+				memberRows = append(memberRows, []any{r.id, m[0], float32(sims[j]), m[1] == 1, by, now, m[1] == 1 && confirmed[m[0]]})
 			}
 			tc := map[string]any{"theme_id": r.id, "label": label, "words": r.words,
 				"off_topic": off, "members": r.members, "summary": r.summary}
@@ -385,7 +394,7 @@ func (s *Service) analyzeOnce(ctx context.Context, actor *identity.Account, deci
 			entryThemes = append(entryThemes, te)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"theme_members"},
-			[]string{"theme_id", "comment_id", "similarity", "is_primary", "added_by", "added_at"},
+			[]string{"theme_id", "comment_id", "similarity", "is_primary", "added_by", "added_at", "confirmed"},
 			pgx.CopyFromRows(memberRows)); err != nil {
 			return errs.Internal(err)
 		}

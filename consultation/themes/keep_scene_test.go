@@ -11,10 +11,12 @@ import (
 )
 
 // TestReanalysisKeepsStaffDecisions: staff rename and answer a theme,
-// split one, move comments into another and mark one off-topic; new
-// comments arrive and staff analyse again. The new version carries those
-// themes on with their names, marks and answers; the comments staff placed
-// and those answered through a theme stay there (and in no other theme);
+// split one, move comments into another, mark one off-topic and check
+// one; new comments arrive and staff analyse again. The new version
+// carries those themes on with their names, marks and answers; the
+// comments staff placed or confirmed by checking and those answered
+// through a theme stay there (and in no other theme); comments that joined
+// a checked theme since are counted until staff check it again;
 // answering the carried theme again revises the answers given through the
 // earlier version; and the record entry names what was carried.
 func TestReanalysisKeepsStaffDecisions(t *testing.T) {
@@ -70,6 +72,16 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 	if _, err := s.svc.UpdateTheme(ctx, s.staff, marked.ID, themes.ThemeUpdate{OffTopic: &off}); err != nil {
 		t.Fatal(err)
 	}
+	// Staff check the theme they took comments from: what is in it now is confirmed.
+	checked, err := s.svc.UpdateTheme(ctx, s.staff, moveFrom.ID, themes.ThemeUpdate{Checked: &off})
+	if err != nil || checked.CheckedAt == nil || checked.JoinedSinceCheck != 0 {
+		t.Fatalf("check: %+v, %v", checked, err)
+	}
+	var confirmedIDs []int64
+	if err := s.e.DB.QueryRow(ctx, `SELECT array_agg(comment_id ORDER BY comment_id) FROM theme_members
+		WHERE theme_id = $1 AND removed_at IS NULL AND is_primary`, moveFrom.ID).Scan(&confirmedIDs); err != nil || len(confirmedIDs) == 0 {
+		t.Fatalf("members of the checked theme: %v, %v", confirmedIDs, err)
+	}
 	s.closeWindow(t)
 	in := themes.ThemeAnswerInput{Disposition: consultation.DispositionNotAdopted,
 		Reason: "收费标准由价格主管部门依法核定，本办法不作规定。"}
@@ -89,11 +101,11 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Version != 2 || second.Kept != 4 || second.CommentCount != 700 {
-		t.Fatalf("second analysis %+v, want version 2 keeping 4 themes of 700 comments", second)
+	if second.Version != 2 || second.Kept != 5 || second.CommentCount != 700 {
+		t.Fatalf("second analysis %+v, want version 2 keeping 5 themes of 700 comments", second)
 	}
 	list, a, err := s.svc.ListThemes(ctx, s.staff, s.d.ID, "")
-	if err != nil || a.Kept != 4 {
+	if err != nil || a.Kept != 5 {
 		t.Fatalf("list: kept %d, %v", a.Kept, err)
 	}
 	carried := map[int64]themes.Theme{}
@@ -102,13 +114,11 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 			carried[*th.CarriedFrom] = th
 		}
 	}
-	if len(carried) != 4 {
-		t.Fatalf("%d themes carried on, want 4", len(carried))
+	if len(carried) != 5 {
+		t.Fatalf("%d themes carried on, want 5", len(carried))
 	}
-	for _, id := range []int64{source.ID, moveFrom.ID} {
-		if _, ok := carried[id]; ok {
-			t.Errorf("theme %d, which staff only took comments from, was carried on", id)
-		}
+	if _, ok := carried[source.ID]; ok {
+		t.Errorf("theme %d, which staff only took comments from, was carried on", source.ID)
 	}
 	r := carried[renamed.ID]
 	if r.Label != label || r.Answer == nil || r.Answer.Reason != in.Reason || r.Answered != answeredBefore || r.Overridden != 1 {
@@ -119,6 +129,31 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 	}
 	if m := carried[marked.ID]; !m.OffTopic || m.Label != marked.Label {
 		t.Fatalf("theme marked off-topic carried as %+v", m)
+	}
+	// The checked theme is still checked; what was in it stays, confirmed;
+	// what the machine placed in it since waits for the next check.
+	c := carried[moveFrom.ID]
+	if c.CheckedAt == nil || !c.CheckedAt.Equal(*checked.CheckedAt) {
+		t.Fatalf("checked theme carried as %+v", c)
+	}
+	var kept, confirmed int
+	if err := s.e.DB.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE confirmed) FROM theme_members
+		WHERE theme_id = $1 AND removed_at IS NULL AND is_primary AND comment_id = ANY($2)`, c.ID, confirmedIDs).Scan(&kept, &confirmed); err != nil {
+		t.Fatal(err)
+	}
+	if kept != len(confirmedIDs) || confirmed != kept {
+		t.Fatalf("%d of the %d comments confirmed by checking stayed (%d confirmed)", kept, len(confirmedIDs), confirmed)
+	}
+	if c.JoinedSinceCheck != c.Primary-kept {
+		t.Fatalf("joined since check %d, want %d (primary %d, confirmed %d)", c.JoinedSinceCheck, c.Primary-kept, c.Primary, kept)
+	}
+	t.Logf("checked theme: %d confirmed, %d joined since check", kept, c.JoinedSinceCheck)
+	if c.JoinedSinceCheck > 0 {
+		yes := true
+		again, err := s.svc.UpdateTheme(ctx, s.staff, c.ID, themes.ThemeUpdate{Checked: &yes})
+		if err != nil || again.JoinedSinceCheck != 0 || !again.CheckedAt.After(*checked.CheckedAt) && !again.CheckedAt.Equal(*checked.CheckedAt) {
+			t.Fatalf("checking again: %+v, %v", again, err)
+		}
 	}
 	// Where staff put comments, they stay, as staff's and in no other theme.
 	where := func(ids []int64) map[int64][]int64 {
@@ -187,12 +222,12 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 			named++
 		}
 	}
-	if entry.Version != 2 || entry.Kept != 4 || named != 1 {
+	if entry.Version != 2 || entry.Kept != 5 || named != 1 {
 		t.Fatalf("record entry %s", payload)
 	}
 	// A third analysis carries them on again, answers included.
 	third, err := s.svc.Analyze(ctx, s.staff, s.d.ID)
-	if err != nil || third.Kept != 4 {
+	if err != nil || third.Kept != 5 {
 		t.Fatalf("third analysis %+v, %v", third, err)
 	}
 	list, _, err = s.svc.ListThemes(ctx, s.staff, s.d.ID, "")

@@ -41,6 +41,12 @@ type Theme struct {
 	// CarriedFrom is the theme of the previous analysis this one carries on
 	// (a re-analysis keeps the themes staff worked on, keep.go).
 	CarriedFrom *int64
+	// CheckedAt is when staff marked the theme checked (nil: not checked),
+	// CheckedBy who; JoinedSinceCheck counts the comments that joined it
+	// since (new comments the machine placed).
+	CheckedAt        *time.Time
+	CheckedBy        *int64
+	JoinedSinceCheck int
 	// answerRefs are the batch references whose answers count as the
 	// theme's own: its own and those of the themes it carries on.
 	answerRefs []string
@@ -92,7 +98,7 @@ var StanceNames = map[string]string{StanceSupport: "支持", StanceOppose: "反�
 var stanceOrder = []string{StanceSupport, StanceOppose, StanceSuggestion, StanceNone}
 
 const themeColumns = `t.id, t.analysis_id, t.decision_id, a.version, t.origin, t.machine_label, t.label, t.words, t.machine_off_topic,
-	t.off_topic, t.status, t.merged_into, t.split_from, t.carried_from, t.answer_refs, t.summary, t.representative_ids, t.updated_at,
+	t.off_topic, t.status, t.merged_into, t.split_from, t.carried_from, t.answer_refs, t.checked_at, t.checked_by, t.summary, t.representative_ids, t.updated_at,
 	w.disposition, w.reason, w.articles_changed, w.template_id, w.answered_by, w.answered_at`
 
 func scanTheme(row pgx.Row) (Theme, error) {
@@ -103,7 +109,7 @@ func scanTheme(row pgx.Row) (Theme, error) {
 	var tmpl, by *int64
 	var at *time.Time
 	err := row.Scan(&t.ID, &t.AnalysisID, &t.DecisionID, &t.Version, &t.Origin, &t.MachineLabel, &t.Label, &t.Words,
-		&t.MachineOffTopic, &t.OffTopic, &t.Status, &t.MergedInto, &t.SplitFrom, &t.CarriedFrom, &t.answerRefs, &summary, &t.RepresentativeIDs, &t.UpdatedAt,
+		&t.MachineOffTopic, &t.OffTopic, &t.Status, &t.MergedInto, &t.SplitFrom, &t.CarriedFrom, &t.answerRefs, &t.CheckedAt, &t.CheckedBy, &summary, &t.RepresentativeIDs, &t.UpdatedAt,
 		&disp, &reason, &changed, &tmpl, &by, &at)
 	if err != nil {
 		return t, err
@@ -116,20 +122,29 @@ func scanTheme(row pgx.Row) (Theme, error) {
 			TemplateID: tmpl, AnsweredBy: *by, AnsweredAt: at.UTC()}
 	}
 	t.UpdatedAt = t.UpdatedAt.UTC()
+	if t.CheckedAt != nil {
+		at := t.CheckedAt.UTC()
+		t.CheckedAt = &at
+	}
 	t.answerRefs = append(t.answerRefs, themeRef(t.ID))
 	return t, nil
 }
 
 // memberFact is what the board counts of one member.
 type memberFact struct {
-	themeID  int64
-	primary  bool
-	anchor   string
-	stance   string
-	status   string
-	batchRef *string
-	answered bool
+	themeID    int64
+	primary    bool
+	anchor     string
+	stance     string
+	status     string
+	batchRef   *string
+	answered   bool
+	sinceCheck bool
 }
+
+// joinedSinceCheck is the SQL condition that member m of theme t joined
+// it after staff checked it: placed by the machine, not confirmed.
+const joinedSinceCheck = `(t.checked_at IS NOT NULL AND m.is_primary AND NOT m.confirmed AND m.added_by <> 'staff')`
 
 // loadThemes reads the themes of an analysis (all of them with all true,
 // else the active ones) with their counts.
@@ -167,8 +182,9 @@ func (s *Service) loadThemes(ctx context.Context, q interface {
 		return nil, err
 	}
 	facts, err := q.Query(ctx, `SELECT m.theme_id, m.is_primary, coalesce(c.article_anchor, ''), coalesce(c.stance, ''),
-			CASE WHEN c.stance IS NULL THEN c.body ELSE '' END, c.status, p.batch_ref, p.comment_id IS NOT NULL
-		FROM theme_members m JOIN comments c ON c.id = m.comment_id
+			CASE WHEN c.stance IS NULL THEN c.body ELSE '' END, c.status, p.batch_ref, p.comment_id IS NOT NULL,
+			coalesce(`+joinedSinceCheck+`, false)
+		FROM theme_members m JOIN themes t ON t.id = m.theme_id JOIN comments c ON c.id = m.comment_id
 		LEFT JOIN comment_dispositions p ON p.comment_id = c.id
 		WHERE m.theme_id = ANY($1) AND m.removed_at IS NULL AND c.status <> 'rejected'`, ids)
 	if err != nil {
@@ -181,11 +197,15 @@ func (s *Service) loadThemes(ctx context.Context, q interface {
 	}
 	var f memberFact
 	var body string
-	if _, err := pgx.ForEachRow(facts, []any{&f.themeID, &f.primary, &f.anchor, &f.stance, &body, &f.status, &f.batchRef, &f.answered},
+	if _, err := pgx.ForEachRow(facts, []any{&f.themeID, &f.primary, &f.anchor, &f.stance, &body, &f.status, &f.batchRef, &f.answered,
+		&f.sinceCheck},
 		func() error {
 			i := byID[f.themeID]
 			t := &out[i]
 			t.Size++
+			if f.sinceCheck {
+				t.JoinedSinceCheck++
+			}
 			if f.primary {
 				t.Primary++
 			}

@@ -35,7 +35,7 @@ func checkLabel(label string) (string, error) {
 type themeState struct {
 	id, decisionID, analysisID int64
 	label                      string
-	offTopic                   bool
+	offTopic, checked          bool
 	status                     string
 	answered                   bool
 }
@@ -49,11 +49,11 @@ func lockedTheme(ctx context.Context, tx pgx.Tx, themeID, decisionID int64) (the
 	}
 	var t themeState
 	var latest int64
-	err := tx.QueryRow(ctx, `SELECT t.id, t.decision_id, t.analysis_id, t.label, t.off_topic, t.status,
+	err := tx.QueryRow(ctx, `SELECT t.id, t.decision_id, t.analysis_id, t.label, t.off_topic, t.checked_at IS NOT NULL, t.status,
 			EXISTS (SELECT 1 FROM theme_answers w WHERE w.theme_id = t.id),
 			(SELECT max(id) FROM theme_analyses x WHERE x.decision_id = t.decision_id)
 		FROM themes t WHERE t.id = $1 AND t.decision_id = $2`, themeID, decisionID).
-		Scan(&t.id, &t.decisionID, &t.analysisID, &t.label, &t.offTopic, &t.status, &t.answered, &latest)
+		Scan(&t.id, &t.decisionID, &t.analysisID, &t.label, &t.offTopic, &t.checked, &t.status, &t.answered, &latest)
 	if err == pgx.ErrNoRows {
 		return t, errNoTheme
 	}
@@ -73,11 +73,16 @@ func lockedTheme(ctx context.Context, tx pgx.Tx, themeID, decisionID int64) (the
 type ThemeUpdate struct {
 	Label    *string
 	OffTopic *bool
+	// Checked marks the theme checked (its comments read and those that
+	// belong elsewhere moved) or not.
+	Checked *bool
 }
 
-// UpdateTheme renames a theme or marks it off-topic (or not). The machine's
-// label and off-topic suggestion stay beside the staff's. One record entry
-// with the previous and the new values. Only staff of the lead unit.
+// UpdateTheme renames a theme, marks it off-topic (or not), or marks it
+// checked (or not). The machine's label and off-topic suggestion stay
+// beside the staff's. A checked theme keeps its comments when the decision
+// is analysed again (keep.go). One record entry with the previous and the
+// new values. Only staff of the lead unit.
 // Codes: theme_not_found, decision_not_found, not_lead_unit_staff,
 // theme_merged, theme_analysis_outdated, theme_label_required,
 // theme_label_too_long.
@@ -104,15 +109,41 @@ func (s *Service) UpdateTheme(ctx context.Context, actor *identity.Account, them
 		if in.OffTopic != nil {
 			newOff = *in.OffTopic
 		}
-		if newLabel == t.label && newOff == t.offTopic {
+		// Checking confirms the comments in the theme now; checking a
+		// checked theme again confirms those that joined it since.
+		check, uncheck := in.Checked != nil && *in.Checked, in.Checked != nil && !*in.Checked && t.checked
+		confirmed := 0
+		if check {
+			tag, err := tx.Exec(ctx, `UPDATE theme_members SET confirmed = true
+				WHERE theme_id = $1 AND removed_at IS NULL AND is_primary AND NOT confirmed AND added_by <> 'staff'`, themeID)
+			if err != nil {
+				return errs.Internal(err)
+			}
+			confirmed = int(tag.RowsAffected())
+			check = !t.checked || confirmed > 0
+		}
+		if uncheck {
+			if _, err := tx.Exec(ctx, `UPDATE theme_members SET confirmed = false WHERE theme_id = $1`, themeID); err != nil {
+				return errs.Internal(err)
+			}
+		}
+		if newLabel == t.label && newOff == t.offTopic && !check && !uncheck {
 			return nil // nothing changes, nothing to record
 		}
-		if _, err := tx.Exec(ctx, `UPDATE themes SET label = $2, off_topic = $3, updated_at = $4, updated_by = $5 WHERE id = $1`,
-			themeID, newLabel, newOff, s.now(), actor.ID); err != nil {
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE themes SET label = $2, off_topic = $3, updated_at = $4, updated_by = $5,
+				checked_at = CASE WHEN $6 THEN $4 WHEN $7 THEN NULL ELSE checked_at END,
+				checked_by = CASE WHEN $6 THEN $5 WHEN $7 THEN NULL ELSE checked_by END
+			WHERE id = $1`,
+			themeID, newLabel, newOff, now, actor.ID, check, uncheck); err != nil {
 			return errs.Internal(err)
 		}
-		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemeUpdated, map[string]any{
-			"theme_id": themeID, "label": newLabel, "previous_label": t.label, "off_topic": newOff, "previous_off_topic": t.offTopic})
+		payload := map[string]any{"theme_id": themeID, "label": newLabel, "previous_label": t.label, "off_topic": newOff,
+			"previous_off_topic": t.offTopic}
+		if check || uncheck {
+			payload["checked"], payload["previous_checked"], payload["confirmed_comments"] = check, t.checked, confirmed
+		}
+		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemeUpdated, payload)
 	})
 	if err != nil {
 		return Theme{}, err
