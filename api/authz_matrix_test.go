@@ -103,6 +103,7 @@ var authzMatrix = map[string][7]int{
 	"end-decision":                          {401, 403, 409, 403, 403, 403, 409},
 	"export-annual-assessment":              {401, 403, 200, 403, 403, 200, 200},
 	"export-comments":                       {401, 403, 403, 403, 403, 403, 403},
+	"export-themes":                         {401, 403, 403, 403, 403, 403, 200},
 	"export-decision-archive":               {401, 403, 403, 403, 403, 403, 200},
 	"export-monthly-report":                 {404, 404, 404, 404, 404, 404, 200},
 	"export-survey-responses":               {401, 403, 403, 403, 403, 403, 403},

@@ -209,7 +209,7 @@ type updateAdoptionReportInputBody struct {
 	Body string `json:"body" maxLength:"400000" doc:"The edited text; at most 100,000 characters."`
 }
 
-type exportCommentsInput struct {
+type spreadsheetInput struct {
 	DecisionPath
 	Format string `query:"format" enum:"csv,xlsx" default:"csv" doc:"csv (UTF-8 with a byte-order mark) or xlsx."`
 }
@@ -295,21 +295,13 @@ func (s *server) registerDispositions() {
 			"and masked phone number (never the full number), the organisation and its signatory count for a comment an organisation submitted " +
 			"on its own behalf, and the text. Texts rejected for personal information and texts not yet moderated " +
 			"are left out; a cell that a spreadsheet could evaluate as a formula starts with an apostrophe. Only staff of the lead unit.",
-		Responses: map[string]*huma.Response{"200": {Description: "The export file.",
-			Content: map[string]*huma.MediaType{
-				"text/csv": {Schema: &huma.Schema{Type: "string"}},
-				consultation.ExportContentType(consultation.ExportXLSX): {Schema: &huma.Schema{Type: "string", Format: "binary"}},
-			}}}},
-		staff, func(ctx context.Context, in *exportCommentsInput) (*streamedFile, error) {
-			format := in.Format
-			if format == "" {
-				format = consultation.ExportCSV
-			}
-			name := consultation.ExportFilename(in.DecisionID, format, s.svc.Consultation.Now())
-			return streamFile(ctx, "canyu-comments-*", consultation.ExportContentType(format), contentDisposition(name),
-				func(w io.Writer) error {
-					return s.svc.Consultation.ExportComments(ctx, actor(ctx), in.DecisionID, format, w)
-				})
+		Responses: spreadsheetResponses},
+		staff, func(ctx context.Context, in *spreadsheetInput) (*streamedFile, error) {
+			return streamSpreadsheet(ctx, "canyu-comments-*", in.Format, func(format string) string {
+				return consultation.ExportFilename(in.DecisionID, format, s.svc.Consultation.Now())
+			}, func(w io.Writer, format string) error {
+				return s.svc.Consultation.ExportComments(ctx, actor(ctx), in.DecisionID, format, w)
+			})
 		})
 	resident := roles(identity.RoleResident)
 	answerPage(s, huma.Operation{OperationID: "list-my-comments", Method: http.MethodGet, Path: "/me/comments",

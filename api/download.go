@@ -8,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/errs"
 )
 
@@ -43,4 +44,23 @@ func streamFile(ctx context.Context, pattern, contentType, disposition string, w
 			hctx.SetStatus(http.StatusOK)
 			io.Copy(hctx.BodyWriter(), f)
 		}}, nil
+}
+
+// spreadsheetResponses are the answers of an operation that exports a
+// spreadsheet (streamSpreadsheet).
+var spreadsheetResponses = map[string]*huma.Response{"200": {Description: "The export file.",
+	Content: map[string]*huma.MediaType{
+		"text/csv": {Schema: &huma.Schema{Type: "string"}},
+		consultation.ExportContentType(consultation.ExportXLSX): {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+	}}}
+
+// streamSpreadsheet is streamFile for a spreadsheet export in format (CSV
+// when empty) whose file name is name(format).
+func streamSpreadsheet(ctx context.Context, pattern, format string, name func(format string) string,
+	write func(w io.Writer, format string) error) (*streamedFile, error) {
+	if format == "" {
+		format = consultation.ExportCSV
+	}
+	return streamFile(ctx, pattern, consultation.ExportContentType(format), contentDisposition(name(format)),
+		func(w io.Writer) error { return write(w, format) })
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -284,6 +285,22 @@ func (s *server) registerThemes() {
 			}
 			return themeListOutputBody{Analysis: themeAnalysisView(a), Themes: views(ts, themeView)}, nil
 		}, asIs)
+	register(s, huma.Operation{OperationID: "export-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes/export",
+		Summary: "Export the themes with their comments", Tags: tags, Errors: []int{403, 404, 422},
+		Description: "The latest analysis as a spreadsheet, CSV (UTF-8 with a byte-order mark) or XLSX: the themes in the board's order, " +
+			"each with its comments as rows (closest first; a comment in two themes in both), then the comments in no theme. Per row the " +
+			"theme's label, the machine's label, its marks (off-topic, checked, carried on) and answer, and the comment's place in the " +
+			"theme, how it came there, receipt, time (Asia/Shanghai), article, stance, moderation status, its own answer and its text; " +
+			"texts not yet moderated are left out and nothing about the author is written. A cell a spreadsheet could evaluate as a " +
+			"formula starts with an apostrophe. Readers as list-themes.",
+		Responses: spreadsheetResponses},
+		readers, func(ctx context.Context, in *spreadsheetInput) (*streamedFile, error) {
+			return streamSpreadsheet(ctx, "canyu-themes-*", in.Format, func(format string) string {
+				return themes.ExportFilename(in.DecisionID, format, s.svc.Consultation.Now())
+			}, func(w io.Writer, format string) error {
+				return s.svc.Themes.ExportThemes(ctx, actor(ctx), in.DecisionID, format, w)
+			})
+		})
 	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
 		Description: "A theme with its representative comments and a page of its comments, closest first or (order=weakest) least close first, " +

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
 )
@@ -218,4 +219,66 @@ func TestThemesSplitMoveAPI(t *testing.T) {
 	if got.Size != 1 {
 		t.Fatalf("the split theme has %d comments after the move, want 1", got.Size)
 	}
+}
+
+// TestThemesCheckExportReanalyseAPI: staff mark a theme checked through
+// update-theme, export the themes (CSV with the theme's name and mark on
+// its rows; refused to residents and in an unknown format), and analyse
+// again: the checked theme is carried on (carried_from, kept).
+func TestThemesCheckExportReanalyseAPI(t *testing.T) {
+	f := newHandlingFixture(t)
+	d := f.decision.ID
+	f.publishComments(t,
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+	var list struct {
+		Themes []themeJSON `json:"themes"`
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	th := list.Themes[0]
+	var checked struct {
+		CheckedAt        *time.Time `json:"checked_at"`
+		JoinedSinceCheck int        `json:"joined_since_check"`
+	}
+	f.e.Do("PATCH", f.path("/themes/%d", th.ID), f.otherTok, map[string]any{"checked": true}).Expect(t, 403, "not_lead_unit_staff")
+	f.e.Do("PATCH", f.path("/themes/%d", th.ID), f.staffTok, map[string]any{"checked": true}).Expect(t, 200, "").JSON(t, &checked)
+	if checked.CheckedAt == nil || checked.JoinedSinceCheck != 0 {
+		t.Fatalf("checked theme %+v", checked)
+	}
+
+	export := f.path("/decisions/%d/themes/export", d)
+	f.e.Do("GET", export, f.aliceTok, nil).Expect(t, 403, "forbidden_role")
+	f.e.Do("GET", export+"?format=pdf", f.staffTok, nil).Expect(t, 422, "")
+	res := f.e.Do("GET", export, f.staffTok, nil).Expect(t, 200, "")
+	if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, "%E6%84%8F%E8%A7%81%E4%B8%BB%E9%A2%98-") || !strings.HasSuffix(cd, ".csv") {
+		t.Fatalf("content disposition %q", cd)
+	}
+	body := string(res.Body)
+	if !strings.HasPrefix(body, "\uFEFF主题,") || strings.Count(body, "\n"+th.Label+",") != th.Size || !strings.Contains(body, "已核对") {
+		t.Fatalf("export of theme %q (%d comments):\n%s", th.Label, th.Size, body)
+	}
+
+	var again struct {
+		Version int `json:"version"`
+		Kept    int `json:"kept"`
+	}
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &again)
+	if again.Version != 2 || again.Kept != 1 {
+		t.Fatalf("second analysis %+v", again)
+	}
+	var after struct {
+		Themes []struct {
+			Label       string     `json:"label"`
+			CarriedFrom int64      `json:"carried_from"`
+			CheckedAt   *time.Time `json:"checked_at"`
+		} `json:"themes"`
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &after)
+	for _, a := range after.Themes {
+		if a.CarriedFrom == th.ID && a.Label == th.Label && a.CheckedAt != nil {
+			return
+		}
+	}
+	t.Fatalf("the checked theme %d was not carried on: %+v", th.ID, after.Themes)
 }

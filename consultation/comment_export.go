@@ -2,11 +2,9 @@ package consultation
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,8 +17,8 @@ import (
 
 // Export formats of ExportComments.
 const (
-	ExportCSV  = "csv"
-	ExportXLSX = "xlsx"
+	ExportCSV  = sheet.FormatCSV
+	ExportXLSX = sheet.FormatXLSX
 )
 
 // ExportContentType is the media type of an export format.
@@ -106,63 +104,10 @@ func (r *exportRow) cells() []string {
 	case r.Status == "pending":
 		body = exportHiddenPending
 	}
-	cells := []string{r.Receipt, r.CreatedAt.In(workday.Location()).Format("2006-01-02 15:04:05"), label, r.ArticleAnchor, stance,
+	return []string{r.Receipt, r.CreatedAt.In(workday.Location()).Format("2006-01-02 15:04:05"), label, r.ArticleAnchor, stance,
 		exportStatusNames[r.Status], exportRejectionNames[r.RejectionReason], group, size,
 		DispositionNames[DispositionKind(r.Disposition)], r.Reason, r.Pseudonym, phone, r.Organisation, signatories, body}
-	for i, c := range cells {
-		cells[i] = sheet.Text(strings.ToValidUTF8(c, "\uFFFD"))
-	}
-	return cells
 }
-
-// sheetWriter writes the rows of one export format.
-type sheetWriter interface {
-	WriteRow(cells []string) error
-	Close() error
-}
-
-type csvSheet struct{ w *csv.Writer }
-
-func newCSVSheet(w io.Writer) (*csvSheet, error) {
-	cw, err := sheet.NewCSV(w)
-	if err != nil {
-		return nil, err
-	}
-	cw.UseCRLF = true
-	return &csvSheet{w: cw}, nil
-}
-
-func (s *csvSheet) WriteRow(cells []string) error { return s.w.Write(cells) }
-
-func (s *csvSheet) Close() error {
-	s.w.Flush()
-	return s.w.Error()
-}
-
-// xlsxSheet writes cells as text cells: excelize writes a Go string as an
-// inline string, never as a formula.
-type xlsxSheet struct{ x *sheet.XLSX }
-
-func newXLSXSheet(w io.Writer) (*xlsxSheet, error) {
-	x, err := sheet.NewXLSX(w, "公众意见", sheet.Layout{
-		Widths:       []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 24, 10, 80},
-		FreezeHeader: true,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &xlsxSheet{x: x}, nil
-}
-
-func (s *xlsxSheet) WriteRow(cells []string) error {
-	vals := make([]any, len(cells))
-	for i, c := range cells {
-		vals[i] = c
-	}
-	return s.x.WriteRow(vals)
-}
-
-func (s *xlsxSheet) Close() error { return s.x.Close() }
 
 // ExportComments writes every comment of the decision, whatever its status,
 // as CSV (UTF-8 with a byte-order mark) or XLSX: receipt, time (Asia/
@@ -205,15 +150,14 @@ func (s *Service) ExportComments(ctx context.Context, actor *identity.Account, d
 		return errs.Internal(err)
 	}
 	defer rows.Close()
-	var out sheetWriter
-	if format == ExportXLSX {
-		out, err = newXLSXSheet(w)
-	} else {
-		out, err = newCSVSheet(w)
-	}
+	out, err := sheet.NewTable(w, format, "公众意见", sheet.Layout{
+		Widths:       []float64{22, 20, 12, 16, 10, 10, 16, 8, 10, 16, 40, 16, 14, 24, 10, 80},
+		FreezeHeader: true,
+	})
 	if err != nil {
 		return errs.Internal(err)
 	}
+	defer out.Discard()
 	if err := out.WriteRow(exportHeader); err != nil {
 		return errs.Internal(err)
 	}

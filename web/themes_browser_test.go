@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -358,6 +359,14 @@ func TestThemeReanalysisKeepsInBrowser(t *testing.T) {
 			}
 			noSideScroll(t, b, "the board")
 			browsertest.Screenshot(t, b, "theme-reanalysed-"+vp.name)
+			// The export link answers the spreadsheet to the signed-in staff member.
+			got, err := chromedp.Run(b, chromedp.Evaluate[string](
+				`fetch(document.querySelector('#theme-export a').href).then(r => r.status + ' ' + r.headers.get('content-type'))`,
+				chromedp.EvalAwaitPromise))
+			must(t, err)
+			if got != "200 "+consultation.ExportContentType(consultation.ExportXLSX) {
+				t.Errorf("export link: %q", got)
+			}
 		})
 	}
 }

@@ -7,6 +7,7 @@ package sheet
 import (
 	"encoding/csv"
 	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -115,3 +116,71 @@ func (x *XLSX) Close() error {
 	}
 	return x.f.Write(x.out)
 }
+
+// The export formats of NewTable.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
+
+// Table is an export of text rows in one format. Close writes it out;
+// Discard frees it without writing (after Close it does nothing, so
+// `defer t.Discard()` covers a writer's error paths).
+type Table interface {
+	WriteRow(cells []string) error
+	Close() error
+	Discard()
+}
+
+// NewTable starts a table on w in format (FormatCSV or FormatXLSX, one sheet
+// called name, laid out as layout). Every cell goes through Text, and is
+// made valid UTF-8.
+func NewTable(w io.Writer, format, name string, layout Layout) (Table, error) {
+	if format == FormatXLSX {
+		x, err := NewXLSX(w, name, layout)
+		if err != nil {
+			return nil, err
+		}
+		return xlsxTable{x}, nil
+	}
+	cw, err := NewCSV(w)
+	if err != nil {
+		return nil, err
+	}
+	cw.UseCRLF = true
+	return csvTable{cw}, nil
+}
+
+func cleanCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = Text(strings.ToValidUTF8(c, "\uFFFD"))
+	}
+	return out
+}
+
+type csvTable struct{ w *csv.Writer }
+
+func (t csvTable) WriteRow(cells []string) error { return t.w.Write(cleanCells(cells)) }
+
+func (t csvTable) Close() error {
+	t.w.Flush()
+	return t.w.Error()
+}
+
+func (csvTable) Discard() {}
+
+// xlsxTable writes cells as inline strings, never as formulas.
+type xlsxTable struct{ x *XLSX }
+
+func (t xlsxTable) WriteRow(cells []string) error {
+	vals := make([]any, len(cells))
+	for i, c := range cleanCells(cells) {
+		vals[i] = c
+	}
+	return t.x.WriteRow(vals)
+}
+
+func (t xlsxTable) Close() error { return t.x.Close() }
+
+func (t xlsxTable) Discard() { t.x.Discard() }
