@@ -116,16 +116,7 @@ func TestThemesAPI(t *testing.T) {
 // bad input with a stable code and change nothing, split makes a staff
 // theme of the chosen comments, and a comment moves back.
 func TestThemesSplitMoveAPI(t *testing.T) {
-	f := newHandlingFixture(t)
-	d := f.decision.ID
-	f.publishComments(t,
-		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
-		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
-	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
-	var list struct {
-		Themes []themeJSON `json:"themes"`
-	}
-	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	f, list := analysedFeeComments(t)
 	var from themeJSON
 	for _, th := range list.Themes {
 		if th.Size > from.Size && !th.OffTopic {
@@ -226,16 +217,8 @@ func TestThemesSplitMoveAPI(t *testing.T) {
 // its rows; refused to residents and in an unknown format), and analyse
 // again: the checked theme is carried on (carried_from, kept).
 func TestThemesCheckExportReanalyseAPI(t *testing.T) {
-	f := newHandlingFixture(t)
+	f, list := analysedFeeComments(t)
 	d := f.decision.ID
-	f.publishComments(t,
-		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
-		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
-	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
-	var list struct {
-		Themes []themeJSON `json:"themes"`
-	}
-	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
 	th := list.Themes[0]
 	var checked struct {
 		CheckedAt        *time.Time `json:"checked_at"`
@@ -281,4 +264,23 @@ func TestThemesCheckExportReanalyseAPI(t *testing.T) {
 		}
 	}
 	t.Fatalf("the checked theme %d was not carried on: %+v", th.ID, after.Themes)
+}
+
+// analysedFeeComments publishes four comments on after-school fees,
+// analyses the decision's themes and lists them.
+func analysedFeeComments(t *testing.T) (*handlingFixture, themeListJSON) {
+	t.Helper()
+	f := newHandlingFixture(t)
+	d := f.decision.ID
+	f.publishComments(t,
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+	var list themeListJSON
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	return f, list
+}
+
+type themeListJSON struct {
+	Themes []themeJSON `json:"themes"`
 }

@@ -410,44 +410,9 @@ func linkThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabulary, 
 	// Refinement (spherical k-means): every themed unit moves to the
 	// centroid it is now closest to, and the centroids follow, a few
 	// rounds; average link's early merges are greedy and never revisited.
-	for it := 0; it < p.Refine; it++ {
-		moved := 0
-		for u := range units {
-			if firstOf[u] < 0 {
-				continue
-			}
-			if g, _ := nearest(units[u].vec, cents, -1); g >= 0 && g != firstOf[u] {
-				firstOf[u] = g
-				moved++
-			}
-		}
-		if moved == 0 {
-			break
-		}
-		followMembers(cents, firstOf, units, dim)
-	}
+	refine(units, firstOf, cents, nil, dim, p.Refine)
 	if p.Refine > 0 { // a theme that lost every unit is dropped
-		count := make([]int, len(cents))
-		for _, g := range firstOf {
-			if g >= 0 {
-				count[g]++
-			}
-		}
-		remap := make([]int, len(cents))
-		var kept [][]float32
-		for g, c := range cents {
-			remap[g] = -1
-			if count[g] > 0 {
-				remap[g] = len(kept)
-				kept = append(kept, c)
-			}
-		}
-		for u, g := range firstOf {
-			if g >= 0 {
-				firstOf[u] = remap[g]
-			}
-		}
-		cents = kept
+		cents = dropEmpty(firstOf, cents, 0)
 	}
 	return firstOf, cents
 }
@@ -541,6 +506,54 @@ func mergeClose(groups [][]int, cents [][]float32, units []unit, dim int, thresh
 	}
 	sort.SliceStable(groups, func(a, b int) bool { return len(groups[a]) > len(groups[b]) })
 	return groups, recentroid(groups, units, dim)
+}
+
+// refine moves every themed unit that is not pinned (nil: none is) to the
+// centroid it is closest to, the centroids following, for up to rounds
+// rounds (spherical k-means).
+func refine(units []unit, firstOf []int, cents [][]float32, pinned []bool, dim, rounds int) {
+	for it := 0; it < rounds; it++ {
+		moved := 0
+		for u := range units {
+			if firstOf[u] < 0 || pinned != nil && pinned[u] {
+				continue
+			}
+			if g, _ := nearest(units[u].vec, cents, -1); g >= 0 && g != firstOf[u] {
+				firstOf[u] = g
+				moved++
+			}
+		}
+		if moved == 0 {
+			return
+		}
+		followMembers(cents, firstOf, units, dim)
+	}
+}
+
+// dropEmpty drops the themes no unit is in, except the first keep, and
+// renumbers firstOf; it returns the centroids left.
+func dropEmpty(firstOf []int, cents [][]float32, keep int) [][]float32 {
+	count := make([]int, len(cents))
+	for _, g := range firstOf {
+		if g >= 0 {
+			count[g]++
+		}
+	}
+	remap := make([]int, len(cents))
+	var out [][]float32
+	for g, c := range cents {
+		remap[g] = -1
+		if g < keep || count[g] > 0 {
+			remap[g] = len(out)
+			out = append(out, c)
+		}
+	}
+	for u, g := range firstOf {
+		if g >= 0 {
+			firstOf[u] = remap[g]
+		}
+	}
+	return out
 }
 
 // followMembers recomputes each centroid from the units whose first theme

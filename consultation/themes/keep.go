@@ -107,44 +107,9 @@ func keepingThemes(units []unit, docs []Doc, docTerms [][]string, voc *Vocabular
 		}
 	}
 	followMembers(cents, firstOf, units, dim)
-	for it := 0; it < p.Refine; it++ {
-		moved := 0
-		for u := range units {
-			if firstOf[u] < 0 || pinned[u] {
-				continue
-			}
-			if g, _ := nearest(units[u].vec, cents, -1); g >= 0 && g != firstOf[u] {
-				firstOf[u] = g
-				moved++
-			}
-		}
-		if moved == 0 {
-			break
-		}
-		followMembers(cents, firstOf, units, dim)
-	}
+	refine(units, firstOf, cents, pinned, dim, p.Refine)
 	// New themes that lost every comment are dropped; kept ones stay.
-	count := make([]int, len(cents))
-	for _, g := range firstOf {
-		if g >= 0 {
-			count[g]++
-		}
-	}
-	remap := make([]int, len(cents))
-	out := cents[:0:0]
-	for g, c := range cents {
-		remap[g] = -1
-		if g < len(kept) || count[g] > 0 {
-			remap[g] = len(out)
-			out = append(out, c)
-		}
-	}
-	for u, g := range firstOf {
-		if g >= 0 {
-			firstOf[u] = remap[g]
-		}
-	}
-	return firstOf, out, pinned
+	return firstOf, dropEmpty(firstOf, cents, len(kept)), pinned
 }
 
 // closestCentroid is nearest for a dense vector.
