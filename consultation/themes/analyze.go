@@ -254,6 +254,9 @@ func (s *Service) analyzeOnce(ctx context.Context, actor *identity.Account, deci
 	}
 	cl := ClusterDocsKeeping(docs, texts, kept.clusterKept(docs), p)
 	desc := Describe(docs, cl, p)
+	if s.clustered != nil {
+		s.clustered()
+	}
 
 	type themeRow struct {
 		id       int64

@@ -244,3 +244,67 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 	}
 	t.Fatal("the third analysis did not carry the answered theme on")
 }
+
+// TestReanalysisNoticesStaffStepsMeanwhile: a staff step made while an
+// analysis clusters is not lost: the analysis starts again and keeps it;
+// when staff keep changing the themes, it gives up with
+// themes_changed_during_analysis and stores nothing.
+func TestReanalysisNoticesStaffStepsMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t, 300)
+	if _, err := s.svc.Analyze(ctx, s.staff, s.d.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := s.svc.ListThemes(ctx, s.staff, s.d.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := list[0]
+	runs := 0
+	themes.SetClustered(s.svc, func() {
+		runs++
+		if runs == 1 {
+			label := "分析期间改的名称"
+			if _, err := s.svc.UpdateTheme(ctx, s.staff, target.ID, themes.ThemeUpdate{Label: &label}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	a, err := s.svc.Analyze(ctx, s.staff, s.d.ID)
+	if err != nil || runs != 2 || a.Kept != 1 {
+		t.Fatalf("analysis with a rename meanwhile: %+v, %d runs, %v", a, runs, err)
+	}
+	list, _, err = s.svc.ListThemes(ctx, s.staff, s.d.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := false
+	for _, th := range list {
+		renamed = renamed || th.Label == "分析期间改的名称" && th.CarriedFrom != nil && *th.CarriedFrom == target.ID
+	}
+	if !renamed {
+		t.Fatal("the rename made during the analysis is not in the new version")
+	}
+
+	// Staff who never stop: the analysis gives up and the version stays.
+	var latest themes.Theme
+	for _, th := range list {
+		if th.CarriedFrom != nil {
+			latest = th
+		}
+	}
+	runs = 0
+	themes.SetClustered(s.svc, func() {
+		runs++
+		label := "第" + string(rune('0'+runs)) + "次改名"
+		if _, err := s.svc.UpdateTheme(ctx, s.staff, latest.ID, themes.ThemeUpdate{Label: &label}); err != nil {
+			t.Error(err)
+		}
+	})
+	if _, err := s.svc.Analyze(ctx, s.staff, s.d.ID); !hasCode(err, "themes_changed_during_analysis") {
+		t.Fatalf("analysis while staff keep changing the themes: %v", err)
+	}
+	if _, a, err := s.svc.ListThemes(ctx, s.staff, s.d.ID, ""); err != nil || a.Version != 2 {
+		t.Fatalf("after the refused analysis the latest version is %d (%v)", a.Version, err)
+	}
+}

@@ -24,6 +24,9 @@ type Service struct {
 	Params       Params
 	// Now is the clock; tests inject one.
 	Now func() time.Time
+	// clustered, when set, runs after an analysis has clustered and before
+	// it stores the result (tests: a staff step meanwhile).
+	clustered func()
 }
 
 // NewService returns a Service with DefaultParams on the real clock;
