@@ -63,6 +63,61 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.Logf("%d comments: %d themes, %d unthemed, %v", n, last.ThemeCount, last.Unthemed, last.Took)
 }
 
+// BenchmarkReanalyzeKeeping times a full re-analysis that keeps staff's
+// work: after a first analysis of CANYU_THEMES_BENCH_COMMENTS comments
+// (default 20,000) staff check the three largest themes (every comment in
+// them confirmed), rename one and move 50 comments; the second analysis
+// is timed.
+//
+//	CANYU_THEMES_BENCH_COMMENTS=100000 go test ./consultation/themes -run '^$' -bench ReanalyzeKeeping -benchtime 1x -timeout 60m
+func BenchmarkReanalyzeKeeping(b *testing.B) {
+	n := benchSize("CANYU_THEMES_BENCH_COMMENTS", 20_000)
+	s := newScene(b, n)
+	s.svc.Params = benchParams()
+	ctx := context.Background()
+	if _, err := s.svc.Analyze(ctx, s.staff, s.d.ID); err != nil {
+		b.Fatal(err)
+	}
+	list, _, err := s.svc.ListThemes(ctx, s.staff, s.d.ID, "")
+	if err != nil || len(list) < 4 {
+		b.Fatalf("%d themes, %v", len(list), err)
+	}
+	yes, label := true, "供热收费"
+	for i, th := range list[:3] {
+		in := themes.ThemeUpdate{Checked: &yes}
+		if i == 0 {
+			in.Label = &label
+		}
+		if _, err := s.svc.UpdateTheme(ctx, s.staff, th.ID, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	page, err := s.svc.GetTheme(ctx, s.staff, list[3].ID, themes.ThemePage{Limit: 50, Order: themes.OrderWeakest})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	for _, c := range page.Comments {
+		ids = append(ids, c.ID)
+	}
+	if _, err := s.svc.MoveComments(ctx, s.staff, list[3].ID, list[0].ID, ids); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var last themes.Analysis
+	for i := 0; i < b.N; i++ {
+		a, err := s.svc.Analyze(ctx, s.staff, s.d.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		last = a
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(n)/last.Took.Seconds(), "comments/s")
+	b.ReportMetric(float64(last.Kept), "kept")
+	b.Logf("%d comments: %d themes (%d kept), %d unthemed, %v", n, last.ThemeCount, last.Kept, last.Unthemed, last.Took)
+}
+
 // BenchmarkJoin times placing 1,000 new comments into the themes of an
 // analysis of CANYU_THEMES_BENCH_COMMENTS (default 20,000) comments, as the
 // join_themes job does; the target is at least 1,000 comments a second.
