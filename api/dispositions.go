@@ -295,7 +295,7 @@ func (s *server) registerDispositions() {
 			"and masked phone number (never the full number), the organisation and its signatory count for a comment an organisation submitted " +
 			"on its own behalf, and the text. Texts rejected for personal information and texts not yet moderated " +
 			"are left out; a cell that a spreadsheet could evaluate as a formula starts with an apostrophe. Only staff of the lead unit.",
-		Responses: spreadsheetResponses},
+		Responses: spreadsheetResponses()},
 		staff, func(ctx context.Context, in *spreadsheetInput) (*streamedFile, error) {
 			return streamSpreadsheet(ctx, "canyu-comments-*", in.Format, func(format string) string {
 				return consultation.ExportFilename(in.DecisionID, format, s.svc.Consultation.Now())

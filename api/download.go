@@ -47,12 +47,16 @@ func streamFile(ctx context.Context, pattern, contentType, disposition string, w
 }
 
 // spreadsheetResponses are the answers of an operation that exports a
-// spreadsheet (streamSpreadsheet).
-var spreadsheetResponses = map[string]*huma.Response{"200": {Description: "The export file.",
-	Content: map[string]*huma.MediaType{
-		"text/csv": {Schema: &huma.Schema{Type: "string"}},
-		consultation.ExportContentType(consultation.ExportXLSX): {Schema: &huma.Schema{Type: "string", Format: "binary"}},
-	}}}
+// spreadsheet (streamSpreadsheet). A new map each time: huma adds the
+// error answers to the operation's map as it registers it, and servers
+// are built in parallel (tests).
+func spreadsheetResponses() map[string]*huma.Response {
+	return map[string]*huma.Response{"200": {Description: "The export file.",
+		Content: map[string]*huma.MediaType{
+			"text/csv": {Schema: &huma.Schema{Type: "string"}},
+			consultation.ExportContentType(consultation.ExportXLSX): {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+		}}}
+}
 
 // streamSpreadsheet is streamFile for a spreadsheet export in format (CSV
 // when empty) whose file name is name(format).

@@ -293,7 +293,7 @@ func (s *server) registerThemes() {
 			"theme, how it came there, receipt, time (Asia/Shanghai), article, stance, moderation status, its own answer and its text; " +
 			"texts not yet moderated are left out and nothing about the author is written. A cell a spreadsheet could evaluate as a " +
 			"formula starts with an apostrophe. Readers as list-themes.",
-		Responses: spreadsheetResponses},
+		Responses: spreadsheetResponses()},
 		readers, func(ctx context.Context, in *spreadsheetInput) (*streamedFile, error) {
 			return streamSpreadsheet(ctx, "canyu-themes-*", in.Format, func(format string) string {
 				return themes.ExportFilename(in.DecisionID, format, s.svc.Consultation.Now())
