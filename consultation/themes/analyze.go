@@ -160,6 +160,8 @@ func readKept(ctx context.Context, q interface {
 		k.Refs = append(k.Refs, themeRef(k.ID))
 		k.Pinned, k.StaffPlaced, k.Confirmed = []int64{}, []bool{}, []bool{}
 		st.themes = append(st.themes, k)
+		// The next row is scanned into fresh values, not into this one's.
+		k = keptTheme{}
 		return nil
 	}); err != nil {
 		return st, errs.Internal(err)

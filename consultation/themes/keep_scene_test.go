@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/themes"
@@ -77,6 +78,12 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 	if err != nil || checked.CheckedAt == nil || checked.JoinedSinceCheck != 0 {
 		t.Fatalf("check: %+v, %v", checked, err)
 	}
+	// A second theme checked later: each carried theme keeps its own time.
+	s.e.Clock.Advance(time.Hour)
+	checkedLater, err := s.svc.UpdateTheme(ctx, s.staff, marked.ID, themes.ThemeUpdate{Checked: &off})
+	if err != nil || checkedLater.CheckedAt == nil || !checkedLater.CheckedAt.After(*checked.CheckedAt) {
+		t.Fatalf("second check: %+v, %v", checkedLater, err)
+	}
 	var confirmedIDs []int64
 	if err := s.e.DB.QueryRow(ctx, `SELECT array_agg(comment_id ORDER BY comment_id) FROM theme_members
 		WHERE theme_id = $1 AND removed_at IS NULL AND is_primary`, moveFrom.ID).Scan(&confirmedIDs); err != nil || len(confirmedIDs) == 0 {
@@ -127,7 +134,7 @@ func TestReanalysisKeepsStaffDecisions(t *testing.T) {
 	if sp := carried[split.ID]; sp.Label != "空置房收费" || sp.Origin != "staff" {
 		t.Fatalf("split theme carried as %+v", sp)
 	}
-	if m := carried[marked.ID]; !m.OffTopic || m.Label != marked.Label {
+	if m := carried[marked.ID]; !m.OffTopic || m.Label != marked.Label || m.CheckedAt == nil || !m.CheckedAt.Equal(*checkedLater.CheckedAt) {
 		t.Fatalf("theme marked off-topic carried as %+v", m)
 	}
 	// The checked theme is still checked; what was in it stays, confirmed;
