@@ -47,6 +47,14 @@ func BenchmarkAnalyze(b *testing.B) {
 	n := benchSize("CANYU_THEMES_BENCH_COMMENTS", 20_000)
 	s := newScene(b, n)
 	s.svc.Params = benchParams()
+	last := timeAnalyses(b, s, n)
+	b.ReportMetric(float64(last.ThemeCount), "themes")
+	b.Logf("%d comments: %d themes, %d unthemed, %v", n, last.ThemeCount, last.Unthemed, last.Took)
+}
+
+// timeAnalyses times b.N analyses of the scene's n comments and reports
+// the rate of the last; it returns the last.
+func timeAnalyses(b *testing.B, s *scene, n int) themes.Analysis {
 	ctx := context.Background()
 	b.ResetTimer()
 	var last themes.Analysis
@@ -59,8 +67,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(n)/last.Took.Seconds(), "comments/s")
-	b.ReportMetric(float64(last.ThemeCount), "themes")
-	b.Logf("%d comments: %d themes, %d unthemed, %v", n, last.ThemeCount, last.Unthemed, last.Took)
+	return last
 }
 
 // BenchmarkReanalyzeKeeping times a full re-analysis that keeps staff's
@@ -103,17 +110,7 @@ func BenchmarkReanalyzeKeeping(b *testing.B) {
 	if _, err := s.svc.MoveComments(ctx, s.staff, list[3].ID, list[0].ID, ids); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	var last themes.Analysis
-	for i := 0; i < b.N; i++ {
-		a, err := s.svc.Analyze(ctx, s.staff, s.d.ID)
-		if err != nil {
-			b.Fatal(err)
-		}
-		last = a
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(n)/last.Took.Seconds(), "comments/s")
+	last := timeAnalyses(b, s, n)
 	b.ReportMetric(float64(last.Kept), "kept")
 	b.Logf("%d comments: %d themes (%d kept), %d unthemed, %v", n, last.ThemeCount, last.Kept, last.Unthemed, last.Took)
 }
