@@ -49,7 +49,9 @@ const (
 	RecordThemesMerged      record.Kind = "themes_merged"
 	RecordThemeSplit        record.Kind = "theme_split"
 	RecordThemeCommentsMove record.Kind = "theme_comments_moved"
-	RecordThemeTemplate     record.Kind = "theme_answer_template_saved"
+	// RecordThemeCommentsAdded: staff put comments in no theme into one.
+	RecordThemeCommentsAdded record.Kind = "theme_comments_added"
+	RecordThemeTemplate      record.Kind = "theme_answer_template_saved"
 )
 
 var (
