@@ -2,7 +2,7 @@ package themes_test
 
 import (
 	"context"
-		"slices"
+	"slices"
 	"testing"
 	"time"
 
