@@ -136,6 +136,33 @@ func themeCommentView(c themes.ThemeComment) ThemeCommentView {
 		GroupID: c.GroupID, Disposition: string(c.Disposition), FromTheme: c.FromTheme}
 }
 
+// UnthemedCommentView is a comment in no theme of the latest analysis.
+type UnthemedCommentView struct {
+	ID            int64  `json:"id"`
+	Receipt       string `json:"receipt"`
+	ArticleAnchor string `json:"article_anchor"`
+	ArticleLabel  string `json:"article_label"`
+	Stance        string `json:"stance" enum:"support,oppose,suggestion,none"`
+	Body          string `json:"body" doc:"Plain text; render it escaped."`
+	Status        string `json:"status" enum:"pending,published"`
+	GroupID       int64  `json:"group_id,omitempty" doc:"The campaign group of near-identical copies."`
+	Disposition   string `json:"disposition,omitempty" enum:"adopted,partially_adopted,not_adopted,out_of_scope," doc:"Its answer, when it has one."`
+}
+
+func unthemedCommentView(c themes.ThemeComment) UnthemedCommentView {
+	return UnthemedCommentView{ID: c.ID, Receipt: c.Receipt, ArticleAnchor: c.ArticleAnchor, ArticleLabel: c.ArticleLabel,
+		Stance: c.Stance, Body: c.Body, Status: c.Status, GroupID: c.GroupID, Disposition: string(c.Disposition)}
+}
+
+// UnthemedView is a page of the comments in no theme.
+type UnthemedView struct {
+	Analysis   ThemeAnalysisView     `json:"analysis"`
+	Total      int                   `json:"total" doc:"Comments the analysis and the join of new comments placed in no theme (not rejected)."`
+	Waiting    int                   `json:"waiting" doc:"Comments that arrived after the analysis and that the join has not read yet (within about a minute)."`
+	Comments   []UnthemedCommentView `json:"comments"`
+	NextCursor string                `json:"next_cursor,omitempty"`
+}
+
 // ThemeDetailView is a theme with its representatives and a page of comments.
 type ThemeDetailView struct {
 	ThemeView
@@ -196,6 +223,16 @@ type getThemeInput struct {
 	Cursor  string `query:"cursor" maxLength:"20"`
 	Q       string `query:"q" maxLength:"120" doc:"Only the comments that contain this text (at most 30 characters; also found in traditional characters and in full width)."`
 	Order   string `query:"order" enum:"closest,weakest" doc:"closest (the default): the theme's first comments, closest to its centroid first, then those in it as their second theme. weakest: the comments the machine placed, least close first, then those staff placed, to find comments in the wrong theme."`
+}
+
+type listUnthemedInput struct {
+	DecisionPath
+	Limit  int    `query:"limit" minimum:"0" maximum:"200"`
+	Cursor string `query:"cursor" maxLength:"20"`
+}
+
+type addCommentsInputBody struct {
+	CommentIDs []int64 `json:"comment_ids" minItems:"1" maxItems:"10000" doc:"Comments in no theme of the latest analysis (list-unthemed-comments)."`
 }
 
 type updateThemeInputBody struct {
@@ -301,6 +338,17 @@ func (s *server) registerThemes() {
 				return s.svc.Themes.ExportThemes(ctx, actor(ctx), in.DecisionID, format, w)
 			})
 		})
+	answer(s, huma.Operation{OperationID: "list-unthemed-comments", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes/unthemed",
+		Summary: "List the comments in no theme", Tags: tags, Errors: []int{404, 422},
+		Description: "The comments the latest analysis and the join of new comments placed in no theme, oldest first, a page at a time: they " +
+			"must still be answered (Decree 713 Art. 18), one by one or by putting them into a theme (add-comments-to-theme). " +
+			"Readers as list-themes."},
+		readers, func(ctx context.Context, in *listUnthemedInput) (themes.Unthemed, error) {
+			return s.svc.Themes.ListUnthemed(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
+		}, func(u themes.Unthemed) UnthemedView {
+			return UnthemedView{Analysis: themeAnalysisView(u.Analysis), Total: u.Total, Waiting: u.Waiting,
+				Comments: views(u.Comments, unthemedCommentView), NextCursor: u.NextCursor}
+		})
 	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
 		Description: "A theme with its representative comments and a page of its comments, closest first or (order=weakest) least close first, " +
@@ -337,6 +385,15 @@ func (s *server) registerThemes() {
 			"A process-record entry. Only staff of the lead unit."},
 		staff, func(ctx context.Context, in *moveCommentsInput) (themes.Theme, error) {
 			return s.svc.Themes.MoveComments(ctx, actor(ctx), in.ThemeID, in.Body.ToThemeID, in.Body.CommentIDs)
+		}, themeView)
+	answer(s, huma.Operation{OperationID: "add-comments-to-theme", Method: http.MethodPost, Path: "/themes/{theme_id}/add-comments",
+		Summary: "Put comments in no theme into this theme", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Staff place comments that are in no theme of the latest analysis (list-unthemed-comments) into this theme; a comment " +
+			"already in a theme is moved with move-comments-to-theme instead (422 comment_not_unthemed), and one that arrived after the analysis " +
+			"waits until the system has placed it (409 comment_awaiting_join). They stay in the theme when the decision is analysed again. " +
+			"A process-record entry. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *onTheme[addCommentsInputBody]) (themes.Theme, error) {
+			return s.svc.Themes.AddComments(ctx, actor(ctx), in.ThemeID, in.Body.CommentIDs)
 		}, themeView)
 	answerWith(s, huma.Operation{OperationID: "answer-theme", Method: http.MethodPut, Path: "/themes/{theme_id}/answer",
 		Summary: "Answer every comment of a theme", Tags: tags, Errors: []int{404, 409, 422},

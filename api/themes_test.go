@@ -284,3 +284,77 @@ func analysedFeeComments(t *testing.T) (*handlingFixture, themeListJSON) {
 type themeListJSON struct {
 	Themes []themeJSON `json:"themes"`
 }
+
+// TestUnthemedCommentsAPI: list-unthemed-comments lists the comments the
+// analysis placed in no theme, for the readers of list-themes, and
+// add-comments-to-theme puts one into a theme (refusing a comment already
+// in a theme with a stable code and changing nothing).
+func TestUnthemedCommentsAPI(t *testing.T) {
+	f := newHandlingFixture(t)
+	d := f.decision.ID
+	f.publishComments(t,
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。", "同意。", "OK!!")
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 404, "theme_analysis_not_found")
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+	type page struct {
+		Total    int `json:"total"`
+		Waiting  int `json:"waiting"`
+		Comments []struct {
+			ID      int64  `json:"id"`
+			Receipt string `json:"receipt"`
+			Body    string `json:"body"`
+		} `json:"comments"`
+		NextCursor string `json:"next_cursor"`
+	}
+	var u page
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &u)
+	if u.Total == 0 || len(u.Comments) != u.Total || u.Waiting != 0 {
+		t.Fatalf("unthemed: %+v", u)
+	}
+	for _, c := range u.Comments {
+		if strings.Contains(c.Body, "收费") {
+			t.Fatalf("a comment on fees in no theme: %+v", u)
+		}
+	}
+	var first page
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed?limit=1", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &first)
+	if len(first.Comments) != 1 || (u.Total > 1) != (first.NextCursor != "") {
+		t.Fatalf("a page of one: %+v", first)
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed?cursor=x", d), f.staffTok, nil).Expect(t, 422, "invalid_cursor")
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.aliceTok, nil).Expect(t, 403, "")
+
+	var list themeListJSON
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	var to themeJSON
+	for _, th := range list.Themes {
+		if th.Size > to.Size {
+			to = th
+		}
+	}
+	var in struct {
+		Comments []struct {
+			ID int64 `json:"id"`
+		} `json:"comments"`
+	}
+	f.e.Do("GET", f.path("/themes/%d", to.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &in)
+	add := f.path("/themes/%d/add-comments", to.ID)
+	stray := u.Comments[0].ID
+	f.e.Do("POST", add, f.staffTok, map[string]any{"comment_ids": []int64{stray, in.Comments[0].ID}}).Expect(t, 422, "comment_not_unthemed")
+	f.e.Do("POST", add, f.staffTok, map[string]any{"comment_ids": []int64{}}).Expect(t, 422, "")
+	f.e.Do("POST", add, f.otherTok, map[string]any{"comment_ids": []int64{stray}}).Expect(t, 403, "not_lead_unit_staff")
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &first)
+	if first.Total != u.Total {
+		t.Fatalf("refused additions changed what is in no theme: %d -> %d", u.Total, first.Total)
+	}
+	var got themeJSON
+	f.e.Do("POST", add, f.staffTok, map[string]any{"comment_ids": []int64{stray}}).Expect(t, 200, "").JSON(t, &got)
+	if got.ID != to.ID || got.Size != to.Size+1 {
+		t.Fatalf("after adding one: %+v (was %d)", got, to.Size)
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &first)
+	if first.Total != u.Total-1 {
+		t.Fatalf("after adding one, %d in no theme, want %d", first.Total, u.Total-1)
+	}
+}
