@@ -21,6 +21,8 @@ func (s *site) mountStaffThemes(r chi.Router) {
 	r.Get("/{id}/themes", s.staffThemes)
 	r.Post("/{id}/themes/analyze", s.analyzeThemes)
 	r.Post("/{id}/themes/report", s.draftReportFromThemes)
+	r.Get("/{id}/themes/unthemed", s.staffUnthemed)
+	r.Post("/{id}/themes/unthemed/add", s.addUnthemed)
 	r.Get("/{id}/themes/{tid}", s.staffTheme)
 	r.Post("/{id}/themes/{tid}/update", s.updateTheme)
 	r.Post("/{id}/themes/{tid}/check", s.checkTheme)
@@ -54,6 +56,8 @@ type staffThemesData struct {
 	Lead     bool
 	// Checked counts the themes (not off-topic) staff marked checked, of ToCheck.
 	Checked, ToCheck int
+	// Unthemed counts the comments in no theme (their page lists them).
+	Unthemed int
 }
 
 func (s *site) themeDecision(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
@@ -88,6 +92,12 @@ func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	default:
 		data.Analysed, data.Analysis, data.Themes = true, a, list
+		u, err := s.svc.Themes.ListUnthemed(ctx, actor, d.ID, 1, "")
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data.Unthemed = u.Total
 		for _, th := range list {
 			if !th.OffTopic {
 				data.ToCheck++

@@ -370,3 +370,78 @@ func TestThemeReanalysisKeepsInBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestThemeUnthemedInBrowser: the board links the comments in no theme;
+// their page lists them, refuses to place them without a theme chosen, and
+// staff tick one and put it into a theme, at phone and desktop width.
+func TestThemeUnthemedInBrowser(t *testing.T) {
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			e := newCommentEnv(t, true)
+			ctx := context.Background()
+			e.publishComments(t, "", "同意。", "OK!!")
+			_, largest := e.analysedFeeAndTimeComments(t)
+			u, err := e.Themes.ListUnthemed(ctx, &e.staff, e.d.ID, 50, "")
+			must(t, err)
+			if u.Total == 0 {
+				t.Fatal("every comment is in a theme; the test needs one in none")
+			}
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes"),
+				chromedp.WaitVisible(chromedp.ID("unthemed-link")),
+			))
+			if got, want := textOf(t, b, chromedp.ID("unthemed-link")), fmt.Sprintf("未归入主题的意见%d条", u.Total); got != want {
+				t.Errorf("board link %q, want %q", got, want)
+			}
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.ID("unthemed-link")),
+				chromedp.WaitVisible(chromedp.ID("unthemed-comments")),
+			))
+			n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll('#unthemed-comments li').length`))
+			must(t, err)
+			if n != u.Total {
+				t.Errorf("the page lists %d comments, want %d", n, u.Total)
+			}
+			noSideScroll(t, b, "the page")
+			browsertest.Screenshot(t, b, "themes-unthemed-"+vp.name)
+
+			// Ticked but no theme chosen: refused in Chinese, nothing changes.
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.CSS(`#unthemed-comments li:nth-child(1) .pick input`)),
+				chromedp.Click(chromedp.CSS(`#add-form button`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.error, [role=alert]`)),
+			))
+			if msg := textOf(t, b, chromedp.CSS(`main`)); !strings.Contains(msg, "请选择要放入的主题") {
+				t.Errorf("refusal without a theme: %q", msg)
+			}
+			if checked, err := chromedp.Run(b, chromedp.Evaluate[bool](`document.querySelector('#unthemed-comments li:nth-child(1) .pick input').checked`)); err != nil || !checked {
+				t.Errorf("the ticked comment is not ticked after the refusal (%v)", err)
+			}
+			if again, _ := e.Themes.ListUnthemed(ctx, &e.staff, e.d.ID, 1, ""); again.Total != u.Total {
+				t.Errorf("a refused addition changed the comments in no theme: %d -> %d", u.Total, again.Total)
+			}
+
+			must(t, chromedp.Do(b,
+				chromedp.SetValue(chromedp.ID("add-to"), strconv.FormatInt(largest.ID, 10)),
+				chromedp.Click(chromedp.CSS(`#add-form button`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+			))
+			path, err := chromedp.Run(b, chromedp.Evaluate[string](`location.pathname`))
+			must(t, err)
+			if !strings.HasSuffix(path, "/themes/"+strconv.FormatInt(largest.ID, 10)) {
+				t.Errorf("after adding, the page is %s", path)
+			}
+			browsertest.Screenshot(t, b, "themes-unthemed-added-"+vp.name)
+			got, err := e.Themes.GetTheme(ctx, &e.staff, largest.ID, themes.ThemePage{Limit: 50})
+			must(t, err)
+			if got.Size != largest.Size+1 {
+				t.Errorf("the theme has %d comments after adding one to %d", got.Size, largest.Size)
+			}
+			if after, _ := e.Themes.ListUnthemed(ctx, &e.staff, e.d.ID, 1, ""); after.Total != u.Total-1 {
+				t.Errorf("%d comments in no theme after adding one, want %d", after.Total, u.Total-1)
+			}
+		})
+	}
+}
