@@ -138,7 +138,9 @@ func (m *Main) Open(ctx context.Context) error {
 	ss := survey.NewService(db, cs, nil)
 	sup := server.NewSupervision(db, cs)
 	od := opendata.New(db)
+	hs := hearing.NewService(db, cs, sms)
 	ts := themes.NewService(db, cs)
+	ts.Opinions = hs
 	ns, err := newNotify(db, m.Config, m.Logger, sms)
 	integ := integrations.New(db, cs, ids)
 	integ.AllowPrivateTargets = m.Config.WebhookAllowPrivate
@@ -181,7 +183,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
 	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
 	handler := server.New(server.Deps{
-		Set: services.Set{Identity: ids, Consultation: cs, Survey: ss, Supervision: sup, Hearing: hearing.NewService(db, cs, sms),
+		Set: services.Set{Identity: ids, Consultation: cs, Survey: ss, Supervision: sup, Hearing: hs,
 			Themes: ts, Search: searchSvc, OpenData: od, Integrations: integ, Notify: ns, Logger: m.Logger,
 			SecureCookies: strings.HasPrefix(m.Config.BaseURL, "https://")},
 		DB: db, Metrics: obs.NewMetrics(), Indexer: m.indexer, MetricsToken: m.Config.MetricsToken})

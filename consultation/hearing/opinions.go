@@ -280,6 +280,14 @@ func (s *Service) DisposeOfflineOpinion(ctx context.Context, actor *identity.Acc
 	return out, err
 }
 
+// OpinionsForAnalysis returns every offline opinion of a decision, oldest
+// first, for text analysis beside this package (themes, issue 19). It is a
+// read path for packages beside hearing; the caller has checked that its
+// actor may read the decision's opinions.
+func (s *Service) OpinionsForAnalysis(ctx context.Context, decisionID int64) ([]OfflineOpinion, error) {
+	return getOpinions(ctx, s.DB, "o.decision_id = $1 ORDER BY o.id", decisionID)
+}
+
 // ListOfflineOpinions lists the offline opinions of a decision, optionally
 // of one channel. Staff of the lead unit see all of them; anyone else who
 // may see the decision sees them once answered (the text and the answer;

@@ -2,7 +2,6 @@ package themes
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -129,26 +128,9 @@ func (s *Service) joinDecision(ctx context.Context, analysisID, decisionID int64
 			n = 0
 			return nil
 		}
-		type theme struct {
-			id  int64
-			vec Vec
-		}
-		var themes []theme
-		rows, err := tx.Query(ctx, `SELECT id, centroid FROM themes WHERE analysis_id = $1 AND status = 'active' AND NOT off_topic`, analysisID)
+		themes, err := placeableThemes(ctx, tx, analysisID)
 		if err != nil {
-			return errs.Internal(err)
-		}
-		var id int64
-		var raw []byte
-		if _, err := pgx.ForEachRow(rows, []any{&id, &raw}, func() error {
-			var sv storedVec
-			if err := json.Unmarshal(raw, &sv); err != nil {
-				return err
-			}
-			themes = append(themes, theme{id, Vec{IDs: sv.IDs, W: sv.W}})
-			return nil
-		}); err != nil {
-			return errs.Internal(err)
+			return err
 		}
 		// The theme each campaign group of the batch is already in.
 		var groups []int64
@@ -179,16 +161,7 @@ func (s *Service) joinDecision(ctx context.Context, analysisID, decisionID int64
 				continue
 			}
 			v := an.voc.commentVector(c.Body, c.ArticleAnchor, an.arts, p)
-			best, bs, second, ss := -1, 0.0, -1, 0.0
-			for i, t := range themes {
-				sim := v.Dot(t.vec)
-				if sim > bs {
-					second, ss = best, bs
-					best, bs = i, sim
-				} else if sim > ss {
-					second, ss = i, sim
-				}
-			}
+			best, bs, second, ss := nearestTwo(v, themes)
 			if best < 0 || bs < p.JoinThreshold {
 				continue
 			}

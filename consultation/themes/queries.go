@@ -65,7 +65,12 @@ type Theme struct {
 	// Overridden those answered otherwise (individually or by group), and
 	// Unanswered those without an answer.
 	Answered, Overridden, Unanswered int
-	UpdatedAt                        time.Time
+	// Offline counts the opinions received outside the online consultation
+	// (letters, the 12345 hotline, forums…) placed in the theme, Channels
+	// by channel (offline.go).
+	Offline   int
+	Channels  []Count
+	UpdatedAt time.Time
 }
 
 // Count is a count by key with its Chinese name.
@@ -303,6 +308,9 @@ func (s *Service) ListThemes(ctx context.Context, actor *identity.Account, decis
 	if err != nil {
 		return nil, a, err
 	}
+	if _, err := s.withOffline(ctx, ts, a.ID, decisionID); err != nil {
+		return nil, a, err
+	}
 	if article != "" {
 		want := article
 		if article == "whole" {
@@ -373,6 +381,9 @@ type ThemeDetail struct {
 	// Matching is the number of the theme's comments that contain the
 	// page's Query (0 without one).
 	Matching int
+	// OfflineOpinions are the opinions received outside the online
+	// consultation placed in the theme, closest first (all of them).
+	OfflineOpinions []OfflineOpinion
 }
 
 // GetTheme returns a theme with its counts, summary, representatives and
@@ -404,7 +415,11 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 	if len(ts) == 0 {
 		return ThemeDetail{}, errNoTheme
 	}
-	out := ThemeDetail{Theme: ts[0]}
+	offline, err := s.withOffline(ctx, ts, ts[0].AnalysisID, decisionID)
+	if err != nil {
+		return ThemeDetail{}, err
+	}
+	out := ThemeDetail{Theme: ts[0], OfflineOpinions: offline[themeID]}
 	labels, err := s.articleLabels(ctx, decisionID)
 	if err != nil {
 		return out, err

@@ -14,9 +14,10 @@ import (
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
-// Channels of a comment. Every comment in the comments table came through
-// the platform (web pages or the API); channels of hearings, letters and
-// forums (issue 18) add their own keys here when they land.
+// ChannelOnline is the channel of a comment: every comment in the comments
+// table came through the platform (web pages or the API). Opinions received
+// by letter, the 12345 hotline, forums and the other channels of package
+// hearing are placed in themes too (offline.go) and counted by their own.
 const ChannelOnline = "online"
 
 // ChannelNames are the Chinese names of the channels.
@@ -31,9 +32,13 @@ const (
 
 // ThemeFigure is one theme of the adoption report.
 type ThemeFigure struct {
-	ThemeID         int64
-	Label           string
-	Published       int
+	ThemeID   int64
+	Label     string
+	Published int
+	// Offline counts the opinions received outside the online consultation
+	// placed in the theme; ByChannel counts the published comments and
+	// those opinions by channel.
+	Offline         int
 	ByChannel       []Count
 	Quotes          []Quote
 	Answer          *Answer
@@ -96,18 +101,24 @@ func (s *Service) themeFigures(ctx context.Context, decisionID, analysisID int64
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.withOffline(ctx, ts, analysisID, decisionID); err != nil {
+		return nil, err
+	}
 	labels, err := s.articleLabels(ctx, decisionID)
 	if err != nil {
 		return nil, err
 	}
 	var out []ThemeFigure
 	for _, t := range ts {
-		if t.Published == 0 {
+		if t.Published+t.Offline == 0 {
 			continue
 		}
-		f := ThemeFigure{ThemeID: t.ID, Label: t.Label, Published: t.Published, Answer: t.Answer, Answered: t.Answered,
-			Overridden: t.Overridden, ByChannel: []Count{{Key: ChannelOnline, Name: ChannelNames[ChannelOnline], Count: t.Published}},
-			Quotes: []Quote{}, ArticlesChanged: []string{}}
+		f := ThemeFigure{ThemeID: t.ID, Label: t.Label, Published: t.Published, Offline: t.Offline, Answer: t.Answer,
+			Answered: t.Answered, Overridden: t.Overridden, Quotes: []Quote{}, ArticlesChanged: []string{}}
+		if t.Published > 0 {
+			f.ByChannel = append(f.ByChannel, Count{Key: ChannelOnline, Name: ChannelNames[ChannelOnline], Count: t.Published})
+		}
+		f.ByChannel = append(f.ByChannel, t.Channels...)
 		if t.Answer != nil {
 			f.AnswerName = consultation.DispositionNames[t.Answer.Disposition]
 			for _, a := range t.Answer.ArticlesChanged {
@@ -138,7 +149,7 @@ func (s *Service) themeFigures(ctx context.Context, decisionID, analysisID int64
 	}
 	// Largest first, as ListThemes.
 	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Published > out[j-1].Published; j-- {
+		for j := i; j > 0 && out[j].Published+out[j].Offline > out[j-1].Published+out[j-1].Offline; j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
@@ -173,7 +184,7 @@ func withThemeSection(body string, figures []ThemeFigure) string {
 		for _, c := range f.ByChannel {
 			ch = append(ch, fmt.Sprintf("%s%d条", c.Name, c.Count))
 		}
-		fmt.Fprintf(&b, "（%d）%s：共%d条意见（%s）。\n", i+1, f.Label, f.Published, strings.Join(ch, "，"))
+		fmt.Fprintf(&b, "（%d）%s：共%d条意见（%s）。\n", i+1, f.Label, f.Published+f.Offline, strings.Join(ch, "，"))
 		for _, q := range f.Quotes {
 			fmt.Fprintf(&b, "代表性意见（回执%s）：%s\n", q.Receipt, q.Text)
 		}

@@ -21,7 +21,10 @@ type Service struct {
 	DB           *pgxpool.Pool
 	Consultation *consultation.Service
 	Record       record.Appender
-	Params       Params
+	// Opinions reads the opinions received outside the online
+	// consultation, placed in themes too (offline.go); nil leaves them out.
+	Opinions OpinionReader
+	Params   Params
 	// Now is the clock; tests inject one.
 	Now func() time.Time
 	// clustered, when set, runs after an analysis has clustered and before

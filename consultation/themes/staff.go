@@ -217,6 +217,10 @@ func (s *Service) MergeThemes(ctx context.Context, actor *identity.Account, into
 			WHERE id = ANY($1)`, others, into, now, actor.ID); err != nil {
 			return errs.Internal(err)
 		}
+		// The offline opinions placed in the merged themes are in this one now.
+		if _, err := tx.Exec(ctx, `UPDATE theme_offline_placements SET theme_id = $2 WHERE theme_id = ANY($1)`, others, into); err != nil {
+			return errs.Internal(err)
+		}
 		newLabel := target.label
 		if label != "" {
 			newLabel = label

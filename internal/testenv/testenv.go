@@ -278,6 +278,7 @@ func New(tb testing.TB) *Env {
 	e.Hearing.Now = e.Clock.Now
 	e.Themes = themes.NewService(db, e.Consultation)
 	e.Themes.Now = e.Clock.Now
+	e.Themes.Opinions = e.Hearing
 	dir := tb.TempDir()
 	e.Index, e.StaffIndex = newIndex(tb, filepath.Join(dir, "public")), newIndex(tb, filepath.Join(dir, "staff"))
 	e.Indexer = search.NewIndexer(db, e.Index, e.StaffIndex, logger)
