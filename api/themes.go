@@ -84,6 +84,8 @@ type ThemeView struct {
 	Answered         int                        `json:"answered" doc:"Published comments carrying the theme's answer."`
 	Overridden       int                        `json:"overridden" doc:"Published comments answered otherwise (individually or as a group)."`
 	Unanswered       int                        `json:"unanswered"`
+	Offline          int                        `json:"offline" doc:"Opinions received outside the online consultation (letters, the 12345 hotline, forums, site visits, written requests, hearings) placed in the theme: the theme each is closest to."`
+	Channels         []ReportCountView          `json:"channels" doc:"Those opinions by channel (letter, hotline, forum, site_visit, written_request, hearing); channels with none left out."`
 	UpdatedAt        time.Time                  `json:"updated_at"`
 }
 
@@ -99,7 +101,7 @@ func themeView(t themes.Theme) ThemeView {
 		}),
 		Answered: t.Answered, Overridden: t.Overridden, Unanswered: t.Unanswered,
 		MergedInto: deref(t.MergedInto), SplitFrom: deref(t.SplitFrom), CarriedFrom: deref(t.CarriedFrom), CheckedAt: t.CheckedAt, CheckedBy: deref(t.CheckedBy),
-		JoinedSinceCheck: t.JoinedSinceCheck, UpdatedAt: t.UpdatedAt.UTC()}
+		JoinedSinceCheck: t.JoinedSinceCheck, Offline: t.Offline, Channels: views(t.Channels, themeCountView), UpdatedAt: t.UpdatedAt.UTC()}
 	if v.Words == nil {
 		v.Words = []string{}
 	}
@@ -170,6 +172,27 @@ type ThemeDetailView struct {
 	Comments        []ThemeCommentView `json:"comments"`
 	NextCursor      string             `json:"next_cursor,omitempty"`
 	Matching        int                `json:"matching,omitempty" doc:"With q: how many of the theme's comments contain it."`
+	OfflineOpinions []ThemeOfflineView `json:"offline_opinions" doc:"The opinions received outside the online consultation placed in the theme, closest first; each is answered on its own (dispose-offline-opinion)."`
+}
+
+// ThemeOfflineView is an opinion received outside the online consultation, in a theme.
+type ThemeOfflineView struct {
+	ID            int64   `json:"id"`
+	Channel       string  `json:"channel" enum:"letter,hotline,forum,site_visit,written_request,hearing"`
+	ChannelName   string  `json:"channel_name"`
+	ReceivedOn    string  `json:"received_on" format:"date"`
+	Source        string  `json:"source"`
+	ArticleAnchor string  `json:"article_anchor"`
+	ArticleLabel  string  `json:"article_label"`
+	Body          string  `json:"body" doc:"Plain text; render it escaped."`
+	Disposition   string  `json:"disposition,omitempty" enum:"adopted,partially_adopted,not_adopted,out_of_scope,"`
+	Similarity    float64 `json:"similarity" doc:"Cosine to the theme's centroid."`
+}
+
+func themeOfflineView(o themes.OfflineOpinion) ThemeOfflineView {
+	return ThemeOfflineView{ID: o.ID, Channel: o.Channel, ChannelName: o.ChannelName, ReceivedOn: o.ReceivedOn.Format(time.DateOnly),
+		Source: o.Source, ArticleAnchor: o.ArticleAnchor, ArticleLabel: o.ArticleLabel, Body: o.Body, Disposition: string(o.Disposition),
+		Similarity: o.Similarity}
 }
 
 // ThemeAnswerTemplateView is an answer template of a decision body.
@@ -357,7 +380,8 @@ func (s *server) registerThemes() {
 			return s.svc.Themes.GetTheme(ctx, actor(ctx), in.ThemeID, themes.ThemePage{Limit: in.Limit, Cursor: in.Cursor, Order: in.Order, Query: in.Q})
 		}, func(t themes.ThemeDetail) ThemeDetailView {
 			return ThemeDetailView{ThemeView: themeView(t.Theme), Representatives: views(t.Representatives, themeCommentView),
-				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor, Matching: t.Matching}
+				Comments: views(t.Comments, themeCommentView), NextCursor: t.NextCursor, Matching: t.Matching,
+				OfflineOpinions: views(t.OfflineOpinions, themeOfflineView)}
 		})
 	answer(s, huma.Operation{OperationID: "update-theme", Method: http.MethodPatch, Path: "/themes/{theme_id}",
 		Summary: "Rename a theme, mark it off-topic or checked", Tags: tags, Errors: []int{404, 409, 422},

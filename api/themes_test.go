@@ -358,3 +358,54 @@ func TestUnthemedCommentsAPI(t *testing.T) {
 		t.Fatalf("after adding one, %d in no theme, want %d", first.Total, u.Total-1)
 	}
 }
+
+// TestThemesOfflineOpinionsAPI: an opinion received by the 12345 hotline
+// about the same thing as the comments of a theme is counted in that
+// theme's channels and listed in get-theme.
+func TestThemesOfflineOpinionsAPI(t *testing.T) {
+	f := newHandlingFixture(t)
+	d := f.decision.ID
+	f.publishComments(t,
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。")
+	today := f.e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	opinion := map[string]any{"channel": "hotline", "received_on": today, "source": "12345热线工单", "body": "课后服务收费太高，家长负担重，建议降低收费标准。",
+		"scan": map[string]any{"filename": "工单.pdf", "data": []byte("%PDF-1.4 work order")}}
+	f.e.Do("POST", f.path("/decisions/%d/offline-opinions", d), f.staffTok, map[string]any{"opinions": []any{opinion}}).Expect(t, 201, "")
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+	var list struct {
+		Themes []struct {
+			ID       int64 `json:"id"`
+			Offline  int   `json:"offline"`
+			Channels []struct {
+				Key   string `json:"key"`
+				Name  string `json:"name"`
+				Count int    `json:"count"`
+			} `json:"channels"`
+		} `json:"themes"`
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	var in int64
+	for _, th := range list.Themes {
+		if th.Offline > 0 {
+			if in != 0 || th.Offline != 1 || len(th.Channels) != 1 || th.Channels[0].Key != "hotline" || th.Channels[0].Name != "12345热线" {
+				t.Fatalf("themes: %+v", list.Themes)
+			}
+			in = th.ID
+		}
+	}
+	if in == 0 {
+		t.Fatalf("the hotline opinion is in no theme: %+v", list.Themes)
+	}
+	var got struct {
+		OfflineOpinions []struct {
+			ChannelName string `json:"channel_name"`
+			ReceivedOn  string `json:"received_on"`
+			Body        string `json:"body"`
+		} `json:"offline_opinions"`
+	}
+	f.e.Do("GET", f.path("/themes/%d", in), f.staffTok, nil).Expect(t, 200, "").JSON(t, &got)
+	if len(got.OfflineOpinions) != 1 || got.OfflineOpinions[0].ChannelName != "12345热线" || got.OfflineOpinions[0].ReceivedOn != today {
+		t.Fatalf("get-theme offline opinions: %+v", got.OfflineOpinions)
+	}
+}
