@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/themes"
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -442,6 +443,55 @@ func TestThemeUnthemedInBrowser(t *testing.T) {
 			if after, _ := e.Themes.ListUnthemed(ctx, &e.staff, e.d.ID, 1, ""); after.Total != u.Total-1 {
 				t.Errorf("%d comments in no theme after adding one, want %d", after.Total, u.Total-1)
 			}
+		})
+	}
+}
+
+// TestThemeOfflineOpinionsInBrowser: a letter about the theme's subject
+// shows on the board as 其他渠道：来信1条 and on the theme's page with
+// where it is answered, at phone and desktop width.
+func TestThemeOfflineOpinionsInBrowser(t *testing.T) {
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			e := newCommentEnv(t, true)
+			ctx := context.Background()
+			day := e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+			_, err := e.Hearing.RecordOfflineOpinions(ctx, &e.staff, e.d.ID, []hearing.OfflineOpinionInput{{Channel: hearing.ChannelLetter,
+				ReceivedOn: day, Source: "市民来信", Body: "课后服务收费太高了，每学期三百元家长负担重，建议降低收费标准。",
+				Scan: hearing.Scan{Filename: "来信.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}})
+			must(t, err)
+			list, _ := e.analysedFeeAndTimeComments(t)
+			var in themes.Theme
+			for _, th := range list {
+				if th.Offline > 0 {
+					in = th
+				}
+			}
+			if in.ID == 0 {
+				t.Fatalf("the letter is in no theme: %+v", list)
+			}
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes"),
+				chromedp.WaitVisible(chromedp.CSS(`#t-`+strconv.FormatInt(in.ID, 10)+` .theme-channels`)),
+			))
+			if got := textOf(t, b, chromedp.CSS(`#t-`+strconv.FormatInt(in.ID, 10)+` .theme-channels`)); got != "其他渠道：来信1条" {
+				t.Errorf("board channels %q", got)
+			}
+			noSideScroll(t, b, "the board")
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes/"+strconv.FormatInt(in.ID, 10)),
+				chromedp.WaitVisible(chromedp.ID("offline-section")),
+			))
+			text := textOf(t, b, chromedp.ID("offline-section"))
+			for _, want := range []string{"其他渠道收到的意见（1条）", "每学期三百元", "来信", "市民来信", "尚未答复", "听证与其他渠道"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("offline section without %q: %q", want, text)
+				}
+			}
+			noSideScroll(t, b, "the theme page")
+			browsertest.Screenshot(t, b, "theme-offline-"+vp.name)
 		})
 	}
 }
