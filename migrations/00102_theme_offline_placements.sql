@@ -15,5 +15,17 @@ CREATE TABLE theme_offline_placements (
 );
 CREATE INDEX theme_offline_placements_theme_idx ON theme_offline_placements (theme_id);
 
+-- The answers a theme's answer gave offline opinions placed in it:
+-- answering the theme again revises those still as a theme's answer left
+-- them, and leaves those staff answered on their own since.
+CREATE TABLE theme_offline_answers (
+    opinion_id  bigint PRIMARY KEY REFERENCES offline_opinions (id),
+    theme_id    bigint NOT NULL REFERENCES themes (id),
+    disposition text NOT NULL,
+    reason      text NOT NULL,
+    answered_at timestamptz NOT NULL
+);
+
 -- +goose Down
+DROP TABLE theme_offline_answers;
 DROP TABLE theme_offline_placements;

@@ -261,23 +261,76 @@ func (s *Service) DisposeOfflineOpinion(ctx context.Context, actor *identity.Acc
 		if err := lockOpenStage(ctx, tx, decisionID, "答复线下意见"); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE offline_opinions SET disposition = $2, reason = $3, decided_by = $4, decided_at = $5 WHERE id = $1`,
-			opinionID, in.Disposition, in.Reason, actor.ID, s.now()); err != nil {
-			return errs.Internal(err)
-		}
-		ops, err := getOpinions(ctx, tx, "o.id = $1 ORDER BY o.id", opinionID)
-		if err != nil {
-			return err
-		}
-		out = ops[0]
-		ev, err := evidence("offline_opinions", out.ID, out)
-		if err != nil {
-			return err
-		}
-		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordOfflineDisposition, map[string]any{
-			"opinion_id": out.ID, "channel": out.Channel, "disposition": in.Disposition, "reason": in.Reason}, ev)
+		var err error
+		out, err = s.disposeTx(ctx, tx, actor, decisionID, opinionID, in, nil)
+		return err
 	})
 	return out, err
+}
+
+// disposeTx sets an opinion's answer and appends it to the record with
+// the opinion's evidence (note, when set, goes into the entry too).
+func (s *Service) disposeTx(ctx context.Context, tx pgx.Tx, actor *identity.Account, decisionID, opinionID int64, in OpinionDispositionInput,
+	note map[string]any) (OfflineOpinion, error) {
+	if _, err := tx.Exec(ctx, `UPDATE offline_opinions SET disposition = $2, reason = $3, decided_by = $4, decided_at = $5 WHERE id = $1`,
+		opinionID, in.Disposition, in.Reason, actor.ID, s.now()); err != nil {
+		return OfflineOpinion{}, errs.Internal(err)
+	}
+	ops, err := getOpinions(ctx, tx, "o.id = $1 ORDER BY o.id", opinionID)
+	if err != nil {
+		return OfflineOpinion{}, err
+	}
+	out := ops[0]
+	ev, err := evidence("offline_opinions", out.ID, out)
+	if err != nil {
+		return out, err
+	}
+	payload := map[string]any{"opinion_id": out.ID, "channel": out.Channel, "disposition": in.Disposition, "reason": in.Reason}
+	for k, v := range note {
+		payload[k] = v
+	}
+	return out, s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordOfflineDisposition, payload, ev)
+}
+
+// DisposeOfflineOpinionsTx answers offline opinions of a decision in the
+// caller's transaction (a theme answered once, package themes): those of
+// ids for which answer, given the opinion as it is, says so, each as
+// DisposeOfflineOpinion does (its record entry, with note, and evidence).
+// The caller has checked that the actor is staff of the lead unit and
+// that the report is not published; the stage is checked here. It returns
+// the opinions it answered. Codes: invalid_disposition, reason_required,
+// reason_too_long, participation_not_allowed_in_stage.
+func (s *Service) DisposeOfflineOpinionsTx(ctx context.Context, tx pgx.Tx, actor *identity.Account, decisionID int64, ids []int64,
+	in OpinionDispositionInput, note map[string]any, answer func(OfflineOpinion) bool) ([]OfflineOpinion, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if _, ok := consultation.DispositionNames[in.Disposition]; !ok {
+		return nil, errs.InvalidField("invalid_disposition", "disposition", "处理结果无效")
+	}
+	in.Reason = cleanText(in.Reason)
+	if err := requireText("reason", "处理理由", in.Reason, consultation.MaxDispositionReasonRunes); err != nil {
+		return nil, err
+	}
+	if err := lockOpenStage(ctx, tx, decisionID, "答复线下意见"); err != nil {
+		return nil, err
+	}
+	ops, err := getOpinions(ctx, tx, "o.decision_id = $1 AND o.id = ANY($2) ORDER BY o.id FOR UPDATE OF o", decisionID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []OfflineOpinion
+	for _, o := range ops {
+		if !answer(o) {
+			continue
+		}
+		got, err := s.disposeTx(ctx, tx, actor, decisionID, o.ID, in, note)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, got)
+	}
+	return out, nil
 }
 
 // OpinionsForAnalysis returns every offline opinion of a decision, oldest

@@ -32,6 +32,9 @@ type ThemeAnswerInput struct {
 type ThemeAnswerResult struct {
 	Theme Theme
 	consultation.BatchDispositionResult
+	// OfflineSet counts the offline opinions placed in the theme that got
+	// its answer (offline.go: answerOffline).
+	OfflineSet int
 }
 
 // AnswerTheme answers every published comment of a theme at once through
@@ -80,9 +83,16 @@ func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, them
 	// A theme a re-analysis carried on revises the answers of the themes
 	// it descends from as its own.
 	var carried []string
-	if err := s.DB.QueryRow(ctx, `SELECT answer_refs FROM themes WHERE id = $1`, themeID).Scan(&carried); err != nil {
+	var analysisID int64
+	if err := s.DB.QueryRow(ctx, `SELECT answer_refs, analysis_id FROM themes WHERE id = $1`, themeID).Scan(&carried, &analysisID); err != nil {
 		return ThemeAnswerResult{}, errs.Internal(err)
 	}
+	// The offline opinions entered since the themes were last read are
+	// placed first, so the answer reaches them too.
+	if _, err := s.placeOffline(ctx, analysisID, d.ID); err != nil {
+		return ThemeAnswerResult{}, err
+	}
+	offlineSet := 0
 	// The comments are read before the batch's transaction; a comment
 	// joining the theme meanwhile is answered by the next answer or by hand.
 	var ids []int64
@@ -108,13 +118,16 @@ func (s *Service) AnswerTheme(ctx context.Context, actor *identity.Account, them
 			if err != nil {
 				return errs.Internal(err)
 			}
-			return nil
+			if s.Opinions != nil {
+				offlineSet, err = s.answerOffline(ctx, tx, actor, d.ID, themeID, in, map[string]any{"theme_id": themeID})
+			}
+			return err
 		}})
 	if err != nil {
 		return ThemeAnswerResult{}, err
 	}
 	t, err := s.themeByID(ctx, themeID, d.ID)
-	return ThemeAnswerResult{Theme: t, BatchDispositionResult: res}, err
+	return ThemeAnswerResult{Theme: t, BatchDispositionResult: res, OfflineSet: offlineSet}, err
 }
 
 func contains(xs []string, x string) bool {

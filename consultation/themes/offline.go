@@ -10,14 +10,19 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/errs"
+	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
-// OpinionReader reads the opinions a decision received outside the online
-// consultation (package hearing: letters, the 12345 hotline, forums, site
-// visits, written requests, hearings), so that each theme counts its
-// opinions by channel as the adoption report needs (Decree 713 Art. 18).
-type OpinionReader interface {
+// OfflineOpinions reads the opinions a decision received outside the
+// online consultation (package hearing: letters, the 12345 hotline, forums,
+// site visits, written requests, hearings), so that each theme counts its
+// opinions by channel as the adoption report needs, and answers them when
+// their theme is answered (Decree 713 Art. 18).
+type OfflineOpinions interface {
 	OpinionsForAnalysis(ctx context.Context, decisionID int64) ([]hearing.OfflineOpinion, error)
+	DisposeOfflineOpinionsTx(ctx context.Context, tx pgx.Tx, actor *identity.Account, decisionID int64, ids []int64,
+		in hearing.OpinionDispositionInput, note map[string]any, answer func(hearing.OfflineOpinion) bool) ([]hearing.OfflineOpinion, error)
 }
 
 // OfflineOpinion is an opinion received outside the online consultation as
@@ -211,4 +216,48 @@ func channelCounts(ops []OfflineOpinion) []Count {
 		}
 	}
 	return out
+}
+
+// answerOffline gives the theme's answer to the offline opinions placed in
+// it, in the theme answer's transaction: an opinion with no answer, or
+// still with the answer a theme's answer gave it, gets this one; one staff
+// answered on its own keeps its answer. It returns how many it answered.
+func (s *Service) answerOffline(ctx context.Context, tx pgx.Tx, actor *identity.Account, decisionID, themeID int64, in ThemeAnswerInput,
+	note map[string]any) (int, error) {
+	ids, err := pgrows.Column[int64](ctx, tx, `SELECT opinion_id FROM theme_offline_placements WHERE theme_id = $1 ORDER BY opinion_id`, themeID)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	type given struct{ disposition, reason string }
+	prev := map[int64]given{}
+	rows, err := tx.Query(ctx, `SELECT opinion_id, disposition, reason FROM theme_offline_answers WHERE opinion_id = ANY($1)`, ids)
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	var id int64
+	var g given
+	if _, err := pgx.ForEachRow(rows, []any{&id, &g.disposition, &g.reason}, func() error { prev[id] = g; return nil }); err != nil {
+		return 0, errs.Internal(err)
+	}
+	answered, err := s.Opinions.DisposeOfflineOpinionsTx(ctx, tx, actor, decisionID, ids,
+		hearing.OpinionDispositionInput{Disposition: in.Disposition, Reason: in.Reason}, note, func(o hearing.OfflineOpinion) bool {
+			if o.Disposition == nil {
+				return true
+			}
+			p, ok := prev[o.ID]
+			return ok && o.Reason != nil && p.disposition == *o.Disposition && p.reason == *o.Reason
+		})
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	for _, o := range answered {
+		if _, err := tx.Exec(ctx, `INSERT INTO theme_offline_answers (opinion_id, theme_id, disposition, reason, answered_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (opinion_id) DO UPDATE SET theme_id = EXCLUDED.theme_id,
+				disposition = EXCLUDED.disposition, reason = EXCLUDED.reason, answered_at = EXCLUDED.answered_at`,
+			o.ID, themeID, *o.Disposition, *o.Reason, now); err != nil {
+			return 0, errs.Internal(err)
+		}
+	}
+	return len(answered), nil
 }

@@ -119,8 +119,60 @@ func TestOfflineOpinionsInThemes(t *testing.T) {
 		t.Errorf("after the merge: %d offline, channels %+v", d.Offline, d.Channels)
 	}
 
-	// The report drafted from the themes counts the channels.
+	// Answering the theme answers its offline opinions too; one answered
+	// on its own afterwards keeps its answer when the theme is answered again.
 	s.closeWindow(t)
+	res, err := s.svc.AnswerTheme(ctx, s.staff, price.ID, themes.ThemeAnswerInput{Disposition: "partially_adopted",
+		Reason: "将对低收入家庭减免取暖费，收费标准另行听证。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OfflineSet != 3 {
+		t.Fatalf("the theme's answer reached %d offline opinions, want 3", res.OfflineSet)
+	}
+	answers := func() map[int64]string {
+		t.Helper()
+		all, err := s.e.Hearing.OpinionsForAnalysis(ctx, s.d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]string{}
+		for _, o := range all {
+			if o.Disposition != nil {
+				out[o.ID] = *o.Disposition + "：" + *o.Reason
+			}
+		}
+		return out
+	}
+	got := answers()
+	if len(got) != 3 || got[ops[3].ID] != "" {
+		t.Fatalf("answers after the theme's: %v", got)
+	}
+	own := "已转供热单位核实该户收费情况。"
+	if _, err := s.e.Hearing.DisposeOfflineOpinion(ctx, s.staff, ops[1].ID, hearing.OpinionDispositionInput{Disposition: "adopted",
+		Reason: own}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = s.svc.AnswerTheme(ctx, s.staff, price.ID, themes.ThemeAnswerInput{Disposition: "adopted",
+		Reason: "采纳：对低收入家庭减免取暖费。"}); err != nil || res.OfflineSet != 2 {
+		t.Fatalf("answering again reached %d offline opinions (%v), want 2", res.OfflineSet, err)
+	}
+	got = answers()
+	if got[ops[1].ID] != "adopted："+own || got[ops[0].ID] != "adopted：采纳：对低收入家庭减免取暖费。" ||
+		got[ops[2].ID] != "adopted：采纳：对低收入家庭减免取暖费。" {
+		t.Fatalf("answers after answering again: %v", got)
+	}
+	var viaTheme int
+	if err := s.e.DB.QueryRow(ctx, `SELECT count(*) FROM record_entries WHERE decision_id = $1 AND kind = $2
+			AND (payload::jsonb->>'theme_id')::bigint = $3`, s.d.ID, string(hearing.RecordOfflineDisposition), price.ID).Scan(&viaTheme); err != nil ||
+		viaTheme != 5 {
+		t.Fatalf("%d record entries of offline answers through the theme (%v), want 5", viaTheme, err)
+	}
+	if v, err := s.e.Consultation.VerifyDecisionRecord(ctx, s.staff, s.d.ID); err != nil || !v.OK {
+		t.Fatalf("record verification after the answers: %+v %v", v, err)
+	}
+
+	// The report drafted from the themes counts the channels.
 	rep, err := s.svc.DraftAdoptionReportFromThemes(ctx, s.staff, s.d.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ type Service struct {
 	Record       record.Appender
 	// Opinions reads the opinions received outside the online
 	// consultation, placed in themes too (offline.go); nil leaves them out.
-	Opinions OpinionReader
+	Opinions OfflineOpinions
 	Params   Params
 	// Now is the clock; tests inject one.
 	Now func() time.Time
