@@ -311,6 +311,7 @@ type themeAnswerOutput struct {
 		Kept        int       `json:"kept" doc:"Published comments that keep an individual or group answer."`
 		Unpublished int       `json:"unpublished" doc:"Pending comments of the theme, which get no answer yet."`
 		Receipts    []string  `json:"receipts"`
+		OfflineSet  int       `json:"offline_set" doc:"Opinions received outside the online consultation placed in the theme that now carry the answer (those answered on their own keep theirs)."`
 	}
 }
 
@@ -424,15 +425,17 @@ func (s *server) registerThemes() {
 		Description: "One disposition (kind, reason, articles changed) fanned out to every published comment of the theme through the " +
 			"disposition rules of set-comment-disposition (stage, reason, record): comments answered individually or as a group keep " +
 			"their answer; each comment can be overridden afterwards with set-comment-disposition; answering again revises the theme's " +
-			"own answers. Decree 713 Art. 18. Only staff of the lead unit."},
+			"own answers. The opinions received outside the online consultation placed in the theme (offline_opinions of get-theme) get " +
+			"the answer too, in the same transaction, unless answered on their own (dispose-offline-opinion). Decree 713 Art. 18. " +
+			"Only staff of the lead unit."},
 		staff, func(ctx context.Context, in *onTheme[answerThemeInputBody]) (themes.ThemeAnswerResult, error) {
 			return s.svc.Themes.AnswerTheme(ctx, actor(ctx), in.ThemeID, themes.ThemeAnswerInput{
 				Disposition: consultation.DispositionKind(in.Body.Disposition), Reason: in.Body.Reason,
 				ArticlesChanged: in.Body.ArticlesChanged, TemplateID: in.Body.TemplateID})
 		}, func(r themes.ThemeAnswerResult) *themeAnswerOutput {
 			out := &themeAnswerOutput{}
-			out.Body.Theme, out.Body.Set, out.Body.Kept, out.Body.Unpublished, out.Body.Receipts =
-				themeView(r.Theme), r.Set, r.Kept, r.Unpublished, r.Receipts
+			out.Body.Theme, out.Body.Set, out.Body.Kept, out.Body.Unpublished, out.Body.Receipts, out.Body.OfflineSet =
+				themeView(r.Theme), r.Set, r.Kept, r.Unpublished, r.Receipts, r.OfflineSet
 			return out
 		})
 	answer(s, huma.Operation{OperationID: "save-theme-answer-template", Method: http.MethodPost,

@@ -38,7 +38,7 @@ func init() {
 	flashText["theme_checked"] = "已标记为核对完毕。重新分析时，本主题现有的意见都会留在本主题。"
 	flashText["theme_unchecked"] = "已取消核对标记。"
 	flashText["themes_merged"] = "主题已合并。"
-	flashText["theme_answered"] = "已对该主题统一作出处理；已单独处理或按意见组处理的意见不受影响。"
+	flashText["theme_answered"] = "已对该主题统一作出处理（包括其他渠道收到的意见）；已单独处理或按意见组处理的意见不受影响。"
 	flashText["theme_split"] = "已把选中的意见拆分为新主题，现在看到的是新主题。"
 	flashText["comments_moved"] = "已把选中的意见移到该主题，现在看到的是目标主题。"
 	flashText["report_from_themes"] = "已按主题生成意见采纳情况说明，请核对并修改后公布。"

@@ -492,6 +492,28 @@ func TestThemeOfflineOpinionsInBrowser(t *testing.T) {
 			}
 			noSideScroll(t, b, "the theme page")
 			browsertest.Screenshot(t, b, "theme-offline-"+vp.name)
+
+			// Answering the theme answers the letter too.
+			e.CloseConsultations()
+			s, err := e.Identity.CreateSession(ctx, identity.LoginInput{Login: *e.staff.Phone, Password: testenv.Password})
+			must(t, err)
+			sessionCookie(t, b, e.URL, s.Token)
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes/"+strconv.FormatInt(in.ID, 10)),
+				chromedp.WaitVisible(chromedp.ID("answer-form")),
+			))
+			if hint := textOf(t, b, chromedp.CSS(`#answer-form .hint`)); !strings.Contains(hint, "其他渠道收到的1条意见") {
+				t.Errorf("answer form hint %q", hint)
+			}
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.ID("theme-k1")),
+				chromedp.SendKeys(chromedp.ID("theme-reason"), "部分采纳：对困难家庭减免课后服务费。"),
+				chromedp.Click(chromedp.CSS(`#answer-form button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+			))
+			if text := textOf(t, b, chromedp.ID("offline-section")); !strings.Contains(text, "已答复：部分采纳") {
+				t.Errorf("the letter after the theme's answer: %q", text)
+			}
 		})
 	}
 }
