@@ -349,9 +349,11 @@ func (s *server) registerThemes() {
 	register(s, huma.Operation{OperationID: "export-themes", Method: http.MethodGet, Path: "/decisions/{decision_id}/themes/export",
 		Summary: "Export the themes with their comments", Tags: tags, Errors: []int{403, 404, 422},
 		Description: "The latest analysis as a spreadsheet, CSV (UTF-8 with a byte-order mark) or XLSX: the themes in the board's order, " +
-			"each with its comments as rows (closest first; a comment in two themes in both), then the comments in no theme. Per row the " +
+			"each with its comments as rows (closest first; a comment in two themes in both), then the comments in no theme, then the " +
+			"opinions received by letter, hotline, forum and the other channels, by theme and then those in none. Per row the " +
 			"theme's label, the machine's label, its marks (off-topic, checked, carried on) and answer, and the comment's place in the " +
-			"theme, how it came there, receipt, time (Asia/Shanghai), article, stance, moderation status, its own answer and its text; " +
+			"theme, how it came there, channel, receipt (an offline opinion's source), time (Asia/Shanghai; the date an offline opinion " +
+			"was received), article, stance, moderation status, its own answer and its text; " +
 			"texts not yet moderated are left out and nothing about the author is written. A cell a spreadsheet could evaluate as a " +
 			"formula starts with an apostrophe. Readers as list-themes.",
 		Responses: spreadsheetResponses()},

@@ -22,7 +22,7 @@ func ExportFilename(decisionID int64, format string, now time.Time) string {
 	return fmt.Sprintf("意见主题-%d-%s.%s", decisionID, now.In(workday.Location()).Format("20060102"), format)
 }
 
-var themeExportHeader = []string{"主题", "系统建议名称", "主题标记", "主题统一答复", "答复理由", "归属", "归入方式",
+var themeExportHeader = []string{"主题", "系统建议名称", "主题标记", "主题统一答复", "答复理由", "归属", "归入方式", "来源渠道",
 	"回执编号", "提交时间（北京时间）", "条款", "意见倾向", "审核状态", "该意见的处理结果", "处理理由", "意见内容"}
 
 var addedByNames = map[string]string{"machine": "系统归类", "incremental": "分析后新收到", "staff": "工作人员调整"}
@@ -55,7 +55,7 @@ func (s *Service) ExportThemes(ctx context.Context, actor *identity.Account, dec
 		return err
 	}
 	out, err := sheet.NewTable(w, format, "意见主题", sheet.Layout{
-		Widths:       []float64{24, 24, 16, 12, 40, 10, 12, 22, 20, 12, 10, 10, 14, 40, 80},
+		Widths:       []float64{24, 24, 16, 12, 40, 10, 12, 18, 22, 20, 12, 10, 10, 14, 40, 80},
 		FreezeHeader: true,
 	})
 	if err != nil {
@@ -117,12 +117,15 @@ func (s *Service) ExportThemes(ctx context.Context, actor *identity.Account, dec
 		if r.status == "pending" {
 			status = "待审核"
 		}
-		cells = append(cells, belongs, how, r.receipt, r.createdAt.In(workday.Location()).Format("2006-01-02 15:04:05"),
+		cells = append(cells, belongs, how, ChannelNames[ChannelOnline], r.receipt, r.createdAt.In(workday.Location()).Format("2006-01-02 15:04:05"),
 			labels.label(r.anchor), StanceNames[Stance(r.stance, r.body)], status,
 			consultation.DispositionNames[consultation.DispositionKind(r.disposition)], r.reason, body)
 		return out.WriteRow(cells)
 	}); err != nil {
 		return errs.Internal(err)
+	}
+	if err := s.exportOffline(ctx, out, list, a.ID, decisionID, labels); err != nil {
+		return err
 	}
 	if err := out.Close(); err != nil {
 		return errs.Internal(err)
@@ -150,4 +153,51 @@ func themeCells(t Theme, themed bool) []string {
 		answer, reason = consultation.DispositionNames[t.Answer.Disposition], t.Answer.Reason
 	}
 	return []string{t.Label, t.MachineLabel, strings.Join(marks, "、"), answer, reason}
+}
+
+// exportOffline writes the rows of the opinions received outside the
+// online consultation after the comments: those of each theme in the
+// board's order, then those in no theme. The channel and the source stand
+// where a comment has its channel and receipt, the date received where it
+// has its time.
+func (s *Service) exportOffline(ctx context.Context, out sheet.Table, list []Theme, analysisID, decisionID int64, labels articleLabeller) error {
+	all, err := s.placeOffline(ctx, analysisID, decisionID)
+	if err != nil || len(all) == 0 {
+		return err
+	}
+	byTheme, err := s.withOffline(ctx, list, analysisID, decisionID)
+	if err != nil {
+		return err
+	}
+	row := func(t Theme, themed bool, o OfflineOpinion) error {
+		cells := themeCells(t, themed)
+		belongs, how := "", ""
+		if themed {
+			belongs, how = "第一主题", addedByNames["machine"]
+		}
+		cells = append(cells, belongs, how, o.ChannelName, o.Source, o.ReceivedOn.Format("2006-01-02"), labels.label(o.ArticleAnchor),
+			StanceNames[Stance("", o.Body)], "", consultation.DispositionNames[o.Disposition], "", o.Body)
+		if err := out.WriteRow(cells); err != nil {
+			return errs.Internal(err)
+		}
+		return nil
+	}
+	placed := map[int64]bool{}
+	for _, t := range list {
+		for _, o := range byTheme[t.ID] {
+			placed[o.ID] = true
+			if err := row(t, true, o); err != nil {
+				return err
+			}
+		}
+	}
+	for _, h := range all {
+		if placed[h.ID] {
+			continue
+		}
+		if err := row(Theme{}, false, offlineView(h, labels, 0)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

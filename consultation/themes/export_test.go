@@ -70,7 +70,7 @@ func TestExportThemes(t *testing.T) {
 			if at >= len(rows) || rows[at][0] != want {
 				t.Fatalf("row %d of theme %q: %q", at, want, rows[at])
 			}
-			themed[rows[at][7]] = true
+			themed[rows[at][8]] = true
 			at++
 		}
 	}
@@ -82,7 +82,7 @@ func TestExportThemes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rows[at:] {
-		if r[0] != "未归入主题" || themed[r[7]] {
+		if r[0] != "未归入主题" || themed[r[8]] {
 			t.Fatalf("row after the themes: %q", r)
 		}
 	}

@@ -177,20 +177,9 @@ func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decis
 	var oid, tid int64
 	var sim float32
 	if _, err := pgx.ForEachRow(rows, []any{&oid, &tid, &sim}, func() error {
-		o, ok := byID[oid]
-		if !ok {
-			return nil
+		if o, ok := byID[oid]; ok {
+			out[tid] = append(out[tid], offlineView(o, labels, float64(sim)))
 		}
-		v := OfflineOpinion{ID: o.ID, Channel: string(o.Channel), ChannelName: hearing.ChannelNames[o.Channel],
-			ReceivedOn: o.ReceivedOn, Source: o.Source, Body: o.Body, Similarity: float64(sim)}
-		if o.ArticleAnchor != nil {
-			v.ArticleAnchor = *o.ArticleAnchor
-		}
-		v.ArticleLabel = labels.label(v.ArticleAnchor)
-		if o.Disposition != nil {
-			v.Disposition = consultation.DispositionKind(*o.Disposition)
-		}
-		out[tid] = append(out[tid], v)
 		return nil
 	}); err != nil {
 		return nil, errs.Internal(err)
@@ -200,6 +189,20 @@ func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decis
 		ts[i].Offline = len(out[ts[i].ID])
 	}
 	return out, nil
+}
+
+// offlineView is an offline opinion as a theme lists it.
+func offlineView(o hearing.OfflineOpinion, labels articleLabeller, sim float64) OfflineOpinion {
+	v := OfflineOpinion{ID: o.ID, Channel: string(o.Channel), ChannelName: hearing.ChannelNames[o.Channel],
+		ReceivedOn: o.ReceivedOn, Source: o.Source, Body: o.Body, Similarity: sim}
+	if o.ArticleAnchor != nil {
+		v.ArticleAnchor = *o.ArticleAnchor
+	}
+	v.ArticleLabel = labels.label(v.ArticleAnchor)
+	if o.Disposition != nil {
+		v.Disposition = consultation.DispositionKind(*o.Disposition)
+	}
+	return v
 }
 
 // channelCounts counts offline opinions by channel, in hearing's order,

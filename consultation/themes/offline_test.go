@@ -1,7 +1,9 @@
 package themes_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"strings"
 	"testing"
 
@@ -188,5 +190,25 @@ func TestOfflineOpinionsInThemes(t *testing.T) {
 	}
 	if !strings.Contains(rep.Report.Body, "来信1条") || !strings.Contains(rep.Report.Body, "12345热线2条") {
 		t.Errorf("report text without the channels:\n%s", rep.Report.Body)
+	}
+
+	// The export has a row for each, after the comments, with its channel.
+	var buf bytes.Buffer
+	if err := s.svc.ExportThemes(ctx, s.staff, s.d.ID, "csv", &buf); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offline []string
+	for _, r := range records[1:] {
+		if r[7] != "网上征求意见" {
+			offline = append(offline, r[0]+"|"+r[7]+"|"+r[8]+"|"+r[len(r)-1])
+		}
+	}
+	priceLabel := d.Label
+	if len(offline) != 4 || !strings.HasPrefix(offline[0], priceLabel+"|") || offline[3] != "未归入主题|来信|市民来信|同意。" {
+		t.Errorf("offline rows of the export: %q", offline)
 	}
 }
