@@ -424,14 +424,9 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 	if err != nil {
 		return out, err
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	offset := 0
-	if cursor != "" {
-		if offset, err = strconv.Atoi(cursor); err != nil || offset < 0 {
-			return out, errs.InvalidField("invalid_cursor", "cursor", "翻页参数无效")
-		}
+	limit, offset, err := pageOf(limit, cursor)
+	if err != nil {
+		return out, err
 	}
 	list, err := s.themeComments(ctx, themeID, nil, page.Order, forms, limit+1, offset, labels)
 	if err != nil {
@@ -454,6 +449,22 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 		return out, err
 	}
 	return out, nil
+}
+
+// pageOf reads a page's limit (at most 200, 50 when unset) and its cursor,
+// an offset. Code: invalid_cursor.
+func pageOf(limit int, cursor string) (int, int, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	offset := 0
+	if cursor != "" {
+		var err error
+		if offset, err = strconv.Atoi(cursor); err != nil || offset < 0 {
+			return 0, 0, errs.InvalidField("invalid_cursor", "cursor", "翻页参数无效")
+		}
+	}
+	return limit, offset, nil
 }
 
 // ThemePage is the page of a theme's comments GetTheme returns.

@@ -45,14 +45,9 @@ func (s *Service) ListUnthemed(ctx context.Context, actor *identity.Account, dec
 		return Unthemed{}, err
 	}
 	out := Unthemed{Analysis: a, Comments: []ThemeComment{}}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	offset := 0
-	if cursor != "" {
-		if offset, err = strconv.Atoi(cursor); err != nil || offset < 0 {
-			return out, errs.InvalidField("invalid_cursor", "cursor", "翻页参数无效")
-		}
+	limit, offset, err := pageOf(limit, cursor)
+	if err != nil {
+		return out, err
 	}
 	if err := s.DB.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM comments c WHERE `+unthemedWhere+`)::int,
