@@ -213,3 +213,35 @@ func TestHealth(t *testing.T) {
 	e.DB.Close()
 	e.Do("GET", "/readyz", "", nil).Expect(t, http.StatusServiceUnavailable, "")
 }
+
+// TestFullWidthDigits: a Chinese input method in full-width mode types
+// １３９… for the number and the SMS code; a resident must be able to
+// register, verify, sign in and reset the password with what they typed,
+// and a full-width code must not cost one of the five tries.
+func TestFullWidthDigits(t *testing.T) {
+	e := testenv.New(t)
+	wide := "＋８６ １３９－０００１－２３４５"
+	e.Do("POST", "/accounts/register", "", map[string]any{"phone": wide, "password": "secret-pass-1"}).Expect(t, 202, "")
+	code := e.SMS.Code("13900012345")
+	if len(code) != 6 {
+		t.Fatalf("no code sent to the folded number: %q", code)
+	}
+	e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": wide, "code": toWide(code), "password": "secret-pass-1"}).
+		Expect(t, 200, "")
+	e.Do("POST", "/sessions", "", map[string]any{"login": wide, "password": "secret-pass-1"}).Expect(t, 201, "")
+	e.Clock.Advance(time.Minute)
+	e.Do("POST", "/accounts/password-reset", "", map[string]any{"phone": wide}).Expect(t, 202, "")
+	e.Do("POST", "/accounts/password-reset/confirm", "", map[string]any{"phone": wide,
+		"code": " " + toWide(e.SMS.Code("13900012345")) + " ", "new_password": "new-secret-2"}).Expect(t, 204, "")
+	e.Do("POST", "/sessions", "", map[string]any{"login": "13900012345", "password": "new-secret-2"}).Expect(t, 201, "")
+}
+
+// toWide writes ASCII digits as full-width ones.
+func toWide(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r - '0' + '０'
+		}
+		return r
+	}, s)
+}

@@ -147,7 +147,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, phoneIn, code, passw
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, code)) != 1 {
+		if !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, NormalizeCode(code))) != 1 {
 			return errResetInvalid
 		}
 		if _, err := tx.Exec(ctx, `UPDATE phone_verifications SET consumed_at = $2 WHERE id = $1`, codeID, now); err != nil {

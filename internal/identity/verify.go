@@ -149,7 +149,7 @@ func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code, password strin
 	if err != nil && found {
 		return Account{}, errs.Internal(err)
 	}
-	if !found || !pwOK || !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, code)) != 1 {
+	if !found || !pwOK || !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, NormalizeCode(code))) != 1 {
 		return Account{}, errCodeInvalid
 	}
 	var result Account
