@@ -540,3 +540,38 @@ func TestGroupAnswerAndReportPublication(t *testing.T) {
 		t.Error("the decision page does not link the published report")
 	}
 }
+
+// TestReceiptAsCopiedByHand: a receipt copied from a note or read out over
+// the phone comes back as the resident typed it: without the dashes, in
+// lower case, with O for 0 and I or L for 1 (the receipt's alphabet leaves
+// those letters out for this reason), with spaces, or in full-width
+// characters. Each finds the comment, at the receipt's own address.
+func TestReceiptAsCopiedByHand(t *testing.T) {
+	e := newCommentEnv(t, true)
+	_, author := e.resident(t)
+	receipt := e.comment(t, author, e.anchors[0], "建议把放学时间推迟到下午五点半")
+	anon := newBrowser(t, e.URL, "")
+	typo := strings.NewReplacer("0", "O", "1", "l").Replace(receipt[3:])
+	wide := strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f {
+			return r - '!' + '！'
+		}
+		return r
+	}, receipt)
+	for _, typed := range []string{
+		strings.ToLower(receipt),
+		strings.ReplaceAll(receipt, "-", ""),
+		receipt[:3] + typo,
+		"YJ " + receipt[3:11] + " " + receipt[12:16] + " " + receipt[16:],
+		wide,
+	} {
+		status, loc := anon.get("/comment-receipts?receipt=" + url.QueryEscape(typed))
+		if status != http.StatusSeeOther || loc != "/comment-receipts/"+receipt {
+			t.Errorf("%q: %d %q, want the page of %s", typed, status, loc, receipt)
+		}
+		status, body := anon.get("/comment-receipts/" + url.PathEscape(typed))
+		if status != http.StatusOK || !strings.Contains(body, "待审核") {
+			t.Errorf("%q: receipt page %d\n%s", typed, status, snippet(body))
+		}
+	}
+}
