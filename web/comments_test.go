@@ -575,3 +575,29 @@ func TestReceiptAsCopiedByHand(t *testing.T) {
 		}
 	}
 }
+
+// TestAllCommentsSayWhatTheyAreOn: the list of all public comments of a
+// draft says of each comment which article it is on (linking to it) or
+// that it is on the whole draft; without it a comment on 第三条 read as one
+// on the whole draft.
+func TestAllCommentsSayWhatTheyAreOn(t *testing.T) {
+	e := newCommentEnv(t, true)
+	e.publishComments(t, e.anchors[2], "划片范围应当提前三个月公示")
+	e.publishComments(t, "", "整个办法应当增加对随迁子女的保障")
+	_, body := newBrowser(t, e.URL, "").get("/decisions/" + e.id + "/comments")
+	on := func(text string) string {
+		at := strings.Index(body, text)
+		if at < 0 {
+			t.Fatalf("the list lacks %q\n%s", text, snippet(body))
+		}
+		start := strings.LastIndex(body[:at], "<article")
+		return body[start:at]
+	}
+	if got := on("划片范围应当提前三个月公示"); !strings.Contains(got, "第三条") ||
+		!strings.Contains(got, `href="/decisions/`+e.id+`#`+e.anchors[2]+`"`) {
+		t.Errorf("the comment on 第三条 does not say so:\n%s", got)
+	}
+	if got := on("整个办法应当增加对随迁子女的保障"); !strings.Contains(got, "草案整体") {
+		t.Errorf("the comment on the whole draft does not say so:\n%s", got)
+	}
+}
