@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -535,6 +536,11 @@ func TestGroupAnswerAndReportPublication(t *testing.T) {
 	wantContains(t, "the public report", body, "（定稿）", "不予采纳", "就近入学是义务教育法的要求", campaign, "参与人数")
 	if strings.Contains(body, "建议整体增加过渡期安排") {
 		t.Error("the public report shows a rejected comment")
+	}
+	// The table of comments by article gives each article's answers: its
+	// 处理结果 column read "—" on every row, as if nothing was answered.
+	if row := regexp.MustCompile(`<tr><th scope="row">第三条</th>.*?</tr>`).FindString(body); !strings.Contains(row, "不予采纳3条") {
+		t.Errorf("the report's row of 第三条 lacks its answers: %s", row)
 	}
 	if _, body = newBrowser(t, e.URL, "").get("/decisions/" + e.id); !strings.Contains(body, `id="report-link"`) {
 		t.Error("the decision page does not link the published report")
