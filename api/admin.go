@@ -253,7 +253,8 @@ func (s *server) registerLifecycle() {
 	answerNothing(s, huma.Operation{OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/accounts/password-reset/confirm",
 		Summary: "Set a new password with the SMS code", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{422, 429},
 		Description: "Every failure answers alike (422 reset_code_invalid); 5 tries per number in 10 minutes, then 429. " +
-			"All sessions of the account are revoked; sign in with the new password."},
+			"All sessions of the account are revoked; sign in with the new password. The same code and new password sent again " +
+			"within the code's 10 minutes (a retry) answer 204 again and change nothing."},
 		public(), func(ctx context.Context, in *withBody[confirmResetInputBody]) error {
 			return s.svc.Identity.ConfirmPasswordReset(ctx, in.Body.Phone, in.Body.Code, in.Body.NewPassword)
 		})

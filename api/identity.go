@@ -169,7 +169,8 @@ func (s *server) registerIdentity() {
 	answer(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
 		Summary: "Verify a phone number with its code", Tags: tags,
 		Description: "The code and the password given at registration. Every failure answers alike (422 verification_code_invalid); " +
-			"5 tries per number in 10 minutes, then 429."},
+			"5 tries per number in 10 minutes, then 429. The same code and password sent again within the code's 10 minutes " +
+			"(a retry) answer 200 again."},
 		public(), func(ctx context.Context, in *withBody[verifyPhoneInputBody]) (identity.Account, error) {
 			return s.svc.Identity.VerifyPhone(ctx, in.Body.Phone, in.Body.Code, in.Body.Password)
 		}, ownAccountView)

@@ -346,7 +346,8 @@ func (s *server) registerPublication() {
 		Summary: "Give an opinion on a decision's implementation", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422, 429},
 		Description: "A resident with a verified phone tells the decision body about problems with a published decision (Decree 713 Art. 35), " +
 			"at most 2,000 characters; 409 `feedback_not_open` unless it is published or in effect; 429 `feedback_rate_limited` with Retry-After. " +
-			"The text's SHA-256 is recorded in the process record."},
+			"The text's SHA-256 is recorded in the process record. The same text sent again by the same resident within 10 minutes " +
+			"(a retry) answers with the first opinion and stores nothing."},
 		roles(identity.RoleResident), func(ctx context.Context, in *onDecision[createFeedbackInputBody]) (consultation.Feedback, error) {
 			return s.svc.Consultation.CreateImplementationFeedback(ctx, actor(ctx), in.DecisionID, consultation.FeedbackInput{
 				Body: in.Body.Body, ClientAddr: obs.ClientFrom(ctx).Addr})

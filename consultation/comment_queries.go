@@ -198,10 +198,10 @@ func (s *Service) GetComment(ctx context.Context, actor *identity.Account, id in
 // comment without signing in — but it unlocks nothing the process record
 // does not show publicly anyway (moderation entries carry the receipt, and
 // the text of published comments): the text of a pending or rejected comment
-// is never shown for a receipt. The receipt is matched case-insensitively.
-// Codes: comment_not_found.
+// is never shown for a receipt. The receipt is matched as the resident may
+// have typed it (NormalizeReceipt). Codes: comment_not_found.
 func (s *Service) GetCommentByReceipt(ctx context.Context, receipt string) (Comment, error) {
-	receipt = strings.ToUpper(strings.TrimSpace(receipt))
+	receipt = NormalizeReceipt(receipt)
 	if !validReceipt(receipt) {
 		return Comment{}, errCommentNotFound
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/text/width"
 
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -232,6 +233,31 @@ func newReceipt(now time.Time) string {
 		out = append(out, receiptAlphabet[x&31])
 	}
 	return string(out)
+}
+
+// NormalizeReceipt is a receipt number as the resident typed it, in the
+// form it was issued: full-width characters folded, upper case, spaces and
+// dashes of any width dropped and put back in their places, and the letters
+// Crockford's base32 reads as digits (O as 0, I and L as 1) read so, as a
+// receipt copied by hand or read out over the phone comes back. Text that
+// cannot be a receipt is returned folded and trimmed, and matches nothing.
+func NormalizeReceipt(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(width.Fold.String(s)))
+	compact := strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r) || unicode.Is(unicode.Pd, r):
+			return -1
+		case r == 'O':
+			return '0'
+		case r == 'I' || r == 'L':
+			return '1'
+		}
+		return r
+	}, strings.TrimPrefix(s, "YJ"))
+	if !strings.HasPrefix(s, "YJ") || len(compact) != 16 {
+		return s
+	}
+	return "YJ-" + compact[:8] + "-" + compact[8:]
 }
 
 // validReceipt reports whether s has the form of a receipt number.

@@ -55,7 +55,8 @@ type FeedbackInput struct {
 
 // CreateImplementationFeedback stores a verified resident's opinion on the
 // implementation of a published decision (in_effect or published) and
-// records its hash. Only residents may call it. Codes:
+// records its hash; the same text from the same resident again within
+// feedbackResendWindow returns the first. Only residents may call it. Codes:
 // authentication_required (401), forbidden_role, phone_not_verified (403),
 // decision_not_found (404), feedback_body_required, feedback_body_too_long
 // (422), feedback_not_open (409), feedback_rate_limited (429).
@@ -88,6 +89,21 @@ func (s *Service) CreateImplementationFeedback(ctx context.Context, actor *ident
 			return errs.Conflict("feedback_not_open", "只能对已公布施行的决策提出实施意见（决策事项处于"+StatusNames[d.Status]+"阶段）")
 		}
 		now := s.now().Truncate(time.Microsecond)
+		// The same text from the same resident within ten minutes is the
+		// form sent twice (a double tap, a resend after a lost answer): the
+		// first is answered again, so that it is counted once towards
+		// FeedbackCount and the post-evaluation threshold (Art. 36). The
+		// decision's lock orders the two.
+		err = tx.QueryRow(ctx, `SELECT id, created_at FROM implementation_feedback
+			WHERE decision_id = $1 AND account_id = $2 AND body_hash = $3 AND created_at > $4
+			ORDER BY id DESC LIMIT 1`, d.ID, actor.ID, f.BodyHash, now.Add(-feedbackResendWindow)).Scan(&f.ID, &f.CreatedAt)
+		if err == nil {
+			f.DecisionID = d.ID
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return errs.Internal(err)
+		}
 		if err := checkFeedbackRate(ctx, tx, actor.ID, now); err != nil {
 			return err
 		}
@@ -104,6 +120,10 @@ func (s *Service) CreateImplementationFeedback(ctx context.Context, actor *ident
 	}
 	return f, nil
 }
+
+// feedbackResendWindow is how long the same text from the same resident
+// is taken for the same opinion sent again.
+const feedbackResendWindow = 10 * time.Minute
 
 // checkFeedbackRate refuses a resident who wrote too many opinions lately.
 func checkFeedbackRate(ctx context.Context, tx pgx.Tx, accountID int64, now time.Time) error {

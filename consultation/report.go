@@ -358,6 +358,26 @@ func (f *AdoptionFigures) topArticles(ctx context.Context, tx pgx.Tx, consultati
 			return err
 		}
 		f.TopArticles = append(f.TopArticles, a)
+		// The article's row in ByArticle carries the same answers (a is a
+		// copy of it).
+		for i := range f.ByArticle {
+			if f.ByArticle[i].Anchor == a.Anchor {
+				f.ByArticle[i].Replies = a.Replies
+			}
+		}
+	}
+	return nil
+}
+
+// RepliesOn is the answers the figures hold for the comments on the
+// article (anchor): those of the most-commented articles (TopArticles), nil
+// for the others. Reports stored before ByArticle carried them have them
+// only in TopArticles.
+func (f AdoptionFigures) RepliesOn(anchor string) []ReplyFigure {
+	for _, a := range f.TopArticles {
+		if a.Anchor == anchor {
+			return a.Replies
+		}
 	}
 	return nil
 }

@@ -286,7 +286,7 @@ type receiptData struct {
 // receiptLookup is the form to look a receipt up; with ?receipt= it goes
 // to that receipt's page.
 func (s *site) receiptLookup(w http.ResponseWriter, r *http.Request) {
-	if v := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("receipt"))); v != "" {
+	if v := consultation.NormalizeReceipt(r.URL.Query().Get("receipt")); v != "" {
 		http.Redirect(w, r, receiptURL(v), http.StatusSeeOther)
 		return
 	}
@@ -296,7 +296,7 @@ func (s *site) receiptLookup(w http.ResponseWriter, r *http.Request) {
 // commentReceipt shows what the holder of a receipt may see: the status,
 // and the text and reply once the comment is published. No sign-in needed.
 func (s *site) commentReceipt(w http.ResponseWriter, r *http.Request) {
-	receipt := strings.ToUpper(strings.TrimSpace(chi.URLParam(r, "receipt")))
+	receipt := consultation.NormalizeReceipt(chi.URLParam(r, "receipt"))
 	p := s.newPage(r, "意见回执 "+receipt)
 	data := receiptData{Receipt: receipt}
 	c, err := s.svc.Consultation.GetCommentByReceipt(r.Context(), receipt)

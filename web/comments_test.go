@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -536,7 +537,73 @@ func TestGroupAnswerAndReportPublication(t *testing.T) {
 	if strings.Contains(body, "建议整体增加过渡期安排") {
 		t.Error("the public report shows a rejected comment")
 	}
+	// The table of comments by article gives each article's answers: its
+	// 处理结果 column read "—" on every row, as if nothing was answered.
+	if row := regexp.MustCompile(`<tr><th scope="row">第三条</th>.*?</tr>`).FindString(body); !strings.Contains(row, "不予采纳3条") {
+		t.Errorf("the report's row of 第三条 lacks its answers: %s", row)
+	}
 	if _, body = newBrowser(t, e.URL, "").get("/decisions/" + e.id); !strings.Contains(body, `id="report-link"`) {
 		t.Error("the decision page does not link the published report")
+	}
+}
+
+// TestReceiptAsCopiedByHand: a receipt copied from a note or read out over
+// the phone comes back as the resident typed it: without the dashes, in
+// lower case, with O for 0 and I or L for 1 (the receipt's alphabet leaves
+// those letters out for this reason), with spaces, or in full-width
+// characters. Each finds the comment, at the receipt's own address.
+func TestReceiptAsCopiedByHand(t *testing.T) {
+	e := newCommentEnv(t, true)
+	_, author := e.resident(t)
+	receipt := e.comment(t, author, e.anchors[0], "建议把放学时间推迟到下午五点半")
+	anon := newBrowser(t, e.URL, "")
+	typo := strings.NewReplacer("0", "O", "1", "l").Replace(receipt[3:])
+	wide := strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f {
+			return r - '!' + '！'
+		}
+		return r
+	}, receipt)
+	for _, typed := range []string{
+		strings.ToLower(receipt),
+		strings.ReplaceAll(receipt, "-", ""),
+		receipt[:3] + typo,
+		"YJ " + receipt[3:11] + " " + receipt[12:16] + " " + receipt[16:],
+		wide,
+	} {
+		status, loc := anon.get("/comment-receipts?receipt=" + url.QueryEscape(typed))
+		if status != http.StatusSeeOther || loc != "/comment-receipts/"+receipt {
+			t.Errorf("%q: %d %q, want the page of %s", typed, status, loc, receipt)
+		}
+		status, body := anon.get("/comment-receipts/" + url.PathEscape(typed))
+		if status != http.StatusOK || !strings.Contains(body, "待审核") {
+			t.Errorf("%q: receipt page %d\n%s", typed, status, snippet(body))
+		}
+	}
+}
+
+// TestAllCommentsSayWhatTheyAreOn: the list of all public comments of a
+// draft says of each comment which article it is on (linking to it) or
+// that it is on the whole draft; without it a comment on 第三条 read as one
+// on the whole draft.
+func TestAllCommentsSayWhatTheyAreOn(t *testing.T) {
+	e := newCommentEnv(t, true)
+	e.publishComments(t, e.anchors[2], "划片范围应当提前三个月公示")
+	e.publishComments(t, "", "整个办法应当增加对随迁子女的保障")
+	_, body := newBrowser(t, e.URL, "").get("/decisions/" + e.id + "/comments")
+	on := func(text string) string {
+		at := strings.Index(body, text)
+		if at < 0 {
+			t.Fatalf("the list lacks %q\n%s", text, snippet(body))
+		}
+		start := strings.LastIndex(body[:at], "<article")
+		return body[start:at]
+	}
+	if got := on("划片范围应当提前三个月公示"); !strings.Contains(got, "第三条") ||
+		!strings.Contains(got, `href="/decisions/`+e.id+`#`+e.anchors[2]+`"`) {
+		t.Errorf("the comment on 第三条 does not say so:\n%s", got)
+	}
+	if got := on("整个办法应当增加对随迁子女的保障"); !strings.Contains(got, "草案整体") {
+		t.Errorf("the comment on the whole draft does not say so:\n%s", got)
 	}
 }

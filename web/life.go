@@ -403,6 +403,9 @@ type proposalsData struct {
 	CanPropose bool
 	Resident   bool
 	StaffOf    func(int64) bool
+	// Bodies are the decision bodies a proposal may go to, chosen by name:
+	// the governments and departments (Decree 713 Art. 42).
+	Bodies []identity.Agency
 	itemChoices
 }
 
@@ -428,6 +431,16 @@ func (s *site) renderProposals(w http.ResponseWriter, r *http.Request, status in
 	data := proposalsData{Proposals: list, CanPropose: actor.Verified(), Resident: resident,
 		itemChoices: newItemChoices(proposers), Catalogues: map[int64][]catalogue.Catalogue{},
 		StaffOf: func(id int64) bool { return actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(id)) }}
+	agencies, err := s.svc.Identity.ListAgencies(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, a := range agencies {
+		if a.Kind == identity.AgencyGovernment || a.Kind == identity.AgencyDepartment {
+			data.Bodies = append(data.Bodies, a)
+		}
+	}
 	if actor != nil && actor.Role != identity.RoleResident {
 		cats, err := s.svc.Catalogue.ListCatalogues(r.Context(), actor, "")
 		if err != nil {

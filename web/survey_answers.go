@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/width"
+
 	"github.com/canyu-gov/canyu/survey"
 )
 
@@ -83,7 +85,9 @@ func readAnswers(form url.Values, qs []survey.Question) ([]survey.Answer, map[st
 		case survey.KindText:
 			a.Text = strings.TrimSpace(form.Get(name))
 		case survey.KindNumber:
-			v := strings.TrimSpace(strings.ReplaceAll(form.Get(name), "，", ","))
+			// Full-width digits, point and comma (an input method in
+			// full-width mode) are folded to ASCII first.
+			v := strings.TrimSpace(width.Fold.String(form.Get(name)))
 			v = strings.ReplaceAll(v, ",", "")
 			if v != "" {
 				f, err := strconv.ParseFloat(v, 64)

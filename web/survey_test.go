@@ -456,3 +456,31 @@ func TestSurveyBuilderPages(t *testing.T) {
 		t.Error("the waiver is not shown")
 	}
 }
+
+// TestSurveyNumberFullWidth: a Chinese input method in full-width mode
+// types １２０ or ３．５; the number question takes it as 120 or 3.5
+// instead of refusing it as not a number.
+func TestSurveyNumberFullWidth(t *testing.T) {
+	e := newPagesEnv(t)
+	sv := e.newSurvey(t, survey.Input{},
+		survey.QuestionInput{Kind: survey.KindNumber, Title: "您每月愿意支付多少元？", Required: true,
+			Config: survey.Config{NumberMin: ptr(0.0), NumberMax: ptr(5000.0)}})
+	q := sv.Questions[0]
+	e.openSurvey(t, sv.ID)
+	_, token := e.Account(identity.RoleResident, "")
+	b := newBrowser(t, e.URL, token)
+	path := "/surveys/" + strconv.FormatInt(sv.ID, 10)
+	status, body := b.get(path)
+	wantStatus(t, "survey page", status, http.StatusOK, body)
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	form := url.Values{"idempotency_key": {key}, "q" + strconv.FormatInt(q.ID, 10): {"１，２００．５"}}
+	status, loc := b.post(path, form)
+	wantStatus(t, "full-width number", status, http.StatusSeeOther, loc)
+	resp, err := e.Survey.MyResponse(context.Background(), mustAccount(t, e, token), sv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := resp.Answers[q.ID].Number; n == nil || *n != 1200.5 {
+		t.Errorf("stored %v, want 1200.5", n)
+	}
+}

@@ -101,6 +101,7 @@ var funcs = template.FuncMap{
 		return consultation.DispositionNames[consultation.DispositionKind(fmt.Sprint(k))]
 	},
 	"rejectionName": func(r string) string { return consultation.RejectionReasons[r] },
+	"replyTotals":   replyTotals,
 	// sub is a count left to do, never below zero.
 	"sub":              func(a, b int) int { return max(a-b, 0) },
 	"list":             func(v ...any) []any { return v },
@@ -317,4 +318,21 @@ func mapChoices[T any](list []T, option func(T) choice) []choice {
 type radioGroup struct {
 	inputRef
 	Choices []choice
+}
+
+// replyTotals sums the answers of one article by disposition, in the order
+// they first come (most frequent first, as the figures list them): the
+// report's table gives one count per answer, the reasons are in its text.
+func replyTotals(rs []consultation.ReplyFigure) []consultation.ReplyFigure {
+	var out []consultation.ReplyFigure
+	at := map[consultation.DispositionKind]int{}
+	for _, r := range rs {
+		if i, ok := at[r.Disposition]; ok {
+			out[i].Count += r.Count
+			continue
+		}
+		at[r.Disposition] = len(out)
+		out = append(out, consultation.ReplyFigure{Disposition: r.Disposition, Name: r.Name, Count: r.Count})
+	}
+	return out
 }

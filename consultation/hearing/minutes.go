@@ -341,7 +341,7 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 			return errs.Internal(err)
 		}
 		ok := err == nil && attempts < signingCodeAttempts && s.now().Before(expires) &&
-			subtle.ConstantTimeCompare(stored, signingCodeHash(app.ID, strings.TrimSpace(code))) == 1
+			subtle.ConstantTimeCompare(stored, signingCodeHash(app.ID, identity.NormalizeCode(code))) == 1
 		if !ok {
 			if err == nil {
 				// The failed attempt must count even though the step is

@@ -234,7 +234,7 @@ func (s *Service) ConfirmKey(ctx context.Context, actor *identity.Account, keyID
 		case expires == nil || !now.Before(*expires):
 			return errs.Conflict("signing_code_expired", "验证码已过期，请重新登记密钥")
 		}
-		if subtle.ConstantTimeCompare(want, codeHash(keyID, strings.TrimSpace(code))) != 1 {
+		if subtle.ConstantTimeCompare(want, codeHash(keyID, identity.NormalizeCode(code))) != 1 {
 			if _, err := tx.Exec(ctx, `UPDATE personal_signing_keys SET code_attempts = code_attempts + 1 WHERE key_id = $1`, keyID); err != nil {
 				return errs.Internal(err)
 			}

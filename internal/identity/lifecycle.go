@@ -108,9 +108,10 @@ var errResetInvalid = errs.InvalidField("reset_code_invalid", "code", "验证码
 // sent, and revokes every session of the account (whoever knew the old
 // password is out). Tries are counted per number before anything is
 // checked (CodeMaxAttempts within CodeTTL), and every failure answers
-// alike, registered number or not. Anyone may call it. Codes:
-// invalid_phone, password_too_short, password_too_long,
-// reset_code_invalid, reset_attempts_exceeded (429).
+// alike, registered number or not; a retry of a done reset answers as it
+// did (resetDone). Anyone may call it. Codes: invalid_phone,
+// password_too_short, password_too_long, reset_code_invalid,
+// reset_attempts_exceeded (429).
 func (s *Service) ConfirmPasswordReset(ctx context.Context, phoneIn, code, password string) error {
 	phone, ok := NormalizePhone(phoneIn)
 	if !ok {
@@ -142,12 +143,12 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, phoneIn, code, passw
 			WHERE a.phone = $1 AND a.role = 'resident' AND a.deleted_at IS NULL AND a.disabled_at IS NULL
 			ORDER BY v.created_at DESC, v.id DESC LIMIT 1 FOR UPDATE OF v`, phone).Scan(&id, &codeID, &want, &expires)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errResetInvalid
+			return s.resetDone(ctx, tx, now, phone, code, password, tries)
 		}
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, code)) != 1 {
+		if !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, NormalizeCode(code))) != 1 {
 			return errResetInvalid
 		}
 		if _, err := tx.Exec(ctx, `UPDATE phone_verifications SET consumed_at = $2 WHERE id = $1`, codeID, now); err != nil {
@@ -201,4 +202,36 @@ func (s *Service) RevokeSession(ctx context.Context, actor *Account, sessionID i
 		return errs.NotFound("session_not_found", "会话不存在")
 	}
 	return nil
+}
+
+// resetDone answers a confirmation whose code was used already: when the
+// latest reset code of the number set this very password within the code's
+// lifetime (a second tap on 设置新密码, or a form resent after a lost
+// answer), the step is done and the answer is the first one's; nothing
+// changes and no session is revoked again. Anything else is
+// reset_code_invalid.
+func (s *Service) resetDone(ctx context.Context, tx pgx.Tx, now time.Time, phone, code, password string, tries limit) error {
+	var id int64
+	var want []byte
+	var hash string
+	err := tx.QueryRow(ctx, `SELECT a.id, v.code_hash, a.password_hash
+		FROM accounts a JOIN phone_verifications v ON v.account_id = a.id AND v.purpose = 'reset'
+		WHERE a.phone = $1 AND a.role = 'resident' AND a.deleted_at IS NULL AND a.disabled_at IS NULL
+			AND v.consumed_at > $2
+		ORDER BY v.created_at DESC, v.id DESC LIMIT 1`, phone, now.Add(-CodeTTL)).Scan(&id, &want, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errResetInvalid
+	}
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if subtle.ConstantTimeCompare(want, codeHash(id, NormalizeCode(code))) != 1 {
+		return errResetInvalid
+	}
+	if ok, err := checkPassword(hash, password); err != nil {
+		return errs.Internal(err)
+	} else if !ok {
+		return errResetInvalid
+	}
+	return s.releaseAttempt(ctx, tx, tries)
 }

@@ -113,8 +113,10 @@ var errCodeInvalid = errs.InvalidField("verification_code_invalid", "code", "验
 // victim's number, verified by the victim, let the attacker's password
 // into the victim's account). Tries are counted per number (CodeMaxAttempts
 // within CodeTTL) before anything is checked, and every failure answers
-// alike, registered number or not. Codes: invalid_phone,
-// verification_code_invalid, verification_attempts_exceeded (429).
+// alike, registered number or not. The same code and password sent again
+// within the code's lifetime answer as the first did (a retry). Codes:
+// invalid_phone, verification_code_invalid, verification_attempts_exceeded
+// (429).
 func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code, password string) (Account, error) {
 	phone, ok := NormalizePhone(phoneIn)
 	if !ok {
@@ -132,10 +134,17 @@ func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code, password strin
 	var hash string
 	var want []byte
 	var expires time.Time
-	err := s.DB.QueryRow(ctx, `SELECT a.id, a.password_hash, v.id, v.code_hash, v.expires_at
-		FROM accounts a JOIN phone_verifications v ON v.account_id = a.id AND v.purpose = 'verify' AND v.consumed_at IS NULL
-		WHERE a.phone = $1 AND a.deleted_at IS NULL AND a.verified_at IS NULL AND a.created_at > $2
-		ORDER BY v.created_at DESC, v.id DESC LIMIT 1`, phone, now.Add(-UnverifiedTTL)).Scan(&id, &hash, &codeID, &want, &expires)
+	var done bool
+	// The code of a pending registration, or a code that verified the
+	// account within the code's lifetime: a second tap on 验证, or a form
+	// resent after a lost answer, is answered as the first was (done).
+	err := s.DB.QueryRow(ctx, `SELECT a.id, a.password_hash, v.id, v.code_hash, v.expires_at, v.consumed_at IS NOT NULL
+		FROM accounts a JOIN phone_verifications v ON v.account_id = a.id AND v.purpose = 'verify'
+		WHERE a.phone = $1 AND a.deleted_at IS NULL
+			AND ((v.consumed_at IS NULL AND a.verified_at IS NULL AND a.created_at > $2)
+				OR (v.consumed_at > $3 AND a.verified_at = v.consumed_at))
+		ORDER BY v.created_at DESC, v.id DESC LIMIT 1`, phone, now.Add(-UnverifiedTTL), now.Add(-CodeTTL)).
+		Scan(&id, &hash, &codeID, &want, &expires, &done)
 	found := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return Account{}, errs.Internal(err)
@@ -149,7 +158,7 @@ func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code, password strin
 	if err != nil && found {
 		return Account{}, errs.Internal(err)
 	}
-	if !found || !pwOK || !now.Before(expires) || subtle.ConstantTimeCompare(want, codeHash(id, code)) != 1 {
+	if !found || !pwOK || (!done && !now.Before(expires)) || subtle.ConstantTimeCompare(want, codeHash(id, NormalizeCode(code))) != 1 {
 		return Account{}, errCodeInvalid
 	}
 	var result Account
@@ -159,7 +168,17 @@ func (s *Service) VerifyPhone(ctx context.Context, phoneIn, code, password strin
 			return errs.Internal(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return errCodeInvalid // a concurrent re-registration replaced the code
+			// Done already, by this code with this password (a retry, or
+			// the first of two taps committing first); otherwise a
+			// concurrent re-registration replaced the code.
+			result, err = s.queryAccount(ctx, tx, "a.id = $1 AND a.verified_at IS NOT NULL AND a.password_hash = $2", id, hash)
+			if errs.HasCode(err, "account_not_found") {
+				return errCodeInvalid
+			}
+			if err != nil {
+				return err
+			}
+			return s.releaseAttempt(ctx, tx, tries)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET verified_at = $2 WHERE id = $1 AND password_hash = $3`, id, now, hash); err != nil {
 			return errs.Internal(err)
