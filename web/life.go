@@ -33,7 +33,7 @@ func init() {
 	funcs["proposalStatusName"] = func(k catalogue.ProposalStatus) string { return catalogue.ProposalStatusNames[k] }
 	funcs["reportKindName"] = func(k implementation.ReportKind) string { return implementation.ReportKindNames[k] }
 	funcs["triggerName"] = func(k implementation.Trigger) string { return implementation.TriggerNames[k] }
-	funcs["outcomeName"] = func(o *implementation.Outcome) string {
+	funcs["evaluationOutcomeName"] = func(o *implementation.Outcome) string {
 		if o == nil {
 			return "评估中"
 		}
