@@ -59,9 +59,15 @@ func checkExports(t *testing.T, r supervision.MonthlyReport) {
 	}
 	rows, _ := f.GetRows("主要数据")
 	found := false
-	for _, row := range rows {
+	for i, row := range rows {
 		if len(row) == 2 && row[0] == "收到公众意见（条）" && row[1] == "3" {
 			found = true
+			// A count is a number the office can add up, not text.
+			cell, _ := excelize.CoordinatesToCellName(2, i+1)
+			if typ, err := f.GetCellType("主要数据", cell); err != nil || typ == excelize.CellTypeSharedString ||
+				typ == excelize.CellTypeInlineString {
+				t.Errorf("the comments received are stored as text (type %v, %v)", typ, err)
+			}
 		}
 	}
 	if !found {
