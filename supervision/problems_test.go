@@ -157,3 +157,32 @@ func TestRecordProblemUnknownReference(t *testing.T) {
 		t.Fatalf("existing decision: %v", err)
 	}
 }
+
+// A department that reported its rectification before the deadline is not
+// escalated as overdue while the office has yet to check the report; if
+// the office sends it back after the deadline, the problem is overdue and
+// escalates.
+func TestRectificationAwaitingCheckIsNotOverdue(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(at(11, 2, 9))
+	p, err := s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "民生事项未开展民意调查",
+		Evidence: "送审材料无民意调查报告。", Severity: supervision.SeverityGeneral, Deadline: "2026-11-20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 18, 9))
+	if _, err := s.sup.SubmitRectification(ctx, s.staff["zjj"], p.ID, "已补做民意调查。", "调查报告"); err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 24, 9))
+	if n, err := s.sup.EscalateOverdueProblems(ctx); err != nil || n != 0 {
+		t.Fatalf("escalated %d problems awaiting the office's check (%v)", n, err)
+	}
+	if _, err := s.sup.ReturnRectification(ctx, s.office, p.ID, "调查样本不足。"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.sup.EscalateOverdueProblems(ctx); err != nil || n != 1 {
+		t.Fatalf("escalated %d problems after the rectification came back late, want 1 (%v)", n, err)
+	}
+}
