@@ -153,6 +153,9 @@ func requireBodyStaff(actor *identity.Account, bodyID int64) error {
 func body(ctx context.Context, q pgx.Tx, code string) (int64, error) {
 	var id int64
 	err := q.QueryRow(ctx, `SELECT id FROM agencies WHERE code = $1 AND kind IN ('government', 'department')`, strings.TrimSpace(code)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) && strings.TrimSpace(code) == "" {
+		return 0, errs.InvalidField("decision_body_not_found", "decision_body", "请选择决策机关")
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, errs.InvalidField("decision_body_not_found", "decision_body", "没有代码为“"+code+"”的决策机关")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -228,6 +229,9 @@ func cleanItem(ctx context.Context, tx pgx.Tx, in ItemInput) (ItemInput, int64, 
 	}
 	var lead int64
 	err = tx.QueryRow(ctx, `SELECT id FROM agencies WHERE code = $1 AND kind IN ('government', 'department')`, in.LeadAgency).Scan(&lead)
+	if errors.Is(err, pgx.ErrNoRows) && strings.TrimSpace(in.LeadAgency) == "" {
+		return in, 0, errs.InvalidField("lead_agency_not_found", "lead_agency", "请选择承办单位")
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return in, 0, errs.InvalidField("lead_agency_not_found", "lead_agency", "没有代码为“"+in.LeadAgency+"”的承办单位")
 	}

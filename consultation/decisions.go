@@ -143,6 +143,9 @@ func (s *Service) validateDecision(ctx context.Context, q querier, in DecisionIn
 			Message: "依法不予公开的决策事项必须说明法律依据", Fields: []errs.FieldError{{Field: "not_disclosable_reason", Message: "请写明不予公开的法律依据"}}}
 	}
 	agency := func(code, field string, kinds ...identity.AgencyKind) (int64, error) {
+		if strings.TrimSpace(code) == "" {
+			return 0, errs.InvalidField("agency_not_found", field, agencyRequired[field])
+		}
 		var id int64
 		var kind identity.AgencyKind
 		rows, _ := q.Query(ctx, `SELECT id, kind FROM agencies WHERE code = $1`, code)
@@ -180,6 +183,10 @@ func (s *Service) validateDecision(ctx context.Context, q querier, in DecisionIn
 	}
 	return r, nil
 }
+
+// agencyRequired asks, per field, for an agency left empty.
+var agencyRequired = map[string]string{"decision_body": "请选择决策机关", "lead_agency": "请选择承办单位",
+	"co_agencies": "请选择协办单位"}
 
 // CreateDecision creates a decision item in drafting. Only agency staff may
 // call it, for their own agency as lead unit. Codes: invalid_title,

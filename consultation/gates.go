@@ -61,8 +61,10 @@ var stageRules = map[Status]*stageRule{
 	StatusPublished:    {from: []Status{StatusDeliberation}},
 	// From suspended when the suspension is lifted, from evaluated when
 	// the post-evaluation concludes (Decree 713 Art. 36–37).
-	StatusInEffect:  {from: []Status{StatusPublished, StatusSuspended, StatusEvaluated}},
-	StatusSuspended: {from: []Status{StatusInEffect, StatusPublished}},
+	StatusInEffect: {from: []Status{StatusPublished, StatusSuspended, StatusEvaluated}},
+	// Back from evaluated when the head suspended the decision before its
+	// post-evaluation and has not lifted the suspension (Art. 37).
+	StatusSuspended: {from: []Status{StatusInEffect, StatusPublished, StatusEvaluated}},
 	StatusEvaluated: {from: []Status{StatusInEffect, StatusSuspended}},
 	StatusEnded:     {from: []Status{StatusInEffect, StatusSuspended, StatusEvaluated}},
 	// Decree 713 has no stage after which a decision item may not be

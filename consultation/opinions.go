@@ -224,6 +224,26 @@ func cleanFindings(in []QuestionFinding) ([]QuestionFinding, error) {
 	return out, nil
 }
 
+// lawfulWithoutProblem refuses an overall "合法" that finds a problem with
+// one of the questions of Art. 27: signed, such an opinion or conclusion
+// says two things at once, and years later nobody can tell which was meant.
+// A problem found leaves "修改后合法", "不合法" or, for the department, the
+// exploratory outcome. Code: lawful_with_problem_finding.
+func lawfulWithoutProblem(outcome ReviewOutcome, field string, findings []QuestionFinding) error {
+	if outcome != OutcomeLawful {
+		return nil
+	}
+	for _, f := range findings {
+		if f.Finding == FindingProblem {
+			e := errs.InvalidField("lawful_with_problem_finding", field, "“"+ReviewQuestionNames[f.Question]+
+				"”一项认定存在问题，结论不能为“合法”：请改选“修改后合法”或“不合法”，或重新核对该项认定")
+			e.Basis = "Decree 713 Art. 27"
+			return e
+		}
+	}
+	return nil
+}
+
 // signingTarget checks, inside the decision lock, that the package is open
 // for signing and still names the decision's latest version.
 func signingTarget(ctx context.Context, tx pgx.Tx, r *LegalityReview) error {
@@ -259,7 +279,7 @@ func (s *Service) reauthenticate(ctx context.Context, actor *identity.Account, p
 // invalid_review_question, duplicate_review_question,
 // review_question_missing, invalid_finding, reasoning_required,
 // reasoning_too_long, invalid_cited_provisions, invalid_opinion_overall,
-// changes_required, changes_too_long, password_required,
+// lawful_with_problem_finding, changes_required, changes_too_long, password_required,
 // reauthentication_failed (403), too_many_login_attempts (429),
 // review_not_open, review_version_outdated.
 func (s *Service) CreateLegalOpinion(ctx context.Context, actor *identity.Account, reviewID int64, in OpinionInput) (LegalOpinion, error) {
@@ -285,6 +305,9 @@ func (s *Service) legalOpinion(ctx context.Context, actor *identity.Account, rev
 	case OutcomeLawful, OutcomeLawfulWithChanges, OutcomeUnlawful:
 	default:
 		return LegalOpinion{}, nil, errs.InvalidField("invalid_opinion_overall", "overall", "总体意见须为 lawful（合法）、lawful_with_changes（修改后合法）或 unlawful（不合法）")
+	}
+	if err := lawfulWithoutProblem(in.Overall, "overall", findings); err != nil {
+		return LegalOpinion{}, nil, err
 	}
 	changes, err := limitText("changes", "changes", "需要修改的内容", in.Changes, MaxReasoningRunes, in.Overall == OutcomeLawfulWithChanges)
 	if err != nil {
@@ -359,8 +382,8 @@ func (s *Service) ListLegalOpinions(ctx context.Context, actor *identity.Account
 // Resolution; 中办发〔2016〕30号).
 // Only reviewers of the package's department may call it. Codes:
 // legality_review_not_found, not_review_department, the findings codes of
-// CreateLegalOpinion, invalid_review_outcome, changes_required,
-// risk_statement_required, *_too_long, password_required,
+// CreateLegalOpinion, invalid_review_outcome, lawful_with_problem_finding,
+// changes_required, risk_statement_required, *_too_long, password_required,
 // reauthentication_failed (403), too_many_login_attempts (429),
 // review_not_open, review_materials_pending, review_version_outdated,
 // review_period_not_elapsed, legal_opinion_required,
@@ -389,6 +412,9 @@ func (s *Service) reviewConclusion(ctx context.Context, actor *identity.Account,
 	default:
 		return ReviewConclusion{}, nil, errs.InvalidField("invalid_review_outcome", "outcome",
 			"审查意见须为 lawful（合法）、lawful_with_changes（修改后合法）、unlawful（不合法）或 exploratory_with_risk（探索性改革，明示法律风险）")
+	}
+	if err := lawfulWithoutProblem(in.Outcome, "outcome", findings); err != nil {
+		return ReviewConclusion{}, nil, err
 	}
 	c := ReviewConclusion{Findings: findings, Outcome: in.Outcome}
 	fields := []struct {

@@ -662,6 +662,20 @@ func (s *Service) ResumeDecision(ctx context.Context, actor *identity.Account, d
 	})
 }
 
+// SuspensionStands reports whether the head's latest suspension of the
+// decision (Decree 713 Art. 37) has not been lifted by a resumption. A
+// post-evaluation started during a suspension ends in it again: only the
+// head lifts it. For the implementation package, inside its transaction.
+func SuspensionStands(ctx context.Context, tx pgx.Tx, decisionID int64) (bool, error) {
+	var stands bool
+	err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT max(record_seq) FROM decision_suspensions WHERE decision_id = $1), 0) >
+		COALESCE((SELECT max(record_seq) FROM decision_resumptions WHERE decision_id = $1), 0)`, decisionID).Scan(&stands)
+	if err != nil {
+		return false, errs.Internal(err)
+	}
+	return stands, nil
+}
+
 // headDecision records a head's decision on a decision in force (suspend
 // or resume, Decree 713 Art. 37): the reason (labelled for its error) is
 // checked, the head verified, and step checks the stage and writes; the

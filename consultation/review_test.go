@@ -453,3 +453,26 @@ func TestSignOffVersionPinning(t *testing.T) {
 		})
 	}
 }
+
+// A signed "合法" that also finds a problem with one of the three questions
+// of Art. 27 contradicts itself: both the adviser's opinion and the
+// department's conclusion refuse it, and a problem found still allows
+// "修改后合法".
+func TestLawfulWithProblemFindingRefused(t *testing.T) {
+	ctx := context.Background()
+	s := newReviewScene(t, shanghai(2026, 3, 9, 10, 0), nil)
+	r := s.assigned(t)
+	withProblem := findings(consultation.FindingCompliant)
+	withProblem[2].Finding, withProblem[2].Reasoning = consultation.FindingProblem, "第三条与上位法抵触。"
+	_, err := s.svc.CreateLegalOpinion(ctx, s.adviser, r.ID, consultation.OpinionInput{Findings: withProblem,
+		Overall: consultation.OutcomeLawful, Password: testenv.Password})
+	wantCode(t, err, "lawful_with_problem_finding")
+	if _, err := s.svc.CreateLegalOpinion(ctx, s.adviser, r.ID, consultation.OpinionInput{Findings: withProblem,
+		Overall: consultation.OutcomeLawfulWithChanges, Changes: "删去第三条。", Password: testenv.Password}); err != nil {
+		t.Fatalf("opinion with changes: %v", err)
+	}
+	in := expedited(consultation.OutcomeLawful)
+	in.Findings = withProblem
+	_, err = s.svc.SignReviewConclusion(ctx, s.reviewer, r.ID, in)
+	wantCode(t, err, "lawful_with_problem_finding")
+}

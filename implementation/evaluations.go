@@ -202,6 +202,8 @@ type EvaluationReportInput struct {
 // SubmitPostEvaluationReport records the evaluation's report, how the
 // public took part, and its outcome: continue (back in effect), adjust
 // (back in effect; AdjustDecision follows) or stop (EndDecision follows).
+// A decision the head suspended before the evaluation goes back to
+// suspended instead, until the head resumes it (Art. 37).
 // Staff of the decision body (or admins) may call it. Codes:
 // decision_not_found, not_decision_body_staff (403), report_required,
 // public_participation_required, invalid_outcome (422),
@@ -239,10 +241,21 @@ func (s *Service) SubmitPostEvaluationReport(ctx context.Context, actor *identit
 			"public_participation": public, "basis": EvaluationBasis}); err != nil {
 			return err
 		}
-		if in.Outcome != OutcomeStop {
-			_, err = s.Consultation.TransitionTx(ctx, tx, d.ID, actor, consultation.StatusInEffect, map[string]any{"evaluation_id": out.ID,
-				"outcome": in.Outcome})
+		if in.Outcome == OutcomeStop {
+			return nil
 		}
+		// A suspension the head decided outlasts the evaluation: only the
+		// head lifts it (Art. 37).
+		back, meta := consultation.StatusInEffect, map[string]any{"evaluation_id": out.ID, "outcome": in.Outcome}
+		stands, err := consultation.SuspensionStands(ctx, tx, d.ID)
+		if err != nil {
+			return err
+		}
+		if stands {
+			back, meta["reason"] = consultation.StatusSuspended, "中止执行尚未由行政首长决定恢复"
+			meta["basis"] = "Decree 713 Art. 37"
+		}
+		_, err = s.Consultation.TransitionTx(ctx, tx, d.ID, actor, back, meta)
 		return err
 	})
 	return out, err

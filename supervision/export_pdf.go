@@ -46,6 +46,10 @@ func renderReport(r MonthlyReport, pages int) *fpdf.Fpdf {
 	p.SetCreator("canyu", true)
 	t := &pdfText{p: p}
 	p.SetFooterFunc(func() {
+		// The footer runs inside a page break in the middle of a paragraph:
+		// the paragraph goes on at its own size.
+		size := t.size
+		defer func() { t.size = size }()
 		p.SetY(-14)
 		p.SetTextColor(90, 90, 90)
 		t.setSize(9)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -59,12 +61,64 @@ func checkExports(t *testing.T, r supervision.MonthlyReport) {
 	}
 	rows, _ := f.GetRows("主要数据")
 	found := false
-	for _, row := range rows {
+	for i, row := range rows {
 		if len(row) == 2 && row[0] == "收到公众意见（条）" && row[1] == "3" {
 			found = true
+			// A count is a number the office can add up, not text.
+			cell, _ := excelize.CoordinatesToCellName(2, i+1)
+			if typ, err := f.GetCellType("主要数据", cell); err != nil || typ == excelize.CellTypeSharedString ||
+				typ == excelize.CellTypeInlineString {
+				t.Errorf("the comments received are stored as text (type %v, %v)", typ, err)
+			}
 		}
 	}
 	if !found {
 		t.Fatalf("the XLSX lacks the comments received: %v", rows)
+	}
+}
+
+// The PDF's paragraphs break lines the Chinese way: no line begins with a
+// comma, a full stop or another closing mark (标点符号用法, GB/T 15834), and
+// a number or a Latin word is not cut in two. fpdf's own wrapping broke
+// anywhere, so the office's analysis printed lines beginning with "，".
+func TestMonthlyReportPDFLineBreaks(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	analysis := strings.Repeat("各单位对征求意见期限的执行总体较好，但部分民生事项的民意调查样本偏少，答复意见说理不充分。", 30) +
+		strings.Repeat("共收到意见12345条，采纳率91.7%，其中Excel导出使用较多。", 8)
+	r := supervision.MonthlyReport{Month: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Analysis: analysis,
+		WeakLinks: "民意调查。", Measures: "加强培训。"}
+	pdf, err := supervision.MonthlyReportPDF(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("pdftotext", "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := string(out)
+	start, end := strings.Index(text, "四、分析原因"), strings.Index(text, "五、薄弱环节")
+	if start < 0 || end < start {
+		t.Fatalf("no analysis section:\n%s", text)
+	}
+	var joined strings.Builder
+	for _, line := range strings.Split(text[start:end], "\n")[1:] {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "第") && strings.Contains(line, "页") {
+			continue
+		}
+		if first, _ := utf8.DecodeRuneInString(line); strings.ContainsRune("，。、；：？！）》”%", first) {
+			t.Errorf("a line begins with %q: %q", first, line)
+		}
+		joined.WriteString(line)
+	}
+	if got := strings.Count(joined.String(), "12345"); got != 8 {
+		t.Errorf("the number 12345 is printed whole %d times, want 8:\n%s", got, joined.String())
+	}
+	if got := strings.Count(joined.String(), "Excel"); got != 8 {
+		t.Errorf("the word Excel is printed whole %d times, want 8", got)
 	}
 }

@@ -3,6 +3,7 @@ package supervision
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
@@ -28,11 +29,11 @@ func MonthlyReportXLSX(r MonthlyReport) ([]byte, error) {
 	}
 	main := [][]any{{reportTitle(r)}, {"项目", "数量"}}
 	for _, row := range r.Figures.Rows() {
-		main = append(main, []any{row.Label, row.Value})
+		main = append(main, []any{row.Label, figureCell(row.Value)})
 	}
 	stages := [][]any{{"阶段", "事项数"}}
 	for _, row := range r.Figures.StageRows() {
-		stages = append(stages, []any{row.Label, row.Value})
+		stages = append(stages, []any{row.Label, figureCell(row.Value)})
 	}
 	trend := [][]any{{"月份", "收到意见", "答复意见", "采纳率", "开始征求意见", "作出审查意见"}}
 	for _, t := range r.Figures.Trend {
@@ -59,6 +60,19 @@ func MonthlyReportXLSX(r MonthlyReport) ([]byte, error) {
 		return nil, errs.Internal(err)
 	}
 	return buf.Bytes(), nil
+}
+
+// figureCell is a figure as the workbook stores it: a count or an average
+// as a number the office can add up and chart, anything else ("无",
+// "50.0%") as the text the page shows.
+func figureCell(v string) any {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	if x, err := strconv.ParseFloat(v, 64); err == nil {
+		return x
+	}
+	return v
 }
 
 // AssessmentXLSX is the year-end assessment as a workbook: one row per

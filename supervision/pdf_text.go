@@ -92,13 +92,86 @@ func (t *pdfText) cell(w, h float64, s, border string, ln int, align string, fil
 }
 
 // para flows s as a paragraph from the left margin, wrapping at the right
-// margin, with line height h.
+// margin, with line height h. Lines are broken here rather than by fpdf,
+// which breaks anywhere: no line begins with a closing mark (，。、… ,
+// GB/T 15834) or ends with an opening one, and a run of Latin letters or
+// digits ("12345", "91.7%", "Excel") is not cut in two.
 func (t *pdfText) para(h float64, s string) {
-	for _, r := range runs(s) {
-		t.font(r.latin)
-		t.p.Write(h, r.text)
+	l, _, r, _ := t.p.GetMargins()
+	pw, _ := t.p.GetPageSize()
+	// fpdf's Write wraps past the width less its cell margins; stay inside.
+	avail := pw - l - r - 2*t.p.GetCellMargin() - 0.01
+	for _, paragraph := range strings.Split(s, "\n") {
+		for _, line := range t.breakLines(paragraph, avail) {
+			for _, r := range runs(line) {
+				t.font(r.latin)
+				t.p.Write(h, r.text)
+			}
+			t.p.Ln(h)
+		}
 	}
-	t.p.Ln(h)
+}
+
+// noLineStart are the marks a line may not begin with, noLineEnd those it
+// may not end with.
+const (
+	noLineStart = "，。、；：？！）》」』】〕〉”’…—·%,.;:!?)]}"
+	noLineEnd   = "（《「『【〔〈“‘([{"
+)
+
+// latinWord reports whether r belongs to a run that is not broken: any
+// ASCII character but the space.
+func latinWord(r rune) bool { return r < utf8.RuneSelf && r != ' ' }
+
+// breakLines cuts one paragraph into lines no wider than w.
+func (t *pdfText) breakLines(s string, w float64) []string {
+	widths := map[rune]float64{}
+	width := func(r rune) float64 {
+		if v, ok := widths[r]; ok {
+			return v
+		}
+		widths[r] = t.width(string(r))
+		return widths[r]
+	}
+	var lines []string
+	var cur []rune
+	curW := 0.0
+	for _, r := range s {
+		rw := width(r)
+		if curW+rw <= w || len(cur) == 0 {
+			cur, curW = append(cur, r), curW+rw
+			continue
+		}
+		k := len(cur) // the next line starts with cur[k:] and r
+		if latinWord(r) {
+			j := k
+			for j > 0 && latinWord(cur[j-1]) {
+				j--
+			}
+			if j > 0 {
+				k = j
+			}
+		}
+		next := func() rune {
+			if k < len(cur) {
+				return cur[k]
+			}
+			return r
+		}
+		for k > 1 && (strings.ContainsRune(noLineStart, next()) || strings.ContainsRune(noLineEnd, cur[k-1])) {
+			k--
+		}
+		lines = append(lines, strings.TrimRight(string(cur[:k]), " "))
+		rest := append(append([]rune{}, cur[k:]...), r)
+		for len(rest) > 1 && rest[0] == ' ' {
+			rest = rest[1:]
+		}
+		cur, curW = rest, 0
+		for _, c := range cur {
+			curW += width(c)
+		}
+	}
+	return append(lines, string(cur))
 }
 
 // lines estimates how many lines s takes at the current size in a column

@@ -182,7 +182,8 @@ const ListedMaxWorkingDays = 15
 // a rectification deadline and tells the department. Listed supervision
 // is for serious and grave problems only, with a deadline no later than
 // ListedMaxWorkingDays. Codes: not_supervisor, invalid_problem,
-// listed_needs_serious, listed_deadline_too_long.
+// listed_needs_serious, listed_deadline_too_long, agency_not_found,
+// agency_not_governed, decision_not_found, inspection_not_found.
 func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in ProblemInput) (Problem, error) {
 	if err := requireOffice(actor); err != nil {
 		return Problem{}, err
@@ -222,6 +223,9 @@ func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in
 		if err := requireGoverns(ctx, tx, actor, in.AgencyID, "agency_not_governed", "该单位不属于本级政府，不能记录问题"); err != nil {
 			return err
 		}
+		if err := problemReferencesExist(ctx, tx, in); err != nil {
+			return err
+		}
 		var listedAt *time.Time
 		if in.Listed {
 			listedAt = &now
@@ -248,6 +252,26 @@ func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in
 		return notify(ctx, tx, now, in.AgencyID, "problem_recorded", title, "/supervision/problems/"+itoa(id), "problem:"+itoa(id))
 	})
 	return out, err
+}
+
+// problemReferencesExist checks the decision and the inspection a problem
+// names, so that a mistyped number is a field error and not the foreign
+// key's 500.
+func problemReferencesExist(ctx context.Context, tx pgx.Tx, in ProblemInput) error {
+	var decisionOK, inspectionOK bool
+	err := tx.QueryRow(ctx, `SELECT $1::bigint IS NULL OR EXISTS (SELECT 1 FROM decisions WHERE id = $1),
+		$2::bigint IS NULL OR EXISTS (SELECT 1 FROM inspections WHERE id = $2)`,
+		in.DecisionID, in.InspectionID).Scan(&decisionOK, &inspectionOK)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if !decisionOK {
+		return errs.InvalidField("decision_not_found", "decision_id", "没有编号为"+itoa(*in.DecisionID)+"的决策事项")
+	}
+	if !inspectionOK {
+		return errs.InvalidField("inspection_not_found", "inspection_id", "没有编号为"+itoa(*in.InspectionID)+"的督察计划")
+	}
+	return nil
 }
 
 func (s *Service) checkListed(ctx context.Context, sev Severity, deadline, now time.Time) error {

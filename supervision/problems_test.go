@@ -132,3 +132,57 @@ func TestInspectionToListedSupervision(t *testing.T) {
 		t.Fatalf("%d supervision actions logged", actions)
 	}
 }
+
+// A problem naming a decision or an inspection that does not exist is
+// refused with a field error: it used to reach the foreign key and answer
+// 500 on the office's page.
+func TestRecordProblemUnknownReference(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(at(11, 2, 9))
+	d := s.create(t, "jyj", "education_culture", at(11, 2, 9))
+	unknown := int64(999999)
+	problem := func(decision, inspection *int64) (supervision.Problem, error) {
+		return s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["jyj"],
+			DecisionID: decision, InspectionID: inspection, Rule: "民生事项未开展民意调查",
+			Evidence: "送审材料无民意调查报告。", Severity: supervision.SeverityGeneral, Deadline: "2026-11-20"})
+	}
+	if _, err := problem(&unknown, nil); !hasCode(err, "decision_not_found") {
+		t.Fatalf("unknown decision: %v", err)
+	}
+	if _, err := problem(nil, &unknown); !hasCode(err, "inspection_not_found") {
+		t.Fatalf("unknown inspection: %v", err)
+	}
+	if _, err := problem(&d.ID, nil); err != nil {
+		t.Fatalf("existing decision: %v", err)
+	}
+}
+
+// A department that reported its rectification before the deadline is not
+// escalated as overdue while the office has yet to check the report; if
+// the office sends it back after the deadline, the problem is overdue and
+// escalates.
+func TestRectificationAwaitingCheckIsNotOverdue(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(at(11, 2, 9))
+	p, err := s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "民生事项未开展民意调查",
+		Evidence: "送审材料无民意调查报告。", Severity: supervision.SeverityGeneral, Deadline: "2026-11-20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 18, 9))
+	if _, err := s.sup.SubmitRectification(ctx, s.staff["zjj"], p.ID, "已补做民意调查。", "调查报告"); err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 24, 9))
+	if n, err := s.sup.EscalateOverdueProblems(ctx); err != nil || n != 0 {
+		t.Fatalf("escalated %d problems awaiting the office's check (%v)", n, err)
+	}
+	if _, err := s.sup.ReturnRectification(ctx, s.office, p.ID, "调查样本不足。"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.sup.EscalateOverdueProblems(ctx); err != nil || n != 1 {
+		t.Fatalf("escalated %d problems after the rectification came back late, want 1 (%v)", n, err)
+	}
+}

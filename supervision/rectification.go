@@ -284,7 +284,8 @@ func (s *Service) RecordAccountabilitySuggestion(ctx context.Context, actor *ide
 // EscalateOverdueProblems raises the escalation level of every unclosed
 // problem past its deadline (once per level: level 1 when overdue, level 2
 // ten working days later) and tells its department; it also reminds
-// departments of deadlines three days ahead. The scheduled job runs it;
+// departments of deadlines three days ahead. A problem whose rectification
+// awaits the office's check is left alone. The scheduled job runs it;
 // it returns how many problems escalated.
 func (s *Service) EscalateOverdueProblems(ctx context.Context) (int, error) {
 	cal, err := s.Calendar.Current(ctx)
@@ -298,6 +299,12 @@ func (s *Service) EscalateOverdueProblems(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, p := range ps {
+		// The department has reported; the office's check is pending. The
+		// wait is the office's, not the department's: no escalation, no
+		// reminder, until the report is sent back.
+		if p.Status == "rectification_submitted" {
+			continue
+		}
 		end := time.Date(p.Deadline.Year(), p.Deadline.Month(), p.Deadline.Day()+1, 0, 0, 0, 0, shanghaiLoc())
 		level := 0
 		switch {

@@ -518,3 +518,36 @@ func TestMePageNamesTheAgency(t *testing.T) {
 		t.Error("/me shows the agency's internal code")
 	}
 }
+
+// TestDepartmentDecidesItself: a department takes a major decision of its
+// own (Decree 713 Art. 42), so its own name is among the decision bodies of
+// the create form, and the basic-information form of such a decision keeps
+// it selected and saves. Both forms used to offer governments only, so the
+// decision could not be created in the pages and, created through the API,
+// could not be edited (the empty body was refused as 机构不存在：).
+func TestDepartmentDecidesItself(t *testing.T) {
+	e := newPagesEnv(t)
+	b := newBrowser(t, e.URL, e.staffToken)
+	status, body := b.get("/staff/decisions/new")
+	wantStatus(t, "create form", status, http.StatusOK, body)
+	wantContains(t, "create form", body, `<option value="jyj">平顶山市教育局</option>`)
+	form := url.Values{"title": {"平顶山市教育局教学质量评价办法"}, "category": {"public_services"}, "domain": {"education_culture"},
+		"decision_body": {"jyj"}}
+	status, loc := b.post("/staff/decisions/new", form)
+	if status != http.StatusSeeOther {
+		t.Fatalf("create with the department as decision body: %d %s", status, snippet(loc))
+	}
+	base := strings.Split(loc, "?")[0]
+	status, body = b.get(base + "/edit")
+	wantStatus(t, "edit form", status, http.StatusOK, body)
+	wantContains(t, "edit form", body, `<option value="jyj" selected>平顶山市教育局</option>`)
+	form.Set("summary", "评价学校教学质量。")
+	if status, loc = b.post(base+"/edit", form); status != http.StatusSeeOther {
+		t.Fatalf("save the basic information: %d %s", status, snippet(loc))
+	}
+	// An empty choice is asked for in words, not as an unknown code.
+	form.Set("decision_body", "")
+	status, body = b.post(base+"/edit", form)
+	wantStatus(t, "no decision body", status, http.StatusUnprocessableEntity, body)
+	wantContains(t, "no decision body", body, "请选择决策机关")
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"sort"
@@ -32,7 +33,7 @@ func init() {
 	funcs["proposalStatusName"] = func(k catalogue.ProposalStatus) string { return catalogue.ProposalStatusNames[k] }
 	funcs["reportKindName"] = func(k implementation.ReportKind) string { return implementation.ReportKindNames[k] }
 	funcs["triggerName"] = func(k implementation.Trigger) string { return implementation.TriggerNames[k] }
-	funcs["outcomeName"] = func(o *implementation.Outcome) string {
+	funcs["evaluationOutcomeName"] = func(o *implementation.Outcome) string {
 		if o == nil {
 			return "评估中"
 		}
@@ -265,6 +266,8 @@ type cataloguesData struct {
 	// BodyCode is the signed-in staff's agency, which may keep a catalogue.
 	BodyCode string
 	Year     int
+	// Bodies are the agencies that may keep a catalogue, chosen by name.
+	Bodies []identity.Agency
 }
 
 func (s *site) cataloguesPage(w http.ResponseWriter, r *http.Request) {
@@ -284,6 +287,12 @@ func (s *site) renderCatalogues(w http.ResponseWriter, r *http.Request, status i
 		if p.Form["decision_body"] == "" {
 			p.Form["decision_body"], p.Form["year"] = data.BodyCode, strconv.Itoa(data.Year)
 		}
+		choices, err := s.newItemChoices(r.Context(), nil)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data.Bodies = choices.Agencies
 	}
 	p.Title = "决策事项目录"
 	p.Data = data
@@ -312,21 +321,34 @@ type catalogueData struct {
 
 // itemChoices are the choices of a catalogue item's form, on the catalogue
 // page and on a proposal's answer: the domains, the categories a catalogue
-// may list (not the excluded ones) and the kinds of proposer.
+// may list (not the excluded ones), the kinds of proposer and the agencies
+// that may be a decision body or a lead unit, chosen by name.
 type itemChoices struct {
 	Domains   []consultation.Domain
 	Cats      []consultation.Category
 	Proposers []catalogue.ProposerKind
+	// Agencies are the governments and departments: decision bodies
+	// (Decree 713 Art. 42) and lead units alike.
+	Agencies []identity.Agency
 }
 
-func newItemChoices(proposers []catalogue.ProposerKind) itemChoices {
+func (s *site) newItemChoices(ctx context.Context, proposers []catalogue.ProposerKind) (itemChoices, error) {
 	c := itemChoices{Domains: consultation.Domains, Proposers: proposers}
 	for _, k := range consultation.Categories {
 		if !k.Excluded() {
 			c.Cats = append(c.Cats, k)
 		}
 	}
-	return c
+	agencies, err := s.svc.Identity.ListAgencies(ctx)
+	if err != nil {
+		return c, err
+	}
+	for _, a := range agencies {
+		if a.Kind == identity.AgencyGovernment || a.Kind == identity.AgencyDepartment {
+			c.Agencies = append(c.Agencies, a)
+		}
+	}
+	return c, nil
 }
 
 func (s *site) cataloguePage(w http.ResponseWriter, r *http.Request) {
@@ -344,7 +366,12 @@ func (s *site) renderCatalogue(w http.ResponseWriter, r *http.Request, status in
 		s.pageError(w, r, err)
 		return
 	}
-	data := catalogueData{Catalogue: c, itemChoices: newItemChoices(catalogue.ProposerKinds),
+	choices, err := s.newItemChoices(r.Context(), catalogue.ProposerKinds)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := catalogueData{Catalogue: c, itemChoices: choices,
 		YearOver: s.svc.Consultation.Now().In(shanghai).Year() > c.Year}
 	if actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(c.DecisionBodyID)) {
 		data.BodyStaff = true
@@ -403,9 +430,6 @@ type proposalsData struct {
 	CanPropose bool
 	Resident   bool
 	StaffOf    func(int64) bool
-	// Bodies are the decision bodies a proposal may go to, chosen by name:
-	// the governments and departments (Decree 713 Art. 42).
-	Bodies []identity.Agency
 	itemChoices
 }
 
@@ -428,19 +452,14 @@ func (s *site) renderProposals(w http.ResponseWriter, r *http.Request, status in
 		}
 		proposers = append(proposers, k)
 	}
-	data := proposalsData{Proposals: list, CanPropose: actor.Verified(), Resident: resident,
-		itemChoices: newItemChoices(proposers), Catalogues: map[int64][]catalogue.Catalogue{},
-		StaffOf: func(id int64) bool { return actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(id)) }}
-	agencies, err := s.svc.Identity.ListAgencies(r.Context())
+	choices, err := s.newItemChoices(r.Context(), proposers)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	for _, a := range agencies {
-		if a.Kind == identity.AgencyGovernment || a.Kind == identity.AgencyDepartment {
-			data.Bodies = append(data.Bodies, a)
-		}
-	}
+	data := proposalsData{Proposals: list, CanPropose: actor.Verified(), Resident: resident,
+		itemChoices: choices, Catalogues: map[int64][]catalogue.Catalogue{},
+		StaffOf: func(id int64) bool { return actor != nil && (actor.HasRole(identity.RoleAdmin) || actor.IsStaffOf(id)) }}
 	if actor != nil && actor.Role != identity.RoleResident {
 		cats, err := s.svc.Catalogue.ListCatalogues(r.Context(), actor, "")
 		if err != nil {

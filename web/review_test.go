@@ -296,6 +296,13 @@ func TestLeadUnitPagesThroughPublication(t *testing.T) {
 	e.publishThroughPages(t)
 
 	id := strconv.FormatInt(e.d.ID, 10)
+	// The head decides and casts no vote: the meeting's record says so
+	// instead of ending the head's line with a bare colon.
+	status, body = staff.get("/staff/decisions/" + id + "/publication")
+	wantStatus(t, "staff publication page after the meeting", status, http.StatusOK, body)
+	if strings.Contains(body, "张市长：</li>") || !strings.Contains(body, "张市长：主持并作出决定") {
+		t.Errorf("the head's line in the meeting record: %s", snippet(body))
+	}
 	anon := newBrowser(t, e.URL, "")
 	status, body = anon.get("/decisions/" + id + "/publication")
 	wantStatus(t, "publication page", status, http.StatusOK, body)

@@ -96,6 +96,11 @@ func (s *site) decisionFormData(r *http.Request, d *consultation.Decision) (deci
 	for _, ag := range agencies {
 		if ag.Code == lead {
 			data.LeadName = ag.Name
+			// A department or a township government decides its own
+			// matters too (Decree 713 Art. 42).
+			if ag.Kind == identity.AgencyGovernment || ag.Kind == identity.AgencyDepartment {
+				data.Bodies = append(data.Bodies, ag)
+			}
 			continue
 		}
 		if ag.Kind == identity.AgencyGovernment {
