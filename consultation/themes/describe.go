@@ -223,8 +223,45 @@ func Describe(docs []Doc, cl *Clustering, p Params) []Description {
 			out[g].Label = "与草案无关"
 		}
 		out[g].Summary = summarize(docs, ranked, cl, c.Centroid, p)
+		if out[g].Label == "" {
+			var first []string
+			for _, s := range out[g].Summary {
+				first = append(first, s.Text)
+			}
+			for _, m := range out[g].Representatives {
+				first = append(first, docs[m].Text)
+			}
+			out[g].Label = clauseLabel(first)
+		}
 	}
 	return out
+}
+
+// clauseLabelRunes bounds a label taken from a comment's words.
+const clauseLabelRunes = 16
+
+// clauseLabel names a theme none of whose words is distinctive (its
+// comments share no word often enough, as short ones such as 同意 and
+// 支持 do) by the first clause of its first summary sentence or
+// representative comment, rather than leaving it unnamed.
+func clauseLabel(texts []string) string {
+	for _, t := range texts {
+		t = strings.TrimSpace(t)
+		if i := strings.IndexAny(t, "，。！？；,.!?;\n"); i >= 0 {
+			if c := strings.TrimSpace(t[:i]); c != "" {
+				t = c
+			}
+		}
+		t = strings.Trim(t, "，。！？；,.!?; ")
+		if t == "" {
+			continue
+		}
+		if utf8.RuneCountInString(t) > clauseLabelRunes {
+			t = string([]rune(t)[:clauseLabelRunes]) + "…"
+		}
+		return t
+	}
+	return ""
 }
 
 // rankMembers orders a cluster's members by similarity to its centroid,
