@@ -171,6 +171,10 @@ func TestForgotPasswordBrowser(t *testing.T) {
 	if err != nil || phone != *resident.Phone {
 		t.Fatalf("the number is not carried to the reset form: %q %v", phone, err)
 	}
+	// Phones show the number pad for the code (elderly residents).
+	if mode, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('f-code').inputMode`)); err != nil || mode != "numeric" {
+		t.Errorf("the code field's inputmode is %q (%v), want numeric", mode, err)
+	}
 	code := e.SMS.Code(*resident.Phone)
 	if code == "" {
 		t.Fatal("no code sent")

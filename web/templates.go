@@ -184,6 +184,8 @@ func parsePages() map[string]*pageTemplate {
 type inputRef struct {
 	P                                         page
 	Name, Label, Type, Hint, Autocomplete, ID string
+	// Inputmode picks the phone keyboard ("numeric" for codes).
+	Inputmode string
 	Rows                                      int
 	Required                                  bool
 	Accept                                    string
@@ -210,7 +212,7 @@ func (f inputRef) Describedby() string {
 
 // input builds an inputRef: input page name label [options…], where each
 // option is "textarea", "required", "multiple", "type=…", "hint=…",
-// "rows=…", "accept=…" or "autocomplete=…".
+// "rows=…", "accept=…", "autocomplete=…" or "inputmode=…".
 func input(p page, name, label string, opts ...string) inputRef {
 	f := inputRef{P: p, Name: name, Label: label, Type: "text", ID: fieldID(name)}
 	for _, o := range opts {
@@ -232,6 +234,8 @@ func input(p page, name, label string, opts ...string) inputRef {
 			f.Accept = v
 		case "autocomplete":
 			f.Autocomplete = v
+		case "inputmode":
+			f.Inputmode = v
 		}
 	}
 	return f
