@@ -186,10 +186,10 @@ type inputRef struct {
 	Name, Label, Type, Hint, Autocomplete, ID string
 	// Inputmode picks the phone keyboard ("numeric" for codes).
 	Inputmode string
-	Rows                                      int
-	Required                                  bool
-	Accept                                    string
-	Multiple                                  bool
+	Rows      int
+	Required  bool
+	Accept    string
+	Multiple  bool
 }
 
 // Err is the field's error message, if any.
