@@ -147,8 +147,11 @@ func (s *Service) ExtendConsultation(ctx context.Context, actor *identity.Accoun
 			return errs.Conflict("consultation_not_open", "征求意见期已结束，不能延长")
 		}
 		if !endsAt.After(c.EndsAt) {
-			return &errs.Error{Kind: errs.KindConflict, Code: "consultation_shortening_refused", Basis: "Decree 713 Art. 15",
-				Message: "征求意见期限只能延长，不能缩短"}
+			msg := "征求意见期限只能延长，不能缩短"
+			if endsAt.Equal(c.EndsAt) {
+				msg = "新的截止时间与现在的截止时间相同；延长请选择更晚的时间"
+			}
+			return &errs.Error{Kind: errs.KindConflict, Code: "consultation_shortening_refused", Basis: "Decree 713 Art. 15", Message: msg}
 		}
 		if reason == "" {
 			return errs.InvalidField("extension_reason_required", "reason", "延长征求意见期限须说明理由")

@@ -2,6 +2,7 @@ package consultation_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,14 +223,15 @@ func TestExtendConsultation(t *testing.T) {
 		delta   time.Duration // new end relative to the current end
 		reason  string
 		code    string
+		message string // part of the refusal's message
 	}{
-		{"OneSecondLater", 0, time.Second, "收到较多意见，延长征求意见期", ""},
-		{"TenDaysLaterNearEnd", consultation.MinConsultationWindow - time.Second, 10 * 24 * time.Hour, "延长", ""},
-		{"SameEnd", 0, 0, "延长", "consultation_shortening_refused"},
-		{"Earlier", 0, -time.Second, "缩短", "consultation_shortening_refused"},
-		{"NoReason", 0, time.Hour, " ", "extension_reason_required"},
-		{"AtEnd", consultation.MinConsultationWindow, time.Hour, "延长", "consultation_not_open"},
-		{"AfterEnd", consultation.MinConsultationWindow + time.Hour, 10 * 24 * time.Hour, "延长", "consultation_not_open"},
+		{"OneSecondLater", 0, time.Second, "收到较多意见，延长征求意见期", "", ""},
+		{"TenDaysLaterNearEnd", consultation.MinConsultationWindow - time.Second, 10 * 24 * time.Hour, "延长", "", ""},
+		{"SameEnd", 0, 0, "延长", "consultation_shortening_refused", "与现在的截止时间相同"},
+		{"Earlier", 0, -time.Second, "缩短", "consultation_shortening_refused", "不能缩短"},
+		{"NoReason", 0, time.Hour, " ", "extension_reason_required", ""},
+		{"AtEnd", consultation.MinConsultationWindow, time.Hour, "延长", "consultation_not_open", ""},
+		{"AfterEnd", consultation.MinConsultationWindow + time.Hour, 10 * 24 * time.Hour, "延长", "consultation_not_open", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -242,6 +244,9 @@ func TestExtendConsultation(t *testing.T) {
 			got, err := f.svc.ExtendConsultation(ctx, f.staff, d.ID, newEnd, c.reason)
 			if c.code != "" {
 				wantCode(t, err, c.code)
+				if !strings.Contains(err.Error(), c.message) {
+					t.Errorf("refusal %q does not say %q", err, c.message)
+				}
 				cur, _ := f.svc.CurrentConsultation(ctx, f.staff, d.ID)
 				if !cur.EndsAt.Equal(cons.EndsAt) {
 					t.Fatalf("refused extension moved the end to %v", cur.EndsAt)
