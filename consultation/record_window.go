@@ -40,6 +40,10 @@ type storedWindow struct {
 }
 
 func checkWindows(ctx context.Context, q record.Querier, decisionID int64, entries []record.Entry) (int64, string, error) {
+	// A broken chain is named by the chain check (checkDecisionRow).
+	if !record.VerifyChain(decisionID, entries).OK {
+		return 0, "", nil
+	}
 	rows, err := q.Query(ctx, `SELECT c.id, c.opens_at, c.ends_at, c.original_ends_at, c.ways_to_comment, c.shortening_reason,
 		c.show_comments, c.closed_at, v.content_hash FROM consultations c LEFT JOIN draft_versions v ON v.id = c.version_id
 		WHERE c.decision_id = $1 ORDER BY c.id`, decisionID)

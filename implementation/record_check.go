@@ -43,6 +43,10 @@ type recordedEvaluation struct {
 }
 
 func checkRecorded(ctx context.Context, q record.Querier, decisionID int64, entries []record.Entry) (int64, string, error) {
+	// A broken chain is named by the chain check, at the entry changed.
+	if !record.VerifyChain(decisionID, entries).OK {
+		return 0, "", nil
+	}
 	rows, err := q.Query(ctx, `SELECT id, record_seq, kind, period_end, progress, problems, effect_achieved
 		FROM implementation_reports WHERE decision_id = $1 ORDER BY id`, decisionID)
 	reports, err := collect[recordedReport](rows, err)
