@@ -2,7 +2,9 @@ package survey
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,7 +16,7 @@ import (
 // once it closed with its target reached); they live in counter rows and
 // responses that no trigger guards. The survey_closed entry records the
 // respondents and, since this check, the SHA-256 of the results
-// (resultsHash), and verification re-reads both against it, so a count
+// (resultsHash) and of the responses (responsesHash), and verification re-reads both against it, so a count
 // raised or a response removed in the database names the entry.
 func init() {
 	record.RegisterCheck(record.Check{Name: "survey results", Online: checkClosedSurveys})
@@ -43,6 +45,36 @@ func resultsHash(ctx context.Context, q rowQuerier, surveyID int64) (string, err
 		return "", err
 	}
 	body, err := record.CanonicalJSON(results)
+	if err != nil {
+		return "", err
+	}
+	return record.SHA256Hex(body), nil
+}
+
+// responsesHash is the SHA-256 of a survey's responses: the canonical JSON
+// of [id, respondent_key, answers] for every response, in order of id (the
+// cross-tabulation and the exports read them, not the counters).
+func responsesHash(ctx context.Context, q rowQuerier, surveyID int64) (string, error) {
+	rows, err := q.Query(ctx, `SELECT id, respondent_key, answers::text FROM survey_responses WHERE survey_id = $1 ORDER BY id`, surveyID)
+	if err != nil {
+		return "", err
+	}
+	responses := [][]any{}
+	var id int64
+	var key, answers string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &key, &answers}, func() error {
+		dec := json.NewDecoder(strings.NewReader(answers))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		responses = append(responses, []any{id, key, v})
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	body, err := record.CanonicalJSON(responses)
 	if err != nil {
 		return "", err
 	}
@@ -84,6 +116,16 @@ func checkClosedSurveys(ctx context.Context, q record.Querier, decisionID int64,
 			}
 			if got != want {
 				return e.Seq, fmt.Sprintf("%s: its results differ from those recorded at its close (recorded %s…, now %s…)", where,
+					record.HashPrefix(want), record.HashPrefix(got)), nil
+			}
+		}
+		if want := record.PayloadString(p, "responses_sha256"); want != "" {
+			got, err := responsesHash(ctx, q, id)
+			if err != nil {
+				return 0, "", err
+			}
+			if got != want {
+				return e.Seq, fmt.Sprintf("%s: its responses differ from those recorded at its close (recorded %s…, now %s…)", where,
 					record.HashPrefix(want), record.HashPrefix(got)), nil
 			}
 		}

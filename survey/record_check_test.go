@@ -28,6 +28,8 @@ func TestRecordVerifyCatchesRewrittenResults(t *testing.T) {
 			"respondents"},
 		{"AnswerCount", `UPDATE survey_tally_shards SET count = count + 2 WHERE survey_id = $1 AND question_id <> 0 AND answer_key = 'c:o1'`,
 			"results"},
+		{"AnswersRewritten", `UPDATE survey_responses SET answers = (SELECT answers FROM survey_responses WHERE survey_id = $1 ORDER BY id OFFSET 1 LIMIT 1)
+			WHERE id = (SELECT max(id) FROM survey_responses WHERE survey_id = $1)`, "responses differ"},
 		{"ResponseRemoved", `DELETE FROM survey_responses WHERE id = (SELECT max(id) FROM survey_responses WHERE survey_id = $1)`,
 			"responses"},
 	}
