@@ -84,6 +84,12 @@ func TestCoveredUpTamperingCaughtBySavedHead(t *testing.T) {
 			switch c.table {
 			case "":
 				edit = func(p string) string { return strings.Replace(p, s.d.Title, s.d.Title+"（已修订）", 1) }
+				// The decision's row is rewritten to match, or verification
+				// names entry 1 by the row alone.
+				s.e.AsSuperuser(t, func(tx pgx.Tx) error {
+					_, err := tx.Exec(ctx, `UPDATE decisions SET title = title || '（已修订）' WHERE id = $1`, s.d.ID)
+					return err
+				})
 			case "comments":
 				s.e.AsSuperuser(t, func(tx pgx.Tx) error {
 					if _, err := tx.Exec(ctx, c.sql, id); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 )
@@ -37,6 +39,12 @@ func TestRecomputedChainCaughtByTreeHeads(t *testing.T) {
 	logged := int64(r.Entries) // the chain head when the head was signed
 	updated := f.seqOf(t, consultation.RecordDecisionUpdated, 1)
 	f.e.RewriteChain(t, f.decision.ID, updated, func(p string) string { return strings.Replace(p, "阶梯水价", "统一水价", 1) })
+	// The attacker rewrites the decision's row to match, or verification
+	// names the rewritten entry by the row alone.
+	f.e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE decisions SET summary = replace(summary, '阶梯水价', '统一水价') WHERE id = $1`, f.decision.ID)
+		return err
+	})
 	if got := record.VerifyChain(f.decision.ID, mustEntries(t, f.e.DB, f.decision.ID)); !got.OK {
 		t.Fatalf("the rewrite should leave a consistent chain: %+v", got)
 	}

@@ -73,8 +73,18 @@ func (s *Service) closeSurvey(ctx context.Context, tx pgx.Tx, sv *Survey, actor 
 		return errs.Internal(err)
 	}
 	sv.Status, sv.ClosedAt = StatusClosed, &at
+	// The results as they stand at the close, which record verification
+	// re-reads (record_check.go).
+	results, err := resultsHash(ctx, tx, sv.ID)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	responses, err := responsesHash(ctx, tx, sv.ID)
+	if err != nil {
+		return errs.Internal(err)
+	}
 	return s.record(ctx, tx, sv, actor, RecordSurveyClosed, map[string]any{"closed_at": at, "respondents": respondents,
-		"early": at.Before(sv.ClosesAt)})
+		"early": at.Before(sv.ClosesAt), "results_sha256": results, "responses_sha256": responses})
 }
 
 // CloseSurvey ends an open survey before its planned end. Only staff of

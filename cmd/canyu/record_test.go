@@ -234,6 +234,12 @@ func TestRecordVerifyHeadsCatchesRewrittenChain(t *testing.T) {
 	ids, staff := recordCLIDecisions(t, e, 2)
 	file := saveHeads(t, e)
 	e.RewriteChain(t, ids[1], 2, func(p string) string { return strings.Replace(p, "道路", "河道", 1) })
+	// The attacker rewrites the decision's row to match, or verification
+	// names entry 2 by the row alone.
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `UPDATE decisions SET summary = replace(summary, '道路', '河道') WHERE id = $1`, ids[1])
+		return err
+	})
 
 	out, err := runRecord(t, e.DatabaseURL, "verify")
 	if err == nil || !strings.Contains(out, fmt.Sprintf("decision %d: ok, 3 entries", ids[0])) ||
