@@ -42,8 +42,11 @@ func cmdRecord(ctx context.Context, env cmdEnv, args []string) error {
 
 func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet(env, "record verify [--decision ID]", "Recomputes the hash chain of the process record (决策档案) of one decision, or of every\n"+
-		"decision, and checks that each recorded draft version and attachment still matches\n"+
-		"its hash. Prints one line per decision; exits with status 1 if any is broken.")
+		"decision, checks the signatures, and re-reads what the entries stand for: draft versions and\n"+
+		"attachments, the rows entries carry evidence of, the comments' checkpoints and moderation,\n"+
+		"the decision's own row and stage, the consultation window, survey results and responses,\n"+
+		"implementation and post-evaluation reports and residents' feedback. Prints one line per\n"+
+		"decision; exits with status 1 if any is broken.")
 	decision := fs.Int64("decision", 0, "verify only the decision with this id")
 	headsFile := fs.String("heads", "", "also check today's log against the signed tree heads saved in this JSON file")
 	archive := fs.String("archive", "", "verify this exported archive package offline instead (no database)")
