@@ -480,6 +480,7 @@ func TestThemeOfflineOpinionsInBrowser(t *testing.T) {
 				t.Errorf("board channels %q", got)
 			}
 			noSideScroll(t, b, "the board")
+			browsertest.Screenshot(t, b, "theme-board-channels-"+vp.name)
 			must(t, chromedp.Do(b,
 				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes/"+strconv.FormatInt(in.ID, 10)),
 				chromedp.WaitVisible(chromedp.ID("offline-section")),
