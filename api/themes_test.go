@@ -408,4 +408,18 @@ func TestThemesOfflineOpinionsAPI(t *testing.T) {
 	if len(got.OfflineOpinions) != 1 || got.OfflineOpinions[0].ChannelName != "12345热线" || got.OfflineOpinions[0].ReceivedOn != today {
 		t.Fatalf("get-theme offline opinions: %+v", got.OfflineOpinions)
 	}
+	// Answering the theme answers the hotline opinion too, and the record
+	// still verifies (the opinion's answer is an entry with its evidence).
+	var answered struct {
+		OfflineSet int `json:"offline_set"`
+	}
+	f.closeWindow(t)
+	f.e.Do("PUT", f.path("/themes/%d/answer", in), f.staffTok, map[string]any{"disposition": "partially_adopted",
+		"reason": "对困难家庭减免课后服务费。"}).Expect(t, 200, "").JSON(t, &answered)
+	if answered.OfflineSet != 1 {
+		t.Fatalf("answer-theme reached %d offline opinions, want 1", answered.OfflineSet)
+	}
+	if v, err := f.e.Consultation.VerifyDecisionRecord(context.Background(), &f.staff, d); err != nil || !v.OK {
+		t.Fatalf("record verification after the theme's answer: %+v %v", v, err)
+	}
 }

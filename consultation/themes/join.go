@@ -20,8 +20,10 @@ const joinBatch = 5000
 const JoinLag = 2 * time.Second
 
 // vocabCache keeps the vocabulary of the analyses new comments are joined
-// to (read-only once written; a process that restarts reads it again).
-var vocabCache struct {
+// to (read-only once written; a process that restarts reads it again). It
+// belongs to a Service, so two services on two databases (tests) never
+// share analysis ids.
+type vocabCache struct {
 	sync.Mutex
 	m map[int64]cachedVocab
 }
@@ -36,9 +38,10 @@ type cachedVocab struct {
 }
 
 func (s *Service) vocabulary(ctx context.Context, analysisID, decisionID int64) (cachedVocab, error) {
-	vocabCache.Lock()
-	c, ok := vocabCache.m[analysisID]
-	vocabCache.Unlock()
+	vc := &s.vocabs
+	vc.Lock()
+	c, ok := vc.m[analysisID]
+	vc.Unlock()
 	if ok {
 		return c, nil
 	}
@@ -54,12 +57,12 @@ func (s *Service) vocabulary(ctx context.Context, analysisID, decisionID int64) 
 		}
 		c.arts = voc.articleVectors(texts, p)
 	}
-	vocabCache.Lock()
-	if vocabCache.m == nil || len(vocabCache.m) > 64 {
-		vocabCache.m = map[int64]cachedVocab{}
+	vc.Lock()
+	if vc.m == nil || len(vc.m) > 64 {
+		vc.m = map[int64]cachedVocab{}
 	}
-	vocabCache.m[analysisID] = c
-	vocabCache.Unlock()
+	vc.m[analysisID] = c
+	vc.Unlock()
 	return c, nil
 }
 

@@ -30,6 +30,8 @@ type Service struct {
 	// clustered, when set, runs after an analysis has clustered and before
 	// it stores the result (tests: a staff step meanwhile).
 	clustered func()
+	// vocabs caches the vocabularies new texts are placed with (join.go).
+	vocabs vocabCache
 }
 
 // NewService returns a Service with DefaultParams on the real clock;
