@@ -156,6 +156,9 @@ func TestOpenConsultationGates(t *testing.T) {
 		// Only one consultation at a time.
 		_, err := f.svc.OpenConsultation(ctx, f.staff, d.ID, in)
 		wantCode(t, err, "stage_transition_not_allowed")
+		if e, _ := errs.As(err); e.Basis != "Decree 713 Art. 14" {
+			t.Errorf("the refusal cites %q, want Decree 713 Art. 14", e.Basis)
+		}
 	})
 }
 

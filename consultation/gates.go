@@ -46,6 +46,20 @@ type stageRule struct {
 	gates []Gate
 }
 
+// stageBasis is the article that orders the stages leading to each one,
+// cited when a decision is refused a stage from where it stands.
+var stageBasis = map[Status]string{
+	StatusConsulting:   "Decree 713 Art. 14",
+	StatusHandling:     "Decree 713 Art. 18",
+	StatusUnderReview:  "Decree 713 Art. 24",
+	StatusDeliberation: "Decree 713 Art. 30",
+	StatusPublished:    "Decree 713 Art. 30, 32",
+	StatusInEffect:     "Decree 713 Art. 33",
+	StatusSuspended:    "Decree 713 Art. 37",
+	StatusEvaluated:    "Decree 713 Art. 36",
+	StatusEnded:        "Decree 713 Art. 37",
+}
+
 // stageRules is the procedure of DOMAIN.md. Later features append their gates
 // with addGate in their own files (comments, surveys, legality review).
 var stageRules = map[Status]*stageRule{
@@ -173,7 +187,8 @@ func (s *Service) transitionWith(ctx context.Context, tx pgx.Tx, actor *identity
 		if to == StatusWithdrawn {
 			return errs.Conflict("decision_not_withdrawable", "决策事项处于"+StatusNames[d.Status]+"阶段，不能撤回")
 		}
-		return errs.Conflict("stage_transition_not_allowed", "决策事项处于"+StatusNames[d.Status]+"阶段，不能进入"+StatusNames[to]+"阶段")
+		return &errs.Error{Kind: errs.KindConflict, Code: "stage_transition_not_allowed", Basis: stageBasis[to],
+			Message: "决策事项处于" + StatusNames[d.Status] + "阶段，不能进入" + StatusNames[to] + "阶段"}
 	}
 	st := &GateState{Tx: tx, Decision: d, Now: s.now(), Opening: opening}
 	results, err := evaluateGates(ctx, st, to)
