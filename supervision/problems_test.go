@@ -186,3 +186,22 @@ func TestRectificationAwaitingCheckIsNotOverdue(t *testing.T) {
 		t.Fatalf("escalated %d problems after the rectification came back late, want 1 (%v)", n, err)
 	}
 }
+
+// TestEscalationReachesEveryOverdueProblem: the escalation job reads every
+// overdue problem, not the first 1,000 the office's list shows.
+func TestEscalationReachesEveryOverdueProblem(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(at(11, 2, 9))
+	const n = 1005
+	if _, err := s.e.DB.Exec(ctx, `INSERT INTO supervision_problems (agency_id, rule, evidence, severity, deadline, created_by, created_at)
+		SELECT $1, '民生事项未开展民意调查', '第' || g || '号事项送审材料无民意调查报告。', 'general', DATE '2026-11-20', $2, $3
+		FROM generate_series(1, $4) g`, s.agency["zjj"], s.office.ID, s.e.Clock.Now(), n); err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 21, 0).Add(time.Minute))
+	got, err := s.sup.EscalateOverdueProblems(ctx)
+	if err != nil || got != n {
+		t.Fatalf("escalated %d of %d overdue problems (%v)", got, n, err)
+	}
+}

@@ -293,9 +293,13 @@ func (s *Service) EscalateOverdueProblems(ctx context.Context) (int, error) {
 		return 0, errs.Internal(err)
 	}
 	now := s.now()
-	ps, err := s.ListProblems(ctx, &identity.Account{Role: roleSupervisor}, ProblemFilter{OpenOnly: true})
+	// Every unclosed problem due within the reminder's three days or
+	// overdue, however many (the office's list stops at 1,000).
+	soon := now.In(shanghaiLoc()).AddDate(0, 0, 3).Format("2006-01-02")
+	ps, err := pgrows.All[Problem](ctx, s.DB, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
+		WHERE p.status <> 'closed' AND p.deadline <= $1::date ORDER BY p.deadline, p.id`, soon)
 	if err != nil {
-		return 0, err
+		return 0, errs.Internal(err)
 	}
 	n := 0
 	for _, p := range ps {
