@@ -172,7 +172,7 @@ type ThemeDetailView struct {
 	Comments        []ThemeCommentView `json:"comments"`
 	NextCursor      string             `json:"next_cursor,omitempty"`
 	Matching        int                `json:"matching,omitempty" doc:"With q: how many of the theme's comments contain it."`
-	OfflineOpinions []ThemeOfflineView `json:"offline_opinions" doc:"The opinions received outside the online consultation placed in the theme, closest first; each is answered on its own (dispose-offline-opinion)."`
+	OfflineOpinions []ThemeOfflineView `json:"offline_opinions" doc:"The opinions received outside the online consultation placed in the theme, closest first; answer-theme answers them with the theme, and each can be answered on its own (dispose-offline-opinion)."`
 }
 
 // ThemeOfflineView is an opinion received outside the online consultation, in a theme.

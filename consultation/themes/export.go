@@ -161,12 +161,8 @@ func themeCells(t Theme, themed bool) []string {
 // where a comment has its channel and receipt, the date received where it
 // has its time.
 func (s *Service) exportOffline(ctx context.Context, out sheet.Table, list []Theme, analysisID, decisionID int64, labels articleLabeller) error {
-	all, err := s.placeOffline(ctx, analysisID, decisionID)
+	byTheme, all, err := s.withOffline(ctx, list, analysisID, decisionID)
 	if err != nil || len(all) == 0 {
-		return err
-	}
-	byTheme, err := s.withOffline(ctx, list, analysisID, decisionID)
-	if err != nil {
 		return err
 	}
 	row := func(t Theme, themed bool, o OfflineOpinion) error {

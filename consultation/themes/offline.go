@@ -154,11 +154,12 @@ func (s *Service) placeOffline(ctx context.Context, analysisID, decisionID int64
 
 // withOffline places the offline opinions of the themes' analysis and adds
 // to each theme its count by channel; it returns each theme's offline
-// opinions, closest first.
-func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decisionID int64) (map[int64][]OfflineOpinion, error) {
+// opinions, closest first, and all of the decision's (placed or not).
+func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decisionID int64) (map[int64][]OfflineOpinion,
+	[]hearing.OfflineOpinion, error) {
 	ops, err := s.placeOffline(ctx, analysisID, decisionID)
 	if err != nil || len(ops) == 0 {
-		return nil, err
+		return nil, ops, err
 	}
 	byID := make(map[int64]hearing.OfflineOpinion, len(ops))
 	for _, o := range ops {
@@ -166,12 +167,12 @@ func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decis
 	}
 	labels, err := s.articleLabels(ctx, decisionID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT opinion_id, theme_id, similarity FROM theme_offline_placements
 		WHERE analysis_id = $1 AND theme_id IS NOT NULL ORDER BY theme_id, similarity DESC, opinion_id`, analysisID)
 	if err != nil {
-		return nil, errs.Internal(err)
+		return nil, nil, errs.Internal(err)
 	}
 	out := map[int64][]OfflineOpinion{}
 	var oid, tid int64
@@ -182,13 +183,13 @@ func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decis
 		}
 		return nil
 	}); err != nil {
-		return nil, errs.Internal(err)
+		return nil, nil, errs.Internal(err)
 	}
 	for i := range ts {
 		ts[i].Channels = channelCounts(out[ts[i].ID])
 		ts[i].Offline = len(out[ts[i].ID])
 	}
-	return out, nil
+	return out, ops, nil
 }
 
 // offlineView is an offline opinion as a theme lists it.

@@ -308,7 +308,7 @@ func (s *Service) ListThemes(ctx context.Context, actor *identity.Account, decis
 	if err != nil {
 		return nil, a, err
 	}
-	if _, err := s.withOffline(ctx, ts, a.ID, decisionID); err != nil {
+	if _, _, err := s.withOffline(ctx, ts, a.ID, decisionID); err != nil {
 		return nil, a, err
 	}
 	if article != "" {
@@ -415,7 +415,7 @@ func (s *Service) GetTheme(ctx context.Context, actor *identity.Account, themeID
 	if len(ts) == 0 {
 		return ThemeDetail{}, errNoTheme
 	}
-	offline, err := s.withOffline(ctx, ts, ts[0].AnalysisID, decisionID)
+	offline, _, err := s.withOffline(ctx, ts, ts[0].AnalysisID, decisionID)
 	if err != nil {
 		return ThemeDetail{}, err
 	}

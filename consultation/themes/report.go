@@ -101,7 +101,7 @@ func (s *Service) themeFigures(ctx context.Context, decisionID, analysisID int64
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.withOffline(ctx, ts, analysisID, decisionID); err != nil {
+	if _, _, err := s.withOffline(ctx, ts, analysisID, decisionID); err != nil {
 		return nil, err
 	}
 	labels, err := s.articleLabels(ctx, decisionID)
