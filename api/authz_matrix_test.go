@@ -67,6 +67,7 @@ var authzMatrix = map[string][7]int{
 	"analyze-themes":                        {401, 403, 403, 403, 403, 403, 403},
 	"answer-decision-proposal":              {401, 403, 403, 403, 403, 403, 200},
 	"answer-theme":                          {401, 403, 404, 403, 403, 403, 403},
+	"place-offline-opinions":                {401, 403, 404, 403, 403, 403, 403},
 	"apply-to-hearing":                      {401, 404, 403, 403, 403, 403, 403},
 	"assign-legal-adviser":                  {401, 403, 403, 404, 403, 403, 403},
 	"change-password":                       {401, 422, 422, 422, 422, 422, 422},

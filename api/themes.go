@@ -163,6 +163,8 @@ type UnthemedView struct {
 	Waiting    int                   `json:"waiting" doc:"Comments that arrived after the analysis and that the join has not read yet (within about a minute)."`
 	Comments   []UnthemedCommentView `json:"comments"`
 	NextCursor string                `json:"next_cursor,omitempty"`
+	// OfflineOpinions come whole on every page.
+	OfflineOpinions []ThemeOfflineView `json:"offline_opinions" doc:"The opinions received outside the online consultation (letters, the 12345 hotline, …) that are close to no theme, all of them on every page, in the order entered; staff put them into a theme with place-offline-opinions or answer them on their own (dispose-offline-opinion)."`
 }
 
 // ThemeDetailView is a theme with its representatives and a page of comments.
@@ -186,13 +188,14 @@ type ThemeOfflineView struct {
 	ArticleLabel  string  `json:"article_label"`
 	Body          string  `json:"body" doc:"Plain text; render it escaped."`
 	Disposition   string  `json:"disposition,omitempty" enum:"adopted,partially_adopted,not_adopted,out_of_scope,"`
-	Similarity    float64 `json:"similarity" doc:"Cosine to the theme's centroid."`
+	Similarity    float64 `json:"similarity" doc:"Cosine to the centroid of the theme the machine placed it in (0 when none)."`
+	ByStaff       bool    `json:"by_staff" doc:"Staff put it where it is (place-offline-opinions); else the machine placed it."`
 }
 
 func themeOfflineView(o themes.OfflineOpinion) ThemeOfflineView {
 	return ThemeOfflineView{ID: o.ID, Channel: o.Channel, ChannelName: o.ChannelName, ReceivedOn: o.ReceivedOn.Format(time.DateOnly),
 		Source: o.Source, ArticleAnchor: o.ArticleAnchor, ArticleLabel: o.ArticleLabel, Body: o.Body, Disposition: string(o.Disposition),
-		Similarity: o.Similarity}
+		Similarity: o.Similarity, ByStaff: o.ByStaff}
 }
 
 // ThemeAnswerTemplateView is an answer template of a decision body.
@@ -256,6 +259,10 @@ type listUnthemedInput struct {
 
 type addCommentsInputBody struct {
 	CommentIDs []int64 `json:"comment_ids" minItems:"1" maxItems:"10000" doc:"Comments in no theme of the latest analysis (list-unthemed-comments)."`
+}
+
+type placeOfflineInputBody struct {
+	OpinionIDs []int64 `json:"opinion_ids" minItems:"1" maxItems:"1000" doc:"Offline opinions of the theme's decision (offline_opinions of get-theme or list-unthemed-comments), in another theme or in none."`
 }
 
 type updateThemeInputBody struct {
@@ -373,7 +380,8 @@ func (s *server) registerThemes() {
 			return s.svc.Themes.ListUnthemed(ctx, actor(ctx), in.DecisionID, in.Limit, in.Cursor)
 		}, func(u themes.Unthemed) UnthemedView {
 			return UnthemedView{Analysis: themeAnalysisView(u.Analysis), Total: u.Total, Waiting: u.Waiting,
-				Comments: views(u.Comments, unthemedCommentView), NextCursor: u.NextCursor}
+				Comments: views(u.Comments, unthemedCommentView), NextCursor: u.NextCursor,
+				OfflineOpinions: views(u.Offline, themeOfflineView)}
 		})
 	answer(s, huma.Operation{OperationID: "get-theme", Method: http.MethodGet, Path: "/themes/{theme_id}",
 		Summary: "Get a theme", Tags: tags, Errors: []int{404, 422},
@@ -421,6 +429,16 @@ func (s *server) registerThemes() {
 			"A process-record entry. Only staff of the lead unit."},
 		staff, func(ctx context.Context, in *onTheme[addCommentsInputBody]) (themes.Theme, error) {
 			return s.svc.Themes.AddComments(ctx, actor(ctx), in.ThemeID, in.Body.CommentIDs)
+		}, themeView)
+	answer(s, huma.Operation{OperationID: "place-offline-opinions", Method: http.MethodPost, Path: "/themes/{theme_id}/offline-opinions",
+		Summary: "Put offline opinions into this theme", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Staff put opinions received outside the online consultation (letters, the 12345 hotline, forums, site visits, written " +
+			"requests, hearings) into this theme, from another theme of the analysis or from none: staff's decision, with the machine's " +
+			"placement kept beside it; a full re-analysis carries it into the theme carried from this one. An opinion keeps its answer; " +
+			"answering the theme (again) gives it the theme's unless it was answered on its own. 422 offline_opinion_not_found for an opinion " +
+			"of another decision, same_theme when all are in it already. A process-record entry. Only staff of the lead unit."},
+		staff, func(ctx context.Context, in *onTheme[placeOfflineInputBody]) (themes.Theme, error) {
+			return s.svc.Themes.PlaceOfflineOpinions(ctx, actor(ctx), in.ThemeID, in.Body.OpinionIDs)
 		}, themeView)
 	answerWith(s, huma.Operation{OperationID: "answer-theme", Method: http.MethodPut, Path: "/themes/{theme_id}/answer",
 		Summary: "Answer every comment of a theme", Tags: tags, Errors: []int{404, 409, 422},

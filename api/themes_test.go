@@ -423,3 +423,151 @@ func TestThemesOfflineOpinionsAPI(t *testing.T) {
 		t.Fatalf("record verification after the theme's answer: %+v %v", v, err)
 	}
 }
+
+// TestPlaceOfflineOpinionsAPI: a letter the machine placed in no theme is
+// listed with the comments in no theme, and staff put it into a theme
+// (place-offline-opinions); an opinion in one theme is moved to another;
+// refusals change nothing; a full re-analysis keeps staff's placement in
+// the carried theme; the record still verifies.
+func TestPlaceOfflineOpinionsAPI(t *testing.T) {
+	f := newHandlingFixture(t)
+	d := f.decision.ID
+	f.publishComments(t,
+		"课后服务的收费太高了，建议降低收费标准。", "课后服务费用每学期三百元，家长负担重，希望降低收费。",
+		"收费标准应当公开，课后服务费用怎么核算的？", "建议课后服务收费按家庭困难程度减免。",
+		"课后服务结束时间太晚，孩子回家写作业到十点。", "放学时间推迟到六点，低年级孩子太累，希望结束时间提前。",
+		"课后服务的结束时间应当让家长自己选择。", "结束时间和下班时间不一致，接孩子困难。")
+	today := f.e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	letter := map[string]any{"channel": "letter", "received_on": today, "source": "市民来信", "body": "小区门口的路灯坏了很久没人修。",
+		"scan": map[string]any{"filename": "来信.pdf", "data": []byte("%PDF-1.4 letter")}}
+	hotline := map[string]any{"channel": "hotline", "received_on": today, "source": "12345热线工单", "body": "课后服务收费太高，家长负担重，建议降低收费标准。",
+		"scan": map[string]any{"filename": "工单.pdf", "data": []byte("%PDF-1.4 work order")}}
+	f.e.Do("POST", f.path("/decisions/%d/offline-opinions", d), f.staffTok, map[string]any{"opinions": []any{letter, hotline}}).Expect(t, 201, "")
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+
+	type offline struct {
+		ID      int64  `json:"id"`
+		Body    string `json:"body"`
+		ByStaff bool   `json:"by_staff"`
+	}
+	var u struct {
+		OfflineOpinions []offline `json:"offline_opinions"`
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &u)
+	if len(u.OfflineOpinions) != 1 || !strings.Contains(u.OfflineOpinions[0].Body, "路灯") || u.OfflineOpinions[0].ByStaff {
+		t.Fatalf("offline opinions in no theme: %+v", u.OfflineOpinions)
+	}
+	lamp := u.OfflineOpinions[0].ID
+	var list struct {
+		Themes []struct {
+			ID      int64 `json:"id"`
+			Offline int   `json:"offline"`
+		} `json:"themes"`
+	}
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	var fees int64
+	for _, th := range list.Themes {
+		if th.Offline == 1 {
+			fees = th.ID
+		}
+	}
+	if fees == 0 {
+		t.Fatalf("the hotline opinion is in no theme: %+v", list.Themes)
+	}
+	var in struct {
+		Comments []struct {
+			ID   int64  `json:"id"`
+			Body string `json:"body"`
+		} `json:"comments"`
+		OfflineOpinions []offline `json:"offline_opinions"`
+	}
+	f.e.Do("GET", f.path("/themes/%d", fees), f.staffTok, nil).Expect(t, 200, "").JSON(t, &in)
+	hot := in.OfflineOpinions[0].ID
+	// Staff split the comments on when the service ends into a theme of
+	// their own (the machine may have seen one theme in a dozen comments).
+	var late []int64
+	for _, c := range in.Comments {
+		if strings.Contains(c.Body, "时间") {
+			late = append(late, c.ID)
+		}
+	}
+	var split struct {
+		ID int64 `json:"id"`
+	}
+	if len(late) > 0 {
+		f.e.Do("POST", f.path("/themes/%d/split", fees), f.staffTok, map[string]any{"comment_ids": late, "label": "课后服务结束时间"}).
+			Expect(t, 200, "").JSON(t, &split)
+	}
+	other := split.ID
+	for _, th := range list.Themes {
+		if th.ID != fees && other == 0 {
+			other = th.ID
+		}
+	}
+
+	place := f.path("/themes/%d/offline-opinions", other)
+	f.e.Do("POST", place, f.staffTok, map[string]any{"opinion_ids": []int64{lamp, hot + 1000}}).Expect(t, 422, "offline_opinion_not_found")
+	f.e.Do("POST", place, f.staffTok, map[string]any{"opinion_ids": []int64{}}).Expect(t, 422, "")
+	f.e.Do("POST", place, f.otherTok, map[string]any{"opinion_ids": []int64{lamp}}).Expect(t, 403, "not_lead_unit_staff")
+	f.e.Do("POST", place, f.aliceTok, map[string]any{"opinion_ids": []int64{lamp}}).Expect(t, 403, "")
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &u)
+	if len(u.OfflineOpinions) != 1 {
+		t.Fatalf("refusals changed what is in no theme: %+v", u.OfflineOpinions)
+	}
+
+	var got struct {
+		ID      int64 `json:"id"`
+		Offline int   `json:"offline"`
+	}
+	f.e.Do("POST", place, f.staffTok, map[string]any{"opinion_ids": []int64{lamp, hot}}).Expect(t, 200, "").JSON(t, &got)
+	if got.ID != other || got.Offline != 2 {
+		t.Fatalf("after placing two: %+v", got)
+	}
+	f.e.Do("POST", place, f.staffTok, map[string]any{"opinion_ids": []int64{lamp}}).Expect(t, 422, "same_theme")
+	f.e.Do("GET", f.path("/decisions/%d/themes/unthemed", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &u)
+	if len(u.OfflineOpinions) != 0 {
+		t.Fatalf("the letter is still in no theme: %+v", u.OfflineOpinions)
+	}
+	f.e.Do("GET", f.path("/themes/%d", fees), f.staffTok, nil).Expect(t, 200, "").JSON(t, &in)
+	if len(in.OfflineOpinions) != 0 {
+		t.Fatalf("the hotline opinion is still in its first theme: %+v", in.OfflineOpinions)
+	}
+	f.e.Do("GET", f.path("/themes/%d", other), f.staffTok, nil).Expect(t, 200, "").JSON(t, &in)
+	if len(in.OfflineOpinions) != 2 || !in.OfflineOpinions[0].ByStaff || !in.OfflineOpinions[1].ByStaff {
+		t.Fatalf("the theme's offline opinions: %+v", in.OfflineOpinions)
+	}
+
+	// The letter goes on to the machine's theme on fees.
+	f.e.Do("POST", f.path("/themes/%d/offline-opinions", fees), f.staffTok, map[string]any{"opinion_ids": []int64{lamp}}).
+		Expect(t, 200, "").JSON(t, &got)
+	if got.Offline != 1 {
+		t.Fatalf("after moving the letter: %+v", got)
+	}
+
+	// A full re-analysis keeps both themes (staff placed opinions in them;
+	// nothing else marks the machine's theme on fees) and each opinion
+	// where staff put it, still as staff's.
+	f.e.Do("POST", f.path("/decisions/%d/themes/analyze", d), f.staffTok, nil).Expect(t, 200, "")
+	f.e.Do("GET", f.path("/decisions/%d/themes", d), f.staffTok, nil).Expect(t, 200, "").JSON(t, &list)
+	carried := map[int64]int64{}
+	for _, th := range list.Themes {
+		var detail struct {
+			CarriedFrom     int64     `json:"carried_from"`
+			OfflineOpinions []offline `json:"offline_opinions"`
+		}
+		f.e.Do("GET", f.path("/themes/%d", th.ID), f.staffTok, nil).Expect(t, 200, "").JSON(t, &detail)
+		if detail.CarriedFrom == 0 {
+			continue
+		}
+		if len(detail.OfflineOpinions) != 1 || !detail.OfflineOpinions[0].ByStaff {
+			t.Fatalf("the offline opinions of the theme carried from %d: %+v", detail.CarriedFrom, detail.OfflineOpinions)
+		}
+		carried[detail.CarriedFrom] = detail.OfflineOpinions[0].ID
+	}
+	if carried[fees] != lamp || carried[other] != hot {
+		t.Fatalf("carried themes and their opinions: %v (fees %d, other %d; letter %d, hotline %d)", carried, fees, other, lamp, hot)
+	}
+	if v, err := f.e.Consultation.VerifyDecisionRecord(context.Background(), &f.staff, d); err != nil || !v.OK {
+		t.Fatalf("record verification: %+v %v", v, err)
+	}
+}

@@ -23,6 +23,7 @@ func (s *site) mountStaffThemes(r chi.Router) {
 	r.Post("/{id}/themes/report", s.draftReportFromThemes)
 	r.Get("/{id}/themes/unthemed", s.staffUnthemed)
 	r.Post("/{id}/themes/unthemed/add", s.addUnthemed)
+	r.Post("/{id}/themes/unthemed/offline", s.placeUnthemedOffline)
 	r.Get("/{id}/themes/{tid}", s.staffTheme)
 	r.Post("/{id}/themes/{tid}/update", s.updateTheme)
 	r.Post("/{id}/themes/{tid}/check", s.checkTheme)
@@ -30,6 +31,7 @@ func (s *site) mountStaffThemes(r chi.Router) {
 	r.Post("/{id}/themes/{tid}/answer", s.answerTheme)
 	r.Post("/{id}/themes/{tid}/split", s.splitTheme)
 	r.Post("/{id}/themes/{tid}/move", s.moveThemeComments)
+	r.Post("/{id}/themes/{tid}/offline", s.moveOfflineOpinions)
 }
 
 func init() {
@@ -41,6 +43,7 @@ func init() {
 	flashText["theme_answered"] = "已对该主题统一作出处理（包括其他渠道收到的意见）；已单独处理或按意见组处理的意见不受影响。"
 	flashText["theme_split"] = "已把选中的意见拆分为新主题，现在看到的是新主题。"
 	flashText["comments_moved"] = "已把选中的意见移到该主题，现在看到的是目标主题。"
+	flashText["offline_placed"] = "已把选中的其他渠道意见放入该主题，现在看到的是该主题。重新分析时，它们留在该主题中。"
 	flashText["report_from_themes"] = "已按主题生成意见采纳情况说明，请核对并修改后公布。"
 }
 
@@ -97,7 +100,7 @@ func (s *site) renderThemes(w http.ResponseWriter, r *http.Request, status int, 
 			s.pageError(w, r, err)
 			return
 		}
-		data.Unthemed = u.Total
+		data.Unthemed = u.Total + len(u.Offline)
 		for _, th := range list {
 			if !th.OffTopic {
 				data.ToCheck++
@@ -170,9 +173,13 @@ type staffThemeData struct {
 	Changed      map[string]bool
 	// Picked are the comments ticked for a split or a move that was
 	// refused; NewLabel and MoveTo what was typed and chosen.
-	Picked   map[int64]bool
-	NewLabel string
-	MoveTo   int64
+	Picked map[int64]bool
+	// PickedOffline and OfflineTo: the offline opinions ticked and the
+	// theme chosen in a refused move.
+	PickedOffline map[int64]bool
+	OfflineTo     int64
+	NewLabel      string
+	MoveTo        int64
 }
 
 func themeID(r *http.Request) (int64, bool) {
@@ -371,12 +378,18 @@ func (s *site) stepComments(r *http.Request, tid int64) ([]int64, error) {
 
 // pickedComments reads the comments ticked on a theme's page.
 func pickedComments(r *http.Request) ([]int64, map[int64]bool, error) {
+	return pickedIDs(r, "comment_id", "comments_required", "comment_ids")
+}
+
+// pickedIDs reads the ids ticked in the form's field; none is refused with
+// code on field.
+func pickedIDs(r *http.Request, name, code, field string) ([]int64, map[int64]bool, error) {
 	var ids []int64
 	picked := map[int64]bool{}
-	for _, v := range r.PostForm["comment_id"] {
+	for _, v := range r.PostForm[name] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, picked, errs.InvalidField("comments_required", "comment_ids", "请勾选要调整的意见")
+			return nil, picked, errs.InvalidField(code, field, "请勾选要调整的意见")
 		}
 		if !picked[id] {
 			picked[id] = true
@@ -384,9 +397,34 @@ func pickedComments(r *http.Request) ([]int64, map[int64]bool, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, picked, errs.InvalidField("comments_required", "comment_ids", "请先勾选要调整的意见")
+		return nil, picked, errs.InvalidField(code, field, "请先勾选要调整的意见")
 	}
 	return ids, picked, nil
+}
+
+// moveOfflineOpinions puts the ticked offline opinions of a theme's page
+// into another theme (place-offline-opinions) and shows that theme.
+func (s *site) moveOfflineOpinions(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusRequestEntityTooLarge, "提交内容过大", "提交的内容过大或格式不正确。")
+		return
+	}
+	ids, picked, pickErr := pickedIDs(r, "opinion_id", "opinions_required", "opinion_ids")
+	to, _ := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
+	data := staffThemeData{PickedOffline: picked, OfflineTo: to}
+	s.themeStep(w, r, "offline_placed", data, func(d consultation.Decision, tid int64) (int64, error) {
+		if pickErr != nil {
+			return tid, pickErr
+		}
+		if to <= 0 {
+			return tid, errs.InvalidField("to_theme_required", "to", "请选择要移入的主题")
+		}
+		t, err := s.svc.Themes.PlaceOfflineOpinions(r.Context(), currentAccount(r), to, ids)
+		if err != nil {
+			return tid, err
+		}
+		return t.ID, nil
+	})
 }
 
 // splitTheme makes a new theme of the ticked comments (split-theme) and

@@ -29,6 +29,9 @@ type staffUnthemedData struct {
 	// Picked and AddTo are what was ticked and chosen in a refused form.
 	Picked map[int64]bool
 	AddTo  int64
+	// PickedOffline and OfflineTo: the same for the offline opinions.
+	PickedOffline map[int64]bool
+	OfflineTo     int64
 }
 
 func (s *site) staffUnthemed(w http.ResponseWriter, r *http.Request) {
@@ -81,8 +84,37 @@ func (s *site) addUnthemed(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.svc.Themes.AddComments(r.Context(), currentAccount(r), to, ids)
 	}
+	s.unthemedStep(w, r, d, to, "comments_added", err, staffUnthemedData{Picked: picked, AddTo: to})
+}
+
+// placeUnthemedOffline puts the ticked offline opinions in no theme into
+// the chosen theme (place-offline-opinions) and shows that theme.
+func (s *site) placeUnthemedOffline(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	d, ok := s.themeDecision(w, r)
+	if !ok || !s.requireLeadPage(w, r, d) {
+		return
+	}
+	ids, picked, err := pickedIDs(r, "opinion_id", "opinions_required", "opinion_ids")
+	to, _ := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
+	if err == nil && to <= 0 {
+		err = errs.InvalidField("to_theme_required", "to", "请选择要放入的主题")
+	}
 	if err == nil {
-		http.Redirect(w, r, staffURL(d.ID, "/themes/"+strconv.FormatInt(to, 10)+"?flash=comments_added"), http.StatusSeeOther)
+		_, err = s.svc.Themes.PlaceOfflineOpinions(r.Context(), currentAccount(r), to, ids)
+	}
+	s.unthemedStep(w, r, d, to, "offline_placed", err, staffUnthemedData{PickedOffline: picked, OfflineTo: to})
+}
+
+// unthemedStep ends a step of the page of what is in no theme: on success
+// it shows the theme the step put things into, else this page again with
+// the refusal and what was ticked.
+func (s *site) unthemedStep(w http.ResponseWriter, r *http.Request, d consultation.Decision, to int64, flash string, err error,
+	data staffUnthemedData) {
+	if err == nil {
+		http.Redirect(w, r, staffURL(d.ID, "/themes/"+strconv.FormatInt(to, 10)+"?flash="+flash), http.StatusSeeOther)
 		return
 	}
 	p := s.newPage(r, "未归入主题的意见")
@@ -93,5 +125,5 @@ func (s *site) addUnthemed(w http.ResponseWriter, r *http.Request) {
 	for _, m := range p.Errors {
 		p.Message = m
 	}
-	s.renderUnthemed(w, r, status, d, p, staffUnthemedData{Picked: picked, AddTo: to})
+	s.renderUnthemed(w, r, status, d, p, data)
 }

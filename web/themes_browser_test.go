@@ -518,3 +518,98 @@ func TestThemeOfflineOpinionsInBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestOfflineOpinionPlacedInBrowser: a letter about something no theme is
+// about is listed on the page of what is in no theme; staff put it into a
+// theme there (a refusal first, with the tick kept), then move it on from
+// that theme's page to another, at phone and desktop width.
+func TestOfflineOpinionPlacedInBrowser(t *testing.T) {
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			e := newCommentEnv(t, true)
+			ctx := context.Background()
+			day := e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+			_, err := e.Hearing.RecordOfflineOpinions(ctx, &e.staff, e.d.ID, []hearing.OfflineOpinionInput{{Channel: hearing.ChannelLetter,
+				ReceivedOn: day, Source: "市民来信", Body: "小区门口的路灯坏了很久没人修。",
+				Scan: hearing.Scan{Filename: "来信.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}})
+			must(t, err)
+			_, largest := e.analysedFeeAndTimeComments(t)
+			// Staff split the comments on when the service ends off (the
+			// machine may see one theme in six comments).
+			all, err := e.Themes.GetTheme(ctx, &e.staff, largest.ID, themes.ThemePage{Limit: 50})
+			must(t, err)
+			var late []int64
+			for _, c := range all.Comments {
+				if strings.Contains(c.Body, "时间") {
+					late = append(late, c.ID)
+				}
+			}
+			second, err := e.Themes.SplitTheme(ctx, &e.staff, largest.ID, late, "课后服务结束时间")
+			must(t, err)
+			b := chrome(t, vp.size, 60*time.Second)
+			sessionCookie(t, b, e.URL, e.staffToken)
+			must(t, chromedp.Do(b,
+				chromedp.Navigate(e.URL+"/staff/decisions/"+e.id+"/themes/unthemed"),
+				chromedp.WaitVisible(chromedp.ID("offline-section")),
+			))
+			if text := textOf(t, b, chromedp.ID("offline-section")); !strings.Contains(text, "其他渠道收到、未归入主题的意见（1条）") ||
+				!strings.Contains(text, "路灯") || !strings.Contains(text, "市民来信") {
+				t.Errorf("offline opinions in no theme: %q", text)
+			}
+			noSideScroll(t, b, "the page")
+			browsertest.Screenshot(t, b, "themes-unthemed-offline-"+vp.name)
+
+			// Ticked but no theme chosen: refused, still ticked, nothing changed.
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.CSS(`#offline-section .pick input`)),
+				chromedp.Click(chromedp.CSS(`#offline-form button`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.error, [role=alert]`)),
+			))
+			if msg := textOf(t, b, chromedp.CSS(`main`)); !strings.Contains(msg, "请选择要放入的主题") {
+				t.Errorf("refusal without a theme: %q", msg)
+			}
+			if checked, err := chromedp.Run(b, chromedp.Evaluate[bool](`document.querySelector('#offline-section .pick input').checked`)); err != nil || !checked {
+				t.Errorf("the ticked letter is not ticked after the refusal (%v)", err)
+			}
+			if u, _ := e.Themes.ListUnthemed(ctx, &e.staff, e.d.ID, 1, ""); len(u.Offline) != 1 {
+				t.Errorf("a refused placing changed what is in no theme: %+v", u.Offline)
+			}
+
+			must(t, chromedp.Do(b,
+				chromedp.SetValue(chromedp.ID("offline-to"), strconv.FormatInt(second.ID, 10)),
+				chromedp.Click(chromedp.CSS(`#offline-form button`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+				chromedp.WaitVisible(chromedp.ID("offline-section")),
+			))
+			path, err := chromedp.Run(b, chromedp.Evaluate[string](`location.pathname`))
+			must(t, err)
+			if !strings.HasSuffix(path, "/themes/"+strconv.FormatInt(second.ID, 10)) {
+				t.Errorf("after placing, the page is %s", path)
+			}
+			if text := textOf(t, b, chromedp.ID("offline-section")); !strings.Contains(text, "路灯") || !strings.Contains(text, "工作人员归入") {
+				t.Errorf("the theme's offline opinions after placing: %q", text)
+			}
+			noSideScroll(t, b, "the theme page")
+			browsertest.Screenshot(t, b, "theme-offline-placed-"+vp.name)
+
+			// On from this theme to the largest (the flash of the last step
+			// is taken away first, so the next one is the new page's).
+			_, err = chromedp.Run(b, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.notice.ok').forEach(n => n.remove())`))
+			must(t, err)
+			must(t, chromedp.Do(b,
+				chromedp.Click(chromedp.CSS(`#offline-section .pick input`)),
+				chromedp.SetValue(chromedp.ID("offline-to"), strconv.FormatInt(largest.ID, 10)),
+				chromedp.Click(chromedp.CSS(`#offline-form button`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+			))
+			got, err := e.Themes.GetTheme(ctx, &e.staff, largest.ID, themes.ThemePage{Limit: 50})
+			must(t, err)
+			if len(got.OfflineOpinions) != 1 || !got.OfflineOpinions[0].ByStaff || !strings.Contains(got.OfflineOpinions[0].Body, "路灯") {
+				t.Errorf("the largest theme's offline opinions: %+v", got.OfflineOpinions)
+			}
+			if from, _ := e.Themes.GetTheme(ctx, &e.staff, second.ID, themes.ThemePage{Limit: 50}); len(from.OfflineOpinions) != 0 {
+				t.Errorf("the letter is still in the theme it was moved from: %+v", from.OfflineOpinions)
+			}
+		})
+	}
+}

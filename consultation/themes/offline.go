@@ -3,6 +3,7 @@ package themes
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,6 +41,8 @@ type OfflineOpinion struct {
 	// where it was entered.
 	Disposition consultation.DispositionKind
 	Similarity  float64
+	// ByStaff: staff put it where it is (else the machine placed it).
+	ByStaff bool
 }
 
 // placeable is an active theme's centroid as new texts are placed against.
@@ -144,12 +147,107 @@ func (s *Service) placeOffline(ctx context.Context, analysisID, decisionID int64
 	if len(ids) == 0 {
 		return ops, nil
 	}
-	if _, err := s.DB.Exec(ctx, `INSERT INTO theme_offline_placements (analysis_id, opinion_id, theme_id, similarity, placed_at)
-		SELECT $1, o, t, sim, $5 FROM unnest($2::bigint[], $3::bigint[], $4::real[]) AS x(o, t, sim)
+	// An opinion staff put into a theme of the previous analysis goes into
+	// the theme carried from that one (keep.go), still as staff's; the
+	// machine's own placement stays beside it.
+	if _, err := s.DB.Exec(ctx, `INSERT INTO theme_offline_placements (analysis_id, opinion_id, theme_id, machine_theme_id, similarity,
+			placed_at, placed_by)
+		SELECT $1, x.o, coalesce(k.theme_id, x.t), x.t, x.sim, $5, k.placed_by
+		FROM unnest($2::bigint[], $3::bigint[], $4::real[]) AS x(o, t, sim)
+		LEFT JOIN LATERAL (SELECT c.id AS theme_id, p.placed_by FROM theme_offline_placements p
+			JOIN themes c ON c.carried_from = p.theme_id AND c.analysis_id = $1 AND c.status = 'active'
+			WHERE p.opinion_id = x.o AND p.placed_by IS NOT NULL ORDER BY p.analysis_id DESC LIMIT 1) k ON true
 		ON CONFLICT (analysis_id, opinion_id) DO NOTHING`, analysisID, ids, themeIDs, sims, s.now()); err != nil {
 		return nil, errs.Internal(err)
 	}
 	return ops, nil
+}
+
+// MaxPlacedOpinions bounds the offline opinions placed in one request.
+const MaxPlacedOpinions = 1000
+
+// PlaceOfflineOpinions puts offline opinions of the theme's decision into
+// the theme: staff's decision where the machine placed one in another
+// theme or in none. The machine's placement stays beside it, and a full
+// re-analysis carries it into the theme carried from this one. An opinion
+// keeps its answer; answering the theme (again) gives it the theme's
+// unless staff answered it on its own. One record entry naming each
+// opinion and the theme it came from. Only staff of the lead unit. Codes:
+// theme_not_found, not_lead_unit_staff, theme_merged,
+// theme_analysis_outdated, opinions_required, too_many_opinions,
+// offline_opinion_not_found (not an offline opinion of the decision),
+// same_theme (all already in it).
+func (s *Service) PlaceOfflineOpinions(ctx context.Context, actor *identity.Account, themeID int64, opinionIDs []int64) (Theme, error) {
+	d, err := s.writableTheme(ctx, actor, themeID)
+	if err != nil {
+		return Theme{}, err
+	}
+	ids := slices.Compact(slices.Sorted(slices.Values(opinionIDs)))
+	if len(ids) == 0 {
+		return Theme{}, errs.InvalidField("opinions_required", "opinion_ids", "请选择意见")
+	}
+	if len(ids) > MaxPlacedOpinions {
+		return Theme{}, errs.InvalidField("too_many_opinions", "opinion_ids", "一次最多归入1000条意见")
+	}
+	t, err := s.themeByID(ctx, themeID, d.ID)
+	if err != nil {
+		return Theme{}, err
+	}
+	// Opinions entered since the themes were last read are placed first,
+	// so each has the machine's placement beside staff's.
+	if _, err := s.placeOffline(ctx, t.AnalysisID, d.ID); err != nil {
+		return Theme{}, err
+	}
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		lt, err := lockedTheme(ctx, tx, themeID, d.ID)
+		if err != nil {
+			return err
+		}
+		type moved struct {
+			ID   int64  `json:"opinion_id"`
+			From *int64 `json:"from_theme_id"`
+		}
+		var all []moved
+		rows, err := tx.Query(ctx, `SELECT opinion_id, theme_id FROM theme_offline_placements
+			WHERE analysis_id = $1 AND opinion_id = ANY($2) ORDER BY opinion_id FOR UPDATE`, lt.analysisID, ids)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		var m moved
+		if _, err := pgx.ForEachRow(rows, []any{&m.ID, &m.From}, func() error {
+			all = append(all, m)
+			m = moved{}
+			return nil
+		}); err != nil {
+			return errs.Internal(err)
+		}
+		if len(all) != len(ids) {
+			return errs.InvalidField("offline_opinion_not_found", "opinion_ids", "所选意见并非都是该决策事项收到的其他渠道意见")
+		}
+		var changed []moved
+		for _, m := range all {
+			if m.From == nil || *m.From != themeID {
+				changed = append(changed, m)
+			}
+		}
+		if len(changed) == 0 {
+			return errs.InvalidField("same_theme", "opinion_ids", "所选意见已在该主题中")
+		}
+		cids := make([]int64, len(changed))
+		for i, m := range changed {
+			cids[i] = m.ID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE theme_offline_placements SET theme_id = $3, placed_by = $4, placed_at = $5
+			WHERE analysis_id = $1 AND opinion_id = ANY($2)`, lt.analysisID, cids, themeID, actor.ID, s.now()); err != nil {
+			return errs.Internal(err)
+		}
+		return s.Record.Append(ctx, tx, d.ID, consultation.RecordActor(actor), RecordThemeOfflinePlaced, map[string]any{
+			"theme_id": themeID, "opinions": changed})
+	})
+	if err != nil {
+		return Theme{}, err
+	}
+	return s.themeByID(ctx, themeID, d.ID)
 }
 
 // withOffline places the offline opinions of the themes' analysis and adds
@@ -169,27 +267,46 @@ func (s *Service) withOffline(ctx context.Context, ts []Theme, analysisID, decis
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT opinion_id, theme_id, similarity FROM theme_offline_placements
-		WHERE analysis_id = $1 AND theme_id IS NOT NULL ORDER BY theme_id, similarity DESC, opinion_id`, analysisID)
-	if err != nil {
-		return nil, nil, errs.Internal(err)
-	}
 	out := map[int64][]OfflineOpinion{}
-	var oid, tid int64
-	var sim float32
-	if _, err := pgx.ForEachRow(rows, []any{&oid, &tid, &sim}, func() error {
-		if o, ok := byID[oid]; ok {
-			out[tid] = append(out[tid], offlineView(o, labels, float64(sim)))
+	if err := s.readPlacements(ctx, analysisID, byID, labels, func(tid *int64, o OfflineOpinion) {
+		if tid != nil {
+			out[*tid] = append(out[*tid], o)
 		}
-		return nil
 	}); err != nil {
-		return nil, nil, errs.Internal(err)
+		return nil, nil, err
 	}
 	for i := range ts {
 		ts[i].Channels = channelCounts(out[ts[i].ID])
 		ts[i].Offline = len(out[ts[i].ID])
 	}
 	return out, ops, nil
+}
+
+// readPlacements calls each with the theme (nil: none) and the view of
+// every opinion of byID the analysis placed, by theme, staff's first, then
+// closest first.
+func (s *Service) readPlacements(ctx context.Context, analysisID int64, byID map[int64]hearing.OfflineOpinion, labels articleLabeller,
+	each func(themeID *int64, o OfflineOpinion)) error {
+	rows, err := s.DB.Query(ctx, `SELECT opinion_id, theme_id, similarity, placed_by IS NOT NULL FROM theme_offline_placements
+		WHERE analysis_id = $1 ORDER BY theme_id, placed_by IS NULL, similarity DESC, opinion_id`, analysisID)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	var oid int64
+	var tid *int64
+	var sim float32
+	var staff bool
+	if _, err := pgx.ForEachRow(rows, []any{&oid, &tid, &sim, &staff}, func() error {
+		if o, ok := byID[oid]; ok {
+			v := offlineView(o, labels, float64(sim))
+			v.ByStaff = staff
+			each(tid, v)
+		}
+		return nil
+	}); err != nil {
+		return errs.Internal(err)
+	}
+	return nil
 }
 
 // offlineView is an offline opinion as a theme lists it.

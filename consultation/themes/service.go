@@ -57,6 +57,8 @@ const (
 	// RecordThemeCommentsAdded: staff put comments in no theme into one.
 	RecordThemeCommentsAdded record.Kind = "theme_comments_added"
 	RecordThemeTemplate      record.Kind = "theme_answer_template_saved"
+	// RecordThemeOfflinePlaced: staff put offline opinions into a theme.
+	RecordThemeOfflinePlaced record.Kind = "theme_offline_opinions_placed"
 )
 
 var (

@@ -159,6 +159,11 @@ func (s *Service) themeByID(ctx context.Context, themeID, decisionID int64) (The
 	if len(ts) == 0 {
 		return Theme{}, errNoTheme
 	}
+	// A staff step answers with the theme as list-themes shows it,
+	// offline opinions counted.
+	if _, _, err := s.withOffline(ctx, ts, ts[0].AnalysisID, decisionID); err != nil {
+		return Theme{}, err
+	}
 	return ts[0], nil
 }
 

@@ -1,12 +1,15 @@
 package themes
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -23,6 +26,10 @@ type Unthemed struct {
 	Total, Waiting int
 	Comments       []ThemeComment
 	NextCursor     string
+	// Offline are the offline opinions (letters, the 12345 hotline, …)
+	// the analysis placed in no theme, all of them (a decision receives
+	// them by the dozen, not by the thousand), in the order entered.
+	Offline []OfflineOpinion
 }
 
 // unthemedWhere selects, among comments c, those of decision $1 that the
@@ -58,6 +65,9 @@ func (s *Service) ListUnthemed(ctx context.Context, actor *identity.Account, dec
 	}
 	labels, err := s.articleLabels(ctx, decisionID)
 	if err != nil {
+		return out, err
+	}
+	if out.Offline, err = s.unthemedOffline(ctx, a.ID, decisionID, labels); err != nil {
 		return out, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT c.id, c.receipt, coalesce(c.article_anchor, ''), coalesce(c.stance, ''), c.body, c.status,
@@ -146,4 +156,27 @@ func (s *Service) AddComments(ctx context.Context, actor *identity.Account, them
 		return Theme{}, err
 	}
 	return s.themeByID(ctx, themeID, d.ID)
+}
+
+// unthemedOffline places the decision's offline opinions and returns
+// those in no theme, in the order entered.
+func (s *Service) unthemedOffline(ctx context.Context, analysisID, decisionID int64, labels articleLabeller) ([]OfflineOpinion, error) {
+	ops, err := s.placeOffline(ctx, analysisID, decisionID)
+	if err != nil || len(ops) == 0 {
+		return []OfflineOpinion{}, err
+	}
+	byID := make(map[int64]hearing.OfflineOpinion, len(ops))
+	for _, o := range ops {
+		byID[o.ID] = o
+	}
+	out := []OfflineOpinion{}
+	if err := s.readPlacements(ctx, analysisID, byID, labels, func(tid *int64, o OfflineOpinion) {
+		if tid == nil {
+			out = append(out, o)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b OfflineOpinion) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
