@@ -41,16 +41,28 @@ const (
 )
 
 // tierQuery is the text part of q at tier q.Relax; nil when the tier has
-// nothing to match (no terms, or no pinyin in them).
+// nothing to match (no terms, or no pinyin in them). A phrase the resident
+// quoted is matched whole at every tier: the tiers relax the other words
+// only, and with none to relax a relaxed tier matches nothing new.
 func (e *Embedded) tierQuery(idx bleve.Index, q Query, terms map[string]bool) query.Query {
 	parsed := parseQuery(q.Text, e.synonyms())
 	if len(parsed) == 0 {
 		return nil
 	}
-	switch q.Relax {
-	case RelaxAll, RelaxFewer:
-		var words []query.Query
-		for _, t := range parsed {
+	var quoted []query.Query
+	var loose []queryTerm
+	for _, t := range parsed {
+		if !t.phrase {
+			loose = append(loose, t)
+		} else if w := e.termQuery(idx, t, terms); w != nil {
+			quoted = append(quoted, w)
+		} else {
+			return nil // a quoted phrase with no token to match
+		}
+	}
+	if q.Relax == RelaxAll {
+		words := quoted
+		for _, t := range loose {
 			if w := e.termQuery(idx, t, terms); w != nil {
 				words = append(words, w)
 			}
@@ -58,8 +70,50 @@ func (e *Embedded) tierQuery(idx bleve.Index, q Query, terms map[string]bool) qu
 		if len(words) == 0 {
 			return nil
 		}
-		if q.Relax == RelaxAll {
-			return conjunction(words)
+		return conjunction(words)
+	}
+	if len(quoted) == 0 {
+		return e.relaxedQuery(idx, q.Relax, loose, terms)
+	}
+	// With quoted phrases: at least half of all the terms, the phrases
+	// among them; then the phrases alone, the other words only ranking.
+	switch q.Relax {
+	case RelaxFewer:
+		var words []query.Query
+		for _, t := range loose {
+			if w := e.termQuery(idx, t, terms); w != nil {
+				words = append(words, w)
+			}
+		}
+		need := int(math.Ceil(float64(len(quoted)+len(words))/2)) - len(quoted)
+		if len(words) == 0 || need <= 0 {
+			return conjunction(quoted)
+		}
+		if need >= len(words) {
+			return nil // the same as RelaxAll
+		}
+		d := bleve.NewDisjunctionQuery(words...)
+		d.SetMin(float64(need))
+		return conjunction(append(quoted, d))
+	case RelaxAny:
+		if len(loose) == 0 {
+			return nil // the same as RelaxAll
+		}
+		return conjunction(quoted)
+	}
+	return nil
+}
+
+// relaxedQuery is the match of the unquoted terms at a relaxed tier; nil
+// when the tier has nothing to add.
+func (e *Embedded) relaxedQuery(idx bleve.Index, tier int, parsed []queryTerm, terms map[string]bool) query.Query {
+	switch tier {
+	case RelaxFewer:
+		var words []query.Query
+		for _, t := range parsed {
+			if w := e.termQuery(idx, t, terms); w != nil {
+				words = append(words, w)
+			}
 		}
 		if len(words) < 2 {
 			return nil // the same as RelaxAll
