@@ -447,6 +447,16 @@ func TestThemeUnthemedInBrowser(t *testing.T) {
 	}
 }
 
+// recordLetter enters a letter received today about the decision.
+func (e *commentEnv) recordLetter(t *testing.T, body string) {
+	t.Helper()
+	day := e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	_, err := e.Hearing.RecordOfflineOpinions(context.Background(), &e.staff, e.d.ID, []hearing.OfflineOpinionInput{{
+		Channel: hearing.ChannelLetter, ReceivedOn: day, Source: "市民来信", Body: body,
+		Scan: hearing.Scan{Filename: "来信.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}})
+	must(t, err)
+}
+
 // TestThemeOfflineOpinionsInBrowser: a letter about the theme's subject
 // shows on the board as 其他渠道：来信1条 and on the theme's page with
 // where it is answered, at phone and desktop width.
@@ -455,11 +465,7 @@ func TestThemeOfflineOpinionsInBrowser(t *testing.T) {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			day := e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
-			_, err := e.Hearing.RecordOfflineOpinions(ctx, &e.staff, e.d.ID, []hearing.OfflineOpinionInput{{Channel: hearing.ChannelLetter,
-				ReceivedOn: day, Source: "市民来信", Body: "课后服务收费太高了，每学期三百元家长负担重，建议降低收费标准。",
-				Scan: hearing.Scan{Filename: "来信.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}})
-			must(t, err)
+			e.recordLetter(t, "课后服务收费太高了，每学期三百元家长负担重，建议降低收费标准。")
 			list, _ := e.analysedFeeAndTimeComments(t)
 			var in themes.Theme
 			for _, th := range list {
@@ -528,11 +534,7 @@ func TestOfflineOpinionPlacedInBrowser(t *testing.T) {
 		t.Run(vp.name, func(t *testing.T) {
 			e := newCommentEnv(t, true)
 			ctx := context.Background()
-			day := e.Clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
-			_, err := e.Hearing.RecordOfflineOpinions(ctx, &e.staff, e.d.ID, []hearing.OfflineOpinionInput{{Channel: hearing.ChannelLetter,
-				ReceivedOn: day, Source: "市民来信", Body: "小区门口的路灯坏了很久没人修。",
-				Scan: hearing.Scan{Filename: "来信.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}})
-			must(t, err)
+			e.recordLetter(t, "小区门口的路灯坏了很久没人修。")
 			_, largest := e.analysedFeeAndTimeComments(t)
 			// Staff split the comments on when the service ends off (the
 			// machine may see one theme in six comments).
