@@ -560,6 +560,7 @@ func TestOfflineOpinionPlacedInBrowser(t *testing.T) {
 			}
 			noSideScroll(t, b, "the page")
 			browsertest.Screenshot(t, b, "themes-unthemed-offline-"+vp.name)
+			browsertest.Axe(t, b, vp.name+" the page of what is in no theme")
 
 			// Ticked but no theme chosen: refused, still ticked, nothing changed.
 			must(t, chromedp.Do(b,
@@ -593,6 +594,7 @@ func TestOfflineOpinionPlacedInBrowser(t *testing.T) {
 			}
 			noSideScroll(t, b, "the theme page")
 			browsertest.Screenshot(t, b, "theme-offline-placed-"+vp.name)
+			browsertest.Axe(t, b, vp.name+" the theme page")
 
 			// On from this theme to the largest (the flash of the last step
 			// is taken away first, so the next one is the new page's).
