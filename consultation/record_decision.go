@@ -17,7 +17,7 @@ import (
 // entries carry its fields (decisionRecord) and stage_changed entries its
 // stage. Verification re-reads the row against the latest of them.
 func init() {
-	record.RegisterCheck(record.Check{Name: "decision fields and stage", Online: checkDecisionRow})
+	record.RegisterCheck(record.Check{Name: "decision fields and stage", Label: "决策事项的基本信息和所处阶段", Online: checkDecisionRow})
 }
 
 func checkDecisionRow(ctx context.Context, q record.Querier, decisionID int64, entries []record.Entry) (int64, string, error) {

@@ -18,7 +18,7 @@ import (
 // row against them, so a window moved in the database (to make a 10-day
 // consultation look like 30) names the entry it contradicts.
 func init() {
-	record.RegisterCheck(record.Check{Name: "consultation windows", Online: checkWindows})
+	record.RegisterCheck(record.Check{Name: "consultation windows", Label: "征求意见期限（开始、截止、原定截止、缩短理由、结束）", Online: checkWindows})
 }
 
 // storedWindow is a consultations row as the check reads it.
