@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -85,7 +86,7 @@ func TestRecordVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = runRecord(t, e.DatabaseURL, "verify")
-	if err == nil || !strings.Contains(err.Error(), "1 of 2 decision records broken") {
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 records broken") {
 		t.Fatalf("broken record accepted: %v\n%s", err, out)
 	}
 	if !strings.Contains(out, fmt.Sprintf("decision %d: ok, 3 entries", ids[0])) ||
@@ -125,6 +126,18 @@ func TestRecordVerifyArchiveCommand(t *testing.T) {
 	out, err := runRecord(t, "", "verify-archive", good)
 	if err != nil || !strings.Contains(out, fmt.Sprintf("(decision %d): ok, 3 entries, last hash ", ids[0])) {
 		t.Fatalf("intact archive: %v\n%s", err, out)
+	}
+	// The checks that re-read rows the archive does not hold are named as
+	// not run, in Chinese, with the command that runs them.
+	for _, want := range []string{"not checked offline, online only", "仅在线核验",
+		fmt.Sprintf("canyu record verify --decision %d", ids[0]), "决策事项的基本信息和所处阶段", "征求意见期限",
+		"每条公众意见的审核状态", "已结束问卷的结果和答卷", "决策执行情况报告和决策后评估报告", "公众对决策执行的意见反馈"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the archive's result does not say %q:\n%s", want, out)
+		}
+	}
+	if out, _ := runRecord(t, "", "verify", "--archive", good); !strings.Contains(out, "仅在线核验") {
+		t.Errorf("verify --archive does not list the online-only checks:\n%s", out)
 	}
 
 	bad := filepath.Join(dir, "forged.zip")
@@ -275,5 +288,47 @@ func TestRecordVerifyHeadsCatchesRewrittenChain(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "today's log is inconsistent with 1 of 1 saved tree heads") ||
 		!strings.Contains(out, file+": BROKEN: saved tree head 2 (") || !strings.Contains(out, "inconsistent with the saved head, the log was rewritten") {
 		t.Fatalf("saved head: %v\n%s", err, out)
+	}
+}
+
+// TestRecordVerifyCatalogueCommand: `record verify` verifies each decision
+// body's catalogue record beside the decisions' records and names a
+// catalogue row changed behind the service's back; --catalogue verifies
+// one body's.
+func TestRecordVerifyCatalogueCommand(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	ids, _ := recordCLIDecisions(t, e, 1)
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	c, err := e.Catalogue.CreateCatalogue(ctx, &body, "pdsszf", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := e.Catalogue.AddCatalogueItem(ctx, &body, c.ID, catalogue.ItemInput{Title: "平顶山市扬尘污染防治办法", LeadAgency: "hbj",
+		Domain: consultation.DomainEnvironment, Category: consultation.CategoryEnvironment, PlannedQuarter: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := catalogue.ChainOf(c.DecisionBodyID)
+	out, err := runRecord(t, e.DatabaseURL, "verify")
+	if err != nil || !strings.Contains(out, fmt.Sprintf("decision %d: ok", ids[0])) ||
+		!strings.Contains(out, "catalogue record "+chain+": ok, 2 entries") {
+		t.Fatalf("intact records: %v\n%s", err, out)
+	}
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE catalogue_items SET planned_quarter = 1 WHERE id = $1`, item.ID)
+		return err
+	})
+	out, err = runRecord(t, e.DatabaseURL, "verify")
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 records broken") ||
+		!strings.Contains(out, fmt.Sprintf("catalogue record %s: BROKEN at entry 2: entry 2 (catalogue_item_added): catalogue_items row %d was changed", chain, item.ID)) {
+		t.Fatalf("changed catalogue item: %v\n%s", err, out)
+	}
+	out, err = runRecord(t, e.DatabaseURL, "verify", "--catalogue", "pdsszf")
+	if err == nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "BROKEN") {
+		t.Fatalf("one body's catalogue record: %v\n%s", err, out)
+	}
+	if _, err := runRecord(t, e.DatabaseURL, "verify", "--catalogue", "nosuch"); err == nil || !strings.Contains(err.Error(), "decision_body_not_found") {
+		t.Fatalf("unknown body: %v", err)
 	}
 }
