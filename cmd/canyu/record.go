@@ -28,7 +28,8 @@ Commands:
                              saved earlier (list-record-heads output, one
                              head, or a list of heads)
   verify --archive FILE.zip  verify an exported archive package offline (no
-                             database), signatures included; lists the checks
+                             database), signatures, the decision and its
+                             consultation windows included; lists the checks
                              that run only online (the archive does not hold
                              the rows they re-read)
   verify-archive FILE.zip    the same as verify --archive
@@ -46,7 +47,7 @@ func cmdRecord(ctx context.Context, env cmdEnv, args []string) error {
 }
 
 func cmdRecordVerify(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet(env, "record verify [--decision ID | --catalogue CODE]", "Recomputes the hash chain of the process record (决策档案) of one decision, or of every\n"+
+	fs := newFlagSet(env, "record verify [--decision ID | --catalogue CODE] [--heads FILE] | --archive FILE.zip", "Recomputes the hash chain of the process record (决策档案) of one decision, or of every\n"+
 		"decision and every decision body's catalogue record, checks the signatures, and re-reads what\n"+
 		"the entries stand for: draft versions and attachments, the rows entries carry evidence of, the\n"+
 		"comments' checkpoints and moderation, the decision's own row and stage, the consultation\n"+
@@ -150,10 +151,11 @@ func cmdRecordVerifyArchive(env cmdEnv, args []string) error {
 	fs := newFlagSet(env, "record verify-archive FILE.zip", "Verifies an archive package exported by export-decision-archive, offline: every file\n"+
 		"matches the manifest, the record's hash chain recomputes and ends in the manifest's\n"+
 		"last hash, signatures verify, the rows entries bind, the recorded draft versions and\n"+
-		"attachments and the comments' checkpoints are in it. The checks that re-read rows the\n"+
-		"archive does not hold (the decision's row and stage, the consultation window, moderation,\n"+
-		"survey results, implementation and evaluation reports, feedback) run only online: they\n"+
-		"are listed after the result (仅在线核验). Exits with status 1 if anything is broken.")
+		"attachments and the comments' checkpoints are in it, and the decision (decision.json) and\n"+
+		"its consultation windows (consultation.json) agree with the record. The checks that re-read\n"+
+		"rows the archive does not hold (comment moderation, survey results and responses,\n"+
+		"implementation and evaluation reports, residents' feedback) run only online: they are\n"+
+		"listed after the result (仅在线核验). Exits with status 1 if anything is broken.")
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
