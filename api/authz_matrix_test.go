@@ -260,6 +260,7 @@ var authzMatrix = map[string][7]int{
 	"update-theme":                          {401, 403, 404, 403, 403, 403, 403},
 	"update-workday-calendar":               {401, 403, 403, 403, 403, 403, 409},
 	"verify-decision-record":                {200, 200, 200, 200, 200, 200, 200},
+	"verify-catalogue-record":               {404, 404, 404, 404, 404, 404, 200},
 	"verify-monthly-report":                 {404, 404, 404, 404, 404, 404, 409},
 	"verify-organisation":                   {401, 403, 403, 403, 403, 403, 200},
 	"verify-phone":                          {422, 422, 422, 422, 422, 422, 422},

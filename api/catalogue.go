@@ -263,6 +263,15 @@ func (s *server) registerCatalogue() {
 		public(), func(ctx context.Context, in *CataloguePath) (catalogue.Catalogue, error) {
 			return s.svc.Catalogue.GetCatalogue(ctx, actor(ctx), in.CatalogueID)
 		}, catalogueView)
+	answer(s, huma.Operation{OperationID: "verify-catalogue-record", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/record/verify",
+		Summary: "Verify the decision body's catalogue record", Tags: tags, Errors: []int{404},
+		Description: "The process record of the catalogue's decision body outside any decision (chain catalogue:<body id>): its catalogues of " +
+			"every year, items, adjustments, initiations, history and the proposals of decision items with their answers. Recomputes the " +
+			"hash chain, re-reads every row an entry binds, names a row no entry records and checks the chain against the signed tree heads. " +
+			"Whoever may see the catalogue may verify it. A broken record is a 200 answer with ok false."},
+		public(), func(ctx context.Context, in *CataloguePath) (consultation.VerifyResult, error) {
+			return s.svc.Catalogue.VerifyCatalogueRecord(ctx, actor(ctx), in.CatalogueID)
+		}, recordVerificationView)
 	answer(s, huma.Operation{OperationID: "add-catalogue-item", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/items", DefaultStatus: http.StatusCreated,
 		Summary: "Add an item to a draft catalogue", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Title, lead unit, domain, statutory category, planned quarter, whether a hearing and a survey are planned. After the Party " +

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +80,23 @@ func TestCatalogueAdjustments(t *testing.T) {
 	if published != 3 {
 		t.Fatalf("history: %+v", cat.History)
 	}
+
+	// The decision body's catalogue record verifies, for anyone who may
+	// see the catalogue, and names a row changed behind the service's back.
+	var v struct {
+		OK      bool   `json:"ok"`
+		Chain   string `json:"chain"`
+		Entries int    `json:"entries"`
+		Problem string `json:"problem"`
+	}
+	p.Do("POST", path+"/record/verify", "", nil).Expect(t, 200, "").JSON(t, &v)
+	if !v.OK || !strings.HasPrefix(v.Chain, "catalogue:") || v.Entries < 15 {
+		t.Fatalf("intact catalogue record: %+v", v)
+	}
+	recordTamper(t, p.Env, `UPDATE decision_proposals SET answer = '不予采纳。' WHERE id = $1`, prop.ID)
+	p.Do("POST", path+"/record/verify", "", nil).Expect(t, 200, "").JSON(t, &v)
+	if v.OK || !strings.Contains(v.Problem, fmt.Sprintf("decision_proposals row %d was changed", prop.ID)) {
+		t.Fatalf("changed answer: %+v", v)
+	}
+	p.Do("POST", "/catalogues/999999/record/verify", "", nil).Expect(t, 404, "catalogue_not_found")
 }

@@ -54,7 +54,8 @@ type DecisionRecordView struct {
 // RecordVerificationView is the outcome of recomputing a record's hash chain
 // and checking the evidence it points to.
 type RecordVerificationView struct {
-	DecisionID  int64  `json:"decision_id"`
+	DecisionID  int64  `json:"decision_id" doc:"The decision whose record was verified; 0 for a catalogue record (chain)."`
+	Chain       string `json:"chain,omitempty" doc:"The named chain verified: catalogue:<decision body id>, a decision body's catalogue record (verify-catalogue-record)."`
 	OK          bool   `json:"ok" doc:"Whether the whole record and its evidence are intact."`
 	Entries     int    `json:"entries" doc:"Number of entries checked."`
 	FirstBadSeq int64  `json:"first_bad_seq" doc:"seq of the first broken entry; 0 when intact (or when the fault is evidence no entry records)."`
@@ -70,7 +71,7 @@ type RecordVerificationView struct {
 }
 
 func recordVerificationView(r consultation.VerifyResult) RecordVerificationView {
-	return RecordVerificationView{DecisionID: r.DecisionID, OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq,
+	return RecordVerificationView{DecisionID: r.DecisionID, Chain: r.Chain, OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq,
 		Problem: r.Problem, LastHash: r.LastHash, Signatures: r.Signatures, SignerKey: r.SignerKey, Evidence: r.Evidence,
 		Anchored: r.Anchored, PersonalSignatures: r.PersonalSignatures, PersonalKeys: r.PersonalKeys}
 }

@@ -416,8 +416,7 @@ func TestDraftVersionRecord(t *testing.T) {
 	var v versionJSON
 	e.Do("POST", f.base, f.staffToken, versionBody(draftV1, attachment("起草说明.pdf", "application/pdf", pdfBytes))).Expect(t, 201, "").JSON(t, &v)
 	ctx := context.Background()
-	rows, err := e.DB.Query(ctx, `SELECT id, decision_id, seq, recorded_at, actor_id, actor_role, kind, payload, prev_hash, entry_hash, signature, signer_key
-		FROM record_entries WHERE decision_id = $1 ORDER BY seq`, f.decision.ID)
+	rows, err := e.DB.Query(ctx, `SELECT `+record.Columns+` FROM record_entries WHERE decision_id = $1 ORDER BY seq`, f.decision.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,8 +121,8 @@ func (s *Service) RequestCatalogueAdjustment(ctx context.Context, actor *identit
 		if id, err = requestAdjustment(ctx, tx, c.ID, in.Kind, itemID, proposed, reason, actor, now); err != nil {
 			return err
 		}
-		return event(ctx, tx, c.ID, itemID, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": in.Kind, "reason": reason,
-			"proposed": proposed}, actor, now)
+		return s.step(ctx, tx, c, itemID, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": in.Kind, "reason": reason,
+			"proposed": proposed}, actor, now, boundRow{"catalogue_adjustments", id})
 	})
 	if err != nil {
 		return Adjustment{}, err
@@ -204,7 +204,7 @@ func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.A
 				return errs.Internal(err)
 			}
 			payload["adjustment_id"] = in.AdjustmentID
-			return event(ctx, tx, c.ID, list[0].ItemID, "adjustment_agreed", payload, actor, now)
+			return s.step(ctx, tx, c, list[0].ItemID, "adjustment_agreed", payload, actor, now, boundRow{"catalogue_adjustments", in.AdjustmentID})
 		}
 		if c.Status != StatusDraft {
 			return errs.Conflict("catalogue_not_draft", "目录已经党委同意")
@@ -220,7 +220,7 @@ func (s *Service) RecordCatalogueApproval(ctx context.Context, actor *identity.A
 			c.ID, doc, date); err != nil {
 			return errs.Internal(err)
 		}
-		return event(ctx, tx, c.ID, nil, "catalogue_agreed", payload, actor, now)
+		return s.step(ctx, tx, c, nil, "catalogue_agreed", payload, actor, now, boundRow{"catalogues", c.ID})
 	})
 	if err != nil {
 		return Catalogue{}, err
@@ -241,7 +241,8 @@ func (s *Service) PublishCatalogue(ctx context.Context, actor *identity.Account,
 			if _, err := tx.Exec(ctx, `UPDATE catalogues SET status = 'published', published_at = $2 WHERE id = $1`, c.ID, now); err != nil {
 				return errs.Internal(err)
 			}
-			return event(ctx, tx, c.ID, nil, "catalogue_published", map[string]any{"document_number": c.PartyDocNumber}, actor, now)
+			return s.step(ctx, tx, c, nil, "catalogue_published", map[string]any{"document_number": c.PartyDocNumber,
+				"basis": CatalogueBasis}, actor, now, boundRow{"catalogues", c.ID})
 		case StatusDraft:
 			e := errs.Conflict("party_agreement_required", "决策事项目录须经同级党委同意后公布，请先记录党委同意的文号和日期")
 			e.Basis = CatalogueBasis
@@ -287,8 +288,9 @@ func (s *Service) PublishCatalogue(ctx context.Context, actor *identity.Account,
 			if _, err := tx.Exec(ctx, `UPDATE catalogue_adjustments SET status = 'published', published_at = $2 WHERE id = $1`, a.ID, now); err != nil {
 				return errs.Internal(err)
 			}
-			if err := event(ctx, tx, c.ID, itemID, "adjustment_published", map[string]any{"adjustment_id": a.ID, "kind": a.Kind,
-				"reason": a.Reason, "document_number": a.PartyDocNumber, "proposed": a.Proposed}, actor, now); err != nil {
+			if err := s.step(ctx, tx, c, itemID, "adjustment_published", map[string]any{"adjustment_id": a.ID, "kind": a.Kind,
+				"reason": a.Reason, "document_number": a.PartyDocNumber, "proposed": a.Proposed}, actor, now,
+				boundRow{"catalogue_adjustments", a.ID}, boundRow{"catalogue_items", *itemID}); err != nil {
 				return err
 			}
 		}

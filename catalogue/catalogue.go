@@ -30,7 +30,8 @@ const (
 	InitiationBasis = "Decree 713 Art. 10, 11"
 )
 
-// Record kinds this package writes on a decision's process record.
+// Record kinds this package writes on a decision's process record (its
+// own chain's kinds are in record.go).
 const (
 	RecordCatalogueLinked   record.Kind = "catalogue_entry_linked"
 	RecordDecisionInitiated record.Kind = "decision_initiated"
@@ -165,7 +166,10 @@ func body(ctx context.Context, q pgx.Tx, code string) (int64, error) {
 	return id, nil
 }
 
-func event(ctx context.Context, tx pgx.Tx, catalogueID int64, itemID *int64, kind string, payload map[string]any, actor *identity.Account, at time.Time) error {
+// event writes a row of the catalogue's history and returns its id; step
+// (record.go) calls it and binds the row in the catalogue's record.
+func event(ctx context.Context, tx pgx.Tx, catalogueID int64, itemID *int64, kind string, payload map[string]any, actor *identity.Account,
+	at time.Time) (int64, error) {
 	var actorID *int64
 	if actor != nil {
 		actorID = &actor.ID
@@ -173,9 +177,10 @@ func event(ctx context.Context, tx pgx.Tx, catalogueID int64, itemID *int64, kin
 	if payload == nil {
 		payload = map[string]any{}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO catalogue_events (catalogue_id, item_id, kind, payload, actor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		catalogueID, itemID, kind, payload, actorID, at); err != nil {
-		return errs.Internal(err)
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO catalogue_events (catalogue_id, item_id, kind, payload, actor_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, catalogueID, itemID, kind, payload, actorID, at).Scan(&id); err != nil {
+		return 0, errs.Internal(err)
 	}
-	return nil
+	return id, nil
 }

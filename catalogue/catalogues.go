@@ -112,7 +112,8 @@ func (s *Service) CreateCatalogue(ctx context.Context, actor *identity.Account, 
 		if err != nil {
 			return errs.Internal(err)
 		}
-		return event(ctx, tx, id, nil, "catalogue_created", map[string]any{"year": year}, actor, now)
+		return s.step(ctx, tx, Catalogue{ID: id, DecisionBodyID: bodyID, Year: year}, nil, "catalogue_created", map[string]any{"year": year},
+			actor, now, boundRow{"catalogues", id})
 	})
 	if err != nil {
 		return Catalogue{}, err
@@ -277,7 +278,7 @@ func (s *Service) AddCatalogueItem(ctx context.Context, actor *identity.Account,
 		raw, _ := json.Marshal(in)
 		var fields map[string]any
 		_ = json.Unmarshal(raw, &fields)
-		if err := event(ctx, tx, c.ID, &id, "item_added", fields, actor, now); err != nil {
+		if err := s.step(ctx, tx, c, &id, "item_added", fields, actor, now, boundRow{"catalogue_items", id}); err != nil {
 			return err
 		}
 		items, err := queryItems(ctx, tx, `i.id = $1`, id)

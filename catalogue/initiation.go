@@ -156,8 +156,9 @@ func (s *Service) InitiateDecisionItem(ctx context.Context, actor *identity.Acco
 		}
 		out = Initiation{ID: out.ID, ItemID: it.ID, ProposerKind: in.ProposerKind, ProposerName: name, ProposalID: proposal, StartReference: ref,
 			StartDate: date, LeadAgencyID: it.LeadAgencyID, LeadAgencyCode: it.LeadAgencyCode, CreatedAt: now}
-		return event(ctx, tx, c.ID, &it.ID, "item_initiated", map[string]any{"proposer_kind": in.ProposerKind, "proposer_name": name,
-			"start_reference": ref, "start_date": date.Format(time.DateOnly), "lead_agency": it.LeadAgencyCode, "basis": InitiationBasis}, actor, now)
+		return s.step(ctx, tx, c, &it.ID, "item_initiated", map[string]any{"proposer_kind": in.ProposerKind, "proposer_name": name,
+			"start_reference": ref, "start_date": date.Format(time.DateOnly), "lead_agency": it.LeadAgencyCode, "basis": InitiationBasis}, actor, now,
+			boundRow{"decision_initiations", out.ID})
 	})
 	return out, err
 }
@@ -228,7 +229,8 @@ func (s *Service) LinkDecision(ctx context.Context, actor *identity.Account, dec
 			return err
 		}
 		now := s.now()
-		if err := event(ctx, tx, c.ID, &it.ID, "decision_linked", map[string]any{"decision_id": d.ID}, actor, now); err != nil {
+		if err := s.step(ctx, tx, c, &it.ID, "decision_linked", map[string]any{"decision_id": d.ID}, actor, now,
+			boundRow{"catalogue_items", it.ID}); err != nil {
 			return err
 		}
 		items, err := queryItems(ctx, tx, `i.id = $1`, it.ID)

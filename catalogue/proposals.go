@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/pgrows"
@@ -104,8 +105,13 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 		if err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO decision_proposals (decision_body_id, proposer_kind, proposer_name, account_id, title, description, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, bodyID, in.ProposerKind, name, actor.ID, title, desc, s.now()).Scan(&id)
+		if err := tx.QueryRow(ctx, `INSERT INTO decision_proposals (decision_body_id, proposer_kind, proposer_name, account_id, title,
+			description, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, bodyID, in.ProposerKind, name, actor.ID, title, desc,
+			s.now()).Scan(&id); err != nil {
+			return errs.Internal(err)
+		}
+		return s.appendStep(ctx, tx, bodyID, actor, RecordProposalSubmitted, map[string]any{"proposal_id": id,
+			"proposer_kind": in.ProposerKind, "title": title, "basis": InitiationBasis}, boundRow{"decision_proposals", id})
 	})
 	if err != nil {
 		if e, ok := errs.As(err); ok {
@@ -209,7 +215,8 @@ func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Ac
 					return err
 				}
 				itemID = &id
-				if err := event(ctx, tx, c.ID, itemID, "item_added", map[string]any{"title": item.Title, "proposal_id": p.ID}, actor, now); err != nil {
+				if err := s.step(ctx, tx, c, itemID, "item_added", map[string]any{"title": item.Title, "proposal_id": p.ID}, actor, now,
+					boundRow{"catalogue_items", id}); err != nil {
 					return err
 				}
 			default:
@@ -218,8 +225,8 @@ func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Ac
 					return err
 				}
 				adjID = &id
-				if err := event(ctx, tx, c.ID, nil, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": AdjustAdd,
-					"reason": "采纳建议：" + p.Title, "proposal_id": p.ID}, actor, now); err != nil {
+				if err := s.step(ctx, tx, c, nil, "adjustment_requested", map[string]any{"adjustment_id": id, "kind": AdjustAdd,
+					"reason": "采纳建议：" + p.Title, "proposal_id": p.ID}, actor, now, boundRow{"catalogue_adjustments", id}); err != nil {
 					return err
 				}
 			}
@@ -229,7 +236,9 @@ func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Ac
 		if err != nil {
 			return errs.Internal(err)
 		}
-		return nil
+		return s.appendStep(ctx, tx, p.DecisionBodyID, actor, RecordProposalAnswered, map[string]any{"proposal_id": p.ID,
+			"status": status, "answer_sha256": record.SHA256Hex([]byte(answer)), "catalogue_item_id": itemID, "adjustment_id": adjID,
+			"basis": InitiationBasis}, boundRow{"decision_proposals", p.ID})
 	})
 	if err != nil {
 		return Proposal{}, err

@@ -20,7 +20,8 @@ import (
 // (offline, from versions/ and attachments/); record.RegisterCheck wires it.
 func init() {
 	record.RegisterCheck(record.Check{
-		Name: "draft versions and attachments",
+		Name:  "draft versions and attachments",
+		Label: "草案版本和附件",
 		Online: func(ctx context.Context, q record.Querier, decisionID int64, entries []record.Entry) (int64, string, error) {
 			ev, err := loadEvidence(ctx, q, decisionID)
 			if err != nil {

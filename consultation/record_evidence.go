@@ -53,14 +53,15 @@ const groupDispositionsSQL = `SELECT $1::bigint AS group_id, coalesce(jsonb_agg(
 
 func init() {
 	for table, query := range evidenceRows {
-		record.RegisterEvidence(table, rowHasher(query))
+		record.RegisterEvidence(table, RowHasher(query))
 	}
-	record.RegisterEvidence(groupDispositions, rowHasher(groupDispositionsSQL))
+	record.RegisterEvidence(groupDispositions, RowHasher(groupDispositionsSQL))
 }
 
-// rowHasher returns a hasher that reads one row of query (with the row id
-// as $1) as canonical JSON.
-func rowHasher(query string) record.Hasher {
+// RowHasher returns a hasher that reads one row of query (with the row id
+// as $1) as canonical JSON; packages beside consultation register theirs
+// with it too (the catalogue).
+func RowHasher(query string) record.Hasher {
 	q := `SELECT to_jsonb(r) FROM (` + query + `) r`
 	return func(ctx context.Context, db record.Querier, id int64) ([]byte, error) {
 		var raw []byte

@@ -17,7 +17,7 @@ import (
 // text is then DeletedFeedbackBody and the hash stays); a row no entry
 // records is named too.
 func init() {
-	record.RegisterCheck(record.Check{Name: "implementation feedback", Online: checkFeedback})
+	record.RegisterCheck(record.Check{Name: "implementation feedback", Label: "公众对决策执行的意见反馈", Online: checkFeedback})
 }
 
 func checkFeedback(ctx context.Context, q record.Querier, decisionID int64, entries []record.Entry) (int64, string, error) {

@@ -18,7 +18,7 @@ import (
 // public page, the counts and the adoption report) names the entry it
 // contradicts.
 func init() {
-	record.RegisterCheck(record.Check{Name: "comment moderation", Online: checkModeration})
+	record.RegisterCheck(record.Check{Name: "comment moderation", Label: "每条公众意见的审核状态和不予发布的理由", Online: checkModeration})
 }
 
 // moderated is the latest recorded moderation decision on a comment.

@@ -2,7 +2,9 @@ package consultation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,7 +20,38 @@ import (
 // row against them, so a window moved in the database (to make a 10-day
 // consultation look like 30) names the entry it contradicts.
 func init() {
-	record.RegisterCheck(record.Check{Name: "consultation windows", Online: checkWindows})
+	record.RegisterCheck(record.Check{Name: "consultation windows", Label: "征求意见期限（开始、截止、原定截止、缩短理由、结束）", Online: checkWindows,
+		Offline: checkArchivedWindows})
+}
+
+// checkArchivedWindows is checkWindows on an archive: the consultations of
+// consultation.json (each with the content hash of its version from
+// versions/vN/version.json) against the record.json entries.
+func checkArchivedWindows(files map[string][]byte, entries []record.Entry) (int64, string) {
+	if len(entries) == 0 || !record.VerifyChain(entries[0].DecisionID, entries).OK {
+		return 0, ""
+	}
+	var list struct {
+		Consultations []archiveConsultation `json:"consultations"`
+	}
+	if data, ok := files["consultation.json"]; ok {
+		if err := json.Unmarshal(data, &list); err != nil {
+			return 0, fmt.Sprintf("consultation.json cannot be read: %v", err)
+		}
+	}
+	windows := make([]*storedWindow, len(list.Consultations))
+	for i, c := range list.Consultations {
+		w := &storedWindow{ID: c.ID, OpensAt: c.OpensAt, EndsAt: c.EndsAt, OriginalEndsAt: c.OriginalEndsAt, WaysToComment: c.WaysToComment,
+			ShorteningReason: c.ShorteningReason, ShowComments: c.ShowComments, ClosedAt: c.ClosedAt}
+		var v struct {
+			ContentHash string `json:"content_hash"`
+		}
+		if json.Unmarshal(files["versions/v"+strconv.Itoa(c.VersionNumber)+"/version.json"], &v) == nil && v.ContentHash != "" {
+			w.VersionHash = &v.ContentHash
+		}
+		windows[i] = w
+	}
+	return windowsProblem(windows, entries)
 }
 
 // storedWindow is a consultations row as the check reads it.
@@ -59,6 +92,13 @@ func checkWindows(ctx context.Context, q record.Querier, decisionID int64, entri
 	if err != nil {
 		return 0, "", err
 	}
+	seq, problem := windowsProblem(windows, entries)
+	return seq, problem, nil
+}
+
+// windowsProblem compares the stored windows with the entries that opened,
+// extended and closed them.
+func windowsProblem(windows []*storedWindow, entries []record.Entry) (int64, string) {
 	byID := make(map[int64]*storedWindow, len(windows))
 	for _, w := range windows {
 		byID[w.ID] = w
@@ -76,12 +116,12 @@ func checkWindows(ctx context.Context, q record.Querier, decisionID int64, entri
 		}
 		p, err := record.ParsePayload(e.Payload)
 		if err != nil {
-			return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, err), nil
+			return e.Seq, fmt.Sprintf("entry %d: payload is not a JSON object: %v", e.Seq, err)
 		}
 		id, _ := record.PayloadInt(p, "consultation_id")
 		w := byID[id]
 		if w == nil {
-			return e.Seq, fmt.Sprintf("entry %d (%s): the consultation %d it records is not stored", e.Seq, e.Kind, id), nil
+			return e.Seq, fmt.Sprintf("entry %d (%s): the consultation %d it records is not stored", e.Seq, e.Kind, id)
 		}
 		where := fmt.Sprintf("entry %d (%s): consultation %d", e.Seq, e.Kind, id)
 		if ends, ok := payloadTime(p, "ends_at"); ok {
@@ -124,7 +164,7 @@ func checkWindows(ctx context.Context, q record.Querier, decisionID int64, entri
 	for _, w := range windows {
 		switch {
 		case !w.recorded:
-			return 0, fmt.Sprintf("consultation %d is stored but no %s entry records it", w.ID, RecordConsultationOpened), nil
+			return 0, fmt.Sprintf("consultation %d is stored but no %s entry records it", w.ID, RecordConsultationOpened)
 		case w.lastEndsSeq != 0 && !w.lastEndsRecorded.Equal(w.EndsAt):
 			fail(w, w.lastEndsSeq, "entry %d: consultation %d ends %s, the record says %s", w.lastEndsSeq, w.ID, rfc(w.EndsAt),
 				rfc(w.lastEndsRecorded))
@@ -138,7 +178,7 @@ func checkWindows(ctx context.Context, q record.Querier, decisionID int64, entri
 			seq, problem = w.problemSeq, w.problem
 		}
 	}
-	return seq, problem, nil
+	return seq, problem
 }
 
 // openedSeq is the seq of the entry that opened consultation id.

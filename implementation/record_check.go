@@ -18,7 +18,7 @@ import (
 // re-reads them against their entries (a row rewritten with the triggers
 // off verified before), and a report row no entry records is named too.
 func init() {
-	record.RegisterCheck(record.Check{Name: "implementation reports and post-evaluations", Online: checkRecorded})
+	record.RegisterCheck(record.Check{Name: "implementation reports and post-evaluations", Label: "决策执行情况报告和决策后评估报告", Online: checkRecorded})
 }
 
 // recordedReport is an implementation report as the check reads it.

@@ -19,7 +19,7 @@ import (
 // (resultsHash) and of the responses (responsesHash), and verification re-reads both against it, so a count
 // raised or a response removed in the database names the entry.
 func init() {
-	record.RegisterCheck(record.Check{Name: "survey results", Online: checkClosedSurveys})
+	record.RegisterCheck(record.Check{Name: "survey results", Label: "已结束问卷的结果和答卷", Online: checkClosedSurveys})
 }
 
 // rowQuerier is what resultsHash reads through: a transaction or a pool.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
@@ -316,6 +317,10 @@ type catalogueData struct {
 	BodyStaff bool
 	LeadCode  string
 	YearOver  bool
+	// Verified: the body's catalogue record was verified on request
+	// (?verify=1; it re-reads every row of every year), with Verify's result.
+	Verified bool
+	Verify   record.VerifyResult
 	itemChoices
 }
 
@@ -378,6 +383,13 @@ func (s *site) renderCatalogue(w http.ResponseWriter, r *http.Request, status in
 	}
 	if actor != nil && actor.Role == identity.RoleAgencyStaff && actor.AgencyCode != nil {
 		data.LeadCode = *actor.AgencyCode
+	}
+	if r.URL.Query().Get("verify") == "1" {
+		if data.Verify, err = s.svc.Catalogue.VerifyCatalogueRecord(r.Context(), actor, id); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data.Verified = true
 	}
 	p.Title = c.DecisionBodyName + strconv.Itoa(c.Year) + "年度重大行政决策事项目录"
 	p.Data = data

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -85,7 +86,7 @@ func TestRecordVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = runRecord(t, e.DatabaseURL, "verify")
-	if err == nil || !strings.Contains(err.Error(), "1 of 2 decision records broken") {
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 records broken") {
 		t.Fatalf("broken record accepted: %v\n%s", err, out)
 	}
 	if !strings.Contains(out, fmt.Sprintf("decision %d: ok, 3 entries", ids[0])) ||
@@ -125,6 +126,25 @@ func TestRecordVerifyArchiveCommand(t *testing.T) {
 	out, err := runRecord(t, "", "verify-archive", good)
 	if err != nil || !strings.Contains(out, fmt.Sprintf("(decision %d): ok, 3 entries, last hash ", ids[0])) {
 		t.Fatalf("intact archive: %v\n%s", err, out)
+	}
+	// The checks that re-read rows the archive does not hold are named as
+	// not run, in Chinese, with the command that runs them.
+	for _, want := range []string{"not checked offline, online only", "仅在线核验",
+		fmt.Sprintf("canyu record verify --decision %d", ids[0]), "每条公众意见的审核状态", "已结束问卷的结果和答卷",
+		"决策执行情况报告和决策后评估报告", "公众对决策执行的意见反馈"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the archive's result does not say %q:\n%s", want, out)
+		}
+	}
+	// The decision's row and its consultation window are in the archive
+	// (decision.json, consultation.json) and checked offline.
+	for _, offline := range []string{"决策事项的基本信息和所处阶段", "征求意见期限"} {
+		if strings.Contains(out, offline) {
+			t.Errorf("%q listed as online only:\n%s", offline, out)
+		}
+	}
+	if out, _ := runRecord(t, "", "verify", "--archive", good); !strings.Contains(out, "仅在线核验") {
+		t.Errorf("verify --archive does not list the online-only checks:\n%s", out)
 	}
 
 	bad := filepath.Join(dir, "forged.zip")
@@ -275,5 +295,94 @@ func TestRecordVerifyHeadsCatchesRewrittenChain(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "today's log is inconsistent with 1 of 1 saved tree heads") ||
 		!strings.Contains(out, file+": BROKEN: saved tree head 2 (") || !strings.Contains(out, "inconsistent with the saved head, the log was rewritten") {
 		t.Fatalf("saved head: %v\n%s", err, out)
+	}
+}
+
+// TestRecordVerifyCatalogueCommand: `record verify` verifies each decision
+// body's catalogue record beside the decisions' records and names a
+// catalogue row changed behind the service's back; --catalogue verifies
+// one body's.
+func TestRecordVerifyCatalogueCommand(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	ids, _ := recordCLIDecisions(t, e, 1)
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	c, err := e.Catalogue.CreateCatalogue(ctx, &body, "pdsszf", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := e.Catalogue.AddCatalogueItem(ctx, &body, c.ID, catalogue.ItemInput{Title: "平顶山市扬尘污染防治办法", LeadAgency: "hbj",
+		Domain: consultation.DomainEnvironment, Category: consultation.CategoryEnvironment, PlannedQuarter: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := catalogue.ChainOf(c.DecisionBodyID)
+	out, err := runRecord(t, e.DatabaseURL, "verify")
+	if err != nil || !strings.Contains(out, fmt.Sprintf("decision %d: ok", ids[0])) ||
+		!strings.Contains(out, "catalogue record "+chain+": ok, 2 entries") {
+		t.Fatalf("intact records: %v\n%s", err, out)
+	}
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE catalogue_items SET planned_quarter = 1 WHERE id = $1`, item.ID)
+		return err
+	})
+	out, err = runRecord(t, e.DatabaseURL, "verify")
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 records broken") ||
+		!strings.Contains(out, fmt.Sprintf("catalogue record %s: BROKEN at entry 2: entry 2 (catalogue_item_added): catalogue_items row %d was changed", chain, item.ID)) {
+		t.Fatalf("changed catalogue item: %v\n%s", err, out)
+	}
+	out, err = runRecord(t, e.DatabaseURL, "verify", "--catalogue", "pdsszf")
+	if err == nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "BROKEN") {
+		t.Fatalf("one body's catalogue record: %v\n%s", err, out)
+	}
+	if _, err := runRecord(t, e.DatabaseURL, "verify", "--catalogue", "nosuch"); err == nil || !strings.Contains(err.Error(), "decision_body_not_found") {
+		t.Fatalf("unknown body: %v", err)
+	}
+}
+
+// TestRecordVerifyArchiveChecksDecisionAndWindow: an archive exported after
+// the decision's row or its consultation window was changed in the
+// database fails offline verification, naming what differs from the
+// record (decision.json and consultation.json against record.json). Before,
+// the archive verified as intact: only the online check re-read them.
+func TestRecordVerifyArchiveChecksDecisionAndWindow(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	ids, staff := recordCLIDecisions(t, e, 1)
+	c := e.OpenConsultation(&staff, ids[0], consultation.ConsultationInput{WaysToComment: "登录本平台提出意见"})
+	export := func(name string) string {
+		t.Helper()
+		var archive bytes.Buffer
+		if err := e.Consultation.ExportDecisionArchive(ctx, &staff, ids[0], &archive); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(file, archive.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	if out, err := runRecord(t, "", "verify", "--archive", export("intact.zip")); err != nil {
+		t.Fatalf("intact archive: %v\n%s", err, out)
+	}
+	cases := []struct{ name, tamper, undo, want string }{
+		{"DecisionDomain", `UPDATE decisions SET domain = 'other' WHERE id = $1`, `UPDATE decisions SET domain = 'environment' WHERE id = $1`,
+			"the decision's domain differ from what was recorded"},
+		{"DecisionStage", `UPDATE decisions SET status = 'handling' WHERE id = $1`, `UPDATE decisions SET status = 'consulting' WHERE id = $1`,
+			"the decision is at stage handling, but the record has it at stage consulting"},
+		{"WindowEnd", `UPDATE consultations SET ends_at = ends_at + interval '20 days', original_ends_at = original_ends_at + interval '20 days'
+			WHERE decision_id = $1`, `UPDATE consultations SET ends_at = ends_at - interval '20 days',
+			original_ends_at = original_ends_at - interval '20 days' WHERE decision_id = $1`,
+			fmt.Sprintf("consultation %d: its published end", c.ID)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e.AsSuperuser(t, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, tc.tamper, ids[0]); return err })
+			defer e.AsSuperuser(t, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, tc.undo, ids[0]); return err })
+			out, err := runRecord(t, "", "verify", "--archive", export(tc.name+".zip"))
+			if err == nil || !strings.Contains(out, "BROKEN") || !strings.Contains(out, tc.want) {
+				t.Fatalf("archive of a changed row: %v\n%s", err, out)
+			}
+		})
 	}
 }

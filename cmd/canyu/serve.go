@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/canyu-gov/canyu/catalogue"
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/consultation/record"
@@ -135,6 +136,15 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Logger.Info("record signing key", "key_id", cs.Signer.KeyID())
+	// Catalogue rows written before the catalogue had a record of its own
+	// (migration 00103) are sealed into it once.
+	sealed, err := catalogue.NewService(db, cs).SealUnrecorded(ctx)
+	if err != nil {
+		return err
+	}
+	if sealed > 0 {
+		m.Logger.Info("catalogue record: rows written before it was kept sealed", "rows", sealed)
+	}
 	ss := survey.NewService(db, cs, nil)
 	sup := server.NewSupervision(db, cs)
 	od := opendata.New(db)

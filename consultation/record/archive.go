@@ -380,4 +380,12 @@ personal（签署人公钥 public_key 的 Base64、编号 key_id、账号、确�
 recorded_at。method 为 password 的条目是签署人重新输入密码后由平台签名；没有
 method 的签署条目由平台代为签名。平台的签名（第五节）覆盖整个条目，是对签署人
 签名的会签。
+
+七、离线核验的范围
+------------------
+canyu record verify --archive 还核对 decision.json（决策事项的基本信息和所处阶段）
+和 consultation.json（征求意见期限）与过程记录一致。以下各项所依据的数据行不在
+档案包中，只能在平台上在线核验（canyu record verify --decision 编号，或决策过程
+记录页面的核验）：每条公众意见的审核状态、已结束问卷的结果和答卷、决策执行情况
+报告和决策后评估报告、公众对决策执行的意见反馈。离线核验的结果会列出这些项目。
 `

@@ -27,7 +27,18 @@ var ErrNotArchive = errors.New("not a canyu decision archive")
 // A broken archive is a result with OK false naming the first problem (and
 // the entry's seq when an entry is at fault); the error (wrapping
 // ErrNotArchive) is only for a file that cannot be read as an archive.
+// The checks that re-read rows the archive does not hold run only online:
+// the result lists them (OnlineOnly), so that no one takes an archive that
+// verifies for a record whose every check passed.
 func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
+	res, err := verifyArchive(r, size)
+	if err == nil {
+		res.OnlineOnly = OnlineOnlyChecks()
+	}
+	return res, err
+}
+
+func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("%w: %v", ErrNotArchive, err)
@@ -163,14 +174,34 @@ func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	res.Evidence = n
 	res.fail(seq, problem)
 
-	// 5. The domain's own checks (draft versions and attachments).
+	// 5. The domain's own checks (draft versions and attachments, the
+	// comments' checkpoints). Those that re-read rows the archive does not
+	// hold run only online; VerifyArchive names them (OnlineOnly).
 	for _, c := range registeredChecks() {
-		if c.Offline != nil {
+		if c.Offline != nil && c.Scope == "" {
 			seq, problem := c.Offline(content, rec.Entries)
 			res.fail(seq, problem)
 		}
 	}
 	return res, nil
+}
+
+// OnlineOnlyChecks lists, by their Chinese labels, the checks of a
+// decision's record that run only online, against the platform's
+// database: an archive verified offline does not run them.
+func OnlineOnlyChecks() []string {
+	var out []string
+	for _, c := range registeredChecks() {
+		if c.Scope == "" && c.Online != nil && c.Offline == nil {
+			label := c.Label
+			if label == "" {
+				label = c.Name
+			}
+			out = append(out, label)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // readZipFile reads one file, bounded so a forged size cannot exhaust

@@ -4,7 +4,9 @@ import "fmt"
 
 // VerifyResult is the outcome of verifying a decision's record.
 type VerifyResult struct {
-	DecisionID  int64  `json:"decision_id"`
+	DecisionID int64 `json:"decision_id"`
+	// Chain names the named chain verified (chains.go); DecisionID is then 0.
+	Chain       string `json:"chain,omitempty"`
 	Entries     int    `json:"entries"`
 	OK          bool   `json:"ok"`
 	FirstBadSeq int64  `json:"first_bad_seq,omitempty"`
@@ -24,6 +26,10 @@ type VerifyResult struct {
 	// key verified (personal.go), and PersonalKeys the ids of those keys.
 	PersonalSignatures int      `json:"personal_signatures"`
 	PersonalKeys       []string `json:"personal_keys,omitempty"`
+	// OnlineOnly lists, for an archive verified offline, the checks that
+	// need the platform's database and so were not run (Check.Label): the
+	// archive does not hold the rows they re-read.
+	OnlineOnly []string `json:"online_only,omitempty"`
 }
 
 // fail records the first problem: one at an earlier entry wins over one at

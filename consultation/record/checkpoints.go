@@ -118,7 +118,8 @@ type Checkpoints struct {
 // archive verification (RegisterCheck).
 func (c Checkpoints) Register() {
 	RegisterCheck(Check{
-		Name: c.Noun + " checkpoints",
+		Name:  c.Noun + " checkpoints",
+		Label: "意见封存检查点",
 		Online: func(ctx context.Context, q Querier, decisionID int64, _ []Entry) (int64, string, error) {
 			seq, problem, err := c.Online(ctx, q, decisionID)
 			if problem != "" {

@@ -11,13 +11,15 @@ import (
 	"time"
 )
 
-// GenesisHash is the prev_hash of a decision's first entry.
+// GenesisHash is the prev_hash of a chain's first entry.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// Entry is one entry of a decision's process record.
+// Entry is one entry of a decision's process record, or of a named chain
+// outside any decision (Chain set, DecisionID 0; chains.go).
 type Entry struct {
 	ID         int64     `db:"id" json:"-"`
 	DecisionID int64     `db:"decision_id" json:"decision_id"`
+	Chain      string    `db:"chain" json:"chain,omitempty"`
 	Seq        int64     `db:"seq" json:"seq"`
 	RecordedAt time.Time `db:"recorded_at" json:"recorded_at"`
 	ActorID    *int64    `db:"actor_id" json:"actor_id"`
@@ -91,15 +93,21 @@ func SHA256Hex(b []byte) string {
 // EntryHash computes an entry's hash from its fields: every field that
 // carries meaning is covered, each length-prefixed so no two different
 // entries can encode to the same bytes. The archive's README.txt describes
-// it for auditors.
+// it for auditors. The second field is the decision's id in decimal, or for
+// a named chain its name ("catalogue:12"), which is never a decimal: an
+// entry of one chain can never pass for an entry of another.
 func EntryHash(e Entry) string {
 	actor := ""
 	if e.ActorID != nil {
 		actor = strconv.FormatInt(*e.ActorID, 10)
 	}
+	chain := e.Chain
+	if chain == "" {
+		chain = strconv.FormatInt(e.DecisionID, 10)
+	}
 	fields := []string{
 		"canyu-record-v1",
-		strconv.FormatInt(e.DecisionID, 10),
+		chain,
 		strconv.FormatInt(e.Seq, 10),
 		e.RecordedAt.UTC().Format(time.RFC3339Nano),
 		actor,

@@ -177,15 +177,22 @@ func boundRows(entries []Entry) []Evidence {
 	return out
 }
 
-// Check is a decision-wide check that a domain package registers for what
+// Check is a chain-wide check that a domain package registers for what
 // its entries point to in its own way (consultation: draft versions and
 // attachments by content hash, comments by Merkle checkpoints). Online
 // runs in verification's snapshot; Offline, when set, on the files of an
 // exported archive. Each returns the seq of the first entry at fault (0
 // when none is) and the problem, empty when all is well.
 type Check struct {
-	Name    string
-	Online  func(ctx context.Context, q Querier, decisionID int64, entries []Entry) (seq int64, problem string, err error)
+	Name string
+	// Label is the check's name for people, in Chinese: an archive
+	// verified offline lists the checks it could not run by it.
+	Label string
+	// Scope is the scope of the named chains the check runs on (chains.go);
+	// empty, the decisions' records. Online is given the decision's id, or
+	// the named chain's id.
+	Scope   string
+	Online  func(ctx context.Context, q Querier, id int64, entries []Entry) (seq int64, problem string, err error)
 	Offline func(files map[string][]byte, entries []Entry) (seq int64, problem string)
 }
 
@@ -194,7 +201,7 @@ var (
 	checks   []Check
 )
 
-// RegisterCheck adds a decision-wide check; the owning package calls it
+// RegisterCheck adds a chain-wide check; the owning package calls it
 // from init.
 func RegisterCheck(c Check) {
 	checksMu.Lock()

@@ -61,17 +61,23 @@ func (h TreeHead) CheckSignature(ring Keyring) error {
 	return nil
 }
 
-// LogLeaf is one leaf of the log: a decision's chain head at some moment.
+// LogLeaf is one leaf of the log: a decision's chain head at some moment,
+// or a named chain's (Chain set, DecisionID 0).
 type LogLeaf struct {
 	Index      int64  `json:"leaf_index"`
 	DecisionID int64  `json:"decision_id"`
+	Chain      string `json:"chain,omitempty"`
 	Seq        int64  `json:"seq"`
 	EntryHash  string `json:"entry_hash"`
 }
 
 // Bytes is the leaf's content as hashed: canonical JSON of decision_id,
-// entry_hash and seq.
+// entry_hash and seq; for a named chain, of chain, entry_hash and seq.
 func (l LogLeaf) Bytes() []byte {
+	if l.Chain != "" {
+		return []byte(`{"chain":` + string(AppendJSONString(nil, l.Chain)) + `,"entry_hash":"` + l.EntryHash +
+			`","seq":` + strconv.FormatInt(l.Seq, 10) + `}`)
+	}
 	return []byte(`{"decision_id":` + strconv.FormatInt(l.DecisionID, 10) + `,"entry_hash":"` + l.EntryHash +
 		`","seq":` + strconv.FormatInt(l.Seq, 10) + `}`)
 }
@@ -125,6 +131,22 @@ func LogHeads(ctx context.Context, tx pgx.Tx, signer *Signer, now time.Time) (Tr
 	}); err != nil {
 		return TreeHead{}, false, errs.Internal(err)
 	}
+	// The named chains' heads (few: one per decision body's catalogue),
+	// after the decisions', by name.
+	rows, err = tx.Query(ctx, `SELECT h.chain, h.seq, h.entry_hash FROM (
+			SELECT DISTINCT ON (chain) chain, seq, entry_hash FROM record_entries WHERE chain <> '' ORDER BY chain, seq DESC) h
+		WHERE h.seq > coalesce((SELECT max(seq) FROM record_log_leaves l WHERE l.chain = h.chain), 0)
+		ORDER BY h.chain`)
+	if err != nil {
+		return TreeHead{}, false, errs.Internal(err)
+	}
+	l = LogLeaf{}
+	if _, err := pgx.ForEachRow(rows, []any{&l.Chain, &l.Seq, &l.EntryHash}, func() error {
+		grown = append(grown, l)
+		return nil
+	}); err != nil {
+		return TreeHead{}, false, errs.Internal(err)
+	}
 	latest, err := LatestHead(ctx, tx)
 	hasHead := err == nil
 	if err != nil && !errs.HasCode(err, "record_head_not_found") {
@@ -140,8 +162,8 @@ func LogHeads(ctx context.Context, tx pgx.Tx, signer *Signer, now time.Time) (Tr
 	at := now.UTC().Truncate(time.Microsecond)
 	for i := range grown {
 		grown[i].Index = size + int64(i)
-		if _, err := tx.Exec(ctx, `INSERT INTO record_log_leaves (leaf_index, decision_id, seq, entry_hash, logged_at) VALUES ($1, $2, $3, $4, $5)`,
-			grown[i].Index, grown[i].DecisionID, grown[i].Seq, grown[i].EntryHash, at); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO record_log_leaves (leaf_index, decision_id, chain, seq, entry_hash, logged_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, grown[i].Index, grown[i].DecisionID, grown[i].Chain, grown[i].Seq, grown[i].EntryHash, at); err != nil {
 			return TreeHead{}, false, errs.Internal(err)
 		}
 	}
@@ -184,13 +206,13 @@ func LeafHashes(ctx context.Context, q Querier, size int64) ([][32]byte, error) 
 // Leaves returns the log's leaves matching where (on record_log_leaves,
 // with args), in order.
 func Leaves(ctx context.Context, q Querier, where string, args ...any) ([]LogLeaf, error) {
-	rows, err := q.Query(ctx, `SELECT leaf_index, decision_id, seq, entry_hash FROM record_log_leaves WHERE `+where+` ORDER BY leaf_index`, args...)
+	rows, err := q.Query(ctx, `SELECT leaf_index, decision_id, chain, seq, entry_hash FROM record_log_leaves WHERE `+where+` ORDER BY leaf_index`, args...)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
 	var out []LogLeaf
 	var l LogLeaf
-	if _, err := pgx.ForEachRow(rows, []any{&l.Index, &l.DecisionID, &l.Seq, &l.EntryHash}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&l.Index, &l.DecisionID, &l.Chain, &l.Seq, &l.EntryHash}, func() error {
 		out = append(out, l)
 		return nil
 	}); err != nil {
@@ -320,8 +342,9 @@ func InclusionProofFor(ctx context.Context, q Querier, decisionID, seq, treeSize
 // (a recomputed chain no longer does), and the newest head must be signed
 // by a published key over the root of the stored leaves. It returns the
 // seq of the first entry at fault and the problem.
-func checkLogged(ctx context.Context, q Querier, decisionID int64, entries []Entry, ring Keyring) (seq int64, problem string, n int, err error) {
-	leaves, err := Leaves(ctx, q, `decision_id = $1`, decisionID)
+func checkLogged(ctx context.Context, q Querier, k chainKey, entries []Entry, ring Keyring) (seq int64, problem string, n int, err error) {
+	cond, arg := k.where(1)
+	leaves, err := Leaves(ctx, q, cond, arg)
 	if err != nil {
 		return 0, "", 0, err
 	}

@@ -22,13 +22,19 @@ type Querier interface {
 }
 
 // Columns are record_entries' columns in the order Entry scans them by name.
-const Columns = `id, decision_id, seq, recorded_at, actor_id, actor_role, kind, payload, prev_hash, entry_hash, signature, signer_key`
+// A named chain's entries have no decision (NULL, read as 0).
+const Columns = `id, coalesce(decision_id, 0) AS decision_id, chain, seq, recorded_at, actor_id, actor_role, kind, payload, prev_hash,
+	entry_hash, signature, signer_key`
 
-// Step is one step to append to a decision's record.
+// Step is one step to append to a decision's record, or to a named chain.
 type Step struct {
 	DecisionID int64
-	Actor      Actor
-	Kind       Kind
+	// Chain, when set, names the named chain (ChainName) the entry goes
+	// to instead; DecisionID is then 0. Appends to a named chain are
+	// ordered by an advisory lock AppendEntry takes itself.
+	Chain string
+	Actor Actor
+	Kind  Kind
 	// Payload is encoded as canonical JSON. With Evidence, a map payload
 	// gets an "evidence" member; any other payload is wrapped as
 	// {"step": payload, "evidence": [...]}.
@@ -76,15 +82,25 @@ func AppendEntry(ctx context.Context, tx pgx.Tx, st Step, signer *Signer) (Entry
 	if err != nil {
 		return Entry{}, errs.Internal(err)
 	}
-	e := Entry{DecisionID: st.DecisionID, Kind: st.Kind, Payload: string(body), PrevHash: GenesisHash,
+	e := Entry{DecisionID: st.DecisionID, Chain: st.Chain, Kind: st.Kind, Payload: string(body), PrevHash: GenesisHash,
 		RecordedAt: st.At.UTC().Truncate(time.Microsecond), ActorID: st.Actor.AccountID, ActorRole: st.Actor.Role}
 	if e.ActorRole == "" {
 		e.ActorRole = System.Role
 	}
+	key := decisionChain(st.DecisionID)
+	if st.Chain != "" {
+		if err := checkChainName(st.Chain); err != nil || st.DecisionID != 0 {
+			return Entry{}, errs.Internal(fmt.Errorf("record: step of decision %d on chain %q: %v", st.DecisionID, st.Chain, err))
+		}
+		key = chainKey{name: st.Chain}
+		if err := LockChain(ctx, tx, st.Chain); err != nil {
+			return Entry{}, err
+		}
+	}
 	var lastSeq int64
 	var lastHash string
-	err = tx.QueryRow(ctx, `SELECT seq, entry_hash FROM record_entries WHERE decision_id = $1 ORDER BY seq DESC LIMIT 1`,
-		st.DecisionID).Scan(&lastSeq, &lastHash)
+	cond, arg := key.where(1)
+	err = tx.QueryRow(ctx, `SELECT seq, entry_hash FROM record_entries WHERE `+cond+` ORDER BY seq DESC LIMIT 1`, arg).Scan(&lastSeq, &lastHash)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 	case err != nil:
@@ -104,9 +120,9 @@ func AppendEntry(ctx context.Context, tx pgx.Tx, st Step, signer *Signer) (Entry
 		}
 		e.Signature, e.SignerKey = signer.SignEntryHash(e.EntryHash), signer.KeyID()
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO record_entries (decision_id, seq, recorded_at, actor_id, actor_role, kind, payload,
-		prev_hash, entry_hash, signature, signer_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		e.DecisionID, e.Seq, e.RecordedAt, e.ActorID, e.ActorRole, e.Kind, e.Payload, e.PrevHash, e.EntryHash,
+	err = tx.QueryRow(ctx, `INSERT INTO record_entries (decision_id, chain, seq, recorded_at, actor_id, actor_role, kind, payload,
+		prev_hash, entry_hash, signature, signer_key) VALUES (nullif($1, 0), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		e.DecisionID, e.Chain, e.Seq, e.RecordedAt, e.ActorID, e.ActorRole, e.Kind, e.Payload, e.PrevHash, e.EntryHash,
 		e.Signature, e.SignerKey).Scan(&e.ID)
 	if err != nil {
 		return Entry{}, errs.Internal(err)
@@ -124,7 +140,7 @@ func AppendEntry(ctx context.Context, tx pgx.Tx, st Step, signer *Signer) (Entry
 // Entries loads a decision's entries with seq > after, in order; limit 0
 // loads all of them.
 func Entries(ctx context.Context, q Querier, decisionID, after int64, limit int) ([]Entry, error) {
-	sql := `SELECT ` + Columns + ` FROM record_entries WHERE decision_id = $1 AND seq > $2 ORDER BY seq`
+	sql := `SELECT ` + Columns + ` FROM record_entries WHERE decision_id = $1 AND chain = '' AND seq > $2 ORDER BY seq`
 	args := []any{decisionID, after}
 	if limit > 0 {
 		sql += ` LIMIT $3`
@@ -139,7 +155,7 @@ func EntriesOfKinds(ctx context.Context, q Querier, decisionID int64, kinds []Ki
 	for i, k := range kinds {
 		names[i] = string(k)
 	}
-	sql := `SELECT ` + Columns + ` FROM record_entries WHERE decision_id = $1 AND kind = ANY($2::text[]) ORDER BY seq`
+	sql := `SELECT ` + Columns + ` FROM record_entries WHERE decision_id = $1 AND chain = '' AND kind = ANY($2::text[]) ORDER BY seq`
 	args := []any{decisionID, names}
 	if limit > 0 {
 		sql += ` LIMIT $3`

@@ -21,21 +21,39 @@ type TxBeginner interface {
 // signed tree heads (heads.go). It names the first broken entry; err is
 // only for failures to read.
 func Verify(ctx context.Context, db TxBeginner, decisionID int64) (VerifyResult, error) {
+	return verifySnapshot(ctx, db, decisionChain(decisionID))
+}
+
+// VerifyNamed verifies a named chain (chains.go) the way Verify verifies
+// a decision's record: the hash chain, the signatures, the rows its
+// entries bind, the checks registered for its scope and its logged heads.
+// A chain with no entries verifies as empty; the scope's checks still run
+// (they name rows no entry records).
+func VerifyNamed(ctx context.Context, db TxBeginner, chain string) (VerifyResult, error) {
+	if err := checkChainName(chain); err != nil {
+		return VerifyResult{}, err
+	}
+	return verifySnapshot(ctx, db, chainKey{name: chain})
+}
+
+func verifySnapshot(ctx context.Context, db TxBeginner, k chainKey) (VerifyResult, error) {
 	var r VerifyResult
 	err := pgx.BeginTxFunc(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
-		r, err = verifyIn(ctx, tx, decisionID)
+		r, err = verifyIn(ctx, tx, k)
 		return err
 	})
 	return r, err
 }
 
-func verifyIn(ctx context.Context, tx pgx.Tx, decisionID int64) (VerifyResult, error) {
-	entries, err := Entries(ctx, tx, decisionID, 0, 0)
+func verifyIn(ctx context.Context, tx pgx.Tx, k chainKey) (VerifyResult, error) {
+	entries, err := chainEntries(ctx, tx, k)
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	r := VerifyChain(decisionID, entries)
+	r := VerifyChain(k.decision, entries)
+	r.Chain = k.name
+	scope, id := k.scope()
 	ring, err := LoadKeyring(ctx, tx)
 	if err != nil {
 		return r, err
@@ -49,7 +67,7 @@ func verifyIn(ctx context.Context, tx pgx.Tx, decisionID int64) (VerifyResult, e
 	}
 	seq, problem, r.PersonalSignatures, r.PersonalKeys = CheckPersonalSignatures(entries, personal)
 	r.fail(seq, problem)
-	seq, problem, r.Anchored, err = checkLogged(ctx, tx, decisionID, entries, ring)
+	seq, problem, r.Anchored, err = checkLogged(ctx, tx, k, entries, ring)
 	if err != nil {
 		return r, err
 	}
@@ -61,10 +79,10 @@ func verifyIn(ctx context.Context, tx pgx.Tx, decisionID int64) (VerifyResult, e
 	r.Evidence = n
 	r.fail(seq, problem)
 	for _, c := range registeredChecks() {
-		if c.Online == nil {
+		if c.Online == nil || c.Scope != scope {
 			continue
 		}
-		seq, problem, err := c.Online(ctx, tx, decisionID, entries)
+		seq, problem, err := c.Online(ctx, tx, id, entries)
 		if err != nil {
 			return r, errs.Internal(err)
 		}

@@ -78,7 +78,7 @@ func (e *Env) RebuildLog(tb testing.TB) {
 	ctx := context.Background()
 	e.AsSuperuser(tb, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE record_log_leaves l SET entry_hash = e.entry_hash FROM record_entries e
-			WHERE e.decision_id = l.decision_id AND e.seq = l.seq;
+			WHERE (e.decision_id = l.decision_id AND e.chain = '' AND l.chain = '' OR l.chain <> '' AND e.chain = l.chain) AND e.seq = l.seq;
 			DELETE FROM record_tree_heads`)
 		return err
 	})
