@@ -74,3 +74,59 @@ func TestInspectionsStayWithTheirGovernment(t *testing.T) {
 		t.Errorf("a district problem of its own inspection: %v", err)
 	}
 }
+
+// The city-wide monthly report is the city's office's to analyse and issue:
+// a district's office (its government belongs to the city) used to write
+// the city's analysis and issue the city's report under its own signature,
+// and read the city's draft (outside check, security).
+func TestCityReportIsTheCityOfficesOwn(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(at(11, 2, 9))
+	district := s.e.Agency("qzf", "新华区人民政府", identity.AgencyGovernment).ID
+	if _, err := s.e.DB.Exec(ctx, `UPDATE agencies SET parent_id = $1 WHERE id = $2`, s.agency["zf"], district); err != nil {
+		t.Fatal(err)
+	}
+	office2, _ := s.e.Account(identity.RoleSupervisor, "qzf")
+	s.create(t, "jyj", consultation.DomainEducationCulture, at(10, 12, 10))
+	s.e.Clock.Set(at(11, 2, 9))
+	reports, err := s.sup.GenerateMonthlyReports(ctx, supervision.MonthOf(at(10, 15, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var city supervision.MonthlyReport
+	for _, r := range reports {
+		if r.AgencyID == nil {
+			city = r
+		}
+	}
+	analysis := supervision.AnalysisInput{Analysis: "区里写的分析。", WeakLinks: "区里写的薄弱环节。", Measures: "区里写的措施。"}
+	if _, err := s.sup.UpdateMonthlyReportAnalysis(ctx, &office2, city.ID, analysis); !hasCode(err, "monthly_report_not_found") {
+		t.Errorf("the district's office wrote the city's analysis: %v", err)
+	}
+	if _, err := s.sup.IssueMonthlyReport(ctx, &office2, city.ID, true); !hasCode(err, "monthly_report_not_found") {
+		t.Errorf("the district's office issued the city's report: %v", err)
+	}
+	if _, err := s.sup.GetMonthlyReport(ctx, &office2, city.ID); !hasCode(err, "monthly_report_not_found") {
+		t.Errorf("the district's office read the city's draft: %v", err)
+	}
+	list, err := s.sup.ListMonthlyReports(ctx, &office2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range list {
+		if r.ID == city.ID {
+			t.Errorf("the district's office lists the city's draft")
+		}
+	}
+	if _, err := s.sup.UpdateMonthlyReportAnalysis(ctx, s.office, city.ID, analysis); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.sup.IssueMonthlyReport(ctx, s.office, city.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	// Once issued, the city's report is read across the city.
+	if _, err := s.sup.GetMonthlyReport(ctx, &office2, city.ID); err != nil {
+		t.Errorf("the district's office cannot read the city's issued report: %v", err)
+	}
+}
