@@ -119,6 +119,15 @@ func TestCityReportIsTheCityOfficesOwn(t *testing.T) {
 			t.Errorf("the district's office lists the city's draft")
 		}
 	}
+	// The year's assessment indicators are the city's too.
+	weights := map[string]float64{"procedure_compliance": 60, "report_timeliness": 10, "survey_coverage": 10, "review_outcomes": 10,
+		"rectification_on_time": 10}
+	if _, err := s.sup.UpdateAssessmentIndicators(ctx, &office2, 2026, weights); !hasCode(err, "not_city_office") {
+		t.Errorf("the district's office set the city's assessment indicators: %v", err)
+	}
+	if _, err := s.sup.UpdateAssessmentIndicators(ctx, s.office, 2026, weights); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.sup.UpdateMonthlyReportAnalysis(ctx, s.office, city.ID, analysis); err != nil {
 		t.Fatal(err)
 	}
