@@ -8,7 +8,12 @@ ALTER TABLE notification_settings
     ADD COLUMN confirmations_day_start timestamptz,
     ADD COLUMN confirmations_in_day    integer NOT NULL DEFAULT 0;
 
+-- A resident's proposals lately (catalogue.checkProposalRate: three in ten
+-- minutes, ten a day).
+CREATE INDEX decision_proposals_account_idx ON decision_proposals (account_id, created_at DESC);
+
 -- +goose Down
+DROP INDEX decision_proposals_account_idx;
 ALTER TABLE notification_settings
     DROP COLUMN confirmation_sent_at,
     DROP COLUMN confirmations_day_start,
