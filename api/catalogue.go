@@ -334,9 +334,10 @@ func (s *server) registerCatalogue() {
 			return s.svc.Catalogue.LinkDecision(ctx, actor(ctx), in.DecisionID, in.Body.CatalogueItemID)
 		}, catalogueItemView)
 	answer(s, huma.Operation{OperationID: "propose-decision-item", Method: http.MethodPost, Path: "/decision-proposals", DefaultStatus: http.StatusCreated,
-		Summary: "Propose a decision item", Tags: tags, Errors: []int{403, 422},
+		Summary: "Propose a decision item", Tags: tags, Errors: []int{403, 422, 429},
 		Description: "Residents propose as a resident (under their pseudonym) or an organisation; staff record proposals of leaders, departments, " +
-			"人大代表 and 政协委员 (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account."},
+			"人大代表 and 政协委员 (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account; a resident files " +
+			"three in ten minutes and ten a day (429 `proposal_rate_limited`)."},
 		signedIn(), func(ctx context.Context, in *withBody[proposeInputBody]) (catalogue.Proposal, error) {
 			return s.svc.Catalogue.ProposeDecisionItem(ctx, actor(ctx), catalogue.ProposalInput{DecisionBody: in.Body.DecisionBody,
 				ProposerKind: catalogue.ProposerKind(in.Body.ProposerKind), ProposerName: in.Body.ProposerName, Title: in.Body.Title,

@@ -109,6 +109,31 @@ func TestHearingOperations(t *testing.T) {
 	if r := e.Do(http.MethodPost, hp+"/applications", resident, map[string]any{"side": "支持方", "public_name": "李先生"}); r.Status != http.StatusCreated {
 		t.Fatalf("apply: %d %s", r.Status, r.Body)
 	}
+	// Outside check (security): the lead unit's steps on this real, published
+	// hearing are refused to staff of another agency, to a resident and to
+	// anonymous visitors, and staff may not apply as a resident.
+	for _, who := range []struct{ name, tok string }{{"other agency", other}, {"resident", resident}, {"anonymous", ""}} {
+		for _, step := range []struct {
+			method, path string
+			body         any
+		}{
+			{http.MethodPost, "/notice", nil},
+			{http.MethodPost, "/selection-method", map[string]any{"selection_method": "每方抽签1人。"}},
+			{http.MethodPost, "/draw", nil},
+			{http.MethodPost, "/participants", nil},
+			{http.MethodPost, "/deliveries", map[string]any{"application_id": 1, "delivered_on": today, "method": "当面送达"}},
+			{http.MethodPut, "/minutes", map[string]any{"summary": "概况", "statements": []any{map[string]any{"speaker": "某", "points": "观点",
+				"reasons": "理由"}}}},
+			{http.MethodPost, "/report", map[string]any{"summary": "报告"}},
+		} {
+			if r := e.Do(step.method, hp+step.path, who.tok, step.body); r.Status < 400 || r.Status >= 500 {
+				t.Errorf("%s: %s %s: %d %.200s", who.name, step.method, step.path, r.Status, r.Body)
+			}
+		}
+	}
+	if r := e.Do(http.MethodPost, hp+"/applications", other, map[string]any{"side": "反对方", "public_name": "王先生"}); r.Status < 400 || r.Status >= 500 {
+		t.Errorf("staff applied to a hearing: %d %s", r.Status, r.Body)
+	}
 	if r := e.Do(http.MethodGet, hp+"/draw", "", nil); r.Status != http.StatusOK {
 		t.Fatalf("draw check: %d %s", r.Status, r.Body)
 	}

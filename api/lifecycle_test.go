@@ -83,6 +83,11 @@ func TestDecisionLifeFromCatalogueToAdjustment(t *testing.T) {
 	}
 
 	// Initiation: the body decides to start the item and names the lead unit.
+	// A proposal it names must be one made to this body (outside check: any
+	// number was stored, and went into the decision's record on linking).
+	p.Do("POST", fmt.Sprintf("/catalogue-items/%d/initiation", it.ID), p.tok("body"), map[string]any{"proposer_kind": "resident",
+		"proposer_name": "市民", "proposal_id": 999999, "start_reference": "市政府常务会议纪要〔2026〕5号", "start_date": p.today()}).
+		Expect(t, 422, "proposal_not_found")
 	p.Do("POST", fmt.Sprintf("/catalogue-items/%d/initiation", it.ID), p.tok("body"), map[string]any{"proposer_kind": "government_leader",
 		"proposer_name": "李副市长", "start_reference": "市政府常务会议纪要〔2026〕5号", "start_date": p.today()}).Expect(t, 201, "")
 

@@ -152,9 +152,11 @@ func (s *server) registerNotifications() {
 			return s.svc.Notify.GetSettings(ctx, actor(ctx))
 		}, settingsView)
 	answer(s, huma.Operation{OperationID: "update-notification-settings", Method: http.MethodPut, Path: "/me/notification-settings",
-		Summary: "Change my notification settings", Tags: tags, Errors: []int{422},
+		Summary: "Change my notification settings", Tags: tags, Errors: []int{422, 429},
 		Description: "Replies to one's own opinion go out at once (e-mail, and SMS outside the quiet hours when sms_on); everything " +
-			"else in a daily e-mail digest. A new e-mail address gets a confirmation link and no mail until it is confirmed."},
+			"else in a daily e-mail digest. A new e-mail address gets a confirmation link and no mail until it is confirmed. " +
+			"An account sends one confirmation a minute and five a day (429 `confirmation_too_soon`, `confirmation_limit_reached`; " +
+			"nothing is saved)."},
 		roles(), func(ctx context.Context, in *withBody[updateSettingsInputBody]) (notify.Settings, error) {
 			return s.svc.Notify.UpdateSettings(ctx, actor(ctx), notify.SettingsInput{Email: in.Body.Email, EmailOn: in.Body.EmailOn,
 				SMSOn: in.Body.SMSOn, QuietStart: in.Body.QuietStart, QuietEnd: in.Body.QuietEnd})

@@ -218,10 +218,11 @@ func (s *server) registerSupervision() {
 		}, monthlyReportsBody)
 	answer(s, huma.Operation{OperationID: "generate-monthly-reports", Method: http.MethodPost, Path: "/supervision/monthly-reports/generate",
 		Summary: "Generate (again) the reports of a month", Tags: tags, Errors: []int{403},
-		Description: "Recomputes the drafts of the month; issued reports stay as issued."},
+		Description: "Recomputes the drafts of the month; issued reports stay as issued. The answer holds the reports the caller may " +
+			"read (get-monthly-report)."},
 		office, func(ctx context.Context, in *withBody[generateInputBody]) ([]supervision.MonthlyReport, error) {
 			t, _ := time.ParseInLocation("2006-01", in.Body.Month, time.UTC)
-			return sup().GenerateMonthlyReports(ctx, supervision.Month{Year: t.Year(), Month: t.Month()})
+			return sup().GenerateMonthlyReportsAs(ctx, actor(ctx), supervision.Month{Year: t.Year(), Month: t.Month()})
 		}, monthlyReportsBody)
 	answer(s, huma.Operation{OperationID: "get-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}",
 		Summary: "A monthly report", Tags: tags, Errors: []int{404},

@@ -121,7 +121,9 @@ func (s *server) registerAssessment(tags []string, office access) {
 				ContentDisposition: contentDisposition(fmt.Sprintf("assessment-%d.xlsx", in.Year)), Body: b}, nil
 		})
 	answer(s, huma.Operation{OperationID: "update-assessment-indicators", Method: http.MethodPut,
-		Path: "/supervision/assessments/{year}/indicators", Summary: "Set the year's indicator weights", Tags: tags, Errors: []int{422}},
+		Path: "/supervision/assessments/{year}/indicators", Summary: "Set the year's indicator weights", Tags: tags, Errors: []int{403, 422},
+		Description: "The city's rule-of-law office (an office whose government belongs to no other) or an admin; 403 `not_city_office` " +
+			"for a district's office."},
 		office, func(ctx context.Context, in *indicatorsInput) ([]supervision.Indicator, error) {
 			return sup().UpdateAssessmentIndicators(ctx, actor(ctx), in.Year, in.Body.Weights)
 		}, func(list []supervision.Indicator) indicatorsOutputBody {

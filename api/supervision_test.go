@@ -78,3 +78,45 @@ func TestSupervisionOperations(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A district's office generating a month's reports is answered with the
+// reports it may read: the city's draft (with the city office's analysis)
+// and the city's departments' drafts used to come back in the answer,
+// which get-monthly-report refuses it (outside check, security).
+func TestGenerateAnswersOnlyTheOfficesReports(t *testing.T) {
+	e := newCity(t, "zf")
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	district := e.Agency("qzf", "新华区人民政府", identity.AgencyGovernment)
+	if _, err := e.DB.Exec(t.Context(), `UPDATE agencies SET parent_id = (SELECT id FROM agencies WHERE code = 'zf')
+		WHERE code IN ('jyj', 'qzf')`); err != nil {
+		t.Fatal(err)
+	}
+	_, office := e.Account(identity.RoleSupervisor, "zf")
+	_, office2 := e.Account(identity.RoleSupervisor, "qzf")
+	var reports struct {
+		Reports []struct {
+			ID       int64  `json:"id"`
+			AgencyID *int64 `json:"agency_id"`
+		}
+	}
+	e.Do("POST", "/supervision/monthly-reports/generate", office, map[string]any{"month": "2026-01"}).Expect(t, 200, "").JSON(t, &reports)
+	var city int64
+	for _, r := range reports.Reports {
+		if r.AgencyID == nil {
+			city = r.ID
+		}
+	}
+	if city == 0 {
+		t.Fatalf("no city report: %+v", reports)
+	}
+	e.Do("PUT", "/supervision/monthly-reports/"+itoa(city)+"/analysis", office, map[string]any{"analysis": "市法治办内部分析：某局问题突出。",
+		"weak_links": "薄弱", "measures": "措施"}).Expect(t, 200, "")
+	r := e.Do("POST", "/supervision/monthly-reports/generate", office2, map[string]any{"month": "2026-01"}).Expect(t, 200, "")
+	r.JSON(t, &reports)
+	for _, rep := range reports.Reports {
+		if rep.AgencyID == nil || *rep.AgencyID != district.ID {
+			e.Do("GET", "/supervision/monthly-reports/"+itoa(rep.ID), office2, nil).Expect(t, 404, "monthly_report_not_found")
+			t.Errorf("the district's office was answered report %d (agency %v)", rep.ID, rep.AgencyID)
+		}
+	}
+}

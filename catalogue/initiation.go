@@ -105,7 +105,7 @@ func itemWithCatalogue(ctx context.Context, tx pgx.Tx, itemID int64) (Item, Cata
 // names (Decree 713 Art. 10–11). Staff of the body (or admins) may call it.
 // Codes: catalogue_item_not_found (404), not_decision_body_staff (403),
 // invalid_proposer_kind, proposer_name_required, start_reference_required,
-// start_date_required, lead_agency_differs (422), catalogue_not_published,
+// start_date_required, lead_agency_differs, proposal_not_found (422), catalogue_not_published,
 // catalogue_item_removed, already_initiated (409).
 func (s *Service) InitiateDecisionItem(ctx context.Context, actor *identity.Account, itemID int64, in InitiationInput) (Initiation, error) {
 	if ProposerKindNames[in.ProposerKind] == "" {
@@ -145,6 +145,16 @@ func (s *Service) InitiateDecisionItem(ctx context.Context, actor *identity.Acco
 		}
 		var proposal *int64
 		if in.ProposalID != 0 {
+			// A proposal made to this body only (any number used to be
+			// stored, and went into the decision's record on linking).
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM decision_proposals WHERE id = $1 AND decision_body_id = $2)`,
+				in.ProposalID, c.DecisionBodyID).Scan(&ok); err != nil {
+				return errs.Internal(err)
+			}
+			if !ok {
+				return errs.InvalidField("proposal_not_found", "proposal_id", "没有向该决策机关提出的这项建议")
+			}
 			proposal = &in.ProposalID
 		}
 		date := time.Date(in.StartDate.Year(), in.StartDate.Month(), in.StartDate.Day(), 0, 0, 0, 0, time.UTC)

@@ -68,7 +68,9 @@ type ProposalInput struct {
 // and 政协委员 with the proposer's name. Any signed-in verified account may
 // call it. Codes: decision_body_not_found, invalid_proposer_kind,
 // proposer_name_required, title_required, title_too_long,
-// description_required, description_too_long (422), phone_not_verified (403).
+// description_required, description_too_long (422), phone_not_verified (403),
+// proposal_rate_limited (429: a resident's or organisation's proposals,
+// ProposalsPerTenMinutes and ProposalsPerDay).
 func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Account, in ProposalInput) (Proposal, error) {
 	if actor == nil {
 		return Proposal{}, errs.Unauthenticated("authentication_required", "请先登录")
@@ -104,6 +106,11 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 		bodyID, err := body(ctx, tx, in.DecisionBody)
 		if err != nil {
 			return err
+		}
+		if !staffKinds {
+			if err := checkProposalRate(ctx, tx, actor.ID, s.now()); err != nil {
+				return err
+			}
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO decision_proposals (decision_body_id, proposer_kind, proposer_name, account_id, title,
 			description, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, bodyID, in.ProposerKind, name, actor.ID, title, desc,
@@ -244,4 +251,44 @@ func (s *Service) AnswerDecisionProposal(ctx context.Context, actor *identity.Ac
 		return Proposal{}, err
 	}
 	return s.getProposal(ctx, proposalID)
+}
+
+// The proposals a resident files (as a resident or an organisation): each
+// is public and must be answered, so one account could flood the list and
+// the body's answering (outside check, security). The same bounds as
+// implementation feedback.
+const (
+	ProposalsPerTenMinutes = 3
+	ProposalsPerDay        = 10
+)
+
+// checkProposalRate refuses a resident who filed too many proposals lately.
+// The account's transaction lock makes a burst count one by one.
+func checkProposalRate(ctx context.Context, tx pgx.Tx, accountID int64, now time.Time) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('decision_proposals'), $1::int)`, int32(accountID)); err != nil {
+		return errs.Internal(err)
+	}
+	for _, c := range []struct {
+		limit  int
+		window time.Duration
+		msg    string
+	}{
+		{ProposalsPerTenMinutes, 10 * time.Minute, "提出建议过于频繁，请稍后再试"},
+		{ProposalsPerDay, 24 * time.Hour, "今天提出的建议已达上限，请明天再试"},
+	} {
+		// The limit-th most recent proposal in the window: when it leaves
+		// the window, one more may be filed.
+		var at time.Time
+		err := tx.QueryRow(ctx, `SELECT created_at FROM decision_proposals WHERE account_id = $1 AND created_at > $2
+			AND proposer_kind IN ('resident', 'organisation') ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
+			accountID, now.Add(-c.window), c.limit-1).Scan(&at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return errs.Internal(err)
+		}
+		return errs.RateLimited("proposal_rate_limited", c.msg, max(at.Add(c.window).Sub(now), time.Second))
+	}
+	return nil
 }

@@ -92,11 +92,12 @@ func triggers(ctx context.Context, tx pgx.Tx, d *consultation.Decision) ([]Trigg
 }
 
 // PostEvaluationTriggers shows the decision body which triggers of Art. 36
-// are met. Staff who may see the decision internally may call it. Codes:
-// decision_not_found, decision_not_published.
+// are met. Staff who may see the decision internally may call it (staff of
+// other agencies used to read the counts too: outside check, security).
+// Codes: decision_not_found, not_decision_staff, decision_not_published.
 func (s *Service) PostEvaluationTriggers(ctx context.Context, actor *identity.Account, decisionID int64) ([]TriggerState, error) {
 	var out []TriggerState
-	err := s.withPublished(ctx, actor, decisionID, nil, func(tx pgx.Tx, d consultation.Decision) (err error) {
+	err := s.withPublished(ctx, actor, decisionID, requireInternal, func(tx pgx.Tx, d consultation.Decision) (err error) {
 		out, err = triggers(ctx, tx, &d)
 		return err
 	})

@@ -112,3 +112,16 @@ func requireBody(actor *identity.Account, d *consultation.Decision) error {
 	}
 	return errs.Forbidden("not_decision_body_staff", "只有决策机关的工作人员可以执行此操作")
 }
+
+// requireInternal refuses anyone who may not see the decision internally
+// (lockPublished lets any agency staff through, for the implementing unit):
+// as not found when the decision is not public.
+func requireInternal(actor *identity.Account, d *consultation.Decision) error {
+	if consultation.CanSeeInternal(actor, d) {
+		return nil
+	}
+	if d.Public() {
+		return errs.Forbidden("not_decision_staff", "只有相关机构的工作人员可以执行此操作")
+	}
+	return errs.NotFound("decision_not_found", "决策事项不存在")
+}

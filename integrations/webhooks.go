@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -123,10 +124,57 @@ func (s *Service) checkTarget(ctx context.Context, raw string) (*url.URL, error)
 	return u, nil
 }
 
-// publicIP reports whether ip is a globally routable unicast address.
+// publicIP reports whether ip is a globally routable unicast address that
+// a webhook may reach. An IPv4-mapped IPv6 address is judged as the IPv4
+// address it carries. IPv4: none of the special-purpose ranges that are not
+// globally reachable (RFC 6890 and the IANA registry): 0.0.0.0/8 reaches
+// the host itself on Linux, 198.18/15, 192.0.0/24, 240/4 and the others
+// are reserved. IPv6: only global unicast (2000::/3) outside the ranges
+// that carry an IPv4 address inside (6to4 2002::/16, Teredo and the other
+// protocol assignments in 2001::/23) or are for documentation; NAT64
+// (64:ff9b::/96), IPv4-compatible (::/96), unique-local and link-local
+// addresses are outside 2000::/3. Outside check (security): IsGlobalUnicast
+// alone let 0.0.0.1, 198.18.0.1, 64:ff9b::a9fe:a9fe and 2002:a9fe:a9fe::
+// through.
 func publicIP(ip net.IP) bool {
-	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() &&
-		!ip.Equal(net.IPv4(100, 100, 100, 200)) && !(ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64) // CGNAT 100.64/10
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		for _, p := range blockedIPv4 {
+			if p.Contains(a) {
+				return false
+			}
+		}
+		return true
+	}
+	if !globalIPv6.Contains(a) {
+		return false
+	}
+	for _, p := range blockedIPv6 {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	blockedIPv4 = prefixes("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+		"192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16",
+		"192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4")
+	globalIPv6  = netip.MustParsePrefix("2000::/3")
+	blockedIPv6 = prefixes("2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20")
+)
+
+func prefixes(list ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(list))
+	for i, p := range list {
+		out[i] = netip.MustParsePrefix(p)
+	}
+	return out
 }
 
 // ListWebhooks lists an organisation's webhooks (not deleted) to its

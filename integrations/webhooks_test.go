@@ -324,10 +324,55 @@ func TestWebhookPausedAfterLastAttempt(t *testing.T) {
 func TestWebhookTargetRefused(t *testing.T) {
 	s := newWebhookScene(t, scaled())
 	s.svc.AllowPrivateTargets = false
-	for _, u := range []string{"http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "ftp://example.org/x"} {
+	for _, u := range []string{"http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "ftp://example.org/x",
+		// Outside check (security): forms of an internal address that
+		// IsGlobalUnicast calls global. 0.0.0.0/8 reaches the host itself
+		// on Linux; NAT64, 6to4 and IPv4-compatible IPv6 carry an IPv4
+		// address inside; the rest are reserved (RFC 6890).
+		"http://0.0.0.1:5432/", "http://0.1.2.3/", "http://[::ffff:127.0.0.1]/", "http://[::127.0.0.1]/",
+		"http://[64:ff9b::a9fe:a9fe]/latest", "http://[2002:a9fe:a9fe::]/", "http://[2001:0:a9fe:a9fe::]/",
+		"http://198.18.0.1/", "http://192.0.0.1/", "http://240.0.0.1/", "http://[2001:db8::1]/",
+		"http://localhost/x", "http://2130706433/", "http://0x7f.1/", "http://0177.0.0.1/", "http://[fd00:ec2::254]/",
+		"http://[::1]/", "file:///etc/passwd", "gopher://127.0.0.1/"} {
 		_, err := s.svc.CreateWebhook(context.Background(), &s.manager, s.org.ID, integrations.WebhookInput{URL: u, Kinds: []string{"consultation_opened"}})
 		if err == nil {
-			t.Fatalf("%s accepted", u)
+			t.Errorf("%s accepted", u)
 		}
+	}
+}
+
+// TestWebhookPrivateTargetRefusedAtConnect: a webhook whose host turns to
+// an internal address after it was made (DNS rebinding, or a stored URL
+// the registration check let through) is refused when the delivery
+// connects, not only when the webhook is made: the receiver on this host
+// gets nothing and the attempt says why (outside check, security).
+func TestWebhookPrivateTargetRefusedAtConnect(t *testing.T) {
+	s := newWebhookScene(t, []time.Duration{time.Hour})
+	ctx := context.Background()
+	// The delivery client is built on first use: from here on it is the
+	// production one.
+	s.svc.AllowPrivateTargets = false
+	_, port, _ := strings.Cut(strings.TrimPrefix(s.recv.srv.URL, "http://"), ":")
+	for i, host := range []string{"localhost", "0.0.0.1", "[::ffff:127.0.0.1]"} {
+		if _, err := s.DB.Exec(ctx, `UPDATE webhooks SET url = $2 WHERE id = $1`, s.hook.ID, "http://"+host+":"+port+"/hook"); err != nil {
+			t.Fatal(err)
+		}
+		s.openConsultations(t, 1)
+		if _, err := s.svc.FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 15*time.Second, host+": the attempt", func() bool {
+			d := s.deliveries(t)
+			return len(d) == i+1 && d[0].AttemptCount == 1
+		})
+		d := s.deliveries(t)[0]
+		if d.Status == "delivered" || !strings.Contains(d.LastError, "内网") {
+			t.Errorf("%s: delivery %s, last error %q; want refused as an internal address", host, d.Status, d.LastError)
+		}
+	}
+	s.recv.mu.Lock()
+	defer s.recv.mu.Unlock()
+	if len(s.recv.accepted) != 0 || s.recv.badSig != 0 {
+		t.Fatalf("the internal receiver was reached: %v", s.recv.accepted)
 	}
 }

@@ -282,9 +282,11 @@ type SettingsInput struct {
 }
 
 // UpdateSettings saves the actor's settings. A new e-mail address is sent a
-// confirmation link and gets no notification until it is confirmed. Codes:
-// sign_in_required, invalid_email, invalid_quiet_hours, phone_required
-// (SMS without a phone number).
+// confirmation link and gets no notification until it is confirmed; a new
+// address past the confirmation limit (takeConfirmation) saves nothing.
+// Codes: sign_in_required, invalid_email, invalid_quiet_hours,
+// phone_required (SMS without a phone number), confirmation_too_soon,
+// confirmation_limit_reached.
 func (s *Service) UpdateSettings(ctx context.Context, actor *identity.Account, in SettingsInput) (Settings, error) {
 	if err := requireSignedIn(actor); err != nil {
 		return Settings{}, err
@@ -310,14 +312,22 @@ func (s *Service) UpdateSettings(ctx context.Context, actor *identity.Account, i
 		return Settings{}, err
 	}
 	changed := email != "" && email != prev.Email
-	_, err = s.DB.Exec(ctx, `INSERT INTO notification_settings (account_id, email, email_confirmed_at, email_on, sms_on, quiet_start,
-		quiet_end, updated_at) VALUES ($1, $2, NULL, $3, $4, $5, $6, $7)
-		ON CONFLICT (account_id) DO UPDATE SET email = EXCLUDED.email,
-			email_confirmed_at = CASE WHEN notification_settings.email = EXCLUDED.email THEN notification_settings.email_confirmed_at END,
-			email_on = EXCLUDED.email_on, sms_on = EXCLUDED.sms_on, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
-			updated_at = EXCLUDED.updated_at`, actor.ID, email, in.EmailOn, in.SMSOn, in.QuietStart, in.QuietEnd, s.now())
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO notification_settings (account_id, email, email_confirmed_at, email_on, sms_on, quiet_start,
+			quiet_end, updated_at) VALUES ($1, $2, NULL, $3, $4, $5, $6, $7)
+			ON CONFLICT (account_id) DO UPDATE SET email = EXCLUDED.email,
+				email_confirmed_at = CASE WHEN notification_settings.email = EXCLUDED.email THEN notification_settings.email_confirmed_at END,
+				email_on = EXCLUDED.email_on, sms_on = EXCLUDED.sms_on, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
+				updated_at = EXCLUDED.updated_at`, actor.ID, email, in.EmailOn, in.SMSOn, in.QuietStart, in.QuietEnd, s.now()); err != nil {
+			return errs.Internal(err)
+		}
+		if changed {
+			return s.takeConfirmation(ctx, tx, actor.ID)
+		}
+		return nil
+	})
 	if err != nil {
-		return Settings{}, errs.Internal(err)
+		return Settings{}, err
 	}
 	if changed {
 		// A failed confirmation mail never fails the save: the page offers
@@ -330,7 +340,8 @@ func (s *Service) UpdateSettings(ctx context.Context, actor *identity.Account, i
 }
 
 // ResendConfirmation sends the confirmation link again. Codes:
-// sign_in_required, email_not_set, email_already_confirmed, mail_unavailable.
+// sign_in_required, email_not_set, email_already_confirmed, mail_unavailable,
+// confirmation_too_soon, confirmation_limit_reached.
 func (s *Service) ResendConfirmation(ctx context.Context, actor *identity.Account) error {
 	st, err := s.GetSettings(ctx, actor)
 	if err != nil {
@@ -342,9 +353,60 @@ func (s *Service) ResendConfirmation(ctx context.Context, actor *identity.Accoun
 	if st.EmailConfirmed() {
 		return errs.Conflict("email_already_confirmed", "电子邮箱已经确认")
 	}
+	if err := s.takeConfirmation(ctx, s.DB, actor.ID); err != nil {
+		return err
+	}
 	if err := s.sendConfirmation(ctx, actor.ID, st.Email); err != nil {
 		s.Logger.WarnContext(ctx, "notify: confirmation mail not sent", "error", err)
 		return errs.Conflict("mail_unavailable", "邮件暂时无法发送，请稍后再试")
 	}
 	return nil
+}
+
+// The confirmation mails an account may have sent to addresses it typed:
+// one a minute, ConfirmationsPerDay in 24 hours. Without a limit any
+// signed-in account made the platform mail any address as often as it
+// liked (outside check, security).
+const (
+	ConfirmationInterval = time.Minute
+	ConfirmationsPerDay  = 5
+)
+
+// takeConfirmation counts one confirmation mail of the account, whose
+// settings row exists, or refuses it. Codes: confirmation_too_soon,
+// confirmation_limit_reached.
+func (s *Service) takeConfirmation(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, accountID int64) error {
+	now := s.now()
+	var last, dayStart *time.Time
+	var inDay int
+	var ok bool
+	err := q.QueryRow(ctx, `WITH old AS (SELECT confirmation_sent_at, confirmations_day_start, confirmations_in_day
+			FROM notification_settings WHERE account_id = $1 FOR UPDATE),
+		upd AS (UPDATE notification_settings n SET confirmation_sent_at = $2::timestamptz,
+				confirmations_day_start = CASE WHEN o.confirmations_day_start IS NULL OR o.confirmations_day_start <= $2::timestamptz - interval '1 day'
+					THEN $2::timestamptz ELSE o.confirmations_day_start END,
+				confirmations_in_day = CASE WHEN o.confirmations_day_start IS NULL OR o.confirmations_day_start <= $2::timestamptz - interval '1 day'
+					THEN 1 ELSE o.confirmations_in_day + 1 END
+			FROM old o WHERE n.account_id = $1
+				AND (o.confirmation_sent_at IS NULL OR o.confirmation_sent_at <= $2::timestamptz - make_interval(secs => $3))
+				AND (o.confirmations_day_start IS NULL OR o.confirmations_day_start <= $2::timestamptz - interval '1 day' OR o.confirmations_in_day < $4)
+			RETURNING 1)
+		SELECT o.confirmation_sent_at, o.confirmations_day_start, o.confirmations_in_day, EXISTS (SELECT 1 FROM upd) FROM old o`,
+		accountID, now, ConfirmationInterval.Seconds(), ConfirmationsPerDay).Scan(&last, &dayStart, &inDay, &ok)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if ok {
+		return nil
+	}
+	if last != nil && now.Sub(*last) < ConfirmationInterval {
+		return errs.RateLimited("confirmation_too_soon", "确认邮件发送过于频繁，请一分钟后再试", ConfirmationInterval-now.Sub(*last))
+	}
+	wait := time.Hour
+	if dayStart != nil {
+		wait = dayStart.Add(24 * time.Hour).Sub(now)
+	}
+	return errs.RateLimited("confirmation_limit_reached", "今日发送确认邮件的次数已达上限，请明天再试", max(wait, time.Second))
 }

@@ -99,11 +99,18 @@ func (s *Service) Indicators(ctx context.Context, year int) ([]Indicator, error)
 }
 
 // UpdateAssessmentIndicators sets the weights of the year's indicators;
-// they must be known indicators summing to 100. Codes: not_supervisor,
-// invalid_indicators.
+// they must be known indicators summing to 100. The weights are the city's:
+// only the city's office (cityOffice) or an admin sets them (a district's
+// office used to: outside check, security). Codes: not_supervisor,
+// not_city_office, invalid_indicators.
 func (s *Service) UpdateAssessmentIndicators(ctx context.Context, actor *identity.Account, year int, weights map[string]float64) ([]Indicator, error) {
 	if err := requireOffice(actor); err != nil {
 		return nil, err
+	}
+	if city, err := cityOffice(ctx, s.DB, actor); err != nil {
+		return nil, err
+	} else if !city {
+		return nil, errs.Forbidden("not_city_office", "考核指标由市法治政府建设办公室设定")
 	}
 	sum := 0.0
 	for k, w := range weights {

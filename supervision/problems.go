@@ -71,6 +71,13 @@ func (s *Service) CreateInspection(ctx context.Context, actor *identity.Account,
 		if err := agenciesExist(ctx, tx, in.AgencyIDs); err != nil {
 			return err
 		}
+		// The office inspects its own government's departments only (outside
+		// check, security: a district's office planned the city's).
+		for id := range uniq(in.AgencyIDs) {
+			if err := requireGoverns(ctx, tx, actor, id, "agency_not_governed", "所选单位不属于本级政府，不能督察"); err != nil {
+				return err
+			}
+		}
 		var err error
 		if out, err = pgrows.Returning[Inspection](ctx, tx, `INSERT INTO inspections (title, agency_ids, period_from, period_to, topics, starts_on, ends_on,
 			created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
@@ -101,12 +108,20 @@ func uniq(ids []int64) map[int64]bool {
 	return m
 }
 
-// ListInspections lists inspection plans, newest first. Codes: not_supervisor.
+// inspectionGoverned is the condition, on an inspections row `i`, that
+// the office of government $N inspects one of its departments (governed).
+func inspectionGoverned(n int) string {
+	return `EXISTS (SELECT 1 FROM agencies a WHERE a.id = ANY(i.agency_ids) AND ` + governed(n) + `)`
+}
+
+// ListInspections lists the inspection plans of the office's government
+// (admins: all), newest first. Codes: not_supervisor.
 func (s *Service) ListInspections(ctx context.Context, actor *identity.Account) ([]Inspection, error) {
 	if err := requireOffice(actor); err != nil {
 		return nil, err
 	}
-	return pgrows.All[Inspection](ctx, s.DB, `SELECT * FROM inspections ORDER BY id DESC LIMIT 500`)
+	return pgrows.All[Inspection](ctx, s.DB, `SELECT i.* FROM inspections i WHERE `+inspectionGoverned(1)+` ORDER BY i.id DESC LIMIT 500`,
+		bodyOf(actor))
 }
 
 // Severity grades a problem.
@@ -223,7 +238,7 @@ func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in
 		if err := requireGoverns(ctx, tx, actor, in.AgencyID, "agency_not_governed", "该单位不属于本级政府，不能记录问题"); err != nil {
 			return err
 		}
-		if err := problemReferencesExist(ctx, tx, in); err != nil {
+		if err := problemReferencesExist(ctx, tx, in, bodyOf(actor)); err != nil {
 			return err
 		}
 		var listedAt *time.Time
@@ -256,12 +271,16 @@ func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in
 
 // problemReferencesExist checks the decision and the inspection a problem
 // names, so that a mistyped number is a field error and not the foreign
-// key's 500.
-func problemReferencesExist(ctx context.Context, tx pgx.Tx, in ProblemInput) error {
+// key's 500; both must be of the office's government (body, 0 for admins):
+// a decision whose body it governs, an inspection of its departments
+// (outside check, security: a district's office tied its problems to the
+// city's).
+func problemReferencesExist(ctx context.Context, tx pgx.Tx, in ProblemInput, body int64) error {
 	var decisionOK, inspectionOK bool
-	err := tx.QueryRow(ctx, `SELECT $1::bigint IS NULL OR EXISTS (SELECT 1 FROM decisions WHERE id = $1),
-		$2::bigint IS NULL OR EXISTS (SELECT 1 FROM inspections WHERE id = $2)`,
-		in.DecisionID, in.InspectionID).Scan(&decisionOK, &inspectionOK)
+	err := tx.QueryRow(ctx, `SELECT $1::bigint IS NULL OR EXISTS (SELECT 1 FROM decisions d JOIN agencies a ON a.id = d.decision_body_id
+			WHERE d.id = $1 AND `+governed(3)+`),
+		$2::bigint IS NULL OR EXISTS (SELECT 1 FROM inspections i WHERE i.id = $2 AND `+inspectionGoverned(3)+`)`,
+		in.DecisionID, in.InspectionID, body).Scan(&decisionOK, &inspectionOK)
 	if err != nil {
 		return errs.Internal(err)
 	}

@@ -152,8 +152,11 @@ const roleSupervisor = identity.RoleSupervisor
 // government $N supervises it: the government itself and the departments
 // that belong to it (DOMAIN.md). A department with no parent recorded
 // belongs to no other government, so every office has it (a single-city
-// deployment records none). N is filled by governed.
-const governedSQL = `($N::bigint = 0 OR a.id = $N OR a.parent_id = $N OR a.parent_id IS NULL)`
+// deployment records none). Another government is never its: a
+// government has no parent recorded either, and every district's office
+// used to govern the city's government and every other district's (outside
+// check, security). N is filled by governed.
+const governedSQL = `($N::bigint = 0 OR a.id = $N OR a.parent_id = $N OR (a.parent_id IS NULL AND a.kind <> 'government'))`
 
 // governed returns governedSQL for parameter n.
 func governed(n int) string { return strings.ReplaceAll(governedSQL, "$N", "$"+strconv.Itoa(n)) }

@@ -302,7 +302,7 @@ func (s *site) generateReports(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusUnprocessableEntity, "无法生成", "请选择要生成的月份（年-月）。")
 		return
 	}
-	if _, err := s.svc.Supervision.GenerateMonthlyReports(r.Context(), supervision.Month{Year: t.Year(), Month: t.Month()}); err != nil {
+	if _, err := s.svc.Supervision.GenerateMonthlyReportsAs(r.Context(), currentAccount(r), supervision.Month{Year: t.Year(), Month: t.Month()}); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
