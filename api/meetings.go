@@ -86,7 +86,8 @@ func (s *server) registerMeetings() {
 	tags := []string{"Decision bodies"}
 	answer(s, huma.Operation{OperationID: "set-meeting-composition", Method: http.MethodPut, Path: "/decision-bodies/{code}/meeting-composition",
 		Summary: "Set a decision body's meeting composition (组成人员)", Tags: tags, Errors: []int{404, 422},
-		Description: "Replaces the members of the decision body's executive or plenary meeting, with its head (行政首长). Meeting records are " +
+		Description: "Replaces the members of the decision body's executive or plenary meeting, with its head (行政首长) and at least two others " +
+			"(422 `too_few_members`: a meeting of one or two is no collective discussion). Meeting records are " +
 			"checked against it: every member listed belongs to it, more than half present, the head speaks last (Decree 713 Art. 30). " +
 			"Departments and township governments keep their own (Art. 42). Admins."},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *setCompositionInput) (consultation.MeetingComposition, error) {
