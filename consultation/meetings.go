@@ -88,7 +88,8 @@ func decisionBody(ctx context.Context, q querier, code string) (int64, string, s
 
 // SetMeetingComposition replaces the members of a decision body's meetings.
 // Exactly one member is the head (行政首长); names are unique; at least
-// MinCompositionMembers. Only admins may call it. Codes:
+// MinCompositionMembers. Only admins may call it; the change is audited
+// with the members before and after. Codes:
 // decision_body_not_found, members_required, too_few_members (422, Art. 30),
 // too_many_members, invalid_member, duplicate_member,
 // composition_head_required (422, Decree 713 Art. 30).
@@ -129,7 +130,11 @@ func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Acc
 			"组成人员中须有且只有一名行政首长（决策机关的主要负责人）", deliberationBasis)
 	}
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		id, _, _, err := decisionBody(ctx, tx, bodyCode)
+		id, _, name, err := decisionBody(ctx, tx, bodyCode)
+		if err != nil {
+			return err
+		}
+		old, err := meetingComposition(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -143,12 +148,24 @@ func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Acc
 				return errs.Internal(err)
 			}
 		}
-		return nil
+		// Who the members are decides whether a meeting counts (quorum,
+		// the head): the entry keeps the whole list before and after.
+		return s.audit(ctx, tx, actor, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetID: id,
+			TargetName: name, Detail: map[string]any{"before": compositionDetail(old.Members), "after": compositionDetail(clean)}})
 	})
 	if err != nil {
 		return MeetingComposition{}, err
 	}
 	return s.GetMeetingComposition(ctx, actor, bodyCode)
+}
+
+// compositionDetail is a composition as the audit log keeps it.
+func compositionDetail(members []MeetingCompositionMember) []map[string]any {
+	out := make([]map[string]any, 0, len(members))
+	for _, m := range members {
+		out = append(out, map[string]any{"name": m.Name, "position": m.Position, "is_head": m.IsHead})
+	}
+	return out
 }
 
 // GetMeetingComposition returns a decision body's meeting composition (empty
