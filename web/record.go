@@ -24,9 +24,10 @@ type recordStep struct {
 	DocName string
 	// Signed says how a signed step was signed (signedHow).
 	Signed string
-	// Signer, SignedVersion and SignerKey say who signed (the role), over
-	// which draft version and with which key (signedWhat).
-	Signer, SignedVersion, SignerKey string
+	// Signer, SignedNumber, SignedHash and SignerKey say who signed (the
+	// role), over which draft version and with which key (signedWhat).
+	Signer, SignedHash, SignerKey string
+	SignedNumber                  int64
 }
 
 // signedWhat fills in who signed a signed step (the signer's role: the
@@ -46,10 +47,8 @@ func (st *recordStep) signedWhat(e consultation.RecordEntry) {
 	if role := roleNames[identity.Role(record.PayloadString(sb, "role"))]; role != "" {
 		st.Signer = role
 	}
-	if h := record.PayloadString(p, "version_hash"); h != "" {
-		n, _ := record.PayloadInt(p, "version_number")
-		st.SignedVersion = "第" + strconv.FormatInt(n, 10) + "版（内容哈希 " + h + "）"
-	}
+	st.SignedHash = record.PayloadString(p, "version_hash")
+	st.SignedNumber, _ = record.PayloadInt(p, "version_number")
 	st.SignerKey = e.SignerKey
 }
 

@@ -6,6 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/canyu-gov/canyu/internal/browsertest"
 )
 
 // TestRecordPageShowsWhatASignatureCovers (outside check adm): years later
@@ -33,6 +38,12 @@ func TestRecordPageShowsWhatASignatureCovers(t *testing.T) {
 			t.Errorf("%s: %d signed steps name the version, want 2", who.name, n)
 		}
 	}
+	// A phone shows the 64-character hash without scrolling sideways.
+	ctx := chrome(t, browsertest.Phone, 30*time.Second)
+	must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+"/decisions/"+strconv.FormatInt(e.d.ID, 10)+"/record"),
+		chromedp.WaitVisible(chromedp.CSS(".signed-what"))))
+	noSideScroll(t, ctx, "record page with signed steps")
+	browsertest.Screenshot(t, ctx, "record-signed-steps")
 	res, err := e.Consultation.VerifyDecisionRecord(context.Background(), &e.staff, e.d.ID)
 	if err != nil || !res.OK {
 		t.Fatalf("verify: %+v %v", res, err)
