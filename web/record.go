@@ -34,8 +34,9 @@ type recordStep struct {
 // public record names no person), the draft version it covers by number
 // and full content hash (a later version is never covered by it), and the
 // key that made the platform's signature, so that a reader years later can
-// check it against the published keys.
-func (st *recordStep) signedWhat(e consultation.RecordEntry) {
+// check it against the published keys. The hash and the key are for staff
+// (withHash); public pages show no hashes.
+func (st *recordStep) signedWhat(e consultation.RecordEntry, withHash bool) {
 	if e.Signature == "" {
 		return
 	}
@@ -47,9 +48,10 @@ func (st *recordStep) signedWhat(e consultation.RecordEntry) {
 	if role := roleNames[identity.Role(record.PayloadString(sb, "role"))]; role != "" {
 		st.Signer = role
 	}
-	st.SignedHash = record.PayloadString(p, "version_hash")
 	st.SignedNumber, _ = record.PayloadInt(p, "version_number")
-	st.SignerKey = e.SignerKey
+	if withHash {
+		st.SignedHash, st.SignerKey = record.PayloadString(p, "version_hash"), e.SignerKey
+	}
 }
 
 // signedHow says in words how a signed entry was signed (the record's
@@ -111,6 +113,9 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	data := recordPageData{Decision: d}
 	base := "/decisions/" + strconv.FormatInt(id, 10)
+	// Public pages show no hashes (issue 17): residents and visitors read
+	// the version's number; staff also its content hash and the key.
+	staffView := actor != nil && actor.Role != identity.RoleResident
 	for _, e := range entries {
 		step := recordStep{Basis: stepBasis[e.Kind]}
 		ev, ok := timelineEventOf(e)
@@ -142,7 +147,7 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		step.timelineEvent = ev
 		step.Signed = signedHow(e)
-		step.signedWhat(e)
+		step.signedWhat(e, staffView)
 		data.Steps = append(data.Steps, step)
 	}
 	if v, err := svc.VerifyDecisionRecord(ctx, actor, id); err == nil {
