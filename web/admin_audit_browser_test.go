@@ -73,3 +73,18 @@ func TestAdminAuditPageSaysWhatChanged(t *testing.T) {
 		t.Errorf("the account's own log lacks its entries:\n%s", own)
 	}
 }
+
+// TestAdminMeetingsWarnsOfTooSmallComposition: a composition smaller than
+// consultation.MinCompositionMembers, kept before that rule, is shown with a
+// warning that its meetings will be refused.
+func TestAdminMeetingsWarnsOfTooSmallComposition(t *testing.T) {
+	e := newReviewCity(t, "平顶山市城区义务教育学校招生入学办法")
+	_, adminToken := e.Account(identity.RoleAdmin, "")
+	if _, err := e.DB.Exec(context.Background(), `DELETE FROM meeting_members WHERE name <> '张市长'
+		AND decision_body_id = (SELECT id FROM agencies WHERE code = 'pdsszf')`); err != nil {
+		t.Fatal(err)
+	}
+	status, body := newBrowser(t, e.URL, adminToken).get("/admin/meetings")
+	wantStatus(t, "/admin/meetings", status, 200, body)
+	wantContains(t, "/admin/meetings", body, "组成人员不足3名，不能集体讨论决定")
+}

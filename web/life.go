@@ -27,6 +27,7 @@ import (
 func init() {
 	pageNames = append(pageNames, "admin_meetings", "catalogues", "catalogue", "proposals", "implementation")
 	maps.Copy(flashText, lifeFlash)
+	funcs["minCompositionMembers"] = func() int { return consultation.MinCompositionMembers }
 	funcs["catalogueStatusName"] = func(s catalogue.Status) string { return catalogue.StatusNames[s] }
 	funcs["adjustmentKindName"] = func(k catalogue.AdjustmentKind) string { return catalogue.AdjustmentKindNames[k] }
 	funcs["proposerKindName"] = func(k catalogue.ProposerKind) string { return catalogue.ProposerKindNames[k] }
