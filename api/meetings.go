@@ -86,7 +86,8 @@ func (s *server) registerMeetings() {
 	tags := []string{"Decision bodies"}
 	answer(s, huma.Operation{OperationID: "set-meeting-composition", Method: http.MethodPut, Path: "/decision-bodies/{code}/meeting-composition",
 		Summary: "Set a decision body's meeting composition (组成人员)", Tags: tags, Errors: []int{404, 422},
-		Description: "Replaces the members of the decision body's executive or plenary meeting, with its head (行政首长). Meeting records are " +
+		Description: "Replaces the members of the decision body's executive or plenary meeting, with its head (行政首长) and at least two others " +
+			"(422 `too_few_members`: a meeting of one or two is no collective discussion). Meeting records are " +
 			"checked against it: every member listed belongs to it, more than half present, the head speaks last (Decree 713 Art. 30). " +
 			"Departments and township governments keep their own (Art. 42). Admins."},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *setCompositionInput) (consultation.MeetingComposition, error) {
@@ -94,12 +95,7 @@ func (s *server) registerMeetings() {
 			for i, m := range in.Body.Members {
 				members[i] = consultation.MeetingCompositionMember{Name: m.Name, Position: m.Position, IsHead: m.IsHead}
 			}
-			c, err := s.svc.Consultation.SetMeetingComposition(ctx, actor(ctx), in.Code, members)
-			if err == nil {
-				s.auditAfter(ctx, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetName: in.Code,
-					Detail: map[string]any{"members": len(members)}})
-			}
-			return c, err
+			return s.svc.Consultation.SetMeetingComposition(ctx, actor(ctx), in.Code, members)
 		}, compositionView)
 	answer(s, huma.Operation{OperationID: "get-meeting-composition", Method: http.MethodGet, Path: "/decision-bodies/{code}/meeting-composition",
 		Summary: "A decision body's meeting composition", Tags: tags, Errors: []int{404},
@@ -112,12 +108,8 @@ func (s *server) registerMeetings() {
 		Description: "The survey minimum for the livelihood gate, whether decisions must be in the published catalogue, and the implementation-feedback " +
 			"threshold that triggers a post-evaluation. Admins."},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *setBodySettingsInput) (consultation.BodySettings, error) {
-			b, err := s.svc.Consultation.SetBodySettings(ctx, actor(ctx), in.Code, consultation.BodySettings{SurveyMinResponses: in.Body.SurveyMinResponses,
+			return s.svc.Consultation.SetBodySettings(ctx, actor(ctx), in.Code, consultation.BodySettings{SurveyMinResponses: in.Body.SurveyMinResponses,
 				CatalogueRequired: in.Body.CatalogueRequired, FeedbackThreshold: in.Body.FeedbackThreshold})
-			if err == nil {
-				s.auditAfter(ctx, identity.AdminAction{Action: "set-decision-body-settings", TargetKind: "agency", TargetName: in.Code})
-			}
-			return b, err
 		}, bodySettingsView)
 	answer(s, huma.Operation{OperationID: "get-decision-body-settings", Method: http.MethodGet, Path: "/decision-bodies/{code}/settings",
 		Summary: "A decision body's settings", Tags: tags, Errors: []int{404},

@@ -285,7 +285,7 @@ func (s *server) registerPublication() {
 			"binding the version's content hash. Refused with 409 `valid_review_conclusion_required` unless the latest draft version has a valid " +
 			"legality sign-off (Art. 25), and 409 `decided_version_mismatch` unless version_hash names exactly that version. Any other meeting kind " +
 			"answers 422 `invalid_meeting_kind`; an outcome that departs from the majority of the members without the head's reason 422 " +
-			"`head_reason_required`. The first meeting moves the decision to deliberation; after a deferral or rejection a later meeting may " +
+			"`head_reason_required`; a body whose composition kept is smaller than three 409 `meeting_composition_too_small`. The first meeting moves the decision to deliberation; after a deferral or rejection a later meeting may " +
 			"deliberate again. Staff of the lead unit or the decision body. With signing_key_id and signature (over the statement from " +
 			"prepare-deliberation-statement) the entry carries the signer's own signature, countersigned by the platform; without them the " +
 			"platform signs alone (signature_method platform)."},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -333,13 +332,7 @@ func (s *server) registerSearchSynonyms() {
 			if err != nil {
 				return search.SynonymGroup{}, err
 			}
-			g, err := srch.AddSynonymGroup(ctx, actor(ctx), in.Body.Words)
-			if err != nil {
-				return search.SynonymGroup{}, err
-			}
-			s.auditAfter(ctx, identity.AdminAction{Action: "add-search-synonym-group", TargetKind: "synonym_group", TargetID: g.ID,
-				TargetName: strings.Join(g.Words, "、")})
-			return g, nil
+			return srch.AddSynonymGroup(ctx, actor(ctx), in.Body.Words)
 		}, synonymGroupView)
 	answerNothing(s, huma.Operation{OperationID: "delete-search-synonym-group", Method: http.MethodDelete, Path: "/search/synonyms/{id}",
 		Summary: "Remove a group of search near-synonyms", Tags: tags, Errors: []int{401, 403, 404}, DefaultStatus: http.StatusNoContent,
@@ -349,10 +342,6 @@ func (s *server) registerSearchSynonyms() {
 			if err != nil {
 				return err
 			}
-			if err := srch.DeleteSynonymGroup(ctx, actor(ctx), in.ID); err != nil {
-				return err
-			}
-			s.auditAfter(ctx, identity.AdminAction{Action: "delete-search-synonym-group", TargetKind: "synonym_group", TargetID: in.ID})
-			return nil
+			return srch.DeleteSynonymGroup(ctx, actor(ctx), in.ID)
 		})
 }

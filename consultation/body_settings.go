@@ -72,7 +72,7 @@ func (s *Service) GetBodySettings(ctx context.Context, actor *identity.Account, 
 }
 
 // SetBodySettings stores a decision body's settings. Only admins may call
-// it. Codes: decision_body_not_found, invalid_body_settings.
+// it; the change is audited with the settings before and after. Codes: decision_body_not_found, invalid_body_settings.
 func (s *Service) SetBodySettings(ctx context.Context, actor *identity.Account, bodyCode string, in BodySettings) (BodySettings, error) {
 	if err := identity.RequireRole(actor, identity.RoleAdmin); err != nil {
 		return BodySettings{}, err
@@ -80,15 +80,33 @@ func (s *Service) SetBodySettings(ctx context.Context, actor *identity.Account, 
 	if in.SurveyMinResponses < 0 || in.SurveyMinResponses > 1_000_000 || in.FeedbackThreshold < 0 || in.FeedbackThreshold > 1_000_000 {
 		return BodySettings{}, errs.InvalidField("invalid_body_settings", "survey_min_responses", "人数须为0至1000000之间的整数")
 	}
-	id, _, _, err := decisionBody(ctx, s.DB, bodyCode)
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		id, _, name, err := decisionBody(ctx, tx, bodyCode)
+		if err != nil {
+			return err
+		}
+		old, err := readBodySettings(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO decision_body_settings (decision_body_id, survey_min_responses, catalogue_required,
+			feedback_threshold, updated_by, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (decision_body_id) DO UPDATE SET survey_min_responses = $2, catalogue_required = $3,
+			feedback_threshold = $4, updated_by = $5, updated_at = $6`, id, in.SurveyMinResponses, in.CatalogueRequired, in.FeedbackThreshold,
+			actor.ID, s.now()); err != nil {
+			return errs.Internal(err)
+		}
+		return s.audit(ctx, tx, actor, identity.AdminAction{Action: "set-decision-body-settings", TargetKind: "agency", TargetID: id,
+			TargetName: name, Detail: map[string]any{"before": bodySettingsDetail(old), "after": bodySettingsDetail(in)}})
+	})
 	if err != nil {
 		return BodySettings{}, err
 	}
-	if _, err := s.DB.Exec(ctx, `INSERT INTO decision_body_settings (decision_body_id, survey_min_responses, catalogue_required, feedback_threshold, updated_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (decision_body_id) DO UPDATE SET survey_min_responses = $2, catalogue_required = $3,
-		feedback_threshold = $4, updated_by = $5, updated_at = $6`, id, in.SurveyMinResponses, in.CatalogueRequired, in.FeedbackThreshold,
-		actor.ID, s.now()); err != nil {
-		return BodySettings{}, errs.Internal(err)
-	}
 	return s.GetBodySettings(ctx, actor, bodyCode)
+}
+
+// bodySettingsDetail is the settings as the audit log keeps them.
+func bodySettingsDetail(b BodySettings) map[string]any {
+	return map[string]any{"survey_min_responses": b.SurveyMinResponses, "catalogue_required": b.CatalogueRequired,
+		"feedback_threshold": b.FeedbackThreshold}
 }

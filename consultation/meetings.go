@@ -55,6 +55,15 @@ func (c MeetingComposition) Head() string {
 // MaxCompositionMembers is the longest composition accepted.
 const MaxCompositionMembers = 100
 
+// MinCompositionMembers is the smallest composition accepted: the head and
+// two other members. Decree 713 Art. 30 wants the draft discussed
+// collectively (集体讨论) and the head to decide after the members have
+// stated their views; the law names no number, but a "meeting" of the head
+// alone (or of the head and one other, where a single absence leaves the
+// head alone) is no collective discussion. Even a township government's
+// executive meeting has the head and at least two deputies.
+const MinCompositionMembers = 3
+
 // decisionBody resolves a decision body by its code: an agency of kind
 // government (the people's government of a city, county or township) or
 // department (a department deciding within its remit, Decree 713 Art. 42).
@@ -78,8 +87,10 @@ func decisionBody(ctx context.Context, q querier, code string) (int64, string, s
 }
 
 // SetMeetingComposition replaces the members of a decision body's meetings.
-// Exactly one member is the head (行政首长); names are unique. Only admins
-// may call it. Codes: decision_body_not_found, members_required,
+// Exactly one member is the head (行政首长); names are unique; at least
+// MinCompositionMembers. Only admins may call it; the change is audited
+// with the members before and after. Codes:
+// decision_body_not_found, members_required, too_few_members (422, Art. 30),
 // too_many_members, invalid_member, duplicate_member,
 // composition_head_required (422, Decree 713 Art. 30).
 func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Account, bodyCode string, members []MeetingCompositionMember) (MeetingComposition, error) {
@@ -88,6 +99,10 @@ func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Acc
 	}
 	if len(members) == 0 {
 		return MeetingComposition{}, errs.InvalidField("members_required", "members", "请填写会议组成人员")
+	}
+	if len(members) < MinCompositionMembers {
+		return MeetingComposition{}, invalidWithBasis("too_few_members", "members", "会议组成人员至少"+strconv.Itoa(MinCompositionMembers)+
+			"名（行政首长和至少两名其他组成人员）：集体讨论决定不能由一两个人进行（《重大行政决策程序暂行条例》第三十条）", deliberationBasis)
 	}
 	if len(members) > MaxCompositionMembers {
 		return MeetingComposition{}, errs.InvalidField("too_many_members", "members", "组成人员最多"+strconv.Itoa(MaxCompositionMembers)+"名")
@@ -115,7 +130,11 @@ func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Acc
 			"组成人员中须有且只有一名行政首长（决策机关的主要负责人）", deliberationBasis)
 	}
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		id, _, _, err := decisionBody(ctx, tx, bodyCode)
+		id, _, name, err := decisionBody(ctx, tx, bodyCode)
+		if err != nil {
+			return err
+		}
+		old, err := meetingComposition(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -129,12 +148,24 @@ func (s *Service) SetMeetingComposition(ctx context.Context, actor *identity.Acc
 				return errs.Internal(err)
 			}
 		}
-		return nil
+		// Who the members are decides whether a meeting counts (quorum,
+		// the head): the entry keeps the whole list before and after.
+		return s.audit(ctx, tx, actor, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetID: id,
+			TargetName: name, Detail: map[string]any{"before": compositionDetail(old.Members), "after": compositionDetail(clean)}})
 	})
 	if err != nil {
 		return MeetingComposition{}, err
 	}
 	return s.GetMeetingComposition(ctx, actor, bodyCode)
+}
+
+// compositionDetail is a composition as the audit log keeps it.
+func compositionDetail(members []MeetingCompositionMember) []map[string]any {
+	out := make([]map[string]any, 0, len(members))
+	for _, m := range members {
+		out = append(out, map[string]any{"name": m.Name, "position": m.Position, "is_head": m.IsHead})
+	}
+	return out
 }
 
 // GetMeetingComposition returns a decision body's meeting composition (empty
@@ -206,7 +237,8 @@ func (s *Service) ListMeetingCompositions(ctx context.Context, actor *identity.A
 // composition (Decree 713 Art. 30) and returns the composition's size: the
 // body keeps one; every member listed belongs to it (others attend as 列席);
 // more than half of its members are present; the head who decided is its
-// head. Codes: meeting_composition_required (409), not_a_member,
+// head. Codes: meeting_composition_required, meeting_composition_too_small
+// (409: fewer than MinCompositionMembers, kept before that rule), not_a_member,
 // meeting_quorum_not_met, head_not_composition_head (422).
 func checkComposition(ctx context.Context, tx pgx.Tx, d *Decision, in DeliberationInput) (int, error) {
 	c, err := meetingComposition(ctx, tx, d.DecisionBodyID)
@@ -216,6 +248,12 @@ func checkComposition(ctx context.Context, tx pgx.Tx, d *Decision, in Deliberati
 	if len(c.Members) == 0 {
 		e := errs.Conflict("meeting_composition_required", "尚未登记“"+d.DecisionBodyName+
 			"”常务会议（全体会议）的组成人员，无法核对会议是否有效：请平台管理员先登记组成人员（《重大行政决策程序暂行条例》第三十条）")
+		e.Basis = deliberationBasis
+		return 0, e
+	}
+	if len(c.Members) < MinCompositionMembers {
+		e := errs.Conflict("meeting_composition_too_small", "“"+d.DecisionBodyName+"”登记的会议组成人员只有"+strconv.Itoa(len(c.Members))+
+			"名，不足以集体讨论决定：请平台管理员按实际登记全部组成人员（至少"+strconv.Itoa(MinCompositionMembers)+"名，《重大行政决策程序暂行条例》第三十条）")
 		e.Basis = deliberationBasis
 		return 0, e
 	}

@@ -2,6 +2,7 @@ package consultation
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -43,7 +44,29 @@ type Service struct {
 	// SigningKeys enrols the signers' own keys (package signing); its SMS
 	// sender is set by the program (NewService leaves it nil).
 	SigningKeys *signing.Service
+	// Audit records the admin actions this package carries out (meeting
+	// compositions, decision-body settings) in the admin audit log, inside
+	// their transaction (the identity service). Without one those actions
+	// are refused: an admin change must not go unrecorded.
+	Audit AdminAuditor
 }
+
+// AdminAuditor appends an admin action to the admin audit log inside the
+// caller's transaction, so that the change and its entry commit together.
+type AdminAuditor interface {
+	RecordAdminActionTx(ctx context.Context, tx pgx.Tx, actor *identity.Account, a identity.AdminAction) error
+}
+
+// audit records an admin action in tx. Codes: internal when no audit log is
+// wired.
+func (s *Service) audit(ctx context.Context, tx pgx.Tx, actor *identity.Account, a identity.AdminAction) error {
+	if s.Audit == nil {
+		return errs.Internal(errNoAuditLog)
+	}
+	return s.Audit.RecordAdminActionTx(ctx, tx, actor, a)
+}
+
+var errNoAuditLog = errors.New("consultation: no admin audit log wired (Service.Audit)")
 
 // PasswordChecker checks an account's password again (re-authentication
 // before signing). A wrong password answers reauthentication_failed and

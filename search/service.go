@@ -24,6 +24,10 @@ type Service struct {
 	Index        Index
 	Staff        Index
 	Consultation *consultation.Service
+	// Audit records the synonym groups admins add and remove in the admin
+	// audit log, inside their transaction (the identity service); without
+	// one those changes are refused.
+	Audit consultation.AdminAuditor
 
 	syn synonymState // synonyms_store.go
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -72,7 +73,8 @@ func (s *Service) synonymGroups(ctx context.Context) ([]SynonymGroup, error) {
 // AddSynonymGroup adds a group of 2–12 words (each 1–20 characters; spaces
 // or punctuation between words separate them) and applies it to search at
 // once on this instance (on the others within synonymRefresh). Admins
-// only. Codes: authentication_required, admin_only, invalid_synonyms.
+// only; audited with the words. Codes: authentication_required,
+// admin_only, invalid_synonyms.
 func (s *Service) AddSynonymGroup(ctx context.Context, actor *identity.Account, words []string) (SynonymGroup, error) {
 	if err := requireAdmin(actor); err != nil {
 		return SynonymGroup{}, err
@@ -102,31 +104,59 @@ func (s *Service) AddSynonymGroup(ctx context.Context, actor *identity.Account, 
 	if n >= maxSynonymGroups {
 		return SynonymGroup{}, errs.Invalid("invalid_synonyms", "近义词组已达上限（2000组）")
 	}
-	rows, err := s.DB.Query(ctx, `INSERT INTO search_synonyms (words, created_by, created_at) VALUES ($1, $2, now())
-		RETURNING id, words, created_by, created_at`, clean, actor.ID)
+	var g SynonymGroup
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `INSERT INTO search_synonyms (words, created_by, created_at) VALUES ($1, $2, now())
+			RETURNING id, words, created_by, created_at`, clean, actor.ID)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if g, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[SynonymGroup]); err != nil {
+			return errs.Internal(err)
+		}
+		return s.audit(ctx, tx, actor, identity.AdminAction{Action: "add-search-synonym-group", TargetKind: "synonym_group",
+			TargetID: g.ID, TargetName: strings.Join(g.Words, "、"), Detail: map[string]any{"words": g.Words}})
+	})
 	if err != nil {
-		return SynonymGroup{}, errs.Internal(err)
-	}
-	g, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[SynonymGroup])
-	if err != nil {
-		return SynonymGroup{}, errs.Internal(err)
+		return SynonymGroup{}, err
 	}
 	s.refreshSynonyms(ctx, true)
 	return g, nil
 }
 
-// DeleteSynonymGroup removes a group staff added. Admins only. Codes:
-// authentication_required, admin_only, synonym_group_not_found.
+// audit records an admin action in tx. Codes: internal when no audit log is
+// wired.
+func (s *Service) audit(ctx context.Context, tx pgx.Tx, actor *identity.Account, a identity.AdminAction) error {
+	if s.Audit == nil {
+		return errs.Internal(errNoAuditLog)
+	}
+	return s.Audit.RecordAdminActionTx(ctx, tx, actor, a)
+}
+
+var errNoAuditLog = errors.New("search: no admin audit log wired (Service.Audit)")
+
+// DeleteSynonymGroup removes a group staff added. Admins only; audited with
+// the words removed. Codes: authentication_required, admin_only,
+// synonym_group_not_found.
 func (s *Service) DeleteSynonymGroup(ctx context.Context, actor *identity.Account, id int64) error {
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	tag, err := s.DB.Exec(ctx, `DELETE FROM search_synonyms WHERE id = $1`, id)
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		var words []string
+		err := tx.QueryRow(ctx, `DELETE FROM search_synonyms WHERE id = $1 RETURNING words`, id).Scan(&words)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.NotFound("synonym_group_not_found", "没有这组近义词")
+		}
+		if err != nil {
+			return errs.Internal(err)
+		}
+		// The words go with the row: the entry is all that says which they were.
+		return s.audit(ctx, tx, actor, identity.AdminAction{Action: "delete-search-synonym-group", TargetKind: "synonym_group",
+			TargetID: id, TargetName: strings.Join(words, "、"), Detail: map[string]any{"words": words}})
+	})
 	if err != nil {
-		return errs.Internal(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFound("synonym_group_not_found", "没有这组近义词")
+		return err
 	}
 	s.refreshSynonyms(ctx, true)
 	return nil

@@ -466,6 +466,7 @@ var auditActionNames = map[string]string{
 	"set-decision-body-settings":   "修改决策机关设置",
 	"add-search-synonym-group":     "添加搜索近义词",
 	"delete-search-synonym-group":  "删除搜索近义词",
+	"verify_organisation":          "核验社会组织",
 }
 
 type auditRow struct {
@@ -473,6 +474,8 @@ type auditRow struct {
 	ActionName string
 	Actor      string
 	TargetURL  string
+	// Details say what the action changed, one line each.
+	Details []string
 }
 
 type adminAuditData struct {
@@ -483,15 +486,24 @@ type adminAuditData struct {
 func (s *site) adminAudit(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "管理操作日志")
 	d := &adminAuditData{}
-	target, _ := strconv.ParseInt(r.URL.Query().Get("target"), 10, 64)
+	q := r.URL.Query()
+	target, _ := strconv.ParseInt(q.Get("target"), 10, 64)
+	// An object's own log names its kind too: ids of accounts, agencies
+	// and synonym groups overlap.
+	kind := q.Get("kind")
 	list, next, err := s.svc.Identity.ListAdminAuditLog(r.Context(), currentAccount(r), identity.AuditFilter{Limit: 50,
-		TargetID: max(target, 0), Cursor: r.URL.Query().Get("cursor")})
+		TargetID: max(target, 0), TargetKinds: auditTargetKinds[kind], Cursor: q.Get("cursor")})
 	status := http.StatusOK
 	if err != nil {
 		status = s.formError(r, &p, err)
 	}
+	agencies, err := s.svc.Identity.ListAgencies(r.Context())
+	if err != nil {
+		status = s.formError(r, &p, err)
+	}
+	names := newAuditNames(agencies)
 	for _, e := range list {
-		row := auditRow{AuditEntry: e, ActionName: auditActionNames[e.Action], Actor: "命令行（运维人员）"}
+		row := auditRow{AuditEntry: e, ActionName: auditActionNames[e.Action], Actor: "命令行（运维人员）", Details: names.auditDetails(e)}
 		if row.ActionName == "" {
 			row.ActionName = "其他管理操作"
 		}
@@ -508,7 +520,7 @@ func (s *site) adminAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Entries = append(d.Entries, row)
 	}
-	d.NextURL = nextPageURL("/admin/audit", url.Values{"target": {r.URL.Query().Get("target")}}, next)
+	d.NextURL = nextPageURL("/admin/audit", url.Values{"target": {q.Get("target")}, "kind": {kind}}, next)
 	p.Data = d
 	s.render(w, r, status, "admin_audit", p)
 }

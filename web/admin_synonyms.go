@@ -69,12 +69,7 @@ func (s *site) addSynonyms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	words := r.PostForm.Get("words")
-	g, err := s.svc.Search.AddSynonymGroup(r.Context(), currentAccount(r), []string{words})
-	if err == nil {
-		s.auditAdmin(r, identity.AdminAction{Action: "add-search-synonym-group", TargetKind: "synonym_group", TargetID: g.ID,
-			TargetName: strings.Join(g.Words, "、")})
-	}
-	if err != nil {
+	if _, err := s.svc.Search.AddSynonymGroup(r.Context(), currentAccount(r), []string{words}); err != nil {
 		p.Form["words"] = words
 		status := s.formError(r, &p, err)
 		s.adminSynonymsPage(w, r, p, status)
@@ -93,11 +88,7 @@ func (s *site) deleteSynonyms(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "没有找到", "没有这组近义词。")
 		return
 	}
-	err = s.svc.Search.DeleteSynonymGroup(r.Context(), currentAccount(r), id)
-	if err == nil {
-		s.auditAdmin(r, identity.AdminAction{Action: "delete-search-synonym-group", TargetKind: "synonym_group", TargetID: id})
-	}
-	if err != nil {
+	if err := s.svc.Search.DeleteSynonymGroup(r.Context(), currentAccount(r), id); err != nil {
 		status := s.formError(r, &p, err)
 		s.adminSynonymsPage(w, r, p, status)
 		return

@@ -28,6 +28,7 @@ import (
 func init() {
 	pageNames = append(pageNames, "admin_meetings", "catalogues", "catalogue", "proposals", "implementation")
 	maps.Copy(flashText, lifeFlash)
+	funcs["minCompositionMembers"] = func() int { return consultation.MinCompositionMembers }
 	funcs["catalogueStatusName"] = func(s catalogue.Status) string { return catalogue.StatusNames[s] }
 	funcs["adjustmentKindName"] = func(k catalogue.AdjustmentKind) string { return catalogue.AdjustmentKindNames[k] }
 	funcs["proposerKindName"] = func(k catalogue.ProposerKind) string { return catalogue.ProposerKindNames[k] }
@@ -239,10 +240,6 @@ func (s *site) saveComposition(w http.ResponseWriter, r *http.Request) {
 	s.lifeAct(w, r, "/admin/meetings?flash=composition_saved#body-"+code, func(p *page) error {
 		members := parseMembers(p.Form["members"], p.Form["head"])
 		_, err := s.svc.Consultation.SetMeetingComposition(r.Context(), currentAccount(r), code, members)
-		if err == nil {
-			s.auditAdmin(r, identity.AdminAction{Action: "set-meeting-composition", TargetKind: "agency", TargetName: code,
-				Detail: map[string]any{"members": len(members)}})
-		}
 		return err
 	}, func(status int, p page) { s.renderAdminMeetings(w, r, status, p) })
 }
@@ -253,9 +250,6 @@ func (s *site) saveBodySettings(w http.ResponseWriter, r *http.Request) {
 		_, err := s.svc.Consultation.SetBodySettings(r.Context(), currentAccount(r), code, consultation.BodySettings{
 			SurveyMinResponses: lifeInt(p.Form["survey_min_responses"]), CatalogueRequired: p.Form["catalogue_required"] == "on",
 			FeedbackThreshold: lifeInt(p.Form["feedback_threshold"])})
-		if err == nil {
-			s.auditAdmin(r, identity.AdminAction{Action: "set-decision-body-settings", TargetKind: "agency", TargetName: code})
-		}
 		return err
 	}, func(status int, p page) { s.renderAdminMeetings(w, r, status, p) })
 }

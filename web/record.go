@@ -6,13 +6,14 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
+	"github.com/canyu-gov/canyu/internal/identity"
 )
 
 // recordKinds are the steps the public process-record page lists: the
 // timeline's steps and the later ones of the procedure (issue 17).
 var recordKinds = append(append([]consultation.RecordKind{}, timelineKinds...),
-	consultation.RecordAdoptionReportPublished, consultation.RecordReviewSubmitted, consultation.RecordReviewConclusion,
-	consultation.RecordDeliberation, consultation.RecordPartyReport, consultation.RecordDecisionPublished)
+	consultation.RecordAdoptionReportPublished, consultation.RecordReviewSubmitted, consultation.RecordLegalOpinion,
+	consultation.RecordReviewConclusion, consultation.RecordReviewConfirmation, consultation.RecordDeliberation, consultation.RecordPartyReport, consultation.RecordDecisionPublished)
 
 // recordStep is one step of the procedure on the record page: the
 // timeline event with its legal basis and the document that shows it.
@@ -23,6 +24,34 @@ type recordStep struct {
 	DocName string
 	// Signed says how a signed step was signed (signedHow).
 	Signed string
+	// Signer, SignedNumber, SignedHash and SignerKey say who signed (the
+	// role), over which draft version and with which key (signedWhat).
+	Signer, SignedHash, SignerKey string
+	SignedNumber                  int64
+}
+
+// signedWhat fills in who signed a signed step (the signer's role: the
+// public record names no person), the draft version it covers by number
+// and full content hash (a later version is never covered by it), and the
+// key that made the platform's signature, so that a reader years later can
+// check it against the published keys. The hash and the key are for staff
+// (withHash); public pages show no hashes.
+func (st *recordStep) signedWhat(e consultation.RecordEntry, withHash bool) {
+	if e.Signature == "" {
+		return
+	}
+	p, err := record.ParsePayload(e.Payload)
+	if err != nil {
+		return
+	}
+	sb, _ := p["signed_by"].(map[string]any)
+	if role := roleNames[identity.Role(record.PayloadString(sb, "role"))]; role != "" {
+		st.Signer = role
+	}
+	st.SignedNumber, _ = record.PayloadInt(p, "version_number")
+	if withHash {
+		st.SignedHash, st.SignerKey = record.PayloadString(p, "version_hash"), e.SignerKey
+	}
 }
 
 // signedHow says in words how a signed entry was signed (the record's
@@ -55,6 +84,7 @@ var stepBasis = map[consultation.RecordKind]string{
 	consultation.RecordAdoptionReportPublished: "Decree 713 Art. 18",
 	consultation.RecordReviewSubmitted:         "Decree 713 Art. 25",
 	consultation.RecordReviewConclusion:        "Decree 713 Art. 27",
+	consultation.RecordLegalOpinion:            "Decree 713 Art. 28",
 	consultation.RecordDeliberation:            "Decree 713 Art. 30",
 	consultation.RecordPartyReport:             "Decree 713 Art. 31",
 	consultation.RecordDecisionPublished:       "Decree 713 Art. 32",
@@ -83,6 +113,9 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	data := recordPageData{Decision: d}
 	base := "/decisions/" + strconv.FormatInt(id, 10)
+	// Public pages show no hashes (issue 17): residents and visitors read
+	// the version's number; staff also its content hash and the key.
+	staffView := actor != nil && actor.Role != identity.RoleResident
 	for _, e := range entries {
 		step := recordStep{Basis: stepBasis[e.Kind]}
 		ev, ok := timelineEventOf(e)
@@ -93,8 +126,12 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 				ev.Title, step.DocURL, step.DocName = "公布意见采纳情况说明", base+"/adoption-report", "意见采纳情况说明"
 			case consultation.RecordReviewSubmitted:
 				ev.Title = "送请合法性审查"
+			case consultation.RecordLegalOpinion:
+				ev.Title = "法律顾问出具法律意见"
 			case consultation.RecordReviewConclusion:
 				ev.Title = "合法性审查机构出具审查意见"
+			case consultation.RecordReviewConfirmation:
+				ev.Title = "合法性审查机构确认草案已按审查意见修改"
 			case consultation.RecordDeliberation:
 				ev.Title = "集体讨论决定"
 			case consultation.RecordPartyReport:
@@ -110,6 +147,7 @@ func (s *site) publicRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		step.timelineEvent = ev
 		step.Signed = signedHow(e)
+		step.signedWhat(e, staffView)
 		data.Steps = append(data.Steps, step)
 	}
 	if v, err := svc.VerifyDecisionRecord(ctx, actor, id); err == nil {

@@ -160,6 +160,14 @@ type reviewData struct {
 	Comparison      *consultation.Comparison
 	LatestNumber    int
 	LatestHash      string
+	// Version is the draft version under review, with its articles and
+	// explanation: advisers and reviewers read what they sign off.
+	Version consultation.DraftVersion
+	// Superseded: the review is open but the lead unit has uploaded a newer
+	// version since; opinions and conclusions on the version under review
+	// are refused (review_version_outdated) until it is returned and
+	// submitted again.
+	Superseded      bool
 	Open            bool
 	PeriodPassed    bool
 	UnlawfulOpinion bool
@@ -208,6 +216,10 @@ func (s *site) loadReview(r *http.Request, id int64) (reviewData, error) {
 	}
 	if n := len(versions); n > 0 {
 		data.LatestNumber, data.LatestHash = versions[n-1].Number, versions[n-1].ContentHash
+	}
+	data.Superseded = data.Open && data.LatestNumber > rv.VersionNumber
+	if data.Version, err = svc.GetDraftVersion(ctx, actor, rv.DecisionID, rv.VersionNumber); err != nil {
+		return data, err
 	}
 	return data, nil
 }

@@ -44,6 +44,7 @@ func cmdSeed(ctx context.Context, env cmdEnv, args []string) error {
 	cs := consultation.NewService(db, nil)
 	// The demo signs review sign-offs with the key serve will use.
 	cs.Passwords = ids
+	cs.Audit = ids
 	if cs.Signer, err = record.LoadOrCreateSigningKey(cfg.DataDir, cfg.SigningKeyFile); err != nil {
 		return err
 	}

@@ -126,6 +126,7 @@ func (m *Main) Open(ctx context.Context) error {
 	ids := identity.NewService(db, sms)
 	cs := consultation.NewService(db, nil)
 	cs.Passwords = ids
+	cs.Audit = ids
 	cs.SigningKeys.SMS = sms
 	if cs.Signer, err = record.LoadOrCreateSigningKey(m.Config.DataDir, m.Config.SigningKeyFile); err != nil {
 		return err
@@ -191,7 +192,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	cancel()
 	m.indexer = search.NewIndexer(db, m.index, m.staffIndex, m.Logger)
-	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs}
+	searchSvc := &search.Service{DB: db, Index: m.index, Staff: m.staffIndex, Consultation: cs, Audit: ids}
 	handler := server.New(server.Deps{
 		Set: services.Set{Identity: ids, Consultation: cs, Survey: ss, Supervision: sup, Hearing: hs,
 			Themes: ts, Search: searchSvc, OpenData: od, Integrations: integ, Notify: ns, Logger: m.Logger,

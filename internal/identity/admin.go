@@ -239,6 +239,9 @@ func (s *Service) UpdateAccount(ctx context.Context, actor *Account, id int64, i
 	}
 	var out Account
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		if err := lockActingAdmin(ctx, tx, actor, id); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET role = $2, agency_id = $3, display_name = $4 WHERE id = $1 AND deleted_at IS NULL`,
 			id, role, agencyID, name)
 		if err != nil {
@@ -255,6 +258,37 @@ func (s *Service) UpdateAccount(ctx context.Context, actor *Account, id int64, i
 				"after": map[string]any{"role": out.Role, "agency": out.AgencyCode, "display_name": out.DisplayName}}})
 	})
 	return out, err
+}
+
+// lockActingAdmin locks the acting admin's and the target's accounts (in id
+// order, so that two admins acting on each other wait instead of
+// deadlocking) and checks that the actor is still an enabled admin. The
+// actor was read when the request was authenticated: two admins taking
+// the role from each other, or disabling each other, at the same moment
+// would otherwise both succeed and leave no admin. Since an admin cannot
+// act on their own account, an enabled admin remains. Codes: forbidden_role.
+func lockActingAdmin(ctx context.Context, tx pgx.Tx, actor *Account, target int64) error {
+	if actor == nil {
+		return nil // the command line
+	}
+	rows, err := tx.Query(ctx, `SELECT id, role = 'admin' AND disabled_at IS NULL AND deleted_at IS NULL
+		FROM accounts WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`, actor.ID, target)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	ok := false
+	var id int64
+	var admin bool
+	if _, err := pgx.ForEachRow(rows, []any{&id, &admin}, func() error {
+		ok = ok || (id == actor.ID && admin)
+		return nil
+	}); err != nil {
+		return errs.Internal(err)
+	}
+	if !ok {
+		return errs.Forbidden("forbidden_role", "当前账号的角色无权执行此操作")
+	}
+	return nil
 }
 
 // revokeSessions ends every session of an account except the one whose
@@ -300,6 +334,9 @@ func (s *Service) setDisabled(ctx context.Context, actor *Account, id int64, dis
 	now := s.now()
 	var out Account
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		if err := lockActingAdmin(ctx, tx, actor, id); err != nil {
+			return err
+		}
 		var at *time.Time
 		if disable {
 			at = &now

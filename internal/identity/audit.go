@@ -102,10 +102,13 @@ func (s *Service) RecordAdminActionTx(ctx context.Context, tx pgx.Tx, actor *Acc
 type AuditFilter struct {
 	Action     string
 	TargetKind string
-	TargetID   int64
-	ActorID    int64
-	Limit      int
-	Cursor     string
+	// TargetKinds, when set, keeps entries on any of these kinds (an
+	// account's own log: the account and its roster profile).
+	TargetKinds []string
+	TargetID    int64
+	ActorID     int64
+	Limit       int
+	Cursor      string
 }
 
 // ListAdminAuditLog lists recorded admin actions, newest first. Only admins
@@ -127,6 +130,7 @@ func (s *Service) ListAdminAuditLog(ctx context.Context, actor *Account, f Audit
 		FROM admin_audit_log l LEFT JOIN accounts a ON a.id = l.actor_id
 		WHERE l.id < $1 AND ($2 = '' OR l.action = $2) AND ($3 = '' OR l.target_kind = $3)
 		  AND ($4 = 0 OR l.target_id = $4) AND ($5 = 0 OR l.actor_id = $5)
-		ORDER BY l.id DESC LIMIT $6`, before, f.Action, f.TargetKind, f.TargetID, f.ActorID, limit+1)
+		  AND (coalesce(cardinality($7::text[]), 0) = 0 OR l.target_kind = ANY($7))
+		ORDER BY l.id DESC LIMIT $6`, before, f.Action, f.TargetKind, f.TargetID, f.ActorID, limit+1, f.TargetKinds)
 	return cursor.Collect(rows, err, limit, pgx.RowToStructByName[AuditEntry], func(v AuditEntry) int64 { return v.ID })
 }

@@ -263,6 +263,7 @@ func New(tb testing.TB) *Env {
 	e.Consultation.Now = e.Clock.Now
 	e.Consultation.Calendar.Builtin = testCalendar(e.Clock.Now())
 	e.Consultation.Passwords = e.Identity
+	e.Consultation.Audit = e.Identity
 	e.Consultation.SigningKeys.SMS = e.SMS
 	if e.Consultation.Signer, err = record.GenerateSigner(); err != nil {
 		tb.Fatal(err)
@@ -283,7 +284,7 @@ func New(tb testing.TB) *Env {
 	e.Index, e.StaffIndex = newIndex(tb, filepath.Join(dir, "public")), newIndex(tb, filepath.Join(dir, "staff"))
 	e.Indexer = search.NewIndexer(db, e.Index, e.StaffIndex, logger)
 	e.Indexer.Now = e.Clock.Now
-	e.Search = &search.Service{DB: db, Index: e.Index, Staff: e.StaffIndex, Consultation: e.Consultation}
+	e.Search = &search.Service{DB: db, Index: e.Index, Staff: e.StaffIndex, Consultation: e.Consultation, Audit: e.Identity}
 	e.Catalogue = catalogue.NewService(db, e.Consultation)
 	e.Catalogue.Now = e.Clock.Now
 	e.Implementation = implementation.NewService(db, e.Consultation)
