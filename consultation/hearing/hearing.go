@@ -16,7 +16,6 @@ package hearing
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -164,7 +163,7 @@ func requireText(field, label, v string, max int) error {
 		return errs.InvalidField(field+"_required", field, "请填写"+label)
 	}
 	if utf8.RuneCountInString(v) > max {
-		return errs.InvalidField(field+"_too_long", field, label+"不能超过"+strconv.Itoa(max)+"字")
+		return errs.InvalidField(field+"_too_long", field, label+"过长")
 	}
 	return nil
 }

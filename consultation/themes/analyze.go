@@ -149,7 +149,8 @@ func readKept(ctx context.Context, q interface {
 		FROM themes t LEFT JOIN theme_answers w ON w.theme_id = t.id
 		WHERE t.analysis_id = $1 AND t.status = 'active' AND (t.origin = 'staff' OR t.label <> t.machine_label
 			OR t.off_topic <> t.machine_off_topic OR w.theme_id IS NOT NULL OR t.carried_from IS NOT NULL OR t.checked_at IS NOT NULL
-			OR EXISTS (SELECT 1 FROM theme_members m WHERE m.theme_id = t.id AND m.removed_at IS NULL AND m.added_by = 'staff'))
+			OR EXISTS (SELECT 1 FROM theme_members m WHERE m.theme_id = t.id AND m.removed_at IS NULL AND m.added_by = 'staff')
+			OR EXISTS (SELECT 1 FROM theme_offline_placements p WHERE p.theme_id = t.id AND p.placed_by IS NOT NULL))
 		ORDER BY t.id`, analysisID)
 	if err != nil {
 		return st, errs.Internal(err)
