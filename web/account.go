@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strings"
 	"time"
@@ -11,7 +12,12 @@ import (
 )
 
 func (s *site) registerForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "register", s.newPage(r, "注册"))
+	p := s.newPage(r, "注册")
+	// The form's one-time key: the same form sent twice (a double tap on
+	// 注册并获取验证码, a resend after a lost answer) registers once and is
+	// answered as the first was, not 验证码发送过于频繁.
+	p.Form["key"] = rand.Text()
+	s.render(w, r, http.StatusOK, "register", p)
 }
 
 func (s *site) register(w http.ResponseWriter, r *http.Request) {
@@ -20,8 +26,9 @@ func (s *site) register(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "注册")
 	p.plainIDs = true
-	p.keep(r, "phone", "display_name")
-	in := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"]}
+	p.keep(r, "phone", "display_name", "key")
+	in := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"],
+		RequestKey: p.Form["key"]}
 	// Every problem is shown at once: the fields the service checks and
 	// the consent, which is never pre-ticked and must be given (PIPL Art. 14).
 	if err := in.Validate(); err != nil {
