@@ -153,6 +153,9 @@ func (s *site) loginForm(w http.ResponseWriter, r *http.Request) {
 		p.Form["login"] = phoneToVerify(r)
 	}
 	p.Form["next"] = r.URL.Query().Get("next")
+	if c, err := r.Cookie(commentDraftCookie); err == nil && c.Value != "" && strings.HasPrefix(p.Form["next"], "/decisions/") {
+		p.Flash = "登录已过期。您填写的意见已保存，登录后回到原来的表单，核对后再提交。"
+	}
 	s.render(w, r, http.StatusOK, "login", p)
 }
 
