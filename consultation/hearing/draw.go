@@ -86,7 +86,7 @@ func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, h
 	if len([]rune(in.Statement)) > 1000 {
 		problems = append(problems, errs.InvalidField("statement_too_long", "statement", "主要观点不能超过1000字"))
 	}
-	if err := allInvalid(problems); err != nil {
+	if err := errs.AllInvalid(problems...); err != nil {
 		return Application{}, err
 	}
 	var out Application
@@ -378,19 +378,3 @@ func (h *Hearing) AcceptsApplications(t time.Time) bool {
 	return h.SelectionMethodPublishedAt != nil && t.Before(h.ApplicationsCloseAt)
 }
 
-// allInvalid joins field errors into one error that lists every field (its
-// code and message the first one's), or nil when there are none.
-func allInvalid(problems []error) error {
-	if len(problems) == 0 {
-		return nil
-	}
-	var out *errs.Error
-	for _, p := range problems {
-		e, _ := errs.As(p)
-		if out == nil {
-			out = &errs.Error{Kind: errs.KindInvalid, Code: e.Code, Message: e.Message}
-		}
-		out.Fields = append(out.Fields, e.Fields...)
-	}
-	return out
-}
