@@ -377,4 +377,3 @@ func (s *Service) MyApplication(ctx context.Context, actor *identity.Account, he
 func (h *Hearing) AcceptsApplications(t time.Time) bool {
 	return h.SelectionMethodPublishedAt != nil && t.Before(h.ApplicationsCloseAt)
 }
-
