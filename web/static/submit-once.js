@@ -1,4 +1,5 @@
-// Forms marked data-submit-once (the registration, which sends an SMS code)
+// Forms marked data-submit-once (the registration, which sends an SMS code;
+// the pages with such a form load this script)
 // disable their submit button once sent, saying 正在提交…, so that a second
 // tap does not send the form again; the server answers a form sent twice as
 // it answered the first anyway (the form's one-time key), so the page works
