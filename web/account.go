@@ -103,13 +103,21 @@ func (s *site) verify(w http.ResponseWriter, r *http.Request) {
 	p.plainIDs = true
 	p.keep(r, "phone")
 	code := strings.TrimSpace(r.PostFormValue("code"))
+	p.Form["code"] = code
+	// Every problem at once, what was typed kept (the form named one a
+	// try, and a missing number only as 验证码或密码不正确).
+	var problems []errs.FieldError
+	if _, ok := identity.NormalizePhone(p.Form["phone"]); !ok {
+		problems = append(problems, errs.FieldError{Field: "phone", Message: "请输入有效的中国大陆手机号码（11位，以1开头）"})
+	}
 	if code == "" {
-		p.Errors["code"] = "请输入验证码"
-		s.render(w, r, http.StatusUnprocessableEntity, "verify", p)
-		return
+		problems = append(problems, errs.FieldError{Field: "code", Message: "请输入验证码"})
 	}
 	if r.PostFormValue("password") == "" {
-		p.Errors["password"] = "请输入注册时设置的密码"
+		problems = append(problems, errs.FieldError{Field: "password", Message: "请输入注册时设置的密码"})
+	}
+	if len(problems) > 0 {
+		p.addFieldErrors(problems)
 		s.render(w, r, http.StatusUnprocessableEntity, "verify", p)
 		return
 	}
