@@ -68,6 +68,12 @@ type registerInputBody struct {
 	DisplayName string `json:"display_name,omitempty" maxLength:"256" doc:"Optional name; a pseudonym is shown publicly unless the resident opts in."`
 }
 
+// registerInput is a registration with the client's one-time key.
+type registerInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A random key of this registration: sent again with the same number, password and name within a minute, it answers 202 again and sends no second code."`
+	Body           registerInputBody
+}
+
 type verifyPhoneInputBody struct {
 	Phone    string `json:"phone" maxLength:"32"`
 	Code     string `json:"code" maxLength:"16" doc:"The 6-digit code sent by SMS; valid 10 minutes, 5 tries."`
@@ -161,10 +167,12 @@ func (s *server) registerIdentity() {
 		Description: "Sends a 6-digit code to the phone; verify-phone with the code and the same password activates the account. " +
 			"The answer is the same whether or not the number is already registered (a verified number receives nothing); " +
 			"registering a number whose earlier registration is unverified replaces it (password included), and an unverified " +
-			"registration lapses after 24 hours. Limits: one code a minute and 5 a day per number, 20 requests a day per client address (429)."},
-		public(), func(ctx context.Context, in *withBody[registerInputBody]) (string, error) {
+			"registration lapses after 24 hours. Limits: one code a minute and 5 a day per number, 20 requests a day per client address (429). " +
+			"The same registration sent again with the same Idempotency-Key within a minute (a double tap, a retry after a lost answer) " +
+			"answers 202 again, sends nothing and counts nothing."},
+		public(), func(ctx context.Context, in *registerInput) (string, error) {
 			return in.Body.Phone, s.svc.Identity.Register(ctx, identity.RegisterInput{Phone: in.Body.Phone, Password: in.Body.Password,
-				DisplayName: in.Body.DisplayName, ClientAddr: obs.ClientFrom(ctx).Addr})
+				DisplayName: in.Body.DisplayName, ClientAddr: obs.ClientFrom(ctx).Addr, RequestKey: in.IdempotencyKey})
 		}, registrationView)
 	answer(s, huma.Operation{OperationID: "verify-phone", Method: http.MethodPost, Path: "/accounts/verify-phone",
 		Summary: "Verify a phone number with its code", Tags: tags,

@@ -277,3 +277,57 @@ func TestVerifyAndResetRetried(t *testing.T) {
 	reset["new_password"] = "new-secret-2"
 	e.Do("POST", "/accounts/password-reset/confirm", "", reset).Expect(t, 422, "reset_code_invalid")
 }
+
+// TestRegistrationSentTwice: a double tap on 注册并获取验证码 (or the form
+// resent after a lost answer) sends the same registration with the same
+// Idempotency-Key; the second was refused as 验证码发送过于频繁 although the
+// first had sent the code. It now answers 202 again and sends nothing (the
+// first code still verifies), for a verified number too, so that the
+// answer does not tell which numbers are registered; the same key with
+// another password, or no key, is still limited to one code a minute.
+func TestRegistrationSentTwice(t *testing.T) {
+	e := testenv.New(t)
+	phone := "13900034567"
+	reg := map[string]any{"phone": phone, "password": "secret-pass-1"}
+	key := map[string]string{"Idempotency-Key": "form-3f9c2a7d1e5b4c6a8f0d"}
+	e.DoHeaders("POST", "/accounts/register", "", reg, key).Expect(t, 202, "")
+	code := e.SMS.Code(phone)
+	e.DoHeaders("POST", "/accounts/register", "", reg, key).Expect(t, 202, "")
+	if got := e.SMS.Code(phone); got != code {
+		t.Fatalf("the retry sent another code")
+	}
+	e.DoHeaders("POST", "/accounts/register", "", map[string]any{"phone": phone, "password": "other-pass-2"}, key).
+		Expect(t, 429, "verification_code_too_soon")
+	e.Do("POST", "/accounts/register", "", reg).Expect(t, 429, "verification_code_too_soon")
+	e.Do("POST", "/accounts/verify-phone", "", map[string]any{"phone": phone, "code": code, "password": "secret-pass-1"}).Expect(t, 200, "")
+
+	// Two taps at once: one code, two 202s.
+	other := "13900034568"
+	both := map[string]any{"phone": other, "password": "secret-pass-1"}
+	twice := map[string]string{"Idempotency-Key": "form-8e1d0c4b7a2f9e6d5c3b"}
+	done := make(chan *testenv.Response, 2)
+	for range 2 {
+		go func() {
+			done <- testenv.Send(t, e.URL, "POST", "/api/v1/accounts/register", "", both, twice)
+		}()
+	}
+	for range 2 {
+		if r := <-done; r.Status != 202 {
+			t.Errorf("a tap of two at once: %d %s", r.Status, r.Body)
+		}
+	}
+
+	// A verified number is answered alike: 202 twice, nothing sent.
+	acct, _ := e.Account(identity.RoleResident, "")
+	verified := map[string]any{"phone": *acct.Phone, "password": "guess-pass-1"}
+	again := map[string]string{"Idempotency-Key": "form-0a9b8c7d6e5f4a3b2c1d"}
+	e.DoHeaders("POST", "/accounts/register", "", verified, again).Expect(t, 202, "")
+	e.DoHeaders("POST", "/accounts/register", "", verified, again).Expect(t, 202, "")
+	if c := e.SMS.Code(*acct.Phone); c != "" {
+		t.Errorf("a verified number received a code")
+	}
+
+	// After the minute the same form sends a new code.
+	e.Clock.Advance(identity.CodeResendInterval + time.Second)
+	e.DoHeaders("POST", "/accounts/register", "", both, twice).Expect(t, 202, "")
+}

@@ -3,6 +3,7 @@ package catalogue
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,7 +67,9 @@ type ProposalInput struct {
 // or an organisation (under their pseudonym unless an organisation's name
 // is given); agency staff record proposals of leaders, departments, 人大代表
 // and 政协委员 with the proposer's name. Any signed-in verified account may
-// call it. Codes: decision_body_not_found, invalid_proposer_kind,
+// call it. All the form's problems are named at once (one field error
+// each; the code is the first's). Codes: decision_body_required,
+// decision_body_not_found, invalid_proposer_kind,
 // proposer_name_required, title_required, title_too_long,
 // description_required, description_too_long (422), phone_not_verified (403),
 // proposal_rate_limited (429: a resident's or organisation's proposals,
@@ -80,29 +83,28 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 	}
 	staffKinds := in.ProposerKind == ProposerLeader || in.ProposerKind == ProposerDepartment || in.ProposerKind == ProposerNPCDeputy ||
 		in.ProposerKind == ProposerCPPCCMember
+	// Every problem at once, each next to its field on the form.
+	var kindErr, bodyErr error
 	switch {
 	case ProposerKindNames[in.ProposerKind] == "":
-		return Proposal{}, errs.InvalidField("invalid_proposer_kind", "proposer_kind", "请选择提出人类型")
+		kindErr = errs.InvalidField("invalid_proposer_kind", "proposer_kind", "请选择提出人类型")
 	case actor.Role == identity.RoleResident && staffKinds:
-		return Proposal{}, errs.InvalidField("invalid_proposer_kind", "proposer_kind", "居民以公民或组织名义提出建议")
+		kindErr = errs.InvalidField("invalid_proposer_kind", "proposer_kind", "居民以公民或组织名义提出建议")
 	}
-	title, err := errs.Text("title", "建议的决策事项", in.Title, 200, true)
-	if err != nil {
-		return Proposal{}, err
+	if strings.TrimSpace(in.DecisionBody) == "" {
+		bodyErr = errs.InvalidField("decision_body_required", "decision_body", "请选择向哪个决策机关提出建议")
 	}
-	desc, err := errs.Text("description", "理由和主要内容", in.Description, 5000, true)
-	if err != nil {
-		return Proposal{}, err
-	}
-	name, err := errs.Text("proposer_name", "提出人", in.ProposerName, 200, staffKinds || in.ProposerKind == ProposerOrganisation)
-	if err != nil {
+	title, titleErr := errs.Text("title", "建议的决策事项", in.Title, 200, true)
+	desc, descErr := errs.Text("description", "理由和主要内容", in.Description, 5000, true)
+	name, nameErr := errs.Text("proposer_name", "提出人", in.ProposerName, 200, staffKinds || in.ProposerKind == ProposerOrganisation)
+	if err := errs.AllInvalid(bodyErr, kindErr, nameErr, titleErr, descErr); err != nil {
 		return Proposal{}, err
 	}
 	if in.ProposerKind == ProposerResident {
 		name = "" // shown under the resident's pseudonym (后台实名、前台自愿)
 	}
 	var id int64
-	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		bodyID, err := body(ctx, tx, in.DecisionBody)
 		if err != nil {
 			return err

@@ -257,7 +257,12 @@ func dateOnly(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// formatDate is a date as the record and the API store it (2026-12-04);
+// peopleDate is the same date as people read it (2026年12月4日), in every
+// message a person reads.
 func formatDate(t time.Time) string { return t.Format("2006-01-02") }
+
+func peopleDate(t time.Time) string { return t.Format("2006年1月2日") }
 
 // nextID takes the next id of a table's serial column, so that a row can be
 // named in its process-record entry before it is inserted with the entry's
@@ -485,7 +490,8 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 	}
 	today := civilDate(s.now())
 	if in.MeetingDate.After(today) {
-		return Deliberation{}, nil, errs.InvalidField("meeting_date_in_future", "meeting_date", "会议日期不能晚于今天：请在会议召开后记录")
+		return Deliberation{}, nil, invalidWithBasis("meeting_date_in_future", "meeting_date",
+			"会议日期不能晚于今天（"+peopleDate(today)+"）：集体讨论决定须在会议召开后如实记录", deliberationBasis)
 	}
 	var out Deliberation
 	run := signOffRun{key: statementKey}
@@ -494,7 +500,11 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 			return errs.Conflict("stage_transition_not_allowed", "决策事项处于"+StatusNames[d.Status]+"阶段，不能记录集体讨论决定")
 		}
 		if adopted, err := adoptedDeliberation(ctx, tx, d.ID); err == nil {
-			return errs.Conflict("decision_already_adopted", "该决策事项已经"+MeetingKindNames[adopted.MeetingKind]+"（"+formatDate(adopted.MeetingDate)+"）讨论通过")
+			// Art. 30: the meeting decides; a decision adopted is not
+			// discussed again (a major adjustment runs anew, Art. 37).
+			e := errs.Conflict("decision_already_adopted", "该决策事项已经"+peopleDate(adopted.MeetingDate)+MeetingKindNames[adopted.MeetingKind]+"讨论通过")
+			e.Basis = deliberationBasis
+			return e
 		} else if !errs.HasCode(err, "adopted_deliberation_required") {
 			return err
 		}
@@ -521,7 +531,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		}
 		if in.MeetingDate.Before(civilDate(signedAt)) {
 			return invalidWithBasis("meeting_before_review_conclusion", "meeting_date",
-				"会议日期早于合法性审查意见（"+formatDate(civilDate(signedAt))+"）：未经合法性审查的草案不得提交讨论", "Decree 713 Art. 25")
+				"会议日期早于合法性审查意见（"+peopleDate(civilDate(signedAt))+"）：未经合法性审查的草案不得提交讨论", "Decree 713 Art. 25")
 		}
 		if d.Status == StatusUnderReview {
 			if err := s.transition(ctx, tx, actor, &d, StatusDeliberation, map[string]any{"version_id": so.VersionID, "version_hash": so.VersionHash}); err != nil {

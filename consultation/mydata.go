@@ -153,6 +153,11 @@ func (s *Service) DeleteMyData(ctx context.Context, actor *identity.Account, con
 			actor.ID, DeletedFeedbackBody); err != nil {
 			return errs.Internal(err)
 		}
+		// A comment typed while signed out, kept for the sign-in
+		// (comment_drafts), goes with the rest.
+		if _, err := tx.Exec(ctx, `DELETE FROM comment_drafts WHERE account_id = $1`, actor.ID); err != nil {
+			return errs.Internal(err)
+		}
 		out.Decisions = len(list)
 		if err := identity.DeleteAccountData(ctx, tx, actor.ID, out.DeletedAt); err != nil {
 			return err

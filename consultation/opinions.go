@@ -570,7 +570,7 @@ func (s *Service) confirmReviewChanges(ctx context.Context, actor *identity.Acco
 		if err != nil {
 			return err
 		}
-		if err := requireVersionHash(v, in.VersionHash); err != nil {
+		if err := requireVersionHash(v, in.VersionHash, signOffBasis); err != nil {
 			return err
 		}
 		if v.Number <= c.VersionNumber {

@@ -386,10 +386,11 @@ func (s *Service) publishDecision(ctx context.Context, actor *identity.Account, 
 			return err
 		}
 		if p.PublishedOn.Before(g.MeetingDate) {
-			return errs.InvalidField("publication_before_deliberation", "published_on", "公布日期早于集体讨论决定的会议日期（"+formatDate(g.MeetingDate)+"）")
+			return invalidWithBasis("publication_before_deliberation", "published_on",
+				"公布日期早于集体讨论决定的会议日期（"+peopleDate(g.MeetingDate)+"）：决策经集体讨论决定后才能公布", stageBasis[StatusPublished])
 		}
 		if p.PublishedOn.Before(r.ReportDate) {
-			e := errs.InvalidField("publication_before_party_report", "published_on", "重大行政决策出台前应当向同级党委请示报告：公布日期早于请示报告日期（"+formatDate(r.ReportDate)+"）")
+			e := errs.InvalidField("publication_before_party_report", "published_on", "重大行政决策出台前应当向同级党委请示报告：公布日期早于请示报告日期（"+peopleDate(r.ReportDate)+"）")
 			e.Basis = partyReportBasis
 			return e
 		}

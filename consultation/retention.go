@@ -22,7 +22,7 @@ const purgeBatch = 5000
 
 // PurgeSourceAddresses clears the client addresses of comments and
 // implementation feedback older than SourceAddressRetention and returns
-// how many it cleared. The scheduled job (internal/jobs) runs it hourly;
+// how many it cleared; it also deletes expired comment drafts. The scheduled job (internal/jobs) runs it hourly;
 // nobody else needs to.
 func (s *Service) PurgeSourceAddresses(ctx context.Context) (int, error) {
 	before := s.now().Add(-SourceAddressRetention)
@@ -39,6 +39,11 @@ func (s *Service) PurgeSourceAddresses(ctx context.Context) (int, error) {
 				break
 			}
 		}
+	}
+	// Comment drafts past their two hours (CommentDraftTTL) go too:
+	// saving a draft deletes the expired ones, but none may be saved again.
+	if _, err := s.DB.Exec(ctx, `DELETE FROM comment_drafts WHERE expires_at < $1`, s.now()); err != nil {
+		return total, errs.Internal(err)
 	}
 	return total, nil
 }

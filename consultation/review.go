@@ -199,14 +199,23 @@ func getLatestVersion(ctx context.Context, q querier, decisionID int64) (latestV
 	return v, nil
 }
 
-// requireVersionHash checks that hash names the latest version.
-func requireVersionHash(v latestVersion, hash string) error {
+// reviewedDraftBasis is the article a package naming another draft version
+// than the latest refuses by: the draft submitted for discussion is the one
+// the legality-review department reviewed (Decree 713 Art. 25).
+const reviewedDraftBasis = "Decree 713 Art. 25"
+
+// requireVersionHash checks that hash names the latest version; a mismatch
+// cites basis.
+func requireVersionHash(v latestVersion, hash, basis string) error {
 	hash = strings.TrimSpace(hash)
 	if hash == "" {
 		return errs.InvalidField("version_hash_required", "version_hash", "请写明所针对草案版本的内容哈希")
 	}
 	if hash != v.Hash {
-		return errs.Conflict("version_hash_mismatch", "内容哈希与最新草案版本（第"+strconv.Itoa(v.Number)+"版，"+record.HashPrefix(v.Hash)+"…）不一致，请核对草案版本")
+		e := errs.Conflict("version_hash_mismatch", "内容哈希与最新草案版本（第"+strconv.Itoa(v.Number)+"版，"+record.HashPrefix(v.Hash)+
+			"…）不一致：合法性审查针对提交讨论的草案版本，请核对草案版本")
+		e.Basis = basis
+		return e
 	}
 	return nil
 }
@@ -266,7 +275,7 @@ func (s *Service) SubmitLegalityReview(ctx context.Context, actor *identity.Acco
 		if err != nil {
 			return err
 		}
-		if err := requireVersionHash(v, in.VersionHash); err != nil {
+		if err := requireVersionHash(v, in.VersionHash, reviewedDraftBasis); err != nil {
 			return err
 		}
 		agencyID, agencyCode, err := reviewAgency(ctx, tx, in.ReviewAgency)

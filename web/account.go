@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strings"
 	"time"
@@ -11,7 +12,12 @@ import (
 )
 
 func (s *site) registerForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "register", s.newPage(r, "注册"))
+	p := s.newPage(r, "注册")
+	// The form's one-time key: the same form sent twice (a double tap on
+	// 注册并获取验证码, a resend after a lost answer) registers once and is
+	// answered as the first was, not 验证码发送过于频繁.
+	p.Form["key"] = rand.Text()
+	s.render(w, r, http.StatusOK, "register", p)
 }
 
 func (s *site) register(w http.ResponseWriter, r *http.Request) {
@@ -20,8 +26,9 @@ func (s *site) register(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "注册")
 	p.plainIDs = true
-	p.keep(r, "phone", "display_name")
-	in := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"]}
+	p.keep(r, "phone", "display_name", "key")
+	in := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("password"), DisplayName: p.Form["display_name"],
+		RequestKey: p.Form["key"]}
 	// Every problem is shown at once: the fields the service checks and
 	// the consent, which is never pre-ticked and must be given (PIPL Art. 14).
 	if err := in.Validate(); err != nil {
@@ -96,13 +103,21 @@ func (s *site) verify(w http.ResponseWriter, r *http.Request) {
 	p.plainIDs = true
 	p.keep(r, "phone")
 	code := strings.TrimSpace(r.PostFormValue("code"))
+	p.Form["code"] = code
+	// Every problem at once, what was typed kept (the form named one a
+	// try, and a missing number only as 验证码或密码不正确).
+	var problems []errs.FieldError
+	if _, ok := identity.NormalizePhone(p.Form["phone"]); !ok {
+		problems = append(problems, errs.FieldError{Field: "phone", Message: "请输入有效的中国大陆手机号码（11位，以1开头）"})
+	}
 	if code == "" {
-		p.Errors["code"] = "请输入验证码"
-		s.render(w, r, http.StatusUnprocessableEntity, "verify", p)
-		return
+		problems = append(problems, errs.FieldError{Field: "code", Message: "请输入验证码"})
 	}
 	if r.PostFormValue("password") == "" {
-		p.Errors["password"] = "请输入注册时设置的密码"
+		problems = append(problems, errs.FieldError{Field: "password", Message: "请输入注册时设置的密码"})
+	}
+	if len(problems) > 0 {
+		p.addFieldErrors(problems)
 		s.render(w, r, http.StatusUnprocessableEntity, "verify", p)
 		return
 	}
@@ -146,6 +161,9 @@ func (s *site) loginForm(w http.ResponseWriter, r *http.Request) {
 		p.Form["login"] = phoneToVerify(r)
 	}
 	p.Form["next"] = r.URL.Query().Get("next")
+	if c, err := r.Cookie(commentDraftCookie); err == nil && c.Value != "" && strings.HasPrefix(p.Form["next"], "/decisions/") {
+		p.Flash = "登录已过期。您填写的意见已保存，登录后回到原来的表单，核对后再提交。"
+	}
 	s.render(w, r, http.StatusOK, "login", p)
 }
 

@@ -96,3 +96,13 @@ func articleName(from, para, to string) string {
 	}
 	return s
 }
+
+// withBasis ends a field's error message with the legal basis of the rule
+// that refused it, unless the message already cites it.
+func withBasis(msg, basis string) string {
+	name := basisName(basis)
+	if name == "" || strings.Contains(msg, name) {
+		return msg
+	}
+	return msg + "（依据：" + name + "）"
+}

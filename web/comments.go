@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -217,7 +218,68 @@ func (s *site) commentForm(w http.ResponseWriter, r *http.Request) {
 		data.Problem = accountProblem(a)
 	}
 	data.Key = rand.Text()
-	s.show(w, r, "comment_form", "发表意见", data)
+	p := s.newPage(r, "发表意见")
+	if data.Problem == "" {
+		s.restoreCommentDraft(r, &p, data)
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "comment_form", p)
+}
+
+// commentDraftCookie holds the token of a comment form posted after the
+// session ran out (consultation.SaveCommentDraft): HttpOnly, never in a
+// URL, two hours. The sign-in then comes back to the form with the text.
+const commentDraftCookie = "canyu_comment_draft"
+
+func (s *site) setCommentDraftCookie(w http.ResponseWriter, token string) {
+	c := &http.Cookie{Name: commentDraftCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.svc.SecureCookies, MaxAge: int(consultation.CommentDraftTTL / time.Second)}
+	if token == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// keepCommentDraft keeps the comment form posted without a valid session
+// (its session ran out while the resident typed) for after the sign-in.
+// The form names the account it was shown to; only that account gets the
+// text back. When nothing can be kept the sign-in goes on as before.
+func (s *site) keepCommentDraft(w http.ResponseWriter, r *http.Request, decisionID int64, anchor string) {
+	owner, _ := strconv.ParseInt(r.PostFormValue("owner"), 10, 64)
+	token, err := s.svc.Consultation.SaveCommentDraft(r.Context(), consultation.CommentDraftInput{DecisionID: decisionID,
+		ArticleAnchor: anchor, Stance: r.PostFormValue("stance"), Body: r.PostFormValue("body"),
+		ShowName: r.PostFormValue("show_name") != "", AccountID: owner, ClientAddr: obs.ClientFrom(r.Context()).Addr})
+	if err != nil {
+		if e, ok := errs.As(err); !ok || e.Kind == errs.KindInternal {
+			s.svc.Logger.WarnContext(r.Context(), "comment draft not kept", "error", err)
+		}
+		return
+	}
+	s.setCommentDraftCookie(w, token)
+}
+
+// restoreCommentDraft fills the form with the draft kept for this
+// account and this form, saying so; it is not submitted for the resident.
+func (s *site) restoreCommentDraft(r *http.Request, p *page, data commentFormData) {
+	c, err := r.Cookie(commentDraftCookie)
+	if err != nil || c.Value == "" {
+		return
+	}
+	// A token of no draft here (expired, another form's) is left to
+	// expire with its cookie.
+	d, err := s.svc.Consultation.CommentDraftFor(r.Context(), currentAccount(r), data.Decision.ID, c.Value)
+	anchor := ""
+	if data.Article != nil {
+		anchor = data.Article.Anchor
+	}
+	if err != nil || d.ArticleAnchor != anchor {
+		return
+	}
+	p.Form["stance"], p.Form["body"] = d.Stance, d.Body
+	if d.ShowName {
+		p.Form["show_name"] = "on"
+	}
+	p.Flash = "您登录前填写的意见已恢复，尚未提交。请核对后点击“提交意见”。"
 }
 
 // submitComment submits the form through the same service method as the
@@ -233,6 +295,9 @@ func (s *site) submitComment(w http.ResponseWriter, r *http.Request) {
 		if anchor != "" {
 			target += "?article=" + url.QueryEscape(anchor)
 		}
+		// The session ran out while the resident typed: keep the text
+		// for after the sign-in (the target stays this site's own path).
+		s.keepCommentDraft(w, r, id, anchor)
 		http.Redirect(w, r, loginURL(target), http.StatusSeeOther)
 		return
 	}
@@ -243,6 +308,11 @@ func (s *site) submitComment(w http.ResponseWriter, r *http.Request) {
 		ArticleAnchor: anchor, Stance: p.Form["stance"], Body: p.Form["body"], ShowName: p.Form["show_name"] != "",
 		IdempotencyKey: key, ClientAddr: obs.ClientFrom(r.Context()).Addr})
 	if err == nil {
+		if dc, err := r.Cookie(commentDraftCookie); err == nil && dc.Value != "" {
+			if err := s.svc.Consultation.DiscardCommentDraft(r.Context(), dc.Value); err == nil {
+				s.setCommentDraftCookie(w, "")
+			}
+		}
 		http.Redirect(w, r, receiptURL(c.Receipt)+"?flash=comment_submitted", http.StatusSeeOther)
 		return
 	}

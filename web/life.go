@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -116,14 +115,9 @@ func (s *site) lifeActTo(w http.ResponseWriter, r *http.Request, back func() str
 		http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusSeeOther)
 		return
 	}
-	if p.Message == "" && len(p.Gates) == 0 {
-		var msgs []string
-		for _, m := range p.Errors {
-			msgs = append(msgs, m)
-		}
-		sort.Strings(msgs)
-		p.Message = strings.Join(msgs, "；")
-	}
+	// The summary at the top and each field say what is wrong; the
+	// notice only asks to fix them (it repeated every message joined).
+	p.askToFix()
 	render(status, p)
 }
 

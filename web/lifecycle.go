@@ -3,12 +3,14 @@ package web
 import (
 	"maps"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/obs"
 )
@@ -99,12 +101,23 @@ func (s *site) confirmReset(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, "重置密码")
 	p.keepTrimmed(r, "phone", "code")
+	// Every problem at once, in the form's order: the number and the new
+	// password by the registration's rules (the form named only the code
+	// when everything was missing, then the number on the next try).
+	check := identity.RegisterInput{Phone: p.Form["phone"], Password: r.PostFormValue("new_password")}.Validate()
+	var problems []errs.FieldError
+	if e, ok := errs.As(renameField(check, "password", "new_password")); ok {
+		problems = e.Fields
+	}
 	if p.Form["code"] == "" {
-		p.Errors["code"] = "请输入短信验证码"
+		problems = append(problems, errs.FieldError{Field: "code", Message: "请输入短信验证码"})
 	}
 	if r.PostFormValue("new_password") != r.PostFormValue("new_password2") {
-		p.Errors["new_password2"] = "两次输入的新密码不一致"
+		problems = append(problems, errs.FieldError{Field: "new_password2", Message: "两次输入的新密码不一致"})
 	}
+	order := map[string]int{"phone": 0, "code": 1, "new_password": 2, "new_password2": 3}
+	sort.SliceStable(problems, func(i, j int) bool { return order[problems[i].Field] < order[problems[j].Field] })
+	p.addFieldErrors(problems)
 	if len(p.Errors) > 0 {
 		s.render(w, r, http.StatusUnprocessableEntity, "password_reset", p)
 		return

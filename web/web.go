@@ -322,6 +322,13 @@ func (s *site) formError(r *http.Request, p *page, err error) int {
 		if m, ok := codeMessages[e.Code]; ok && len(e.Fields) == 1 {
 			p.Errors[e.Fields[0].Field] = m
 		}
+		// A rule of law refused the field: its article goes with the
+		// message next to the field, where the person reads it (the
+		// meeting date before the review conclusion said no article).
+		p.Basis = ""
+		for _, f := range e.Fields {
+			p.Errors[f.Field] = withBasis(p.Errors[f.Field], e.Basis)
+		}
 	} else {
 		p.Message = pageMessage(e)
 	}

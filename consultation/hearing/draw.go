@@ -60,7 +60,9 @@ type ApplicationInput struct {
 // the public number and the side only. Codes: authentication_required,
 // account_not_verified, hearing_not_found, hearing_notice_not_published,
 // hearing_selection_method_not_published, hearing_applications_closed,
-// invalid_side, public_name_required, hearing_already_applied.
+// invalid_side, public_name_required, public_name_too_long,
+// statement_too_long (all the form's problems at once, one field error
+// each; the code is the first's), hearing_already_applied.
 func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, hearingID int64, in ApplicationInput) (Application, error) {
 	if actor == nil {
 		return Application{}, errUnauthenticated
@@ -73,14 +75,19 @@ func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, h
 		return Application{}, err
 	}
 	in.Side, in.PublicName, in.Statement = cleanText(in.Side), cleanText(in.PublicName), cleanText(in.Statement)
+	// Every problem at once, so the form shows each next to its field.
+	var problems []error
 	if !contains(h.Sides, in.Side) {
-		return Application{}, errs.InvalidField("invalid_side", "side", "请选择听证公告列明的参加方")
+		problems = append(problems, errs.InvalidField("invalid_side", "side", "请选择听证公告列明的参加方"))
 	}
 	if err := requireText("public_name", "公布用称呼", in.PublicName, 30); err != nil {
-		return Application{}, err
+		problems = append(problems, err)
 	}
 	if len([]rune(in.Statement)) > 1000 {
-		return Application{}, errs.InvalidField("statement_too_long", "statement", "主要观点不能超过1000字")
+		problems = append(problems, errs.InvalidField("statement_too_long", "statement", "主要观点不能超过1000字"))
+	}
+	if err := errs.AllInvalid(problems...); err != nil {
+		return Application{}, err
 	}
 	var out Application
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {

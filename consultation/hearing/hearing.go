@@ -16,6 +16,7 @@ package hearing
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -163,7 +164,7 @@ func requireText(field, label, v string, max int) error {
 		return errs.InvalidField(field+"_required", field, "请填写"+label)
 	}
 	if utf8.RuneCountInString(v) > max {
-		return errs.InvalidField(field+"_too_long", field, label+"过长")
+		return errs.InvalidField(field+"_too_long", field, label+"不能超过"+strconv.Itoa(max)+"字")
 	}
 	return nil
 }

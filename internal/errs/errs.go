@@ -78,6 +78,28 @@ func InvalidField(code, field, msg string) *Error {
 	return &Error{Kind: KindInvalid, Code: code, Message: msg, Fields: []FieldError{{Field: field, Message: msg}}}
 }
 
+// AllInvalid joins the field errors among problems (nil ones skipped) into
+// one KindInvalid error that names every field, so a form shows each
+// problem next to its field at once; its code and message are the first
+// problem's. It returns nil when no problem is an error.
+func AllInvalid(problems ...error) error {
+	var out *Error
+	for _, p := range problems {
+		e, ok := As(p)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = &Error{Kind: KindInvalid, Code: e.Code, Message: e.Message}
+		}
+		out.Fields = append(out.Fields, e.Fields...)
+	}
+	if out == nil {
+		return nil
+	}
+	return out
+}
+
 // NotFound returns a KindNotFound error.
 func NotFound(code, msg string) *Error { return &Error{Kind: KindNotFound, Code: code, Message: msg} }
 

@@ -36,3 +36,18 @@ func TestInternalClassifiesOutages(t *testing.T) {
 		})
 	}
 }
+
+// TestAllInvalid: the field errors of several problems become one error
+// naming every field, with the first problem's code; none is nil.
+func TestAllInvalid(t *testing.T) {
+	if err := AllInvalid(nil, nil); err != nil {
+		t.Fatalf("no problem: %v", err)
+	}
+	err := AllInvalid(nil, InvalidField("title_required", "title", "请填写标题"), nil,
+		InvalidField("body_too_long", "body", "内容过长"))
+	e, ok := As(err)
+	if !ok || e.Kind != KindInvalid || e.Code != "title_required" || len(e.Fields) != 2 ||
+		e.Fields[0].Field != "title" || e.Fields[1].Field != "body" {
+		t.Fatalf("joined: %+v", err)
+	}
+}

@@ -47,7 +47,27 @@ func backoffDelay(n int) time.Duration {
 // counts nothing.
 func (s *Service) takeAttempts(ctx context.Context, now time.Time, limits ...limit) (time.Duration, error) {
 	var wait time.Duration
-	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) (err error) {
+		if wait, err = takeAttemptsTx(ctx, tx, now, limits...); err != nil {
+			return err
+		}
+		if wait > 0 {
+			return errRefused
+		}
+		return nil
+	})
+	if err == errRefused {
+		return max(wait, time.Second), nil
+	}
+	return 0, err
+}
+
+// takeAttemptsTx is takeAttempts inside the caller's transaction, which
+// must roll back when the answer is a wait (a refused attempt counts
+// nothing).
+func takeAttemptsTx(ctx context.Context, tx pgx.Tx, now time.Time, limits ...limit) (time.Duration, error) {
+	var wait time.Duration
+	err := func() error {
 		for _, l := range limits {
 			if _, err := tx.Exec(ctx, `INSERT INTO rate_limits (key, attempts, window_end) VALUES ($1, 0, $2)
 				ON CONFLICT (key) DO NOTHING`, l.key, now.Add(l.window)); err != nil {
@@ -86,15 +106,15 @@ func (s *Service) takeAttempts(ctx context.Context, now time.Time, limits ...lim
 				return errs.Internal(err)
 			}
 		}
-		if wait > 0 {
-			return errRefused
-		}
 		return nil
-	})
-	if err == errRefused {
+	}()
+	if err != nil {
+		return 0, err
+	}
+	if wait > 0 {
 		return max(wait, time.Second), nil
 	}
-	return 0, err
+	return 0, nil
 }
 
 var errRefused = fmt.Errorf("refused")

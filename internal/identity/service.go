@@ -109,6 +109,10 @@ type RegisterInput struct {
 	// ClientAddr is the address the registration comes from (the SMS
 	// limits count it).
 	ClientAddr string
+	// RequestKey is the one-time key of the form (the API's
+	// Idempotency-Key): the same registration sent again with it within
+	// CodeResendInterval is answered as the first was and sends nothing.
+	RequestKey string
 }
 
 // Register is RegisterResident as the API and the pages offer it: the
@@ -118,7 +122,7 @@ type RegisterInput struct {
 // 15, finding 3). Anyone may call it. Codes: those of RegisterResident
 // except phone_already_registered.
 func (s *Service) Register(ctx context.Context, in RegisterInput) error {
-	_, err := s.RegisterResident(ctx, in)
+	_, _, err := s.register(ctx, in)
 	if errs.HasCode(err, "phone_already_registered") {
 		return nil
 	}
@@ -136,16 +140,51 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 // sms_limit_reached, phone_already_registered (a verified account: nothing
 // is sent; Register hides it).
 func (s *Service) RegisterResident(ctx context.Context, in RegisterInput) (Account, error) {
+	a, retried, err := s.register(ctx, in)
+	if retried {
+		return s.registeredAgain(ctx, a.Phone)
+	}
+	return a, err
+}
+
+// register is RegisterResident; retried says the registration was a retry
+// (registrationRetryKey) answered without sending anything, a.Phone then
+// the normalised number.
+func (s *Service) register(ctx context.Context, in RegisterInput) (a Account, retried bool, err error) {
 	if err := in.Validate(); err != nil {
-		return Account{}, err
+		return Account{}, false, err
 	}
 	phone, _ := NormalizePhone(in.Phone)
 	name := strings.TrimSpace(in.DisplayName)
 	now := s.now()
-	if err := s.takeSMSQuota(ctx, now, phone, in.ClientAddr); err != nil {
+	retryKey := registrationRetryKey(in, phone)
+	retried, err = s.takeRegistrationQuota(ctx, now, phone, in.ClientAddr, retryKey)
+	if err != nil || retried {
+		return Account{Phone: &phone}, retried, err
+	}
+	acct, err := s.registerResident(ctx, phone, name, in.Password, now)
+	if err != nil && !errs.HasCode(err, "phone_already_registered") {
+		s.forgetRegistration(ctx, retryKey)
+	}
+	return acct, false, err
+}
+
+// registeredAgain answers a retried registration as the first was
+// answered: the account it registered, or phone_already_registered for a
+// verified number.
+func (s *Service) registeredAgain(ctx context.Context, phone *string) (Account, error) {
+	a, err := s.queryAccount(ctx, nil, "a.phone = $1 AND a.deleted_at IS NULL", *phone)
+	if err != nil {
 		return Account{}, err
 	}
-	hash, err := hashPassword(in.Password)
+	if a.Verified() {
+		return Account{}, errs.Conflict("phone_already_registered", "该手机号码已注册")
+	}
+	return a, nil
+}
+
+func (s *Service) registerResident(ctx context.Context, phone, name, password string, now time.Time) (Account, error) {
+	hash, err := hashPassword(password)
 	if err != nil {
 		return Account{}, errs.Internal(err)
 	}

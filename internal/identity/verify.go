@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,13 +47,19 @@ func newCode() (string, error) {
 // and an unregistered number are answered alike. Codes:
 // verification_code_too_soon (429), sms_limit_reached (429).
 func (s *Service) takeSMSQuota(ctx context.Context, now time.Time, phone, addr string) error {
+	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error { return takeSMSQuotaTx(ctx, tx, now, phone, addr) })
+}
+
+// takeSMSQuotaTx is takeSMSQuota in the caller's transaction; a refusal is
+// an error, on which the transaction rolls back (it counts nothing).
+func takeSMSQuotaTx(ctx context.Context, tx pgx.Tx, now time.Time, phone, addr string) error {
 	h := hashKey(phone)
-	if wait, err := s.takeAttempts(ctx, now, limit{key: "sms-minute:" + h, max: 1, window: CodeResendInterval}); err != nil {
+	if wait, err := takeAttemptsTx(ctx, tx, now, limit{key: "sms-minute:" + h, max: 1, window: CodeResendInterval}); err != nil {
 		return err
 	} else if wait > 0 {
 		return errs.RateLimited("verification_code_too_soon", fmt.Sprintf("验证码发送过于频繁，请在%s后再试", waitText(wait)), wait)
 	}
-	wait, err := s.takeAttempts(ctx, now,
+	wait, err := takeAttemptsTx(ctx, tx, now,
 		limit{key: "sms-addr:" + addr, max: SMSMaxPerAddressPerDay, window: 24 * time.Hour},
 		limit{key: "sms-phone:" + h, max: SMSMaxPerPhonePerDay, window: 24 * time.Hour})
 	if err != nil {
@@ -62,6 +69,72 @@ func (s *Service) takeSMSQuota(ctx context.Context, now time.Time, phone, addr s
 		return errs.RateLimited("sms_limit_reached", "今日获取验证码的次数已达上限，请明天再试", wait)
 	}
 	return nil
+}
+
+// registrationRetryKey names one registration as sent: the form's one-time
+// key (the API's Idempotency-Key) with the number, password and name, hashed
+// (the key is random and never stored, so the hash gives nothing of the
+// password away). Empty without a key.
+func registrationRetryKey(in RegisterInput, phone string) string {
+	if strings.TrimSpace(in.RequestKey) == "" {
+		return ""
+	}
+	return "register-retry:" + hashKey(in.RequestKey+"\x00"+phone+"\x00"+in.Password+"\x00"+strings.TrimSpace(in.DisplayName))
+}
+
+// takeRegistrationQuota takes the SMS limits of a registration, or reports
+// retried when the same registration (retryKey) was taken within
+// CodeResendInterval: a second tap on 注册并获取验证码, or the form resent
+// after a lost answer, which then sends nothing and counts nothing (it was
+// refused as 验证码发送过于频繁 although the first had sent the code). The
+// mark is taken under a row lock in the quota's transaction, so a second
+// request that arrives while the first is still running waits for it and
+// is answered as a retry. The check does not depend on the number's
+// account, so registered and unregistered numbers are answered alike.
+func (s *Service) takeRegistrationQuota(ctx context.Context, now time.Time, phone, addr, retryKey string) (retried bool, err error) {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		if retryKey != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO rate_limits (key, attempts, window_end) VALUES ($1, 0, $2)
+				ON CONFLICT (key) DO NOTHING`, retryKey, now); err != nil {
+				return errs.Internal(err)
+			}
+			var attempts int
+			var windowEnd time.Time
+			if err := tx.QueryRow(ctx, `SELECT attempts, window_end FROM rate_limits WHERE key = $1 FOR UPDATE`, retryKey).
+				Scan(&attempts, &windowEnd); err != nil {
+				return errs.Internal(err)
+			}
+			if attempts > 0 && windowEnd.After(now) {
+				retried = true
+				return nil
+			}
+		}
+		if err := takeSMSQuotaTx(ctx, tx, now, phone, addr); err != nil {
+			return err
+		}
+		if retryKey == "" {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE rate_limits SET attempts = 1, window_end = $2, blocked_until = NULL WHERE key = $1`,
+			retryKey, now.Add(CodeResendInterval)); err != nil {
+			return errs.Internal(err)
+		}
+		return nil
+	})
+	return retried, err
+}
+
+// forgetRegistration drops the mark of a registration that failed after
+// its limits were taken (the SMS gateway down), so that sending the form
+// again tries again instead of being answered as done.
+func (s *Service) forgetRegistration(ctx context.Context, retryKey string) {
+	if retryKey == "" {
+		return
+	}
+	// Best effort: a mark left behind (the database failing too) only
+	// answers the same form within the minute as sent; 重新获取验证码
+	// still sends a code.
+	_, _ = s.DB.Exec(ctx, `DELETE FROM rate_limits WHERE key = $1`, retryKey)
 }
 
 // issueCode stores a new code of the purpose ('verify' or 'reset') for the
