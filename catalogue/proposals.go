@@ -270,27 +270,11 @@ func checkProposalRate(ctx context.Context, tx pgx.Tx, accountID int64, now time
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('decision_proposals'), $1::int)`, int32(accountID)); err != nil {
 		return errs.Internal(err)
 	}
-	for _, c := range []struct {
-		limit  int
-		window time.Duration
-		msg    string
-	}{
-		{ProposalsPerTenMinutes, 10 * time.Minute, "提出建议过于频繁，请稍后再试"},
-		{ProposalsPerDay, 24 * time.Hour, "今天提出的建议已达上限，请明天再试"},
-	} {
-		// The limit-th most recent proposal in the window: when it leaves
-		// the window, one more may be filed.
-		var at time.Time
-		err := tx.QueryRow(ctx, `SELECT created_at FROM decision_proposals WHERE account_id = $1 AND created_at > $2
-			AND proposer_kind IN ('resident', 'organisation') ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
-			accountID, now.Add(-c.window), c.limit-1).Scan(&at)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		return errs.RateLimited("proposal_rate_limited", c.msg, max(at.Add(c.window).Sub(now), time.Second))
-	}
-	return nil
+	// The limit-th most recent proposal in the window: when it leaves the
+	// window, one more may be filed.
+	return pgrows.CheckWindows(ctx, tx, "proposal_rate_limited", `SELECT created_at FROM decision_proposals
+		WHERE account_id = $1 AND created_at > $2 AND proposer_kind IN ('resident', 'organisation')
+		ORDER BY created_at DESC OFFSET $3 LIMIT 1`, accountID, now,
+		pgrows.Window{Limit: ProposalsPerTenMinutes, Span: 10 * time.Minute, Msg: "提出建议过于频繁，请稍后再试"},
+		pgrows.Window{Limit: ProposalsPerDay, Span: 24 * time.Hour, Msg: "今天提出的建议已达上限，请明天再试"})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/cursor"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/internal/pgrows"
 )
 
 // Implementation feedback (Decree 713 Art. 35: 公民、法人或者其他组织认为重大
@@ -127,28 +128,12 @@ const feedbackResendWindow = 10 * time.Minute
 
 // checkFeedbackRate refuses a resident who wrote too many opinions lately.
 func checkFeedbackRate(ctx context.Context, tx pgx.Tx, accountID int64, now time.Time) error {
-	for _, c := range []struct {
-		limit  int
-		window time.Duration
-		msg    string
-	}{
-		{feedbackPerTenMinutes, 10 * time.Minute, "提出意见过于频繁，请稍后再试"},
-		{feedbackPerDay, 24 * time.Hour, "今天提出的意见已达上限，请明天再试"},
-	} {
-		// The limit-th most recent opinion in the window: when it leaves the
-		// window, one more may be written.
-		var at time.Time
-		err := tx.QueryRow(ctx, `SELECT created_at FROM implementation_feedback WHERE account_id = $1 AND created_at > $2
-			ORDER BY created_at DESC OFFSET $3 LIMIT 1`, accountID, now.Add(-c.window), c.limit-1).Scan(&at)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		return errs.RateLimited("feedback_rate_limited", c.msg, max(at.Add(c.window).Sub(now), time.Second))
-	}
-	return nil
+	// The limit-th most recent opinion in the window: when it leaves the
+	// window, one more may be written.
+	return pgrows.CheckWindows(ctx, tx, "feedback_rate_limited", `SELECT created_at FROM implementation_feedback
+		WHERE account_id = $1 AND created_at > $2 ORDER BY created_at DESC OFFSET $3 LIMIT 1`, accountID, now,
+		pgrows.Window{Limit: feedbackPerTenMinutes, Span: 10 * time.Minute, Msg: "提出意见过于频繁，请稍后再试"},
+		pgrows.Window{Limit: feedbackPerDay, Span: 24 * time.Hour, Msg: "今天提出的意见已达上限，请明天再试"})
 }
 
 // ListImplementationFeedback returns one page of a decision's
