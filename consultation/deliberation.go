@@ -285,7 +285,7 @@ func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
 	}
 	if MeetingKindNames[in.MeetingKind] == "" {
 		return out, invalidWithBasis("invalid_meeting_kind", "meeting_kind",
-			"重大行政决策草案应当经决策机关常务会议（executive）或者全体会议（plenary）讨论，其他会议不能作为集体讨论决定（《重大行政决策程序暂行条例》第三十条）", deliberationBasis)
+			"重大行政决策草案应当经决策机关常务会议或者全体会议讨论，其他会议不能作为集体讨论决定（《重大行政决策程序暂行条例》第三十条）", deliberationBasis)
 	}
 	if in.MeetingDate.IsZero() {
 		return out, errs.InvalidField("meeting_date_required", "meeting_date", "请填写会议日期")
