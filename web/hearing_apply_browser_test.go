@@ -59,13 +59,7 @@ func TestHearingApplicationShowsEveryProblem(t *testing.T) {
 				chromedp.WaitVisible(chromedp.ID("error-summary")),
 			))
 			browsertest.Screenshot(t, ctx, "hearing-apply-problems-"+vp.name)
-			for _, id := range []string{"f-side-error", "f-public_name-error", "f-statement-error"} {
-				n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#`+id+`").length`))
-				must(t, err)
-				if n != 1 {
-					t.Errorf("no problem shown at %s", id)
-				}
-			}
+			problemsShownAt(t, ctx, "f-side-error", "f-public_name-error", "f-statement-error")
 			summary := textOf(t, ctx, chromedp.CSS(".error-summary"))
 			wantContains(t, "error summary", summary, "参加方", "公布用称呼", "主要观点")
 			kept, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -26,18 +27,25 @@ func TestPasswordResetShowsEveryProblem(t *testing.T) {
 				chromedp.WaitVisible(chromedp.ID("error-summary")),
 			))
 			browsertest.Screenshot(t, ctx, "reset-problems-"+vp.name)
-			for _, id := range []string{"f-phone-error", "f-code-error", "f-new_password-error"} {
-				n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#`+id+`").length`))
-				must(t, err)
-				if n != 1 {
-					t.Errorf("no problem shown at %s", id)
-				}
-			}
+			problemsShownAt(t, ctx, "f-phone-error", "f-code-error", "f-new_password-error")
 			kept, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("f-phone").value`))
 			must(t, err)
 			if kept != "1380013" {
 				t.Errorf("the number typed is lost: %q", kept)
 			}
 		})
+	}
+}
+
+// problemsShownAt checks that each field error (by element id) is shown
+// once on the page.
+func problemsShownAt(t *testing.T, ctx context.Context, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#`+id+`").length`))
+		must(t, err)
+		if n != 1 {
+			t.Errorf("no problem shown at %s", id)
+		}
 	}
 }
