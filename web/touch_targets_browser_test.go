@@ -111,3 +111,54 @@ func TestChoicesAreLargeTargets(t *testing.T) {
 		}
 	}
 }
+
+// smallTargets lists the links, buttons and summaries inside the elements
+// sel finds that are shown and under minTarget px high or wide. A link in
+// a sentence (its block holds other words) is left out: its height is the
+// line's, as WCAG 2.5.8 allows.
+func smallTargets(t *testing.T, ctx context.Context, sel string) []string {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+  const out = [];
+  const block = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+    const d = getComputedStyle(p).display; if (d !== 'inline' && d !== 'contents') return p; } return document.body; };
+  for (const scope of document.querySelectorAll(`+strconv.Quote(sel)+`))
+  for (const el of scope.querySelectorAll('a[href], button, summary')) {
+    if (!el.getClientRects().length || el.closest('details:not([open]) > :not(summary)') || el.classList.contains('skip')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height >= `+strconv.Itoa(minTarget)+` && r.width >= `+strconv.Itoa(minTarget)+`) continue;
+    if (el.tagName === 'A' && getComputedStyle(el).display === 'inline') {
+      const rest = block(el).textContent.replace(el.textContent, '');
+      if (/[\p{L}\p{N}]/u.test(rest)) continue;
+    }
+    out.push('“' + el.textContent.trim().replace(/\s+/g, ' ').slice(0, 20) + '” ' + Math.round(r.width) + '×' + Math.round(r.height));
+  }
+  return out;
+})()`))
+	must(t, err)
+	return got
+}
+
+// TestHeaderTargetsOnPhone: the site's header on a phone, signed in, in
+// both modes: each of its links (the platform's name, 首页, 决策事项, 消息,
+// 我的账号 …) and the sign-out button is a target at least 44 px high and
+// wide, and the page does not scroll sideways. The links were 24 px high
+// (27 px the sign-out button, 36 px in care mode, where 首页 was 40 px wide).
+func TestHeaderTargetsOnPhone(t *testing.T) {
+	e := newPagesEnv(t)
+	_, token := e.Account(identity.RoleResident, "")
+	for _, care := range []bool{false, true} {
+		mode := map[bool]string{false: "normal", true: "care"}[care]
+		ctx := chrome(t, browsertest.Phone, 30*time.Second)
+		if care {
+			careMode(t, ctx, e.URL)
+		}
+		sessionCookie(t, ctx, e.URL, token)
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+"/decisions"), chromedp.WaitVisible(chromedp.CSS(`header.site nav`))))
+		browsertest.Screenshot(t, ctx, "header-"+mode)
+		for _, s := range smallTargets(t, ctx, "header.site, .elderly-switch") {
+			t.Errorf("%s mode: header target %s", mode, s)
+		}
+		noSideScroll(t, ctx, mode+" header")
+	}
+}
