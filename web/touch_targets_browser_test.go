@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -160,5 +161,51 @@ func TestHeaderTargetsOnPhone(t *testing.T) {
 			t.Errorf("%s mode: header target %s", mode, s)
 		}
 		noSideScroll(t, ctx, mode+" header")
+	}
+}
+
+// TestStandaloneLinksAreLargeTargets: on a phone, in both modes, the links
+// that stand on a line of their own on the pages a resident walks through
+// (a card's title, 查看全部决策事项, the way back, 忘记密码？, 查看调查结果,
+// the record, an article's § link, the receipt's decision, the
+// publication's 执行情况) are targets at least 44 px high and wide; they
+// were 24 px high (the § 36 px). Links inside a sentence keep the line's
+// height.
+func TestStandaloneLinksAreLargeTargets(t *testing.T) {
+	e := newCommentEnv(t, true)
+	e.publishComments(t, e.anchors[2], "建议划片范围提前一个月公布。")
+	_, token := e.Account(identity.RoleResident, "")
+	receipt := e.comment(t, newBrowser(t, e.URL, token), e.anchors[0], "建议增加随迁子女入学的材料清单。")
+	sv := e.newSurvey(t, survey.Input{ResultsPublicAfterClose: true}, yesNo("您家中是否有适龄儿童？"))
+	e.openSurvey(t, sv.ID)
+	p, d := publishedDecision(t)
+	sid := strconv.FormatInt(sv.ID, 10)
+	public := []string{"/login", "/forgot-password", "/forgot-password/confirm", "/", "/decisions", "/decisions/" + e.id,
+		"/decisions/" + e.id + "/comments", "/surveys", "/surveys/" + sid, "/catalogues", "/search?q=" + "划片"}
+	own := []string{"/me/comments", "/comment-receipts/" + receipt}
+	for _, care := range []bool{false, true} {
+		mode := map[bool]string{false: "normal", true: "care"}[care]
+		ctx := chrome(t, browsertest.Phone, 90*time.Second)
+		if care {
+			careMode(t, ctx, e.URL)
+			careMode(t, ctx, p.URL)
+		}
+		check := func(base, path string) {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))))
+			for _, s := range smallTargets(t, ctx, "main") {
+				t.Errorf("%s mode, %s: %s", mode, path, s)
+			}
+			noSideScroll(t, ctx, mode+" "+path)
+		}
+		for _, path := range public {
+			check(e.URL, path)
+		}
+		sessionCookie(t, ctx, e.URL, token)
+		for _, path := range own {
+			check(e.URL, path)
+		}
+		browsertest.Screenshot(t, ctx, "links-receipt-"+mode)
+		check(p.URL, fmt.Sprintf("/decisions/%d/publication", d.ID))
+		browsertest.Screenshot(t, ctx, "links-publication-"+mode)
 	}
 }
