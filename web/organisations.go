@@ -129,14 +129,14 @@ func (s *site) organisationsPage(w http.ResponseWriter, r *http.Request) {
 	if !signedInOrLogin(w, r) {
 		return
 	}
-	s.renderOrganisations(w, r, http.StatusOK, s.newPage(r, "组织与API密钥"))
+	s.renderOrganisations(w, r, http.StatusOK, s.newPage(r, "组织与接口密钥"))
 }
 
 func (s *site) createOrganisation(w http.ResponseWriter, r *http.Request) {
 	if !signedInOrLogin(w, r) || !s.parseForm(w, r) {
 		return
 	}
-	p := s.newPage(r, "组织与API密钥")
+	p := s.newPage(r, "组织与接口密钥")
 	in := integrations.OrganisationInput{Name: r.PostForm.Get("name"), CreditCode: r.PostForm.Get("credit_code"),
 		ContactEmail: r.PostForm.Get("contact_email")}
 	o, err := s.svc.Integrations.CreateOrganisation(r.Context(), currentAccount(r), in)
@@ -290,7 +290,7 @@ func (s *site) renderAdminOrganisations(w http.ResponseWriter, r *http.Request, 
 }
 
 func (s *site) adminOrganisations(w http.ResponseWriter, r *http.Request) {
-	s.renderAdminOrganisations(w, r, http.StatusOK, s.newPage(r, "组织核验与API密钥"))
+	s.renderAdminOrganisations(w, r, http.StatusOK, s.newPage(r, "组织核验与接口密钥"))
 }
 
 func (s *site) checkOrganisation(w http.ResponseWriter, r *http.Request) {
@@ -303,7 +303,7 @@ func (s *site) checkOrganisation(w http.ResponseWriter, r *http.Request) {
 	}
 	status := integrations.OrganisationStatus(r.PostForm.Get("status"))
 	if _, err := s.svc.Integrations.VerifyOrganisation(r.Context(), currentAccount(r), id, status, r.PostForm.Get("note")); err != nil {
-		p := s.newPage(r, "组织核验与API密钥")
+		p := s.newPage(r, "组织核验与接口密钥")
 		p.Form["note"] = r.PostForm.Get("note")
 		s.renderAdminOrganisations(w, r, s.formError(r, &p, err), p)
 		return
