@@ -242,3 +242,50 @@ func TestProblemDeadlineOnAHolidayRunsToTheNextWorkingDay(t *testing.T) {
 		t.Errorf("a working-day deadline: %v, %v", p.Deadline, err)
 	}
 }
+
+// The reminder of an approaching rectification deadline comes three
+// working days ahead: it used to come three calendar days ahead, so a
+// deadline on a Monday was announced on the Saturday before, and one on
+// the first day after National Day in the middle of the holiday.
+func TestDeadlineReminderThreeWorkingDaysAhead(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	reminded := func() int {
+		t.Helper()
+		var n int
+		if err := s.e.DB.QueryRow(ctx, `SELECT count(*) FROM supervision_notices WHERE kind = 'deadline_approaching'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i, c := range []struct {
+		deadline     string
+		before, from time.Time // the last moment without a reminder, the first with one
+	}{
+		// Monday 23 November: Wednesday 18 leaves Thursday, Friday and Monday.
+		{"2026-11-23", at(11, 17, 23), at(11, 18, 9)},
+		// Thursday 8 October, after the holiday: reminded before it, on
+		// Monday 28 September (29, 30 September and 8 October left).
+		{"2026-10-08", time.Date(2026, 9, 27, 23, 0, 0, 0, workday.Location()), time.Date(2026, 9, 28, 9, 0, 0, 0, workday.Location())},
+	} {
+		s.e.Clock.Set(c.before.AddDate(0, 0, -10))
+		if _, err := s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "送审材料未附风险评估",
+			Evidence: "送审目录无风险评估报告。", Severity: supervision.SeverityGeneral, Deadline: c.deadline}); err != nil {
+			t.Fatal(err)
+		}
+		s.e.Clock.Set(c.before)
+		if _, err := s.sup.EscalateOverdueProblems(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := reminded(); n != i {
+			t.Errorf("deadline %s: reminded at %s, more than three working days ahead", c.deadline, c.before)
+		}
+		s.e.Clock.Set(c.from)
+		if _, err := s.sup.EscalateOverdueProblems(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := reminded(); n != i+1 {
+			t.Errorf("deadline %s: not reminded at %s, three working days ahead", c.deadline, c.from)
+		}
+	}
+}
