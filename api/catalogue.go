@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 
@@ -272,6 +273,25 @@ func (s *server) registerCatalogue() {
 		public(), func(ctx context.Context, in *CataloguePath) (consultation.VerifyResult, error) {
 			return s.svc.Catalogue.VerifyCatalogueRecord(ctx, actor(ctx), in.CatalogueID)
 		}, recordVerificationView)
+	register(s, huma.Operation{OperationID: "export-catalogue-archive", Method: http.MethodGet, Path: "/catalogues/{catalogue_id}/record/archive",
+		Summary: "Export the decision body's catalogue record as an archive package", Tags: tags,
+		Description: "One ZIP with the catalogue record of the catalogue's decision body (chain catalogue:<body id>; record.json), the rows " +
+			"its entries bind, the signing keys, the signed tree head's inclusion proofs and a manifest of SHA-256 hashes, verifiable offline " +
+			"(`canyu record verify --archive`; README.txt inside explains how). The proposals' rows name their proposers: only staff of the " +
+			"decision body, the rule-of-law office and admins may export (403 `archive_forbidden`).",
+		Errors: []int{http.StatusForbidden, http.StatusNotFound},
+		Responses: map[string]*huma.Response{"200": {Description: "The archive package.",
+			Content: map[string]*huma.MediaType{"application/zip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
+		signedIn(), func(ctx context.Context, in *CataloguePath) (*streamedFile, error) {
+			c, err := s.svc.Catalogue.GetCatalogue(ctx, actor(ctx), in.CatalogueID)
+			if err != nil {
+				return nil, err
+			}
+			return streamFile(ctx, "canyu-archive-*.zip", "application/zip",
+				`attachment; filename="`+catalogue.ArchiveFilename(c.DecisionBodyID)+`"`, func(w io.Writer) error {
+					return s.svc.Catalogue.ExportCatalogueArchive(ctx, actor(ctx), in.CatalogueID, w)
+				})
+		})
 	answer(s, huma.Operation{OperationID: "add-catalogue-item", Method: http.MethodPost, Path: "/catalogues/{catalogue_id}/items", DefaultStatus: http.StatusCreated,
 		Summary: "Add an item to a draft catalogue", Tags: tags, Errors: []int{404, 409, 422},
 		Description: "Title, lead unit, domain, statutory category, planned quarter, whether a hearing and a survey are planned. After the Party " +

@@ -305,3 +305,19 @@ func (s *Service) VerifyBodyCatalogueRecord(ctx context.Context, bodyCode string
 	}
 	return record.VerifyNamed(ctx, s.DB, ChainOf(bodyID))
 }
+
+// RecordEntries returns the entries of the catalogue chain of the decision
+// body of a catalogue, in order: the public list of what the record holds
+// (its catalogues of every year, adjustments, initiations and proposals),
+// each with its time and the chain's hashes, so that anyone can follow the
+// chain from entry to entry; it used to have no public list, only the
+// verification's verdict (outside check). Whoever may see the catalogue
+// may read them; the caller shows no payload (a proposal's entry names its
+// proposer). Codes: catalogue_not_found.
+func (s *Service) RecordEntries(ctx context.Context, actor *identity.Account, catalogueID int64) ([]record.Entry, error) {
+	c, err := s.GetCatalogue(ctx, actor, catalogueID)
+	if err != nil {
+		return nil, err
+	}
+	return record.ChainEntries(ctx, s.DB, ChainOf(c.DecisionBodyID))
+}

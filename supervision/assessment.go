@@ -221,10 +221,13 @@ func (s *Service) GetAnnualAssessment(ctx context.Context, actor *identity.Accou
 			count(get(a, "review_outcomes"), f.ConclusionOutcome == nil || *f.ConclusionOutcome != "unlawful", f.ID)
 		}
 	}
-	// Problems whose deadline fell in the year: closed by the deadline or not.
-	rows, err := s.DB.Query(ctx, `SELECT id, agency_id, deadline, closed_at FROM supervision_problems
-		WHERE deadline >= $1 AND deadline < $2 AND ($3::bigint = 0 OR agency_id = $3) ORDER BY id`,
-		start.Format("2006-01-02"), end.Format("2006-01-02"), only)
+	// Problems whose deadline fell in the year: closed by the deadline or
+	// not; of the office's own government (governed: a district's office
+	// used to score the city's departments by the city's problems).
+	rows, err := s.DB.Query(ctx, `SELECT p.id, p.agency_id, p.deadline, p.closed_at FROM supervision_problems p
+		JOIN agencies a ON a.id = p.agency_id
+		WHERE p.deadline >= $1 AND p.deadline < $2 AND ($3::bigint = 0 OR p.agency_id = $3) AND `+governed(4)+` ORDER BY p.id`,
+		start.Format("2006-01-02"), end.Format("2006-01-02"), only, bodyOf(actor))
 	if err != nil {
 		return Assessment{}, errs.Internal(err)
 	}

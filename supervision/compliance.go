@@ -174,7 +174,10 @@ func Steps(f Facts, cal workday.Calendar, lim Limits, now time.Time) []Step {
 	due := func(st Step, deadline time.Time) Step {
 		st.Due = &deadline
 		st.State = StepDue
-		st.Provisional = !cal.Covers(deadline)
+		// The deadline is 24:00 of its last day (AddWorkingDays), which is
+		// 00:00 of the next: the last day counted is the one to check, or a
+		// deadline on 31 December reads as past the calendar.
+		st.Provisional = !cal.Covers(deadline.Add(-time.Nanosecond))
 		if now.After(deadline) {
 			st.State = StepOverdue
 		}

@@ -149,6 +149,14 @@ func TestStepsProvisionalBeyondTheCalendar(t *testing.T) {
 	if st := step(t, f, received, "legality_review"); st.Provisional {
 		t.Fatalf("a deadline in December 2026 is provisional: %+v", st)
 	}
+	// Received on 10 December: the fifteenth working day is 31 December,
+	// the last day the calendar covers; the deadline is its 24:00, which
+	// is 00:00 of 1 January 2027, and was marked provisional.
+	received = time.Date(2026, 12, 10, 10, 0, 0, 0, workday.Location())
+	f.ReviewReceivedAt = &received
+	if st := step(t, f, received, "legality_review"); st.Provisional || !st.Due.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, workday.Location())) {
+		t.Fatalf("a deadline ending on 31 December 2026 is provisional: %+v", st)
+	}
 	received = time.Date(2026, 12, 21, 10, 0, 0, 0, workday.Location())
 	f.ReviewReceivedAt = &received
 	if st := step(t, f, received, "legality_review"); !st.Provisional {

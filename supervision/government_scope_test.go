@@ -139,3 +139,82 @@ func TestCityReportIsTheCityOfficesOwn(t *testing.T) {
 		t.Errorf("the district's office cannot read the city's issued report: %v", err)
 	}
 }
+
+// A department may be the decision body of its own decisions (Decree 713
+// Art. 42). Its government's office supervises them: the office's
+// dashboard, the decision's steps and the year's assessment used to read
+// only the decisions whose body is the government itself, so a decision
+// that 教育局 decided was on nobody's desk (outside check). Another
+// government's office still does not see it.
+func TestDepartmentDecisionsAreTheirOfficesToo(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	district := s.e.Agency("qzf", "新华区人民政府", identity.AgencyGovernment).ID
+	if _, err := s.e.DB.Exec(ctx, `UPDATE agencies SET parent_id = $1 WHERE code IN ('jyj', 'wjw', 'zjj', 'sfj')`, s.agency["zf"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.e.DB.Exec(ctx, `UPDATE agencies SET parent_id = $1 WHERE id = $2`, s.agency["zf"], district); err != nil {
+		t.Fatal(err)
+	}
+	office2, _ := s.e.Account(identity.RoleSupervisor, "qzf")
+	s.e.Clock.Set(at(11, 2, 9))
+	own, err := s.e.Consultation.CreateDecision(ctx, s.staff["jyj"], consultation.DecisionInput{Title: "平顶山市教育局校外培训机构管理规定",
+		Summary: "教育局作为决策机关的事项。", Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture,
+		DecisionBody: "jyj", LeadAgency: "jyj"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	city := s.create(t, "wjw", consultation.DomainHealth, at(11, 2, 10))
+	s.e.Clock.Set(at(11, 3, 9))
+
+	o, err := s.sup.GetComplianceOverview(ctx, s.office, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	for _, row := range o.ByDepartment {
+		for _, id := range row.DecisionIDs {
+			seen[id] = true
+		}
+	}
+	if o.Decisions != 2 || !seen[own.ID] || !seen[city.ID] {
+		t.Errorf("the city's office's dashboard counts %d decisions %v, want the government's and 教育局's own", o.Decisions, seen)
+	}
+	if _, err := s.sup.GetDecisionCompliance(ctx, s.office, own.ID); err != nil {
+		t.Errorf("the city's office cannot read the steps of 教育局's own decision: %v", err)
+	}
+	a, err := s.sup.GetAnnualAssessment(ctx, s.office, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheets := func(a supervision.Assessment) map[int64]bool {
+		out := map[int64]bool{}
+		for _, d := range a.Departments {
+			out[d.AgencyID] = true
+		}
+		return out
+	}
+	if !sheets(a)[s.agency["jyj"]] {
+		t.Errorf("the year's assessment has no sheet for 教育局, whose own decision it does not count")
+	}
+	// The district's assessment scores its own departments: it used to
+	// count the city's problems too, and give the city's departments a
+	// sheet on the district's desk.
+	if _, err := s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "送审材料未附风险评估",
+		Evidence: "送审目录无风险评估报告。", Severity: supervision.SeverityGeneral, Deadline: "2026-11-20"}); err != nil {
+		t.Fatal(err)
+	}
+	s.e.Clock.Set(at(11, 25, 9))
+	if a, err := s.sup.GetAnnualAssessment(ctx, &office2, 2026); err != nil || sheets(a)[s.agency["zjj"]] {
+		t.Errorf("the district's assessment scores the city's 住建局 (%v): %+v", err, a.Departments)
+	}
+	if _, err := s.sup.AdjustAssessmentScore(ctx, &office2, 2026, s.agency["zjj"], 95, "区里调整市住建局的分数。"); !hasCode(err, "invalid_adjustment") {
+		t.Errorf("the district's office adjusted the city's 住建局's score: %v", err)
+	}
+	if o, err := s.sup.GetComplianceOverview(ctx, &office2, 0); err != nil || o.Decisions != 0 {
+		t.Errorf("the district's office sees %d of the city's decisions (%v)", o.Decisions, err)
+	}
+	if _, err := s.sup.GetDecisionCompliance(ctx, &office2, own.ID); !hasCode(err, "decision_not_found") {
+		t.Errorf("the district's office reads the steps of a city department's decision: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -73,6 +74,17 @@ func (s *Service) GenerateMonthlyReports(ctx context.Context, m Month) ([]Monthl
 	names, err := s.agencyNames(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// Every figure is the month's: the stages too are those at its end
+	// (a report made again later used to count today's stages).
+	stages, err := consultation.StagesAt(ctx, s.DB, to)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range facts {
+		if st, ok := stages[f.ID]; ok {
+			facts[i].Status = string(st)
+		}
 	}
 	scopes := []int64{0}
 	seen := map[int64]bool{}

@@ -329,3 +329,29 @@ func TestMonthlyReportFigures(t *testing.T) {
 		t.Fatalf("issue logged %d times, notices to %d departments", logged, notices)
 	}
 }
+
+// The decisions by stage in a month's report are the stages at the
+// month's end, as its other figures are: November's report made again in
+// December used to count a decision that opened its consultation on 2
+// December as consulting in November.
+func TestMonthlyReportStagesAsTheMonthEnded(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	d := buildNovember(t, s)
+	s.open(t, "jyj", d["drafting"], at(12, 2, 10), at(12, 2, 10).Add(30*24*time.Hour), "")
+	s.e.Clock.Set(at(12, 3, 9))
+	reports, err := s.sup.GenerateMonthlyReports(ctx, supervision.MonthOf(at(11, 15, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reports {
+		if r.AgencyID != nil && *r.AgencyID == s.agency["jyj"] {
+			want := map[string]int{"drafting": 1, "consulting": 1, "published": 1}
+			if !reflect.DeepEqual(r.Figures.DecisionsByStage, want) {
+				t.Errorf("教育局's November by stage: %v, want %v", r.Figures.DecisionsByStage, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no report of 教育局 for November")
+}

@@ -67,11 +67,22 @@ const factsQuery = `SELECT f.id, f.title, f.domain, f.status, f.decision_body_id
 	LEFT JOIN implementation_compliance_facts i ON i.decision_id = f.id
 	LEFT JOIN catalogue_membership_facts c ON c.decision_id = f.id`
 
+// bodySQL is the condition, on decision_compliance_facts `f`, that the
+// office of government $1 supervises the decision: its decision body is
+// the government itself or one of the government's departments (Decree
+// 713 Art. 42: a department decides its own major decisions; governedSQL
+// for the departments), never another government, not even a district
+// that belongs to it (each has its office). It used to read the
+// government's own decisions only, so those a department decided were on
+// no office's desk (outside check).
+var bodySQL = `($1::bigint = 0 OR EXISTS (SELECT 1 FROM agencies a WHERE a.id = f.decision_body_id
+	AND (a.id = $1 OR (a.kind <> 'government' AND ` + governed(1) + `))))`
+
 // loadFacts reads the facts of the decisions in scope: of the decision
-// body body (0: every body), led or decided by agency (0: any), or the one
-// decision (0: all).
+// body body and its departments (bodySQL; 0: every body), led or decided
+// by agency (0: any), or the one decision (0: all).
 func loadFacts(ctx context.Context, q querier, body, agencyID, decisionID int64) ([]Facts, error) {
-	return pgrows.All[Facts](ctx, q, factsQuery+` WHERE ($1::bigint = 0 OR f.decision_body_id = $1)
+	return pgrows.All[Facts](ctx, q, factsQuery+` WHERE `+bodySQL+`
 		AND ($2::bigint = 0 OR f.lead_agency_id = $2 OR f.decision_body_id = $2) AND ($3::bigint = 0 OR f.id = $3) ORDER BY f.id`,
 		body, agencyID, decisionID)
 }

@@ -194,7 +194,8 @@ type ProblemInput struct {
 const ListedMaxWorkingDays = 15
 
 // RecordProblem records a problem found, assigns it to its department with
-// a rectification deadline and tells the department. Listed supervision
+// a rectification deadline (a day off runs to the next working day,
+// workingDeadline) and tells the department. Listed supervision
 // is for serious and grave problems only, with a deadline no later than
 // ListedMaxWorkingDays. Codes: not_supervisor, invalid_problem,
 // listed_needs_serious, listed_deadline_too_long, agency_not_found,
@@ -225,13 +226,18 @@ func (s *Service) RecordProblem(ctx context.Context, actor *identity.Account, in
 	if len(fields) > 0 {
 		return Problem{}, &errs.Error{Kind: errs.KindInvalid, Code: "invalid_problem", Message: "问题填写有误", Fields: fields}
 	}
+	cal, err := s.Calendar.Current(ctx)
+	if err != nil {
+		return Problem{}, errs.Internal(err)
+	}
+	deadline = workingDeadline(cal, deadline)
 	if in.Listed {
-		if err := s.checkListed(ctx, in.Severity, deadline, now); err != nil {
+		if err := checkListed(cal, in.Severity, deadline, now); err != nil {
 			return Problem{}, err
 		}
 	}
 	var out Problem
-	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		if err := agenciesExist(ctx, tx, []int64{in.AgencyID}); err != nil {
 			return err
 		}
@@ -293,13 +299,22 @@ func problemReferencesExist(ctx context.Context, tx pgx.Tx, in ProblemInput, bod
 	return nil
 }
 
-func (s *Service) checkListed(ctx context.Context, sev Severity, deadline, now time.Time) error {
+// workingDeadline is the rectification deadline the office set, or, when
+// that day is not a working day, the first working day after it: a period
+// whose last day is a day off ends on the next working day (Civil Code
+// Art. 203, the rule the working-day calendar follows). A deadline set on
+// a holiday used to make the problem overdue, and escalate it, while the
+// department was closed (outside check).
+func workingDeadline(cal workday.Calendar, deadline time.Time) time.Time {
+	for !cal.IsWorkingDay(deadline) {
+		deadline = deadline.AddDate(0, 0, 1)
+	}
+	return deadline
+}
+
+func checkListed(cal workday.Calendar, sev Severity, deadline, now time.Time) error {
 	if sev == SeverityGeneral {
 		return errs.Invalid("listed_needs_serious", "挂牌督办仅适用于较重或严重的问题")
-	}
-	cal, err := s.Calendar.Current(ctx)
-	if err != nil {
-		return errs.Internal(err)
 	}
 	limit := cal.AddWorkingDays(now, ListedMaxWorkingDays)
 	if !deadline.In(workday.Location()).Before(limit) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canyu-gov/canyu/internal/workday"
 	"github.com/canyu-gov/canyu/supervision"
 )
 
@@ -203,5 +204,88 @@ func TestEscalationReachesEveryOverdueProblem(t *testing.T) {
 	got, err := s.sup.EscalateOverdueProblems(ctx)
 	if err != nil || got != n {
 		t.Fatalf("escalated %d of %d overdue problems (%v)", got, n, err)
+	}
+}
+
+// A rectification deadline that falls on a day off runs to the next
+// working day (Civil Code Art. 203, the calendar's rule for periods): a
+// deadline set on National Day used to be overdue, and escalated, on the
+// second day of the holiday, while the department was closed.
+func TestProblemDeadlineOnAHolidayRunsToTheNextWorkingDay(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	s.e.Clock.Set(time.Date(2026, 9, 21, 9, 0, 0, 0, workday.Location()))
+	p, err := s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "民生事项未开展民意调查",
+		Evidence: "第3号事项送审材料无民意调查报告。", Severity: supervision.SeveritySerious, Deadline: "2026-10-01", Listed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Deadline.Format("2006-01-02"); got != "2026-10-08" {
+		t.Errorf("deadline on National Day kept as %s, want the first working day after the holiday, 2026-10-08", got)
+	}
+	s.e.Clock.Set(time.Date(2026, 10, 3, 10, 0, 0, 0, workday.Location()))
+	if p.Overdue(s.e.Clock.Now()) {
+		t.Error("the problem is overdue during the holiday")
+	}
+	if n, err := s.sup.EscalateOverdueProblems(ctx); err != nil || n != 0 {
+		t.Errorf("escalated %d problems during the holiday (%v)", n, err)
+	}
+	s.e.Clock.Set(time.Date(2026, 10, 9, 0, 0, 0, 0, workday.Location()).Add(time.Minute))
+	if n, err := s.sup.EscalateOverdueProblems(ctx); err != nil || n != 1 {
+		t.Errorf("escalated %d problems the day after the first working day, want 1 (%v)", n, err)
+	}
+	// A working day is kept as set.
+	s.e.Clock.Set(time.Date(2026, 9, 21, 9, 0, 0, 0, workday.Location()))
+	p, err = s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "送审材料未附风险评估",
+		Evidence: "送审目录无风险评估报告。", Severity: supervision.SeverityGeneral, Deadline: "2026-09-30"})
+	if err != nil || p.Deadline.Format("2006-01-02") != "2026-09-30" {
+		t.Errorf("a working-day deadline: %v, %v", p.Deadline, err)
+	}
+}
+
+// The reminder of an approaching rectification deadline comes three
+// working days ahead: it used to come three calendar days ahead, so a
+// deadline on a Monday was announced on the Saturday before, and one on
+// the first day after National Day in the middle of the holiday.
+func TestDeadlineReminderThreeWorkingDaysAhead(t *testing.T) {
+	ctx := context.Background()
+	s := newScene(t)
+	reminded := func() int {
+		t.Helper()
+		var n int
+		if err := s.e.DB.QueryRow(ctx, `SELECT count(*) FROM supervision_notices WHERE kind = 'deadline_approaching'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i, c := range []struct {
+		deadline     string
+		before, from time.Time // the last moment without a reminder, the first with one
+	}{
+		// Monday 23 November: Wednesday 18 leaves Thursday, Friday and Monday.
+		{"2026-11-23", at(11, 17, 23), at(11, 18, 9)},
+		// Thursday 8 October, after the holiday: reminded before it, on
+		// Monday 28 September (29, 30 September and 8 October left).
+		{"2026-10-08", time.Date(2026, 9, 27, 23, 0, 0, 0, workday.Location()), time.Date(2026, 9, 28, 9, 0, 0, 0, workday.Location())},
+	} {
+		s.e.Clock.Set(c.before.AddDate(0, 0, -10))
+		if _, err := s.sup.RecordProblem(ctx, s.office, supervision.ProblemInput{AgencyID: s.agency["zjj"], Rule: "送审材料未附风险评估",
+			Evidence: "送审目录无风险评估报告。", Severity: supervision.SeverityGeneral, Deadline: c.deadline}); err != nil {
+			t.Fatal(err)
+		}
+		s.e.Clock.Set(c.before)
+		if _, err := s.sup.EscalateOverdueProblems(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := reminded(); n != i {
+			t.Errorf("deadline %s: reminded at %s, more than three working days ahead", c.deadline, c.before)
+		}
+		s.e.Clock.Set(c.from)
+		if _, err := s.sup.EscalateOverdueProblems(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := reminded(); n != i+1 {
+			t.Errorf("deadline %s: not reminded at %s, three working days ahead", c.deadline, c.from)
+		}
 	}
 }

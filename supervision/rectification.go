@@ -281,10 +281,15 @@ func (s *Service) RecordAccountabilitySuggestion(ctx context.Context, actor *ide
 	return out, err
 }
 
+// reminderWorkingDays is how far ahead a department is reminded of a
+// rectification deadline: when no more than this many working days are
+// left, the deadline's own day included.
+const reminderWorkingDays = 3
+
 // EscalateOverdueProblems raises the escalation level of every unclosed
 // problem past its deadline (once per level: level 1 when overdue, level 2
 // ten working days later) and tells its department; it also reminds
-// departments of deadlines three days ahead. A problem whose rectification
+// departments of deadlines three working days ahead. A problem whose rectification
 // awaits the office's check is left alone. The scheduled job runs it;
 // it returns how many problems escalated.
 func (s *Service) EscalateOverdueProblems(ctx context.Context) (int, error) {
@@ -293,9 +298,11 @@ func (s *Service) EscalateOverdueProblems(ctx context.Context) (int, error) {
 		return 0, errs.Internal(err)
 	}
 	now := s.now()
-	// Every unclosed problem due within the reminder's three days or
-	// overdue, however many (the office's list stops at 1,000).
-	soon := now.In(shanghaiLoc()).AddDate(0, 0, 3).Format("2006-01-02")
+	// Every unclosed problem that may be due within the reminder's three
+	// working days (at most 14 calendar days: the longest holiday with the
+	// weekends around it is shorter) or overdue, however many (the office's
+	// list stops at 1,000).
+	soon := now.In(shanghaiLoc()).AddDate(0, 0, 14).Format("2006-01-02")
 	ps, err := pgrows.All[Problem](ctx, s.DB, `SELECT `+problemColumns+` FROM supervision_problems p JOIN agencies a ON a.id = p.agency_id
 		WHERE p.status <> 'closed' AND p.deadline <= $1::date ORDER BY p.deadline, p.id`, soon)
 	if err != nil {
@@ -316,7 +323,10 @@ func (s *Service) EscalateOverdueProblems(ctx context.Context) (int, error) {
 			level = 2
 		case now.After(end):
 			level = 1
-		case now.After(end.AddDate(0, 0, -3)):
+		case cal.WorkingDaysBetween(now, end) <= reminderWorkingDays:
+			// Three working days ahead, on the calendar: three calendar
+			// days announced a Monday's deadline on the Saturday before
+			// (outside check).
 			err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 				return notify(ctx, tx, now, p.AgencyID, "deadline_approaching", "整改期限临近（"+p.Deadline.Format("1月2日")+"）："+p.Rule,
 					"/supervision/problems/"+itoa(p.ID), "approaching:"+itoa(p.ID)+":"+p.Deadline.Format("2006-01-02"))

@@ -25,7 +25,7 @@ import (
 // (/decisions/{id}/implementation). Every rule is the services'.
 
 func init() {
-	pageNames = append(pageNames, "admin_meetings", "catalogues", "catalogue", "proposals", "implementation")
+	pageNames = append(pageNames, "admin_meetings", "catalogues", "catalogue", "catalogue_record", "proposals", "implementation")
 	maps.Copy(flashText, lifeFlash)
 	funcs["minCompositionMembers"] = func() int { return consultation.MinCompositionMembers }
 	funcs["catalogueStatusName"] = func(s catalogue.Status) string { return catalogue.StatusNames[s] }
@@ -79,6 +79,7 @@ func (s *site) mountLife(r chi.Router) {
 	r.Get("/catalogues", s.cataloguesPage)
 	r.Post("/catalogues", s.createCatalogue)
 	r.Get("/catalogues/{id}", s.cataloguePage)
+	r.Get("/catalogues/{id}/record", s.catalogueRecordPage)
 	r.Post("/catalogues/{id}/{action}", s.catalogueAction)
 	r.Get("/proposals", s.proposalsPage)
 	r.Post("/proposals", s.submitProposal)
@@ -382,6 +383,71 @@ func (s *site) renderCatalogue(w http.ResponseWriter, r *http.Request, status in
 	p.Title = c.DecisionBodyName + strconv.Itoa(c.Year) + "年度重大行政决策事项目录"
 	p.Data = data
 	s.render(w, r, status, "catalogue", p)
+}
+
+// catalogueRecordKinds names the catalogue chain's entries that are not a
+// catalogue's history step (catalogueEventNames names those, after the
+// chain's "catalogue_" prefix).
+var catalogueRecordKinds = map[string]string{
+	string(catalogue.RecordRecordStarted):     "建立目录档案",
+	string(catalogue.RecordProposalSubmitted): "收到决策事项建议",
+	string(catalogue.RecordProposalAnswered):  "答复决策事项建议",
+}
+
+// catalogueRecordTitle says in Chinese what a catalogue chain entry
+// records; never the kind's identifier.
+func catalogueRecordTitle(kind string) string {
+	if t := catalogueRecordKinds[kind]; t != "" {
+		return t
+	}
+	// A history step's kind is prefixed once: catalogue_item_added, but
+	// catalogue_created for catalogue_created.
+	for _, k := range []string{kind, strings.TrimPrefix(kind, "catalogue_")} {
+		if t := catalogueEventNames[k]; t != "" {
+			return t
+		}
+	}
+	return "目录档案记录"
+}
+
+// catalogueRecordEntry is one entry of the public catalogue record page:
+// what happened, when, who in role only, and the chain's hashes.
+type catalogueRecordEntry struct {
+	Seq                 int64
+	Title, Role         string
+	At                  time.Time
+	PrevHash, EntryHash string
+}
+
+// catalogueRecordPage lists the entries of the catalogue record (目录档案)
+// of the catalogue's decision body, for anyone who may see the catalogue.
+func (s *site) catalogueRecordPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.idInPath(w, r, "目录不存在。")
+	if !ok {
+		return
+	}
+	actor := currentAccount(r)
+	c, err := s.svc.Catalogue.GetCatalogue(r.Context(), actor, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	entries, err := s.svc.Catalogue.RecordEntries(r.Context(), actor, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := struct {
+		Catalogue catalogue.Catalogue
+		Entries   []catalogueRecordEntry
+	}{Catalogue: c}
+	for _, e := range entries {
+		data.Entries = append(data.Entries, catalogueRecordEntry{Seq: e.Seq, Title: catalogueRecordTitle(string(e.Kind)),
+			Role: roleNames[identity.Role(e.ActorRole)], At: e.RecordedAt, PrevHash: e.PrevHash, EntryHash: e.EntryHash})
+	}
+	p := s.newPage(r, c.DecisionBodyName+"目录档案")
+	p.Data = data
+	s.render(w, r, http.StatusOK, "catalogue_record", p)
 }
 
 func itemFromForm(f map[string]string) catalogue.ItemInput {

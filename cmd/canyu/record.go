@@ -180,10 +180,15 @@ func verifyArchiveFile(env cmdEnv, name string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	ok := printVerifyResult(env, fmt.Sprintf("%s (decision %d)", name, r.DecisionID), r)
+	what, online := fmt.Sprintf("%s (decision %d)", name, r.DecisionID), fmt.Sprintf("--decision %d", r.DecisionID)
+	if r.Chain != "" {
+		// A decision body's catalogue record (chain catalogue:<body id>).
+		what, online = fmt.Sprintf("%s (chain %s)", name, r.Chain), "--catalogue 决策机关代码"
+	}
+	ok := printVerifyResult(env, what, r)
 	if len(r.OnlineOnly) > 0 {
 		fmt.Fprintf(env.stdout, "  not checked offline, online only (the archive does not hold these rows):\n"+
-			"  以下各项档案包不含其数据，离线核验未包括，仅在线核验（在平台上运行 canyu record verify --decision %d）：\n", r.DecisionID)
+			"  以下各项档案包不含其数据，离线核验未包括，仅在线核验（在平台上运行 canyu record verify %s）：\n", online)
 		for _, label := range r.OnlineOnly {
 			fmt.Fprintf(env.stdout, "    - %s\n", label)
 		}

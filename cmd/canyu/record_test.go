@@ -386,3 +386,44 @@ func TestRecordVerifyArchiveChecksDecisionAndWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordVerifyCatalogueArchive: `record verify --archive` checks a
+// decision body's catalogue archive (export-catalogue-archive) offline,
+// names its chain, and refuses a damaged one.
+func TestRecordVerifyCatalogueArchive(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	c, err := e.Catalogue.CreateCatalogue(ctx, &body, "pdsszf", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Catalogue.AddCatalogueItem(ctx, &body, c.ID, catalogue.ItemInput{Title: "义务教育阶段课后服务办法", LeadAgency: "jyj",
+		Domain: consultation.DomainEducationCulture, Category: consultation.CategoryPublicServices, PlannedQuarter: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var archive bytes.Buffer
+	if err := e.Catalogue.ExportCatalogueArchive(ctx, &body, c.ID, &archive); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "catalogue.zip")
+	if err := os.WriteFile(good, archive.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runRecord(t, "", "verify", "--archive", good)
+	chain := catalogue.ChainOf(c.DecisionBodyID)
+	if err != nil || !strings.Contains(out, "(chain "+chain+"): ok, 2 entries") || !strings.Contains(out, "canyu record verify --catalogue") {
+		t.Fatalf("intact catalogue archive: %v\n%s", err, out)
+	}
+	// A damaged file is refused (a changed row: TestCatalogueArchive).
+	bad := filepath.Join(dir, "damaged.zip")
+	if err := os.WriteFile(bad, archive.Bytes()[:archive.Len()/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runRecord(t, "", "verify", "--archive", bad); err == nil {
+		t.Fatal("a truncated catalogue archive verifies")
+	}
+}

@@ -27,8 +27,11 @@ const ArchiveFormat = "canyu-decision-archive-v1"
 // ArchiveManifest is manifest.json: every other file of the archive with its
 // SHA-256 and size, and the record's last entry hash.
 type ArchiveManifest struct {
-	Format        string    `json:"format"`
-	DecisionID    int64     `json:"decision_id"`
+	Format     string `json:"format"`
+	DecisionID int64  `json:"decision_id"`
+	// Chain names the named chain the archive holds (a decision body's
+	// catalogue record, "catalogue:12"); DecisionID is then 0.
+	Chain         string    `json:"chain,omitempty"`
 	ExportedAt    time.Time `json:"exported_at"`
 	RecordEntries int       `json:"record_entries"`
 	LastEntryHash string    `json:"last_entry_hash"`
@@ -52,6 +55,7 @@ type ArchiveFile struct {
 // archiveRecord is record.json.
 type archiveRecord struct {
 	DecisionID int64   `json:"decision_id"`
+	Chain      string  `json:"chain,omitempty"`
 	Algorithm  string  `json:"algorithm"`
 	Entries    []Entry `json:"entries"`
 }
@@ -70,7 +74,11 @@ const ArchivePublicKeyFile = "public-key.pem"
 // ArchiveInput is what WriteArchive needs besides the record.
 type ArchiveInput struct {
 	DecisionID int64
-	ExportedAt time.Time
+	// Chain is the named chain to export instead of a decision's record
+	// (chains.go), with Readme, the README.txt that says what its archive
+	// holds (empty: the decision archive's).
+	Chain, Readme string
+	ExportedAt    time.Time
 	// Signer is the platform's current key (public-key.pem); nil leaves it out.
 	Signer *Signer
 	// Files adds the domain's files (decision, versions, attachments,
@@ -81,7 +89,14 @@ type ArchiveInput struct {
 // WriteArchive writes a decision's archive as one ZIP to w, reading the
 // record, the bound rows and the keys from tx (one snapshot).
 func WriteArchive(ctx context.Context, tx pgx.Tx, in ArchiveInput, w io.Writer) error {
-	entries, err := Entries(ctx, tx, in.DecisionID, 0, 0)
+	k := decisionChain(in.DecisionID)
+	if in.Chain != "" {
+		if err := checkChainName(in.Chain); err != nil {
+			return err
+		}
+		k = chainKey{name: in.Chain}
+	}
+	entries, err := chainEntries(ctx, tx, k)
 	if err != nil {
 		return err
 	}
@@ -93,10 +108,15 @@ func WriteArchive(ctx context.Context, tx pgx.Tx, in ArchiveInput, w io.Writer) 
 		return err
 	}
 	aw := &ArchiveWriter{zw: zip.NewWriter(w), modified: in.ExportedAt, seen: map[string]bool{}}
-	if err := aw.Add("README.txt", []byte(archiveReadme)); err != nil {
+	readme := in.Readme
+	if readme == "" {
+		readme = archiveReadme
+	}
+	if err := aw.Add("README.txt", []byte(readme)); err != nil {
 		return err
 	}
-	if err := aw.AddJSON("record.json", archiveRecord{DecisionID: in.DecisionID, Algorithm: "canyu-record-v1", Entries: entries}); err != nil {
+	if err := aw.AddJSON("record.json", archiveRecord{DecisionID: k.decision, Chain: k.name, Algorithm: "canyu-record-v1",
+		Entries: entries}); err != nil {
 		return err
 	}
 	if in.Signer != nil {
@@ -137,10 +157,10 @@ func WriteArchive(ctx context.Context, tx pgx.Tx, in ArchiveInput, w io.Writer) 
 			return err
 		}
 	}
-	if err := addLogProof(ctx, tx, aw, in.DecisionID); err != nil {
+	if err := addLogProof(ctx, tx, aw, k); err != nil {
 		return err
 	}
-	m := ArchiveManifest{Format: ArchiveFormat, DecisionID: in.DecisionID, ExportedAt: in.ExportedAt, RecordEntries: len(entries),
+	m := ArchiveManifest{Format: ArchiveFormat, DecisionID: k.decision, Chain: k.name, ExportedAt: in.ExportedAt, RecordEntries: len(entries),
 		LastEntryHash: GenesisHash, Files: aw.files}
 	if len(entries) > 0 {
 		m.LastEntryHash = entries[len(entries)-1].EntryHash
@@ -175,7 +195,7 @@ type archiveLogLeaf struct {
 	AuditPath []string `json:"audit_path"`
 }
 
-func addLogProof(ctx context.Context, tx pgx.Tx, aw *ArchiveWriter, decisionID int64) error {
+func addLogProof(ctx context.Context, tx pgx.Tx, aw *ArchiveWriter, k chainKey) error {
 	h, err := LatestHead(ctx, tx)
 	if errs.HasCode(err, "record_head_not_found") {
 		return nil
@@ -187,7 +207,8 @@ func addLogProof(ctx context.Context, tx pgx.Tx, aw *ArchiveWriter, decisionID i
 	if err != nil {
 		return err
 	}
-	mine, err := Leaves(ctx, tx, `decision_id = $1 AND leaf_index < $2`, decisionID, h.TreeSize)
+	cond, arg := k.where(1)
+	mine, err := Leaves(ctx, tx, cond+` AND leaf_index < $2`, arg, h.TreeSize)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,8 @@ var ErrNotArchive = errors.New("not a canyu decision archive")
 func VerifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	res, err := verifyArchive(r, size)
 	if err == nil {
-		res.OnlineOnly = OnlineOnlyChecks()
+		scope, _ := chainKey{name: res.Chain}.scope()
+		res.OnlineOnly = onlineOnlyChecks(scope)
 	}
 	return res, err
 }
@@ -59,7 +60,12 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	if err := json.Unmarshal(raw, &m); err != nil || m.Format != ArchiveFormat {
 		return VerifyResult{}, fmt.Errorf("%w: manifest.json is not a %s manifest", ErrNotArchive, ArchiveFormat)
 	}
-	res := VerifyResult{DecisionID: m.DecisionID}
+	res := VerifyResult{DecisionID: m.DecisionID, Chain: m.Chain}
+	k := chainKey{decision: m.DecisionID, name: m.Chain}
+	if m.Chain != "" && (m.DecisionID != 0 || checkChainName(m.Chain) != nil) {
+		return VerifyResult{}, fmt.Errorf("%w: manifest.json names the chain %q of decision %d", ErrNotArchive, m.Chain, m.DecisionID)
+	}
+	scope, _ := k.scope()
 	fail := func(seq int64, format string, args ...any) (VerifyResult, error) {
 		res.OK, res.FirstBadSeq, res.Problem, res.LastHash = false, seq, fmt.Sprintf(format, args...), ""
 		return res, nil
@@ -99,15 +105,17 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	if err := json.Unmarshal(content["record.json"], &rec); err != nil {
 		return fail(0, "record.json cannot be read: %v", err)
 	}
-	if rec.DecisionID != m.DecisionID {
-		return fail(0, "record.json is the record of decision %d, the manifest names decision %d", rec.DecisionID, m.DecisionID)
+	if rec.DecisionID != m.DecisionID || rec.Chain != m.Chain {
+		return fail(0, "record.json is the record of decision %d %s, the manifest names decision %d %s", rec.DecisionID, rec.Chain,
+			m.DecisionID, m.Chain)
 	}
 	for _, e := range rec.Entries {
-		if e.DecisionID != m.DecisionID {
-			return fail(e.Seq, "entry %d belongs to decision %d", e.Seq, e.DecisionID)
+		if e.DecisionID != m.DecisionID || e.Chain != m.Chain {
+			return fail(e.Seq, "entry %d belongs to decision %d %s", e.Seq, e.DecisionID, e.Chain)
 		}
 	}
 	res = VerifyChain(m.DecisionID, rec.Entries)
+	res.Chain = m.Chain
 	if !res.OK {
 		return res, nil
 	}
@@ -158,7 +166,7 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 
 	// The chain heads logged in a signed tree head are the archive's.
 	if data, ok := content[ArchiveLogFile]; ok {
-		seq, problem, n := checkArchiveLog(data, rec.Entries, ring, m.DecisionID)
+		seq, problem, n := checkArchiveLog(data, rec.Entries, ring, k)
 		res.Anchored = n
 		res.fail(seq, problem)
 	}
@@ -178,7 +186,7 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	// comments' checkpoints). Those that re-read rows the archive does not
 	// hold run only online; VerifyArchive names them (OnlineOnly).
 	for _, c := range registeredChecks() {
-		if c.Offline != nil && c.Scope == "" {
+		if c.Offline != nil && c.Scope == scope {
 			seq, problem := c.Offline(content, rec.Entries)
 			res.fail(seq, problem)
 		}
@@ -189,10 +197,13 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 // OnlineOnlyChecks lists, by their Chinese labels, the checks of a
 // decision's record that run only online, against the platform's
 // database: an archive verified offline does not run them.
-func OnlineOnlyChecks() []string {
+func OnlineOnlyChecks() []string { return onlineOnlyChecks("") }
+
+// onlineOnlyChecks lists those of the chains of scope ("" a decision's).
+func onlineOnlyChecks(scope string) []string {
 	var out []string
 	for _, c := range registeredChecks() {
-		if c.Scope == "" && c.Online != nil && c.Offline == nil {
+		if c.Scope == scope && c.Online != nil && c.Offline == nil {
 			label := c.Label
 			if label == "" {
 				label = c.Name
@@ -229,7 +240,7 @@ func readZipFile(f *zip.File) ([]byte, error) {
 // checkArchiveLog checks the archive's tree head and inclusion proofs: the
 // head is signed by a key the archive carries, each leaf is in the tree by
 // its audit path, and the chain entry it names has the logged hash.
-func checkArchiveLog(data []byte, entries []Entry, ring Keyring, decisionID int64) (int64, string, int) {
+func checkArchiveLog(data []byte, entries []Entry, ring Keyring, k chainKey) (int64, string, int) {
 	var lg archiveLog
 	if err := json.Unmarshal(data, &lg); err != nil {
 		return 0, fmt.Sprintf("%s cannot be read: %v", ArchiveLogFile, err), 0
@@ -252,7 +263,7 @@ func checkArchiveLog(data []byte, entries []Entry, ring Keyring, decisionID int6
 			}
 			path[i] = [32]byte(b)
 		}
-		if l.DecisionID != decisionID || VerifyInclusion(l.Index, lg.Head.TreeSize, l.Hash(), path, root) != nil {
+		if l.DecisionID != k.decision || l.Chain != k.name || VerifyInclusion(l.Index, lg.Head.TreeSize, l.Hash(), path, root) != nil {
 			return 0, fmt.Sprintf("tree leaf %d: not in the signed tree head %d", l.Index, lg.Head.TreeSize), n
 		}
 		if l.Seq < 1 || l.Seq > int64(len(entries)) {
