@@ -21,7 +21,9 @@ import (
 // feedback and adjusted, which opened a new linked decision in drafting.
 
 var demoLifeAgencies = []identity.AgencyInput{
-	{Code: "pds-jdz", Name: "平顶山市新华区焦店镇人民政府", Kind: identity.AgencyGovernment},
+	// A township is governed from above (its parent): without one it would
+	// count as a city of its own, whose supervision office governs the city.
+	{Code: "pds-jdz", Name: "平顶山市新华区焦店镇人民政府", Kind: identity.AgencyGovernment, ParentCode: "pds-gov"},
 }
 
 var demoLifeAccounts = []demoAccount{

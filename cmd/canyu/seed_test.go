@@ -31,6 +31,19 @@ func TestSeedDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// One city: every other government is governed from above. A township
+	// without a parent counted as a city, whose supervision office governs
+	// the city's decisions (outside check sup).
+	var cities []string
+	crows, _ := db.Query(context.Background(), `SELECT code FROM agencies WHERE kind = 'government' AND parent_id IS NULL ORDER BY code`)
+	for crows.Next() {
+		var c string
+		crows.Scan(&c)
+		cities = append(cities, c)
+	}
+	if len(cities) != 1 || cities[0] != "pds-gov" {
+		t.Errorf("governments without a parent in the demo: %v, want only the city's pds-gov", cities)
+	}
 	rows, _ := db.Query(context.Background(), `SELECT domain, status FROM decisions`)
 	domains := map[string]bool{}
 	stages := map[string]int{}
