@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,56 @@ func TestSessionsNameDevicesInChinese(t *testing.T) {
 			t.Errorf("%s: %s", m.name, s)
 		}
 		noSideScroll(t, ctx, m.name+" sessions")
+	}
+}
+
+// hashProblems lists, for the page's main content, the hashes shown
+// without saying in Chinese what they are for (the sentence, list item,
+// or fact around a code.hash has no “用于核对”), the word 哈希, and
+// SHA-256 outside brackets (the algorithm's name is only an aside; the
+// draw's formula is left out).
+const hashProblems = `(() => {
+  const out = [];
+  const main = document.querySelector('main');
+  // The draw's algorithm is the formula to recompute it by: it names
+  // the function it uses.
+  const text = [...main.children].filter(el => !el.matches('.algorithm')).map(el => el.innerText).join('\n');
+  if (text.includes('哈希')) out.push('the word 哈希: “' + text.slice(Math.max(text.indexOf('哈希') - 20, 0), text.indexOf('哈希') + 10) + '”');
+  for (const m of text.matchAll(/SHA-?256/g)) {
+    const before = text.slice(0, m.index), open = before.lastIndexOf('（'), close = before.lastIndexOf('）');
+    if (open <= close) out.push('SHA-256 outside brackets: “' + text.slice(Math.max(m.index - 20, 0), m.index + 10) + '”');
+  }
+  for (const c of main.querySelectorAll('code.hash')) {
+    if (c.closest('table')) continue;
+    const box = c.closest('p, li, dd');
+    let around = box ? box.textContent : '';
+    if (box && box.tagName === 'DD' && box.previousElementSibling) around = box.previousElementSibling.textContent + around;
+    if (!around.includes('用于核对')) out.push('a hash with no word on what it is for: “' + around.trim().slice(0, 40) + '”');
+  }
+  return out;
+})()`
+
+// TestHashesSayWhatTheyAreFor: a resident reading a hearing's notice and
+// its draw page is told in Chinese what each long code is for (用于核对
+// the draft, the seed), with SHA-256 only in brackets; the notice said
+// “草案内容哈希” and “抽签种子的承诺值（SHA-256）” and nothing more.
+func TestHashesSayWhatTheyAreFor(t *testing.T) {
+	e := newPagesEnv(t)
+	h := openHearing(t, e)
+	for _, m := range phoneModes {
+		ctx := chrome(t, m.viewport, 30*time.Second)
+		if m.care {
+			careMode(t, ctx, e.URL)
+		}
+		for _, p := range []string{fmt.Sprintf("/hearings/%d", h.ID), fmt.Sprintf("/hearings/%d/draw", h.ID)} {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitReady(chromedp.CSS("main code.hash"))))
+			browsertest.Screenshot(t, ctx, "hashes-"+m.name+"-"+shotName(p))
+			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](hashProblems))
+			must(t, err)
+			for _, pr := range problems {
+				t.Errorf("%s %s: %s", m.name, p, pr)
+			}
+			noSideScroll(t, ctx, m.name+" "+p)
+		}
 	}
 }
