@@ -129,3 +129,49 @@ func TestHashesSayWhatTheyAreFor(t *testing.T) {
 		}
 	}
 }
+
+// TestResidentPagesHaveWayBack: 关注与通知设置, 决策事项建议, a comment's
+// receipt, the receipt lookup and 验证手机号码 open with a way back (← 返回…)
+// above their title, a 44 px target on a phone; they had none, and a
+// resident who came from a link could only use the browser's Back.
+func TestResidentPagesHaveWayBack(t *testing.T) {
+	e := newCommentEnv(t, true)
+	_, token := e.Account(identity.RoleResident, "")
+	receipt := e.comment(t, newBrowser(t, e.URL, token), e.anchors[0], "建议增加随迁子女入学的材料清单。")
+	want := map[string]string{
+		"/me/notifications/settings":   "/me",
+		"/proposals":                   "/catalogues",
+		"/comment-receipts/" + receipt: "/decisions/" + e.id,
+		"/comment-receipts":            "/me/comments",
+		"/verify":                      "/me",
+	}
+	for _, m := range phoneModes {
+		ctx := chrome(t, m.viewport, 40*time.Second)
+		if m.care {
+			careMode(t, ctx, e.URL)
+		}
+		sessionCookie(t, ctx, e.URL, token)
+		for p, back := range want {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+			if m.name != "phone" || strings.HasPrefix(p, "/comment-receipts/") {
+				browsertest.Screenshot(t, ctx, "back-"+m.name+"-"+shotName(p))
+			}
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+  const a = document.querySelector('main .breadcrumb a, main p.go a');
+  if (!a) return [];
+  const above = a.compareDocumentPosition(document.querySelector('main h1')) & Node.DOCUMENT_POSITION_FOLLOWING;
+  return [a.textContent.trim(), a.getAttribute('href'), above ? 'above' : 'below'];
+})()`))
+			must(t, err)
+			if len(got) != 3 || !strings.HasPrefix(got[0], "← 返回") || got[1] != back || got[2] != "above" {
+				t.Errorf("%s %s: the way back is %q, want “← 返回…” to %s above the title", m.name, p, got, back)
+			}
+			if m.viewport == browsertest.Phone {
+				for _, s := range smallTargets(t, ctx, "main .breadcrumb") {
+					t.Errorf("%s %s: %s", m.name, p, s)
+				}
+			}
+			noSideScroll(t, ctx, m.name+" "+p)
+		}
+	}
+}
