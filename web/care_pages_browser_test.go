@@ -175,3 +175,48 @@ func TestResidentPagesHaveWayBack(t *testing.T) {
 		}
 	}
 }
+
+// TestArticleLinksInCommentsAreLargeTargets: on a phone in both modes, the
+// article an opinion is on (针对：第三条) in the list of a draft's opinions
+// takes a tap anywhere in a 44 px square around its words, and stays on
+// the line of 针对：, which keeps its height. It was a 43 × 21 px link.
+func TestArticleLinksInCommentsAreLargeTargets(t *testing.T) {
+	e := newCommentEnv(t, true)
+	e.publishComments(t, e.anchors[2], "建议划片范围提前一个月公布。", "划片结果应当说明理由。")
+	e.publishComments(t, e.anchors[0], "建议增加随迁子女入学的材料清单。")
+	for _, m := range phoneModes {
+		ctx := chrome(t, m.viewport, 30*time.Second)
+		if m.care {
+			careMode(t, ctx, e.URL)
+		}
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.URL+"/decisions/"+e.id+"/comments"), chromedp.WaitVisible(chromedp.CSS(".comment-on a"))))
+		browsertest.Screenshot(t, ctx, "article-links-"+m.name)
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+  const out = [];
+  const links = document.querySelectorAll('main .comment-on a');
+  if (links.length < 3) out.push(links.length + ' article links, want 3');
+  for (const a of links) {
+    a.scrollIntoView({block: 'center'});
+    const p = a.parentElement, lh = parseFloat(getComputedStyle(p).lineHeight);
+    const words = document.createRange(); words.selectNodeContents(a);
+    const r = words.getBoundingClientRect(), cx = (r.left + r.right) / 2, cy = (r.top + r.bottom) / 2, h = `+"22"+`;
+    const name = '“' + a.textContent.trim() + '” (' + Math.round(r.width) + '×' + Math.round(r.height) + ')';
+    for (const [x, y] of [[cx - h, cy - h], [cx + h, cy - h], [cx - h, cy + h], [cx + h, cy + h], [cx, cy]]) {
+      const at = document.elementFromPoint(x, y);
+      if (at !== a && !a.contains(at)) { out.push(name + ': a tap at ' + Math.round(x - cx) + ',' + Math.round(y - cy) + ' from its middle misses it'); break; }
+    }
+    const line = document.createRange(); line.selectNodeContents(p);
+    if (line.getClientRects().length && p.getBoundingClientRect().height > lh * 1.5)
+      out.push(name + ': its line is ' + Math.round(p.getBoundingClientRect().height) + ' px high, line height ' + lh);
+    if (Math.abs(p.firstChild.nodeType === 3 ? (() => { const t = document.createRange(); t.selectNodeContents(p.firstChild); return t.getBoundingClientRect().top - r.top; })() : 0) > 2)
+      out.push(name + ': not on the line of 针对：');
+  }
+  return out;
+})()`))
+		must(t, err)
+		for _, pr := range problems {
+			t.Errorf("%s: %s", m.name, pr)
+		}
+		noSideScroll(t, ctx, m.name+" comments")
+	}
+}
