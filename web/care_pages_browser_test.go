@@ -13,6 +13,7 @@ import (
 	"github.com/canyu-gov/canyu/internal/browsertest"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
+	"github.com/canyu-gov/canyu/survey"
 )
 
 // phoneModes are the three ways a page is looked at: a phone in the
@@ -218,5 +219,58 @@ func TestArticleLinksInCommentsAreLargeTargets(t *testing.T) {
 			t.Errorf("%s: %s", m.name, pr)
 		}
 		noSideScroll(t, ctx, m.name+" comments")
+	}
+}
+
+// TestSurveyChartWordsAtLeast16px: on a phone in both modes and on a
+// desktop, the options and numbers drawn in a survey result's chart are at
+// least 16 px and inside the drawing, and the table repeating the numbers
+// fits its box (a long option wraps); the words were 12.9 px (13 and 12
+// units of a 360-unit drawing 358 px wide), and a long option pushed the
+// count and percentage out of a phone's screen.
+func TestSurveyChartWordsAtLeast16px(t *testing.T) {
+	e := newPagesEnv(t)
+	sv := e.newSurvey(t, survey.Input{Title: "课后服务民意调查", ResultsPublicAfterClose: true},
+		survey.QuestionInput{Kind: survey.KindSingleChoice, Title: "您希望课后服务延长到几点？", Required: true, Config: survey.Config{
+			Options: []survey.Option{{ID: "a", Label: "下午五点半"}, {ID: "b", Label: "下午六点，方便双职工家庭和下班晚的家长接孩子"}}}})
+	e.openSurvey(t, sv.ID)
+	for _, choice := range []string{"a", "b", "b"} {
+		_, token := e.Account(identity.RoleResident, "")
+		_, _, err := e.Survey.SubmitResponse(context.Background(), mustAccount(t, e, token), sv.ID,
+			survey.ResponseInput{Answers: []survey.Answer{{QuestionID: sv.Questions[0].ID, Choices: []string{choice}}}})
+		must(t, err)
+	}
+	_, err := e.Survey.CloseSurvey(context.Background(), &e.staff, sv.ID)
+	must(t, err)
+	for _, m := range phoneModes {
+		ctx := chrome(t, m.viewport, 30*time.Second)
+		if m.care {
+			careMode(t, ctx, e.URL)
+		}
+		must(t, chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/surveys/%d/results", e.URL, sv.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`svg[role=img] text`))))
+		browsertest.Screenshot(t, ctx, "chart-"+m.name)
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('main svg[role=img]')) {
+    const vb = svg.viewBox.baseVal, scale = svg.getBoundingClientRect().width / vb.width;
+    for (const el of svg.querySelectorAll('text')) {
+      const px = parseFloat(getComputedStyle(el).fontSize) * scale, b = el.getBBox();
+      const name = '“' + el.textContent.slice(0, 12) + '”';
+      if (px < 16) out.push(name + ' ' + px.toFixed(1) + ' px');
+      if (b.x < 0 || b.y < 0 || b.x + b.width > vb.width || b.y + b.height > vb.height) out.push(name + ' outside the drawing');
+    }
+  }
+  for (const w of document.querySelectorAll('main .table-wrap')) {
+    const tb = w.querySelector('table.result-table');
+    if (tb && w.scrollWidth > w.clientWidth + 1) out.push('the table of numbers is ' + w.scrollWidth + ' px wide in a ' + w.clientWidth + ' px box');
+  }
+  return out;
+})()`))
+		must(t, err)
+		if len(problems) > 0 {
+			t.Errorf("%s: %q", m.name, problems)
+		}
+		noSideScroll(t, ctx, m.name+" results")
 	}
 }
