@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -146,22 +148,43 @@ type uaName struct {
 }
 
 // The systems and browsers a user agent may say it is, in the order they
-// are looked for: Android and Edge user agents also name Linux, Chrome and
-// Safari.
+// are looked for, the more particular first: HarmonyOS user agents may
+// also name Android, Android ones Linux, iPhone ones Mac OS; the apps and
+// Chinese browsers (WeChat, QQ, Huawei …) also name Chrome or Safari, Edge
+// names Chrome, Chrome on iPhone (CriOS) names Safari, and 企业微信 names
+// WeChat (MicroMessenger).
 var (
 	uaSystems = []uaName{
-		{[]string{"iphone", "ipad"}, "苹果手机或平板"},
+		{[]string{"harmonyos", "openharmony"}, "鸿蒙手机"},
+		{[]string{"iphone"}, "iPhone"},
+		{[]string{"ipad"}, "iPad"},
 		{[]string{"android"}, "安卓手机"},
-		{[]string{"windows"}, "Windows电脑"},
-		{[]string{"mac os"}, "苹果电脑"},
-		{[]string{"linux"}, "Linux电脑"},
+		{[]string{"windows"}, "Windows 电脑"},
+		{[]string{"mac os", "macintosh"}, "苹果电脑"},
+		{[]string{"linux"}, "Linux 电脑"},
 	}
 	uaBrowsers = []uaName{
+		{[]string{"wxwork"}, "企业微信"},
 		{[]string{"micromessenger"}, "微信"},
-		{[]string{"edg/"}, "Edge浏览器"},
-		{[]string{"chrome", "chromium"}, "Chrome浏览器"},
-		{[]string{"firefox"}, "Firefox浏览器"},
-		{[]string{"safari"}, "Safari浏览器"},
+		{[]string{"dingtalk"}, "钉钉"},
+		{[]string{"alipayclient"}, "支付宝"},
+		{[]string{"baiduboxapp"}, "百度 App"},
+		{[]string{"qqbrowser"}, "QQ 浏览器"},
+		{[]string{" qq/"}, "QQ"},
+		{[]string{"ucbrowser", "ucweb"}, "UC 浏览器"},
+		{[]string{"quark"}, "夸克浏览器"},
+		{[]string{"huaweibrowser"}, "华为浏览器"},
+		{[]string{"miuibrowser"}, "小米浏览器"},
+		{[]string{"vivobrowser"}, "vivo 浏览器"},
+		{[]string{"heytapbrowser", "oppobrowser"}, "OPPO 浏览器"},
+		{[]string{"samsungbrowser"}, "三星浏览器"},
+		{[]string{"qihoobrowser", "360se", "360ee"}, "360 浏览器"},
+		{[]string{"sogoumobilebrowser", "metasr"}, "搜狗浏览器"},
+		{[]string{"edg/", "edga/", "edgios/"}, "Edge 浏览器"},
+		{[]string{"opr/", "opera"}, "Opera 浏览器"},
+		{[]string{"firefox", "fxios"}, "Firefox 浏览器"},
+		{[]string{"crios", "chrome", "chromium"}, "Chrome 浏览器"},
+		{[]string{"safari"}, "Safari 浏览器"},
 	}
 )
 
@@ -178,10 +201,16 @@ func firstName(l string, names []uaName) string {
 	return ""
 }
 
-// deviceName says in plain words what a user agent is.
+// deviceName says in plain words what a user agent is: the device and
+// the browser or app, the way a resident would name them ("iPhone 上的
+// Chrome 浏览器", "安卓手机上的微信"), with a space between Chinese and
+// Latin letters as Chinese typesetting does.
 func deviceName(ua string) string {
 	l := strings.ToLower(ua)
 	os, browser := firstName(l, uaSystems), firstName(l, uaBrowsers)
+	if os == "安卓手机" && !strings.Contains(l, "mobile") {
+		os = "安卓平板" // Android tablets leave "Mobile" out
+	}
 	switch {
 	case os == "" && browser == "":
 		if ua == "" {
@@ -193,8 +222,22 @@ func deviceName(ua string) string {
 	case browser == "":
 		return os
 	}
-	return os + "上的" + browser
+	return spaced(spaced(os, "上的"), browser)
 }
+
+// spaced joins a and b with a space where a Latin letter or digit meets a
+// Chinese character.
+func spaced(a, b string) string {
+	last, _ := utf8.DecodeLastRuneInString(a)
+	first, _ := utf8.DecodeRuneInString(b)
+	if latin(last) != latin(first) {
+		return a + " " + b
+	}
+	return a + b
+}
+
+// latin says whether r is an ASCII letter or digit.
+func latin(r rune) bool { return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
 
 func (s *site) mySessions(w http.ResponseWriter, r *http.Request) {
 	if !s.signedInOr(w, r) {

@@ -32,14 +32,18 @@ type chartBar struct {
 }
 
 // Chart geometry: a 360-unit-wide drawing is drawn at about its own size on
-// a phone (390 px less the margins) and scales up beside the table.
+// a phone (390 px less the margins, 358 px) and scales up beside the table.
+// Its words are 17 units (site.css), so they are at least 16 px on a
+// phone; the longest value (100人（100.0%）, about 135 units) still fits
+// after the longest bar.
 const (
 	chartWidth   = 360
-	chartBarMax  = 230
+	chartBarMax  = 210
 	chartLeft    = 4
-	chartRowStep = 46
-	chartBarH    = 16
-	chartLabelMx = 24 // characters of a label drawn; the table has the rest
+	chartRowStep = 52
+	chartLabelH  = 22 // from a row's top to its label's baseline: room for the CJK font's ascent
+	chartBarH    = 18
+	chartLabelMx = 20 // characters of a label drawn (17 units each); the table has the rest
 )
 
 // chartItem is one bar before layout: its label, its length relative to
@@ -51,15 +55,15 @@ type chartItem struct {
 }
 
 func newBarChart(id, summary string, items []chartItem) barChart {
-	c := barChart{ID: id, Summary: summary, Width: chartWidth, Height: len(items)*chartRowStep + 6}
+	c := barChart{ID: id, Summary: summary, Width: chartWidth, Height: len(items)*chartRowStep + 8}
 	for i, it := range items {
-		y := i*chartRowStep + 18
+		y := i*chartRowStep + chartLabelH
 		w := int(it.Share*chartBarMax + 0.5)
 		if it.Share > 0 && w < 2 {
 			w = 2 // a non-zero count stays visible
 		}
-		c.Bars = append(c.Bars, chartBar{Label: clip(it.Label, chartLabelMx), Value: it.Value, LabelY: y, BarY: y + 6,
-			BarW: w, BarHeight: chartBarH, ValueX: chartLeft + w + 6, ValueY: y + 6 + chartBarH - 3, EmptyTrack: chartBarMax})
+		c.Bars = append(c.Bars, chartBar{Label: clip(it.Label, chartLabelMx), Value: it.Value, LabelY: y, BarY: y + 7,
+			BarW: w, BarHeight: chartBarH, ValueX: chartLeft + w + 6, ValueY: y + 7 + chartBarH - 3, EmptyTrack: chartBarMax})
 	}
 	return c
 }

@@ -12,7 +12,7 @@
   const seats = parseInt(document.getElementById('seats').textContent, 10);
   const problems = [];
   if (await hex(seed) !== document.getElementById('commitment').textContent.trim()) {
-    problems.push('公开的种子与事先公布的承诺值不一致');
+    problems.push('公开的种子与事先公布的校验码不一致');
   }
   let total = 0;
   for (const table of document.querySelectorAll('table.draw')) {
@@ -34,6 +34,6 @@
   const p = document.createElement('p');
   p.textContent = problems.length
     ? '浏览器重新计算的结果不一致：' + problems.join('；')
-    : '浏览器重新计算一致：种子与承诺值相符，' + total + '份报名的得分和入选结果均与公布结果相同。';
+    : '浏览器重新计算一致：种子与事先公布的校验码相符，' + total + '份报名的得分和入选结果均与公布结果相同。';
   box.appendChild(p);
 })();
