@@ -607,3 +607,30 @@ func TestAllCommentsSayWhatTheyAreOn(t *testing.T) {
 		t.Errorf("the comment on the whole draft does not say so:\n%s", got)
 	}
 }
+
+// TestStaffDecisionPagesRefuseOtherAgencies (outside check staff2): staff
+// of another agency opened the lead unit's review, deliberation and
+// publication, themes and documents pages of a public decision with 200,
+// as if they could act there (every action was refused). Every page of the
+// staff area of a decision answers them 403, as the comment pages do; the
+// lead unit still reads them.
+func TestStaffDecisionPagesRefuseOtherAgencies(t *testing.T) {
+	e := newCommentEnv(t, true)
+	_, otherToken := e.Account(identity.RoleAgencyStaff, "wsj")
+	other := newBrowser(t, e.URL, otherToken)
+	lead := newBrowser(t, e.URL, e.staffToken)
+	base := "/staff/decisions/" + e.id
+	for _, path := range []string{"", "/review", "/publication", "/themes", "/documents", "/compare",
+		"/participation", "/comments", "/edit"} {
+		status, body := other.get(base + path)
+		if status != http.StatusForbidden {
+			t.Errorf("other agency GET %s: %d, want 403", path, status)
+		}
+		if strings.Contains(body, "<form") && strings.Contains(body, `action="`+base) {
+			t.Errorf("%s: the refusal carries a form of the lead unit", path)
+		}
+		if status, body := lead.get(base + path); status != http.StatusOK {
+			t.Errorf("lead unit GET %s: %d\n%s", path, status, snippet(body))
+		}
+	}
+}

@@ -290,9 +290,19 @@ func staffURL(id int64, rest string) string {
 }
 
 // staffDecisionFor loads the decision of a staff page for the signed-in
-// account, rendering the error page when it cannot.
+// account, rendering the error page when it cannot. A public decision is
+// readable by every staff member, but its staff pages belong to the units
+// that work on it (lead unit, decision body, co-units: CanSeeInternal);
+// anyone else gets 403 rather than a page whose every action would be
+// refused (outside check staff2: the review page answered 200).
 func (s *site) staffDecisionFor(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
-	return s.decisionFor(w, r, "您访问的决策事项不存在。")
+	d, ok := s.decisionFor(w, r, "您访问的决策事项不存在。")
+	if ok && !consultation.CanSeeInternal(currentAccount(r), &d) {
+		s.renderError(w, r, http.StatusForbidden, "无权访问", "只有该决策事项承办单位（"+d.LeadAgencyName+
+			"）、决策机关或协办单位的工作人员可以使用此页面。公开内容请查看决策事项的公开页面。")
+		return d, false
+	}
+	return d, ok
 }
 
 // requireLeadPage answers 403 on the lead unit's forms for anyone else: the
