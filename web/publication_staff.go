@@ -14,12 +14,41 @@ import (
 // (Decree 713 Art. 30), the report to the Party committee (Art. 31) and the
 // publication (Art. 32).
 
-// delibMemberRows and delibDissentRows are how many rows the deliberation form offers.
+// delibDissentRows and delibAttendeeRows are how many rows the deliberation
+// form offers; the members are those of the composition, one row each.
 const (
-	delibMemberRows   = 9
 	delibDissentRows  = 3
 	delibAttendeeRows = 3
 )
+
+// meetingRow is a member of the composition as the deliberation form
+// offers them: present or absent (each stated), the vote, the reason of an
+// absence. The head comes last: the head speaks last and decides (Art. 30).
+type meetingRow struct {
+	Index int
+	consultation.MeetingCompositionMember
+}
+
+// meetingRows are the composition's members in speaking order: as kept,
+// the head last.
+func meetingRows(c consultation.MeetingComposition) []meetingRow {
+	var rows []meetingRow
+	var head *meetingRow
+	for _, m := range c.Members {
+		if m.IsHead {
+			head = &meetingRow{MeetingCompositionMember: m}
+			continue
+		}
+		rows = append(rows, meetingRow{MeetingCompositionMember: m})
+	}
+	if head != nil {
+		rows = append(rows, *head)
+	}
+	for i := range rows {
+		rows[i].Index = i
+	}
+	return rows
+}
 
 // staffPublicationData is the lead unit's deliberation and publication page.
 type staffPublicationData struct {
@@ -27,7 +56,7 @@ type staffPublicationData struct {
 	Latest        *consultation.DraftVersion
 	Deliberations []consultation.Deliberation
 	Publication   *consultation.Publication
-	MemberRows    []int
+	MemberRows    []meetingRow
 	DissentRows   []int
 	AttendeeRows  []int
 	// Composition is the decision body's meeting composition (Art. 30).
@@ -49,11 +78,11 @@ func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
 	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), MemberRows: seqN(delibMemberRows), DissentRows: seqN(delibDissentRows),
+	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), DissentRows: seqN(delibDissentRows),
 		AttendeeRows: seqN(delibAttendeeRows)}
 	var err error
 	if c, err := svc.GetMeetingComposition(ctx, actor, d.DecisionBodyCode); err == nil {
-		data.Composition, data.Quorum = c, len(c.Members)/2+1
+		data.Composition, data.Quorum, data.MemberRows = c, len(c.Members)/2+1, meetingRows(c)
 	}
 	if data.Deliberations, err = svc.ListDeliberations(ctx, actor, d.ID); err != nil {
 		s.pageError(w, r, err)
@@ -93,10 +122,15 @@ func parseDate(p *page, name, label string) (time.Time, bool) {
 	return t, true
 }
 
+// recordDeliberation records a meeting from the form: staff state for each
+// member of the composition whether they were present (absences are
+// explicit, with their reason) and how they voted; the head, marked in the
+// composition, is the one who decided. Who counts toward the quorum is
+// what was picked, never typed names (outside check staff2).
 func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
-	keep := []string{"version_hash", "meeting_kind", "meeting_date", "session", "head_name", "outcome", "head_reason", "minutes"}
-	for i := range delibMemberRows {
-		for _, f := range []string{"name", "position", "vote"} {
+	keep := []string{"version_hash", "meeting_kind", "meeting_date", "session", "outcome", "head_reason", "minutes"}
+	for i := range consultation.MaxCompositionMembers {
+		for _, f := range []string{"attend", "vote", "reason"} {
 			keep = append(keep, "members["+strconv.Itoa(i)+"]."+f)
 		}
 	}
@@ -111,16 +145,30 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return errs.InvalidField("invalid_meeting_date", "meeting_date", p.Errors["meeting_date"])
 		}
+		c, err := s.svc.Consultation.GetMeetingComposition(r.Context(), currentAccount(r), d.DecisionBodyCode)
+		if err != nil {
+			return err
+		}
 		in := consultation.DeliberationInput{VersionHash: p.Form["version_hash"], MeetingKind: consultation.MeetingKind(p.Form["meeting_kind"]),
-			MeetingDate: date, Session: p.Form["session"], HeadName: p.Form["head_name"], Outcome: consultation.DeliberationOutcome(p.Form["outcome"]),
+			MeetingDate: date, Session: p.Form["session"], HeadName: c.Head(), Outcome: consultation.DeliberationOutcome(p.Form["outcome"]),
 			HeadReason: p.Form["head_reason"], Minutes: p.Form["minutes"]}
-		for i := range delibMemberRows {
-			pre := "members[" + strconv.Itoa(i) + "]."
-			if strings.TrimSpace(p.Form[pre+"name"]) == "" {
-				continue
+		var unstated []string
+		for _, row := range meetingRows(c) {
+			pre := "members[" + strconv.Itoa(row.Index) + "]."
+			switch p.Form[pre+"attend"] {
+			case "present":
+				in.Members = append(in.Members, consultation.MeetingMember{Name: row.Name, Position: row.Position,
+					Vote: consultation.Vote(p.Form[pre+"vote"])})
+			case "absent":
+				in.Absences = append(in.Absences, consultation.MeetingAbsence{Name: row.Name, Reason: p.Form[pre+"reason"]})
+			default:
+				unstated = append(unstated, row.Name)
 			}
-			in.Members = append(in.Members, consultation.MeetingMember{Name: p.Form[pre+"name"], Position: p.Form[pre+"position"],
-				Vote: consultation.Vote(p.Form[pre+"vote"])})
+		}
+		if len(unstated) > 0 {
+			e := errs.InvalidField("attendance_required", "members", "请逐一选择每名组成人员出席还是缺席，尚未选择："+strings.Join(unstated, "、"))
+			e.Basis = "Decree 713 Art. 30"
+			return e
 		}
 		for i := range delibAttendeeRows {
 			pre := "attendees[" + strconv.Itoa(i) + "]."
@@ -137,11 +185,13 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 			in.Dissent = append(in.Dissent, consultation.MemberDissent{Member: p.Form[pre+"member"], View: p.Form[pre+"view"]})
 		}
 		in.Signature = signerSignature(r)
-		return signOnDevice(r, p, "deliberation", func(key string) ([]byte, error) {
+		err = signOnDevice(r, p, "deliberation", func(key string) ([]byte, error) {
 			return s.svc.Consultation.DeliberationStatement(r.Context(), currentAccount(r), d.ID, in, key)
 		}, func() error {
 			return errOf(s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in))
 		})
+		// The head is not typed on the page: the composition marks them.
+		return renameField(renameField(err, "head_name", "members"), "absences", "members")
 	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
 }
 
