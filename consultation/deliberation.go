@@ -589,8 +589,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 			"version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
 			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
 			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "absences": out.Absences,
-			"composition_size": out.CompositionSize,
-			"quorum_basis":     deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
+			"composition_size": out.CompositionSize, "quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
 			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
 			"version_hash": out.VersionHash,
 		}
