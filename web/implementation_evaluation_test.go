@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
 )
@@ -98,4 +99,45 @@ func TestImplementationRefusalsKeepWhatWasWritten(t *testing.T) {
 	if list, _, err := e.Implementation.ListImplementationReports(context.Background(), &staff, d.ID); err != nil || len(list) != 0 {
 		t.Fatalf("reports after refusals: %v %v", list, err)
 	}
+}
+
+// TestMajorAdjustmentWorkspaceSaysWhy (outside check staff2): the new
+// decision a major adjustment opens started as a bare drafting item: its
+// workspace said nothing of the adjustment or of Art. 37, and its review
+// checklist read "all conditions met" with no draft. Now it names the
+// original decision, the adjustment and the procedure to run again; the
+// co-units of a decision are named, not shown by their internal codes.
+func TestMajorAdjustmentWorkspaceSaysWhy(t *testing.T) {
+	e := testenv.NewCity(t, "pdsszf", "jyj", "sfj")
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	staff, staffToken := e.Account(identity.RoleAgencyStaff, "jyj")
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	if _, err := e.Consultation.SetMeetingComposition(context.Background(), &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.PublishedWithheld(&staff, &body)
+	adj, err := e.Implementation.AdjustDecision(context.Background(), &staff, d.ID, implementation.AdjustmentInput{Major: true,
+		Description: "增加放学时段校门口交通组织的规定。", Reason: "决策后评估建议调整。"})
+	if err != nil || adj.NewDecisionID == nil {
+		t.Fatalf("adjustment: %+v %v", adj, err)
+	}
+	b := newBrowser(t, e.URL, staffToken)
+	status, page := b.get("/staff/decisions/" + strconv.FormatInt(*adj.NewDecisionID, 10))
+	wantStatus(t, "new run's workspace", status, http.StatusOK, page)
+	wantContains(t, "new run's workspace", page, `id="major-adjustment"`, "增加放学时段校门口交通组织的规定。", "第三十七条",
+		`href="/decisions/`+strconv.FormatInt(d.ID, 10)+`/implementation"`, "已上传决策草案", "第二十六条")
+	if strings.Contains(page, "已满足全部条件") {
+		t.Error("the review checklist of a run without a draft says every condition is met")
+	}
+
+	co, err := e.Consultation.CreateDecision(context.Background(), &staff, consultation.DecisionInput{Title: "协办事项", Summary: "简介",
+		Category: consultation.CategoryOther, Domain: consultation.DomainOther, DecisionBody: "pdsszf", LeadAgency: "jyj", CoAgencies: []string{"sfj"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, page = b.get("/staff/decisions/" + strconv.FormatInt(co.ID, 10))
+	wantStatus(t, "workspace with a co-unit", status, http.StatusOK, page)
+	sfj, _ := e.Identity.GetAgencyByCode(context.Background(), "sfj")
+	wantContains(t, "co-unit", page, "<dt>协办单位</dt><dd>"+sfj.Name+"</dd>")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -388,6 +390,11 @@ type workspaceData struct {
 	// that is not open and has not ended).
 	NotYet    bool
 	LeadStaff bool
+	// CoAgencyNames are the co-units by name (the decision keeps codes).
+	CoAgencyNames []string
+	// Previous is the major adjustment this decision is the new run of
+	// (Decree 713 Art. 37), if any.
+	Previous *implementation.Adjustment
 }
 
 func (s *site) staffDecision(w http.ResponseWriter, r *http.Request) {
@@ -414,6 +421,25 @@ func (s *site) renderWorkspace(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	data := workspaceData{Decision: d, Gates: gates, Versions: versions, LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
+	if len(d.CoAgencyCodes) > 0 {
+		agencies, err := s.svc.Identity.ListAgencies(ctx)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		names := map[string]string{}
+		for _, a := range agencies {
+			names[a.Code] = a.Name
+		}
+		for _, c := range d.CoAgencyCodes {
+			data.CoAgencyNames = append(data.CoAgencyNames, cmp.Or(names[c], c))
+		}
+	}
+	if s.svc.Implementation != nil {
+		if _, prev, err := s.svc.Implementation.ListAdjustments(ctx, actor, d.ID); err == nil {
+			data.Previous = prev
+		}
+	}
 	if c, err := svc.CurrentConsultation(ctx, actor, d.ID); err == nil {
 		now := svc.Now()
 		data.Consultation, data.Open = &c, c.IsOpen(now)
