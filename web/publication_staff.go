@@ -62,6 +62,14 @@ type staffPublicationData struct {
 	// Composition is the decision body's meeting composition (Art. 30).
 	Composition consultation.MeetingComposition
 	Quorum      int
+	// CanRecord: a meeting may be recorded now (the decision is under
+	// review or in deliberation) by this account (staff of the lead unit or
+	// the decision body); CanPublish: the Party report and the publication
+	// (after the adopting meeting). Otherwise the page says what comes first instead
+	// of offering forms the service refuses.
+	CanRecord, CanPublish, Recorder bool
+	// Adopted: a recorded meeting adopted the decision (no further meeting).
+	Adopted bool
 }
 
 func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +87,8 @@ func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
 func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
 	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
 	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), DissentRows: seqN(delibDissentRows),
-		AttendeeRows: seqN(delibAttendeeRows)}
+		AttendeeRows: seqN(delibAttendeeRows), Recorder: actor.IsStaffOf(d.LeadAgencyID) || actor.IsStaffOf(d.DecisionBodyID)}
+
 	var err error
 	if c, err := svc.GetMeetingComposition(ctx, actor, d.DecisionBodyCode); err == nil {
 		data.Composition, data.Quorum, data.MemberRows = c, len(c.Members)/2+1, meetingRows(c)
@@ -88,6 +97,11 @@ func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, st
 		s.pageError(w, r, err)
 		return
 	}
+	for _, g := range data.Deliberations {
+		data.Adopted = data.Adopted || g.Outcome == consultation.OutcomeAdopted
+	}
+	data.CanRecord = data.Recorder && !data.Adopted && (d.Status == consultation.StatusUnderReview || d.Status == consultation.StatusDeliberation)
+	data.CanPublish = data.Recorder && data.Adopted && d.Status == consultation.StatusDeliberation
 	if pub, err := svc.GetPublication(ctx, actor, d.ID); err == nil {
 		data.Publication = &pub
 	} else if !errs.HasCode(err, "publication_not_found") {

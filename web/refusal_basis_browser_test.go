@@ -41,6 +41,11 @@ func TestRefusalsShowArticleBrowser(t *testing.T) {
 			refusal := textOf(t, ctx, chromedp.ID("refusal"))
 			wantContains(t, "hash refusal", refusal, "不一致", "依据：《重大行政决策程序暂行条例》第二十五条")
 
+			// Before the review, the meeting page says what comes first.
+			must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/publication"), chromedp.WaitVisible(chromedp.ID("next-step"))))
+			browsertest.Screenshot(t, ctx, "publication-next-step-"+vp.name)
+			browsertest.Axe(t, ctx, vp.name+" publication page before the review")
+
 			e.submitForReview(t, e.hash)
 			e.concluded(t)
 			early := e.Clock.Now().In(shanghaiZone).AddDate(0, 0, -30)

@@ -486,3 +486,44 @@ func TestSubmitReturnAndResubmitThroughPages(t *testing.T) {
 }
 
 func (e *reviewPagesEnv) staffToken(t *testing.T) string { return e.signIn(t, e.staff) }
+
+// TestStaffPagesOfferOnlyWhatCanBeDone (outside check staff2): the review
+// page offered the decision body's staff the submission form, which only
+// the lead unit may use, and the deliberation page offered the meeting,
+// Party report and publication forms to a decision still in handling, each
+// refused on submission. The pages now offer a form only to whom and when
+// it can be used, and otherwise say what comes first, with the article.
+func TestStaffPagesOfferOnlyWhatCanBeDone(t *testing.T) {
+	e := newHandlingEnv(t)
+	bodyStaff, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	base := "/staff/decisions/" + strconv.FormatInt(e.d.ID, 10)
+	lead, body := newBrowser(t, e.URL, e.staffToken(t)), newBrowser(t, e.URL, bodyToken)
+	submit := `action="` + base + `/review"`
+	_, page := lead.get(base + "/review")
+	wantContains(t, "lead unit's review page", page, submit)
+	status, page := body.get(base + "/review")
+	wantStatus(t, "decision body's review page", status, http.StatusOK, page)
+	wantContains(t, "decision body's review page", page, `id="lead-only"`)
+	if strings.Contains(page, submit) {
+		t.Error("the decision body is offered the submission form")
+	}
+	for _, b := range []*browser{lead, body} {
+		status, page = b.get(base + "/publication")
+		wantStatus(t, "deliberation page in handling", status, http.StatusOK, page)
+		wantContains(t, "deliberation page in handling", page, `id="next-step"`, "第二十五条", "第三十条")
+		for _, form := range []string{"/deliberation", "/party-report", "/publication"} {
+			if strings.Contains(page, `action="`+base+form+`"`) {
+				t.Errorf("a decision in handling offers the %s form", form)
+			}
+		}
+	}
+	// Under review with a valid conclusion: the meeting can be recorded by
+	// either; the Party report and publication wait for the adopting one.
+	e.submitForReview(t, e.hash)
+	e.concluded(t)
+	_, page = newBrowser(t, e.URL, e.signIn(t, bodyStaff)).get(base + "/publication")
+	wantContains(t, "deliberation page after the conclusion", page, `action="`+base+`/deliberation"`, `id="publish-next"`)
+	if strings.Contains(page, `action="`+base+`/publication"`) {
+		t.Error("publication offered before the meeting")
+	}
+}
