@@ -163,15 +163,6 @@ type auditOutputBody struct {
 	NextCursor string           `json:"next_cursor,omitempty"`
 }
 
-// auditAfter records an admin action another package committed (the
-// calendar, a meeting composition). Its failure is logged, not answered:
-// the action itself is done.
-func (s *server) auditAfter(ctx context.Context, a identity.AdminAction) {
-	if err := s.svc.Identity.RecordAdminAction(ctx, actor(ctx), a); err != nil {
-		obs.Logger(ctx).ErrorContext(ctx, "admin audit log", "action", a.Action, "error", err.Error())
-	}
-}
-
 func (s *server) registerAdmin() {
 	s.registerAdminAccounts()
 	s.registerLifecycle()

@@ -87,3 +87,25 @@ func TestAdminAuditSaysWhatChanged(t *testing.T) {
 		t.Errorf("deleted synonyms entry does not say which words: %+v", d)
 	}
 }
+
+// TestCalendarUploadAuditedInItsTransaction (outside check staff2): the
+// working-day calendar upload wrote its audit entry after the new version
+// had committed, so when the entry failed the version every later
+// deadline is counted by was in force unrecorded. Now the version and its
+// entry commit together: a failed entry leaves the calendar as it was.
+func TestCalendarUploadAuditedInItsTransaction(t *testing.T) {
+	e, _, admin := adminEnv(t)
+	var c map[string]any
+	e.Do("GET", "/workday-calendar", "", nil).Expect(t, 200, "").JSON(t, &c)
+	before := c["version"]
+	e.FailAuditOf(t, "update-workday-calendar")
+	c["version"] = "audit-fails-1"
+	if r := e.Do("PUT", "/workday-calendar", admin, c); r.Status < 500 {
+		t.Errorf("upload with a failed audit entry answered %d", r.Status)
+	}
+	var after map[string]any
+	e.Do("GET", "/workday-calendar", "", nil).Expect(t, 200, "").JSON(t, &after)
+	if after["version"] != before {
+		t.Fatalf("calendar %v in force without an audit entry (was %v)", after["version"], before)
+	}
+}

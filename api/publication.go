@@ -30,6 +30,13 @@ type MeetingAttendeeView struct {
 	Capacity string `json:"capacity,omitempty" maxLength:"100" doc:"In what capacity, e.g. 市教育局局长（汇报）."`
 }
 
+// MeetingAbsenceView is a member of the composition who was not present.
+type MeetingAbsenceView struct {
+	Name     string `json:"name" maxLength:"50" doc:"A member of the decision body's composition not present."`
+	Position string `json:"position,omitempty" maxLength:"100" readOnly:"true" doc:"As kept in the composition."`
+	Reason   string `json:"reason,omitempty" maxLength:"200" doc:"The reason given, e.g. 出差."`
+}
+
 // MemberDissentView is a member's dissenting view as stated.
 type MemberDissentView struct {
 	Member string `json:"member" maxLength:"50" doc:"Name of a member present."`
@@ -51,6 +58,8 @@ type DeliberationView struct {
 	OutcomeName         string                `json:"outcome_name"`
 	Members             []MeetingMemberView   `json:"members,omitempty" doc:"Members present in the order they spoke, the head last; internal readers only."`
 	Attendees           []MeetingAttendeeView `json:"attendees,omitempty" doc:"Non-voting attendees (列席); internal readers only."`
+	Absences            []MeetingAbsenceView  `json:"absences,omitempty" doc:"Members of the composition not present, with the reason given; internal readers only."`
+	AbsencesRecorded    bool                  `json:"absences_recorded" doc:"False for a meeting recorded before absences were kept: only the members present and the composition's size are known."`
 	CompositionSize     int                   `json:"composition_size" doc:"Members of the decision body the quorum was counted against."`
 	HeadName            string                `json:"head_name,omitempty"`
 	Majority            string                `json:"majority" enum:"for,against,none" doc:"The majority view of the members other than the head."`
@@ -67,7 +76,10 @@ func deliberationView(g consultation.Deliberation) DeliberationView {
 		MeetingKind: string(g.MeetingKind), MeetingKindName: consultation.MeetingKindNames[g.MeetingKind], MeetingDate: g.MeetingDate.Format(time.DateOnly),
 		Session: g.Session, Outcome: string(g.Outcome), OutcomeName: consultation.DeliberationOutcomeNames[g.Outcome], HeadName: g.HeadName,
 		Majority: string(g.Majority), DepartsFromMajority: g.DepartsFromMajority, HeadReason: g.HeadReason, Minutes: g.Minutes,
-		RecordSeq: g.RecordSeq, CreatedAt: g.CreatedAt.UTC(), CompositionSize: g.CompositionSize}
+		RecordSeq: g.RecordSeq, CreatedAt: g.CreatedAt.UTC(), CompositionSize: g.CompositionSize, AbsencesRecorded: g.AbsencesRecorded}
+	for _, a := range g.Absences {
+		v.Absences = append(v.Absences, MeetingAbsenceView(a))
+	}
 	for _, a := range g.Attendees {
 		v.Attendees = append(v.Attendees, MeetingAttendeeView(a))
 	}
@@ -186,6 +198,7 @@ type DeliberationFields struct {
 	Session     string                `json:"session,omitempty" doc:"The meeting's name, e.g. 市政府第28次常务会议."`
 	Members     []MeetingMemberView   `json:"members" maxItems:"100" doc:"Members (组成人员) present with their views, in the order they spoke; the head speaks last (422 head_not_last). Each must be in the decision body's composition (422 not_a_member) and more than half of it must be present (422 meeting_quorum_not_met)."`
 	Attendees   []MeetingAttendeeView `json:"attendees,omitempty" maxItems:"100" doc:"Non-voting attendees (列席), recorded apart; they do not count toward the quorum."`
+	Absences    []MeetingAbsenceView  `json:"absences,omitempty" maxItems:"100" doc:"Reasons of absent members (optional). Every member of the composition not among members is recorded as absent whether listed here or not; a name outside the composition answers 422 not_a_member, a member present 422 absent_member_present."`
 	HeadName    string                `json:"head_name" maxLength:"50" doc:"The head (行政首长) who decided; a member present."`
 	Outcome     string                `json:"outcome" enum:"adopted,rejected,deferred"`
 	HeadReason  string                `json:"head_reason,omitempty" doc:"Required when the outcome departs from the majority of the other members (Art. 30)."`
@@ -205,7 +218,10 @@ func (f DeliberationFields) input() (consultation.DeliberationInput, error) {
 			return consultation.MeetingMember{Name: m.Name, Position: m.Position, Vote: consultation.Vote(m.Vote)}
 		}),
 		Attendees: views(f.Attendees, func(a MeetingAttendeeView) consultation.MeetingAttendee { return consultation.MeetingAttendee(a) }),
-		Dissent:   views(f.Dissent, func(d MemberDissentView) consultation.MemberDissent { return consultation.MemberDissent(d) })}, nil
+		Absences: views(f.Absences, func(a MeetingAbsenceView) consultation.MeetingAbsence {
+			return consultation.MeetingAbsence{Name: a.Name, Reason: a.Reason}
+		}),
+		Dissent: views(f.Dissent, func(d MemberDissentView) consultation.MemberDissent { return consultation.MemberDissent(d) })}, nil
 }
 
 type recordDeliberationInputBody struct {

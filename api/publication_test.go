@@ -80,6 +80,14 @@ func TestDeliberationMeetingRules(t *testing.T) {
 		{"NotAMember", func(m map[string]any) {
 			m["members"], m["dissent"] = append([]map[string]any{{"name": "路人", "vote": "for"}}, members("for", "for")...), nil
 		}, "not_a_member"},
+		// Absences (outside check staff2): a reason is given only for a
+		// member of the composition who is not present.
+		{"AbsenceOfStranger", func(m map[string]any) {
+			m["absences"] = []map[string]any{{"name": "路人", "reason": "出差"}}
+		}, "not_a_member"},
+		{"AbsentButPresent", func(m map[string]any) {
+			m["absences"] = []map[string]any{{"name": "李副市长", "reason": "出差"}}
+		}, "absent_member_present"},
 		// Eight members: four present is exactly half.
 		{"ExactlyHalf", func(m map[string]any) { m["members"], m["dissent"] = members("for", "for", "for"), nil }, "meeting_quorum_not_met"},
 	}
@@ -99,9 +107,26 @@ func TestDeliberationMeetingRules(t *testing.T) {
 	// A tie is no majority: deferring needs no reason and keeps the
 	// decision in deliberation; a later meeting adopts with the head's
 	// reason against a majority against.
+	// Every member of the composition not present is recorded absent,
+	// with the reason given for them if any, and the kept position.
+	var deferred struct {
+		Members []struct {
+			Name, Position string
+		} `json:"members"`
+		Absences []struct {
+			Name, Position, Reason string
+		} `json:"absences"`
+		AbsencesRecorded bool `json:"absences_recorded"`
+	}
 	p.Do("POST", p.path("/deliberations"), p.tok("body"), p.meeting(hash, func(m map[string]any) {
 		m["members"], m["outcome"], m["dissent"] = members("for", "against", "abstain", "abstain"), "deferred", nil
-	})).Expect(t, 201, "")
+		m["members"].([]map[string]any)[0]["position"] = ""
+		m["absences"] = []map[string]any{{"name": "赵副市长", "reason": "出差"}}
+	})).Expect(t, 201, "").JSON(t, &deferred)
+	if got := fmt.Sprint(deferred.Absences); !deferred.AbsencesRecorded || got != "[{王副市长 副市长 } {赵副市长 副市长 出差} {刘秘书长 秘书长 }]" ||
+		deferred.Members[0].Position != "副市长" {
+		t.Fatalf("deferred meeting: absences %s, members %+v", got, deferred.Members)
+	}
 	var g struct {
 		Majority            string `json:"majority"`
 		DepartsFromMajority bool   `json:"departs_from_majority"`

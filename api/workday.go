@@ -89,12 +89,10 @@ func (s *server) registerWorkday() {
 			"Invalid data answers 422 `invalid_calendar` listing every problem; a version already used answers 409 `calendar_version_exists`.",
 		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}},
 		roles(identity.RoleAdmin), func(ctx context.Context, in *updateWorkdayCalendarInput) (workday.Data, error) {
-			c, err := s.svc.Calendar.Save(ctx, workdayData(in.Body), actor(ctx).ID)
+			c, err := s.svc.Consultation.UpdateWorkdayCalendar(ctx, actor(ctx), workdayData(in.Body), nil)
 			if err != nil {
-				return workday.Data{}, workday.ServiceError(err)
+				return workday.Data{}, err
 			}
-			s.auditAfter(ctx, identity.AdminAction{Action: "update-workday-calendar", TargetKind: "workday_calendar",
-				TargetName: c.Version(), Detail: map[string]any{"years": c.CoveredYears()}})
 			return c.Data(), nil
 		}, workdayCalendarView)
 }

@@ -162,6 +162,42 @@ func TestOpenConsultationGates(t *testing.T) {
 	})
 }
 
+// TestReviewGatesNeedADraft (outside check staff2): a decision withheld
+// from consultation goes from drafting to review; with no draft uploaded
+// its checklist said every condition was met. The draft is a condition of
+// review (Decree 713 Art. 26).
+func TestReviewGatesNeedADraft(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.create(t, func(in *consultation.DecisionInput) {
+		in.NotDisclosable, in.NotDisclosableReason = true, "涉及国家秘密（《保守国家秘密法》第九条）"
+	})
+	gate := func() consultation.GateResult {
+		t.Helper()
+		r, err := f.svc.DecisionGates(ctx, f.staff, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.NextStage != consultation.StatusUnderReview {
+			t.Fatalf("next stage %s", r.NextStage)
+		}
+		for _, g := range r.Gates {
+			if g.Code == "draft_version_required" {
+				return g
+			}
+		}
+		t.Fatalf("no draft gate in %+v", r.Gates)
+		return consultation.GateResult{}
+	}
+	if g := gate(); g.Passed || g.Basis != "Decree 713 Art. 26" {
+		t.Fatalf("without a draft: %+v", g)
+	}
+	f.addVersion(t, d.ID, "起草说明")
+	if g := gate(); !g.Passed {
+		t.Fatalf("with a draft: %+v", g)
+	}
+}
+
 func TestDecisionGates(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

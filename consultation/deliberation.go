@@ -128,6 +128,20 @@ type MeetingAttendee struct {
 	Capacity string `json:"capacity"`
 }
 
+// MeetingAbsence is a member of the decision body's composition who was
+// not present, with the reason given (optional: 请假、出差). The service
+// lists every absent member itself from the composition, so the record
+// says who was missing (Decree 713 Art. 30: the quorum is counted against
+// the whole composition).
+type MeetingAbsence struct {
+	Name     string `json:"name"`
+	Position string `json:"position"`
+	Reason   string `json:"reason"`
+}
+
+// MaxAbsenceReasonRunes is the longest reason of an absence.
+const MaxAbsenceReasonRunes = 200
+
 // MemberDissent is a dissenting view, recorded as stated (Art. 30: 不同意见
 // 应当如实载明).
 type MemberDissent struct {
@@ -151,6 +165,10 @@ type DeliberationInput struct {
 	Members []MeetingMember
 	// Attendees are those present without a vote (列席).
 	Attendees []MeetingAttendee
+	// Absences give the reasons of absent members (optional); every member
+	// of the composition not present is recorded as absent whether named
+	// here or not.
+	Absences []MeetingAbsence
 	// HeadName is the head (行政首长) who decided; a member present.
 	HeadName string
 	Outcome  DeliberationOutcome
@@ -179,6 +197,10 @@ type Deliberation struct {
 	Session       string
 	Members       []MeetingMember
 	Attendees     []MeetingAttendee
+	// Absences are the composition's members who were not present; nil for
+	// a meeting recorded before absences were kept (AbsencesRecorded false).
+	Absences         []MeetingAbsence
+	AbsencesRecorded bool
 	// CompositionSize is the number of the body's members the quorum was
 	// counted against.
 	CompositionSize int
@@ -292,7 +314,7 @@ func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
 	}
 	out.MeetingDate = dateOnly(in.MeetingDate)
 	if DeliberationOutcomeNames[in.Outcome] == "" {
-		return out, errs.InvalidField("invalid_deliberation_outcome", "outcome", "讨论结果须为 adopted（通过）、rejected（不予通过）或 deferred（暂缓决定）")
+		return out, errs.InvalidField("invalid_deliberation_outcome", "outcome", "请选择讨论结果：通过、不予通过或暂缓决定")
 	}
 	var err error
 	if out.Session, err = limitText("session", "session", "会议名称", in.Session, MaxMeetingSessionRunes, false); err != nil {
@@ -336,7 +358,7 @@ func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
 			vote = "" // the head's view is the decision itself
 		} else if vote != VoteFor && vote != VoteAgainst && vote != VoteAbstain {
 			return out, invalidWithBasis("invalid_vote", "members",
-				"请记录“"+name+"”的意见：for（同意）、against（不同意）或 abstain（弃权）", deliberationBasis)
+				"请选择“"+name+"”的表决意见：赞成、反对或弃权（会议组成人员充分发表意见）", deliberationBasis)
 		}
 		present[name] = vote
 		out.Members = append(out.Members, MeetingMember{Name: name, Position: pos, Vote: vote})
@@ -362,6 +384,23 @@ func cleanDeliberation(in DeliberationInput) (DeliberationInput, error) {
 	}
 	if len(out.Attendees) > MaxMeetingMembers {
 		return out, errs.InvalidField("too_many_members", "attendees", "列席人员最多"+strconv.Itoa(MaxMeetingMembers)+"名")
+	}
+	out.Absences = []MeetingAbsence{}
+	absent := map[string]bool{}
+	for _, a := range in.Absences {
+		name := strings.TrimSpace(cleanText(a.Name))
+		reason := strings.TrimSpace(cleanText(a.Reason))
+		_, member := present[name]
+		switch {
+		case name == "" || utf8.RuneCountInString(name) > MaxMemberNameRunes || utf8.RuneCountInString(reason) > MaxAbsenceReasonRunes:
+			return out, errs.InvalidField("invalid_absence", "absences", "每名缺席人员须填写姓名，缺席原因不超过"+strconv.Itoa(MaxAbsenceReasonRunes)+"字")
+		case member:
+			return out, errs.InvalidField("absent_member_present", "absences", "“"+name+"”已记录为出席，不能同时记录为缺席")
+		case absent[name]:
+			return out, errs.InvalidField("duplicate_member", "absences", "缺席人员“"+name+"”重复")
+		}
+		absent[name] = true
+		out.Absences = append(out.Absences, MeetingAbsence{Name: name, Reason: reason})
 	}
 	out.Dissent = []MemberDissent{}
 	dissented := map[string]bool{}
@@ -460,8 +499,9 @@ func init() {
 // meeting_before_review_conclusion, invalid_deliberation_outcome,
 // session_too_long, minutes_too_long, head_name_required,
 // head_name_too_long, members_required, too_many_members, invalid_member,
-// duplicate_member, invalid_vote, head_not_present,
-// dissent_member_not_present, invalid_dissent, dissent_view_required,
+// duplicate_member, invalid_vote, head_not_present, invalid_absence,
+// absent_member_present, not_a_member, head_not_composition_head,
+// meeting_quorum_not_met, dissent_member_not_present, invalid_dissent, dissent_view_required,
 // head_reason_too_long, head_reason_required (422);
 // valid_review_conclusion_required, decided_version_mismatch,
 // decision_already_adopted, stage_transition_not_allowed,
@@ -508,7 +548,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		} else if !errs.HasCode(err, "adopted_deliberation_required") {
 			return err
 		}
-		size, err := checkComposition(ctx, tx, &d, in)
+		size, err := checkComposition(ctx, tx, &d, &in)
 		if err != nil {
 			return err
 		}
@@ -540,7 +580,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		}
 		out = Deliberation{DecisionID: d.ID, VersionID: so.VersionID, VersionNumber: so.VersionNumber, VersionHash: so.VersionHash,
 			ReviewID: so.ReviewID, SignOffSeq: so.RecordSeq, MeetingKind: in.MeetingKind, MeetingDate: in.MeetingDate, Session: in.Session,
-			Members: in.Members, Attendees: in.Attendees, CompositionSize: size, HeadName: in.HeadName, Outcome: in.Outcome, Majority: MajorityView(in.Members, in.HeadName),
+			Members: in.Members, Attendees: in.Attendees, Absences: in.Absences, AbsencesRecorded: true, CompositionSize: size, HeadName: in.HeadName, Outcome: in.Outcome, Majority: MajorityView(in.Members, in.HeadName),
 			HeadReason: in.HeadReason, Dissent: in.Dissent, Minutes: in.Minutes, RecordedBy: actor.ID}
 		out.DepartsFromMajority = DepartsFromMajority(out.Outcome, out.Majority)
 		// What the signer signs: the whole entry but the row's id, which
@@ -548,8 +588,8 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		content := map[string]any{
 			"version_id": out.VersionID, "version_number": out.VersionNumber, "review_id": out.ReviewID,
 			"sign_off_seq": out.SignOffSeq, "meeting_kind": out.MeetingKind, "meeting_date": formatDate(out.MeetingDate),
-			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "composition_size": out.CompositionSize,
-			"quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
+			"session": out.Session, "members": out.Members, "attendees": out.Attendees, "absences": out.Absences,
+			"composition_size": out.CompositionSize, "quorum_basis": deliberationBasis, "head_name": out.HeadName, "outcome": out.Outcome, "majority": out.Majority,
 			"departs_from_majority": out.DepartsFromMajority, "head_reason": out.HeadReason, "dissent": out.Dissent, "minutes": out.Minutes,
 			"version_hash": out.VersionHash,
 		}
@@ -561,16 +601,17 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 		out.ID = id
 		members, _ := json.Marshal(out.Members)
 		attendees, _ := json.Marshal(out.Attendees)
+		absences, _ := json.Marshal(out.Absences)
 		dissent, _ := json.Marshal(out.Dissent)
 		_, err = s.appendBound(ctx, tx, step, func(seq int64, at time.Time) (string, int64, error) {
 			out.RecordSeq, out.CreatedAt = seq, at
 			_, err := tx.Exec(ctx, `INSERT INTO deliberations (id, decision_id, version_id, version_hash, review_id, sign_off_seq, meeting_kind,
 				meeting_date, session, members, head_name, outcome, majority, head_reason, dissent, minutes, recorded_by, record_seq, created_at,
-				attendees, composition_size)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+				attendees, composition_size, absences)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 				out.ID, out.DecisionID, out.VersionID, out.VersionHash, out.ReviewID, out.SignOffSeq, out.MeetingKind, out.MeetingDate, out.Session,
 				members, out.HeadName, out.Outcome, out.Majority, out.HeadReason, dissent, out.Minutes, out.RecordedBy, out.RecordSeq, out.CreatedAt,
-				attendees, out.CompositionSize)
+				attendees, out.CompositionSize, absences)
 			return "deliberations", out.ID, err
 		})
 		return err
@@ -580,7 +621,7 @@ func (s *Service) recordDeliberation(ctx context.Context, actor *identity.Accoun
 
 const deliberationColumns = `g.id, g.decision_id, g.version_id, v.number, g.version_hash, g.review_id, g.sign_off_seq, g.meeting_kind, g.meeting_date,
 	g.session, g.members, g.head_name, g.outcome, g.majority, g.head_reason, g.dissent, g.minutes, g.recorded_by, g.record_seq, g.created_at,
-	g.attendees, g.composition_size`
+	g.attendees, g.composition_size, g.absences`
 
 func queryDeliberations(ctx context.Context, q querier, where string, args ...any) ([]Deliberation, error) {
 	rows, err := q.Query(ctx, `SELECT `+deliberationColumns+` FROM deliberations g JOIN draft_versions v ON v.id = g.version_id WHERE `+where, args...)
@@ -589,10 +630,10 @@ func queryDeliberations(ctx context.Context, q querier, where string, args ...an
 	}
 	var out []Deliberation
 	var g Deliberation
-	var members, dissent, attendees []byte
+	var members, dissent, attendees, absences []byte
 	if _, err := pgx.ForEachRow(rows, []any{&g.ID, &g.DecisionID, &g.VersionID, &g.VersionNumber, &g.VersionHash, &g.ReviewID, &g.SignOffSeq,
 		&g.MeetingKind, &g.MeetingDate, &g.Session, &members, &g.HeadName, &g.Outcome, &g.Majority, &g.HeadReason, &dissent, &g.Minutes,
-		&g.RecordedBy, &g.RecordSeq, &g.CreatedAt, &attendees, &g.CompositionSize}, func() error {
+		&g.RecordedBy, &g.RecordSeq, &g.CreatedAt, &attendees, &g.CompositionSize, &absences}, func() error {
 		if err := json.Unmarshal(members, &g.Members); err != nil {
 			return err
 		}
@@ -601,6 +642,12 @@ func queryDeliberations(ctx context.Context, q querier, where string, args ...an
 		}
 		if err := json.Unmarshal(dissent, &g.Dissent); err != nil {
 			return err
+		}
+		// NULL: recorded before absences were kept (migration 00110).
+		if g.AbsencesRecorded = absences != nil; g.AbsencesRecorded {
+			if err := json.Unmarshal(absences, &g.Absences); err != nil {
+				return err
+			}
 		}
 		g.DepartsFromMajority = DepartsFromMajority(g.Outcome, g.Majority)
 		out = append(out, g)

@@ -237,10 +237,14 @@ func (s *Service) ListMeetingCompositions(ctx context.Context, actor *identity.A
 // composition (Decree 713 Art. 30) and returns the composition's size: the
 // body keeps one; every member listed belongs to it (others attend as 列席);
 // more than half of its members are present; the head who decided is its
-// head. Codes: meeting_composition_required, meeting_composition_too_small
-// (409: fewer than MinCompositionMembers, kept before that rule), not_a_member,
-// meeting_quorum_not_met, head_not_composition_head (422).
-func checkComposition(ctx context.Context, tx pgx.Tx, d *Decision, in DeliberationInput) (int, error) {
+// head. It completes in from the composition: a member present without a
+// position gets the one kept, and every member not present is recorded as
+// absent (with the reason given for them, if any), so the record says who
+// was missing. Codes: meeting_composition_required,
+// meeting_composition_too_small (409: fewer than MinCompositionMembers,
+// kept before that rule), not_a_member, meeting_quorum_not_met,
+// head_not_composition_head (422).
+func checkComposition(ctx context.Context, tx pgx.Tx, d *Decision, in *DeliberationInput) (int, error) {
 	c, err := meetingComposition(ctx, tx, d.DecisionBodyID)
 	if err != nil {
 		return 0, err
@@ -257,14 +261,34 @@ func checkComposition(ctx context.Context, tx pgx.Tx, d *Decision, in Deliberati
 		e.Basis = deliberationBasis
 		return 0, e
 	}
-	inComposition := map[string]bool{}
+	inComposition := map[string]MeetingCompositionMember{}
 	for _, m := range c.Members {
-		inComposition[m.Name] = true
+		inComposition[m.Name] = m
 	}
-	for _, m := range in.Members {
-		if !inComposition[m.Name] {
+	present := map[string]bool{}
+	for i, m := range in.Members {
+		kept, ok := inComposition[m.Name]
+		if !ok {
 			return 0, invalidWithBasis("not_a_member", "members",
 				"“"+m.Name+"”不是"+d.DecisionBodyName+"会议组成人员：非组成人员请作为列席人员记录，不计入出席人数、不参与表态", deliberationBasis)
+		}
+		if m.Position == "" {
+			in.Members[i].Position = kept.Position
+		}
+		present[m.Name] = true
+	}
+	reasons := map[string]string{}
+	for _, a := range in.Absences {
+		if _, ok := inComposition[a.Name]; !ok {
+			return 0, invalidWithBasis("not_a_member", "absences",
+				"“"+a.Name+"”不是"+d.DecisionBodyName+"会议组成人员，无须记录缺席", deliberationBasis)
+		}
+		reasons[a.Name] = a.Reason
+	}
+	in.Absences = []MeetingAbsence{}
+	for _, m := range c.Members {
+		if !present[m.Name] {
+			in.Absences = append(in.Absences, MeetingAbsence{Name: m.Name, Position: m.Position, Reason: reasons[m.Name]})
 		}
 	}
 	if head := c.Head(); in.HeadName != head {

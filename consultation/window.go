@@ -35,6 +35,17 @@ func init() {
 		Check: func(_ context.Context, st *GateState) (bool, error) {
 			return st.Decision.Status != StatusDrafting || st.Decision.NotDisclosable, nil
 		}})
+	// Art. 26: the package sent for legality review holds the draft. A
+	// decision withheld from consultation reaches review from drafting,
+	// where the checklist said "all conditions met" with no draft at all
+	// (outside check staff2: the new run of a major adjustment).
+	addGate(StatusUnderReview, Gate{Code: "draft_version_required", Basis: "Decree 713 Art. 26", Title: "已上传决策草案",
+		Message: "送请合法性审查应当提供决策草案：请先上传草案及起草说明", Applies: always,
+		Check: func(ctx context.Context, st *GateState) (bool, error) {
+			var n int
+			err := st.Tx.QueryRow(ctx, `SELECT count(*) FROM draft_versions WHERE decision_id = $1`, st.Decision.ID).Scan(&n)
+			return n > 0, err
+		}})
 	addGate(StatusConsulting, Gate{Code: "consultation_not_disclosable", Basis: "Decree 713 Art. 14", Title: "决策事项可以公开征求意见",
 		Message: "该决策事项依法不予公开，不能公开征求意见", Applies: always,
 		Check: func(_ context.Context, st *GateState) (bool, error) { return !st.Decision.NotDisclosable, nil }})

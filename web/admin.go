@@ -92,15 +92,6 @@ func (s *site) mountAdmin(r chi.Router) {
 	s.mountAdminCalendar(admin)
 }
 
-// auditAdmin records an admin action another package committed (a meeting
-// composition, body settings, the calendar); a failure is logged, the
-// action itself is done.
-func (s *site) auditAdmin(r *http.Request, a identity.AdminAction) {
-	if err := s.svc.Identity.RecordAdminAction(r.Context(), currentAccount(r), a); err != nil {
-		s.svc.Logger.ErrorContext(r.Context(), "admin audit log", "action", a.Action, "error", err)
-	}
-}
-
 func (s *site) adminHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin_home", s.newPage(r, "管理"))
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canyu-gov/canyu/internal/errs"
-	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
 )
 
@@ -240,11 +239,9 @@ func (s *site) uploadNotice(w http.ResponseWriter, r *http.Request) {
 		show(next, http.StatusOK, true)
 		return
 	}
-	if _, err := s.svc.Calendar.Save(r.Context(), data, actor.ID); err != nil {
-		show(cur, s.formError(r, &p, workday.ServiceError(err)), false)
+	if _, err := s.svc.Consultation.UpdateWorkdayCalendar(r.Context(), actor, data, map[string]any{"year": year}); err != nil {
+		show(cur, s.formError(r, &p, err), false)
 		return
 	}
-	s.auditAdmin(r, identity.AdminAction{Action: "update-workday-calendar", TargetKind: "workday_calendar",
-		TargetName: data.Version, Detail: map[string]any{"year": year}})
 	http.Redirect(w, r, "/admin/calendar?flash=calendar_saved&year="+strconv.Itoa(year), http.StatusSeeOther)
 }

@@ -70,3 +70,25 @@ func TestAdminCalendarPage(t *testing.T) {
 		t.Fatalf("audit: %+v %v", list, err)
 	}
 }
+
+// TestAdminCalendarSaveAuditedInItsTransaction (outside check staff2): the
+// page saved the calendar and then wrote the audit entry; when the entry
+// failed, the new calendar was in force unrecorded. Now nothing is saved.
+func TestAdminCalendarSaveAuditedInItsTransaction(t *testing.T) {
+	e := testenv.New(t)
+	_, adminToken := e.Account(identity.RoleAdmin, "")
+	e.FailAuditOf(t, "update-workday-calendar")
+	form := url.Values{"year": {"2031"}, "title": {"国务院办公厅关于2031年部分节假日安排的通知"}, "number": {"国办发明电〔2030〕9号"},
+		"holidays": {"2031-01-01 元旦"}, "makeups": {""}, "action": {"save"}}
+	status, body := newBrowser(t, e.URL, adminToken).post("/admin/calendar", form)
+	if status == http.StatusSeeOther {
+		t.Errorf("saved although the audit entry failed: %s", body)
+	}
+	c, err := e.Consultation.Calendar.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Covers(time.Date(2031, 6, 1, 12, 0, 0, 0, workday.Location())) {
+		t.Fatal("2031 in force without an audit entry")
+	}
+}

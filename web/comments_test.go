@@ -607,3 +607,67 @@ func TestAllCommentsSayWhatTheyAreOn(t *testing.T) {
 		t.Errorf("the comment on the whole draft does not say so:\n%s", got)
 	}
 }
+
+// TestStaffDecisionPagesRefuseOtherAgencies (outside check staff2): staff
+// of another agency opened the lead unit's review, deliberation and
+// publication, themes and documents pages of a public decision with 200,
+// as if they could act there (every action was refused). Every page of the
+// staff area of a decision answers them 403, as the comment pages do; the
+// lead unit still reads them.
+func TestStaffDecisionPagesRefuseOtherAgencies(t *testing.T) {
+	e := newCommentEnv(t, true)
+	_, otherToken := e.Account(identity.RoleAgencyStaff, "wsj")
+	other := newBrowser(t, e.URL, otherToken)
+	lead := newBrowser(t, e.URL, e.staffToken)
+	base := "/staff/decisions/" + e.id
+	for _, path := range []string{"", "/review", "/publication", "/themes", "/documents", "/compare",
+		"/participation", "/comments", "/edit"} {
+		status, body := other.get(base + path)
+		if status != http.StatusForbidden {
+			t.Errorf("other agency GET %s: %d, want 403", path, status)
+		}
+		if strings.Contains(body, "<form") && strings.Contains(body, `action="`+base) {
+			t.Errorf("%s: the refusal carries a form of the lead unit", path)
+		}
+		if status, body := lead.get(base + path); status != http.StatusOK {
+			t.Errorf("lead unit GET %s: %d\n%s", path, status, snippet(body))
+		}
+	}
+}
+
+// TestDecisionNavOffersOnlyUsablePages (outside check staff2): the decision
+// body's staff, who record the meeting and may read the workspace, were
+// offered the lead unit's pages in the decision's navigation (基本信息,
+// 上传新版本, 公开征求意见, 公众意见, 听证与其他渠道), each answering 403.
+// Every link the navigation offers them now opens; the lead unit keeps
+// all of them.
+func TestDecisionNavOffersOnlyUsablePages(t *testing.T) {
+	e := newCommentEnv(t, true)
+	_, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	base := "/staff/decisions/" + e.id
+	navLinks := func(page string) []string {
+		nav := page[strings.Index(page, `aria-label="决策事项工作区"`):]
+		nav = nav[:strings.Index(nav, "</nav>")]
+		var out []string
+		for _, m := range regexp.MustCompile(`href="(/staff/decisions/[^"]+)"`).FindAllStringSubmatch(nav, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	body := newBrowser(t, e.URL, bodyToken)
+	status, page := body.get(base)
+	wantStatus(t, "decision body's workspace", status, http.StatusOK, page)
+	links := navLinks(page)
+	if len(links) < 4 {
+		t.Fatalf("navigation: %v", links)
+	}
+	for _, l := range links {
+		if status, page := body.get(l); status != http.StatusOK {
+			t.Errorf("the navigation offers the decision body %s, which answers %d\n%s", l, status, snippet(page))
+		}
+	}
+	_, page = newBrowser(t, e.URL, e.staffToken).get(base)
+	if got := len(navLinks(page)); got != len(links)+5 {
+		t.Errorf("the lead unit's navigation has %d links, want %d", got, len(links)+5)
+	}
+}

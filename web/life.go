@@ -14,6 +14,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/implementation"
+	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -573,6 +574,8 @@ type implementationData struct {
 	Adjustments []implementation.Adjustment
 	Previous    *implementation.Adjustment
 	Head        string
+	// TriggerChoices are the post-evaluation triggers the form offers.
+	TriggerChoices []choice
 	// Who may act.
 	Implementer, BodyStaff, LeadStaff bool
 }
@@ -617,6 +620,9 @@ func (s *site) renderImplementation(w http.ResponseWriter, r *http.Request, stat
 		if data.BodyStaff || data.LeadStaff {
 			if ts, err := s.svc.Implementation.PostEvaluationTriggers(ctx, actor, id); err == nil {
 				data.Triggers = ts
+				for _, t := range ts {
+					data.TriggerChoices = append(data.TriggerChoices, choice{Value: string(t.Trigger), Label: implementation.TriggerNames[t.Trigger]})
+				}
 			}
 			if c, err := s.svc.Consultation.GetMeetingComposition(ctx, actor, d.DecisionBodyCode); err == nil {
 				data.Head = c.Head()
@@ -637,29 +643,36 @@ func (s *site) implementationAction(w http.ResponseWriter, r *http.Request) {
 	impl, cs := s.svc.Implementation, s.svc.Consultation
 	s.lifePageAction(w, r, "/decisions/"+strconv.FormatInt(id, 10)+"/implementation", map[string]lifeAction{
 		"report": {"report_submitted", func(f map[string]string) error {
+			// Nothing is preselected: whether the effect was achieved is
+			// the report's statement (a failure counts toward Art. 36).
+			if f["effect_achieved"] != "yes" && f["effect_achieved"] != "no" {
+				return errs.InvalidField("effect_achieved_required", "effect_achieved", "请选择是否达到预期效果")
+			}
 			return errOf(impl.SubmitImplementationReport(ctx, actor, id, implementation.ReportInput{Kind: implementation.ReportKind(f["kind"]),
 				PeriodEnd: lifeDate(f["period_end"]), Progress: f["progress"], Problems: f["problems"], EffectAchieved: f["effect_achieved"] == "yes"}))
 		}},
 		"evaluation": {"evaluation_started", func(f map[string]string) error {
-			return errOf(impl.StartPostEvaluation(ctx, actor, id, implementation.StartInput{Trigger: implementation.Trigger(f["trigger"]),
-				Reason: f["reason"], Evaluator: f["evaluator"]}))
+			return renameField(errOf(impl.StartPostEvaluation(ctx, actor, id, implementation.StartInput{Trigger: implementation.Trigger(f["trigger"]),
+				Reason: f["ev_reason"], Evaluator: f["evaluator"]})), "reason", "ev_reason")
 		}},
 		"evaluation-report": {"evaluation_reported", func(f map[string]string) error {
 			return errOf(impl.SubmitPostEvaluationReport(ctx, actor, id, implementation.EvaluationReportInput{Report: f["report"],
 				PublicParticipation: f["public_participation"], Outcome: implementation.Outcome(f["outcome"])}))
 		}},
 		"adjust": {"decision_adjusted", func(f map[string]string) error {
-			return errOf(impl.AdjustDecision(ctx, actor, id, implementation.AdjustmentInput{Major: f["major"] == "on", Description: f["description"],
-				Reason: f["reason"], NewTitle: f["new_title"]}))
+			return renameField(errOf(impl.AdjustDecision(ctx, actor, id, implementation.AdjustmentInput{Major: f["major"] == "on", Description: f["description"],
+				Reason: f["adjust_reason"], NewTitle: f["new_title"]})), "reason", "adjust_reason")
 		}},
 		"suspend": {"decision_suspended", func(f map[string]string) error {
-			return errOf(cs.SuspendDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["reason"], HeadName: f["head_name"]}))
+			return renameField(errOf(cs.SuspendDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["suspend_reason"],
+				HeadName: f["head_name"]})), "reason", "suspend_reason")
 		}},
 		"resume": {"decision_resumed", func(f map[string]string) error {
-			return errOf(cs.ResumeDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["reason"], HeadName: f["head_name"]}))
+			return renameField(errOf(cs.ResumeDecision(ctx, actor, id, consultation.SuspensionInput{Reason: f["suspend_reason"],
+				HeadName: f["head_name"]})), "reason", "suspend_reason")
 		}},
 		"end": {"decision_ended", func(f map[string]string) error {
-			return errOf(impl.EndDecision(ctx, actor, id, f["reason"]))
+			return renameField(errOf(impl.EndDecision(ctx, actor, id, f["end_reason"])), "reason", "end_reason")
 		}},
 	}, func(status int, p page) { s.renderImplementation(w, r, status, p) })
 }

@@ -137,8 +137,9 @@ func TestDecisionLifePagesInBrowser(t *testing.T) {
 		signInSteps(e.URL, *staff.Phone),
 		chromedp.Navigate(impl),
 		chromedp.WaitVisible(chromedp.ID("report-form-title")),
-		chromedp.SetValue(chromedp.ID("report-end"), e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)),
-		chromedp.SetValue(chromedp.ID("report-progress"), "全市学校已完成安防设施改造。"),
+		chromedp.SetValue(chromedp.ID("f-period_end"), e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("f-progress"), "全市学校已完成安防设施改造。"),
+		chromedp.Click(chromedp.ID("f-effect_achieved-0")),
 		chromedp.Click(chromedp.CSS(`form[action$="/implementation/report"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
 	))

@@ -14,12 +14,41 @@ import (
 // (Decree 713 Art. 30), the report to the Party committee (Art. 31) and the
 // publication (Art. 32).
 
-// delibMemberRows and delibDissentRows are how many rows the deliberation form offers.
+// delibDissentRows and delibAttendeeRows are how many rows the deliberation
+// form offers; the members are those of the composition, one row each.
 const (
-	delibMemberRows   = 9
 	delibDissentRows  = 3
 	delibAttendeeRows = 3
 )
+
+// meetingRow is a member of the composition as the deliberation form
+// offers them: present or absent (each stated), the vote, the reason of an
+// absence. The head comes last: the head speaks last and decides (Art. 30).
+type meetingRow struct {
+	Index int
+	consultation.MeetingCompositionMember
+}
+
+// meetingRows are the composition's members in speaking order: as kept,
+// the head last.
+func meetingRows(c consultation.MeetingComposition) []meetingRow {
+	var rows []meetingRow
+	var head *meetingRow
+	for _, m := range c.Members {
+		if m.IsHead {
+			head = &meetingRow{MeetingCompositionMember: m}
+			continue
+		}
+		rows = append(rows, meetingRow{MeetingCompositionMember: m})
+	}
+	if head != nil {
+		rows = append(rows, *head)
+	}
+	for i := range rows {
+		rows[i].Index = i
+	}
+	return rows
+}
 
 // staffPublicationData is the lead unit's deliberation and publication page.
 type staffPublicationData struct {
@@ -27,12 +56,20 @@ type staffPublicationData struct {
 	Latest        *consultation.DraftVersion
 	Deliberations []consultation.Deliberation
 	Publication   *consultation.Publication
-	MemberRows    []int
+	MemberRows    []meetingRow
 	DissentRows   []int
 	AttendeeRows  []int
 	// Composition is the decision body's meeting composition (Art. 30).
 	Composition consultation.MeetingComposition
 	Quorum      int
+	// CanRecord: a meeting may be recorded now (the decision is under
+	// review or in deliberation) by this account (staff of the lead unit or
+	// the decision body); CanPublish: the Party report and the publication
+	// (after the adopting meeting). Otherwise the page says what comes first instead
+	// of offering forms the service refuses.
+	CanRecord, CanPublish, Recorder bool
+	// Adopted: a recorded meeting adopted the decision (no further meeting).
+	Adopted bool
 }
 
 func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
@@ -49,16 +86,22 @@ func (s *site) staffPublication(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) renderStaffPublication(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
 	ctx, actor, svc := r.Context(), currentAccount(r), s.svc.Consultation
-	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), MemberRows: seqN(delibMemberRows), DissentRows: seqN(delibDissentRows),
-		AttendeeRows: seqN(delibAttendeeRows)}
+	data := staffPublicationData{Decision: d, Latest: s.latestVersion(r, d.ID), DissentRows: seqN(delibDissentRows),
+		AttendeeRows: seqN(delibAttendeeRows), Recorder: actor.IsStaffOf(d.LeadAgencyID) || actor.IsStaffOf(d.DecisionBodyID)}
+
 	var err error
 	if c, err := svc.GetMeetingComposition(ctx, actor, d.DecisionBodyCode); err == nil {
-		data.Composition, data.Quorum = c, len(c.Members)/2+1
+		data.Composition, data.Quorum, data.MemberRows = c, len(c.Members)/2+1, meetingRows(c)
 	}
 	if data.Deliberations, err = svc.ListDeliberations(ctx, actor, d.ID); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	for _, g := range data.Deliberations {
+		data.Adopted = data.Adopted || g.Outcome == consultation.OutcomeAdopted
+	}
+	data.CanRecord = data.Recorder && !data.Adopted && (d.Status == consultation.StatusUnderReview || d.Status == consultation.StatusDeliberation)
+	data.CanPublish = data.Recorder && data.Adopted && d.Status == consultation.StatusDeliberation
 	if pub, err := svc.GetPublication(ctx, actor, d.ID); err == nil {
 		data.Publication = &pub
 	} else if !errs.HasCode(err, "publication_not_found") {
@@ -93,10 +136,15 @@ func parseDate(p *page, name, label string) (time.Time, bool) {
 	return t, true
 }
 
+// recordDeliberation records a meeting from the form: staff state for each
+// member of the composition whether they were present (absences are
+// explicit, with their reason) and how they voted; the head, marked in the
+// composition, is the one who decided. Who counts toward the quorum is
+// what was picked, never typed names (outside check staff2).
 func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
-	keep := []string{"version_hash", "meeting_kind", "meeting_date", "session", "head_name", "outcome", "head_reason", "minutes"}
-	for i := range delibMemberRows {
-		for _, f := range []string{"name", "position", "vote"} {
+	keep := []string{"version_hash", "meeting_kind", "meeting_date", "session", "outcome", "head_reason", "minutes"}
+	for i := range consultation.MaxCompositionMembers {
+		for _, f := range []string{"attend", "vote", "reason"} {
 			keep = append(keep, "members["+strconv.Itoa(i)+"]."+f)
 		}
 	}
@@ -111,16 +159,30 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return errs.InvalidField("invalid_meeting_date", "meeting_date", p.Errors["meeting_date"])
 		}
+		c, err := s.svc.Consultation.GetMeetingComposition(r.Context(), currentAccount(r), d.DecisionBodyCode)
+		if err != nil {
+			return err
+		}
 		in := consultation.DeliberationInput{VersionHash: p.Form["version_hash"], MeetingKind: consultation.MeetingKind(p.Form["meeting_kind"]),
-			MeetingDate: date, Session: p.Form["session"], HeadName: p.Form["head_name"], Outcome: consultation.DeliberationOutcome(p.Form["outcome"]),
+			MeetingDate: date, Session: p.Form["session"], HeadName: c.Head(), Outcome: consultation.DeliberationOutcome(p.Form["outcome"]),
 			HeadReason: p.Form["head_reason"], Minutes: p.Form["minutes"]}
-		for i := range delibMemberRows {
-			pre := "members[" + strconv.Itoa(i) + "]."
-			if strings.TrimSpace(p.Form[pre+"name"]) == "" {
-				continue
+		var unstated []string
+		for _, row := range meetingRows(c) {
+			pre := "members[" + strconv.Itoa(row.Index) + "]."
+			switch p.Form[pre+"attend"] {
+			case "present":
+				in.Members = append(in.Members, consultation.MeetingMember{Name: row.Name, Position: row.Position,
+					Vote: consultation.Vote(p.Form[pre+"vote"])})
+			case "absent":
+				in.Absences = append(in.Absences, consultation.MeetingAbsence{Name: row.Name, Reason: p.Form[pre+"reason"]})
+			default:
+				unstated = append(unstated, row.Name)
 			}
-			in.Members = append(in.Members, consultation.MeetingMember{Name: p.Form[pre+"name"], Position: p.Form[pre+"position"],
-				Vote: consultation.Vote(p.Form[pre+"vote"])})
+		}
+		if len(unstated) > 0 {
+			e := errs.InvalidField("attendance_required", "members", "请逐一选择每名组成人员出席还是缺席，尚未选择："+strings.Join(unstated, "、"))
+			e.Basis = "Decree 713 Art. 30"
+			return e
 		}
 		for i := range delibAttendeeRows {
 			pre := "attendees[" + strconv.Itoa(i) + "]."
@@ -137,11 +199,13 @@ func (s *site) recordDeliberation(w http.ResponseWriter, r *http.Request) {
 			in.Dissent = append(in.Dissent, consultation.MemberDissent{Member: p.Form[pre+"member"], View: p.Form[pre+"view"]})
 		}
 		in.Signature = signerSignature(r)
-		return signOnDevice(r, p, "deliberation", func(key string) ([]byte, error) {
+		err = signOnDevice(r, p, "deliberation", func(key string) ([]byte, error) {
 			return s.svc.Consultation.DeliberationStatement(r.Context(), currentAccount(r), d.ID, in, key)
 		}, func() error {
 			return errOf(s.svc.Consultation.RecordDeliberation(r.Context(), currentAccount(r), d.ID, in))
 		})
+		// The head is not typed on the page: the composition marks them.
+		return renameField(renameField(err, "head_name", "members"), "absences", "members")
 	}, func(status int, d consultation.Decision, p page) { s.renderStaffPublication(w, r, status, d, p) })
 }
 

@@ -41,20 +41,32 @@ func TestRefusalsShowArticleBrowser(t *testing.T) {
 			refusal := textOf(t, ctx, chromedp.ID("refusal"))
 			wantContains(t, "hash refusal", refusal, "不一致", "依据：《重大行政决策程序暂行条例》第二十五条")
 
+			// Before the review, the meeting page says what comes first.
+			must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/publication"), chromedp.WaitVisible(chromedp.ID("next-step"))))
+			browsertest.Screenshot(t, ctx, "publication-next-step-"+vp.name)
+			browsertest.Axe(t, ctx, vp.name+" publication page before the review")
+
 			e.submitForReview(t, e.hash)
 			e.concluded(t)
 			early := e.Clock.Now().In(shanghaiZone).AddDate(0, 0, -30)
 			sessionCookie(t, ctx, e.URL, e.staffToken(t))
+			// The members are picked from the composition (李副市长, 王秘书长,
+			// 赵副市长, the head 张市长 last): three present, one absent.
+			axeCheck(t, ctx, e.URL, vp.name, "/staff/decisions/"+strconv.FormatInt(e.d.ID, 10)+"/publication")
+			browsertest.Screenshot(t, ctx, "meeting-form-"+vp.name)
 			steps := []chromedp.Action[chromedp.Void]{
 				chromedp.Navigate(base + "/publication"),
 				chromedp.WaitVisible(chromedp.ID("deliberation-form")),
 				chromedp.Click(chromedp.ID("f-meeting_kind-0")),
 				chromedp.SetValue(chromedp.ID("f-meeting_date"), early.Format(time.DateOnly)),
-				chromedp.SetValue(chromedp.ID("f-head_name"), "张市长"),
 				chromedp.Click(chromedp.ID("f-outcome-0")),
 			}
-			for i, m := range []string{"李副市长", "王秘书长", "张市长"} {
-				steps = append(steps, chromedp.SetValue(chromedp.ID("f-members-"+strconv.Itoa(i)+"-name"), m))
+			for i, attend := range []string{"present", "present", "absent", "present"} {
+				row := "f-members-" + strconv.Itoa(i) + "-"
+				steps = append(steps, chromedp.Click(chromedp.ID(row+"attend-"+attend)))
+				if i < 2 {
+					steps = append(steps, chromedp.SetValue(chromedp.ID(row+"vote"), "for"))
+				}
 			}
 			steps = append(steps, chromedp.Click(chromedp.CSS(`#deliberation-form button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.ID("f-meeting_date-error")))

@@ -33,6 +33,9 @@ type staffReviewData struct {
 	// Review is the decision's latest package, with its opinions.
 	Review    *reviewData
 	CanSubmit bool
+	// Lead: the account is staff of the lead unit, who alone submit,
+	// resubmit and revise (the decision body's staff read the package).
+	Lead bool
 }
 
 func (s *site) staffReview(w http.ResponseWriter, r *http.Request) {
@@ -57,8 +60,9 @@ func (s *site) latestVersion(r *http.Request, id int64) *consultation.DraftVersi
 }
 
 func (s *site) renderStaffReview(w http.ResponseWriter, r *http.Request, status int, d consultation.Decision, p page) {
-	data := staffReviewData{Decision: d, Latest: s.latestVersion(r, d.ID), CanSubmit: d.Status == consultation.StatusHandling ||
-		(d.Status == consultation.StatusDrafting && d.NotDisclosable)}
+	lead := currentAccount(r).IsStaffOf(d.LeadAgencyID)
+	data := staffReviewData{Decision: d, Latest: s.latestVersion(r, d.ID), Lead: lead, CanSubmit: lead && (d.Status == consultation.StatusHandling ||
+		(d.Status == consultation.StatusDrafting && d.NotDisclosable))}
 	list, _, err := s.svc.Consultation.ListLegalityReviews(r.Context(), currentAccount(r), consultation.ReviewFilter{DecisionID: d.ID, Limit: 1})
 	if err != nil {
 		s.pageError(w, r, err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/testenv"
@@ -250,11 +252,10 @@ func (e *reviewPagesEnv) publishThroughPages(t *testing.T) {
 	wantStatus(t, "staff publication page", status, http.StatusOK, body)
 	today := e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)
 	delib := url.Values{"version_hash": {e.review.VersionHash}, "meeting_kind": {"mayor_office"}, "meeting_date": {today},
-		"session": {"市政府第28次常务会议"}, "head_name": {"张市长"}, "outcome": {"adopted"}}
-	// In the order they spoke, the head last; three of four members.
-	for i, m := range []string{"李副市长", "王秘书长", "张市长"} {
-		delib.Set("members["+strconv.Itoa(i)+"].name", m)
-		delib.Set("members["+strconv.Itoa(i)+"].vote", "for")
+		"session": {"市政府第28次常务会议"}, "outcome": {"adopted"}}
+	// Picked from the composition (the head last): three of four present.
+	for k, v := range meetingPicks(map[string]string{"李副市长": "for", "王秘书长": "for", "赵副市长": "absent", "张市长": ""}) {
+		delib[k] = v
 	}
 	// A meeting kind other than executive or plenary is refused at its field.
 	status, body = staff.post(base+"/deliberation", delib)
@@ -276,6 +277,110 @@ func (e *reviewPagesEnv) publishThroughPages(t *testing.T) {
 	wantStatus(t, "party report", status, http.StatusSeeOther, loc)
 	status, loc = staff.post(base+"/publication", pub)
 	wantStatus(t, "publication", status, http.StatusSeeOther, loc)
+}
+
+// meetingPicks is the deliberation form's answer for the composition of
+// newReviewPagesEnv (rows in speaking order: 李副市长, 王秘书长, 赵副市长, the
+// head 张市长 last): a vote (for, against, abstain; "" for the head) marks
+// a member present, "absent" absent (on a business trip).
+func meetingPicks(picks map[string]string) url.Values {
+	f := url.Values{}
+	for i, name := range []string{"李副市长", "王秘书长", "赵副市长", "张市长"} {
+		pre := "members[" + strconv.Itoa(i) + "]."
+		switch v, ok := picks[name]; {
+		case !ok:
+		case v == "absent":
+			f.Set(pre+"attend", "absent")
+			f.Set(pre+"reason", "出差")
+		default:
+			f.Set(pre+"attend", "present")
+			f.Set(pre+"vote", v)
+		}
+	}
+	return f
+}
+
+// TestDeliberationPicksMembersFromComposition (outside check staff2): the
+// meeting form took members as typed names, nine blank rows, and the head
+// typed once more; staff could not tell who of the composition was
+// missing, and a misspelt name was refused as a non-member. Now each
+// member of the kept composition is a row (the head marked and last), each
+// stated present or absent; the quorum counts the picked members, and the
+// record names the absent ones with their reason. A meeting recorded
+// before absences were kept still reads.
+func TestDeliberationPicksMembersFromComposition(t *testing.T) {
+	e := newReviewPagesEnv(t)
+	e.concluded(t)
+	staff := newBrowser(t, e.URL, e.signIn(t, e.staff))
+	base := "/staff/decisions/" + strconv.FormatInt(e.d.ID, 10)
+	status, body := staff.get(base + "/publication")
+	wantStatus(t, "publication page", status, http.StatusOK, body)
+	wantContains(t, "meeting form", body, `name="members[3].attend" value="present"`, `name="members[3].attend" value="absent"`,
+		"张市长</strong>（市长） <span class=\"tag\">行政首长</span>", "至少3名")
+	if strings.Contains(body, `name="members[0].name"`) || strings.Contains(body, `name="head_name"`) {
+		t.Error("the form still asks staff to type the members' or the head's names")
+	}
+	if strings.Index(body, "赵副市长</strong>") > strings.Index(body, "张市长</strong>") {
+		t.Error("the head is not the last row")
+	}
+	// The old form defaulted every vote to 赞成.
+	if strings.Contains(body, `<option value="for" selected>`) {
+		t.Error("a vote is preselected")
+	}
+	today := e.Clock.Now().In(shanghaiZone).Format(time.DateOnly)
+	form := func(picks map[string]string) url.Values {
+		f := meetingPicks(picks)
+		for k, v := range (url.Values{"version_hash": {e.review.VersionHash}, "meeting_kind": {"executive"}, "meeting_date": {today},
+			"outcome": {"adopted"}}) {
+			f[k] = v
+		}
+		return f
+	}
+	// A member left unstated is named; nothing is recorded.
+	status, body = staff.post(base+"/deliberation", form(map[string]string{"李副市长": "for", "王秘书长": "for", "张市长": ""}))
+	wantStatus(t, "unstated member", status, http.StatusUnprocessableEntity, body)
+	wantContains(t, "unstated member", body, `id="members-error"`, "尚未选择：赵副市长")
+	// A member present without a vote is asked in Chinese, not with the
+	// API's codes.
+	status, body = staff.post(base+"/deliberation", form(map[string]string{"李副市长": "", "王秘书长": "for", "赵副市长": "absent", "张市长": ""}))
+	wantStatus(t, "no vote", status, http.StatusUnprocessableEntity, body)
+	wantContains(t, "no vote", body, "请选择“李副市长”的表决意见：赞成、反对或弃权")
+	if strings.Contains(body, "abstain（") {
+		t.Error("the refusal names the API's vote codes")
+	}
+	// Two of four present: no quorum, counted from the picks.
+	status, body = staff.post(base+"/deliberation", form(map[string]string{"李副市长": "for", "王秘书长": "absent", "赵副市长": "absent", "张市长": ""}))
+	wantStatus(t, "no quorum", status, http.StatusUnprocessableEntity, body)
+	wantContains(t, "no quorum", body, "出席的组成人员2名，未超过组成人员（4名）的半数", "第三十条")
+	if list, _ := e.Consultation.ListDeliberations(context.Background(), &e.staff, e.d.ID); len(list) != 0 {
+		t.Fatalf("%d meetings recorded by refused forms", len(list))
+	}
+	// The head absent: refused at the members.
+	status, body = staff.post(base+"/deliberation", form(map[string]string{"李副市长": "for", "王秘书长": "for", "赵副市长": "for", "张市长": "absent"}))
+	wantStatus(t, "head absent", status, http.StatusUnprocessableEntity, body)
+	wantContains(t, "head absent", body, `id="members-error"`, "张市长")
+	status, loc := staff.post(base+"/deliberation", form(map[string]string{"李副市长": "for", "王秘书长": "abstain", "赵副市长": "absent", "张市长": ""}))
+	wantStatus(t, "meeting", status, http.StatusSeeOther, loc)
+	list, err := e.Consultation.ListDeliberations(context.Background(), &e.staff, e.d.ID)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("meetings: %v %v", list, err)
+	}
+	g := list[0]
+	if !g.AbsencesRecorded || len(g.Absences) != 1 || g.Absences[0] != (consultation.MeetingAbsence{Name: "赵副市长", Position: "副市长", Reason: "出差"}) ||
+		g.HeadName != "张市长" || len(g.Members) != 3 || g.Members[0].Position != "副市长" || g.Members[2].Name != "张市长" {
+		t.Fatalf("meeting: %+v", g)
+	}
+	status, body = staff.get(base + "/publication")
+	wantStatus(t, "page after the meeting", status, http.StatusOK, body)
+	wantContains(t, "meeting record", body, "出席组成人员3名（组成人员共4名）", "缺席：赵副市长（出差）")
+	// A meeting recorded before absences were kept reads as such.
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `UPDATE deliberations SET absences = NULL WHERE id = $1`, g.ID)
+		return err
+	})
+	status, body = staff.get(base + "/publication")
+	wantStatus(t, "page with an old meeting", status, http.StatusOK, body)
+	wantContains(t, "old meeting", body, "出席组成人员3名（组成人员共4名）", "仅记载出席人员")
 }
 
 // shanghaiZone is the zone of the dates a person enters.
@@ -300,7 +405,7 @@ func TestLeadUnitPagesThroughPublication(t *testing.T) {
 	// instead of ending the head's line with a bare colon.
 	status, body = staff.get("/staff/decisions/" + id + "/publication")
 	wantStatus(t, "staff publication page after the meeting", status, http.StatusOK, body)
-	if strings.Contains(body, "张市长：</li>") || !strings.Contains(body, "张市长：主持并作出决定") {
+	if strings.Contains(body, "张市长（市长）：</li>") || !strings.Contains(body, "张市长（市长）：主持并作出决定") {
 		t.Errorf("the head's line in the meeting record: %s", snippet(body))
 	}
 	anon := newBrowser(t, e.URL, "")
@@ -381,3 +486,44 @@ func TestSubmitReturnAndResubmitThroughPages(t *testing.T) {
 }
 
 func (e *reviewPagesEnv) staffToken(t *testing.T) string { return e.signIn(t, e.staff) }
+
+// TestStaffPagesOfferOnlyWhatCanBeDone (outside check staff2): the review
+// page offered the decision body's staff the submission form, which only
+// the lead unit may use, and the deliberation page offered the meeting,
+// Party report and publication forms to a decision still in handling, each
+// refused on submission. The pages now offer a form only to whom and when
+// it can be used, and otherwise say what comes first, with the article.
+func TestStaffPagesOfferOnlyWhatCanBeDone(t *testing.T) {
+	e := newHandlingEnv(t)
+	bodyStaff, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	base := "/staff/decisions/" + strconv.FormatInt(e.d.ID, 10)
+	lead, body := newBrowser(t, e.URL, e.staffToken(t)), newBrowser(t, e.URL, bodyToken)
+	submit := `action="` + base + `/review"`
+	_, page := lead.get(base + "/review")
+	wantContains(t, "lead unit's review page", page, submit)
+	status, page := body.get(base + "/review")
+	wantStatus(t, "decision body's review page", status, http.StatusOK, page)
+	wantContains(t, "decision body's review page", page, `id="lead-only"`)
+	if strings.Contains(page, submit) {
+		t.Error("the decision body is offered the submission form")
+	}
+	for _, b := range []*browser{lead, body} {
+		status, page = b.get(base + "/publication")
+		wantStatus(t, "deliberation page in handling", status, http.StatusOK, page)
+		wantContains(t, "deliberation page in handling", page, `id="next-step"`, "第二十五条", "第三十条")
+		for _, form := range []string{"/deliberation", "/party-report", "/publication"} {
+			if strings.Contains(page, `action="`+base+form+`"`) {
+				t.Errorf("a decision in handling offers the %s form", form)
+			}
+		}
+	}
+	// Under review with a valid conclusion: the meeting can be recorded by
+	// either; the Party report and publication wait for the adopting one.
+	e.submitForReview(t, e.hash)
+	e.concluded(t)
+	_, page = newBrowser(t, e.URL, e.signIn(t, bodyStaff)).get(base + "/publication")
+	wantContains(t, "deliberation page after the conclusion", page, `action="`+base+`/deliberation"`, `id="publish-next"`)
+	if strings.Contains(page, `action="`+base+`/publication"`) {
+		t.Error("publication offered before the meeting")
+	}
+}

@@ -143,8 +143,8 @@ func enrolDeviceKey(t *testing.T, ctx context.Context, e *reviewPagesEnv, a iden
 // TestConclusionAndDeliberationSignedWithDeviceKeysInBrowser: a reviewer
 // signs the review conclusion in Chromium with a personal WebCrypto key,
 // and the head of the decision body's office signs the next signed step,
-// the meeting's decision, with theirs on the deliberation form (which
-// shares its page with the publication form). The record says each was
+// the meeting's decision, with theirs on the deliberation form (the
+// publication form, on the same page, is offered only after the meeting). The record says each was
 // signed with the signer's own key, countersigned by the platform; both
 // verify through the verify operation and in the exported archive
 // offline, naming the two keys; the meeting changed in the database
@@ -181,16 +181,19 @@ func signStepsWithDeviceKeys(t *testing.T, viewport [2]int) {
 		chromedp.Click(chromedp.ID("f-meeting_kind-0")),
 		chromedp.SetValue(chromedp.ID("f-meeting_date"), today),
 		chromedp.SetValue(chromedp.ID("f-session"), "市政府第28次常务会议"),
-		chromedp.SetValue(chromedp.ID("f-head_name"), "张市长"),
 		chromedp.Click(chromedp.ID("f-outcome-0")),
 	))
-	// In the order they spoke, the head last; three of four members.
-	for i, m := range []string{"李副市长", "王秘书长", "张市长"} {
-		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(fmt.Sprintf("f-members-%d-name", i)), m)))
+	// Picked from the composition (李副市长, 王秘书长, 赵副市长, the head
+	// 张市长 last): three of four present.
+	for i, attend := range []string{"present", "present", "absent", "present"} {
+		row := fmt.Sprintf("f-members-%d-", i)
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID(row+"attend-"+attend))))
+		if i < 2 {
+			must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(row+"vote"), "for")))
+		}
 	}
 	must(t, chromedp.Do(ctx,
 		chromedp.WaitVisible(chromedp.ID("deliberation-prepare-signature")),
-		chromedp.WaitVisible(chromedp.ID("publication-prepare-signature")),
 		chromedp.Click(chromedp.ID("deliberation-prepare-signature")),
 		chromedp.WaitVisible(chromedp.ID("deliberation-confirm-sign")),
 	))

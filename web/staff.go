@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canyu-gov/canyu/consultation"
+	"github.com/canyu-gov/canyu/implementation"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -290,9 +292,19 @@ func staffURL(id int64, rest string) string {
 }
 
 // staffDecisionFor loads the decision of a staff page for the signed-in
-// account, rendering the error page when it cannot.
+// account, rendering the error page when it cannot. A public decision is
+// readable by every staff member, but its staff pages belong to the units
+// that work on it (lead unit, decision body, co-units: CanSeeInternal);
+// anyone else gets 403 rather than a page whose every action would be
+// refused (outside check staff2: the review page answered 200).
 func (s *site) staffDecisionFor(w http.ResponseWriter, r *http.Request) (consultation.Decision, bool) {
-	return s.decisionFor(w, r, "您访问的决策事项不存在。")
+	d, ok := s.decisionFor(w, r, "您访问的决策事项不存在。")
+	if ok && !consultation.CanSeeInternal(currentAccount(r), &d) {
+		s.renderError(w, r, http.StatusForbidden, "无权访问", "只有该决策事项承办单位（"+d.LeadAgencyName+
+			"）、决策机关或协办单位的工作人员可以使用此页面。公开内容请查看决策事项的公开页面。")
+		return d, false
+	}
+	return d, ok
 }
 
 // requireLeadPage answers 403 on the lead unit's forms for anyone else: the
@@ -378,6 +390,11 @@ type workspaceData struct {
 	// that is not open and has not ended).
 	NotYet    bool
 	LeadStaff bool
+	// CoAgencyNames are the co-units by name (the decision keeps codes).
+	CoAgencyNames []string
+	// Previous is the major adjustment this decision is the new run of
+	// (Decree 713 Art. 37), if any.
+	Previous *implementation.Adjustment
 }
 
 func (s *site) staffDecision(w http.ResponseWriter, r *http.Request) {
@@ -404,6 +421,25 @@ func (s *site) renderWorkspace(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	data := workspaceData{Decision: d, Gates: gates, Versions: versions, LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
+	if len(d.CoAgencyCodes) > 0 {
+		agencies, err := s.svc.Identity.ListAgencies(ctx)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		names := map[string]string{}
+		for _, a := range agencies {
+			names[a.Code] = a.Name
+		}
+		for _, c := range d.CoAgencyCodes {
+			data.CoAgencyNames = append(data.CoAgencyNames, cmp.Or(names[c], c))
+		}
+	}
+	if s.svc.Implementation != nil {
+		if _, prev, err := s.svc.Implementation.ListAdjustments(ctx, actor, d.ID); err == nil {
+			data.Previous = prev
+		}
+	}
 	if c, err := svc.CurrentConsultation(ctx, actor, d.ID); err == nil {
 		now := svc.Now()
 		data.Consultation, data.Open = &c, c.IsOpen(now)

@@ -90,7 +90,8 @@ var funcs = template.FuncMap{
 		return out
 	},
 	// fid turns a field name such as experts[0].name into an element id.
-	"fid": fieldID,
+	"fid":    fieldID,
+	"navFor": navFor,
 	// field builds the name of a repeated field: field "experts" 2 "name" is experts[2].name.
 	"field": func(list string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", list, i, name) },
 
@@ -339,4 +340,30 @@ func replyTotals(rs []consultation.ReplyFigure) []consultation.ReplyFigure {
 		out = append(out, consultation.ReplyFigure{Disposition: r.Disposition, Name: r.Name, Count: r.Count})
 	}
 	return out
+}
+
+// decisionNav is what the decision-nav template needs: the decision and
+// whether the signed-in account is staff of its lead unit (the pages that
+// write the draft, the consultation, the comments and the hearings are
+// theirs; decision-body and co-unit staff are answered 403 there, so the
+// links are not offered to them).
+type decisionNav struct {
+	ID   int64
+	Lead bool
+}
+
+// navFor builds decisionNav from the page and its decision (a value or a
+// pointer).
+func navFor(p page, d any) decisionNav {
+	var dec *consultation.Decision
+	switch v := d.(type) {
+	case consultation.Decision:
+		dec = &v
+	case *consultation.Decision:
+		dec = v
+	}
+	if dec == nil {
+		return decisionNav{}
+	}
+	return decisionNav{ID: dec.ID, Lead: p.Account != nil && p.Account.IsStaffOf(dec.LeadAgencyID)}
 }

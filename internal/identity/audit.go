@@ -77,20 +77,9 @@ func (e auditError) Error() string { return string(e) }
 
 const errInvalidAuditAction = auditError("identity: invalid audit action name")
 
-// RecordAdminAction appends an admin action that another package carried
-// out (a calendar upload, a meeting composition) to the audit log, after
-// it committed. Only admins' actions are recorded; other actors are
-// ignored. Codes: none beyond internal.
-func (s *Service) RecordAdminAction(ctx context.Context, actor *Account, a AdminAction) error {
-	if actor == nil || actor.Role != RoleAdmin {
-		return nil
-	}
-	return s.audit(ctx, s.DB, actor, a)
-}
-
-// RecordAdminActionTx appends an admin action inside the transaction of
-// the package that carries it out, so the action and its audit entry
-// commit together or not at all. Only admins' actions are recorded.
+// RecordAdminActionTx appends an admin action that another package carries
+// out (a calendar upload, a meeting composition) inside its transaction,
+// so the action and its audit entry commit together or not at all. Only admins' actions are recorded.
 func (s *Service) RecordAdminActionTx(ctx context.Context, tx pgx.Tx, actor *Account, a AdminAction) error {
 	if actor == nil || actor.Role != RoleAdmin {
 		return nil
