@@ -242,7 +242,8 @@ func (s *server) registerAPIKeys() {
 		Description: "An organisation comments with its key (scope `submit_comments`), stating how many people the comment speaks for and naming " +
 			"only the signatories who consented to be named (422 signatory_consent_required for a name without consent). The comment passes " +
 			"the same gates as a resident's (window open, Decree 713 Art. 15; moderation; per-account limits, as a comment of the account " +
-			"that manages the organisation). With an Idempotency-Key a retry returns the first comment (Idempotent-Replayed: true)."},
+			"that manages the organisation). With an Idempotency-Key a retry returns the first comment (Idempotent-Replayed: true). " +
+			"403 `organisation_manager_disabled` while that account is disabled by an admin, or after it was deleted."},
 		keyScope(integrations.ScopeSubmitComments), func(ctx context.Context, in *submitOrganisationCommentInput) (*organisationCommentOutput, error) {
 			sigs := make([]integrations.Signatory, len(in.Body.Signatories))
 			for i, sg := range in.Body.Signatories {

@@ -305,3 +305,27 @@ func TestWebhookOperations(t *testing.T) {
 	s.Do("DELETE", fmt.Sprintf("%s/%d", hooks, hook.ID), s.manager, nil).Expect(t, 204, "")
 	s.Do("GET", fmt.Sprintf("%s/%d/deliveries", hooks, hook.ID), s.manager, nil).Expect(t, 404, "webhook_not_found")
 }
+
+// TestDisabledManagersKeyCommentsNoMore: an organisation's comment is filed
+// as a comment of the account that manages it, and an admin who disabled
+// that account (abusive comments, say) found it still commenting through
+// the organisation's key (outside check sec2). The key is refused until the
+// account is enabled again.
+func TestDisabledManagersKeyCommentsNoMore(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	k := s.key(t, 0, "submit_comments", "read")
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	s.Do("GET", "/me", s.manager, nil).Expect(t, 200, "").JSON(t, &me)
+	s.Do("POST", fmt.Sprintf("/accounts/%d/disable", me.ID), s.admin, map[string]any{"reason": "多次发布辱骂性意见"}).Expect(t, 200, "")
+	body := map[string]any{"body": "建议课后服务延长到18点。", "signatory_count": 3}
+	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, 403, "organisation_manager_disabled")
+	var n int
+	if err := s.DB.QueryRow(context.Background(), `SELECT count(*) FROM comments`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d comments stored (%v)", n, err)
+	}
+	s.Do("POST", fmt.Sprintf("/accounts/%d/enable", me.ID), s.admin, nil).Expect(t, 200, "")
+	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, 201, "")
+}
