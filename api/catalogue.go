@@ -341,8 +341,8 @@ func (s *server) registerCatalogue() {
 		}, catalogueItemView)
 	answer(s, huma.Operation{OperationID: "propose-decision-item", Method: http.MethodPost, Path: "/decision-proposals", DefaultStatus: http.StatusCreated,
 		Summary: "Propose a decision item", Tags: tags, Errors: []int{403, 422, 429},
-		Description: "Residents propose as a resident (under their pseudonym) or an organisation; staff record proposals of leaders, departments, " +
-			"人大代表 and 政协委员 (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account; a resident files " +
+		Description: "Residents propose as a resident (under their pseudonym) or an organisation; the decision body's staff (or an admin) record " +
+			"proposals of leaders, departments, 人大代表 and 政协委员 made to it (403 `not_decision_body_staff` for anyone else) (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account; a resident files " +
 			"three in ten minutes and ten a day (429 `proposal_rate_limited`). The name of an organisation verified on the platform " +
 			"(create-organisation, verify-organisation) may be used only by the account that manages it (422 `organisation_name_not_yours`); " +
 			"any other organisation name is kept as typed and marked `organisation_verified: false` (未经核实)."},

@@ -77,14 +77,15 @@ type ProposalInput struct {
 // (under their pseudonym) or in the name of an organisation: the name of an
 // organisation verified on the platform only by the account that manages
 // it (the proposal then carries the organisation and its registered name),
-// any other name as typed and marked 未经核实; agency staff record proposals of leaders, departments, 人大代表
+// any other name as typed and marked 未经核实. The decision body's staff
+// (admins for any body) record proposals of leaders, departments, 人大代表
 // and 政协委员 with the proposer's name. Any signed-in verified account may
 // call it. All the form's problems are named at once (one field error
 // each; the code is the first's). Codes: decision_body_required,
 // decision_body_not_found, invalid_proposer_kind,
 // proposer_name_required, title_required, title_too_long,
 // description_required, description_too_long, organisation_name_not_yours
-// (422), phone_not_verified (403),
+// (422), phone_not_verified, not_decision_body_staff (403),
 // proposal_rate_limited (429: a resident's or organisation's proposals,
 // ProposalsPerTenMinutes and ProposalsPerDay).
 func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Account, in ProposalInput) (Proposal, error) {
@@ -133,6 +134,13 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 			if err := checkProposalRate(ctx, tx, actor.ID, s.now()); err != nil {
 				return err
 			}
+		} else if requireBodyStaff(actor, bodyID) != nil {
+			// The body's own staff record what its leaders, departments and
+			// deputies proposed to it (outside check sec2: any account but a
+			// resident's, of any agency or none, could publish a proposal
+			// under 政府领导 or 人大代表 and any name).
+			return errs.Forbidden("not_decision_body_staff",
+				"只有该决策机关的工作人员可以登记政府领导、部门、人大代表和政协委员提出的建议；您可以以公民身份提出建议")
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO decision_proposals (decision_body_id, proposer_kind, proposer_name, account_id, title,
 			description, created_at, organisation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, bodyID, in.ProposerKind, name,

@@ -116,3 +116,37 @@ func TestProposalInAnOrganisationsName(t *testing.T) {
 		}
 	}
 }
+
+// Proposals of leaders, departments and deputies are recorded by the staff
+// of the decision body they were made to; any account but a resident's
+// could publish one under 政府领导 and any name, to any body (outside check
+// sec2).
+func TestLeadersProposalsOnlyByTheBodysStaff(t *testing.T) {
+	ctx := context.Background()
+	e := testenv.NewCity(t, "pdsszf", "jyj")
+	bodyStaff, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	otherStaff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
+	adviser, _ := e.Account(identity.RoleLegalAdviser, "")
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	in := catalogue.ProposalInput{DecisionBody: "pdsszf", ProposerKind: catalogue.ProposerLeader, ProposerName: "李市长",
+		Title: "建议制定城市更新条例", Description: "老城区改造缺少统一规则。"}
+	for name, a := range map[string]*identity.Account{"another agency's staff": &otherStaff, "a legal adviser": &adviser} {
+		if _, err := e.Catalogue.ProposeDecisionItem(ctx, a, in); !errs.HasCode(err, "not_decision_body_staff") {
+			t.Errorf("%s recording a leader's proposal: %v", name, err)
+		}
+	}
+	for _, a := range []*identity.Account{&bodyStaff, &admin} {
+		if _, err := e.Catalogue.ProposeDecisionItem(ctx, a, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Anyone may still propose as a citizen.
+	in.ProposerKind, in.ProposerName = catalogue.ProposerResident, ""
+	if _, err := e.Catalogue.ProposeDecisionItem(ctx, &adviser, in); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.Catalogue.ListDecisionProposals(ctx, "", 10)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("%d proposals (%v), want the body's, the admin's and the citizen's", len(list), err)
+	}
+}
