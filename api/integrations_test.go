@@ -329,3 +329,23 @@ func TestDisabledManagersKeyCommentsNoMore(t *testing.T) {
 	s.Do("POST", fmt.Sprintf("/accounts/%d/enable", me.ID), s.admin, nil).Expect(t, 200, "")
 	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, 201, "")
 }
+
+// TestOrganisationKeysShareOneLimit: a key may ask for at most 1,200
+// requests a minute, so that one organisation takes at most about a fifth
+// of what the service answers; ten keys made ten times that (outside check
+// sec2). The keys an organisation has not revoked share the 1,200.
+func TestOrganisationKeysShareOneLimit(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	big := s.key(t, 1000, "read")
+	path := fmt.Sprintf("/organisations/%d/api-keys", s.orgID)
+	r := s.Do("POST", path, s.manager, map[string]any{"name": "第二个", "scopes": []string{"read"}, "rate_limit": 300}).
+		Expect(t, 409, "organisation_rate_limit_exceeded")
+	if !strings.Contains(string(r.Body), "200") {
+		t.Errorf("the refusal does not say what is left: %s", r.Body)
+	}
+	s.key(t, 200, "read")
+	s.Do("POST", path, s.manager, map[string]any{"name": "第三个", "scopes": []string{"read"}}).Expect(t, 409, "organisation_rate_limit_exceeded")
+	s.Do("DELETE", fmt.Sprintf("%s/%d", path, big.ID), s.manager, nil).Expect(t, 200, "")
+	s.key(t, 1000, "read")
+}
