@@ -349,3 +349,36 @@ func TestOrganisationKeysShareOneLimit(t *testing.T) {
 	s.Do("DELETE", fmt.Sprintf("%s/%d", path, big.ID), s.manager, nil).Expect(t, 200, "")
 	s.key(t, 1000, "read")
 }
+
+// TestOrganisationCommentAnswerKeepsTheManagerApart: the answer to an
+// organisation's comment named the comment's author as the pseudonym of the
+// account that manages the organisation, under which that resident's own
+// comments stand: whoever held the key (a contractor, say) could find them
+// (outside check sec2). The answer names the organisation, first and on a
+// retry alike.
+func TestOrganisationCommentAnswerKeepsTheManagerApart(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	k := s.key(t, 0, "submit_comments")
+	var me struct {
+		Pseudonym string `json:"pseudonym"`
+	}
+	s.Do("GET", "/me", s.manager, nil).Expect(t, 200, "").JSON(t, &me)
+	if me.Pseudonym == "" {
+		t.Fatal("no pseudonym in /me")
+	}
+	body := map[string]any{"body": "建议课后服务延长到18点。", "signatory_count": 3}
+	h := map[string]string{"Idempotency-Key": "org-pseudonym"}
+	for _, try := range []string{"first", "retry"} {
+		r := s.DoHeaders("POST", s.path("organisation-comments"), k.Secret, body, h).Expect(t, 201, "")
+		var oc struct {
+			Comment struct {
+				AuthorName string `json:"author_name"`
+			} `json:"comment"`
+		}
+		r.JSON(t, &oc)
+		if strings.Contains(string(r.Body), me.Pseudonym) || oc.Comment.AuthorName != "平顶山市家长互助会" {
+			t.Errorf("%s answer: author %q, the manager is %q", try, oc.Comment.AuthorName, me.Pseudonym)
+		}
+	}
+}

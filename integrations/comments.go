@@ -102,6 +102,11 @@ func (s *Service) SubmitOrganisationComment(ctx context.Context, call *KeyCall, 
 	if err != nil {
 		return OrganisationComment{}, false, err
 	}
+	// The comment stands under the organisation's name, as everywhere it
+	// is shown; the manager's pseudonym, which their own comments carry,
+	// is not for whoever holds the key (outside check sec2: the answer
+	// named it, tying the organisation to the manager's own comments).
+	c.AuthorName = org.Name
 	raw, _ := json.Marshal(names)
 	// ON CONFLICT: a replayed Idempotency-Key returns the first comment
 	// and keeps its first signatories (the row exists unless the first
