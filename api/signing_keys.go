@@ -148,7 +148,7 @@ func (s *server) registerSigningKeys() {
 		Description: "Enrols the public half of an Ed25519 key the signer holds (Electronic Signature Law Art. 13: the signature-creation data " +
 			"belongs to the signer alone) and sends a code by SMS to the account's phone; the key signs once confirm-signing-key is given it. " +
 			"Legal advisers, reviewers and agency staff. 409 `signing_key_exists`, `too_many_signing_keys`, `phone_required_for_signing_key`. " +
-			"One enrolment a minute (429 `verification_code_too_soon`) and five in 24 hours, revoked ones included (429 `sms_limit_reached`)."},
+			"Five enrolments in 24 hours, revoked ones included (429 `sms_limit_reached`, with Retry-After)."},
 		signers, func(ctx context.Context, in *withBody[enrolSigningKeyInputBody]) (signing.Key, error) {
 			return s.svc.Consultation.SigningKeys.EnrolKey(ctx, actor(ctx), signing.EnrolInput{PublicKey: in.Body.PublicKey,
 				Origin: in.Body.Origin, Label: in.Body.Label})
