@@ -127,23 +127,29 @@ func catalogueView(c catalogue.Catalogue) CatalogueView {
 
 // DecisionProposalView is a proposed decision item and its public answer.
 type DecisionProposalView struct {
-	ID               int64      `json:"id"`
-	DecisionBody     string     `json:"decision_body"`
-	DecisionBodyName string     `json:"decision_body_name"`
-	ProposerKind     string     `json:"proposer_kind" enum:"government_leader,department,npc_deputy,cppcc_member,resident,organisation"`
-	ProposerName     string     `json:"proposer_name" doc:"The name given, or a resident's pseudonym. Never a phone number."`
-	Title            string     `json:"title"`
-	Description      string     `json:"description"`
-	Status           string     `json:"status" enum:"pending,accepted,not_accepted"`
-	Answer           string     `json:"answer,omitempty"`
-	AnsweredAt       *time.Time `json:"answered_at,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
+	ID                   int64      `json:"id"`
+	DecisionBody         string     `json:"decision_body"`
+	DecisionBodyName     string     `json:"decision_body_name"`
+	ProposerKind         string     `json:"proposer_kind" enum:"government_leader,department,npc_deputy,cppcc_member,resident,organisation"`
+	ProposerName         string     `json:"proposer_name" doc:"The name given, or a resident's pseudonym. Never a phone number."`
+	OrganisationVerified *bool      `json:"organisation_verified,omitempty" doc:"For proposer_kind organisation: true when the account that manages the organisation, verified by an admin, filed it under the organisation's registered name; false when the name is as the proposer typed it (shown as 未经核实)."`
+	Title                string     `json:"title"`
+	Description          string     `json:"description"`
+	Status               string     `json:"status" enum:"pending,accepted,not_accepted"`
+	Answer               string     `json:"answer,omitempty"`
+	AnsweredAt           *time.Time `json:"answered_at,omitempty"`
+	CreatedAt            time.Time  `json:"created_at"`
 }
 
 func proposalView(p catalogue.Proposal) DecisionProposalView {
-	return DecisionProposalView{ID: p.ID, DecisionBody: p.DecisionBodyCode, DecisionBodyName: p.DecisionBodyName, ProposerKind: string(p.ProposerKind),
+	v := DecisionProposalView{ID: p.ID, DecisionBody: p.DecisionBodyCode, DecisionBodyName: p.DecisionBodyName, ProposerKind: string(p.ProposerKind),
 		ProposerName: p.ProposerName, Title: p.Title, Description: p.Description, Status: string(p.Status), Answer: p.Answer,
 		AnsweredAt: p.AnsweredAt, CreatedAt: p.CreatedAt}
+	if p.ProposerKind == catalogue.ProposerOrganisation {
+		verified := !p.OrganisationUnverified()
+		v.OrganisationVerified = &verified
+	}
+	return v
 }
 
 // CataloguePath names one decision catalogue in the path.
@@ -355,9 +361,11 @@ func (s *server) registerCatalogue() {
 		}, catalogueItemView)
 	answer(s, huma.Operation{OperationID: "propose-decision-item", Method: http.MethodPost, Path: "/decision-proposals", DefaultStatus: http.StatusCreated,
 		Summary: "Propose a decision item", Tags: tags, Errors: []int{403, 422, 429},
-		Description: "Residents propose as a resident (under their pseudonym) or an organisation; staff record proposals of leaders, departments, " +
-			"人大代表 and 政协委员 (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account; a resident files " +
-			"three in ten minutes and ten a day (429 `proposal_rate_limited`)."},
+		Description: "Residents propose as a resident (under their pseudonym) or an organisation; the decision body's staff (or an admin) record " +
+			"proposals of leaders, departments, 人大代表 and 政协委员 made to it (403 `not_decision_body_staff` for anyone else) (Decree 713 Art. 10–11). Every proposal is answered publicly. A verified account; a resident files " +
+			"three in ten minutes and ten a day (429 `proposal_rate_limited`). The name of an organisation verified on the platform " +
+			"(create-organisation, verify-organisation) may be used only by the account that manages it (422 `organisation_name_not_yours`); " +
+			"any other organisation name is kept as typed and marked `organisation_verified: false` (未经核实)."},
 		signedIn(), func(ctx context.Context, in *withBody[proposeInputBody]) (catalogue.Proposal, error) {
 			return s.svc.Catalogue.ProposeDecisionItem(ctx, actor(ctx), catalogue.ProposalInput{DecisionBody: in.Body.DecisionBody,
 				ProposerKind: catalogue.ProposerKind(in.Body.ProposerKind), ProposerName: in.Body.ProposerName, Title: in.Body.Title,

@@ -337,7 +337,9 @@ func (s *server) registerHearings() {
 		})
 	answerNothing(s, huma.Operation{OperationID: "send-hearing-signing-code", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signing-code",
 		Summary: "Send the participant a code to sign the record", Tags: tags, Errors: []int{403, 404, 409, 429}, DefaultStatus: http.StatusNoContent,
-		Description: "An SMS code to the signed-in participant's phone, valid 10 minutes, for sign-hearing-minutes."},
+		Description: "An SMS code to the signed-in participant's phone, valid 10 minutes, for sign-hearing-minutes. One a minute " +
+			"(429 `verification_code_too_soon`) and five in 24 hours per participant (429 `sms_limit_reached`, with Retry-After); " +
+			"after that the lead unit records a signature on paper."},
 		roles(identity.RoleResident), func(ctx context.Context, in *HearingPath) error {
 			return s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID)
 		})

@@ -195,7 +195,8 @@ func (s *server) registerAPIKeys() {
 	answer(s, huma.Operation{OperationID: "create-api-key", Method: http.MethodPost, Path: "/organisations/{organisation_id}/api-keys",
 		Summary: "Create an API key for an organisation", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "The organisation's manager creates a key with scopes `read` and/or `submit_comments` and a limit of requests per minute " +
-			"(default 120, at most 1200). The secret is in this answer only; canyu keeps its SHA-256. 409 organisation_not_verified before an admin verified it."},
+			"(default 120, at most 1200 for all the organisation's keys not revoked together: 409 organisation_rate_limit_exceeded). " +
+			"The secret is in this answer only; canyu keeps its SHA-256. 409 organisation_not_verified before an admin verified it."},
 		signedIn(), func(ctx context.Context, in *onOrganisation[createAPIKeyInputBody]) (integrations.NewAPIKey, error) {
 			return s.svc.Integrations.CreateAPIKey(ctx, actor(ctx), in.OrganisationID, integrations.APIKeyInput{Name: in.Body.Name,
 				Scopes: in.Body.Scopes, RateLimit: in.Body.RateLimit})
@@ -242,7 +243,8 @@ func (s *server) registerAPIKeys() {
 		Description: "An organisation comments with its key (scope `submit_comments`), stating how many people the comment speaks for and naming " +
 			"only the signatories who consented to be named (422 signatory_consent_required for a name without consent). The comment passes " +
 			"the same gates as a resident's (window open, Decree 713 Art. 15; moderation; per-account limits, as a comment of the account " +
-			"that manages the organisation). With an Idempotency-Key a retry returns the first comment (Idempotent-Replayed: true)."},
+			"that manages the organisation). With an Idempotency-Key a retry returns the first comment (Idempotent-Replayed: true). " +
+			"403 `organisation_manager_disabled` while that account is disabled by an admin, or after it was deleted."},
 		keyScope(integrations.ScopeSubmitComments), func(ctx context.Context, in *submitOrganisationCommentInput) (*organisationCommentOutput, error) {
 			sigs := make([]integrations.Signatory, len(in.Body.Signatories))
 			for i, sg := range in.Body.Signatories {

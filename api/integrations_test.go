@@ -305,3 +305,80 @@ func TestWebhookOperations(t *testing.T) {
 	s.Do("DELETE", fmt.Sprintf("%s/%d", hooks, hook.ID), s.manager, nil).Expect(t, 204, "")
 	s.Do("GET", fmt.Sprintf("%s/%d/deliveries", hooks, hook.ID), s.manager, nil).Expect(t, 404, "webhook_not_found")
 }
+
+// TestDisabledManagersKeyCommentsNoMore: an organisation's comment is filed
+// as a comment of the account that manages it, and an admin who disabled
+// that account (abusive comments, say) found it still commenting through
+// the organisation's key (outside check sec2). The key is refused until the
+// account is enabled again.
+func TestDisabledManagersKeyCommentsNoMore(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	k := s.key(t, 0, "submit_comments", "read")
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	s.Do("GET", "/me", s.manager, nil).Expect(t, 200, "").JSON(t, &me)
+	s.Do("POST", fmt.Sprintf("/accounts/%d/disable", me.ID), s.admin, map[string]any{"reason": "多次发布辱骂性意见"}).Expect(t, 200, "")
+	body := map[string]any{"body": "建议课后服务延长到18点。", "signatory_count": 3}
+	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, 403, "organisation_manager_disabled")
+	var n int
+	if err := s.DB.QueryRow(context.Background(), `SELECT count(*) FROM comments`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d comments stored (%v)", n, err)
+	}
+	s.Do("POST", fmt.Sprintf("/accounts/%d/enable", me.ID), s.admin, nil).Expect(t, 200, "")
+	s.Do("POST", s.path("organisation-comments"), k.Secret, body).Expect(t, 201, "")
+}
+
+// TestOrganisationKeysShareOneLimit: a key may ask for at most 1,200
+// requests a minute, so that one organisation takes at most about a fifth
+// of what the service answers; ten keys made ten times that (outside check
+// sec2). The keys an organisation has not revoked share the 1,200.
+func TestOrganisationKeysShareOneLimit(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	big := s.key(t, 1000, "read")
+	path := fmt.Sprintf("/organisations/%d/api-keys", s.orgID)
+	r := s.Do("POST", path, s.manager, map[string]any{"name": "第二个", "scopes": []string{"read"}, "rate_limit": 300}).
+		Expect(t, 409, "organisation_rate_limit_exceeded")
+	if !strings.Contains(string(r.Body), "200") {
+		t.Errorf("the refusal does not say what is left: %s", r.Body)
+	}
+	s.key(t, 200, "read")
+	s.Do("POST", path, s.manager, map[string]any{"name": "第三个", "scopes": []string{"read"}}).Expect(t, 409, "organisation_rate_limit_exceeded")
+	s.Do("DELETE", fmt.Sprintf("%s/%d", path, big.ID), s.manager, nil).Expect(t, 200, "")
+	s.key(t, 1000, "read")
+}
+
+// TestOrganisationCommentAnswerKeepsTheManagerApart: the answer to an
+// organisation's comment named the comment's author as the pseudonym of the
+// account that manages the organisation, under which that resident's own
+// comments stand: whoever held the key (a contractor, say) could find them
+// (outside check sec2). The answer names the organisation, first and on a
+// retry alike.
+func TestOrganisationCommentAnswerKeepsTheManagerApart(t *testing.T) {
+	s := newOrgScene(t)
+	s.verify(t)
+	k := s.key(t, 0, "submit_comments")
+	var me struct {
+		Pseudonym string `json:"pseudonym"`
+	}
+	s.Do("GET", "/me", s.manager, nil).Expect(t, 200, "").JSON(t, &me)
+	if me.Pseudonym == "" {
+		t.Fatal("no pseudonym in /me")
+	}
+	body := map[string]any{"body": "建议课后服务延长到18点。", "signatory_count": 3}
+	h := map[string]string{"Idempotency-Key": "org-pseudonym"}
+	for _, try := range []string{"first", "retry"} {
+		r := s.DoHeaders("POST", s.path("organisation-comments"), k.Secret, body, h).Expect(t, 201, "")
+		var oc struct {
+			Comment struct {
+				AuthorName string `json:"author_name"`
+			} `json:"comment"`
+		}
+		r.JSON(t, &oc)
+		if strings.Contains(string(r.Body), me.Pseudonym) || oc.Comment.AuthorName != "平顶山市家长互助会" {
+			t.Errorf("%s answer: author %q, the manager is %q", try, oc.Comment.AuthorName, me.Pseudonym)
+		}
+	}
+}

@@ -144,10 +144,11 @@ func (s *server) registerSigningKeys() {
 	tags := []string{"Signing keys"}
 	signers := roles(identity.RoleLegalAdviser, identity.RoleReviewer, identity.RoleAgencyStaff)
 	answer(s, huma.Operation{OperationID: "enrol-signing-key", Method: http.MethodPost, Path: "/signing-keys",
-		Summary: "Enrol a personal signing key", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{403, 409, 422, 503},
+		Summary: "Enrol a personal signing key", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{403, 409, 422, 429, 503},
 		Description: "Enrols the public half of an Ed25519 key the signer holds (Electronic Signature Law Art. 13: the signature-creation data " +
 			"belongs to the signer alone) and sends a code by SMS to the account's phone; the key signs once confirm-signing-key is given it. " +
-			"Legal advisers, reviewers and agency staff. 409 `signing_key_exists`, `too_many_signing_keys`, `phone_required_for_signing_key`."},
+			"Legal advisers, reviewers and agency staff. 409 `signing_key_exists`, `too_many_signing_keys`, `phone_required_for_signing_key`. " +
+			"Five enrolments in 24 hours, revoked ones included (429 `sms_limit_reached`, with Retry-After)."},
 		signers, func(ctx context.Context, in *withBody[enrolSigningKeyInputBody]) (signing.Key, error) {
 			return s.svc.Consultation.SigningKeys.EnrolKey(ctx, actor(ctx), signing.EnrolInput{PublicKey: in.Body.PublicKey,
 				Origin: in.Body.Origin, Label: in.Body.Label})

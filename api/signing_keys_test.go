@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -220,4 +221,45 @@ func withSignature(body map[string]any, priv ed25519.PrivateKey, statement []byt
 	}
 	out["signature"] = base64.StdEncoding.EncodeToString(ed25519.Sign(priv, statement))
 	return out
+}
+
+// TestSigningKeyEnrolmentsAreLimited: each enrolment sends an SMS code, and
+// enrolling a key, revoking it while pending and enrolling another sent one
+// every time, without any limit (outside check sec2). Five in 24 hours,
+// revoked ones included (one after another: a revoked key is replaced at
+// once); the refusal says how long to wait.
+func TestSigningKeyEnrolmentsAreLimited(t *testing.T) {
+	e := newCity(t, "pdsszf", "zjj")
+	adviser, token := e.Account(identity.RoleLegalAdviser, "")
+	enrol := func() *testenv.Response {
+		pub, _, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Do("POST", "/signing-keys", token, map[string]any{"public_key": base64.StdEncoding.EncodeToString(pub), "origin": "client"})
+	}
+	start := e.Clock.Now()
+	for i := 0; i < 5; i++ {
+		var key signingKeyJSON
+		enrol().Expect(t, 201, "").JSON(t, &key)
+		e.Do("POST", "/signing-keys/"+key.KeyID+"/revocation", token, map[string]any{"reason": "重新登记"}).Expect(t, 200, "")
+	}
+	e.Clock.Set(start.Add(23 * time.Hour))
+	// The session of the morning has run out: sign in again.
+	sess, err := e.Identity.CreateSession(context.Background(), identity.LoginInput{Login: *adviser.Phone, Password: testenv.Password,
+		ClientAddr: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = sess.Token
+	sent := e.SMS.Code(*adviser.Phone)
+	res := enrol().Expect(t, 429, "sms_limit_reached")
+	if got := res.Header.Get("Retry-After"); got != "3600" {
+		t.Errorf("Retry-After %q, want the hour until the first enrolment is a day old", got)
+	}
+	if e.SMS.Code(*adviser.Phone) != sent {
+		t.Error("a refused enrolment sent a code")
+	}
+	e.Clock.Set(start.Add(24*time.Hour + time.Second))
+	enrol().Expect(t, 201, "")
 }

@@ -300,7 +300,7 @@ type SurveyCrosstabView struct {
 	ColumnQuestion SurveyQuestionRefView `json:"column_question"`
 	Rows           []SurveyOptionView    `json:"rows" doc:"Options of the row question."`
 	Columns        []SurveyOptionView    `json:"columns" doc:"Options of the column question."`
-	Counts         [][]int64             `json:"counts" doc:"counts[i][j]: respondents who chose row option i and column option j."`
+	Counts         [][]*int64            `json:"counts" doc:"counts[i][j]: respondents who chose row option i and column option j. Null when withheld from the public: a cell of 1 to 4 respondents, or one hidden with it so that it cannot be worked out from the totals (the survey's staff see every cell)."`
 	RowTotals      []int64               `json:"row_totals" doc:"Respondents who answered both questions and chose row option i."`
 	Respondents    int64                 `json:"respondents" doc:"Respondents who answered both questions."`
 }
@@ -308,7 +308,21 @@ type SurveyCrosstabView struct {
 func surveyCrosstabView(c survey.Crosstab) SurveyCrosstabView {
 	return SurveyCrosstabView{SurveyID: c.Survey.ID, RowQuestion: SurveyQuestionRefView{ID: c.RowQuestion.ID, Title: c.RowQuestion.Title},
 		ColumnQuestion: SurveyQuestionRefView{ID: c.ColQuestion.ID, Title: c.ColQuestion.Title}, Rows: surveyOptionViews(c.Rows),
-		Columns: surveyOptionViews(c.Columns), Counts: c.Counts, RowTotals: c.RowTotals, Respondents: c.Respondents}
+		Columns: surveyOptionViews(c.Columns), Counts: crosstabCounts(c), RowTotals: c.RowTotals, Respondents: c.Respondents}
+}
+
+// crosstabCounts are the cells with the withheld ones null.
+func crosstabCounts(c survey.Crosstab) [][]*int64 {
+	out := make([][]*int64, len(c.Counts))
+	for i, row := range c.Counts {
+		out[i] = make([]*int64, len(row))
+		for j := range row {
+			if c.Withheld == nil || !c.Withheld[i][j] {
+				out[i][j] = &row[j]
+			}
+		}
+	}
+	return out
 }
 
 // SurveyWaiverView is the recorded reason why a livelihood decision held no survey.
@@ -502,7 +516,9 @@ func (s *server) registerSurveys() {
 		}, surveyResultsView)
 	answer(s, huma.Operation{OperationID: "get-survey-crosstab", Method: http.MethodGet, Path: "/surveys/{survey_id}/crosstab",
 		Summary: "Cross-tabulate two choice questions", Tags: tags, Errors: []int{403, 404, 422},
-		Description: "Respondents by the options of one choice question (rows, e.g. district) and another (columns, e.g. opinion). Same access as the results."},
+		Description: "Respondents by the options of one choice question (rows, e.g. district) and another (columns, e.g. opinion). Same access as the results. " +
+			"The public is not shown cells of fewer than 5 respondents (null), nor the cells hidden with them so that a row's or column's total " +
+			"does not give them back; the survey's staff see every cell."},
 		public(), func(ctx context.Context, in *surveyCrosstabInput) (survey.Crosstab, error) {
 			return s.svc.Survey.SurveyCrosstab(ctx, actor(ctx), in.SurveyID, in.RowQuestion, in.ColumnQuestion)
 		}, surveyCrosstabView)

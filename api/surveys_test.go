@@ -754,4 +754,29 @@ func TestSurveyResultsAPI(t *testing.T) {
 			t.Fatal("public results carry text answers")
 		}
 	}
+	// The public crosstab of so few respondents shows no cell but the
+	// empty ones: the one respondent of 卫东区 and whether they have a
+	// child were there for anyone to read (outside check sec2).
+	var publicCT struct {
+		Counts    [][]*int64 `json:"counts"`
+		RowTotals []int64    `json:"row_totals"`
+	}
+	s.Do("GET", q, "", nil).Expect(t, 200, "").JSON(t, &publicCT)
+	var cells []string
+	for _, row := range publicCT.Counts {
+		for _, c := range row {
+			if c == nil {
+				cells = append(cells, "-")
+			} else {
+				cells = append(cells, fmt.Sprint(*c))
+			}
+		}
+	}
+	if got := strings.Join(cells, " "); got != "- - - - 0 0" || fmt.Sprint(publicCT.RowTotals) != "[3 1 0]" {
+		t.Errorf("the public crosstab shows %s (row totals %v), want - - - - 0 0", got, publicCT.RowTotals)
+	}
+	s.Do("GET", q, s.staff, nil).Expect(t, 200, "").JSON(t, &ct)
+	if fmt.Sprint(ct.Counts) != fmt.Sprint(want) {
+		t.Errorf("the survey's staff see %v after the close, want every cell %v", ct.Counts, want)
+	}
 }

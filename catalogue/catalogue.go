@@ -58,6 +58,13 @@ type Service struct {
 	// Record appends to a decision's process record.
 	Record record.Appender
 	Now    func() time.Time
+	// OrganisationNamed looks up a proposer's organisation name among the
+	// organisations an admin verified (package integrations, wired in
+	// cmd): the one of that name managed by account (its id and
+	// registered name), or taken when only other accounts' verified
+	// organisations bear the name. nil: no directory, every organisation
+	// name is shown as 未经核实.
+	OrganisationNamed func(ctx context.Context, name string, account int64) (id int64, registered string, taken bool, err error)
 }
 
 // NewService returns a Service on the real clock.

@@ -52,6 +52,16 @@ type Proposal struct {
 	ItemID       *int64
 	AnsweredAt   *time.Time
 	CreatedAt    time.Time
+	// OrganisationID is the verified organisation in whose name its own
+	// managing account proposed; nil for every other proposal.
+	OrganisationID *int64
+}
+
+// OrganisationUnverified reports a proposal in the name of an
+// organisation that the platform has not verified as the proposer's own:
+// pages and the API mark it 未经核实.
+func (p Proposal) OrganisationUnverified() bool {
+	return p.ProposerKind == ProposerOrganisation && p.OrganisationID == nil
 }
 
 // ProposalInput is a proposal.
@@ -64,14 +74,18 @@ type ProposalInput struct {
 }
 
 // ProposeDecisionItem records a proposal. A resident proposes as a resident
-// or an organisation (under their pseudonym unless an organisation's name
-// is given); agency staff record proposals of leaders, departments, 人大代表
+// (under their pseudonym) or in the name of an organisation: the name of an
+// organisation verified on the platform only by the account that manages
+// it (the proposal then carries the organisation and its registered name),
+// any other name as typed and marked 未经核实. The decision body's staff
+// (admins for any body) record proposals of leaders, departments, 人大代表
 // and 政协委员 with the proposer's name. Any signed-in verified account may
 // call it. All the form's problems are named at once (one field error
 // each; the code is the first's). Codes: decision_body_required,
 // decision_body_not_found, invalid_proposer_kind,
 // proposer_name_required, title_required, title_too_long,
-// description_required, description_too_long (422), phone_not_verified (403),
+// description_required, description_too_long, organisation_name_not_yours
+// (422), phone_not_verified, not_decision_body_staff (403),
 // proposal_rate_limited (429: a resident's or organisation's proposals,
 // ProposalsPerTenMinutes and ProposalsPerDay).
 func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Account, in ProposalInput) (Proposal, error) {
@@ -103,6 +117,13 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 	if in.ProposerKind == ProposerResident {
 		name = "" // shown under the resident's pseudonym (后台实名、前台自愿)
 	}
+	var orgID *int64
+	if in.ProposerKind == ProposerOrganisation {
+		var err error
+		if orgID, name, err = s.proposingOrganisation(ctx, actor, name); err != nil {
+			return Proposal{}, err
+		}
+	}
 	var id int64
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		bodyID, err := body(ctx, tx, in.DecisionBody)
@@ -113,14 +134,26 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 			if err := checkProposalRate(ctx, tx, actor.ID, s.now()); err != nil {
 				return err
 			}
+		} else if requireBodyStaff(actor, bodyID) != nil {
+			// The body's own staff record what its leaders, departments and
+			// deputies proposed to it (outside check sec2: any account but a
+			// resident's, of any agency or none, could publish a proposal
+			// under 政府领导 or 人大代表 and any name).
+			return errs.Forbidden("not_decision_body_staff",
+				"只有该决策机关的工作人员可以登记政府领导、部门、人大代表和政协委员提出的建议；您可以以公民身份提出建议")
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO decision_proposals (decision_body_id, proposer_kind, proposer_name, account_id, title,
-			description, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, bodyID, in.ProposerKind, name, actor.ID, title, desc,
-			s.now()).Scan(&id); err != nil {
+			description, created_at, organisation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, bodyID, in.ProposerKind, name,
+			actor.ID, title, desc, s.now(), orgID).Scan(&id); err != nil {
 			return errs.Internal(err)
 		}
-		return s.appendStep(ctx, tx, bodyID, actor, RecordProposalSubmitted, map[string]any{"proposal_id": id,
-			"proposer_kind": in.ProposerKind, "title": title, "basis": InitiationBasis}, boundRow{"decision_proposals", id})
+		payload := map[string]any{"proposal_id": id, "proposer_kind": in.ProposerKind, "title": title, "basis": InitiationBasis}
+		if orgID != nil {
+			// The verification is in the entry: the bound row's columns
+			// predate it.
+			payload["organisation_id"] = *orgID
+		}
+		return s.appendStep(ctx, tx, bodyID, actor, RecordProposalSubmitted, payload, boundRow{"decision_proposals", id})
 	})
 	if err != nil {
 		if e, ok := errs.As(err); ok {
@@ -133,7 +166,32 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 
 const proposalColumns = `p.id, p.decision_body_id, b.code, b.name, p.proposer_kind,
 	CASE WHEN p.proposer_name <> '' THEN p.proposer_name ELSE a.pseudonym END, p.account_id, p.title, p.description, p.status, p.answer,
-	p.adjustment_id, p.catalogue_item_id, p.answered_at, p.created_at`
+	p.adjustment_id, p.catalogue_item_id, p.answered_at, p.created_at, p.organisation_id`
+
+// proposingOrganisation checks the name of the organisation a proposal is
+// filed in (outside check, security: anyone could propose in the name of
+// any organisation, and the public list showed it as the organisation's).
+// The name of an organisation verified on the platform belongs to the
+// account that manages it: that account's proposal carries the
+// organisation and its registered name; anyone else is refused and may
+// propose as a resident. Any other name is kept as typed, and the proposal
+// is shown as 未经核实. Codes: organisation_name_not_yours (422).
+func (s *Service) proposingOrganisation(ctx context.Context, actor *identity.Account, name string) (*int64, string, error) {
+	if s.OrganisationNamed == nil {
+		return nil, name, nil
+	}
+	id, registered, taken, err := s.OrganisationNamed(ctx, name, actor.ID)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case id != 0:
+		return &id, registered, nil
+	case taken:
+		return nil, "", errs.InvalidField("organisation_name_not_yours", "proposer_name",
+			"「"+name+"」是已在本平台登记并通过核验的组织，只有该组织的管理账号才能以其名义提出建议；您可以以公民身份提出")
+	}
+	return nil, name, nil
+}
 
 func queryProposals(ctx context.Context, q pgrows.Querier, where string, args ...any) ([]Proposal, error) {
 	return pgrows.AllByPos[Proposal](ctx, q, `SELECT `+proposalColumns+` FROM decision_proposals p

@@ -55,6 +55,8 @@ type OrganisationComment struct {
 // as a comment of the account that manages the organisation; this package
 // records for whom and with how many signatories. An Idempotency-Key
 // makes a retry return the first comment. Codes: api_key_scope,
+// organisation_manager_disabled (403: the managing account is disabled or
+// deleted),
 // invalid_signatory_count, signatory_consent_required,
 // invalid_signatory_name, and SubmitComment's.
 func (s *Service) SubmitOrganisationComment(ctx context.Context, call *KeyCall, decisionID int64, in OrganisationCommentInput) (OrganisationComment, bool, error) {
@@ -85,6 +87,14 @@ func (s *Service) SubmitOrganisationComment(ctx context.Context, call *KeyCall, 
 		return OrganisationComment{}, false, err
 	}
 	owner, err := s.account(ctx, org.OwnerAccountID)
+	if errs.HasCode(err, "account_not_found") || (err == nil && owner.DisabledAt != nil) {
+		// The comment would stand as the manager's: an account an admin
+		// disabled (or one deleted) speaks no more through its keys
+		// (outside check sec2: a disabled account's organisation went on
+		// commenting).
+		return OrganisationComment{}, false, errs.Forbidden("organisation_manager_disabled",
+			"该组织的管理账号已停用或注销，暂不能以组织名义提交意见；请联系管理员")
+	}
 	if err != nil {
 		return OrganisationComment{}, false, err
 	}
@@ -92,6 +102,11 @@ func (s *Service) SubmitOrganisationComment(ctx context.Context, call *KeyCall, 
 	if err != nil {
 		return OrganisationComment{}, false, err
 	}
+	// The comment stands under the organisation's name, as everywhere it
+	// is shown; the manager's pseudonym, which their own comments carry,
+	// is not for whoever holds the key (outside check sec2: the answer
+	// named it, tying the organisation to the manager's own comments).
+	c.AuthorName = org.Name
 	raw, _ := json.Marshal(names)
 	// ON CONFLICT: a replayed Idempotency-Key returns the first comment
 	// and keeps its first signatories (the row exists unless the first

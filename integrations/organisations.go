@@ -3,6 +3,7 @@ package integrations
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -170,4 +171,32 @@ func (s *Service) VerifyOrganisation(ctx context.Context, actor *identity.Accoun
 		return Organisation{}, err
 	}
 	return o, nil
+}
+
+// orgNameKey is how two spellings of an organisation's name are compared:
+// width folded (NFKC), lower case, without spaces, invisible characters and
+// punctuation, so that "某某协会 " or "某某协会（）" is the same name.
+const orgNameKey = `regexp_replace(lower(normalize(%s, NFKC)),
+	'[[:space:][:punct:]\u00a0\u00ad\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u3000-\u303f\uff5e-\uff65]', '', 'g')`
+
+// VerifiedOrganisationNamed looks a name up among the verified
+// organisations, for a resident's proposal in an organisation's name
+// (catalogue.Service.OrganisationNamed): the organisation of that name
+// managed by account, with its registered name; or taken when only other
+// accounts' verified organisations bear it; or nothing.
+func (s *Service) VerifiedOrganisationNamed(ctx context.Context, name string, account int64) (id int64, registered string, taken bool, err error) {
+	var mine bool
+	err = s.DB.QueryRow(ctx, `SELECT id, name, owner_account_id = $2 FROM organisations
+		WHERE status = 'verified' AND `+fmt.Sprintf(orgNameKey, "name")+` = `+fmt.Sprintf(orgNameKey, "$1::text")+`
+			AND `+fmt.Sprintf(orgNameKey, "$1::text")+` <> ''
+		ORDER BY owner_account_id = $2 DESC, id LIMIT 1`, name, account).Scan(&id, &registered, &mine)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, "", false, nil
+	case err != nil:
+		return 0, "", false, errs.Internal(err)
+	case !mine:
+		return 0, "", true, nil
+	}
+	return id, registered, false, nil
 }

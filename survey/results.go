@@ -299,11 +299,97 @@ type Crosstab struct {
 	// option i; Respondents how many answered both.
 	RowTotals   []int64
 	Respondents int64
+	// Withheld[i][j] marks a cell not shown to the public (its count is 0
+	// in Counts): fewer than MinPublicCell respondents, or hidden with
+	// one so that it cannot be worked out from the totals.
+	Withheld    [][]bool
 	GeneratedAt time.Time
 }
 
+// MinPublicCell is the fewest respondents a cell of a cross-tabulation
+// shows to the public (outside check sec2: crossing 您居住的楼栋 with 是否
+// 同意 showed the one respondent of a building and their answer, in an
+// anonymous survey). The survey's staff, who hold the responses export,
+// see every cell.
+const MinPublicCell = 5
+
+// withholdSmallCells marks the cells the public is not shown: every count
+// from 1 to MinPublicCell-1, then, while a row or a column has exactly one
+// cell withheld, the smallest other cell of that row or column too (a
+// row's total, and a column's count in the question's own results, would
+// otherwise give the withheld count back by subtraction). Zero cells are
+// shown: nobody to identify. Pure.
+func withholdSmallCells(counts [][]int64) [][]bool {
+	w := make([][]bool, len(counts))
+	for i, row := range counts {
+		w[i] = make([]bool, len(row))
+		for j, n := range row {
+			w[i][j] = n > 0 && n < MinPublicCell
+		}
+	}
+	// line returns the cells of row k (col false) or of column k (col true).
+	type cell struct{ i, j int }
+	line := func(k int, col bool) []cell {
+		var out []cell
+		if !col {
+			for j := range counts[k] {
+				out = append(out, cell{k, j})
+			}
+			return out
+		}
+		for i := range counts {
+			if k < len(counts[i]) {
+				out = append(out, cell{i, k})
+			}
+		}
+		return out
+	}
+	width := 0
+	for _, row := range counts {
+		width = max(width, len(row))
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, col := range []bool{false, true} {
+			n := len(counts)
+			if col {
+				n = width
+			}
+			for k := 0; k < n; k++ {
+				cells := line(k, col)
+				withheld, best := 0, -1
+				for x, c := range cells {
+					if w[c.i][c.j] {
+						withheld++
+						continue
+					}
+					// The smallest shown cell, a non-zero one before a zero.
+					if best < 0 || shownBefore(counts[c.i][c.j], counts[cells[best].i][cells[best].j]) {
+						best = x
+					}
+				}
+				if withheld == 1 && best >= 0 {
+					w[cells[best].i][cells[best].j] = true
+					changed = true
+				}
+			}
+		}
+	}
+	return w
+}
+
+// shownBefore orders cells for the second withheld one: non-zero counts first,
+// smallest first.
+func shownBefore(a, b int64) bool {
+	if (a == 0) != (b == 0) {
+		return b == 0
+	}
+	return a < b
+}
+
 // SurveyCrosstab cross-tabulates two choice questions, for whoever may read
-// the results. It aggregates in SQL over the survey's responses (one index
+// the results; to the public (not the survey's staff) without the cells
+// of fewer than MinPublicCell respondents (withholdSmallCells). It aggregates in SQL over the survey's responses (one index
 // range scan; measured in the benchmarks). Codes: survey_not_found,
 // survey_results_not_public, survey_question_not_found,
 // crosstab_question_not_choice, crosstab_same_question.
@@ -314,7 +400,8 @@ func (s *Service) SurveyCrosstab(ctx context.Context, actor *identity.Account, i
 		if err != nil {
 			return err
 		}
-		if _, err := mayReadResults(actor, &sv); err != nil {
+		full, err := mayReadResults(actor, &sv)
+		if err != nil {
 			return err
 		}
 		find := func(qid int64, field string) (Question, error) {
@@ -386,6 +473,16 @@ func (s *Service) SurveyCrosstab(ctx context.Context, actor *identity.Account, i
 		})
 		if err != nil {
 			return errs.Internal(err)
+		}
+		if !full {
+			out.Withheld = withholdSmallCells(out.Counts)
+			for i, row := range out.Withheld {
+				for j, wh := range row {
+					if wh {
+						out.Counts[i][j] = 0
+					}
+				}
+			}
 		}
 		return nil
 	})

@@ -69,8 +69,13 @@ type surveyResultsData struct {
 type crosstabView struct {
 	survey.Crosstab
 	RowNumber, ColNumber int
-	// Cells are the counts with their share of the row's respondents.
-	Cells [][]resultRow
+	// Cells are the counts with their share of the row's respondents;
+	// Hidden[i][j] a cell withheld from the public (survey.MinPublicCell).
+	Cells  [][]resultRow
+	Hidden [][]bool
+	// AnyHidden says the note on withheld cells is needed.
+	AnyHidden bool
+	MinCell   int
 }
 
 func optionalNumber(f *float64) string {
@@ -286,9 +291,16 @@ func crosstabOf(ct survey.Crosstab, qs []questionView) *crosstabView {
 		}
 	}
 	v.Cells = make([][]resultRow, len(ct.Counts))
+	v.Hidden = make([][]bool, len(ct.Counts))
+	v.MinCell = survey.MinPublicCell
 	for i, row := range ct.Counts {
 		v.Cells[i] = make([]resultRow, len(row))
+		v.Hidden[i] = make([]bool, len(row))
 		for j, n := range row {
+			if ct.Withheld != nil && ct.Withheld[i][j] {
+				v.Hidden[i][j], v.AnyHidden = true, true
+				continue
+			}
 			p := 0.0
 			if ct.RowTotals[i] > 0 {
 				p = math.Round(float64(n)*1000/float64(ct.RowTotals[i])) / 10

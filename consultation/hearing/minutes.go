@@ -219,12 +219,21 @@ func (s *Service) RecordHearingMinutes(ctx context.Context, actor *identity.Acco
 	})
 }
 
-// Signing codes: six digits, valid for ten minutes, five attempts.
+// Signing codes: six digits, valid for ten minutes, five attempts; one a
+// minute and SigningCodesPerDay a day per participant.
 const (
 	signingCodeTTL      = 10 * time.Minute
 	signingCodeInterval = time.Minute
 	signingCodeAttempts = 5
 )
+
+// SigningCodesPerDay is how many signing codes one participant of a hearing
+// is sent in 24 hours (outside check sec2: only the one a minute bounded
+// them, 1,440 SMS a day on the platform's account, and each new code
+// brought five more guesses). Five, as identity.SMSMaxPerPhonePerDay: a
+// participant who mistyped or lost a code asks again; 25 guesses a day at
+// a six-digit code.
+const SigningCodesPerDay = 5
 
 func signingCodeHash(applicationID int64, code string) []byte {
 	h := sha256.Sum256([]byte(fmt.Sprintf("hearing-sign:%d:%s", applicationID, code)))
@@ -252,7 +261,8 @@ func ownParticipation(ctx context.Context, q querier, actor *identity.Account, h
 // record is recorded. Codes: authentication_required, hearing_not_found,
 // not_hearing_participant, hearing_minutes_not_recorded,
 // hearing_minutes_locked, hearing_minutes_already_signed,
-// verification_code_too_soon, sms_unavailable.
+// verification_code_too_soon, sms_limit_reached (429, SigningCodesPerDay),
+// sms_unavailable.
 func (s *Service) SendSigningCode(ctx context.Context, actor *identity.Account, hearingID int64) error {
 	if actor == nil {
 		return errUnauthenticated
@@ -272,18 +282,31 @@ func (s *Service) SendSigningCode(ctx context.Context, actor *identity.Account, 
 		return errs.Conflict("phone_required", "您的账号没有手机号码，请联系承办单位以纸质签字方式确认笔录")
 	}
 	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		// The application's row orders a participant's requests, so two at
+		// once are counted one after the other.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM hearing_applications WHERE id = $1 FOR UPDATE`, app.ID); err != nil {
+			return errs.Internal(err)
+		}
+		now := s.now()
 		var signed bool
-		var last *time.Time
+		var last, firstOfDay *time.Time
+		var today int
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM hearing_signatures WHERE application_id = $1),
-			(SELECT max(created_at) FROM hearing_signing_codes WHERE application_id = $1)`, app.ID).Scan(&signed, &last); err != nil {
+			(SELECT max(created_at) FROM hearing_signing_codes WHERE application_id = $1),
+			(SELECT min(created_at) FROM hearing_signing_codes WHERE application_id = $1 AND created_at > $2),
+			(SELECT count(*) FROM hearing_signing_codes WHERE application_id = $1 AND created_at > $2)`,
+			app.ID, now.Add(-24*time.Hour)).Scan(&signed, &last, &firstOfDay, &today); err != nil {
 			return errs.Internal(err)
 		}
 		if signed {
 			return errs.Conflict("hearing_minutes_already_signed", "您已签字确认听证笔录")
 		}
-		now := s.now()
 		if last != nil && now.Sub(*last) < signingCodeInterval {
 			return errs.RateLimited("verification_code_too_soon", "验证码发送过于频繁，请稍后再试", signingCodeInterval-now.Sub(*last))
+		}
+		if today >= SigningCodesPerDay && firstOfDay != nil {
+			return errs.RateLimited("sms_limit_reached", "今日获取验证码的次数已达上限，请明天再试，或请承办单位以纸质签字方式确认笔录",
+				firstOfDay.Add(24*time.Hour).Sub(now))
 		}
 		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 		if err != nil {

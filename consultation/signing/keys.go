@@ -41,6 +41,12 @@ const (
 	// MaxActiveKeys is how many keys one account may hold at once (one per
 	// device or client).
 	MaxActiveKeys = 5
+	// EnrolmentsPerDay bounds the SMS codes enrolment sends an account:
+	// five in 24 hours, revoked keys included (outside check sec2:
+	// enrolling and revoking a pending key sent a code each time, without
+	// limit). No wait between two: a signer who revokes a key enrols its
+	// replacement at once.
+	EnrolmentsPerDay = 5
 	// MaxLabelRunes bounds a key's label.
 	MaxLabelRunes = 100
 )
@@ -133,7 +139,8 @@ type EnrolInput struct {
 // code. Legal advisers, reviewers and agency staff may call it. Codes:
 // signing_key_role_forbidden (403), invalid_public_key, invalid_key_origin,
 // label_too_long, phone_required_for_signing_key, signing_key_exists,
-// too_many_signing_keys, sms_unavailable (503).
+// too_many_signing_keys, sms_limit_reached (429: EnrolmentsPerDay),
+// sms_unavailable (503).
 func (s *Service) EnrolKey(ctx context.Context, actor *identity.Account, in EnrolInput) (Key, error) {
 	if actor == nil || !MaySign(actor.Role) {
 		return Key{}, errs.Forbidden("signing_key_role_forbidden", "只有法律顾问、审查人员和机关工作人员可以登记个人签名密钥")
@@ -165,9 +172,12 @@ func (s *Service) EnrolKey(ctx context.Context, actor *identity.Account, in Enro
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, actor.ID); err != nil {
 			return errs.Internal(err)
 		}
-		var active int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM personal_signing_keys WHERE account_id = $1 AND revoked_at IS NULL
-			AND (confirmed_at IS NOT NULL OR code_expires_at > $2)`, actor.ID, now).Scan(&active); err != nil {
+		var active, today int
+		var firstOfDay *time.Time
+		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE revoked_at IS NULL AND (confirmed_at IS NOT NULL OR code_expires_at > $2)),
+			min(created_at) FILTER (WHERE created_at > $3), count(*) FILTER (WHERE created_at > $3)
+			FROM personal_signing_keys WHERE account_id = $1`, actor.ID, now, now.Add(-24*time.Hour)).
+			Scan(&active, &firstOfDay, &today); err != nil {
 			return errs.Internal(err)
 		}
 		if active >= MaxActiveKeys {
@@ -185,6 +195,11 @@ func (s *Service) EnrolKey(ctx context.Context, actor *identity.Account, in Enro
 		}
 		if err := event(ctx, tx, k.KeyID, actor.ID, "enrolled", now, k.Origin); err != nil {
 			return err
+		}
+		// After the key's own checks (a key enrolled twice is named as
+		// such), before a code is sent; the refusal rolls the key back.
+		if today >= EnrolmentsPerDay && firstOfDay != nil {
+			return errs.RateLimited("sms_limit_reached", "今日登记签名密钥的次数已达上限，请明天再试", firstOfDay.Add(24*time.Hour).Sub(now))
 		}
 		// Sent inside the transaction: a gateway failure rolls the
 		// enrolment back, and the signer simply tries again.

@@ -77,6 +77,10 @@ func New(d Deps) http.Handler {
 	if d.Integrations == nil && d.DB != nil {
 		d.Integrations = integrations.New(d.DB, d.Consultation, d.Identity)
 	}
+	if d.Catalogue != nil && d.Catalogue.OrganisationNamed == nil && d.Integrations != nil {
+		// A proposal in a verified organisation's name only by its account.
+		d.Catalogue.OrganisationNamed = d.Integrations.VerifiedOrganisationNamed
+	}
 	r := chi.NewRouter()
 	r.Use(obs.Middleware(d.Logger, d.Metrics))
 	// Cross-origin form posts (and cookie-authenticated API writes from

@@ -291,6 +291,7 @@ func New(tb testing.TB) *Env {
 	e.Implementation.Now = e.Clock.Now
 	e.Integrations = integrations.New(db, e.Consultation, e.Identity)
 	e.Integrations.Now = e.Clock.Now
+	e.Catalogue.OrganisationNamed = e.Integrations.VerifiedOrganisationNamed
 	e.Notify = notify.NewService(db)
 	e.Notify.Now, e.Notify.SMS, e.Notify.Queue, e.Notify.Logger = e.Clock.Now, e.SMS, runner.Client(), logger
 	e.Calendar, e.Logger = e.Consultation.Calendar, logger
