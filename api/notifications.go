@@ -106,11 +106,7 @@ func (s *server) registerNotifications() {
 		Description: "The caller's inbox, newest first, and how many are unread. Followers of a domain, an agency or a decision get one " +
 			"notification per domain event; an author gets one when their opinion is answered."},
 		roles(), func(ctx context.Context, in *notificationListInput) (NotificationListView, error) {
-			ns, err := s.svc.Notify.ListNotifications(ctx, actor(ctx), in.Limit, in.Before)
-			if err != nil {
-				return NotificationListView{}, err
-			}
-			n, err := s.svc.Notify.UnreadCount(ctx, actor(ctx))
+			ns, n, err := s.svc.Notify.Inbox(ctx, actor(ctx), in.Limit, in.Before)
 			if err != nil {
 				return NotificationListView{}, err
 			}
