@@ -1,17 +1,13 @@
 package web_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/browsertest"
-	"github.com/canyu-gov/canyu/internal/identity"
-	"github.com/canyu-gov/canyu/internal/testenv"
 )
 
 // TestImplementationBodyFormsBrowser: the decision body's forms of the
@@ -19,15 +15,7 @@ import (
 // pass axe on a phone and a desktop, do not scroll sideways, and a
 // suspension without a reason is refused at its field with the article.
 func TestImplementationBodyFormsBrowser(t *testing.T) {
-	e := testenv.NewCity(t, "pdsszf", "jyj", "sfj")
-	body, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
-	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	if _, err := e.Consultation.SetMeetingComposition(context.Background(), &admin, "pdsszf", []consultation.MeetingCompositionMember{
-		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
-		t.Fatal(err)
-	}
-	d := e.PublishedWithheld(&staff, &body)
+	e, d, _, bodyToken, _ := implementationScene(t)
 	impl := "/decisions/" + strconv.FormatInt(d.ID, 10) + "/implementation"
 	for _, vp := range viewports {
 		ctx := chrome(t, vp.size, 60*time.Second)

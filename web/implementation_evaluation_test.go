@@ -21,15 +21,7 @@ import (
 // outcomeName, and the review's replaced the evaluation's, so every
 // implementation page with an evaluation answered 500.
 func TestImplementationPageWithEvaluation(t *testing.T) {
-	e := testenv.NewCity(t, "pdsszf", "jyj", "sfj")
-	body, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
-	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	if _, err := e.Consultation.SetMeetingComposition(context.Background(), &admin, "pdsszf", []consultation.MeetingCompositionMember{
-		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
-		t.Fatal(err)
-	}
-	d := e.PublishedWithheld(&staff, &body)
+	e, d, _, bodyToken, _ := implementationScene(t)
 	impl := "/decisions/" + strconv.FormatInt(d.ID, 10) + "/implementation"
 	b := newBrowser(t, e.URL, bodyToken)
 	status, loc := b.post(impl+"/evaluation", url.Values{"trigger": {"body_choice"}, "evaluator": {"河南大学法学院"},
@@ -54,15 +46,7 @@ func TestImplementationPageWithEvaluation(t *testing.T) {
 // its own field with the text kept, the head is the composition's, the
 // suspension names Art. 37, and the report's effect must be stated.
 func TestImplementationRefusalsKeepWhatWasWritten(t *testing.T) {
-	e := testenv.NewCity(t, "pdsszf", "jyj", "sfj")
-	body, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
-	staff, staffToken := e.Account(identity.RoleAgencyStaff, "jyj")
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	if _, err := e.Consultation.SetMeetingComposition(context.Background(), &admin, "pdsszf", []consultation.MeetingCompositionMember{
-		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
-		t.Fatal(err)
-	}
-	d := e.PublishedWithheld(&staff, &body)
+	e, d, staff, bodyToken, staffToken := implementationScene(t)
 	impl := "/decisions/" + strconv.FormatInt(d.ID, 10) + "/implementation"
 	b := newBrowser(t, e.URL, bodyToken)
 	status, page := b.get(impl)
@@ -108,15 +92,7 @@ func TestImplementationRefusalsKeepWhatWasWritten(t *testing.T) {
 // original decision, the adjustment and the procedure to run again; the
 // co-units of a decision are named, not shown by their internal codes.
 func TestMajorAdjustmentWorkspaceSaysWhy(t *testing.T) {
-	e := testenv.NewCity(t, "pdsszf", "jyj", "sfj")
-	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
-	staff, staffToken := e.Account(identity.RoleAgencyStaff, "jyj")
-	admin, _ := e.Account(identity.RoleAdmin, "")
-	if _, err := e.Consultation.SetMeetingComposition(context.Background(), &admin, "pdsszf", []consultation.MeetingCompositionMember{
-		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
-		t.Fatal(err)
-	}
-	d := e.PublishedWithheld(&staff, &body)
+	e, d, staff, _, staffToken := implementationScene(t)
 	adj, err := e.Implementation.AdjustDecision(context.Background(), &staff, d.ID, implementation.AdjustmentInput{Major: true,
 		Description: "增加放学时段校门口交通组织的规定。", Reason: "决策后评估建议调整。"})
 	if err != nil || adj.NewDecisionID == nil {
@@ -140,4 +116,22 @@ func TestMajorAdjustmentWorkspaceSaysWhy(t *testing.T) {
 	wantStatus(t, "workspace with a co-unit", status, http.StatusOK, page)
 	sfj, _ := e.Identity.GetAgencyByCode(context.Background(), "sfj")
 	wantContains(t, "co-unit", page, "<dt>协办单位</dt><dd>"+sfj.Name+"</dd>")
+}
+
+// implementationScene is a decision withheld from consultation (so it
+// goes straight to review), led by 教育局 and decided and published by the
+// city government, whose composition is set: what the implementation
+// pages start from. It returns the lead unit's (jyj) staff and the
+// session tokens of the decision body's (pdsszf) and the lead unit's.
+func implementationScene(t *testing.T) (e *testenv.Env, d consultation.Decision, staff identity.Account, bodyToken, staffToken string) {
+	t.Helper()
+	e = testenv.NewCity(t, "pdsszf", "jyj", "sfj")
+	body, bodyToken := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	staff, staffToken = e.Account(identity.RoleAgencyStaff, "jyj")
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	if _, err := e.Consultation.SetMeetingComposition(context.Background(), &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
+		t.Fatal(err)
+	}
+	return e, e.PublishedWithheld(&staff, &body), staff, bodyToken, staffToken
 }
