@@ -107,6 +107,7 @@ var authzMatrix = map[string][7]int{
 	"export-comments":                       {401, 403, 403, 403, 403, 403, 403},
 	"export-themes":                         {401, 403, 403, 403, 403, 403, 200},
 	"export-decision-archive":               {401, 403, 403, 403, 403, 403, 200},
+	"export-catalogue-archive":              {401, 404, 404, 404, 404, 404, 200},
 	"export-monthly-report":                 {404, 404, 404, 404, 404, 404, 200},
 	"export-survey-responses":               {401, 403, 403, 403, 403, 403, 403},
 	"export-survey-results":                 {401, 403, 403, 403, 403, 403, 403},

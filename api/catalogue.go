@@ -291,7 +291,7 @@ func (s *server) registerCatalogue() {
 		signedIn(), func(ctx context.Context, in *CataloguePath) (*streamedFile, error) {
 			c, err := s.svc.Catalogue.GetCatalogue(ctx, actor(ctx), in.CatalogueID)
 			if err != nil {
-				return nil, err
+				return nil, toProblem(ctx, err) // a streamed answer's errors are not converted for it
 			}
 			return streamFile(ctx, "canyu-archive-*.zip", "application/zip",
 				`attachment; filename="`+catalogue.ArchiveFilename(c.DecisionBodyID)+`"`, func(w io.Writer) error {
