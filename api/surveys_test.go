@@ -637,10 +637,14 @@ func TestSurveyAnonymityAPI(t *testing.T) {
 			t.Fatalf("csv %d rows, xlsx %d rows", len(recs), len(rows))
 		}
 		header := strings.Join(recs[0], "|")
-		for _, col := range []string{"Q3. 您最关注的问题：公平", "Q3. 您最关注的问题：信息公开", "Q3. 您最关注的问题：其他（内容）", "Q5. 请评价以下方面：报名便利", "Q8. 请按重要性排序：质量（名次）"} {
+		for _, col := range []string{"第3题 您最关注的问题：公平", "第3题 您最关注的问题：信息公开", "第3题 您最关注的问题：其他（内容）", "第5题 请评价以下方面：报名便利", "第8题 请按重要性排序：质量（名次）"} {
 			if !strings.Contains(header, col) {
 				t.Errorf("no column %q in %s", col, header)
 			}
+		}
+		// Staff read the columns in Chinese: 第3题, not Q3.
+		if !strings.Contains(texts["results xlsx"], "第1题 ") || strings.Contains(header+texts["results xlsx"], "Q1.") {
+			t.Errorf("question numbers not in Chinese: %s", header)
 		}
 		if strings.Contains(header, "提交时间") == (sv.ID == anon.ID) {
 			t.Errorf("survey %d: time column %v", sv.ID, header)

@@ -37,7 +37,7 @@ func exportColumns(qs []Question) []column {
 	var cols []column
 	for n, q := range qs {
 		q := q
-		title := fmt.Sprintf("Q%d. %s", n+1, q.Title)
+		title := fmt.Sprintf("第%d题 %s", n+1, q.Title)
 		get := func(as Answers) (Answer, bool) { a, ok := as[q.ID]; return a, ok }
 		switch q.Kind {
 		case KindSingleChoice:
@@ -298,7 +298,7 @@ func (s *Service) ExportResults(ctx context.Context, actor *identity.Account, id
 		rows := [][]any{{sv.Title}, {"状态", StatusNames[sv.Status]}, {"受访人数", res.Respondents}, {}}
 		for n, qr := range res.Questions {
 			q := qr.Question
-			rows = append(rows, []any{fmt.Sprintf("Q%d. %s（%s）", n+1, q.Title, KindNames[q.Kind])}, []any{"作答人数", qr.Answered})
+			rows = append(rows, []any{fmt.Sprintf("第%d题 %s（%s）", n+1, q.Title, KindNames[q.Kind])}, []any{"作答人数", qr.Answered})
 			switch q.Kind {
 			case KindSingleChoice, KindMultipleChoice:
 				rows = append(rows, []any{"选项", "人数", "百分比（%）"})
