@@ -250,6 +250,7 @@ func (s *SyncBuffer) String() string {
 // real current time, truncated to the second.
 func New(tb testing.TB) *Env {
 	tb.Helper()
+	identity.UseCheapPasswordHashes()
 	url := pgtest.NewURL(tb)
 	db, err := pgxpool.New(context.Background(), url)
 	if err != nil {
