@@ -59,7 +59,8 @@ const archiveReadme = `目录档案包（决策机关的重大行政决策事项
                                 如 catalogue:1），条目数（record_entries）及最后一条的哈希（last_entry_hash）
   record.json                   记录链的全部条目（按 seq 排序，含 prev_hash 和 entry_hash）
   evidence/<表>/<id>.json       条目所绑定的数据行（目录、目录事项、调整、决策启动、建议及答复）的规范化 JSON，
-                                其 SHA-256 应等于该条目 payload 中 evidence 列出的 content_hash
+                                其 SHA-256 应等于绑定该行的最后一个条目的 payload 中 evidence 列出的 content_hash；
+                                content_form 为该行规范化内容的格式（后来增加的列计入新的格式，早先的条目不写此项，为第 1 种）
   public-key.pem                平台签名公钥
   log/inclusion-proofs.json     平台最新的签名树头，及本记录链已记入日志的链头的包含证明（RFC 6962）
 

@@ -149,8 +149,8 @@ func (s *Service) ProposeDecisionItem(ctx context.Context, actor *identity.Accou
 		}
 		payload := map[string]any{"proposal_id": id, "proposer_kind": in.ProposerKind, "title": title, "basis": InitiationBasis}
 		if orgID != nil {
-			// The verification is in the entry: the bound row's columns
-			// predate it.
+			// The bound row holds it too (the second form of its
+			// content, laterForms).
 			payload["organisation_id"] = *orgID
 		}
 		return s.appendStep(ctx, tx, bodyID, actor, RecordProposalSubmitted, payload, boundRow{"decision_proposals", id})

@@ -47,7 +47,7 @@ const (
 )
 
 // The tables the catalogue chain binds, with the rows' canonical content
-// (every column, times in UTC).
+// in its first form (the columns each table had then, times in UTC).
 var evidenceRows = map[string]string{
 	"catalogues": `SELECT id, decision_body_id, year, status, party_doc_number, party_doc_date,
 		published_at AT TIME ZONE 'UTC' AS published_at, created_by, created_at AT TIME ZONE 'UTC' AS created_at
@@ -81,10 +81,18 @@ const bodyRowsSQL = `
 	UNION ALL SELECT 'decision_proposals', p.id FROM decision_proposals p WHERE p.decision_body_id = $1
 	ORDER BY 1, 2`
 
+// laterForms are the later forms of the tables' canonical content
+// (consultation's laterForms says how forms work), form 2 first.
+var laterForms = map[string][]string{
+	// Form 2 adds the organisation a proposal was filed in the name of, as
+	// the integrations verified it (migration 00108).
+	"decision_proposals": {`SELECT id, decision_body_id, proposer_kind, proposer_name, account_id, title, description, status,
+		answer, catalogue_item_id, adjustment_id, answered_by, answered_at AT TIME ZONE 'UTC' AS answered_at,
+		created_at AT TIME ZONE 'UTC' AS created_at, organisation_id FROM decision_proposals WHERE id = $1`},
+}
+
 func init() {
-	for table, query := range evidenceRows {
-		record.RegisterEvidence(table, consultation.RowHasher(query))
-	}
+	consultation.RegisterEvidenceForms(evidenceRows, laterForms)
 	record.RegisterCheck(record.Check{Name: "catalogue rows", Label: "决策事项目录、目录调整、决策启动和建议的每一行均有记录",
 		Scope: ChainScope, Online: checkCatalogueRows})
 }

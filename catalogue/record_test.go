@@ -1,8 +1,11 @@
 package catalogue_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +195,11 @@ func TestCatalogueRecordCatchesRewrittenRows(t *testing.T) {
 		{"ProposalText", `UPDATE decision_proposals SET description = '建议补贴全部家庭。' WHERE id = $1`,
 			`UPDATE decision_proposals SET description = '建议对困难家庭课后托管给予补贴。' WHERE id = $1`,
 			s.accepted.ID, "decision_proposals", false},
+		// The organisation a proposal was filed in the name of (migration
+		// 00108): a resident's proposal rewritten as a verified
+		// organisation's. Verification did not see it.
+		{"ProposalOrganisation", `UPDATE decision_proposals SET organisation_id = 4242 WHERE id = $1`,
+			`UPDATE decision_proposals SET organisation_id = NULL WHERE id = $1`, s.accepted.ID, "decision_proposals", false},
 		{"HistoryRow", `UPDATE catalogue_events SET payload = '{"document_number": "平市委办〔2026〕1号"}' WHERE id = $1`,
 			`UPDATE catalogue_events SET payload = '{"basis": "Decree 713 Art. 3(3); Henan Decree 210 Art. 4", "document_number": "平市委办〔2026〕3号"}'
 			WHERE id = $1`, s.historyID(t, "catalogue_published"), "catalogue_events", false},
@@ -293,5 +301,80 @@ func TestCatalogueRecordSealsEarlierRows(t *testing.T) {
 	}
 	if r, _ := record.VerifyNamed(ctx, e.DB, chain); r.OK || !strings.Contains(r.Problem, "decision_proposals row 2 is stored but no entry") {
 		t.Fatalf("row above the cut-off: %+v", r)
+	}
+}
+
+// TestCatalogueRecordVerifiesFirstFormEvidence: a proposal submitted before
+// the proposals' evidence gained its second form (the organisation,
+// migration 00108) is bound in the first form, with no form named. The
+// catalogue record still verifies, online and in an archive, which holds
+// the row in that form; answered now, the proposal is bound in the second
+// form, the archive holds that, and a rewrite of its organisation is named
+// at the answer.
+func TestCatalogueRecordVerifiesFirstFormEvidence(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	gov := e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	resident, _ := e.Account(identity.RoleResident, "")
+	c, err := e.Catalogue.CreateCatalogue(ctx, &body, "pdsszf", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Catalogue.ProposeDecisionItem(ctx, &resident, catalogue.ProposalInput{DecisionBody: "pdsszf",
+		ProposerKind: catalogue.ProposerResident, Title: "取消寒假作业", Description: "建议取消全市中小学寒假作业。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := catalogue.ChainOf(gov.ID)
+	entries, err := record.ChainEntries(ctx, e.DB, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitted := entries[len(entries)-1].Seq
+	e.BindInFirstFormNamed(t, chain, submitted, "decision_proposals", p.ID)
+	// verify verifies the chain online and its archive, and returns the
+	// proposal's row as the archive holds it.
+	verify := func(stage string) string {
+		t.Helper()
+		if r, err := record.VerifyNamed(ctx, e.DB, chain); err != nil || !r.OK {
+			t.Fatalf("%s: %+v, %v", stage, r, err)
+		}
+		var buf bytes.Buffer
+		if err := e.Catalogue.ExportCatalogueArchive(ctx, &body, c.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := record.VerifyArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil || !r.OK {
+			t.Fatalf("%s, the archive: %+v, %v", stage, r, err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := zr.Open(fmt.Sprintf("evidence/decision_proposals/%d.json", p.ID))
+		if err != nil {
+			t.Fatalf("%s: %v", stage, err)
+		}
+		defer f.Close()
+		row, _ := io.ReadAll(f)
+		return string(row)
+	}
+	if row := verify("submitted before forms"); strings.Contains(row, "organisation_id") {
+		t.Fatalf("the archive holds the row in the second form, its entry bound the first: %s", row)
+	}
+	if _, err := e.Catalogue.AnswerDecisionProposal(ctx, &body, p.ID, catalogue.AnswerInput{
+		Answer: "作业管理属学校教学事务，不属于重大行政决策事项。"}); err != nil {
+		t.Fatal(err)
+	}
+	if row := verify("answered"); !strings.Contains(row, `"organisation_id":null`) {
+		t.Fatalf("the archive holds the answered row in the first form: %s", row)
+	}
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE decision_proposals SET organisation_id = 4242 WHERE id = $1`, p.ID)
+		return err
+	})
+	r, err := record.VerifyNamed(ctx, e.DB, chain)
+	if err != nil || r.OK || r.FirstBadSeq != submitted+1 || !strings.Contains(r.Problem, fmt.Sprintf("decision_proposals row %d was changed", p.ID)) {
+		t.Fatalf("the organisation rewritten: %+v, %v", r, err)
 	}
 }

@@ -142,6 +142,17 @@ func TestVerifyCatchesTamperedBoundRows(t *testing.T) {
 	if err := s.e.DB.QueryRow(ctx, `SELECT id FROM adoption_reports WHERE decision_id = $1`, s.d.ID).Scan(&reportID); err != nil {
 		t.Fatal(err)
 	}
+	// Who attended, who was absent and the composition the quorum counts
+	// against, as recorded, to restore them.
+	var attendees, absences string
+	if err := s.e.DB.QueryRow(ctx, `SELECT attendees::text, coalesce(absences::text, 'null') FROM deliberations WHERE id = $1`,
+		s.meeting.ID).Scan(&attendees, &absences); err != nil {
+		t.Fatal(err)
+	}
+	if absences == "null" || absences == "[]" {
+		t.Fatalf("the meeting has no absences to clear: %s", absences)
+	}
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	cases := []struct {
 		name, table, trigger string
 		tamper, restore      string
@@ -159,9 +170,28 @@ func TestVerifyCatchesTamperedBoundRows(t *testing.T) {
 		{"DeliberationOutcome", "deliberations", "deliberations_immutable",
 			`UPDATE deliberations SET outcome = 'deferred' WHERE id = $1`, `UPDATE deliberations SET outcome = 'adopted' WHERE id = $1`,
 			s.meeting.ID, s.meeting.RecordSeq, true},
+		// Columns added after the meeting's row was first bound (migrations
+		// 00030 and 00110): a member who was absent rewritten as a
+		// non-voting attendee, the absences cleared, the composition made
+		// smaller so that the quorum holds. Verification did not see them.
+		{"DeliberationAttendees", "deliberations", "deliberations_immutable",
+			`UPDATE deliberations SET attendees = attendees || '[{"name": "委员8", "capacity": "市政府副秘书长"}]' WHERE id = $1`,
+			`UPDATE deliberations SET attendees = ` + quote(attendees) + ` WHERE id = $1`, s.meeting.ID, s.meeting.RecordSeq, true},
+		{"DeliberationAbsences", "deliberations", "deliberations_immutable",
+			`UPDATE deliberations SET absences = '[]' WHERE id = $1`,
+			`UPDATE deliberations SET absences = ` + quote(absences) + ` WHERE id = $1`, s.meeting.ID, s.meeting.RecordSeq, true},
+		{"DeliberationCompositionSize", "deliberations", "deliberations_immutable",
+			`UPDATE deliberations SET composition_size = composition_size - 3 WHERE id = $1`,
+			`UPDATE deliberations SET composition_size = composition_size + 3 WHERE id = $1`, s.meeting.ID, s.meeting.RecordSeq, true},
 		{"DispositionKindAndReason", "comment_dispositions", "",
 			`UPDATE comment_dispositions SET disposition = 'adopted', reason = '已采纳。' WHERE comment_id = $1`,
 			`UPDATE comment_dispositions SET disposition = 'not_adopted', reason = '与上位法规定不一致。' WHERE comment_id = $1`,
+			s.kept.ID, 0, true},
+		// The articles an opinion changed (migration 00040), which the
+		// resident is shown: a rejected opinion shown as having changed one.
+		{"DispositionChangedArticles", "comment_dispositions", "",
+			`UPDATE comment_dispositions SET changed_version = 1, changed_articles = '{art-2}' WHERE comment_id = $1`,
+			`UPDATE comment_dispositions SET changed_version = NULL, changed_articles = '{}' WHERE comment_id = $1`,
 			s.kept.ID, 0, true},
 		{"PublishedAdoptionReportText", "adoption_reports", "",
 			`UPDATE adoption_reports SET body = body || '（已全部采纳）' WHERE id = $1`,
@@ -175,9 +205,13 @@ func TestVerifyCatchesTamperedBoundRows(t *testing.T) {
 			s.anonymised.ID, s.seqOfKind(t, "comment_checkpoint"), true},
 	}
 	// The kept comment's disposition entry: the first comment_disposition.
-	if err := s.e.DB.QueryRow(ctx, `SELECT min(seq) FROM record_entries WHERE decision_id = $1 AND kind = 'comment_disposition_set'`,
-		s.d.ID).Scan(&cases[3].seq); err != nil {
-		t.Fatal(err)
+	for i := range cases {
+		if cases[i].table == "comment_dispositions" {
+			if err := s.e.DB.QueryRow(ctx, `SELECT min(seq) FROM record_entries WHERE decision_id = $1
+				AND kind = 'comment_disposition_set'`, s.d.ID).Scan(&cases[i].seq); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -217,5 +251,41 @@ func TestVerifyCatchesTamperedBoundRows(t *testing.T) {
 		if r, err := s.svc.VerifyStoredRecord(ctx, s.d.ID); err != nil || !r.OK {
 			t.Fatalf("after restoring %s: %+v, %v", c.name, r, err)
 		}
+	}
+}
+
+// TestEvidenceBoundInTheFirstFormStillVerifies: a meeting recorded before
+// its evidence gained a second form (the attendees, the composition's size
+// and the absences) binds its row in the first form, with no form named.
+// Such a record still verifies, online and in an archive exported now
+// (which holds the row in the form its entry bound), and a change of what
+// the first form covers is still named at that entry.
+func TestEvidenceBoundInTheFirstFormStillVerifies(t *testing.T) {
+	ctx := context.Background()
+	s := newEvidenceScene(t)
+	s.e.BindInFirstForm(t, s.d.ID, s.meeting.RecordSeq, "deliberations", s.meeting.ID)
+	entries := mustEntries(t, s.e.DB, s.d.ID)
+	if p := entries[s.meeting.RecordSeq-1].Payload; strings.Contains(p, "content_form") {
+		t.Fatalf("the meeting's entry still names a form: %s", p)
+	}
+	r, err := s.svc.VerifyStoredRecord(ctx, s.d.ID)
+	if err != nil || !r.OK || r.Evidence < 7 {
+		t.Fatalf("a record with first-form evidence: %+v, %v", r, err)
+	}
+	a := s.archive(t)
+	if r, err := record.VerifyArchive(bytes.NewReader(a), int64(len(a))); err != nil || !r.OK || r.Evidence < 7 {
+		t.Fatalf("its archive: %+v, %v", r, err)
+	}
+	row := fmt.Sprintf("deliberations row %d", s.meeting.ID)
+	tamper(t, s.e, "deliberations", "deliberations_immutable", `UPDATE deliberations SET outcome = 'deferred' WHERE id = $1`,
+		s.meeting.ID)
+	r, err = s.svc.VerifyStoredRecord(ctx, s.d.ID)
+	if err != nil || r.OK || r.FirstBadSeq != s.meeting.RecordSeq || !strings.Contains(r.Problem, row) {
+		t.Fatalf("the outcome changed under first-form evidence: %+v, %v", r, err)
+	}
+	a = s.archive(t)
+	if r, err := record.VerifyArchive(bytes.NewReader(a), int64(len(a))); err != nil || r.OK || r.FirstBadSeq != s.meeting.RecordSeq ||
+		!strings.Contains(r.Problem, row) {
+		t.Fatalf("the outcome changed, offline: %+v, %v", r, err)
 	}
 }

@@ -427,3 +427,95 @@ func TestRecordVerifyCatalogueArchive(t *testing.T) {
 		t.Fatal("a truncated catalogue archive verifies")
 	}
 }
+
+// TestRecordVerifyFirstFormEvidence: the meetings', publications' and
+// proposals' evidence gained a second form that reads the columns added
+// after them (attendees, absences, the composition's size; the implementing
+// unit and its reporting interval; the organisation). `record verify` names
+// a rewrite of such a column; a record written before, whose entries bind
+// those rows in the first form, still verifies online, and so do its
+// decision's and its catalogue's archives with `record verify --archive`.
+func TestRecordVerifyFirstFormEvidence(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	gov := e.Agency("pdsszf", "平顶山市人民政府", identity.AgencyGovernment)
+	e.Agency("jyj", "平顶山市教育局", identity.AgencyDepartment)
+	e.Agency("sfj", "平顶山市司法局", identity.AgencyLegalityReview)
+	staff, _ := e.Account(identity.RoleAgencyStaff, "jyj")
+	body, _ := e.Account(identity.RoleAgencyStaff, "pdsszf")
+	admin, _ := e.Account(identity.RoleAdmin, "")
+	resident, _ := e.Account(identity.RoleResident, "")
+	if _, err := e.Consultation.SetMeetingComposition(ctx, &admin, "pdsszf", []consultation.MeetingCompositionMember{
+		{Name: "张市长", Position: "市长", IsHead: true}, {Name: "李副市长", Position: "常务副市长"}, {Name: "王副市长", Position: "副市长"}}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.PublishedWithheld(&staff, &body)
+	var meeting, meetingSeq, publication, publicationSeq int64
+	if err := e.DB.QueryRow(ctx, `SELECT d.id, d.record_seq, p.id, p.record_seq FROM deliberations d
+		JOIN decision_publications p ON p.deliberation_id = d.id WHERE d.decision_id = $1`, d.ID).
+		Scan(&meeting, &meetingSeq, &publication, &publicationSeq); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Catalogue.CreateCatalogue(ctx, &body, "pdsszf", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Catalogue.ProposeDecisionItem(ctx, &resident, catalogue.ProposalInput{DecisionBody: "pdsszf",
+		ProposerKind: catalogue.ProposerResident, Title: "校园周边交通安全整治", Description: "建议整治学校周边上下学时段的交通秩序。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := catalogue.ChainOf(gov.ID)
+
+	// The second form: the implementing unit's reporting interval
+	// stretched from 30 days to a year is named.
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE decision_publications SET report_interval_days = 365 WHERE id = $1`, publication)
+		return err
+	})
+	out, err := runRecord(t, e.DatabaseURL, "verify", "--decision", fmt.Sprint(d.ID))
+	if err == nil || !strings.Contains(out, fmt.Sprintf("BROKEN at entry %d", publicationSeq)) ||
+		!strings.Contains(out, fmt.Sprintf("decision_publications row %d was changed", publication)) {
+		t.Fatalf("reporting interval rewritten: %v\n%s", err, out)
+	}
+	e.AsSuperuser(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE decision_publications SET report_interval_days = 30 WHERE id = $1`, publication)
+		return err
+	})
+
+	// The record as canyu wrote it before the second forms.
+	e.BindInFirstForm(t, d.ID, meetingSeq, "deliberations", meeting)
+	e.BindInFirstForm(t, d.ID, publicationSeq, "decision_publications", publication)
+	var submitted int64
+	if err := e.DB.QueryRow(ctx, `SELECT max(seq) FROM record_entries WHERE chain = $1`, chain).Scan(&submitted); err != nil {
+		t.Fatal(err)
+	}
+	e.BindInFirstFormNamed(t, chain, submitted, "decision_proposals", p.ID)
+	out, err = runRecord(t, e.DatabaseURL, "verify")
+	if err != nil || !strings.Contains(out, fmt.Sprintf("decision %d: ok", d.ID)) || !strings.Contains(out, "catalogue record "+chain+": ok") {
+		t.Fatalf("records with first-form evidence: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	var archive bytes.Buffer
+	if err := e.Consultation.ExportDecisionArchive(ctx, &body, d.ID, &archive); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "decision.zip")
+	if err := os.WriteFile(file, archive.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runRecord(t, "", "verify", "--archive", file); err != nil || !strings.Contains(out, ": ok, ") {
+		t.Fatalf("the decision's archive: %v\n%s", err, out)
+	}
+	archive.Reset()
+	if err := e.Catalogue.ExportCatalogueArchive(ctx, &body, c.ID, &archive); err != nil {
+		t.Fatal(err)
+	}
+	file = filepath.Join(dir, "catalogue.zip")
+	if err := os.WriteFile(file, archive.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runRecord(t, "", "verify", "--archive", file); err != nil || !strings.Contains(out, "(chain "+chain+"): ok") {
+		t.Fatalf("the catalogue's archive: %v\n%s", err, out)
+	}
+}

@@ -34,6 +34,11 @@ type Evidence struct {
 	Table       string `json:"table"`
 	RowID       int64  `json:"row_id"`
 	ContentHash string `json:"content_hash"`
+	// Form is the form of the row's canonical content that ContentHash is
+	// taken over: which of the table's hashers bound it
+	// (RegisterEvidenceForm). 0, left out of the payload as every entry
+	// written before forms existed leaves it, is the table's first form.
+	Form int `json:"content_form,omitempty"`
 }
 
 // Appender appends one entry to a decision's record inside the caller's

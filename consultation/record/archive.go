@@ -130,9 +130,9 @@ func WriteArchive(ctx context.Context, tx pgx.Tx, in ArchiveInput, w io.Writer) 
 		}
 	}
 	for _, ev := range boundRows(entries) {
-		h := hasherOf(ev.Table)
+		h := hasherOf(ev.Table, ev.Form)
 		if h == nil {
-			continue // a table whose package registered no hasher: not re-readable
+			continue // a table (or form) whose package registered no hasher: not re-readable
 		}
 		content, err := h(ctx, tx, ev.RowID)
 		if err != nil {
@@ -285,7 +285,8 @@ const archiveReadme = `决策档案包（重大行政决策过程记录）
   attachments/<sha256>-<文件名>     附件原件，文件名前缀即其内容的 SHA-256
   procedure-documents/<id>.json     专家论证、风险评估等程序材料
   evidence/<表>/<id>.json           条目所绑定的数据行（法律意见、意见处理、采纳情况说明等）的规范化 JSON，
-                                    其 SHA-256 应等于该条目 payload 中 evidence 列出的 content_hash
+                                    其 SHA-256 应等于绑定该行的最后一个条目的 payload 中 evidence 列出的 content_hash；
+                                    content_form 为该行规范化内容的格式（后来增加的列计入新的格式，早先的条目不写此项，为第 1 种）
   log/inclusion-proofs.json         平台最新的签名树头，及本事项已记入日志的链头的包含证明（RFC 6962）
   signer-keys.json                  签署人本人签名密钥（公钥、账号、确认和注销时间），见第六节
   comments/checkpoint-<seq>.json    第 seq 条记录（comment_checkpoint）封存的公众意见：每条意见的封存字段和原文；

@@ -174,7 +174,7 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	// 4. Every row an entry binds is in the archive as it was recorded.
 	seq, problem, n, _ = checkEvidence(rec.Entries, func(ev Evidence) ([]byte, bool, error) {
 		data, ok := content[EvidencePath(ev.Table, ev.RowID)]
-		if !ok && hasherOf(ev.Table) == nil {
+		if !ok && !registered(ev.Table) {
 			return nil, false, errUnregistered
 		}
 		return data, ok, nil

@@ -28,26 +28,83 @@ import (
 // taken over. A missing row is pgx.ErrNoRows.
 type Hasher func(ctx context.Context, q Querier, rowID int64) ([]byte, error)
 
+// A table's canonical content has forms. Form 1 is what RegisterEvidence
+// registers; a table that gains columns the record must bind (a meeting's
+// attendees and absences, migrations 00030 and 00110) gets a new form
+// (RegisterEvidenceForm) that reads them, and Bind binds new entries in it,
+// saying so in the evidence (Evidence.Form). Entries already written keep
+// the form they were bound in and verify through its hasher, which must
+// therefore never change: a hasher reads its columns by name, so that a
+// column added later does not change the content of rows bound before.
 var (
 	hashersMu sync.RWMutex
-	hashers   = map[string]Hasher{}
+	hashers   = map[string][]Hasher{} // by table, form n at n-1
 )
 
-// RegisterEvidence registers the Hasher of a table; the owning package
-// calls it from init. Registering a table twice panics.
+// RegisterEvidence registers the Hasher of a table's first form; the
+// owning package calls it from init. Registering a table twice panics.
 func RegisterEvidence(table string, h Hasher) {
-	hashersMu.Lock()
-	defer hashersMu.Unlock()
-	if _, dup := hashers[table]; dup {
-		panic("record: evidence hasher registered twice for " + table)
-	}
-	hashers[table] = h
+	RegisterEvidenceForm(table, 1, h)
 }
 
-func hasherOf(table string) Hasher {
+// RegisterEvidenceForm registers the Hasher of a later form of a table's
+// canonical content, from init, after the earlier ones: Bind binds new
+// entries in the latest form, and every form stays registered for the
+// entries bound in it. A form registered twice or out of order panics.
+func RegisterEvidenceForm(table string, form int, h Hasher) {
+	hashersMu.Lock()
+	defer hashersMu.Unlock()
+	if form != len(hashers[table])+1 {
+		panic(fmt.Sprintf("record: evidence form %d of %s registered after %d forms", form, table, len(hashers[table])))
+	}
+	hashers[table] = append(hashers[table], h)
+}
+
+// EvidenceHashers returns, by table, the Hasher that Bind binds new
+// entries' rows with (the latest form).
+func EvidenceHashers() map[string]Hasher {
 	hashersMu.RLock()
 	defer hashersMu.RUnlock()
-	return hashers[table]
+	out := make(map[string]Hasher, len(hashers))
+	for t, forms := range hashers {
+		out[t] = forms[len(forms)-1]
+	}
+	return out
+}
+
+// registered reports whether a Hasher of the table is registered in this
+// program.
+func registered(table string) bool {
+	hashersMu.RLock()
+	defer hashersMu.RUnlock()
+	return len(hashers[table]) > 0
+}
+
+// hasherOf returns the Hasher of a form of a table (0: the first), nil
+// when this program registered none.
+func hasherOf(table string, form int) Hasher {
+	hashersMu.RLock()
+	defer hashersMu.RUnlock()
+	forms := hashers[table]
+	if form == 0 {
+		form = 1
+	}
+	if form < 1 || form > len(forms) {
+		return nil
+	}
+	return forms[form-1]
+}
+
+// latestForm returns a table's latest form and its Hasher (0 and nil when
+// none is registered).
+func latestForm(table string) (int, Hasher) {
+	hashersMu.RLock()
+	defer hashersMu.RUnlock()
+	forms := hashers[table]
+	if len(forms) == 0 {
+		return 0, nil
+	}
+	return len(forms), forms[len(forms)-1]
 }
 
 // errUnregistered is a bound row of a table no Hasher is registered for in
@@ -58,10 +115,11 @@ func errNoHasher(table string) error {
 	return fmt.Errorf("record: no evidence hasher registered for %s", table)
 }
 
-// Bind returns the evidence of a row as it is now in q (call it in the
-// transaction that wrote the row, after writing it).
+// Bind returns the evidence of a row as it is now in q, in the latest
+// form of its table (call it in the transaction that wrote the row, after
+// writing it).
 func Bind(ctx context.Context, q Querier, table string, rowID int64) (Evidence, error) {
-	h := hasherOf(table)
+	form, h := latestForm(table)
 	if h == nil {
 		return Evidence{}, errs.Internal(errNoHasher(table))
 	}
@@ -69,7 +127,13 @@ func Bind(ctx context.Context, q Querier, table string, rowID int64) (Evidence, 
 	if err != nil {
 		return Evidence{}, errs.Internal(err)
 	}
-	return Evidence{Table: table, RowID: rowID, ContentHash: SHA256Hex(content)}, nil
+	ev := Evidence{Table: table, RowID: rowID, ContentHash: SHA256Hex(content)}
+	if form > 1 {
+		// The first form is left out, so that the entries of a table with
+		// one form read exactly as they did before forms existed.
+		ev.Form = form
+	}
+	return ev, nil
 }
 
 // EvidenceOf returns the evidence an entry's payload binds.
@@ -88,8 +152,8 @@ func EvidencePath(table string, rowID int64) string {
 	return fmt.Sprintf("evidence/%s/%d.json", table, rowID)
 }
 
-// evidenceReader returns a bound row's current canonical content, or
-// found false when the row is gone.
+// evidenceReader returns a bound row's current canonical content in the
+// evidence's form, or found false when the row is gone.
 type evidenceReader func(ev Evidence) (content []byte, found bool, err error)
 
 // checkEvidence re-reads every bound row through read and returns the
@@ -118,6 +182,12 @@ func checkEvidence(entries []Entry, read evidenceReader) (seq int64, problem str
 			if latest[row{ev.Table, ev.RowID}] != e.Seq {
 				continue
 			}
+			where := fmt.Sprintf("entry %d (%s): %s row %d", e.Seq, e.Kind, ev.Table, ev.RowID)
+			if ev.Form != 0 && registered(ev.Table) && hasherOf(ev.Table, ev.Form) == nil {
+				// Not a table this program cannot read, but a form of it
+				// that no canyu of this version wrote.
+				return e.Seq, fmt.Sprintf("%s is bound in content form %d, which this program does not know", where, ev.Form), n, nil
+			}
 			content, found, err := read(ev)
 			if errors.Is(err, errUnregistered) {
 				continue
@@ -125,7 +195,6 @@ func checkEvidence(entries []Entry, read evidenceReader) (seq int64, problem str
 			if err != nil {
 				return 0, "", n, err
 			}
-			where := fmt.Sprintf("entry %d (%s): %s row %d", e.Seq, e.Kind, ev.Table, ev.RowID)
 			if !found {
 				return e.Seq, where + ": the row it binds is missing", n, nil
 			}
@@ -142,7 +211,7 @@ func checkEvidence(entries []Entry, read evidenceReader) (seq int64, problem str
 // onlineEvidence reads bound rows from the database through their hashers.
 func onlineEvidence(ctx context.Context, q Querier) evidenceReader {
 	return func(ev Evidence) ([]byte, bool, error) {
-		h := hasherOf(ev.Table)
+		h := hasherOf(ev.Table, ev.Form)
 		if h == nil {
 			return nil, false, errUnregistered
 		}
@@ -154,18 +223,27 @@ func onlineEvidence(ctx context.Context, q Querier) evidenceReader {
 	}
 }
 
-// boundRows lists the distinct rows the entries bind, in order.
+// boundRows lists the distinct rows the entries bind, in order, each in
+// the form of its latest binding: the one verification checks
+// (checkEvidence), and so the form the archive holds it in.
 func boundRows(entries []Entry) []Evidence {
-	seen := map[Evidence]bool{}
+	type row struct {
+		table string
+		id    int64
+	}
+	at := map[row]int{}
 	var out []Evidence
 	for _, e := range entries {
 		evs, _ := EvidenceOf(e)
 		for _, ev := range evs {
-			k := Evidence{Table: ev.Table, RowID: ev.RowID}
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
+			k := row{ev.Table, ev.RowID}
+			i, seen := at[k]
+			if !seen {
+				i = len(out)
+				at[k] = i
+				out = append(out, Evidence{Table: ev.Table, RowID: ev.RowID})
 			}
+			out[i].Form = ev.Form
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
