@@ -85,6 +85,12 @@ func TestDistrictMonthlyReportInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("f-measures"), "督促区教育局在公开征求意见期间同步开展民意调查。"),
 		chromedp.Click(chromedp.CSS(`form[action$="/analysis"] button.secondary`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice.ok")),
+	))
+	// The saved page's notice goes, so that the wait below is for the
+	// issued page's.
+	_, err = chromedp.Run(phone, chromedp.Evaluate[bool](`document.querySelector(".notice.ok").remove(), true`))
+	must(t, err)
+	must(t, chromedp.Do(phone,
 		chromedp.Click(chromedp.ID("issue-report-start")),
 		chromedp.WaitVisible(chromedp.ID("issue-report")),
 		chromedp.Click(chromedp.ID("issue-report")),
@@ -116,6 +122,7 @@ func TestDistrictMonthlyReportInBrowser(t *testing.T) {
 		t.Errorf("the department is offered the office's form (%d fields, %v)", n, err)
 	}
 	browsertest.Screenshot(t, phone, "supervision-district-report-department")
+	axeCheck(t, phone, e.URL, "phone", strings.TrimPrefix(reportURL, e.URL))
 
 	// Another district's office finds nothing there.
 	must(t, chromedp.Do(phone, signOutSteps, signInSteps(e.URL, *office3.Phone), chromedp.Navigate(reportURL),
@@ -132,6 +139,7 @@ func TestDistrictMonthlyReportInBrowser(t *testing.T) {
 		t.Fatalf("the city's office does not list 新华区's issued report:\n%s", list)
 	}
 	browsertest.Screenshot(t, desk, "supervision-district-reports-city-desktop")
+	axeCheck(t, desk, e.URL, "desktop", "/supervision/reports")
 	must(t, chromedp.Do(desk, chromedp.Navigate(reportURL), chromedp.WaitVisible(chromedp.CSS("svg.trend-chart"))))
 	if page := textOf(t, desk, chromedp.CSS("main")); !strings.Contains(page, "督促区教育局在公开征求意见期间同步开展民意调查。") {
 		t.Errorf("the city's office does not read the district's measures:\n%s", page)
