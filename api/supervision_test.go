@@ -172,7 +172,7 @@ func TestDistrictMonthlyReportOperations(t *testing.T) {
 		}
 	}
 	if district.ID == 0 || district.ScopeName != "新华区" || district.Figures.DecisionsStarted != 1 ||
-		district.Figures.Coverage != "新华区人民政府及其所属部门" {
+		district.Figures.Coverage != "新华区人民政府及其所属部门作为决策机关的重大行政决策事项" {
 		t.Fatalf("the district's office generated no report of its district: %+v", reports.Reports)
 	}
 	path := "/supervision/monthly-reports/" + itoa(district.ID)

@@ -390,7 +390,7 @@ func checkDistrictExports(t *testing.T, r supervision.MonthlyReport) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	text := strings.Join(strings.Fields(string(out)), "")
-	for _, want := range []string{"新华区2026年11月法治政府建设月报告", "统计范围：新华区人民政府及其所属部门",
+	for _, want := range []string{"新华区2026年11月法治政府建设月报告", "统计范围：新华区人民政府及其所属部门作为决策机关的重大行政决策事项",
 		"新华区法治政府建设领导小组办公室2026年12月3日通报", "收到公众意见（条）", "新华区教育局一项民生事项未开展民意调查",
 		"督促区教育局在征求意见期间开展民意调查", "存证校验值"} {
 		if !strings.Contains(text, want) {
@@ -431,7 +431,7 @@ func checkDistrictExports(t *testing.T, r supervision.MonthlyReport) {
 	}
 	defer f.Close()
 	rows, _ := f.GetRows("主要数据")
-	if len(rows) < 3 || rows[0][0] != "新华区2026年11月法治政府建设月报告" || strings.Join(rows[1], "") != "统计范围新华区人民政府及其所属部门" {
+	if len(rows) < 3 || rows[0][0] != "新华区2026年11月法治政府建设月报告" || strings.Join(rows[1], "") != "统计范围新华区人民政府及其所属部门作为决策机关的重大行政决策事项" {
 		t.Fatalf("the XLSX opens with %v", rows[:min(3, len(rows))])
 	}
 	found := false

@@ -109,7 +109,7 @@ func (s *Service) GenerateMonthlyReports(ctx context.Context, m Month) ([]Monthl
 	for _, d := range districts {
 		members := d.members
 		scopes = append(scopes, scope{kind: ScopeDistrict, agency: d.id, name: districtScopeName(d.name),
-			coverage: d.name + "及其所属部门", in: func(f Facts) bool { return existed(f) && members[f.DecisionBodyID] },
+			coverage: d.name + "及其所属部门作为决策机关的重大行政决策事项", in: func(f Facts) bool { return existed(f) && members[f.DecisionBodyID] },
 			problems: func(a int64) bool { return members[a] }})
 	}
 	var leads []int64
@@ -287,7 +287,7 @@ func (s *Service) ListMonthlyReports(ctx context.Context, actor *identity.Accoun
 			OR (r.status = 'issued' AND $1 AND r.agency_id IN (SELECT a.id FROM agencies a WHERE a.parent_id = $3))
 			OR (r.status = 'issued' AND EXISTS (SELECT 1 FROM agencies a WHERE a.id = $2 AND `+districtMember("a", "r.agency_id")+`))
 		END
-		ORDER BY month DESC, COALESCE(agency_id, 0), scope LIMIT 500`, office, agency, bodyOf(actor), city)
+		ORDER BY month DESC, CASE r.scope WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, COALESCE(agency_id, 0) LIMIT 500`, office, agency, bodyOf(actor), city)
 }
 
 // cityOffice reports whether the actor's office is the city's, whose the

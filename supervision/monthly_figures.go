@@ -48,7 +48,7 @@ type MonthlyFigures struct {
 	AgencyID  int64  `json:"agency_id,omitempty"`
 	ScopeName string `json:"scope_name"`
 	// Coverage says, in a district's report, whose decisions it counts
-	// (新华区人民政府及其所属部门); empty for the city's and a department's,
+	// (新华区人民政府及其所属部门作为决策机关的重大行政决策事项); empty for the city's and a department's,
 	// whose issued content is as it was before.
 	Coverage               string              `json:"coverage,omitempty"`
 	DecisionsByStage       map[string]int      `json:"decisions_by_stage"`
