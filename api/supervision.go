@@ -96,7 +96,8 @@ func decisionComplianceView(dc supervision.DecisionCompliance) DecisionComplianc
 type MonthlyReportView struct {
 	ID          int64                      `json:"id"`
 	Month       string                     `json:"month" example:"2026-11"`
-	AgencyID    *int64                     `json:"agency_id,omitempty" doc:"The department; absent for the whole city."`
+	Scope       string                     `json:"scope" enum:"city,department,district" doc:"Whose report: the whole city's, one department's, or a district's (its government and the departments it governs)."`
+	AgencyID    *int64                     `json:"agency_id,omitempty" doc:"The department, or for a district's report the district's government; absent for the whole city."`
 	ScopeName   string                     `json:"scope_name"`
 	Figures     supervision.MonthlyFigures `json:"figures"`
 	Rows        []MonthlyFigureView        `json:"rows" doc:"The figures as the report shows them, in Chinese."`
@@ -120,8 +121,9 @@ type MonthlyFigureView struct {
 }
 
 func monthlyReportView(r supervision.MonthlyReport) MonthlyReportView {
-	v := MonthlyReportView{ID: r.ID, Month: r.Month.Format("2006-01"), AgencyID: r.AgencyID, ScopeName: r.Figures.ScopeName,
-		Figures: r.Figures, GeneratedAt: r.GeneratedAt, Analysis: r.Analysis, WeakLinks: r.WeakLinks, Measures: r.Measures,
+	v := MonthlyReportView{ID: r.ID, Month: r.Month.Format("2006-01"), Scope: string(r.Scope), AgencyID: r.AgencyID,
+		ScopeName: r.Figures.ScopeName,
+		Figures:   r.Figures, GeneratedAt: r.GeneratedAt, Analysis: r.Analysis, WeakLinks: r.WeakLinks, Measures: r.Measures,
 		Status: r.Status, Published: r.Published, IssuedAt: r.IssuedAt, ContentHash: deref(r.ContentHash)}
 	for _, row := range r.Figures.Rows() {
 		v.Rows = append(v.Rows, MonthlyFigureView{Label: row.Label, Value: row.Value, Source: row.Source})
@@ -211,22 +213,25 @@ func (s *server) registerSupervision() {
 		}, decisionComplianceView)
 	answer(s, huma.Operation{OperationID: "list-monthly-reports", Method: http.MethodGet, Path: "/supervision/monthly-reports",
 		Summary: "Monthly reports", Tags: tags, Errors: []int{403},
-		Description: "Generated on the first working day of each month for the previous month, for the city and each department. " +
-			"The office sees all; a department's staff see the issued ones of the city and of their department."},
+		Description: "Generated on the first working day of each month for the previous month, for the city, each district and each " +
+			"department. An office sees its own government's reports (drafts included) and those of the departments it governs, and " +
+			"the city's once issued; the city's office also its districts' once issued. A department's staff see the issued ones of " +
+			"the city, of their department and of their district."},
 		signedIn(), func(ctx context.Context, _ *struct{}) ([]supervision.MonthlyReport, error) {
 			return sup().ListMonthlyReports(ctx, actor(ctx))
 		}, monthlyReportsBody)
 	answer(s, huma.Operation{OperationID: "generate-monthly-reports", Method: http.MethodPost, Path: "/supervision/monthly-reports/generate",
 		Summary: "Generate (again) the reports of a month", Tags: tags, Errors: []int{403},
-		Description: "Recomputes the drafts of the month; issued reports stay as issued. The answer holds the reports the caller may " +
-			"read (get-monthly-report)."},
+		Description: "Recomputes the drafts of the month (the city's, each district's and each department's); issued reports stay " +
+			"as issued. The answer holds the reports the caller may read (get-monthly-report)."},
 		office, func(ctx context.Context, in *withBody[generateInputBody]) ([]supervision.MonthlyReport, error) {
 			t, _ := time.ParseInLocation("2006-01", in.Body.Month, time.UTC)
 			return sup().GenerateMonthlyReportsAs(ctx, actor(ctx), supervision.Month{Year: t.Year(), Month: t.Month()})
 		}, monthlyReportsBody)
 	answer(s, huma.Operation{OperationID: "get-monthly-report", Method: http.MethodGet, Path: "/supervision/monthly-reports/{id}",
 		Summary: "A monthly report", Tags: tags, Errors: []int{404},
-		Description: "Public once published; otherwise the office, and once issued the departments concerned."},
+		Description: "Public once published; otherwise the office whose report it is (a district's report: the district's office), " +
+			"and once issued the departments concerned and, for a district's report, the city's office."},
 		public(), func(ctx context.Context, in *IDPath) (supervision.MonthlyReport, error) {
 			return sup().GetMonthlyReport(ctx, actor(ctx), in.ID)
 		}, monthlyReportView)

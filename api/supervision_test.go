@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/internal/identity"
+	"github.com/canyu-gov/canyu/supervision"
 )
 
 // The office's desk through the API: who may read what, a problem from
@@ -117,6 +119,110 @@ func TestGenerateAnswersOnlyTheOfficesReports(t *testing.T) {
 		if rep.AgencyID == nil || *rep.AgencyID != district.ID {
 			e.Do("GET", "/supervision/monthly-reports/"+itoa(rep.ID), office2, nil).Expect(t, 404, "monthly_report_not_found")
 			t.Errorf("the district's office was answered report %d (agency %v)", rep.ID, rep.AgencyID)
+		}
+	}
+}
+
+// A district's office makes its district's monthly report through the API
+// (there was none: generate answered it its departments' reports only),
+// and the report keeps to its readers: in draft its office's alone; once
+// issued the city's office and the district's departments read it, and
+// another district's office, a department of the city and a resident do
+// not; only its office writes and issues it.
+func TestDistrictMonthlyReportOperations(t *testing.T) {
+	e := newCity(t, "zf", "jyj")
+	e.Agency("qzf", "新华区人民政府", identity.AgencyGovernment)
+	e.Agency("wdzf", "卫东区人民政府", identity.AgencyGovernment)
+	e.Agency("qjyj", "新华区教育局", identity.AgencyDepartment)
+	for _, sql := range []string{
+		`UPDATE agencies SET parent_id = (SELECT id FROM agencies WHERE code = 'zf') WHERE code IN ('jyj', 'qzf', 'wdzf')`,
+		`UPDATE agencies SET parent_id = (SELECT id FROM agencies WHERE code = 'qzf') WHERE code = 'qjyj'`,
+	} {
+		if _, err := e.DB.Exec(t.Context(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, office := e.Account(identity.RoleSupervisor, "zf")
+	_, office2 := e.Account(identity.RoleSupervisor, "qzf")
+	_, office3 := e.Account(identity.RoleSupervisor, "wdzf")
+	dstaffAccount, dstaff := e.Account(identity.RoleAgencyStaff, "qjyj")
+	_, cityStaff := e.Account(identity.RoleAgencyStaff, "jyj")
+	_, resident := e.Account(identity.RoleResident, "")
+	draftDecision(t, e, &dstaffAccount, consultation.DecisionInput{Title: "新华区中小学课后服务管理办法", Summary: "规范课后服务。",
+		Category: consultation.CategoryPublicServices, Domain: consultation.DomainEducationCulture, DecisionBody: "qzf", LeadAgency: "qjyj"},
+		consultation.DraftVersionInput{Text: "第一条 为规范课后服务，制定本办法。", Explanation: "起草说明。",
+			LegalBasis: []string{"《中华人民共和国教育法》"}})
+	type report struct {
+		ID        int64  `json:"id"`
+		Scope     string `json:"scope"`
+		AgencyID  *int64 `json:"agency_id"`
+		ScopeName string `json:"scope_name"`
+		Figures   struct {
+			DecisionsStarted int    `json:"decisions_started"`
+			Coverage         string `json:"coverage"`
+		} `json:"figures"`
+	}
+	var reports struct{ Reports []report }
+	month := supervision.MonthOf(e.Clock.Now()).String()
+	e.Do("POST", "/supervision/monthly-reports/generate", office2, map[string]any{"month": month}).Expect(t, 200, "").JSON(t, &reports)
+	var district report
+	for _, r := range reports.Reports {
+		if r.Scope == "district" {
+			district = r
+		}
+	}
+	if district.ID == 0 || district.ScopeName != "新华区" || district.Figures.DecisionsStarted != 1 ||
+		district.Figures.Coverage != "新华区人民政府及其所属部门作为决策机关的重大行政决策事项" {
+		t.Fatalf("the district's office generated no report of its district: %+v", reports.Reports)
+	}
+	path := "/supervision/monthly-reports/" + itoa(district.ID)
+	for _, who := range []string{office, office3, dstaff, cityStaff, resident, ""} {
+		e.Do("GET", path, who, nil).Expect(t, 404, "monthly_report_not_found")
+		e.Do("GET", path+"/export?format=pdf", who, nil).Expect(t, 404, "monthly_report_not_found")
+	}
+	analysis := map[string]any{"analysis": "区教育局新启动一项民生事项。", "weak_links": "民意调查尚未安排。", "measures": "督促开展民意调查。"}
+	for _, who := range []string{office, office3} {
+		e.Do("PUT", path+"/analysis", who, analysis).Expect(t, 404, "monthly_report_not_found")
+		e.Do("POST", path+"/issue", who, map[string]any{}).Expect(t, 404, "monthly_report_not_found")
+	}
+	for _, who := range []string{dstaff, cityStaff, resident} {
+		e.Do("PUT", path+"/analysis", who, analysis).Expect(t, 403, "")
+		e.Do("POST", path+"/issue", who, map[string]any{}).Expect(t, 403, "")
+	}
+	e.Do("GET", path, office2, nil).Expect(t, 200, "")
+	e.Do("PUT", path+"/analysis", office2, analysis).Expect(t, 200, "")
+	e.Do("POST", path+"/issue", office2, map[string]any{}).Expect(t, 200, "")
+	e.Do("PUT", path+"/analysis", office2, analysis).Expect(t, 409, "monthly_report_issued")
+	for _, who := range []string{office, office2, dstaff} {
+		e.Do("GET", path, who, nil).Expect(t, 200, "")
+		e.Do("GET", path+"/verify", who, nil).Expect(t, 200, "")
+		if res := e.Do("GET", path+"/export?format=pdf", who, nil).Expect(t, 200, ""); string(res.Body[:5]) != "%PDF-" {
+			t.Fatal("the district's report is not a PDF")
+		}
+		if res := e.Do("GET", path+"/export?format=xlsx", who, nil).Expect(t, 200, ""); string(res.Body[:2]) != "PK" {
+			t.Fatal("the district's report is not an XLSX file")
+		}
+		var list struct{ Reports []report }
+		e.Do("GET", "/supervision/monthly-reports", who, nil).Expect(t, 200, "").JSON(t, &list)
+		found := false
+		for _, r := range list.Reports {
+			found = found || r.ID == district.ID
+		}
+		if !found {
+			t.Errorf("the district's issued report is not in the list of %s", who[:8])
+		}
+	}
+	for _, who := range []string{office3, cityStaff, resident, ""} {
+		e.Do("GET", path, who, nil).Expect(t, 404, "monthly_report_not_found")
+		e.Do("GET", path+"/export?format=xlsx", who, nil).Expect(t, 404, "monthly_report_not_found")
+	}
+	for _, who := range []string{office3, cityStaff} {
+		var list struct{ Reports []report }
+		e.Do("GET", "/supervision/monthly-reports", who, nil).Expect(t, 200, "").JSON(t, &list)
+		for _, r := range list.Reports {
+			if r.ID == district.ID {
+				t.Errorf("another district's office or a city department lists 新华区's report")
+			}
 		}
 	}
 }

@@ -62,9 +62,12 @@ func renderReport(r MonthlyReport, pages int) *fpdf.Fpdf {
 	t.setSize(10)
 	status := "草稿（未通报）"
 	if r.Issued() && r.IssuedAt != nil {
-		status = "法治政府建设领导小组办公室 " + r.IssuedAt.In(shanghaiLoc()).Format("2006年1月2日") + "通报"
+		status = issuerName(r) + " " + r.IssuedAt.In(shanghaiLoc()).Format("2006年1月2日") + "通报"
 	}
 	t.cell(0, 7, status+"    数据生成于 "+r.GeneratedAt.In(shanghaiLoc()).Format("2006年1月2日 15:04"), "", 1, "C", false)
+	if r.Figures.Coverage != "" {
+		t.cell(0, 7, "统计范围："+r.Figures.Coverage, "", 1, "C", false)
+	}
 	// The certification goes under the title, not after the last section,
 	// where it used to fall alone onto a page of its own.
 	if r.ContentHash != nil {
@@ -113,6 +116,15 @@ func ensure(t *pdfText, need float64) {
 	if t.p.GetY()+need > pageBottom {
 		t.p.AddPage()
 	}
+}
+
+// issuerName is the office that issues the report: a district's report is
+// its district's office's.
+func issuerName(r MonthlyReport) string {
+	if r.Scope == ScopeDistrict {
+		return r.Figures.ScopeName + "法治政府建设领导小组办公室"
+	}
+	return "法治政府建设领导小组办公室"
 }
 
 func reportTitle(r MonthlyReport) string {

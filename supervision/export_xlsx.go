@@ -27,7 +27,11 @@ func MonthlyReportXLSX(r MonthlyReport) ([]byte, error) {
 	if err := f.SetSheetName("Sheet1", "主要数据"); err != nil {
 		return nil, errs.Internal(err)
 	}
-	main := [][]any{{reportTitle(r)}, {"项目", "数量"}}
+	main := [][]any{{reportTitle(r)}}
+	if r.Figures.Coverage != "" {
+		main = append(main, []any{"统计范围", r.Figures.Coverage})
+	}
+	main = append(main, []any{"项目", "数量"})
 	for _, row := range r.Figures.Rows() {
 		main = append(main, []any{row.Label, figureCell(row.Value)})
 	}

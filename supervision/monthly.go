@@ -21,10 +21,12 @@ import (
 )
 
 // MonthlyReport is the monthly report (法治政府建设月报告) of the city
-// (AgencyID nil) or of one department.
+// (AgencyID nil), of one department, or of a district (AgencyID its
+// government); Scope says which.
 type MonthlyReport struct {
 	ID          int64          `db:"id"`
 	Month       time.Time      `db:"month"`
+	Scope       ReportScope    `db:"scope"`
 	AgencyID    *int64         `db:"agency_id"`
 	Figures     MonthlyFigures `db:"figures"`
 	GeneratedAt time.Time      `db:"generated_at"`
@@ -44,11 +46,13 @@ type MonthlyReport struct {
 // Issued reports whether the report has been issued (通报) and is fixed.
 func (r MonthlyReport) Issued() bool { return r.Status == "issued" }
 
-const reportColumns = `id, month, agency_id, figures, generated_at, analysis, weak_links, measures, status, published,
+const reportColumns = `id, month, scope, agency_id, figures, generated_at, analysis, weak_links, measures, status, published,
 	issued_at, issued_by, content_hash, signature, signer_key, updated_at`
 
-// GenerateMonthlyReports computes the report of month m for the city and
-// for every department that leads a decision, and stores each as a draft
+// GenerateMonthlyReports computes the report of month m for the city, for
+// every district (its government and the departments it governs, counting
+// the decisions they are the decision body of; loadDistricts) and for every
+// department that leads a decision, and stores each as a draft
 // (a draft already stored is recomputed; an issued one is left as issued).
 // The scheduled job calls it on the first working day of the next month;
 // the office may call it again before issuing. It returns the reports.
@@ -86,30 +90,57 @@ func (s *Service) GenerateMonthlyReports(ctx context.Context, m Month) ([]Monthl
 			facts[i].Status = string(st)
 		}
 	}
-	scopes := []int64{0}
+	districts, err := loadDistricts(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	// Each report: whose it is, its name, the decisions it counts and the
+	// agencies whose problems it counts (nil: every agency's).
+	type scope struct {
+		kind     ReportScope
+		agency   int64
+		name     string
+		coverage string
+		in       func(Facts) bool
+		problems func(int64) bool
+	}
+	existed := func(f Facts) bool { return f.CreatedAt.Before(to) }
+	scopes := []scope{{kind: ScopeCity, name: "全市", in: existed}}
+	for _, d := range districts {
+		members := d.members
+		scopes = append(scopes, scope{kind: ScopeDistrict, agency: d.id, name: districtScopeName(d.name),
+			coverage: d.name + "及其所属部门作为决策机关的重大行政决策事项", in: func(f Facts) bool { return existed(f) && members[f.DecisionBodyID] },
+			problems: func(a int64) bool { return members[a] }})
+	}
+	var leads []int64
 	seen := map[int64]bool{}
 	for _, f := range facts {
-		if !seen[f.LeadAgencyID] && f.CreatedAt.Before(to) {
+		if !seen[f.LeadAgencyID] && existed(f) {
 			seen[f.LeadAgencyID] = true
-			scopes = append(scopes, f.LeadAgencyID)
+			leads = append(leads, f.LeadAgencyID)
 		}
 	}
-	sort.Slice(scopes, func(i, j int) bool { return scopes[i] < scopes[j] })
+	sort.Slice(leads, func(i, j int) bool { return leads[i] < leads[j] })
+	for _, a := range leads {
+		scopes = append(scopes, scope{kind: ScopeDepartment, agency: a, name: names[a],
+			in:       func(f Facts) bool { return existed(f) && f.LeadAgencyID == a },
+			problems: func(b int64) bool { return a == b }})
+	}
 	var out []MonthlyReport
-	for _, agency := range scopes {
-		in := func(f Facts) bool { return f.CreatedAt.Before(to) && (agency == 0 || f.LeadAgencyID == agency) }
-		fig := s.figures(m, agency, names, facts, monthly, cal, in)
-		if agency == 0 {
-			for _, n := range opened {
+	for _, sc := range scopes {
+		fig := s.figures(m, sc.agency, sc.name, facts, monthly, cal, sc.in)
+		fig.Coverage = sc.coverage
+		for a, n := range opened {
+			if sc.problems == nil || sc.problems(a) {
 				fig.ProblemsOpened += n
 			}
-			for _, n := range closed {
+		}
+		for a, n := range closed {
+			if sc.problems == nil || sc.problems(a) {
 				fig.ProblemsClosed += n
 			}
-		} else {
-			fig.ProblemsOpened, fig.ProblemsClosed = opened[agency], closed[agency]
 		}
-		r, err := s.storeDraft(ctx, m, agency, fig)
+		r, err := s.storeDraft(ctx, m, sc.kind, sc.agency, fig)
 		if err != nil {
 			return nil, err
 		}
@@ -118,14 +149,11 @@ func (s *Service) GenerateMonthlyReports(ctx context.Context, m Month) ([]Monthl
 	return out, nil
 }
 
-func (s *Service) figures(m Month, agency int64, names map[int64]string, facts []Facts,
+func (s *Service) figures(m Month, agency int64, scopeName string, facts []Facts,
 	monthly map[string]map[int64]*decisionMonth, cal workday.Calendar, in func(Facts) bool) MonthlyFigures {
 	from, to := m.Start(), m.End()
-	fig := MonthlyFigures{Month: m.String(), AgencyID: agency, ScopeName: "全市", DecisionsByStage: map[string]int{},
+	fig := MonthlyFigures{Month: m.String(), AgencyID: agency, ScopeName: scopeName, DecisionsByStage: map[string]int{},
 		Sources: map[string][]int{}}
-	if agency != 0 {
-		fig.ScopeName = names[agency]
-	}
 	rollUp(&fig, facts, monthly[m.String()], in)
 	days := 0
 	for _, f := range facts {
@@ -187,7 +215,7 @@ func (s *Service) figures(m Month, agency int64, names map[int64]string, facts [
 	return fig
 }
 
-func (s *Service) storeDraft(ctx context.Context, m Month, agency int64, fig MonthlyFigures) (MonthlyReport, error) {
+func (s *Service) storeDraft(ctx context.Context, m Month, scope ReportScope, agency int64, fig MonthlyFigures) (MonthlyReport, error) {
 	var agencyID *int64
 	if agency != 0 {
 		agencyID = &agency
@@ -197,19 +225,19 @@ func (s *Service) storeDraft(ctx context.Context, m Month, agency int64, fig Mon
 		return MonthlyReport{}, errs.Internal(err)
 	}
 	now := s.now()
-	rows, err := s.DB.Query(ctx, `INSERT INTO monthly_reports (month, agency_id, figures, generated_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (month, COALESCE(agency_id, 0)) DO UPDATE SET figures = EXCLUDED.figures,
+	rows, err := s.DB.Query(ctx, `INSERT INTO monthly_reports (month, scope, agency_id, figures, generated_at, updated_at)
+		VALUES ($1, $5, $2, $3, $4, $4)
+		ON CONFLICT (month, scope, COALESCE(agency_id, 0)) DO UPDATE SET figures = EXCLUDED.figures,
 			generated_at = EXCLUDED.generated_at, updated_at = EXCLUDED.updated_at
 			WHERE monthly_reports.status = 'draft'
-		RETURNING `+reportColumns, m.Start().Format("2006-01-02"), agencyID, body, now)
+		RETURNING `+reportColumns, m.Start().Format("2006-01-02"), agencyID, body, now, scope)
 	if err != nil {
 		return MonthlyReport{}, errs.Internal(err)
 	}
 	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[MonthlyReport])
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Already issued: it stays as issued.
-		return s.reportByScope(ctx, m, agency)
+		return s.reportByScope(ctx, m, scope, agency)
 	}
 	if err != nil {
 		return MonthlyReport{}, errs.Internal(err)
@@ -217,18 +245,21 @@ func (s *Service) storeDraft(ctx context.Context, m Month, agency int64, fig Mon
 	return r, nil
 }
 
-func (s *Service) reportByScope(ctx context.Context, m Month, agency int64) (MonthlyReport, error) {
+func (s *Service) reportByScope(ctx context.Context, m Month, scope ReportScope, agency int64) (MonthlyReport, error) {
 	return pgrows.One[MonthlyReport](ctx, s.DB, errReportNotFound, `SELECT `+reportColumns+` FROM monthly_reports
-		WHERE month = $1 AND COALESCE(agency_id, 0) = $2`, m.Start().Format("2006-01-02"), agency)
+		WHERE month = $1 AND scope = $3 AND COALESCE(agency_id, 0) = $2`, m.Start().Format("2006-01-02"), agency, scope)
 }
 
 // errReportNotFound is the answer for a report that does not exist or that
 // the actor may not see.
 var errReportNotFound = errs.NotFound("monthly_report_not_found", "月报告不存在")
 
-// ListMonthlyReports lists the reports, newest month first: the office sees
-// all; a department's staff see their department's and the city's issued
-// ones. Codes: not_supervisor.
+// ListMonthlyReports lists the reports the actor may read (mayRead), newest
+// month first: an office its government's reports (the city's office the
+// city's, a district's office its district's) and those of the departments
+// it governs, the city's once issued, and the city's office its districts'
+// once issued; a department's staff the issued reports of the city, of
+// their department and of the district it belongs to. Codes: not_supervisor.
 func (s *Service) ListMonthlyReports(ctx context.Context, actor *identity.Account) ([]MonthlyReport, error) {
 	if actor == nil {
 		return nil, errs.Unauthenticated("authentication_required", "请先登录")
@@ -245,10 +276,18 @@ func (s *Service) ListMonthlyReports(ctx context.Context, actor *identity.Accoun
 	if err != nil {
 		return nil, err
 	}
-	return pgrows.All[MonthlyReport](ctx, s.DB, `SELECT `+reportColumns+` FROM monthly_reports
-		WHERE ($1 AND ((agency_id IS NULL AND ($4 OR status = 'issued')) OR agency_id IN (SELECT a.id FROM agencies a WHERE `+governed(3)+`)))
-			OR (status = 'issued' AND (agency_id IS NULL OR agency_id = $2))
-		ORDER BY month DESC, COALESCE(agency_id, 0) LIMIT 500`, office, agency, bodyOf(actor), city)
+	// $1 the actor is of an office, $2 their department (0: none), $3 the
+	// office's government (0: an admin's, every one), $4 the office is the
+	// city's.
+	return pgrows.All[MonthlyReport](ctx, s.DB, `SELECT `+reportColumns+` FROM monthly_reports r WHERE CASE r.scope
+		WHEN 'city' THEN ($1 AND $4) OR r.status = 'issued'
+		WHEN 'department' THEN ($1 AND r.agency_id IN (SELECT a.id FROM agencies a WHERE `+governed(3)+`))
+			OR (r.status = 'issued' AND r.agency_id = $2)
+		WHEN 'district' THEN ($1 AND ($3::bigint = 0 OR r.agency_id = $3))
+			OR (r.status = 'issued' AND $1 AND r.agency_id IN (SELECT a.id FROM agencies a WHERE a.parent_id = $3))
+			OR (r.status = 'issued' AND EXISTS (SELECT 1 FROM agencies a WHERE a.id = $2 AND `+districtMember("a", "r.agency_id")+`))
+		END
+		ORDER BY month DESC, CASE r.scope WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, COALESCE(agency_id, 0) LIMIT 500`, office, agency, bodyOf(actor), city)
 }
 
 // cityOffice reports whether the actor's office is the city's, whose the
@@ -291,12 +330,17 @@ func (s *Service) GetMonthlyReport(ctx context.Context, actor *identity.Account,
 // mayRead reports whether the actor may read the report: anyone a
 // published one; the city's office the city's report, an office a
 // department's report it governs, and everyone of them the city's once
-// issued; a department's staff its own and the city's once issued.
+// issued; a department's staff its own and the city's once issued; a
+// district's report as mayReadDistrict says.
 func (s *Service) mayRead(ctx context.Context, actor *identity.Account, r MonthlyReport) (bool, error) {
 	office := actor.HasRole(roleSupervisor, identity.RoleAdmin)
 	switch {
 	case r.Published:
 		return true, nil
+	case actor == nil:
+		return false, nil
+	case r.Scope == ScopeDistrict:
+		return s.mayReadDistrict(ctx, actor, r)
 	case office && r.AgencyID == nil && r.Issued():
 		return true, nil
 	case office && r.AgencyID == nil:
@@ -381,7 +425,8 @@ func lockReport(ctx context.Context, tx pgx.Tx, id int64) (MonthlyReport, error)
 }
 
 // lockDraftReport locks a report for the office: the city's report (the
-// city's office only, cityOffice), or a
+// city's office only, cityOffice), a district's (its own office only; the
+// city's office reads it once issued and never writes it), or a
 // department's one the actor's office governs, not yet issued (issued says
 // why not in the 409). Codes: monthly_report_not_found,
 // monthly_report_issued.
@@ -390,7 +435,11 @@ func lockDraftReport(ctx context.Context, tx pgx.Tx, actor *identity.Account, id
 	if err != nil {
 		return MonthlyReport{}, err
 	}
-	if r.AgencyID != nil {
+	if r.Scope == ScopeDistrict {
+		if body := bodyOf(actor); body != 0 && body != *r.AgencyID {
+			return MonthlyReport{}, errReportNotFound
+		}
+	} else if r.AgencyID != nil {
 		if err := requireGoverns(ctx, tx, actor, *r.AgencyID, "monthly_report_not_found", "月报告不存在"); err != nil {
 			return MonthlyReport{}, err
 		}
@@ -407,13 +456,21 @@ func lockDraftReport(ctx context.Context, tx pgx.Tx, actor *identity.Account, id
 
 func reportSubject(id int64) string { return "monthly_report:" + itoa(id) }
 
-// issuedContent is what an issued report's hash and signature cover.
+// issuedContent is what an issued report's hash and signature cover. A
+// district's report names its scope too (its agency is its government,
+// which may have a department-style report of its own); the city's and
+// departments' content is as it was before districts had reports, so
+// reports issued then still verify.
 func issuedContent(r MonthlyReport, issuedAt time.Time) ([]byte, error) {
-	return json.Marshal(map[string]any{
+	content := map[string]any{
 		"month": r.Month.Format("2006-01"), "agency_id": r.AgencyID, "figures": r.Figures,
 		"analysis": r.Analysis, "weak_links": r.WeakLinks, "measures": r.Measures,
 		"issued_at": issuedAt.UTC().Format(time.RFC3339Nano),
-	})
+	}
+	if r.Scope == ScopeDistrict {
+		content["scope"] = string(r.Scope)
+	}
+	return json.Marshal(content)
 }
 
 // IssueMonthlyReport issues (通报) a draft report: it needs the analysis,
@@ -478,9 +535,15 @@ func (s *Service) notifyIssued(ctx context.Context, tx pgx.Tx, r MonthlyReport, 
 	title := r.Figures.ScopeName + r.Month.Format("2006年1月") + "法治政府建设月报告已通报"
 	link := "/supervision/reports/" + itoa(r.ID)
 	var agencies []int64
-	if r.AgencyID != nil {
+	switch {
+	case r.Scope == ScopeDistrict:
+		var err error
+		if agencies, err = districtLeadUnits(ctx, tx, *r.AgencyID); err != nil {
+			return err
+		}
+	case r.AgencyID != nil:
 		agencies = []int64{*r.AgencyID}
-	} else {
+	default:
 		rows, err := tx.Query(ctx, `SELECT DISTINCT lead_agency_id FROM decisions`)
 		if err != nil {
 			return errs.Internal(err)
@@ -558,6 +621,9 @@ func (s *Service) ExportMonthlyReport(ctx context.Context, actor *identity.Accou
 		return nil, "", "", err
 	}
 	name := "monthly-report-" + r.Month.Format("2006-01")
+	if r.Scope == ScopeDistrict {
+		name += "-district"
+	}
 	if r.AgencyID != nil {
 		name += "-" + itoa(*r.AgencyID)
 	}

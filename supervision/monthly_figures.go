@@ -40,13 +40,17 @@ func (m Month) String() string { return m.Start().Format("2006-01") }
 // Label is "2026年11月".
 func (m Month) Label() string { return m.Start().Format("2006年1月") }
 
-// MonthlyFigures are the monthly report's figures for the city or one department.
+// MonthlyFigures are the monthly report's figures for the city, a district or one department.
 // Each decision-based figure keeps the decisions behind it in Sources, so
 // every number traces back to the decisions (DOMAIN.md, "Supervision").
 type MonthlyFigures struct {
-	Month                  string              `json:"month"`
-	AgencyID               int64               `json:"agency_id,omitempty"`
-	ScopeName              string              `json:"scope_name"`
+	Month     string `json:"month"`
+	AgencyID  int64  `json:"agency_id,omitempty"`
+	ScopeName string `json:"scope_name"`
+	// Coverage says, in a district's report, whose decisions it counts
+	// (新华区人民政府及其所属部门作为决策机关的重大行政决策事项); empty for the city's and a department's,
+	// whose issued content is as it was before.
+	Coverage               string              `json:"coverage,omitempty"`
 	DecisionsByStage       map[string]int      `json:"decisions_by_stage"`
 	DecisionsStarted       int                 `json:"decisions_started"`
 	DecisionsPublished     int                 `json:"decisions_published"`

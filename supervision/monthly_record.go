@@ -86,7 +86,8 @@ func (s *Service) recordIssued(ctx context.Context, tx pgx.Tx, actor *identity.A
 	for _, id := range ids {
 		if err := s.Record.Append(ctx, tx, id, who, RecordMonthlyReportIssued, map[string]any{
 			"monthly_report_id": r.ID, "month": r.Month.Format("2006-01"), "scope": r.Figures.ScopeName,
-			"agency_id": r.AgencyID, "figures": byDecision[id], "content_hash": deref(r.ContentHash),
+			"report_scope": string(r.Scope),
+			"agency_id":    r.AgencyID, "figures": byDecision[id], "content_hash": deref(r.ContentHash),
 			"signer_key": deref(r.SignerKey)}, ev); err != nil {
 			return 0, err
 		}

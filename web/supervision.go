@@ -70,6 +70,8 @@ var supervisionFuncs = map[string]any{
 	"overdueNow":  func(p supervision.Problem) bool { return p.Overdue(time.Now()) },
 	"stageLabel":  func(s string) string { return supervision.StageNames[s] },
 	"monthString": func(m supervision.MonthlyReport) string { return m.Month.Format("2006-01") },
+	// districtReport: the report is a district's as a whole (新华区（全区）).
+	"districtReport": func(r supervision.MonthlyReport) bool { return r.Scope == supervision.ScopeDistrict },
 	// dict builds a map from key, value pairs for a sub-template.
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
@@ -171,6 +173,10 @@ func (s *site) supervisionDashboard(w http.ResponseWriter, r *http.Request) {
 type supervisionDecisionsData struct {
 	Title     string
 	Decisions []supervision.DecisionCompliance
+	// Hidden counts the decisions asked for that the reader does not
+	// supervise: a district's report, read by the city's office, counts
+	// the district's decisions, which are the district office's to follow.
+	Hidden int
 }
 
 // supervisionDecisions lists the decisions behind a figure: ?ids= names
@@ -185,6 +191,7 @@ func (s *site) supervisionDecisions(w http.ResponseWriter, r *http.Request) {
 	}
 	state := supervision.StepState(r.URL.Query().Get("state"))
 	var out []supervision.DecisionCompliance
+	hidden := 0
 	ids := make([]int64, 0, len(want))
 	for id := range want {
 		ids = append(ids, id)
@@ -196,7 +203,8 @@ func (s *site) supervisionDecisions(w http.ResponseWriter, r *http.Request) {
 	for _, id := range ids {
 		dc, err := s.svc.Supervision.GetDecisionCompliance(r.Context(), currentAccount(r), id)
 		if err != nil {
-			continue // not visible to this reader
+			hidden++ // not visible to this reader
+			continue
 		}
 		if state != "" && !hasState(dc.Steps, state) {
 			continue
@@ -208,7 +216,7 @@ func (s *site) supervisionDecisions(w http.ResponseWriter, r *http.Request) {
 		title += "：有环节" + n
 	}
 	p.Title = title
-	p.Data = supervisionDecisionsData{Title: title, Decisions: out}
+	p.Data = supervisionDecisionsData{Title: title, Decisions: out, Hidden: hidden}
 	s.render(w, r, http.StatusOK, "supervision_decisions", p)
 }
 
