@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 )
 
@@ -27,7 +29,7 @@ func init() {
 		"hearing_refused":       "您已拒绝签字，理由已记入听证笔录。",
 		"hearing_withdrawn":     "您已撤回报名。",
 	})
-	pageNames = append(pageNames, "hearing", "hearing_draw", "hearing_sign", "staff_participation", "staff_hearing")
+	pageNames = append(pageNames, "hearing", "hearing_draw", "hearing_sign", "staff_participation", "staff_hearing", "offline_opinions")
 }
 
 func (s *site) mountHearings(r chi.Router) {
@@ -39,6 +41,68 @@ func (s *site) mountHearings(r chi.Router) {
 	r.Post("/hearings/{id}/sign", s.hearingSign)
 	r.Post("/hearings/{id}/sign/refuse", s.hearingRefuse)
 	r.Post("/hearings/{id}/withdraw", s.hearingWithdraw)
+	r.Get("/decisions/{id}/offline-opinions", s.offlineOpinionsPage)
+}
+
+// publicOfflineOpinions lists the answered opinions of a decision received
+// by letter, the 12345 hotline, forums and the other channels, as anyone
+// may see them; a failure only leaves them out.
+func (s *site) publicOfflineOpinions(r *http.Request, decisionID int64) []hearing.OfflineOpinion {
+	list, err := s.svc.Hearing.ListOfflineOpinions(r.Context(), nil, decisionID, "")
+	if err != nil {
+		s.svc.Logger.WarnContext(r.Context(), "listing offline opinions for the decision page", "error", err)
+		return nil
+	}
+	return list
+}
+
+// channelCount is one channel's line in the table of the public page of
+// offline opinions: how many were answered, and how.
+type channelCount struct {
+	Name    string
+	Total   int
+	Replies []string // 采纳1条 …, the dispositions given
+}
+
+// offlineOpinionsPage is the public list of the opinions received by
+// letter, the 12345 hotline, forums, site visits, written requests and
+// hearings, each with its answer, counted by channel and disposition as
+// the online comments are (Decree 713 Art. 14, 18): the platform served
+// them only through the API, and no page showed them.
+func (s *site) offlineOpinionsPage(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.publicDecisionFor(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.svc.Hearing.ListOfflineOpinions(r.Context(), nil, d.ID, "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var counts []channelCount
+	for _, ch := range hearing.Channels {
+		c := channelCount{Name: hearing.ChannelNames[ch]}
+		by := map[string]int{}
+		for _, o := range list {
+			if o.Channel == ch && o.Disposition != nil {
+				c.Total++
+				by[*o.Disposition]++
+			}
+		}
+		for _, k := range consultation.Dispositions {
+			if n := by[string(k)]; n > 0 {
+				c.Replies = append(c.Replies, fmt.Sprintf("%s%d条", consultation.DispositionNames[k], n))
+			}
+		}
+		if c.Total > 0 {
+			counts = append(counts, c)
+		}
+	}
+	s.show(w, r, "offline_opinions", "其他渠道收到的意见 · "+d.Title, struct {
+		Decision consultation.Decision
+		Opinions []hearing.OfflineOpinion
+		Counts   []channelCount
+	}{d, list, counts})
 }
 
 // publicHearings lists the hearings of a decision whose notice is

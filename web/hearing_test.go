@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canyu-gov/canyu/consultation/hearing"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -80,4 +81,25 @@ func TestStaffHearingPageSaysMaterialsAreLate(t *testing.T) {
 	e.Clock.Set(h.StartsAt.AddDate(0, 0, -6))
 	_, body := newBrowser(t, e.URL, sess()).get(page)
 	wantContains(t, "the staff page", body, `id="materials-late"`, "最迟送达日期已过", "延期")
+}
+
+// TestCancelledHearingMarkedOnDecisionPage: the decision's page lists its
+// hearings; a cancelled one was listed like the others, with its time and
+// place, as if it would still take place.
+func TestCancelledHearingMarkedOnDecisionPage(t *testing.T) {
+	e := newPagesEnv(t)
+	ctx := context.Background()
+	d := e.decision(t, "平顶山市城区义务教育学校划片调整方案")
+	e.publish(t, d)
+	now := e.Clock.Now()
+	h, err := e.Hearing.CreateHearing(ctx, &e.staff, d.ID, hearing.HearingInput{Title: "划片调整方案听证会", Place: "市政务服务中心",
+		StartsAt: now.Add(30 * 24 * time.Hour), ApplicationsCloseAt: now.Add(14 * 24 * time.Hour), Sides: []string{"支持方", "反对方"},
+		SeatsPerSide: 1})
+	must(t, err)
+	_, err = e.Hearing.PublishHearingNotice(ctx, &e.staff, h.ID)
+	must(t, err)
+	_, err = e.Hearing.CancelHearing(ctx, &e.staff, h.ID, "方案需重新论证。")
+	must(t, err)
+	_, body := newBrowser(t, e.URL, "").get(fmt.Sprintf("/decisions/%d", d.ID))
+	wantContains(t, "the decision page", body, "划片调整方案听证会</a>（", "，已取消）")
 }
