@@ -69,6 +69,9 @@ var authzMatrix = map[string][7]int{
 	"answer-theme":                          {401, 403, 404, 403, 403, 403, 403},
 	"place-offline-opinions":                {401, 403, 404, 403, 403, 403, 403},
 	"apply-to-hearing":                      {401, 404, 403, 403, 403, 403, 403},
+	"cancel-hearing":                        {401, 403, 404, 403, 403, 403, 403},
+	"reschedule-hearing":                    {401, 403, 404, 403, 403, 403, 403},
+	"withdraw-hearing-application":          {401, 404, 404, 404, 404, 404, 404}, // a resident's own; the hearing is nobody's here
 	"assign-legal-adviser":                  {401, 403, 403, 404, 403, 403, 403},
 	"change-password":                       {401, 422, 422, 422, 422, 422, 422},
 	"circulate-problem-list":                {401, 403, 403, 403, 403, 422, 200},

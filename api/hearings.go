@@ -344,26 +344,77 @@ func (s *server) registerHearings() {
 			return s.svc.Hearing.SendSigningCode(ctx, actor(ctx), in.HearingID)
 		})
 	type signInputBody struct {
-		Kind          string      `json:"kind" enum:"sms,scan" doc:"sms: the participant signs with the code; scan: staff upload the signed page."`
+		Kind          string      `json:"kind" enum:"sms,scan,refused,absent" doc:"sms: the participant signs with the code; scan: staff upload the signed page; refused: the participant refuses to sign (their own, or noted by staff with application_id); absent: staff note that the participant did not attend."`
 		Code          string      `json:"code,omitempty" doc:"With kind sms."`
-		ApplicationID int64       `json:"application_id,omitempty" doc:"With kind scan: the participant whose signed page this is."`
+		Note          string      `json:"note,omitempty" maxLength:"2000" doc:"With sms or scan: the participant's objection to the record (异议), attached to it. With refused or absent: the reason, required."`
+		ApplicationID int64       `json:"application_id,omitempty" doc:"With kind scan, and refused or absent noted by staff: the participant concerned."`
 		Scan          *ScanUpload `json:"scan,omitempty" doc:"With kind scan."`
 	}
 	answer(s, huma.Operation{OperationID: "sign-hearing-minutes", Method: http.MethodPost, Path: "/hearings/{hearing_id}/signatures",
 		Summary: "Sign the hearing record", Tags: tags, Errors: []int{403, 404, 409, 413, 422}, MaxBodyBytes: maxScanBody,
 		Description: "A participant confirms and signs the record (Decree 713 Art. 17) with an SMS code (kind `sms`, the participant), " +
-			"or staff of the lead unit upload the scan of the page the participant signed (kind `scan`). The signature covers the record's hash; " +
-			"the record locks when every participant has signed."},
+			"or staff of the lead unit upload the scan of the page the participant signed (kind `scan`); either may carry the participant's " +
+			"objection (`note`). A participant who disputes the record may refuse to sign with the reason (kind `refused`); staff of the lead " +
+			"unit note a refusal on paper (`refused`) or an absence (`absent`) with `application_id` and the reason. The signature covers the " +
+			"record's hash; the record locks when every participant has signed or is noted as refusing or absent."},
 		signedIn(), func(ctx context.Context, in *onHearing[signInputBody]) (hearing.Hearing, error) {
-			if in.Body.Kind == "scan" {
+			a, b := actor(ctx), in.Body
+			switch b.Kind {
+			case "scan":
 				var sc hearing.Scan
-				if in.Body.Scan != nil {
-					sc = in.Body.Scan.scan()
+				if b.Scan != nil {
+					sc = b.Scan.scan()
 				}
-				return s.svc.Hearing.RecordScannedSignature(ctx, actor(ctx), in.HearingID, in.Body.ApplicationID, sc)
+				return s.svc.Hearing.RecordScannedSignature(ctx, a, in.HearingID, b.ApplicationID, sc, b.Note)
+			case "refused", "absent":
+				if a.Role == identity.RoleResident && b.Kind == "refused" {
+					return s.svc.Hearing.RefuseToSignMinutes(ctx, a, in.HearingID, b.Note)
+				}
+				return s.svc.Hearing.NoteMinutesNotSigned(ctx, a, in.HearingID, b.ApplicationID, hearing.NotSigned(b.Kind), b.Note)
 			}
-			return s.svc.Hearing.SignHearingMinutes(ctx, actor(ctx), in.HearingID, in.Body.Code)
+			return s.svc.Hearing.SignHearingMinutes(ctx, a, in.HearingID, b.Code, b.Note)
 		}, hearingView)
+	type cancelInputBody struct {
+		Reason string `json:"reason" maxLength:"2000"`
+	}
+	answer(s, huma.Operation{OperationID: "cancel-hearing", Method: http.MethodPost, Path: "/hearings/{hearing_id}/cancellation",
+		Summary: "Cancel a hearing", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "Calls the hearing off before it is held, with a public reason: applications stop and no further step is taken; " +
+			"the notice stays public and says so (`cancelled_at`, `cancel_reason`). Recorded in the process record. Staff of the lead unit."},
+		staff, func(ctx context.Context, in *onHearing[cancelInputBody]) (hearing.Hearing, error) {
+			return s.svc.Hearing.CancelHearing(ctx, actor(ctx), in.HearingID, in.Body.Reason)
+		}, hearingView)
+	type rescheduleInputBody struct {
+		StartsAt            time.Time  `json:"starts_at"`
+		Place               string     `json:"place,omitempty" maxLength:"200" doc:"The new place; empty keeps it."`
+		ApplicationsCloseAt *time.Time `json:"applications_close_at,omitempty" doc:"A later application deadline (also reopening applications that closed), only before the draw; at least 7 days before the hearing."`
+		Reason              string     `json:"reason" maxLength:"2000"`
+	}
+	answer(s, huma.Operation{OperationID: "reschedule-hearing", Method: http.MethodPost, Path: "/hearings/{hearing_id}/schedule",
+		Summary: "Postpone a hearing or change its place", Tags: tags, Errors: []int{404, 409, 422},
+		Description: "A later time, another place or a later application deadline, with a public reason; the notice lists every change " +
+			"(`reschedules`). Once the notice is out a hearing is never brought forward (`hearing_reschedule_earlier`) nor its applications " +
+			"shortened; applications are extended only before the draw. Staff of the lead unit, before the hearing begins."},
+		staff, func(ctx context.Context, in *onHearing[rescheduleInputBody]) (hearing.Hearing, error) {
+			r := hearing.RescheduleInput{StartsAt: in.Body.StartsAt, Place: in.Body.Place, Reason: in.Body.Reason}
+			if in.Body.ApplicationsCloseAt != nil {
+				r.ApplicationsCloseAt = *in.Body.ApplicationsCloseAt
+			}
+			return s.svc.Hearing.RescheduleHearing(ctx, actor(ctx), in.HearingID, r)
+		}, hearingView)
+	type withdrawInputBody struct {
+		ApplicationID int64  `json:"application_id,omitempty" doc:"Staff: the application withdrawn (a resident withdraws their own)."`
+		Reason        string `json:"reason,omitempty" maxLength:"500" doc:"Optional for a resident; staff say how they learned of it. Seen by the lead unit only."`
+	}
+	answer(s, huma.Operation{OperationID: "withdraw-hearing-application", Method: http.MethodPost, Path: "/hearings/{hearing_id}/withdrawals",
+		Summary: "Withdraw an application to a hearing", Tags: tags, Errors: []int{403, 404, 409, 422},
+		Description: "Before the hearing begins. Withdrawn before the draw, the application takes no part in it; a selected participant's seat " +
+			"goes to the next of the same side in the draw's ranking (`replaces` on the participant list, `replacements` on get-hearing-draw). " +
+			"A resident withdraws their own application; staff of the lead unit one they name, with a reason."},
+		signedIn(), func(ctx context.Context, in *onHearing[withdrawInputBody]) (hearing.Application, error) {
+			return s.svc.Hearing.WithdrawHearingApplication(ctx, actor(ctx), in.HearingID, hearing.WithdrawInput{
+				ApplicationID: in.Body.ApplicationID, Reason: in.Body.Reason})
+		}, func(a hearing.Application) HearingApplicationView { return HearingApplicationView{a} })
 	type answerInput struct {
 		StatementID int64  `json:"statement_id"`
 		Disposition string `json:"disposition" enum:"adopted,partially_adopted,not_adopted,out_of_scope"`

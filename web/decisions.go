@@ -84,8 +84,11 @@ type decisionPageData struct {
 	LeadStaff bool
 	// Comments are the public comments and counts shown with the draft.
 	Comments decisionComments
-	// Hearings are the hearings whose notice is published (hearing.go).
-	Hearings []hearing.Hearing
+	// Hearings are the hearings whose notice is published, and
+	// OfflineAnswered the answered opinions received by letter, hotline,
+	// forums and the other channels (hearing.go).
+	Hearings        []hearing.Hearing
+	OfflineAnswered int
 	// Publication is the published decision, once there is one; Versions
 	// every version the viewer may see, for the links between them.
 	Publication *consultation.Publication
@@ -235,6 +238,7 @@ func (s *site) decision(w http.ResponseWriter, r *http.Request) {
 	id, ctx, actor, svc := d.ID, r.Context(), currentAccount(r), s.svc.Consultation
 	data := decisionPageData{Decision: d, Internal: !d.Public(), LeadStaff: actor.IsStaffOf(d.LeadAgencyID)}
 	data.Hearings = s.publicHearings(r, d.ID)
+	data.OfflineAnswered = len(s.publicOfflineOpinions(r, d.ID))
 	data.Follow = s.followButtons(r, d)
 	c, err := svc.CurrentConsultation(ctx, actor, id)
 	switch {

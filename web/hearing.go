@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
 )
 
@@ -24,8 +26,10 @@ func init() {
 		"activity_created":      "公众参与活动已登记。",
 		"offline_opinions_done": "线下意见已登记，请逐条答复。",
 		"hearing_created":       "听证会已创建。下一步：公布听证公告。",
+		"hearing_refused":       "您已拒绝签字，理由已记入听证笔录。",
+		"hearing_withdrawn":     "您已撤回报名。",
 	})
-	pageNames = append(pageNames, "hearing", "hearing_draw", "hearing_sign", "staff_participation", "staff_hearing")
+	pageNames = append(pageNames, "hearing", "hearing_draw", "hearing_sign", "staff_participation", "staff_hearing", "offline_opinions")
 }
 
 func (s *site) mountHearings(r chi.Router) {
@@ -35,6 +39,70 @@ func (s *site) mountHearings(r chi.Router) {
 	r.Get("/hearings/{id}/sign", s.hearingSignPage)
 	r.Post("/hearings/{id}/sign/code", s.hearingSendCode)
 	r.Post("/hearings/{id}/sign", s.hearingSign)
+	r.Post("/hearings/{id}/sign/refuse", s.hearingRefuse)
+	r.Post("/hearings/{id}/withdraw", s.hearingWithdraw)
+	r.Get("/decisions/{id}/offline-opinions", s.offlineOpinionsPage)
+}
+
+// publicOfflineOpinions lists the answered opinions of a decision received
+// by letter, the 12345 hotline, forums and the other channels, as anyone
+// may see them; a failure only leaves them out.
+func (s *site) publicOfflineOpinions(r *http.Request, decisionID int64) []hearing.OfflineOpinion {
+	list, err := s.svc.Hearing.ListOfflineOpinions(r.Context(), nil, decisionID, "")
+	if err != nil {
+		s.svc.Logger.WarnContext(r.Context(), "listing offline opinions for the decision page", "error", err)
+		return nil
+	}
+	return list
+}
+
+// channelCount is one channel's line in the table of the public page of
+// offline opinions: how many were answered, and how.
+type channelCount struct {
+	Name    string
+	Total   int
+	Replies []string // 采纳1条 …, the dispositions given
+}
+
+// offlineOpinionsPage is the public list of the opinions received by
+// letter, the 12345 hotline, forums, site visits, written requests and
+// hearings, each with its answer, counted by channel and disposition as
+// the online comments are (Decree 713 Art. 14, 18): the platform served
+// them only through the API, and no page showed them.
+func (s *site) offlineOpinionsPage(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.publicDecisionFor(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.svc.Hearing.ListOfflineOpinions(r.Context(), nil, d.ID, "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var counts []channelCount
+	for _, ch := range hearing.Channels {
+		c := channelCount{Name: hearing.ChannelNames[ch]}
+		by := map[string]int{}
+		for _, o := range list {
+			if o.Channel == ch && o.Disposition != nil {
+				c.Total++
+				by[*o.Disposition]++
+			}
+		}
+		for _, k := range consultation.Dispositions {
+			if n := by[string(k)]; n > 0 {
+				c.Replies = append(c.Replies, fmt.Sprintf("%s%d条", consultation.DispositionNames[k], n))
+			}
+		}
+		if c.Total > 0 {
+			counts = append(counts, c)
+		}
+	}
+	s.show(w, r, "offline_opinions", "其他渠道收到的意见 · "+d.Title, struct {
+		Decision consultation.Decision
+		Opinions []hearing.OfflineOpinion
+		Counts   []channelCount
+	}{d, list, counts})
 }
 
 // publicHearings lists the hearings of a decision whose notice is
@@ -60,7 +128,12 @@ type hearingData struct {
 	Resident       bool
 	Draw           hearing.DrawCheck
 	MySignedAt     *time.Time
-	Now            time.Time
+	// Me is the signed-in participant as the list shows them (their
+	// signature or refusal), nil for anyone else.
+	Me  *hearing.Participant
+	Now time.Time
+	// CanWithdraw: the signed-in applicant may still withdraw.
+	CanWithdraw bool
 }
 
 func (s *site) loadHearing(w http.ResponseWriter, r *http.Request) (hearingData, bool) {
@@ -97,9 +170,10 @@ func (s *site) loadHearing(w http.ResponseWriter, r *http.Request) (hearingData,
 	}
 	d.CanApply = h.AcceptsApplications(d.Now) && d.Mine == nil
 	if d.Mine != nil {
-		for _, p := range d.Participants {
+		d.CanWithdraw = d.Mine.WithdrawnAt == nil && h.CancelledAt == nil && h.MinutesRecordedAt == nil && d.Now.Before(h.StartsAt)
+		for i, p := range d.Participants {
 			if p.ApplicationID == d.Mine.ID {
-				d.MySignedAt = p.SignedAt
+				d.MySignedAt, d.Me = p.SignedAt, &d.Participants[i]
 			}
 		}
 	}
@@ -185,8 +259,41 @@ func (s *site) hearingSendCode(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) hearingSign(w http.ResponseWriter, r *http.Request) {
 	s.hearingSignAction(w, r, "hearing_signed", func(id int64) error {
-		return errOf(s.svc.Hearing.SignHearingMinutes(r.Context(), currentAccount(r), id, r.PostFormValue("code")))
+		return errOf(s.svc.Hearing.SignHearingMinutes(r.Context(), currentAccount(r), id, r.PostFormValue("code"), r.PostFormValue("note")))
 	})
+}
+
+// hearingRefuse records the participant's refusal to sign, with the
+// reason, from the signing page.
+func (s *site) hearingRefuse(w http.ResponseWriter, r *http.Request) {
+	s.hearingSignAction(w, r, "hearing_refused", func(id int64) error {
+		_, err := s.svc.Hearing.RefuseToSignMinutes(r.Context(), currentAccount(r), id, r.PostFormValue("refuse_note"))
+		return onFormFields(err, map[string]string{"note": "refuse_note"})
+	})
+}
+
+// hearingWithdraw withdraws the resident's own application from the
+// notice page.
+func (s *site) hearingWithdraw(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, _ := pathID(r)
+	back := "/hearings/" + strconv.FormatInt(id, 10)
+	if currentAccount(r) == nil {
+		http.Redirect(w, r, loginURL(back), http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "撤回报名")
+	p.keep(r, "withdraw_reason")
+	_, err := s.svc.Hearing.WithdrawHearingApplication(r.Context(), currentAccount(r), id, hearing.WithdrawInput{Reason: p.Form["withdraw_reason"]})
+	err = onFormFields(err, map[string]string{"reason": "withdraw_reason"})
+	if err == nil {
+		http.Redirect(w, r, back+"?flash=hearing_withdrawn#my-application", http.StatusSeeOther)
+		return
+	}
+	status := s.formError(r, &p, err)
+	s.renderHearing(w, r, status, "hearing", "听证公告", p)
 }
 
 func (s *site) hearingSignAction(w http.ResponseWriter, r *http.Request, flash string, fn func(int64) error) {
@@ -205,6 +312,7 @@ func (s *site) hearingSignAction(w http.ResponseWriter, r *http.Request, flash s
 		return
 	}
 	p := s.newPage(r, "")
+	p.keep(r, "note", "refuse_note")
 	status := s.formError(r, &p, err)
 	s.renderHearing(w, r, status, "hearing_sign", "确认听证笔录", p)
 }
@@ -222,8 +330,45 @@ func init() {
 			return "尚未签字"
 		case *k == "sms":
 			return "本人在平台以短信验证码签字"
+		case *k == "refused":
+			return "拒绝签字"
+		case *k == "absent":
+			return "缺席听证会，未签字"
 		}
 		return "纸质签字（扫描件已上传）"
+	}
+	// signatureStatus says, for the public record, how a participant
+	// confirmed it and who noted it when they did not sign.
+	funcs["signatureStatus"] = func(p hearing.Participant) string {
+		if p.SignatureKind == nil {
+			return "尚未签字"
+		}
+		switch *p.SignatureKind {
+		case "sms":
+			return "本人在平台以短信验证码签字"
+		case "scan":
+			return "本人纸质签字"
+		case "refused":
+			if p.SignatureOwn {
+				return "本人在平台拒绝签字"
+			}
+			return "拒绝签字（承办单位注明）"
+		}
+		return "缺席听证会，未签字（承办单位注明）"
+	}
+	// signatureNote labels a participant's objection (with a signature)
+	// or reason (with a refusal or an absence).
+	funcs["signatureNote"] = func(p hearing.Participant) string {
+		if p.SignatureNote == nil || p.SignatureKind == nil {
+			return ""
+		}
+		switch *p.SignatureKind {
+		case "refused":
+			return "不签字的理由：" + *p.SignatureNote
+		case "absent":
+			return "情况：" + *p.SignatureNote
+		}
+		return "对笔录的异议：" + *p.SignatureNote
 	}
 	funcs["sidesChoices"] = func(sides []string) []choice {
 		out := make([]choice, len(sides))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/canyu-gov/canyu/consultation"
 	"github.com/canyu-gov/canyu/consultation/hearing"
+	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
 )
 
@@ -194,6 +195,18 @@ type staffHearingData struct {
 	Statements   []hearing.Statement
 	Now          time.Time
 	MaterialsBy  time.Time
+	// EmptySides are declared sides nobody applied for (the draw waits
+	// for them); Undelivered are the participants whose materials have not
+	// reached them, and MaterialsLate says the last day for it has passed
+	// (the hearing has to be postponed).
+	EmptySides    []string
+	Undelivered   []string
+	MaterialsLate bool
+	// Unrepresented are declared sides without a participant after the
+	// draw (a withdrawal with no alternate left): the hearing cannot go on.
+	Unrepresented []string
+	// Open: the hearing may still be rescheduled or cancelled.
+	Open bool
 }
 
 func (s *site) staffHearing(w http.ResponseWriter, r *http.Request) {
@@ -225,12 +238,34 @@ func (s *site) renderStaffHearing(w http.ResponseWriter, r *http.Request, status
 		for _, a := range dc.Applications {
 			data.BySide[a.Side]++
 		}
+		if h.DrawnAt == nil {
+			for _, side := range h.Sides {
+				if data.BySide[side] == 0 {
+					data.EmptySides = append(data.EmptySides, side)
+				}
+			}
+		}
 	}
+	data.Open = h.CancelledAt == nil && h.MinutesRecordedAt == nil && data.Now.Before(h.StartsAt)
 	if h.DrawnAt != nil {
 		if data.Participants, err = hs.Participants(ctx, actor, hid); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
+		seated := map[string]bool{}
+		for _, p := range data.Participants {
+			seated[p.Side] = true
+			if p.DeliveredOn == nil {
+				data.Undelivered = append(data.Undelivered, p.Code)
+			}
+		}
+		for _, side := range h.Sides {
+			if !seated[side] {
+				data.Unrepresented = append(data.Unrepresented, side)
+			}
+		}
+		// The last day is MaterialsBy itself: late once it is over.
+		data.MaterialsLate = len(data.Undelivered) > 0 && h.MinutesRecordedAt == nil && !data.Now.Before(data.MaterialsBy.AddDate(0, 0, 1))
 	}
 	if data.Statements, err = hs.Statements(ctx, actor, hid); err != nil {
 		s.pageError(w, r, err)
@@ -295,8 +330,21 @@ func (s *site) staffHearingStep(w http.ResponseWriter, r *http.Request) {
 			if len(files) > 0 {
 				sc = hearing.Scan{Filename: files[0].Filename, Data: files[0].Data}
 			}
-			_, err = hs.RecordScannedSignature(ctx, actor, hid, id("application_id"), sc)
+			_, err = hs.RecordScannedSignature(ctx, actor, hid, id("application_id"), sc, f["note"])
 		}
+	case "not-signed":
+		_, err = hs.NoteMinutesNotSigned(ctx, actor, hid, id("application_id"), hearing.NotSigned(f["kind"]), f["note"])
+	case "withdrawal":
+		_, err = hs.WithdrawHearingApplication(ctx, actor, hid, hearing.WithdrawInput{ApplicationID: id("application_id"),
+			Reason: f["reason"]})
+	case "cancel":
+		_, err = hs.CancelHearing(ctx, actor, hid, f["cancel_reason"])
+	case "schedule":
+		in := hearing.RescheduleInput{StartsAt: localTime(f["new_starts_at"]), Place: f["new_place"], Reason: f["reschedule_reason"]}
+		if v := f["new_applications_close_at"]; v != "" {
+			in.ApplicationsCloseAt = localTime(v)
+		}
+		_, err = hs.RescheduleHearing(ctx, actor, hid, in)
 	case "report":
 		in := hearing.ReportInput{Body: f["body"]}
 		for k := range r.PostForm {
@@ -311,6 +359,52 @@ func (s *site) staffHearingStep(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "页面不存在", "没有这个步骤。")
 		return
 	}
+	switch step {
+	case "schedule":
+		err = onFormFields(err, map[string]string{"starts_at": "new_starts_at", "place": "new_place",
+			"applications_close_at": "new_applications_close_at", "reason": "reschedule_reason"})
+	case "cancel":
+		err = onFormFields(err, map[string]string{"reason": "cancel_reason"})
+	case "not-signed", "withdrawal", "signature", "delivery":
+		// One of the forms repeated per participant: its problem is
+		// shown at the top of the page, naming the participant's form.
+		err = asPageMessage(err)
+	}
 	s.finishForm(w, r, &p, err, staffURL(d.ID, "/hearings/"+strconv.FormatInt(hid, 10)+"?flash=hearing_step_done#step-"+step),
 		func(status int) { s.renderStaffHearing(w, r, status, d, p) })
+}
+
+// onFormFields moves the field errors of err onto the form's own field
+// names (the service's reason is the cancel form's cancel_reason).
+func onFormFields(err error, names map[string]string) error {
+	e, ok := errs.As(err)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	c := *e
+	c.Fields = make([]errs.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		c.Fields[i] = f
+	}
+	return &c
+}
+
+// asPageMessage turns the field errors of err into the page's message,
+// for the forms a page repeats (one per participant) whose fields the
+// error summary could not point to.
+func asPageMessage(err error) error {
+	e, ok := errs.As(err)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	c := *e
+	msgs := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		msgs[i] = f.Message
+	}
+	c.Fields, c.Message = nil, strings.Join(msgs, "；")
+	return &c
 }

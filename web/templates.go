@@ -175,7 +175,7 @@ func parsePages() map[string]*pageTemplate {
 	for _, n := range pageNames {
 		t := template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html",
 			"templates/comment_partials.html", "templates/review_partials.html", "templates/supervision_partials.html", "templates/notify_partials.html",
-			"templates/"+n+".html"))
+			"templates/hearing_partials.html", "templates/"+n+".html"))
 		out[n] = t.Lookup("layout")
 	}
 	return out

@@ -36,9 +36,18 @@ type Application struct {
 	CreatedAt  time.Time `db:"created_at" json:"created_at"`
 	Selected   bool      `db:"selected" json:"selected"`
 	DrawRank   *int      `db:"draw_rank" json:"draw_rank"`
+	// WithdrawnAt: the applicant withdrew (WithdrawHearingApplication);
+	// the reason stays with the lead unit.
+	WithdrawnAt    *time.Time `db:"withdrawn_at" json:"withdrawn_at"`
+	WithdrawReason *string    `db:"withdraw_reason" json:"-"`
+	// Replaces is the code of the participant this one replaced (递补),
+	// moved up from the alternates at PromotedAt.
+	Replaces   *string    `db:"replaces" json:"replaces"`
+	PromotedAt *time.Time `db:"promoted_at" json:"promoted_at"`
 }
 
-const applicationColumns = `id, hearing_id, code, account_id, side, public_name, statement, created_at, selected, draw_rank`
+const applicationColumns = `id, hearing_id, code, account_id, side, public_name, statement, created_at, selected, draw_rank,
+	withdrawn_at, withdraw_reason, replaces, promoted_at`
 
 func listApplications(ctx context.Context, q querier, hearingID int64, where string) ([]Application, error) {
 	return pgrows.All[Application](ctx, q, `SELECT `+applicationColumns+` FROM hearing_applications
@@ -62,7 +71,8 @@ type ApplicationInput struct {
 // hearing_selection_method_not_published, hearing_applications_closed,
 // invalid_side, public_name_required, public_name_too_long,
 // statement_too_long (all the form's problems at once, one field error
-// each; the code is the first's), hearing_already_applied.
+// each; the code is the first's), hearing_already_applied,
+// hearing_cancelled, participation_not_allowed_in_stage.
 func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, hearingID int64, in ApplicationInput) (Application, error) {
 	if actor == nil {
 		return Application{}, errUnauthenticated
@@ -91,7 +101,10 @@ func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, h
 	}
 	var out Application
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		h, err := getHearing(ctx, tx, hearingID, true)
+		// The decision's stage is checked as for every step: a decision
+		// withdrawn or gone to review hears no one any more, and a
+		// cancelled hearing takes no applications.
+		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, "报名参加听证会")
 		if err != nil {
 			return err
 		}
@@ -113,7 +126,7 @@ func (s *Service) ApplyToHearing(ctx context.Context, actor *identity.Account, h
 			return errs.Internal(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return errs.Conflict("hearing_already_applied", "您已报名参加本次听证会")
+			return errs.Conflict("hearing_already_applied", "您已报名参加本次听证会（撤回的报名不能再次提交）")
 		}
 		apps, err := listApplications(ctx, tx, h.ID, "AND account_id = "+fmt.Sprint(actor.ID))
 		if err != nil {
@@ -192,9 +205,12 @@ func Draw(seed string, sides []string, seats int, apps []DrawApplication) []Draw
 // close: it reveals the seed, ranks every application by the published
 // algorithm and marks the selected ones. The record holds the seed, the
 // applications (number and side) and the result. Only staff of the lead
-// unit may call it. Codes: hearing_not_found, not_lead_unit_staff,
+// unit may call it. Applications withdrawn before the draw take no part in
+// it; a declared side without any application refuses it, since nobody
+// could be added afterwards. Codes: hearing_not_found, not_lead_unit_staff,
 // hearing_selection_method_not_published, hearing_applications_still_open,
-// hearing_already_drawn, participation_not_allowed_in_stage.
+// hearing_already_drawn, hearing_side_without_applicants,
+// hearing_cancelled, participation_not_allowed_in_stage.
 func (s *Service) DrawParticipants(ctx context.Context, actor *identity.Account, hearingID int64) (Hearing, error) {
 	return s.step(ctx, actor, hearingID, RecordParticipantsDrawn, "抽签遴选听证参加人", func(tx pgx.Tx, h *Hearing) (map[string]any, error) {
 		if h.SelectionMethodPublishedAt == nil {
@@ -207,13 +223,24 @@ func (s *Service) DrawParticipants(ctx context.Context, actor *identity.Account,
 		if now.Before(h.ApplicationsCloseAt) {
 			return nil, errApplicationsOpen
 		}
-		apps, err := listApplications(ctx, tx, h.ID, "")
+		apps, err := listApplications(ctx, tx, h.ID, "AND withdrawn_at IS NULL")
 		if err != nil {
 			return nil, err
 		}
 		entries := make([]DrawApplication, len(apps))
+		bySide := map[string]int{}
 		for i, a := range apps {
 			entries[i] = DrawApplication{Code: a.Code, Side: a.Side}
+			bySide[a.Side]++
+		}
+		var empty []string
+		for _, side := range h.Sides {
+			if bySide[side] == 0 {
+				empty = append(empty, side)
+			}
+		}
+		if len(empty) > 0 {
+			return nil, sideWithoutApplicants(empty)
 		}
 		result := Draw(*h.Seed, h.Sides, h.SeatsPerSide, entries)
 		for _, r := range result {
@@ -242,6 +269,22 @@ type DrawCheck struct {
 	Applications   []DrawApplication `json:"applications"`
 	Result         []DrawnEntry      `json:"result"`
 	DrawnAt        *time.Time        `json:"drawn_at"`
+	// Withdrawn are the applications withdrawn before the draw, which
+	// took no part in it.
+	Withdrawn []DrawApplication `json:"withdrawn"`
+	// Replacements are the participants who withdrew after the draw and
+	// who took their seat, in the order of the withdrawals.
+	Replacements []Replacement `json:"replacements"`
+}
+
+// Replacement is a selected participant's withdrawal and the next of the
+// side's ranking who took the seat (递补); Replacement is nil when no
+// alternate was left.
+type Replacement struct {
+	Side        string    `json:"side"`
+	Withdrawn   string    `json:"withdrawn"`
+	WithdrawnAt time.Time `json:"withdrawn_at"`
+	Replacement *string   `json:"replacement"`
 }
 
 // GetHearingDraw returns the public draw check of a hearing: before the
@@ -261,10 +304,31 @@ func (s *Service) GetHearingDraw(ctx context.Context, actor *identity.Account, h
 		return DrawCheck{}, err
 	}
 	out := DrawCheck{HearingID: h.ID, Algorithm: DrawAlgorithm, SeedCommitment: *h.SeedCommitment, Seed: h.RevealedSeed(),
-		Sides: h.Sides, SeatsPerSide: h.SeatsPerSide, Applications: make([]DrawApplication, len(apps)), Result: []DrawnEntry{}, DrawnAt: h.DrawnAt}
-	for i, a := range apps {
-		out.Applications[i] = DrawApplication{Code: a.Code, Side: a.Side}
+		Sides: h.Sides, SeatsPerSide: h.SeatsPerSide, Applications: []DrawApplication{}, Result: []DrawnEntry{}, DrawnAt: h.DrawnAt,
+		Withdrawn: []DrawApplication{}, Replacements: []Replacement{}}
+	byReplaced := map[string]string{}
+	for _, a := range apps {
+		if a.Replaces != nil {
+			byReplaced[*a.Replaces] = a.Code
+		}
 	}
+	for _, a := range apps {
+		da := DrawApplication{Code: a.Code, Side: a.Side}
+		// Withdrawn before the draw: it took no part, and has no rank.
+		if a.WithdrawnAt != nil && a.DrawRank == nil {
+			out.Withdrawn = append(out.Withdrawn, da)
+			continue
+		}
+		out.Applications = append(out.Applications, da)
+		if a.WithdrawnAt != nil && a.Selected {
+			r := Replacement{Side: a.Side, Withdrawn: a.Code, WithdrawnAt: *a.WithdrawnAt}
+			if c, ok := byReplaced[a.Code]; ok {
+				r.Replacement = &c
+			}
+			out.Replacements = append(out.Replacements, r)
+		}
+	}
+	sort.Slice(out.Replacements, func(i, j int) bool { return out.Replacements[i].WithdrawnAt.Before(out.Replacements[j].WithdrawnAt) })
 	if out.Seed != nil {
 		out.Result = Draw(*out.Seed, h.Sides, h.SeatsPerSide, out.Applications)
 	}
@@ -273,15 +337,33 @@ func (s *Service) GetHearingDraw(ctx context.Context, actor *identity.Account, h
 
 // Participant is a selected applicant as the published list shows them,
 // with the delivery of materials and the signature of the record.
+// SignatureKind is sms or scan (signed), refused or absent (not signed,
+// with the reason in SignatureNote); with sms or scan, SignatureNote is the
+// participant's objection to the record, attached to it. SignatureOwn says
+// the participant recorded it themselves (false: the lead unit did).
+// SignedAt is when any of them was recorded.
 type Participant struct {
 	ApplicationID int64      `json:"application_id"`
 	Code          string     `json:"code"`
 	Side          string     `json:"side"`
 	PublicName    string     `json:"public_name"`
+	Replaces      *string    `json:"replaces"`
 	DeliveredOn   *time.Time `json:"delivered_on"`
 	SignedAt      *time.Time `json:"signed_at"`
 	SignatureKind *string    `json:"signature_kind"`
+	SignatureNote *string    `json:"signature_note"`
+	SignatureOwn  bool       `json:"signature_own"`
 }
+
+// Signed reports whether the participant signed the record (sms or scan).
+func (p Participant) Signed() bool {
+	return p.SignatureKind != nil && (*p.SignatureKind == "sms" || *p.SignatureKind == "scan")
+}
+
+// currentParticipant is the SQL condition on hearing_applications (alias
+// a) of a participant as they stand: selected by the draw or moved up,
+// and not withdrawn.
+const currentParticipant = `a.selected AND a.withdrawn_at IS NULL`
 
 // Participants lists the selected participants of a hearing. The list is
 // public once published; before that only the lead unit sees it. Codes:
@@ -300,16 +382,18 @@ func (s *Service) Participants(ctx context.Context, actor *identity.Account, hea
 }
 
 func participants(ctx context.Context, q querier, hearingID int64) ([]Participant, error) {
-	rows, err := q.Query(ctx, `SELECT a.id, a.code, a.side, a.public_name, d.delivered_on, g.signed_at, g.kind
+	rows, err := q.Query(ctx, `SELECT a.id, a.code, a.side, a.public_name, a.replaces, d.delivered_on, g.signed_at, g.kind, g.note,
+			coalesce(g.signed_by = a.account_id, false)
 		FROM hearing_applications a LEFT JOIN hearing_deliveries d ON d.application_id = a.id
 		LEFT JOIN hearing_signatures g ON g.application_id = a.id
-		WHERE a.hearing_id = $1 AND a.selected ORDER BY a.code`, hearingID)
+		WHERE a.hearing_id = $1 AND `+currentParticipant+` ORDER BY a.code`, hearingID)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
 	out := []Participant{}
 	var p Participant
-	if _, err := pgx.ForEachRow(rows, []any{&p.ApplicationID, &p.Code, &p.Side, &p.PublicName, &p.DeliveredOn, &p.SignedAt, &p.SignatureKind},
+	if _, err := pgx.ForEachRow(rows, []any{&p.ApplicationID, &p.Code, &p.Side, &p.PublicName, &p.Replaces, &p.DeliveredOn, &p.SignedAt,
+		&p.SignatureKind, &p.SignatureNote, &p.SignatureOwn},
 		func() error { out = append(out, p); return nil }); err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -375,5 +459,5 @@ func (s *Service) MyApplication(ctx context.Context, actor *identity.Account, he
 
 // AcceptsApplications reports whether applications are open at t.
 func (h *Hearing) AcceptsApplications(t time.Time) bool {
-	return h.SelectionMethodPublishedAt != nil && t.Before(h.ApplicationsCloseAt)
+	return h.CancelledAt == nil && h.SelectionMethodPublishedAt != nil && t.Before(h.ApplicationsCloseAt)
 }

@@ -46,12 +46,29 @@ func hashActivity(ctx context.Context, q record.Querier, id int64) ([]byte, erro
 // ApplyToHearing bound them: the draw and the signatures of the hearing
 // record read them (the name and statement stay out, so that data
 // deletion does not change what is hashed).
+//
+// A withdrawal and a replacement (递补) are bound too, by the entries that
+// record them; they enter the content only when set, so that the hash of
+// an application bound before they existed stays what it was.
 func hashApplication(ctx context.Context, q record.Querier, id int64) ([]byte, error) {
 	var a DrawApplication
-	if err := q.QueryRow(ctx, `SELECT code, side FROM hearing_applications WHERE id = $1`, id).Scan(&a.Code, &a.Side); err != nil {
+	var withdrawn bool
+	var replaces *string
+	if err := q.QueryRow(ctx, `SELECT code, side, withdrawn_at IS NOT NULL, replaces FROM hearing_applications WHERE id = $1`, id).
+		Scan(&a.Code, &a.Side, &withdrawn, &replaces); err != nil {
 		return nil, err
 	}
-	return consultation.CanonicalJSON(a)
+	if !withdrawn && replaces == nil {
+		return consultation.CanonicalJSON(a)
+	}
+	v := map[string]any{"code": a.Code, "side": a.Side}
+	if withdrawn {
+		v["withdrawn"] = true
+	}
+	if replaces != nil {
+		v["replaces"] = *replaces
+	}
+	return consultation.CanonicalJSON(v)
 }
 
 // hashHearing is the canonical publicView of a hearing, with the record's
@@ -124,19 +141,15 @@ func hashRequirement(ctx context.Context, q record.Querier, decisionID int64) ([
 func hashSignature(ctx context.Context, q record.Querier, applicationID int64) ([]byte, error) {
 	var hearingID int64
 	var code, kind, minutes string
-	var scan *string
-	err := q.QueryRow(ctx, `SELECT s.hearing_id, a.code, s.kind, s.minutes_hash, f.sha256
+	var scan, note *string
+	err := q.QueryRow(ctx, `SELECT s.hearing_id, a.code, s.kind, s.minutes_hash, f.sha256, s.note
 		FROM hearing_signatures s JOIN hearing_applications a ON a.id = s.application_id
 		LEFT JOIN hearing_files f ON f.id = s.scan_file_id WHERE s.application_id = $1`, applicationID).
-		Scan(&hearingID, &code, &kind, &minutes, &scan)
+		Scan(&hearingID, &code, &kind, &minutes, &scan, &note)
 	if err != nil {
 		return nil, err
 	}
-	payload := map[string]any{"hearing_id": hearingID, "code": code, "kind": kind, "minutes_hash": minutes}
-	if scan != nil {
-		payload["scan_sha256"] = *scan
-	}
-	return consultation.CanonicalJSON(payload)
+	return consultation.CanonicalJSON(signaturePayload(hearingID, code, kind, minutes, scan, note))
 }
 
 func deref(s *string) string {

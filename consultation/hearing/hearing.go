@@ -54,6 +54,7 @@ const (
 	RecordMaterialsDelivered       record.Kind = "hearing_materials_delivered"
 	RecordMinutesRecorded          record.Kind = "hearing_minutes_recorded"
 	RecordMinutesSigned            record.Kind = "hearing_minutes_signed"
+	RecordMinutesNotSigned         record.Kind = "hearing_minutes_not_signed"
 	RecordMinutesLocked            record.Kind = "hearing_minutes_locked"
 	RecordReportPublished          record.Kind = "hearing_report_published"
 )
@@ -109,12 +110,17 @@ func (s *Service) leadDecision(ctx context.Context, actor *identity.Account, dec
 
 // lockHearing takes the decision's row lock (lockOpenStage, refusing once
 // the decision has gone to legality review), then the hearing's, and reads
-// the hearing.
+// the hearing; a cancelled hearing takes no further step
+// (hearing_cancelled).
 func lockHearing(ctx context.Context, tx pgx.Tx, decisionID, hearingID int64, what string) (Hearing, error) {
 	if err := lockOpenStage(ctx, tx, decisionID, what); err != nil {
 		return Hearing{}, err
 	}
-	return getHearing(ctx, tx, hearingID, true)
+	h, err := getHearing(ctx, tx, hearingID, true)
+	if err == nil && h.CancelledAt != nil {
+		return h, errCancelled
+	}
+	return h, err
 }
 
 // lockOpenStage takes the decision row lock (the one every step of the

@@ -46,8 +46,21 @@ type Hearing struct {
 	Report                     *string    `db:"report" json:"report"`
 	ReportHash                 *string    `db:"report_hash" json:"report_hash"`
 	ReportPublishedAt          *time.Time `db:"report_published_at" json:"report_published_at"`
-	CreatedBy                  int64      `db:"created_by" json:"-"`
-	CreatedAt                  time.Time  `db:"created_at" json:"created_at"`
+	// CancelledAt and CancelReason: the hearing was called off, publicly
+	// and with the reason (CancelHearing).
+	CancelledAt  *time.Time `db:"cancelled_at" json:"cancelled_at"`
+	CancelReason *string    `db:"cancel_reason" json:"cancel_reason"`
+	CreatedBy    int64      `db:"created_by" json:"-"`
+	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
+	// Reschedules are the changes of time, place or application deadline
+	// since creation, oldest first; DecisionTitle and Organiser name the
+	// decision item and its lead unit, which holds the hearing. The notice
+	// shows them even while the decision's own page is not public: the
+	// notice publishes its draft anyway. (Read by GetHearing and
+	// ListHearings.)
+	Reschedules   []Reschedule `db:"-" json:"reschedules"`
+	DecisionTitle string       `db:"-" json:"decision_title"`
+	Organiser     string       `db:"-" json:"organiser"`
 }
 
 // Published reports whether the notice is public.
@@ -65,7 +78,7 @@ func (h *Hearing) RevealedSeed() *string {
 const hearingColumns = `id, decision_id, activity_id, title, place, starts_at, applications_close_at, sides, seats_per_side,
 	version_number, version_hash, draft_text, explanation, notice_published_at, selection_method, seed_commitment, seed,
 	selection_method_published_at, drawn_at, participants_published_at, minutes, minutes_hash, minutes_recorded_at,
-	minutes_locked_at, report, report_hash, report_published_at, created_by, created_at`
+	minutes_locked_at, report, report_hash, report_published_at, cancelled_at, cancel_reason, created_by, created_at`
 
 var errHearingNotFound = errs.NotFound("hearing_not_found", "听证会不存在")
 
@@ -91,11 +104,17 @@ func getHearing(ctx context.Context, q querier, id int64, lock bool) (Hearing, e
 // publicView is what the record and the evidence hash cover of a hearing:
 // everything but the seed while it is secret.
 func (h Hearing) publicView() map[string]any {
-	return map[string]any{"id": h.ID, "decision_id": h.DecisionID, "title": h.Title, "place": h.Place,
+	v := map[string]any{"id": h.ID, "decision_id": h.DecisionID, "title": h.Title, "place": h.Place,
 		"starts_at": h.StartsAt.UTC(), "applications_close_at": h.ApplicationsCloseAt.UTC(), "sides": h.Sides,
 		"seats_per_side": h.SeatsPerSide, "version_number": h.VersionNumber, "version_hash": h.VersionHash,
 		"explanation": h.Explanation, "selection_method": h.SelectionMethod, "seed_commitment": h.SeedCommitment,
 		"seed": h.RevealedSeed(), "minutes_hash": h.MinutesHash, "report_hash": h.ReportHash}
+	// Only when set, so that the hash of every hearing bound before
+	// cancellation existed stays what it was.
+	if h.CancelledAt != nil {
+		v["cancelled_at"], v["cancel_reason"] = h.CancelledAt.UTC(), h.CancelReason
+	}
+	return v
 }
 
 // leadStep runs fn, a step of the lead unit on a hearing: it checks the
@@ -167,10 +186,15 @@ type HearingInput struct {
 // title_required, place_required, hearing_sides_required,
 // hearing_seats_invalid, hearing_time_in_past,
 // hearing_applications_close_in_past, hearing_applications_close_too_late,
-// draft_version_not_found, participation_not_allowed_in_stage.
+// draft_version_not_found, hearing_decision_not_disclosable,
+// participation_not_allowed_in_stage.
 func (s *Service) CreateHearing(ctx context.Context, actor *identity.Account, decisionID int64, in HearingInput) (Hearing, error) {
-	if _, err := s.leadDecision(ctx, actor, decisionID); err != nil {
+	d, err := s.leadDecision(ctx, actor, decisionID)
+	if err != nil {
 		return Hearing{}, err
+	}
+	if d.NotDisclosable {
+		return Hearing{}, errWithheld
 	}
 	in.Title, in.Place = cleanText(in.Title), cleanText(in.Place)
 	if err := requireText("title", "听证会名称", in.Title, 200); err != nil {
@@ -249,6 +273,7 @@ func (s *Service) CreateHearing(ctx context.Context, actor *identity.Account, de
 // 17(1)). It must come before applications close. Only staff of the lead
 // unit may call it. Codes: hearing_not_found, not_lead_unit_staff,
 // hearing_notice_already_published, hearing_notice_too_late,
+// hearing_decision_not_disclosable, hearing_cancelled,
 // participation_not_allowed_in_stage.
 func (s *Service) PublishHearingNotice(ctx context.Context, actor *identity.Account, hearingID int64) (Hearing, error) {
 	return s.step(ctx, actor, hearingID, RecordNoticePublished, "公布听证公告", func(tx pgx.Tx, h *Hearing) (map[string]any, error) {
@@ -258,6 +283,15 @@ func (s *Service) PublishHearingNotice(ctx context.Context, actor *identity.Acco
 		now := s.now()
 		if !now.Before(h.ApplicationsCloseAt) {
 			return nil, errNoticeTooLate
+		}
+		// The decision may have been withheld since the hearing was
+		// prepared: the notice would publish its draft.
+		var withheld bool
+		if err := tx.QueryRow(ctx, `SELECT not_disclosable FROM decisions WHERE id = $1`, h.DecisionID).Scan(&withheld); err != nil {
+			return nil, errs.Internal(err)
+		}
+		if withheld {
+			return nil, errWithheld
 		}
 		if _, err := tx.Exec(ctx, `UPDATE hearings SET notice_published_at = $2 WHERE id = $1`, h.ID, now); err != nil {
 			return nil, errs.Internal(err)
@@ -333,7 +367,41 @@ func (s *Service) GetHearing(ctx context.Context, actor *identity.Account, heari
 	if !s.canSeeHearing(ctx, actor, &h) {
 		return Hearing{}, errHearingNotFound
 	}
-	return h, nil
+	list := []Hearing{h}
+	if err := s.describe(ctx, list); err != nil {
+		return Hearing{}, err
+	}
+	return list[0], nil
+}
+
+// describe reads what GetHearing and ListHearings add to hearings of one
+// decision: their reschedules, the decision's title and its lead unit.
+func (s *Service) describe(ctx context.Context, hs []Hearing) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(hs))
+	for i, h := range hs {
+		ids[i] = h.ID
+	}
+	rs, err := reschedules(ctx, s.DB, ids)
+	if err != nil {
+		return err
+	}
+	var title, organiser string
+	if err := s.DB.QueryRow(ctx, `SELECT d.title, a.name FROM decisions d JOIN agencies a ON a.id = d.lead_agency_id WHERE d.id = $1`,
+		hs[0].DecisionID).Scan(&title, &organiser); err != nil {
+		return errs.Internal(err)
+	}
+	for i := range hs {
+		hs[i].DecisionTitle, hs[i].Organiser, hs[i].Reschedules = title, organiser, []Reschedule{}
+		for _, r := range rs {
+			if r.HearingID == hs[i].ID {
+				hs[i].Reschedules = append(hs[i].Reschedules, r)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Service) canSeeHearing(ctx context.Context, actor *identity.Account, h *Hearing) bool {
@@ -362,5 +430,5 @@ func (s *Service) ListHearings(ctx context.Context, actor *identity.Account, dec
 			out = append(out, h)
 		}
 	}
-	return out, nil
+	return out, s.describe(ctx, out)
 }

@@ -34,7 +34,8 @@ type DeliveryInput struct {
 // after the list is published. Codes: hearing_not_found,
 // not_lead_unit_staff, hearing_participants_not_published,
 // participant_not_found, invalid_date, delivered_in_future,
-// delivery_method_required, hearing_materials_too_late,
+// delivered_before_selection, delivery_method_required,
+// hearing_materials_too_late, hearing_cancelled,
 // participation_not_allowed_in_stage.
 func (s *Service) RecordHearingMaterialsDelivery(ctx context.Context, actor *identity.Account, hearingID int64, in DeliveryInput) (Hearing, error) {
 	day, err := parseDate("delivered_on", in.DeliveredOn)
@@ -57,13 +58,25 @@ func (s *Service) RecordHearingMaterialsDelivery(ctx context.Context, actor *ide
 			return nil, errMaterialsTooLate(h.StartsAt)
 		}
 		var code string
-		err := tx.QueryRow(ctx, `SELECT code FROM hearing_applications WHERE id = $1 AND hearing_id = $2 AND selected`,
-			in.ApplicationID, h.ID).Scan(&code)
+		var promoted *time.Time
+		err := tx.QueryRow(ctx, `SELECT a.code, a.promoted_at FROM hearing_applications a
+			WHERE a.id = $1 AND a.hearing_id = $2 AND `+currentParticipant, in.ApplicationID, h.ID).Scan(&code, &promoted)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, errs.NotFound("participant_not_found", "该听证会没有这位听证参加人")
 		}
 		if err != nil {
 			return nil, errs.Internal(err)
+		}
+		// Materials reach a participant once they are one: a date before
+		// the draw (or before an alternate moved up) would make the 7-day
+		// rule a matter of typing an early date.
+		selected := h.DrawnAt
+		if promoted != nil {
+			selected = promoted
+		}
+		if selected != nil && day.Before(dateOf(*selected)) {
+			return nil, errs.InvalidField("delivered_before_selection", "delivered_on",
+				"送达日期不能早于该听证参加人产生之日（"+dateOf(*selected).Format("2006年1月2日")+"）")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO hearing_deliveries (application_id, hearing_id, delivered_on, method, recorded_by, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (application_id) DO UPDATE SET delivered_on = EXCLUDED.delivered_on,
@@ -243,7 +256,7 @@ func signingCodeHash(applicationID int64, code string) []byte {
 // ownParticipation returns the actor's selected application to a hearing
 // whose record waits for signatures.
 func ownParticipation(ctx context.Context, q querier, actor *identity.Account, h *Hearing) (Application, error) {
-	apps, err := listApplications(ctx, q, h.ID, fmt.Sprintf("AND account_id = %d AND selected", actor.ID))
+	apps, err := listApplications(ctx, q, h.ID, fmt.Sprintf("AND account_id = %d AND selected AND withdrawn_at IS NULL", actor.ID))
 	if err != nil {
 		return Application{}, err
 	}
@@ -299,7 +312,7 @@ func (s *Service) SendSigningCode(ctx context.Context, actor *identity.Account, 
 			return errs.Internal(err)
 		}
 		if signed {
-			return errs.Conflict("hearing_minutes_already_signed", "您已签字确认听证笔录")
+			return errs.Conflict("hearing_minutes_already_signed", "您已签字确认听证笔录，或已拒绝签字")
 		}
 		if last != nil && now.Sub(*last) < signingCodeInterval {
 			return errs.RateLimited("verification_code_too_soon", "验证码发送过于频繁，请稍后再试", signingCodeInterval-now.Sub(*last))
@@ -326,16 +339,40 @@ func (s *Service) SendSigningCode(ctx context.Context, actor *identity.Account, 
 	})
 }
 
+// MaxObjectionRunes bounds a participant's objection to the record and a
+// reason for not signing.
+const MaxObjectionRunes = 2000
+
+// checkNote cleans an optional objection (field note) and checks its length.
+func checkNote(note string) (*string, error) {
+	note = cleanText(note)
+	if note == "" {
+		return nil, nil
+	}
+	if len([]rune(note)) > MaxObjectionRunes {
+		return nil, errs.InvalidField("note_too_long", "note", fmt.Sprintf("异议或理由不能超过%d字", MaxObjectionRunes))
+	}
+	return &note, nil
+}
+
 // SignHearingMinutes records the participant's own confirmation and
 // signature of the hearing record with the SMS code (kind sms), bound to
-// the record's hash; the last signature locks the record. Only a selected
-// participant may call it. Codes: authentication_required,
-// hearing_not_found, not_hearing_participant, hearing_minutes_not_recorded,
+// the record's hash; the last signature locks the record. objection, when
+// not empty, is the participant's objection to the record (异议: their
+// part misrecorded, something left out), attached to the record under
+// their signature and shown with it. Only a selected participant may call
+// it. Codes: authentication_required, hearing_not_found,
+// not_hearing_participant, hearing_minutes_not_recorded,
 // hearing_minutes_locked, hearing_minutes_already_signed,
-// signing_code_invalid, participation_not_allowed_in_stage.
-func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Account, hearingID int64, code string) (Hearing, error) {
+// signing_code_invalid, note_too_long, hearing_cancelled,
+// participation_not_allowed_in_stage.
+func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Account, hearingID int64, code, objection string) (Hearing, error) {
 	if actor == nil {
 		return Hearing{}, errUnauthenticated
+	}
+	note, err := checkNote(objection)
+	if err != nil {
+		return Hearing{}, err
 	}
 	h, err := s.GetHearing(ctx, actor, hearingID)
 	if err != nil {
@@ -373,7 +410,7 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 			}
 			return errs.InvalidField("signing_code_invalid", "code", "验证码错误或已过期，请重新获取")
 		}
-		out, err = s.sign(ctx, tx, actor, &h, app, "sms", nil)
+		out, err = s.sign(ctx, tx, actor, &h, app, "sms", nil, note)
 		return err
 	})
 	if codeErr != nil {
@@ -384,65 +421,200 @@ func (s *Service) SignHearingMinutes(ctx context.Context, actor *identity.Accoun
 }
 
 // RecordScannedSignature records a participant's signature on paper: staff
-// upload the scan of the signed page (kind scan). The last signature locks
-// the record. Only staff of the lead unit may call it. Codes:
-// hearing_not_found, not_lead_unit_staff, participant_not_found,
+// upload the scan of the signed page (kind scan), with the objection the
+// participant wrote on it, if any (see SignHearingMinutes). The last
+// signature locks the record. Only staff of the lead unit may call it.
+// Codes: hearing_not_found, not_lead_unit_staff, participant_not_found,
 // hearing_minutes_not_recorded, hearing_minutes_locked,
 // hearing_minutes_already_signed, scan_required, scan_type_not_allowed,
-// participation_not_allowed_in_stage.
-func (s *Service) RecordScannedSignature(ctx context.Context, actor *identity.Account, hearingID, applicationID int64, sc Scan) (Hearing, error) {
+// note_too_long, hearing_cancelled, participation_not_allowed_in_stage.
+func (s *Service) RecordScannedSignature(ctx context.Context, actor *identity.Account, hearingID, applicationID int64, sc Scan,
+	objection string) (Hearing, error) {
+	note, err := checkNote(objection)
+	if err != nil {
+		return Hearing{}, err
+	}
 	var out Hearing
-	err := s.leadStep(ctx, actor, hearingID, "登记纸质签字", func(tx pgx.Tx, h *Hearing) error {
-		if h.MinutesLockedAt != nil {
-			return errMinutesLocked
-		}
-		if h.MinutesRecordedAt == nil {
-			return errMinutesMissing
-		}
-		apps, err := listApplications(ctx, tx, h.ID, fmt.Sprintf("AND id = %d AND selected", applicationID))
+	err = s.leadStep(ctx, actor, hearingID, "登记纸质签字", func(tx pgx.Tx, h *Hearing) error {
+		app, err := s.unsignedParticipant(ctx, tx, h, applicationID)
 		if err != nil {
 			return err
-		}
-		if len(apps) == 0 {
-			return errs.NotFound("participant_not_found", "该听证会没有这位听证参加人")
 		}
 		f, err := storeScan(ctx, tx, actor, h.DecisionID, "scan", sc, s.now())
 		if err != nil {
 			return err
 		}
-		out, err = s.sign(ctx, tx, actor, h, apps[0], "scan", &f)
+		out, err = s.sign(ctx, tx, actor, h, app, "scan", &f, note)
 		return err
 	})
 	return out, err
 }
 
-// sign stores one signature over the record's hash, appends it to the
-// record, and locks the record when every participant has signed.
-func (s *Service) sign(ctx context.Context, tx pgx.Tx, actor *identity.Account, h *Hearing, app Application, kind string, scan *File) (Hearing, error) {
-	var scanID *int64
-	payload := map[string]any{"hearing_id": h.ID, "code": app.Code, "kind": kind, "minutes_hash": *h.MinutesHash}
-	if scan != nil {
-		scanID = &scan.ID
-		payload["scan_sha256"] = scan.SHA256
+// unsignedParticipant is a participant of the hearing, named by the lead
+// unit, while the record waits for them.
+func (s *Service) unsignedParticipant(ctx context.Context, tx pgx.Tx, h *Hearing, applicationID int64) (Application, error) {
+	if h.MinutesLockedAt != nil {
+		return Application{}, errMinutesLocked
 	}
+	if h.MinutesRecordedAt == nil {
+		return Application{}, errMinutesMissing
+	}
+	apps, err := listApplications(ctx, tx, h.ID, fmt.Sprintf("AND id = %d AND selected AND withdrawn_at IS NULL", applicationID))
+	if err != nil {
+		return Application{}, err
+	}
+	if len(apps) == 0 {
+		return Application{}, errs.NotFound("participant_not_found", "该听证会没有这位听证参加人")
+	}
+	return apps[0], nil
+}
+
+// NotSigned is why a participant did not sign the hearing record.
+type NotSigned string
+
+// The ways a participant does not sign. Practice in Chinese hearing rules
+// (行政处罚法 Art. 65, 行政许可法 Art. 48 and the provinces' decision-hearing
+// rules): a participant who refuses to sign has it noted in the record,
+// with the reason; one who did not attend cannot confirm what was said.
+const (
+	NotSignedRefused NotSigned = "refused" // 拒绝签字
+	NotSignedAbsent  NotSigned = "absent"  // 缺席听证会
+)
+
+// RefuseToSignMinutes records the participant's own refusal to sign the
+// hearing record (they dispute it), with the reason, which is shown with
+// the record; it counts toward closing the record like a signature, so
+// that one participant's refusal does not hold the hearing open for ever.
+// No code is asked: a refusal signs nothing, and it is recorded under the
+// participant's account. Only a selected participant may call it. Codes:
+// authentication_required, hearing_not_found, not_hearing_participant,
+// hearing_minutes_not_recorded, hearing_minutes_locked,
+// hearing_minutes_already_signed, reason_required, note_too_long,
+// hearing_cancelled, participation_not_allowed_in_stage.
+func (s *Service) RefuseToSignMinutes(ctx context.Context, actor *identity.Account, hearingID int64, reason string) (Hearing, error) {
+	if actor == nil {
+		return Hearing{}, errUnauthenticated
+	}
+	note, err := checkNote(reason)
+	if err != nil {
+		return Hearing{}, err
+	}
+	if note == nil {
+		return Hearing{}, errs.InvalidField("reason_required", "note", "请写明不签字的理由（笔录哪里与您的发言不符）")
+	}
+	h, err := s.GetHearing(ctx, actor, hearingID)
+	if err != nil {
+		return Hearing{}, err
+	}
+	var out Hearing
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		h, err := lockHearing(ctx, tx, h.DecisionID, hearingID, "拒绝签字")
+		if err != nil {
+			return err
+		}
+		if h.MinutesLockedAt != nil {
+			return errMinutesLocked
+		}
+		app, err := ownParticipation(ctx, tx, actor, &h)
+		if err != nil {
+			return err
+		}
+		out, err = s.sign(ctx, tx, actor, &h, app, string(NotSignedRefused), nil, note)
+		return err
+	})
+	return out, err
+}
+
+// NoteMinutesNotSigned is the lead unit's note in the record that a
+// participant refused to sign (on paper, at the hearing, or by not
+// answering) or did not attend, with the reason or the circumstances,
+// shown with the record. It counts toward closing the record. Only staff
+// of the lead unit may call it. Codes: hearing_not_found,
+// not_lead_unit_staff, participant_not_found, invalid_not_signed_kind,
+// reason_required, note_too_long, hearing_minutes_not_recorded,
+// hearing_minutes_locked, hearing_minutes_already_signed,
+// hearing_cancelled, participation_not_allowed_in_stage.
+func (s *Service) NoteMinutesNotSigned(ctx context.Context, actor *identity.Account, hearingID, applicationID int64, kind NotSigned,
+	reason string) (Hearing, error) {
+	if actor == nil {
+		return Hearing{}, errUnauthenticated
+	}
+	// A participant does not note their own absence; a resident asking is
+	// told so even when the decision page itself is not public (the
+	// hearing is).
+	if actor.Role == identity.RoleResident {
+		return Hearing{}, errNotLead
+	}
+	if kind != NotSignedRefused && kind != NotSignedAbsent {
+		return Hearing{}, errs.InvalidField("invalid_not_signed_kind", "kind", "请选择拒绝签字或缺席")
+	}
+	note, err := checkNote(reason)
+	if err != nil {
+		return Hearing{}, err
+	}
+	if note == nil {
+		return Hearing{}, errs.InvalidField("reason_required", "note", "请写明情况（如拒绝签字的理由、未到会的情况）")
+	}
+	var out Hearing
+	err = s.leadStep(ctx, actor, hearingID, "注明未签字", func(tx pgx.Tx, h *Hearing) error {
+		app, err := s.unsignedParticipant(ctx, tx, h, applicationID)
+		if err != nil {
+			return err
+		}
+		out, err = s.sign(ctx, tx, actor, h, app, string(kind), nil, note)
+		return err
+	})
+	return out, err
+}
+
+// signaturePayload is what the record binds of a participant's signature
+// or note: the note enters only when set, so that the hash of every
+// signature bound before notes existed stays what it was.
+func signaturePayload(hearingID int64, code, kind, minutesHash string, scanSHA256, note *string) map[string]any {
+	payload := map[string]any{"hearing_id": hearingID, "code": code, "kind": kind, "minutes_hash": minutesHash}
+	if scanSHA256 != nil {
+		payload["scan_sha256"] = *scanSHA256
+	}
+	if note != nil {
+		payload["note"] = *note
+	}
+	return payload
+}
+
+// sign stores one signature (or a refusal or absence, kind) over the
+// record's hash with its note, appends it to the record, and locks the
+// record when every participant has signed or is noted as not signing.
+func (s *Service) sign(ctx context.Context, tx pgx.Tx, actor *identity.Account, h *Hearing, app Application, kind string, scan *File,
+	note *string) (Hearing, error) {
+	var scanID *int64
+	var scanSHA *string
+	if scan != nil {
+		scanID, scanSHA = &scan.ID, &scan.SHA256
+	}
+	payload := signaturePayload(h.ID, app.Code, kind, *h.MinutesHash, scanSHA, note)
 	now := s.now()
-	tag, err := tx.Exec(ctx, `INSERT INTO hearing_signatures (application_id, hearing_id, kind, minutes_hash, scan_file_id, signed_by, signed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (application_id) DO NOTHING`, app.ID, h.ID, kind, *h.MinutesHash, scanID, actor.ID, now)
+	tag, err := tx.Exec(ctx, `INSERT INTO hearing_signatures (application_id, hearing_id, kind, minutes_hash, scan_file_id, signed_by, signed_at, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (application_id) DO NOTHING`, app.ID, h.ID, kind, *h.MinutesHash, scanID, actor.ID, now,
+		note)
 	if err != nil {
 		return Hearing{}, errs.Internal(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return Hearing{}, errs.Conflict("hearing_minutes_already_signed", "该听证参加人已签字确认听证笔录")
+		return Hearing{}, errs.Conflict("hearing_minutes_already_signed", "该听证参加人已签字确认听证笔录，或已注明拒绝签字、缺席")
 	}
 	ev, err := evidence("hearing_signatures", app.ID, payload)
 	if err != nil {
 		return Hearing{}, err
 	}
-	if err := s.Record.Append(ctx, tx, h.DecisionID, consultation.RecordActor(actor), RecordMinutesSigned, payload, ev); err != nil {
+	entry := RecordMinutesSigned
+	if kind == string(NotSignedRefused) || kind == string(NotSignedAbsent) {
+		entry = RecordMinutesNotSigned
+	}
+	if err := s.Record.Append(ctx, tx, h.DecisionID, consultation.RecordActor(actor), entry, payload, ev); err != nil {
 		return Hearing{}, err
 	}
 	var unsigned int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM hearing_applications a WHERE a.hearing_id = $1 AND a.selected
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM hearing_applications a WHERE a.hearing_id = $1 AND `+currentParticipant+`
 		AND NOT EXISTS (SELECT 1 FROM hearing_signatures g WHERE g.application_id = a.id)`, h.ID).Scan(&unsigned); err != nil {
 		return Hearing{}, errs.Internal(err)
 	}

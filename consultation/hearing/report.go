@@ -57,7 +57,8 @@ func (s *Service) PublishHearingReport(ctx context.Context, actor *identity.Acco
 					unsigned = append(unsigned, p.Code+" "+p.PublicName)
 				}
 			}
-			return nil, errRule("hearing_minutes_not_signed", "听证笔录须经全体听证参加人确认并签字，尚未签字："+strings.Join(unsigned, "、"))
+			return nil, errRule("hearing_minutes_not_signed", "听证笔录须经全体听证参加人确认并签字，拒绝签字或缺席的由承办单位注明；尚未签字也未注明："+
+				strings.Join(unsigned, "、"))
 		}
 		sts, err := statements(ctx, tx, h.ID)
 		if err != nil {

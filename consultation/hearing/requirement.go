@@ -151,12 +151,14 @@ func (s *Service) WaiveHearing(ctx context.Context, actor *identity.Account, dec
 
 func init() {
 	// A decision flagged as needing a hearing (Art. 16) goes to legality
-	// review only with a hearing whose record every participant signed and
+	// review only with a hearing whose record every participant signed (or
+	// is noted as refusing or absent) and
 	// whose report is published (Art. 17), or with the written reason for
 	// holding none. Decisions not flagged pass.
 	consultation.AddGate(consultation.StatusUnderReview, consultation.Gate{
 		Code: "hearing_required", Basis: "Decree 713 Art. 16, 17", Title: "需要听证的决策事项已完成听证或书面说明不举行的理由",
-		Message: "该决策事项已标记为需要听证：须有经全体听证参加人签字确认的听证笔录和已公布的听证报告，或书面说明不举行听证会的理由",
+		Message: "该决策事项已标记为需要听证：须有经全体听证参加人签字确认（拒绝签字或缺席的已注明）的听证笔录和已公布的听证报告，" +
+			"或书面说明不举行听证会的理由",
 		Check: func(ctx context.Context, st *consultation.GateState) (bool, error) {
 			var ok bool
 			err := st.Tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM hearing_requirements WHERE decision_id = $1)

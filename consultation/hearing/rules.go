@@ -2,6 +2,7 @@ package hearing
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/canyu-gov/canyu/internal/errs"
@@ -59,4 +60,20 @@ var (
 	errMinutesLocked   = errRule("hearing_minutes_locked", "听证笔录已经全体听证参加人签字确认并锁定，不能更改")
 	errMinutesSigned   = errRule("hearing_minutes_signing_started", "已有听证参加人签字确认笔录，笔录不能再修改")
 	errReportPublished = errRule("hearing_report_published", "听证报告已公布")
+	errCancelled       = errRule("hearing_cancelled", "听证会已取消")
+	// A hearing publishes the draft; a decision withheld from consultation
+	// (Art. 14: 依法不予公开的决策事项除外) holds none, and hears views by
+	// other means (a forum, written requests) recorded as activities.
+	errWithheld = &errs.Error{Kind: errs.KindConflict, Code: "hearing_decision_not_disclosable", Basis: BasisChannels,
+		Message: "该决策事项依法不予公开，不能举行公开的听证会（听证公告须公布决策草案）；可以通过座谈会、书面征求意见等方式听取意见"}
+	errAlreadyHeld = errRule("hearing_already_held", "听证会已开始，不能再变更、取消或撤回报名；未出席的听证参加人由承办单位注明缺席")
+	errWithdrawn   = errRule("hearing_application_withdrawn", "该报名已撤回")
 )
+
+// sideWithoutApplicants refuses a draw while a declared side has no
+// application: every side must be represented (Art. 16), and once drawn
+// nobody else can apply.
+func sideWithoutApplicants(sides []string) error {
+	return errRule("hearing_side_without_applicants", "听证参加人须涵盖听证公告列明的各方，"+strings.Join(sides, "、")+
+		"无人报名，不能抽签：请延长报名时间（听证会相应延期）后再抽签，或取消听证会")
+}

@@ -285,10 +285,10 @@ func TestHearingFromNoticeToReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			_, err := hs.SignHearingMinutes(ctx, a, h.ID, "000000x")
+			_, err := hs.SignHearingMinutes(ctx, a, h.ID, "000000x", "")
 			wantCode(t, err, "signing_code_invalid")
 		}
-		if h, err = hs.SignHearingMinutes(ctx, a, h.ID, e.SMS.Code(*a.Phone)); err != nil {
+		if h, err = hs.SignHearingMinutes(ctx, a, h.ID, e.SMS.Code(*a.Phone), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -313,13 +313,13 @@ func TestHearingFromNoticeToReport(t *testing.T) {
 
 	// The last participant signs on paper: staff upload the scan. The
 	// record locks.
-	if h, err = hs.RecordScannedSignature(ctx, s.staff, h.ID, ps[8].ApplicationID, hearing.Scan{Filename: "签字页.pdf", Data: pdf}); err != nil {
+	if h, err = hs.RecordScannedSignature(ctx, s.staff, h.ID, ps[8].ApplicationID, hearing.Scan{Filename: "签字页.pdf", Data: pdf}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if h.MinutesLockedAt == nil {
 		t.Fatal("every participant signed and the record is not locked")
 	}
-	_, err = hs.RecordScannedSignature(ctx, s.staff, h.ID, ps[8].ApplicationID, hearing.Scan{Data: pdf})
+	_, err = hs.RecordScannedSignature(ctx, s.staff, h.ID, ps[8].ApplicationID, hearing.Scan{Data: pdf}, "")
 	wantCode(t, err, "hearing_minutes_locked")
 	wantGate(t, s.submit(t), "hearing_required")
 

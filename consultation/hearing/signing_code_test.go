@@ -75,7 +75,7 @@ func TestSigningCodesPerDay(t *testing.T) {
 	if err := hs.SendSigningCode(ctx, &person, h.ID); err != nil {
 		t.Fatalf("a day after the first code: %v", err)
 	}
-	if _, err := hs.SignHearingMinutes(ctx, &person, h.ID, e.SMS.Code(*person.Phone)); err != nil {
+	if _, err := hs.SignHearingMinutes(ctx, &person, h.ID, e.SMS.Code(*person.Phone), ""); err != nil {
 		t.Fatal(err)
 	}
 }
