@@ -236,6 +236,10 @@ func (in RegisterInput) Validate() error {
 	add(checkPasswordRules(in.Password))
 	if utf8.RuneCountInString(strings.TrimSpace(in.DisplayName)) > 64 {
 		add(errs.InvalidField("display_name_too_long", "display_name", "显示名称不能超过64个字"))
+	} else if strings.ContainsRune(in.DisplayName, 0) || !utf8.ValidString(in.DisplayName) {
+		// Refused before the SMS limits count (the database could not
+		// store it; outside check sec3).
+		add(errs.InvalidField("invalid_characters", "display_name", "显示名称含有无法保存的字符"))
 	}
 	if len(fields) == 0 {
 		return nil
