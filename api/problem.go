@@ -127,11 +127,10 @@ func toProblem(ctx context.Context, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	e, ok := errs.As(err)
-	if (!ok || e.Kind == errs.KindInternal) && errs.Unreachable(err) {
-		e, ok = errs.Internal(err), true // the database is down: 503 with Retry-After
-	}
-	if !ok || e.Kind == errs.KindInternal {
+	// The database down (503 with Retry-After) or text it cannot hold (422)
+	// is classified here too when the service did not wrap the error.
+	e := errs.Reclassify(err)
+	if e.Kind == errs.KindInternal {
 		return newProblem(ctx, http.StatusInternalServerError, "internal", err)
 	}
 	status := e.Kind.HTTPStatus()

@@ -3,6 +3,7 @@ package consultation
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -308,6 +309,11 @@ func (s *Service) ListDraftVersions(ctx context.Context, actor *identity.Account
 // attachments, or draft_version_not_found when it does not exist or the
 // actor may not see it.
 func (s *Service) getVisibleVersion(ctx context.Context, d *Decision, internal bool, number int) (DraftVersion, error) {
+	if number < 1 || number > math.MaxInt32 {
+		// Version numbers are int4: a larger one is no version (it
+		// answered 500, outside check sec3).
+		return DraftVersion{}, errVersionNotFound
+	}
 	rows, err := s.DB.Query(ctx, `SELECT `+versionColumns+`, v.text FROM draft_versions v WHERE v.decision_id = $1 AND v.number = $2`, d.ID, number)
 	if err != nil {
 		return DraftVersion{}, errs.Internal(err)

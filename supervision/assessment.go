@@ -2,6 +2,7 @@ package supervision
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -107,6 +108,9 @@ func (s *Service) UpdateAssessmentIndicators(ctx context.Context, actor *identit
 	if err := requireOffice(actor); err != nil {
 		return nil, err
 	}
+	if err := checkAssessmentYear(year); err != nil {
+		return nil, err
+	}
 	if city, err := cityOffice(ctx, s.DB, actor); err != nil {
 		return nil, err
 	} else if !city {
@@ -139,11 +143,33 @@ func (s *Service) UpdateAssessmentIndicators(ctx context.Context, actor *identit
 	return s.Indicators(ctx, year)
 }
 
+// The years an assessment may be asked for: from the first year the
+// platform's rules were in force to as far as the calendar reaches (the
+// API's schema says the same).
+const (
+	MinAssessmentYear = 2019
+	MaxAssessmentYear = 2100
+)
+
+// checkAssessmentYear refuses a year outside MinAssessmentYear to
+// MaxAssessmentYear: a page's link without a year asked for year 0, whose
+// 1 January PostgreSQL refused (500; outside check sec3). Codes:
+// invalid_year.
+func checkAssessmentYear(year int) error {
+	if year < MinAssessmentYear || year > MaxAssessmentYear {
+		return errs.Invalid("invalid_year", fmt.Sprintf("考核年度须在%d年至%d年之间", MinAssessmentYear, MaxAssessmentYear))
+	}
+	return nil
+}
+
 // GetAnnualAssessment computes the year's scoring sheet for every
 // department (or the actor's own, for department staff), from the
 // decisions it led in the year, evaluated at the year's end (or now,
 // during the year), and the problems due in the year.
 func (s *Service) GetAnnualAssessment(ctx context.Context, actor *identity.Account, year int) (Assessment, error) {
+	if err := checkAssessmentYear(year); err != nil {
+		return Assessment{}, err
+	}
 	var only int64
 	if actor != nil && actor.Role == identity.RoleAgencyStaff && actor.AgencyID != nil {
 		only = *actor.AgencyID

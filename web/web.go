@@ -299,14 +299,14 @@ func (s *site) renderError(w http.ResponseWriter, r *http.Request, status int, t
 // formError puts a service error into the page: field errors next to their
 // field, anything else at the top. It returns the HTTP status to answer.
 func (s *site) formError(r *http.Request, p *page, err error) int {
-	e, ok := errs.As(err)
-	if (!ok || e.Kind == errs.KindInternal || e.Kind == errs.KindUnavailable) && errs.Unreachable(err) {
+	e := errs.Reclassify(err)
+	if (e.Kind == errs.KindInternal || e.Kind == errs.KindUnavailable) && errs.Unreachable(err) {
 		// The database is down: an outage, not a bug (issue 15, finding 7).
 		s.svc.Logger.WarnContext(r.Context(), "page: database unreachable", "error", err)
 		p.Message = unavailableMessage
 		return http.StatusServiceUnavailable
 	}
-	if !ok || e.Kind == errs.KindInternal {
+	if e.Kind == errs.KindInternal {
 		s.svc.Logger.ErrorContext(r.Context(), "page action failed", "error", err)
 		p.Message = "服务器内部错误，请稍后重试。"
 		return http.StatusInternalServerError

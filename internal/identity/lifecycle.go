@@ -64,42 +64,19 @@ func renameField(err error, field string) error {
 
 // RequestPasswordReset sends a reset code by SMS to a resident's verified
 // number. The answer is the same for every number (registered, verified or
-// not, resident or staff: only a verified resident receives a code), and
-// the SMS limits of registration count first (takeSMSQuota), so the
-// operation neither lists numbers nor floods one. Staff passwords are
-// reset by an admin (ResetAccountPassword). Anyone may call it. Codes:
-// invalid_phone, verification_code_too_soon (429), sms_limit_reached
-// (429), sms_unavailable (503).
+// not, resident or staff: only a verified resident receives a code), the
+// SMS limits of registration count first (takeSMSQuota), and the code is
+// issued and sent by a job after the answer (requestCodeIfAccount), so the
+// operation neither lists numbers, by its answer or its time, nor floods
+// one. Staff passwords are reset by an admin (ResetAccountPassword).
+// Anyone may call it. Codes: invalid_phone, verification_code_too_soon (429),
+// sms_limit_reached (429).
 func (s *Service) RequestPasswordReset(ctx context.Context, phoneIn, clientAddr string) error {
 	phone, ok := NormalizePhone(phoneIn)
 	if !ok {
 		return errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
 	}
-	return s.sendCodeIfAccount(ctx, s.now(), phone, clientAddr, "reset",
-		`SELECT id FROM accounts WHERE phone = $1 AND role = 'resident' AND deleted_at IS NULL
-			AND verified_at IS NOT NULL AND disabled_at IS NULL FOR UPDATE`, phone)
-}
-
-// sendCodeIfAccount counts the SMS limits (takeSMSQuota) and then sends a
-// code for purpose to the account the query selects (its id, locked). When
-// none matches nothing is sent and the answer is the same, so that the
-// caller cannot tell which numbers have accounts.
-func (s *Service) sendCodeIfAccount(ctx context.Context, now time.Time, phone, clientAddr, purpose, query string,
-	args ...any) error {
-	if err := s.takeSMSQuota(ctx, now, phone, clientAddr); err != nil {
-		return err
-	}
-	return pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, query, args...).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return errs.Internal(err)
-		}
-		return s.issueCode(ctx, tx, id, phone, purpose)
-	})
+	return s.requestCodeIfAccount(ctx, s.now(), phone, clientAddr, PurposeReset)
 }
 
 var errResetInvalid = errs.InvalidField("reset_code_invalid", "code", "验证码不正确或已过期，请检查后重试或重新获取")

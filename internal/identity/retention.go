@@ -15,7 +15,8 @@ import (
 const SessionAddressRetention = 7 * 24 * time.Hour
 
 // Purge is the hourly clean-up of identity data past its purpose: counters
-// of rate limits whose window ended a day ago, the address and browser of
+// of rate limits whose window ended a day ago, requests for SMS codes older
+// than a code's life, the address and browser of
 // sessions ended SessionAddressRetention ago, and unverified registrations
 // older than UnverifiedTTL, whose number is freed (the row becomes a
 // tombstone, as after a deletion). It returns how many registrations
@@ -25,6 +26,9 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 	if _, err := s.DB.Exec(ctx, `DELETE FROM rate_limits WHERE window_end < $1 AND (blocked_until IS NULL OR blocked_until < $1)`,
 		now.Add(-24*time.Hour)); err != nil {
 		return 0, errs.Internal(err)
+	}
+	if err := s.purgeCodeRequests(ctx, now); err != nil {
+		return 0, err
 	}
 	if _, err := s.DB.Exec(ctx, `UPDATE sessions SET client_addr = '', user_agent = ''
 		WHERE (client_addr <> '' OR user_agent <> '') AND least(expires_at, coalesce(revoked_at, expires_at)) < $1`,

@@ -58,6 +58,10 @@ const (
 type Service struct {
 	DB  *pgxpool.Pool
 	SMS SMSSender
+	// Codes queues the job that issues and sends a requested verification
+	// or password-reset code (the job runner, wired in cmd); nil: the
+	// requests wait until SendPendingCodes.
+	Codes CodeQueue
 	// Now is the clock; tests inject a fixed one.
 	Now func() time.Time
 }
@@ -129,8 +133,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 	return err
 }
 
-// RegisterResident creates an unverified resident account and sends a
-// verification code. A number held by an unverified registration is taken
+// RegisterResident creates an unverified resident account and requests a
+// verification code, which a job sends after the answer. A number held by an unverified registration is taken
 // over: the earlier attempt's password, name, sessions and codes are
 // replaced, and the 24 hours (UnverifiedTTL) start again, so nobody can
 // squat a number they cannot receive SMS on (issue 15, finding 4). The SMS
@@ -189,6 +193,7 @@ func (s *Service) registerResident(ctx context.Context, phone, name, password st
 		return Account{}, errs.Internal(err)
 	}
 	var acct Account
+	taken := false
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		var id int64
 		var verified *time.Time
@@ -201,18 +206,27 @@ func (s *Service) registerResident(ctx context.Context, phone, name, password st
 		case err != nil:
 			return errs.Internal(err)
 		case verified != nil:
-			return errs.Conflict("phone_already_registered", "该手机号码已注册")
+			// Nothing is sent, but the request is written and queued as
+			// for any number, so the work and its time are the same
+			// (outside check sec3).
+			taken = true
+			return s.requestCode(ctx, tx, 0, PurposeVerify, now)
 		default:
 			if err := replaceRegistration(ctx, tx, id, name, hash, now); err != nil {
 				return err
 			}
 		}
-		if err := s.issueCode(ctx, tx, id, phone, "verify"); err != nil {
+		// The code is issued and sent by a job after the answer
+		// (SendRequestedCode), never within the request.
+		if err := s.requestCode(ctx, tx, id, PurposeVerify, now); err != nil {
 			return err
 		}
 		acct, err = s.queryAccount(ctx, tx, "a.id = $1", id)
 		return err
 	})
+	if err == nil && taken {
+		err = errs.Conflict("phone_already_registered", "该手机号码已注册")
+	}
 	return acct, err
 }
 
@@ -236,6 +250,10 @@ func (in RegisterInput) Validate() error {
 	add(checkPasswordRules(in.Password))
 	if utf8.RuneCountInString(strings.TrimSpace(in.DisplayName)) > 64 {
 		add(errs.InvalidField("display_name_too_long", "display_name", "显示名称不能超过64个字"))
+	} else if strings.ContainsRune(in.DisplayName, 0) || !utf8.ValidString(in.DisplayName) {
+		// Refused before the SMS limits count (the database could not
+		// store it; outside check sec3).
+		add(errs.InvalidField("invalid_characters", "display_name", "显示名称含有无法保存的字符"))
 	}
 	if len(fields) == 0 {
 		return nil
@@ -252,6 +270,11 @@ func replaceRegistration(ctx context.Context, tx pgx.Tx, id int64, name, hash st
 		return errs.Internal(err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
+		return errs.Internal(err)
+	}
+	// The earlier attempt's codes end now, not when the new one is sent.
+	if _, err := tx.Exec(ctx, `UPDATE phone_verifications SET consumed_at = $2 WHERE account_id = $1 AND consumed_at IS NULL`,
+		id, now); err != nil {
 		return errs.Internal(err)
 	}
 	return nil

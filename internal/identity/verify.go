@@ -125,7 +125,7 @@ func (s *Service) takeRegistrationQuota(ctx context.Context, now time.Time, phon
 }
 
 // forgetRegistration drops the mark of a registration that failed after
-// its limits were taken (the SMS gateway down), so that sending the form
+// its limits were taken (the database failing), so that sending the form
 // again tries again instead of being answered as done.
 func (s *Service) forgetRegistration(ctx context.Context, retryKey string) {
 	if retryKey == "" {
@@ -139,7 +139,10 @@ func (s *Service) forgetRegistration(ctx context.Context, retryKey string) {
 
 // issueCode stores a new code of the purpose ('verify' or 'reset') for the
 // account inside tx, makes earlier codes of the purpose unusable and sends
-// the code.
+// the code. Only the job that sends requested codes calls it
+// (SendRequestedCode), never a request: a request for a number with an
+// account would otherwise take the gateway's time (and fail with it) where
+// one for a number without does not (outside check sec3).
 func (s *Service) issueCode(ctx context.Context, tx pgx.Tx, accountID int64, phone, purpose string) error {
 	now := s.now()
 	code, err := newCode()
@@ -155,7 +158,7 @@ func (s *Service) issueCode(ctx context.Context, tx pgx.Tx, accountID int64, pho
 		return errs.Internal(err)
 	}
 	// The sender is called inside the transaction so that a gateway failure
-	// rolls the code back; the resident can then simply ask again.
+	// rolls the code back; the job then tries again.
 	if err := s.SMS.SendVerificationCode(ctx, phone, code); err != nil {
 		return &errs.Error{Kind: errs.KindUnavailable, Code: "sms_unavailable", Message: "短信发送失败，请稍后重试", Err: err}
 	}
@@ -171,10 +174,7 @@ func (s *Service) ResendVerificationCode(ctx context.Context, phoneIn, clientAdd
 	if !ok {
 		return errs.InvalidField("invalid_phone", "phone", "请输入有效的中国大陆手机号码（11位，以1开头）")
 	}
-	now := s.now()
-	return s.sendCodeIfAccount(ctx, now, phone, clientAddr, "verify",
-		`SELECT id FROM accounts WHERE phone = $1 AND deleted_at IS NULL AND verified_at IS NULL
-			AND created_at > $2 FOR UPDATE`, phone, now.Add(-UnverifiedTTL))
+	return s.requestCodeIfAccount(ctx, s.now(), phone, clientAddr, PurposeVerify)
 }
 
 var errCodeInvalid = errs.InvalidField("verification_code_invalid", "code", "验证码或密码不正确，或验证码已过期，请检查后重试或重新获取")

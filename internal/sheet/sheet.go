@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -15,14 +16,29 @@ import (
 // Text neutralises spreadsheet formula injection (OWASP "CSV injection"):
 // a cell that starts with = + - @ (or a tab or carriage return, which some
 // programs skip before looking for one) is prefixed with an apostrophe so
-// that it is shown as text and never evaluated.
+// that it is shown as text and never evaluated. The sign is also looked
+// for behind leading white space (a space, a line break, the ideographic
+// space U+3000), which programs that trim a cell before reading it skip,
+// and in its full-width form (＝ ＋ － ＠), which a Chinese input method
+// types and East Asian spreadsheet programs read as the ASCII sign
+// (outside check sec3).
 func Text(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '\t', '\r':
 		return "'" + s
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		switch r {
+		case '=', '+', '-', '@', '＝', '＋', '－', '＠':
+			return "'" + s
+		}
+		break
 	}
 	return s
 }

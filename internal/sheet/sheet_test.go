@@ -7,7 +7,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// TestText: only a leading = + - @ tab or carriage return is neutralised.
+// TestText: only a leading = + - @ (ASCII or full-width, after any white
+// space) or a leading tab or carriage return is neutralised.
 func TestText(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                  "",
@@ -19,6 +20,20 @@ func TestText(t *testing.T) {
 		"\r=1":              "'\r=1",
 		"a=1":               "a=1",
 		"建议=1":              "建议=1",
+		// Outside check sec3: spreadsheet programs that trim a cell
+		// before reading it (LibreOffice with 去除空格, Google Sheets, the
+		// converters WPS and others use) see a formula behind leading
+		// white space, a line break or an ideographic space, and a
+		// resident's input method types the full-width signs.
+		" =1+1":             "' =1+1",
+		"\n=1+1":            "'\n=1+1",
+		"\u3000@SUM(A1)":    "'\u3000@SUM(A1)",
+		"＝HYPERLINK(\"x\")": "'＝HYPERLINK(\"x\")",
+		"＋86 电话":            "'＋86 电话",
+		"－1":                "'－1",
+		"＠SUM(A1)":          "'＠SUM(A1)",
+		" 建议":               " 建议",
+		"　建议":               "　建议",
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)

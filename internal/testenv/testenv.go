@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,17 +74,36 @@ type SMS struct {
 	mu    sync.Mutex
 	codes map[string]string
 	texts map[string][]string
+	fail  bool
+	// drain sends the codes waiting to be sent, as the job that sends
+	// them would (New sets it).
+	drain func()
 }
 
-// SendVerificationCode records the code for the phone.
+// errGatewayDown is what a failing gateway answers (FailCodes).
+var errGatewayDown = errors.New("testenv: the SMS gateway is down")
+
+// SendVerificationCode records the code for the phone, or fails while
+// FailCodes is on.
 func (s *SMS) SendVerificationCode(_ context.Context, phone, code string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fail {
+		return errGatewayDown
+	}
 	if s.codes == nil {
 		s.codes = map[string]string{}
 	}
 	s.codes[phone] = code
 	return nil
+}
+
+// FailCodes makes the gateway refuse every verification code (on) or
+// accept them again (off), as a gateway that is down.
+func (s *SMS) FailCodes(on bool) {
+	s.mu.Lock()
+	s.fail = on
+	s.mu.Unlock()
 }
 
 // SendText records a notification text for the phone (notify.TextSender).
@@ -104,8 +124,22 @@ func (s *SMS) Texts(phone string) []string {
 	return append([]string(nil), s.texts[phone]...)
 }
 
-// Code returns the last code sent to phone.
+// Code returns the last code sent to phone, after sending the codes that
+// wait to be sent (registration, resend and password-reset codes are sent
+// by a job after the answer), as a resident reads the SMS a moment later.
 func (s *SMS) Code(phone string) string {
+	s.mu.Lock()
+	drain := s.drain
+	s.mu.Unlock()
+	if drain != nil {
+		drain()
+	}
+	return s.Delivered(phone)
+}
+
+// Delivered returns the last code the gateway received for phone, sending
+// nothing that waits.
+func (s *SMS) Delivered(phone string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.codes[phone]
@@ -274,6 +308,10 @@ func New(tb testing.TB) *Env {
 		tb.Fatal(err)
 	}
 	e.Consultation.Scheduler = runner
+	// Codes are queued as in production; Code sends them as their job
+	// would, when a test reads one.
+	e.Identity.Codes = runner
+	e.SMS.drain = func() { e.Identity.SendPendingCodes(context.Background()) }
 	e.Survey = survey.NewService(db, e.Consultation, runner)
 	e.Survey.Now = e.Clock.Now
 	e.Hearing = hearing.NewService(db, e.Consultation, e.SMS)
