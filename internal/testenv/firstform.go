@@ -27,6 +27,9 @@ var FirstFormSQL = map[string]string{
 		published_by, published_hash FROM adoption_reports WHERE id = $1`,
 	"comment_dispositions": `SELECT comment_id, decision_id, disposition, reason, group_id, decided_by,
 		decided_at AT TIME ZONE 'UTC' AS decided_at FROM comment_dispositions WHERE comment_id = $1`,
+	"comment_group_dispositions": `SELECT $1::bigint AS group_id, coalesce(jsonb_agg(jsonb_build_object('comment_id', comment_id,
+	'disposition', disposition, 'reason', reason) ORDER BY comment_id), '[]') AS dispositions
+	FROM comment_dispositions WHERE group_id = $1`,
 	"decision_proposals": `SELECT id, decision_body_id, proposer_kind, proposer_name, account_id, title, description, status, answer,
 		catalogue_item_id, adjustment_id, answered_by, answered_at AT TIME ZONE 'UTC' AS answered_at,
 		created_at AT TIME ZONE 'UTC' AS created_at FROM decision_proposals WHERE id = $1`,
