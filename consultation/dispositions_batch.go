@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/events"
 	"github.com/canyu-gov/canyu/internal/errs"
 	"github.com/canyu-gov/canyu/internal/identity"
@@ -59,7 +60,9 @@ type BatchDispositionResult struct {
 // invalid_disposition, disposition_reason_required,
 // disposition_reason_too_long, consultation_still_open,
 // disposition_not_allowed_in_stage, adoption_report_published,
-// comment_not_published (none of the comments is published).
+// comment_not_published (none of the comments is published). The entry
+// binds every disposition it set (evidence), so a rewrite is named by
+// verification.
 func (s *Service) SetBatchDisposition(ctx context.Context, actor *identity.Account, decisionID int64, in BatchDispositionInput) (BatchDispositionResult, error) {
 	if err := s.settleGroups(ctx, decisionID); err != nil {
 		return BatchDispositionResult{}, err
@@ -108,7 +111,19 @@ func (s *Service) SetBatchDisposition(ctx context.Context, actor *identity.Accou
 					payload[k] = v
 				}
 			}
-			if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordBatchDisposition, payload); err != nil {
+			// Each disposition the batch set is bound, as an individual
+			// answer binds its own: verification re-reads them. A later
+			// individual answer binds its row again, and the latest
+			// binding counts.
+			evidence := make([]record.Evidence, 0, len(res.CommentIDs))
+			for _, id := range res.CommentIDs {
+				ev, err := record.Bind(ctx, tx, "comment_dispositions", id)
+				if err != nil {
+					return err
+				}
+				evidence = append(evidence, ev)
+			}
+			if _, err := s.appendRecord(ctx, tx, decisionID, actor, RecordBatchDisposition, payload, evidence...); err != nil {
 				return err
 			}
 			if err := emit(ctx, tx, &d, events.OpinionAnswered, events.SubjectComment, res.CommentIDs, now, map[string]any{

@@ -86,9 +86,17 @@ var laterForms = map[string][]string{
 		FROM comment_dispositions WHERE comment_id = $1`},
 }
 
+// groupDispositionsForm2 adds who decided the group's answer and when,
+// which the API and the pages serve with each disposition.
+const groupDispositionsForm2 = `SELECT $1::bigint AS group_id, coalesce(jsonb_agg(jsonb_build_object('comment_id', comment_id,
+	'disposition', disposition, 'reason', reason, 'decided_by', decided_by, 'decided_at', decided_at AT TIME ZONE 'UTC')
+	ORDER BY comment_id), '[]') AS dispositions
+	FROM comment_dispositions WHERE group_id = $1`
+
 func init() {
 	RegisterEvidenceForms(evidenceRows, laterForms)
 	record.RegisterEvidence(groupDispositions, RowHasher(groupDispositionsSQL))
+	record.RegisterEvidenceForm(groupDispositions, 2, RowHasher(groupDispositionsForm2))
 }
 
 // RegisterEvidenceForms registers a RowHasher for the first form of each

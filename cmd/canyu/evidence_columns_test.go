@@ -50,6 +50,10 @@ var notContent = map[string]map[string]string{
 		"signed_at": "when: the time the binding entry records (recorded_at); not caught: the row's time rewritten, " +
 			"which the participants list serves",
 	},
+	"theme_analyses": {
+		"last_comment_id": "the last comment the incremental joiner placed with the analysis, advanced after the analysis is " +
+			"bound and by no recorded step; bookkeeping of the joiner, not served; not caught: the cursor rewritten",
+	},
 	"offline_opinions": {
 		"decided_by": "who answered the opinion: the actor of the answer's entry; not served",
 	},

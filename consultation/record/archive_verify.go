@@ -174,7 +174,9 @@ func verifyArchive(r io.ReaderAt, size int64) (VerifyResult, error) {
 	// 4. Every row an entry binds is in the archive as it was recorded.
 	seq, problem, n, _ = checkEvidence(rec.Entries, func(ev Evidence) ([]byte, bool, error) {
 		data, ok := content[EvidencePath(ev.Table, ev.RowID)]
-		if !ok && !registered(ev.Table) {
+		if !ok && hasherOf(ev.Table, ev.Form) == nil {
+			// No hasher of the table, or of the form it was bound in (one
+			// that cannot be re-read): the archive holds no file of it.
 			return nil, false, errUnregistered
 		}
 		return data, ok, nil

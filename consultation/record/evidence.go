@@ -51,6 +51,12 @@ func RegisterEvidence(table string, h Hasher) {
 // canonical content, from init, after the earlier ones: Bind binds new
 // entries in the latest form, and every form stays registered for the
 // entries bound in it. A form registered twice or out of order panics.
+//
+// A nil Hasher registers a form that cannot be re-read: entries were bound
+// in it before the table had a hasher, over content the database does not
+// keep (a theme analysis hashed its result as computed, before staff
+// worked on it). Its entries count as unchecked, online and offline, as
+// when no hasher was registered; only later forms may be bound (Bind).
 func RegisterEvidenceForm(table string, form int, h Hasher) {
 	hashersMu.Lock()
 	defer hashersMu.Unlock()
@@ -67,7 +73,9 @@ func EvidenceHashers() map[string]Hasher {
 	defer hashersMu.RUnlock()
 	out := make(map[string]Hasher, len(hashers))
 	for t, forms := range hashers {
-		out[t] = forms[len(forms)-1]
+		if h := forms[len(forms)-1]; h != nil {
+			out[t] = h
+		}
 	}
 	return out
 }
@@ -95,6 +103,17 @@ func hasherOf(table string, form int) Hasher {
 	return forms[form-1]
 }
 
+// knownForm reports whether this program registered the form of a table
+// (0: the first), with a Hasher or as one that cannot be re-read.
+func knownForm(table string, form int) bool {
+	hashersMu.RLock()
+	defer hashersMu.RUnlock()
+	if form == 0 {
+		form = 1
+	}
+	return form >= 1 && form <= len(hashers[table])
+}
+
 // latestForm returns a table's latest form and its Hasher (0 and nil when
 // none is registered).
 func latestForm(table string) (int, Hasher) {
@@ -108,7 +127,8 @@ func latestForm(table string) (int, Hasher) {
 }
 
 // errUnregistered is a bound row of a table no Hasher is registered for in
-// this program: it cannot be re-read, and is counted as unchecked.
+// this program, or bound in a form registered as one that cannot be
+// re-read: it is counted as unchecked.
 var errUnregistered = errors.New("record: no evidence hasher registered")
 
 func errNoHasher(table string) error {
@@ -183,7 +203,7 @@ func checkEvidence(entries []Entry, read evidenceReader) (seq int64, problem str
 				continue
 			}
 			where := fmt.Sprintf("entry %d (%s): %s row %d", e.Seq, e.Kind, ev.Table, ev.RowID)
-			if ev.Form != 0 && registered(ev.Table) && hasherOf(ev.Table, ev.Form) == nil {
+			if ev.Form != 0 && registered(ev.Table) && !knownForm(ev.Table, ev.Form) {
 				// Not a table this program cannot read, but a form of it
 				// that no canyu of this version wrote.
 				return e.Seq, fmt.Sprintf("%s is bound in content form %d, which this program does not know", where, ev.Form), n, nil

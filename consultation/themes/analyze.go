@@ -73,7 +73,8 @@ type storedVec struct {
 // through them staying there
 // (keep.go); the machine regroups the rest. One record entry names the
 // version, the themes (with the theme each carries on) and the SHA-256 of
-// the result (evidence). Only staff of the lead unit. Codes:
+// the result, and binds the analysis' row and the machine's themes
+// (evidence.go). Only staff of the lead unit. Codes:
 // decision_not_found, authentication_required, not_lead_unit_staff,
 // no_comments_to_analyse, themes_changed_during_analysis.
 func (s *Service) Analyze(ctx context.Context, actor *identity.Account, decisionID int64) (Analysis, error) {
@@ -416,10 +417,15 @@ func (s *Service) analyzeOnce(ctx context.Context, actor *identity.Account, deci
 		if entryThemes == nil {
 			entryThemes = []map[string]any{}
 		}
+		// The row and the machine's themes are bound (evidence.go); the
+		// result's hash is in the payload and in the row.
+		ev, err := record.Bind(ctx, tx, "theme_analyses", out.ID)
+		if err != nil {
+			return err
+		}
 		return s.Record.Append(ctx, tx, decisionID, consultation.RecordActor(actor), RecordThemesAnalysed, map[string]any{
 			"analysis_id": out.ID, "version": out.Version, "comment_count": len(comments), "unthemed": unthemed, "kept": out.Kept,
-			"themes": entryThemes, "content_hash": out.ContentHash},
-			record.Evidence{Table: "theme_analyses", RowID: out.ID, ContentHash: out.ContentHash})
+			"themes": entryThemes, "content_hash": out.ContentHash}, ev)
 	})
 	if err != nil {
 		return Analysis{}, err

@@ -27,6 +27,9 @@ var FirstFormSQL = map[string]string{
 		published_by, published_hash FROM adoption_reports WHERE id = $1`,
 	"comment_dispositions": `SELECT comment_id, decision_id, disposition, reason, group_id, decided_by,
 		decided_at AT TIME ZONE 'UTC' AS decided_at FROM comment_dispositions WHERE comment_id = $1`,
+	"comment_group_dispositions": `SELECT $1::bigint AS group_id, coalesce(jsonb_agg(jsonb_build_object('comment_id', comment_id,
+	'disposition', disposition, 'reason', reason) ORDER BY comment_id), '[]') AS dispositions
+	FROM comment_dispositions WHERE group_id = $1`,
 	"decision_proposals": `SELECT id, decision_body_id, proposer_kind, proposer_name, account_id, title, description, status, answer,
 		catalogue_item_id, adjustment_id, answered_by, answered_at AT TIME ZONE 'UTC' AS answered_at,
 		created_at AT TIME ZONE 'UTC' AS created_at FROM decision_proposals WHERE id = $1`,
@@ -54,7 +57,17 @@ func (e *Env) BindInFirstForm(tb testing.TB, decisionID, seq int64, table string
 	tb.Helper()
 	e.bindInFirstForm(tb, func(q record.Querier) ([]record.Entry, error) {
 		return record.Entries(context.Background(), q, decisionID, 0, 0)
-	}, seq, table, rowID)
+	}, seq, table, rowID, nil)
+}
+
+// BindAsBefore is BindInFirstForm for a table whose first form cannot be
+// re-read (a theme analysis): the entry's evidence of the row becomes
+// then, the evidence canyu bound it with before the table had a hasher.
+func (e *Env) BindAsBefore(tb testing.TB, decisionID, seq int64, then record.Evidence) {
+	tb.Helper()
+	e.bindInFirstForm(tb, func(q record.Querier) ([]record.Entry, error) {
+		return record.Entries(context.Background(), q, decisionID, 0, 0)
+	}, seq, then.Table, then.RowID, &then)
 }
 
 // BindInFirstFormNamed is BindInFirstForm on a named chain (a decision
@@ -63,10 +76,11 @@ func (e *Env) BindInFirstFormNamed(tb testing.TB, chain string, seq int64, table
 	tb.Helper()
 	e.bindInFirstForm(tb, func(q record.Querier) ([]record.Entry, error) {
 		return record.ChainEntries(context.Background(), q, chain)
-	}, seq, table, rowID)
+	}, seq, table, rowID, nil)
 }
 
-func (e *Env) bindInFirstForm(tb testing.TB, load func(q record.Querier) ([]record.Entry, error), seq int64, table string, rowID int64) {
+func (e *Env) bindInFirstForm(tb testing.TB, load func(q record.Querier) ([]record.Entry, error), seq int64, table string, rowID int64,
+	before *record.Evidence) {
 	tb.Helper()
 	ctx := context.Background()
 	e.AsSuperuser(tb, func(tx pgx.Tx) error {
@@ -91,7 +105,12 @@ func (e *Env) bindInFirstForm(tb testing.TB, load func(q record.Querier) ([]reco
 			return fmt.Errorf("entry %d binds %s row %d in form %d, not a later one: %v", seq, table, rowID, bound.Form, evs)
 		}
 		now, _ := record.CanonicalJSON(bound)
-		then, _ := record.CanonicalJSON(FirstFormEvidence(tb, tx, table, rowID))
+		first := before
+		if first == nil {
+			ev := FirstFormEvidence(tb, tx, table, rowID)
+			first = &ev
+		}
+		then, _ := record.CanonicalJSON(*first)
 		prev := record.GenesisHash
 		if seq > 1 {
 			prev = entries[seq-2].EntryHash
