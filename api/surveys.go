@@ -54,7 +54,7 @@ type SurveyQuestionView struct {
 	Title     string                   `json:"title"`
 	Help      string                   `json:"help,omitempty"`
 	Required  bool                     `json:"required"`
-	Sensitive bool                     `json:"sensitive" doc:"Asks for sensitive personal information (health, children): answering needs the separate sensitive_consent."`
+	Sensitive bool                     `json:"sensitive" doc:"Asks for sensitive personal information (health, children): answering needs the separate sensitive_consent. Never required: a resident without the consent skips it (PIPL Art. 16); only a survey closed before that rule may show one with required true."`
 	Config    SurveyQuestionConfigView `json:"config"`
 	Condition *SurveyConditionView     `json:"condition,omitempty"`
 }
@@ -150,7 +150,7 @@ type SurveyQuestionInputBody struct {
 	Title     string                   `json:"title" maxLength:"2000" doc:"At most 500 characters."`
 	Help      string                   `json:"help,omitempty" maxLength:"8000" doc:"At most 2000 characters."`
 	Required  bool                     `json:"required,omitempty"`
-	Sensitive bool                     `json:"sensitive,omitempty" doc:"Health, children and other sensitive information: answering needs a separate consent."`
+	Sensitive bool                     `json:"sensitive,omitempty" doc:"Health, children and other sensitive information: answering needs a separate consent. Not with required (422 question_sensitive_must_be_optional, PIPL Art. 16)."`
 	Config    SurveyQuestionConfigView `json:"config,omitempty"`
 	Condition *SurveyConditionView     `json:"condition,omitempty"`
 	Position  int                      `json:"position,omitempty" minimum:"0" doc:"1-based place; absent: at the end (add) or where it is (update)."`
@@ -446,7 +446,8 @@ func (s *server) registerSurveys() {
 		}, view)
 	register(s, huma.Operation{OperationID: "add-survey-question", Method: http.MethodPost, Path: "/surveys/{survey_id}/questions",
 		Summary: "Add a question", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
-		Description: "Adds a question at `position` or at the end and returns the survey. A display condition names an earlier single or multiple choice question and its options. Only while the survey is a draft."},
+		Description: "Adds a question at `position` or at the end and returns the survey. A display condition names an earlier single or multiple choice question and its options. A sensitive question cannot be required " +
+			"(422 `question_sensitive_must_be_optional`, basis PIPL Art. 16: a resident who declines the separate consent must still be able to answer the rest). Only while the survey is a draft."},
 		staff, func(ctx context.Context, in *addSurveyQuestionInput) (*addSurveyQuestionOutput, error) {
 			sv, id, err := s.svc.Survey.AddQuestion(ctx, actor(ctx), in.SurveyID, in.Body.input())
 			if err != nil {
@@ -457,7 +458,8 @@ func (s *server) registerSurveys() {
 		})
 	answer(s, huma.Operation{OperationID: "update-survey-question", Method: http.MethodPut, Path: "/surveys/{survey_id}/questions/{question_id}",
 		Summary: "Update or move a question", Tags: tags, Errors: []int{404, 409, 422},
-		Description: "Replaces the question; `position` moves it. Every display condition must still refer to an earlier choice question. Only while the survey is a draft."},
+		Description: "Replaces the question; `position` moves it. Every display condition must still refer to an earlier choice question; a sensitive question cannot be required " +
+			"(422 `question_sensitive_must_be_optional`). Only while the survey is a draft."},
 		staff, func(ctx context.Context, in *updateSurveyQuestionInput) (survey.Survey, error) {
 			return s.svc.Survey.UpdateQuestion(ctx, actor(ctx), in.SurveyID, in.QuestionID, in.Body.input())
 		}, view)
@@ -483,7 +485,8 @@ func (s *server) registerSurveys() {
 		Summary: "Answer a survey", Tags: tags, Errors: []int{404, 409, 422}, DefaultStatus: http.StatusCreated,
 		Description: "Stores a verified resident's response, all of it or nothing. One response per resident (409 `survey_already_answered`, also for " +
 			"two submissions at once); outside the window 409 `survey_not_open`. Answers are checked against the questions: types, ranges, required, " +
-			"display conditions (422 `answer_to_hidden_question`) and the consent for sensitive questions (422 `sensitive_consent_required`); " +
+			"display conditions (422 `answer_to_hidden_question`) and the consent for sensitive questions (422 `sensitive_consent_required` for an answer to one without it; " +
+			"without the consent the sensitive questions are skipped and the rest is stored, PIPL Art. 16); " +
 			"each refused answer is listed in `errors` with location body.answers.<question id>."},
 		resident, func(ctx context.Context, in *submitSurveyResponseInput) (*surveyResponseOutput, error) {
 			ri := survey.ResponseInput{SensitiveConsent: in.Body.SensitiveConsent, IdempotencyKey: in.IdempotencyKey}

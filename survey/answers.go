@@ -115,8 +115,17 @@ func ValidateResponse(qs []Question, answers []Answer, sensitiveConsent bool) (A
 			}
 			continue
 		}
-		if q.Sensitive && !sensitiveConsent && (answered || q.Required) {
-			v.add("sensitive_consent_required", i, q, "本题涉及敏感个人信息，须单独勾选同意后才能作答")
+		// Without the separate consent (PIPL Art. 29) a sensitive question
+		// is skipped, never required, whatever a survey of the past said
+		// (PIPL Art. 16: SensitiveOptionalBasis); only an answer to it is
+		// refused, as it may not be stored.
+		if q.Sensitive && !sensitiveConsent {
+			if answered {
+				v.add("sensitive_consent_required", i, q, "本题涉及敏感个人信息，须单独勾选同意后才能作答；不同意的，请清空本题的回答")
+			}
+			continue
+		}
+		if q.Sensitive && !answered {
 			continue
 		}
 		if !answered {

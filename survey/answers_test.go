@@ -227,3 +227,48 @@ func TestSummarizeMedian(t *testing.T) {
 		t.Error("mean of nothing")
 	}
 }
+
+// TestSensitiveQuestionNeverBlocksSubmission: a resident who declines the
+// separate consent skips the sensitive questions and submits the rest
+// (PIPL Art. 16: a service may not be refused because a person does not
+// consent to processing it does not need), even where a survey of the
+// past marked a sensitive question required; an answer to it still needs
+// the consent (Art. 29).
+func TestSensitiveQuestionNeverBlocksSubmission(t *testing.T) {
+	qs := []Question{
+		{ID: 1, Kind: KindSingleChoice, Title: "您是否赞成", Required: true, Config: Config{Options: opts("a", "b")}},
+		{ID: 2, Kind: KindText, Title: "孩子的健康状况", Required: true, Sensitive: true, Config: Config{MaxLength: 100}},
+	}
+	yes := Answer{QuestionID: 1, Choices: []string{"a"}}
+	for _, consent := range []bool{false, true} {
+		got, err := ValidateResponse(qs, []Answer{yes}, consent)
+		if err != nil {
+			t.Fatalf("consent %v, sensitive question skipped: refused: %v", consent, err)
+		}
+		if _, ok := got[2]; ok || len(got) != 1 {
+			t.Fatalf("consent %v: stored %+v", consent, got)
+		}
+	}
+	if _, err := ValidateResponse(qs, []Answer{yes, {QuestionID: 2, Text: "哮喘"}}, false); !errs.HasCode(err, "sensitive_consent_required") {
+		t.Fatalf("a sensitive answer without the consent: %v", err)
+	}
+	if _, err := ValidateResponse(qs, nil, false); !errs.HasCode(err, "answer_required") {
+		t.Fatalf("the required question that is not sensitive skipped: %v", err)
+	}
+}
+
+// TestSensitiveQuestionCannotBeRequired: the builder refuses a question
+// both sensitive and required, naming PIPL Art. 16, at the field.
+func TestSensitiveQuestionCannotBeRequired(t *testing.T) {
+	_, err := normalizeQuestion(QuestionInput{Kind: KindText, Title: "孩子的健康状况", Required: true, Sensitive: true})
+	e, ok := errs.As(err)
+	if !ok || e.Code != "question_sensitive_must_be_optional" || e.Kind != errs.KindInvalid || e.Basis != "PIPL Art. 16" ||
+		len(e.Fields) != 1 || e.Fields[0].Field != "required" {
+		t.Fatalf("got %#v", err)
+	}
+	for _, in := range []QuestionInput{{Kind: KindText, Title: "t", Sensitive: true}, {Kind: KindText, Title: "t", Required: true}} {
+		if _, err := normalizeQuestion(in); err != nil {
+			t.Fatalf("%+v: %v", in, err)
+		}
+	}
+}

@@ -72,6 +72,13 @@ func (s *Service) closeSurvey(ctx context.Context, tx pgx.Tx, sv *Survey, actor 
 		SELECT $1, question_id, answer_key, 0, sum(count) FROM folded GROUP BY question_id, answer_key`, sv.ID); err != nil {
 		return errs.Internal(err)
 	}
+	// The last open survey answered under the old database secret closing
+	// ends that secret's use: it goes (respondent_key.go).
+	if forgot, err := forgetLegacySecret(ctx, tx); err != nil {
+		return errs.Internal(err)
+	} else if forgot {
+		s.Keys.forgetLegacy()
+	}
 	sv.Status, sv.ClosedAt = StatusClosed, &at
 	// The results as they stand at the close, which record verification
 	// re-reads (record_check.go).

@@ -86,13 +86,16 @@ type Config struct {
 
 // Question is one question of a survey.
 type Question struct {
-	ID        int64      `db:"id"`
-	SurveyID  int64      `db:"survey_id"`
-	Position  int        `db:"position"`
-	Kind      Kind       `db:"kind"`
-	Title     string     `db:"title"`
-	Help      string     `db:"help"`
-	Required  bool       `db:"required"`
+	ID       int64  `db:"id"`
+	SurveyID int64  `db:"survey_id"`
+	Position int    `db:"position"`
+	Kind     Kind   `db:"kind"`
+	Title    string `db:"title"`
+	Help     string `db:"help"`
+	Required bool   `db:"required"`
+	// Sensitive questions need the separate consent to be answered and
+	// are never required (SensitiveOptionalBasis); only surveys closed
+	// before migration 00120 may hold one that was.
 	Sensitive bool       `db:"sensitive"`
 	Config    Config     `db:"config"`
 	Condition *Condition `db:"condition"`
@@ -148,6 +151,21 @@ func (q *Question) ChoiceOptions() []Option {
 		out = append(out, Option{ID: OtherOptionID, Label: q.OptionLabel(OtherOptionID)})
 	}
 	return out
+}
+
+// SensitiveOptionalBasis is the rule that keeps sensitive questions
+// optional: a resident may decline the separate consent for sensitive
+// personal information (PIPL Art. 28–29), and a survey may not be refused
+// to them for declining processing it does not need (PIPL Art. 16). A
+// required sensitive question did exactly that: without the consent the
+// survey could not be submitted.
+const SensitiveOptionalBasis = "PIPL Art. 16"
+
+func errSensitiveRequired() *errs.Error {
+	e := errs.InvalidField("question_sensitive_must_be_optional", "required",
+		"涉及敏感个人信息的题目只能设为选答：居民不同意处理其敏感个人信息的，不得因此不让其提交问卷")
+	e.Basis = SensitiveOptionalBasis
+	return e
 }
 
 var optionID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
@@ -215,6 +233,9 @@ func normalizeQuestion(in QuestionInput) (Question, error) {
 	}
 	if textLen(q.Help) > 2000 {
 		return q, fieldErr("question_help_too_long", "help", "说明不能超过2000字")
+	}
+	if q.Required && q.Sensitive {
+		return q, errSensitiveRequired()
 	}
 	c := in.Config
 	var out Config

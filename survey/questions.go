@@ -55,6 +55,7 @@ func place(qs []Question, q Question, pos int) []Question {
 // the survey's agency may call it. Codes: survey_not_found,
 // not_survey_owner, survey_not_editable, survey_too_many_questions,
 // question_kind_invalid, question_title_invalid, question_help_too_long,
+// question_sensitive_must_be_optional (PIPL Art. 16),
 // question_options_invalid, question_choice_limits_invalid,
 // question_scale_invalid, question_max_length_invalid,
 // question_number_range_invalid, condition_invalid, condition_not_earlier,

@@ -2,10 +2,6 @@ package survey
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -35,43 +31,6 @@ type ResponseInput struct {
 	SensitiveConsent bool
 	// IdempotencyKey makes a retry return the first response.
 	IdempotencyKey string
-}
-
-// hmacKey returns the server secret of the respondent hash, creating it on
-// first use. It lives in the database so every instance uses the same key.
-func (s *Service) hmacKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return s.key, nil
-	}
-	fresh := make([]byte, 32)
-	rand.Read(fresh)
-	if _, err := s.DB.Exec(ctx, `INSERT INTO survey_secrets (id, hmac_key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
-		fresh, s.now()); err != nil {
-		return nil, errs.Internal(err)
-	}
-	var key []byte
-	if err := s.DB.QueryRow(ctx, `SELECT hmac_key FROM survey_secrets WHERE id = 1`).Scan(&key); err != nil {
-		return nil, errs.Internal(err)
-	}
-	s.key = key
-	return key, nil
-}
-
-// respondentKey is HMAC-SHA256(server key, survey id, account id): the same
-// resident always gets the same key for a survey, so UNIQUE (survey_id,
-// respondent_key) allows one response each, while nobody holding only the
-// stored rows (an export, a backup, a results reader) can tell whose
-// response it is.
-func (s *Service) respondentKey(ctx context.Context, surveyID, accountID int64) (string, error) {
-	key, err := s.hmacKey(ctx)
-	if err != nil {
-		return "", err
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("canyu-survey-respondent-v1:" + strconv.FormatInt(surveyID, 10) + ":" + strconv.FormatInt(accountID, 10)))
-	return hex.EncodeToString(m.Sum(nil)), nil
 }
 
 func requireRespondent(actor *identity.Account) error {
@@ -112,8 +71,18 @@ func (r storedResponse) response() (Response, error) {
 }
 
 func findResponse(ctx context.Context, q querier, surveyID int64, rk string) (storedResponse, bool, error) {
-	rows, err := q.Query(ctx, `SELECT id, survey_id, idempotency_key, sensitive_consent, answers, submitted_at
-		FROM survey_responses WHERE survey_id = $1 AND respondent_key = $2`, surveyID, rk)
+	return oneResponse(q.Query(ctx, `SELECT id, survey_id, idempotency_key, sensitive_consent, answers, submitted_at
+		FROM survey_responses WHERE survey_id = $1 AND respondent_key = $2`, surveyID, rk))
+}
+
+// findResponseOf finds an account's response to a survey that is not
+// anonymous by the account the row names.
+func findResponseOf(ctx context.Context, q querier, surveyID, accountID int64) (storedResponse, bool, error) {
+	return oneResponse(q.Query(ctx, `SELECT id, survey_id, idempotency_key, sensitive_consent, answers, submitted_at
+		FROM survey_responses WHERE survey_id = $1 AND account_id = $2`, surveyID, accountID))
+}
+
+func oneResponse(rows pgx.Rows, err error) (storedResponse, bool, error) {
 	if err != nil {
 		return storedResponse{}, false, errs.Internal(err)
 	}
@@ -187,7 +156,7 @@ func (s *Service) SubmitResponse(ctx context.Context, actor *identity.Account, s
 	if err != nil {
 		return Response{}, false, err
 	}
-	rk, err := s.respondentKey(ctx, surveyID, actor.ID)
+	rk, err := s.respondentKey(ctx, sv, actor.ID, true)
 	if err != nil {
 		return Response{}, false, err
 	}
@@ -292,11 +261,7 @@ func (s *Service) MyResponse(ctx context.Context, actor *identity.Account, surve
 	if !canSee(actor, &sv) {
 		return Response{}, errSurveyNotFound
 	}
-	rk, err := s.respondentKey(ctx, surveyID, actor.ID)
-	if err != nil {
-		return Response{}, err
-	}
-	r, ok, err := findResponse(ctx, s.DB, surveyID, rk)
+	r, ok, err := s.findMine(ctx, &sv, actor.ID)
 	if err != nil {
 		return Response{}, err
 	}
@@ -304,4 +269,19 @@ func (s *Service) MyResponse(ctx context.Context, actor *identity.Account, surve
 		return Response{}, errs.NotFound("survey_response_not_found", "您还没有填写这份问卷")
 	}
 	return r.response()
+}
+
+// findMine finds the account's response to a survey by its respondent hash.
+// A survey that is not anonymous names the account in its rows, so its
+// responses stay findable after a version 1 secret is deleted; an
+// anonymous one's do not (errLegacySecretGone).
+func (s *Service) findMine(ctx context.Context, sv *Survey, accountID int64) (storedResponse, bool, error) {
+	rk, err := s.respondentKey(ctx, sv, accountID, false)
+	if errs.HasCode(err, "survey_response_not_found") && !sv.Anonymous {
+		return findResponseOf(ctx, s.DB, sv.ID, accountID)
+	}
+	if err != nil {
+		return storedResponse{}, false, err
+	}
+	return findResponse(ctx, s.DB, sv.ID, rk)
 }

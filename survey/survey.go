@@ -1,6 +1,7 @@
 // Package survey runs opinion surveys (民意调查): agencies build a survey of
 // ordered questions, open it for a window, verified residents answer it once
-// each (a database rule, anonymous surveys included, through a keyed hash),
+// each (a database rule, anonymous surveys included, through a hash keyed
+// with a file kept outside the database: respondent_key.go),
 // and staff read results, cross-tabulations and exports. A survey linked to
 // a decision item writes its lifecycle into that decision's process record,
 // and the survey_required gate makes a livelihood decision hold a survey (or
@@ -9,7 +10,6 @@ package survey
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,6 +70,9 @@ type Survey struct {
 	// TargetResponses is the responses the survey aims for, nil when none
 	// was set (see Input.TargetResponses).
 	TargetResponses *int `db:"target_responses"`
+	// RespondentKeyVersion says which secret keys the respondent hash of
+	// its responses (KeyVersionDatabase, KeyVersionFile; respondent_key.go).
+	RespondentKeyVersion int16 `db:"respondent_key_version"`
 	// Questions in display order (filled by GetSurvey and the builder
 	// operations, empty in lists).
 	Questions []Question `db:"-"`
@@ -96,9 +99,10 @@ type Service struct {
 	Scheduler    Scheduler
 	// Now is the clock; tests inject one.
 	Now func() time.Time
+	// Keys are the secrets of the respondent hash (OpenRespondentKeys);
+	// without them no response can be stored or found.
+	Keys *RespondentKeys
 
-	keyMu sync.Mutex
-	key   []byte
 	// surveys caches published surveys for SubmitResponse (cache.go).
 	surveys surveyCache
 	// shards hands out counter shards to submissions (shards.go).

@@ -16,7 +16,8 @@ import (
 
 const surveyColumns = `s.id, s.agency_id, a.code AS agency_code, a.name AS agency_name, s.decision_id, s.title, s.description,
 	s.opens_at, s.closes_at, s.audience, s.anonymous, s.results_public_after_close, s.privacy_notice, s.status,
-	s.created_by, s.created_at, s.updated_at, s.opened_at, s.closed_at, s.target_responses`
+	s.created_by, s.created_at, s.updated_at, s.opened_at, s.closed_at, s.target_responses,
+	s.respondent_key_version`
 
 const surveyFrom = ` FROM surveys s JOIN agencies a ON a.id = s.agency_id `
 
@@ -144,10 +145,10 @@ func (s *Service) CreateSurvey(ctx context.Context, actor *identity.Account, in 
 		now := s.now()
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO surveys (agency_id, decision_id, title, description, opens_at, closes_at, anonymous,
-			results_public_after_close, privacy_notice, created_by, created_at, updated_at, target_responses)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id`,
+			results_public_after_close, privacy_notice, created_by, created_at, updated_at, target_responses, respondent_key_version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id`,
 			*actor.AgencyID, in.DecisionID, in.Title, in.Description, in.OpensAt, in.ClosesAt, in.Anonymous,
-			in.ResultsPublicAfterClose, in.PrivacyNotice, actor.ID, now, in.TargetResponses).Scan(&id); err != nil {
+			in.ResultsPublicAfterClose, in.PrivacyNotice, actor.ID, now, in.TargetResponses, KeyVersionFile).Scan(&id); err != nil {
 			return errs.Internal(err)
 		}
 		out, err = getSurveyWithQuestions(ctx, tx, id, false)

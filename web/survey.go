@@ -288,7 +288,7 @@ func consentError(p *page, qs []survey.Question, consent bool) {
 	}
 	for _, q := range qs {
 		if q.Sensitive && p.Errors[answerField(q.ID)] != "" {
-			p.Errors["sensitive_consent"] = "回答涉及敏感个人信息的题目，须先勾选单独同意"
+			p.Errors["sensitive_consent"] = "回答涉及敏感个人信息的题目，须先勾选单独同意；不同意的，请清空这些题目的回答后提交"
 			return
 		}
 	}

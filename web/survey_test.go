@@ -75,7 +75,7 @@ func TestSurveyRefusedAnswerShownNextToQuestion(t *testing.T) {
 	e := newPagesEnv(t)
 	sv := e.newSurvey(t, survey.Input{},
 		yesNo("您家中是否有适龄儿童？"),
-		survey.QuestionInput{Kind: survey.KindNumber, Title: "孩子的年龄", Required: true, Sensitive: true,
+		survey.QuestionInput{Kind: survey.KindNumber, Title: "孩子的年龄", Sensitive: true,
 			Config: survey.Config{NumberMin: ptr(0.0), NumberMax: ptr(18.0), Integer: true}},
 		survey.QuestionInput{Kind: survey.KindScale, Title: "您对招生办法的总体评价", Required: true,
 			Config: survey.Config{ScaleMin: 1, ScaleMax: 5, MinLabel: "很不满意", MaxLabel: "很满意"}},
@@ -83,7 +83,7 @@ func TestSurveyRefusedAnswerShownNextToQuestion(t *testing.T) {
 	child, age, rating := sv.Questions[0], sv.Questions[1], sv.Questions[2]
 	// Only residents with children are asked for the age.
 	age.Condition = &survey.Condition{QuestionID: child.ID, OptionIDs: []string{"yes"}}
-	in := survey.QuestionInput{Kind: age.Kind, Title: age.Title, Required: true, Sensitive: true, Config: age.Config, Condition: age.Condition}
+	in := survey.QuestionInput{Kind: age.Kind, Title: age.Title, Sensitive: true, Config: age.Config, Condition: age.Condition}
 	if _, err := e.Survey.UpdateQuestion(context.Background(), &e.staff, sv.ID, age.ID, in); err != nil {
 		t.Fatal(err)
 	}
@@ -393,6 +393,14 @@ func TestSurveyBuilderPages(t *testing.T) {
 	}
 	form := url.Values{"title": {"孩子年龄"}, "sensitive": {"on"}, "required": {"on"}, "config.number_min": {"0"}, "config.number_max": {"18"},
 		"config.integer": {"on"}, "condition": {src + ":o1", src + ":o2"}}
+	// A sensitive question cannot be required: refused at the box, with
+	// the article (a resident who declines the consent skips it).
+	status, body = b.post(qpath+"/edit", form)
+	wantStatus(t, "required and sensitive", status, http.StatusUnprocessableEntity, body)
+	if !regexp.MustCompile(`id="f-required-error">[^<]*只能设为选答[^<]*第十六条`).MatchString(body) {
+		t.Errorf("the refusal is not at the required box with its article:\n%s", snippet(body))
+	}
+	form.Del("required")
 	status, loc = b.post(qpath+"/edit", form)
 	wantStatus(t, "save condition", status, http.StatusSeeOther, loc)
 	// Options of two questions in one condition are refused at the field.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -53,6 +54,11 @@ func startService(t *testing.T, meiliURL string) *service {
 	}
 	cs.Scheduler = runner
 	ss := survey.NewService(db, cs, runner)
+	key := make([]byte, 32)
+	rand.Read(key)
+	if ss.Keys, err = survey.OpenRespondentKeys(ctx, db, key); err != nil {
+		t.Fatal(err)
+	}
 	var public, staff search.Index
 	if meiliURL != "" {
 		if public, err = search.NewMeili(meiliURL, ""); err != nil {

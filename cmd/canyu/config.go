@@ -24,6 +24,12 @@ type Config struct {
 	// key that signs process-record entries; empty means
 	// CANYU_DATA_DIR/signing-key.pem, generated on first start.
 	SigningKeyFile string
+	// SurveyKeyFile is CANYU_SURVEY_KEY_FILE: the key (hex) of the hash
+	// that keeps one response per resident to anonymous surveys without
+	// naming them; empty means CANYU_DATA_DIR/survey-respondent.key,
+	// generated on first start. Kept out of the database so that a backup
+	// of it cannot re-identify anonymous responses (survey/respondent_key.go).
+	SurveyKeyFile string
 	// TrustedProxies is CANYU_TRUSTED_PROXIES: the CIDRs of reverse
 	// proxies whose X-Forwarded-For is believed; empty: nobody's.
 	TrustedProxies []netip.Prefix
@@ -83,6 +89,7 @@ func LoadConfig(getenv func(string) string, needDB bool) (Config, error) {
 	read(&c.MailFrom, "CANYU_MAIL_FROM", "")
 	// A file name, not a secret: read as is, not through the _FILE rule.
 	c.SigningKeyFile = getenv("CANYU_SIGNING_KEY_FILE")
+	c.SurveyKeyFile = getenv("CANYU_SURVEY_KEY_FILE")
 	c.WebhookAllowPrivate = getenv("CANYU_WEBHOOK_ALLOW_PRIVATE") == "true"
 	if err != nil {
 		return c, err

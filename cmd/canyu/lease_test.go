@@ -6,28 +6,44 @@ import (
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/canyu-gov/canyu/internal/obs"
 	"github.com/canyu-gov/canyu/internal/pgtest"
 	"github.com/canyu-gov/canyu/search"
+	"github.com/canyu-gov/canyu/survey"
 )
 
-func openMain(t *testing.T, url, dataDir string) (*Main, error) {
+// openMain opens the service on the database url with its own data
+// directory and the survey key file every instance of a database shares
+// (CANYU_SURVEY_KEY_FILE, as deployed; "": the data directory's own).
+func openMain(t *testing.T, url, dataDir, surveyKeyFile string) (*Main, error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	m := &Main{Config: Config{DatabaseURL: url, LogLevel: "info", DataDir: dataDir}, Logger: obs.NewLogger(&logs, "info"), Listener: ln}
+	m := &Main{Config: Config{DatabaseURL: url, LogLevel: "info", DataDir: dataDir, SurveyKeyFile: surveyKeyFile}, Logger: obs.NewLogger(&logs, "info"), Listener: ln}
 	err = m.Open(context.Background())
 	if err != nil {
 		m.Close()
 		ln.Close()
 	}
 	return m, err
+}
+
+// sharedSurveyKey creates a survey respondent key file for the instances of
+// one test database and returns its path.
+func sharedSurveyKey(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := survey.LoadOrCreateRespondentKey(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, survey.RespondentKeyFilename)
 }
 
 // TestEmbeddedSearchOneInstancePerDatabase: a second instance with the
@@ -37,22 +53,23 @@ func openMain(t *testing.T, url, dataDir string) (*Main, error) {
 // stops, the second starts.
 func TestEmbeddedSearchOneInstancePerDatabase(t *testing.T) {
 	url := pgtest.NewURL(t)
-	first, err := openMain(t, url, t.TempDir())
+	key := sharedSurveyKey(t)
+	first, err := openMain(t, url, t.TempDir(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = openMain(t, url, t.TempDir())
+	_, err = openMain(t, url, t.TempDir(), key)
 	if !errors.Is(err, search.ErrLeaseHeld) || !strings.Contains(err.Error(), "Meilisearch") || !strings.Contains(err.Error(), "CANYU_MEILI_URL") {
 		t.Fatalf("second embedded instance: %v, want ErrLeaseHeld naming Meilisearch", err)
 	}
 	// Another database is another deployment: no conflict.
-	other, err := openMain(t, pgtest.NewURL(t), t.TempDir())
+	other, err := openMain(t, pgtest.NewURL(t), t.TempDir(), "")
 	if err != nil {
 		t.Fatalf("instance on another database: %v", err)
 	}
 	other.Close()
 	first.Close()
-	second, err := openMain(t, url, t.TempDir())
+	second, err := openMain(t, url, t.TempDir(), key)
 	if err != nil {
 		t.Fatalf("after the first stopped: %v", err)
 	}
@@ -66,7 +83,7 @@ func TestEmbeddedSearchOneInstancePerDatabase(t *testing.T) {
 func TestReindexTakesTheLease(t *testing.T) {
 	url := pgtest.NewURL(t)
 	dataDir := t.TempDir()
-	serving, err := openMain(t, url, dataDir)
+	serving, err := openMain(t, url, dataDir, "")
 	if err != nil {
 		t.Fatal(err)
 	}

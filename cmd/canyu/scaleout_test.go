@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -130,6 +133,11 @@ func TestTwoInstancesRoundRobin(t *testing.T) {
 	}
 	t.Cleanup(fake.Stop)
 	dataDir := t.TempDir() // one signing key for both (README: the same key on every instance)
+	// And one survey key file, the one the test's own service already uses
+	// on this database.
+	if err := os.WriteFile(filepath.Join(dataDir, survey.RespondentKeyFilename), []byte(hex.EncodeToString(e.SurveyKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	a := startInstance(t, e.DatabaseURL, dataDir, fake.URL())
 	b := startInstance(t, e.DatabaseURL, dataDir, fake.URL())
 	rr := &roundRobin{bases: []string{a, b}}

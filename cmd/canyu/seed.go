@@ -9,6 +9,7 @@ import (
 	"github.com/canyu-gov/canyu/consultation/record"
 	"github.com/canyu-gov/canyu/internal/identity"
 	"github.com/canyu-gov/canyu/internal/workday"
+	"github.com/canyu-gov/canyu/survey"
 )
 
 // DemoPassword is the password of every demo account (printed by seed).
@@ -48,7 +49,12 @@ func cmdSeed(ctx context.Context, env cmdEnv, args []string) error {
 	if cs.Signer, err = record.LoadOrCreateSigningKey(cfg.DataDir, cfg.SigningKeyFile); err != nil {
 		return err
 	}
-	if err := seedDemo(ctx, ids, cs, time.Now()); err != nil {
+	// The demo's survey responses are keyed as serve will key them.
+	keys, err := openSurveyKeys(ctx, db, cfg)
+	if err != nil {
+		return err
+	}
+	if err := seedDemo(ctx, ids, cs, keys, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "seed: demo city created. Accounts (password %s):\n", DemoPassword)
@@ -112,7 +118,7 @@ type demoDecision struct {
 	shortReason string
 }
 
-func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Service, now time.Time) error {
+func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Service, keys *survey.RespondentKeys, now time.Time) error {
 	for i, a := range append(append([]identity.AgencyInput{}, demoAgencies...), demoLifeAgencies...) {
 		if i > 0 && i < len(demoAgencies) {
 			a.ParentCode = "pds-gov" // the city's departments belong to the city government
@@ -172,7 +178,7 @@ func seedDemo(ctx context.Context, ids *identity.Service, cs *consultation.Servi
 	if err := seedLife(ctx, cs, accounts, now); err != nil {
 		return err
 	}
-	return seedParticipation(ctx, cs, accounts, now)
+	return seedParticipation(ctx, cs, keys, accounts, now)
 }
 
 const demoWays = "1. 登录本平台，在草案条文旁点击“发表意见”逐条提出意见，或对草案整体提出意见；\n2. 信函寄至平顶山市新华区建设路中段（信封注明“征求意见”）；\n3. 电子邮件发送至 zqyj@pds.example.gov.cn。"

@@ -56,7 +56,8 @@ const demoBreakRevised = `平顶山市中小学生课间及午休管理办法
 第五条 有条件的学校应当为学生提供午休场所，午休时间不少于40分钟；午休不得向学生收取费用。
 第六条 本办法自公布之日起施行。`
 
-func seedParticipation(ctx context.Context, cs *consultation.Service, accounts map[string]identity.Account, now time.Time) error {
+func seedParticipation(ctx context.Context, cs *consultation.Service, keys *survey.RespondentKeys, accounts map[string]identity.Account,
+	now time.Time) error {
 	acct := func(login string) *identity.Account { a := accounts[login]; return &a }
 	jyj, gov := acct("jyj@pds.example.gov.cn"), acct("gov@pds.example.gov.cn")
 	reviewer, adviser := acct("sfj@pds.example.gov.cn"), acct("lawyer@pds.example.gov.cn")
@@ -69,7 +70,7 @@ func seedParticipation(ctx context.Context, cs *consultation.Service, accounts m
 		c := *cs
 		c.Now = func() time.Time { return now.AddDate(0, 0, -daysAgo) }
 		sv := survey.NewService(cs.DB, &c, nil)
-		sv.Now = c.Now
+		sv.Now, sv.Keys = c.Now, keys
 		return &c, sv
 	}
 

@@ -92,6 +92,18 @@ func openDB(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// openSurveyKeys loads (or, on first start, creates) the survey respondent
+// key file and checks it is the one the database's surveys use: a missing,
+// unreadable or different key stops the start-up, rather than failing
+// every survey response later.
+func openSurveyKeys(ctx context.Context, db *pgxpool.Pool, cfg Config) (*survey.RespondentKeys, error) {
+	key, err := survey.LoadOrCreateRespondentKey(cfg.DataDir, cfg.SurveyKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return survey.OpenRespondentKeys(ctx, db, key)
+}
+
 // Main is the running service, startable on :0 by tests.
 type Main struct {
 	Config   Config
@@ -147,6 +159,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Logger.Info("catalogue record: rows written before it was kept sealed", "rows", sealed)
 	}
 	ss := survey.NewService(db, cs, nil)
+	if ss.Keys, err = openSurveyKeys(ctx, db, m.Config); err != nil {
+		return err
+	}
 	sup := server.NewSupervision(db, cs)
 	od := opendata.New(db)
 	hs := hearing.NewService(db, cs, sms)

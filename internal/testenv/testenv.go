@@ -7,6 +7,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,6 +167,9 @@ type Env struct {
 	// the outbox when they want to.
 	Index      *StoppableIndex
 	StaffIndex *StoppableIndex
+	// SurveyKey is the survey respondent key: in production a file outside
+	// the database (survey.LoadOrCreateRespondentKey), here random per Env.
+	SurveyKey []byte
 }
 
 // StoppableIndex is a search backend that can be switched off: while
@@ -314,6 +318,11 @@ func New(tb testing.TB) *Env {
 	e.SMS.drain = func() { e.Identity.SendPendingCodes(context.Background()) }
 	e.Survey = survey.NewService(db, e.Consultation, runner)
 	e.Survey.Now = e.Clock.Now
+	e.SurveyKey = make([]byte, 32)
+	rand.Read(e.SurveyKey)
+	if e.Survey.Keys, err = survey.OpenRespondentKeys(context.Background(), db, e.SurveyKey); err != nil {
+		tb.Fatal(err)
+	}
 	e.Hearing = hearing.NewService(db, e.Consultation, e.SMS)
 	e.Hearing.Now = e.Clock.Now
 	e.Themes = themes.NewService(db, e.Consultation)

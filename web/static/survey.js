@@ -1,20 +1,22 @@
-// Display conditions on the survey page (progressive enhancement).
-// Without this script every question is shown with a line saying when to
-// answer it, and the server ignores answers to questions whose condition
-// is not met. With it, a conditional question appears only when an
-// earlier answer includes one of its options, and a hidden question's
-// inputs are disabled so its answer is not sent. The server still checks
-// every condition.
+// Display conditions and the separate consent on the survey page
+// (progressive enhancement). Without this script every question is shown
+// with a line saying when to answer it, and the server ignores answers to
+// questions whose condition is not met. With it, a conditional question
+// appears only when an earlier answer includes one of its options, and a
+// hidden question's inputs are disabled so its answer is not sent. While
+// the separate consent for sensitive personal information (PIPL Art. 29)
+// is not ticked, the sensitive questions are skipped: their inputs are
+// disabled, so what was typed there is not sent, and a note says so; the
+// rest of the survey submits (PIPL Art. 16). The server still checks every
+// condition and the consent.
 (function () {
   "use strict";
   var form = document.querySelector("form.survey-form[data-conditional]");
   if (!form) {
     return;
   }
-  var conditional = form.querySelectorAll("fieldset[data-cond-name]");
-  if (!conditional.length) {
-    return;
-  }
+  var questions = form.querySelectorAll("fieldset.question");
+  var consent = document.getElementById("f-sensitive_consent");
   function chosen(name) {
     var out = [];
     var inputs = form.querySelectorAll("input");
@@ -26,22 +28,36 @@
     }
     return out;
   }
-  function update() {
-    // In page order, so a question whose source is hidden is hidden too.
-    for (var i = 0; i < conditional.length; i++) {
-      var fs = conditional[i];
-      var want = fs.getAttribute("data-cond-options").split(" ");
-      var have = chosen(fs.getAttribute("data-cond-name"));
-      var show = false;
-      for (var j = 0; j < have.length; j++) {
-        if (want.indexOf(have[j]) >= 0) {
-          show = true;
-        }
+  function shown(fs) {
+    var name = fs.getAttribute("data-cond-name");
+    if (!name) {
+      return true;
+    }
+    var want = fs.getAttribute("data-cond-options").split(" ");
+    var have = chosen(name);
+    for (var j = 0; j < have.length; j++) {
+      if (want.indexOf(have[j]) >= 0) {
+        return true;
       }
+    }
+    return false;
+  }
+  function update() {
+    // In page order, so a question whose source is hidden or skipped is
+    // hidden too.
+    for (var i = 0; i < questions.length; i++) {
+      var fs = questions[i];
+      var show = shown(fs);
+      var skipped = fs.hasAttribute("data-sensitive") && consent !== null && !consent.checked;
       fs.hidden = !show;
+      fs.classList.toggle("skipped", show && skipped);
+      var note = fs.querySelector("[data-skip-note]");
+      if (note) {
+        note.hidden = !skipped;
+      }
       var fields = fs.querySelectorAll("input, select, textarea");
       for (var k = 0; k < fields.length; k++) {
-        fields[k].disabled = !show;
+        fields[k].disabled = !show || skipped;
       }
     }
   }
