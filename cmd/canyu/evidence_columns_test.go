@@ -40,6 +40,12 @@ var notContent = map[string]map[string]string{
 		"selected": "the draw's result, written after the application was bound: the draw entry's payload holds it (result) and " +
 			"GetHearingDraw recomputes it from the revealed seed; not caught: the row's flag rewritten",
 		"draw_rank": "the draw's result, as selected; not caught: the row's rank rewritten",
+		"withdrawn_by": "who withdrew the application: the actor of the withdrawal's entry that binds the row (its payload says " +
+			"whether the lead unit did)",
+		"withdraw_reason": "the reason given for withdrawing: not served (the applicant's own words, kept out like statement); " +
+			"not caught: the reason rewritten",
+		"promoted_at": "when an alternate took a withdrawn participant's seat: the time the replacement's entry records " +
+			"(recorded_at), in the entry hash; not caught: the row's time rewritten, which the list serves",
 	},
 	"hearing_requirements": {
 		"set_by":    "who flagged the hearing requirement: the actor of the entry that binds the row; not served",
