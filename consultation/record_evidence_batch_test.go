@@ -19,26 +19,7 @@ import (
 func TestVerifyCatchesTamperedBatchDisposition(t *testing.T) {
 	ctx := context.Background()
 	f := newReviewFixture(t)
-	f.svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
-	d := f.create(t, func(in *consultation.DecisionInput) { in.Domain = consultation.DomainOther })
-	if _, err := f.svc.CreateDraftVersion(ctx, f.staff, d.ID, consultation.DraftVersionInput{Text: commentDraft,
-		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国义务教育法》"}}); err != nil {
-		t.Fatal(err)
-	}
-	f.e.OpenConsultation(f.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
-	var ids []int64
-	for _, body := range []string{"建议划片范围提前公布。", "希望划片范围提前三个月公布。"} {
-		author, _ := f.e.Account(identity.RoleResident, "")
-		c, _, err := f.svc.SubmitComment(ctx, &author, d.ID, consultation.CommentInput{Body: body, ClientAddr: "203.0.113.7"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.ModerateComment(ctx, f.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, c.ID)
-	}
-	f.e.CloseConsultations()
+	d, ids := closedWithPublishedComments(t, f, "建议划片范围提前公布。", "希望划片范围提前三个月公布。")
 	res, err := f.svc.SetBatchDisposition(ctx, f.staff, d.ID, consultation.BatchDispositionInput{Ref: "theme:1", CommentIDs: ids,
 		Kind: consultation.DispositionNotAdopted, Reason: "划片范围依法由教育行政部门公布，不予采纳。"})
 	if err != nil || res.Set != 2 {
@@ -101,4 +82,32 @@ func TestVerifyCatchesTamperedBatchDisposition(t *testing.T) {
 	}
 	check(ids[0], own, adopt, `UPDATE comment_dispositions SET disposition = 'partially_adopted', reason = '部分采纳。' WHERE comment_id = $1`)
 	check(ids[1], batchSeq, adopt, back)
+}
+
+// closedWithPublishedComments makes a decision whose consultation held one
+// published comment of each body, each by its own resident, and is closed.
+func closedWithPublishedComments(t *testing.T, f *fixture, bodies ...string) (consultation.Decision, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	f.svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
+	d := f.create(t, func(in *consultation.DecisionInput) { in.Domain = consultation.DomainOther })
+	if _, err := f.svc.CreateDraftVersion(ctx, f.staff, d.ID, consultation.DraftVersionInput{Text: commentDraft,
+		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国义务教育法》"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.e.OpenConsultation(f.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
+	var ids []int64
+	for _, body := range bodies {
+		author, _ := f.e.Account(identity.RoleResident, "")
+		c, _, err := f.svc.SubmitComment(ctx, &author, d.ID, consultation.CommentInput{Body: body, ClientAddr: "203.0.113.7"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.ModerateComment(ctx, f.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	f.e.CloseConsultations()
+	return d, ids
 }

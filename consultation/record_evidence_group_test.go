@@ -19,27 +19,8 @@ import (
 func TestVerifyCatchesTamperedGroupAnswerAuthor(t *testing.T) {
 	ctx := context.Background()
 	f := newReviewFixture(t)
-	f.svc.CommentLimits = consultation.CommentLimits{PerAccountPerMinute: -1, PerAccountPerDay: -1, PerAddressPerMinute: -1}
-	d := f.create(t, func(in *consultation.DecisionInput) { in.Domain = consultation.DomainOther })
-	if _, err := f.svc.CreateDraftVersion(ctx, f.staff, d.ID, consultation.DraftVersionInput{Text: commentDraft,
-		Explanation: "起草说明", LegalBasis: []string{"《中华人民共和国义务教育法》"}}); err != nil {
-		t.Fatal(err)
-	}
-	f.e.OpenConsultation(f.staff, d.ID, consultation.ConsultationInput{WaysToComment: "登录本平台提出意见", ShowComments: true})
-	var ids []int64
-	for range 3 {
-		author, _ := f.e.Account(identity.RoleResident, "")
-		c, _, err := f.svc.SubmitComment(ctx, &author, d.ID, consultation.CommentInput{Body: "坚决反对按学区划片入学，应当允许自由择校！",
-			ClientAddr: "203.0.113.7"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.ModerateComment(ctx, f.staff, c.ID, consultation.ModerationPublish, ""); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, c.ID)
-	}
-	f.e.CloseConsultations()
+	const body = "坚决反对按学区划片入学，应当允许自由择校！"
+	d, ids := closedWithPublishedComments(t, f, body, body, body)
 	if _, err := f.svc.GroupComments(ctx); err != nil {
 		t.Fatal(err)
 	}
